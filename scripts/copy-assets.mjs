@@ -1,0 +1,11 @@
+// Copies front-end packages into public/vendor so the panel serves them itself (never from a CDN).
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const vendor = join(root, 'public', 'vendor');
+mkdirSync(vendor, { recursive: true });
+copyFileSync(require.resolve('htmx.org/dist/htmx.min.js'), join(vendor, 'htmx.min.js'));

@@ -1,0 +1,79 @@
+import type { Db } from '../db/connection.js';
+import type { ApiTokensTable } from '../db/schema.js';
+
+export interface ApiToken {
+  id: string;
+  userId: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+function toApiToken(row: ApiTokensTable): ApiToken {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    prefix: row.token_prefix,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export async function insertApiToken(db: Db, row: ApiTokensTable): Promise<ApiToken> {
+  await db.insertInto('api_tokens').values(row).execute();
+  return toApiToken(row);
+}
+
+export async function findActiveTokenByHash(db: Db, tokenHash: string): Promise<ApiToken | undefined> {
+  const row = await db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row && toApiToken(row);
+}
+
+export async function listTokensOfUser(db: Db, userId: string): Promise<ApiToken[]> {
+  const rows = await db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('created_at', 'desc')
+    .execute();
+  return rows.map(toApiToken);
+}
+
+export async function listAllTokens(db: Db): Promise<ApiToken[]> {
+  const rows = await db.selectFrom('api_tokens').selectAll().orderBy('created_at', 'desc').execute();
+  return rows.map(toApiToken);
+}
+
+export async function findActiveTokenByName(db: Db, userId: string, name: string): Promise<ApiToken | undefined> {
+  const row = await db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('name', '=', name)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row && toApiToken(row);
+}
+
+export async function markRevoked(db: Db, id: string, at: string): Promise<boolean> {
+  const result = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: at })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function touchLastUsed(db: Db, id: string, at: string): Promise<void> {
+  await db.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', id).execute();
+}

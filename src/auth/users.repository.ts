@@ -1,0 +1,37 @@
+import type { Db } from '../db/connection.js';
+import type { UsersTable } from '../db/schema.js';
+
+export interface User {
+  id: string;
+  email: string;
+  role: UsersTable['role'];
+  createdAt: string;
+}
+
+function toUser(row: Pick<UsersTable, 'id' | 'email' | 'role' | 'created_at'>): User {
+  return { id: row.id, email: row.email, role: row.role, createdAt: row.created_at };
+}
+
+export async function insertUser(db: Db, row: UsersTable): Promise<User> {
+  await db.insertInto('users').values(row).execute();
+  return toUser(row);
+}
+
+export async function findUserById(db: Db, id: string): Promise<User | undefined> {
+  const row = await db.selectFrom('users').select(['id', 'email', 'role', 'created_at']).where('id', '=', id).executeTakeFirst();
+  return row && toUser(row);
+}
+
+export async function findUserWithHashByEmail(db: Db, email: string): Promise<(User & { passwordHash: string }) | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+  return row && { ...toUser(row), passwordHash: row.password_hash };
+}
+
+export async function countAdmins(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('role', '=', 'admin')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

@@ -1,0 +1,34 @@
+/** Layout of the data dir, and the secrets Berth generates there once and keeps. */
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+export interface DataPaths {
+  root: string;
+  database: string;
+  lock: string;
+  sessionSecret: string;
+}
+
+export function dataPaths(dataDir: string): DataPaths {
+  return {
+    root: dataDir,
+    database: join(dataDir, 'berth.db'),
+    lock: join(dataDir, 'berth.lock'),
+    sessionSecret: join(dataDir, 'secrets', 'session.key'),
+  };
+}
+
+export function ensureDataDir(paths: DataPaths): void {
+  mkdirSync(paths.root, { recursive: true, mode: 0o700 });
+  mkdirSync(join(paths.root, 'secrets'), { recursive: true, mode: 0o700 });
+}
+
+/** Reads a generated secret, creating it (0600) on first use. */
+export function readOrCreateSecret(file: string, bytes = 32): string {
+  if (!existsSync(file)) {
+    writeFileSync(file, randomBytes(bytes).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  }
+  chmodSync(file, 0o600);
+  return readFileSync(file, 'utf8').trim();
+}

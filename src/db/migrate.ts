@@ -1,0 +1,21 @@
+/** Runs the frozen, ordered migrations at start. The list is explicit so bundling cannot reorder or drop one. */
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { AppError } from '../errors.js';
+import type { Db } from './connection.js';
+import * as foundation from './migrations/0001-foundation.js';
+
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-foundation': foundation,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new AppError('INTERNAL', `database migration ${failed} failed`, { cause: error });
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

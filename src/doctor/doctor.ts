@@ -1,0 +1,23 @@
+/** `berth doctor`: runs every check and prints one line each; returns false when any check fails. */
+import type { Config } from '../config.js';
+import { checkDataDir, checkDocker, checkNode, checkPort, isDaemonRunning, type Verdict } from './checks.js';
+
+const MARK: Record<Verdict['status'], string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
+
+export async function runDoctor(config: Config, print: (line: string) => void): Promise<boolean> {
+  const isRunning = isDaemonRunning(config);
+  const verdicts: Verdict[] = [
+    checkNode(),
+    checkDataDir(config),
+    { status: 'ok', message: isRunning ? `a Berth daemon is running on ${config.dataDir}` : 'no Berth daemon is running on this data dir' },
+    await checkDocker(config),
+    // Only the panel port is Berth's while the proxy (next releases) is not yet listening on 80/443.
+    await checkPort('panel', 'BERTH_PANEL_PORT', config.panelPort, isRunning),
+    await checkPort('HTTP', 'BERTH_HTTP_PORT', config.httpPort, false),
+    await checkPort('HTTPS', 'BERTH_HTTPS_PORT', config.httpsPort, false),
+  ];
+  for (const v of verdicts) print(`[${MARK[v.status]}] ${v.message}`);
+  const failures = verdicts.filter((v) => v.status === 'fail').length;
+  print(failures === 0 ? 'Everything Berth needs is in place.' : `${failures} problem(s) found; fix them and run \`berth doctor\` again.`);
+  return failures === 0;
+}

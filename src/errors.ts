@@ -1,0 +1,42 @@
+/**
+ * Every failure a user can see is an AppError with a stable string code.
+ * The HTTP status for each code lives in http/plugins/error-handler.ts, the one place codes meet HTTP.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'VALIDATION_FAILED'
+  | 'NOT_FOUND'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'CSRF_INVALID'
+  | 'RATE_LIMITED'
+  | 'INVALID_CREDENTIALS'
+  | 'SETUP_TOKEN_INVALID'
+  | 'SETUP_ALREADY_DONE'
+  | 'EMAIL_TAKEN'
+  | 'TOKEN_NAME_TAKEN'
+  | 'DATA_DIR_LOCKED'
+  | 'DOCKER_UNAVAILABLE'
+  | 'DOCKER_ERROR'
+  | 'INTERNAL';
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  /** Field-level detail for forms and API clients, e.g. { email: 'must look like name@host' }. */
+  readonly details: Record<string, string> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, string> } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.details = options.details;
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}

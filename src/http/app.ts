@@ -1,0 +1,53 @@
+/**
+ * Builds the fastify app (never listens: main.ts does). Order matters: security (sessions, CSRF) and views
+ * before routes; the error handler maps AppError codes to HTTP in one place.
+ */
+import { fileURLToPath } from 'node:url';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AppContext } from './context.js';
+import { registerErrorHandling } from './plugins/error-handler.js';
+import { registerOpenApi } from './plugins/openapi.js';
+import { registerSecurity } from './plugins/security.js';
+import { registerViews } from './plugins/views.js';
+import { apiV1Routes } from './routes/api/v1.routes.js';
+import { apiTokenSchema, errorSchema, userSchema } from './routes/api/schemas.js';
+import { healthRoutes } from './routes/health.routes.js';
+import { panelRoutes } from './routes/ui/panel.routes.js';
+import { sessionRoutes } from './routes/ui/session.routes.js';
+import { setupRoutes } from './routes/ui/setup.routes.js';
+import './types.js';
+
+const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
+
+export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+  // Typed as fastify's base logger so every plugin sees the default FastifyInstance type.
+  const logger: FastifyBaseLogger = ctx.logger.child({ component: 'http' });
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    trustProxy: '127.0.0.1',
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  });
+
+  app.addSchema(errorSchema);
+  app.addSchema(userSchema);
+  app.addSchema(apiTokenSchema);
+
+  await app.register(fastifyFormbody);
+  await registerSecurity(app, ctx);
+  registerViews(app, ctx);
+  registerErrorHandling(app);
+  await registerOpenApi(app, ctx);
+  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/public/', maxAge: '1h' });
+
+  await app.register(async (scope) => healthRoutes(scope, ctx));
+  await app.register(async (scope) => setupRoutes(scope, ctx));
+  await app.register(async (scope) => sessionRoutes(scope, ctx));
+  await app.register(async (scope) => panelRoutes(scope, ctx));
+  await app.register(async (scope) => apiV1Routes(scope, ctx), { prefix: '/api/v1' });
+  return app;
+}

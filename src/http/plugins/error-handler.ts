@@ -1,0 +1,68 @@
+/**
+ * The one place error codes meet HTTP. API routes (and any request asking for JSON) get
+ * `{"error": {"code", "message"}}`; panel routes get an error page in the layout.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, isAppError, type ErrorCode } from '../../errors.js';
+
+const STATUS: Record<ErrorCode, number> = {
+  CONFIG_INVALID: 500,
+  VALIDATION_FAILED: 400,
+  NOT_FOUND: 404,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  CSRF_INVALID: 403,
+  RATE_LIMITED: 429,
+  INVALID_CREDENTIALS: 401,
+  SETUP_TOKEN_INVALID: 403,
+  SETUP_ALREADY_DONE: 409,
+  EMAIL_TAKEN: 409,
+  TOKEN_NAME_TAKEN: 409,
+  DATA_DIR_LOCKED: 409,
+  DOCKER_UNAVAILABLE: 503,
+  DOCKER_ERROR: 502,
+  INTERNAL: 500,
+};
+
+export function statusOf(code: ErrorCode): number {
+  return STATUS[code];
+}
+
+/** Turns fastify's own errors (schema validation, CSRF plugin, body limits) into AppErrors. */
+function toAppError(error: FastifyError | AppError | Error): AppError {
+  if (isAppError(error)) return error;
+  const fe = error as FastifyError;
+  if (fe.validation) return new AppError('VALIDATION_FAILED', `Invalid request: ${fe.message}`);
+  if (fe.code?.startsWith('FST_CSRF')) {
+    return new AppError('CSRF_INVALID', 'This form has expired or was not sent by Berth. Reload the page and try again.');
+  }
+  if (fe.statusCode === 429) return new AppError('RATE_LIMITED', fe.message);
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new AppError(fe.statusCode === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED', fe.message);
+  }
+  return new AppError('INTERNAL', 'Something went wrong on our side. The details are in the Berth log.', { cause: error });
+}
+
+export function wantsJson(request: FastifyRequest): boolean {
+  return request.url.startsWith('/api/') || request.url === '/healthz' || !(request.headers.accept ?? '').includes('text/html');
+}
+
+async function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): Promise<void> {
+  const status = statusOf(error.code);
+  if (wantsJson(request) && !request.headers['hx-request']) {
+    await reply.status(status).send({ error: { code: error.code, message: error.message, details: error.details } });
+    return;
+  }
+  await reply.page('error', { status, code: error.code, message: error.message, title: `Error ${status}` }, status);
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
+    await sendError(request, reply, appError);
+  });
+  app.setNotFoundHandler(async (request, reply) => {
+    await sendError(request, reply, new AppError('NOT_FOUND', `Nothing lives at ${request.url.split('?')[0]}.`));
+  });
+}

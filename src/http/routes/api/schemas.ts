@@ -1,0 +1,50 @@
+/** JSON schemas shared by API routes; they drive validation, serialization and the OpenAPI document. */
+export const errorSchema = {
+  $id: 'Error',
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', description: 'Stable machine-readable code, e.g. VALIDATION_FAILED' },
+        message: { type: 'string' },
+        details: { type: 'object', additionalProperties: { type: 'string' } },
+      },
+    },
+  },
+} as const;
+
+export const userSchema = {
+  $id: 'User',
+  type: 'object',
+  required: ['id', 'email', 'role', 'createdAt'],
+  properties: {
+    id: { type: 'string' },
+    email: { type: 'string' },
+    role: { type: 'string', enum: ['admin', 'member'] },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const apiTokenSchema = {
+  $id: 'ApiToken',
+  type: 'object',
+  required: ['id', 'name', 'prefix', 'createdAt'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    prefix: { type: 'string', description: 'First characters of the token, to tell tokens apart' },
+    createdAt: { type: 'string', format: 'date-time' },
+    lastUsedAt: { type: ['string', 'null'], format: 'date-time' },
+    revokedAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+} as const;
+
+export const errorResponses = {
+  400: { $ref: 'Error#' },
+  401: { $ref: 'Error#' },
+  404: { $ref: 'Error#' },
+} as const;
+
+export const bearerSecurity = [{ bearerAuth: [] }];

@@ -1,0 +1,114 @@
+/** JSON API v1 (Bearer token auth): the caller, API tokens and the engine status. */
+import type { FastifyInstance } from 'fastify';
+import { createApiToken, listApiTokens, revokeApiToken } from '../../../auth/api-tokens.service.js';
+import type { AppContext } from '../../context.js';
+import { makeRequireToken } from '../../plugins/auth-guards.js';
+import { describeEngine } from '../engine-status.js';
+import { bearerSecurity, errorResponses } from './schemas.js';
+
+export async function apiV1Routes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.addHook('onRequest', makeRequireToken(ctx));
+
+  app.get(
+    '/me',
+    {
+      schema: {
+        tags: ['account'],
+        summary: 'The user behind the API token',
+        security: bearerSecurity,
+        response: {
+          200: {
+            type: 'object',
+            required: ['user', 'token'],
+            properties: {
+              user: { $ref: 'User#' },
+              token: { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' } } },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { user, token } = request.apiCaller!;
+      return { user, token: { id: token.id, name: token.name } };
+    },
+  );
+
+  app.get(
+    '/tokens',
+    {
+      schema: {
+        tags: ['account'],
+        summary: "The caller's API tokens (never the secrets)",
+        security: bearerSecurity,
+        response: { 200: { type: 'array', items: { $ref: 'ApiToken#' } }, ...errorResponses },
+      },
+    },
+    async (request) => listApiTokens(ctx.db, request.apiCaller!.user.id),
+  );
+
+  app.post<{ Body: { name: string } }>(
+    '/tokens',
+    {
+      schema: {
+        tags: ['account'],
+        summary: 'Create an API token; the secret is in this response only',
+        security: bearerSecurity,
+        body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', maxLength: 64 } } },
+        response: {
+          201: {
+            type: 'object',
+            required: ['token', 'record'],
+            properties: { token: { type: 'string' }, record: { $ref: 'ApiToken#' } },
+          },
+          ...errorResponses,
+          409: { $ref: 'Error#' },
+        },
+      },
+    },
+    async (request, reply) => {
+      const created = await createApiToken(ctx.db, request.apiCaller!.user.id, request.body.name);
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/tokens/:id',
+    {
+      schema: {
+        tags: ['account'],
+        summary: 'Revoke an API token',
+        security: bearerSecurity,
+        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^tok_[0-9a-z]{1,40}$' } } },
+        response: { 200: { $ref: 'ApiToken#' }, ...errorResponses },
+      },
+    },
+    async (request) => revokeApiToken(ctx.db, request.apiCaller!.user.id, request.params.id),
+  );
+
+  app.get(
+    '/server',
+    {
+      schema: {
+        tags: ['server'],
+        summary: "The Docker engine's status: version, containers, images, disk use",
+        security: bearerSecurity,
+        response: {
+          200: {
+            type: 'object',
+            required: ['available'],
+            properties: {
+              available: { type: 'boolean' },
+              reason: { type: 'string' },
+              since: { type: 'string' },
+              info: { type: 'object', additionalProperties: true },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async () => describeEngine(ctx.runtime),
+  );
+}

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../context.js';
+
+/** Liveness for installers and orchestrators: 200 while the daemon serves, with the engine state as a fact. */
+export async function healthRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Daemon liveness',
+        response: {
+          200: {
+            type: 'object',
+            required: ['status', 'version', 'docker'],
+            properties: {
+              status: { type: 'string', enum: ['ok'] },
+              version: { type: 'string' },
+              docker: { type: 'string', enum: ['available', 'unavailable'] },
+            },
+          },
+        },
+      },
+    },
+    async () => ({
+      status: 'ok' as const,
+      version: ctx.version,
+      docker: ctx.runtime.state().available ? ('available' as const) : ('unavailable' as const),
+    }),
+  );
+}

@@ -1,0 +1,75 @@
+/** The signed-in panel pages: dashboard, API tokens and the server (Docker engine) page. */
+import type { FastifyInstance } from 'fastify';
+import { createApiToken, listApiTokens, revokeApiToken } from '../../../auth/api-tokens.service.js';
+import { isAppError } from '../../../errors.js';
+import type { AppContext } from '../../context.js';
+import { makeRequireUser } from '../../plugins/auth-guards.js';
+import { describeEngine } from '../engine-status.js';
+
+const hidden = { hide: true } as const;
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^tok_[0-9a-z]{1,40}$' } } };
+
+export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.addHook('preHandler', makeRequireUser(ctx));
+
+  app.get('/', { schema: hidden }, async (_request, reply) => {
+    await reply.page('dashboard', { title: 'Dashboard', projects: [] });
+  });
+
+  app.get('/tokens', { schema: hidden }, async (request, reply) => {
+    await reply.page('tokens', { title: 'API tokens', tokens: await listApiTokens(ctx.db, request.user!.id) });
+  });
+
+  app.post<{ Body: { name: string } }>(
+    '/tokens',
+    {
+      onRequest: app.csrfProtection,
+      schema: {
+        ...hidden,
+        body: {
+          type: 'object',
+          required: ['name'],
+          properties: { name: { type: 'string', maxLength: 200 }, _csrf: { type: 'string' } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const userId = request.user!.id;
+      try {
+        const { token, record } = await createApiToken(ctx.db, userId, request.body.name);
+        request.log.info({ tokenId: record.id }, 'api token created');
+        // Rendered straight into this response, never stored in the session: the secret is shown exactly once.
+        await reply.page('tokens', {
+          title: 'API tokens',
+          tokens: await listApiTokens(ctx.db, userId),
+          created: { name: record.name, token },
+        });
+      } catch (error) {
+        if (!isAppError(error) || !['VALIDATION_FAILED', 'TOKEN_NAME_TAKEN'].includes(error.code)) throw error;
+        await reply.page(
+          'tokens',
+          { title: 'API tokens', tokens: await listApiTokens(ctx.db, userId), error: error.message, name: request.body.name },
+          error.code === 'TOKEN_NAME_TAKEN' ? 409 : 400,
+        );
+      }
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/tokens/:id/revoke',
+    {
+      onRequest: app.csrfProtection,
+      schema: { ...hidden, params: idParams, body: { type: 'object', properties: { _csrf: { type: 'string' } } } },
+    },
+    async (request, reply) => {
+      const token = await revokeApiToken(ctx.db, request.user!.id, request.params.id);
+      request.log.info({ tokenId: token.id }, 'api token revoked');
+      reply.flash('success', `Token "${token.name}" revoked. Anything using it is locked out now.`);
+      await reply.redirect('/tokens', 303);
+    },
+  );
+
+  app.get('/server', { schema: hidden }, async (_request, reply) => {
+    await reply.page('server', { title: 'Server', engine: await describeEngine(ctx.runtime) });
+  });
+}

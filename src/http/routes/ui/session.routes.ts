@@ -1,0 +1,80 @@
+/** Login and logout. Failed logins are throttled per account and per client address. */
+import type { FastifyInstance } from 'fastify';
+import { isSetupOpen } from '../../../auth/setup-claim.service.js';
+import { authenticate } from '../../../auth/users.service.js';
+import { isAppError } from '../../../errors.js';
+import type { AppContext } from '../../context.js';
+import { safeNextPath } from '../../plugins/auth-guards.js';
+
+const hidden = { hide: true } as const;
+
+export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.get<{ Querystring: { next?: string } }>(
+    '/login',
+    { schema: { ...hidden, querystring: { type: 'object', properties: { next: { type: 'string', maxLength: 500 } } } } },
+    async (request, reply) => {
+      if (request.session.get('userId')) return reply.redirect(safeNextPath(request.query.next), 303);
+      await reply.page('login', {
+        title: 'Log in',
+        next: safeNextPath(request.query.next),
+        isUnclaimed: await isSetupOpen(ctx.db),
+      });
+    },
+  );
+
+  app.post<{ Body: { email: string; password: string; next?: string } }>(
+    '/login',
+    {
+      onRequest: app.csrfProtection,
+      schema: {
+        ...hidden,
+        body: {
+          type: 'object',
+          required: ['email', 'password'],
+          properties: {
+            email: { type: 'string', maxLength: 320 },
+            password: { type: 'string', maxLength: 200 },
+            next: { type: 'string', maxLength: 500 },
+            _csrf: { type: 'string' },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const account = request.body.email.trim().toLowerCase();
+      const next = safeNextPath(request.body.next);
+      const waitMs = ctx.loginThrottle.retryAfterMs(account, request.ip);
+      const form = { title: 'Log in', email: request.body.email, next, isUnclaimed: false };
+      if (waitMs > 0) {
+        const minutes = Math.ceil(waitMs / 60_000);
+        reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
+        request.log.warn({ account, ip: request.ip }, 'login throttled');
+        return reply.page('login', { ...form, error: `Too many failed attempts. Try again in ${minutes} minute(s).` }, 429);
+      }
+      try {
+        const user = await authenticate(ctx.db, request.body.email, request.body.password);
+        ctx.loginThrottle.recordSuccess(account);
+        // A fresh session id at login defeats session fixation.
+        await request.session.regenerate();
+        request.session.set('userId', user.id);
+        return reply.redirect(next, 303);
+      } catch (error) {
+        if (!isAppError(error) || error.code !== 'INVALID_CREDENTIALS') throw error;
+        ctx.loginThrottle.recordFailure(account, request.ip);
+        return reply.page('login', { ...form, error: error.message }, 401);
+      }
+    },
+  );
+
+  app.post(
+    '/logout',
+    {
+      onRequest: app.csrfProtection,
+      schema: { ...hidden, body: { type: 'object', properties: { _csrf: { type: 'string' } } } },
+    },
+    async (request, reply) => {
+      await request.session.destroy();
+      await reply.redirect('/login', 303);
+    },
+  );
+}
