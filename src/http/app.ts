@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from './context.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
 import { registerOpenApi } from './plugins/openapi.js';
@@ -26,7 +26,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const logger: FastifyBaseLogger = ctx.logger.child({ component: 'http' });
   const app: FastifyInstance = Fastify({
     loggerInstance: logger,
-    disableRequestLogging: true,
+    // Per-request lines would drown the log; errors are still logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: '127.0.0.1',
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',

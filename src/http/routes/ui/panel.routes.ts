@@ -23,7 +23,8 @@ export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.post<{ Body: { name: string } }>(
     '/tokens',
     {
-      onRequest: app.csrfProtection,
+      // After body parsing, so the form's _csrf field is readable.
+      preValidation: app.csrfProtection,
       schema: {
         ...hidden,
         body: {
@@ -58,7 +59,8 @@ export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.post<{ Params: { id: string } }>(
     '/tokens/:id/revoke',
     {
-      onRequest: app.csrfProtection,
+      // After body parsing, so the form's _csrf field is readable.
+      preValidation: app.csrfProtection,
       schema: { ...hidden, params: idParams, body: { type: 'object', properties: { _csrf: { type: 'string' } } } },
     },
     async (request, reply) => {

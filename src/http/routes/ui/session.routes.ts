@@ -25,7 +25,8 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.post<{ Body: { email: string; password: string; next?: string } }>(
     '/login',
     {
-      onRequest: app.csrfProtection,
+      // After body parsing, so the form's _csrf field is readable.
+      preValidation: app.csrfProtection,
       schema: {
         ...hidden,
         body: {
@@ -69,7 +70,8 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.post(
     '/logout',
     {
-      onRequest: app.csrfProtection,
+      // After body parsing, so the form's _csrf field is readable.
+      preValidation: app.csrfProtection,
       schema: { ...hidden, body: { type: 'object', properties: { _csrf: { type: 'string' } } } },
     },
     async (request, reply) => {

@@ -33,7 +33,8 @@ export async function setupRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.post<{ Body: { token: string; email: string; password: string } }>(
     '/setup',
     {
-      onRequest: app.csrfProtection,
+      // After body parsing, so the form's _csrf field is readable.
+      preValidation: app.csrfProtection,
       schema: {
         ...hidden,
         body: {

@@ -1,0 +1,28 @@
+// Runs the whole suite with node:test, one group after another so a failing group is easy to spot.
+// Test files run one at a time (they share one Docker engine); each file reuses one daemon.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+
+const groups = ['unit', 'http', 'integration', 'e2e'];
+const only = process.argv.slice(2);
+const runId = process.env.BERTH_TEST_RUN_ID || `run${randomBytes(4).toString('hex')}`;
+mkdirSync('test-artifacts', { recursive: true });
+
+let failed = [];
+for (const group of groups.filter((g) => only.length === 0 || only.includes(g))) {
+  const started = Date.now();
+  process.stdout.write(`\n=== ${group} tests ===\n`);
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', `test/${group}/**/*.test.ts`],
+    { stdio: 'inherit', env: { ...process.env, BERTH_TEST_RUN_ID: runId } },
+  );
+  process.stdout.write(`=== ${group}: ${result.status === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)}s ===\n`);
+  if (result.status !== 0) failed.push(group);
+}
+if (failed.length > 0) {
+  process.stdout.write(`\nFailed groups: ${failed.join(', ')}\n`);
+  process.exit(1);
+}
+process.stdout.write('\nAll test groups passed.\n');

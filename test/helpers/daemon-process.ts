@@ -1,0 +1,84 @@
+/** Starts `berth serve` as a real child process (one per test file) and reads its setup URL. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/berth.js', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface DaemonProcess {
+  child: ChildProcess;
+  baseUrl: string;
+  dataDir: string;
+  port: number;
+  /** Everything the daemon wrote to stdout and stderr so far. */
+  output(): string;
+  setupUrl: string | undefined;
+  stop(): Promise<number | null>;
+}
+
+export async function startDaemonProcess(
+  options: { env?: Record<string, string>; dataDir?: string; timeoutMs?: number } = {},
+): Promise<DaemonProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'berth-daemon-'));
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/root',
+      ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
+      BERTH_DATA_DIR: dataDir,
+      BERTH_PANEL_PORT: String(port),
+      BERTH_PANEL_HOST: '127.0.0.1',
+      BERTH_PUBLIC_URL: baseUrl,
+      BERTH_LOG_LEVEL: 'info',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  while (!/berth panel listening/.test(output)) {
+    if (child.exitCode !== null) throw new Error(`berth serve exited with ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`berth serve did not start in time:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  // The setup URL is logged right after the listening line.
+  await new Promise((r) => setTimeout(r, 200));
+  const setupUrl = /"setupUrl":"([^"]+)"/.exec(output)?.[1];
+  return {
+    child,
+    baseUrl,
+    dataDir,
+    port,
+    output: () => output,
+    setupUrl,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const code = await exited;
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}

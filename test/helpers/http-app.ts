@@ -1,0 +1,56 @@
+/** Builds the real fastify app on a real SQLite file in a temp dir, for app.inject() tests. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { LoginThrottle, type ThrottleLimits } from '../../src/auth/login-throttle.js';
+import { SqliteSessionStore } from '../../src/auth/session-store.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { openDatabase, type Db } from '../../src/db/connection.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { buildApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/logger.js';
+import { DockerRuntime } from '../../src/runtime/docker.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  db: Db;
+  config: Config;
+  runtime: DockerRuntime;
+  close(): Promise<void>;
+}
+
+export async function createTestApp(
+  options: { env?: Record<string, string>; throttle?: ThrottleLimits } = {},
+): Promise<TestApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'berth-http-'));
+  const config = loadConfig({ BERTH_DATA_DIR: dataDir, BERTH_LOG_LEVEL: 'silent', ...options.env });
+  const handle = openDatabase(join(dataDir, 'berth.db'));
+  await migrateToLatest(handle.db);
+  const logger = createLogger(config.logLevel);
+  const runtime = new DockerRuntime(config.docker, { logger });
+  await runtime.start();
+  const app = await buildApp({
+    config,
+    db: handle.db,
+    runtime,
+    logger,
+    sessionStore: new SqliteSessionStore(handle.db),
+    loginThrottle: new LoginThrottle(options.throttle),
+    sessionSecret: 'test-session-secret-that-is-long-enough-for-signing',
+    version: 'test',
+  });
+  await app.ready();
+  return {
+    app,
+    db: handle.db,
+    config,
+    runtime,
+    async close() {
+      await app.close();
+      await runtime.stop();
+      await handle.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
