@@ -18,7 +18,9 @@ for (const group of groups.filter((g) => only.length === 0 || only.includes(g)))
     ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', `test/${group}/**/*.test.ts`],
     { stdio: 'inherit', env: { ...process.env, BERTH_TEST_RUN_ID: runId } },
   );
-  process.stdout.write(`=== ${group}: ${result.status === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)}s ===\n`);
+  process.stdout.write(
+    `=== ${group}: ${result.status === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)}s ===\n`,
+  );
   if (result.status !== 0) failed.push(group);
 }
 if (failed.length > 0) {

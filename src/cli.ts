@@ -51,7 +51,8 @@ async function resolveUserId(db: Db, email: string | undefined): Promise<string>
     return user.id;
   }
   const admins = await db.selectFrom('users').select('id').where('role', '=', 'admin').execute();
-  if (admins.length === 0) throw new AppError('NOT_FOUND', 'no admin yet: claim the install or run `berth admin create` first');
+  if (admins.length === 0)
+    throw new AppError('NOT_FOUND', 'no admin yet: claim the install or run `berth admin create` first');
   if (admins.length > 1) throw new AppError('VALIDATION_FAILED', 'several admins exist: pass --email to choose one');
   return admins[0]!.id;
 }
@@ -83,7 +84,8 @@ async function admin(config: Config, args: string[]): Promise<void> {
     allowPositionals: true,
     options: { email: { type: 'string' }, password: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
   });
-  if (positionals[0] !== 'create') throw new AppError('VALIDATION_FAILED', 'usage: berth admin create --email E --password P');
+  if (positionals[0] !== 'create')
+    throw new AppError('VALIDATION_FAILED', 'usage: berth admin create --email E --password P');
   const password = values['password-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : values.password;
   const user = await withDatabase(config, (db) => createAdmin(db, { email: values.email, password }));
   process.stdout.write(`admin ${user.email} created (${user.id})\n`);
@@ -107,10 +109,15 @@ async function token(config: Config, args: string[]): Promise<void> {
       process.stdout.write(`token "${revoked.name}" (${revoked.id}) revoked\n`);
     } else if (action === 'list') {
       for (const t of await listApiTokens(db, userId)) {
-        process.stdout.write(`${t.id}\t${t.name}\t${t.prefix}…\t${t.revokedAt ? 'revoked' : 'active'}\tcreated ${t.createdAt}\n`);
+        process.stdout.write(
+          `${t.id}\t${t.name}\t${t.prefix}…\t${t.revokedAt ? 'revoked' : 'active'}\tcreated ${t.createdAt}\n`,
+        );
       }
     } else {
-      throw new AppError('VALIDATION_FAILED', 'usage: berth token create --name N | berth token list | berth token revoke <id|name>');
+      throw new AppError(
+        'VALIDATION_FAILED',
+        'usage: berth token create --name N | berth token list | berth token revoke <id|name>',
+      );
     }
   });
 }

@@ -25,11 +25,7 @@ export class AppError extends Error {
   /** Field-level detail for forms and API clients, e.g. { email: 'must look like name@host' }. */
   readonly details: Record<string, string> | undefined;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { cause?: unknown; details?: Record<string, string> } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, string> } = {}) {
     super(message, { cause: options.cause });
     this.name = 'AppError';
     this.code = code;

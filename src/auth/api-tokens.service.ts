@@ -21,7 +21,11 @@ import { findUserById, type User } from './users.repository.js';
 export const TOKEN_PREFIX = 'berth_';
 const TOKEN_SHAPE = /^berth_[A-Za-z0-9_-]{43}$/;
 
-export async function createApiToken(db: Db, userId: string, rawName: unknown): Promise<{ token: string; record: ApiToken }> {
+export async function createApiToken(
+  db: Db,
+  userId: string,
+  rawName: unknown,
+): Promise<{ token: string; record: ApiToken }> {
   const name = checkTokenName(rawName);
   if (await findActiveTokenByName(db, userId, name)) {
     throw new AppError('TOKEN_NAME_TAKEN', `You already have an active token named "${name}".`);

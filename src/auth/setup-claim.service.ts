@@ -37,9 +37,13 @@ export async function isSetupTokenValid(db: Db, token: unknown): Promise<boolean
 }
 
 /** Creates the first admin. The token check, the admin insert and the token removal happen in one transaction. */
-export async function claimInstall(db: Db, input: { token: unknown; email: unknown; password: unknown }): Promise<User> {
+export async function claimInstall(
+  db: Db,
+  input: { token: unknown; email: unknown; password: unknown },
+): Promise<User> {
   return db.transaction().execute(async (trx) => {
-    if (await hasAdmin(trx)) throw new AppError('SETUP_ALREADY_DONE', 'This Berth has already been claimed. Log in instead.');
+    if (await hasAdmin(trx))
+      throw new AppError('SETUP_ALREADY_DONE', 'This Berth has already been claimed. Log in instead.');
     if (!(await isSetupTokenValid(trx, input.token))) {
       throw new AppError('SETUP_TOKEN_INVALID', 'This setup link is not valid. Use the link printed in the Berth log.');
     }

@@ -18,11 +18,18 @@ export async function insertUser(db: Db, row: UsersTable): Promise<User> {
 }
 
 export async function findUserById(db: Db, id: string): Promise<User | undefined> {
-  const row = await db.selectFrom('users').select(['id', 'email', 'role', 'created_at']).where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('users')
+    .select(['id', 'email', 'role', 'created_at'])
+    .where('id', '=', id)
+    .executeTakeFirst();
   return row && toUser(row);
 }
 
-export async function findUserWithHashByEmail(db: Db, email: string): Promise<(User & { passwordHash: string }) | undefined> {
+export async function findUserWithHashByEmail(
+  db: Db,
+  email: string,
+): Promise<(User & { passwordHash: string }) | undefined> {
   const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
   return row && { ...toUser(row), passwordHash: row.password_hash };
 }

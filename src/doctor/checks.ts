@@ -26,13 +26,19 @@ export function checkDataDir(config: Config): Verdict {
     writeFileSync(probe, 'ok');
     unlinkSync(probe);
   } catch (error) {
-    return { status: 'fail', message: `data dir ${config.dataDir} is not writable (${(error as NodeJS.ErrnoException).code}): fix its owner or set BERTH_DATA_DIR` };
+    return {
+      status: 'fail',
+      message: `data dir ${config.dataDir} is not writable (${(error as NodeJS.ErrnoException).code}): fix its owner or set BERTH_DATA_DIR`,
+    };
   }
   const fs = statfsSync(config.dataDir);
   const free = fs.bavail * fs.bsize;
   const freeGb = (free / 1024 ** 3).toFixed(1);
   if (free < MIN_FREE_BYTES) {
-    return { status: 'warn', message: `data dir ${config.dataDir} has only ${freeGb} GB free: builds and backups need room` };
+    return {
+      status: 'warn',
+      message: `data dir ${config.dataDir} has only ${freeGb} GB free: builds and backups need room`,
+    };
   }
   return { status: 'ok', message: `data dir ${config.dataDir} is writable, ${freeGb} GB free` };
 }
@@ -47,14 +53,21 @@ export function isDaemonRunning(config: Config): boolean {
 export async function checkDocker(config: Config): Promise<Verdict> {
   const runtime = new DockerRuntime(config.docker, { reconnectIntervalMs: 60_000 });
   await runtime.start();
-  const where = config.docker.kind === 'socket' ? config.docker.socketPath : `${config.docker.host}:${config.docker.port}`;
+  const where =
+    config.docker.kind === 'socket' ? config.docker.socketPath : `${config.docker.host}:${config.docker.port}`;
   try {
     const state = runtime.state();
     if (!state.available) {
-      return { status: 'fail', message: `cannot reach the Docker engine at ${where}: ${state.reason}. Install Docker and start dockerd, or set DOCKER_HOST` };
+      return {
+        status: 'fail',
+        message: `cannot reach the Docker engine at ${where}: ${state.reason}. Install Docker and start dockerd, or set DOCKER_HOST`,
+      };
     }
     const info = await runtime.engineInfo();
-    return { status: 'ok', message: `Docker ${info.version} at ${where}: ${info.containers.running} running containers, ${info.images} images` };
+    return {
+      status: 'ok',
+      message: `Docker ${info.version} at ${where}: ${info.containers.running} running containers, ${info.images} images`,
+    };
   } catch (error) {
     return { status: 'fail', message: `Docker at ${where} answered but failed: ${(error as Error).message}` };
   } finally {
@@ -74,8 +87,14 @@ export async function checkPort(name: string, variable: string, port: number, is
   const result = await tryListen(port);
   if (result === 'free') return { status: 'ok', message: `${name} port ${port} is free` };
   if (result === 'denied') {
-    return { status: 'fail', message: `${name} port ${port} needs root (or CAP_NET_BIND_SERVICE); run as root or set ${variable}` };
+    return {
+      status: 'fail',
+      message: `${name} port ${port} needs root (or CAP_NET_BIND_SERVICE); run as root or set ${variable}`,
+    };
   }
   if (isOurs) return { status: 'ok', message: `${name} port ${port} is in use, by the running Berth daemon` };
-  return { status: 'fail', message: `${name} port ${port} is already in use by another program: stop it or set ${variable}` };
+  return {
+    status: 'fail',
+    message: `${name} port ${port} is already in use by another program: stop it or set ${variable}`,
+  };
 }

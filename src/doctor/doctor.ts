@@ -9,7 +9,12 @@ export async function runDoctor(config: Config, print: (line: string) => void): 
   const verdicts: Verdict[] = [
     checkNode(),
     checkDataDir(config),
-    { status: 'ok', message: isRunning ? `a Berth daemon is running on ${config.dataDir}` : 'no Berth daemon is running on this data dir' },
+    {
+      status: 'ok',
+      message: isRunning
+        ? `a Berth daemon is running on ${config.dataDir}`
+        : 'no Berth daemon is running on this data dir',
+    },
     await checkDocker(config),
     // Only the panel port is Berth's while the proxy (next releases) is not yet listening on 80/443.
     await checkPort('panel', 'BERTH_PANEL_PORT', config.panelPort, isRunning),
@@ -18,6 +23,10 @@ export async function runDoctor(config: Config, print: (line: string) => void): 
   ];
   for (const v of verdicts) print(`[${MARK[v.status]}] ${v.message}`);
   const failures = verdicts.filter((v) => v.status === 'fail').length;
-  print(failures === 0 ? 'Everything Berth needs is in place.' : `${failures} problem(s) found; fix them and run \`berth doctor\` again.`);
+  print(
+    failures === 0
+      ? 'Everything Berth needs is in place.'
+      : `${failures} problem(s) found; fix them and run \`berth doctor\` again.`,
+  );
   return failures === 0;
 }

@@ -6,14 +6,7 @@
 import Docker from 'dockerode';
 import type { DockerEndpoint } from '../config.js';
 import { AppError } from '../errors.js';
-import type {
-  ContainerDetails,
-  ContainerSpec,
-  ContainerSummary,
-  EngineInfo,
-  EngineState,
-  Runtime,
-} from './runtime.js';
+import type { ContainerDetails, ContainerSpec, ContainerSummary, EngineInfo, EngineState, Runtime } from './runtime.js';
 
 /** The slice of a pino logger we use, so tests can pass a plain object. */
 export interface RuntimeLogger {
@@ -224,9 +217,7 @@ export class DockerRuntime implements Runtime {
 
   async removeContainer(id: string): Promise<void> {
     // 404 means it is already gone, which is what the caller wanted.
-    await this.call(`remove container ${id}`, (d) =>
-      unlessStatus(404, d.getContainer(id).remove({ force: true })),
-    );
+    await this.call(`remove container ${id}`, (d) => unlessStatus(404, d.getContainer(id).remove({ force: true })));
   }
 
   async listContainers(labels: Record<string, string>): Promise<ContainerSummary[]> {

@@ -4,14 +4,21 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 export class InjectClient {
   private cookies = new Map<string, string>();
 
-  constructor(private readonly app: FastifyInstance, private readonly ip = '127.0.0.1') {}
+  constructor(
+    private readonly app: FastifyInstance,
+    private readonly ip = '127.0.0.1',
+  ) {}
 
   async get(url: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
     return this.send('GET', url, undefined, headers);
   }
 
   /** Posts a urlencoded form, as a browser would. */
-  async postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+  async postForm(
+    url: string,
+    fields: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<LightMyRequestResponse> {
     return this.send('POST', url, new URLSearchParams(fields).toString(), {
       'content-type': 'application/x-www-form-urlencoded',
       ...headers,
@@ -28,7 +35,12 @@ export class InjectClient {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
-  private async send(method: 'GET' | 'POST', url: string, payload: string | undefined, headers: Record<string, string>) {
+  private async send(
+    method: 'GET' | 'POST',
+    url: string,
+    payload: string | undefined,
+    headers: Record<string, string>,
+  ) {
     const response = await this.app.inject({
       method,
       url,

@@ -39,7 +39,11 @@ describe('API tokens and /api/v1', () => {
 
   it('stores only a hash of the token', async () => {
     const token = await tokenFor(t.db, userId, 'hash-test');
-    const row = await t.db.selectFrom('api_tokens').selectAll().where('name', '=', 'hash-test').executeTakeFirstOrThrow();
+    const row = await t.db
+      .selectFrom('api_tokens')
+      .selectAll()
+      .where('name', '=', 'hash-test')
+      .executeTakeFirstOrThrow();
     assert.notEqual(row.token_hash, token);
     assert.ok(!JSON.stringify(row).includes(token.slice(10)), 'no part of the secret beyond the prefix is stored');
   });
@@ -47,11 +51,19 @@ describe('API tokens and /api/v1', () => {
   it('a revoked token is refused; revoking through the API works', async () => {
     const token = await tokenFor(t.db, userId, 'to-revoke');
     const admin = await tokenFor(t.db, userId, 'admin-cli');
-    const list = await t.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: { authorization: `Bearer ${admin}` } });
+    const list = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/tokens',
+      headers: { authorization: `Bearer ${admin}` },
+    });
     const target = list.json().find((x: { name: string }) => x.name === 'to-revoke');
     assert.ok(target, 'token listed');
     assert.equal(JSON.stringify(list.json()).includes(token), false, 'list never includes secrets');
-    const del = await t.app.inject({ method: 'DELETE', url: `/api/v1/tokens/${target.id}`, headers: { authorization: `Bearer ${admin}` } });
+    const del = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/tokens/${target.id}`,
+      headers: { authorization: `Bearer ${admin}` },
+    });
     assert.equal(del.statusCode, 200);
     assert.ok(del.json().revokedAt);
     assert.equal((await me(`Bearer ${token}`)).statusCode, 401);
@@ -61,13 +73,28 @@ describe('API tokens and /api/v1', () => {
   it('creates a token through the API and validates its name', async () => {
     const admin = await tokenFor(t.db, userId, 'creator');
     const auth = { authorization: `Bearer ${admin}` };
-    const created = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: auth, payload: { name: 'from-api' } });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: auth,
+      payload: { name: 'from-api' },
+    });
     assert.equal(created.statusCode, 201);
     assert.equal((await me(`Bearer ${created.json().token}`)).statusCode, 200);
-    const dup = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: auth, payload: { name: 'from-api' } });
+    const dup = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: auth,
+      payload: { name: 'from-api' },
+    });
     assert.equal(dup.statusCode, 409);
     assert.equal(dup.json().error.code, 'TOKEN_NAME_TAKEN');
-    const bad = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: auth, payload: { name: '../etc\n' } });
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: auth,
+      payload: { name: '../etc\n' },
+    });
     assert.equal(bad.statusCode, 400);
     assert.equal(bad.json().error.code, 'VALIDATION_FAILED');
   });
@@ -95,7 +122,11 @@ describe('API tokens and /api/v1', () => {
   it('the htmx form gets only the partial back', async () => {
     const client = await signedInClient(t.app);
     const page = await client.get('/tokens');
-    const res = await client.postForm('/tokens', { _csrf: csrfTokenOf(page.body), name: 'htmx-token' }, { 'hx-request': 'true' });
+    const res = await client.postForm(
+      '/tokens',
+      { _csrf: csrfTokenOf(page.body), name: 'htmx-token' },
+      { 'hx-request': 'true' },
+    );
     assert.equal(res.statusCode, 200);
     assert.doesNotMatch(res.body, /<html/);
     assert.match(res.body, /id="new-token-value"/);
@@ -114,7 +145,11 @@ describe('API tokens and /api/v1', () => {
   });
 
   it('maps errors to JSON for API clients and to a page for browsers', async () => {
-    const api = await t.app.inject({ method: 'GET', url: '/api/v1/nothing-here', headers: { authorization: `Bearer ${await tokenFor(t.db, userId, 'nf')}` } });
+    const api = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/nothing-here',
+      headers: { authorization: `Bearer ${await tokenFor(t.db, userId, 'nf')}` },
+    });
     assert.equal(api.statusCode, 404);
     assert.equal(api.json().error.code, 'NOT_FOUND');
     const page = await t.app.inject({ method: 'GET', url: '/nothing-here', headers: { accept: 'text/html' } });

@@ -35,7 +35,12 @@ describe('first-run claim', () => {
   it('refuses a claim POST with a wrong token and creates no user', async () => {
     const client = new InjectClient(t.app);
     const csrf = await client.csrfFrom('/login');
-    const res = await client.postForm('/setup', { _csrf: csrf, token: 'not-the-token', email: 'eve@example.com', password: 'longenough123' });
+    const res = await client.postForm('/setup', {
+      _csrf: csrf,
+      token: 'not-the-token',
+      email: 'eve@example.com',
+      password: 'longenough123',
+    });
     assert.equal(res.statusCode, 403);
     const users = await t.db.selectFrom('users').selectAll().execute();
     assert.equal(users.length, 0);
@@ -52,7 +57,12 @@ describe('first-run claim', () => {
   it('keeps the form and explains a too-short password', async () => {
     const client = new InjectClient(t.app);
     const page = await client.get(`/setup?token=${token}`);
-    const res = await client.postForm('/setup', { _csrf: csrfTokenOf(page.body), token, email: 'ada@example.com', password: 'short' });
+    const res = await client.postForm('/setup', {
+      _csrf: csrfTokenOf(page.body),
+      token,
+      email: 'ada@example.com',
+      password: 'short',
+    });
     assert.equal(res.statusCode, 400);
     assert.match(res.body, /at least 10 characters/);
     assert.match(res.body, /value="ada@example.com"/);
@@ -63,7 +73,12 @@ describe('first-run claim', () => {
     const page = await client.get(`/setup?token=${token}`);
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /Claim this Berth/);
-    const res = await client.postForm('/setup', { _csrf: csrfTokenOf(page.body), token, email: 'Ada@Example.com', password: 'correct horse battery' });
+    const res = await client.postForm('/setup', {
+      _csrf: csrfTokenOf(page.body),
+      token,
+      email: 'Ada@Example.com',
+      password: 'correct horse battery',
+    });
     assert.equal(res.statusCode, 303);
     assert.equal(res.headers.location, '/');
     const dashboard = await client.get('/');
@@ -83,7 +98,12 @@ describe('first-run claim', () => {
     assert.equal(await issueSetupToken(t.db), undefined, 'no token is issued once an admin exists');
     const client = new InjectClient(t.app);
     const csrf = await client.csrfFrom('/login');
-    const res = await client.postForm('/setup', { _csrf: csrf, token: 'anything', email: 'eve@example.com', password: 'longenough123' });
+    const res = await client.postForm('/setup', {
+      _csrf: csrf,
+      token: 'anything',
+      email: 'eve@example.com',
+      password: 'longenough123',
+    });
     assert.equal(res.statusCode, 409);
     const users = await t.db.selectFrom('users').selectAll().execute();
     assert.equal(users.length, 1);

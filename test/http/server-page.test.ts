@@ -28,7 +28,9 @@ describe('server page with a real Docker engine', () => {
     assert.deepEqual({ status: health.status, docker: health.docker }, { status: 'ok', docker: 'available' });
     const users = await t.db.selectFrom('users').select('id').execute();
     const token = await tokenFor(t.db, users[0]!.id);
-    const server = (await t.app.inject({ method: 'GET', url: '/api/v1/server', headers: { authorization: `Bearer ${token}` } })).json();
+    const server = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/server', headers: { authorization: `Bearer ${token}` } })
+    ).json();
     assert.equal(server.available, true);
     assert.match(server.info.version, /^\d+\./);
   });

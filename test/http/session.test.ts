@@ -26,7 +26,10 @@ describe('login, logout and sessions', () => {
     assert.match(setCookie, /SameSite=Lax/);
     assert.notEqual(client.cookieHeader(), before, 'session id changes at login');
     const rows = await t.db.selectFrom('sessions').select('data').execute();
-    assert.ok(rows.some((r) => r.data.includes('usr_')), 'the session is stored server-side');
+    assert.ok(
+      rows.some((r) => r.data.includes('usr_')),
+      'the session is stored server-side',
+    );
     const dashboard = await client.get('/');
     assert.equal(dashboard.statusCode, 200);
     assert.match(dashboard.body, /admin@example.com/);
@@ -42,8 +45,16 @@ describe('login, logout and sessions', () => {
   it('says "wrong email or password" without telling which', async () => {
     const client = new InjectClient(t.app, '10.0.0.3');
     const csrf = await client.csrfFrom('/login');
-    const wrongPassword = await client.postForm('/login', { _csrf: csrf, email: ADMIN.email, password: 'nope-nope-nope' });
-    const noAccount = await client.postForm('/login', { _csrf: csrf, email: 'ghost@example.com', password: 'nope-nope-nope' });
+    const wrongPassword = await client.postForm('/login', {
+      _csrf: csrf,
+      email: ADMIN.email,
+      password: 'nope-nope-nope',
+    });
+    const noAccount = await client.postForm('/login', {
+      _csrf: csrf,
+      email: 'ghost@example.com',
+      password: 'nope-nope-nope',
+    });
     assert.equal(wrongPassword.statusCode, 401);
     assert.equal(noAccount.statusCode, 401);
     assert.match(wrongPassword.body, /Wrong email or password/);
@@ -76,7 +87,11 @@ describe('login, logout and sessions', () => {
     const res = await client.postForm('/logout', { _csrf: csrfTokenOf(page.body) });
     assert.equal(res.statusCode, 303);
     assert.equal(res.headers.location, '/login');
-    const replay = await t.app.inject({ method: 'GET', url: '/', headers: { cookie: stolenCookie, accept: 'text/html' } });
+    const replay = await t.app.inject({
+      method: 'GET',
+      url: '/',
+      headers: { cookie: stolenCookie, accept: 'text/html' },
+    });
     assert.equal(replay.statusCode, 303);
     assert.match(String(replay.headers.location), /^\/login/);
   });
@@ -103,7 +118,11 @@ describe('login, logout and sessions', () => {
     const csrf = await client.csrfFrom('/login');
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
-      const res = await client.postForm('/login', { _csrf: csrf, email: `user${i}@example.com`, password: 'wrong-password!' });
+      const res = await client.postForm('/login', {
+        _csrf: csrf,
+        email: `user${i}@example.com`,
+        password: 'wrong-password!',
+      });
       statuses.push(res.statusCode);
     }
     assert.deepEqual(statuses, [401, 401, 401, 401, 401, 401, 429]);

@@ -23,9 +23,7 @@ import {
 const RECONNECT_MS = 200;
 
 function isUnavailable(err: unknown): boolean {
-  return (
-    isAppError(err) && err.code === 'DOCKER_UNAVAILABLE' && err.message.startsWith('Docker is unavailable: ')
-  );
+  return isAppError(err) && err.code === 'DOCKER_UNAVAILABLE' && err.message.startsWith('Docker is unavailable: ');
 }
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {

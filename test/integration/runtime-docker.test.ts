@@ -21,15 +21,8 @@ describe('DockerRuntime (real engine)', { timeout: 50_000 }, () => {
 
   before(async () => {
     await runtime.start();
-    assert.equal(
-      runtime.state().available,
-      true,
-      'the Docker engine must be reachable for integration tests',
-    );
-    assert.ok(
-      await runtime.hasImage(TEST_IMAGES.busybox),
-      `missing ${TEST_IMAGES.busybox}: run scripts/test-env.sh`,
-    );
+    assert.equal(runtime.state().available, true, 'the Docker engine must be reachable for integration tests');
+    assert.ok(await runtime.hasImage(TEST_IMAGES.busybox), `missing ${TEST_IMAGES.busybox}: run scripts/test-env.sh`);
   });
 
   after(async () => {

@@ -22,7 +22,16 @@ describe('state database', () => {
     await assert.rejects(
       handle.db
         .insertInto('api_tokens')
-        .values({ id: 't', user_id: 'missing', name: 'n', token_hash: 'h', token_prefix: 'p', created_at: 'now', last_used_at: null, revoked_at: null })
+        .values({
+          id: 't',
+          user_id: 'missing',
+          name: 'n',
+          token_hash: 'h',
+          token_prefix: 'p',
+          created_at: 'now',
+          last_used_at: null,
+          revoked_at: null,
+        })
         .execute(),
       /FOREIGN KEY/,
     );

@@ -34,17 +34,26 @@ function toAppError(error: FastifyError | AppError | Error): AppError {
   const fe = error as FastifyError;
   if (fe.validation) return new AppError('VALIDATION_FAILED', `Invalid request: ${fe.message}`);
   if (fe.code?.startsWith('FST_CSRF')) {
-    return new AppError('CSRF_INVALID', 'This form has expired or was not sent by Berth. Reload the page and try again.');
+    return new AppError(
+      'CSRF_INVALID',
+      'This form has expired or was not sent by Berth. Reload the page and try again.',
+    );
   }
   if (fe.statusCode === 429) return new AppError('RATE_LIMITED', fe.message);
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new AppError(fe.statusCode === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED', fe.message);
   }
-  return new AppError('INTERNAL', 'Something went wrong on our side. The details are in the Berth log.', { cause: error });
+  return new AppError('INTERNAL', 'Something went wrong on our side. The details are in the Berth log.', {
+    cause: error,
+  });
 }
 
 export function wantsJson(request: FastifyRequest): boolean {
-  return request.url.startsWith('/api/') || request.url === '/healthz' || !(request.headers.accept ?? '').includes('text/html');
+  return (
+    request.url.startsWith('/api/') ||
+    request.url === '/healthz' ||
+    !(request.headers.accept ?? '').includes('text/html')
+  );
 }
 
 async function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): Promise<void> {

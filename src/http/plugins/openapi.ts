@@ -11,7 +11,8 @@ export async function registerOpenApi(app: FastifyInstance, ctx: AppContext): Pr
       info: {
         title: 'Berth API',
         version: ctx.version,
-        description: 'Self-hosted PaaS. Authenticate with `Authorization: Bearer <token>`; create tokens in the panel or with `berth token create`.',
+        description:
+          'Self-hosted PaaS. Authenticate with `Authorization: Bearer <token>`; create tokens in the panel or with `berth token create`.',
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     },
@@ -23,7 +24,8 @@ export async function registerOpenApi(app: FastifyInstance, ctx: AppContext): Pr
     uiConfig: { validatorUrl: null, docExpansion: 'list' },
     staticCSP: true,
     // Swagger UI's default CSP upgrades requests to HTTPS, which breaks the docs on a plain-HTTP panel.
-    transformStaticCSP: (header) => header.replace('upgrade-insecure-requests;', '').replace(' validator.swagger.io', ''),
+    transformStaticCSP: (header) =>
+      header.replace('upgrade-insecure-requests;', '').replace(' validator.swagger.io', ''),
   });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

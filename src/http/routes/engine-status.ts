@@ -2,9 +2,7 @@
 import { isAppError } from '../../errors.js';
 import type { EngineInfo, Runtime } from '../../runtime/runtime.js';
 
-export type EngineStatus =
-  | { available: true; info: EngineInfo }
-  | { available: false; reason: string; since: string };
+export type EngineStatus = { available: true; info: EngineInfo } | { available: false; reason: string; since: string };
 
 export async function describeEngine(runtime: Runtime): Promise<EngineStatus> {
   const state = runtime.state();

@@ -55,7 +55,12 @@ export async function apiV1Routes(app: FastifyInstance, ctx: AppContext): Promis
         tags: ['account'],
         summary: 'Create an API token; the secret is in this response only',
         security: bearerSecurity,
-        body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', maxLength: 64 } } },
+        body: {
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: { name: { type: 'string', maxLength: 64 } },
+        },
         response: {
           201: {
             type: 'object',
@@ -80,7 +85,11 @@ export async function apiV1Routes(app: FastifyInstance, ctx: AppContext): Promis
         tags: ['account'],
         summary: 'Revoke an API token',
         security: bearerSecurity,
-        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^tok_[0-9a-z]{1,40}$' } } },
+        params: {
+          type: 'object',
+          required: ['id'],
+          properties: { id: { type: 'string', pattern: '^tok_[0-9a-z]{1,40}$' } },
+        },
         response: { 200: { $ref: 'ApiToken#' }, ...errorResponses },
       },
     },

@@ -7,7 +7,11 @@ import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { describeEngine } from '../engine-status.js';
 
 const hidden = { hide: true } as const;
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^tok_[0-9a-z]{1,40}$' } } };
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: '^tok_[0-9a-z]{1,40}$' } },
+};
 
 export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.addHook('preHandler', makeRequireUser(ctx));
@@ -49,7 +53,12 @@ export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promis
         if (!isAppError(error) || !['VALIDATION_FAILED', 'TOKEN_NAME_TAKEN'].includes(error.code)) throw error;
         await reply.page(
           'tokens',
-          { title: 'API tokens', tokens: await listApiTokens(ctx.db, userId), error: error.message, name: request.body.name },
+          {
+            title: 'API tokens',
+            tokens: await listApiTokens(ctx.db, userId),
+            error: error.message,
+            name: request.body.name,
+          },
           error.code === 'TOKEN_NAME_TAKEN' ? 409 : 400,
         );
       }

@@ -11,7 +11,9 @@ const hidden = { hide: true } as const;
 export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get<{ Querystring: { next?: string } }>(
     '/login',
-    { schema: { ...hidden, querystring: { type: 'object', properties: { next: { type: 'string', maxLength: 500 } } } } },
+    {
+      schema: { ...hidden, querystring: { type: 'object', properties: { next: { type: 'string', maxLength: 500 } } } },
+    },
     async (request, reply) => {
       if (request.session.get('userId')) return reply.redirect(safeNextPath(request.query.next), 303);
       await reply.page('login', {
@@ -50,7 +52,11 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
         const minutes = Math.ceil(waitMs / 60_000);
         reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
         request.log.warn({ account, ip: request.ip }, 'login throttled');
-        return reply.page('login', { ...form, error: `Too many failed attempts. Try again in ${minutes} minute(s).` }, 429);
+        return reply.page(
+          'login',
+          { ...form, error: `Too many failed attempts. Try again in ${minutes} minute(s).` },
+          429,
+        );
       }
       try {
         const user = await authenticate(ctx.db, request.body.email, request.body.password);
