@@ -2,7 +2,7 @@
 // Test files run one at a time (they share one Docker engine); each file reuses one daemon.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 
 const groups = ['unit', 'http', 'integration', 'e2e'];
 const only = process.argv.slice(2);
@@ -11,11 +11,21 @@ mkdirSync('test-artifacts', { recursive: true });
 
 let failed = [];
 for (const group of groups.filter((g) => only.length === 0 || only.includes(g))) {
+  // Node 20's --test does not expand globs itself, so the files are listed here.
+  const dir = `test/${group}`;
+  const files = existsSync(dir)
+    ? readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.test.ts'))
+        .sort()
+        .map((f) => `${dir}/${f}`)
+    : [];
+  if (files.length === 0) continue;
   const started = Date.now();
   process.stdout.write(`\n=== ${group} tests ===\n`);
   const result = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', `test/${group}/**/*.test.ts`],
+    ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
     { stdio: 'inherit', env: { ...process.env, BERTH_TEST_RUN_ID: runId } },
   );
   process.stdout.write(

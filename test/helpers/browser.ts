@@ -3,33 +3,27 @@
  * file, a fresh context (cookies, storage) per test. Never downloads a browser: scripts/test-env.sh
  * installs /usr/bin/chromium.
  */
-import { existsSync } from "node:fs";
-import {
-  chromium,
-  type Browser,
-  type BrowserContext,
-  type Page,
-} from "playwright-core";
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
-export const CHROMIUM_PATH =
-  process.env.BERTH_TEST_CHROMIUM ?? "/usr/bin/chromium";
+export const CHROMIUM_PATH = process.env.BERTH_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
 // The machine may have no network: keep chromium from phoning home (updates, sync, QUIC probes).
 const CHROMIUM_ARGS = [
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-dev-shm-usage",
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
 ];
 
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
       `Chromium is missing at ${CHROMIUM_PATH}. Run "bash scripts/test-env.sh" to install it ` +
-        "(the e2e tests drive the system chromium and never download one).",
+        '(the e2e tests drive the system chromium and never download one).',
     );
   }
   return chromium.launch({
@@ -41,10 +35,7 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** A fresh, isolated context: relative URLs in page.goto() resolve against baseURL. */
-export async function newContext(
-  browser: Browser,
-  baseURL: string,
-): Promise<BrowserContext> {
+export async function newContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
   const context = await browser.newContext({
     baseURL,
     viewport: { width: 1280, height: 800 },
@@ -67,28 +58,18 @@ export interface PageProblems {
 export function watchPage(page: Page): PageProblems {
   const list: string[] = [];
   const allowed: (string | RegExp)[] = [];
-  const isAllowed = (url: string) =>
-    allowed.some((a) => (typeof a === "string" ? url === a : a.test(url)));
-  page.on("console", (message) => {
-    if (message.type() !== "error") return;
+  const isAllowed = (url: string) => allowed.some((a) => (typeof a === 'string' ? url === a : a.test(url)));
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
     const url = message.location().url;
-    if (
-      /^Failed to load resource: the server responded with a status of \d+/.test(
-        message.text(),
-      ) &&
-      isAllowed(url)
-    ) {
+    if (/^Failed to load resource: the server responded with a status of \d+/.test(message.text()) && isAllowed(url)) {
       return;
     }
     list.push(`console error on ${page.url()}: ${message.text()} (${url})`);
   });
-  page.on("pageerror", (error) =>
-    list.push(`uncaught exception on ${page.url()}: ${error.message}`),
-  );
-  page.on("requestfailed", (request) => {
-    list.push(
-      `request failed: ${request.method()} ${request.url()}: ${request.failure()?.errorText ?? "unknown"}`,
-    );
+  page.on('pageerror', (error) => list.push(`uncaught exception on ${page.url()}: ${error.message}`));
+  page.on('requestfailed', (request) => {
+    list.push(`request failed: ${request.method()} ${request.url()}: ${request.failure()?.errorText ?? 'unknown'}`);
   });
   return { list, allowHttpError: (url) => allowed.push(url) };
 }
