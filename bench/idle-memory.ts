@@ -1,0 +1,90 @@
+/**
+ * Idle footprint of the control plane: resident memory of `berth serve` after start and after a
+ * bounded burst of panel requests, next to a bare Node HTTP server as the baseline, in the same run.
+ * Run: `npm run build && node --import tsx bench/idle-memory.ts` (the compiled row needs dist/).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../test/helpers/daemon-process.js';
+
+const REQUESTS = 200;
+const SETTLE_MS = 3000;
+
+interface Row {
+  name: string;
+  startMb: number;
+  afterLoadMb: number;
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+async function waitFor(url: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} never answered`);
+}
+
+async function measure(name: string, argv: string[], path: string, env: Record<string, string> = {}): Promise<Row> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'berth-bench-'));
+  const child = spawn(process.execPath, argv, {
+    env: {
+      ...process.env,
+      ...env,
+      BERTH_DATA_DIR: dataDir,
+      BERTH_PANEL_PORT: String(port),
+      PORT: String(port),
+      BERTH_LOG_LEVEL: 'warn',
+    },
+    stdio: 'ignore',
+  });
+  try {
+    await waitFor(`http://127.0.0.1:${port}/healthz`);
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    const startMb = rssMb(child.pid!);
+    for (let i = 0; i < REQUESTS; i++) await (await fetch(`http://127.0.0.1:${port}${path}`)).arrayBuffer();
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    return { name, startMb, afterLoadMb: rssMb(child.pid!) };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const baseline = `require('node:http').createServer((q, r) => r.end('ok')).listen(process.env.PORT, '127.0.0.1')`;
+const rows: Row[] = [await measure('baseline: bare node:http server', ['-e', baseline], '/healthz')];
+rows.push(await measure('berth serve (tsx, from a checkout)', ['--import', 'tsx', 'src/cli.ts', 'serve'], '/login'));
+if (existsSync('dist/cli.js')) {
+  rows.push(await measure('berth serve (compiled dist/, default V8 heap)', ['dist/cli.js', 'serve'], '/login'));
+  // What `npm start` and the image use: a 2 MB young generation trades a few more scavenges for ~25 MB less RSS.
+  rows.push(
+    await measure(
+      'berth serve (compiled, --max-semi-space-size=2)',
+      ['--max-semi-space-size=2', 'dist/cli.js', 'serve'],
+      '/login',
+    ),
+  );
+} else console.log('(dist/ missing: run `npm run build` for the compiled row)');
+
+console.log(`\nIdle resident memory (MB), ${REQUESTS} sequential GET requests between the two readings\n`);
+console.log('| process | after start | after requests | vs baseline |');
+console.log('|---|---|---|---|');
+for (const row of rows) {
+  const delta = row.afterLoadMb - rows[0]!.afterLoadMb;
+  console.log(
+    `| ${row.name} | ${row.startMb.toFixed(1)} | ${row.afterLoadMb.toFixed(1)} | ${delta >= 0 ? '+' : ''}${delta.toFixed(1)} |`,
+  );
+}
