@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { SqliteSessionStore } from './auth/session-store.js';
+import { sessionSweepJob } from './auth/session-sweep.job.js';
 import { issueSetupToken } from './auth/setup-claim.service.js';
 import type { Config } from './config.js';
 import { dataPaths, ensureDataDir, readOrCreateSecret } from './data-dir.js';
@@ -13,6 +14,7 @@ import { migrateToLatest } from './db/migrate.js';
 import { AppError } from './errors.js';
 import { buildApp } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
+import { Scheduler } from './jobs/scheduler.js';
 import { DockerRuntime } from './runtime/docker.js';
 import { VERSION } from './version.js';
 
@@ -50,7 +52,11 @@ export async function startDaemon(config: Config, logger: Logger = createLogger(
     cleanups.push(() => runtime.stop());
 
     const sessionStore = new SqliteSessionStore(handle.db);
-    await sessionStore.deleteExpired();
+    const scheduler = new Scheduler(logger.child({ component: 'jobs' }));
+    cleanups.push(() => scheduler.stop());
+    const sweep = sessionSweepJob(sessionStore);
+    await scheduler.runSafely(sweep);
+    scheduler.add(sweep);
     const app = await buildApp({
       config,
       db: handle.db,
