@@ -33,6 +33,13 @@ for (const group of groups.filter((g) => only.length === 0 || only.includes(g)))
   );
   if (result.status !== 0) failed.push(group);
 }
+// Safety net: whatever a crashed test left behind carries this run's label and goes now.
+const leftovers = spawnSync('docker', ['ps', '-aq', '--filter', `label=berth.test-run=${runId}`], { encoding: 'utf8' });
+const ids = (leftovers.stdout ?? '').split('\n').filter(Boolean);
+if (ids.length > 0) {
+  process.stdout.write(`Removing ${ids.length} container(s) left by this run\n`);
+  spawnSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
+}
 if (failed.length > 0) {
   process.stdout.write(`\nFailed groups: ${failed.join(', ')}\n`);
   process.exit(1);
