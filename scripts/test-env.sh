@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# Prepares everything Berth's test suite needs on this machine, then exits:
+#   - a Docker engine that answers (the caller's DOCKER_HOST, or the local
+#     default socket; on a root Debian/Ubuntu box it installs docker.io and
+#     starts dockerd itself),
+#   - local fixture images, built without any registry (Docker Hub may be
+#     unreachable): berth-test/debian:bookworm, berth-test/busybox:latest,
+#     berth-test/node:20-slim (recipes under scripts/images/),
+#   - Debian's chromium at /usr/bin/chromium (driven by playwright-core),
+#   - git.
+# Idempotent: a second run reuses everything and takes a few seconds.
+#
+# Env: DOCKER_HOST        use this engine (never starts a daemon for a custom one)
+#      FRESH=1            rebuild the fixture images (and re-run debootstrap)
+#      BERTH_TEST_CACHE   cache dir (default /var/cache/berth-test as root)
+#      BERTH_TEST_MIRROR  Debian mirror for debootstrap (default: the host's)
+#
+# Run by `npm test` before scripts/run-tests.mjs.
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# (run `shellcheck -x` to follow this; disable=SC1091 only silences "not following" without -x)
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh disable=SC1091
+. "$HERE/lib/common.sh"
+
+T0=$(now)
+FRESH=${FRESH:-0}
+export FRESH
+
+DEBIAN_IMAGE=berth-test/debian:bookworm
+BUSYBOX_IMAGE=berth-test/busybox:latest
+NODE_IMAGE=berth-test/node:20-slim
+CHROMIUM=/usr/bin/chromium
+
+DEFAULT_SOCK=/var/run/docker.sock
+DOCKERD_LOG=/var/log/berth-test-dockerd.log
+DOCKER_WAIT_SECONDS=30
+
+BERTH_TEST_CACHE=$(berth_cache_dir)
+BERTH_LOG_DIR=$BERTH_TEST_CACHE/logs
+export BERTH_TEST_CACHE BERTH_LOG_DIR
+mkdir -p "$BERTH_TEST_CACHE" "$BERTH_LOG_DIR"
+
+# Two concurrent runs (e.g. two terminals) would race on apt, the rootfs
+# cache and the image tags; serialise them.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$BERTH_TEST_CACHE/.lock"
+  if ! flock -n 9; then
+    log "another test-env.sh run holds $BERTH_TEST_CACHE/.lock; waiting for it"
+    flock 9
+  fi
+fi
+
+# --- git ------------------------------------------------------------------------
+# The push-to-deploy tests drive the git CLI.
+ensure_git() {
+  if command -v git >/dev/null 2>&1; then return; fi
+  if is_root && is_debian_like; then
+    log "installing git"
+    apt_install --no-install-recommends git
+  else
+    die "git is missing; install it (Debian/Ubuntu: sudo apt-get install git)"
+  fi
+}
+
+# --- Docker engine ----------------------------------------------------------------
+docker_answers() {
+  command -v docker >/dev/null 2>&1 && timeout 15 docker info >/dev/null 2>&1
+}
+
+# PIDs of running dockerd processes (no pgrep: procps is not in minimal images).
+dockerd_pids() {
+  local f
+  for f in /proc/[0-9]*/comm; do
+    [ "$(cat "$f" 2>/dev/null)" = dockerd ] && { f=${f#/proc/}; printf '%s\n' "${f%/comm}"; }
+  done
+  return 0
+}
+
+wait_for_docker() {
+  local deadline=$((SECONDS + DOCKER_WAIT_SECONDS))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    docker_answers && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+ensure_docker() {
+  if docker_answers; then
+    log "using the Docker engine at ${DOCKER_HOST:-unix://$DEFAULT_SOCK}"
+    return
+  fi
+
+  # A caller-chosen engine is the caller's to start: starting a daemon of
+  # our own there could clash with theirs.
+  if [ -n "${DOCKER_HOST:-}" ] && [ "$DOCKER_HOST" != "unix://$DEFAULT_SOCK" ]; then
+    die "no Docker engine answers at DOCKER_HOST=$DOCKER_HOST; start it, or unset DOCKER_HOST to use (and if needed start) the local default engine"
+  fi
+  if ! is_root && [ -S "$DEFAULT_SOCK" ] && [ ! -w "$DEFAULT_SOCK" ]; then
+    die "a Docker engine may be running, but this user cannot use $DEFAULT_SOCK; add the user to the docker group (then log in again) or run as root"
+  fi
+  if ! is_root || ! is_debian_like; then
+    die "no Docker engine answers at unix://$DEFAULT_SOCK. Install Docker (Debian/Ubuntu: apt-get install docker.io) and start it (e.g. 'sudo dockerd &' or 'sudo service docker start'), or set DOCKER_HOST to a running engine, then re-run"
+  fi
+
+  if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
+    log "installing docker.io (~5 s)"
+    # Recommends are not needed: iptables, containerd, runc and tini are Depends.
+    apt_install --no-install-recommends docker.io
+  fi
+
+  # Only one dockerd may run per network namespace (a second one fights over
+  # docker0 and the iptables DOCKER chains). If one is already running, it is
+  # either still starting (wait for it) or listening elsewhere (tell the user).
+  local pids
+  pids=$(dockerd_pids | tr '\n' ' ')
+  if [ -n "$pids" ]; then
+    log "dockerd is running (pid ${pids% }) but does not answer yet; waiting up to ${DOCKER_WAIT_SECONDS}s"
+    wait_for_docker ||
+      die "dockerd (pid ${pids% }) is running but does not answer on unix://$DEFAULT_SOCK; if it listens on another socket, set DOCKER_HOST=unix://<that socket>, else stop it and re-run"
+    log "using the Docker engine at unix://$DEFAULT_SOCK"
+    return
+  fi
+
+  # A daemon that was killed leaves its socket behind; clients then fail
+  # with a confusing "connection refused".
+  rm -f "$DEFAULT_SOCK"
+  log "starting dockerd in the background (log: $DOCKERD_LOG)"
+  # setsid: its own session, so Ctrl-C on `npm test` does not take the
+  # daemon down with the tests; nohup + </dev/null: it outlives this script;
+  # 9>&-: it must not inherit our lock fd, or it would hold the lock forever
+  # and every later run would wait on it.
+  local setsid=()
+  command -v setsid >/dev/null 2>&1 && setsid=(setsid)
+  "${setsid[@]}" nohup dockerd >>"$DOCKERD_LOG" 2>&1 </dev/null 9>&- &
+  local started
+  started=$(now)
+  if ! wait_for_docker; then
+    tail -n 20 "$DOCKERD_LOG" >&2 || true
+    die "dockerd did not answer within ${DOCKER_WAIT_SECONDS}s (full log: $DOCKERD_LOG)"
+  fi
+  log "dockerd is up ($(since "$started"))"
+}
+
+# --- Fixture images ---------------------------------------------------------------
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+# Runs a build script with a progress line and its duration.
+build_image() {
+  local name=$1 script=$2 started
+  shift 2
+  started=$(now)
+  log "building $name"
+  "$HERE/images/$script" "$name" "$@"
+  log "built $name ($(since "$started"))"
+}
+
+ensure_images() {
+  local base_rebuilt=0 want have
+
+  # Keep an existing base image: re-importing it changes its ID and
+  # invalidates every build cache keyed on it.
+  if [ "$FRESH" = 1 ] || ! image_exists "$DEBIAN_IMAGE"; then
+    build_image "$DEBIAN_IMAGE" debian/build.sh
+    base_rebuilt=1
+  else
+    log "reusing $DEBIAN_IMAGE"
+  fi
+
+  if [ "$FRESH" = 1 ] || ! image_exists "$BUSYBOX_IMAGE"; then
+    build_image "$BUSYBOX_IMAGE" busybox/build.sh
+  else
+    log "reusing $BUSYBOX_IMAGE"
+  fi
+
+  # The node image is rebuilt when its base changed or the host's node was
+  # upgraded (the image records the version it was made from in a label).
+  want=$(node -p process.versions.node 2>/dev/null || true)
+  have=$(docker image inspect --format '{{index .Config.Labels "berth.test.node-version"}}' "$NODE_IMAGE" 2>/dev/null || true)
+  if [ "$FRESH" = 1 ] || [ "$base_rebuilt" = 1 ] || [ -z "$have" ] || [ "$have" != "$want" ]; then
+    build_image "$NODE_IMAGE" node/build.sh "$DEBIAN_IMAGE"
+  else
+    log "reusing $NODE_IMAGE (node v$have)"
+  fi
+}
+
+# --- Chromium -----------------------------------------------------------------------
+# Debian's chromium package, driven by playwright-core with executablePath;
+# Playwright's own browser download is not used (it needs outside hosts).
+ensure_chromium() {
+  if [ -x "$CHROMIUM" ]; then return; fi
+  if is_root && is_debian_like; then
+    local started
+    started=$(now)
+    log "installing chromium (~20 s, ~110 MB download)"
+    apt_install chromium
+    log "installed chromium ($(since "$started"))"
+  else
+    die "$CHROMIUM is missing; install Debian's chromium package (sudo apt-get install chromium)"
+  fi
+}
+
+# --- Main ---------------------------------------------------------------------------
+ensure_git
+ensure_docker
+ensure_images
+ensure_chromium
+
+# Summary: what the tests will run against.
+log "docker server $(docker version --format '{{.Server.Version}}' 2>/dev/null) at ${DOCKER_HOST:-unix://$DEFAULT_SOCK}"
+for img in "$DEBIAN_IMAGE" "$BUSYBOX_IMAGE" "$NODE_IMAGE"; do
+  log "image $img $(docker image ls --format '{{.Size}}' "$img" | head -n1)"
+done
+# The /usr/bin/chromium wrapper prints a harmless shell warning on stderr.
+log "$("$CHROMIUM" --version 2>/dev/null || echo 'chromium: version unknown')"
+log "test environment ready in $(since "$T0")"
