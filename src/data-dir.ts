@@ -8,6 +8,12 @@ export interface DataPaths {
   database: string;
   lock: string;
   sessionSecret: string;
+  /** 32-byte key that encrypts variables and credentials at rest. */
+  masterKey: string;
+  /** Working copies of sources during a deployment, removed afterwards. */
+  builds: string;
+  /** One log file per deployment. */
+  deploymentLogs: string;
 }
 
 export function dataPaths(dataDir: string): DataPaths {
@@ -16,12 +22,17 @@ export function dataPaths(dataDir: string): DataPaths {
     database: join(dataDir, 'berth.db'),
     lock: join(dataDir, 'berth.lock'),
     sessionSecret: join(dataDir, 'secrets', 'session.key'),
+    masterKey: join(dataDir, 'secrets', 'master.key'),
+    builds: join(dataDir, 'builds'),
+    deploymentLogs: join(dataDir, 'logs', 'deployments'),
   };
 }
 
 export function ensureDataDir(paths: DataPaths): void {
   mkdirSync(paths.root, { recursive: true, mode: 0o700 });
   mkdirSync(join(paths.root, 'secrets'), { recursive: true, mode: 0o700 });
+  mkdirSync(paths.builds, { recursive: true, mode: 0o700 });
+  mkdirSync(paths.deploymentLogs, { recursive: true, mode: 0o700 });
 }
 
 /** Reads a generated secret, creating it (0600) on first use. */

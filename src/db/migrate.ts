@@ -3,9 +3,11 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { AppError } from '../errors.js';
 import type { Db } from './connection.js';
 import * as foundation from './migrations/0001-foundation.js';
+import * as projectsDeploys from './migrations/0002-projects-deploys.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
+  '0002-projects-deploys': projectsDeploys,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -33,7 +33,74 @@ export interface SettingsTable {
   updated_at: Generated<string>;
 }
 
+export interface ProjectsTable {
+  id: string;
+  name: string;
+  created_at: Generated<string>;
+}
+
+export interface EnvironmentsTable {
+  id: string;
+  project_id: string;
+  name: string;
+  created_at: Generated<string>;
+}
+
+export interface ServicesTable {
+  id: string;
+  project_id: string;
+  environment_id: string;
+  name: string;
+  kind: 'app' | 'database';
+  /** JSON: ServiceSource (src/projects/service.types.ts). */
+  source: string;
+  /** JSON: BuildSettings. */
+  build: Generated<string>;
+  port: Generated<number>;
+  /** JSON: HealthCheck. */
+  healthcheck: Generated<string>;
+  /** JSON: Resources. */
+  resources: Generated<string>;
+  replicas: Generated<number>;
+  release_command: string | null;
+  created_at: Generated<string>;
+  updated_at: Generated<string>;
+}
+
+export interface VariablesTable {
+  id: string;
+  service_id: string;
+  key: string;
+  /** AES-256-GCM ciphertext (src/lib/secret-box.ts). */
+  value_encrypted: string;
+  updated_at: Generated<string>;
+}
+
+export interface DeploymentsTable {
+  id: string;
+  service_id: string;
+  status: string;
+  trigger: string;
+  triggered_by: string | null;
+  commit_sha: string | null;
+  commit_message: string | null;
+  commit_author: string | null;
+  image: string | null;
+  rollback_of: string | null;
+  error: string | null;
+  /** JSON: milliseconds per phase. */
+  phase_timings: Generated<string>;
+  created_at: Generated<string>;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
 export interface Database {
+  projects: ProjectsTable;
+  environments: EnvironmentsTable;
+  services: ServicesTable;
+  variables: VariablesTable;
+  deployments: DeploymentsTable;
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;

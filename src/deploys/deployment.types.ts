@@ -1,0 +1,35 @@
+/** Deployment lifecycle (DESIGN.md): queued → fetching → building → releasing → starting → healthy → active. */
+export const ACTIVE_PHASES = ['fetching', 'building', 'releasing', 'starting', 'healthy'] as const;
+export type DeploymentStatus =
+  | 'queued'
+  | (typeof ACTIVE_PHASES)[number]
+  | 'active'
+  | 'failed'
+  | 'cancelled'
+  | 'interrupted'
+  | 'superseded'
+  /** A formerly active deployment replaced by a newer one; its image is kept for rollback. */
+  | 'replaced';
+
+export type DeploymentTrigger = 'manual' | 'api' | 'push' | 'webhook' | 'rollback';
+
+export interface Deployment {
+  id: string;
+  serviceId: string;
+  status: DeploymentStatus;
+  trigger: DeploymentTrigger;
+  triggeredBy: string | null;
+  commit: { sha: string; message: string | null; author: string | null } | null;
+  image: string | null;
+  rollbackOf: string | null;
+  error: string | null;
+  phaseTimings: Record<string, number>;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** Where a deployment writes its log lines (build output, phases). Implementations escape nothing: readers do. */
+export interface DeploymentLog {
+  line(text: string): void;
+}

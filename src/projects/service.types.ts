@@ -1,0 +1,74 @@
+/** Domain types of projects and app services, shared by projects/, source/, build/, deploys/ and http/. */
+
+export interface Project {
+  id: string;
+  name: string;
+  createdAt: string;
+  /** The project's private Docker network; services reach each other by service name on it. */
+  networkName: string;
+}
+
+export interface Environment {
+  id: string;
+  projectId: string;
+  name: string;
+}
+
+export type ServiceSource =
+  | { type: 'git'; url: string; branch: string; credentials?: GitCredentialsRef }
+  | { type: 'image'; image: string }
+  | { type: 'push'; branch: string };
+
+/** Credentials are stored encrypted beside the service; this says only which kind exists. */
+export type GitCredentialsRef = { kind: 'token'; username?: string } | { kind: 'ssh-key' };
+
+export interface BuildSettings {
+  /** Dockerfile path relative to the context; default "Dockerfile" when the repo has one. */
+  dockerfilePath?: string;
+  /** Build context relative to the repo root (monorepos); default ".". */
+  context?: string;
+  buildArgs?: Record<string, string>;
+  /** Force a buildpack instead of detection. */
+  buildpack?: string;
+}
+
+export type HealthCheck =
+  | { type: 'http'; path: string; expectedStatus: number; timeoutSeconds: number }
+  | { type: 'tcp'; timeoutSeconds: number };
+
+export interface Resources {
+  memoryMb?: number;
+  cpus?: number;
+}
+
+export interface AppService {
+  id: string;
+  projectId: string;
+  environmentId: string;
+  name: string;
+  source: ServiceSource;
+  build: BuildSettings;
+  port: number;
+  healthcheck: HealthCheck;
+  resources: Resources;
+  replicas: number;
+  releaseCommand: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const DEFAULT_HEALTHCHECK: HealthCheck = { type: 'http', path: '/', expectedStatus: 200, timeoutSeconds: 60 };
+export const DEFAULT_PORT = 3000;
+
+/** `<service>-<project>.<appsDomain>`: every app's default hostname. */
+export function defaultHostname(serviceName: string, projectName: string, appsDomain: string): string {
+  return `${serviceName}-${projectName}.${appsDomain}`;
+}
+
+/** Docker labels every container and image of a service carries. */
+export const LABELS = {
+  project: 'berth.project',
+  service: 'berth.service',
+  deployment: 'berth.deployment',
+  managed: 'berth.managed',
+} as const;
