@@ -79,6 +79,8 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
 COPY views ./views
+# Buildpack templates and the static file server are read at run time.
+COPY buildpacks ./buildpacks
 COPY public ./public
 COPY --from=deps /app/public/vendor ./public/vendor
 COPY --from=build /app/dist ./dist

@@ -18,6 +18,12 @@ export interface Config {
   readonly acmeDirectory: string;
   readonly acmeEmail: string | undefined;
   readonly allowPrivateSources: boolean;
+  /** Address the app proxy listens on (BERTH_PROXY_HOST). */
+  readonly proxyHost: string;
+  /** A new container must stay up this long after its health check before traffic moves (BERTH_STABILISATION_SECONDS). */
+  readonly stabilisationMs: number;
+  /** How long old containers may finish in-flight requests after a switch (BERTH_DRAIN_TIMEOUT_SECONDS). */
+  readonly drainTimeoutMs: number;
   /** Where dockerode connects: a unix socket path, or a tcp host and port. */
   readonly docker: DockerEndpoint;
   readonly logLevel: LogLevel;
@@ -25,7 +31,22 @@ export interface Config {
   readonly publicUrl: string;
   /** Set cookies with the Secure flag (panel behind HTTPS). */
   readonly secureCookies: boolean;
+  /** Base image of each buildpack image slot (BERTH_BUILDPACK_IMAGE_<NAME>), e.g. { node: 'node:20-slim' }. */
+  readonly buildpackImages: Readonly<Record<BuildpackImageName, string>>;
 }
+
+/**
+ * The official images the buildpacks start from. `go-runtime` is the small image a Go binary is copied
+ * into; `static` serves a static site (with a tiny Node file server, so it needs Node).
+ */
+export const DEFAULT_BUILDPACK_IMAGES = Object.freeze({
+  node: 'node:20-slim',
+  python: 'python:3.12-slim',
+  go: 'golang:1.22',
+  'go-runtime': 'gcr.io/distroless/static-debian12',
+  static: 'node:20-slim',
+});
+export type BuildpackImageName = keyof typeof DEFAULT_BUILDPACK_IMAGES;
 
 export type DockerEndpoint =
   | { readonly kind: 'socket'; readonly socketPath: string }
@@ -36,6 +57,10 @@ type Env = Record<string, string | undefined>;
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// [registry[:port]/]path[:tag][@sha256:digest], lowercase path components as Docker requires.
+const IMAGE_REFERENCE =
+  /^(?=.{1,255}$)(?:[a-zA-Z0-9][a-zA-Z0-9.-]*(?::\d{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::\w[\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const BUILDPACK_IMAGE_PREFIX = 'BERTH_BUILDPACK_IMAGE_';
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
 
 function fail(variable: string, message: string): never {
@@ -49,6 +74,20 @@ function readPort(env: Env, variable: string, fallback: number): number {
     fail(variable, `must be a port number between 1 and 65535, got "${raw}"`);
   }
   return Number(raw);
+}
+
+function readSeconds(env: Env, variable: string, fallback: number, max: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback * 1000;
+  if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) > max)
+    fail(variable, `must be a number of seconds from 0 to ${max}, got "${raw}"`);
+  return Math.round(Number(raw) * 1000);
+}
+
+function readListenAddress(env: Env, variable: string): string {
+  const raw = env[variable] ?? '0.0.0.0';
+  if (!/^[0-9a-fA-F.:]+$|^localhost$/.test(raw)) fail(variable, `must be an IP address to listen on, got "${raw}"`);
+  return raw;
 }
 
 function readBoolean(env: Env, variable: string, fallback: boolean): boolean {
@@ -95,12 +134,28 @@ function readDocker(env: Env): DockerEndpoint {
   return fail('DOCKER_HOST', `must look like unix:///var/run/docker.sock or tcp://host:2375, got "${raw}"`);
 }
 
+/** BERTH_BUILDPACK_IMAGE_<NAME> over the defaults; NAME is the slot in upper case with `_` for `-`. */
+function readBuildpackImages(env: Env): Record<BuildpackImageName, string> {
+  const images: Record<BuildpackImageName, string> = { ...DEFAULT_BUILDPACK_IMAGES };
+  const names = Object.keys(images) as BuildpackImageName[];
+  for (const [variable, raw] of Object.entries(env)) {
+    if (!variable.startsWith(BUILDPACK_IMAGE_PREFIX) || raw === undefined || raw === '') continue;
+    const name = names.find(
+      (n) => n.toUpperCase().replace(/-/g, '_') === variable.slice(BUILDPACK_IMAGE_PREFIX.length),
+    );
+    if (!name) {
+      const known = names.map((n) => BUILDPACK_IMAGE_PREFIX + n.toUpperCase().replace(/-/g, '_')).join(', ');
+      fail(variable, `is not a buildpack image setting (known: ${known})`);
+    }
+    if (!IMAGE_REFERENCE.test(raw)) fail(variable, `must be an image reference such as node:20-slim, got "${raw}"`);
+    images[name] = raw;
+  }
+  return images;
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const panelPort = readPort(env, 'BERTH_PANEL_PORT', 3000);
-  const panelHostRaw = env.BERTH_PANEL_HOST ?? '0.0.0.0';
-  if (!/^[0-9a-fA-F.:]+$|^localhost$/.test(panelHostRaw)) {
-    fail('BERTH_PANEL_HOST', `must be an IP address to listen on, got "${panelHostRaw}"`);
-  }
+  const panelHostRaw = readListenAddress(env, 'BERTH_PANEL_HOST');
   const panelDomain = readHostname(env, 'BERTH_PANEL_DOMAIN');
   const acmeEmail = env.BERTH_ACME_EMAIL || undefined;
   if (acmeEmail !== undefined && !EMAIL.test(acmeEmail)) {
@@ -126,9 +181,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     acmeDirectory: readUrl(env, 'BERTH_ACME_DIRECTORY', LETS_ENCRYPT_PRODUCTION),
     acmeEmail,
     allowPrivateSources: readBoolean(env, 'BERTH_ALLOW_PRIVATE_SOURCES', false),
+    proxyHost: readListenAddress(env, 'BERTH_PROXY_HOST'),
+    stabilisationMs: readSeconds(env, 'BERTH_STABILISATION_SECONDS', 3, 600),
+    drainTimeoutMs: readSeconds(env, 'BERTH_DRAIN_TIMEOUT_SECONDS', 30, 3600),
     docker: readDocker(env),
     logLevel,
     publicUrl,
     secureCookies: readBoolean(env, 'BERTH_SECURE_COOKIES', publicUrl.startsWith('https:')),
+    buildpackImages: Object.freeze(readBuildpackImages(env)),
   });
 }

@@ -31,6 +31,8 @@ export interface ContainerSpec {
   env?: Record<string, string>;
   labels: Record<string, string>;
   network?: string;
+  /** DNS names of the container on `network` (e.g. the service name, so siblings reach it by name). */
+  networkAliases?: string[];
   memoryBytes?: number;
   nanoCpus?: number;
   restartPolicy?: 'no' | 'unless-stopped' | 'on-failure';
@@ -51,6 +53,36 @@ export interface ContainerDetails extends ContainerSummary {
   ipAddresses: Record<string, string>;
 }
 
+export interface BuildOptions {
+  /** Directory sent as the build context (a .dockerignore in it is honoured). */
+  contextDir: string;
+  /** Dockerfile path relative to contextDir. */
+  dockerfile: string;
+  tag: string;
+  buildArgs?: Record<string, string>;
+  labels: Record<string, string>;
+  /** Caps so a build cannot freeze the host. */
+  memoryBytes?: number;
+  cpus?: number;
+  /** Every line of build output, as it arrives. */
+  onLine(line: string): void;
+  signal?: AbortSignal;
+}
+
+export interface ImageSummary {
+  id: string;
+  tags: string[];
+  labels: Record<string, string>;
+  createdAt: string;
+}
+
+export interface LogOptions {
+  follow: boolean;
+  /** Number of lines from the end to start with. */
+  tail?: number;
+  signal?: AbortSignal;
+}
+
 export interface Runtime {
   /** Last known engine state; cheap, never throws. */
   state(): EngineState;
@@ -68,4 +100,17 @@ export interface Runtime {
   listContainers(labels: Record<string, string>): Promise<ContainerSummary[]>;
   /** Removes every container carrying all the given labels (tests, cleanup). Returns how many. */
   removeContainersByLabel(labels: Record<string, string>): Promise<number>;
+
+  /** Creates a bridge network when missing (idempotent). */
+  ensureNetwork(name: string, labels: Record<string, string>): Promise<void>;
+  removeNetwork(name: string): Promise<void>;
+  /** Builds an image; rejects with DOCKER_ERROR carrying the builder's last error line on failure. */
+  buildImage(options: BuildOptions): Promise<void>;
+  /** Pulls an image when it is not present locally. */
+  pullImage(ref: string, onLine: (line: string) => void): Promise<void>;
+  tagImage(source: string, target: string): Promise<void>;
+  removeImage(ref: string): Promise<void>;
+  listImages(labels: Record<string, string>): Promise<ImageSummary[]>;
+  /** Streams a container's stdout+stderr lines until it ends, the signal aborts, or (follow=false) the log is read. */
+  containerLogs(id: string, options: LogOptions, onLine: (line: string) => void): Promise<void>;
 }

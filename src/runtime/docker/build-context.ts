@@ -1,0 +1,70 @@
+/**
+ * Packs a build context directory into the tar stream the engine's build API takes, honouring a
+ * .dockerignore at its root with Docker's own rules (the only importer of tar-fs and
+ * @balena/dockerignore). Like the Docker CLI, the Dockerfile and .dockerignore are always sent, even
+ * when .dockerignore names them. Symlinks are sent as links, never followed, so a link in a repository
+ * cannot pull a file from outside the context into an image; sockets, FIFOs and devices are skipped.
+ */
+import dockerignore from '@balena/dockerignore';
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import { join, posix, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import tarFs from 'tar-fs';
+
+export interface PackedContext {
+  stream: Readable;
+  /** Files, links and directories in the tar, for the build log. */
+  entries: number;
+}
+
+async function readIgnoreRules(contextDir: string): Promise<string[]> {
+  try {
+    return (await readFile(join(contextDir, '.dockerignore'), 'utf8')).split(/\r?\n/);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/**
+ * Lists what goes into the tar, relative to contextDir with forward slashes. An excluded directory is
+ * skipped whole unless an exception rule (`!path`) could bring something inside it back.
+ */
+async function listEntries(contextDir: string, dockerfile: string): Promise<string[]> {
+  const rules = await readIgnoreRules(contextDir);
+  // The package is CommonJS with a `default` self-reference; under NodeNext that is the callable one.
+  const ignore = dockerignore.default({ ignorecase: false }).add(rules);
+  const hasExceptions = rules.some((rule) => rule.trim().startsWith('!'));
+  const alwaysSent = new Set([posix.normalize(dockerfile.split(sep).join('/')), '.dockerignore']);
+  const entries: string[] = [];
+
+  const walk = async (dirRel: string): Promise<void> => {
+    const names = (await readdir(join(contextDir, dirRel))).sort();
+    for (const name of names) {
+      const rel = dirRel === '' ? name : `${dirRel}/${name}`;
+      const stat = await lstat(join(contextDir, rel));
+      const ignored = ignore.ignores(rel) && !alwaysSent.has(rel);
+      if (stat.isDirectory()) {
+        if (!ignored) entries.push(rel);
+        if (!ignored || hasExceptions || [...alwaysSent].some((p) => p.startsWith(`${rel}/`))) await walk(rel);
+      } else if ((stat.isFile() || stat.isSymbolicLink()) && !ignored) {
+        entries.push(rel);
+      }
+    }
+  };
+  await walk('');
+  return entries;
+}
+
+export async function packBuildContext(contextDir: string, dockerfile: string): Promise<PackedContext> {
+  const entries = await listEntries(contextDir, dockerfile);
+  const stream = tarFs.pack(contextDir, {
+    // tar-fs consumes the array it is given; keep ours intact.
+    entries: [...entries],
+    // The list above is complete: never let tar-fs expand a directory on its own.
+    ignore: () => true,
+    // Stable owner in the image whatever uid cloned the repository.
+    map: (header) => ({ ...header, uid: 0, gid: 0, uname: 'root', gname: 'root' }),
+  });
+  return { stream, entries: entries.length };
+}

@@ -1,0 +1,90 @@
+/** Container lifecycle on the engine: create (with network aliases), start, inspect, stop, remove, list. */
+import type { ContainerDetails, ContainerSpec, ContainerSummary } from '../runtime.js';
+import type { CreateContainerOptions, DockerClient } from './client.js';
+import { labelFilter, unlessStatus } from './failures.js';
+
+// prettier-ignore
+const CONTAINER_STATES: readonly ContainerSummary['state'][] = [
+  'created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead',
+];
+/** Docker's "never happened" timestamp. */
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+function toState(raw: string | undefined): ContainerSummary['state'] {
+  return CONTAINER_STATES.find((s) => s === raw) ?? 'dead';
+}
+
+export function createOptions(spec: ContainerSpec): CreateContainerOptions {
+  const options: CreateContainerOptions = {
+    name: spec.name,
+    Image: spec.image,
+    Cmd: spec.cmd,
+    // Each entry is one KEY=value string handed to the engine as JSON: no shell, no env file, no quoting.
+    Env: spec.env && Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    Labels: spec.labels,
+    HostConfig: {
+      NetworkMode: spec.network,
+      Memory: spec.memoryBytes,
+      NanoCpus: spec.nanoCpus,
+      RestartPolicy: spec.restartPolicy && { Name: spec.restartPolicy },
+    },
+  };
+  if (spec.network && spec.networkAliases && spec.networkAliases.length > 0) {
+    // Aliases are per network; they only exist on the network the container is created on.
+    options.NetworkingConfig = { EndpointsConfig: { [spec.network]: { Aliases: spec.networkAliases } } };
+  }
+  return options;
+}
+
+export async function createContainer(d: DockerClient, spec: ContainerSpec): Promise<string> {
+  const container = await d.createContainer(createOptions(spec));
+  return container.id;
+}
+
+export async function startContainer(d: DockerClient, id: string): Promise<void> {
+  // 304 means already started, which is what the caller wanted.
+  await unlessStatus(304, d.getContainer(id).start());
+}
+
+export async function inspectContainer(d: DockerClient, id: string): Promise<ContainerDetails | undefined> {
+  const c = await unlessStatus(404, d.getContainer(id).inspect());
+  if (!c) return undefined;
+  const state = toState(c.State.Status);
+  const ipAddresses: Record<string, string> = {};
+  for (const [network, settings] of Object.entries(c.NetworkSettings.Networks ?? {})) {
+    if (settings.IPAddress) ipAddresses[network] = settings.IPAddress;
+  }
+  return {
+    id: c.Id,
+    name: c.Name.replace(/^\//, ''),
+    image: c.Config.Image,
+    state,
+    labels: c.Config.Labels ?? {},
+    startedAt: c.State.StartedAt && c.State.StartedAt !== ZERO_TIME ? c.State.StartedAt : null,
+    // An exit code only means something once the container has stopped.
+    exitCode: state === 'exited' || state === 'dead' ? c.State.ExitCode : null,
+    restartCount: c.RestartCount,
+    ipAddresses,
+  };
+}
+
+export async function stopContainer(d: DockerClient, id: string, timeoutSeconds?: number): Promise<void> {
+  // 304 means it was not running: already in the state the caller asked for.
+  await unlessStatus(304, d.getContainer(id).stop(timeoutSeconds === undefined ? {} : { t: timeoutSeconds }));
+}
+
+export async function removeContainer(d: DockerClient, id: string): Promise<void> {
+  // 404 means it is already gone, which is what the caller wanted.
+  await unlessStatus(404, d.getContainer(id).remove({ force: true }));
+}
+
+export async function listContainers(d: DockerClient, labels: Record<string, string>): Promise<ContainerSummary[]> {
+  const list = await d.listContainers({ all: true, filters: { label: labelFilter(labels) } });
+  return list.map((c) => ({
+    id: c.Id,
+    name: (c.Names[0] ?? '').replace(/^\//, ''),
+    image: c.Image,
+    state: toState(c.State),
+    labels: c.Labels ?? {},
+  }));
+}

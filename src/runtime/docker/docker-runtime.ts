@@ -1,0 +1,126 @@
+/**
+ * Runtime on the Docker engine. Each method names what it does and hands the work to the file of its
+ * concept (containers, images, image-build, networks, logs); EngineConnection maps every failure to
+ * AppError DOCKER_UNAVAILABLE or DOCKER_ERROR and keeps the engine state honest.
+ */
+import type { DockerEndpoint } from '../../config.js';
+import { AppError } from '../../errors.js';
+import type {
+  BuildOptions,
+  ContainerDetails,
+  ContainerSpec,
+  ContainerSummary,
+  EngineInfo,
+  EngineState,
+  ImageSummary,
+  LogOptions,
+  Runtime,
+} from '../runtime.js';
+import * as containers from './containers.js';
+import { EngineConnection, type EngineConnectionOptions } from './engine-connection.js';
+import { readEngineInfo } from './engine-info.js';
+import { buildImage } from './image-build.js';
+import * as images from './images.js';
+import { containerLogs } from './logs.js';
+import * as networks from './networks.js';
+
+export type DockerRuntimeOptions = EngineConnectionOptions;
+
+export class DockerRuntime implements Runtime {
+  private readonly engine: EngineConnection;
+
+  constructor(endpoint: DockerEndpoint, options: DockerRuntimeOptions = {}) {
+    this.engine = new EngineConnection(endpoint, options);
+  }
+
+  state(): EngineState {
+    return this.engine.state();
+  }
+
+  async start(): Promise<void> {
+    await this.engine.start();
+  }
+
+  async stop(): Promise<void> {
+    this.engine.stop();
+  }
+
+  engineInfo(): Promise<EngineInfo> {
+    return this.engine.call('read engine info', readEngineInfo);
+  }
+
+  hasImage(ref: string): Promise<boolean> {
+    return this.engine.call(`inspect image ${ref}`, (d) => images.hasImage(d, ref));
+  }
+
+  createContainer(spec: ContainerSpec): Promise<string> {
+    return this.engine.call(`create container ${spec.name}`, (d) => containers.createContainer(d, spec));
+  }
+
+  startContainer(id: string): Promise<void> {
+    return this.engine.call(`start container ${id}`, (d) => containers.startContainer(d, id));
+  }
+
+  inspectContainer(id: string): Promise<ContainerDetails | undefined> {
+    return this.engine.call(`inspect container ${id}`, (d) => containers.inspectContainer(d, id));
+  }
+
+  stopContainer(id: string, timeoutSeconds?: number): Promise<void> {
+    return this.engine.call(`stop container ${id}`, (d) => containers.stopContainer(d, id, timeoutSeconds));
+  }
+
+  removeContainer(id: string): Promise<void> {
+    return this.engine.call(`remove container ${id}`, (d) => containers.removeContainer(d, id));
+  }
+
+  listContainers(labels: Record<string, string>): Promise<ContainerSummary[]> {
+    return this.engine.call('list containers', (d) => containers.listContainers(d, labels));
+  }
+
+  async removeContainersByLabel(labels: Record<string, string>): Promise<number> {
+    requireLabels(labels, 'containers');
+    const found = await this.listContainers(labels);
+    await Promise.all(found.map((c) => this.removeContainer(c.id)));
+    return found.length;
+  }
+
+  ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+    return this.engine.call(`create network ${name}`, (d) => networks.ensureNetwork(d, name, labels));
+  }
+
+  removeNetwork(name: string): Promise<void> {
+    return this.engine.call(`remove network ${name}`, (d) => networks.removeNetwork(d, name));
+  }
+
+  buildImage(options: BuildOptions): Promise<void> {
+    return this.engine.call(`build image ${options.tag}`, (d) => buildImage(d, options), 'stream');
+  }
+
+  pullImage(ref: string, onLine: (line: string) => void): Promise<void> {
+    return this.engine.call(`pull image ${ref}`, (d) => images.pullImage(d, ref, onLine), 'stream');
+  }
+
+  tagImage(source: string, target: string): Promise<void> {
+    return this.engine.call(`tag image ${source} as ${target}`, (d) => images.tagImage(d, source, target));
+  }
+
+  removeImage(ref: string): Promise<void> {
+    return this.engine.call(`remove image ${ref}`, (d) => images.removeImage(d, ref));
+  }
+
+  async listImages(labels: Record<string, string>): Promise<ImageSummary[]> {
+    requireLabels(labels, 'images');
+    return this.engine.call('list images', (d) => images.listImages(d, labels));
+  }
+
+  containerLogs(id: string, options: LogOptions, onLine: (line: string) => void): Promise<void> {
+    return this.engine.call(`read the log of container ${id}`, (d) => containerLogs(d, id, options, onLine), 'stream');
+  }
+}
+
+/** An empty label filter matches every object on the host, Berth's or not. */
+function requireLabels(labels: Record<string, string>, what: string): void {
+  if (Object.keys(labels).length === 0) {
+    throw new AppError('VALIDATION_FAILED', `Refusing to select ${what} without a label filter`);
+  }
+}

@@ -1,0 +1,56 @@
+/** Images on the engine: presence, pull, tag, remove, and listing Berth's own by label. */
+import type { Readable } from 'node:stream';
+import { AppError } from '../../errors.js';
+import type { ImageSummary } from '../runtime.js';
+import type { DockerClient } from './client.js';
+import { labelFilter, unlessStatus } from './failures.js';
+import { EngineMessageReader } from './json-messages.js';
+
+/** `repo[:tag]` split the way the engine's tag API wants it; a digest or a registry port is not a tag. */
+export function splitReference(ref: string): { repo: string; tag: string } {
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  if (colon > slash && !ref.includes('@')) return { repo: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+  return { repo: ref, tag: 'latest' };
+}
+
+export async function hasImage(d: DockerClient, ref: string): Promise<boolean> {
+  return (await unlessStatus(404, d.getImage(ref).inspect())) !== undefined;
+}
+
+export async function pullImage(d: DockerClient, ref: string, onLine: (line: string) => void): Promise<void> {
+  if (await hasImage(d, ref)) {
+    onLine(`Image ${ref} is present locally`);
+    return;
+  }
+  onLine(`Pulling ${ref}`);
+  const stream = (await d.pull(ref)) as Readable;
+  const reader = new EngineMessageReader(onLine);
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => reader.push(chunk));
+    stream.on('end', () => resolve());
+    stream.on('error', reject);
+  });
+  reader.end();
+  if (reader.lastError !== undefined) throw new AppError('DOCKER_ERROR', `pull failed: ${reader.lastError}`);
+}
+
+export async function tagImage(d: DockerClient, source: string, target: string): Promise<void> {
+  await d.getImage(source).tag(splitReference(target));
+}
+
+export async function removeImage(d: DockerClient, ref: string): Promise<void> {
+  // 404 means it is already gone. An image still used by a container is a 409 and stays an error:
+  // callers decide what to keep, the engine should never be forced to drop what runs.
+  await unlessStatus(404, d.getImage(ref).remove());
+}
+
+export async function listImages(d: DockerClient, labels: Record<string, string>): Promise<ImageSummary[]> {
+  const list = await d.listImages({ filters: { label: labelFilter(labels) } });
+  return list.map((image) => ({
+    id: image.Id,
+    tags: (image.RepoTags ?? []).filter((tag) => tag !== '<none>:<none>'),
+    labels: image.Labels ?? {},
+    createdAt: new Date(image.Created * 1000).toISOString(),
+  }));
+}
