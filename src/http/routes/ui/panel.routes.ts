@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../../auth/api-tokens.service.js';
 import { isAppError } from '../../../errors.js';
+import { listProjects } from '../../../projects/projects.service.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { describeEngine } from '../engine-status.js';
@@ -17,7 +18,7 @@ export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.addHook('preHandler', makeRequireUser(ctx));
 
   app.get('/', { schema: hidden }, async (_request, reply) => {
-    await reply.page('dashboard', { title: 'Dashboard', projects: [] });
+    await reply.page('dashboard', { title: 'Dashboard', projects: await listProjects(ctx.db) });
   });
 
   app.get('/tokens', { schema: hidden }, async (request, reply) => {

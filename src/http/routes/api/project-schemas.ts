@@ -1,0 +1,138 @@
+/**
+ * Shared JSON schemas of projects, services and variables (referenced as "Project#", "Service#", ...).
+ * Ranges come from the service settings rules so the OpenAPI document and the checks cannot drift.
+ * The service layer validates again with field-level messages; these schemas shape and document.
+ */
+import { LIMITS } from '../../../projects/service-settings.js';
+
+const nullable = (type: string) => ({ type: [type, 'null'] });
+
+export const environmentSchema = {
+  $id: 'Environment',
+  type: 'object',
+  required: ['id', 'name'],
+  properties: { id: { type: 'string' }, name: { type: 'string', examples: ['production'] } },
+} as const;
+
+export const projectSchema = {
+  $id: 'Project',
+  type: 'object',
+  required: ['id', 'name', 'createdAt', 'networkName', 'serviceCount'],
+  properties: {
+    id: { type: 'string', examples: ['prj_8f3k2m9q4x7b1c0d5e6g'] },
+    name: { type: 'string', examples: ['shop'] },
+    createdAt: { type: 'string', format: 'date-time' },
+    networkName: { type: 'string', description: "The project's private Docker network" },
+    serviceCount: { type: 'integer', description: 'Apps and databases in the project' },
+    environments: { type: 'array', items: { $ref: 'Environment#' } },
+  },
+} as const;
+
+export const serviceSourceSchema = {
+  $id: 'ServiceSource',
+  type: 'object',
+  required: ['type'],
+  additionalProperties: false,
+  description:
+    'git: {"type": "git", "url": "https://…", "branch": "main"}; image: {"type": "image", "image": "nginx:1.27"}; push: {"type": "push", "branch": "main"} (deployed by git push only)',
+  properties: {
+    type: { type: 'string', enum: ['git', 'image', 'push'] },
+    url: { type: 'string', maxLength: 2048, description: 'git: https:// or ssh repository URL' },
+    branch: { type: 'string', maxLength: 255 },
+    image: { type: 'string', maxLength: 512, description: 'image: a Docker image reference' },
+  },
+} as const;
+
+export const healthCheckSchema = {
+  $id: 'HealthCheck',
+  type: 'object',
+  description: 'HTTP: a GET of path must answer expectedStatus; TCP: the port must accept a connection.',
+  additionalProperties: false,
+  properties: {
+    type: { type: 'string', enum: ['http', 'tcp'] },
+    path: { type: 'string', maxLength: 512, pattern: '^/', examples: ['/up'] },
+    expectedStatus: { type: 'integer', minimum: LIMITS.expectedStatus[0], maximum: LIMITS.expectedStatus[1] },
+    timeoutSeconds: { type: 'integer', minimum: LIMITS.timeoutSeconds[0], maximum: LIMITS.timeoutSeconds[1] },
+  },
+} as const;
+
+export const buildSettingsSchema = {
+  $id: 'BuildSettings',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    dockerfilePath: { ...nullable('string'), maxLength: 255, description: 'Relative to the context' },
+    context: { ...nullable('string'), maxLength: 255, description: 'Relative to the repository root; "." by default' },
+    buildArgs: { ...nullable('object'), additionalProperties: { type: 'string' } },
+    buildpack: { ...nullable('string'), maxLength: 32, description: 'Force a buildpack instead of detection' },
+  },
+} as const;
+
+export const resourcesSchema = {
+  $id: 'Resources',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    memoryMb: { ...nullable('integer'), minimum: LIMITS.memoryMb[0], maximum: LIMITS.memoryMb[1] },
+    cpus: { ...nullable('number'), minimum: LIMITS.cpus[0], maximum: LIMITS.cpus[1] },
+  },
+} as const;
+
+export const serviceSchema = {
+  $id: 'Service',
+  type: 'object',
+  required: ['id', 'projectId', 'environmentId', 'name', 'source', 'port', 'replicas', 'url'],
+  properties: {
+    id: { type: 'string' },
+    projectId: { type: 'string' },
+    projectName: { type: 'string' },
+    environmentId: { type: 'string' },
+    name: { type: 'string', examples: ['web'] },
+    source: { $ref: 'ServiceSource#' },
+    build: { $ref: 'BuildSettings#' },
+    port: { type: 'integer', description: 'The port the app listens on (also passed as PORT)' },
+    healthcheck: { $ref: 'HealthCheck#' },
+    resources: { $ref: 'Resources#' },
+    replicas: { type: 'integer' },
+    releaseCommand: { ...nullable('string') },
+    url: { type: 'string', description: 'Default URL: http://<service>-<project>.<apps domain>' },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const variablesSchema = {
+  $id: 'Variables',
+  type: 'object',
+  description: 'KEY → value. Keys: letters, digits and _, not starting with a digit; values: any text up to 64 KB.',
+  additionalProperties: { type: 'string' },
+  examples: [{ DATABASE_URL: 'postgres://…', GREETING: 'hello\nworld' }],
+} as const;
+
+/** Settings a client may send when creating or patching a service. */
+export const serviceSettingsProperties = {
+  port: { type: 'integer', minimum: LIMITS.port[0], maximum: LIMITS.port[1] },
+  healthcheck: { anyOf: [{ $ref: 'HealthCheck#' }, { type: 'null' }] },
+  build: { anyOf: [{ $ref: 'BuildSettings#' }, { type: 'null' }] },
+  resources: { anyOf: [{ $ref: 'Resources#' }, { type: 'null' }] },
+  replicas: { type: 'integer', minimum: LIMITS.replicas[0], maximum: LIMITS.replicas[1] },
+  releaseCommand: { ...nullable('string'), maxLength: LIMITS.releaseCommandLength },
+} as const;
+
+export const projectSchemas = [
+  environmentSchema,
+  projectSchema,
+  serviceSourceSchema,
+  healthCheckSchema,
+  buildSettingsSchema,
+  resourcesSchema,
+  serviceSchema,
+  variablesSchema,
+];
+
+/** Ids in paths: loose enough that an unknown id is a 404, strict enough to keep junk out. */
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+} as const;

@@ -1,0 +1,135 @@
+/** JSON API for projects and the services inside them (Bearer token auth). */
+import type { FastifyInstance } from 'fastify';
+import { createProject, deleteProject, getProject, listProjects } from '../../../projects/projects.service.js';
+import { toServiceView } from '../../../projects/service-view.js';
+import { createAppService, listAppServices, type CreateServiceInput } from '../../../projects/services.service.js';
+import type { AppContext } from '../../context.js';
+import { makeRequireToken } from '../../plugins/auth-guards.js';
+import { idParams, serviceSettingsProperties } from './project-schemas.js';
+import { bearerSecurity, errorResponses } from './schemas.js';
+
+const tags = ['projects'];
+const conflict = { 409: { $ref: 'Error#' } } as const;
+
+export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.addHook('onRequest', makeRequireToken(ctx));
+
+  app.post<{ Body: { name: string } }>(
+    '/projects',
+    {
+      schema: {
+        tags,
+        summary: 'Create a project (with its production environment)',
+        description: 'Names: 1-63 lowercase letters, digits and single dashes, starting with a letter.',
+        security: bearerSecurity,
+        body: {
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: { name: { type: 'string', maxLength: 200, examples: ['shop'] } },
+        },
+        response: { 201: { $ref: 'Project#' }, ...errorResponses, ...conflict },
+      },
+    },
+    async (request, reply) => {
+      const project = await createProject(ctx.db, request.body.name);
+      request.log.info({ projectId: project.id }, 'project created');
+      return reply.status(201).send(project);
+    },
+  );
+
+  app.get(
+    '/projects',
+    {
+      schema: {
+        tags,
+        summary: 'List projects',
+        security: bearerSecurity,
+        response: { 200: { type: 'array', items: { $ref: 'Project#' } }, ...errorResponses },
+      },
+    },
+    async () => listProjects(ctx.db),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/projects/:id',
+    {
+      schema: {
+        tags,
+        summary: 'A project with its environments',
+        security: bearerSecurity,
+        params: idParams,
+        response: { 200: { $ref: 'Project#' }, ...errorResponses },
+      },
+    },
+    async (request) => getProject(ctx.db, request.params.id),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/projects/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete an empty project',
+        description: 'A project that still has services is refused with 409 PROJECT_NOT_EMPTY: delete them first.',
+        security: bearerSecurity,
+        params: idParams,
+        response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses, ...conflict },
+      },
+    },
+    async (request, reply) => {
+      const project = await deleteProject(ctx.db, request.params.id);
+      request.log.info({ projectId: project.id }, 'project deleted');
+      return reply.status(204).send();
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: CreateServiceInput }>(
+    '/projects/:id/services',
+    {
+      schema: {
+        tags,
+        summary: "Create an app service in the project's production environment",
+        description:
+          'The source is validated (no file://, ext::, option-like values or, unless BERTH_ALLOW_PRIVATE_SOURCES is on, private addresses). Nothing is deployed yet.',
+        security: bearerSecurity,
+        params: idParams,
+        body: {
+          type: 'object',
+          required: ['name', 'source'],
+          additionalProperties: false,
+          properties: {
+            name: { type: 'string', maxLength: 200, examples: ['web'] },
+            source: { $ref: 'ServiceSource#' },
+            ...serviceSettingsProperties,
+          },
+        },
+        response: { 201: { $ref: 'Service#' }, ...errorResponses, ...conflict },
+      },
+    },
+    async (request, reply) => {
+      const project = await getProject(ctx.db, request.params.id);
+      const service = await createAppService(ctx, project.id, request.body);
+      request.log.info({ projectId: project.id, serviceId: service.id }, 'service created');
+      return reply.status(201).send(toServiceView(service, project.name, ctx.config));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/projects/:id/services',
+    {
+      schema: {
+        tags,
+        summary: "The project's app services",
+        security: bearerSecurity,
+        params: idParams,
+        response: { 200: { type: 'array', items: { $ref: 'Service#' } }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const project = await getProject(ctx.db, request.params.id);
+      const services = await listAppServices(ctx.db, project.id);
+      return services.map((service) => toServiceView(service, project.name, ctx.config));
+    },
+  );
+}

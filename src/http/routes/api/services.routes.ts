@@ -1,0 +1,124 @@
+/** JSON API for one app service: read, change settings, delete, and its variables (Bearer token auth). */
+import type { FastifyInstance } from 'fastify';
+import { findProject } from '../../../projects/projects.service.js';
+import { toServiceView } from '../../../projects/service-view.js';
+import type { AppService } from '../../../projects/service.types.js';
+import {
+  deleteAppService,
+  getAppService,
+  updateAppServiceSettings,
+  type UpdateServiceInput,
+} from '../../../projects/services.service.js';
+import { readVariables, replaceVariables } from '../../../projects/variables.service.js';
+import type { AppContext } from '../../context.js';
+import { makeRequireToken } from '../../plugins/auth-guards.js';
+import { idParams, serviceSettingsProperties } from './project-schemas.js';
+import { bearerSecurity, errorResponses } from './schemas.js';
+
+const tags = ['services'];
+
+export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.addHook('onRequest', makeRequireToken(ctx));
+
+  const view = async (service: AppService) => {
+    const project = await findProject(ctx.db, service.projectId);
+    return toServiceView(service, project?.name ?? '', ctx.config);
+  };
+
+  app.get<{ Params: { id: string } }>(
+    '/services/:id',
+    {
+      schema: {
+        tags,
+        summary: 'An app service with its settings and URL',
+        security: bearerSecurity,
+        params: idParams,
+        response: { 200: { $ref: 'Service#' }, ...errorResponses },
+      },
+    },
+    async (request) => view(await getAppService(ctx.db, request.params.id)),
+  );
+
+  app.patch<{ Params: { id: string }; Body: UpdateServiceInput }>(
+    '/services/:id',
+    {
+      schema: {
+        tags,
+        summary: "Change a service's source or settings",
+        description:
+          'Send only what changes. healthcheck, build and resources are merged into the current values (null clears a key); build.buildArgs is replaced as a whole. Takes effect at the next deploy.',
+        security: bearerSecurity,
+        params: idParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { source: { $ref: 'ServiceSource#' }, ...serviceSettingsProperties },
+          examples: [{ port: 8080, healthcheck: { path: '/up' } }],
+        },
+        response: { 200: { $ref: 'Service#' }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const service = await updateAppServiceSettings(ctx, request.params.id, request.body);
+      request.log.info({ serviceId: service.id, fields: Object.keys(request.body) }, 'service settings changed');
+      return view(service);
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/services/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete an app service with its variables and deployment history',
+        security: bearerSecurity,
+        params: idParams,
+        response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const service = await deleteAppService(ctx.db, request.params.id);
+      request.log.info({ serviceId: service.id }, 'service deleted');
+      return reply.status(204).send();
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/services/:id/variables',
+    {
+      schema: {
+        tags,
+        summary: "The service's variables, with their values",
+        security: bearerSecurity,
+        params: idParams,
+        response: { 200: { $ref: 'Variables#' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return readVariables(ctx, request.params.id);
+    },
+  );
+
+  app.put<{ Params: { id: string }; Body: Record<string, string> }>(
+    '/services/:id/variables',
+    {
+      schema: {
+        tags,
+        summary: "Replace all of the service's variables",
+        description: 'Keys missing from the body are deleted. Values are stored encrypted, byte for byte.',
+        security: bearerSecurity,
+        params: idParams,
+        body: { $ref: 'Variables#' },
+        response: { 200: { $ref: 'Variables#' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const variables = await replaceVariables(ctx, request.params.id, request.body);
+      // Keys only: values are secrets and never reach the log.
+      request.log.info({ serviceId: request.params.id, keys: Object.keys(variables) }, 'variables replaced');
+      reply.header('cache-control', 'no-store');
+      return variables;
+    },
+  );
+}

@@ -1,0 +1,138 @@
+/**
+ * Panel pages for projects: the list with its "New project" form, one project with its service cards,
+ * and the "New service" form. Forms re-render with their errors (400/409) in place; success redirects.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isAppError, type AppError } from '../../../errors.js';
+import { createProject, deleteProject, getProject, listProjects } from '../../../projects/projects.service.js';
+import { NEW_SERVICE_FORM, newServiceFromForm, type FormFields } from '../../../projects/service-form.js';
+import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
+import { createAppService, listAppServices } from '../../../projects/services.service.js';
+import type { AppContext } from '../../context.js';
+import { makeRequireUser } from '../../plugins/auth-guards.js';
+import { statusOf } from '../../plugins/error-handler.js';
+import { idParams } from '../api/project-schemas.js';
+
+const hidden = { hide: true } as const;
+const FORM_ERRORS = new Set([
+  'VALIDATION_FAILED',
+  'NAME_RESERVED',
+  'PROJECT_NAME_TAKEN',
+  'SERVICE_NAME_TAKEN',
+  'HOSTNAME_TAKEN',
+  'PROJECT_NOT_EMPTY',
+]);
+
+/** The error when it is something the person can fix in the form; other errors go to the error page. */
+export function asFormError(error: unknown): AppError | undefined {
+  return isAppError(error) && FORM_ERRORS.has(error.code) ? error : undefined;
+}
+
+/** Renders a form again with its error; the URL stays where it was (the form asked to push the new one). */
+export async function renderFormError(
+  reply: FastifyReply,
+  view: string,
+  data: Record<string, unknown>,
+  error: AppError,
+): Promise<void> {
+  reply.header('hx-push-url', 'false');
+  await reply.page(view, { ...data, error: error.message, errors: error.details ?? {} }, statusOf(error.code));
+}
+
+export const formBody = (required: string[], fields: string[]) => ({
+  type: 'object',
+  required,
+  properties: Object.fromEntries([
+    ['_csrf', { type: 'string' }],
+    ...fields.map((f) => [f, { type: 'string', maxLength: 1_000_000 }]),
+  ]),
+});
+
+export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.addHook('preHandler', makeRequireUser(ctx));
+
+  const projectsPage = async () => ({ title: 'Projects', projects: await listProjects(ctx.db) });
+
+  const projectPage = async (id: string) => {
+    const project = await getProject(ctx.db, id);
+    const services = (await listAppServices(ctx.db, id)).map((service) => ({
+      ...toServiceView(service, project.name, ctx.config),
+      sourceSummary: summarizeSource(service.source),
+    }));
+    return { title: project.name, project, services };
+  };
+
+  app.get('/projects', { schema: hidden }, async (_request, reply) => {
+    await reply.page('dashboard', await projectsPage());
+  });
+
+  app.post<{ Body: { name: string } }>(
+    '/projects',
+    // After body parsing, so the form's _csrf field is readable.
+    { preValidation: app.csrfProtection, schema: { ...hidden, body: formBody(['name'], ['name']) } },
+    async (request, reply) => {
+      try {
+        const project = await createProject(ctx.db, request.body.name);
+        request.log.info({ projectId: project.id }, 'project created');
+        reply.flash('success', `Project "${project.name}" created. Add a service to deploy something.`);
+        await reply.redirect(`/projects/${project.id}`, 303);
+      } catch (error) {
+        const formError = asFormError(error);
+        if (!formError) throw error;
+        await renderFormError(reply, 'dashboard', { ...(await projectsPage()), name: request.body.name }, formError);
+      }
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/projects/:id',
+    { schema: { ...hidden, params: idParams } },
+    async (request, reply) => {
+      await reply.page('project', { ...(await projectPage(request.params.id)), form: NEW_SERVICE_FORM });
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: FormFields }>(
+    '/projects/:id/services',
+    {
+      preValidation: app.csrfProtection,
+      schema: {
+        ...hidden,
+        params: idParams,
+        body: formBody(['name', 'sourceType'], ['name', 'sourceType', 'gitUrl', 'branch', 'image']),
+      },
+    },
+    async (request, reply) => {
+      const project = await getProject(ctx.db, request.params.id);
+      try {
+        const service = await createAppService(ctx, project.id, newServiceFromForm(request.body));
+        request.log.info({ projectId: project.id, serviceId: service.id }, 'service created');
+        reply.flash('success', `Service "${service.name}" created. Check its settings and variables, then deploy.`);
+        await reply.redirect(`/services/${service.id}`, 303);
+      } catch (error) {
+        const formError = asFormError(error);
+        if (!formError) throw error;
+        const data = { ...(await projectPage(project.id)), form: request.body, failedForm: 'service' };
+        await renderFormError(reply, 'project', data, formError);
+      }
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/projects/:id/delete',
+    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+    async (request, reply) => {
+      try {
+        const project = await deleteProject(ctx.db, request.params.id);
+        request.log.info({ projectId: project.id }, 'project deleted');
+        reply.flash('success', `Project "${project.name}" deleted.`);
+        await reply.redirect('/projects', 303);
+      } catch (error) {
+        const formError = asFormError(error);
+        if (!formError) throw error;
+        const data = { ...(await projectPage(request.params.id)), form: NEW_SERVICE_FORM, failedForm: 'delete' };
+        await renderFormError(reply, 'project', data, formError);
+      }
+    },
+  );
+}

@@ -1,0 +1,109 @@
+/**
+ * Panel page of one app service: settings form, variables editor (service-variables.routes.ts) and the
+ * place where the deploy feature shows deployments.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { getProject } from '../../../projects/projects.service.js';
+import { formFromService, settingsFromForm, type FormFields } from '../../../projects/service-form.js';
+import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
+import { deleteAppService, getAppService, updateAppServiceSettings } from '../../../projects/services.service.js';
+import { listVariableKeys } from '../../../projects/variables.service.js';
+import type { AppContext } from '../../context.js';
+import { makeRequireUser } from '../../plugins/auth-guards.js';
+import { idParams } from '../api/project-schemas.js';
+import { asFormError, formBody, renderFormError } from './projects.routes.js';
+
+const hidden = { hide: true } as const;
+
+const SETTINGS_FIELDS = [
+  'sourceType',
+  'gitUrl',
+  'branch',
+  'image',
+  'port',
+  'replicas',
+  'healthcheckType',
+  'healthcheckPath',
+  'healthcheckStatus',
+  'healthcheckTimeout',
+  'memoryMb',
+  'cpus',
+  'dockerfilePath',
+  'buildContext',
+  'buildpack',
+  'buildArgs',
+  'releaseCommand',
+];
+
+/** Everything the service page shows. `extra` carries a form's state or error. */
+export async function servicePageData(
+  ctx: AppContext,
+  serviceId: string,
+  extra: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
+  const service = await getAppService(ctx.db, serviceId);
+  const project = await getProject(ctx.db, service.projectId);
+  return {
+    title: `${service.name} · ${project.name}`,
+    project,
+    service: { ...toServiceView(service, project.name, ctx.config), sourceSummary: summarizeSource(service.source) },
+    variables: await listVariableKeys(ctx, service.id),
+    errors: {},
+    ...extra,
+    // A failed form shows what was typed; fields it did not send keep the stored values.
+    form: { ...formFromService(service), ...(extra.form as FormFields | undefined) },
+  };
+}
+
+export async function renderServicePage(
+  reply: FastifyReply,
+  ctx: AppContext,
+  serviceId: string,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  await reply.page('service', await servicePageData(ctx, serviceId, extra));
+}
+
+export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.addHook('preHandler', makeRequireUser(ctx));
+
+  app.get<{ Params: { id: string } }>(
+    '/services/:id',
+    { schema: { ...hidden, params: idParams } },
+    async (request, reply) => renderServicePage(reply, ctx, request.params.id),
+  );
+
+  app.post<{ Params: { id: string }; Body: FormFields }>(
+    '/services/:id/settings',
+    {
+      // After body parsing, so the form's _csrf field is readable.
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, params: idParams, body: formBody(['sourceType'], SETTINGS_FIELDS) },
+    },
+    async (request, reply) => {
+      const id = request.params.id;
+      try {
+        const service = await updateAppServiceSettings(ctx, id, settingsFromForm(request.body));
+        request.log.info({ serviceId: service.id }, 'service settings changed');
+        reply.flash('success', 'Settings saved. They take effect at the next deploy.');
+        await reply.redirect(`/services/${id}`, 303);
+      } catch (error) {
+        const formError = asFormError(error);
+        if (!formError) throw error;
+        const data = await servicePageData(ctx, id, { form: request.body, failedForm: 'settings' });
+        await renderFormError(reply, 'service', data, formError);
+      }
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/services/:id/delete',
+    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+    async (request, reply) => {
+      const service = await deleteAppService(ctx.db, request.params.id);
+      request.log.info({ serviceId: service.id }, 'service deleted');
+      reply.flash('success', `Service "${service.name}" deleted with its variables.`);
+      await reply.redirect(`/projects/${service.projectId}`, 303);
+    },
+  );
+}

@@ -1,0 +1,26 @@
+/** The projects feature seen from the deploy feature: a service with its project, and its variables. */
+import type { Db } from '../db/connection.js';
+import { isAppError } from '../errors.js';
+import type { SecretBox } from '../lib/secret-box.js';
+import type { ServiceCatalog } from '../deploys/ports.js';
+import { findProject } from './projects.service.js';
+import { getAppService } from './services.service.js';
+import { resolveVariables } from './variables.service.js';
+
+export function createServiceCatalog(db: Db, secretBox: SecretBox): ServiceCatalog {
+  return {
+    async findService(serviceId) {
+      try {
+        const service = await getAppService(db, serviceId);
+        const project = await findProject(db, service.projectId);
+        return project ? { service, project } : undefined;
+      } catch (error) {
+        if (isAppError(error) && error.code === 'NOT_FOUND') return undefined;
+        throw error;
+      }
+    },
+    resolveVariables: (serviceId) => resolveVariables({ db, secretBox }, serviceId),
+    // Private-repository credentials are not stored yet (no column for them); public sources only.
+    gitCredentials: async () => undefined,
+  };
+}

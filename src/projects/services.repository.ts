@@ -1,0 +1,128 @@
+/** SQL for app services. JSON columns (source, build, healthcheck, resources) are parsed here. */
+import { sql, type Selectable } from 'kysely';
+import type { Db } from '../db/connection.js';
+import type { ServicesTable } from '../db/schema.js';
+import type { ServiceSettings } from './service-settings.js';
+import { DEFAULT_HEALTHCHECK, type AppService, type HealthCheck } from './service.types.js';
+
+type ServiceRow = Selectable<ServicesTable>;
+
+function toAppService(row: ServiceRow): AppService {
+  // An empty object is the column's default: rows written by Berth always hold a full health check.
+  const healthcheck = JSON.parse(row.healthcheck) as Partial<HealthCheck>;
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    environmentId: row.environment_id,
+    name: row.name,
+    source: JSON.parse(row.source) as AppService['source'],
+    build: JSON.parse(row.build) as AppService['build'],
+    port: row.port,
+    healthcheck: healthcheck.type ? (healthcheck as HealthCheck) : DEFAULT_HEALTHCHECK,
+    resources: JSON.parse(row.resources) as AppService['resources'],
+    replicas: row.replicas,
+    releaseCommand: row.release_command,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function settingsColumns(settings: ServiceSettings) {
+  return {
+    build: JSON.stringify(settings.build),
+    port: settings.port,
+    healthcheck: JSON.stringify(settings.healthcheck),
+    resources: JSON.stringify(settings.resources),
+    replicas: settings.replicas,
+    release_command: settings.releaseCommand,
+  };
+}
+
+export async function insertAppService(db: Db, service: AppService): Promise<void> {
+  await db
+    .insertInto('services')
+    .values({
+      id: service.id,
+      project_id: service.projectId,
+      environment_id: service.environmentId,
+      name: service.name,
+      kind: 'app',
+      source: JSON.stringify(service.source),
+      ...settingsColumns(service),
+      created_at: service.createdAt,
+      updated_at: service.updatedAt,
+    })
+    .execute();
+}
+
+export async function findAppServiceById(db: Db, id: string): Promise<AppService | undefined> {
+  const row = await db
+    .selectFrom('services')
+    .selectAll()
+    .where('id', '=', id)
+    .where('kind', '=', 'app')
+    .executeTakeFirst();
+  return row && toAppService(row);
+}
+
+/** Any service (app or database) of the environment with that name: they share one namespace. */
+export async function isServiceNameUsed(db: Db, environmentId: string, name: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('services')
+    .select('id')
+    .where('environment_id', '=', environmentId)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The app service (in any project) whose `<service>-<project>` hostname label equals `label`, if any. */
+export async function findAppByHostLabel(
+  db: Db,
+  label: string,
+): Promise<{ serviceName: string; projectName: string } | undefined> {
+  return db
+    .selectFrom('services')
+    .innerJoin('projects', 'projects.id', 'services.project_id')
+    .select(['services.name as serviceName', 'projects.name as projectName'])
+    .where('services.kind', '=', 'app')
+    .where(sql<string>`services.name || '-' || projects.name`, '=', label)
+    .executeTakeFirst();
+}
+
+export async function listAppServicesOfProject(db: Db, projectId: string): Promise<AppService[]> {
+  const rows = await db
+    .selectFrom('services')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('kind', '=', 'app')
+    .orderBy('created_at')
+    .orderBy('name')
+    .execute();
+  return rows.map(toAppService);
+}
+
+export async function updateAppService(
+  db: Db,
+  id: string,
+  change: { source: AppService['source']; settings: ServiceSettings; updatedAt: string },
+): Promise<void> {
+  await db
+    .updateTable('services')
+    .set({ source: JSON.stringify(change.source), ...settingsColumns(change.settings), updated_at: change.updatedAt })
+    .where('id', '=', id)
+    .where('kind', '=', 'app')
+    .execute();
+}
+
+/** Deletes the row; variables and deployments go with it (foreign key cascade). */
+export async function deleteAppServiceRow(db: Db, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('services').where('id', '=', id).where('kind', '=', 'app').executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+/** Whether a service (app or database) with this id exists. */
+export async function serviceExists(db: Db, id: string): Promise<boolean> {
+  const row = await db.selectFrom('services').select('id').where('id', '=', id).executeTakeFirst();
+  return row !== undefined;
+}

@@ -1,0 +1,150 @@
+/**
+ * App services: created in a project's production environment from a validated source, then tuned with
+ * settings. Deleting a service deletes its rows only; the deploy feature removes its containers by label.
+ */
+import type { Config } from '../config.js';
+import type { Db } from '../db/connection.js';
+import { AppError } from '../errors.js';
+import { newId, nowIso } from '../lib/ids.js';
+import { validateServiceSource } from '../source/source-validation.js';
+import { checkName, NAME_MAX_LENGTH } from './names.js';
+import { PRODUCTION_ENVIRONMENT, findProject } from './projects.service.js';
+import { findEnvironmentByName, isUniqueViolation } from './projects.repository.js';
+import { applySettingsPatch, DEFAULT_SETTINGS, type SettingsPatch } from './service-settings.js';
+import type { AppService, Project, ServiceSource } from './service.types.js';
+import {
+  deleteAppServiceRow,
+  findAppByHostLabel,
+  findAppServiceById,
+  insertAppService,
+  isServiceNameUsed,
+  listAppServicesOfProject,
+  updateAppService,
+} from './services.repository.js';
+
+export interface ServicesDeps {
+  db: Db;
+  config: Pick<Config, 'allowPrivateSources'>;
+}
+
+export interface CreateServiceInput extends SettingsPatch {
+  name?: unknown;
+  source?: unknown;
+}
+
+export interface UpdateServiceInput extends SettingsPatch {
+  source?: unknown;
+}
+
+function nameTaken(name: string, project: Project): AppError {
+  return new AppError('SERVICE_NAME_TAKEN', `Project "${project.name}" already has a service named "${name}".`, {
+    details: { name: 'taken' },
+  });
+}
+
+function checkSource(config: ServicesDeps['config'], raw: unknown): Promise<ServiceSource> {
+  if (raw === undefined || raw === null) {
+    throw new AppError('VALIDATION_FAILED', 'Choose a source: a git repository, a Docker image, or git push.', {
+      details: { source: 'required' },
+    });
+  }
+  return validateServiceSource(raw, { allowPrivate: config.allowPrivateSources });
+}
+
+/**
+ * The default hostname `<service>-<project>.<apps domain>` must be one DNS label (at most 63 characters)
+ * and must not be another app's: "a-b" in project "c" and "a" in project "b-c" would share "a-b-c".
+ */
+async function checkHostLabel(db: Db, name: string, project: Project): Promise<void> {
+  const label = `${name}-${project.name}`;
+  if (label.length > NAME_MAX_LENGTH) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `"${name}" is too long for project "${project.name}": the app's hostname "${label}" must be at most ` +
+        `${NAME_MAX_LENGTH} characters, so this service name can have at most ${NAME_MAX_LENGTH - 1 - project.name.length}.`,
+      { details: { name: 'too long for the hostname' } },
+    );
+  }
+  const clash = await findAppByHostLabel(db, label);
+  if (clash) {
+    throw new AppError(
+      'HOSTNAME_TAKEN',
+      `The hostname "${label}" already belongs to service "${clash.serviceName}" of project "${clash.projectName}". Choose another service name.`,
+      { details: { name: 'hostname taken' } },
+    );
+  }
+}
+
+export async function createAppService(
+  deps: ServicesDeps,
+  projectId: string,
+  input: CreateServiceInput,
+): Promise<AppService> {
+  const { db } = deps;
+  const project = await findProject(db, projectId);
+  if (!project) throw new AppError('NOT_FOUND', `No project with id "${projectId}".`);
+  const environment = await findEnvironmentByName(db, projectId, PRODUCTION_ENVIRONMENT);
+  if (!environment) throw new AppError('INTERNAL', `project ${projectId} has no production environment`);
+
+  const name = checkName(input.name, 'service');
+  const { name: _name, source: rawSource, ...patch } = input;
+  const source = await checkSource(deps.config, rawSource);
+  const settings = applySettingsPatch(DEFAULT_SETTINGS, patch);
+  if (await isServiceNameUsed(db, environment.id, name)) throw nameTaken(name, project);
+  await checkHostLabel(db, name, project);
+
+  const now = nowIso();
+  const service: AppService = {
+    id: newId('svc'),
+    projectId,
+    environmentId: environment.id,
+    name,
+    source,
+    ...settings,
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await insertAppService(db, service);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw nameTaken(name, project);
+    throw error;
+  }
+  return service;
+}
+
+export async function getAppService(db: Db, id: string): Promise<AppService> {
+  const service = await findAppServiceById(db, id);
+  if (!service) throw new AppError('NOT_FOUND', `No service with id "${id}".`);
+  return service;
+}
+
+export async function listAppServices(db: Db, projectId: string): Promise<AppService[]> {
+  if (!(await findProject(db, projectId))) throw new AppError('NOT_FOUND', `No project with id "${projectId}".`);
+  return listAppServicesOfProject(db, projectId);
+}
+
+/** Changes the source and/or settings; the running version keeps its settings until the next deploy. */
+export async function updateAppServiceSettings(
+  deps: ServicesDeps,
+  id: string,
+  input: UpdateServiceInput,
+): Promise<AppService> {
+  const current = await getAppService(deps.db, id);
+  const { source: rawSource, ...patch } = input;
+  const source = rawSource === undefined ? current.source : await checkSource(deps.config, rawSource);
+  const settings = applySettingsPatch(current, patch);
+  const updatedAt = nowIso();
+  await updateAppService(deps.db, id, { source, settings, updatedAt });
+  return { ...current, source, ...settings, updatedAt };
+}
+
+/**
+ * Deletes the service's rows (its variables and deployment history go with it). Its containers, if any,
+ * are not touched here: the deploy feature removes them by their `berth.service` label.
+ */
+export async function deleteAppService(db: Db, id: string): Promise<AppService> {
+  const service = await getAppService(db, id);
+  await deleteAppServiceRow(db, id);
+  return service;
+}

@@ -1,0 +1,115 @@
+/**
+ * Service variables, encrypted at rest with the SecretBox (one sealed value per row). Values are kept
+ * byte for byte; `${{service.VAR}}` references stay literal text here (resolving them is a later feature).
+ * Plaintext leaves this module only through readVariables/revealVariable (admins) and resolveVariables
+ * (the deploy runner).
+ */
+import type { Db } from '../db/connection.js';
+import { AppError } from '../errors.js';
+import { newId, nowIso } from '../lib/ids.js';
+import type { SecretBox } from '../lib/secret-box.js';
+import { serviceExists } from './services.repository.js';
+import { checkVariables, describeKeyProblem, MAX_VARIABLES } from './variable-rules.js';
+import {
+  countVariables,
+  deleteVariableRow,
+  findSealedVariable,
+  listSealedVariables,
+  replaceSealedVariables,
+  upsertSealedVariables,
+} from './variables.repository.js';
+
+export interface VariablesDeps {
+  db: Db;
+  secretBox: SecretBox;
+}
+
+/** What lists show: the key and when it changed, never the value. */
+export interface VariableKey {
+  key: string;
+  updatedAt: string;
+}
+
+async function requireService(db: Db, serviceId: string): Promise<void> {
+  if (!(await serviceExists(db, serviceId))) throw new AppError('NOT_FOUND', `No service with id "${serviceId}".`);
+}
+
+function seal(box: SecretBox, entries: Array<[string, string]>) {
+  return entries.map(([key, value]) => ({ id: newId('var'), key, valueEncrypted: box.encrypt(value) }));
+}
+
+export async function listVariableKeys(deps: VariablesDeps, serviceId: string): Promise<VariableKey[]> {
+  await requireService(deps.db, serviceId);
+  const rows = await listSealedVariables(deps.db, serviceId);
+  return rows.map((row) => ({ key: row.key, updatedAt: row.updatedAt }));
+}
+
+/** All variables with their values, sorted by key. */
+export async function readVariables(deps: VariablesDeps, serviceId: string): Promise<Record<string, string>> {
+  await requireService(deps.db, serviceId);
+  const rows = await listSealedVariables(deps.db, serviceId);
+  return Object.fromEntries(rows.map((row) => [row.key, deps.secretBox.decrypt(row.valueEncrypted)]));
+}
+
+/** Replaces the whole set with `input` ({KEY: value}); keys not in it are deleted. */
+export async function replaceVariables(
+  deps: VariablesDeps,
+  serviceId: string,
+  input: Record<string, unknown>,
+): Promise<Record<string, string>> {
+  await requireService(deps.db, serviceId);
+  const entries = checkVariables(Object.entries(input));
+  await replaceSealedVariables(deps.db, serviceId, seal(deps.secretBox, entries), nowIso());
+  return Object.fromEntries(entries);
+}
+
+/** Adds or overwrites the given variables and keeps the rest; returns how many were written. */
+export async function setVariables(
+  deps: VariablesDeps,
+  serviceId: string,
+  input: Array<[string, unknown]>,
+): Promise<number> {
+  await requireService(deps.db, serviceId);
+  const entries = checkVariables(input);
+  const existing = new Set((await listSealedVariables(deps.db, serviceId)).map((row) => row.key));
+  const added = new Set(entries.map(([key]) => key).filter((key) => !existing.has(key)));
+  if (existing.size + added.size > MAX_VARIABLES) {
+    throw new AppError('VALIDATION_FAILED', `A service can have at most ${MAX_VARIABLES} variables.`);
+  }
+  await upsertSealedVariables(deps.db, serviceId, seal(deps.secretBox, entries), nowIso());
+  return entries.length;
+}
+
+export async function deleteVariable(deps: VariablesDeps, serviceId: string, key: string): Promise<void> {
+  await requireService(deps.db, serviceId);
+  if (!(await deleteVariableRow(deps.db, serviceId, key))) {
+    throw new AppError('NOT_FOUND', `The service has no variable ${key}.`);
+  }
+}
+
+/** One value in plaintext, for the panel's Reveal button. */
+export async function revealVariable(deps: VariablesDeps, serviceId: string, key: string): Promise<string> {
+  const problem = describeKeyProblem(key);
+  if (problem) throw new AppError('VALIDATION_FAILED', problem);
+  const row = await findSealedVariable(deps.db, serviceId, key);
+  if (!row) throw new AppError('NOT_FOUND', `The service has no variable ${key}.`);
+  return deps.secretBox.decrypt(row.valueEncrypted);
+}
+
+export function countServiceVariables(db: Db, serviceId: string): Promise<number> {
+  return countVariables(db, serviceId);
+}
+
+/**
+ * The environment a deployment of the service gets: plain values, references kept as literal text.
+ * A service without variables (or one deleted meanwhile) gets an empty set.
+ */
+export async function resolveVariables(deps: VariablesDeps, serviceId: string): Promise<Record<string, string>> {
+  const rows = await listSealedVariables(deps.db, serviceId);
+  return Object.fromEntries(rows.map((row) => [row.key, deps.secretBox.decrypt(row.valueEncrypted)]));
+}
+
+/** `resolveVariables` bound to its dependencies, for the deploy runner. */
+export function makeVariableResolver(deps: VariablesDeps): (serviceId: string) => Promise<Record<string, string>> {
+  return (serviceId) => resolveVariables(deps, serviceId);
+}
