@@ -1,0 +1,306 @@
+/**
+ * The app proxy: routes each request by its Host header to one upstream of the service that owns the
+ * name, counts it for draining, and answers itself only when no app can (404 unknown host, 503 no
+ * running container, 502/504 upstream failure). The request handler is listener-agnostic: listenHttp
+ * uses it on port 80 and the HTTPS listener can attach() the same handler and route table.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { AppError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { sendProxyPage, writeProxyPageToSocket, type ProxyStatus } from './error-pages.js';
+import { normalizeHostname } from './hostname.js';
+import { HttpProxyEngine, type UpstreamFailure } from './http-proxy-engine.js';
+import { resolveProxySettings, type ProxySettings, type ProxySettingsOverrides } from './proxy-settings.js';
+import type { RouteTable, Upstream } from './route-table.js';
+import { prepareUpstreamHeaders } from './upstream-request-headers.js';
+
+const ACME_CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
+const ACME_TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Answers an ACME HTTP-01 challenge token, or undefined when the token is not one of ours. */
+export type ChallengeResponder = (token: string, hostname: string | undefined) => string | undefined;
+
+export interface AppProxyOptions {
+  logger: Logger;
+  /** One info line per request (method, host, path without query, status, duration, upstream). */
+  accessLog?: boolean;
+  challengeResponder?: ChallengeResponder;
+  settings?: ProxySettingsOverrides;
+}
+
+/** What the proxy remembers about one request while it is in flight. */
+interface Exchange {
+  upstream: Upstream;
+  requestId: string;
+  attempts: number;
+  startedAt: number;
+}
+
+const kExchange = Symbol('berth.exchange');
+type ProxiedRequest = IncomingMessage & { [kExchange]?: Exchange };
+type UpgradedSocket = Socket & { [kExchange]?: Exchange & { bytesBeforeUpgrade: number } };
+
+export class AppProxy {
+  readonly settings: ProxySettings;
+  private readonly logger: Logger;
+  private readonly engine: HttpProxyEngine;
+  private readonly servers = new Set<Server>();
+  private readonly upgradedSockets = new Set<Socket>();
+  private httpServer: Server | undefined;
+
+  constructor(
+    private readonly routes: RouteTable,
+    private readonly options: AppProxyOptions,
+  ) {
+    this.settings = resolveProxySettings(options.settings);
+    this.logger = options.logger;
+    this.engine = new HttpProxyEngine(
+      { upstreamTimeoutMs: this.settings.upstreamTimeoutMs, pool: this.settings.pool },
+      { onRequestFailed: this.onRequestFailed, onUpgradeFailed: this.onUpgradeFailed },
+    );
+  }
+
+  /** Options for http.createServer / https.createServer: header limit and the timeout checker interval. */
+  serverOptions(): ServerOptions {
+    return {
+      maxHeaderSize: this.settings.maxHeaderSize,
+      requestTimeout: this.settings.requestTimeoutMs,
+      headersTimeout: this.settings.headersTimeoutMs,
+      keepAliveTimeout: this.settings.keepAliveTimeoutMs,
+      connectionsCheckingInterval: this.settings.connectionsCheckingIntervalMs,
+      // A missing Host gets our 404 page rather than Node's bare 400.
+      requireHostHeader: false,
+      noDelay: true,
+    };
+  }
+
+  /** Wires the handlers, timeouts and error guards into a server made with serverOptions(). */
+  attach(server: Server): void {
+    server.headersTimeout = this.settings.headersTimeoutMs;
+    server.requestTimeout = this.settings.requestTimeoutMs;
+    server.keepAliveTimeout = this.settings.keepAliveTimeoutMs;
+    // No idle timeout while a request is open: a slow upstream or an SSE stream is not an idle client.
+    server.timeout = 0;
+    server.on('request', this.handleRequest);
+    server.on('upgrade', this.handleUpgrade);
+    server.on('clientError', this.onClientError);
+    server.on('error', (error) => this.logger.error({ err: error }, 'proxy listener error'));
+    this.servers.add(server);
+  }
+
+  async listenHttp(port: number, host: string): Promise<void> {
+    const server = createServer(this.serverOptions());
+    this.attach(server);
+    try {
+      await listen(server, port, host);
+    } catch (error) {
+      this.servers.delete(server);
+      throw error;
+    }
+    this.httpServer = server;
+    this.logger.info({ port: this.httpAddress()?.port, host }, 'app proxy listening (http)');
+  }
+
+  httpAddress(): AddressInfo | undefined {
+    const address = this.httpServer?.address();
+    return address && typeof address === 'object' ? address : undefined;
+  }
+
+  readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (this.options.challengeResponder !== undefined && req.url?.startsWith(ACME_CHALLENGE_PREFIX)) {
+      if (this.answerChallenge(req, res)) return;
+    }
+    const route = this.routes.resolve(req.headers.host);
+    if (route === undefined) return this.answerItself(req, res, 404);
+    const upstream = this.routes.pickFrom(route);
+    if (upstream === undefined) return this.answerItself(req, res, 503);
+
+    const exchange: Exchange = {
+      upstream,
+      requestId: prepareUpstreamHeaders(req, false),
+      attempts: 1,
+      startedAt: performance.now(),
+    };
+    (req as ProxiedRequest)[kExchange] = exchange;
+    this.routes.inflight.begin(upstream.id);
+    // 'close' fires exactly once per response, finished or cut, so the count never leaks.
+    res.once('close', () => {
+      this.routes.inflight.end(exchange.upstream.id);
+      if (this.options.accessLog) this.logAccess(req, res, exchange);
+    });
+    this.engine.forward(req, res, upstream);
+  };
+
+  readonly handleUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
+    // Node drops its own error listener from upgraded sockets; without this a client reset would crash.
+    socket.on('error', destroySocket);
+    // Only WebSocket upgrades are tunnelled (h2c and others cannot be proxied by http-proxy).
+    if (req.headers.upgrade?.toLowerCase() !== 'websocket' || req.method !== 'GET') {
+      return writeProxyPageToSocket(socket, 400, false);
+    }
+    const route = this.routes.resolve(req.headers.host);
+    if (route === undefined) return writeProxyPageToSocket(socket, 404, false);
+    const upstream = this.routes.pickFrom(route);
+    if (upstream === undefined) return writeProxyPageToSocket(socket, 503, false);
+
+    const requestId = prepareUpstreamHeaders(req, true);
+    const exchange = { upstream, requestId, attempts: 1, startedAt: performance.now() };
+    (socket as UpgradedSocket)[kExchange] = { ...exchange, bytesBeforeUpgrade: socket.bytesWritten };
+    this.routes.inflight.begin(upstream.id);
+    this.upgradedSockets.add(socket);
+    socket.once('close', () => {
+      this.upgradedSockets.delete(socket);
+      this.routes.inflight.end(upstream.id);
+    });
+    this.engine.forwardUpgrade(req, socket, head, upstream);
+  };
+
+  /**
+   * Stops accepting, lets in-flight requests finish for closeGraceMs, then cuts what is left (WebSockets
+   * included) and closes the upstream pool.
+   */
+  async close(): Promise<void> {
+    const closing = [...this.servers].map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+    for (const server of this.servers) server.closeIdleConnections();
+    const grace = setTimeout(() => {
+      for (const server of this.servers) server.closeAllConnections();
+      for (const socket of this.upgradedSockets) socket.destroy();
+    }, this.settings.closeGraceMs);
+    // WebSockets have no natural end; they are cut at once rather than holding shutdown for the grace time.
+    for (const socket of this.upgradedSockets) socket.destroy();
+    await Promise.all(closing);
+    clearTimeout(grace);
+    this.servers.clear();
+    this.httpServer = undefined;
+    this.engine.close();
+  }
+
+  private answerChallenge(req: IncomingMessage, res: ServerResponse): boolean {
+    const token = req.url!.slice(ACME_CHALLENGE_PREFIX.length);
+    if (!ACME_TOKEN.test(token) || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
+    const answer = this.options.challengeResponder!(token, normalizeHostname(req.headers.host));
+    if (answer === undefined) return false;
+    res.writeHead(200, {
+      'content-type': 'text/plain; charset=utf-8',
+      'content-length': Buffer.byteLength(answer),
+      'cache-control': 'no-store',
+    });
+    res.end(req.method === 'HEAD' ? undefined : answer);
+    return true;
+  }
+
+  private answerItself(req: IncomingMessage, res: ServerResponse, status: ProxyStatus): void {
+    sendProxyPage(res, status);
+    if (this.options.accessLog) {
+      res.once('close', () => this.logAccess(req, res, undefined));
+    }
+  }
+
+  private readonly onRequestFailed = (req: IncomingMessage, res: ServerResponse, failure: UpstreamFailure): void => {
+    const exchange = (req as ProxiedRequest)[kExchange];
+    if (exchange === undefined) return sendProxyPage(res, 502);
+    const retryTo = this.retryTarget(req, res, exchange, failure);
+    if (retryTo !== undefined) {
+      this.logger.debug({ upstream: exchange.upstream.id, code: failure.code, retryTo: retryTo.id }, 'upstream retry');
+      this.routes.inflight.end(exchange.upstream.id);
+      this.routes.inflight.begin(retryTo.id);
+      exchange.upstream = retryTo;
+      exchange.attempts += 1;
+      this.engine.forward(req, res, retryTo);
+      return;
+    }
+    if (!res.destroyed && !res.writableEnded) {
+      this.logger.warn(
+        { upstream: exchange.upstream.id, code: failure.code, kind: failure.kind, requestId: exchange.requestId },
+        'upstream request failed',
+      );
+    }
+    sendProxyPage(res, failure.kind === 'timeout' ? 504 : 502, exchange.requestId);
+  };
+
+  /**
+   * One more attempt, only when the upstream cannot have seen the request (refused connection, or a pooled
+   * connection that was already closing) and there is no request body that was consumed by the first try.
+   */
+  private retryTarget(
+    req: IncomingMessage,
+    res: ServerResponse,
+    exchange: Exchange,
+    failure: UpstreamFailure,
+  ): Upstream | undefined {
+    if (!failure.isSafeToRetry || exchange.attempts > 1 || res.headersSent || res.destroyed) return undefined;
+    if (!hasNoBody(req)) return undefined;
+    if (failure.kind === 'stale-connection' && !SAFE_METHODS.has(req.method ?? '')) return undefined;
+    const route = this.routes.resolve(req.headers.host);
+    return route === undefined ? undefined : this.routes.pickFrom(route);
+  }
+
+  private readonly onUpgradeFailed = (_req: IncomingMessage, socket: Socket, failure: UpstreamFailure): void => {
+    const exchange = (socket as UpgradedSocket)[kExchange];
+    const hasStarted = exchange === undefined || socket.bytesWritten > exchange.bytesBeforeUpgrade;
+    if (!hasStarted) {
+      this.logger.warn({ upstream: exchange.upstream.id, code: failure.code }, 'upstream websocket failed');
+    }
+    writeProxyPageToSocket(socket, failure.kind === 'timeout' ? 504 : 502, hasStarted);
+  };
+
+  private readonly onClientError = (error: NodeJS.ErrnoException, socket: Socket): void => {
+    const code = error.code;
+    if (code === 'ECONNRESET' || code === 'EPIPE' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status: ProxyStatus = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    this.logger.debug({ code, status }, 'client error');
+    const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    writeProxyPageToSocket(socket, status, current?.headersSent === true);
+  };
+
+  private logAccess(req: IncomingMessage, res: ServerResponse, exchange: Exchange | undefined): void {
+    const url = req.url ?? '';
+    const queryAt = url.indexOf('?');
+    this.logger.info(
+      {
+        requestId: exchange?.requestId,
+        method: req.method,
+        host: req.headers.host,
+        // No query string: tokens and other secrets travel there.
+        path: (queryAt < 0 ? url : url.slice(0, queryAt)).slice(0, 200),
+        status: res.statusCode,
+        completed: res.writableFinished,
+        ms: exchange ? Math.round(performance.now() - exchange.startedAt) : undefined,
+        upstream: exchange?.upstream.id,
+      },
+      'proxied request',
+    );
+  }
+}
+
+function destroySocket(this: Socket): void {
+  this.destroy();
+}
+
+function hasNoBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      const hint = error.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : '';
+      reject(
+        new AppError('CONFIG_INVALID', `the app proxy cannot listen on ${host}:${port}: ${error.code}${hint}`, {
+          cause: error,
+        }),
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}

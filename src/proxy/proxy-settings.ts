@@ -1,0 +1,58 @@
+/**
+ * Limits and timeouts of the app proxy, with defaults chosen for a small server facing the internet.
+ * Every value can be overridden per AppProxy (tests shorten the timeouts).
+ */
+import { AppError } from '../errors.js';
+import type { UpstreamPoolOptions } from './http-proxy-engine.js';
+
+export interface ProxySettings {
+  /** Time a client has to send the complete request headers (slow-header clients are cut off with 408). */
+  headersTimeoutMs: number;
+  /** Time a client has to send the whole request, body included (large uploads need minutes). */
+  requestTimeoutMs: number;
+  /** How long an idle client keep-alive connection stays open between requests. */
+  keepAliveTimeoutMs: number;
+  /** How often Node checks headersTimeout/requestTimeout; the cut-off lands within one interval. */
+  connectionsCheckingIntervalMs: number;
+  /** Upstream inactivity before the request gets a 504 (long enough for slow pages and SSE heartbeats). */
+  upstreamTimeoutMs: number;
+  /** Largest accepted request header block; larger gets 431. */
+  maxHeaderSize: number;
+  /** How long close() lets in-flight requests finish before it cuts the remaining connections. */
+  closeGraceMs: number;
+  pool: UpstreamPoolOptions;
+}
+
+export const DEFAULT_PROXY_SETTINGS: Readonly<ProxySettings> = Object.freeze({
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 300_000,
+  keepAliveTimeoutMs: 30_000,
+  connectionsCheckingIntervalMs: 2_000,
+  upstreamTimeoutMs: 60_000,
+  maxHeaderSize: 16 * 1024,
+  closeGraceMs: 5_000,
+  pool: Object.freeze({
+    maxSocketsPerUpstream: 256,
+    maxSocketsTotal: 2048,
+    maxIdleSocketsPerUpstream: 64,
+    idleSocketTimeoutMs: 4_000,
+  }),
+});
+
+export type ProxySettingsOverrides = Partial<Omit<ProxySettings, 'pool'>> & { pool?: Partial<UpstreamPoolOptions> };
+
+export function resolveProxySettings(overrides: ProxySettingsOverrides = {}): ProxySettings {
+  const settings: ProxySettings = {
+    ...DEFAULT_PROXY_SETTINGS,
+    ...overrides,
+    pool: { ...DEFAULT_PROXY_SETTINGS.pool, ...overrides.pool },
+  };
+  for (const [name, value] of Object.entries({ ...settings, ...settings.pool })) {
+    if (typeof value === 'number' && (!Number.isInteger(value) || value < 1)) {
+      throw new AppError('CONFIG_INVALID', `proxy setting ${name} must be a positive integer, got ${value}`);
+    }
+  }
+  // Node refuses a headers timeout longer than the request timeout.
+  settings.headersTimeoutMs = Math.min(settings.headersTimeoutMs, settings.requestTimeoutMs);
+  return settings;
+}
