@@ -14,6 +14,19 @@ export default tseslint.config(
     },
   },
   {
+    // Browser scripts served from public/.
+    files: ['public/js/**/*.js'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        WebSocket: 'readonly',
+        setTimeout: 'readonly',
+      },
+    },
+  },
+  {
     files: ['src/**/*.ts'],
     ignores: ['src/config.ts'],
     rules: {

@@ -15,8 +15,55 @@ import { AppError } from './errors.js';
 import { buildApp } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
 import { Scheduler } from './jobs/scheduler.js';
+import { SecretBox } from './lib/secret-box.js';
 import { DockerRuntime } from './runtime/docker.js';
 import { VERSION } from './version.js';
+import { join } from 'node:path';
+import { ServiceBuilder } from './build/builder.js';
+import type { Db } from './db/connection.js';
+import { DEFAULT_TIMING } from './deploys/deploy-context.js';
+import { DeploySystem } from './deploys/deploy-system.js';
+import { createServiceCatalog } from './projects/service-catalog.js';
+import { AppProxy } from './proxy/proxy-server.js';
+import { RouteTable } from './proxy/route-table.js';
+import type { Runtime } from './runtime/runtime.js';
+import { fetchGitSource } from './source/git-fetch.js';
+
+/** Wires the deploy feature to its neighbours (projects, source, build, proxy). Exported for tests. */
+export function createDeploySystem(parts: {
+  config: Config;
+  db: Db;
+  runtime: Runtime;
+  secretBox: SecretBox;
+  routes: RouteTable;
+  logger: Logger;
+}): DeploySystem {
+  const { config, db, runtime, secretBox, routes, logger } = parts;
+  const paths = dataPaths(config.dataDir);
+  const builder = new ServiceBuilder(runtime, config);
+  return new DeploySystem(
+    {
+      config,
+      db,
+      runtime,
+      catalog: createServiceCatalog(db, secretBox),
+      fetcher: {
+        fetchGit: (options) =>
+          fetchGitSource({
+            ...options,
+            policy: { allowPrivate: config.allowPrivateSources },
+            sshKnownHostsFile: join(config.dataDir, 'secrets', 'ssh_known_hosts'),
+          }),
+      },
+      builder: { build: (options) => builder.build(options) },
+      router: routes,
+      logger: logger.child({ component: 'deploys' }),
+      buildsDir: paths.builds,
+      timing: { ...DEFAULT_TIMING, stabilisationMs: config.stabilisationMs, drainTimeoutMs: config.drainTimeoutMs },
+    },
+    paths.deploymentLogs,
+  );
+}
 
 export interface Daemon {
   app: FastifyInstance;
@@ -51,6 +98,21 @@ export async function startDaemon(config: Config, logger: Logger = createLogger(
     await runtime.start();
     cleanups.push(() => runtime.stop());
 
+    const secretBox = new SecretBox(readOrCreateSecret(paths.masterKey));
+    const routes = new RouteTable();
+    const proxy = new AppProxy(routes, { logger: logger.child({ component: 'proxy' }) });
+    cleanups.push(() => proxy.close());
+    await proxy.listenHttp(config.httpPort, config.proxyHost).catch((error: NodeJS.ErrnoException) => {
+      // The panel stays useful without the proxy (e.g. a first start as a normal user on port 80).
+      logger.error(
+        { err: error, port: config.httpPort },
+        `the app proxy cannot listen on port ${config.httpPort} (${error.code}): run as root or set BERTH_HTTP_PORT`,
+      );
+    });
+    const deploys = createDeploySystem({ config, db: handle.db, runtime, secretBox, routes, logger });
+    cleanups.push(() => deploys.stop());
+    await deploys.recover().catch((error: unknown) => logger.error({ err: error }, 'could not recover deployments'));
+
     const sessionStore = new SqliteSessionStore(handle.db);
     const scheduler = new Scheduler(logger.child({ component: 'jobs' }));
     cleanups.push(() => scheduler.stop());
@@ -65,6 +127,8 @@ export async function startDaemon(config: Config, logger: Logger = createLogger(
       sessionStore,
       loginThrottle: new LoginThrottle(),
       sessionSecret: readOrCreateSecret(paths.sessionSecret),
+      secretBox,
+      deploys,
       version: VERSION,
     });
     cleanups.push(() => app.close());

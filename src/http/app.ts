@@ -11,9 +11,14 @@ import { registerErrorHandling } from './plugins/error-handler.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerSecurity } from './plugins/security.js';
 import { registerViews } from './plugins/views.js';
+import { registerWebsocket } from './plugins/websocket.js';
+import { deploymentSchema } from './routes/api/deployment-schemas.js';
+import { deploymentsApiRoutes } from './routes/api/deployments.routes.js';
+import { deploymentsUiRoutes } from './routes/ui/deployments.routes.js';
 import { apiV1Routes } from './routes/api/v1.routes.js';
 import { apiTokenSchema, errorSchema, userSchema } from './routes/api/schemas.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { registerFeatureRoutes } from './routes/feature-routes.js';
 import { panelRoutes } from './routes/ui/panel.routes.js';
 import { sessionRoutes } from './routes/ui/session.routes.js';
 import { setupRoutes } from './routes/ui/setup.routes.js';
@@ -37,8 +42,10 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.addSchema(errorSchema);
   app.addSchema(userSchema);
   app.addSchema(apiTokenSchema);
+  app.addSchema(deploymentSchema);
 
   await app.register(fastifyFormbody);
+  await registerWebsocket(app);
   await registerSecurity(app, ctx);
   registerViews(app, ctx);
   registerErrorHandling(app);
@@ -49,6 +56,9 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(async (scope) => setupRoutes(scope, ctx));
   await app.register(async (scope) => sessionRoutes(scope, ctx));
   await app.register(async (scope) => panelRoutes(scope, ctx));
+  await registerFeatureRoutes(app, ctx);
+  await app.register(async (scope) => deploymentsUiRoutes(scope, ctx));
+  await app.register(async (scope) => deploymentsApiRoutes(scope, ctx), { prefix: '/api/v1' });
   await app.register(async (scope) => apiV1Routes(scope, ctx), { prefix: '/api/v1' });
   return app;
 }

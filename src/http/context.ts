@@ -4,7 +4,9 @@ import type { SqliteSessionStore } from '../auth/session-store.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/connection.js';
+import type { SecretBox } from '../lib/secret-box.js';
 import type { Runtime } from '../runtime/runtime.js';
+import type { DeploySystem } from '../deploys/deploy-system.js';
 
 export interface AppContext {
   config: Config;
@@ -15,5 +17,8 @@ export interface AppContext {
   loginThrottle: LoginThrottle;
   /** Signs session cookies; kept in the data dir so sessions survive restarts. */
   sessionSecret: string;
+  /** Encrypts variables and credentials at rest. */
+  secretBox: SecretBox;
   version: string;
+  deploys: DeploySystem;
 }

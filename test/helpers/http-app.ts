@@ -11,12 +11,18 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
+import { createDeploySystem } from '../../src/main.js';
+import { RouteTable } from '../../src/proxy/route-table.js';
+import { dataPaths, ensureDataDir } from '../../src/data-dir.js';
+import { SecretBox } from '../../src/lib/secret-box.js';
+import { randomBytes } from 'node:crypto';
 
 export interface TestApp {
   app: FastifyInstance;
   db: Db;
   config: Config;
   runtime: DockerRuntime;
+  deploys: ReturnType<typeof createDeploySystem>;
   close(): Promise<void>;
 }
 
@@ -25,11 +31,14 @@ export async function createTestApp(
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'berth-http-'));
   const config = loadConfig({ BERTH_DATA_DIR: dataDir, BERTH_LOG_LEVEL: 'silent', ...options.env });
+  ensureDataDir(dataPaths(dataDir));
   const handle = openDatabase(join(dataDir, 'berth.db'));
   await migrateToLatest(handle.db);
   const logger = createLogger(config.logLevel);
   const runtime = new DockerRuntime(config.docker, { logger });
   await runtime.start();
+  const secretBox = new SecretBox(randomBytes(32).toString('base64url'));
+  const deploys = createDeploySystem({ config, db: handle.db, runtime, secretBox, routes: new RouteTable(), logger });
   const app = await buildApp({
     config,
     db: handle.db,
@@ -38,6 +47,8 @@ export async function createTestApp(
     sessionStore: new SqliteSessionStore(handle.db),
     loginThrottle: new LoginThrottle(options.throttle),
     sessionSecret: 'test-session-secret-that-is-long-enough-for-signing',
+    secretBox,
+    deploys,
     version: 'test',
   });
   await app.ready();
@@ -46,8 +57,10 @@ export async function createTestApp(
     db: handle.db,
     config,
     runtime,
+    deploys,
     async close() {
       await app.close();
+      await deploys.stop();
       await runtime.stop();
       await handle.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,46 @@
+/** Everything one deployment run needs, passed to each step. */
+import type { Config } from '../config.js';
+import type { Db } from '../db/connection.js';
+import type { Logger } from '../logger.js';
+import type { AppService, Project } from '../projects/service.types.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Deployment } from './deployment.types.js';
+import type { LogWriter } from './deployment-log.js';
+import type { ImageBuilder, Router, ServiceCatalog, SourceFetcher } from './ports.js';
+
+export interface DeployDeps {
+  config: Config;
+  db: Db;
+  runtime: Runtime;
+  catalog: ServiceCatalog;
+  fetcher: SourceFetcher;
+  builder: ImageBuilder;
+  router: Router;
+  logger: Logger;
+  buildsDir: string;
+  timing: DeployTiming;
+}
+
+export interface DeployTiming {
+  /** A new container must stay up this long after its health check passes. */
+  stabilisationMs: number;
+  /** How long old containers get to finish in-flight requests after the switch. */
+  drainTimeoutMs: number;
+  /** Grace period for `docker stop` of old containers. */
+  stopTimeoutSeconds: number;
+}
+
+export const DEFAULT_TIMING: DeployTiming = { stabilisationMs: 3000, drainTimeoutMs: 30_000, stopTimeoutSeconds: 10 };
+
+export interface RunContext {
+  deps: DeployDeps;
+  deployment: Deployment;
+  service: AppService;
+  project: Project;
+  log: LogWriter;
+  signal: AbortSignal;
+}
+
+export function serviceLabels(ctx: Pick<RunContext, 'project' | 'service'>): Record<string, string> {
+  return { 'berth.managed': 'true', 'berth.project': ctx.project.id, 'berth.service': ctx.service.id };
+}

@@ -1,0 +1,145 @@
+/**
+ * Runs one deployment through its phases (DESIGN.md "How a deploy flows"). Any failure leaves the old
+ * version serving: new containers are removed, the route is untouched, and the reason is recorded.
+ */
+import { isAppError } from '../errors.js';
+import { nowIso } from '../lib/ids.js';
+import type { DeployDeps, RunContext } from './deploy-context.js';
+import { serviceLabels } from './deploy-context.js';
+import {
+  DeployFailure,
+  checkHealth,
+  fetchSource,
+  hostnamesOf,
+  lastLogLines,
+  removeContainers,
+  removeSourceDir,
+  runRelease,
+  startContainers,
+} from './deploy-steps.js';
+import type { DeploymentStatus } from './deployment.types.js';
+import type { DeploymentLogStore } from './deployment-log.js';
+import { findActiveDeployment, findDeployment, updateDeployment } from './deployments.repository.js';
+import { pruneServiceImages } from './image-retention.js';
+import { activate } from './switch-traffic.js';
+
+export const SHUTDOWN = 'daemon-shutdown';
+
+export class DeployRunner {
+  constructor(
+    private readonly deps: DeployDeps,
+    private readonly logs: DeploymentLogStore,
+  ) {}
+
+  async run(deploymentId: string, signal: AbortSignal): Promise<void> {
+    const deployment = await findDeployment(this.deps.db, deploymentId);
+    if (!deployment || deployment.status !== 'queued') return;
+    const log = this.logs.writer(deploymentId);
+    const found = await this.deps.catalog.findService(deployment.serviceId);
+    if (!found) {
+      await this.finish(deploymentId, 'failed', 'The service no longer exists.', {});
+      await log.close();
+      return;
+    }
+    const ctx: RunContext = { deps: this.deps, deployment, ...found, log, signal };
+    const timings: Record<string, number> = {};
+    let phase = 'fetching';
+    let phaseStartedAt = Date.now();
+    const enter = async (next: DeploymentStatus) => {
+      timings[phase] = Date.now() - phaseStartedAt;
+      phase = next;
+      phaseStartedAt = Date.now();
+      await updateDeployment(this.deps.db, deploymentId, { status: next, phaseTimings: timings });
+      log.line(`--- ${next}`);
+      if (signal.aborted) throw new DeployFailure('Cancelled.');
+    };
+    let newContainers: string[] = [];
+    try {
+      await updateDeployment(this.deps.db, deploymentId, { status: 'fetching', startedAt: nowIso() });
+      log.line(`--- fetching (deployment ${deploymentId}, triggered by ${deployment.trigger})`);
+      const image = await this.obtainImage(ctx, enter);
+      const env = await this.deps.catalog.resolveVariables(ctx.service.id);
+      log.addSecrets(Object.values(env));
+      await enter('releasing');
+      await runRelease(ctx, image, env);
+      await enter('starting');
+      newContainers = await startContainers(ctx, image, env);
+      await enter('healthy');
+      const upstreams = await checkHealth(ctx, newContainers);
+      timings[phase] = Date.now() - phaseStartedAt;
+      const previous = await findActiveDeployment(this.deps.db, ctx.service.id);
+      await activate(ctx, upstreams, previous, timings);
+      log.line(`Live at ${this.publicUrl(ctx)}`);
+      await pruneServiceImages(this.deps.db, this.deps.runtime, this.deps.logger, ctx.service.id);
+    } catch (error) {
+      const status: DeploymentStatus = signal.aborted
+        ? signal.reason === SHUTDOWN
+          ? 'interrupted'
+          : 'cancelled'
+        : 'failed';
+      const reason = signal.aborted
+        ? status === 'cancelled'
+          ? 'Cancelled.'
+          : 'The Berth daemon stopped.'
+        : describe(error);
+      log.line(`Deployment ${status}: ${reason}`);
+      if (status === 'failed' && newContainers[0]) {
+        const tail = await lastLogLines(ctx, newContainers[0]);
+        if (tail.length > 0) log.line('Last lines of the new container:');
+        for (const line of tail) log.line(`  ${line}`);
+      }
+      await removeContainers(ctx, newContainers).catch((e: unknown) =>
+        this.deps.logger.warn({ err: e }, 'cleanup failed'),
+      );
+      timings[phase] = Date.now() - phaseStartedAt;
+      await this.finish(deploymentId, status, reason, timings);
+      if (status === 'failed') log.line('The previous version keeps serving.');
+    } finally {
+      await removeSourceDir(ctx).catch(() => {});
+      await log.close();
+    }
+  }
+
+  private async obtainImage(ctx: RunContext, enter: (s: DeploymentStatus) => Promise<void>): Promise<string> {
+    const { deployment, deps } = ctx;
+    if (deployment.rollbackOf && deployment.image) {
+      ctx.log.line(`Rolling back to the image of deployment ${deployment.rollbackOf}: ${deployment.image}`);
+      if (!(await deps.runtime.hasImage(deployment.image))) {
+        throw new DeployFailure(`The image ${deployment.image} is no longer on this server.`);
+      }
+      return deployment.image;
+    }
+    const fetched = await fetchSource(ctx);
+    if (fetched.commit) await updateDeployment(deps.db, deployment.id, { commit: fetched.commit });
+    if (fetched.image) {
+      await updateDeployment(deps.db, deployment.id, { image: fetched.image });
+      return fetched.image;
+    }
+    await enter('building');
+    const imageTag = `berth/${ctx.service.id}:${deployment.id}`;
+    const built = await deps.builder.build({
+      sourceDir: fetched.sourceDir!,
+      service: ctx.service,
+      imageTag,
+      labels: { ...serviceLabels(ctx), 'berth.deployment': deployment.id },
+      log: (line) => ctx.log.line(line),
+      signal: ctx.signal,
+    });
+    await updateDeployment(deps.db, deployment.id, { image: built.image });
+    return built.image;
+  }
+
+  private publicUrl(ctx: RunContext): string {
+    const port = ctx.deps.config.httpPort === 80 ? '' : `:${ctx.deps.config.httpPort}`;
+    return `http://${hostnamesOf(ctx)[0]}${port}`;
+  }
+
+  private async finish(id: string, status: DeploymentStatus, error: string, timings: Record<string, number>) {
+    await updateDeployment(this.deps.db, id, { status, error, phaseTimings: timings, finishedAt: nowIso() });
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof DeployFailure || isAppError(error)) return error.message;
+  return `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+}

@@ -1,0 +1,162 @@
+/** The steps of a deployment, in order. Each throws a DeployFailure with words a user can act on. */
+import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { AppError } from '../errors.js';
+import { defaultHostname } from '../projects/service.types.js';
+import type { ContainerDetails } from '../runtime/runtime.js';
+import type { RunContext } from './deploy-context.js';
+import { serviceLabels } from './deploy-context.js';
+import { waitUntilHealthy } from './health-check.js';
+import type { Upstream } from './ports.js';
+import { splitCommand } from './command-line.js';
+
+export class DeployFailure extends Error {}
+
+export function hostnamesOf(ctx: Pick<RunContext, 'deps' | 'project' | 'service'>): string[] {
+  return [defaultHostname(ctx.service.name, ctx.project.name, ctx.deps.config.appsDomain)];
+}
+
+/** fetching: git source at an exact commit, or the image of an image source. Returns the dir to build, if any. */
+export async function fetchSource(
+  ctx: RunContext,
+): Promise<{ sourceDir?: string; image?: string; commit?: { sha: string; message: string; author: string } }> {
+  const source = ctx.service.source;
+  if (source.type === 'image') {
+    ctx.log.line(`Pulling ${source.image}`);
+    await ctx.deps.runtime.pullImage(source.image, (line) => ctx.log.line(line));
+    return { image: source.image };
+  }
+  if (source.type === 'push') {
+    throw new DeployFailure('This service is deployed by git push; push to its remote to deploy it.');
+  }
+  const dir = join(ctx.deps.buildsDir, ctx.deployment.id);
+  ctx.log.line(`Fetching ${source.url} (branch ${source.branch})`);
+  const commit = await ctx.deps.fetcher.fetchGit({
+    url: source.url,
+    branch: source.branch,
+    commit: ctx.deployment.commit?.sha,
+    dir,
+    credentials: await ctx.deps.catalog.gitCredentials(ctx.service.id),
+    log: (line) => ctx.log.line(line),
+    signal: ctx.signal,
+  });
+  ctx.log.line(`Checked out ${commit.sha.slice(0, 12)}: ${commit.message.split('\n')[0]}`);
+  return { sourceDir: dir, commit };
+}
+
+export async function removeSourceDir(ctx: RunContext): Promise<void> {
+  await rm(join(ctx.deps.buildsDir, ctx.deployment.id), { recursive: true, force: true });
+}
+
+/** releasing: the optional release command (migrations) in a one-off container of the new image. */
+export async function runRelease(ctx: RunContext, image: string, env: Record<string, string>): Promise<void> {
+  if (!ctx.service.releaseCommand) return;
+  const runtime = ctx.deps.runtime;
+  ctx.log.line(`Running the release command: ${ctx.service.releaseCommand}`);
+  const id = await runtime.createContainer({
+    name: `berth-release-${ctx.deployment.id.slice(4)}`,
+    image,
+    cmd: splitCommand(ctx.service.releaseCommand),
+    env,
+    labels: { ...serviceLabels(ctx), 'berth.deployment': ctx.deployment.id, 'berth.role': 'release' },
+    network: ctx.project.networkName,
+    restartPolicy: 'no',
+  });
+  try {
+    await runtime.startContainer(id);
+    await runtime.containerLogs(id, { follow: true, signal: ctx.signal }, (line) => ctx.log.line(`release | ${line}`));
+    const details = await waitForExit(ctx, id);
+    if (details.exitCode !== 0) throw new DeployFailure(`The release command exited with code ${details.exitCode}.`);
+  } finally {
+    await runtime.removeContainer(id);
+  }
+}
+
+async function waitForExit(ctx: RunContext, id: string): Promise<ContainerDetails> {
+  for (;;) {
+    const details = await ctx.deps.runtime.inspectContainer(id);
+    if (!details) throw new DeployFailure('The release container disappeared.');
+    if (details.state === 'exited' || details.state === 'dead') return details;
+    if (ctx.signal.aborted) throw new DeployFailure('Cancelled.');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** starting: the new containers, beside the old ones, on the project network. Returns their ids. */
+export async function startContainers(ctx: RunContext, image: string, env: Record<string, string>): Promise<string[]> {
+  const { runtime } = ctx.deps;
+  const { service, project, deployment } = ctx;
+  await runtime.ensureNetwork(project.networkName, { 'berth.managed': 'true', 'berth.project': project.id });
+  const ids: string[] = [];
+  for (let i = 1; i <= service.replicas; i++) {
+    const id = await runtime.createContainer({
+      name: `berth-${project.name}-${service.name}-${deployment.id.slice(4, 12)}-${i}`,
+      image,
+      env: { ...env, PORT: String(service.port) },
+      labels: { ...serviceLabels(ctx), 'berth.deployment': deployment.id, 'berth.replica': String(i) },
+      network: project.networkName,
+      networkAliases: [service.name],
+      memoryBytes: service.resources.memoryMb ? service.resources.memoryMb * 1024 * 1024 : undefined,
+      nanoCpus: service.resources.cpus ? Math.round(service.resources.cpus * 1e9) : undefined,
+      restartPolicy: 'unless-stopped',
+    });
+    ids.push(id);
+    await runtime.startContainer(id);
+    ctx.log.line(`Started container ${i}/${service.replicas} (${id.slice(0, 12)})`);
+  }
+  return ids;
+}
+
+export function upstreamOf(details: ContainerDetails, network: string, port: number): Upstream | undefined {
+  const host = details.ipAddresses[network];
+  return host ? { id: details.id, host, port } : undefined;
+}
+
+/** healthy: every new container passes its health check and then stays up through the stabilisation window. */
+export async function checkHealth(ctx: RunContext, containerIds: string[]): Promise<Upstream[]> {
+  const { runtime, timing } = ctx.deps;
+  const upstreams: Upstream[] = [];
+  for (const id of containerIds) {
+    const details = await runtime.inspectContainer(id);
+    const upstream = details && upstreamOf(details, ctx.project.networkName, ctx.service.port);
+    if (!details || !upstream) throw new DeployFailure('A new container has no address on the project network.');
+    const isStillRunning = async () => (await runtime.inspectContainer(id))?.state === 'running';
+    const result = await waitUntilHealthy(upstream, ctx.service.healthcheck, { isStillRunning, signal: ctx.signal });
+    if (!result.ok) throw new DeployFailure(`Health check failed: ${result.reason}`);
+    ctx.log.line(`Container ${id.slice(0, 12)} is healthy`);
+    upstreams.push(upstream);
+  }
+  const before = await Promise.all(containerIds.map((id) => runtime.inspectContainer(id)));
+  ctx.log.line(`Watching the new containers for ${timing.stabilisationMs / 1000} s before switching traffic`);
+  await new Promise((r) => setTimeout(r, timing.stabilisationMs));
+  for (const [i, id] of containerIds.entries()) {
+    const now = await runtime.inspectContainer(id);
+    if (!now || now.state !== 'running' || now.restartCount !== before[i]?.restartCount) {
+      throw new DeployFailure(
+        `A new container ${now?.state === 'running' ? 'restarted' : 'exited'} during the stabilisation window` +
+          (now?.exitCode ? ` (exit code ${now.exitCode})` : '') +
+          '.',
+      );
+    }
+  }
+  return upstreams;
+}
+
+/** Stops and removes containers, tolerating ones that are already gone. */
+export async function removeContainers(ctx: Pick<RunContext, 'deps'>, ids: string[]): Promise<void> {
+  for (const id of ids) {
+    try {
+      await ctx.deps.runtime.stopContainer(id, ctx.deps.timing.stopTimeoutSeconds);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'DOCKER_ERROR') throw error;
+    }
+    await ctx.deps.runtime.removeContainer(id);
+  }
+}
+
+/** The last lines of a container's output, for a failure report. */
+export async function lastLogLines(ctx: RunContext, id: string, count = 20): Promise<string[]> {
+  const lines: string[] = [];
+  await ctx.deps.runtime.containerLogs(id, { follow: false, tail: count }, (line) => lines.push(line)).catch(() => {});
+  return lines;
+}

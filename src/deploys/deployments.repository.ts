@@ -1,0 +1,155 @@
+/** SQL for deployments. Rows are snake_case; Deployment is the domain shape. */
+import type { Db } from '../db/connection.js';
+import type { Updateable } from 'kysely';
+import type { DeploymentsTable } from '../db/schema.js';
+import { ACTIVE_PHASES, type Deployment, type DeploymentStatus, type DeploymentTrigger } from './deployment.types.js';
+
+type Row = Omit<DeploymentsTable, 'phase_timings' | 'created_at'> & { phase_timings: string; created_at: string };
+
+function toDeployment(row: Row): Deployment {
+  return {
+    id: row.id,
+    serviceId: row.service_id,
+    status: row.status as DeploymentStatus,
+    trigger: row.trigger as DeploymentTrigger,
+    triggeredBy: row.triggered_by,
+    commit: row.commit_sha ? { sha: row.commit_sha, message: row.commit_message, author: row.commit_author } : null,
+    image: row.image,
+    rollbackOf: row.rollback_of,
+    error: row.error,
+    phaseTimings: JSON.parse(row.phase_timings) as Record<string, number>,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+export async function insertDeployment(
+  db: Db,
+  values: Pick<DeploymentsTable, 'id' | 'service_id' | 'trigger' | 'triggered_by' | 'image' | 'rollback_of'> & {
+    commit_sha?: string | null;
+    commit_message?: string | null;
+    commit_author?: string | null;
+  },
+): Promise<Deployment> {
+  await db
+    .insertInto('deployments')
+    .values({ ...values, status: 'queued', created_at: new Date().toISOString() })
+    .execute();
+  return (await findDeployment(db, values.id))!;
+}
+
+export async function findDeployment(db: Db, id: string): Promise<Deployment | undefined> {
+  const row = await db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toDeployment(row as Row);
+}
+
+export async function listDeploymentsOfService(db: Db, serviceId: string, limit = 50): Promise<Deployment[]> {
+  const rows = await db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('service_id', '=', serviceId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => toDeployment(r as Row));
+}
+
+export async function findActiveDeployment(db: Db, serviceId: string): Promise<Deployment | undefined> {
+  const row = await db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('service_id', '=', serviceId)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+  return row && toDeployment(row as Row);
+}
+
+export async function listDeploymentsByStatus(db: Db, statuses: readonly string[]): Promise<Deployment[]> {
+  if (statuses.length === 0) return [];
+  const rows = await db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('status', 'in', [...statuses])
+    .orderBy('created_at')
+    .execute();
+  return rows.map((r) => toDeployment(r as Row));
+}
+
+export async function updateDeployment(
+  db: Db,
+  id: string,
+  changes: Partial<{
+    status: DeploymentStatus;
+    error: string | null;
+    image: string | null;
+    commit: { sha: string; message: string | null; author: string | null };
+    phaseTimings: Record<string, number>;
+    startedAt: string;
+    finishedAt: string;
+  }>,
+): Promise<void> {
+  const set: Updateable<DeploymentsTable> = {};
+  if (changes.status !== undefined) set.status = changes.status;
+  if (changes.error !== undefined) set.error = changes.error;
+  if (changes.image !== undefined) set.image = changes.image;
+  if (changes.commit) {
+    set.commit_sha = changes.commit.sha;
+    set.commit_message = changes.commit.message;
+    set.commit_author = changes.commit.author;
+  }
+  if (changes.phaseTimings) set.phase_timings = JSON.stringify(changes.phaseTimings);
+  if (changes.startedAt) set.started_at = changes.startedAt;
+  if (changes.finishedAt) set.finished_at = changes.finishedAt;
+  await db.updateTable('deployments').set(set).where('id', '=', id).execute();
+}
+
+/** Queued deployments of a service other than `keepId` become superseded. Returns their ids. */
+export async function supersedeQueued(db: Db, serviceId: string, keepId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('deployments')
+    .select('id')
+    .where('service_id', '=', serviceId)
+    .where('status', '=', 'queued')
+    .where('id', '!=', keepId)
+    .execute();
+  if (rows.length > 0) {
+    await db
+      .updateTable('deployments')
+      .set({ status: 'superseded', finished_at: new Date().toISOString() })
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute();
+  }
+  return rows.map((r) => r.id);
+}
+
+/** Deployments a dead daemon was running: marked interrupted at start. */
+export async function markRunningAsInterrupted(db: Db): Promise<Deployment[]> {
+  const running = await listDeploymentsByStatus(db, ACTIVE_PHASES);
+  for (const d of running) {
+    await updateDeployment(db, d.id, {
+      status: 'interrupted',
+      error: 'The Berth daemon stopped while this deployment was running.',
+      finishedAt: new Date().toISOString(),
+    });
+  }
+  return running;
+}
+
+/** Successful deployments (active or replaced) with an image, newest first: rollback targets. */
+export async function listDeploymentsWithImages(db: Db, serviceId: string): Promise<Deployment[]> {
+  const rows = await db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('service_id', '=', serviceId)
+    .where('status', 'in', ['active', 'replaced'])
+    .where('image', 'is not', null)
+    .orderBy('created_at', 'desc')
+    .execute();
+  return rows.map((r) => toDeployment(r as Row));
+}

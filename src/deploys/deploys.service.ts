@@ -1,0 +1,60 @@
+/** Rules for starting, cancelling and rolling back deployments; the HTTP layer calls only these. */
+import type { Db } from '../db/connection.js';
+import { AppError } from '../errors.js';
+import { newId } from '../lib/ids.js';
+import type { DeployQueue } from './deploy-queue.js';
+import type { Deployment, DeploymentTrigger } from './deployment.types.js';
+import { findDeployment, insertDeployment } from './deployments.repository.js';
+
+export async function requestDeployment(
+  db: Db,
+  queue: DeployQueue,
+  input: { serviceId: string; trigger: DeploymentTrigger; triggeredBy: string | null; commitSha?: string },
+): Promise<Deployment> {
+  const deployment = await insertDeployment(db, {
+    id: newId('dep'),
+    service_id: input.serviceId,
+    trigger: input.trigger,
+    triggered_by: input.triggeredBy,
+    image: null,
+    rollback_of: null,
+    commit_sha: input.commitSha ?? null,
+  });
+  await queue.enqueue(input.serviceId, deployment.id);
+  return (await findDeployment(db, deployment.id))!;
+}
+
+/** A new deployment that runs the image of an earlier successful one (no fetch, no build). */
+export async function requestRollback(
+  db: Db,
+  queue: DeployQueue,
+  targetId: string,
+  triggeredBy: string | null,
+): Promise<Deployment> {
+  const target = await findDeployment(db, targetId);
+  if (!target) throw new AppError('NOT_FOUND', `No deployment ${targetId}.`);
+  if (!target.image || !['active', 'replaced'].includes(target.status)) {
+    throw new AppError('VALIDATION_FAILED', 'Only a deployment that went live can be rolled back to.');
+  }
+  const deployment = await insertDeployment(db, {
+    id: newId('dep'),
+    service_id: target.serviceId,
+    trigger: 'rollback',
+    triggered_by: triggeredBy,
+    image: target.image,
+    rollback_of: target.id,
+    commit_sha: target.commit?.sha ?? null,
+    commit_message: target.commit?.message ?? null,
+    commit_author: target.commit?.author ?? null,
+  });
+  await queue.enqueue(target.serviceId, deployment.id);
+  return (await findDeployment(db, deployment.id))!;
+}
+
+export async function cancelDeployment(db: Db, queue: DeployQueue, id: string): Promise<Deployment> {
+  const deployment = await findDeployment(db, id);
+  if (!deployment) throw new AppError('NOT_FOUND', `No deployment ${id}.`);
+  if (!(await queue.cancel(id)))
+    throw new AppError('VALIDATION_FAILED', `Deployment ${id} has already ended (${deployment.status}).`);
+  return (await findDeployment(db, id))!;
+}

@@ -1,0 +1,52 @@
+/**
+ * What the deploy feature needs from its neighbours, as narrow interfaces: main.ts plugs the real
+ * projects, source, build and proxy modules in, so each can be read and tested on its own.
+ */
+import type { AppService, Project } from '../projects/service.types.js';
+
+export interface ServiceCatalog {
+  findService(serviceId: string): Promise<{ service: AppService; project: Project } | undefined>;
+  /** Plain variable values for the container's environment. */
+  resolveVariables(serviceId: string): Promise<Record<string, string>>;
+  /** Decrypted git credentials of a service, if any. */
+  gitCredentials(
+    serviceId: string,
+  ): Promise<{ token?: string; username?: string } | { sshPrivateKey: string } | undefined>;
+}
+
+export interface SourceFetcher {
+  fetchGit(options: {
+    url: string;
+    branch: string;
+    commit?: string;
+    dir: string;
+    credentials?: { token?: string; username?: string } | { sshPrivateKey: string };
+    log: (line: string) => void;
+    signal?: AbortSignal;
+  }): Promise<{ sha: string; message: string; author: string }>;
+}
+
+export interface ImageBuilder {
+  build(options: {
+    sourceDir: string;
+    service: AppService;
+    imageTag: string;
+    labels: Record<string, string>;
+    log: (line: string) => void;
+    signal?: AbortSignal;
+  }): Promise<{ image: string }>;
+}
+
+export interface Upstream {
+  id: string;
+  host: string;
+  port: number;
+}
+
+export interface Router {
+  /** Atomically replaces the service's upstreams for all its hostnames. */
+  setRoute(hostnames: string[], serviceId: string, upstreams: Upstream[]): void;
+  removeService(serviceId: string): void;
+  /** Resolves once the given upstreams have no request in flight, or the timeout passed. */
+  waitForDrain(upstreamIds: string[], timeoutMs: number): Promise<{ drained: boolean; remaining: number }>;
+}

@@ -1,0 +1,132 @@
+/** Deployments over the JSON API: start, read, follow logs, cancel, roll back. */
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../../errors.js';
+import type { Deployment } from '../../../deploys/deployment.types.js';
+import type { AppContext } from '../../context.js';
+import { makeRequireToken } from '../../plugins/auth-guards.js';
+import { deploymentIdParams, serviceIdParams } from './deployment-schemas.js';
+import { bearerSecurity, errorResponses } from './schemas.js';
+
+const one = { 200: { $ref: 'Deployment#' }, ...errorResponses };
+
+export async function deploymentsApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.addHook('onRequest', makeRequireToken(ctx));
+  const withUrl = async (d: Deployment) => ({ ...d, url: await ctx.deploys.urlOf(d.serviceId) });
+  const requireService = async (serviceId: string) => {
+    if (!(await ctx.deploys.deps.catalog.findService(serviceId)))
+      throw new AppError('NOT_FOUND', `No service ${serviceId}.`);
+  };
+
+  app.post<{ Params: { id: string } }>(
+    '/services/:id/deployments',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: "Deploy the service's source now (queued behind a running deployment of the same service)",
+        security: bearerSecurity,
+        params: serviceIdParams,
+        response: { 201: { $ref: 'Deployment#' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await requireService(request.params.id);
+      const deployment = await ctx.deploys.deploy(request.params.id, 'api', request.apiCaller!.user.email);
+      return reply.status(201).send(await withUrl(deployment));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/services/:id/deployments',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: "The service's deployments, newest first",
+        security: bearerSecurity,
+        params: serviceIdParams,
+        response: { 200: { type: 'array', items: { $ref: 'Deployment#' } }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      await requireService(request.params.id);
+      return Promise.all((await ctx.deploys.list(request.params.id)).map(withUrl));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/deployments/:id',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: 'A deployment with its status and URL',
+        security: bearerSecurity,
+        params: deploymentIdParams,
+        response: one,
+      },
+    },
+    async (request) => withUrl(await ctx.deploys.get(request.params.id)),
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { follow?: boolean } }>(
+    '/deployments/:id/logs',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: 'Build and deploy log lines; with follow=true, a text/plain stream until the deployment ends',
+        security: bearerSecurity,
+        params: deploymentIdParams,
+        querystring: { type: 'object', properties: { follow: { type: 'boolean' } } },
+        response: {
+          200: {
+            type: 'object',
+            required: ['lines', 'isLive'],
+            properties: { lines: { type: 'array', items: { type: 'string' } }, isLive: { type: 'boolean' } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const deployment = await ctx.deploys.get(request.params.id);
+      if (!request.query.follow) {
+        return { lines: await ctx.deploys.logs.read(deployment.id), isLive: ctx.deploys.logs.isLive(deployment.id) };
+      }
+      const aborted = new AbortController();
+      request.raw.on('close', () => aborted.abort());
+      reply.raw.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+      await ctx.deploys.logs.follow(deployment.id, (line) => reply.raw.write(`${line}\n`), aborted.signal);
+      reply.raw.end();
+      return reply;
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/deployments/:id/rollback',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: "Deploy this earlier deployment's image again",
+        security: bearerSecurity,
+        params: deploymentIdParams,
+        response: { 201: { $ref: 'Deployment#' }, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(await withUrl(await ctx.deploys.rollback(request.params.id, request.apiCaller!.user.email))),
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/deployments/:id/cancel',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: 'Cancel a queued or running deployment',
+        security: bearerSecurity,
+        params: deploymentIdParams,
+        response: one,
+      },
+    },
+    async (request) => withUrl(await ctx.deploys.cancel(request.params.id)),
+  );
+}

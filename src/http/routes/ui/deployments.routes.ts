@@ -1,0 +1,105 @@
+/** Deployments in the panel: deploy button, the list on a service page, a deployment page with its live log. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/websocket';
+import type { AppContext } from '../../context.js';
+import { makeRequireUser } from '../../plugins/auth-guards.js';
+import { deploymentIdParams, serviceIdParams } from '../api/deployment-schemas.js';
+import { AppError } from '../../../errors.js';
+import { ACTIVE_PHASES } from '../../../deploys/deployment.types.js';
+
+const hidden = { hide: true } as const;
+const csrfBody = { type: 'object', properties: { _csrf: { type: 'string' } } } as const;
+type WithId = { Params: { id: string } };
+
+/** After a form post, go to the deployment page (htmx follows HX-Redirect with a full navigation). */
+async function goTo(request: FastifyRequest, reply: FastifyReply, url: string) {
+  if (request.headers['hx-request']) return reply.header('hx-redirect', url).status(204).send();
+  return reply.redirect(url, 303);
+}
+
+export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.addHook('preHandler', makeRequireUser(ctx));
+  const csrf = { preValidation: app.csrfProtection };
+  const isRunning = (status: string) => status === 'queued' || (ACTIVE_PHASES as readonly string[]).includes(status);
+
+  app.post<WithId>(
+    '/services/:id/deploy',
+    { ...csrf, schema: { ...hidden, params: serviceIdParams, body: csrfBody } },
+    async (request, reply) => {
+      if (!(await ctx.deploys.deps.catalog.findService(request.params.id)))
+        throw new AppError('NOT_FOUND', 'No such service.');
+      const deployment = await ctx.deploys.deploy(request.params.id, 'manual', request.user!.email);
+      reply.flash('success', 'Deployment queued. Its log follows live below.');
+      return goTo(request, reply, `/deployments/${deployment.id}`);
+    },
+  );
+
+  app.get<WithId>(
+    '/services/:id/deployments',
+    { schema: { ...hidden, params: serviceIdParams } },
+    async (request, reply) => {
+      const found = await ctx.deploys.deps.catalog.findService(request.params.id);
+      if (!found) throw new AppError('NOT_FOUND', 'No such service.');
+      const deployments = await ctx.deploys.list(request.params.id);
+      await reply.page('deployments', {
+        title: `Deployments of ${found.service.name}`,
+        service: found.service,
+        project: found.project,
+        deployments,
+        url: await ctx.deploys.urlOf(found.service.id),
+        isAnyRunning: deployments.some((d) => isRunning(d.status)),
+      });
+    },
+  );
+
+  app.get<WithId>('/deployments/:id', { schema: { ...hidden, params: deploymentIdParams } }, async (request, reply) => {
+    const deployment = await ctx.deploys.get(request.params.id);
+    const found = await ctx.deploys.deps.catalog.findService(deployment.serviceId);
+    await reply.page('deployment', {
+      title: `Deployment ${deployment.id}`,
+      deployment,
+      service: found?.service,
+      project: found?.project,
+      url: await ctx.deploys.urlOf(deployment.serviceId),
+      isRunning: isRunning(deployment.status),
+      // Finished deployments show their stored log in the page; running ones stream it over a WebSocket.
+      lines: isRunning(deployment.status) ? [] : await ctx.deploys.logs.read(deployment.id),
+    });
+  });
+
+  app.post<WithId>(
+    '/deployments/:id/cancel',
+    { ...csrf, schema: { ...hidden, params: deploymentIdParams, body: csrfBody } },
+    async (request, reply) => {
+      await ctx.deploys.cancel(request.params.id);
+      reply.flash('info', 'Deployment cancelled. The previous version keeps serving.');
+      return goTo(request, reply, `/deployments/${request.params.id}`);
+    },
+  );
+
+  app.post<WithId>(
+    '/deployments/:id/rollback',
+    { ...csrf, schema: { ...hidden, params: deploymentIdParams, body: csrfBody } },
+    async (request, reply) => {
+      const deployment = await ctx.deploys.rollback(request.params.id, request.user!.email);
+      reply.flash('success', `Rolling back to ${request.params.id}.`);
+      return goTo(request, reply, `/deployments/${deployment.id}`);
+    },
+  );
+
+  app.get<WithId>(
+    '/deployments/:id/log/ws',
+    { websocket: true, schema: { ...hidden, params: deploymentIdParams } },
+    async (socket, request) => {
+      // Lines are sent as plain text frames; the page inserts them with textContent, so nothing is ever parsed as HTML.
+      const aborted = new AbortController();
+      socket.on('close', () => aborted.abort());
+      socket.on('error', () => aborted.abort());
+      try {
+        await ctx.deploys.logs.follow(request.params.id, (line) => socket.send(line), aborted.signal);
+      } finally {
+        if (socket.readyState === socket.OPEN) socket.close(1000, 'end of log');
+      }
+    },
+  );
+}

@@ -1,0 +1,44 @@
+/**
+ * Makes one line of untrusted output (builds, apps) safe to store and show: ANSI escape sequences and
+ * control characters are removed, known secret values are replaced, and the line length is capped.
+ * HTML escaping is the renderer's job (eta escapes by default).
+ */
+// Matching control characters is the point of these two patterns.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+export const MAX_LINE_LENGTH = 8 * 1024;
+/** Shorter values (e.g. "1", "true") would redact ordinary words; they are not treated as secrets. */
+export const MIN_SECRET_LENGTH = 6;
+
+export function sanitizeLine(raw: string, secrets: readonly string[] = []): string {
+  let line = raw.replace(ANSI, '').replace(CONTROL, '');
+  for (const secret of secrets) {
+    if (secret.length >= MIN_SECRET_LENGTH && line.includes(secret)) line = line.split(secret).join('[redacted]');
+  }
+  return line.length > MAX_LINE_LENGTH ? `${line.slice(0, MAX_LINE_LENGTH)}… [line truncated]` : line;
+}
+
+/** Splits a stream of chunks into lines, keeping a partial last line until more arrives. */
+export class LineSplitter {
+  private rest = '';
+
+  constructor(private readonly onLine: (line: string) => void) {}
+
+  push(chunk: string): void {
+    const parts = (this.rest + chunk).split(/\r?\n|\r/);
+    this.rest = parts.pop() ?? '';
+    // A line without end must not grow without bound.
+    if (this.rest.length > MAX_LINE_LENGTH * 2) {
+      parts.push(this.rest);
+      this.rest = '';
+    }
+    for (const part of parts) this.onLine(part);
+  }
+
+  flush(): void {
+    if (this.rest) this.onLine(this.rest);
+    this.rest = '';
+  }
+}
