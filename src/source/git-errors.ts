@@ -52,7 +52,7 @@ const MESSAGES: Record<FetchFailureReason, string> = {
 
 export function fetchFailure(reason: FetchFailureReason, detail?: string): AppError {
   const tail = detail ? ` (${detail})` : '';
-  return new AppError('VALIDATION_FAILED', `${MESSAGES[reason]}${tail}`, { details: { reason } });
+  return new AppError('SOURCE_FETCH_FAILED', `${MESSAGES[reason]}${tail}`, { details: { reason } });
 }
 
 /** The last meaningful line of git's output, to show next to the explanation. */
