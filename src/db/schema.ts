@@ -76,6 +76,16 @@ export interface VariablesTable {
   updated_at: Generated<string>;
 }
 
+export interface ServiceCredentialsTable {
+  service_id: string;
+  kind: 'token' | 'ssh-key';
+  /** The user name sent with a token (HTTP Basic); null for deploy keys and for the default name. */
+  username: string | null;
+  /** AES-256-GCM ciphertext of the token or the private key (src/lib/secret-box.ts). */
+  secret_encrypted: string;
+  updated_at: Generated<string>;
+}
+
 export interface DeploymentsTable {
   id: string;
   service_id: string;
@@ -100,6 +110,7 @@ export interface Database {
   environments: EnvironmentsTable;
   services: ServicesTable;
   variables: VariablesTable;
+  service_credentials: ServiceCredentialsTable;
   deployments: DeploymentsTable;
   users: UsersTable;
   sessions: SessionsTable;

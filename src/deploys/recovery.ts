@@ -1,8 +1,11 @@
 /**
  * At start the daemon may find the world as a dead predecessor left it. Deployments it was running become
- * interrupted and their containers go; running containers of active deployments are adopted and routed
- * again; containers of deployments that are no longer live are removed; queued deployments resume.
+ * interrupted and their containers and working copies go; running containers of active deployments are
+ * adopted and routed again; containers of deployments that are no longer live are removed; queued
+ * deployments resume.
  */
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { DeployDeps } from './deploy-context.js';
 import type { DeployQueue } from './deploy-queue.js';
 import { hostnamesOf, removeContainers, upstreamOf } from './deploy-steps.js';
@@ -17,10 +20,15 @@ export async function recoverDeployments(
   const interrupted = await markRunningAsInterrupted(db);
   if (interrupted.length > 0)
     logger.warn({ deployments: interrupted.map((d) => d.id) }, 'marked interrupted deployments');
+  await removeWorkingCopies(deps);
 
   const active = await listDeploymentsByStatus(db, ['active']);
   const activeIds = new Set(active.map((d) => d.id));
-  const managed = await runtime.listContainers({ 'berth.managed': 'true' });
+  // Only containers of services in this database: anything else on the engine is not ours to remove.
+  const known = new Set((await db.selectFrom('services').select('id').execute()).map((row) => row.id));
+  const managed = (await runtime.listContainers({ 'berth.managed': 'true' })).filter((c) =>
+    known.has(c.labels['berth.service'] ?? ''),
+  );
   const stale = managed.filter((c) => c.labels['berth.deployment'] && !activeIds.has(c.labels['berth.deployment']));
   await removeContainers(
     { deps },
@@ -46,4 +54,18 @@ export async function recoverDeployments(
 
   for (const queued of await listDeploymentsByStatus(db, ['queued'])) await queue.enqueue(queued.serviceId, queued.id);
   return { adopted, removed: stale.length };
+}
+
+/** The runner names a working copy after its deployment id (newId('dep')). */
+const DEPLOYMENT_DIR = /^dep_[0-9a-z]+$/;
+
+/**
+ * Nothing runs before recovery ends, so every working copy under builds/ is a leftover of a dead run (a
+ * SIGKILL skips the runner's own cleanup), holding the sources of possibly private repositories.
+ */
+async function removeWorkingCopies({ buildsDir, logger }: DeployDeps): Promise<void> {
+  const entries = await readdir(buildsDir).catch(() => [] as string[]);
+  const leftovers = entries.filter((name) => DEPLOYMENT_DIR.test(name));
+  for (const name of leftovers) await rm(join(buildsDir, name), { recursive: true, force: true });
+  if (leftovers.length > 0) logger.warn({ dirs: leftovers }, 'removed working copies of dead deployments');
 }

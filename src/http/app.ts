@@ -15,6 +15,8 @@ import { registerWebsocket } from './plugins/websocket.js';
 import { deploymentSchema } from './routes/api/deployment-schemas.js';
 import { deploymentsApiRoutes } from './routes/api/deployments.routes.js';
 import { deploymentsUiRoutes } from './routes/ui/deployments.routes.js';
+import { serviceLogsApiRoutes } from './routes/api/service-logs.routes.js';
+import { serviceStatusUiRoutes } from './routes/ui/service-status.routes.js';
 import { apiV1Routes } from './routes/api/v1.routes.js';
 import { apiTokenSchema, errorSchema, userSchema } from './routes/api/schemas.js';
 import { healthRoutes } from './routes/health.routes.js';
@@ -59,6 +61,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await registerFeatureRoutes(app, ctx);
   await app.register(async (scope) => deploymentsUiRoutes(scope, ctx));
   await app.register(async (scope) => deploymentsApiRoutes(scope, ctx), { prefix: '/api/v1' });
+  await app.register(async (scope) => serviceStatusUiRoutes(scope, ctx));
+  await app.register(async (scope) => serviceLogsApiRoutes(scope, ctx), { prefix: '/api/v1' });
   await app.register(async (scope) => apiV1Routes(scope, ctx), { prefix: '/api/v1' });
   return app;
 }

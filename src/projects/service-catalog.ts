@@ -1,8 +1,12 @@
-/** The projects feature seen from the deploy feature: a service with its project, and its variables. */
+/**
+ * The projects feature seen from the deploy feature: a service with its project, its variables, and its
+ * decrypted git credentials (the only way plaintext credentials leave the projects feature).
+ */
 import type { Db } from '../db/connection.js';
 import { isAppError } from '../errors.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { ServiceCatalog } from '../deploys/ports.js';
+import { readGitCredentials } from './credentials.service.js';
 import { findProject } from './projects.service.js';
 import { getAppService } from './services.service.js';
 import { resolveVariables } from './variables.service.js';
@@ -20,7 +24,6 @@ export function createServiceCatalog(db: Db, secretBox: SecretBox): ServiceCatal
       }
     },
     resolveVariables: (serviceId) => resolveVariables({ db, secretBox }, serviceId),
-    // Private-repository credentials are not stored yet (no column for them); public sources only.
-    gitCredentials: async () => undefined,
+    gitCredentials: (serviceId) => readGitCredentials({ db, secretBox }, serviceId),
   };
 }

@@ -1,12 +1,23 @@
 /**
  * App services: created in a project's production environment from a validated source, then tuned with
  * settings. Deleting a service deletes its rows only; the deploy feature removes its containers by label.
+ * A git source may carry credentials (credentials.service.ts): they are written in the same transaction
+ * as the service, and every service returned here says in `source.credentials` what kind is set.
  */
 import type { Config } from '../config.js';
 import type { Db } from '../db/connection.js';
 import { AppError } from '../errors.js';
 import { newId, nowIso } from '../lib/ids.js';
+import type { SecretBox } from '../lib/secret-box.js';
 import { validateServiceSource } from '../source/source-validation.js';
+import {
+  applyCredentialsChange,
+  attachCredentialRefs,
+  KEEP_CREDENTIALS,
+  planCredentialsChange,
+  sourceForStorage,
+  withCredentialsRef,
+} from './credentials.service.js';
 import { checkName, NAME_MAX_LENGTH } from './names.js';
 import { PRODUCTION_ENVIRONMENT, findProject } from './projects.service.js';
 import { findEnvironmentByName, isUniqueViolation } from './projects.repository.js';
@@ -25,6 +36,8 @@ import {
 export interface ServicesDeps {
   db: Db;
   config: Pick<Config, 'allowPrivateSources'>;
+  /** Seals git credentials sent with a source. */
+  secretBox: SecretBox;
 }
 
 export interface CreateServiceInput extends SettingsPatch {
@@ -89,6 +102,7 @@ export async function createAppService(
   const name = checkName(input.name, 'service');
   const { name: _name, source: rawSource, ...patch } = input;
   const source = await checkSource(deps.config, rawSource);
+  const credentials = planCredentialsChange(deps.secretBox, rawSource, source);
   const settings = applySettingsPatch(DEFAULT_SETTINGS, patch);
   if (await isServiceNameUsed(db, environment.id, name)) throw nameTaken(name, project);
   await checkHostLabel(db, name, project);
@@ -105,26 +119,33 @@ export async function createAppService(
     updatedAt: now,
   };
   try {
-    await insertAppService(db, service);
+    const ref = await db.transaction().execute(async (trx) => {
+      await insertAppService(trx, service);
+      return applyCredentialsChange(trx, service.id, credentials, undefined, now);
+    });
+    return withCredentialsRef(service, ref);
   } catch (error) {
     if (isUniqueViolation(error)) throw nameTaken(name, project);
     throw error;
   }
-  return service;
 }
 
 export async function getAppService(db: Db, id: string): Promise<AppService> {
   const service = await findAppServiceById(db, id);
   if (!service) throw new AppError('NOT_FOUND', `No service with id "${id}".`);
-  return service;
+  const [withRef] = await attachCredentialRefs(db, [service]);
+  return withRef!;
 }
 
 export async function listAppServices(db: Db, projectId: string): Promise<AppService[]> {
   if (!(await findProject(db, projectId))) throw new AppError('NOT_FOUND', `No project with id "${projectId}".`);
-  return listAppServicesOfProject(db, projectId);
+  return attachCredentialRefs(db, await listAppServicesOfProject(db, projectId));
 }
 
-/** Changes the source and/or settings; the running version keeps its settings until the next deploy. */
+/**
+ * Changes the source and/or settings; the running version keeps its settings until the next deploy.
+ * Credentials change only with a source: sent ones replace what is stored, null removes them.
+ */
 export async function updateAppServiceSettings(
   deps: ServicesDeps,
   id: string,
@@ -133,10 +154,16 @@ export async function updateAppServiceSettings(
   const current = await getAppService(deps.db, id);
   const { source: rawSource, ...patch } = input;
   const source = rawSource === undefined ? current.source : await checkSource(deps.config, rawSource);
+  const credentials =
+    rawSource === undefined ? KEEP_CREDENTIALS : planCredentialsChange(deps.secretBox, rawSource, source, current.source);
   const settings = applySettingsPatch(current, patch);
   const updatedAt = nowIso();
-  await updateAppService(deps.db, id, { source, settings, updatedAt });
-  return { ...current, source, ...settings, updatedAt };
+  const currentRef = current.source.type === 'git' ? current.source.credentials : undefined;
+  const ref = await deps.db.transaction().execute(async (trx) => {
+    await updateAppService(trx, id, { source: sourceForStorage(source), settings, updatedAt });
+    return applyCredentialsChange(trx, id, credentials, currentRef, updatedAt);
+  });
+  return withCredentialsRef({ ...current, source, ...settings, updatedAt }, ref);
 }
 
 /**

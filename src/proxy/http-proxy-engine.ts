@@ -30,7 +30,7 @@ export interface EngineOptions {
 
 /** Why an upstream exchange failed, in the terms the caller decides on. */
 export interface UpstreamFailure {
-  kind: 'timeout' | 'unreachable' | 'stale-connection' | 'other';
+  kind: 'timeout' | 'unreachable' | 'stale-connection' | 'invalid-response' | 'other';
   /** True when nothing of the request can have reached the upstream's application. */
   isSafeToRetry: boolean;
   code: string;
@@ -84,7 +84,7 @@ export class HttpProxyEngine {
     });
     this.proxy.on('proxyReq', this.onUpstreamRequest);
     this.proxy.on('proxyReqWs', this.onUpstreamUpgradeRequest);
-    this.proxy.on('proxyRes', copyResponse);
+    this.proxy.on('proxyRes', (proxyRes, req, res) => copyResponse(proxyRes, req, res, handlers.onRequestFailed));
     this.proxy.on('error', this.onError);
     // The client went away while the upstream was busy: http-proxy aborts the upstream request itself.
     this.proxy.on('econnreset', () => {});
@@ -170,7 +170,12 @@ function isServerResponse(value: unknown): value is ServerResponse {
  * Status and headers go to the client minus the upstream's hop-by-hop headers; Node then frames the
  * response for this client connection itself (chunked or not, keep-alive or close).
  */
-function copyResponse(proxyRes: IncomingMessage, _req: IncomingMessage, res: ServerResponse): void {
+function copyResponse(
+  proxyRes: IncomingMessage,
+  req: IncomingMessage,
+  res: ServerResponse,
+  onInvalid: EngineHandlers['onRequestFailed'],
+): void {
   if (res.headersSent || res.destroyed) {
     proxyRes.destroy();
     return;
@@ -183,7 +188,14 @@ function copyResponse(proxyRes: IncomingMessage, _req: IncomingMessage, res: Ser
     if (isHopByHopResponseHeader(name, raw[i + 1]!, extraHopByHop)) continue;
     headers.push(name, raw[i + 1]!);
   }
-  res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, headers);
+  try {
+    res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, headers);
+  } catch {
+    // A status or header Node refuses to send on: the request fails with a 502, the process stays up.
+    proxyRes.destroy();
+    for (const name of res.getHeaderNames()) res.removeHeader(name);
+    return onInvalid(req, res, { kind: 'invalid-response', isSafeToRetry: false, code: 'INVALID_UPSTREAM_RESPONSE' });
+  }
   proxyRes.pipe(res);
   // Not stream.pipeline: its per-call AbortController doubled the proxy's CPU per request. These two
   // listeners do what it did here: an upstream cut mid-body cuts the client connection (the only honest

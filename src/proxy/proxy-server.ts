@@ -5,22 +5,21 @@
  * uses it on port 80 and the HTTPS listener can attach() the same handler and route table.
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { ACME_CHALLENGE_PREFIX, answerAcmeChallenge, type ChallengeResponder } from './acme-challenge.js';
+import { logAccess } from './access-log.js';
 import { sendProxyPage, writeProxyPageToSocket, type ProxyStatus } from './error-pages.js';
-import { normalizeHostname } from './hostname.js';
 import { HttpProxyEngine, type UpstreamFailure } from './http-proxy-engine.js';
 import { resolveProxySettings, type ProxySettings, type ProxySettingsOverrides } from './proxy-settings.js';
 import type { RouteTable, Upstream } from './route-table.js';
+
+export type { ChallengeResponder };
 import { prepareUpstreamHeaders } from './upstream-request-headers.js';
 
-const ACME_CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
-const ACME_TOKEN = /^[A-Za-z0-9_-]{1,256}$/;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-/** Answers an ACME HTTP-01 challenge token, or undefined when the token is not one of ours. */
-export type ChallengeResponder = (token: string, hostname: string | undefined) => string | undefined;
 
 export interface AppProxyOptions {
   logger: Logger;
@@ -46,7 +45,7 @@ export class AppProxy {
   readonly settings: ProxySettings;
   private readonly logger: Logger;
   private readonly engine: HttpProxyEngine;
-  private readonly servers = new Set<Server>();
+  private readonly servers = new Set<Server | HttpsServer>();
   private readonly upgradedSockets = new Set<Socket>();
   private httpServer: Server | undefined;
 
@@ -76,8 +75,12 @@ export class AppProxy {
     };
   }
 
-  /** Wires the handlers, timeouts and error guards into a server made with serverOptions(). */
-  attach(server: Server): void {
+  /**
+   * Wires the handlers, timeouts and error guards into a server made with serverOptions(): the HTTP
+   * listener here, and the HTTPS listener (https.createServer({ ...tls, ...proxy.serverOptions() })).
+   * close() closes every attached server.
+   */
+  attach(server: Server | HttpsServer): void {
     server.headersTimeout = this.settings.headersTimeoutMs;
     server.requestTimeout = this.settings.requestTimeoutMs;
     server.keepAliveTimeout = this.settings.keepAliveTimeoutMs;
@@ -110,7 +113,7 @@ export class AppProxy {
 
   readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (this.options.challengeResponder !== undefined && req.url?.startsWith(ACME_CHALLENGE_PREFIX)) {
-      if (this.answerChallenge(req, res)) return;
+      if (answerAcmeChallenge(req, res, this.options.challengeResponder)) return;
     }
     const route = this.routes.resolve(req.headers.host);
     if (route === undefined) return this.answerItself(req, res, 404);
@@ -128,9 +131,15 @@ export class AppProxy {
     // 'close' fires exactly once per response, finished or cut, so the count never leaks.
     res.once('close', () => {
       this.routes.inflight.end(exchange.upstream.id);
-      if (this.options.accessLog) this.logAccess(req, res, exchange);
+      if (this.options.accessLog) {
+        logAccess(this.logger, req, res, {
+          requestId: exchange.requestId,
+          upstreamId: exchange.upstream.id,
+          startedAt: exchange.startedAt,
+        });
+      }
     });
-    this.engine.forward(req, res, upstream);
+    this.forwardOrReject(req, res, upstream);
   };
 
   readonly handleUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
@@ -154,7 +163,12 @@ export class AppProxy {
       this.upgradedSockets.delete(socket);
       this.routes.inflight.end(upstream.id);
     });
-    this.engine.forwardUpgrade(req, socket, head, upstream);
+    try {
+      this.engine.forwardUpgrade(req, socket, head, upstream);
+    } catch (error) {
+      this.logger.debug({ err: error }, 'upgrade request refused');
+      writeProxyPageToSocket(socket, 400, false);
+    }
   };
 
   /**
@@ -177,24 +191,20 @@ export class AppProxy {
     this.engine.close();
   }
 
-  private answerChallenge(req: IncomingMessage, res: ServerResponse): boolean {
-    const token = req.url!.slice(ACME_CHALLENGE_PREFIX.length);
-    if (!ACME_TOKEN.test(token) || (req.method !== 'GET' && req.method !== 'HEAD')) return false;
-    const answer = this.options.challengeResponder!(token, normalizeHostname(req.headers.host));
-    if (answer === undefined) return false;
-    res.writeHead(200, {
-      'content-type': 'text/plain; charset=utf-8',
-      'content-length': Buffer.byteLength(answer),
-      'cache-control': 'no-store',
-    });
-    res.end(req.method === 'HEAD' ? undefined : answer);
-    return true;
+  /** http-proxy throws synchronously on some request targets (e.g. `http://[::1/`): a 400, not a crash. */
+  private forwardOrReject(req: IncomingMessage, res: ServerResponse, upstream: Upstream): void {
+    try {
+      this.engine.forward(req, res, upstream);
+    } catch (error) {
+      this.logger.debug({ err: error }, 'request refused');
+      sendProxyPage(res, 400);
+    }
   }
 
   private answerItself(req: IncomingMessage, res: ServerResponse, status: ProxyStatus): void {
     sendProxyPage(res, status);
     if (this.options.accessLog) {
-      res.once('close', () => this.logAccess(req, res, undefined));
+      res.once('close', () => logAccess(this.logger, req, res, {}));
     }
   }
 
@@ -208,7 +218,7 @@ export class AppProxy {
       this.routes.inflight.begin(retryTo.id);
       exchange.upstream = retryTo;
       exchange.attempts += 1;
-      this.engine.forward(req, res, retryTo);
+      this.forwardOrReject(req, res, retryTo);
       return;
     }
     if (!res.destroyed && !res.writableEnded) {
@@ -257,25 +267,6 @@ export class AppProxy {
     const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
     writeProxyPageToSocket(socket, status, current?.headersSent === true);
   };
-
-  private logAccess(req: IncomingMessage, res: ServerResponse, exchange: Exchange | undefined): void {
-    const url = req.url ?? '';
-    const queryAt = url.indexOf('?');
-    this.logger.info(
-      {
-        requestId: exchange?.requestId,
-        method: req.method,
-        host: req.headers.host,
-        // No query string: tokens and other secrets travel there.
-        path: (queryAt < 0 ? url : url.slice(0, queryAt)).slice(0, 200),
-        status: res.statusCode,
-        completed: res.writableFinished,
-        ms: exchange ? Math.round(performance.now() - exchange.startedAt) : undefined,
-        upstream: exchange?.upstream.id,
-      },
-      'proxied request',
-    );
-  }
 }
 
 function destroySocket(this: Socket): void {

@@ -16,6 +16,7 @@ import { DockerRuntime } from '../../src/runtime/docker.js';
 import { freePort } from './daemon-process.js';
 import { TEST_IMAGES, testDockerEndpoint } from './docker-test-env.js';
 
+const ADMIN = { email: 'deployer@example.com', password: 'deploy-test-password' };
 const TERMINAL = ['active', 'failed', 'cancelled', 'interrupted', 'superseded', 'replaced'];
 
 /** The files of a fixture app as a map, for a git repo. */
@@ -35,6 +36,9 @@ export function fixtureFiles(name: string): Record<string, string> {
 
 export interface Harness {
   daemon: Daemon;
+  /** The panel, e.g. http://127.0.0.1:41234 */
+  panelUrl: string;
+  admin: { email: string; password: string };
   proxyPort: number;
   api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   waitForDeployment(id: string, timeoutMs?: number): Promise<Record<string, unknown>>;
@@ -63,7 +67,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   });
   const daemon = await startDaemon(config, createLogger(config.logLevel));
   const handle = openDatabase(join(dataDir, 'berth.db'));
-  const admin = await createAdmin(handle.db, { email: 'deployer@example.com', password: 'deploy-test-password' });
+  const admin = await createAdmin(handle.db, ADMIN);
   const { token } = await createApiToken(handle.db, admin.id, 'deploy-tests');
   await handle.close();
   const projectIds: string[] = [];
@@ -85,6 +89,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
 
   return {
     daemon,
+    panelUrl: `http://127.0.0.1:${panelPort}`,
+    admin: ADMIN,
     proxyPort,
     api,
     projectIds,

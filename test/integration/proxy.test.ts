@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Agent, createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { AppProxy } from '../../src/proxy/proxy-server.js';
 import { RouteTable, type Upstream } from '../../src/proxy/route-table.js';
 
@@ -40,6 +40,12 @@ async function startUpstream(name: string): Promise<TestUpstream> {
       res.writeHead(200, { 'content-length': '1000' });
       res.write('partial');
       setTimeout(() => req.socket.destroy(), 20);
+    } else if (path === '/echo') {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      req.pipe(res);
+    } else if (path === '/chunked') {
+      res.write(`${name} `);
+      setTimeout(() => res.end('chunked'), 10);
     } else if (path === '/hang') {
       /* never answers */
     } else {
@@ -260,6 +266,39 @@ describe('app proxy (HTTP)', () => {
   it('cuts the client connection when the upstream resets mid-response, and stays up', async () => {
     await assert.rejects(get(port, 'solo.localhost', '/reset'));
     assert.equal((await get(port, 'solo.localhost')).body, 'solo');
+  });
+
+  it('carries request bodies, chunked responses, HEAD and HTTP/1.0 clients', async () => {
+    const body = randomBytes(1024 * 1024);
+    for (const expectContinue of [false, true]) {
+      const echoed = await new Promise<Buffer>((resolve, reject) => {
+        const headers: Record<string, string | number> = { host: 'solo.localhost', 'content-length': body.length };
+        if (expectContinue) headers.expect = '100-continue';
+        const req = request({ host: LOOPBACK, port, path: '/echo', method: 'POST', headers, agent: false }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve(Buffer.concat(chunks)));
+        });
+        req.on('error', reject);
+        if (expectContinue) req.on('continue', () => req.end(body));
+        else req.end(body);
+      });
+      assert.ok(echoed.equals(body), `1 MiB body echoed byte for byte (expect: ${expectContinue})`);
+    }
+    assert.equal(solo.lastHeaders!.expect, undefined, 'the proxy answered 100-continue itself');
+
+    const chunked = await get(port, 'solo.localhost', '/chunked');
+    assert.equal(chunked.body, 'solo chunked');
+    assert.equal(chunked.headers['transfer-encoding'], 'chunked');
+
+    const head = await get(port, 'solo.localhost', '/', { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.body, '');
+
+    const http10 = await rawExchange(port, ['GET /chunked HTTP/1.0\r\nHost: solo.localhost\r\n\r\n']);
+    assert.match(http10.text, /^HTTP\/1\.1 200 /);
+    assert.doesNotMatch(http10.text, /transfer-encoding/i, 'no chunked framing for an HTTP/1.0 client');
+    assert.match(http10.text, /\r\n\r\nsolo chunked$/);
   });
 
   it('gives a 504 when the upstream does not answer in time', async () => {
@@ -510,6 +549,7 @@ describe('app proxy (HTTP)', () => {
       `GET / HTTP/1.1\r\nHost: solo.localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
       'GET / HTTP/1.1\r\nHost: solo.localhost\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\n\r\n',
       '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03',
+      'GET http://[::1/x HTTP/1.1\r\nHost: solo.localhost\r\nConnection: close\r\n\r\n',
     ];
     const answers = [];
     for (const raw of cases) {
@@ -521,6 +561,7 @@ describe('app proxy (HTTP)', () => {
     assert.match(answers[1]!, /^HTTP\/1\.1 400 /);
     assert.match(answers[4]!, /^HTTP\/1\.1 431 /);
     assert.match(answers[5]!, /^HTTP\/1\.1 400 /, 'only WebSocket upgrades are proxied');
+    assert.match(answers[7]!, /^HTTP\/1\.1 400 /, 'an unparseable absolute URL is refused, not fatal');
     assert.equal((await get(port, 'solo.localhost')).body, 'solo');
     assert.equal(routes.inflight.count(solo.id), 0);
   });
@@ -551,6 +592,50 @@ describe('app proxy ACME hook', () => {
       ]);
     } finally {
       await proxy.close();
+    }
+  });
+});
+
+describe('app proxy access log', () => {
+  it('logs one line per request, without the query string', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = {
+      info: (fields: Record<string, unknown>, msg: string) => lines.push({ ...fields, msg }),
+      warn: () => {},
+      debug: () => {},
+      error: () => {},
+    } as unknown as Logger;
+    const upstream = await startUpstream('logged');
+    const routes = new RouteTable();
+    routes.setRoute(['logged.localhost'], 'svc_logged', [upstream]);
+    const proxy = new AppProxy(routes, { logger, accessLog: true });
+    await proxy.listenHttp(0, LOOPBACK);
+    const { port } = proxy.httpAddress()!;
+    try {
+      await get(port, 'logged.localhost', '/page?token=secret-value');
+      await get(port, 'nobody.localhost', '/');
+      await sleep(20);
+      const requests = lines.filter((line) => line.msg === 'proxied request');
+      assert.equal(requests.length, 2);
+      assert.deepEqual(
+        { ...requests[0], ms: 0, requestId: '' },
+        {
+          msg: 'proxied request',
+          method: 'GET',
+          host: 'logged.localhost',
+          path: '/page',
+          status: 200,
+          completed: true,
+          ms: 0,
+          upstream: 'ctr-logged',
+          requestId: '',
+        },
+      );
+      assert.equal(requests[1]!.status, 404);
+      assert.doesNotMatch(JSON.stringify(lines), /secret-value/);
+    } finally {
+      await proxy.close();
+      await upstream.close();
     }
   });
 });

@@ -3,6 +3,7 @@
  * Ranges come from the service settings rules so the OpenAPI document and the checks cannot drift.
  * The service layer validates again with field-level messages; these schemas shape and document.
  */
+import { MAX_KEY_LENGTH, MAX_TOKEN_LENGTH, MAX_USERNAME_LENGTH } from '../../../projects/credentials.service.js';
 import { LIMITS } from '../../../projects/service-settings.js';
 
 const nullable = (type: string) => ({ type: [type, 'null'] });
@@ -28,19 +29,88 @@ export const projectSchema = {
   },
 } as const;
 
+const sourceProperties = {
+  type: { type: 'string', enum: ['git', 'image', 'push'] },
+  url: { type: 'string', maxLength: 2048, description: 'git: https:// or ssh repository URL' },
+  branch: { type: 'string', maxLength: 255 },
+  image: { type: 'string', maxLength: 512, description: 'image: a Docker image reference' },
+} as const;
+
+/** What a client sends: the secret itself. Never part of a response. */
+const gitCredentialsInput = {
+  description:
+    'git only, write-only: an access token (https URLs) or a deploy key without a passphrase (ssh URLs). Stored encrypted and never returned. Leave it out to keep the stored credentials; null removes them.',
+  anyOf: [
+    {
+      type: 'object',
+      title: 'Access token',
+      required: ['token'],
+      additionalProperties: false,
+      properties: {
+        token: { type: 'string', minLength: 1, maxLength: MAX_TOKEN_LENGTH, writeOnly: true },
+        username: {
+          type: 'string',
+          maxLength: MAX_USERNAME_LENGTH,
+          description: 'Sent with the token (HTTP Basic); x-access-token when empty',
+        },
+      },
+    },
+    {
+      type: 'object',
+      title: 'Deploy key',
+      required: ['sshPrivateKey'],
+      additionalProperties: false,
+      properties: {
+        sshPrivateKey: {
+          type: 'string',
+          maxLength: MAX_KEY_LENGTH,
+          writeOnly: true,
+          description: 'OpenSSH or PEM private key block (-----BEGIN … PRIVATE KEY-----)',
+        },
+      },
+    },
+    { type: 'null' },
+  ],
+} as const;
+
+/** What a response says about the credentials: only which kind is set. */
+const gitCredentialsRef = {
+  description: 'git only: which credentials are stored (the secret is never returned); null when none',
+  anyOf: [
+    {
+      type: 'object',
+      required: ['kind'],
+      additionalProperties: false,
+      properties: {
+        kind: { type: 'string', enum: ['token', 'ssh-key'] },
+        username: { type: 'string', description: 'The user name sent with a token, when one was set' },
+      },
+    },
+    { type: 'null' },
+  ],
+} as const;
+
 export const serviceSourceSchema = {
   $id: 'ServiceSource',
   type: 'object',
   required: ['type'],
   additionalProperties: false,
   description:
-    'git: {"type": "git", "url": "https://…", "branch": "main"}; image: {"type": "image", "image": "nginx:1.27"}; push: {"type": "push", "branch": "main"} (deployed by git push only)',
-  properties: {
-    type: { type: 'string', enum: ['git', 'image', 'push'] },
-    url: { type: 'string', maxLength: 2048, description: 'git: https:// or ssh repository URL' },
-    branch: { type: 'string', maxLength: 255 },
-    image: { type: 'string', maxLength: 512, description: 'image: a Docker image reference' },
-  },
+    'git: {"type": "git", "url": "https://…", "branch": "main", "credentials": {"token": "…"}} (credentials optional); image: {"type": "image", "image": "nginx:1.27"}; push: {"type": "push", "branch": "main"} (deployed by git push only)',
+  properties: { ...sourceProperties, credentials: gitCredentialsInput },
+} as const;
+
+/**
+ * A source in a response. Git sources always carry `credentials` (null when none); the serializer adds
+ * the null, because the domain leaves the reference out when nothing is stored.
+ */
+export const serviceSourceViewSchema = {
+  $id: 'ServiceSourceView',
+  type: 'object',
+  required: ['type'],
+  properties: sourceProperties,
+  if: { type: 'object', properties: { type: { const: 'git' } } },
+  then: { type: 'object', properties: { ...sourceProperties, credentials: { ...gitCredentialsRef, default: null } } },
 } as const;
 
 export const healthCheckSchema = {
@@ -88,7 +158,7 @@ export const serviceSchema = {
     projectName: { type: 'string' },
     environmentId: { type: 'string' },
     name: { type: 'string', examples: ['web'] },
-    source: { $ref: 'ServiceSource#' },
+    source: { $ref: 'ServiceSourceView#' },
     build: { $ref: 'BuildSettings#' },
     port: { type: 'integer', description: 'The port the app listens on (also passed as PORT)' },
     healthcheck: { $ref: 'HealthCheck#' },
@@ -123,6 +193,7 @@ export const projectSchemas = [
   environmentSchema,
   projectSchema,
   serviceSourceSchema,
+  serviceSourceViewSchema,
   healthCheckSchema,
   buildSettingsSchema,
   resourcesSchema,

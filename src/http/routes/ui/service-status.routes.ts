@@ -1,0 +1,121 @@
+/**
+ * A service's live state in the panel: the status badge project and service pages poll, and the runtime
+ * log page whose WebSocket streams the active deployment's container output.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/websocket';
+import { findActiveDeployment } from '../../../deploys/deployments.repository.js';
+import { containersOfDeployment, dropWhenBacklogged, followServiceLogs } from '../../../deploys/runtime-logs.js';
+import { AppError } from '../../../errors.js';
+import type { AppContext } from '../../context.js';
+import { makeRequireUser } from '../../plugins/auth-guards.js';
+import { serviceIdParams } from '../api/deployment-schemas.js';
+
+const hidden = { hide: true } as const;
+type WithId = { Params: { id: string } };
+
+export interface ServiceStatus {
+  /** The deployment running right now (queued ones are not yet running). */
+  deployingId: string | null;
+  activeId: string | null;
+  running: number;
+  total: number;
+  /** Set when the engine could not be asked how many containers run. */
+  problem: string | null;
+}
+
+async function statusOf(ctx: AppContext, serviceId: string): Promise<ServiceStatus> {
+  const deployingId = ctx.deploys.queue.runningDeploymentOf(serviceId) ?? null;
+  const active = await findActiveDeployment(ctx.db, serviceId);
+  const status: ServiceStatus = { deployingId, activeId: active?.id ?? null, running: 0, total: 0, problem: null };
+  if (!active) return status;
+  try {
+    const containers = await containersOfDeployment(ctx.runtime, active.id);
+    status.total = containers.length;
+    status.running = containers.filter((c) => c.state === 'running').length;
+  } catch (error) {
+    status.problem = error instanceof AppError ? error.message : 'The container engine did not answer.';
+  }
+  return status;
+}
+
+/**
+ * A browser's WebSocket carries the session cookie to any page that opens it, including an app served
+ * under the same site: only this panel's own pages may open one.
+ */
+async function requireSameOrigin(request: FastifyRequest): Promise<void> {
+  const origin = request.headers.origin;
+  if (origin === undefined) return;
+  let host: string | undefined;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = undefined;
+  }
+  if (host !== request.headers.host) throw new AppError('FORBIDDEN', 'This WebSocket is only for the panel itself.');
+}
+
+export async function serviceStatusUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.addHook('preHandler', makeRequireUser(ctx));
+  const findService = async (id: string) => {
+    const found = await ctx.deploys.deps.catalog.findService(id);
+    if (!found) throw new AppError('NOT_FOUND', 'No such service.');
+    return found;
+  };
+
+  app.get<WithId>(
+    '/services/:id/status',
+    { schema: { ...hidden, params: serviceIdParams } },
+    async (request, reply: FastifyReply) => {
+      // A fragment for htmx only; a person who opens the URL gets the service page instead.
+      if (request.headers['hx-request'] !== 'true') return reply.redirect(`/services/${request.params.id}`, 303);
+      await findService(request.params.id);
+      await reply.page('service-status', {
+        serviceId: request.params.id,
+        status: await statusOf(ctx, request.params.id),
+      });
+    },
+  );
+
+  app.get<WithId>('/services/:id/logs', { schema: { ...hidden, params: serviceIdParams } }, async (request, reply) => {
+    const { service, project } = await findService(request.params.id);
+    await reply.page('service-logs', {
+      title: `Logs of ${service.name} · ${project.name}`,
+      service,
+      project,
+      active: (await findActiveDeployment(ctx.db, service.id)) ?? null,
+    });
+  });
+
+  app.get<WithId>(
+    '/services/:id/logs/ws',
+    { websocket: true, preHandler: requireSameOrigin, schema: { ...hidden, params: serviceIdParams } },
+    async (socket, request) => {
+      // Plain text frames; the page inserts them with textContent, so nothing is ever parsed as HTML.
+      const aborted = new AbortController();
+      socket.on('close', () => aborted.abort());
+      socket.on('error', () => aborted.abort());
+      try {
+        const send = dropWhenBacklogged(
+          (line) => {
+            if (socket.readyState === socket.OPEN) socket.send(line);
+          },
+          () => socket.bufferedAmount,
+        );
+        const { deploymentId } = await followServiceLogs(
+          ctx.deploys.deps,
+          request.params.id,
+          { follow: true, signal: aborted.signal },
+          send,
+        );
+        if (!deploymentId) send('This service has no active deployment.');
+      } catch (error) {
+        request.log.warn({ err: error, serviceId: request.params.id }, 'runtime log follow ended with an error');
+        const reason = error instanceof AppError ? error.message : 'internal error';
+        if (socket.readyState === socket.OPEN) socket.send(`--- the log stopped: ${reason}`);
+      } finally {
+        if (socket.readyState === socket.OPEN) socket.close(1000, 'end of log');
+      }
+    },
+  );
+}

@@ -1,0 +1,183 @@
+/**
+ * The queue rules through the API, with real builds: one deployment runs per service, a newer request
+ * supersedes a queued one, cancel stops a running build and leaves the old version serving, and bad
+ * requests are refused with 4xx before anything runs.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { containersWithLabels, hasImage, TERMINAL_STATUSES, type DeploymentBody } from '../helpers/daemon-api.js';
+import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
+import { TEST_IMAGES } from '../helpers/docker-test-env.js';
+import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
+import { get } from '../helpers/load.js';
+
+const HOST = 'web-queue.localhost';
+const DOCKERFILE = fixtureFiles('dockerfile-app').Dockerfile!;
+/** The fixture's Dockerfile with an extra step after the copy: a slow one, or one that fails. */
+const withStep = (step: string) => DOCKERFILE.replace('COPY . .\n', `COPY . .\n${step}\n`);
+
+type ErrorBody = { error: { code: string; message: string } };
+
+describe('the deploy queue', () => {
+  let h: Harness;
+  let git: GitServer;
+  let repo: TestRepo;
+  let serviceId: string;
+  let liveVersion: string;
+  let activeId: string;
+
+  const request = async (): Promise<string> => {
+    const created = await h.api<{ id: string; status: string }>('POST', `/services/${serviceId}/deployments`);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.status, 'queued');
+    return created.body.id;
+  };
+  const get1 = async (id: string) => (await h.api<DeploymentBody>('GET', `/deployments/${id}`)).body;
+  const waitUntil = async (id: string, until: (d: DeploymentBody) => boolean, timeoutMs = 60_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const deployment = await get1(id);
+      if (until(deployment)) return deployment;
+      if (Date.now() > deadline) throw new Error(`deployment ${id} still ${deployment.status} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const waitForLogLine = async (id: string, pattern: RegExp) => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const { body } = await h.api<{ lines: string[] }>('GET', `/deployments/${id}/logs`);
+      if (body.lines.some((l) => pattern.test(l))) return;
+      if (Date.now() > deadline) throw new Error(`no log line of ${id} matched ${pattern}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const answer = async () => (await get(h.proxyPort, HOST)).body;
+  const deploymentsOfService = async () =>
+    (await h.api<DeploymentBody[]>('GET', `/services/${serviceId}/deployments`)).body;
+
+  before(async () => {
+    git = await startGitServer();
+    repo = await git.createRepo('queue-web', { ...fixtureFiles('dockerfile-app'), VERSION: 'v1\n' });
+    h = await startHarness({ BERTH_STABILISATION_SECONDS: '1', BERTH_DRAIN_TIMEOUT_SECONDS: '5' });
+  });
+  after(async () => {
+    await h?.close();
+    await git?.close();
+  });
+
+  it('deploys v1', async () => {
+    const project = await h.api<{ id: string }>('POST', '/projects', { name: 'queue' });
+    assert.equal(project.status, 201, JSON.stringify(project.body));
+    const service = await h.api<{ id: string }>('POST', `/projects/${project.body.id}/services`, {
+      name: 'web',
+      source: { type: 'git', url: repo.url, branch: 'main' },
+      port: 3000,
+      healthcheck: { type: 'http', path: '/healthz', expectedStatus: 200, timeoutSeconds: 30 },
+      build: { buildArgs: { BASE_IMAGE: TEST_IMAGES.node } },
+    });
+    assert.equal(service.status, 201, JSON.stringify(service.body));
+    serviceId = service.body.id;
+    const deployment = await h.waitForDeployment(await request());
+    assert.equal(deployment.status, 'active', String(deployment.error));
+    activeId = deployment.id as string;
+    liveVersion = 'v1';
+    assert.equal(await answer(), 'v1');
+  });
+
+  it('runs the first of three back-to-back requests, supersedes the second with the third, and ends on the third', async () => {
+    // The first build sleeps a little so the next two requests surely arrive while it runs.
+    await repo.commit({ Dockerfile: withStep('RUN ["sleep", "3"]'), VERSION: 'v2\n' }, 'v2, slow build');
+    const first = await request();
+    await waitUntil(first, (d) => d.status !== 'queued');
+    const second = await request();
+    const third = await request();
+    assert.equal((await get1(second)).status, 'superseded', 'the second waited and was superseded by the third');
+    assert.equal((await get1(third)).status, 'queued', 'the third waits for the first');
+
+    const firstDone = await h.waitForDeployment(first);
+    assert.equal(firstDone.status, 'active', String(firstDone.error));
+    const thirdDone = await h.waitForDeployment(third);
+    assert.equal(thirdDone.status, 'active', String(thirdDone.error));
+    const firstAfter = await get1(first);
+    assert.equal(firstAfter.status, 'replaced');
+    assert.ok(
+      Date.parse(String(thirdDone.startedAt)) >= Date.parse(String(firstAfter.finishedAt)),
+      'the third started only after the first had finished',
+    );
+    const secondAfter = await get1(second);
+    assert.equal(secondAfter.status, 'superseded');
+    assert.equal(secondAfter.startedAt, null, 'the superseded deployment never ran');
+    assert.deepEqual(await containersWithLabels({ 'berth.deployment': second }), []);
+    assert.equal(await answer(), 'v2');
+    liveVersion = 'v2';
+    activeId = third;
+    const statuses = (await deploymentsOfService()).map((d) => d.status);
+    assert.equal(statuses.filter((s) => s === 'active').length, 1, 'exactly one active deployment');
+  });
+
+  it('cancels a running build: cancelled, no container or image left, the old version still answers', async () => {
+    await repo.commit({ Dockerfile: withStep('RUN ["sleep", "30"]'), VERSION: 'v3\n' }, 'v3, very slow build');
+    const id = await request();
+    await waitUntil(id, (d) => d.status === 'building' || TERMINAL_STATUSES.includes(d.status));
+    await waitForLogLine(id, /RUN \["sleep", "30"\]/);
+    const startedAt = Date.now();
+    const cancelled = await h.api<DeploymentBody>('POST', `/deployments/${id}/cancel`);
+    assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+    assert.equal(cancelled.body.status, 'cancelled');
+    assert.ok(Date.now() - startedAt < 15_000, 'cancel stops the build instead of waiting for it');
+    assert.match(String(cancelled.body.error), /cancel/i);
+    assert.equal(await answer(), liveVersion);
+    assert.equal((await get1(activeId)).status, 'active');
+    assert.deepEqual(await containersWithLabels({ 'berth.deployment': id }), []);
+    assert.equal(await hasImage(`berth/${serviceId}:${id}`), false, 'the cancelled build left no image');
+    const logs = await h.api<{ lines: string[]; isLive: boolean }>('GET', `/deployments/${id}/logs`);
+    assert.match(logs.body.lines.join('\n'), /Deployment cancelled/);
+    assert.equal(logs.body.isLive, false);
+  });
+
+  it('refuses to cancel a deployment that has ended, saying so', async () => {
+    for (const id of [activeId, (await deploymentsOfService()).find((d) => d.status === 'cancelled')!.id]) {
+      const before = (await get1(id)).status;
+      const response = await h.api<ErrorBody>('POST', `/deployments/${id}/cancel`);
+      assert.equal(response.status, 400, JSON.stringify(response.body));
+      assert.match(response.body.error.message, new RegExp(`already ended \\(${before}\\)`));
+      assert.equal((await get1(id)).status, before, 'the refused cancel changed nothing');
+    }
+    assert.equal(await answer(), liveVersion);
+  });
+
+  it('refuses to roll back to a failed deployment', async () => {
+    await repo.commit({ Dockerfile: withStep('RUN ["false"]'), VERSION: 'v4\n' }, 'v4, broken build');
+    const failed = await h.waitForDeployment(await request());
+    assert.equal(failed.status, 'failed');
+    assert.match(String(failed.error), /build failed/);
+    const before = (await deploymentsOfService()).length;
+    const rollback = await h.api<ErrorBody>('POST', `/deployments/${failed.id as string}/rollback`);
+    assert.equal(rollback.status, 400, JSON.stringify(rollback.body));
+    assert.match(rollback.body.error.message, /Only a deployment that went live can be rolled back to/);
+    assert.equal((await deploymentsOfService()).length, before, 'no deployment was created');
+    assert.equal(await answer(), liveVersion);
+  });
+
+  it('refuses bad input with 4xx and runs nothing', async () => {
+    const before = await deploymentsOfService();
+    const badServiceIds = ['not-an-id', encodeURIComponent('; touch /tmp/x'), encodeURIComponent('$(id)'), 'svc_'];
+    for (const bad of badServiceIds) {
+      const response = await h.api<ErrorBody>('POST', `/services/${bad}/deployments`);
+      assert.equal(response.status, 400, `${bad}: ${JSON.stringify(response.body)}`);
+    }
+    const unknown = await h.api<ErrorBody>('POST', '/services/svc_doesnotexist0/deployments');
+    assert.equal(unknown.status, 404, JSON.stringify(unknown.body));
+    for (const action of ['cancel', 'rollback']) {
+      assert.equal((await h.api('POST', `/deployments/not-an-id/${action}`)).status, 400);
+      assert.equal((await h.api('POST', `/deployments/dep_doesnotexist0/${action}`)).status, 404);
+    }
+    const after = await deploymentsOfService();
+    assert.deepEqual(
+      after.map((d) => [d.id, d.status]),
+      before.map((d) => [d.id, d.status]),
+      'no deployment was created or changed',
+    );
+    assert.equal(await answer(), liveVersion);
+  });
+});
