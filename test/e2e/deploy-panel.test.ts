@@ -77,6 +77,7 @@ describe('deploying from the panel in a real browser', () => {
     const log = await page.locator('#deployment-log').innerText();
     assert.equal(status, 'active', log.slice(-2000));
     assert.match(log, /Using the node buildpack/);
+    assert.match(log, /\n\d\d:\d\d:\d\d --- building\n/, 'one log line per row');
     assert.match(log, /Live at http:\/\/web-demo\.localhost:\d+/);
     await page.screenshot({ path: `${ARTIFACTS}/deployment.png`, fullPage: true });
     appUrl = (await page.locator('dd a[href^="http://web-demo.localhost"]').first().getAttribute('href')) as string;
