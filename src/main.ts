@@ -102,12 +102,9 @@ export async function startDaemon(config: Config, logger: Logger = createLogger(
     const routes = new RouteTable();
     const proxy = new AppProxy(routes, { logger: logger.child({ component: 'proxy' }) });
     cleanups.push(() => proxy.close());
-    await proxy.listenHttp(config.httpPort, config.proxyHost).catch((error: NodeJS.ErrnoException) => {
+    await proxy.listenHttp(config.httpPort, config.proxyHost).catch((error: Error) => {
       // The panel stays useful without the proxy (e.g. a first start as a normal user on port 80).
-      logger.error(
-        { err: error, port: config.httpPort },
-        `the app proxy cannot listen on port ${config.httpPort} (${error.code}): run as root or set BERTH_HTTP_PORT`,
-      );
+      logger.error({ port: config.httpPort, reason: error.message }, 'the app proxy is not listening');
     });
     const deploys = createDeploySystem({ config, db: handle.db, runtime, secretBox, routes, logger });
     cleanups.push(() => deploys.stop());

@@ -15,9 +15,9 @@ import { sendProxyPage, writeProxyPageToSocket, type ProxyStatus } from './error
 import { HttpProxyEngine, type UpstreamFailure } from './http-proxy-engine.js';
 import { resolveProxySettings, type ProxySettings, type ProxySettingsOverrides } from './proxy-settings.js';
 import type { RouteTable, Upstream } from './route-table.js';
+import { prepareUpstreamHeaders } from './upstream-request-headers.js';
 
 export type { ChallengeResponder };
-import { prepareUpstreamHeaders } from './upstream-request-headers.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
