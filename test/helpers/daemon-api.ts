@@ -82,7 +82,8 @@ export function apiClient(baseUrl: string, token: string): ApiClient {
         const { body } = await client.request<{ lines: string[] }>('GET', `/deployments/${id}/logs`);
         const line = body.lines?.find((l) => pattern.test(l));
         if (line) return line;
-        if (Date.now() > deadline) throw new Error(`no log line of ${id} matched ${pattern}:\n${body.lines?.join('\n')}`);
+        if (Date.now() > deadline)
+          throw new Error(`no log line of ${id} matched ${pattern}:\n${body.lines?.join('\n')}`);
         await new Promise((r) => setTimeout(r, 100));
       }
     },

@@ -35,6 +35,8 @@ export async function startDaemonProcess(
 ): Promise<DaemonProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'berth-daemon-'));
   const port = await freePort();
+  // The app proxy gets its own free loopback port, never the host's port 80.
+  const proxyPort = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [BIN, 'serve'], {
     env: {
@@ -45,6 +47,8 @@ export async function startDaemonProcess(
       BERTH_PANEL_PORT: String(port),
       BERTH_PANEL_HOST: '127.0.0.1',
       BERTH_PUBLIC_URL: baseUrl,
+      BERTH_HTTP_PORT: String(proxyPort),
+      BERTH_PROXY_HOST: '127.0.0.1',
       BERTH_LOG_LEVEL: 'info',
       ...options.env,
     },

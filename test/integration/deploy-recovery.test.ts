@@ -104,7 +104,10 @@ describe('a daemon killed with SIGKILL during a build', () => {
     await api.waitForDeployment(interruptedId, (d) => d.status === 'building' || TERMINAL_STATUSES.includes(d.status));
     // Kill while the slow step itself runs, not while the context is still being sent.
     await api.waitForLogLine(interruptedId, /RUN \["sleep", "30"\]/);
-    assert.equal((await api.request<{ status: string }>('GET', `/deployments/${interruptedId}`)).body.status, 'building');
+    assert.equal(
+      (await api.request<{ status: string }>('GET', `/deployments/${interruptedId}`)).body.status,
+      'building',
+    );
     assert.ok(existsSync(join(dataPaths(dataDir).builds, interruptedId)), 'the build has a working copy');
 
     await killDaemon();
@@ -139,7 +142,7 @@ describe('a daemon killed with SIGKILL during a build', () => {
     const previous = await api.waitForDeployment(activeId, () => true);
     assert.equal(previous.status, 'active');
     assert.equal(await answer(), 'v1', 'the new daemon rebuilt the route from the database');
-    assert.match(daemon.output(), /marked interrupted deployments/);
+    assert.match(daemon!.output(), /marked interrupted deployments/);
   });
 
   it('removes the new container of a deployment killed during its health check', async () => {
@@ -181,7 +184,7 @@ describe('a daemon killed with SIGKILL during a build', () => {
     assert.equal((await api.request<{ status: string }>('GET', `/deployments/${activeId}`)).body.status, 'replaced');
     // `active` is recorded at the switch; the old container is drained and removed just after.
     const deadline = Date.now() + 30_000;
-    let left: string[] = [];
+    let left: string[];
     do {
       await new Promise((r) => setTimeout(r, 200));
       left = (await containersWithLabels({ 'berth.service': serviceId })).map((c) => c.labels['berth.deployment']!);
@@ -189,4 +192,3 @@ describe('a daemon killed with SIGKILL during a build', () => {
     assert.deepEqual(left, [created.body.id]);
   });
 });
-

@@ -83,6 +83,7 @@ describe('runtime logs and live status of a service', () => {
   let panel: InjectClient;
   let wsBase: string;
   let serviceId: string;
+  let projectId: string;
   const status = async () => (await panel.get(`/services/${serviceId}/status`, { 'hx-request': 'true' })).body;
 
   before(async () => {
@@ -111,6 +112,7 @@ describe('runtime logs and live status of a service', () => {
   it('shows a clear empty state before anything is deployed', async () => {
     const project = await h.api<{ id: string }>('POST', '/projects', { name: 'logs' });
     assert.equal(project.status, 201);
+    projectId = project.body.id;
     const service = await h.api<{ id: string }>('POST', `/projects/${project.body.id}/services`, {
       name: 'app',
       source: { type: 'git', url: repo.url, branch: 'main' },
@@ -166,6 +168,8 @@ describe('runtime logs and live status of a service', () => {
       new RegExp(`<pre class="log" id="service-log" data-log-follow="/services/${serviceId}/logs/ws">`),
     );
     assert.match((await panel.get(`/services/${serviceId}`)).body, /href="\/services\/svc_[0-9a-z]+\/logs"/);
+    const badge = `id="status-${serviceId}" hx-get="/services/${serviceId}/status" hx-trigger="load"`;
+    assert.ok((await panel.get(`/projects/${projectId}`)).body.includes(badge), 'the project card loads the badge');
   });
 
   it('streams over a WebSocket to a signed-in panel, and refuses anyone else', async () => {
@@ -213,6 +217,18 @@ describe('runtime logs and live status of a service', () => {
       controller.abort();
       await stream.reading;
     }
+  });
+
+  it('prefixes each line with its replica number when there are several', async () => {
+    assert.equal((await h.api('PATCH', `/services/${serviceId}`, { replicas: 2 })).status, 200);
+    const created = await h.api<{ id: string }>('POST', `/services/${serviceId}/deployments`);
+    assert.equal((await h.waitForDeployment(created.body.id)).status, 'active');
+    const logs = await h.api<{ lines: string[] }>('GET', `/services/${serviceId}/logs?tail=1`);
+    assert.deepEqual(logs.body.lines, [
+      '[1] dockerfile-app v2 listening on port 3000',
+      '[2] dockerfile-app v2 listening on port 3000',
+    ]);
+    assert.match(await status(), /active · running 2\/2 replicas/);
   });
 });
 

@@ -13,7 +13,11 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 describe('state database', () => {
   it('opens in WAL mode with foreign keys, migrates once, and re-running is a no-op', async () => {
     const handle = openDatabase(join(dir, 'a.db'));
-    assert.deepEqual(await migrateToLatest(handle.db), ['0001-foundation', '0002-projects-deploys', '0003-service-credentials']);
+    assert.deepEqual(await migrateToLatest(handle.db), [
+      '0001-foundation',
+      '0002-projects-deploys',
+      '0003-service-credentials',
+    ]);
     assert.deepEqual(await migrateToLatest(handle.db), []);
     const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(handle.db);
     assert.equal(mode.rows[0]!.journal_mode, 'wal');
