@@ -49,7 +49,8 @@ export const MAX_USERNAME_LENGTH = 128;
 const TOKEN = /^[\x21-\x7e]+$/;
 const USERNAME = /^[A-Za-z0-9._@+-]+$/;
 /** OpenSSH (`OPENSSH PRIVATE KEY`), PKCS#1 (`RSA`, `EC`, `DSA`) and PKCS#8 (`PRIVATE KEY`) blocks. */
-const KEY_BLOCK = /^-----BEGIN ((?:OPENSSH |RSA |EC |DSA |ENCRYPTED )?)PRIVATE KEY-----\n([\s\S]+)\n-----END \1PRIVATE KEY-----$/;
+const KEY_BLOCK =
+  /^-----BEGIN ((?:OPENSSH |RSA |EC |DSA |ENCRYPTED )?)PRIVATE KEY-----\n([\s\S]+)\n-----END \1PRIVATE KEY-----$/;
 const BASE64_LINE = /^[A-Za-z0-9+/]+={0,2}$/;
 /** PEM headers of PKCS#1 blocks (`Proc-Type: 4,ENCRYPTED`, `DEK-Info: ...`). */
 const PEM_HEADER = /^[A-Za-z-]+: [\x20-\x7e]+$/;
@@ -147,7 +148,9 @@ function checkFitsUrl(kind: CredentialsKind, url: ParsedGitUrl): void {
     throw invalid('An access token works with https:// URLs; for an ssh URL, use a deploy key.');
   }
   if (kind === 'ssh-key' && url.protocol !== 'ssh') {
-    throw invalid('A deploy key works with ssh URLs (ssh://… or git@host:path); for an https:// URL, use an access token.');
+    throw invalid(
+      'A deploy key works with ssh URLs (ssh://… or git@host:path); for an https:// URL, use an access token.',
+    );
   }
 }
 
@@ -237,7 +240,10 @@ export function sourceForStorage(source: ServiceSource): ServiceSource {
 }
 
 /** Decrypted credentials for a fetch, or undefined when the service has none. Only the deploy runner calls this. */
-export async function readGitCredentials(deps: CredentialsDeps, serviceId: string): Promise<GitCredentials | undefined> {
+export async function readGitCredentials(
+  deps: CredentialsDeps,
+  serviceId: string,
+): Promise<GitCredentials | undefined> {
   const stored = await findCredentials(deps.db, serviceId);
   if (!stored) return undefined;
   const secret = deps.secretBox.decrypt(stored.secretEncrypted);

@@ -155,7 +155,9 @@ export async function updateAppServiceSettings(
   const { source: rawSource, ...patch } = input;
   const source = rawSource === undefined ? current.source : await checkSource(deps.config, rawSource);
   const credentials =
-    rawSource === undefined ? KEEP_CREDENTIALS : planCredentialsChange(deps.secretBox, rawSource, source, current.source);
+    rawSource === undefined
+      ? KEEP_CREDENTIALS
+      : planCredentialsChange(deps.secretBox, rawSource, source, current.source);
   const settings = applySettingsPatch(current, patch);
   const updatedAt = nowIso();
   const currentRef = current.source.type === 'git' ? current.source.credentials : undefined;

@@ -37,7 +37,7 @@ describe('services API', () => {
     assert.equal(git.statusCode, 201, git.body);
     const service = git.json();
     assert.match(service.id, /^svc_[0-9a-z]+$/);
-    assert.deepEqual(service.source, { type: 'git', url: PUBLIC_GIT, branch: 'main' });
+    assert.deepEqual(service.source, { type: 'git', url: PUBLIC_GIT, branch: 'main', credentials: null });
     assert.equal(service.url, 'http://web-shop.apps.example.com:8080');
     assert.equal(service.port, 3000);
     assert.equal(service.replicas, 1);
@@ -161,7 +161,7 @@ describe('services API', () => {
     assert.equal(res.json().releaseCommand, null);
 
     res = await patch({ source: { type: 'git', url: PUBLIC_GIT, branch: 'release' } });
-    assert.deepEqual(res.json().source, { type: 'git', url: PUBLIC_GIT, branch: 'release' });
+    assert.deepEqual(res.json().source, { type: 'git', url: PUBLIC_GIT, branch: 'release', credentials: null });
     assert.equal(res.json().port, 8080, 'other settings stay');
 
     const stored = await api('GET', `/api/v1/services/${id}`);
@@ -351,7 +351,7 @@ describe('services in the panel', () => {
     assert.match(servicePage.body, /http:\/\/web-board\.localhost/);
 
     const projectPage = await client.get(projectUrl);
-    assert.match(projectPage.body, new RegExp(`<span class="status" id="status-${serviceId}">not deployed</span>`));
+    assert.match(projectPage.body, new RegExp(`id="status-${serviceId}" hx-get="/services/${serviceId}/status"`));
     assert.match(projectPage.body, /href="http:\/\/web-board\.localhost"/);
     assert.match(projectPage.body, /1\.1\.1\.1\/acme\/web\.git \(main\)/);
 

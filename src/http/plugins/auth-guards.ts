@@ -39,3 +39,19 @@ export function safeNextPath(raw: unknown): string {
   if (typeof raw !== 'string' || !/^\/(?![/\\])[\w\-./?=&%]*$/.test(raw)) return '/';
   return raw;
 }
+
+/**
+ * A browser's WebSocket carries the session cookie to any page that opens it, including an app served
+ * under the same site: only this panel's own pages may open one.
+ */
+export async function requireSameOrigin(request: FastifyRequest): Promise<void> {
+  const origin = request.headers.origin;
+  if (origin === undefined) return;
+  let host: string | undefined;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = undefined;
+  }
+  if (host !== request.headers.host) throw new AppError('FORBIDDEN', 'This WebSocket is only for the panel itself.');
+}

@@ -46,20 +46,24 @@ export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): 
         tags,
         summary: "Change a service's source or settings",
         description:
-          'Send only what changes. healthcheck, build and resources are merged into the current values (null clears a key); build.buildArgs is replaced as a whole. Takes effect at the next deploy.',
+          'Send only what changes. healthcheck, build and resources are merged into the current values (null clears a key); build.buildArgs is replaced as a whole. A source is replaced as a whole; its credentials (git only, write-only) are kept when left out, replaced when sent and removed with null. Stored credentials are never sent to another server: moving the URL to another host needs them again (or null). Takes effect at the next deploy.',
         security: bearerSecurity,
         params: idParams,
         body: {
           type: 'object',
           additionalProperties: false,
           properties: { source: { $ref: 'ServiceSource#' }, ...serviceSettingsProperties },
-          examples: [{ port: 8080, healthcheck: { path: '/up' } }],
+          examples: [
+            { port: 8080, healthcheck: { path: '/up' } },
+            { source: { type: 'git', url: 'https://git.example.com/acme/web.git', credentials: { token: '…' } } },
+          ],
         },
         response: { 200: { $ref: 'Service#' }, ...errorResponses },
       },
     },
     async (request) => {
       const service = await updateAppServiceSettings(ctx, request.params.id, request.body);
+      // Field names only: the body may hold credentials.
       request.log.info({ serviceId: service.id, fields: Object.keys(request.body) }, 'service settings changed');
       return view(service);
     },

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type {} from '@fastify/websocket';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
+import { makeRequireUser, requireSameOrigin } from '../../plugins/auth-guards.js';
 import { deploymentIdParams, serviceIdParams } from '../api/deployment-schemas.js';
 import { AppError } from '../../../errors.js';
 import { ACTIVE_PHASES } from '../../../deploys/deployment.types.js';
@@ -89,7 +89,7 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
 
   app.get<WithId>(
     '/deployments/:id/log/ws',
-    { websocket: true, schema: { ...hidden, params: deploymentIdParams } },
+    { websocket: true, preHandler: requireSameOrigin, schema: { ...hidden, params: deploymentIdParams } },
     async (socket, request) => {
       // Lines are sent as plain text frames; the page inserts them with textContent, so nothing is ever parsed as HTML.
       const aborted = new AbortController();

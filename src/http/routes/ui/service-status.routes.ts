@@ -2,13 +2,13 @@
  * A service's live state in the panel: the status badge project and service pages poll, and the runtime
  * log page whose WebSocket streams the active deployment's container output.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type {} from '@fastify/websocket';
 import { findActiveDeployment } from '../../../deploys/deployments.repository.js';
 import { containersOfDeployment, dropWhenBacklogged, followServiceLogs } from '../../../deploys/runtime-logs.js';
 import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
+import { makeRequireUser, requireSameOrigin } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
 
 const hidden = { hide: true } as const;
@@ -37,22 +37,6 @@ async function statusOf(ctx: AppContext, serviceId: string): Promise<ServiceStat
     status.problem = error instanceof AppError ? error.message : 'The container engine did not answer.';
   }
   return status;
-}
-
-/**
- * A browser's WebSocket carries the session cookie to any page that opens it, including an app served
- * under the same site: only this panel's own pages may open one.
- */
-async function requireSameOrigin(request: FastifyRequest): Promise<void> {
-  const origin = request.headers.origin;
-  if (origin === undefined) return;
-  let host: string | undefined;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    host = undefined;
-  }
-  if (host !== request.headers.host) throw new AppError('FORBIDDEN', 'This WebSocket is only for the panel itself.');
 }
 
 export async function serviceStatusUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {

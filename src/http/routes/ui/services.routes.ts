@@ -1,10 +1,12 @@
 /**
- * Panel page of one app service: settings form, variables editor (service-variables.routes.ts) and the
+ * Panel page of one app service: settings form (with the git credentials, which are write-only: the
+ * page says what kind is set, never the secret), variables editor (service-variables.routes.ts) and the
  * place where the deploy feature shows deployments.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { getProject } from '../../../projects/projects.service.js';
-import { formFromService, settingsFromForm, type FormFields } from '../../../projects/service-form.js';
+import { removeCredentials } from '../../../projects/credentials.service.js';
+import { formFromService, settingsFromForm, textareaValue, type FormFields } from '../../../projects/service-form.js';
 import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
 import { deleteAppService, getAppService, updateAppServiceSettings } from '../../../projects/services.service.js';
 import { listVariableKeys } from '../../../projects/variables.service.js';
@@ -14,6 +16,9 @@ import { idParams } from '../api/project-schemas.js';
 import { asFormError, formBody, renderFormError } from './projects.routes.js';
 
 const hidden = { hide: true } as const;
+
+/** The fields that carry a secret: read once, never rendered back into a page. */
+const SECRET_FIELDS = new Set(['gitToken', 'sshPrivateKey']);
 
 const SETTINGS_FIELDS = [
   'sourceType',
@@ -33,7 +38,28 @@ const SETTINGS_FIELDS = [
   'buildpack',
   'buildArgs',
   'releaseCommand',
+  'gitUsername',
+  ...SECRET_FIELDS,
 ];
+
+/**
+ * The credentials typed into a source form, as `source.credentials` (undefined when none were typed:
+ * the stored ones stay). Only a git source has them; the fields are hidden for the other types.
+ */
+export function credentialsFromForm(fields: FormFields): unknown {
+  if ((fields.sourceType ?? '').trim() !== 'git') return undefined;
+  const token = (fields.gitToken ?? '').trim();
+  const key = textareaValue(fields.sshPrivateKey).trim();
+  if (token && key) return { token, sshPrivateKey: key }; // refused with a clear message by the service
+  if (token) return { token, username: (fields.gitUsername ?? '').trim() };
+  if (key) return { sshPrivateKey: key };
+  return undefined;
+}
+
+/** The form as typed, minus the secrets, for showing it again with an error. */
+function withoutSecrets(fields: FormFields): FormFields {
+  return Object.fromEntries(Object.entries(fields).filter(([name]) => !SECRET_FIELDS.has(name)));
+}
 
 /** Everything the service page shows. `extra` carries a form's state or error. */
 export async function servicePageData(
@@ -83,16 +109,31 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
     async (request, reply) => {
       const id = request.params.id;
       try {
-        const service = await updateAppServiceSettings(ctx, id, settingsFromForm(request.body));
+        const input = settingsFromForm(request.body);
+        const credentials = credentialsFromForm(request.body);
+        if (credentials !== undefined) input.source = { ...(input.source as object), credentials };
+        const service = await updateAppServiceSettings(ctx, id, input);
         request.log.info({ serviceId: service.id }, 'service settings changed');
         reply.flash('success', 'Settings saved. They take effect at the next deploy.');
         await reply.redirect(`/services/${id}`, 303);
       } catch (error) {
         const formError = asFormError(error);
         if (!formError) throw error;
-        const data = await servicePageData(ctx, id, { form: request.body, failedForm: 'settings' });
+        const data = await servicePageData(ctx, id, { form: withoutSecrets(request.body), failedForm: 'settings' });
         await renderFormError(reply, 'service', data, formError);
       }
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/services/:id/credentials/remove',
+    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+    async (request, reply) => {
+      const service = await getAppService(ctx.db, request.params.id);
+      const removed = await removeCredentials(ctx.db, service.id);
+      request.log.info({ serviceId: service.id, removed }, 'git credentials removed');
+      reply.flash('success', removed ? 'The stored credentials were removed.' : 'No credentials were stored.');
+      await reply.redirect(`/services/${service.id}`, 303);
     },
   );
 
