@@ -8,10 +8,12 @@ import type { DeployDeps, RunContext } from './deploy-context.js';
 import { serviceLabels } from './deploy-context.js';
 import {
   DeployFailure,
+  builtImageTag,
   checkHealth,
   fetchSource,
   hostnamesOf,
   lastLogLines,
+  removeBuiltImage,
   removeContainers,
   removeSourceDir,
   runRelease,
@@ -72,6 +74,13 @@ export class DeployRunner {
       log.line(`Live at ${this.publicUrl(ctx)}`);
       await pruneServiceImages(this.deps.db, this.deps.runtime, this.deps.logger, ctx.service.id);
     } catch (error) {
+      if (await this.wentLive(deploymentId)) {
+        // The switch happened and this deployment serves the traffic: a failure after it (draining or
+        // removing the old containers, pruning images) must not mark it failed and remove its containers.
+        log.line(`After the switch: ${describe(error)}`);
+        this.deps.logger.warn({ err: error, deploymentId }, 'cleanup after the switch failed');
+        return;
+      }
       const status: DeploymentStatus = signal.aborted
         ? signal.reason === SHUTDOWN
           ? 'interrupted'
@@ -91,6 +100,7 @@ export class DeployRunner {
       await removeContainers(ctx, newContainers).catch((e: unknown) =>
         this.deps.logger.warn({ err: e }, 'cleanup failed'),
       );
+      await removeBuiltImage(this.deps, ctx.service.id, deploymentId);
       timings[phase] = Date.now() - phaseStartedAt;
       await this.finish(deploymentId, status, reason, timings);
       if (status === 'failed') log.line('The previous version keeps serving.');
@@ -116,7 +126,7 @@ export class DeployRunner {
       return fetched.image;
     }
     await enter('building');
-    const imageTag = `berth/${ctx.service.id}:${deployment.id}`;
+    const imageTag = builtImageTag(ctx.service.id, deployment.id);
     const built = await deps.builder.build({
       sourceDir: fetched.sourceDir!,
       service: ctx.service,
@@ -127,6 +137,10 @@ export class DeployRunner {
     });
     await updateDeployment(deps.db, deployment.id, { image: built.image });
     return built.image;
+  }
+
+  private async wentLive(deploymentId: string): Promise<boolean> {
+    return (await findDeployment(this.deps.db, deploymentId).catch(() => undefined))?.status === 'active';
   }
 
   private publicUrl(ctx: RunContext): string {

@@ -4,13 +4,35 @@ import { rm } from 'node:fs/promises';
 import { AppError } from '../errors.js';
 import { defaultHostname } from '../projects/service.types.js';
 import type { ContainerDetails } from '../runtime/runtime.js';
-import type { RunContext } from './deploy-context.js';
+import type { DeployDeps, RunContext } from './deploy-context.js';
 import { serviceLabels } from './deploy-context.js';
 import { waitUntilHealthy } from './health-check.js';
 import type { Upstream } from './ports.js';
 import { splitCommand } from './command-line.js';
 
 export class DeployFailure extends Error {}
+
+/** The tag of the image a deployment builds: only that deployment ever creates it. */
+export function builtImageTag(serviceId: string, deploymentId: string): string {
+  return `berth/${serviceId}:${deploymentId}`;
+}
+
+/**
+ * Removes the image a deployment built, once it can never go live (failed, cancelled, interrupted): only a
+ * deployment that went live is a rollback target, and image retention only prunes those.
+ */
+export async function removeBuiltImage(
+  deps: Pick<DeployDeps, 'runtime' | 'logger'>,
+  serviceId: string,
+  deploymentId: string,
+) {
+  const tag = builtImageTag(serviceId, deploymentId);
+  await deps.runtime
+    .removeImage(tag)
+    .catch((error: unknown) =>
+      deps.logger.warn({ err: error, image: tag }, 'could not remove the image of a deployment that did not go live'),
+    );
+}
 
 export function hostnamesOf(ctx: Pick<RunContext, 'deps' | 'project' | 'service'>): string[] {
   return [defaultHostname(ctx.service.name, ctx.project.name, ctx.deps.config.appsDomain)];

@@ -24,7 +24,7 @@ export class DeploySystem {
   }
 
   recover() {
-    return recoverDeployments(this.deps, this.queue);
+    return recoverDeployments(this.deps, this.queue, this.logs);
   }
 
   deploy(serviceId: string, trigger: 'manual' | 'api', triggeredBy: string | null): Promise<Deployment> {
@@ -33,7 +33,8 @@ export class DeploySystem {
 
   async rollback(deploymentId: string, triggeredBy: string | null): Promise<Deployment> {
     const target = await this.get(deploymentId);
-    if (target.image && !(await this.deps.runtime.hasImage(target.image))) {
+    const wentLive = target.status === 'active' || target.status === 'replaced';
+    if (wentLive && target.image && !(await this.deps.runtime.hasImage(target.image))) {
       throw new AppError(
         'VALIDATION_FAILED',
         `The image of deployment ${deploymentId} is no longer on this server (Berth keeps the last ${DEFAULT_IMAGES_KEPT} per service).`,

@@ -105,29 +105,6 @@ export async function updateDeployment(
   await db.updateTable('deployments').set(set).where('id', '=', id).execute();
 }
 
-/** Queued deployments of a service other than `keepId` become superseded. Returns their ids. */
-export async function supersedeQueued(db: Db, serviceId: string, keepId: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('deployments')
-    .select('id')
-    .where('service_id', '=', serviceId)
-    .where('status', '=', 'queued')
-    .where('id', '!=', keepId)
-    .execute();
-  if (rows.length > 0) {
-    await db
-      .updateTable('deployments')
-      .set({ status: 'superseded', finished_at: new Date().toISOString() })
-      .where(
-        'id',
-        'in',
-        rows.map((r) => r.id),
-      )
-      .execute();
-  }
-  return rows.map((r) => r.id);
-}
-
 /** Deployments a dead daemon was running: marked interrupted at start. */
 export async function markRunningAsInterrupted(db: Db): Promise<Deployment[]> {
   const running = await listDeploymentsByStatus(db, ACTIVE_PHASES);

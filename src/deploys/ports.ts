@@ -5,6 +5,8 @@
 import type { AppService, Project } from '../projects/service.types.js';
 
 export interface ServiceCatalog {
+  /** Ids of every service this Berth knows (recovery touches only their containers). */
+  listServiceIds(): Promise<string[]>;
   findService(serviceId: string): Promise<{ service: AppService; project: Project } | undefined>;
   /** Plain variable values for the container's environment. */
   resolveVariables(serviceId: string): Promise<Record<string, string>>;

@@ -1,31 +1,41 @@
 /**
  * At start the daemon may find the world as a dead predecessor left it. Deployments it was running become
- * interrupted and their containers and working copies go; running containers of active deployments are
- * adopted and routed again; containers of deployments that are no longer live are removed; queued
+ * interrupted and their containers, images and working copies go; running containers of active deployments
+ * are adopted and routed again; containers of deployments that are no longer live are removed; queued
  * deployments resume.
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DeployDeps } from './deploy-context.js';
 import type { DeployQueue } from './deploy-queue.js';
-import { hostnamesOf, removeContainers, upstreamOf } from './deploy-steps.js';
+import type { DeploymentLogStore } from './deployment-log.js';
+import { hostnamesOf, removeBuiltImage, removeContainers, upstreamOf } from './deploy-steps.js';
 import { listDeploymentsByStatus, markRunningAsInterrupted } from './deployments.repository.js';
 import type { Upstream } from './ports.js';
 
 export async function recoverDeployments(
   deps: DeployDeps,
   queue: DeployQueue,
+  logs: DeploymentLogStore,
 ): Promise<{ adopted: number; removed: number }> {
   const { db, runtime, router, logger } = deps;
   const interrupted = await markRunningAsInterrupted(db);
   if (interrupted.length > 0)
     logger.warn({ deployments: interrupted.map((d) => d.id) }, 'marked interrupted deployments');
+  for (const deployment of interrupted) {
+    // Otherwise the log just stops, with no word on why.
+    const log = logs.writer(deployment.id);
+    log.line(
+      'The Berth daemon stopped during this deployment; it was marked interrupted when the daemon started again.',
+    );
+    await log.close();
+  }
   await removeWorkingCopies(deps);
 
   const active = await listDeploymentsByStatus(db, ['active']);
   const activeIds = new Set(active.map((d) => d.id));
   // Only containers of services in this database: anything else on the engine is not ours to remove.
-  const known = new Set((await db.selectFrom('services').select('id').execute()).map((row) => row.id));
+  const known = new Set(await deps.catalog.listServiceIds());
   const managed = (await runtime.listContainers({ 'berth.managed': 'true' })).filter((c) =>
     known.has(c.labels['berth.service'] ?? ''),
   );
@@ -34,6 +44,8 @@ export async function recoverDeployments(
     { deps },
     stale.map((c) => c.id),
   );
+  // After their containers: an image still used by one cannot be removed.
+  for (const d of interrupted) await removeBuiltImage(deps, d.serviceId, d.id);
 
   let adopted = 0;
   for (const deployment of active) {

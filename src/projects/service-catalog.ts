@@ -9,6 +9,7 @@ import type { ServiceCatalog } from '../deploys/ports.js';
 import { readGitCredentials } from './credentials.service.js';
 import { findProject } from './projects.service.js';
 import { getAppService } from './services.service.js';
+import { listServiceIds } from './services.repository.js';
 import { resolveVariables } from './variables.service.js';
 
 export function createServiceCatalog(db: Db, secretBox: SecretBox): ServiceCatalog {
@@ -23,6 +24,7 @@ export function createServiceCatalog(db: Db, secretBox: SecretBox): ServiceCatal
         throw error;
       }
     },
+    listServiceIds: () => listServiceIds(db),
     resolveVariables: (serviceId) => resolveVariables({ db, secretBox }, serviceId),
     gitCredentials: (serviceId) => readGitCredentials({ db, secretBox }, serviceId),
   };

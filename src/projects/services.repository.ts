@@ -126,3 +126,7 @@ export async function serviceExists(db: Db, id: string): Promise<boolean> {
   const row = await db.selectFrom('services').select('id').where('id', '=', id).executeTakeFirst();
   return row !== undefined;
 }
+
+export async function listServiceIds(db: Db): Promise<string[]> {
+  return (await db.selectFrom('services').select('id').execute()).map((row) => row.id);
+}

@@ -7,6 +7,7 @@
  *   const api = apiClient(daemon.baseUrl, token);
  *   const project = await api.request<{ id: string }>('POST', '/projects', { name: 'shop' });
  *   await api.waitForDeployment(id, (d) => d.status === 'building');
+ *   await waitForDeployment(harness.api, id);                 // the same waits over any RequestFn
  *   await removeProjectDockerObjects(api.projectIds);        // in after(), also when a test failed
  */
 import { createApiToken } from '../../src/auth/api-tokens.service.js';
@@ -37,15 +38,47 @@ export interface ApiClient {
   baseUrl: string;
   /** Ids of the projects created through this client (for cleanup). */
   readonly projectIds: string[];
-  request<T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: T }>;
+  request: RequestFn;
   /** Polls a deployment until `until` holds (default: a terminal status). */
   waitForDeployment(id: string, until?: (d: DeploymentBody) => boolean, timeoutMs?: number): Promise<DeploymentBody>;
   /** Polls the deployment log until a line matches. */
   waitForLogLine(id: string, pattern: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+/** Any `(method, path, body?)` JSON API caller: an ApiClient's `request`, or the deploy harness's `api`. */
+export type RequestFn = <T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  body?: unknown,
+) => Promise<{ status: number; body: T }>;
+
+/** Polls a deployment until `until` holds (default: a terminal status). */
+export async function waitForDeployment(
+  request: RequestFn,
+  id: string,
+  until: (d: DeploymentBody) => boolean = (d) => TERMINAL_STATUSES.includes(d.status),
+  timeoutMs = 120_000,
+): Promise<DeploymentBody> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { status, body } = await request<DeploymentBody>('GET', `/deployments/${id}`);
+    if (status !== 200) throw new Error(`GET /deployments/${id} answered ${status}: ${JSON.stringify(body)}`);
+    if (until(body)) return body;
+    if (Date.now() > deadline) throw new Error(`deployment ${id} still ${body.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Polls the deployment log until a line matches; returns that line. */
+export async function waitForLogLine(request: RequestFn, id: string, pattern: RegExp, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await request<{ lines?: string[] }>('GET', `/deployments/${id}/logs`);
+    const line = body.lines?.find((l) => pattern.test(l));
+    if (line) return line;
+    if (Date.now() > deadline) throw new Error(`no log line of ${id} matched ${pattern}:\n${body.lines?.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 export function apiClient(baseUrl: string, token: string): ApiClient {
@@ -66,27 +99,8 @@ export function apiClient(baseUrl: string, token: string): ApiClient {
         client.projectIds.push((json as { id: string }).id);
       return { status: response.status, body: json };
     },
-    async waitForDeployment(id, until = (d) => TERMINAL_STATUSES.includes(d.status), timeoutMs = 120_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const { status, body } = await client.request<DeploymentBody>('GET', `/deployments/${id}`);
-        if (status !== 200) throw new Error(`GET /deployments/${id} answered ${status}: ${JSON.stringify(body)}`);
-        if (until(body)) return body;
-        if (Date.now() > deadline) throw new Error(`deployment ${id} still ${body.status} after ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    async waitForLogLine(id, pattern, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const { body } = await client.request<{ lines: string[] }>('GET', `/deployments/${id}/logs`);
-        const line = body.lines?.find((l) => pattern.test(l));
-        if (line) return line;
-        if (Date.now() > deadline)
-          throw new Error(`no log line of ${id} matched ${pattern}:\n${body.lines?.join('\n')}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
+    waitForDeployment: (id, until, timeoutMs) => waitForDeployment(client.request, id, until, timeoutMs),
+    waitForLogLine: (id, pattern, timeoutMs) => waitForLogLine(client.request, id, pattern, timeoutMs),
   };
   return client;
 }

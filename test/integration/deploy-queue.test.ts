@@ -4,8 +4,29 @@
  * requests are refused with 4xx before anything runs.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { containersWithLabels, hasImage, TERMINAL_STATUSES, type DeploymentBody } from '../helpers/daemon-api.js';
+import { openDatabase, type DbHandle } from '../../src/db/connection.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { DeployQueue } from '../../src/deploys/deploy-queue.js';
+import type { DeployRunner } from '../../src/deploys/deploy-runner.js';
+import { findDeployment, updateDeployment } from '../../src/deploys/deployments.repository.js';
+import { cancelDeployment, requestDeployment } from '../../src/deploys/deploys.service.js';
+import { SecretBox } from '../../src/lib/secret-box.js';
+import { createLogger } from '../../src/logger.js';
+import { createProject } from '../../src/projects/projects.service.js';
+import { createAppService } from '../../src/projects/services.service.js';
+import {
+  containersWithLabels,
+  hasImage,
+  TERMINAL_STATUSES,
+  waitForDeployment,
+  waitForLogLine,
+  type DeploymentBody,
+} from '../helpers/daemon-api.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { TEST_IMAGES } from '../helpers/docker-test-env.js';
 import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
@@ -32,25 +53,8 @@ describe('the deploy queue', () => {
     assert.equal(created.body.status, 'queued');
     return created.body.id;
   };
-  const get1 = async (id: string) => (await h.api<DeploymentBody>('GET', `/deployments/${id}`)).body;
-  const waitUntil = async (id: string, until: (d: DeploymentBody) => boolean, timeoutMs = 60_000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const deployment = await get1(id);
-      if (until(deployment)) return deployment;
-      if (Date.now() > deadline) throw new Error(`deployment ${id} still ${deployment.status} after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  const waitForLogLine = async (id: string, pattern: RegExp) => {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const { body } = await h.api<{ lines: string[] }>('GET', `/deployments/${id}/logs`);
-      if (body.lines.some((l) => pattern.test(l))) return;
-      if (Date.now() > deadline) throw new Error(`no log line of ${id} matched ${pattern}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const deploymentById = async (id: string) => (await h.api<DeploymentBody>('GET', `/deployments/${id}`)).body;
+  const waitUntil = (id: string, until: (d: DeploymentBody) => boolean) => waitForDeployment(h.api, id, until);
   const answer = async () => (await get(h.proxyPort, HOST)).body;
   const deploymentsOfService = async () =>
     (await h.api<DeploymentBody[]>('GET', `/services/${serviceId}/deployments`)).body;
@@ -91,20 +95,24 @@ describe('the deploy queue', () => {
     await waitUntil(first, (d) => d.status !== 'queued');
     const second = await request();
     const third = await request();
-    assert.equal((await get1(second)).status, 'superseded', 'the second waited and was superseded by the third');
-    assert.equal((await get1(third)).status, 'queued', 'the third waits for the first');
+    assert.equal(
+      (await deploymentById(second)).status,
+      'superseded',
+      'the second waited and was superseded by the third',
+    );
+    assert.equal((await deploymentById(third)).status, 'queued', 'the third waits for the first');
 
     const firstDone = await h.waitForDeployment(first);
     assert.equal(firstDone.status, 'active', String(firstDone.error));
     const thirdDone = await h.waitForDeployment(third);
     assert.equal(thirdDone.status, 'active', String(thirdDone.error));
-    const firstAfter = await get1(first);
+    const firstAfter = await deploymentById(first);
     assert.equal(firstAfter.status, 'replaced');
     assert.ok(
       Date.parse(String(thirdDone.startedAt)) >= Date.parse(String(firstAfter.finishedAt)),
       'the third started only after the first had finished',
     );
-    const secondAfter = await get1(second);
+    const secondAfter = await deploymentById(second);
     assert.equal(secondAfter.status, 'superseded');
     assert.equal(secondAfter.startedAt, null, 'the superseded deployment never ran');
     assert.deepEqual(await containersWithLabels({ 'berth.deployment': second }), []);
@@ -119,7 +127,7 @@ describe('the deploy queue', () => {
     await repo.commit({ Dockerfile: withStep('RUN ["sleep", "30"]'), VERSION: 'v3\n' }, 'v3, very slow build');
     const id = await request();
     await waitUntil(id, (d) => d.status === 'building' || TERMINAL_STATUSES.includes(d.status));
-    await waitForLogLine(id, /RUN \["sleep", "30"\]/);
+    await waitForLogLine(h.api, id, /RUN \["sleep", "30"\]/);
     const startedAt = Date.now();
     const cancelled = await h.api<DeploymentBody>('POST', `/deployments/${id}/cancel`);
     assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
@@ -127,7 +135,7 @@ describe('the deploy queue', () => {
     assert.ok(Date.now() - startedAt < 15_000, 'cancel stops the build instead of waiting for it');
     assert.match(String(cancelled.body.error), /cancel/i);
     assert.equal(await answer(), liveVersion);
-    assert.equal((await get1(activeId)).status, 'active');
+    assert.equal((await deploymentById(activeId)).status, 'active');
     assert.deepEqual(await containersWithLabels({ 'berth.deployment': id }), []);
     assert.equal(await hasImage(`berth/${serviceId}:${id}`), false, 'the cancelled build left no image');
     const logs = await h.api<{ lines: string[]; isLive: boolean }>('GET', `/deployments/${id}/logs`);
@@ -137,11 +145,11 @@ describe('the deploy queue', () => {
 
   it('refuses to cancel a deployment that has ended, saying so', async () => {
     for (const id of [activeId, (await deploymentsOfService()).find((d) => d.status === 'cancelled')!.id]) {
-      const before = (await get1(id)).status;
+      const before = (await deploymentById(id)).status;
       const response = await h.api<ErrorBody>('POST', `/deployments/${id}/cancel`);
       assert.equal(response.status, 400, JSON.stringify(response.body));
       assert.match(response.body.error.message, new RegExp(`already ended \\(${before}\\)`));
-      assert.equal((await get1(id)).status, before, 'the refused cancel changed nothing');
+      assert.equal((await deploymentById(id)).status, before, 'the refused cancel changed nothing');
     }
     assert.equal(await answer(), liveVersion);
   });
@@ -156,6 +164,23 @@ describe('the deploy queue', () => {
     assert.equal(rollback.status, 400, JSON.stringify(rollback.body));
     assert.match(rollback.body.error.message, /Only a deployment that went live can be rolled back to/);
     assert.equal((await deploymentsOfService()).length, before, 'no deployment was created');
+    assert.equal(await answer(), liveVersion);
+  });
+
+  it('removes the image of a deployment that failed its health check, which cannot be rolled back to', async () => {
+    const unhealthy = { healthcheck: { path: '/missing', timeoutSeconds: 2 } };
+    assert.equal((await h.api('PATCH', `/services/${serviceId}`, unhealthy)).status, 200);
+    await repo.commit({ Dockerfile: DOCKERFILE, VERSION: 'v5\n' }, 'v5, unhealthy');
+    const failed = await h.waitForDeployment(await request());
+    const healthy = { healthcheck: { path: '/healthz', timeoutSeconds: 30 } };
+    assert.equal((await h.api('PATCH', `/services/${serviceId}`, healthy)).status, 200);
+    assert.equal(failed.status, 'failed');
+    assert.match(String(failed.error), /Health check failed/);
+    assert.equal(failed.image, `berth/${serviceId}:${failed.id as string}`, 'it was built');
+    assert.equal(await hasImage(failed.image), false, 'a deployment that never went live keeps no image');
+    assert.deepEqual(await containersWithLabels({ 'berth.deployment': failed.id as string }), []);
+    const rollback = await h.api<ErrorBody>('POST', `/deployments/${failed.id as string}/rollback`);
+    assert.equal(rollback.status, 400, JSON.stringify(rollback.body));
     assert.equal(await answer(), liveVersion);
   });
 
@@ -179,5 +204,92 @@ describe('the deploy queue', () => {
       'no deployment was created or changed',
     );
     assert.equal(await answer(), liveVersion);
+  });
+});
+
+/**
+ * The same rules when requests race, with a stub runner (no Docker) that behaves like the real one: it
+ * runs a deployment only if it is still queued when it starts, and records how it ended.
+ */
+describe('the deploy queue under racing requests', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-queue-'));
+  let handle: DbHandle;
+  let serviceId: string;
+  let queue: DeployQueue;
+  let onRunEnd: (() => void) | undefined;
+  const ran: string[] = [];
+  let runningNow = 0;
+  let mostAtOnce = 0;
+
+  const runner = {
+    async run(id: string, signal: AbortSignal) {
+      const db = handle.db;
+      if ((await findDeployment(db, id))?.status !== 'queued') return;
+      await findDeployment(db, id); // the real runner reads the service here, before its first status change
+      await updateDeployment(db, id, { status: 'fetching', startedAt: new Date().toISOString() });
+      ran.push(id);
+      mostAtOnce = Math.max(mostAtOnce, ++runningNow);
+      await new Promise((r) => setTimeout(r, 20));
+      runningNow--;
+      const status = signal.aborted ? 'cancelled' : 'active';
+      await updateDeployment(db, id, { status, finishedAt: new Date().toISOString() });
+      const hook = onRunEnd;
+      onRunEnd = undefined;
+      hook?.();
+    },
+  } as unknown as DeployRunner;
+  const request = () => requestDeployment(handle.db, queue, { serviceId, trigger: 'api', triggeredBy: null });
+  const statusOf = async (id: string) => (await findDeployment(handle.db, id))!.status;
+
+  before(async () => {
+    handle = openDatabase(join(dir, 'berth.db'));
+    await migrateToLatest(handle.db);
+    const project = await createProject(handle.db, 'race');
+    const secretBox = new SecretBox(randomBytes(32).toString('base64url'));
+    const deps = { db: handle.db, config: { allowPrivateSources: false }, secretBox };
+    serviceId = (await createAppService(deps, project.id, { name: 'web', source: { type: 'image', image: 'x/y:1' } }))
+      .id;
+    queue = new DeployQueue(handle.db, runner, createLogger('silent'));
+  });
+  after(async () => {
+    await queue?.stop();
+    await handle?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a cancel arriving just as the previous run ends is final: the deployment never goes live', async () => {
+    for (let ticks = 0; ticks < 20; ticks++) {
+      await request();
+      const waiting = await request();
+      let answer!: Promise<string>;
+      await new Promise<void>((resolve) => {
+        onRunEnd = () => {
+          answer = cancelDeployment(handle.db, queue, waiting.id).then(
+            (d) => d.status,
+            (e: Error) => `refused: ${e.message}`,
+          );
+          resolve();
+        };
+      });
+      for (let i = 0; i < ticks; i++) await Promise.resolve();
+      const said = await answer;
+      await queue.idle();
+      assert.equal(said, 'cancelled', `after ${ticks} ticks`);
+      assert.equal(await statusOf(waiting.id), 'cancelled', `after ${ticks} ticks the cancelled deployment went on`);
+    }
+  });
+
+  it('requests sent all at once: one run at a time, the last one requested ends active, the rest superseded', async () => {
+    for (let round = 0; round < 10; round++) {
+      ran.length = 0;
+      const ids = (await Promise.all([request(), request(), request(), request()])).map((d) => d.id);
+      while ((await Promise.all(ids.map(statusOf))).some((s) => s === 'queued' || s === 'fetching')) await queue.idle();
+      const statuses = await Promise.all(ids.map(statusOf));
+      assert.equal(statuses.at(-1), 'active', `round ${round}: ${statuses.join(' ')}`);
+      for (const [i, id] of ids.entries()) {
+        assert.equal(statuses[i], ran.includes(id) ? 'active' : 'superseded', `round ${round}: ${statuses.join(' ')}`);
+      }
+    }
+    assert.equal(mostAtOnce, 1, 'never two runs of one service at once');
   });
 });

@@ -13,6 +13,7 @@ import {
   apiClient,
   containersWithLabels,
   createAdminToken,
+  hasImage,
   inspectContainer,
   removeProjectDockerObjects,
   TERMINAL_STATUSES,
@@ -138,6 +139,7 @@ describe('a daemon killed with SIGKILL during a build', () => {
     assert.equal(logs.status, 200);
     assert.equal(logs.body.isLive, false);
     assert.match(logs.body.lines.join('\n'), /--- building/, 'the log written before the crash is kept');
+    assert.match(logs.body.lines.at(-1) ?? '', /daemon stopped during this deployment; it was marked interrupted/);
 
     const previous = await api.waitForDeployment(activeId, () => true);
     assert.equal(previous.status, 'active');
@@ -160,6 +162,8 @@ describe('a daemon killed with SIGKILL during a build', () => {
     assert.equal(checking.status, 'healthy');
     const started = await containersWithLabels({ 'berth.deployment': created.body.id });
     assert.equal(started.length, 1, 'the new container runs beside the old one');
+    const image = `berth/${serviceId}:${created.body.id}`;
+    assert.equal(await hasImage(image), true);
 
     await killDaemon();
     await restartDaemon();
@@ -167,15 +171,16 @@ describe('a daemon killed with SIGKILL during a build', () => {
     const interrupted = await api.waitForDeployment(created.body.id, () => true);
     assert.equal(interrupted.status, 'interrupted');
     assert.deepEqual(await containersWithLabels({ 'berth.deployment': created.body.id }), []);
+    assert.equal(await hasImage(image), false, 'the image of the interrupted deployment is removed');
     assert.equal((await api.request<{ status: string }>('GET', `/deployments/${activeId}`)).body.status, 'active');
     assert.equal(await answer(), 'v1');
+  });
+
+  it('deploys normally after the restarts', async () => {
     const restored = await api.request('PATCH', `/services/${serviceId}`, {
       healthcheck: { path: '/healthz', timeoutSeconds: 30 },
     });
     assert.equal(restored.status, 200, JSON.stringify(restored.body));
-  });
-
-  it('deploys normally after the restarts', async () => {
     const created = await api.request<{ id: string }>('POST', `/services/${serviceId}/deployments`);
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const deployment = await api.waitForDeployment(created.body.id);
