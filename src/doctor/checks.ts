@@ -75,10 +75,16 @@ export async function checkDocker(config: Config): Promise<Verdict> {
   }
 }
 
-function tryListen(port: number): Promise<'free' | 'in-use' | 'denied'> {
+type ListenResult = 'free' | 'in-use' | 'denied' | { other: string };
+
+function tryListen(port: number): Promise<ListenResult> {
   return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EACCES' ? 'denied' : 'in-use'));
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EACCES') resolve('denied');
+      else if (error.code === 'EADDRINUSE') resolve('in-use');
+      else resolve({ other: error.code ?? error.message });
+    });
     server.listen({ port, host: '0.0.0.0', exclusive: true }, () => server.close(() => resolve('free')));
   });
 }
@@ -91,6 +97,9 @@ export async function checkPort(name: string, variable: string, port: number, is
       status: 'fail',
       message: `${name} port ${port} needs root (or CAP_NET_BIND_SERVICE); run as root or set ${variable}`,
     };
+  }
+  if (typeof result === 'object') {
+    return { status: 'fail', message: `${name} port ${port} cannot be opened (${result.other}): set ${variable}` };
   }
   if (isOurs) return { status: 'ok', message: `${name} port ${port} is in use, by the running Berth daemon` };
   return {
