@@ -4,7 +4,8 @@ import { connect } from 'node:net';
 import type { HealthCheck } from '../projects/service.types.js';
 
 const ATTEMPT_TIMEOUT_MS = 2000;
-const RETRY_DELAY_MS = 250;
+/** The first attempts come quickly (most apps listen within a few hundred ms), then every 250 ms. */
+const retryDelayMs = (attempt: number) => Math.min(250, 25 * 2 ** attempt);
 
 export interface Target {
   host: string;
@@ -57,13 +58,14 @@ export async function waitUntilHealthy(
 ): Promise<Attempt> {
   const deadline = Date.now() + check.timeoutSeconds * 1000;
   let last: Attempt = { ok: false, reason: 'not checked yet' };
+  let attempt = 0;
   while (Date.now() < deadline && !options.signal?.aborted) {
     last =
       check.type === 'http' ? await httpAttempt(target, check.path, check.expectedStatus) : await tcpAttempt(target);
     if (last.ok) return last;
     if (!(await options.isStillRunning()))
       return { ok: false, reason: `the container stopped before it was healthy (${last.reason})` };
-    await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+    await new Promise((r) => setTimeout(r, retryDelayMs(attempt++)));
   }
   return { ok: false, reason: `not healthy within ${check.timeoutSeconds} s: ${last.reason}` };
 }

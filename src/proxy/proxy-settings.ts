@@ -34,7 +34,9 @@ export const DEFAULT_PROXY_SETTINGS: Readonly<ProxySettings> = Object.freeze({
   pool: Object.freeze({
     maxSocketsPerUpstream: 256,
     maxSocketsTotal: 2048,
-    maxIdleSocketsPerUpstream: 64,
+    // As many idle as open: a lower cap closes and reopens upstream connections under load, and their
+    // TIME_WAIT pile-up on the Docker bridge made throughput collapse (bench/zero-downtime.ts).
+    maxIdleSocketsPerUpstream: 256,
     idleSocketTimeoutMs: 4_000,
   }),
 });
