@@ -388,13 +388,35 @@ describe('git credentials in the panel', () => {
     assert.match(page.body, /id="credentials-state">none/);
   });
 
-  it('does not offer credentials in the new-service form (they are set on the service page)', async () => {
+  it('takes a token in the new-service form, stores it encrypted and never echoes it', async () => {
     const client = await signedInClient(t.app);
     const list = await client.get('/projects');
     const projectUrl = String(
-      (await client.postForm('/projects', { _csrf: csrfTokenOf(list.body), name: 'plain' })).headers.location,
+      (await client.postForm('/projects', { _csrf: csrfTokenOf(list.body), name: 'private' })).headers.location,
     );
     const page = await client.get(projectUrl);
-    assert.doesNotMatch(page.body, /name="gitToken"/);
+    assert.match(page.body, /name="gitToken"/);
+    const base = {
+      _csrf: csrfTokenOf(page.body),
+      sourceType: 'git',
+      gitUrl: HTTPS_GIT,
+      branch: 'main',
+      gitToken: TOKEN,
+    };
+
+    const refused = await client.postForm(`${projectUrl}/services`, { ...base, name: 'Bad Name' });
+    assert.equal(refused.statusCode, 400);
+    assert.equal(refused.body.includes(TOKEN), false, 'a refused form does not show the token again');
+
+    const created = await client.postForm(`${projectUrl}/services`, { ...base, name: 'web', gitUsername: 'deploy' });
+    assert.equal(created.statusCode, 303);
+    const id = String(created.headers.location).split('/').pop()!;
+    const row = await credentialRow(t, id);
+    assert.equal(row?.kind, 'token');
+    assert.equal(row?.username, 'deploy');
+    assert.equal(JSON.stringify(row).includes(TOKEN), false);
+    const servicePage = await client.get(String(created.headers.location));
+    assert.match(servicePage.body, /id="credentials-state">token set/);
+    assert.equal(servicePage.body.includes(TOKEN), false);
   });
 });

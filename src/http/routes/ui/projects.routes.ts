@@ -9,6 +9,7 @@ import { NEW_SERVICE_FORM, newServiceFromForm, type FormFields } from '../../../
 import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
 import { createAppService, listAppServices } from '../../../projects/services.service.js';
 import type { AppContext } from '../../context.js';
+import { credentialsFromForm } from './services.routes.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { statusOf } from '../../plugins/error-handler.js';
 import { idParams } from '../api/project-schemas.js';
@@ -99,20 +100,28 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
       schema: {
         ...hidden,
         params: idParams,
-        body: formBody(['name', 'sourceType'], ['name', 'sourceType', 'gitUrl', 'branch', 'image']),
+        body: formBody(
+          ['name', 'sourceType'],
+          ['name', 'sourceType', 'gitUrl', 'branch', 'image', 'gitToken', 'gitUsername', 'sshPrivateKey'],
+        ),
       },
     },
     async (request, reply) => {
       const project = await getProject(ctx.db, request.params.id);
       try {
-        const service = await createAppService(ctx, project.id, newServiceFromForm(request.body));
+        const input = newServiceFromForm(request.body);
+        const credentials = credentialsFromForm(request.body);
+        if (credentials !== undefined) input.source = { ...(input.source as object), credentials };
+        const service = await createAppService(ctx, project.id, input);
         request.log.info({ projectId: project.id, serviceId: service.id }, 'service created');
         reply.flash('success', `Service "${service.name}" created. Check its settings and variables, then deploy.`);
         await reply.redirect(`/services/${service.id}`, 303);
       } catch (error) {
         const formError = asFormError(error);
         if (!formError) throw error;
-        const data = { ...(await projectPage(project.id)), form: request.body, failedForm: 'service' };
+        // Secrets are never echoed back into the form.
+        const { gitToken: _token, sshPrivateKey: _key, ...form } = request.body;
+        const data = { ...(await projectPage(project.id)), form, failedForm: 'service' };
         await renderFormError(reply, 'project', data, formError);
       }
     },
