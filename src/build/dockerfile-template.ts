@@ -5,9 +5,9 @@
  * Argument lists go through `<%~ it.json(argv) %>` (JSON exec form) and comments through
  * `<%~ it.comment(text) %>` (one line, control characters removed).
  */
-import { Eta } from 'eta';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../errors.js';
+import { createTemplateEngine } from '../lib/templates.js';
 import type { BuildpackName } from './buildpacks/types.js';
 
 /** buildpacks/ at the repository root, both from src/build and from dist/build. */
@@ -23,10 +23,7 @@ function dockerfileToken(value: unknown): string {
   return text;
 }
 
-const eta = new Eta({
-  views: fileURLToPath(BUILDPACKS_DIR),
-  cache: true,
-  autoEscape: true,
+const eta = createTemplateEngine(fileURLToPath(BUILDPACKS_DIR), {
   escapeFunction: dockerfileToken,
   // Only control-flow tags written as `-%>` eat their newline; value tags keep the line structure.
   autoTrim: false,

@@ -3,6 +3,7 @@
  * version serving: new containers are removed, the route is untouched, and the reason is recorded.
  */
 import { isAppError } from '../errors.js';
+import { serviceUrl } from '../projects/service.types.js';
 import { nowIso } from '../lib/ids.js';
 import type { DeployDeps, RunContext } from './deploy-context.js';
 import { serviceLabels } from './deploy-context.js';
@@ -11,7 +12,6 @@ import {
   builtImageTag,
   checkHealth,
   fetchSource,
-  hostnamesOf,
   lastLogLines,
   removeBuiltImage,
   removeContainers,
@@ -71,7 +71,7 @@ export class DeployRunner {
       timings[phase] = Date.now() - phaseStartedAt;
       const previous = await findActiveDeployment(this.deps.db, ctx.service.id);
       await activate(ctx, upstreams, previous, timings);
-      log.line(`Live at ${this.publicUrl(ctx)}`);
+      log.line(`Live at ${serviceUrl(ctx.service.name, ctx.project.name, ctx.deps.config)}`);
       await pruneServiceImages(this.deps.db, this.deps.runtime, this.deps.logger, ctx.service.id);
     } catch (error) {
       if (await this.wentLive(deploymentId)) {
@@ -141,11 +141,6 @@ export class DeployRunner {
 
   private async wentLive(deploymentId: string): Promise<boolean> {
     return (await findDeployment(this.deps.db, deploymentId).catch(() => undefined))?.status === 'active';
-  }
-
-  private publicUrl(ctx: RunContext): string {
-    const port = ctx.deps.config.httpPort === 80 ? '' : `:${ctx.deps.config.httpPort}`;
-    return `http://${hostnamesOf(ctx)[0]}${port}`;
   }
 
   private async finish(id: string, status: DeploymentStatus, error: string, timings: Record<string, number>) {

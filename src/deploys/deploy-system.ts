@@ -6,9 +6,9 @@ import type { Deployment } from './deployment.types.js';
 import { DeploymentLogStore } from './deployment-log.js';
 import { findDeployment, listDeploymentsOfService } from './deployments.repository.js';
 import { cancelDeployment, requestDeployment, requestRollback } from './deploys.service.js';
-import { hostnamesOf } from './deploy-steps.js';
 import { recoverDeployments } from './recovery.js';
 import { AppError } from '../errors.js';
+import { serviceUrl } from '../projects/service.types.js';
 import { DEFAULT_IMAGES_KEPT } from './image-retention.js';
 
 export class DeploySystem {
@@ -61,8 +61,7 @@ export class DeploySystem {
   async urlOf(serviceId: string): Promise<string | null> {
     const found = await this.deps.catalog.findService(serviceId);
     if (!found) return null;
-    const port = this.deps.config.httpPort === 80 ? '' : `:${this.deps.config.httpPort}`;
-    return `http://${hostnamesOf({ deps: this.deps, ...found })[0]}${port}`;
+    return serviceUrl(found.service.name, found.project.name, this.deps.config);
   }
 
   stop(): Promise<void> {

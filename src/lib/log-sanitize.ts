@@ -3,6 +3,8 @@
  * control characters are removed, known secret values are replaced, and the line length is capped.
  * HTML escaping is the renderer's job (eta escapes by default).
  */
+import { redactSecrets } from './redact.js';
+
 // Matching control characters is the point of these two patterns.
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(\u0007|\u001b\\)|\u001b[@-Z\\-_]/g;
@@ -13,32 +15,10 @@ export const MAX_LINE_LENGTH = 8 * 1024;
 export const MIN_SECRET_LENGTH = 6;
 
 export function sanitizeLine(raw: string, secrets: readonly string[] = []): string {
-  let line = raw.replace(ANSI, '').replace(CONTROL, '');
-  for (const secret of secrets) {
-    if (secret.length >= MIN_SECRET_LENGTH && line.includes(secret)) line = line.split(secret).join('[redacted]');
-  }
+  const clean = raw.replace(ANSI, '').replace(CONTROL, '');
+  const line = redactSecrets(
+    clean,
+    secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH),
+  );
   return line.length > MAX_LINE_LENGTH ? `${line.slice(0, MAX_LINE_LENGTH)}… [line truncated]` : line;
-}
-
-/** Splits a stream of chunks into lines, keeping a partial last line until more arrives. */
-export class LineSplitter {
-  private rest = '';
-
-  constructor(private readonly onLine: (line: string) => void) {}
-
-  push(chunk: string): void {
-    const parts = (this.rest + chunk).split(/\r?\n|\r/);
-    this.rest = parts.pop() ?? '';
-    // A line without end must not grow without bound.
-    if (this.rest.length > MAX_LINE_LENGTH * 2) {
-      parts.push(this.rest);
-      this.rest = '';
-    }
-    for (const part of parts) this.onLine(part);
-  }
-
-  flush(): void {
-    if (this.rest) this.onLine(this.rest);
-    this.rest = '';
-  }
 }

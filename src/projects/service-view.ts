@@ -1,14 +1,7 @@
 /** How a service is shown to people and API clients: its public URL and a one-line source summary. */
-import type { Config } from '../config.js';
-import { defaultHostname, type AppService, type ServiceSource } from './service.types.js';
+import { serviceUrl, type AppService, type ServiceSource, type UrlConfig } from './service.types.js';
 
-export type UrlConfig = Pick<Config, 'appsDomain' | 'httpPort'>;
-
-/** `http://<service>-<project>.<apps domain>`, with the proxy's port when it is not 80. */
-export function serviceUrl(serviceName: string, projectName: string, config: UrlConfig): string {
-  const port = config.httpPort === 80 ? '' : `:${config.httpPort}`;
-  return `http://${defaultHostname(serviceName, projectName, config.appsDomain)}${port}`;
-}
+export { serviceUrl, type UrlConfig };
 
 export function summarizeSource(source: ServiceSource): string {
   switch (source.type) {

@@ -65,6 +65,17 @@ export function defaultHostname(serviceName: string, projectName: string, appsDo
   return `${serviceName}-${projectName}.${appsDomain}`;
 }
 
+export interface UrlConfig {
+  appsDomain: string;
+  httpPort: number;
+}
+
+/** `http://<service>-<project>.<apps domain>`, with the proxy's port when it is not 80. */
+export function serviceUrl(serviceName: string, projectName: string, config: UrlConfig): string {
+  const port = config.httpPort === 80 ? '' : `:${config.httpPort}`;
+  return `http://${defaultHostname(serviceName, projectName, config.appsDomain)}${port}`;
+}
+
 /** Docker labels every container and image of a service carries. */
 export const LABELS = {
   project: 'berth.project',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LineSplitter, MAX_LINE_LENGTH, sanitizeLine } from '../../src/lib/log-sanitize.js';
+import { MAX_LINE_LENGTH, sanitizeLine } from '../../src/lib/log-sanitize.js';
+import { LineSplitter } from '../../src/runtime/docker/line-splitter.js';
 import { splitCommand } from '../../src/deploys/command-line.js';
 
 describe('log lines', () => {
@@ -27,7 +28,7 @@ describe('log lines', () => {
     const splitter = new LineSplitter((l) => lines.push(l));
     splitter.push('a\nb');
     splitter.push('c\r\nd');
-    splitter.flush();
+    splitter.end();
     assert.deepEqual(lines, ['a', 'bc', 'd']);
   });
 });

@@ -1,9 +1,9 @@
 /**
- * The only importer of eta. `reply.page(name)` renders views/pages/<name>.eta inside the layout, or, for
+ * `reply.page(name)` renders views/pages/<name>.eta inside the layout, or, for
  * an htmx request that targets the main area, views/partials/<name>.eta alone: one handler, one URL, two shapes.
  */
 import { fileURLToPath } from 'node:url';
-import { Eta } from 'eta';
+import { createTemplateEngine } from '../../lib/templates.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { Flash, FlashKind } from '../types.js';
@@ -28,7 +28,7 @@ function isPartialRequest(request: FastifyRequest): boolean {
 }
 
 export function registerViews(app: FastifyInstance, ctx: AppContext): void {
-  const eta = new Eta({ views: VIEWS_DIR, cache: true, autoEscape: true });
+  const eta = createTemplateEngine(VIEWS_DIR);
 
   app.decorateReply('flash', function flash(this: FastifyReply, kind: FlashKind, message: string) {
     const session = this.request.session;
