@@ -10,13 +10,14 @@
  *   await waitForDeployment(harness.api, id);                 // the same waits over any RequestFn
  *   await removeProjectDockerObjects(api.projectIds);        // in after(), also when a test failed
  */
+import assert from 'node:assert/strict';
 import { createApiToken } from '../../src/auth/api-tokens.service.js';
 import { createAdmin } from '../../src/auth/users.service.js';
 import { openDatabase } from '../../src/db/connection.js';
 import { dataPaths } from '../../src/data-dir.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import type { ContainerDetails, ContainerSummary } from '../../src/runtime/runtime.js';
-import { testDockerEndpoint } from './docker-test-env.js';
+import { TEST_IMAGES, testDockerEndpoint } from './docker-test-env.js';
 
 export const TERMINAL_STATUSES = ['active', 'failed', 'cancelled', 'interrupted', 'superseded', 'replaced'];
 
@@ -133,4 +134,25 @@ export async function removeProjectDockerObjects(projectIds: readonly string[]):
     }
     await runtime.removeNetwork(`berth-${projectId}`).catch(() => {});
   }
+}
+
+/**
+ * Creates a project and a git service that builds the dockerfile-app fixture on the local Node image,
+ * with its /healthz health check. Fails the test on anything but 201.
+ */
+export async function createFixtureService(
+  request: RequestFn,
+  options: { project: string; repoUrl: string; service?: string },
+): Promise<{ projectId: string; serviceId: string }> {
+  const project = await request<{ id: string }>('POST', '/projects', { name: options.project });
+  assert.equal(project.status, 201, JSON.stringify(project.body));
+  const service = await request<{ id: string }>('POST', `/projects/${project.body.id}/services`, {
+    name: options.service ?? 'web',
+    source: { type: 'git', url: options.repoUrl, branch: 'main' },
+    port: 3000,
+    healthcheck: { type: 'http', path: '/healthz', expectedStatus: 200, timeoutSeconds: 30 },
+    build: { buildArgs: { BASE_IMAGE: TEST_IMAGES.node } },
+  });
+  assert.equal(service.status, 201, JSON.stringify(service.body));
+  return { projectId: project.body.id, serviceId: service.body.id };
 }

@@ -26,9 +26,9 @@ import {
   waitForDeployment,
   waitForLogLine,
   type DeploymentBody,
+  createFixtureService,
 } from '../helpers/daemon-api.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
-import { TEST_IMAGES } from '../helpers/docker-test-env.js';
 import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
 import { get } from '../helpers/load.js';
 
@@ -70,17 +70,7 @@ describe('the deploy queue', () => {
   });
 
   it('deploys v1', async () => {
-    const project = await h.api<{ id: string }>('POST', '/projects', { name: 'queue' });
-    assert.equal(project.status, 201, JSON.stringify(project.body));
-    const service = await h.api<{ id: string }>('POST', `/projects/${project.body.id}/services`, {
-      name: 'web',
-      source: { type: 'git', url: repo.url, branch: 'main' },
-      port: 3000,
-      healthcheck: { type: 'http', path: '/healthz', expectedStatus: 200, timeoutSeconds: 30 },
-      build: { buildArgs: { BASE_IMAGE: TEST_IMAGES.node } },
-    });
-    assert.equal(service.status, 201, JSON.stringify(service.body));
-    serviceId = service.body.id;
+    ({ serviceId } = await createFixtureService(h.api, { project: 'queue', service: 'web', repoUrl: repo.url }));
     const deployment = await h.waitForDeployment(await request());
     assert.equal(deployment.status, 'active', String(deployment.error));
     activeId = deployment.id as string;

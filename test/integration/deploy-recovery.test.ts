@@ -18,6 +18,7 @@ import {
   removeProjectDockerObjects,
   TERMINAL_STATUSES,
   type ApiClient,
+  createFixtureService,
 } from '../helpers/daemon-api.js';
 import { freePort, startDaemonProcess, type DaemonProcess } from '../helpers/daemon-process.js';
 import { fixtureFiles } from '../helpers/deploy-harness.js';
@@ -78,17 +79,7 @@ describe('a daemon killed with SIGKILL during a build', () => {
   });
 
   it('deploys v1, which answers through the proxy', async () => {
-    const project = await api.request<{ id: string }>('POST', '/projects', { name: 'crash' });
-    assert.equal(project.status, 201, JSON.stringify(project.body));
-    const service = await api.request<{ id: string }>('POST', `/projects/${project.body.id}/services`, {
-      name: 'web',
-      source: { type: 'git', url: repo.url, branch: 'main' },
-      port: 3000,
-      healthcheck: { type: 'http', path: '/healthz', expectedStatus: 200, timeoutSeconds: 30 },
-      build: { buildArgs: { BASE_IMAGE: TEST_IMAGES.node } },
-    });
-    assert.equal(service.status, 201, JSON.stringify(service.body));
-    serviceId = service.body.id;
+    ({ serviceId } = await createFixtureService(api.request, { project: 'crash', service: 'web', repoUrl: repo.url }));
     const created = await api.request<{ id: string }>('POST', `/services/${serviceId}/deployments`);
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const deployment = await api.waitForDeployment(created.body.id);

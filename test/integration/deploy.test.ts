@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createFixtureService } from '../helpers/daemon-api.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
-import { TEST_IMAGES } from '../helpers/docker-test-env.js';
 import { get, startLoad } from '../helpers/load.js';
 
 const HOST = 'web-shop.localhost';
@@ -39,17 +39,7 @@ describe('deploying an app from git', () => {
   });
 
   it('creates a project and a git service, deploys it, and the app answers through the proxy', async () => {
-    const project = await h.api<{ id: string }>('POST', '/projects', { name: 'shop' });
-    assert.equal(project.status, 201);
-    const service = await h.api<{ id: string; url: string }>('POST', `/projects/${project.body.id}/services`, {
-      name: 'web',
-      source: { type: 'git', url: repo.url, branch: 'main' },
-      port: 3000,
-      healthcheck: { type: 'http', path: '/healthz', expectedStatus: 200, timeoutSeconds: 30 },
-      build: { buildArgs: { BASE_IMAGE: TEST_IMAGES.node } },
-    });
-    assert.equal(service.status, 201, JSON.stringify(service.body));
-    serviceId = service.body.id;
+    ({ serviceId } = await createFixtureService(h.api, { project: 'shop', service: 'web', repoUrl: repo.url }));
     const vars = await h.api('PUT', `/services/${serviceId}/variables`, { TRICKY, GREETING: 'hello' });
     assert.equal(vars.status, 200, JSON.stringify(vars.body));
 

@@ -10,9 +10,9 @@ import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { createFixtureService } from '../helpers/daemon-api.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
-import { TEST_IMAGES } from '../helpers/docker-test-env.js';
 import { InjectClient } from '../helpers/inject-client.js';
 
 /** The `ws` client (installed with @fastify/websocket, which has no typings for it here): the part we use. */
@@ -110,18 +110,11 @@ describe('runtime logs and live status of a service', () => {
   });
 
   it('shows a clear empty state before anything is deployed', async () => {
-    const project = await h.api<{ id: string }>('POST', '/projects', { name: 'logs' });
-    assert.equal(project.status, 201);
-    projectId = project.body.id;
-    const service = await h.api<{ id: string }>('POST', `/projects/${project.body.id}/services`, {
-      name: 'app',
-      source: { type: 'git', url: repo.url, branch: 'main' },
-      port: 3000,
-      healthcheck: { type: 'http', path: '/healthz', expectedStatus: 200, timeoutSeconds: 30 },
-      build: { buildArgs: { BASE_IMAGE: TEST_IMAGES.node } },
-    });
-    assert.equal(service.status, 201, JSON.stringify(service.body));
-    serviceId = service.body.id;
+    ({ projectId, serviceId } = await createFixtureService(h.api, {
+      project: 'logs',
+      service: 'app',
+      repoUrl: repo.url,
+    }));
     assert.equal((await h.api('PUT', `/services/${serviceId}/variables`, { LOG_SECRET: SECRET })).status, 200);
 
     assert.match(await status(), /id="status-svc_[0-9a-z]+"[^>]*hx-trigger="every 5s"[\s\S]*not deployed/);
