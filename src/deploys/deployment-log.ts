@@ -3,7 +3,7 @@
  * panel and the API can follow a running deployment. Nothing is buffered in memory beyond one line.
  */
 import { EventEmitter } from 'node:events';
-import { createReadStream, createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AppError } from '../errors.js';
@@ -33,22 +33,29 @@ export class DeploymentLogStore {
   }
 
   writer(deploymentId: string): LogWriter {
-    const stream: WriteStream = createWriteStream(this.fileOf(deploymentId), { flags: 'a', mode: 0o600 });
+    const file = this.fileOf(deploymentId);
+    // Line numbers let followers tell which live lines the file already held when they read it.
+    let lineNumber = existsSync(file) ? readFileSync(file, 'utf8').split('\n').length - 1 : 0;
+    // Written synchronously: a line a follower has been told about is always in the file already.
+    const fd = openSync(file, 'a', 0o600);
     const secrets: string[] = [];
+    let isClosed = false;
     this.open.add(deploymentId);
     return {
       line: (text) => {
+        if (isClosed) return; // a late line (e.g. a cleanup message) must not write to a closed file
         const line = `${new Date().toISOString().slice(11, 19)} ${sanitizeLine(text, secrets)}`;
-        stream.write(`${line}\n`);
-        this.live.emit(deploymentId, line);
+        writeSync(fd, `${line}\n`);
+        this.live.emit(deploymentId, ++lineNumber, line);
       },
       addSecrets: (values) => secrets.push(...values),
-      close: () =>
-        new Promise<void>((resolve) => {
-          this.open.delete(deploymentId);
-          this.live.emit(`${deploymentId}:end`);
-          stream.end(resolve);
-        }),
+      close: async () => {
+        if (isClosed) return;
+        isClosed = true;
+        this.open.delete(deploymentId);
+        this.live.emit(`${deploymentId}:end`);
+        closeSync(fd);
+      },
     };
   }
 
@@ -58,14 +65,20 @@ export class DeploymentLogStore {
 
   /** Every stored line, oldest first (bounded by `limit` from the end). */
   async read(deploymentId: string, limit = 5000): Promise<string[]> {
+    return (await this.readCounted(deploymentId, limit)).lines;
+  }
+
+  private async readCounted(deploymentId: string, limit: number): Promise<{ lines: string[]; total: number }> {
     const file = this.fileOf(deploymentId);
-    if (!existsSync(file)) return [];
+    if (!existsSync(file)) return { lines: [], total: 0 };
     const lines: string[] = [];
+    let total = 0;
     for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
+      total++;
       lines.push(line);
       if (lines.length > limit) lines.shift();
     }
-    return lines;
+    return { lines, total };
   }
 
   /**
@@ -73,9 +86,10 @@ export class DeploymentLogStore {
    * Lines written while the file is being read are held back and sent after it, so none is lost.
    */
   async follow(deploymentId: string, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
-    const pending: string[] = [];
+    const pending: Array<{ lineNumber: number; line: string }> = [];
     let isReplaying = true;
-    const onLive = (line: string) => (isReplaying ? pending.push(line) : onLine(line));
+    const onLive = (lineNumber: number, line: string) =>
+      isReplaying ? pending.push({ lineNumber, line }) : onLine(line);
     const ended = new Promise<void>((resolve) => {
       const finish = () => {
         this.live.off(deploymentId, onLive);
@@ -88,10 +102,11 @@ export class DeploymentLogStore {
       if (!this.isLive(deploymentId)) queueMicrotask(finish);
     });
     this.live.on(deploymentId, onLive);
-    const stored = await this.read(deploymentId);
-    for (const line of stored) onLine(line);
+    const stored = await this.readCounted(deploymentId, 5000);
+    for (const line of stored.lines) onLine(line);
     isReplaying = false;
-    for (const line of pending.filter((l) => !stored.includes(l))) onLine(line);
+    // Live lines the file did not hold yet when it was read (still in the write buffer, or written after).
+    for (const entry of pending) if (entry.lineNumber > stored.total) onLine(entry.line);
     await ended;
   }
 }

@@ -63,7 +63,7 @@ describe('deploying from the panel in a real browser', () => {
     const projectId = /\/projects\/(prj_[0-9a-z]+)/.exec(page.url())![1]!;
     h.projectIds.push(projectId);
     const form = page.locator('#new-service');
-    await form.getByLabel('Name').fill('web');
+    await form.getByLabel('Name', { exact: true }).fill('web');
     await form.getByLabel('Repository URL').fill(repo.url);
     await form.getByLabel('Branch').fill('main');
     await form.getByRole('button', { name: 'Create service' }).click();
