@@ -33,6 +33,8 @@ export interface Config {
   readonly secureCookies: boolean;
   /** Base image of each buildpack image slot (BERTH_BUILDPACK_IMAGE_<NAME>), e.g. { node: 'node:20-slim' }. */
   readonly buildpackImages: Readonly<Record<BuildpackImageName, string>>;
+  /** Port of the built-in SSH git remote (BERTH_SSH_PORT, default 2222); null when set to "off". */
+  readonly sshPort: number | null;
 }
 
 /**
@@ -153,6 +155,11 @@ function readBuildpackImages(env: Env): Record<BuildpackImageName, string> {
   return images;
 }
 
+function readOptionalPort(env: Env, variable: string, fallback: number): number | null {
+  if (env[variable] === 'off') return null;
+  return readPort(env, variable, fallback);
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const panelPort = readPort(env, 'BERTH_PANEL_PORT', 3000);
   const panelHostRaw = readListenAddress(env, 'BERTH_PANEL_HOST');
@@ -189,5 +196,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     publicUrl,
     secureCookies: readBoolean(env, 'BERTH_SECURE_COOKIES', publicUrl.startsWith('https:')),
     buildpackImages: Object.freeze(readBuildpackImages(env)),
+    sshPort: readOptionalPort(env, 'BERTH_SSH_PORT', 2222),
   });
 }

@@ -28,6 +28,10 @@ import { AppProxy } from './proxy/proxy-server.js';
 import { RouteTable } from './proxy/route-table.js';
 import type { Runtime } from './runtime/runtime.js';
 import { fetchGitSource } from './source/git-fetch.js';
+import type { PushedCommits } from './deploys/ports.js';
+import { GitRemote } from './git/git-remote.js';
+import { PushedSources } from './git/pushed-source.js';
+import { RepoStore } from './git/repo-store.js';
 
 /** Wires the deploy feature to its neighbours (projects, source, build, proxy). Exported for tests. */
 export function createDeploySystem(parts: {
@@ -37,8 +41,10 @@ export function createDeploySystem(parts: {
   secretBox: SecretBox;
   routes: RouteTable;
   logger: Logger;
+  /** Commits pushed to Berth's git remote (src/git); without it, push deployments fail with a clear reason. */
+  pushed?: PushedCommits;
 }): DeploySystem {
-  const { config, db, runtime, secretBox, routes, logger } = parts;
+  const { config, db, runtime, secretBox, routes, logger, pushed } = parts;
   const paths = dataPaths(config.dataDir);
   const builder = new ServiceBuilder(runtime, config);
   return new DeploySystem(
@@ -60,6 +66,7 @@ export function createDeploySystem(parts: {
       logger: logger.child({ component: 'deploys' }),
       buildsDir: paths.builds,
       timing: { ...DEFAULT_TIMING, stabilisationMs: config.stabilisationMs, drainTimeoutMs: config.drainTimeoutMs },
+      pushed,
     },
     paths.deploymentLogs,
   );
@@ -106,8 +113,24 @@ export async function startDaemon(config: Config, logger: Logger = createLogger(
       // The panel stays useful without the proxy (e.g. a first start as a normal user on port 80).
       logger.error({ port: config.httpPort, reason: error.message }, 'the app proxy is not listening');
     });
-    const deploys = createDeploySystem({ config, db: handle.db, runtime, secretBox, routes, logger });
+    const repos = new RepoStore(config.dataDir);
+    const pushedSources = new PushedSources(repos);
+    const pushed: PushedCommits = {
+      exportCommit: (project, service, sha, dir) => pushedSources.exportCommit(project, service, sha, dir),
+      branchTip: (project, service, branch) => repos.branchTip(project, service, branch),
+    };
+    const deploys = createDeploySystem({ config, db: handle.db, runtime, secretBox, routes, logger, pushed });
     cleanups.push(() => deploys.stop());
+    const git = new GitRemote(
+      handle.db,
+      config.dataDir,
+      repos,
+      pushedSources,
+      deploys,
+      logger.child({ component: 'git' }),
+    );
+    await git.start(process.execPath);
+    cleanups.push(() => git.close());
     await deploys.recover().catch((error: unknown) => logger.error({ err: error }, 'could not recover deployments'));
 
     const sessionStore = new SqliteSessionStore(handle.db);
@@ -127,6 +150,7 @@ export async function startDaemon(config: Config, logger: Logger = createLogger(
       secretBox,
       deploys,
       version: VERSION,
+      git,
     });
     cleanups.push(() => app.close());
     await app.listen({ port: config.panelPort, host: config.panelHost });

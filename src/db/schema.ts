@@ -105,6 +105,41 @@ export interface DeploymentsTable {
   finished_at: string | null;
 }
 
+export interface SshKeysTable {
+  id: string;
+  user_id: string;
+  name: string;
+  algorithm: string;
+  /** The OpenSSH public key line as added (type, base64 blob, no comment). */
+  public_key: string;
+  /** SHA256:<base64>, as `ssh-keygen -lf` prints it. */
+  fingerprint: string;
+  created_at: Generated<string>;
+  last_used_at: string | null;
+}
+
+export interface ServiceHooksTable {
+  service_id: string;
+  /** AES-256-GCM ciphertext of the webhook signing secret. */
+  webhook_secret_encrypted: string;
+  /** AES-256-GCM ciphertext of the generic deploy-hook token. */
+  deploy_token_encrypted: string;
+  created_at: Generated<string>;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  service_id: string;
+  provider: string;
+  delivery_id: string;
+  event: string;
+  branch: string | null;
+  commit_sha: string | null;
+  outcome: string;
+  deployment_id: string | null;
+  created_at: Generated<string>;
+}
+
 export interface Database {
   projects: ProjectsTable;
   environments: EnvironmentsTable;
@@ -116,4 +151,7 @@ export interface Database {
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   settings: SettingsTable;
+  ssh_keys: SshKeysTable;
+  service_hooks: ServiceHooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

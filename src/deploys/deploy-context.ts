@@ -6,7 +6,7 @@ import type { AppService, Project } from '../projects/service.types.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Deployment } from './deployment.types.js';
 import type { LogWriter } from './deployment-log.js';
-import type { ImageBuilder, Router, ServiceCatalog, SourceFetcher } from './ports.js';
+import type { ImageBuilder, PushedCommits, Router, ServiceCatalog, SourceFetcher } from './ports.js';
 
 export interface DeployDeps {
   config: Config;
@@ -19,6 +19,8 @@ export interface DeployDeps {
   logger: Logger;
   buildsDir: string;
   timing: DeployTiming;
+  /** Commits pushed to Berth's own git remote; absent where pushes are not wired (some tests). */
+  pushed?: PushedCommits;
 }
 
 export interface DeployTiming {

@@ -1,6 +1,6 @@
 /** The steps of a deployment, in order. Each throws a DeployFailure with words a user can act on. */
 import { join } from 'node:path';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { AppError } from '../errors.js';
 import { defaultHostname } from '../projects/service.types.js';
 import type { ContainerDetails } from '../runtime/runtime.js';
@@ -48,9 +48,7 @@ export async function fetchSource(
     await ctx.deps.runtime.pullImage(source.image, (line) => ctx.log.line(line));
     return { image: source.image };
   }
-  if (source.type === 'push') {
-    throw new DeployFailure('This service is deployed by git push; push to its remote to deploy it.');
-  }
+  if (source.type === 'push' || ctx.deployment.trigger === 'push') return exportPushedCommit(ctx);
   const dir = join(ctx.deps.buildsDir, ctx.deployment.id);
   ctx.log.line(`Fetching ${source.url} (branch ${source.branch})`);
   const commit = await ctx.deps.fetcher.fetchGit({
@@ -61,6 +59,28 @@ export async function fetchSource(
     credentials: await ctx.deps.catalog.gitCredentials(ctx.service.id),
     log: (line) => ctx.log.line(line),
     signal: ctx.signal,
+  });
+  ctx.log.line(`Checked out ${commit.sha.slice(0, 12)}: ${commit.message.split('\n')[0]}`);
+  return { sourceDir: dir, commit };
+}
+
+/** fetching, for a push (or a push-only service): the pushed commit, from Berth's own repository. */
+async function exportPushedCommit(
+  ctx: RunContext,
+): Promise<{ sourceDir: string; commit: { sha: string; message: string; author: string } }> {
+  const { pushed } = ctx.deps;
+  if (!pushed) throw new DeployFailure('Pushed commits cannot be read here.');
+  const branch = ctx.service.source.type === 'image' ? 'main' : ctx.service.source.branch;
+  const sha = ctx.deployment.commit?.sha ?? (await pushed.branchTip(ctx.project.name, ctx.service.name, branch));
+  if (!sha)
+    throw new DeployFailure(`Nothing was pushed to ${branch} yet: push to the service's git remote to deploy it.`);
+  const dir = join(ctx.deps.buildsDir, ctx.deployment.id);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  ctx.log.line(`Reading the pushed commit ${sha.slice(0, 12)}`);
+  const commit = await pushed.exportCommit(ctx.project.name, ctx.service.name, sha, dir).catch((error: unknown) => {
+    throw new DeployFailure(
+      `Could not read the pushed commit: ${error instanceof Error ? error.message : String(error)}`,
+    );
   });
   ctx.log.line(`Checked out ${commit.sha.slice(0, 12)}: ${commit.message.split('\n')[0]}`);
   return { sourceDir: dir, commit };

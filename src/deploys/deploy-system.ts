@@ -31,6 +31,16 @@ export class DeploySystem {
     return requestDeployment(this.deps.db, this.queue, { serviceId, trigger, triggeredBy });
   }
 
+  /** A deployment of one exact commit (git push, webhooks, deploy hooks). */
+  deployCommit(
+    serviceId: string,
+    trigger: 'push' | 'webhook' | 'api',
+    triggeredBy: string | null,
+    commitSha: string | undefined,
+  ): Promise<Deployment> {
+    return requestDeployment(this.deps.db, this.queue, { serviceId, trigger, triggeredBy, commitSha });
+  }
+
   async rollback(deploymentId: string, triggeredBy: string | null): Promise<Deployment> {
     const target = await this.get(deploymentId);
     const wentLive = target.status === 'active' || target.status === 'replaced';

@@ -28,6 +28,19 @@ export interface SourceFetcher {
   }): Promise<{ sha: string; message: string; author: string }>;
 }
 
+/** The commits pushed to a service's Berth git remote (src/git). */
+export interface PushedCommits {
+  /** Writes the tree of a pushed commit into the empty directory `dir`. */
+  exportCommit(
+    projectName: string,
+    serviceName: string,
+    sha: string,
+    dir: string,
+  ): Promise<{ sha: string; message: string; author: string }>;
+  /** The commit a branch of the service's Berth repository points at, if any. */
+  branchTip(projectName: string, serviceName: string, branch: string): Promise<string | undefined>;
+}
+
 export interface ImageBuilder {
   build(options: {
     sourceDir: string;

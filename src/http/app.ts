@@ -24,6 +24,7 @@ import { registerFeatureRoutes } from './routes/feature-routes.js';
 import { panelRoutes } from './routes/ui/panel.routes.js';
 import { sessionRoutes } from './routes/ui/session.routes.js';
 import { setupRoutes } from './routes/ui/setup.routes.js';
+import { registerGitRoutes } from './routes/git-routes.js';
 import './types.js';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
@@ -64,5 +65,6 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(async (scope) => serviceStatusUiRoutes(scope, ctx));
   await app.register(async (scope) => serviceLogsApiRoutes(scope, ctx), { prefix: '/api/v1' });
   await app.register(async (scope) => apiV1Routes(scope, ctx), { prefix: '/api/v1' });
+  await registerGitRoutes(app, ctx);
   return app;
 }

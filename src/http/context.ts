@@ -7,6 +7,7 @@ import type { Db } from '../db/connection.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
+import type { GitRemote } from '../git/git-remote.js';
 
 export interface AppContext {
   config: Config;
@@ -21,4 +22,6 @@ export interface AppContext {
   secretBox: SecretBox;
   version: string;
   deploys: DeploySystem;
+  /** The built-in git remote (push to deploy); absent in tests that do not need it. */
+  git?: GitRemote;
 }

@@ -17,6 +17,7 @@ describe('state database', () => {
       '0001-foundation',
       '0002-projects-deploys',
       '0003-service-credentials',
+      '0005-git-push',
     ]);
     assert.deepEqual(await migrateToLatest(handle.db), []);
     const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(handle.db);

@@ -1,0 +1,118 @@
+/**
+ * Decides a push (called by the pre-receive hook through the hook socket). A push to the service's deploy
+ * branch deploys that exact commit and streams the deployment log back; the exit status it returns
+ * accepts (0) or rejects (1) the whole push, so a failed build or health check leaves the ref where it was
+ * and the old version serving. Other branches are stored without deploying; deletions are allowed.
+ */
+import type { DeploySystem } from '../deploys/deploy-system.js';
+import { ACTIVE_PHASES } from '../deploys/deployment.types.js';
+import { validateBranch } from '../source/source-validation.js';
+import type { PushedSources } from './pushed-source.js';
+import type { PushSession } from './push-sessions.js';
+import { deployBranchOf } from './deploy-branch.js';
+
+const ZERO = /^0{40}$/;
+const SHA = /^[0-9a-f]{40}$/;
+
+export interface RefUpdate {
+  oldSha: string;
+  newSha: string;
+  ref: string;
+}
+
+export function parseUpdates(raw: unknown): RefUpdate[] | undefined {
+  if (!Array.isArray(raw) || raw.length === 0 || raw.length > 1000) return undefined;
+  const updates: RefUpdate[] = [];
+  for (const item of raw as Array<Record<string, unknown>>) {
+    const { oldSha, newSha, ref } = item ?? {};
+    if (typeof oldSha !== 'string' || typeof newSha !== 'string' || typeof ref !== 'string') return undefined;
+    if (!SHA.test(oldSha) || !SHA.test(newSha) || !/^refs\/[\x21-\x7e]{1,240}$/.test(ref)) return undefined;
+    updates.push({ oldSha, newSha, ref });
+  }
+  return updates;
+}
+
+export class PushReceiver {
+  constructor(
+    private readonly deploys: DeploySystem,
+    private readonly sources: PushedSources,
+  ) {}
+
+  async receive(
+    session: PushSession,
+    updates: RefUpdate[],
+    quarantinePath: string | null,
+    say: (line: string) => void,
+    signal: AbortSignal,
+  ): Promise<number> {
+    const found = await this.deploys.deps.catalog.findService(session.serviceId);
+    if (!found) {
+      say('This service no longer exists.');
+      return 1;
+    }
+    const deployBranch = deployBranchOf(found.service);
+    const deployRef = `refs/heads/${deployBranch}`;
+    for (const update of updates) {
+      if (update.ref === deployRef) continue;
+      const name = update.ref.replace(/^refs\/(heads|tags)\//, '');
+      if (update.ref.startsWith('refs/heads/')) {
+        try {
+          validateBranch(name);
+        } catch {
+          say(`Rejected: "${name}" is not a branch name Berth accepts.`);
+          return 1;
+        }
+      }
+      say(
+        ZERO.test(update.newSha) ? `Deleted ${name}.` : `Stored ${name}; not deployed (Berth deploys ${deployBranch}).`,
+      );
+    }
+    const deploy = updates.find((u) => u.ref === deployRef);
+    if (!deploy) return 0;
+    if (ZERO.test(deploy.newSha)) {
+      say(`Deleted ${deployBranch}; the running version keeps serving.`);
+      return 0;
+    }
+    const release = this.sources.holdQuarantine(session.repoPath, deploy.newSha, quarantinePath);
+    try {
+      return await this.deployAndFollow(session, deploy.newSha, say, signal);
+    } finally {
+      release();
+    }
+  }
+
+  private async deployAndFollow(
+    session: PushSession,
+    sha: string,
+    say: (line: string) => void,
+    signal: AbortSignal,
+  ): Promise<number> {
+    const deployment = await this.deploys.deployCommit(session.serviceId, 'push', session.pushedBy, sha);
+    say(`Deploying ${sha.slice(0, 12)} (deployment ${deployment.id})`);
+    // A push whose connection went away must not go live behind the user's back: git will not update the ref.
+    const onAbort = () => void this.deploys.cancel(deployment.id).catch(() => undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      let status = deployment.status;
+      let saidWaiting = false;
+      while (status === 'queued') {
+        if (!saidWaiting) say('Another deployment of this service is running; this one waits for it.');
+        saidWaiting = true;
+        await new Promise((r) => setTimeout(r, 200));
+        status = (await this.deploys.get(deployment.id)).status;
+      }
+      await this.deploys.logs.follow(deployment.id, (line) => say(line), signal);
+      let final = await this.deploys.get(deployment.id);
+      for (let i = 0; i < 50 && (ACTIVE_PHASES as readonly string[]).includes(final.status); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        final = await this.deploys.get(deployment.id);
+      }
+      if (final.status === 'active') return 0;
+      say(`Push rejected: deployment ${final.status}${final.error ? `: ${final.error}` : ''}`);
+      say('The previous version keeps serving; the branch was not updated.');
+      return 1;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * git push to deploy over smart HTTP, end to end: the real git client pushes to the daemon's
+ * /git/<project>/<service>.git remote, `git http-backend` stores the pack, the pre-receive hook deploys the
+ * commit on the Docker engine and the push output streams the deployment. One daemon for the file; the
+ * tests build on each other in order.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { TEST_IMAGES } from '../helpers/docker-test-env.js';
+import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
+import { commitFiles, git, mustGit, workingRepo } from '../helpers/git-cli.js';
+import { get } from '../helpers/load.js';
+
+const HOST = 'web-pushy.localhost';
+
+describe('git push over HTTP', () => {
+  let h: Harness;
+  let work: string;
+  let token: string;
+  let serviceId: string;
+  let remote: string;
+  let liveSha: string;
+
+  const answer = async () => (await get(h.proxyPort, HOST, '/')).body;
+  const deployments = async () =>
+    (await h.api<Array<Record<string, unknown>>>('GET', `/services/${serviceId}/deployments`)).body;
+  const remoteRefs = async () => {
+    const out = await mustGit(['ls-remote', remote], work);
+    return Object.fromEntries(
+      out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t').reverse()),
+    );
+  };
+
+  before(async () => {
+    h = await startHarness({ BERTH_STABILISATION_SECONDS: '1' });
+    const project = await h.api<{ id: string }>('POST', '/projects', { name: 'pushy' });
+    assert.equal(project.status, 201);
+    const service = await h.api<{ id: string }>('POST', `/projects/${project.body.id}/services`, {
+      name: 'web',
+      source: { type: 'push', branch: 'main' },
+      port: 3000,
+      healthcheck: { type: 'http', path: '/healthz', expectedStatus: 200, timeoutSeconds: 20 },
+      build: { buildArgs: { BASE_IMAGE: TEST_IMAGES.node } },
+    });
+    assert.equal(service.status, 201, JSON.stringify(service.body));
+    serviceId = service.body.id;
+    token = (await h.api<{ token: string }>('POST', '/tokens', { name: 'push' })).body.token;
+    const base = new URL(h.panelUrl);
+    remote = `http://git:${token}@${base.host}/git/pushy/web.git`;
+    work = await workingRepo({ ...fixtureFiles('dockerfile-app'), VERSION: 'v1\n' }, 'First release');
+  });
+  after(async () => {
+    await h?.close();
+  });
+
+  it('refuses a wrong token with 401 and stores nothing', async () => {
+    const wrong = remote.replace(token, 'berth_wrongwrongwrongwrongwrongwrongwrongwrongwro');
+    const result = await git(['push', wrong, 'main'], { cwd: work, timeoutMs: 30_000 });
+    assert.notEqual(result.code, 0);
+    assert.match(result.output, /Authentication failed|401/);
+    const response = await fetch(`${h.panelUrl}/git/pushy/web.git/info/refs?service=git-receive-pack`);
+    assert.equal(response.status, 401);
+    assert.match(response.headers.get('www-authenticate') ?? '', /^Basic /);
+    assert.deepEqual(await deployments(), []);
+    assert.deepEqual(await remoteRefs(), {}, 'the repository holds no refs');
+  });
+
+  it('deploys a push to main, streams the build and ends with the URL', async () => {
+    liveSha = (await mustGit(['rev-parse', 'HEAD'], work)).trim();
+    const result = await git(['push', remote, 'main'], { cwd: work });
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /remote: .*--- building/);
+    assert.match(result.output, /remote: .*(COPY|Step|\[\d\/\d\])/);
+    assert.match(result.output, /remote: .*Container [0-9a-f]{12} is healthy/);
+    assert.match(result.output, new RegExp(`remote: .*Live at http://${HOST}:${h.proxyPort}`));
+    assert.equal(await answer(), 'v1');
+    const [latest] = await deployments();
+    assert.equal(latest?.trigger, 'push');
+    assert.equal(latest?.status, 'active');
+    assert.deepEqual(latest?.commit, {
+      sha: liveSha,
+      message: 'First release',
+      author: 'Pusher Person <pusher@example.com>',
+    });
+    assert.equal((await remoteRefs())['refs/heads/main'], liveSha);
+  });
+
+  it('rejects a push whose build fails: the ref stays and the old version keeps serving', async () => {
+    await commitFiles(work, { Dockerfile: 'FROM scratch\nRUN exit 3\n', VERSION: 'broken\n' }, 'Broken build');
+    const result = await git(['push', remote, 'main'], { cwd: work });
+    assert.notEqual(result.code, 0, result.output);
+    assert.match(result.output, /remote: .*Push rejected: deployment failed/);
+    assert.match(result.output, /pre-receive hook declined/);
+    assert.equal((await remoteRefs())['refs/heads/main'], liveSha);
+    assert.equal(await answer(), 'v1');
+    await mustGit(['reset', '--quiet', '--hard', liveSha], work);
+  });
+
+  it('stores a push to another branch without deploying it, and deletes it again', async () => {
+    const before = (await deployments()).length;
+    await mustGit(['checkout', '--quiet', '-b', 'feature'], work);
+    const sha = await commitFiles(work, { VERSION: 'feature\n' }, 'Feature work');
+    const result = await git(['push', remote, 'feature'], { cwd: work });
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /remote: Stored feature; not deployed \(Berth deploys main\)/);
+    assert.equal((await remoteRefs())['refs/heads/feature'], sha);
+    assert.equal((await deployments()).length, before);
+    assert.equal(await answer(), 'v1');
+    const deleted = await git(['push', remote, ':feature'], { cwd: work });
+    assert.equal(deleted.code, 0, deleted.output);
+    assert.equal((await remoteRefs())['refs/heads/feature'], undefined);
+    await mustGit(['checkout', '--quiet', 'main'], work);
+  });
+
+  it('deploys a force push of rewritten history', async () => {
+    await mustGit(['commit', '--quiet', '--amend', '-m', 'First release, reworded'], work);
+    await commitFiles(work, { VERSION: 'v2\n' }, 'Second release');
+    const sha = (await mustGit(['rev-parse', 'HEAD'], work)).trim();
+    const plain = await git(['push', remote, 'main'], { cwd: work });
+    assert.notEqual(plain.code, 0, 'a non-fast-forward push without --force is refused by git');
+    const forced = await git(['push', '--force', remote, 'main'], { cwd: work });
+    assert.equal(forced.code, 0, forced.output);
+    assert.equal(await answer(), 'v2');
+    assert.equal((await remoteRefs())['refs/heads/main'], sha);
+  });
+
+  it('serves clones of what was pushed', async () => {
+    const clone = join(work, '..', `${work.split('/').pop()}-clone`);
+    const result = await git(['clone', '--quiet', remote, clone], { cwd: work });
+    assert.equal(result.code, 0, result.output);
+    assert.equal((await mustGit(['show', 'HEAD:VERSION'], clone)).trim(), 'v2');
+  });
+
+  it('rejects bad paths and branch names', async () => {
+    const auth = { authorization: `Basic ${Buffer.from(`git:${token}`).toString('base64')}` };
+    for (const path of [
+      '/git/pushy/../../x.git/info/refs?service=git-upload-pack',
+      '/git/../../etc/web.git/info/refs?service=git-upload-pack',
+      '/git/pushy/--upload-pack=touch.git/info/refs?service=git-upload-pack',
+      '/git/pushy/main;id.git/info/refs?service=git-upload-pack',
+      '/git/pushy/nope.git/info/refs?service=git-upload-pack',
+      '/git/pushy/web.git/info/refs',
+      '/git/pushy/web.git/info/refs?service=git-upload-pack;id',
+      '/git/pushy/web.git/objects/info/packs',
+    ]) {
+      const response = await fetch(`${h.panelUrl}${path}`, { headers: auth });
+      assert.equal(response.status, 404, path);
+    }
+    const before = (await deployments()).length;
+    const result = await git(['push', remote, 'HEAD:refs/heads/main;id'], { cwd: work });
+    assert.notEqual(result.code, 0);
+    assert.match(result.output, /not a branch name Berth accepts/);
+    assert.equal((await remoteRefs())['refs/heads/main;id'], undefined);
+    assert.equal((await deployments()).length, before);
+    const upload = await git(['clone', '--upload-pack=touch /tmp/berth-pwned', remote, join(work, '..', 'x-clone')], {
+      cwd: work,
+    });
+    assert.equal(existsSync('/tmp/berth-pwned'), false, upload.output);
+  });
+});
