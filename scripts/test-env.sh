@@ -62,6 +62,18 @@ ensure_git() {
   fi
 }
 
+# --- ssh client (issue 5) ---------------------------------------------------------
+# The SSH push tests run the real OpenSSH client (git over ssh://) and ssh-keygen.
+ensure_ssh_client() {
+  if command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1; then return; fi
+  if is_root && is_debian_like; then
+    log "installing openssh-client"
+    apt_install --no-install-recommends openssh-client
+  else
+    die "ssh is missing; install it (Debian/Ubuntu: sudo apt-get install openssh-client)"
+  fi
+}
+
 # --- Docker engine ----------------------------------------------------------------
 docker_answers() {
   command -v docker >/dev/null 2>&1 && timeout 15 docker info >/dev/null 2>&1
@@ -202,6 +214,7 @@ ensure_chromium() {
 
 # --- Main ---------------------------------------------------------------------------
 ensure_git
+ensure_ssh_client
 ensure_docker
 ensure_images
 ensure_chromium

@@ -29,7 +29,7 @@ import { RouteTable } from './proxy/route-table.js';
 import type { Runtime } from './runtime/runtime.js';
 import { fetchGitSource } from './source/git-fetch.js';
 import type { PushedCommits } from './deploys/ports.js';
-import { GitRemote } from './git/git-remote.js';
+import { startGitFeature } from './git/git-feature.js';
 import { PushedSources } from './git/pushed-source.js';
 import { RepoStore } from './git/repo-store.js';
 
@@ -121,16 +121,9 @@ export async function startDaemon(config: Config, logger: Logger = createLogger(
     };
     const deploys = createDeploySystem({ config, db: handle.db, runtime, secretBox, routes, logger, pushed });
     cleanups.push(() => deploys.stop());
-    const git = new GitRemote(
-      handle.db,
-      config.dataDir,
-      repos,
-      pushedSources,
-      deploys,
-      logger.child({ component: 'git' }),
-    );
-    await git.start(process.execPath);
-    cleanups.push(() => git.close());
+    const gitFeature = await startGitFeature({ config, db: handle.db, deploys, repos, sources: pushedSources, logger });
+    cleanups.push(() => gitFeature.close());
+    const git = gitFeature.git;
     await deploys.recover().catch((error: unknown) => logger.error({ err: error }, 'could not recover deployments'));
 
     const sessionStore = new SqliteSessionStore(handle.db);

@@ -50,6 +50,7 @@ export async function startDaemonProcess(
       BERTH_HTTP_PORT: String(proxyPort),
       BERTH_PROXY_HOST: '127.0.0.1',
       BERTH_LOG_LEVEL: 'info',
+      BERTH_SSH_PORT: 'off',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

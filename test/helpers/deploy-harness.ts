@@ -36,6 +36,7 @@ export function fixtureFiles(name: string): Record<string, string> {
 
 export interface Harness {
   daemon: Daemon;
+  dataDir: string;
   /** The panel, e.g. http://127.0.0.1:41234 */
   panelUrl: string;
   admin: { email: string; password: string };
@@ -62,6 +63,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     BERTH_STABILISATION_SECONDS: '3',
     BERTH_DRAIN_TIMEOUT_SECONDS: '15',
     BERTH_LOG_LEVEL: 'warn',
+    BERTH_SSH_PORT: String(await freePort()),
     ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
     ...env,
   });
@@ -89,6 +91,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
 
   return {
     daemon,
+    dataDir,
     panelUrl: `http://127.0.0.1:${panelPort}`,
     admin: ADMIN,
     proxyPort,
