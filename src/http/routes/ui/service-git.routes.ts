@@ -1,0 +1,56 @@
+/** The "Git push and webhooks" card of a service page (loaded by htmx), and rotating its hook secrets. */
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../../errors.js';
+import { gitEndpointsOf } from '../../../webhooks/git-endpoints.js';
+import { rotateHookSecrets } from '../../../webhooks/service-hooks.js';
+import type { AppContext } from '../../context.js';
+import { makeRequireUser } from '../../plugins/auth-guards.js';
+import { serviceIdParams } from '../api/deployment-schemas.js';
+
+const hidden = { hide: true } as const;
+
+export async function serviceGitUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.addHook('preHandler', makeRequireUser(ctx));
+  const find = async (id: string) => {
+    const found = await ctx.deploys.deps.catalog.findService(id);
+    if (!found) throw new AppError('NOT_FOUND', 'No such service.');
+    return found;
+  };
+
+  app.get<{ Params: { id: string } }>(
+    '/services/:id/git',
+    { schema: { ...hidden, params: serviceIdParams } },
+    async (request, reply) => {
+      const { project, service } = await find(request.params.id);
+      await reply.page('service-git', {
+        title: `Git push and webhooks of ${service.name}`,
+        service,
+        project,
+        git: await gitEndpointsOf(ctx, project, service),
+      });
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/services/:id/git/rotate',
+    {
+      preValidation: app.csrfProtection,
+      schema: {
+        ...hidden,
+        params: serviceIdParams,
+        body: { type: 'object', properties: { _csrf: { type: 'string' } } },
+      },
+    },
+    async (request, reply) => {
+      const { project, service } = await find(request.params.id);
+      await rotateHookSecrets(ctx, service.id);
+      await reply.page('service-git', {
+        title: `Git push and webhooks of ${service.name}`,
+        service,
+        project,
+        git: await gitEndpointsOf(ctx, project, service),
+        rotated: true,
+      });
+    },
+  );
+}
