@@ -83,7 +83,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    const json = (await response.json()) as never;
+    const json = (response.status === 204 ? null : await response.json()) as never;
     if (method === 'POST' && path === '/projects' && response.status === 201)
       projectIds.push((json as { id: string }).id);
     return { status: response.status, body: json };

@@ -12,6 +12,7 @@ import { TEST_IMAGES } from '../helpers/docker-test-env.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { commitFiles, git, mustGit, workingRepo } from '../helpers/git-cli.js';
 import { get } from '../helpers/load.js';
+import { InjectClient } from '../helpers/inject-client.js';
 
 const HOST = 'web-pushy.localhost';
 
@@ -135,6 +136,21 @@ describe('git push over HTTP', () => {
     const result = await git(['clone', '--quiet', remote, clone], { cwd: work });
     assert.equal(result.code, 0, result.output);
     assert.equal((await mustGit(['show', 'HEAD:VERSION'], clone)).trim(), 'v2');
+  });
+
+  it('shows the push remote and the pushed commits in the panel', async () => {
+    const panel = new InjectClient(h.daemon.app);
+    const login = await panel.postForm('/login', { _csrf: await panel.csrfFrom('/login'), ...h.admin });
+    assert.equal(login.statusCode, 303);
+    const git = await panel.get(`/services/${serviceId}/git`);
+    assert.equal(git.statusCode, 200);
+    assert.match(git.body, /<code id="git-http-remote">http:\/\/localhost:\d+\/git\/pushy\/web\.git<\/code>/);
+    assert.match(git.body, /id="git-ssh-remote">ssh:\/\/git@localhost:\d+\/pushy\/web\.git/);
+    const list = await panel.get(`/services/${serviceId}/deployments`);
+    const [latest] = await deployments();
+    const sha = (latest?.commit as { sha: string }).sha;
+    assert.ok(list.body.includes(`<code>${sha.slice(0, 7)}</code> Second release`), list.body.slice(0, 2000));
+    assert.match(list.body, /push by deployer@example\.com/);
   });
 
   it('rejects bad paths and branch names', async () => {

@@ -13,6 +13,7 @@ import { freePort } from '../helpers/daemon-process.js';
 import { TEST_IMAGES } from '../helpers/docker-test-env.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { git, workingRepo } from '../helpers/git-cli.js';
+import { InjectClient, csrfTokenOf } from '../helpers/inject-client.js';
 import { get } from '../helpers/load.js';
 
 const HOST = 'web-sshy.localhost';
@@ -60,16 +61,44 @@ describe('git push over SSH', () => {
     await h?.close();
   });
 
-  it('manages keys through the API: add with a name, list with the fingerprint, refuse bad keys', async () => {
-    const added = await h.api<Record<string, string>>('POST', '/ssh-keys', {
+  it('adds a key in the panel, listed with its fingerprint', async () => {
+    const panel = new InjectClient(h.daemon.app);
+    const login = await panel.postForm('/login', { _csrf: await panel.csrfFrom('/login'), ...h.admin });
+    assert.equal(login.statusCode, 303);
+    const empty = await panel.get('/ssh-keys');
+    assert.match(empty.body, /No SSH keys yet/);
+    const bad = await panel.postForm('/ssh-keys', {
+      _csrf: csrfTokenOf(empty.body),
+      name: 'x',
+      publicKey: 'not a key',
+    });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /Paste one public key line/);
+    const added = await panel.postForm('/ssh-keys', {
+      _csrf: csrfTokenOf(empty.body),
       name: 'laptop',
       publicKey: known.publicLine,
     });
+    assert.equal(added.statusCode, 200, added.body.slice(0, 500));
+    const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${known.privateFile}.pub`], {
+      encoding: 'utf8',
+    }).split(' ')[1]!;
+    assert.ok(added.body.includes(fingerprint), 'the panel lists the fingerprint');
+    assert.match(added.body, /<td>laptop<\/td>/);
+  });
+
+  it('manages keys through the API too: list with the fingerprint, refuse duplicates and bad keys', async () => {
+    const spare = makeKey(keys, 'spare');
+    const added = await h.api<Record<string, string>>('POST', '/ssh-keys', {
+      name: 'spare',
+      publicKey: spare.publicLine,
+    });
     assert.equal(added.status, 201, JSON.stringify(added.body));
+    const removed = await h.api('DELETE', `/ssh-keys/${added.body.id}`);
+    assert.equal(removed.status, 204);
     const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${known.privateFile}.pub`], {
       encoding: 'utf8',
     }).split(' ')[1];
-    assert.equal(added.body.fingerprint, fingerprint);
     const list = await h.api<Array<Record<string, string>>>('GET', '/ssh-keys');
     assert.deepEqual(
       list.body.map((k) => [k.name, k.fingerprint]),
