@@ -156,7 +156,10 @@ function readBuildpackImages(env: Env): Record<BuildpackImageName, string> {
 }
 
 function readOptionalPort(env: Env, variable: string, fallback: number): number | null {
-  if (env[variable] === 'off') return null;
+  const raw = env[variable];
+  if (raw === 'off') return null;
+  if (raw !== undefined && raw !== '' && !/^\d{1,5}$/.test(raw))
+    fail(variable, `must be a port number or "off", got "${raw}"`);
   return readPort(env, variable, fallback);
 }
 
