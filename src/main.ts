@@ -117,7 +117,7 @@ export async function startDaemon(config: Config, logger: Logger = createLogger(
     const pushedSources = new PushedSources(repos);
     const pushed: PushedCommits = {
       exportCommit: (project, service, sha, dir) => pushedSources.exportCommit(project, service, sha, dir),
-      branchTip: (project, service, branch) => repos.branchTip(project, service, branch),
+      branchTip: (project, service, branch, serviceId) => repos.branchTip(project, service, branch, serviceId),
     };
     const deploys = createDeploySystem({ config, db: handle.db, runtime, secretBox, routes, logger, pushed });
     cleanups.push(() => deploys.stop());

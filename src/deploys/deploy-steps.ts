@@ -71,7 +71,8 @@ async function exportPushedCommit(
   const { pushed } = ctx.deps;
   if (!pushed) throw new DeployFailure('Pushed commits cannot be read here.');
   const branch = ctx.service.source.type === 'image' ? 'main' : ctx.service.source.branch;
-  const sha = ctx.deployment.commit?.sha ?? (await pushed.branchTip(ctx.project.name, ctx.service.name, branch));
+  const sha =
+    ctx.deployment.commit?.sha ?? (await pushed.branchTip(ctx.project.name, ctx.service.name, branch, ctx.service.id));
   if (!sha)
     throw new DeployFailure(`Nothing was pushed to ${branch} yet: push to the service's git remote to deploy it.`);
   const dir = join(ctx.deps.buildsDir, ctx.deployment.id);

@@ -38,7 +38,7 @@ export interface PushedCommits {
     dir: string,
   ): Promise<{ sha: string; message: string; author: string }>;
   /** The commit a branch of the service's Berth repository points at, if any. */
-  branchTip(projectName: string, serviceName: string, branch: string): Promise<string | undefined>;
+  branchTip(projectName: string, serviceName: string, branch: string, serviceId: string): Promise<string | undefined>;
 }
 
 export interface ImageBuilder {

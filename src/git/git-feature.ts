@@ -21,11 +21,16 @@ export async function startGitFeature(parts: {
   const { config, db, deploys, repos, sources } = parts;
   const logger = parts.logger.child({ component: 'git' });
   const git = new GitRemote(db, config.dataDir, repos, sources, deploys, logger);
-  await git.start(process.execPath);
+  // Like the app proxy: a git remote that cannot start must not keep the panel and running apps down.
+  await git
+    .start(process.execPath)
+    .catch((error: Error) =>
+      logger.error({ reason: error.message }, 'git push is unavailable: the hook socket could not start'),
+    );
   const ssh = new SshGitServer(git, sshKeyLookup(db), logger);
   if (config.sshPort !== null) {
     const hostKey = readOrCreateHostKey(join(config.dataDir, 'secrets', 'ssh_host_ed25519_key'));
-    // Like the app proxy: the panel (and HTTP pushes) stay useful when the SSH port cannot be opened.
+    // The panel (and HTTP pushes) stay useful when the SSH port cannot be opened.
     await ssh
       .listen(config.sshPort, config.panelHost, hostKey)
       .catch((error: Error) =>

@@ -3,7 +3,9 @@
  * push receiver. The HTTP route and the SSH server both go through `openRepository` and `gitEnvFor`,
  * so they share the same path allow-list, permission check and push handling.
  */
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sha256Hex } from '../lib/secrets.js';
 import type { User } from '../auth/users.repository.js';
 import type { Db } from '../db/connection.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
@@ -28,6 +30,16 @@ export interface OpenRepository {
   relativePath: string;
 }
 
+/**
+ * Where the hook socket lives: in the data dir, unless that path is too long for a unix socket (about
+ * 107 bytes); then in the temp dir under a name derived from the data dir. Its 0600 mode guards it either way.
+ */
+function hookSocketPath(dataDir: string): string {
+  const inDataDir = join(dataDir, 'run', 'git-hook.sock');
+  if (Buffer.byteLength(inDataDir) <= 100) return inDataDir;
+  return join(tmpdir(), `berth-git-hook-${sha256Hex(dataDir).slice(0, 16)}.sock`);
+}
+
 /** Who may push to (and so deploy) a service. Every user is an admin today; members get no git access yet. */
 export function mayUseGit(user: Pick<User, 'role'>): boolean {
   return user.role === 'admin';
@@ -46,7 +58,7 @@ export class GitRemote {
     logger: Logger,
   ) {
     const receiver = new PushReceiver(deploys, this.sources);
-    this.hooks = new HookSocket(join(dataDir, 'run', 'git-hook.sock'), this.sessions, receiver, logger);
+    this.hooks = new HookSocket(hookSocketPath(dataDir), this.sessions, receiver, logger);
   }
 
   async start(nodePath: string): Promise<void> {
@@ -65,7 +77,7 @@ export class GitRemote {
     if (!project) return undefined;
     const service = (await listAppServicesOfProject(this.db, project.id)).find((s) => s.name === serviceName);
     if (!service) return undefined;
-    const path = await this.repos.ensure(projectName, serviceName, deployBranchOf(service));
+    const path = await this.repos.ensure(projectName, serviceName, deployBranchOf(service), service.id);
     return { projectName, service, path, relativePath: `/${projectName}/${serviceName}.git` };
   }
 

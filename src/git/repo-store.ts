@@ -3,7 +3,7 @@
  * first use. Paths are built only from project and service names that passed the name allow-list and were
  * found in the database, never from the request path itself.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { baseGitEnv, runGit } from './git-process.js';
 import { installHook } from './pre-receive-hook.js';
@@ -37,17 +37,31 @@ export class RepoStore {
     return baseGitEnv(this.root);
   }
 
-  exists(projectName: string, serviceName: string): boolean {
-    return existsSync(join(this.pathOf(projectName, serviceName), 'HEAD'));
+  /** Whether this service (not a deleted one of the same name) has a repository. */
+  belongsTo(projectName: string, serviceName: string, serviceId: string): boolean {
+    const owner = join(this.pathOf(projectName, serviceName), 'berth-service-id');
+    return existsSync(owner) && readFileSync(owner, 'utf8').trim() === serviceId;
   }
 
-  /** The bare repository of a service, created (with HEAD on its deploy branch) when missing. */
-  async ensure(projectName: string, serviceName: string, deployBranch: string): Promise<string> {
+  /**
+   * The bare repository of a service, created (with HEAD on its deploy branch) when missing. A repository
+   * left by a deleted service of the same name is removed first: a new service never inherits old code.
+   */
+  async ensure(projectName: string, serviceName: string, deployBranch: string, serviceId: string): Promise<string> {
     const path = this.pathOf(projectName, serviceName);
-    if (existsSync(join(path, 'HEAD'))) return path;
+    const owner = join(path, 'berth-service-id');
+    if (existsSync(join(path, 'HEAD'))) {
+      if (existsSync(owner) && readFileSync(owner, 'utf8').trim() === serviceId) return path;
+      if (!this.creating.has(path)) rmSync(path, { recursive: true, force: true });
+    }
     const pending = this.creating.get(path);
     if (pending) return pending;
-    const creation = this.create(path, deployBranch).finally(() => this.creating.delete(path));
+    const creation = this.create(path, deployBranch)
+      .then((created) => {
+        writeFileSync(owner, `${serviceId}\n`, { mode: 0o600 });
+        return created;
+      })
+      .finally(() => this.creating.delete(path));
     this.creating.set(path, creation);
     return creation;
   }
@@ -69,8 +83,13 @@ export class RepoStore {
   }
 
   /** The commit a branch points at, or undefined. */
-  async branchTip(projectName: string, serviceName: string, branch: string): Promise<string | undefined> {
-    if (!this.exists(projectName, serviceName)) return undefined;
+  async branchTip(
+    projectName: string,
+    serviceName: string,
+    branch: string,
+    serviceId: string,
+  ): Promise<string | undefined> {
+    if (!this.belongsTo(projectName, serviceName, serviceId)) return undefined;
     const path = this.pathOf(projectName, serviceName);
     const out = await runGit(
       ['--git-dir', path, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`],

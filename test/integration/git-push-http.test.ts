@@ -179,4 +179,19 @@ describe('git push over HTTP', () => {
     });
     assert.equal(existsSync('/tmp/berth-pwned'), false, upload.output);
   });
+
+  it("gives a new service of a deleted one's name an empty repository", async () => {
+    assert.equal((await h.api('DELETE', `/services/${serviceId}`)).status, 204);
+    const projectId = h.projectIds[0]!;
+    const again = await h.api<{ id: string }>('POST', `/projects/${projectId}/services`, {
+      name: 'web',
+      source: { type: 'push', branch: 'main' },
+    });
+    assert.equal(again.status, 201, JSON.stringify(again.body));
+    assert.deepEqual(await remoteRefs(), {});
+    const deploy = await h.api<{ id: string }>('POST', `/services/${again.body.id}/deployments`);
+    const ended = await h.waitForDeployment(deploy.body.id);
+    assert.equal(ended.status, 'failed');
+    assert.match(String(ended.error), /Nothing was pushed to main yet/);
+  });
 });
