@@ -15,6 +15,8 @@ const MAX_REQUEST_BYTES = 512 * 1024;
 
 export class HookSocket {
   private server: Server | undefined;
+  /** Open hook connections: closed at shutdown so a hook waiting on a deploy cannot hold the daemon up. */
+  private readonly connections = new Set<Socket>();
 
   constructor(
     readonly path: string,
@@ -38,6 +40,7 @@ export class HookSocket {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    for (const socket of this.connections) socket.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     rmSync(this.path, { force: true });
   }
@@ -47,7 +50,11 @@ export class HookSocket {
     const controller = new AbortController();
     socket.setEncoding('utf8');
     socket.on('error', () => undefined);
-    socket.on('close', () => controller.abort());
+    this.connections.add(socket);
+    socket.on('close', () => {
+      this.connections.delete(socket);
+      controller.abort();
+    });
     const onData = (chunk: string) => {
       buffer += chunk;
       const end = buffer.indexOf('\n');

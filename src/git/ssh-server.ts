@@ -70,6 +70,8 @@ export interface SshKeyLookup {
 
 export class SshGitServer {
   private server: InstanceType<typeof Server> | undefined;
+  /** Open client connections, ended at shutdown (server.close alone waits for every one of them). */
+  private readonly connections = new Set<ssh2.Connection>();
 
   constructor(
     private readonly git: GitRemote,
@@ -80,6 +82,8 @@ export class SshGitServer {
   async listen(port: number, host: string, hostKey: string): Promise<number> {
     const server = new Server({ hostKeys: [hostKey], ident: 'Berth' }, (connection) => {
       let user: User | undefined;
+      this.connections.add(connection);
+      connection.on('close', () => this.connections.delete(connection));
       connection.on('error', () => undefined);
       connection.on('authentication', (ctx) => {
         if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
@@ -173,6 +177,7 @@ export class SshGitServer {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    for (const connection of this.connections) connection.end();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }

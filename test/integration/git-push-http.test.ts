@@ -153,6 +153,19 @@ describe('git push over HTTP', () => {
     assert.match(list.body, /push by deployer@example\.com/);
   });
 
+  it('queues a push that arrives while a deploy of the service runs', async () => {
+    const running = await h.api<{ id: string }>('POST', `/services/${serviceId}/deployments`);
+    assert.equal(running.status, 201);
+    const sha = await commitFiles(work, { VERSION: 'v3\n' }, 'Third release');
+    const result = await git(['push', remote, 'main'], { cwd: work });
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /remote: Another deployment of this service is running; this one waits for it/);
+    assert.equal((await h.waitForDeployment(running.body.id)).status, 'replaced');
+    assert.equal(await answer(), 'v3');
+    const [latest] = await deployments();
+    assert.equal((latest?.commit as { sha: string }).sha, sha);
+  });
+
   it('rejects bad paths and branch names', async () => {
     const auth = { authorization: `Basic ${Buffer.from(`git:${token}`).toString('base64')}` };
     for (const path of [
