@@ -5,6 +5,7 @@
  * tests build on each other in order.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -136,6 +137,33 @@ describe('git push over HTTP', () => {
     const result = await git(['clone', '--quiet', remote, clone], { cwd: work });
     assert.equal(result.code, 0, result.output);
     assert.equal((await mustGit(['show', 'HEAD:VERSION'], clone)).trim(), 'v2');
+  });
+
+  it('streams a large (chunked) push, a gzip-compressed fetch negotiation and protocol v2', async () => {
+    const big = randomBytes(3 * 1024 * 1024).toString('base64');
+    await mustGit(['checkout', '--quiet', '-b', 'big'], work);
+    const bigSha = await commitFiles(work, { 'big.txt': big }, 'Big file');
+    const traced = await git(['push', remote, 'big'], {
+      cwd: work,
+      env: { GIT_TRACE_CURL: '1', GIT_TRACE_CURL_NO_DATA: '1' },
+    });
+    assert.equal(traced.code, 0, traced.output);
+    assert.match(traced.output, /Transfer-Encoding: chunked/i, 'a pack over http.postBuffer is sent chunked');
+    await mustGit(['checkout', '--quiet', 'main'], work);
+    // A clone with many local commits sends a long list of "have" lines: git gzips that request body.
+    const clone = join(work, '..', `${work.split('/').pop()}-gzip`);
+    await mustGit(['clone', '--quiet', '--single-branch', '--branch', 'main', remote, clone], work);
+    for (let i = 0; i < 40; i++) await commitFiles(clone, { [`local-${i}.txt`]: `${i}` }, `local ${i}`);
+    const fetched = await git(['-c', 'protocol.version=2', 'fetch', 'origin', 'big'], {
+      cwd: clone,
+      env: { GIT_TRACE_CURL: '1', GIT_TRACE_CURL_NO_DATA: '1', GIT_TRACE_PACKET: '1' },
+    });
+    assert.equal(fetched.code, 0, fetched.output);
+    assert.match(fetched.output, /Content-Encoding: gzip/i);
+    assert.match(fetched.output, /version 2/);
+    assert.equal((await mustGit(['rev-parse', 'FETCH_HEAD'], clone)).trim(), bigSha);
+    assert.equal((await mustGit(['show', `${bigSha}:big.txt`], clone)).trim(), big);
+    assert.equal(await answer(), 'v2', 'a push to another branch deploys nothing');
   });
 
   it('shows the push remote and the pushed commits in the panel', async () => {
