@@ -112,10 +112,10 @@ export class SshGitServer {
         connection.on('session', (acceptSession) => {
           const session = acceptSession();
           const env: Record<string, string> = {};
-          session.on('env', (accept, reject, info) => {
+          // Only git's protocol version is taken from the client's environment; other variables are ignored.
+          session.on('env', (accept, _reject, info) => {
             if (info.key === 'GIT_PROTOCOL' && GIT_PROTOCOL.test(info.val)) env.GIT_PROTOCOL = info.val;
             accept?.();
-            void reject;
           });
           session.on('exec', (accept, _reject, info) => {
             const stream = accept();
