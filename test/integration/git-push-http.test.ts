@@ -104,6 +104,22 @@ describe('git push over HTTP', () => {
     await mustGit(['reset', '--quiet', '--hard', liveSha], work);
   });
 
+  it('rejects a push whose app fails its health check', async () => {
+    const dockerfile = fixtureFiles('dockerfile-app')['Dockerfile']!.replace(
+      'CMD ["node", "server.mjs"]',
+      'CMD ["node", "-e", "console.log(\'crashing on purpose\'); process.exit(3)"]',
+    );
+    await commitFiles(work, { Dockerfile: dockerfile, VERSION: 'crashes\n' }, 'Crashes at start');
+    const result = await git(['push', remote, 'main'], { cwd: work });
+    assert.notEqual(result.code, 0, result.output);
+    assert.match(result.output, /remote: .*Health check failed/);
+    assert.match(result.output, /remote: .*crashing on purpose/);
+    assert.match(result.output, /remote: .*The previous version keeps serving/);
+    assert.equal((await remoteRefs())['refs/heads/main'], liveSha);
+    assert.equal(await answer(), 'v1');
+    await mustGit(['reset', '--quiet', '--hard', liveSha], work);
+  });
+
   it('stores a push to another branch without deploying it, and deletes it again', async () => {
     const before = (await deployments()).length;
     await mustGit(['checkout', '--quiet', '-b', 'feature'], work);
