@@ -212,12 +212,28 @@ ensure_chromium() {
   fi
 }
 
+# --- Pebble (ACME test CA) -------------------------------------------------------------
+# Debian's pebble package: /usr/bin/pebble and /usr/bin/pebble-challtestsrv. The HTTPS tests start both
+# on free loopback ports themselves (test/helpers/pebble.ts); openssl makes their throwaway CA.
+ensure_pebble() {
+  if [ -x /usr/bin/pebble ] && [ -x /usr/bin/pebble-challtestsrv ] && command -v openssl >/dev/null 2>&1; then
+    return
+  fi
+XX
+    apt_install pebble openssl
+    log "installed pebble ($(since "$started"))"
+  else
+    die "pebble is missing; install Debian's pebble package (sudo apt-get install pebble openssl)"
+  fi
+}
+
 # --- Main ---------------------------------------------------------------------------
 ensure_git
 ensure_ssh_client
 ensure_docker
 ensure_images
 ensure_chromium
+ensure_pebble
 
 # Summary: what the tests will run against.
 log "docker server $(docker version --format '{{.Server.Version}}' 2>/dev/null) at ${DOCKER_HOST:-unix://$DEFAULT_SOCK}"

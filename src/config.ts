@@ -2,6 +2,7 @@
  * The only reader of process.env. Produces a frozen, validated Config; a bad value throws an
  * AppError whose message is one line naming the variable, which the CLI prints before exiting.
  */
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { AppError } from './errors.js';
 
@@ -17,6 +18,12 @@ export interface Config {
   readonly appsDomain: string;
   readonly acmeDirectory: string;
   readonly acmeEmail: string | undefined;
+  /** A PEM file of extra CAs to trust for the ACME directory's HTTPS, e.g. Pebble's (BERTH_ACME_CA_FILE). */
+  readonly acmeCaFile: string | undefined;
+  /** DNS server for the panel's DNS check, "ip" or "ip:port" (BERTH_DNS_RESOLVER); undefined = the system's. */
+  readonly dnsResolver: string | undefined;
+  /** This server's public addresses (BERTH_PUBLIC_IPS); undefined = the non-internal interface addresses. */
+  readonly publicIps: readonly string[] | undefined;
   readonly allowPrivateSources: boolean;
   /** Address the app proxy listens on (BERTH_PROXY_HOST). */
   readonly proxyHost: string;
@@ -64,6 +71,7 @@ const IMAGE_REFERENCE =
   /^(?=.{1,255}$)(?:[a-zA-Z0-9][a-zA-Z0-9.-]*(?::\d{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::\w[\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 const BUILDPACK_IMAGE_PREFIX = 'BERTH_BUILDPACK_IMAGE_';
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
+export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 
 function fail(variable: string, message: string): never {
   throw new AppError('CONFIG_INVALID', `${variable} ${message}`);
@@ -121,6 +129,45 @@ function readUrl(env: Env, variable: string, fallback: string): string {
     fail(variable, `must be an http(s) URL, got "${raw}"`);
   }
   return url.href.replace(/\/$/, '');
+}
+
+/** "production" (the default), "staging" (Let's Encrypt's test CA) or any ACME directory URL. */
+function readAcmeDirectory(env: Env): string {
+  const raw = env.BERTH_ACME_DIRECTORY;
+  if (raw === 'staging') return LETS_ENCRYPT_STAGING;
+  if (raw === 'production') return LETS_ENCRYPT_PRODUCTION;
+  return readUrl(env, 'BERTH_ACME_DIRECTORY', LETS_ENCRYPT_PRODUCTION);
+}
+
+function readPath(env: Env, variable: string): string | undefined {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return undefined;
+  if (/[\0\r\n]/.test(raw)) fail(variable, 'must be a plain file path');
+  return raw;
+}
+
+function readDnsResolver(env: Env): string | undefined {
+  const raw = env.BERTH_DNS_RESOLVER;
+  if (raw === undefined || raw === '' || raw === 'system') return undefined;
+  const match = /^(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|[0-9a-fA-F:]+)(?::(\d{1,5}))?$/.exec(raw);
+  const host = match?.[1]?.replace(/^\[|\]$/g, '');
+  if (!match || !host || isIP(host) === 0 || (match[2] !== undefined && Number(match[2]) > 65535)) {
+    fail('BERTH_DNS_RESOLVER', `must be a DNS server address such as 1.1.1.1 or 127.0.0.1:8053, got "${raw}"`);
+  }
+  return raw;
+}
+
+function readPublicIps(env: Env): string[] | undefined {
+  const raw = env.BERTH_PUBLIC_IPS;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const ips = raw
+    .split(',')
+    .map((ip) => ip.trim())
+    .filter(Boolean);
+  for (const ip of ips) {
+    if (isIP(ip) === 0) fail('BERTH_PUBLIC_IPS', `must be a comma-separated list of IP addresses, got "${ip}"`);
+  }
+  return ips;
 }
 
 function readDocker(env: Env): DockerEndpoint {
@@ -188,8 +235,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     httpsPort: readPort(env, 'BERTH_HTTPS_PORT', 443),
     panelDomain,
     appsDomain: readHostname(env, 'BERTH_APPS_DOMAIN') ?? 'localhost',
-    acmeDirectory: readUrl(env, 'BERTH_ACME_DIRECTORY', LETS_ENCRYPT_PRODUCTION),
+    acmeDirectory: readAcmeDirectory(env),
     acmeEmail,
+    acmeCaFile: readPath(env, 'BERTH_ACME_CA_FILE'),
+    dnsResolver: readDnsResolver(env),
+    publicIps: readPublicIps(env),
     allowPrivateSources: readBoolean(env, 'BERTH_ALLOW_PRIVATE_SOURCES', false),
     proxyHost: readListenAddress(env, 'BERTH_PROXY_HOST'),
     stabilisationMs: readSeconds(env, 'BERTH_STABILISATION_SECONDS', 3, 600),

@@ -28,10 +28,16 @@ import { AppProxy } from './proxy/proxy-server.js';
 import { RouteTable } from './proxy/route-table.js';
 import type { Runtime } from './runtime/runtime.js';
 import { fetchGitSource } from './source/git-fetch.js';
-import type { PushedCommits } from './deploys/ports.js';
+import type { PushedCommits, Router } from './deploys/ports.js';
 import { startGitFeature } from './git/git-feature.js';
 import { PushedSources } from './git/pushed-source.js';
 import { RepoStore } from './git/repo-store.js';
+import { DEFAULT_CERTIFICATE_TIMING, HttpsSystem, type CertificateTiming } from './tls/https-system.js';
+
+/** Internal knobs for tests (not settings): e.g. certificate retry and renewal-check timing in seconds. */
+export interface DaemonOptions {
+  certificateTiming?: Partial<CertificateTiming>;
+}
 
 /** Wires the deploy feature to its neighbours (projects, source, build, proxy). Exported for tests. */
 export function createDeploySystem(parts: {
@@ -40,6 +46,8 @@ export function createDeploySystem(parts: {
   runtime: Runtime;
   secretBox: SecretBox;
   routes: RouteTable;
+  /** The router deploys switch traffic through (default: the route table; the daemon adds custom domains). */
+  router?: Router;
   logger: Logger;
   /** Commits pushed to Berth's git remote (src/git); without it, push deployments fail with a clear reason. */
   pushed?: PushedCommits;
@@ -62,7 +70,7 @@ export function createDeploySystem(parts: {
           }),
       },
       builder: { build: (options) => builder.build(options) },
-      router: routes,
+      router: parts.router ?? routes,
       logger: logger.child({ component: 'deploys' }),
       buildsDir: paths.builds,
       timing: { ...DEFAULT_TIMING, stabilisationMs: config.stabilisationMs, drainTimeoutMs: config.drainTimeoutMs },
@@ -80,7 +88,11 @@ export interface Daemon {
   close(): Promise<void>;
 }
 
-export async function startDaemon(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Daemon> {
+export async function startDaemon(
+  config: Config,
+  logger: Logger = createLogger(config.logLevel),
+  options: DaemonOptions = {},
+): Promise<Daemon> {
   const paths = dataPaths(config.dataDir);
   ensureDataDir(paths);
   const lock = tryExclusiveLock(paths.lock);
@@ -107,7 +119,16 @@ export async function startDaemon(config: Config, logger: Logger = createLogger(
 
     const secretBox = new SecretBox(readOrCreateSecret(paths.masterKey));
     const routes = new RouteTable();
-    const proxy = new AppProxy(routes, { logger: logger.child({ component: 'proxy' }) });
+    const https = new HttpsSystem(config, handle.db, routes, logger.child({ component: 'tls' }), {
+      ...DEFAULT_CERTIFICATE_TIMING,
+      ...options.certificateTiming,
+    });
+    cleanups.push(() => https.close());
+    const proxy = new AppProxy(routes, {
+      logger: logger.child({ component: 'proxy' }),
+      challengeResponder: https.certificates.challengeResponder,
+      hostPolicy: https.hostPolicy,
+    });
     cleanups.push(() => proxy.close());
     await proxy.listenHttp(config.httpPort, config.proxyHost).catch((error: Error) => {
       // The panel stays useful without the proxy (e.g. a first start as a normal user on port 80).
@@ -119,7 +140,18 @@ export async function startDaemon(config: Config, logger: Logger = createLogger(
       exportCommit: (project, service, sha, dir) => pushedSources.exportCommit(project, service, sha, dir),
       branchTip: (project, service, branch, serviceId) => repos.branchTip(project, service, branch, serviceId),
     };
-    const deploys = createDeploySystem({ config, db: handle.db, runtime, secretBox, routes, logger, pushed });
+    await https.load();
+    await https.listen(proxy);
+    const deploys = createDeploySystem({
+      config,
+      db: handle.db,
+      runtime,
+      secretBox,
+      routes,
+      router: https.router,
+      logger,
+      pushed,
+    });
     cleanups.push(() => deploys.stop());
     const gitFeature = await startGitFeature({ config, db: handle.db, deploys, repos, sources: pushedSources, logger });
     cleanups.push(() => gitFeature.close());
@@ -132,6 +164,7 @@ export async function startDaemon(config: Config, logger: Logger = createLogger(
     const sweep = sessionSweepJob(sessionStore);
     await scheduler.runSafely(sweep);
     scheduler.add(sweep);
+    scheduler.add(https.checkJob());
     const app = await buildApp({
       config,
       db: handle.db,
@@ -142,6 +175,7 @@ export async function startDaemon(config: Config, logger: Logger = createLogger(
       sessionSecret: readOrCreateSecret(paths.sessionSecret),
       secretBox,
       deploys,
+      https,
       version: VERSION,
       git,
     });

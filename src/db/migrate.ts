@@ -5,12 +5,14 @@ import type { Db } from './connection.js';
 import * as foundation from './migrations/0001-foundation.js';
 import * as projectsDeploys from './migrations/0002-projects-deploys.js';
 import * as serviceCredentials from './migrations/0003-service-credentials.js';
+import * as domainsCertificates from './migrations/0004-domains-certificates.js';
 import * as gitPush from './migrations/0005-git-push.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-projects-deploys': projectsDeploys,
   '0003-service-credentials': serviceCredentials,
+  '0004-domains-certificates': domainsCertificates,
   '0005-git-push': gitPush,
 };
 

@@ -140,6 +140,29 @@ export interface WebhookDeliveriesTable {
   created_at: Generated<string>;
 }
 
+export interface DomainsTable {
+  id: string;
+  service_id: string;
+  hostname: string;
+  port: number | null;
+  redirect_to: string | null;
+  hsts: Generated<number>;
+  created_at: Generated<string>;
+}
+
+export interface CertificatesTable {
+  hostname: string;
+  status: 'pending' | 'issued' | 'failed';
+  issuer: string | null;
+  not_before: string | null;
+  not_after: string | null;
+  last_error: string | null;
+  failures: Generated<number>;
+  last_attempt_at: string | null;
+  next_retry_at: string | null;
+  updated_at: Generated<string>;
+}
+
 export interface Database {
   projects: ProjectsTable;
   environments: EnvironmentsTable;
@@ -147,6 +170,8 @@ export interface Database {
   variables: VariablesTable;
   service_credentials: ServiceCredentialsTable;
   deployments: DeploymentsTable;
+  domains: DomainsTable;
+  certificates: CertificatesTable;
   users: UsersTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;

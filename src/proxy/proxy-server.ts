@@ -26,6 +26,11 @@ export interface AppProxyOptions {
   /** One info line per request (method, host, path without query, status, duration, upstream). */
   accessLog?: boolean;
   challengeResponder?: ChallengeResponder;
+  /**
+   * Consulted before routing (after ACME challenges): answers redirects (HTTP to HTTPS, www/apex) or sets
+   * response headers such as HSTS. Returns true when it answered the request itself.
+   */
+  hostPolicy?: (req: IncomingMessage, res: ServerResponse) => boolean;
   settings?: ProxySettingsOverrides;
 }
 
@@ -115,6 +120,7 @@ export class AppProxy {
     if (this.options.challengeResponder !== undefined && req.url?.startsWith(ACME_CHALLENGE_PREFIX)) {
       if (answerAcmeChallenge(req, res, this.options.challengeResponder)) return;
     }
+    if (this.options.hostPolicy?.(req, res) === true) return;
     const route = this.routes.resolve(req.headers.host);
     if (route === undefined) return this.answerItself(req, res, 404);
     const upstream = this.routes.pickFrom(route);

@@ -49,6 +49,7 @@ export async function startDaemonProcess(
       BERTH_PUBLIC_URL: baseUrl,
       BERTH_HTTP_PORT: String(proxyPort),
       BERTH_PROXY_HOST: '127.0.0.1',
+      BERTH_HTTPS_PORT: String(await freePort()),
       BERTH_LOG_LEVEL: 'info',
       BERTH_SSH_PORT: 'off',
       ...options.env,

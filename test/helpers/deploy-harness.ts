@@ -10,7 +10,7 @@ import { createApiToken } from '../../src/auth/api-tokens.service.js';
 import { createAdmin } from '../../src/auth/users.service.js';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/connection.js';
-import { startDaemon, type Daemon } from '../../src/main.js';
+import { startDaemon, type Daemon, type DaemonOptions } from '../../src/main.js';
 import { createLogger } from '../../src/logger.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { freePort } from './daemon-process.js';
@@ -47,7 +47,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, options: DaemonOptions = {}): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'berth-deploy-'));
   const panelPort = await freePort();
   const proxyPort = await freePort();
@@ -57,6 +57,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     BERTH_PANEL_HOST: '127.0.0.1',
     BERTH_HTTP_PORT: String(proxyPort),
     BERTH_PROXY_HOST: '127.0.0.1',
+    BERTH_HTTPS_PORT: String(await freePort()),
     BERTH_ALLOW_PRIVATE_SOURCES: 'true',
     BERTH_BUILDPACK_IMAGE_NODE: TEST_IMAGES.node,
     BERTH_BUILDPACK_IMAGE_STATIC: TEST_IMAGES.node,
@@ -67,7 +68,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
     ...env,
   });
-  const daemon = await startDaemon(config, createLogger(config.logLevel));
+  const daemon = await startDaemon(config, createLogger(config.logLevel), options);
   const handle = openDatabase(join(dataDir, 'berth.db'));
   const admin = await createAdmin(handle.db, ADMIN);
   const { token } = await createApiToken(handle.db, admin.id, 'deploy-tests');
@@ -94,7 +95,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     dataDir,
     panelUrl: `http://127.0.0.1:${panelPort}`,
     admin: ADMIN,
-    proxyPort,
+    proxyPort: config.httpPort,
     api,
     projectIds,
     async waitForDeployment(id, timeoutMs = 180_000) {

@@ -17,6 +17,7 @@ describe('state database', () => {
       '0001-foundation',
       '0002-projects-deploys',
       '0003-service-credentials',
+      '0004-domains-certificates',
       '0005-git-push',
     ]);
     assert.deepEqual(await migrateToLatest(handle.db), []);

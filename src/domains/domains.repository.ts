@@ -1,0 +1,80 @@
+/** SQL for the domains table only. */
+import type { Selectable } from 'kysely';
+import type { Db } from '../db/connection.js';
+import type { DomainsTable } from '../db/schema.js';
+
+export interface Domain {
+  id: string;
+  serviceId: string;
+  hostname: string;
+  /** null: the service's own port. */
+  port: number | null;
+  /** Set on a www/apex twin that answers with a redirect to this hostname. */
+  redirectTo: string | null;
+  hsts: boolean;
+  createdAt: string;
+}
+
+function toDomain(row: Selectable<DomainsTable>): Domain {
+  return {
+    id: row.id,
+    serviceId: row.service_id,
+    hostname: row.hostname,
+    port: row.port,
+    redirectTo: row.redirect_to,
+    hsts: row.hsts === 1,
+    createdAt: row.created_at,
+  };
+}
+
+export async function listAllDomains(db: Db): Promise<Domain[]> {
+  return (await db.selectFrom('domains').selectAll().orderBy('hostname').execute()).map(toDomain);
+}
+
+export async function listServiceDomains(db: Db, serviceId: string): Promise<Domain[]> {
+  const rows = await db.selectFrom('domains').selectAll().where('service_id', '=', serviceId).orderBy('hostname');
+  return (await rows.execute()).map(toDomain);
+}
+
+export async function findDomain(db: Db, id: string): Promise<Domain | undefined> {
+  const row = await db.selectFrom('domains').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toDomain(row);
+}
+
+export async function findDomainByHostname(db: Db, hostname: string): Promise<Domain | undefined> {
+  const row = await db.selectFrom('domains').selectAll().where('hostname', '=', hostname).executeTakeFirst();
+  return row && toDomain(row);
+}
+
+export async function insertDomains(db: Db, domains: readonly Omit<Domain, 'createdAt'>[]): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    for (const d of domains) {
+      await trx
+        .insertInto('domains')
+        .values({
+          id: d.id,
+          service_id: d.serviceId,
+          hostname: d.hostname,
+          port: d.port,
+          redirect_to: d.redirectTo,
+          hsts: d.hsts ? 1 : 0,
+        })
+        .execute();
+    }
+  });
+}
+
+/** Deletes the domain and any twin that redirects to it; returns the hostnames removed. */
+export async function deleteDomainWithTwins(db: Db, domain: Domain): Promise<string[]> {
+  return db.transaction().execute(async (trx) => {
+    const twins = await trx
+      .selectFrom('domains')
+      .select('hostname')
+      .where('service_id', '=', domain.serviceId)
+      .where('redirect_to', '=', domain.hostname)
+      .execute();
+    const hostnames = [domain.hostname, ...twins.map((t) => t.hostname)];
+    await trx.deleteFrom('domains').where('hostname', 'in', hostnames).execute();
+    return hostnames;
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * The Domains section of the service page, as htmx partials: the list (polled while a certificate is on
+ * its way), add with a port, remove (with confirm), renew now and the DNS check. Without JavaScript the
+ * forms still work: they answer with a redirect back to the service page.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { toDomainView } from '../../../domains/domain-view.js';
+import type { AppContext } from '../../context.js';
+import { makeRequireUser } from '../../plugins/auth-guards.js';
+import { httpsOf } from '../api/domains.routes.js';
+import { idParams } from '../api/project-schemas.js';
+import { asFormError, formBody } from './projects.routes.js';
+import { statusOf } from '../../plugins/error-handler.js';
+
+const hidden = { hide: true } as const;
+type AddForm = { hostname: string; port?: string; redirectTwin?: string; hsts?: string };
+
+const isHtmx = (request: FastifyRequest) => request.headers['hx-request'] === 'true';
+
+export async function domainsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.addHook('preHandler', makeRequireUser(ctx));
+
+  const listData = async (serviceId: string) => {
+    const https = httpsOf(ctx);
+    const domains = await Promise.all((await https.domains.list(serviceId)).map((d) => toDomainView(https, d)));
+    const isBusy = domains.some((d) => d.certificate.ordering || d.certificate.serving !== 'issued');
+    return { serviceId, domains, isBusy };
+  };
+
+  const section = async (reply: FastifyReply, serviceId: string, extra: Record<string, unknown> = {}, status = 200) =>
+    reply.page('service-domains', { ...(await listData(serviceId)), ...extra }, status);
+
+  const back = (reply: FastifyReply, serviceId: string) => reply.redirect(`/services/${serviceId}#domains`, 303);
+
+  app.get<{ Params: { id: string }; Querystring: { part?: string } }>(
+    '/services/:id/domains',
+    { schema: { ...hidden, params: idParams } },
+    async (request, reply) => {
+      if (!isHtmx(request)) return back(reply, request.params.id);
+      if (request.query.part === 'list') return reply.page('service-domain-list', await listData(request.params.id));
+      return section(reply, request.params.id);
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: AddForm }>(
+    '/services/:id/domains',
+    {
+      preValidation: app.csrfProtection,
+      schema: {
+        ...hidden,
+        params: idParams,
+        body: formBody(['hostname'], ['hostname', 'port', 'redirectTwin', 'hsts']),
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const form = request.body;
+      try {
+        const port = form.port?.trim() ? Number(form.port.trim()) : null;
+        const added = await httpsOf(ctx).domains.add(id, {
+          hostname: form.hostname,
+          port,
+          redirectTwin: form.redirectTwin === 'on',
+          hsts: form.hsts === 'on',
+        });
+        request.log.info({ serviceId: id, hostnames: added.map((d) => d.hostname) }, 'domain added');
+        if (!isHtmx(request)) return back(reply, id);
+        return section(reply, id, {
+          notice: `${added.map((d) => d.hostname).join(' and ')} added. Requesting a certificate…`,
+        });
+      } catch (error) {
+        const formError = asFormError(error);
+        if (!formError) throw error;
+        if (!isHtmx(request)) throw formError;
+        reply.header('hx-push-url', 'false');
+        return section(reply, id, { form, error: formError.message }, statusOf(formError.code));
+      }
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/domains/:id/delete',
+    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+    async (request, reply) => {
+      const https = httpsOf(ctx);
+      const domain = await https.domains.get(request.params.id);
+      const removed = await https.domains.remove(domain.id);
+      request.log.info({ hostnames: removed }, 'domain removed');
+      if (!isHtmx(request)) return back(reply, domain.serviceId);
+      return section(reply, domain.serviceId, { notice: `${removed.join(' and ')} removed.` });
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/domains/:id/renew',
+    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+    async (request, reply) => {
+      const https = httpsOf(ctx);
+      const domain = await https.domains.get(request.params.id);
+      await https.certificates.renewNow(domain.hostname);
+      if (!isHtmx(request)) return back(reply, domain.serviceId);
+      return section(reply, domain.serviceId, { notice: `Requesting a new certificate for ${domain.hostname}…` });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/domains/:id/dns-check',
+    { schema: { ...hidden, params: idParams } },
+    async (request, reply) => {
+      const https = httpsOf(ctx);
+      const domain = await https.domains.get(request.params.id);
+      if (!isHtmx(request)) return back(reply, domain.serviceId);
+      return reply.page('domain-dns-check', { domain, check: await https.checkDns(domain.hostname) });
+    },
+  );
+}

@@ -1,0 +1,157 @@
+/**
+ * Wires custom domains and HTTPS together for main.ts: the domain-aware router the deploys use, the
+ * certificate manager and its SNI map, the proxy's host policy (redirects, HSTS), the panel's own route
+ * on BERTH_PANEL_DOMAIN, the HTTPS listener and the periodic certificate check.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Server } from 'node:https';
+import type { Config } from '../config.js';
+import { readOrCreateKeyFile } from './account-key.js';
+import type { Db } from '../db/connection.js';
+import { checkDns, type DnsCheckResult } from '../domains/dns-check.js';
+import { DomainRouter } from '../domains/domain-router.js';
+import { DomainsService } from '../domains/domains.service.js';
+import { AppError } from '../errors.js';
+import type { Job } from '../jobs/scheduler.js';
+import type { Logger } from '../logger.js';
+import type { AppProxy } from '../proxy/proxy-server.js';
+import type { RouteTable } from '../proxy/route-table.js';
+import { createAccountKey } from './acme.js';
+import { CertificateFiles } from './certificate-files.js';
+import { CertificateManager } from './certificate-manager.js';
+import { createHostPolicy } from './host-policy.js';
+import { listenHttps } from './https-listener.js';
+import type { RetryTiming } from './order-failure.js';
+import { SniContexts } from './sni-contexts.js';
+
+export interface CertificateTiming extends RetryTiming {
+  /** Cron expression of the renewal check (node-cron; six fields allow seconds). */
+  checkSchedule: string;
+  /** How fast an order's status is polled at the CA. */
+  pollMinMs: number;
+  pollMaxMs: number;
+}
+
+export const DEFAULT_CERTIFICATE_TIMING: CertificateTiming = {
+  retryBaseMs: 60_000,
+  retryMaxMs: 6 * 3600_000,
+  checkSchedule: '*/10 * * * *',
+  pollMinMs: 1000,
+  pollMaxMs: 10_000,
+};
+
+export const PANEL_ROUTE_ID = 'berth-panel';
+
+export class HttpsSystem {
+  readonly router: DomainRouter;
+  readonly domains: DomainsService;
+  readonly certificates: CertificateManager;
+  readonly contexts: SniContexts;
+  readonly hostPolicy;
+  private server: Server | undefined;
+
+  constructor(
+    private readonly config: Config,
+    private readonly db: Db,
+    private readonly routes: RouteTable,
+    private readonly logger: Logger,
+    private readonly timing: CertificateTiming = DEFAULT_CERTIFICATE_TIMING,
+  ) {
+    this.router = new DomainRouter(routes);
+    this.contexts = new SniContexts((name) => this.certificates.isServedName(name), logger);
+    const keyFile = join(config.dataDir, 'secrets', 'acme-account.key');
+    let extraCa: Promise<string | undefined> | undefined;
+    const readExtraCa = () =>
+      (extraCa ??= config.acmeCaFile
+        ? readFile(config.acmeCaFile, 'utf8').catch((error: Error) => {
+            extraCa = undefined;
+            throw new AppError('CONFIG_INVALID', `BERTH_ACME_CA_FILE cannot be read: ${error.message}`);
+          })
+        : Promise.resolve(undefined));
+    this.certificates = new CertificateManager({
+      db,
+      files: new CertificateFiles(join(config.dataDir, 'certs')),
+      contexts: this.contexts,
+      acme: {
+        directoryUrl: config.acmeDirectory,
+        email: config.acmeEmail,
+        pollMinMs: timing.pollMinMs,
+        pollMaxMs: timing.pollMaxMs,
+      },
+      extraCa: readExtraCa,
+      accountKey: () => readOrCreateKeyFile(keyFile, createAccountKey),
+      panelDomain: config.panelDomain,
+      timing,
+      logger,
+    });
+    this.domains = new DomainsService(db, config, this.router, this.certificates);
+    this.hostPolicy = createHostPolicy({
+      rule: (hostname) => this.router.ruleOf(hostname),
+      hasValidCertificate: (hostname) => this.certificates.hasValidCertificate(hostname),
+      httpsPort: config.httpsPort,
+    });
+  }
+
+  /** Loads domains and certificates, routes the panel's domain; before the deploys recover their routes. */
+  async load(): Promise<void> {
+    await this.domains.reload();
+    if (this.config.panelDomain) {
+      const host = loopbackOf(this.config.panelHost);
+      this.routes.setRoute([this.config.panelDomain], PANEL_ROUTE_ID, [
+        { id: PANEL_ROUTE_ID, host, port: this.config.panelPort },
+      ]);
+    }
+    await this.certificates.start();
+  }
+
+  /** The HTTPS listener; a failure is logged and the rest of Berth keeps running. */
+  async listen(proxy: AppProxy): Promise<void> {
+    try {
+      this.server = await listenHttps(proxy, this.contexts, this.config.httpsPort, this.config.proxyHost);
+      this.logger.info({ port: this.config.httpsPort }, 'app proxy listening (https)');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      this.logger.error({ port: this.config.httpsPort, reason: code }, 'the HTTPS listener is not running');
+    }
+  }
+
+  httpsPort(): number | undefined {
+    const address = this.server?.address();
+    return address && typeof address === 'object' ? address.port : undefined;
+  }
+
+  /** ":8443" when HTTPS is not on 443, for URLs shown to people. */
+  httpsPortSuffix(): string {
+    return this.config.httpsPort === 443 ? '' : `:${this.config.httpsPort}`;
+  }
+
+  httpPortSuffix(): string {
+    return this.config.httpPort === 80 ? '' : `:${this.config.httpPort}`;
+  }
+
+  checkJob(): Job {
+    return {
+      name: 'certificates',
+      schedule: this.timing.checkSchedule,
+      run: async () => {
+        await this.domains.reload();
+        await this.certificates.check();
+      },
+    };
+  }
+
+  checkDns(hostname: string): Promise<DnsCheckResult> {
+    return checkDns(hostname, { resolver: this.config.dnsResolver, publicIps: this.config.publicIps });
+  }
+
+  close(): Promise<void> {
+    return this.certificates.close();
+  }
+}
+
+function loopbackOf(listenHost: string): string {
+  if (listenHost === '0.0.0.0' || listenHost === 'localhost') return '127.0.0.1';
+  if (listenHost === '::') return '::1';
+  return listenHost;
+}
