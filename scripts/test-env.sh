@@ -219,7 +219,10 @@ ensure_pebble() {
   if [ -x /usr/bin/pebble ] && [ -x /usr/bin/pebble-challtestsrv ] && command -v openssl >/dev/null 2>&1; then
     return
   fi
-XX
+  if is_root && is_debian_like; then
+    local started
+    started=$(now)
+    log "installing pebble and openssl (~6 s)"
     apt_install pebble openssl
     log "installed pebble ($(since "$started"))"
   else
