@@ -16,6 +16,7 @@ import { RouteTable } from '../../src/proxy/route-table.js';
 import { dataPaths, ensureDataDir } from '../../src/data-dir.js';
 import { SecretBox } from '../../src/lib/secret-box.js';
 import { randomBytes } from 'node:crypto';
+import { HttpsSystem } from '../../src/tls/https-system.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -23,11 +24,13 @@ export interface TestApp {
   config: Config;
   runtime: DockerRuntime;
   deploys: ReturnType<typeof createDeploySystem>;
+  /** Domains and certificates, when asked for with `withHttps` (no listener; orders go to BERTH_ACME_DIRECTORY). */
+  https: HttpsSystem | undefined;
   close(): Promise<void>;
 }
 
 export async function createTestApp(
-  options: { env?: Record<string, string>; throttle?: ThrottleLimits } = {},
+  options: { env?: Record<string, string>; throttle?: ThrottleLimits; withHttps?: boolean } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'berth-http-'));
   const config = loadConfig({ BERTH_DATA_DIR: dataDir, BERTH_LOG_LEVEL: 'silent', ...options.env });
@@ -38,7 +41,18 @@ export async function createTestApp(
   const runtime = new DockerRuntime(config.docker, { logger });
   await runtime.start();
   const secretBox = new SecretBox(randomBytes(32).toString('base64url'));
-  const deploys = createDeploySystem({ config, db: handle.db, runtime, secretBox, routes: new RouteTable(), logger });
+  const routes = new RouteTable();
+  const https = options.withHttps ? new HttpsSystem(config, handle.db, routes, logger) : undefined;
+  await https?.load();
+  const deploys = createDeploySystem({
+    config,
+    db: handle.db,
+    runtime,
+    secretBox,
+    routes,
+    router: https?.router,
+    logger,
+  });
   const app = await buildApp({
     config,
     db: handle.db,
@@ -49,6 +63,7 @@ export async function createTestApp(
     sessionSecret: 'test-session-secret-that-is-long-enough-for-signing',
     secretBox,
     deploys,
+    https,
     version: 'test',
   });
   await app.ready();
@@ -58,8 +73,10 @@ export async function createTestApp(
     config,
     runtime,
     deploys,
+    https,
     async close() {
       await app.close();
+      await https?.close();
       await deploys.stop();
       await runtime.stop();
       await handle.close();
