@@ -32,8 +32,10 @@ export interface Pebble {
   stop(): Promise<void>;
   /** Pebble's current issuing root (PEM), which a client must trust to verify issued certificates. */
   roots(): Promise<string>;
-  /** Lines of Pebble's log that mention a new order. */
+  /** Pebble's log so far. */
   log(): string;
+  /** Makes challtestsrv answer A queries for `host` with `address` instead of 127.0.0.1. */
+  addARecord(host: string, address: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -178,6 +180,13 @@ export async function startPebble(initial: PebbleOptions): Promise<Pebble> {
       return response.body;
     },
     log: () => logText,
+    async addARecord(host, address) {
+      const res = await fetch(`http://127.0.0.1:${challtestPort}/add-a`, {
+        method: 'POST',
+        body: JSON.stringify({ host: `${host}.`, addresses: [address] }),
+      });
+      if (!res.ok) throw new Error(`challtestsrv add-a: ${res.status}`);
+    },
     async close() {
       await api.stop();
       await waitExit(challtestsrv);

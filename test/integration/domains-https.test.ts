@@ -149,6 +149,8 @@ describe(
           BERTH_DNS_RESOLVER: pebble.dnsServer,
           BERTH_PUBLIC_IPS: '127.0.0.1',
           BERTH_PANEL_DOMAIN: PANEL,
+          // Failed orders are expected here (the CA is stopped on purpose): keep their warnings out of the output.
+          BERTH_LOG_LEVEL: 'error',
         },
         {
           certificateTiming: {
@@ -224,10 +226,7 @@ describe(
       assert.notEqual(challenge.status, 308);
     });
 
-    it('serves the panel on its own domain over HTTPS, and answers unknown hosts with 404 without ordering', async () => {
-      const panel = await getOver(false, httpPort, PANEL, '/healthz');
-      // The panel's certificate is ordered at start; until it is issued plain HTTP reaches it directly.
-      assert.ok([200, 308].includes(panel.status), `panel over HTTP: ${panel.status}`);
+    it('answers unknown hosts with 404 and orders nothing for them', async () => {
       const unknown = await getOver(false, httpPort, 'unknown.berth.test', '/');
       assert.equal(unknown.status, 404);
       const probe = await tlsProbe(httpsPort, 'unknown.berth.test');
@@ -238,7 +237,45 @@ describe(
         rows.body.map((d) => d.hostname),
         [APP],
       );
+      // Pebble logs the names it validates: ours are there, the unknown one is not.
+      assert.match(pebble.log(), /app\.berth\.test/);
+      // Pebble logs the names it validates: ours are there, the unknown one is not.
+      assert.match(pebble.log(), /app\.berth\.test/);
       assert.doesNotMatch(pebble.log(), /unknown\.berth\.test/);
+    });
+
+    it('checks DNS against the server addresses through the configured resolver', async () => {
+      const here = await h.api<{ verdict: string; addresses: string[] }>('GET', `/domains/${appDomainId}/dns`);
+      assert.equal(here.status, 200);
+      assert.equal(here.body.verdict, 'points-here');
+      assert.deepEqual(here.body.addresses, ['127.0.0.1']);
+
+      await pebble.addARecord('elsewhere.berth.test', '127.0.0.2');
+      const added = await h.api<DomainBody[]>('POST', `/services/${serviceId}/domains`, {
+        hostname: 'elsewhere.berth.test',
+      });
+      const id = added.body[0]!.id;
+      const there = await h.api<{ verdict: string; message: string }>('GET', `/domains/${id}/dns`);
+      assert.equal(there.body.verdict, 'points-elsewhere');
+      assert.match(there.body.message, /resolves to 127\.0\.0\.2, which is not this server/);
+      // Pebble validates at 127.0.0.2, where nothing answers: the order fails with the reason in words.
+      const failing = await until('a reason for elsewhere', async () => {
+        const body = await domain(id);
+        return body.certificate.lastError ? body : undefined;
+      });
+      assert.match(String(failing.certificate.lastError), /^Port 80 unreachable/);
+      assert.equal((await h.api('DELETE', `/domains/${id}`)).status, 204);
+    });
+
+    it('serves the panel on BERTH_PANEL_DOMAIN over HTTPS with its own certificate', async () => {
+      const roots = await pebble.roots();
+      await until('the panel certificate', async () => {
+        const probe = await tlsProbe(httpsPort, PANEL, roots);
+        return probe.ok && probe.authorized ? probe : undefined;
+      });
+      const res = await getOver(true, httpsPort, PANEL, '/healthz', roots);
+      assert.equal(res.status, 200);
+      assert.equal((await getOver(false, httpPort, PANEL, '/healthz')).status, 308);
     });
 
     it('keeps serving the old certificate while the CA is down, and backs off between retries', async () => {
