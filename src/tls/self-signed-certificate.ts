@@ -1,15 +1,18 @@
 /**
- * The only place Berth runs openssl: a short-lived self-signed certificate, served for a name until its
+ * The only importer of @peculiar/x509: a short-lived self-signed certificate, served for a name until its
  * real certificate is issued (so HTTPS answers at once instead of hanging) and for names Berth does not
- * know. openssl is spawned with an argv array and the name is validated first: no shell, no injection.
+ * know. Made in-process with WebCrypto (P-256), so no openssl binary is needed (the container image has
+ * none). acme-client already depends on this library.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomBytes, webcrypto } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
 import { AppError } from '../errors.js';
-import { runProgram } from '../lib/exec.js';
 
 const NAME = /^[a-z0-9.-]{1,253}$/;
+const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+const VALID_DAYS = 30;
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 export interface KeyPair {
   certPem: string;
@@ -19,31 +22,27 @@ export interface KeyPair {
 /** A P-256 self-signed certificate for `hostname`, valid 30 days. */
 export async function createSelfSignedCertificate(hostname: string): Promise<KeyPair> {
   if (!NAME.test(hostname)) throw new AppError('VALIDATION_FAILED', `not a hostname for a certificate: ${hostname}`);
-  const dir = await mkdtemp(join(tmpdir(), 'berth-selfsigned-'));
-  try {
-    const keyFile = join(dir, 'key.pem');
-    const certFile = join(dir, 'cert.pem');
-    await runProgram('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-days',
-      '30',
-      '-subj',
-      `/O=Berth (certificate not issued yet)/CN=${hostname}`,
-      '-addext',
-      `subjectAltName=DNS:${hostname}`,
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ]);
-    return { certPem: await readFile(certFile, 'utf8'), keyPem: await readFile(keyFile, 'utf8') };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const now = Date.now();
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    // Positive 128-bit serial (first bit cleared), as RFC 5280 asks.
+    serialNumber: (randomBytes(16)[0]! & 0x7f).toString(16).padStart(2, '0') + randomBytes(15).toString('hex'),
+    name: `CN=${hostname}, O=Berth (certificate not issued yet)`,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + VALID_DAYS * 86_400_000),
+    signingAlgorithm: ALGORITHM,
+    keys: keys as never,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: hostname }]),
+    ],
+  });
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
+  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END PRIVATE KEY-----\n`;
+  return { certPem: certificate.toString('pem'), keyPem };
 }
