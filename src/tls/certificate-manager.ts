@@ -60,7 +60,7 @@ export class CertificateManager implements DomainListener {
   async start(): Promise<void> {
     await this.loadNames();
     for (const hostname of this.names) await this.loadFromDisk(hostname);
-    void this.check();
+    this.check().catch((error: unknown) => this.deps.logger.error({ err: error }, 'certificate check failed'));
   }
 
   isServedName(hostname: string): boolean {
@@ -89,6 +89,7 @@ export class CertificateManager implements DomainListener {
   async check(): Promise<void> {
     if (this.closed) return;
     await this.loadNames();
+    if (this.closed) return;
     const records = new Map((await listCertificates(this.deps.db)).map((r) => [r.hostname, r]));
     for (const hostname of this.names) {
       const record = records.get(hostname);
@@ -115,7 +116,11 @@ export class CertificateManager implements DomainListener {
   }
 
   domainsRemoved(hostnames: string[]): void {
-    for (const hostname of hostnames) void this.forget(hostname);
+    for (const hostname of hostnames) {
+      this.forget(hostname).catch((error: unknown) =>
+        this.deps.logger.error({ err: error, hostname }, 'could not forget a certificate'),
+      );
+    }
   }
 
   /** Waits for orders in progress (used by tests and shutdown). */
@@ -163,7 +168,8 @@ export class CertificateManager implements DomainListener {
         set: (token, keyAuthorization) => this.tokens.set(token, { hostname, keyAuthorization }),
         remove: (token) => this.tokens.delete(token),
       });
-      if (!this.names.has(hostname)) return;
+      // Shut down or removed while the CA worked: the database may be closed, the name no longer ours.
+      if (this.closed || !this.names.has(hostname)) return;
       const info = certificateInfo(pair.certPem);
       await this.deps.files.write(hostname, pair);
       this.deps.contexts.install(hostname, pair);
@@ -179,6 +185,7 @@ export class CertificateManager implements DomainListener {
       });
       logger.info({ hostname, notAfter: info.notAfter.toISOString(), issuer: info.issuer }, 'certificate issued');
     } catch (error) {
+      if (this.closed) return;
       const failures = (previous?.failures ?? 0) + 1;
       const delay = retryDelayMs(failures, this.deps.timing, error);
       const reason = explainOrderFailure(error, hostname, this.deps.acme.directoryUrl);
@@ -237,7 +244,7 @@ export class CertificateManager implements DomainListener {
     this.clearRetry(hostname);
     this.deps.contexts.remove(hostname);
     await this.deps.files.remove(hostname);
-    await deleteCertificate(this.deps.db, hostname);
+    if (!this.closed) await deleteCertificate(this.deps.db, hostname);
   }
 }
 

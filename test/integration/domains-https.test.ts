@@ -315,7 +315,7 @@ describe(
     });
 
     it('renews a short-lived certificate and rotates it with zero failed TLS handshakes', async () => {
-      await pebble.start({ validitySeconds: 12 });
+      await pebble.start({ validitySeconds: 15 });
       const roots = await pebble.roots();
       const before = await domain(appDomainId);
       await h.api('POST', `/domains/${appDomainId}/renew`);
@@ -324,8 +324,8 @@ describe(
       const failures: string[] = [];
       let handshakes = 0;
       const started = Date.now();
-      // Renewal starts when a third (4 s) of the 12 s is left; the loop stops after two distinct renewals or 16 s.
-      while (Date.now() - started < 16_000 && handshakes < 3000 && serials.size < 3) {
+      // Renewal starts when a third (5 s) of the 15 s is left; the loop stops at the first rotation or after 20 s.
+      while (Date.now() - started < 20_000 && handshakes < 3000 && serials.size < 2) {
         const probe = await tlsProbe(httpsPort, APP, roots);
         handshakes++;
         if (!probe.ok || !probe.authorized) failures.push(probe.error ?? 'unauthorized');
