@@ -178,6 +178,21 @@ describe('domains in the API and the panel', () => {
       assert.match(removed.body, /id="no-domains"/);
     });
 
+    it('shows on the Server page where certificates come from and why the panel has none yet', async () => {
+      const server = await client.get('/server');
+      assert.match(server.body, /hx-get="\/server\/https"/);
+      const deadline = Date.now() + 10_000;
+      let card = await client.get('/server/https', hx);
+      while (!/no certificate yet/.test(card.body) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        card = await client.get('/server/https', hx);
+      }
+      assert.equal(card.statusCode, 200);
+      assert.match(card.body, /http:\/\/127\.0\.0\.1:9\/directory \(BERTH_ACME_DIRECTORY\)/);
+      assert.match(card.body, /panel\.example\.com:\s*no certificate yet: The certificate authority cannot be reached/);
+      assert.match(card.body, /not listening/, 'this test app has no HTTPS listener, and the card says so');
+    });
+
     it('refuses a form without its CSRF token, and sends people without htmx back to the service page', async () => {
       const forged = await client.postForm(`/services/${otherServiceId}/domains`, { hostname: 'evil.example.org' }, hx);
       assert.equal(forged.statusCode, 403);

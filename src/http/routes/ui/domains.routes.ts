@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toDomainView } from '../../../domains/domain-view.js';
+import { LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING } from '../../../config.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { httpsOf } from '../api/domains.routes.js';
@@ -102,6 +103,34 @@ export async function domainsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
       return section(reply, domain.serviceId, { notice: `Requesting a new certificate for ${domain.hostname}…` });
     },
   );
+
+  // The HTTPS card of the Server page: where certificates come from, and the panel's own certificate.
+  app.get('/server/https', { schema: hidden }, async (request, reply) => {
+    if (!isHtmx(request)) return reply.redirect('/server', 303);
+    const https = httpsOf(ctx);
+    const { config } = ctx;
+    const directory =
+      config.acmeDirectory === LETS_ENCRYPT_PRODUCTION
+        ? "Let's Encrypt (production)"
+        : config.acmeDirectory === LETS_ENCRYPT_STAGING
+          ? "Let's Encrypt staging (certificates are not trusted by browsers)"
+          : config.acmeDirectory;
+    const panel = config.panelDomain
+      ? {
+          hostname: config.panelDomain,
+          status: await https.certificates.status(config.panelDomain),
+          isValid: https.certificates.hasValidCertificate(config.panelDomain),
+        }
+      : undefined;
+    return reply.page('server-https', {
+      directory,
+      email: config.acmeEmail ?? null,
+      httpPort: config.httpPort,
+      httpsPort: config.httpsPort,
+      isListening: https.httpsPort() !== undefined,
+      panel,
+    });
+  });
 
   app.get<{ Params: { id: string } }>(
     '/domains/:id/dns-check',
