@@ -5,15 +5,13 @@
  * daemon's internal options so the file runs in about a minute.
  */
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { connect, type PeerCertificate } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { createFixtureService } from '../helpers/daemon-api.js';
 import { freePort } from '../helpers/daemon-process.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
 import { hasPebble, startPebble, type Pebble } from '../helpers/pebble.js';
+import { getOver, tlsProbe, until } from '../helpers/tls-client.js';
 
 const APP = 'app.berth.test';
 const LATE = 'late.berth.test';
@@ -31,83 +29,6 @@ interface DomainBody {
     lastAttemptAt: string | null;
     notAfter: string | null;
   };
-}
-
-interface Probe {
-  ok: boolean;
-  authorized: boolean;
-  serial?: string;
-  issuer?: string;
-  error?: string;
-}
-
-function tlsProbe(port: number, servername: string, ca?: string): Promise<Probe> {
-  return new Promise((resolve) => {
-    const socket = connect({
-      host: '127.0.0.1',
-      port,
-      servername,
-      ca,
-      rejectUnauthorized: ca !== undefined,
-      timeout: 5000,
-    });
-    socket.once('secureConnect', () => {
-      const cert: PeerCertificate = socket.getPeerCertificate();
-      resolve({
-        ok: true,
-        authorized: socket.authorized,
-        serial: cert.serialNumber,
-        issuer: `${cert.issuer?.O ?? ''} ${cert.issuer?.CN ?? ''}`.trim(),
-      });
-      socket.end();
-    });
-    socket.once('timeout', () => socket.destroy(new Error('timeout')));
-    socket.once('error', (error) => resolve({ ok: false, authorized: false, error: error.message }));
-  });
-}
-
-function getOver(
-  secure: boolean,
-  port: number,
-  host: string,
-  path: string,
-  ca?: string,
-): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const options = {
-      host: '127.0.0.1',
-      port,
-      path,
-      headers: { host: secure && port === 443 ? host : `${host}:${port}` },
-    };
-    const req = secure
-      ? httpsRequest({ ...options, servername: host, ca, agent: false })
-      : httpRequest({ ...options, agent: false });
-    req.on('response', (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function until<T>(
-  what: string | (() => Promise<string>),
-  fn: () => Promise<T | undefined>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : await what()}`);
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
 }
 
 describe(
