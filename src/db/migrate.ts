@@ -6,12 +6,14 @@ import * as foundation from './migrations/0001-foundation.js';
 import * as projectsDeploys from './migrations/0002-projects-deploys.js';
 import * as serviceCredentials from './migrations/0003-service-credentials.js';
 import * as gitPush from './migrations/0005-git-push.js';
+import * as databasesBackups from './migrations/0006-databases-backups.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-projects-deploys': projectsDeploys,
   '0003-service-credentials': serviceCredentials,
   '0005-git-push': gitPush,
+  '0006-databases-backups': databasesBackups,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

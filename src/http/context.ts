@@ -8,6 +8,7 @@ import type { SecretBox } from '../lib/secret-box.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
 import type { GitRemote } from '../git/git-remote.js';
+import type { DatabaseFeature } from '../databases/database-feature.js';
 
 export interface AppContext {
   config: Config;
@@ -24,4 +25,6 @@ export interface AppContext {
   deploys: DeploySystem;
   /** The built-in git remote (push to deploy); absent in tests that do not need it. */
   git?: GitRemote;
+  /** Managed databases and their backups. */
+  databases: DatabaseFeature;
 }

@@ -16,6 +16,8 @@ import { RouteTable } from '../../src/proxy/route-table.js';
 import { dataPaths, ensureDataDir } from '../../src/data-dir.js';
 import { SecretBox } from '../../src/lib/secret-box.js';
 import { randomBytes } from 'node:crypto';
+import { createDatabaseFeature } from '../../src/databases/database-feature.js';
+import { Scheduler } from '../../src/jobs/scheduler.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -39,6 +41,8 @@ export async function createTestApp(
   await runtime.start();
   const secretBox = new SecretBox(randomBytes(32).toString('base64url'));
   const deploys = createDeploySystem({ config, db: handle.db, runtime, secretBox, routes: new RouteTable(), logger });
+  const scheduler = new Scheduler(logger);
+  const databases = createDatabaseFeature({ config, db: handle.db, runtime, secretBox, logger }, scheduler);
   const app = await buildApp({
     config,
     db: handle.db,
@@ -49,6 +53,7 @@ export async function createTestApp(
     sessionSecret: 'test-session-secret-that-is-long-enough-for-signing',
     secretBox,
     deploys,
+    databases,
     version: 'test',
   });
   await app.ready();
@@ -61,6 +66,8 @@ export async function createTestApp(
     async close() {
       await app.close();
       await deploys.stop();
+      await databases.close();
+      await scheduler.stop();
       await runtime.stop();
       await handle.close();
       rmSync(dataDir, { recursive: true, force: true });
