@@ -7,11 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { waitForDeployment } from '../helpers/daemon-api.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
 import { get } from '../helpers/load.js';
+import { freePort } from '../helpers/daemon-process.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { testDockerEndpoint } from '../helpers/docker-test-env.js';
 
@@ -89,12 +91,21 @@ describe('managed databases', () => {
     return JSON.parse((await get(h.proxyPort, HOST, path)).body) as { auth: string; reply: string | null };
   };
 
+  // Everything the daemon logs (at info level) is kept, to check no credential ever reaches a log line.
+  const logged: string[] = [];
+  const realWrite = process.stdout.write.bind(process.stdout);
+
   before(async () => {
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      logged.push(String(chunk));
+      return realWrite(chunk, ...rest);
+    }) as typeof process.stdout.write;
     await runtime.start();
     git = await startGitServer();
-    h = await startHarness({ ...IMAGES, BERTH_BACKUP_MIN_INTERVAL_SECONDS: '1' });
+    h = await startHarness({ ...IMAGES, BERTH_BACKUP_MIN_INTERVAL_SECONDS: '1', BERTH_LOG_LEVEL: 'info' });
   });
   after(async () => {
+    process.stdout.write = realWrite;
     await h?.close();
     await git?.close();
     for (const id of createdIds) await runtime.removeVolume(`berth-${id}-data`).catch(() => {});
@@ -359,6 +370,38 @@ describe('managed databases', () => {
     await h.api('PUT', `/databases/${dbs.mysql!.id}/backup-schedule`, { schedule: null });
   });
 
+  it('opens a public TCP port only when asked, on the chosen address, and closes it again', async () => {
+    const bad = await h.api('PATCH', `/databases/${dbs.cache!.id}`, {
+      publicAccess: { host: 'example.com', port: 16379 },
+    });
+    assert.equal(bad.status, 400);
+    const port = await freePort();
+    const opened = await h.api<Db & { publicAccess: { host: string; port: number } }>(
+      'PATCH',
+      `/databases/${dbs.cache!.id}`,
+      {
+        publicAccess: { host: '127.0.0.1', port },
+      },
+    );
+    assert.equal(opened.status, 200, JSON.stringify(opened.body));
+    assert.deepEqual(opened.body.publicAccess, { host: '127.0.0.1', port });
+    assert.equal(opened.body.status, 'running');
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port }, () => socket.write('PING\r\n'));
+      socket.once('data', (data) => {
+        resolve(data.toString());
+        socket.destroy();
+      });
+      socket.once('error', reject);
+    });
+    assert.match(answer, /^-NOAUTH/, 'redis answers on the published port and still wants its password');
+    // The data survived the container being recreated on its volume.
+    assert.equal((await redis('GET', 'counter')).reply, '42');
+    const closed = await h.api<Db>('PATCH', `/databases/${dbs.cache!.id}`, { publicAccess: null });
+    assert.equal(closed.status, 200);
+    assert.deepEqual((await runtime.inspectContainer(await containerOf(dbs.cache!.id)))!.ports, {});
+  });
+
   it('deletes a database only with its name typed back, keeping the volume unless asked', async () => {
     const refused = await h.api('DELETE', `/databases/${dbs.mysql!.id}`, { confirm: 'nope' });
     assert.equal(refused.status, 400);
@@ -368,5 +411,14 @@ describe('managed databases', () => {
     assert.equal((await runtime.listContainers({ 'berth.service': dbs.mysql!.id })).length, 0);
     // The volume is still there (removed in after()).
     await runtime.ensureVolume(`berth-${dbs.mysql!.id}-data`, {});
+  });
+
+  it('never wrote a credential into the daemon log', () => {
+    const text = logged.join('');
+    assert.ok(text.length > 0, 'the daemon logged something');
+    for (const vars of Object.values(secrets)) {
+      for (const v of Object.values(vars))
+        if (v.length > 20) assert.ok(!text.includes(v), 'a credential reached the log');
+    }
   });
 });
