@@ -47,6 +47,8 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
       database,
       engineLabel: ENGINES[database.engine].label,
       apps: await listAppServices(ctx.db, database.projectId),
+      // Where a backup can be restored: this database, or another of the same engine (e.g. a new one).
+      restoreTargets: (await databases.list(database.projectId)).filter((d) => d.engine === database.engine),
       backups: list,
       ...extra,
     };
