@@ -12,9 +12,8 @@ import { listSealedVariables } from '../projects/variables.repository.js';
 import { connectionVariables, openCredentials } from './credentials.js';
 import { findDatabaseByName } from './databases.repository.js';
 
-const REFERENCE = /\$\{\{\s*([^}.\s]+)\.([^}\s]+)\s*\}\}/g;
-const SERVICE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
-const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/** Only this exact shape is a reference; anything else with `${{` (e.g. `${{not.a.ref}}`) is plain text. */
+const REFERENCE = /\$\{\{\s*([a-z][a-z0-9-]{0,62})\.([A-Za-z_][A-Za-z0-9_]{0,127})\s*\}\}/g;
 
 export interface Reference {
   service: string;
@@ -69,8 +68,6 @@ export async function resolveReferences(
   for (const [key, value] of Object.entries(values)) {
     const refs = findReferences(value);
     for (const ref of refs) {
-      if (!SERVICE_NAME.test(ref.service)) throw invalid(key, ref, `"${ref.service}" is not a service name.`);
-      if (!VARIABLE_NAME.test(ref.variable)) throw invalid(key, ref, `"${ref.variable}" is not a variable name.`);
       if (!cache.has(ref.service)) cache.set(ref.service, await variablesOf(look, ref.service));
       const offered = cache.get(ref.service);
       if (!offered) throw invalid(key, ref, `there is no other service named "${ref.service}" in this project.`);
