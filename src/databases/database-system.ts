@@ -35,7 +35,7 @@ import {
   updateDatabase,
   type DatabaseChange,
 } from './databases.repository.js';
-import { ENGINES } from './engines/index.js';
+import { toView, type DatabaseView } from './database-view.js';
 import { cleanMessage } from './tool-runner.js';
 
 export interface DatabaseDeps {
@@ -52,14 +52,6 @@ export interface CreateDatabaseInput {
   version?: unknown;
   memoryMb?: unknown;
   cpus?: unknown;
-}
-
-/** What the API and panel show about a database: never a credential. */
-export interface DatabaseView extends ManagedDatabase {
-  /** The engine's health check verdict right now ("missing" when the container is gone). */
-  health: 'starting' | 'healthy' | 'unhealthy' | 'none' | 'missing' | 'unknown';
-  /** Names of the variables apps can reference, e.g. ["DATABASE_URL", "PGHOST", ...]. */
-  variableNames: string[];
 }
 
 export class DatabaseSystem {
@@ -115,13 +107,15 @@ export class DatabaseSystem {
   }
 
   async view(id: string): Promise<DatabaseView> {
-    return this.toView(await this.get(id));
+    return toView(this.deps.runtime, await this.get(id));
   }
 
   async list(projectId: string): Promise<DatabaseView[]> {
     if (!(await findProject(this.deps.db, projectId)))
       throw new AppError('NOT_FOUND', `No project with id "${projectId}".`);
-    return Promise.all((await listDatabasesOfProject(this.deps.db, projectId)).map((d) => this.toView(d)));
+    return Promise.all(
+      (await listDatabasesOfProject(this.deps.db, projectId)).map((d) => toView(this.deps.runtime, d)),
+    );
   }
 
   /** The connection variables with their values: for the panel's Reveal button and the API's credentials call. */
@@ -289,27 +283,6 @@ export class DatabaseSystem {
       )
       .finally(() => this.pending.delete(run));
     this.pending.add(run);
-  }
-
-  private async toView(database: ManagedDatabase): Promise<DatabaseView> {
-    let health: DatabaseView['health'] = 'missing';
-    if (database.containerId) {
-      try {
-        const details = await this.deps.runtime.inspectContainer(database.containerId);
-        health = !details ? 'missing' : details.state !== 'running' ? 'none' : (details.health ?? 'none');
-      } catch {
-        health = 'unknown';
-      }
-    }
-    const names = Object.keys(
-      ENGINES[database.engine].connectionVariables('h', 1, {
-        user: 'u',
-        password: 'p',
-        database: 'd',
-        rootPassword: 'r',
-      }),
-    );
-    return { ...database, health, variableNames: names };
   }
 }
 
