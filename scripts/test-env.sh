@@ -6,6 +6,9 @@
 #   - local fixture images, built without any registry (Docker Hub may be
 #     unreachable): berth-test/debian:bookworm, berth-test/busybox:latest,
 #     berth-test/node:20-slim (recipes under scripts/images/),
+#   - local database images honouring the official images' env contract:
+#     berth-test/postgres:15, berth-test/mariadb:10.11, berth-test/redis:7
+#     (recipes under test/images/),
 #   - Debian's chromium at /usr/bin/chromium (driven by playwright-core),
 #   - git.
 # Idempotent: a second run reuses everything and takes a few seconds.
@@ -175,6 +178,7 @@ ensure_images() {
   if [ "$FRESH" = 1 ] || ! image_exists "$DEBIAN_IMAGE"; then
     build_image "$DEBIAN_IMAGE" debian/build.sh
     base_rebuilt=1
+    BASE_REBUILT=1
   else
     log "reusing $DEBIAN_IMAGE"
   fi
@@ -194,6 +198,42 @@ ensure_images() {
   else
     log "reusing $NODE_IMAGE (node v$have)"
   fi
+}
+
+# --- Database images ---------------------------------------------------------------
+# The managed-database tests run real engines. Official images may be out of
+# reach, so these are built FROM the Debian fixture with apt (network-bound:
+# the three builds run in parallel). BuildKit's cache makes a re-run ~1 s; an
+# existing image is kept unless its base was rebuilt or FRESH=1.
+DB_IMAGES=(postgres:15 mariadb:10.11 redis:7)
+
+build_db_image() {
+  local ref=$1 engine=${1%%:*} name=berth-test/$1 started old
+  started=$(now)
+  old=$(image_id "$name")
+  if ! "${DOCKER_BUILD[@]}" --build-arg BASE="$DEBIAN_IMAGE" -t "$name" "$HERE/../test/images/$engine" \
+    >"$BERTH_LOG_DIR/db-$engine-build.log" 2>&1; then
+    tail -n 30 "$BERTH_LOG_DIR/db-$engine-build.log" >&2
+    log "docker build of $name failed (full log: $BERTH_LOG_DIR/db-$engine-build.log)"
+    return 1
+  fi
+  remove_old_fixture "$old"
+  log "built $name ($(since "$started"))"
+}
+
+ensure_db_images() {
+  local ref pids=() failed=0 pid
+  pick_docker_build
+  for ref in "${DB_IMAGES[@]}"; do
+    if [ "$FRESH" = 1 ] || [ "${BASE_REBUILT:-0}" = 1 ] || ! image_exists "berth-test/$ref"; then
+      build_db_image "$ref" &
+      pids+=($!)
+    else
+      log "reusing berth-test/$ref"
+    fi
+  done
+  for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+  [ "$failed" = 0 ] || die "a database image build failed (see above)"
 }
 
 # --- Chromium -----------------------------------------------------------------------
@@ -235,12 +275,13 @@ ensure_git
 ensure_ssh_client
 ensure_docker
 ensure_images
+ensure_db_images
 ensure_chromium
 ensure_pebble
 
 # Summary: what the tests will run against.
 log "docker server $(docker version --format '{{.Server.Version}}' 2>/dev/null) at ${DOCKER_HOST:-unix://$DEFAULT_SOCK}"
-for img in "$DEBIAN_IMAGE" "$BUSYBOX_IMAGE" "$NODE_IMAGE"; do
+for img in "$DEBIAN_IMAGE" "$BUSYBOX_IMAGE" "$NODE_IMAGE" "${DB_IMAGES[@]/#/berth-test/}"; do
   log "image $img $(docker image ls --format '{{.Size}}' "$img" | head -n1)"
 done
 # The /usr/bin/chromium wrapper prints a harmless shell warning on stderr.

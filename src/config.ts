@@ -42,7 +42,22 @@ export interface Config {
   readonly buildpackImages: Readonly<Record<BuildpackImageName, string>>;
   /** Port of the built-in SSH git remote (BERTH_SSH_PORT, default 2222); null when set to "off". */
   readonly sshPort: number | null;
+  /** Image of each database engine (BERTH_DB_IMAGE_<ENGINE>), e.g. { postgres: 'postgres:16' }. */
+  readonly dbImages: Readonly<Record<DbEngineName, string>>;
+  /** Shortest gap allowed between two scheduled backups of one database (BERTH_BACKUP_MIN_INTERVAL_SECONDS). */
+  readonly backupMinIntervalMs: number;
 }
+
+/** Official images of the database engines; the tag is the default version. */
+export const DEFAULT_DB_IMAGES = Object.freeze({
+  postgres: 'postgres:16',
+  mysql: 'mysql:8.4',
+  mariadb: 'mariadb:11',
+  redis: 'redis:7',
+  mongo: 'mongo:7',
+});
+export type DbEngineName = keyof typeof DEFAULT_DB_IMAGES;
+const DB_IMAGE_PREFIX = 'BERTH_DB_IMAGE_';
 
 /**
  * The official images the buildpacks start from. `go-runtime` is the small image a Go binary is copied
@@ -210,6 +225,24 @@ function readOptionalPort(env: Env, variable: string, fallback: number): number 
   return readPort(env, variable, fallback);
 }
 
+/** BERTH_DB_IMAGE_<ENGINE> over the official images. */
+function readDbImages(env: Env): Record<DbEngineName, string> {
+  const images: Record<DbEngineName, string> = { ...DEFAULT_DB_IMAGES };
+  const names = Object.keys(images) as DbEngineName[];
+  for (const [variable, raw] of Object.entries(env)) {
+    if (!variable.startsWith(DB_IMAGE_PREFIX) || raw === undefined || raw === '') continue;
+    const name = names.find((n) => n.toUpperCase() === variable.slice(DB_IMAGE_PREFIX.length));
+    if (!name)
+      fail(
+        variable,
+        `is not a database image setting (known: ${names.map((n) => DB_IMAGE_PREFIX + n.toUpperCase()).join(', ')})`,
+      );
+    if (!IMAGE_REFERENCE.test(raw)) fail(variable, `must be an image reference such as postgres:16, got "${raw}"`);
+    images[name] = raw;
+  }
+  return images;
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const panelPort = readPort(env, 'BERTH_PANEL_PORT', 3000);
   const panelHostRaw = readListenAddress(env, 'BERTH_PANEL_HOST');
@@ -250,5 +283,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     secureCookies: readBoolean(env, 'BERTH_SECURE_COOKIES', publicUrl.startsWith('https:')),
     buildpackImages: Object.freeze(readBuildpackImages(env)),
     sshPort: readOptionalPort(env, 'BERTH_SSH_PORT', 2222),
+    dbImages: Object.freeze(readDbImages(env)),
+    backupMinIntervalMs: readSeconds(env, 'BERTH_BACKUP_MIN_INTERVAL_SECONDS', 3600, 7 * 24 * 3600),
   });
 }

@@ -24,6 +24,9 @@ export type ErrorCode =
   | 'DATA_DIR_LOCKED'
   | 'DOCKER_UNAVAILABLE'
   | 'DOCKER_ERROR'
+  | 'VARIABLE_REFERENCE_INVALID'
+  | 'DATABASE_BUSY'
+  | 'CONFIRMATION_REQUIRED'
   | 'INTERNAL';
 
 export class AppError extends Error {

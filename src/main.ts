@@ -24,6 +24,7 @@ import type { Db } from './db/connection.js';
 import { DEFAULT_TIMING } from './deploys/deploy-context.js';
 import { DeploySystem } from './deploys/deploy-system.js';
 import { createServiceCatalog } from './projects/service-catalog.js';
+import { createDatabaseFeature } from './databases/database-feature.js';
 import { AppProxy } from './proxy/proxy-server.js';
 import { RouteTable } from './proxy/route-table.js';
 import type { Runtime } from './runtime/runtime.js';
@@ -165,6 +166,12 @@ export async function startDaemon(
     await scheduler.runSafely(sweep);
     scheduler.add(sweep);
     scheduler.add(https.checkJob());
+    const databases = createDatabaseFeature(
+      { config, db: handle.db, runtime, secretBox, logger: logger.child({ component: 'databases' }) },
+      scheduler,
+    );
+    cleanups.push(() => databases.close());
+    await databases.recover().catch((error: unknown) => logger.error({ err: error }, 'could not recover databases'));
     const app = await buildApp({
       config,
       db: handle.db,
@@ -176,6 +183,7 @@ export async function startDaemon(
       secretBox,
       deploys,
       https,
+      databases,
       version: VERSION,
       git,
     });

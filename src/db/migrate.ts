@@ -7,6 +7,7 @@ import * as projectsDeploys from './migrations/0002-projects-deploys.js';
 import * as serviceCredentials from './migrations/0003-service-credentials.js';
 import * as domainsCertificates from './migrations/0004-domains-certificates.js';
 import * as gitPush from './migrations/0005-git-push.js';
+import * as databasesBackups from './migrations/0006-databases-backups.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-service-credentials': serviceCredentials,
   '0004-domains-certificates': domainsCertificates,
   '0005-git-push': gitPush,
+  '0006-databases-backups': databasesBackups,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

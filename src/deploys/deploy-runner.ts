@@ -59,9 +59,10 @@ export class DeployRunner {
     try {
       await updateDeployment(this.deps.db, deploymentId, { status: 'fetching', startedAt: nowIso() });
       log.line(`--- fetching (deployment ${deploymentId}, triggered by ${deployment.trigger})`);
-      const image = await this.obtainImage(ctx, enter);
+      // Variables first: a reference that no longer resolves fails the deploy before any build work.
       const env = await this.deps.catalog.resolveVariables(ctx.service.id);
       log.addSecrets(Object.values(env));
+      const image = await this.obtainImage(ctx, enter);
       await enter('releasing');
       await runRelease(ctx, image, env);
       await enter('starting');

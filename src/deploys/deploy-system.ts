@@ -27,7 +27,9 @@ export class DeploySystem {
     return recoverDeployments(this.deps, this.queue, this.logs);
   }
 
-  deploy(serviceId: string, trigger: 'manual' | 'api', triggeredBy: string | null): Promise<Deployment> {
+  async deploy(serviceId: string, trigger: 'manual' | 'api', triggeredBy: string | null): Promise<Deployment> {
+    // A broken `${{service.VAR}}` reference is refused here, before a deployment is even queued.
+    await this.deps.catalog.resolveVariables(serviceId);
     return requestDeployment(this.deps.db, this.queue, { serviceId, trigger, triggeredBy });
   }
 

@@ -18,6 +18,7 @@ import { deploymentsUiRoutes } from './routes/ui/deployments.routes.js';
 import { serviceLogsApiRoutes } from './routes/api/service-logs.routes.js';
 import { serviceStatusUiRoutes } from './routes/ui/service-status.routes.js';
 import { apiV1Routes } from './routes/api/v1.routes.js';
+import { registerDatabaseRoutes } from './routes/database-routes.js';
 import { apiTokenSchema, errorSchema, userSchema } from './routes/api/schemas.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { registerFeatureRoutes } from './routes/feature-routes.js';
@@ -68,5 +69,6 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(async (scope) => serviceLogsApiRoutes(scope, ctx), { prefix: '/api/v1' });
   await app.register(async (scope) => apiV1Routes(scope, ctx), { prefix: '/api/v1' });
   await registerGitRoutes(app, ctx);
+  await registerDatabaseRoutes(app, ctx);
   return app;
 }

@@ -9,6 +9,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
 import type { GitRemote } from '../git/git-remote.js';
 import type { HttpsSystem } from '../tls/https-system.js';
+import type { DatabaseFeature } from '../databases/database-feature.js';
 
 export interface AppContext {
   config: Config;
@@ -27,4 +28,6 @@ export interface AppContext {
   git?: GitRemote;
   /** Custom domains, certificates and the DNS check; absent in tests that build the app alone. */
   https?: HttpsSystem;
+  /** Managed databases and their backups. */
+  databases: DatabaseFeature;
 }

@@ -1,6 +1,7 @@
 /**
  * Service variables, encrypted at rest with the SecretBox (one sealed value per row). Values are kept
- * byte for byte; `${{service.VAR}}` references stay literal text here (resolving them is a later feature).
+ * byte for byte; `${{service.VAR}}` references are checked when saved and resolved for deploys
+ * (src/databases/references.ts).
  * Plaintext leaves this module only through readVariables/revealVariable (admins) and resolveVariables
  * (the deploy runner).
  */
@@ -8,6 +9,7 @@ import type { Db } from '../db/connection.js';
 import { AppError } from '../errors.js';
 import { newId, nowIso } from '../lib/ids.js';
 import type { SecretBox } from '../lib/secret-box.js';
+import { environmentOf, hasReferences, resolveReferences } from '../databases/references.js';
 import { serviceExists } from './services.repository.js';
 import { checkVariables, describeKeyProblem, MAX_VARIABLES } from './variable-rules.js';
 import {
@@ -59,6 +61,7 @@ export async function replaceVariables(
 ): Promise<Record<string, string>> {
   await requireService(deps.db, serviceId);
   const entries = checkVariables(Object.entries(input));
+  await checkReferences(deps, serviceId, Object.fromEntries(entries));
   await replaceSealedVariables(deps.db, serviceId, seal(deps.secretBox, entries), nowIso());
   return Object.fromEntries(entries);
 }
@@ -71,6 +74,7 @@ export async function setVariables(
 ): Promise<number> {
   await requireService(deps.db, serviceId);
   const entries = checkVariables(input);
+  await checkReferences(deps, serviceId, Object.fromEntries(entries));
   const existing = new Set((await listSealedVariables(deps.db, serviceId)).map((row) => row.key));
   const added = new Set(entries.map(([key]) => key).filter((key) => !existing.has(key)));
   if (existing.size + added.size > MAX_VARIABLES) {
@@ -106,7 +110,18 @@ export function countServiceVariables(db: Db, serviceId: string): Promise<number
  */
 export async function resolveVariables(deps: VariablesDeps, serviceId: string): Promise<Record<string, string>> {
   const rows = await listSealedVariables(deps.db, serviceId);
-  return Object.fromEntries(rows.map((row) => [row.key, deps.secretBox.decrypt(row.valueEncrypted)]));
+  const values = Object.fromEntries(rows.map((row) => [row.key, deps.secretBox.decrypt(row.valueEncrypted)]));
+  if (!hasReferences(values)) return values;
+  const environmentId = await environmentOf(deps.db, serviceId);
+  if (!environmentId) return values;
+  return resolveReferences({ ...deps, environmentId, selfId: serviceId }, values);
+}
+
+/** Refuses references to unknown services or variables, so the mistake shows when it is made. */
+async function checkReferences(deps: VariablesDeps, serviceId: string, values: Record<string, string>): Promise<void> {
+  if (!hasReferences(values)) return;
+  const environmentId = await environmentOf(deps.db, serviceId);
+  if (environmentId) await resolveReferences({ ...deps, environmentId, selfId: serviceId }, values);
 }
 
 /** `resolveVariables` bound to its dependencies, for the deploy runner. */

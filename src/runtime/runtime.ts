@@ -36,6 +36,49 @@ export interface ContainerSpec {
   memoryBytes?: number;
   nanoCpus?: number;
   restartPolicy?: 'no' | 'unless-stopped' | 'on-failure';
+  /** Named volumes mounted into the container (databases keep their data in one). */
+  volumes?: VolumeMount[];
+  /** Host ports to publish; nothing is published unless asked (databases stay on the project network). */
+  publishedPorts?: PublishedPort[];
+  /** The engine's own health check (argv run inside the container). */
+  healthcheck?: ContainerHealthcheck;
+}
+
+export interface VolumeMount {
+  volume: string;
+  target: string;
+}
+
+export interface PublishedPort {
+  containerPort: number;
+  hostIp: string;
+  /** 0 lets the engine choose a free port. */
+  hostPort: number;
+}
+
+export interface ContainerHealthcheck {
+  test: string[];
+  intervalMs: number;
+  timeoutMs: number;
+  retries: number;
+  startPeriodMs: number;
+}
+
+export interface ExecOptions {
+  env?: Record<string, string>;
+  /** Bytes fed to the command's stdin (then closed). */
+  stdin?: NodeJS.ReadableStream;
+  /** Where stdout goes; without it, stdout is captured (up to a cap) into the result. */
+  stdout?: NodeJS.WritableStream;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  /** Captured stdout when no stdout stream was given (capped). */
+  stdout: string;
+  /** The command's stderr (capped). */
+  stderr: string;
 }
 
 export interface ContainerSummary {
@@ -51,6 +94,10 @@ export interface ContainerDetails extends ContainerSummary {
   exitCode: number | null;
   restartCount: number;
   ipAddresses: Record<string, string>;
+  /** The engine's health check verdict, null when the container has none. */
+  health: 'starting' | 'healthy' | 'unhealthy' | null;
+  /** Published ports as `<containerPort>/tcp` → host address and port. */
+  ports: Record<string, { hostIp: string; hostPort: number }>;
 }
 
 export interface BuildOptions {
@@ -96,7 +143,13 @@ export interface Runtime {
   startContainer(id: string): Promise<void>;
   inspectContainer(id: string): Promise<ContainerDetails | undefined>;
   stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
-  removeContainer(id: string): Promise<void>;
+  /** `volumes` also removes the container's anonymous volumes (throwaway containers). */
+  removeContainer(id: string, options?: { volumes?: boolean }): Promise<void>;
+  /** Runs argv inside a running container (no shell) and waits for it to end. */
+  exec(id: string, argv: string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Creates a named volume when missing (idempotent). */
+  ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
+  removeVolume(name: string): Promise<void>;
   listContainers(labels: Record<string, string>): Promise<ContainerSummary[]>;
   /** Removes every container carrying all the given labels (tests, cleanup). Returns how many. */
   removeContainersByLabel(labels: Record<string, string>): Promise<number>;

@@ -41,6 +41,8 @@ export interface Harness {
   panelUrl: string;
   admin: { email: string; password: string };
   proxyPort: number;
+  /** The admin API token (for requests api() cannot make, e.g. downloads). */
+  token: string;
   api<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   waitForDeployment(id: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   projectIds: string[];
@@ -96,6 +98,7 @@ export async function startHarness(env: Record<string, string> = {}, options: Da
     panelUrl: `http://127.0.0.1:${panelPort}`,
     admin: ADMIN,
     proxyPort: config.httpPort,
+    token,
     api,
     projectIds,
     async waitForDeployment(id, timeoutMs = 180_000) {

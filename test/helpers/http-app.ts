@@ -17,6 +17,8 @@ import { dataPaths, ensureDataDir } from '../../src/data-dir.js';
 import { SecretBox } from '../../src/lib/secret-box.js';
 import { randomBytes } from 'node:crypto';
 import { HttpsSystem } from '../../src/tls/https-system.js';
+import { createDatabaseFeature } from '../../src/databases/database-feature.js';
+import { Scheduler } from '../../src/jobs/scheduler.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -53,6 +55,8 @@ export async function createTestApp(
     router: https?.router,
     logger,
   });
+  const scheduler = new Scheduler(logger);
+  const databases = createDatabaseFeature({ config, db: handle.db, runtime, secretBox, logger }, scheduler);
   const app = await buildApp({
     config,
     db: handle.db,
@@ -64,6 +68,7 @@ export async function createTestApp(
     secretBox,
     deploys,
     https,
+    databases,
     version: 'test',
   });
   await app.ready();
@@ -78,6 +83,8 @@ export async function createTestApp(
       await app.close();
       await https?.close();
       await deploys.stop();
+      await databases.close();
+      await scheduler.stop();
       await runtime.stop();
       await handle.close();
       rmSync(dataDir, { recursive: true, force: true });

@@ -222,6 +222,9 @@ describe('services API', () => {
       BIG: 'x'.repeat(64 * 1024),
       SECRET_TOKEN: 'plaintext-canary-4b1d',
     };
+    // A reference must name an existing service and variable; it is stored as typed (resolved at deploy).
+    const postgres = (await create({ name: 'postgres', source: { type: 'image', image: 'nginx:1.27' } })).json().id;
+    await api('PUT', `/api/v1/services/${postgres}/variables`, { DATABASE_URL: 'postgresql://x' });
     const put = await api('PUT', `/api/v1/services/${id}/variables`, variables);
     assert.equal(put.statusCode, 200, put.body);
     assert.deepEqual(put.json(), variables);
@@ -268,11 +271,19 @@ describe('services API', () => {
   it('resolves plain variables for the deploy runner', async () => {
     const id = (await create({ name: 'resolve', source: { type: 'image', image: 'nginx:1.27' } })).json().id;
     const deps = { db: t.db, secretBox: new SecretBox(randomBytes(32).toString('base64url')) };
+    await assert.rejects(setVariables(deps, id, [['REF', '${{refdb.URL}}']]), /no other service named "refdb"/);
+    const other = (await create({ name: 'refdb', source: { type: 'image', image: 'nginx:1.27' } })).json().id;
+    await setVariables(deps, other, [['URL', 'postgres://refdb/x']]);
     await setVariables(deps, id, [
       ['A', 'one\ntwo'],
-      ['REF', '${{db.URL}}'],
+      ['REF', 'url=${{refdb.URL}}'],
+      ['LITERAL', '${{not.a.ref}}'],
     ]);
-    assert.deepEqual(await resolveVariables(deps, id), { A: 'one\ntwo', REF: '${{db.URL}}' });
+    assert.deepEqual(await resolveVariables(deps, id), {
+      A: 'one\ntwo',
+      LITERAL: '${{not.a.ref}}',
+      REF: 'url=postgres://refdb/x',
+    });
     assert.deepEqual(await resolveVariables(deps, 'svc_nothing'), {});
   });
 

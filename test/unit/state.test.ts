@@ -19,6 +19,7 @@ describe('state database', () => {
       '0003-service-credentials',
       '0004-domains-certificates',
       '0005-git-push',
+      '0006-databases-backups',
     ]);
     assert.deepEqual(await migrateToLatest(handle.db), []);
     const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(handle.db);

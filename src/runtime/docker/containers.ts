@@ -1,5 +1,5 @@
 /** Container lifecycle on the engine: create (with network aliases), start, inspect, stop, remove, list. */
-import type { ContainerDetails, ContainerSpec, ContainerSummary } from '../runtime.js';
+import type { ContainerDetails, ContainerSpec, ContainerSummary, PublishedPort } from '../runtime.js';
 import type { CreateContainerOptions, DockerClient } from './client.js';
 import { labelFilter, unlessStatus } from './failures.js';
 
@@ -27,13 +27,38 @@ export function createOptions(spec: ContainerSpec): CreateContainerOptions {
       Memory: spec.memoryBytes,
       NanoCpus: spec.nanoCpus,
       RestartPolicy: spec.restartPolicy && { Name: spec.restartPolicy },
+      Mounts: spec.volumes?.map((v) => ({ Type: 'volume' as const, Source: v.volume, Target: v.target })),
+      PortBindings: spec.publishedPorts && portBindings(spec.publishedPorts),
     },
   };
+  if (spec.publishedPorts) {
+    options.ExposedPorts = Object.fromEntries(spec.publishedPorts.map((p) => [`${p.containerPort}/tcp`, {}]));
+  }
+  if (spec.healthcheck) {
+    const h = spec.healthcheck;
+    // Docker counts in nanoseconds; CMD (not CMD-SHELL) runs argv without a shell.
+    options.Healthcheck = {
+      Test: ['CMD', ...h.test],
+      Interval: h.intervalMs * 1e6,
+      Timeout: h.timeoutMs * 1e6,
+      Retries: h.retries,
+      StartPeriod: h.startPeriodMs * 1e6,
+    };
+  }
   if (spec.network && spec.networkAliases && spec.networkAliases.length > 0) {
     // Aliases are per network; they only exist on the network the container is created on.
     options.NetworkingConfig = { EndpointsConfig: { [spec.network]: { Aliases: spec.networkAliases } } };
   }
   return options;
+}
+
+function portBindings(ports: PublishedPort[]): Record<string, Array<{ HostIp: string; HostPort: string }>> {
+  return Object.fromEntries(
+    ports.map((p) => [
+      `${p.containerPort}/tcp`,
+      [{ HostIp: p.hostIp, HostPort: p.hostPort ? String(p.hostPort) : '' }],
+    ]),
+  );
 }
 
 export async function createContainer(d: DockerClient, spec: ContainerSpec): Promise<string> {
@@ -65,7 +90,26 @@ export async function inspectContainer(d: DockerClient, id: string): Promise<Con
     exitCode: state === 'exited' || state === 'dead' ? c.State.ExitCode : null,
     restartCount: c.RestartCount,
     ipAddresses,
+    health: toHealth(c.State.Health?.Status),
+    ports: publishedPorts(
+      c.NetworkSettings.Ports as Record<string, Array<{ HostIp: string; HostPort: string }> | null>,
+    ),
   };
+}
+
+function toHealth(raw: string | undefined): ContainerDetails['health'] {
+  return raw === 'starting' || raw === 'healthy' || raw === 'unhealthy' ? raw : null;
+}
+
+function publishedPorts(
+  raw: Record<string, Array<{ HostIp: string; HostPort: string }> | null> | undefined,
+): ContainerDetails['ports'] {
+  const ports: ContainerDetails['ports'] = {};
+  for (const [key, bindings] of Object.entries(raw ?? {})) {
+    const first = bindings?.[0];
+    if (first) ports[key] = { hostIp: first.HostIp, hostPort: Number(first.HostPort) };
+  }
+  return ports;
 }
 
 export async function stopContainer(d: DockerClient, id: string, timeoutSeconds?: number): Promise<void> {
@@ -73,9 +117,9 @@ export async function stopContainer(d: DockerClient, id: string, timeoutSeconds?
   await unlessStatus(304, d.getContainer(id).stop(timeoutSeconds === undefined ? {} : { t: timeoutSeconds }));
 }
 
-export async function removeContainer(d: DockerClient, id: string): Promise<void> {
+export async function removeContainer(d: DockerClient, id: string, volumes = false): Promise<void> {
   // 404 means it is already gone, which is what the caller wanted.
-  await unlessStatus(404, d.getContainer(id).remove({ force: true }));
+  await unlessStatus(404, d.getContainer(id).remove({ force: true, v: volumes }));
 }
 
 export async function listContainers(d: DockerClient, labels: Record<string, string>): Promise<ContainerSummary[]> {

@@ -12,6 +12,8 @@ import type {
   ContainerSummary,
   EngineInfo,
   EngineState,
+  ExecOptions,
+  ExecResult,
   ImageSummary,
   LogOptions,
   Runtime,
@@ -23,11 +25,14 @@ import { buildImage } from './image-build.js';
 import * as images from './images.js';
 import { containerLogs } from './logs.js';
 import * as networks from './networks.js';
+import { execInContainer } from './exec.js';
+import * as volumes from './volumes.js';
 
 export type DockerRuntimeOptions = EngineConnectionOptions;
 
 export class DockerRuntime implements Runtime {
   private readonly engine: EngineConnection;
+  private readonly networkCreations = new Map<string, Promise<void>>();
 
   constructor(endpoint: DockerEndpoint, options: DockerRuntimeOptions = {}) {
     this.engine = new EngineConnection(endpoint, options);
@@ -69,8 +74,25 @@ export class DockerRuntime implements Runtime {
     return this.engine.call(`stop container ${id}`, (d) => containers.stopContainer(d, id, timeoutSeconds));
   }
 
-  removeContainer(id: string): Promise<void> {
-    return this.engine.call(`remove container ${id}`, (d) => containers.removeContainer(d, id));
+  removeContainer(id: string, options: { volumes?: boolean } = {}): Promise<void> {
+    return this.engine.call(`remove container ${id}`, (d) => containers.removeContainer(d, id, options.volumes));
+  }
+
+  exec(id: string, argv: string[], options?: ExecOptions): Promise<ExecResult> {
+    // A stream call: a dump may stay silent for a long time while the tool works.
+    return this.engine.call(
+      `run ${argv[0] ?? ''} in container ${id}`,
+      (d) => execInContainer(d, id, argv, options),
+      'stream',
+    );
+  }
+
+  ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
+    return this.engine.call(`create volume ${name}`, (d) => volumes.ensureVolume(d, name, labels));
+  }
+
+  removeVolume(name: string): Promise<void> {
+    return this.engine.call(`remove volume ${name}`, (d) => volumes.removeVolume(d, name));
   }
 
   listContainers(labels: Record<string, string>): Promise<ContainerSummary[]> {
@@ -84,8 +106,22 @@ export class DockerRuntime implements Runtime {
     return found.length;
   }
 
+  /**
+   * Serialised per name within this process: the engine does not refuse a second network of the same
+   * name (CheckDuplicate is ignored by current engines), so two concurrent creates would make two.
+   */
   ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
-    return this.engine.call(`create network ${name}`, (d) => networks.ensureNetwork(d, name, labels));
+    const previous = this.networkCreations.get(name) ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined)
+      .then(() => this.engine.call(`create network ${name}`, (d) => networks.ensureNetwork(d, name, labels)));
+    this.networkCreations.set(name, next);
+    void next
+      .finally(() => {
+        if (this.networkCreations.get(name) === next) this.networkCreations.delete(name);
+      })
+      .catch(() => undefined);
+    return next;
   }
 
   removeNetwork(name: string): Promise<void> {

@@ -1,0 +1,258 @@
+/**
+ * Backups of managed databases: on demand or on a schedule, one at a time per database. Each one is
+ * dumped with the engine's own tool, gzip-compressed with a sha256, then VERIFIED by restoring it into
+ * a throwaway container and comparing what it holds with the source; only then is it `verified`.
+ * Failures are recorded with the tool's stderr (credentials removed). Retention runs only after a
+ * verified success, so a failing database never loses its older good backups.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppError } from '../errors.js';
+import { newId, nowIso } from '../lib/ids.js';
+import { shortestInterval, type Scheduler, isValidCronExpression } from '../jobs/scheduler.js';
+import {
+  deleteBackupRow,
+  failInterruptedBackups,
+  findBackup,
+  insertBackup,
+  listBackups,
+  updateBackup,
+} from './backups.repository.js';
+import { openCredentials, throwawayCredentials } from './credentials.js';
+import { startThrowawayContainer, waitHealthy } from './database-container.js';
+import { checkConfirmation, checkKeep } from './database-input.js';
+import { describe, type DatabaseSystem } from './database-system.js';
+import type { Backup, ManagedDatabase } from './database.types.js';
+import { listAllDatabases, updateDatabase } from './databases.repository.js';
+import { dumpToFile, readCounts, restoreFromFile, sha256OfFile } from './dump-restore.js';
+import { ENGINES } from './engines/index.js';
+import type { DatabaseCredentials } from './engines/types.js';
+import { cleanMessage, ToolFailure } from './tool-runner.js';
+import { compareCounts } from './verification.js';
+
+export class BackupManager {
+  private readonly running = new Map<string, Promise<void>>();
+  readonly dir: string;
+
+  constructor(
+    private readonly databases: DatabaseSystem,
+    private readonly scheduler: Scheduler,
+  ) {
+    this.dir = join(databases.deps.config.dataDir, 'database-backups');
+  }
+
+  private get deps() {
+    return this.databases.deps;
+  }
+
+  /** Starts a backup in the background and returns its record (status `running`). */
+  async start(databaseId: string, trigger: Backup['trigger'] = 'manual'): Promise<Backup> {
+    const database = await this.databases.get(databaseId);
+    if (this.running.has(databaseId)) {
+      throw new AppError('DATABASE_BUSY', `A backup of "${database.name}" is already running.`);
+    }
+    const id = newId('bak');
+    await insertBackup(this.deps.db, { id, databaseId, trigger, startedAt: nowIso() });
+    const run = this.run(id, database)
+      .catch((error: unknown) => this.deps.logger.error({ backupId: id, reason: describe(error) }, 'backup crashed'))
+      .finally(() => this.running.delete(databaseId));
+    this.running.set(databaseId, run);
+    return (await findBackup(this.deps.db, id))!;
+  }
+
+  async get(id: string): Promise<Backup> {
+    const backup = await findBackup(this.deps.db, id);
+    if (!backup) throw new AppError('NOT_FOUND', `No backup with id "${id}".`);
+    return backup;
+  }
+
+  async list(databaseId: string): Promise<Backup[]> {
+    await this.databases.get(databaseId);
+    return listBackups(this.deps.db, databaseId);
+  }
+
+  /** The stored file of a verified backup, for download. */
+  async file(id: string): Promise<{ path: string; name: string; backup: Backup }> {
+    const backup = await this.get(id);
+    if (backup.status !== 'verified' || !backup.fileName) {
+      throw new AppError('NOT_FOUND', 'Only verified backups can be downloaded.');
+    }
+    return { path: join(this.dir, backup.databaseId, backup.fileName), name: backup.fileName, backup };
+  }
+
+  /** Waits for a database's running backup (tests, shutdown). */
+  async settle(databaseId?: string): Promise<void> {
+    const runs = databaseId ? [this.running.get(databaseId)] : [...this.running.values()];
+    await Promise.allSettled(runs.filter(Boolean));
+  }
+
+  /** Restores a verified backup into its own database (the name typed as confirmation) or into another one. */
+  async restore(id: string, input: { confirm?: unknown; targetDatabaseId?: unknown }): Promise<{ durationMs: number }> {
+    const { path, backup } = await this.file(id);
+    const targetId = typeof input.targetDatabaseId === 'string' ? input.targetDatabaseId : backup.databaseId;
+    const source = await this.databases.get(backup.databaseId);
+    const target = await this.databases.get(targetId);
+    if (target.engine !== source.engine) {
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `A ${source.engine} backup cannot be restored into a ${target.engine} database.`,
+      );
+    }
+    checkConfirmation(target.name, input.confirm);
+    if ((await sha256OfFile(path)) !== backup.sha256) {
+      throw new AppError('INTERNAL', 'The backup file does not match its checksum; it was changed or damaged on disk.');
+    }
+    const started = Date.now();
+    await this.databases.exclusive(target.id, async (database) => {
+      if (database.status !== 'running' || !database.containerId) {
+        throw new AppError('DATABASE_BUSY', `Database "${database.name}" is not running; start it first.`);
+      }
+      const credentials = await openCredentials(this.deps.db, this.deps.secretBox, database.id);
+      try {
+        await restoreFromFile(this.deps.runtime, database.containerId, ENGINES[database.engine], credentials, path);
+        await updateDatabase(this.deps.db, database.id, { lastError: null, updatedAt: nowIso() });
+      } catch (error) {
+        const message = `Restore of backup ${id} failed: ${cleanMessage(describe(error), [credentials])}`;
+        await updateDatabase(this.deps.db, database.id, { lastError: message, updatedAt: nowIso() });
+        throw new AppError('DOCKER_ERROR', message);
+      }
+    });
+    return { durationMs: Date.now() - started };
+  }
+
+  /** Sets (or clears, with null) the schedule and how many verified backups to keep. */
+  async setSchedule(databaseId: string, input: { schedule?: unknown; keep?: unknown }): Promise<ManagedDatabase> {
+    const database = await this.databases.get(databaseId);
+    const schedule = input.schedule === undefined ? database.backupSchedule : this.checkSchedule(input.schedule);
+    const keep = input.keep === undefined ? database.backupKeep : checkKeep(input.keep);
+    await updateDatabase(this.deps.db, databaseId, { backupSchedule: schedule, backupKeep: keep, updatedAt: nowIso() });
+    this.schedule(databaseId, schedule);
+    return this.databases.get(databaseId);
+  }
+
+  /** At start: backups cut off by a stop are marked failed; schedules are registered again. */
+  async recover(): Promise<void> {
+    await failInterruptedBackups(this.deps.db, nowIso());
+    for (const database of await listAllDatabases(this.deps.db)) this.schedule(database.id, database.backupSchedule);
+  }
+
+  /** Removes the stored files of a database (when it is deleted) and its schedule. */
+  async forget(databaseId: string): Promise<void> {
+    this.scheduler.remove(`backup-${databaseId}`);
+    await this.settle(databaseId);
+    await rm(join(this.dir, databaseId), { recursive: true, force: true });
+  }
+
+  private checkSchedule(raw: unknown): string | null {
+    if (raw === null || raw === '') return null;
+    const bad = (message: string) => new AppError('VALIDATION_FAILED', message, { details: { schedule: message } });
+    if (typeof raw !== 'string' || raw.length > 100 || !isValidCronExpression(raw.trim())) {
+      throw bad('The schedule must be a cron expression such as "0 3 * * *" (every day at 03:00).');
+    }
+    const expression = raw.trim();
+    const minimum = this.deps.config.backupMinIntervalMs;
+    if (shortestInterval(expression) < minimum) {
+      throw bad(`Backups may run at most every ${describeDuration(minimum)}; this schedule runs more often.`);
+    }
+    return expression;
+  }
+
+  private schedule(databaseId: string, expression: string | null): void {
+    const name = `backup-${databaseId}`;
+    if (!expression) {
+      this.scheduler.remove(name);
+      return;
+    }
+    this.scheduler.replace({
+      name,
+      schedule: expression,
+      run: async () => {
+        if (this.running.has(databaseId)) return; // the previous one is still going: skip, do not queue up
+        await this.start(databaseId, 'schedule');
+      },
+    });
+  }
+
+  private async run(id: string, database: ManagedDatabase): Promise<void> {
+    const { db, runtime, secretBox } = this.deps;
+    const engine = ENGINES[database.engine];
+    const credentials = await openCredentials(db, secretBox, database.id);
+    const fileName = `${id}.${engine.dumpExtension}.gz`;
+    const file = join(this.dir, database.id, fileName);
+    let phase = 'dump';
+    try {
+      if (!database.containerId || !(await runtime.inspectContainer(database.containerId))) {
+        throw new ToolFailure('The database has no container; start it first.');
+      }
+      const details = await runtime.inspectContainer(database.containerId);
+      if (details?.state !== 'running')
+        throw new ToolFailure(`The database is not running (its container is ${details?.state}).`);
+      await mkdir(join(this.dir, database.id), { recursive: true, mode: 0o700 });
+      const dumpStarted = Date.now();
+      const before = await readCounts(runtime, database.containerId, engine, credentials);
+      const dumped = await dumpToFile(runtime, database.containerId, engine, credentials, file);
+      const after = await readCounts(runtime, database.containerId, engine, credentials);
+      await updateBackup(db, id, {
+        fileName,
+        sizeBytes: dumped.sizeBytes,
+        sha256: dumped.sha256,
+        dumpMs: Date.now() - dumpStarted,
+        sourceCounts: after,
+      });
+      phase = 'verification';
+      const verifyStarted = Date.now();
+      const restored = await this.verify(database, credentials, file);
+      const problem = compareCounts(before, after, restored);
+      await updateBackup(db, id, { verifyMs: Date.now() - verifyStarted, restoredCounts: restored });
+      if (problem) throw new ToolFailure(problem);
+      await updateBackup(db, id, { status: 'verified', finishedAt: nowIso(), error: null });
+      await this.applyRetention(database);
+    } catch (error) {
+      const message = `${phase === 'dump' ? 'Dump failed' : 'Verification failed'}: ${cleanMessage(describe(error), [credentials])}`;
+      await updateBackup(db, id, { status: 'failed', error: message, finishedAt: nowIso() });
+      await updateDatabase(db, database.id, { lastError: message, updatedAt: nowIso() });
+      if (phase === 'dump') await rm(file, { force: true });
+    }
+  }
+
+  /** Restores the file into a throwaway container and returns what the copy holds. */
+  private async verify(
+    database: ManagedDatabase,
+    like: DatabaseCredentials,
+    file: string,
+  ): Promise<Record<string, number>> {
+    const { runtime } = this.deps;
+    const engine = ENGINES[database.engine];
+    const credentials = throwawayCredentials(like);
+    const containerId = await startThrowawayContainer(runtime, database, credentials, 'verify');
+    try {
+      await waitHealthy(runtime, containerId, 120_000);
+      await restoreFromFile(runtime, containerId, engine, credentials, file);
+      return await readCounts(runtime, containerId, engine, credentials);
+    } catch (error) {
+      throw new ToolFailure(cleanMessage(describe(error), [credentials]));
+    } finally {
+      await runtime.removeContainer(containerId, { volumes: true }).catch(() => undefined);
+    }
+  }
+
+  /** Keeps the newest `keep` verified backups; older ones (and failed records older than them) go. */
+  private async applyRetention(database: ManagedDatabase): Promise<void> {
+    const all = await listBackups(this.deps.db, database.id);
+    const verified = all.filter((b) => b.status === 'verified');
+    const oldestKept = verified[database.backupKeep - 1];
+    if (!oldestKept) return;
+    const doomed = all.filter((b) => b.status !== 'running' && b.startedAt < oldestKept.startedAt);
+    for (const backup of doomed) {
+      if (backup.fileName) await rm(join(this.dir, database.id, backup.fileName), { force: true });
+      await deleteBackupRow(this.deps.db, backup.id);
+    }
+  }
+}
+
+function describeDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s % 3600 === 0) return `${s / 3600} hour(s)`;
+  if (s % 60 === 0) return `${s / 60} minute(s)`;
+  return `${s} second(s)`;
+}

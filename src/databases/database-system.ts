@@ -1,0 +1,302 @@
+/**
+ * Managed databases as one feature: create (provisioned in the background), lifecycle, limits, public
+ * access, credentials revealed on request, "connect" to an app, delete. Backups live in BackupManager.
+ * Each database has its own container on the project network and its own named volume.
+ */
+import type { Config } from '../config.js';
+import type { Db } from '../db/connection.js';
+import { AppError } from '../errors.js';
+import { newId, nowIso } from '../lib/ids.js';
+import type { SecretBox } from '../lib/secret-box.js';
+import type { Logger } from '../logger.js';
+import { checkName } from '../projects/names.js';
+import { findProject, PRODUCTION_ENVIRONMENT } from '../projects/projects.service.js';
+import { findEnvironmentByName, isUniqueViolation } from '../projects/projects.repository.js';
+import { findAppServiceById, isServiceNameUsed } from '../projects/services.repository.js';
+import { setVariables } from '../projects/variables.service.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { connectionVariables, generateCredentials, openCredentials, sealCredentials } from './credentials.js';
+import { createDatabaseContainer, databaseLabels, waitHealthy } from './database-container.js';
+import {
+  checkConfirmation,
+  checkEngine,
+  checkLimits,
+  checkPublicAccess,
+  checkVersion,
+  imageFor,
+} from './database-input.js';
+import type { ManagedDatabase } from './database.types.js';
+import {
+  deleteDatabaseRow,
+  findDatabaseById,
+  insertDatabase,
+  listAllDatabases,
+  listDatabasesOfProject,
+  updateDatabase,
+  type DatabaseChange,
+} from './databases.repository.js';
+import { toView, type DatabaseView } from './database-view.js';
+import { cleanMessage } from './tool-runner.js';
+
+export interface DatabaseDeps {
+  config: Config;
+  db: Db;
+  runtime: Runtime;
+  secretBox: SecretBox;
+  logger: Logger;
+}
+
+export interface CreateDatabaseInput {
+  name?: unknown;
+  engine?: unknown;
+  version?: unknown;
+  memoryMb?: unknown;
+  cpus?: unknown;
+}
+
+export class DatabaseSystem {
+  /** Work in the background (provisioning), awaited on shutdown. */
+  private readonly pending = new Set<Promise<void>>();
+  /** One lifecycle or restore operation per database at a time. */
+  private readonly busy = new Set<string>();
+
+  constructor(readonly deps: DatabaseDeps) {}
+
+  async create(projectId: string, input: CreateDatabaseInput): Promise<ManagedDatabase> {
+    const { db, config } = this.deps;
+    const project = await findProject(db, projectId);
+    if (!project) throw new AppError('NOT_FOUND', `No project with id "${projectId}".`);
+    const environment = await findEnvironmentByName(db, projectId, PRODUCTION_ENVIRONMENT);
+    if (!environment) throw new AppError('INTERNAL', `project ${projectId} has no production environment`);
+    const name = checkName(input.name, 'service');
+    const engine = checkEngine(input.engine);
+    const image = imageFor(config.dbImages[engine], checkVersion(input.version));
+    const limits = checkLimits(input);
+    const taken = () =>
+      new AppError('SERVICE_NAME_TAKEN', `Project "${project.name}" already has a service named "${name}".`, {
+        details: { name: 'taken' },
+      });
+    if (await isServiceNameUsed(db, environment.id, name)) throw taken();
+    const id = newId('svc');
+    try {
+      await insertDatabase(db, {
+        id,
+        projectId,
+        environmentId: environment.id,
+        name,
+        engine,
+        image,
+        credentialsEncrypted: sealCredentials(this.deps.secretBox, generateCredentials()),
+        volumeName: `berth-${id}-data`,
+        memoryMb: limits.memoryMb ?? null,
+        cpus: limits.cpus ?? null,
+        now: nowIso(),
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw taken();
+      throw error;
+    }
+    this.background(id, () => this.provision(id));
+    return this.get(id);
+  }
+
+  async get(id: string): Promise<ManagedDatabase> {
+    const database = await findDatabaseById(this.deps.db, id);
+    if (!database) throw new AppError('NOT_FOUND', `No database with id "${id}".`);
+    return database;
+  }
+
+  async view(id: string): Promise<DatabaseView> {
+    return toView(this.deps.runtime, await this.get(id));
+  }
+
+  async list(projectId: string): Promise<DatabaseView[]> {
+    if (!(await findProject(this.deps.db, projectId)))
+      throw new AppError('NOT_FOUND', `No project with id "${projectId}".`);
+    return Promise.all(
+      (await listDatabasesOfProject(this.deps.db, projectId)).map((d) => toView(this.deps.runtime, d)),
+    );
+  }
+
+  /** The connection variables with their values: for the panel's Reveal button and the API's credentials call. */
+  async reveal(id: string): Promise<Record<string, string>> {
+    const database = await this.get(id);
+    return connectionVariables(database, await openCredentials(this.deps.db, this.deps.secretBox, id));
+  }
+
+  async start(id: string): Promise<ManagedDatabase> {
+    return this.exclusive(id, async (database) => {
+      if (!database.containerId || !(await this.deps.runtime.inspectContainer(database.containerId))) {
+        await this.provision(id);
+        return;
+      }
+      await this.deps.runtime.startContainer(database.containerId);
+      await this.awaitHealthy(database, database.containerId);
+    });
+  }
+
+  async stop(id: string): Promise<ManagedDatabase> {
+    return this.exclusive(id, async (database) => {
+      if (database.containerId) await this.deps.runtime.stopContainer(database.containerId, 30);
+      await this.update(id, { status: 'stopped', lastError: null });
+    });
+  }
+
+  async restart(id: string): Promise<ManagedDatabase> {
+    return this.exclusive(id, async (database) => {
+      if (database.containerId) await this.deps.runtime.stopContainer(database.containerId, 30);
+      if (!database.containerId || !(await this.deps.runtime.inspectContainer(database.containerId))) {
+        await this.provision(id);
+        return;
+      }
+      await this.deps.runtime.startContainer(database.containerId);
+      await this.awaitHealthy(database, database.containerId);
+    });
+  }
+
+  /** Limits and public access are container settings: the container is recreated on the same volume. */
+  async updateSettings(
+    id: string,
+    input: { memoryMb?: unknown; cpus?: unknown; publicAccess?: unknown },
+  ): Promise<ManagedDatabase> {
+    const change: DatabaseChange = { ...checkLimits(input), updatedAt: nowIso() };
+    if (input.publicAccess !== undefined) {
+      change.publicAccess =
+        input.publicAccess === null
+          ? null
+          : checkPublicAccess(input.publicAccess as { host?: unknown; port?: unknown });
+    }
+    return this.exclusive(id, async () => {
+      await updateDatabase(this.deps.db, id, change);
+      await this.provision(id);
+    });
+  }
+
+  /** Adds `<KEY>=${{<db>.<KEY>}}` to an app of the same project (KEY defaults to the engine's URL variable). */
+  async connect(id: string, appId: unknown, rawKey?: unknown): Promise<{ key: string; value: string }> {
+    const database = await this.get(id);
+    const app = typeof appId === 'string' ? await findAppServiceById(this.deps.db, appId) : undefined;
+    if (!app || app.environmentId !== database.environmentId) {
+      throw new AppError('VALIDATION_FAILED', 'Choose an app of the same project.', {
+        details: { serviceId: 'unknown' },
+      });
+    }
+    const key = rawKey === undefined || rawKey === '' ? defaultUrlVariable(database) : rawKey;
+    if (typeof key !== 'string') throw new AppError('VALIDATION_FAILED', 'The variable name must be text.');
+    const value = `\${{${database.name}.${defaultUrlVariable(database)}}}`;
+    await setVariables(this.deps, app.id, [[key, value]]);
+    return { key, value };
+  }
+
+  /** Removes the container (and the volume only when asked: the data survives by default). */
+  async remove(id: string, options: { confirm?: unknown; deleteVolume?: unknown }): Promise<ManagedDatabase> {
+    const database = await this.get(id);
+    checkConfirmation(database.name, options.confirm);
+    if (this.busy.has(id)) throw busyError(database);
+    this.busy.add(id);
+    try {
+      const { runtime } = this.deps;
+      for (const c of await runtime.listContainers(databaseLabels(database)))
+        await runtime.removeContainer(c.id, { volumes: true });
+      if (database.containerId) await runtime.removeContainer(database.containerId);
+      if (options.deleteVolume === true) await runtime.removeVolume(database.volumeName);
+      await deleteDatabaseRow(this.deps.db, id);
+      return database;
+    } finally {
+      this.busy.delete(id);
+    }
+  }
+
+  /** At start: the stored status follows what the engine says (a container may have died while Berth was down). */
+  async recover(): Promise<void> {
+    for (const database of await listAllDatabases(this.deps.db)) {
+      const details = database.containerId ? await this.deps.runtime.inspectContainer(database.containerId) : undefined;
+      if (database.status === 'creating') {
+        this.background(database.id, () => this.provision(database.id));
+      } else if (database.status === 'running' && (!details || details.state !== 'running')) {
+        await this.update(database.id, {
+          status: details ? 'stopped' : 'failed',
+          lastError: details ? null : 'The container is gone; start the database to recreate it on its volume.',
+        });
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+
+  isBusy(id: string): boolean {
+    return this.busy.has(id);
+  }
+
+  /** Runs `work` while holding the database's lock (restores use it too). */
+  async exclusive(id: string, work: (database: ManagedDatabase) => Promise<void>): Promise<ManagedDatabase> {
+    const database = await this.get(id);
+    if (this.busy.has(id)) throw busyError(database);
+    this.busy.add(id);
+    try {
+      await work(database);
+    } finally {
+      this.busy.delete(id);
+    }
+    return this.get(id);
+  }
+
+  /** Creates (or recreates) the container on the volume and waits for health; records the outcome. */
+  private async provision(id: string): Promise<void> {
+    const database = await this.get(id);
+    const project = await findProject(this.deps.db, database.projectId);
+    if (!project) return;
+    const credentials = await openCredentials(this.deps.db, this.deps.secretBox, id);
+    await this.update(id, { status: 'creating', lastError: null });
+    let containerId: string;
+    try {
+      containerId = await createDatabaseContainer(this.deps.runtime, database, project, credentials);
+    } catch (error) {
+      await this.update(id, { status: 'failed', lastError: cleanMessage(describe(error), [credentials]) });
+      throw error;
+    }
+    await this.update(id, { containerId });
+    await this.awaitHealthy(database, containerId);
+  }
+
+  private async awaitHealthy(database: ManagedDatabase, containerId: string): Promise<void> {
+    try {
+      await waitHealthy(this.deps.runtime, containerId);
+      await this.update(database.id, { status: 'running', lastError: null });
+    } catch (error) {
+      const credentials = await openCredentials(this.deps.db, this.deps.secretBox, database.id);
+      await this.update(database.id, { status: 'failed', lastError: cleanMessage(describe(error), [credentials]) });
+      throw error;
+    }
+  }
+
+  private update(id: string, change: Omit<DatabaseChange, 'updatedAt'>): Promise<void> {
+    return updateDatabase(this.deps.db, id, { ...change, updatedAt: nowIso() });
+  }
+
+  private background(id: string, work: () => Promise<void>): void {
+    const run = work()
+      .catch((error: unknown) =>
+        this.deps.logger.warn({ databaseId: id, reason: describe(error) }, 'database provisioning failed'),
+      )
+      .finally(() => this.pending.delete(run));
+    this.pending.add(run);
+  }
+}
+
+export function defaultUrlVariable(database: Pick<ManagedDatabase, 'engine'>): string {
+  return database.engine === 'redis' ? 'REDIS_URL' : database.engine === 'mongo' ? 'MONGO_URL' : 'DATABASE_URL';
+}
+
+function busyError(database: ManagedDatabase): AppError {
+  return new AppError(
+    'DATABASE_BUSY',
+    `Database "${database.name}" is busy with another operation; try again in a moment.`,
+  );
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

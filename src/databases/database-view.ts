@@ -1,0 +1,31 @@
+/** What the API and panel show about a database: its record, live health and variable names, never a credential. */
+import type { Runtime } from '../runtime/runtime.js';
+import type { ManagedDatabase } from './database.types.js';
+import { ENGINES } from './engines/index.js';
+
+export interface DatabaseView extends ManagedDatabase {
+  /** The engine's health check verdict right now ("missing" when the container is gone). */
+  health: 'starting' | 'healthy' | 'unhealthy' | 'none' | 'missing' | 'unknown';
+  /** Names of the variables apps can reference, e.g. ["DATABASE_URL", "PGHOST", ...]. */
+  variableNames: string[];
+}
+
+/** Names only: computed from placeholder credentials, so no secret is even opened. */
+export function variableNames(engine: ManagedDatabase['engine']): string[] {
+  return Object.keys(
+    ENGINES[engine].connectionVariables('h', 1, { user: 'u', password: 'p', database: 'd', rootPassword: 'r' }),
+  );
+}
+
+export async function toView(runtime: Runtime, database: ManagedDatabase): Promise<DatabaseView> {
+  let health: DatabaseView['health'] = 'missing';
+  if (database.containerId) {
+    try {
+      const details = await runtime.inspectContainer(database.containerId);
+      health = !details ? 'missing' : details.state !== 'running' ? 'none' : (details.health ?? 'none');
+    } catch {
+      health = 'unknown';
+    }
+  }
+  return { ...database, health, variableNames: variableNames(database.engine) };
+}

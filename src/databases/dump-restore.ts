@@ -1,0 +1,144 @@
+/**
+ * Moving data in and out of a database container with the engine's own tools: a dump streamed from
+ * docker exec through gzip into a file (sha256 of the stored bytes computed on the way), and a dump file
+ * streamed back, decompressed, into a tool's stdin or over the engine's data file.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
+import { PassThrough, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+import type { Runtime } from '../runtime/runtime.js';
+import { waitHealthy } from './database-container.js';
+import type { DatabaseCredentials, EngineDefinition } from './engines/types.js';
+import { runTool, ToolFailure } from './tool-runner.js';
+
+const SNAPSHOT_TIMEOUT_MS = 10 * 60_000;
+
+export interface DumpResult {
+  sizeBytes: number;
+  sha256: string;
+}
+
+/** What the engine's inspect command reports: tables → rows, or keyspaces → keys. */
+export async function readCounts(
+  runtime: Runtime,
+  containerId: string,
+  engine: EngineDefinition,
+  credentials: DatabaseCredentials,
+): Promise<Record<string, number>> {
+  const result = await runTool(runtime, containerId, engine.inspect(credentials), credentials);
+  return engine.parseInspect(result.stdout);
+}
+
+async function takeSnapshot(
+  runtime: Runtime,
+  containerId: string,
+  engine: EngineDefinition,
+  credentials: DatabaseCredentials,
+): Promise<void> {
+  const step = engine.snapshot?.(credentials);
+  if (!step) return;
+  const before = (await runTool(runtime, containerId, step.progress, credentials)).stdout;
+  await runTool(runtime, containerId, step.trigger, credentials);
+  const deadline = Date.now() + SNAPSHOT_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const now = (await runTool(runtime, containerId, step.progress, credentials)).stdout;
+    if (step.isDone(now, before)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new ToolFailure('The server did not finish its snapshot within 10 minutes.');
+}
+
+/** Dumps into `file` (gzip). Nothing is left behind on failure. */
+export async function dumpToFile(
+  runtime: Runtime,
+  containerId: string,
+  engine: EngineDefinition,
+  credentials: DatabaseCredentials,
+  file: string,
+): Promise<DumpResult> {
+  const partial = `${file}.partial`;
+  const hash = createHash('sha256');
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  const gzip = createGzip({ level: 6 });
+  try {
+    await takeSnapshot(runtime, containerId, engine, credentials);
+    const written = pipeline(gzip, tap, createWriteStream(partial, { mode: 0o600 }));
+    const dumped = runTool(runtime, containerId, engine.dump(credentials), credentials, { stdout: gzip });
+    // Wait for both; if the dump fails, the file side must still settle before the file is removed.
+    const [dump, file_] = await Promise.allSettled([dumped, written]);
+    if (dump.status === 'rejected') throw dump.reason;
+    if (file_.status === 'rejected') throw file_.reason;
+    await rename(partial, file);
+    return { sizeBytes: (await stat(file)).size, sha256: hash.digest('hex') };
+  } catch (error) {
+    gzip.destroy();
+    await rm(partial, { force: true });
+    throw error;
+  }
+}
+
+export async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
+}
+
+/** Waits for a container whose server was shut down on purpose to run again, starting it if the engine did not. */
+async function restartAfterShutdown(
+  runtime: Runtime,
+  containerId: string,
+  startedBefore: string | null,
+): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const details = await runtime.inspectContainer(containerId);
+    if (!details) throw new ToolFailure('The database container disappeared during the restore.');
+    if (details.state === 'exited' || details.state === 'dead' || details.state === 'created') {
+      await runtime.startContainer(containerId);
+    } else if (details.state === 'running' && details.startedAt !== startedBefore) {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new ToolFailure('The database did not come back within 60 s after the restore.');
+}
+
+/** Restores a dump file into a running container of the same engine. */
+export async function restoreFromFile(
+  runtime: Runtime,
+  containerId: string,
+  engine: EngineDefinition,
+  credentials: DatabaseCredentials,
+  file: string,
+): Promise<void> {
+  const source = (): PassThrough => {
+    const out = new PassThrough();
+    pipeline(createReadStream(file), createGunzip(), out).catch((error: unknown) => out.destroy(error as Error));
+    return out;
+  };
+  const method = engine.restore(credentials);
+  if (method.kind === 'stdin') {
+    await runTool(runtime, containerId, method.command, credentials, { stdin: source() });
+    return;
+  }
+  // Data-file engines (redis): write beside the live file, swap it in, stop the server WITHOUT saving
+  // (a save would overwrite the file), and start it again so it loads the file.
+  const staged = `${method.path}.berth-restore`;
+  const copy = await runtime.exec(containerId, ['dd', `of=${staged}`, 'status=none'], { stdin: source() });
+  if (copy.exitCode !== 0) throw new ToolFailure(`Could not copy the dump into the container: ${copy.stderr.trim()}`);
+  const swap = await runtime.exec(containerId, ['mv', '-f', staged, method.path]);
+  if (swap.exitCode !== 0) throw new ToolFailure(`Could not put the dump in place: ${swap.stderr.trim()}`);
+  const startedBefore = (await runtime.inspectContainer(containerId))?.startedAt ?? null;
+  // The connection drops as the server exits, so the tool's exit code says nothing here.
+  await runtime.exec(containerId, method.shutdown.argv, { env: method.shutdown.env }).catch(() => undefined);
+  await restartAfterShutdown(runtime, containerId, startedBefore);
+  await waitHealthy(runtime, containerId, 120_000);
+}

@@ -1,0 +1,49 @@
+/**
+ * Runs an engine's tool (a ToolCommand) inside a container with docker exec. A failure becomes a
+ * ToolFailure carrying the tool's own stderr with every credential removed, so it can be shown and stored.
+ */
+import { Readable } from 'node:stream';
+import { redactSecrets } from '../lib/redact.js';
+import type { ExecOptions, ExecResult, Runtime } from '../runtime/runtime.js';
+import type { DatabaseCredentials, ToolCommand } from './engines/types.js';
+
+const MAX_MESSAGE = 2000;
+
+export class ToolFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ToolFailure';
+  }
+}
+
+export function secretsOf(c: DatabaseCredentials): string[] {
+  return [c.password, c.rootPassword, encodeURIComponent(c.password), encodeURIComponent(c.rootPassword)];
+}
+
+export function cleanMessage(text: string, credentials: DatabaseCredentials[]): string {
+  const redacted = redactSecrets(text, credentials.flatMap(secretsOf)).trim();
+  return redacted.length > MAX_MESSAGE ? `${redacted.slice(0, MAX_MESSAGE)}…` : redacted;
+}
+
+export async function runTool(
+  runtime: Runtime,
+  containerId: string,
+  command: ToolCommand,
+  credentials: DatabaseCredentials,
+  options: Pick<ExecOptions, 'stdin' | 'stdout' | 'signal'> = {},
+): Promise<ExecResult> {
+  if (command.secretFile) {
+    // Through stdin, never argv: argv shows up in `ps` and in the engine's event stream.
+    const written = await runtime.exec(containerId, ['dd', `of=${command.secretFile.path}`, 'status=none'], {
+      stdin: Readable.from([Buffer.from(command.secretFile.content)]),
+    });
+    if (written.exitCode !== 0) throw new ToolFailure(`Could not prepare the tool: ${written.stderr.trim()}`);
+  }
+  const result = await runtime.exec(containerId, command.argv, { ...options, env: command.env });
+  if (result.exitCode !== 0) {
+    const tool = command.argv[0] ?? 'tool';
+    const stderr = cleanMessage(result.stderr || result.stdout, [credentials]);
+    throw new ToolFailure(`${tool} exited with code ${result.exitCode}${stderr ? `: ${stderr}` : ''}`);
+  }
+  return result;
+}
