@@ -15,6 +15,8 @@ import { runDoctor } from './doctor/doctor.js';
 import { AppError, isAppError } from './errors.js';
 import { startDaemon } from './main.js';
 import { VERSION } from './version.js';
+import { backupCommand, restoreCommand } from './backup/backup.cli.js';
+import { removeAppsCommand, upgradeApplyCommand, upgradeCommand } from './upgrade/upgrade.cli.js';
 
 const USAGE = `berth ${VERSION}: self-hosted PaaS
 
@@ -25,6 +27,9 @@ Usage:
   berth token list [--email E]                  list API tokens (never the secrets)
   berth token revoke <id|name> [--email E]      revoke an API token
   berth doctor                                  check Docker, ports and the data dir, in words
+  berth upgrade [--to VERSION|IMAGE] [--no-wait] upgrade the installed container (snapshot, health check, rollback)
+  berth backup --passphrase-file F [--out FILE] one encrypted archive of the database, keys and settings
+  berth restore <archive> --passphrase-file F   restore a backup into a fresh data dir (or --passphrase-stdin)
   berth version
 
 Settings come from the environment (BERTH_DATA_DIR, BERTH_PANEL_PORT, ...): see README.md.`;
@@ -145,6 +150,16 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = isHealthy ? 0 : 1;
       return;
     }
+    case 'upgrade':
+      return upgradeCommand(config, rest);
+    case 'upgrade-apply':
+      return upgradeApplyCommand(config, rest);
+    case 'remove-apps':
+      return removeAppsCommand(config, (work) => withDatabase(config, work));
+    case 'backup':
+      return backupCommand(config, rest);
+    case 'restore':
+      return restoreCommand(config, rest);
     default:
       throw new AppError('VALIDATION_FAILED', `unknown command "${command}"; run \`berth help\``);
   }

@@ -46,6 +46,12 @@ export interface Config {
   readonly dbImages: Readonly<Record<DbEngineName, string>>;
   /** Shortest gap allowed between two scheduled backups of one database (BERTH_BACKUP_MIN_INTERVAL_SECONDS). */
   readonly backupMinIntervalMs: number;
+  /** Berth's own container when it runs as one (BERTH_CONTAINER_NAME, set by the installer); enables upgrades. */
+  readonly containerName: string | undefined;
+  /** Where to ask for the newest release (BERTH_RELEASE_URL, JSON {version, image}); off when unset. */
+  readonly releaseUrl: string | undefined;
+  /** How long an upgrade waits for the new version's /healthz before rolling back (BERTH_UPGRADE_HEALTH_TIMEOUT_SECONDS). */
+  readonly upgradeHealthTimeoutMs: number;
 }
 
 /** Official images of the database engines; the tag is the default version. */
@@ -258,6 +264,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const defaultPublicUrl = `http://${panelDomain ?? 'localhost'}:${panelPort}`;
   const publicUrl = readUrl(env, 'BERTH_PUBLIC_URL', defaultPublicUrl);
   const dataDirRaw = env.BERTH_DATA_DIR || './data';
+  const containerName = env.BERTH_CONTAINER_NAME || undefined;
+  if (containerName !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,127}$/.test(containerName))
+    fail('BERTH_CONTAINER_NAME', `must be a Docker container name, got "${containerName}"`);
   if (/[\0\r\n]/.test(dataDirRaw)) fail('BERTH_DATA_DIR', 'must be a plain directory path');
 
   return Object.freeze({
@@ -285,5 +294,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sshPort: readOptionalPort(env, 'BERTH_SSH_PORT', 2222),
     dbImages: Object.freeze(readDbImages(env)),
     backupMinIntervalMs: readSeconds(env, 'BERTH_BACKUP_MIN_INTERVAL_SECONDS', 3600, 7 * 24 * 3600),
+    containerName,
+    releaseUrl: env.BERTH_RELEASE_URL ? readUrl(env, 'BERTH_RELEASE_URL', '') : undefined,
+    upgradeHealthTimeoutMs: readSeconds(env, 'BERTH_UPGRADE_HEALTH_TIMEOUT_SECONDS', 60, 3600),
   });
 }

@@ -27,6 +27,7 @@ import { panelRoutes } from './routes/ui/panel.routes.js';
 import { sessionRoutes } from './routes/ui/session.routes.js';
 import { setupRoutes } from './routes/ui/setup.routes.js';
 import { registerGitRoutes } from './routes/git-routes.js';
+import { systemUiRoutes } from './routes/ui/system.routes.js';
 import './types.js';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
@@ -70,5 +71,6 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(async (scope) => apiV1Routes(scope, ctx), { prefix: '/api/v1' });
   await registerGitRoutes(app, ctx);
   await registerDatabaseRoutes(app, ctx);
+  await app.register(async (scope) => systemUiRoutes(scope, ctx));
   return app;
 }

@@ -1,0 +1,98 @@
+/**
+ * `berth restore <archive>`: puts a panel backup into a fresh data dir (refuses one that already has a
+ * database) and queues a redeploy of every app that was live, which the daemon runs when it starts
+ * (deploy recovery resumes queued deployments): from its last image when that image is on this server,
+ * else from its source (git at the same commit, or the image reference). Nothing is written to the data
+ * dir until the archive has been decrypted, verified and unpacked.
+ */
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { dataPaths, ensureDataDir } from '../data-dir.js';
+import { openDatabase, tryExclusiveLock } from '../db/connection.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { listDeploymentsByStatus, insertDeployment } from '../deploys/deployments.repository.js';
+import { AppError } from '../errors.js';
+import { newId } from '../lib/ids.js';
+import { extractFile } from '../lib/tar-archive.js';
+import { decryptToFile } from './archive-crypto.js';
+import { BACKUP_FORMAT, type BackupManifest } from './panel-backup.js';
+
+export interface RestoreResult {
+  manifest: BackupManifest;
+  projects: number;
+  services: number;
+  redeploys: number;
+}
+
+export async function restorePanelBackup(options: {
+  archive: string;
+  passphrase: string;
+  dataDir: string;
+  /** Whether an image is on this server (a redeploy reuses it, else rebuilds or pulls). */
+  hasImage: (ref: string) => Promise<boolean>;
+}): Promise<RestoreResult> {
+  const paths = dataPaths(options.dataDir);
+  if (!existsSync(options.archive)) throw new AppError('NOT_FOUND', `No file ${options.archive}.`);
+  if (existsSync(paths.database))
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `${options.dataDir} already has a Berth database; restore into a fresh data dir (or move it aside first).`,
+    );
+  ensureDataDir(paths);
+  const lock = tryExclusiveLock(paths.lock);
+  if (!lock) throw new AppError('DATA_DIR_LOCKED', `A Berth daemon is running on ${options.dataDir}; stop it first.`);
+  const work = mkdtempSync(join(options.dataDir, '.restore-'));
+  try {
+    const tarFile = join(work, 'backup.tar');
+    await decryptToFile(options.archive, options.passphrase, tarFile);
+    const stage = join(work, 'files');
+    await extractFile(tarFile, stage);
+    const manifest = JSON.parse(readFileSync(join(stage, 'manifest.json'), 'utf8')) as BackupManifest;
+    if (manifest.format !== BACKUP_FORMAT || !existsSync(join(stage, 'berth.db')))
+      throw new AppError('VALIDATION_FAILED', 'This backup was made by an unknown version of Berth.');
+
+    // Verify (and bring up to this version's schema) before anything moves into place.
+    const handle = openDatabase(join(stage, 'berth.db'));
+    let counts: { projects: number; services: number; redeploys: number };
+    try {
+      await migrateToLatest(handle.db);
+      counts = await queueRedeploys(handle.db, options.hasImage);
+    } finally {
+      await handle.close();
+    }
+
+    for (const name of readdirSync(stage)) {
+      if (name === 'manifest.json') continue;
+      rmSync(join(options.dataDir, name), { recursive: true, force: true });
+      renameSync(join(stage, name), join(options.dataDir, name));
+    }
+    return { manifest, ...counts };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    lock.release();
+  }
+}
+
+type Db = ReturnType<typeof openDatabase>['db'];
+
+async function queueRedeploys(db: Db, hasImage: (ref: string) => Promise<boolean>) {
+  const projects = (await db.selectFrom('projects').select('id').execute()).length;
+  const services = (await db.selectFrom('services').select('id').execute()).length;
+  let redeploys = 0;
+  for (const active of await listDeploymentsByStatus(db, ['active'])) {
+    const reuseImage = active.image !== null && (await hasImage(active.image));
+    await insertDeployment(db, {
+      id: newId('dep'),
+      service_id: active.serviceId,
+      trigger: reuseImage ? 'rollback' : 'manual',
+      triggered_by: null,
+      image: reuseImage ? active.image : null,
+      rollback_of: reuseImage ? active.id : null,
+      commit_sha: active.commit?.sha ?? null,
+      commit_message: active.commit?.message ?? null,
+      commit_author: active.commit?.author ?? null,
+    });
+    redeploys++;
+  }
+  return { projects, services, redeploys };
+}

@@ -1,0 +1,77 @@
+/**
+ * Starts an upgrade from the panel or `berth upgrade`: resolves the target (a version, an image, or the
+ * release source's newest), makes sure its image is on the server, and launches the upgrader container
+ * from the CURRENT image (known good code drives the switch and the rollback). Returns at once; the
+ * upgrader records its progress and outcome in the data dir.
+ */
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+import { SelfContainers } from '../runtime/docker/self-container.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { parseImageRef } from '../source/image-ref.js';
+import { isUpgradeInProgress, readUpgradeStatus, writeUpgradeStatus } from './upgrade-status.js';
+
+const VERSION_PATTERN = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]{1,40})?$/;
+
+/** `1.2.3` → the same repository as the running image with that tag; anything else must be an image reference. */
+export function resolveTargetImage(currentRef: string, target: string): string {
+  const trimmed = target.trim();
+  if (VERSION_PATTERN.test(trimmed)) {
+    const name = currentRef.split('@')[0]!;
+    // A colon after the last slash starts the tag; one before it is a registry port.
+    const repository = name.lastIndexOf(':') > name.lastIndexOf('/') ? name.slice(0, name.lastIndexOf(':')) : name;
+    return `${repository}:${trimmed.replace(/^v/, '')}`;
+  }
+  return parseImageRef(trimmed).reference;
+}
+
+export async function startUpgrade(
+  config: Config,
+  runtime: Runtime,
+  target: string,
+  log: (line: string) => void = () => {},
+): Promise<{ image: string }> {
+  if (!config.containerName) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'Berth is not running as an installed container (BERTH_CONTAINER_NAME is unset); upgrade by re-running the installer.',
+    );
+  }
+  if (isUpgradeInProgress(readUpgradeStatus(config.dataDir)))
+    throw new AppError('VALIDATION_FAILED', 'An upgrade is already in progress.');
+  const containers = new SelfContainers(config.docker);
+  const self = await containers.inspect(config.containerName);
+  if (!self) throw new AppError('NOT_FOUND', `No container named ${config.containerName} on this engine.`);
+  const image = resolveTargetImage(self.imageRef, target || self.imageRef);
+  log(`Getting ${image}`);
+  await runtime.pullImage(image, log);
+  if ((await containers.imageId(image)) === self.imageId && target && image !== self.imageRef) {
+    // Same bits under another name: nothing would change.
+    throw new AppError('VALIDATION_FAILED', `${image} is the version already running.`);
+  }
+  writeUpgradeStatus(config.dataDir, {
+    state: 'starting',
+    from: self.imageRef,
+    to: image,
+    startedAt: new Date().toISOString(),
+    steps: [`Starting the upgrader for ${image}`],
+  });
+  await containers.runUpgrader({
+    name: `${config.containerName}-upgrader`,
+    image: self.imageId,
+    binds: self.binds,
+    env: self.env,
+    labels: self.labels,
+    args: [
+      'upgrade-apply',
+      '--container',
+      config.containerName,
+      '--image',
+      image,
+      '--health-timeout',
+      String(Math.round(config.upgradeHealthTimeoutMs / 1000)),
+    ],
+  });
+  log('The upgrader is running; Berth restarts in a moment');
+  return { image };
+}
