@@ -147,9 +147,9 @@ container_exists() { docker container inspect "$NAME" >/dev/null 2>&1; }
 container_running() { [ "$(docker container inspect --format '{{.State.Running}}' "$NAME" 2>/dev/null)" = true ]; }
 image_id() { docker image inspect --format '{{.Id}}' "$1" 2>/dev/null || true; }
 
-# GET http://127.0.0.1:<panel>/healthz with whatever the server has; the container's own node last.
+# GET http://127.0.0.1:<panel><path> (default /healthz) with whatever the server has; the container's own node last.
 panel_answers() {
-  url="http://127.0.0.1:$PANEL_PORT/healthz"
+  url="http://127.0.0.1:$PANEL_PORT${1:-/healthz}"
   if have curl; then curl -fsS -m 3 -o /dev/null "$url" 2>/dev/null
   elif have wget; then wget -q -T 3 -O /dev/null "$url" 2>/dev/null
   else docker exec "$NAME" node -e "fetch(process.argv[1],{signal:AbortSignal.timeout(3000)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" "$url" >/dev/null 2>&1
@@ -334,6 +334,10 @@ if [ "$UPGRADE" = 1 ] && [ "$(docker container inspect --format '{{.Image}}' "$N
 elif [ "$UPGRADE" = 1 ]; then
   say "Berth is already running in $NAME: upgrading in place"
   docker rm -f "$NAME-upgrader" >/dev/null 2>&1 || true
+  # The upgrader comes from the RUNNING image when it knows how (known-good code decides whether to
+  # roll back, even if the new image cannot start at all); older versions use the new image.
+  upgrader_image=$(docker container inspect --format '{{.Image}}' "$NAME")
+  docker run --rm "$upgrader_image" help 2>/dev/null | grep -q 'berth upgrade' || upgrader_image=$IMAGE
   # The upgrader runs from the NEW image (it knows how the new version must be started), stops the
   # old container, starts the new one and rolls back to the old image and a database snapshot if
   # the new one does not become healthy. It runs in the foreground so its progress shows here.
@@ -341,7 +345,7 @@ elif [ "$UPGRADE" = 1 ]; then
   for pair in $(label_args); do set -- "$@" --label "$pair"; done
   docker run --rm --name "$NAME-upgrader" --label berth.role=upgrader "$@" --network host \
     -v "$DOCKER_SOCKET:/var/run/docker.sock" -v "$DATA_DIR:$CONTAINER_DATA_DIR" --env-file "$ENV_FILE" \
-    "$IMAGE" upgrade-apply --container "$NAME" --image "$IMAGE" --health-timeout "$HEALTH_TIMEOUT" ||
+    "$upgrader_image" upgrade-apply --container "$NAME" --image "$IMAGE" --health-timeout "$HEALTH_TIMEOUT" ||
     die "the upgrade did not go through; Berth was rolled back to the previous version (details above and in the panel)"
 else
   if container_exists; then
@@ -392,6 +396,8 @@ while [ "$i" -lt 25 ]; do
   sleep 0.2
 done
 
+# A link from before the install was claimed no longer works: only print one the panel accepts.
+if [ -n "$setup_url" ] && ! panel_answers "/setup${setup_url#*/setup}"; then setup_url=; fi
 echo
 if [ -n "$setup_url" ]; then
   say "Berth is running. Open this link to create the first admin (it works once):"

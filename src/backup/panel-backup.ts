@@ -24,6 +24,8 @@ const LEFT_OUT = new Set([
   'upgrade',
   'tmp',
   'cache',
+  // The installer's per-server settings (container name, ports): the new server's installer writes its own.
+  'install.env',
 ]);
 
 export interface BackupManifest {
@@ -50,7 +52,8 @@ export async function createPanelBackup(options: {
     }
     const entries = ['berth.db'];
     for (const name of readdirSync(options.dataDir)) {
-      if (LEFT_OUT.has(name) || name.startsWith('.')) continue;
+      // Earlier backup files kept here are not copied into the next one.
+      if (LEFT_OUT.has(name) || name.startsWith('.') || name.endsWith('.berth')) continue;
       cpSync(join(options.dataDir, name), join(stage, name), { recursive: true, preserveTimestamps: true });
       entries.push(name);
     }

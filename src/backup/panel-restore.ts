@@ -5,7 +5,8 @@
  * else from its source (git at the same commit, or the image reference). Nothing is written to the data
  * dir until the archive has been decrypted, verified and unpacked.
  */
-import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataPaths, ensureDataDir } from '../data-dir.js';
 import { openDatabase, tryExclusiveLock } from '../db/connection.js';
@@ -38,20 +39,19 @@ export async function restorePanelBackup(options: {
       'VALIDATION_FAILED',
       `${options.dataDir} already has a Berth database; restore into a fresh data dir (or move it aside first).`,
     );
-  ensureDataDir(paths);
-  const lock = tryExclusiveLock(paths.lock);
-  if (!lock) throw new AppError('DATA_DIR_LOCKED', `A Berth daemon is running on ${options.dataDir}; stop it first.`);
-  const work = mkdtempSync(join(options.dataDir, '.restore-'));
+  // Decrypt, unpack and verify away from the data dir: a wrong passphrase or a damaged file leaves it untouched.
+  const work = mkdtempSync(join(tmpdir(), 'berth-restore-'));
   try {
     const tarFile = join(work, 'backup.tar');
     await decryptToFile(options.archive, options.passphrase, tarFile);
     const stage = join(work, 'files');
     await extractFile(tarFile, stage);
+    rmSync(tarFile);
     const manifest = JSON.parse(readFileSync(join(stage, 'manifest.json'), 'utf8')) as BackupManifest;
     if (manifest.format !== BACKUP_FORMAT || !existsSync(join(stage, 'berth.db')))
       throw new AppError('VALIDATION_FAILED', 'This backup was made by an unknown version of Berth.');
 
-    // Verify (and bring up to this version's schema) before anything moves into place.
+    // Bring it up to this version's schema and queue the redeploys before anything moves into place.
     const handle = openDatabase(join(stage, 'berth.db'));
     let counts: { projects: number; services: number; redeploys: number };
     try {
@@ -61,15 +61,21 @@ export async function restorePanelBackup(options: {
       await handle.close();
     }
 
-    for (const name of readdirSync(stage)) {
-      if (name === 'manifest.json') continue;
-      rmSync(join(options.dataDir, name), { recursive: true, force: true });
-      renameSync(join(stage, name), join(options.dataDir, name));
+    ensureDataDir(paths);
+    const lock = tryExclusiveLock(paths.lock);
+    if (!lock) throw new AppError('DATA_DIR_LOCKED', `A Berth daemon is running on ${options.dataDir}; stop it first.`);
+    try {
+      for (const name of readdirSync(stage)) {
+        if (name === 'manifest.json' || name.endsWith('-wal') || name.endsWith('-shm')) continue;
+        rmSync(join(options.dataDir, name), { recursive: true, force: true });
+        cpSync(join(stage, name), join(options.dataDir, name), { recursive: true, preserveTimestamps: true });
+      }
+    } finally {
+      lock.release();
     }
     return { manifest, ...counts };
   } finally {
     rmSync(work, { recursive: true, force: true });
-    lock.release();
   }
 }
 

@@ -155,6 +155,7 @@ export async function applyUpgrade(options: ApplyUpgradeOptions): Promise<Upgrad
     step('Started the new version; waiting for its health check');
     const healthyAt = await waitHealthy(containers, newId, url, options.healthTimeoutMs, stableMs);
     status.unavailableMs = healthyAt - stoppedAt;
+    await containers.keepRestarting(newId, old.restartPolicy);
     await containers.remove(old.id);
     step(`The new version is healthy (the panel and proxy were unavailable for ${status.unavailableMs} ms)`);
     return finish('succeeded');

@@ -95,7 +95,11 @@ export class SelfContainers {
     }
   }
 
-  /** Creates and starts a daemon container like `spec`, on `image`, under `name`. */
+  /**
+   * Creates and starts a daemon container like `spec`, on `image`, under `name`, WITHOUT a restart
+   * policy: during the trial a crash must show as an exit, not as a restart loop. keepRestarting()
+   * applies the real policy once it is healthy.
+   */
   async runLike(spec: SelfContainerSpec, image: string, name: string, env: string[]): Promise<string> {
     const container = await this.docker.createContainer({
       name,
@@ -106,11 +110,15 @@ export class SelfContainers {
       HostConfig: {
         Binds: spec.binds,
         NetworkMode: spec.networkMode,
-        RestartPolicy: { Name: spec.restartPolicy, MaximumRetryCount: 0 },
+        RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
       },
     });
     await container.start();
     return container.id;
+  }
+
+  async keepRestarting(id: string, policy: string): Promise<void> {
+    await this.docker.getContainer(id).update({ RestartPolicy: { Name: policy, MaximumRetryCount: 0 } });
   }
 
   /** Starts the short-lived upgrader: host network, the engine socket and the data dir, removed when done. */
