@@ -84,6 +84,8 @@ COPY buildpacks ./buildpacks
 COPY public ./public
 COPY --from=deps /app/public/vendor ./public/vendor
 COPY --from=build /app/dist ./dist
+# `docker exec berth berth upgrade|backup|restore ...` (the installer's container is named berth).
+RUN ln -s /app/bin/berth.js /usr/local/bin/berth
 
 # Berth keeps everything it owns here: berth.db, secrets, certificates, build workspaces.
 VOLUME /var/lib/berth

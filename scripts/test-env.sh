@@ -270,9 +270,22 @@ ensure_pebble() {
   fi
 }
 
+# --- shellcheck (issue 7) -------------------------------------------------------------
+# The installer test (and `npm run lint`) check scripts/install.sh as POSIX sh.
+ensure_shellcheck() {
+  if command -v shellcheck >/dev/null 2>&1; then return; fi
+  if is_root && is_debian_like; then
+    log "installing shellcheck"
+    apt_install --no-install-recommends shellcheck
+  else
+    die "shellcheck is missing; install it (Debian/Ubuntu: sudo apt-get install shellcheck)"
+  fi
+}
+
 # --- Main ---------------------------------------------------------------------------
 ensure_git
 ensure_ssh_client
+ensure_shellcheck
 ensure_docker
 ensure_images
 ensure_db_images

@@ -20,6 +20,7 @@ export async function upgradeCommand(config: Config, args: string[]): Promise<vo
   const runtime = new DockerRuntime(config.docker);
   const { image } = await startUpgrade(config, runtime, values.to ?? '', print);
   if (values['no-wait']) return;
+  print('Following the upgrade; when run inside the container being replaced, this ends as it stops.');
   // This process runs in the container being replaced, so it may be stopped before the end; the
   // outcome is in the panel either way.
   let shown = 0;
