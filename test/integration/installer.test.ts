@@ -254,6 +254,8 @@ describe('scripts/install.sh: install, re-run, upgrade, rollback, backup and res
   after(async () => {
     for (const target of [a, b]) {
       if (!target) continue;
+      // The upgrader first: left running, it would start containers after the cleanup.
+      await docker(['rm', '-f', `${target.name}-upgrader`]);
       await run('sh', [INSTALLER, '--uninstall', '--purge', '--name', target.name, '--data-dir', target.dataDir]);
       await docker(['rm', '-f', `${target.name}-previous`, `${target.name}-upgrader`]);
       rmSync(target.dataDir, { recursive: true, force: true });
@@ -344,19 +346,22 @@ describe('scripts/install.sh: install, re-run, upgrade, rollback, backup and res
     assert.equal(status.state, 'succeeded');
   });
 
-  it('an upgrade from the CLI to an image that cannot start rolls back on its own, data intact', async () => {
+  it('an upgrade from the panel to an image that cannot start rolls back on its own, data intact', async () => {
+    // The CLI in the container checks the target before anything happens.
+    const refused = await docker(['exec', a.name, 'berth', 'upgrade', '--to', 'x;reboot', '--no-wait']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /image name must be lower-case/);
+
     const probe = probeApp(a.http, appHost);
-    const started = await docker([
-      'exec',
-      a.name,
-      'node',
-      '/app/bin/berth.js',
-      'upgrade',
-      '--to',
-      BAD_IMAGE,
-      '--no-wait',
-    ]);
-    assert.equal(started.code, 0, started.stdout + started.stderr);
+    const form = await session.request('GET', '/system');
+    assert.equal(form.status, 200);
+    assert.match(form.body.toString(), new RegExp(`This is Berth <strong id="running-version">${V2_VERSION}`));
+    const started = await session.request('POST', '/system/upgrade', {
+      _csrf: csrfOf(form.body.toString()),
+      to: BAD_IMAGE,
+    });
+    assert.equal(started.status, 200, started.body.toString().slice(0, 600));
+    assert.match(started.body.toString(), /Upgrading to/);
     const statusFile = join(a.dataDir, 'upgrade', 'status.json');
     const deadline = Date.now() + 120_000;
     let status: { state: string; reason?: string; to: string } | undefined;

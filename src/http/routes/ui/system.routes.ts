@@ -59,9 +59,8 @@ export async function systemUiRoutes(app: FastifyInstance, ctx: AppContext): Pro
       try {
         const { image } = await startUpgrade(ctx.config, ctx.runtime, request.body.to ?? '');
         request.log.info({ image }, 'upgrade started');
-        await render(reply, {
-          flash: [{ kind: 'ok', message: `Upgrading to ${image}. The panel restarts in a moment; reload this page.` }],
-        });
+        reply.flash('success', `Upgrading to ${image}. The panel restarts in a moment; reload this page.`);
+        await render(reply);
       } catch (error) {
         if (!isAppError(error) || !['VALIDATION_FAILED', 'NOT_FOUND', 'DOCKER_ERROR'].includes(error.code)) throw error;
         await render(reply, { upgradeError: error.message, to: request.body.to }, 422);
