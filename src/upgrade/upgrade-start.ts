@@ -9,7 +9,7 @@ import { AppError } from '../errors.js';
 import { SelfContainers } from '../runtime/docker/self-container.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { parseImageRef } from '../source/image-ref.js';
-import { isUpgradeInProgress, readUpgradeStatus, writeUpgradeStatus } from './upgrade-status.js';
+import { isUpgradeInProgress, readUpgradeStatus, writeUpgradeStatus, type UpgradeStatus } from './upgrade-status.js';
 
 const VERSION_PATTERN = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]{1,40})?$/;
 
@@ -49,14 +49,15 @@ export async function startUpgrade(
     // Same bits under another name: nothing would change.
     throw new AppError('VALIDATION_FAILED', `${image} is the version already running.`);
   }
-  writeUpgradeStatus(config.dataDir, {
+  const startStatus: UpgradeStatus = {
     state: 'starting',
     from: self.imageRef,
     to: image,
     startedAt: new Date().toISOString(),
     steps: [`Starting the upgrader for ${image}`],
-  });
-  await containers.runUpgrader({
+  };
+  writeUpgradeStatus(config.dataDir, startStatus);
+  const upgrader = {
     name: `${config.containerName}-upgrader`,
     image: self.imageId,
     binds: self.binds,
@@ -71,7 +72,21 @@ export async function startUpgrade(
       '--health-timeout',
       String(Math.round(config.upgradeHealthTimeoutMs / 1000)),
     ],
-  });
+  };
+  try {
+    await containers.runUpgrader(upgrader);
+  } catch (error) {
+    // Nothing was touched yet; say so instead of leaving a "starting" upgrade that blocks the next one.
+    writeUpgradeStatus(config.dataDir, {
+      ...startStatus,
+      state: 'failed',
+      finishedAt: new Date().toISOString(),
+      reason: `The upgrader container could not start: ${(error as Error).message}. Berth keeps running ${self.imageRef}.`,
+    });
+    throw new AppError('DOCKER_ERROR', 'The upgrader container could not start; nothing was changed.', {
+      cause: error,
+    });
+  }
   log('The upgrader is running; Berth restarts in a moment');
   return { image };
 }

@@ -17,7 +17,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../helpers/daemon-process.js';
-import { apiClient, createAdminToken, removeProjectDockerObjects, type ApiClient } from '../helpers/daemon-api.js';
+import {
+  apiClient,
+  containersWithLabels,
+  createAdminToken,
+  removeProjectDockerObjects,
+  type ApiClient,
+} from '../helpers/daemon-api.js';
 import { RUN_ID, TEST_IMAGES, TEST_RUN_LABEL } from '../helpers/docker-test-env.js';
 import { get } from '../helpers/load.js';
 
@@ -74,6 +80,36 @@ async function buildDerived(tag: string, dockerfileLines: string[]): Promise<voi
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The second release, the broken release, and the fixture app: built FROM the installed image. */
+async function buildTestImages(): Promise<void> {
+  await buildDerived(V2_IMAGE, [
+    // The same code reporting another version, as a release would.
+    `RUN node -e "const fs=require('fs');const p=JSON.parse(fs.readFileSync('/app/package.json'));p.version='${V2_VERSION}';fs.writeFileSync('/app/package.json',JSON.stringify(p))"`,
+  ]);
+  // A release whose daemon dies at start, as one with a failing migration would.
+  await buildDerived(BAD_IMAGE, [
+    'ENTRYPOINT ["node", "-e", "console.error(\'simulated: database migration 0099 failed\'); process.exit(3)"]',
+  ]);
+  const app = await run(
+    'env',
+    [
+      'DOCKER_BUILDKIT=1',
+      '/usr/bin/docker',
+      'build',
+      '-q',
+      '--build-arg',
+      `BASE_IMAGE=${TEST_IMAGES.node}`,
+      '--label',
+      `${TEST_RUN_LABEL}=${RUN_ID}`,
+      '-t',
+      APP_IMAGE,
+      join(ROOT, 'test', 'fixtures', 'apps', 'dockerfile-app'),
+    ],
+    60_000,
+  );
+  assert.equal(app.code, 0, app.stderr);
 }
 
 interface Install {
@@ -214,36 +250,6 @@ describe('scripts/install.sh: install, re-run, upgrade, rollback, backup and res
     async () => {
       const base = await docker(['image', 'inspect', '--format', '{{.Id}}', TEST_IMAGES.node]);
       assert.equal(base.code, 0, `${TEST_IMAGES.node} is missing; run scripts/test-env.sh`);
-      const t0 = Date.now();
-      const build = await run('bash', [join(ROOT, 'scripts', 'build-image.sh'), '--local', IMAGE], 180_000);
-      assert.equal(build.code, 0, `build-image.sh failed:\n${tail(build.stdout + build.stderr)}`);
-      await buildDerived(V2_IMAGE, [
-        // The same code reporting another version, as a release would.
-        `RUN node -e "const fs=require('fs');const p=JSON.parse(fs.readFileSync('/app/package.json'));p.version='${V2_VERSION}';fs.writeFileSync('/app/package.json',JSON.stringify(p))"`,
-      ]);
-      // A release whose daemon dies at start, as one with a failing migration would.
-      await buildDerived(BAD_IMAGE, [
-        'ENTRYPOINT ["node", "-e", "console.error(\'simulated: database migration 0099 failed\'); process.exit(3)"]',
-      ]);
-      const app = await run(
-        'env',
-        [
-          'DOCKER_BUILDKIT=1',
-          '/usr/bin/docker',
-          'build',
-          '-q',
-          '--build-arg',
-          `BASE_IMAGE=${TEST_IMAGES.node}`,
-          '--label',
-          `${TEST_RUN_LABEL}=${RUN_ID}`,
-          '-t',
-          APP_IMAGE,
-          join(ROOT, 'test', 'fixtures', 'apps', 'dockerfile-app'),
-        ],
-        60_000,
-      );
-      assert.equal(app.code, 0, app.stderr);
-      process.stdout.write(`images ready in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
       a = await newInstall(NAME_A);
       b = await newInstall(NAME_B);
       session = new PanelSession(a.baseUrl);
@@ -274,10 +280,13 @@ describe('scripts/install.sh: install, re-run, upgrade, rollback, backup and res
   });
 
   it('installs: the panel answers and the one-time setup link claims it exactly once', async () => {
+    // Built by the installer from this checkout, offline (host node_modules, local base image); the
+    // BuildKit cache makes it seconds when nothing changed.
     const t0 = Date.now();
-    const result = await installer(a, ['--image', IMAGE]);
+    const result = await installer(a, ['--image', IMAGE, '--build-from', ROOT, '--local-deps'], 240_000);
     assert.equal(result.code, 0, `installer failed:\n${tail(result.stdout + result.stderr)}`);
-    process.stdout.write(`installer (Docker present, image built): ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
+    process.stdout.write(`installer with an image build (Docker present): ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
+    assert.match(result.stdout, new RegExp(`==> Building ${IMAGE}`));
     assert.match(result.stdout, /==> Checking the system/);
     assert.equal((await health(a))?.status, 'ok');
     assert.doesNotMatch(result.stdout + result.stderr, /password/i);
@@ -299,6 +308,7 @@ describe('scripts/install.sh: install, re-run, upgrade, rollback, backup and res
   });
 
   it('deploys a fixture app through the installed daemon', async () => {
+    await buildTestImages();
     api = apiClient(a.baseUrl, await createAdminToken(a.dataDir));
     const project = await api.request<{ id: string }>('POST', '/projects', { name: 'inst' });
     assert.equal(project.status, 201, JSON.stringify(project.body));
@@ -330,11 +340,15 @@ describe('scripts/install.sh: install, re-run, upgrade, rollback, backup and res
   });
 
   it('upgrades in place to a second image; apps keep running and the proxy gap is a few seconds', async () => {
+    const appContainers = (await containersWithLabels({ 'berth.project': projectIds[0]! })).map((c) => c.id);
+    assert.equal(appContainers.length, 1);
     const probe = probeApp(a.http, appHost);
     const result = await installer(a, ['--image', V2_IMAGE]);
     const load = await probe.stop();
     assert.equal(result.code, 0, tail(result.stdout + result.stderr));
     assert.equal((await health(a))?.version, V2_VERSION);
+    const after = (await containersWithLabels({ 'berth.project': projectIds[0]! })).map((c) => c.id);
+    assert.deepEqual(after, appContainers, 'the app container was replaced or removed by the upgrade');
     process.stdout.write(
       `upgrade: ${load.ok} requests ok, ${load.failed} failed; longest proxy gap ${load.longestGapMs} ms\n`,
     );
@@ -429,9 +443,19 @@ describe('scripts/install.sh: install, re-run, upgrade, rollback, backup and res
       assert.equal(existsSync(join(b.dataDir, 'berth.db')), false);
 
       // The old server goes away (its app containers too), as when moving to a new machine.
-      const gone = await run('sh', [INSTALLER, '--uninstall', '--name', a.name, '--data-dir', a.dataDir]);
+      const gone = await run('sh', [
+        INSTALLER,
+        '--uninstall',
+        '--remove-apps',
+        '--name',
+        a.name,
+        '--data-dir',
+        a.dataDir,
+      ]);
       assert.equal(gone.code, 0, gone.stdout + gone.stderr);
-      await removeProjectDockerObjects(projectIds);
+      assert.match(gone.stdout, /removed 1 containers of 1 services/);
+      assert.deepEqual(await containersWithLabels({ 'berth.project': projectIds[0]! }), []);
+      assert.ok(existsSync(join(a.dataDir, 'berth.db')), '--uninstall without --purge keeps the data dir');
 
       writeFileSync(passFile, PASSPHRASE, { mode: 0o600 });
       const restored = await installer(b, [
