@@ -10,13 +10,10 @@
  * test label and is removed by name, tag or label in after().
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { freePort } from '../helpers/daemon-process.js';
 import {
   apiClient,
   containersWithLabels,
@@ -24,187 +21,30 @@ import {
   removeProjectDockerObjects,
   type ApiClient,
 } from '../helpers/daemon-api.js';
-import { RUN_ID, TEST_IMAGES, TEST_RUN_LABEL } from '../helpers/docker-test-env.js';
+import { RUN_ID, TEST_IMAGES } from '../helpers/docker-test-env.js';
+import {
+  APP_IMAGE,
+  BAD_IMAGE,
+  buildTestImages,
+  docker,
+  health,
+  IMAGE,
+  INSTALLER,
+  installer,
+  newInstall,
+  probeApp,
+  ROOT,
+  run,
+  tail,
+  V2_IMAGE,
+  V2_VERSION,
+  type Install,
+} from '../helpers/install-harness.js';
 import { get } from '../helpers/load.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const INSTALLER = join(ROOT, 'scripts', 'install.sh');
-const IMAGE = 'berth-test/berth:installer';
-const V2_IMAGE = `berth-test/berth:${RUN_ID}-v2`;
-const V2_VERSION = '0.1.1-upgrade-test';
-const BAD_IMAGE = `berth-test/berth:${RUN_ID}-bad`;
-const APP_IMAGE = `berth-test/install-app:${RUN_ID}`;
 const NAME_A = `berth-test-${RUN_ID}-inst`;
 const NAME_B = `berth-test-${RUN_ID}-restored`;
 const PASSPHRASE = 'correct horse battery staple';
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], timeoutMs = 60_000, input?: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdin.end(input ?? '');
-    const timer = setTimeout(() => {
-      stderr += `\n[killed after ${timeoutMs} ms]`;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const docker = (args: string[], timeoutMs?: number) => run('docker', args, timeoutMs);
-const tail = (text: string, lines = 40) => text.split('\n').slice(-lines).join('\n');
-
-/** A locally built image FROM the installed Berth image, labelled for cleanup. */
-async function buildDerived(tag: string, dockerfileLines: string[]): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'berth-derived-'));
-  try {
-    writeFileSync(
-      join(dir, 'Dockerfile'),
-      [`FROM ${IMAGE}`, `LABEL ${TEST_RUN_LABEL}=${RUN_ID}`, ...dockerfileLines].join('\n'),
-    );
-    const built = await run('env', ['DOCKER_BUILDKIT=1', '/usr/bin/docker', 'build', '-q', '-t', tag, dir], 60_000);
-    assert.equal(built.code, 0, `building ${tag} failed:\n${built.stderr}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** The second release, the broken release, and the fixture app: built FROM the installed image. */
-async function buildTestImages(): Promise<void> {
-  await buildDerived(V2_IMAGE, [
-    // The same code reporting another version, as a release would.
-    `RUN node -e "const fs=require('fs');const p=JSON.parse(fs.readFileSync('/app/package.json'));p.version='${V2_VERSION}';fs.writeFileSync('/app/package.json',JSON.stringify(p))"`,
-  ]);
-  // A release whose daemon dies at start, as one with a failing migration would.
-  await buildDerived(BAD_IMAGE, [
-    'ENTRYPOINT ["node", "-e", "console.error(\'simulated: database migration 0099 failed\'); process.exit(3)"]',
-  ]);
-  const app = await run(
-    'env',
-    [
-      'DOCKER_BUILDKIT=1',
-      '/usr/bin/docker',
-      'build',
-      '-q',
-      '--build-arg',
-      `BASE_IMAGE=${TEST_IMAGES.node}`,
-      '--label',
-      `${TEST_RUN_LABEL}=${RUN_ID}`,
-      '-t',
-      APP_IMAGE,
-      join(ROOT, 'test', 'fixtures', 'apps', 'dockerfile-app'),
-    ],
-    60_000,
-  );
-  assert.equal(app.code, 0, app.stderr);
-}
-
-interface Install {
-  name: string;
-  dataDir: string;
-  panel: number;
-  http: number;
-  https: number;
-  baseUrl: string;
-}
-
-async function newInstall(name: string): Promise<Install> {
-  const panel = await freePort();
-  return {
-    name,
-    dataDir: mkdtempSync(join(tmpdir(), 'berth-install-')),
-    panel,
-    http: await freePort(),
-    https: await freePort(),
-    baseUrl: `http://127.0.0.1:${panel}`,
-  };
-}
-
-function installer(target: Install, extra: string[], timeoutMs = 120_000): Promise<RunResult> {
-  return run(
-    'sh',
-    [
-      INSTALLER,
-      '--name',
-      target.name,
-      '--data-dir',
-      target.dataDir,
-      '--panel-port',
-      String(target.panel),
-      '--http-port',
-      String(target.http),
-      '--https-port',
-      String(target.https),
-      '--public-url',
-      target.baseUrl,
-      '--label',
-      `${TEST_RUN_LABEL}=${RUN_ID}`,
-      // Loopback only: this machine is shared, and the test never needs more.
-      '--env',
-      'BERTH_PANEL_HOST=127.0.0.1',
-      '--env',
-      'BERTH_PROXY_HOST=127.0.0.1',
-      '--health-timeout',
-      '60',
-      ...extra,
-    ],
-    timeoutMs,
-  );
-}
-
-async function health(target: Install): Promise<{ status: string; version: string } | undefined> {
-  try {
-    const res = await fetch(`${target.baseUrl}/healthz`, { signal: AbortSignal.timeout(2000) });
-    return (await res.json()) as { status: string; version: string };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Requests through the proxy every 25 ms until stopped (at most 3 minutes): failures and the longest gap. */
-function probeApp(port: number, host: string) {
-  let stopped = false;
-  let ok = 0;
-  let failed = 0;
-  let gapStart: number | undefined;
-  let longestGapMs = 0;
-  const done = (async () => {
-    const deadline = Date.now() + 180_000;
-    while (!stopped && Date.now() < deadline) {
-      const t = Date.now();
-      const res = await get(port, host, '/healthz').catch(() => ({ status: 0, body: '' }));
-      if (res.status === 200) {
-        ok++;
-        if (gapStart !== undefined) longestGapMs = Math.max(longestGapMs, t - gapStart);
-        gapStart = undefined;
-      } else {
-        failed++;
-        gapStart ??= t;
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      await done;
-      return { ok, failed, longestGapMs };
-    },
-  };
-}
 
 /** A panel session over real HTTP: cookies kept by hand, CSRF token read from the page. */
 class PanelSession {
