@@ -176,7 +176,7 @@ if [ "$ACTION" = uninstall ]; then
         -v "$DATA_DIR:$CONTAINER_DATA_DIR" "$old_image" remove-apps
     fi
     say "Removing the container $NAME"
-    docker rm -f "$NAME" >/dev/null
+    docker rm -f "$NAME" "$NAME-previous" "$NAME-upgrader" >/dev/null 2>&1 || true
     if docker image rm "$old_image" >/dev/null 2>&1; then note "removed its image"; else note "kept its image (another container or tag uses it)"; fi
   else
     note "no container named $NAME"

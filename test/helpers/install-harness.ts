@@ -51,14 +51,19 @@ export function run(command: string, args: string[], timeoutMs = 60_000, input?:
 export const docker = (args: string[], timeoutMs?: number) => run('docker', args, timeoutMs);
 export const tail = (text: string, lines = 40) => text.split('\n').slice(-lines).join('\n');
 
-/** A locally built image FROM the installed Berth image, labelled for cleanup. */
-export async function buildDerived(tag: string, dockerfileLines: string[]): Promise<void> {
+/** A locally built image FROM the installed Berth image, labelled for cleanup; `files` go into its context. */
+export async function buildDerived(
+  tag: string,
+  dockerfileLines: string[],
+  files: Record<string, string> = {},
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'berth-derived-'));
   try {
     writeFileSync(
       join(dir, 'Dockerfile'),
       [`FROM ${IMAGE}`, `LABEL ${TEST_RUN_LABEL}=${RUN_ID}`, ...dockerfileLines].join('\n'),
     );
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
     const built = await run('env', ['DOCKER_BUILDKIT=1', '/usr/bin/docker', 'build', '-q', '-t', tag, dir], 60_000);
     assert.equal(built.code, 0, `building ${tag} failed:\n${built.stderr}`);
   } finally {
@@ -66,16 +71,26 @@ export async function buildDerived(tag: string, dockerfileLines: string[]): Prom
   }
 }
 
+/** Marks the database the way a new version's migration would, so a rollback must undo it. */
+export const BAD_RELEASE_MARKER = 'upgrade_test_migrated';
+const BAD_RELEASE_ENTRYPOINT = `// A release whose migration changes the schema and whose daemon then dies at start.
+const Database = require('/app/node_modules/better-sqlite3');
+const db = new Database('/var/lib/berth/berth.db');
+db.exec('CREATE TABLE IF NOT EXISTS ${BAD_RELEASE_MARKER} (at TEXT)');
+db.close();
+console.error('simulated: database migration 0099 failed');
+process.exit(3);
+`;
+
 /** The second release, the broken release, and the fixture app: built FROM the installed image. */
 export async function buildTestImages(): Promise<void> {
   await buildDerived(V2_IMAGE, [
     // The same code reporting another version, as a release would.
     `RUN node -e "const fs=require('fs');const p=JSON.parse(fs.readFileSync('/app/package.json'));p.version='${V2_VERSION}';fs.writeFileSync('/app/package.json',JSON.stringify(p))"`,
   ]);
-  // A release whose daemon dies at start, as one with a failing migration would.
-  await buildDerived(BAD_IMAGE, [
-    'ENTRYPOINT ["node", "-e", "console.error(\'simulated: database migration 0099 failed\'); process.exit(3)"]',
-  ]);
+  await buildDerived(BAD_IMAGE, ['COPY bad-release.cjs /bad-release.cjs', 'ENTRYPOINT ["node", "/bad-release.cjs"]'], {
+    'bad-release.cjs': BAD_RELEASE_ENTRYPOINT,
+  });
   const app = await run(
     'env',
     [

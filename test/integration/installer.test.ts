@@ -10,10 +10,13 @@
  * test label and is removed by name, tag or label in after().
  */
 import assert from 'node:assert/strict';
+import net, { type AddressInfo } from 'node:net';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { openDatabase } from '../../src/db/connection.js';
 import {
   apiClient,
   containersWithLabels,
@@ -25,6 +28,7 @@ import { RUN_ID, TEST_IMAGES } from '../helpers/docker-test-env.js';
 import {
   APP_IMAGE,
   BAD_IMAGE,
+  BAD_RELEASE_MARKER,
   buildTestImages,
   docker,
   health,
@@ -117,6 +121,21 @@ describe('scripts/install.sh: install, re-run, upgrade, rollback, backup and res
       stderr: `shellcheck is not installed (scripts/test-env.sh installs it): ${error.message}`,
     }));
     assert.equal(result.code, 0, result.stdout + result.stderr);
+  });
+
+  it('refuses to install when a port is taken, naming the process that holds it', async () => {
+    const holder = net.createServer();
+    await new Promise<void>((r) => holder.listen(0, '0.0.0.0', r));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const taken = { ...b, name: `${b.name}-taken`, http: port };
+      const result = await installer(taken, ['--image', IMAGE]);
+      assert.notEqual(result.code, 0);
+      assert.match(result.stderr, new RegExp(`port ${port} is in use by node \\(pid ${process.pid}\\)`));
+      assert.equal((await docker(['container', 'inspect', taken.name])).code, 1, 'a container was started anyway');
+    } finally {
+      holder.close();
+    }
   });
 
   it('installs: the panel answers and the one-time setup link claims it exactly once', async () => {
@@ -227,6 +246,16 @@ describe('scripts/install.sh: install, re-run, upgrade, rollback, backup and res
     }
     const load = await probe.stop();
     assert.equal(status!.state, 'rolled-back', JSON.stringify(status));
+    // The failed release had changed the schema before dying; the snapshot put the old one back.
+    const db = openDatabase(join(a.dataDir, 'berth.db'));
+    try {
+      const tables = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table'`.execute(db.db);
+      const names = tables.rows.map((r) => r.name);
+      assert.ok(names.includes('projects'));
+      assert.equal(names.includes(BAD_RELEASE_MARKER), false, "the rollback kept the failed release's migration");
+    } finally {
+      await db.close();
+    }
     assert.match(status!.reason ?? '', /simulated: database migration 0099 failed/);
     // Back on the previous version, with its data.
     const deadlineHealth = Date.now() + 30_000;
