@@ -1,7 +1,7 @@
 /**
  * Packs a build context directory into the tar stream the engine's build API takes, honouring a
- * .dockerignore at its root with Docker's own rules (the only importer of tar-fs and
- * @balena/dockerignore). Like the Docker CLI, the Dockerfile and .dockerignore are always sent, even
+ * .dockerignore at its root with Docker's own rules (the only importer of @balena/dockerignore; tar
+ * through src/lib/tar-archive.ts). Like the Docker CLI, the Dockerfile and .dockerignore are always sent, even
  * when .dockerignore names them. Symlinks are sent as links, never followed, so a link in a repository
  * cannot pull a file from outside the context into an image; sockets, FIFOs and devices are skipped.
  */
@@ -9,7 +9,7 @@ import dockerignore from '@balena/dockerignore';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join, posix, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import tarFs from 'tar-fs';
+import { packDirectory } from '../../lib/tar-archive.js';
 
 export interface PackedContext {
   stream: Readable;
@@ -58,13 +58,8 @@ async function listEntries(contextDir: string, dockerfile: string): Promise<stri
 
 export async function packBuildContext(contextDir: string, dockerfile: string): Promise<PackedContext> {
   const entries = await listEntries(contextDir, dockerfile);
-  const stream = tarFs.pack(contextDir, {
-    // tar-fs consumes the array it is given; keep ours intact.
-    entries: [...entries],
-    // The list above is complete: never let tar-fs expand a directory on its own.
-    ignore: () => true,
-    // Stable owner in the image whatever uid cloned the repository.
-    map: (header) => ({ ...header, uid: 0, gid: 0, uname: 'root', gname: 'root' }),
-  });
+  // The list above is complete (tar never expands a directory on its own); a stable owner in the image
+  // whatever uid cloned the repository.
+  const stream = packDirectory(contextDir, { entries, ownedByRoot: true });
   return { stream, entries: entries.length };
 }
