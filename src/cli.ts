@@ -27,7 +27,7 @@ Usage:
   berth token list [--email E]                  list API tokens (never the secrets)
   berth token revoke <id|name> [--email E]      revoke an API token
   berth doctor                                  check Docker, ports and the data dir, in words
-  berth upgrade [--to VERSION|IMAGE] [--no-wait] upgrade the installed container (snapshot, health check, rollback)
+  berth upgrade --to VERSION|IMAGE [--no-wait]   upgrade the installed container (snapshot, health check, rollback)
   berth backup --passphrase-file F [--out FILE] one encrypted archive of the database, keys and settings
   berth restore <archive> --passphrase-file F   restore a backup into a fresh data dir (or --passphrase-stdin)
   berth version

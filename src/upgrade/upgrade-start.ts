@@ -42,13 +42,15 @@ export async function startUpgrade(
   const containers = new SelfContainers(config.docker);
   const self = await containers.inspect(config.containerName);
   if (!self) throw new AppError('NOT_FOUND', `No container named ${config.containerName} on this engine.`);
-  const image = resolveTargetImage(self.imageRef, target || self.imageRef);
+  if (!target.trim())
+    throw new AppError('VALIDATION_FAILED', 'Say which version (e.g. 1.2.3) or image to upgrade to.', {
+      details: { to: 'a version or an image reference' },
+    });
+  const image = resolveTargetImage(self.imageRef, target);
   log(`Getting ${image}`);
   await runtime.pullImage(image, log);
-  if ((await containers.imageId(image)) === self.imageId && target && image !== self.imageRef) {
-    // Same bits under another name: nothing would change.
+  if ((await containers.imageId(image)) === self.imageId)
     throw new AppError('VALIDATION_FAILED', `${image} is the version already running.`);
-  }
   const startStatus: UpgradeStatus = {
     state: 'starting',
     from: self.imageRef,

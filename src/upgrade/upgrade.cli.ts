@@ -1,5 +1,5 @@
 /**
- * `berth upgrade [--to VERSION|IMAGE] [--no-wait]` (run inside Berth's container: `docker exec berth berth upgrade`),
+ * `berth upgrade --to VERSION|IMAGE [--no-wait]` (run inside Berth's container: `docker exec berth berth upgrade`),
  * `berth upgrade-apply` (what the upgrader container runs; not for people), and `berth remove-apps` (the
  * installer's `--uninstall --remove-apps`).
  */
