@@ -151,7 +151,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'upgrade':
-      return upgradeCommand(config, rest);
+      return upgradeCommand(config, rest, (work) => withDatabase(config, work));
     case 'upgrade-apply':
       return upgradeApplyCommand(config, rest);
     case 'remove-apps':

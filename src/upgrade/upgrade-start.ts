@@ -5,6 +5,9 @@
  * upgrader records its progress and outcome in the data dir.
  */
 import type { Config } from '../config.js';
+import type { Db } from '../db/connection.js';
+import { ACTIVE_PHASES } from '../deploys/deployment.types.js';
+import { listDeploymentsByStatus } from '../deploys/deployments.repository.js';
 import { AppError } from '../errors.js';
 import { SelfContainers } from '../runtime/docker/self-container.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -28,6 +31,7 @@ export function resolveTargetImage(currentRef: string, target: string): string {
 export async function startUpgrade(
   config: Config,
   runtime: Runtime,
+  db: Db,
   target: string,
   log: (line: string) => void = () => {},
 ): Promise<{ image: string }> {
@@ -39,6 +43,13 @@ export async function startUpgrade(
   }
   if (isUpgradeInProgress(readUpgradeStatus(config.dataDir)))
     throw new AppError('VALIDATION_FAILED', 'An upgrade is already in progress.');
+  // Stopping the daemon would interrupt them (the new one marks them interrupted); let them finish.
+  const running = await listDeploymentsByStatus(db, ACTIVE_PHASES);
+  if (running.length > 0)
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `${running.length} deployment(s) are running; upgrade when they have finished (or cancel them).`,
+    );
   const containers = new SelfContainers(config.docker);
   const self = await containers.inspect(config.containerName);
   if (!self) throw new AppError('NOT_FOUND', `No container named ${config.containerName} on this engine.`);

@@ -15,10 +15,14 @@ import { readUpgradeStatus, TERMINAL_UPGRADE_STATES } from './upgrade-status.js'
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
-export async function upgradeCommand(config: Config, args: string[]): Promise<void> {
+export async function upgradeCommand(
+  config: Config,
+  args: string[],
+  withDatabase: <T>(work: (db: Db) => Promise<T>) => Promise<T>,
+): Promise<void> {
   const { values } = parseArgs({ args, options: { to: { type: 'string' }, 'no-wait': { type: 'boolean' } } });
   const runtime = new DockerRuntime(config.docker);
-  const { image } = await startUpgrade(config, runtime, values.to ?? '', print);
+  const { image } = await withDatabase((db) => startUpgrade(config, runtime, db, values.to ?? '', print));
   if (values['no-wait']) return;
   print('Following the upgrade; when run inside the container being replaced, this ends as it stops.');
   // This process runs in the container being replaced, so it may be stopped before the end; the

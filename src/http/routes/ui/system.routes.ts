@@ -57,7 +57,7 @@ export async function systemUiRoutes(app: FastifyInstance, ctx: AppContext): Pro
     },
     async (request, reply) => {
       try {
-        const { image } = await startUpgrade(ctx.config, ctx.runtime, request.body.to ?? '');
+        const { image } = await startUpgrade(ctx.config, ctx.runtime, ctx.db, request.body.to ?? '');
         request.log.info({ image }, 'upgrade started');
         reply.flash('success', `Upgrading to ${image}. The panel restarts in a moment; reload this page.`);
         await render(reply);
