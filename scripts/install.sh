@@ -14,6 +14,7 @@
 #   --panel-port PORT     BERTH_PANEL_PORT    the panel (default 3000)
 #   --http-port PORT      BERTH_HTTP_PORT     the app proxy, HTTP (default 80)
 #   --https-port PORT     BERTH_HTTPS_PORT    the app proxy, HTTPS (default 443)
+#   --ssh-port PORT|off   BERTH_SSH_PORT      the git-over-SSH remote (default 2222)
 #   --public-url URL      BERTH_PUBLIC_URL    how people reach the panel (default http://<server ip>:<panel port>)
 #   --image IMAGE         BERTH_IMAGE         the Berth image to run (default berth/berth:latest);
 #                                             pulled unless it is already on this server
@@ -35,7 +36,7 @@
 #                                             and your apps)
 #   --purge                                   with --uninstall: also delete the data dir
 #   --remove-apps                             with --uninstall: also remove the apps and databases
-#                                             Berth runs (their containers and networks)
+#                                             Berth runs (their containers)
 #   -h, --help                                this text
 set -eu
 
@@ -45,6 +46,7 @@ DATA_DIR=${BERTH_DATA_DIR:-/var/lib/berth}
 PANEL_PORT=${BERTH_PANEL_PORT:-3000}
 HTTP_PORT=${BERTH_HTTP_PORT:-80}
 HTTPS_PORT=${BERTH_HTTPS_PORT:-443}
+SSH_PORT=${BERTH_SSH_PORT:-2222}
 PUBLIC_URL=${BERTH_PUBLIC_URL:-}
 IMAGE=${BERTH_IMAGE:-berth/berth:latest}
 PULL=${BERTH_PULL:-0}
@@ -72,7 +74,7 @@ die() {
   exit 1
 }
 usage() {
-  if [ -f "$0" ]; then sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'
+  if [ -f "$0" ]; then sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'
   else echo "Options are listed at the top of install.sh; download it and run: sh install.sh --help"
   fi
 }
@@ -86,6 +88,7 @@ while [ "$#" -gt 0 ]; do
     --panel-port) need_value "$@"; PANEL_PORT=$2; shift ;;
     --http-port) need_value "$@"; HTTP_PORT=$2; shift ;;
     --https-port) need_value "$@"; HTTPS_PORT=$2; shift ;;
+    --ssh-port) need_value "$@"; SSH_PORT=$2; shift ;;
     --public-url) need_value "$@"; PUBLIC_URL=$2; shift ;;
     --image) need_value "$@"; IMAGE=$2; shift ;;
     --pull) PULL=1 ;;
@@ -108,6 +111,9 @@ done
 
 # --- validation: everything below ends up in docker argv, never in a shell string ------------
 is_port() { case "$1" in '' | *[!0-9]*) return 1 ;; *) [ "$1" -ge 1 ] && [ "$1" -le 65535 ] ;; esac; }
+CHECKED_PORTS="$HTTP_PORT $HTTPS_PORT $PANEL_PORT"
+[ "$SSH_PORT" = off ] || CHECKED_PORTS="$CHECKED_PORTS $SSH_PORT"
+[ "$SSH_PORT" = off ] || is_port "$SSH_PORT" || die "--ssh-port must be a port number from 1 to 65535 or off, got '$SSH_PORT'"
 for pair in "panel-port:$PANEL_PORT" "http-port:$HTTP_PORT" "https-port:$HTTPS_PORT"; do
   is_port "${pair#*:}" || die "--${pair%%:*} must be a port number from 1 to 65535, got '${pair#*:}'"
 done
@@ -272,11 +278,11 @@ if container_exists && container_running; then UPGRADE=1; fi
 
 # --- ports: skipped on an upgrade, where Berth itself holds them ----------------------------------
 if [ "$SKIP_CHECKS" != 1 ] && [ "$UPGRADE" = 0 ]; then
-  for port in "$HTTP_PORT" "$HTTPS_PORT" "$PANEL_PORT"; do
+  for port in $CHECKED_PORTS; do
     holder=$(port_holder "$port")
-    [ -z "$holder" ] || die "port $port is in use by $holder; stop it, or choose other ports (--http-port, --https-port, --panel-port)"
+    [ -z "$holder" ] || die "port $port is in use by $holder; stop it, or choose other ports (--http-port, --https-port, --panel-port, --ssh-port)"
   done
-  if have ss; then note "ports $HTTP_PORT, $HTTPS_PORT and $PANEL_PORT are free"; else warn "ss is missing; port checks skipped"; fi
+  if have ss; then note "ports $CHECKED_PORTS are free"; else warn "ss is missing; port checks skipped"; fi
 fi
 
 # --- data dir and settings ----------------------------------------------------------------------
@@ -295,6 +301,7 @@ ENV_FILE=$DATA_DIR/install.env
   echo "BERTH_PANEL_PORT=$PANEL_PORT"
   echo "BERTH_HTTP_PORT=$HTTP_PORT"
   echo "BERTH_HTTPS_PORT=$HTTPS_PORT"
+  echo "BERTH_SSH_PORT=$SSH_PORT"
   echo "BERTH_PUBLIC_URL=$PUBLIC_URL"
   for pair in $EXTRA_ENV; do echo "$pair"; done
 } >"$ENV_FILE.tmp"

@@ -117,6 +117,7 @@ export interface Install {
   panel: number;
   http: number;
   https: number;
+  ssh: number;
   baseUrl: string;
 }
 
@@ -128,6 +129,7 @@ export async function newInstall(name: string): Promise<Install> {
     panel,
     http: await freePort(),
     https: await freePort(),
+    ssh: await freePort(),
     baseUrl: `http://127.0.0.1:${panel}`,
   };
 }
@@ -147,6 +149,8 @@ export function installer(target: Install, extra: string[], timeoutMs = 120_000)
       String(target.http),
       '--https-port',
       String(target.https),
+      '--ssh-port',
+      String(target.ssh),
       '--public-url',
       target.baseUrl,
       '--label',
