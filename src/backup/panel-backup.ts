@@ -5,7 +5,7 @@
  * certificates and settings in the data dir. Rebuildable or transient things stay out: build working
  * copies, deployment logs, upgrade snapshots, the lock.
  */
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataPaths } from '../data-dir.js';
 import { openDatabase } from '../db/connection.js';
@@ -24,6 +24,8 @@ const LEFT_OUT = new Set([
   'upgrade',
   'tmp',
   'cache',
+  // Sockets of the running daemon (the git hook socket).
+  'run',
   // The installer's per-server settings (container name, ports): the new server's installer writes its own.
   'install.env',
 ]);
@@ -54,7 +56,15 @@ export async function createPanelBackup(options: {
     for (const name of readdirSync(options.dataDir)) {
       // Earlier backup files kept here are not copied into the next one.
       if (LEFT_OUT.has(name) || name.startsWith('.') || name.endsWith('.berth')) continue;
-      cpSync(join(options.dataDir, name), join(stage, name), { recursive: true, preserveTimestamps: true });
+      cpSync(join(options.dataDir, name), join(stage, name), {
+        recursive: true,
+        preserveTimestamps: true,
+        // Files, directories and links only: a socket or FIFO is live state, not something to restore.
+        filter: (from) => {
+          const stat = lstatSync(from);
+          return stat.isFile() || stat.isDirectory() || stat.isSymbolicLink();
+        },
+      });
       entries.push(name);
     }
     const manifest: BackupManifest = {

@@ -4,7 +4,8 @@
  * restore into a fresh data dir brings back the database, the keys and a queued redeploy per live app.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -23,6 +24,7 @@ describe('panel backup and restore', () => {
   const source = join(root, 'source');
   const archive = join(root, 'panel.berth');
   let masterKey: string;
+  let socket: net.Server;
 
   before(async () => {
     const paths = dataPaths(source);
@@ -30,6 +32,11 @@ describe('panel backup and restore', () => {
     masterKey = readOrCreateSecret(paths.masterKey);
     writeFileSync(join(paths.builds, 'leftover.txt'), 'a build working copy');
     writeFileSync(join(source, 'install.env'), 'BERTH_PANEL_PORT=3000\n');
+    // A live socket and a git repository, as the git push feature keeps them.
+    mkdirSync(join(source, 'repos', 'shop'), { recursive: true });
+    writeFileSync(join(source, 'repos', 'shop', 'HEAD'), 'ref: refs/heads/main\n');
+    socket = net.createServer();
+    await new Promise<void>((r) => socket.listen(join(source, 'repos', 'hook.sock'), r));
     const handle = openDatabase(paths.database);
     await migrateToLatest(handle.db);
     await handle.db.insertInto('projects').values({ id: 'prj_1', name: 'shop' }).execute();
@@ -65,7 +72,10 @@ describe('panel backup and restore', () => {
     await createPanelBackup({ dataDir: source, passphrase: PASSPHRASE, out: archive, version: '9.9.9' });
     await handle.close();
   });
-  after(() => rmSync(root, { recursive: true, force: true }));
+  after(() => {
+    socket.close();
+    rmSync(root, { recursive: true, force: true });
+  });
 
   it('writes one encrypted file: no key, name or SQLite header readable in it', () => {
     const bytes = readFileSync(archive);
@@ -105,6 +115,8 @@ describe('panel backup and restore', () => {
     // Rebuildable and per-server things stay behind.
     assert.deepEqual(readdirSync(dataPaths(target).builds), []);
     assert.equal(existsSync(join(target, 'install.env')), false);
+    assert.equal(readFileSync(join(target, 'repos', 'shop', 'HEAD'), 'utf8'), 'ref: refs/heads/main\n');
+    assert.equal(existsSync(join(target, 'repos', 'hook.sock')), false);
     const handle = openDatabase(dataPaths(target).database);
     try {
       const projects = await handle.db.selectFrom('projects').select('name').execute();
