@@ -36,7 +36,7 @@
 #                                             and your apps)
 #   --purge                                   with --uninstall: also delete the data dir
 #   --remove-apps                             with --uninstall: also remove the apps and databases
-#                                             Berth runs (their containers)
+#                                             Berth runs (containers and networks; volumes stay)
 #   -h, --help                                this text
 set -eu
 

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
 import type { Db } from '../db/connection.js';
 import { AppError } from '../errors.js';
+import { projectNetworkName } from '../projects/projects.service.js';
 import { DockerRuntime } from '../runtime/docker.js';
 import { SelfContainers } from '../runtime/docker/self-container.js';
 import { applyUpgrade } from './upgrade-apply.js';
@@ -65,15 +66,19 @@ export async function upgradeApplyCommand(config: Config, args: string[]): Promi
   }
 }
 
+/** Removes the containers (apps, databases, one-off jobs) and networks of this data dir's projects; volumes stay. */
 export async function removeAppsCommand(
   config: Config,
   withDatabase: <T>(work: (db: Db) => Promise<T>) => Promise<T>,
 ): Promise<void> {
   const runtime = new DockerRuntime(config.docker);
   await withDatabase(async (db) => {
-    const services = await db.selectFrom('services').select('id').execute();
+    const projects = await db.selectFrom('projects').select('id').execute();
     let removed = 0;
-    for (const { id } of services) removed += await runtime.removeContainersByLabel({ 'berth.service': id });
-    print(`removed ${removed} containers of ${services.length} services`);
+    for (const { id } of projects) {
+      removed += await runtime.removeContainersByLabel({ 'berth.project': id });
+      await runtime.removeNetwork(projectNetworkName(id)).catch(() => {});
+    }
+    print(`removed ${removed} containers of ${projects.length} projects (database volumes are kept)`);
   });
 }

@@ -322,7 +322,7 @@ describe('scripts/install.sh: install, re-run, upgrade, rollback, backup and res
         a.dataDir,
       ]);
       assert.equal(gone.code, 0, gone.stdout + gone.stderr);
-      assert.match(gone.stdout, /removed 1 containers of 1 services/);
+      assert.match(gone.stdout, /removed 1 containers of 1 projects/);
       assert.deepEqual(await containersWithLabels({ 'berth.project': projectIds[0]! }), []);
       assert.ok(existsSync(join(a.dataDir, 'berth.db')), '--uninstall without --purge keeps the data dir');
 
