@@ -74,6 +74,13 @@ WORKDIR /app
 ENV NODE_ENV=production \
     BERTH_DATA_DIR=/var/lib/berth
 
+# git clones sources and serves `git push` (http-backend, receive-pack); openssh-client fetches
+# ssh:// sources; ca-certificates lets git verify https:// hosts. Its own layer, first, so source
+# changes never re-run apt.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+
 # Biggest and least often changed first.
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json ./

@@ -190,6 +190,16 @@ describe('the Berth image, run like the installer runs it', { timeout: 170_000 }
     assert.equal(check.code, 0, `healthcheck failed:\n${check.stdout}${check.stderr}`);
   });
 
+  it('carries the git and ssh tools that git-source deploys and git push need', async () => {
+    // Without them a containerised Berth could not clone a source or serve `git push`.
+    const git = await docker(['exec', CONTAINER, 'git', 'version']);
+    assert.equal(git.code, 0, `git is missing in the image: ${git.stderr}`);
+    const backend = await docker(['exec', CONTAINER, 'sh', '-c', 'test -x "$(git --exec-path)/git-http-backend"']);
+    assert.equal(backend.code, 0, 'git http-backend is missing in the image');
+    const ssh = await docker(['exec', CONTAINER, 'ssh', '-V']);
+    assert.equal(ssh.code, 0, `ssh is missing in the image: ${ssh.stderr}`);
+  });
+
   it('shuts down cleanly on docker stop', async () => {
     const stop = await docker(['stop', '--time', '10', CONTAINER], 20_000);
     assert.equal(stop.code, 0, stop.stderr);
