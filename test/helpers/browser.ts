@@ -69,6 +69,9 @@ export function watchPage(page: Page): PageProblems {
   });
   page.on('pageerror', (error) => list.push(`uncaught exception on ${page.url()}: ${error.message}`));
   page.on('requestfailed', (request) => {
+    // Chromium reports ERR_ABORTED when a navigation cancels requests still loading (an icon of the page
+    // being left); that is not a server failure, and HTTP error answers still show up as console errors above.
+    if (request.failure()?.errorText === 'net::ERR_ABORTED') return;
     list.push(`request failed: ${request.method()} ${request.url()}: ${request.failure()?.errorText ?? 'unknown'}`);
   });
   return { list, allowHttpError: (url) => allowed.push(url) };
