@@ -8,19 +8,22 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BerthBuild } from './berth-proxy-process.js';
 
+const OUT_ROOT = join(process.cwd(), 'node_modules', '.cache', 'berth-bench-baseline');
 const GIT_REF = /^[A-Za-z0-9._/~^-]{1,100}$/;
 
 export function buildBaseline(ref: string): BerthBuild {
   if (!GIT_REF.test(ref) || ref.startsWith('-')) throw new Error(`not a git revision: ${JSON.stringify(ref)}`);
-  // Under node_modules so the compiled files resolve http-proxy, pino and @types/node like the real ones.
-  const root = join(process.cwd(), 'node_modules', '.cache', `berth-bench-baseline`);
+  // Sources inside the project (tsc emits nothing for files under node_modules) so they resolve
+  // http-proxy, pino and @types/node like the real ones; removed again once compiled.
+  const root = join(process.cwd(), '.bench-baseline');
+  const out = join(OUT_ROOT, 'out');
   rmSync(root, { recursive: true, force: true });
+  rmSync(OUT_ROOT, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
   const archive = spawnSync('git', ['archive', '--format=tar', ref, 'src'], { maxBuffer: 256 * 1024 * 1024 });
   if (archive.status !== 0) throw new Error(`git archive ${ref} failed: ${archive.stderr.toString()}`);
   const untar = spawnSync('tar', ['-x', '-C', root], { input: archive.stdout });
   if (untar.status !== 0) throw new Error(`could not unpack ${ref}: ${untar.stderr.toString()}`);
-  const out = join(root, 'out');
   const tsc = spawnSync(
     process.execPath,
     [
@@ -32,6 +35,7 @@ export function buildBaseline(ref: string): BerthBuild {
     ],
     { encoding: 'utf8' },
   );
+  rmSync(root, { recursive: true, force: true });
   if (!existsSync(join(out, 'proxy', 'proxy-server.js'))) {
     throw new Error(`could not compile the proxy at ${ref}: ${tsc.stdout.slice(0, 500)}`);
   }
@@ -39,5 +43,5 @@ export function buildBaseline(ref: string): BerthBuild {
 }
 
 export function removeBaseline(): void {
-  rmSync(join(process.cwd(), 'node_modules', '.cache', `berth-bench-baseline`), { recursive: true, force: true });
+  rmSync(OUT_ROOT, { recursive: true, force: true });
 }

@@ -100,7 +100,7 @@ export async function startServer(options: {
     if (options.httpsPort !== undefined) await waitForPort(options.httpsPort, child, options.name);
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`${(error as Error).message}\n${stderr}`);
+    throw new Error(`${(error as Error).message}\n${stderr}`, { cause: error });
   }
   return { name: options.name, child, httpPort: options.httpPort, httpsPort: options.httpsPort };
 }

@@ -36,6 +36,7 @@ export interface AppProxyOptions {
 
 /** What the proxy remembers about one request while it is in flight. */
 interface Exchange {
+  proxy: AppProxy;
   upstream: Upstream;
   requestId: string;
   attempts: number;
@@ -127,6 +128,7 @@ export class AppProxy {
     if (upstream === undefined) return this.answerItself(req, res, 503);
 
     const exchange: Exchange = {
+      proxy: this,
       upstream,
       requestId: prepareUpstreamHeaders(req, false),
       attempts: 1,
@@ -134,19 +136,23 @@ export class AppProxy {
     };
     (req as ProxiedRequest)[kExchange] = exchange;
     this.routes.inflight.begin(upstream.id);
-    // 'close' fires exactly once per response, finished or cut, so the count never leaks.
-    res.once('close', () => {
-      this.routes.inflight.end(exchange.upstream.id);
-      if (this.options.accessLog) {
-        logAccess(this.logger, req, res, {
-          requestId: exchange.requestId,
-          upstreamId: exchange.upstream.id,
-          startedAt: exchange.startedAt,
-        });
-      }
-    });
+    // 'close' fires exactly once per response, finished or cut, so the count never leaks. One bound
+    // handler for every request (it finds the exchange on res.req): no closure per request.
+    res.on('close', onResponseClosed);
     this.forwardOrReject(req, res, upstream);
   };
+
+  /** Called once per proxied request, from the response's 'close' (finished or cut). */
+  finishExchange(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
+    this.routes.inflight.end(exchange.upstream.id);
+    if (this.options.accessLog) {
+      logAccess(this.logger, req, res, {
+        requestId: exchange.requestId,
+        upstreamId: exchange.upstream.id,
+        startedAt: exchange.startedAt,
+      });
+    }
+  }
 
   readonly handleUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
     // Node drops its own error listener from upgraded sockets; without this a client reset would crash.
@@ -161,7 +167,7 @@ export class AppProxy {
     if (upstream === undefined) return writeProxyPageToSocket(socket, 503, false);
 
     const requestId = prepareUpstreamHeaders(req, true);
-    const exchange = { upstream, requestId, attempts: 1, startedAt: performance.now() };
+    const exchange = { proxy: this, upstream, requestId, attempts: 1, startedAt: performance.now() };
     (socket as UpgradedSocket)[kExchange] = { ...exchange, bytesBeforeUpgrade: socket.bytesWritten };
     this.routes.inflight.begin(upstream.id);
     this.upgradedSockets.add(socket);
@@ -273,6 +279,11 @@ export class AppProxy {
     const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
     writeProxyPageToSocket(socket, status, current?.headersSent === true);
   };
+}
+
+function onResponseClosed(this: ServerResponse): void {
+  const exchange = (this.req as ProxiedRequest)[kExchange]!;
+  exchange.proxy.finishExchange(this.req, this, exchange);
 }
 
 function destroySocket(this: Socket): void {
