@@ -11,6 +11,7 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { ACME_CHALLENGE_PREFIX, answerAcmeChallenge, type ChallengeResponder } from './acme-challenge.js';
 import { logAccess } from './access-log.js';
+import { ConnectionGuard } from './connection-guard.js';
 import { sendProxyPage, writeProxyPageToSocket, type ProxyStatus } from './error-pages.js';
 import { HttpProxyEngine, type UpstreamFailure } from './http-proxy-engine.js';
 import { resolveProxySettings, type ProxySettings, type ProxySettingsOverrides } from './proxy-settings.js';
@@ -23,8 +24,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface AppProxyOptions {
   logger: Logger;
-  /** One info line per request (method, host, path without query, status, duration, upstream). */
-  accessLog?: boolean;
+  /**
+   * One info line per request (method, host, path without query, status, duration, upstream): true logs
+   * to `logger`; a Logger of its own (e.g. with an asynchronous destination) keeps it off the hot path.
+   */
+  accessLog?: boolean | Logger;
   challengeResponder?: ChallengeResponder;
   /**
    * Consulted before routing (after ACME challenges): answers redirects (HTTP to HTTPS, www/apex) or sets
@@ -50,7 +54,9 @@ type UpgradedSocket = Socket & { [kExchange]?: Exchange & { bytesBeforeUpgrade: 
 export class AppProxy {
   readonly settings: ProxySettings;
   private readonly logger: Logger;
+  private readonly accessLogger: Logger | undefined;
   private readonly engine: HttpProxyEngine;
+  private readonly connectionGuard: ConnectionGuard;
   private readonly servers = new Set<Server | HttpsServer>();
   private readonly upgradedSockets = new Set<Socket>();
   private httpServer: Server | undefined;
@@ -61,15 +67,21 @@ export class AppProxy {
   ) {
     this.settings = resolveProxySettings(options.settings);
     this.logger = options.logger;
+    this.accessLogger = options.accessLog === true ? options.logger : options.accessLog || undefined;
+    this.connectionGuard = new ConnectionGuard(this.settings.maxConnectionsPerIp, this.logger);
     this.engine = new HttpProxyEngine(
       { upstreamTimeoutMs: this.settings.upstreamTimeoutMs, pool: this.settings.pool },
       { onRequestFailed: this.onRequestFailed, onUpgradeFailed: this.onUpgradeFailed },
     );
   }
 
-  /** Options for http.createServer / https.createServer: header limit and the timeout checker interval. */
-  serverOptions(): ServerOptions {
+  /**
+   * Options for http.createServer / https.createServer: header limit, timeouts and the timeout checker
+   * interval (handshakeTimeout only matters to https.createServer).
+   */
+  serverOptions(): ServerOptions & { handshakeTimeout: number } {
     return {
+      handshakeTimeout: this.settings.tlsHandshakeTimeoutMs,
       maxHeaderSize: this.settings.maxHeaderSize,
       requestTimeout: this.settings.requestTimeoutMs,
       headersTimeout: this.settings.headersTimeoutMs,
@@ -92,6 +104,8 @@ export class AppProxy {
     server.keepAliveTimeout = this.settings.keepAliveTimeoutMs;
     // No idle timeout while a request is open: a slow upstream or an SSE stream is not an idle client.
     server.timeout = 0;
+    server.maxConnections = this.settings.maxConnections;
+    server.on('connection', this.connectionGuard.admit);
     server.on('request', this.handleRequest);
     server.on('upgrade', this.handleUpgrade);
     server.on('clientError', this.onClientError);
@@ -132,7 +146,7 @@ export class AppProxy {
       upstream,
       requestId: prepareUpstreamHeaders(req, false),
       attempts: 1,
-      startedAt: performance.now(),
+      startedAt: this.accessLogger === undefined ? 0 : performance.now(),
     };
     (req as ProxiedRequest)[kExchange] = exchange;
     this.routes.inflight.begin(upstream.id);
@@ -145,8 +159,8 @@ export class AppProxy {
   /** Called once per proxied request, from the response's 'close' (finished or cut). */
   finishExchange(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
     this.routes.inflight.end(exchange.upstream.id);
-    if (this.options.accessLog) {
-      logAccess(this.logger, req, res, {
+    if (this.accessLogger !== undefined) {
+      logAccess(this.accessLogger, req, res, {
         requestId: exchange.requestId,
         upstreamId: exchange.upstream.id,
         startedAt: exchange.startedAt,
@@ -201,6 +215,7 @@ export class AppProxy {
     this.servers.clear();
     this.httpServer = undefined;
     this.engine.close();
+    this.accessLogger?.flush?.();
   }
 
   /** http-proxy throws synchronously on some request targets (e.g. `http://[::1/`): a 400, not a crash. */
@@ -215,8 +230,9 @@ export class AppProxy {
 
   private answerItself(req: IncomingMessage, res: ServerResponse, status: ProxyStatus): void {
     sendProxyPage(res, status);
-    if (this.options.accessLog) {
-      res.once('close', () => logAccess(this.logger, req, res, {}));
+    if (this.accessLogger !== undefined) {
+      const accessLogger = this.accessLogger;
+      res.once('close', () => logAccess(accessLogger, req, res, {}));
     }
   }
 
