@@ -8,15 +8,16 @@
  * Run: `npm run bench:proxy` (about 4 minutes). Missing tools: `bash scripts/bench-env.sh`.
  * Options: --rounds N (3), --seconds N per cell (5), --connections 64,256, --protocols http,https,
  *          --only direct,berth,nginx,caddy, --baseline <git-ref> (adds Berth's proxy as of that revision,
- *          to measure an optimisation before/after in the same run), --workers N (adds Berth with
- *          BERTH_PROXY_WORKERS-style worker processes).
+ *          to measure an optimisation before/after in the same run), --node-floor (adds a bare node:http
+ *          proxy: the floor for any proxy on Node's HTTP stack), --default-young-gen (adds Berth without the
+ *          daemon's --max-semi-space-size=2, to see what that memory setting costs in throughput).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildBaseline, removeBaseline } from './lib/berth-baseline.js';
-import { buildBerthProxy, removeBerthBuild, startBerthProxy } from './lib/berth-proxy-process.js';
+import { buildBerthProxy, removeBerthBuild, startBerthProxy, startNodeFloorProxy } from './lib/berth-proxy-process.js';
 import { treeCpuUs, treeRssMb } from './lib/proc-stats.js';
 import {
   missingTools,
@@ -41,7 +42,8 @@ const { values: args } = parseArgs({
     protocols: { type: 'string', default: 'http,https' },
     only: { type: 'string' },
     baseline: { type: 'string' },
-    workers: { type: 'string' },
+    'node-floor': { type: 'boolean', default: false },
+    'default-young-gen': { type: 'boolean', default: false },
   },
 });
 const rounds = boundedInt(args.rounds, 1, 10, 'rounds');
@@ -92,14 +94,13 @@ try {
       await startBerthProxy({ build: baseline, hostname: HOSTNAME, backendPort: backend.httpPort, cert, name }),
     );
   }
-  if (args.workers !== undefined) {
-    const workers = boundedInt(args.workers, 1, 16, 'workers');
-    const name = `berth ${workers} workers`;
-    const settings = { workers };
+  if (args['default-young-gen']) {
+    const name = 'berth default young gen';
     targets.push(
-      await startBerthProxy({ build, hostname: HOSTNAME, backendPort: backend.httpPort, cert, name, settings }),
+      await startBerthProxy({ build, hostname: HOSTNAME, backendPort: backend.httpPort, cert, name, nodeFlags: [] }),
     );
   }
+  if (args['node-floor']) targets.push(await startNodeFloorProxy({ backendPort: backend.httpPort, cert }));
   if (wanted('nginx')) targets.push(await startNginx(dir, backend.httpPort, cert));
   if (wanted('caddy')) targets.push(await startCaddy(dir, backend.httpPort, cert));
   servers.push(...targets.filter((t) => t.name !== 'direct'));

@@ -8,6 +8,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, startServer, type Certificate, type RunningServer } from './proxy-peers.js';
 
+/** As in package.json's start script and the Dockerfile's ENTRYPOINT: a small young generation. */
+export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2'];
 const BUILD_DIR = join('node_modules', '.cache', 'berth-bench-proxy');
 
 export interface BerthBuild {
@@ -52,6 +54,8 @@ export async function startBerthProxy(options: {
   name?: string;
   /** Extra AppProxy settings, as JSON-able overrides. */
   settings?: Record<string, unknown>;
+  /** V8 flags; by default the ones `npm start` and the Docker image run the daemon with. */
+  nodeFlags?: string[];
 }): Promise<RunningServer> {
   const [httpPort, httpsPort] = [await freePort(), await freePort()];
   const module = (name: string) => JSON.stringify(join(options.build.entry, name));
@@ -74,7 +78,38 @@ process.on('SIGTERM', () => proxy.close().then(() => process.exit(0)));
   return startServer({
     name: options.name ?? 'berth',
     command: process.execPath,
-    argv: [...options.build.argv, source],
+    argv: [...(options.nodeFlags ?? DAEMON_NODE_FLAGS), ...options.build.argv, source],
+    httpPort,
+    httpsPort,
+  });
+}
+
+/**
+ * The floor for any proxy written on node:http: no routing, no header rewriting, no error pages, the
+ * same kind of keep-alive agent. Shows how much of Berth's cost is Node's HTTP stack itself.
+ */
+export async function startNodeFloorProxy(options: { backendPort: number; cert: Certificate }): Promise<RunningServer> {
+  const [httpPort, httpsPort] = [await freePort(), await freePort()];
+  const source = `
+const http = require('node:http');
+const https = require('node:https');
+const fs = require('node:fs');
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256, scheduling: 'lifo' });
+const handle = (req, res) => {
+  const upstream = http.request({ host: '127.0.0.1', port: ${options.backendPort}, method: req.method, path: req.url, headers: req.headers, agent }, (up) => {
+    res.writeHead(up.statusCode, up.headers);
+    up.pipe(res);
+  });
+  upstream.on('error', () => { res.statusCode = 502; res.end(); });
+  req.pipe(upstream);
+};
+http.createServer(handle).listen(${httpPort}, '127.0.0.1');
+https.createServer({ cert: fs.readFileSync(${JSON.stringify(options.cert.certFile)}), key: fs.readFileSync(${JSON.stringify(options.cert.keyFile)}) }, handle).listen(${httpsPort}, '127.0.0.1');
+`;
+  return startServer({
+    name: 'node:http floor',
+    command: process.execPath,
+    argv: [...DAEMON_NODE_FLAGS, '-e', source],
     httpPort,
     httpsPort,
   });

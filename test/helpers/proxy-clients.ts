@@ -133,10 +133,10 @@ export function startSteadyLoop(
 /** A connected raw client (after the TLS handshake for https), from the given loopback address. */
 export function openRawClient(target: Target, localAddress: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
+    const tcp = netConnect({ host: '127.0.0.1', port: target.port, localAddress });
     const socket =
-      target.protocol === 'https'
-        ? tlsConnect({ host: '127.0.0.1', port: target.port, localAddress, servername: target.host, ca: target.ca })
-        : netConnect({ host: '127.0.0.1', port: target.port, localAddress });
+      target.protocol === 'https' ? tlsConnect({ socket: tcp, servername: target.host, ca: target.ca }) : tcp;
+    if (socket !== tcp) tcp.once('error', reject);
     socket.once(target.protocol === 'https' ? 'secureConnect' : 'connect', () => {
       socket.off('error', reject);
       socket.on('error', () => {}); // the proxy cutting us off is the point of these clients
@@ -146,9 +146,15 @@ export function openRawClient(target: Target, localAddress: string): Promise<Soc
   });
 }
 
-/** Everything the server sent until it closed the connection (or maxMs passed), and when it closed. */
-export function collectUntilClosed(socket: Socket, maxMs: number): Promise<{ text: string; closedAfterMs: number }> {
-  const started = Date.now();
+/**
+ * Everything the server sent until it closed the connection (or maxMs passed), and when it closed,
+ * counted from `started` (default: now).
+ */
+export function collectUntilClosed(
+  socket: Socket,
+  maxMs: number,
+  started = Date.now(),
+): Promise<{ text: string; closedAfterMs: number }> {
   return new Promise((resolve) => {
     let text = '';
     socket.on('data', (data: Buffer) => (text += data.toString('latin1')));

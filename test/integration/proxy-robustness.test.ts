@@ -153,7 +153,8 @@ for (const protocol of ['http', 'https'] as Protocol[]) {
         const dropped = truncated.map((socket) => collectUntilClosed(socket, 5000));
         for (const socket of truncated) socket.end(`GET / HTTP/1.1\r\nHost: ${HOST}\r\nX-Half`);
         // Connected, never a byte: cut off at the headers timeout.
-        const silent = (await open(10)).map((socket) => collectUntilClosed(socket, 5000));
+        const connectingAt = Date.now(); // the headers timeout runs from the connection, TLS handshake included
+        const silent = (await open(10)).map((socket) => collectUntilClosed(socket, 5000, connectingAt));
         // Asks for 4 MiB and never reads it: backpressure, then the client vanishes.
         const stalled = await open(10);
         for (const socket of stalled) {
