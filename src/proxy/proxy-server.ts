@@ -7,15 +7,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { ACME_CHALLENGE_PREFIX, answerAcmeChallenge, type ChallengeResponder } from './acme-challenge.js';
 import { logAccess } from './access-log.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { sendProxyPage, writeProxyPageToSocket, type ProxyStatus } from './error-pages.js';
 import { HttpProxyEngine, type UpstreamFailure } from './http-proxy-engine.js';
+import { listen } from './listen.js';
 import { resolveProxySettings, type ProxySettings, type ProxySettingsOverrides } from './proxy-settings.js';
 import type { RouteTable, Upstream } from './route-table.js';
+import { ThrottledWarnings } from './throttled-warnings.js';
 import { prepareUpstreamHeaders } from './upstream-request-headers.js';
 
 export type { ChallengeResponder };
@@ -57,6 +58,7 @@ export class AppProxy {
   private readonly accessLogger: Logger | undefined;
   private readonly engine: HttpProxyEngine;
   private readonly connectionGuard: ConnectionGuard;
+  private readonly upstreamWarnings: ThrottledWarnings;
   private readonly servers = new Set<Server | HttpsServer>();
   private readonly upgradedSockets = new Set<Socket>();
   private httpServer: Server | undefined;
@@ -69,6 +71,7 @@ export class AppProxy {
     this.logger = options.logger;
     this.accessLogger = options.accessLog === true ? options.logger : options.accessLog || undefined;
     this.connectionGuard = new ConnectionGuard(this.settings.maxConnectionsPerIp, this.logger);
+    this.upstreamWarnings = new ThrottledWarnings(this.logger);
     this.engine = new HttpProxyEngine(
       { upstreamTimeoutMs: this.settings.upstreamTimeoutMs, pool: this.settings.pool },
       { onRequestFailed: this.onRequestFailed, onUpgradeFailed: this.onUpgradeFailed },
@@ -250,7 +253,8 @@ export class AppProxy {
       return;
     }
     if (!res.destroyed && !res.writableEnded) {
-      this.logger.warn(
+      this.upstreamWarnings.warn(
+        `${exchange.upstream.id} ${failure.kind}`,
         { upstream: exchange.upstream.id, code: failure.code, kind: failure.kind, requestId: exchange.requestId },
         'upstream request failed',
       );
@@ -279,7 +283,11 @@ export class AppProxy {
     const exchange = (socket as UpgradedSocket)[kExchange];
     const hasStarted = exchange === undefined || socket.bytesWritten > exchange.bytesBeforeUpgrade;
     if (!hasStarted) {
-      this.logger.warn({ upstream: exchange.upstream.id, code: failure.code }, 'upstream websocket failed');
+      this.upstreamWarnings.warn(
+        `${exchange.upstream.id} websocket`,
+        { upstream: exchange.upstream.id, code: failure.code },
+        'upstream websocket failed',
+      );
     }
     writeProxyPageToSocket(socket, failure.kind === 'timeout' ? 504 : 502, hasStarted);
   };
@@ -309,22 +317,4 @@ function destroySocket(this: Socket): void {
 function hasNoBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined;
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      const hint = error.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : '';
-      reject(
-        new AppError('CONFIG_INVALID', `the app proxy cannot listen on ${host}:${port}: ${error.code}${hint}`, {
-          cause: error,
-        }),
-      );
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
 }
