@@ -159,7 +159,7 @@ export class AppProxy {
     this.forwardOrReject(req, res, upstream);
   };
 
-  /** Called once per proxied request, from the response's 'close' (finished or cut). */
+  /** @internal Called once per proxied request, from the response's 'close' (finished or cut). */
   finishExchange(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
     this.routes.inflight.end(exchange.upstream.id);
     if (this.accessLogger !== undefined) {
