@@ -13,7 +13,7 @@
  *          daemon's --max-semi-space-size=2, to see what that memory setting costs in throughput).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildBaseline, removeBaseline } from './lib/berth-baseline.js';
@@ -74,6 +74,7 @@ interface Cell {
   errors: number;
 }
 
+const loadAtStart = loadavg()[0]!;
 const dir = mkdtempSync(join(tmpdir(), 'berth-bench-proxy-'));
 const servers: RunningServer[] = [];
 const rssFresh = new Map<string, number>();
@@ -223,6 +224,11 @@ try {
   console.log('\nResident memory of each proxy (all its processes), MB\n');
   console.log(markdownTable(['server', 'fresh', 'after the load'], rssRows));
   console.log('\nvs direct on HTTPS compares with the backend over plain HTTP (the backend speaks no TLS).');
+  console.log(
+    `Machine: ${cpus().length} CPUs shared by wrk, the backend and the proxy under test; 1-minute load average ` +
+      `${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (above ${cpus().length} means ` +
+      'other work competed for the CPUs and every number is lower and noisier than on an idle machine).',
+  );
 } finally {
   for (const server of servers.reverse()) await stopServer(server).catch(() => {});
   rmSync(dir, { recursive: true, force: true });
