@@ -52,6 +52,11 @@ const connectionCounts = args.connections.split(',').map((c) => boundedInt(c, 1,
 const protocols = args.protocols.split(',') as Array<'http' | 'https'>;
 const only = args.only?.split(',');
 
+/** 12,345 → "12.3", for the per-round spread. */
+function kilo(value: number): string {
+  return (value / 1000).toFixed(1);
+}
+
 function boundedInt(raw: string, min: number, max: number, name: string): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be ${min}..${max}`);
@@ -184,6 +189,7 @@ try {
           String(connections),
           target.name,
           Math.round(rps).toLocaleString('en-US'),
+          `${kilo(Math.min(...cell.rps))}–${kilo(Math.max(...cell.rps))}`,
           median(cell.p50).toFixed(2),
           median(cell.p99).toFixed(2),
           String(cell.errors),
@@ -210,6 +216,7 @@ try {
         'conns',
         'server',
         'req/s',
+        'rounds (k)',
         'p50 ms',
         'p99 ms',
         'errors',
