@@ -9,8 +9,9 @@
  * Options: --rounds N (3), --seconds N per cell (5), --connections 64,256, --protocols http,https,
  *          --only direct,berth,nginx,caddy, --baseline <git-ref> (adds Berth's proxy as of that revision,
  *          to measure an optimisation before/after in the same run), --node-floor (adds a bare node:http
- *          proxy: the floor for any proxy on Node's HTTP stack), --default-young-gen (adds Berth without the
- *          daemon's --max-semi-space-size=2, to see what that memory setting costs in throughput).
+ *          proxy: the floor for any proxy on Node's HTTP stack), --semi-spaces 0,8 (adds Berth with other
+ *          young-generation sizes than the daemon's --max-semi-space-size=2, in MB, 0 = V8's default: what
+ *          that memory setting costs in throughput).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -43,7 +44,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     baseline: { type: 'string' },
     'node-floor': { type: 'boolean', default: false },
-    'default-young-gen': { type: 'boolean', default: false },
+    'semi-spaces': { type: 'string' },
   },
 });
 const rounds = boundedInt(args.rounds, 1, 10, 'rounds');
@@ -100,10 +101,12 @@ try {
       await startBerthProxy({ build: baseline, hostname: HOSTNAME, backendPort: backend.httpPort, cert, name }),
     );
   }
-  if (args['default-young-gen']) {
-    const name = 'berth default young gen';
+  for (const raw of args['semi-spaces']?.split(',') ?? []) {
+    const mb = boundedInt(raw, 0, 256, 'semi-spaces');
+    const name = mb === 0 ? 'berth V8 default young gen' : `berth semi-space ${mb} MB`;
+    const nodeFlags = mb === 0 ? [] : [`--max-semi-space-size=${mb}`];
     targets.push(
-      await startBerthProxy({ build, hostname: HOSTNAME, backendPort: backend.httpPort, cert, name, nodeFlags: [] }),
+      await startBerthProxy({ build, hostname: HOSTNAME, backendPort: backend.httpPort, cert, name, nodeFlags }),
     );
   }
   if (args['node-floor']) targets.push(await startNodeFloorProxy({ backendPort: backend.httpPort, cert }));
