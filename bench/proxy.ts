@@ -83,14 +83,19 @@ interface Cell {
 const loadAtStart = loadavg()[0]!;
 const dir = mkdtempSync(join(tmpdir(), 'berth-bench-proxy-'));
 const servers: RunningServer[] = [];
+// Every server goes here as soon as it listens, so a failure starting the next one still stops it.
+const targets: RunningServer[] = [];
 const rssFresh = new Map<string, number>();
+// Interrupted (Ctrl-C, a closed pipe, a timeout): the servers are children that would outlive us.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGPIPE'] as const) {
+  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+}
 try {
   const cert = selfSignedCertificate(dir, HOSTNAME);
   const backend = await startBackend();
   servers.push(backend);
   const wanted = (name: string) => only === undefined || only.includes(name) || only.includes(name.split(/[@ ]/)[0]!);
   const build = buildBerthProxy();
-  const targets: RunningServer[] = [];
   if (wanted('direct')) targets.push({ ...backend, name: 'direct' });
   if (wanted('berth'))
     targets.push(await startBerthProxy({ build, hostname: HOSTNAME, backendPort: backend.httpPort, cert }));
@@ -112,7 +117,6 @@ try {
   if (args['node-floor']) targets.push(await startNodeFloorProxy({ backendPort: backend.httpPort, cert }));
   if (wanted('nginx')) targets.push(await startNginx(dir, backend.httpPort, cert));
   if (wanted('caddy')) targets.push(await startCaddy(dir, backend.httpPort, cert));
-  servers.push(...targets.filter((t) => t.name !== 'direct'));
 
   await new Promise((r) => setTimeout(r, 1000));
   for (const target of targets) rssFresh.set(target.name, treeRssMb(target.child.pid!));
@@ -240,7 +244,14 @@ try {
       'other work competed for the CPUs and every number is lower and noisier than on an idle machine).',
   );
 } finally {
-  for (const server of servers.reverse()) await stopServer(server).catch(() => {});
+  await cleanUp();
+}
+
+async function cleanUp(): Promise<void> {
+  const started = [...servers, ...targets.filter((t) => t.name !== 'direct')];
+  servers.length = 0;
+  targets.length = 0;
+  for (const server of started.reverse()) await stopServer(server).catch(() => {});
   rmSync(dir, { recursive: true, force: true });
   removeBerthBuild();
   removeBaseline();
