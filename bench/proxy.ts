@@ -1,230 +1,258 @@
 /**
- * Throughput and latency of Berth's app proxy next to the same backend reached directly, in one run:
- * keep-alive, 1 and 64 connections, 5-second runs, direct and proxied interleaved, plus the proxy
- * process's resident memory fresh and after the load.
- * Run: `node --import tsx bench/proxy.ts` (loopback only; takes about a minute).
+ * Berth's app proxy next to nginx and Caddy, in one run, on one machine, in front of the same backend:
+ * direct to the backend, Berth (the real AppProxy + RouteTable, HTTP and HTTPS), nginx and Caddy (Debian's
+ * packages, configs written to a temp dir), over HTTP and HTTPS with keep-alive, at 64 and 256
+ * connections, measured with wrk. Rounds are interleaved (every cell once per round, the order rotated)
+ * and each cell reports the median over rounds. Everything listens on 127.0.0.1 and is stopped by PID.
  *
- * Three processes share the machine: a bare node:http backend, the proxy (compiled with tsc so its RSS
- * is not inflated by the TypeScript loader) and this load generator, a raw-socket HTTP/1.1 client
- * (http.request would be the bottleneck long before the proxy is).
+ * Run: `npm run bench:proxy` (about 4 minutes). Missing tools: `bash scripts/bench-env.sh`.
+ * Options: --rounds N (3), --seconds N per cell (5), --connections 64,256, --protocols http,https,
+ *          --only direct,berth,nginx,caddy, --baseline <git-ref> (adds Berth's proxy as of that revision,
+ *          to measure an optimisation before/after in the same run), --node-floor (adds a bare node:http
+ *          proxy: the floor for any proxy on Node's HTTP stack), --semi-spaces 0,8 (adds Berth with other
+ *          young-generation sizes than the daemon's --max-semi-space-size=2, in MB, 0 = V8's default: what
+ *          that memory setting costs in throughput).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildBaseline, removeBaseline } from './lib/berth-baseline.js';
+import { buildBerthProxy, removeBerthBuild, startBerthProxy, startNodeFloorProxy } from './lib/berth-proxy-process.js';
+import { treeCpuUs, treeRssMb } from './lib/proc-stats.js';
+import {
+  missingTools,
+  selfSignedCertificate,
+  startBackend,
+  startCaddy,
+  startNginx,
+  stopServer,
+  type RunningServer,
+} from './lib/proxy-peers.js';
+import { markdownTable, median } from './lib/stats.js';
+import { runWrk, type WrkResult } from './lib/wrk.js';
 
-const RUN_MS = 5000;
-const WARMUP_MS = 1000;
-const CONNECTION_COUNTS = [1, 64];
-const MAX_SAMPLES = 5_000_000;
 const HOSTNAME = 'bench.localhost';
-const BUILD_DIR = join('node_modules', '.cache', 'berth-bench-proxy');
+const WARMUP_SECONDS = 1;
 
-interface LoadResult {
-  requests: number;
-  errors: number;
-  seconds: number;
-  latenciesUs: Float64Array;
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '64,256' },
+    protocols: { type: 'string', default: 'http,https' },
+    only: { type: 'string' },
+    baseline: { type: 'string' },
+    'node-floor': { type: 'boolean', default: false },
+    'semi-spaces': { type: 'string' },
+  },
+});
+const rounds = boundedInt(args.rounds, 1, 10, 'rounds');
+const seconds = boundedInt(args.seconds, 1, 30, 'seconds');
+const connectionCounts = args.connections.split(',').map((c) => boundedInt(c, 1, 1024, 'connections'));
+const protocols = args.protocols.split(',') as Array<'http' | 'https'>;
+const only = args.only?.split(',');
+
+/** 12,345 → "12.3", for the per-round spread. */
+function kilo(value: number): string {
+  return (value / 1000).toFixed(1);
 }
 
-// ---------- processes ----------
-
-const backendSource = `
-const http = require('node:http');
-const server = http.createServer((req, res) => res.end('hello world'));
-server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })));
-`;
-
-function proxySource(entry: string, upstreamPort: number): string {
-  return `
-const { AppProxy } = await import(${JSON.stringify(`${entry}/proxy/proxy-server.js`)});
-const { RouteTable } = await import(${JSON.stringify(`${entry}/proxy/route-table.js`)});
-const { createLogger } = await import(${JSON.stringify(`${entry}/logger.js`)});
-const routes = new RouteTable();
-routes.setRoute([${JSON.stringify(HOSTNAME)}], 'svc_bench', [{ id: 'backend', host: '127.0.0.1', port: ${upstreamPort} }]);
-const proxy = new AppProxy(routes, { logger: createLogger('warn') });
-await proxy.listenHttp(0, '127.0.0.1');
-console.log(JSON.stringify({ port: proxy.httpAddress().port }));
-process.on('SIGTERM', () => proxy.close().then(() => process.exit(0)));
-`;
+function boundedInt(raw: string, min: number, max: number, name: string): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`--${name} must be ${min}..${max}`);
+  return value;
 }
 
-/** Compiles the proxy's module graph with tsc; falls back to running the sources through tsx. */
-function buildProxy(): { entry: string; argv: string[]; note: string } {
-  rmSync(BUILD_DIR, { recursive: true, force: true });
-  const tsc = spawnSync(
-    process.execPath,
-    [
-      'node_modules/typescript/bin/tsc',
-      '--ignoreConfig',
-      ...['--outDir', BUILD_DIR, '--rootDir', 'src', '--module', 'NodeNext', '--moduleResolution', 'NodeNext'],
-      ...['--target', 'ES2022', '--esModuleInterop', '--skipLibCheck', '--types', 'node'],
-      ...['src/proxy/proxy-server.ts', 'src/proxy/route-table.ts', 'src/logger.ts'],
-    ],
-    { encoding: 'utf8' },
+const missing = missingTools();
+if (missing.length > 0) {
+  console.error(
+    `bench:proxy needs ${missing.join(', ')}. Install: bash scripts/bench-env.sh (Debian: apt-get install nginx caddy wrk)`,
   );
-  const entry = join(process.cwd(), BUILD_DIR);
-  if (existsSync(join(entry, 'proxy', 'proxy-server.js'))) {
-    return { entry, argv: ['--input-type=module', '-e'], note: 'compiled with tsc' };
-  }
-  console.error(`tsc did not emit (${tsc.stdout.slice(0, 300)}); running the proxy through tsx`);
-  return { entry: join(process.cwd(), 'src'), argv: ['--import', 'tsx', '--input-type=module', '-e'], note: 'tsx' };
+  process.exit(2);
 }
 
-async function startProcess(argv: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (data: Buffer) => {
-      out += data.toString();
-      const line = /\{"port":(\d+)\}/.exec(out);
-      if (line) resolve(Number(line[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`process exited early (${code})`)));
-    setTimeout(() => reject(new Error('process did not start within 20 s')), 20_000).unref();
-  });
-  return { child, port };
+interface Cell {
+  rps: number[];
+  p50: number[];
+  p99: number[];
+  cpuPerRequest: number[];
+  errors: number;
 }
 
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
+const loadAtStart = loadavg()[0]!;
+const dir = mkdtempSync(join(tmpdir(), 'berth-bench-proxy-'));
+const servers: RunningServer[] = [];
+// Every server goes here as soon as it listens, so a failure starting the next one still stops it.
+const targets: RunningServer[] = [];
+const rssFresh = new Map<string, number>();
+// Interrupted (Ctrl-C, a closed pipe, a timeout): the servers are children that would outlive us.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGPIPE'] as const) {
+  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
 }
-
-/** User + system CPU time of a process, in microseconds (from /proc, clock ticks of 10 ms). */
-function cpuUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
-function rssMb(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-}
-
-// ---------- load generator ----------
-
-const HEADER_END = Buffer.from('\r\n\r\n');
-
-/** Keep-alive HTTP/1.1 over raw sockets: one request in flight per connection, bounded by time. */
-function runLoad(port: number, connections: number, durationMs: number, record: boolean): Promise<LoadResult> {
-  const request = Buffer.from(`GET / HTTP/1.1\r\nHost: ${HOSTNAME}\r\n\r\n`);
-  const latencies = new Float64Array(record ? MAX_SAMPLES : 0);
-  let samples = 0;
-  let requests = 0;
-  let errors = 0;
-  const started = performance.now();
-  const deadline = started + durationMs;
-
-  const connection = () =>
-    new Promise<void>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.setNoDelay(true);
-      let buffered: Buffer = Buffer.alloc(0);
-      let sentAt = 0;
-      const send = () => {
-        sentAt = performance.now();
-        socket.write(request);
-      };
-      socket.on('connect', send);
-      socket.on('data', (chunk: Buffer) => {
-        buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-        for (;;) {
-          const headerEnd = buffered.indexOf(HEADER_END);
-          if (headerEnd < 0) return;
-          const head = buffered.subarray(0, headerEnd).toString('latin1');
-          const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
-          if (!length || !head.startsWith('HTTP/1.1 200')) {
-            errors++;
-            socket.destroy();
-            return;
-          }
-          const total = headerEnd + 4 + Number(length[1]);
-          if (buffered.length < total) return;
-          buffered = buffered.subarray(total);
-          const now = performance.now();
-          requests++;
-          if (samples < latencies.length) latencies[samples++] = (now - sentAt) * 1000;
-          if (now >= deadline) {
-            socket.end();
-            return;
-          }
-          send();
-        }
-      });
-      socket.on('error', () => errors++);
-      socket.on('close', () => resolve());
-    });
-
-  return Promise.all(Array.from({ length: connections }, connection)).then(() => ({
-    requests,
-    errors,
-    seconds: (performance.now() - started) / 1000,
-    latenciesUs: latencies.subarray(0, samples),
-  }));
-}
-
-function ms(microseconds: number): string {
-  return (microseconds / 1000).toFixed(3);
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-// ---------- the run ----------
-
-const build = buildProxy();
-const backend = await startProcess(['-e', backendSource]);
-const proxy = await startProcess([...build.argv, proxySource(build.entry, backend.port)]);
 try {
-  await new Promise((r) => setTimeout(r, 1000));
-  const rssFresh = rssMb(proxy.child.pid!);
-  const rows: string[] = [];
-  for (const connections of CONNECTION_COUNTS) {
-    const measured = new Map<string, { rps: number; p50: number; p99: number; errors: number; cpu: number }>();
-    for (const [name, port] of [
-      ['direct', backend.port],
-      ['berth proxy', proxy.port],
-    ] as const) {
-      await runLoad(port, connections, WARMUP_MS, false);
-      const cpuBefore = cpuUs(proxy.child.pid!);
-      const result = await runLoad(port, connections, RUN_MS, true);
-      const sorted = result.latenciesUs.slice().sort();
-      measured.set(name, {
-        rps: result.requests / result.seconds,
-        p50: percentile(sorted, 50),
-        p99: percentile(sorted, 99),
-        errors: result.errors,
-        cpu: (cpuUs(proxy.child.pid!) - cpuBefore) / Math.max(1, result.requests),
-      });
-    }
-    const direct = measured.get('direct')!;
-    for (const [name, m] of measured) {
-      const isDirect = name === 'direct';
-      rows.push(
-        `| ${name} | ${connections} | ${Math.round(m.rps).toLocaleString('en-US')} | ${ms(m.p50)} | ${ms(m.p99)} | ` +
-          `${m.errors} | ${(m.rps / direct.rps).toFixed(2)} | ${isDirect ? '–' : Math.round(m.cpu)} |`,
-      );
-    }
-    const proxied = measured.get('berth proxy')!;
-    rows.push(
-      `| *added by the proxy* | ${connections} | | +${ms(proxied.p50 - direct.p50)} | +${ms(proxied.p99 - direct.p99)} | | | |`,
+  const cert = selfSignedCertificate(dir, HOSTNAME);
+  const backend = await startBackend();
+  servers.push(backend);
+  const wanted = (name: string) => only === undefined || only.includes(name) || only.includes(name.split(/[@ ]/)[0]!);
+  const build = buildBerthProxy();
+  if (wanted('direct')) targets.push({ ...backend, name: 'direct' });
+  if (wanted('berth'))
+    targets.push(await startBerthProxy({ build, hostname: HOSTNAME, backendPort: backend.httpPort, cert }));
+  if (args.baseline !== undefined) {
+    const baseline = buildBaseline(args.baseline);
+    const name = `berth@${args.baseline}`;
+    targets.push(
+      await startBerthProxy({ build: baseline, hostname: HOSTNAME, backendPort: backend.httpPort, cert, name }),
     );
   }
-  await new Promise((r) => setTimeout(r, 1000));
-  const rssAfter = rssMb(proxy.child.pid!);
+  for (const raw of args['semi-spaces']?.split(',') ?? []) {
+    const mb = boundedInt(raw, 0, 256, 'semi-spaces');
+    const name = mb === 0 ? 'berth V8 default young gen' : `berth semi-space ${mb} MB`;
+    const nodeFlags = mb === 0 ? [] : [`--max-semi-space-size=${mb}`];
+    targets.push(
+      await startBerthProxy({ build, hostname: HOSTNAME, backendPort: backend.httpPort, cert, name, nodeFlags }),
+    );
+  }
+  if (args['node-floor']) targets.push(await startNodeFloorProxy({ backendPort: backend.httpPort, cert }));
+  if (wanted('nginx')) targets.push(await startNginx(dir, backend.httpPort, cert));
+  if (wanted('caddy')) targets.push(await startCaddy(dir, backend.httpPort, cert));
 
-  console.log(`\nBerth app proxy vs direct (node ${process.version}, keep-alive, ${RUN_MS / 1000} s runs, loopback)\n`);
-  console.log('| target | connections | requests/s | p50 ms | p99 ms | errors | vs direct | proxy CPU µs/req |');
-  console.log('|---|---|---|---|---|---|---|---|');
-  for (const row of rows) console.log(row);
+  await new Promise((r) => setTimeout(r, 1000));
+  for (const target of targets) rssFresh.set(target.name, treeRssMb(target.child.pid!));
+
+  const url = (target: RunningServer, protocol: 'http' | 'https') =>
+    protocol === 'http' ? `http://127.0.0.1:${target.httpPort}/` : `https://127.0.0.1:${target.httpsPort}/`;
+  const servesProtocol = (target: RunningServer, protocol: 'http' | 'https') =>
+    protocol === 'http' || target.httpsPort !== undefined;
+
+  // Warm-up: JIT, connection pools, TLS session caches.
+  for (const protocol of protocols) {
+    for (const target of targets.filter((t) => servesProtocol(t, protocol))) {
+      await runWrk({
+        url: url(target, protocol),
+        host: HOSTNAME,
+        connections: 64,
+        seconds: WARMUP_SECONDS,
+        threads: 2,
+      });
+    }
+  }
+
+  const cells = new Map<string, Cell>();
+  const key = (protocol: string, connections: number, name: string) => `${protocol}|${connections}|${name}`;
+  const started = Date.now();
+  for (let round = 0; round < rounds; round++) {
+    for (const protocol of protocols) {
+      for (const connections of connectionCounts) {
+        const order = targets.filter((t) => servesProtocol(t, protocol));
+        // Rotate the order each round so no server always runs right after the same neighbour.
+        const rotated = [...order.slice(round % order.length), ...order.slice(0, round % order.length)];
+        for (const target of rotated) {
+          const pid = target.child.pid!;
+          const cpuBefore = treeCpuUs(pid);
+          const result: WrkResult = await runWrk({
+            url: url(target, protocol),
+            host: HOSTNAME,
+            connections,
+            seconds,
+            threads: 2,
+          });
+          const cpuUs = treeCpuUs(pid) - cpuBefore;
+          const cell = cells.get(key(protocol, connections, target.name)) ?? {
+            rps: [],
+            p50: [],
+            p99: [],
+            cpuPerRequest: [],
+            errors: 0,
+          };
+          cell.rps.push(result.requestsPerSecond);
+          cell.p50.push(result.p50Ms);
+          cell.p99.push(result.p99Ms);
+          cell.cpuPerRequest.push(cpuUs / Math.max(1, result.requests));
+          cell.errors += result.errors;
+          cells.set(key(protocol, connections, target.name), cell);
+        }
+      }
+    }
+    console.error(`round ${round + 1}/${rounds} done (${Math.round((Date.now() - started) / 1000)} s)`);
+  }
+
+  const rows: string[][] = [];
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? '–' : `${(a / b).toFixed(2)}x`;
+  for (const protocol of protocols) {
+    for (const connections of connectionCounts) {
+      const medianRps = (name: string) => {
+        const cell = cells.get(key(protocol, connections, name)) ?? cells.get(key('http', connections, name));
+        return cell ? median(cell.rps) : undefined;
+      };
+      for (const target of targets.filter((t) => servesProtocol(t, protocol))) {
+        const cell = cells.get(key(protocol, connections, target.name))!;
+        const rps = median(cell.rps);
+        const isDirect = target.name === 'direct';
+        rows.push([
+          protocol.toUpperCase(),
+          String(connections),
+          target.name,
+          Math.round(rps).toLocaleString('en-US'),
+          `${kilo(Math.min(...cell.rps))}–${kilo(Math.max(...cell.rps))}`,
+          median(cell.p50).toFixed(2),
+          median(cell.p99).toFixed(2),
+          String(cell.errors),
+          isDirect ? '–' : Math.round(median(cell.cpuPerRequest)).toString(),
+          isDirect ? '–' : ratio(rps, medianRps('direct')),
+          isDirect || target.name === 'nginx' ? '–' : ratio(rps, medianRps('nginx')),
+          isDirect || target.name === 'caddy' ? '–' : ratio(rps, medianRps('caddy')),
+        ]);
+      }
+    }
+  }
+  const rssRows = targets
+    .filter((t) => t.name !== 'direct')
+    .map((t) => [t.name, rssFresh.get(t.name)!.toFixed(0), treeRssMb(t.child.pid!).toFixed(0)]);
+
   console.log(
-    `\nProxy process RSS (${build.note}): ${rssFresh.toFixed(0)} MB fresh → ${rssAfter.toFixed(0)} MB after the load`,
+    `\nReverse proxies side by side (node ${process.version}, wrk 2 threads, keep-alive, ${rounds} interleaved ` +
+      `rounds of ${seconds} s per cell, medians; loopback, one machine; Berth ${build.note})\n`,
+  );
+  console.log(
+    markdownTable(
+      [
+        'protocol',
+        'conns',
+        'server',
+        'req/s',
+        'rounds (k)',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        'CPU µs/req',
+        'vs direct',
+        'vs nginx',
+        'vs Caddy',
+      ],
+      rows,
+    ),
+  );
+  console.log('\nResident memory of each proxy (all its processes), MB\n');
+  console.log(markdownTable(['server', 'fresh', 'after the load'], rssRows));
+  console.log('\nvs direct on HTTPS compares with the backend over plain HTTP (the backend speaks no TLS).');
+  console.log(
+    `Machine: ${cpus().length} CPUs shared by wrk, the backend and the proxy under test; 1-minute load average ` +
+      `${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (above ${cpus().length} means ` +
+      'other work competed for the CPUs and every number is lower and noisier than on an idle machine).',
   );
 } finally {
-  await stopProcess(proxy.child);
-  await stopProcess(backend.child);
-  rmSync(BUILD_DIR, { recursive: true, force: true });
+  await cleanUp();
+}
+
+async function cleanUp(): Promise<void> {
+  const started = [...servers, ...targets.filter((t) => t.name !== 'direct')];
+  servers.length = 0;
+  targets.length = 0;
+  for (const server of started.reverse()) await stopServer(server).catch(() => {});
+  rmSync(dir, { recursive: true, force: true });
+  removeBerthBuild();
+  removeBaseline();
 }

@@ -52,6 +52,25 @@ export interface Config {
   readonly releaseUrl: string | undefined;
   /** How long an upgrade waits for the new version's /healthz before rolling back (BERTH_UPGRADE_HEALTH_TIMEOUT_SECONDS). */
   readonly upgradeHealthTimeoutMs: number;
+  /** The app proxy's limits, timeouts and access log (BERTH_PROXY_*). */
+  readonly proxy: ProxyConfig;
+}
+
+export interface ProxyConfig {
+  /** One line per proxied request on stdout (BERTH_PROXY_ACCESS_LOG). */
+  readonly accessLog: boolean;
+  /** Time a client has to send its request headers (BERTH_PROXY_HEADERS_TIMEOUT_SECONDS). */
+  readonly headersTimeoutMs: number;
+  /** Idle time before a client keep-alive connection is closed (BERTH_PROXY_KEEPALIVE_TIMEOUT_SECONDS). */
+  readonly keepAliveTimeoutMs: number;
+  /** Upstream silence before a request gets a 504 (BERTH_PROXY_UPSTREAM_TIMEOUT_SECONDS). */
+  readonly upstreamTimeoutMs: number;
+  /** Largest request header block in bytes; larger gets 431 (BERTH_PROXY_MAX_HEADER_KB). */
+  readonly maxHeaderSize: number;
+  /** Open connections from one client address (BERTH_PROXY_MAX_CONNECTIONS_PER_IP). */
+  readonly maxConnectionsPerIp: number;
+  /** Open client connections in all, per listener (BERTH_PROXY_MAX_CONNECTIONS). */
+  readonly maxConnections: number;
 }
 
 /** Official images of the database engines; the tag is the default version. */
@@ -113,6 +132,29 @@ function readSeconds(env: Env, variable: string, fallback: number, max: number):
   if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) > max)
     fail(variable, `must be a number of seconds from 0 to ${max}, got "${raw}"`);
   return Math.round(Number(raw) * 1000);
+}
+
+function readInteger(env: Env, variable: string, fallback: number, min: number, max: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    fail(variable, `must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function readProxyConfig(env: Env): ProxyConfig {
+  const seconds = (variable: string, fallback: number, max: number) =>
+    readInteger(env, variable, fallback, 1, max) * 1000;
+  return Object.freeze({
+    accessLog: readBoolean(env, 'BERTH_PROXY_ACCESS_LOG', false),
+    headersTimeoutMs: seconds('BERTH_PROXY_HEADERS_TIMEOUT_SECONDS', 20, 600),
+    keepAliveTimeoutMs: seconds('BERTH_PROXY_KEEPALIVE_TIMEOUT_SECONDS', 30, 3600),
+    upstreamTimeoutMs: seconds('BERTH_PROXY_UPSTREAM_TIMEOUT_SECONDS', 60, 3600),
+    maxHeaderSize: readInteger(env, 'BERTH_PROXY_MAX_HEADER_KB', 16, 1, 1024) * 1024,
+    maxConnectionsPerIp: readInteger(env, 'BERTH_PROXY_MAX_CONNECTIONS_PER_IP', 512, 1, 1_000_000),
+    maxConnections: readInteger(env, 'BERTH_PROXY_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+  });
 }
 
 function readListenAddress(env: Env, variable: string): string {
@@ -297,5 +339,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     containerName,
     releaseUrl: env.BERTH_RELEASE_URL ? readUrl(env, 'BERTH_RELEASE_URL', '') : undefined,
     upgradeHealthTimeoutMs: readSeconds(env, 'BERTH_UPGRADE_HEALTH_TIMEOUT_SECONDS', 60, 3600),
+    proxy: readProxyConfig(env),
   });
 }

@@ -15,3 +15,15 @@ export function createLogger(level: LogLevel): Logger {
     },
   });
 }
+
+/**
+ * The proxy's access log: one line per request on stdout like the main log, but written asynchronously
+ * in 4 KiB batches so a busy proxy does not block on the terminal or journald for every request.
+ * A crash can lose the last few lines; close() flushes.
+ */
+export function createAccessLogger(): Logger {
+  return pino(
+    { base: { name: 'berth', component: 'access' } },
+    pino.destination({ dest: 1, sync: false, minLength: 4096 }),
+  );
+}

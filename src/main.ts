@@ -13,7 +13,7 @@ import { openDatabase, tryExclusiveLock, type DbHandle } from './db/connection.j
 import { migrateToLatest } from './db/migrate.js';
 import { AppError } from './errors.js';
 import { buildApp } from './http/app.js';
-import { createLogger, type Logger } from './logger.js';
+import { createAccessLogger, createLogger, type Logger } from './logger.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { SecretBox } from './lib/secret-box.js';
 import { DockerRuntime } from './runtime/docker.js';
@@ -125,8 +125,11 @@ export async function startDaemon(
       ...options.certificateTiming,
     });
     cleanups.push(() => https.close());
+    const { accessLog, ...proxySettings } = config.proxy;
     const proxy = new AppProxy(routes, {
       logger: logger.child({ component: 'proxy' }),
+      accessLog: accessLog && createAccessLogger(),
+      settings: proxySettings,
       challengeResponder: https.certificates.challengeResponder,
       hostPolicy: https.hostPolicy,
     });

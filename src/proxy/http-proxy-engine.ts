@@ -6,6 +6,7 @@
 import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import httpProxy from 'http-proxy';
+import { copyResponse } from './response-copy.js';
 import type { Upstream } from './route-table.js';
 
 export interface UpstreamPoolOptions {
@@ -84,7 +85,7 @@ export class HttpProxyEngine {
     });
     this.proxy.on('proxyReq', this.onUpstreamRequest);
     this.proxy.on('proxyReqWs', this.onUpstreamUpgradeRequest);
-    this.proxy.on('proxyRes', (proxyRes, req, res) => copyResponse(proxyRes, req, res, handlers.onRequestFailed));
+    this.proxy.on('proxyRes', this.onUpstreamResponse);
     this.proxy.on('error', this.onError);
     // The client went away while the upstream was busy: http-proxy aborts the upstream request itself.
     this.proxy.on('econnreset', () => {});
@@ -113,6 +114,22 @@ export class HttpProxyEngine {
     }
     return options;
   }
+
+  private readonly onUpstreamResponse = (
+    proxyRes: IncomingMessage,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): void => {
+    const requestId = req.headers['x-request-id'];
+    if (!copyResponse(proxyRes, res, typeof requestId === 'string' ? requestId : undefined)) {
+      // A status or header Node refuses to send on: the request fails with a 502, the process stays up.
+      this.handlers.onRequestFailed(req, res, {
+        kind: 'invalid-response',
+        isSafeToRetry: false,
+        code: 'INVALID_UPSTREAM_RESPONSE',
+      });
+    }
+  };
 
   private readonly onUpstreamRequest = (proxyReq: ClientRequest, req: IncomingMessage): void => {
     (req as TrackedRequest)[kUpstreamRequest] = proxyReq;
@@ -164,69 +181,4 @@ function classify(error: Error, req: IncomingMessage): UpstreamFailure {
 
 function isServerResponse(value: unknown): value is ServerResponse {
   return typeof (value as ServerResponse | undefined)?.writeHead === 'function';
-}
-
-/**
- * Status and headers go to the client minus the upstream's hop-by-hop headers; Node then frames the
- * response for this client connection itself (chunked or not, keep-alive or close).
- */
-function copyResponse(
-  proxyRes: IncomingMessage,
-  req: IncomingMessage,
-  res: ServerResponse,
-  onInvalid: EngineHandlers['onRequestFailed'],
-): void {
-  if (res.headersSent || res.destroyed) {
-    proxyRes.destroy();
-    return;
-  }
-  const raw = proxyRes.rawHeaders;
-  const extraHopByHop = connectionTokens(proxyRes.headers.connection);
-  const headers: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    if (isHopByHopResponseHeader(name, raw[i + 1]!, extraHopByHop)) continue;
-    headers.push(name, raw[i + 1]!);
-  }
-  try {
-    res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, headers);
-  } catch {
-    // A status or header Node refuses to send on: the request fails with a 502, the process stays up.
-    proxyRes.destroy();
-    for (const name of res.getHeaderNames()) res.removeHeader(name);
-    return onInvalid(req, res, { kind: 'invalid-response', isSafeToRetry: false, code: 'INVALID_UPSTREAM_RESPONSE' });
-  }
-  proxyRes.pipe(res);
-  // Not stream.pipeline: its per-call AbortController doubled the proxy's CPU per request. These two
-  // listeners do what it did here: an upstream cut mid-body cuts the client connection (the only honest
-  // signal once headers are out), and a client that leaves frees the upstream connection.
-  proxyRes.once('close', () => {
-    if (!proxyRes.complete) res.destroy();
-  });
-  res.once('close', () => {
-    if (!res.writableFinished) proxyRes.destroy();
-  });
-}
-
-function isHopByHopResponseHeader(name: string, value: string, extra: ReadonlySet<string> | undefined): boolean {
-  switch (name.length) {
-    case 10: {
-      const lower = name.toLowerCase();
-      if (lower === 'connection' || lower === 'keep-alive') return true;
-      break;
-    }
-    case 16:
-      if (name.toLowerCase() === 'proxy-connection') return true;
-      break;
-    case 17:
-      // Node re-chunks for the client; any other transfer coding is passed on untouched.
-      if (name.toLowerCase() === 'transfer-encoding' && value.trim().toLowerCase() === 'chunked') return true;
-      break;
-  }
-  return extra !== undefined && extra.has(name.toLowerCase());
-}
-
-function connectionTokens(connection: string | undefined): ReadonlySet<string> | undefined {
-  if (connection === undefined || !connection.includes(',')) return undefined;
-  return new Set(connection.split(',').map((token) => token.trim().toLowerCase()));
 }

@@ -7,14 +7,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { ACME_CHALLENGE_PREFIX, answerAcmeChallenge, type ChallengeResponder } from './acme-challenge.js';
 import { logAccess } from './access-log.js';
+import { ConnectionGuard } from './connection-guard.js';
 import { sendProxyPage, writeProxyPageToSocket, type ProxyStatus } from './error-pages.js';
 import { HttpProxyEngine, type UpstreamFailure } from './http-proxy-engine.js';
+import { listen } from './listen.js';
 import { resolveProxySettings, type ProxySettings, type ProxySettingsOverrides } from './proxy-settings.js';
 import type { RouteTable, Upstream } from './route-table.js';
+import { ThrottledWarnings } from './throttled-warnings.js';
 import { prepareUpstreamHeaders } from './upstream-request-headers.js';
 
 export type { ChallengeResponder };
@@ -23,8 +25,11 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface AppProxyOptions {
   logger: Logger;
-  /** One info line per request (method, host, path without query, status, duration, upstream). */
-  accessLog?: boolean;
+  /**
+   * One info line per request (method, host, path without query, status, duration, upstream): true logs
+   * to `logger`; a Logger of its own (e.g. with an asynchronous destination) keeps it off the hot path.
+   */
+  accessLog?: boolean | Logger;
   challengeResponder?: ChallengeResponder;
   /**
    * Consulted before routing (after ACME challenges): answers redirects (HTTP to HTTPS, www/apex) or sets
@@ -36,6 +41,7 @@ export interface AppProxyOptions {
 
 /** What the proxy remembers about one request while it is in flight. */
 interface Exchange {
+  proxy: AppProxy;
   upstream: Upstream;
   requestId: string;
   attempts: number;
@@ -49,7 +55,10 @@ type UpgradedSocket = Socket & { [kExchange]?: Exchange & { bytesBeforeUpgrade: 
 export class AppProxy {
   readonly settings: ProxySettings;
   private readonly logger: Logger;
+  private readonly accessLogger: Logger | undefined;
   private readonly engine: HttpProxyEngine;
+  private readonly connectionGuard: ConnectionGuard;
+  private readonly upstreamWarnings: ThrottledWarnings;
   private readonly servers = new Set<Server | HttpsServer>();
   private readonly upgradedSockets = new Set<Socket>();
   private httpServer: Server | undefined;
@@ -60,15 +69,22 @@ export class AppProxy {
   ) {
     this.settings = resolveProxySettings(options.settings);
     this.logger = options.logger;
+    this.accessLogger = options.accessLog === true ? options.logger : options.accessLog || undefined;
+    this.connectionGuard = new ConnectionGuard(this.settings.maxConnectionsPerIp, this.logger);
+    this.upstreamWarnings = new ThrottledWarnings(this.logger);
     this.engine = new HttpProxyEngine(
       { upstreamTimeoutMs: this.settings.upstreamTimeoutMs, pool: this.settings.pool },
       { onRequestFailed: this.onRequestFailed, onUpgradeFailed: this.onUpgradeFailed },
     );
   }
 
-  /** Options for http.createServer / https.createServer: header limit and the timeout checker interval. */
-  serverOptions(): ServerOptions {
+  /**
+   * Options for http.createServer / https.createServer: header limit, timeouts and the timeout checker
+   * interval (handshakeTimeout only matters to https.createServer).
+   */
+  serverOptions(): ServerOptions & { handshakeTimeout: number } {
     return {
+      handshakeTimeout: this.settings.tlsHandshakeTimeoutMs,
       maxHeaderSize: this.settings.maxHeaderSize,
       requestTimeout: this.settings.requestTimeoutMs,
       headersTimeout: this.settings.headersTimeoutMs,
@@ -91,6 +107,8 @@ export class AppProxy {
     server.keepAliveTimeout = this.settings.keepAliveTimeoutMs;
     // No idle timeout while a request is open: a slow upstream or an SSE stream is not an idle client.
     server.timeout = 0;
+    server.maxConnections = this.settings.maxConnections;
+    server.on('connection', this.connectionGuard.admit);
     server.on('request', this.handleRequest);
     server.on('upgrade', this.handleUpgrade);
     server.on('clientError', this.onClientError);
@@ -127,26 +145,31 @@ export class AppProxy {
     if (upstream === undefined) return this.answerItself(req, res, 503);
 
     const exchange: Exchange = {
+      proxy: this,
       upstream,
       requestId: prepareUpstreamHeaders(req, false),
       attempts: 1,
-      startedAt: performance.now(),
+      startedAt: this.accessLogger === undefined ? 0 : performance.now(),
     };
     (req as ProxiedRequest)[kExchange] = exchange;
     this.routes.inflight.begin(upstream.id);
-    // 'close' fires exactly once per response, finished or cut, so the count never leaks.
-    res.once('close', () => {
-      this.routes.inflight.end(exchange.upstream.id);
-      if (this.options.accessLog) {
-        logAccess(this.logger, req, res, {
-          requestId: exchange.requestId,
-          upstreamId: exchange.upstream.id,
-          startedAt: exchange.startedAt,
-        });
-      }
-    });
+    // 'close' fires exactly once per response, finished or cut, so the count never leaks. One bound
+    // handler for every request (it finds the exchange on res.req): no closure per request.
+    res.on('close', onResponseClosed);
     this.forwardOrReject(req, res, upstream);
   };
+
+  /** @internal Called once per proxied request, from the response's 'close' (finished or cut). */
+  finishExchange(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
+    this.routes.inflight.end(exchange.upstream.id);
+    if (this.accessLogger !== undefined) {
+      logAccess(this.accessLogger, req, res, {
+        requestId: exchange.requestId,
+        upstreamId: exchange.upstream.id,
+        startedAt: exchange.startedAt,
+      });
+    }
+  }
 
   readonly handleUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
     // Node drops its own error listener from upgraded sockets; without this a client reset would crash.
@@ -161,7 +184,7 @@ export class AppProxy {
     if (upstream === undefined) return writeProxyPageToSocket(socket, 503, false);
 
     const requestId = prepareUpstreamHeaders(req, true);
-    const exchange = { upstream, requestId, attempts: 1, startedAt: performance.now() };
+    const exchange = { proxy: this, upstream, requestId, attempts: 1, startedAt: performance.now() };
     (socket as UpgradedSocket)[kExchange] = { ...exchange, bytesBeforeUpgrade: socket.bytesWritten };
     this.routes.inflight.begin(upstream.id);
     this.upgradedSockets.add(socket);
@@ -195,6 +218,7 @@ export class AppProxy {
     this.servers.clear();
     this.httpServer = undefined;
     this.engine.close();
+    this.accessLogger?.flush?.();
   }
 
   /** http-proxy throws synchronously on some request targets (e.g. `http://[::1/`): a 400, not a crash. */
@@ -209,8 +233,9 @@ export class AppProxy {
 
   private answerItself(req: IncomingMessage, res: ServerResponse, status: ProxyStatus): void {
     sendProxyPage(res, status);
-    if (this.options.accessLog) {
-      res.once('close', () => logAccess(this.logger, req, res, {}));
+    if (this.accessLogger !== undefined) {
+      const accessLogger = this.accessLogger;
+      res.once('close', () => logAccess(accessLogger, req, res, {}));
     }
   }
 
@@ -228,7 +253,8 @@ export class AppProxy {
       return;
     }
     if (!res.destroyed && !res.writableEnded) {
-      this.logger.warn(
+      this.upstreamWarnings.warn(
+        `${exchange.upstream.id} ${failure.kind}`,
         { upstream: exchange.upstream.id, code: failure.code, kind: failure.kind, requestId: exchange.requestId },
         'upstream request failed',
       );
@@ -257,7 +283,11 @@ export class AppProxy {
     const exchange = (socket as UpgradedSocket)[kExchange];
     const hasStarted = exchange === undefined || socket.bytesWritten > exchange.bytesBeforeUpgrade;
     if (!hasStarted) {
-      this.logger.warn({ upstream: exchange.upstream.id, code: failure.code }, 'upstream websocket failed');
+      this.upstreamWarnings.warn(
+        `${exchange.upstream.id} websocket`,
+        { upstream: exchange.upstream.id, code: failure.code },
+        'upstream websocket failed',
+      );
     }
     writeProxyPageToSocket(socket, failure.kind === 'timeout' ? 504 : 502, hasStarted);
   };
@@ -275,6 +305,11 @@ export class AppProxy {
   };
 }
 
+function onResponseClosed(this: ServerResponse): void {
+  const exchange = (this.req as ProxiedRequest)[kExchange]!;
+  exchange.proxy.finishExchange(this.req, this, exchange);
+}
+
 function destroySocket(this: Socket): void {
   this.destroy();
 }
@@ -282,22 +317,4 @@ function destroySocket(this: Socket): void {
 function hasNoBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined;
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      const hint = error.code === 'EACCES' ? ' (ports below 1024 need root or CAP_NET_BIND_SERVICE)' : '';
-      reject(
-        new AppError('CONFIG_INVALID', `the app proxy cannot listen on ${host}:${port}: ${error.code}${hint}`, {
-          cause: error,
-        }),
-      );
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
 }

@@ -20,6 +20,12 @@ export interface ProxySettings {
   maxHeaderSize: number;
   /** How long close() lets in-flight requests finish before it cuts the remaining connections. */
   closeGraceMs: number;
+  /** Time a TLS client has to finish its handshake (a silent TLS client is cut off after it). */
+  tlsHandshakeTimeoutMs: number;
+  /** Open client connections from one IP address; more are closed at once (slowloris from one host). */
+  maxConnectionsPerIp: number;
+  /** Open client connections in all, per listener; more are closed at once (file descriptors, memory). */
+  maxConnections: number;
   pool: UpstreamPoolOptions;
 }
 
@@ -31,6 +37,10 @@ export const DEFAULT_PROXY_SETTINGS: Readonly<ProxySettings> = Object.freeze({
   upstreamTimeoutMs: 60_000,
   maxHeaderSize: 16 * 1024,
   closeGraceMs: 5_000,
+  tlsHandshakeTimeoutMs: 10_000,
+  // Above what one browser or a NAT of a few hundred users holds, far below the descriptor limit.
+  maxConnectionsPerIp: 512,
+  maxConnections: 10_000,
   pool: Object.freeze({
     maxSocketsPerUpstream: 256,
     maxSocketsTotal: 2048,

@@ -327,12 +327,14 @@ describe('app proxy (HTTP)', () => {
     assert.equal(seen['x-forwarded-port'], String(port));
     assert.equal(seen.forwarded, undefined);
     assert.equal(seen['x-request-id'], 'client-req-0001', 'a safe incoming id is kept');
+    assert.equal(reply.headers['x-request-id'], 'client-req-0001', 'and the client gets it back');
     assert.equal(seen.host, 'Solo.localhost:8080', 'the app sees the Host the client sent');
 
     await get(port, 'solo.localhost', '/', { headers: { 'x-request-id': 'short' } });
     assert.match(String(solo.lastHeaders!['x-request-id']), /^[0-9a-f-]{36}$/, 'an unsafe id is replaced');
-    await get(port, 'solo.localhost');
+    const generated = await get(port, 'solo.localhost');
     assert.match(String(solo.lastHeaders!['x-request-id']), /^[0-9a-f-]{36}$/, 'a missing id is generated');
+    assert.equal(generated.headers['x-request-id'], solo.lastHeaders!['x-request-id'], 'the client sees the same id');
   });
 
   it('passes response headers through without hop-by-hop ones', async () => {
