@@ -3,7 +3,7 @@
  * bounded burst of panel requests, next to a bare Node HTTP server as the baseline, in the same run.
  * Run: `npm run build && node --import tsx bench/idle-memory.ts` (the compiled row needs dist/).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,20 +36,40 @@ async function waitFor(url: string): Promise<void> {
   throw new Error(`${url} never answered`);
 }
 
-async function measure(name: string, argv: string[], path: string, env: Record<string, string> = {}): Promise<Row> {
+async function stop(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+}
+
+/** `restarted`: measure a second start on the same data dir, as a server runs after its first day. */
+async function measure(name: string, argv: string[], path: string, restarted = false): Promise<Row> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'berth-bench-'));
-  const child = spawn(process.execPath, argv, {
-    env: {
-      ...process.env,
-      ...env,
-      BERTH_DATA_DIR: dataDir,
-      BERTH_PANEL_PORT: String(port),
-      PORT: String(port),
-      BERTH_LOG_LEVEL: 'warn',
-    },
-    stdio: 'ignore',
-  });
+  // Loopback ports of our own, so the bench never takes 80, 443 or 2222 on the machine.
+  const ports = {
+    BERTH_HTTP_PORT: String(await freePort()),
+    BERTH_HTTPS_PORT: String(await freePort()),
+    BERTH_SSH_PORT: String(await freePort()),
+    BERTH_PROXY_HOST: '127.0.0.1',
+  };
+  const start = () =>
+    spawn(process.execPath, argv, {
+      env: {
+        ...process.env,
+        ...ports,
+        BERTH_DATA_DIR: dataDir,
+        BERTH_PANEL_PORT: String(port),
+        PORT: String(port),
+        BERTH_LOG_LEVEL: 'warn',
+      },
+      stdio: 'ignore',
+    });
+  let child = start();
+  if (restarted) {
+    await waitFor(`http://127.0.0.1:${port}/healthz`);
+    await stop(child);
+    child = start();
+  }
   try {
     await waitFor(`http://127.0.0.1:${port}/healthz`);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
@@ -58,8 +78,7 @@ async function measure(name: string, argv: string[], path: string, env: Record<s
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     return { name, startMb, afterLoadMb: rssMb(child.pid!) };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await stop(child);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -75,6 +94,14 @@ if (existsSync('dist/cli.js')) {
       'berth serve (compiled, --max-semi-space-size=2)',
       ['--max-semi-space-size=2', 'dist/cli.js', 'serve'],
       '/login',
+    ),
+  );
+  rows.push(
+    await measure(
+      'the same, restarted on its data dir (kept keys and certificates)',
+      ['--max-semi-space-size=2', 'dist/cli.js', 'serve'],
+      '/login',
+      true,
     ),
   );
 } else console.log('(dist/ missing: run `npm run build` for the compiled row)');

@@ -7,12 +7,21 @@
  * type and Retry-After, and the certificate manager decides when to try again (with backoff). Every order
  * uses a new Client, so every attempt starts with a fresh nonce. acme-client still retries a single
  * badNonce itself with the new nonce the server sent, as RFC 8555 §6.5 asks.
+ *
+ * The library is loaded on the first order (it and its dependencies cost ~25 MB of resident memory, and
+ * most of the time no order is running).
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent } from 'node:https';
 import type { Socket } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import acme from 'acme-client';
+import type { Client } from 'acme-client';
+
+type Acme = typeof import('acme-client');
+let loaded: Promise<Acme> | undefined;
+// A CommonJS package: its exports arrive as the namespace's default.
+const loadAcme = (): Promise<Acme> =>
+  (loaded ??= import('acme-client').then((module) => (module as { default?: Acme }).default ?? module));
 
 export interface AcmeSettings {
   directoryUrl: string;
@@ -78,7 +87,7 @@ class RecordingHttpAgent extends HttpAgent {
   }
 }
 
-function configureOnce(): void {
+function configureOnce(acme: Acme): void {
   if (configured) return;
   configured = true;
   const settings = acme.axios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number } };
@@ -122,11 +131,12 @@ function parseRetryAfter(value: unknown): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
-function trust(extraCaPem: string | undefined): void {
+function trust(acme: Acme, extraCaPem: string | undefined): void {
   acme.axios.defaults.httpsAgent = new RecordingHttpsAgent(extraCaPem ? { ca: [...rootCertificates, extraCaPem] } : {});
 }
 
 export async function createAccountKey(): Promise<string> {
+  const acme = await loadAcme();
   return (await acme.crypto.createPrivateEcdsaKey()).toString();
 }
 
@@ -137,8 +147,9 @@ export async function orderCertificate(
   hostname: string,
   challenge: ChallengeAnswers,
 ): Promise<{ certPem: string; keyPem: string }> {
-  configureOnce();
-  trust(settings.extraCaPem);
+  const acme = await loadAcme();
+  configureOnce(acme);
+  trust(acme, settings.extraCaPem);
   lastProblem = undefined;
   lastNetworkError = undefined;
   const client = new acme.Client({
@@ -148,7 +159,10 @@ export async function orderCertificate(
     backoffMax: settings.pollMaxMs,
     backoffAttempts: 12,
   });
-  const [key, csr] = await acme.crypto.createCsr({ commonName: hostname, altNames: [hostname] }, await ecKey());
+  const [key, csr] = await acme.crypto.createCsr(
+    { commonName: hostname, altNames: [hostname] },
+    await acme.crypto.createPrivateEcdsaKey(),
+  );
   try {
     await ensureAccount(client, settings);
     const certPem = await client.auto({
@@ -187,7 +201,7 @@ export async function orderCertificate(
  * carrying only termsOfServiceAgreed, which some CAs (Pebble) refuse as an empty update; by then the
  * account URL is known, and that is all an order needs.
  */
-async function ensureAccount(client: acme.Client, settings: AcmeSettings): Promise<void> {
+async function ensureAccount(client: Client, settings: AcmeSettings): Promise<void> {
   const contact = settings.email ? [`mailto:${settings.email}`] : undefined;
   try {
     await client.createAccount({ termsOfServiceAgreed: true, ...(contact && { contact }) });
@@ -198,8 +212,4 @@ async function ensureAccount(client: acme.Client, settings: AcmeSettings): Promi
       throw error;
     }
   }
-}
-
-async function ecKey(): Promise<Buffer> {
-  return acme.crypto.createPrivateEcdsaKey();
 }

@@ -23,7 +23,7 @@ import { CertificateManager } from './certificate-manager.js';
 import { createHostPolicy } from './host-policy.js';
 import { listenHttps } from './https-listener.js';
 import type { RetryTiming } from './order-failure.js';
-import { SniContexts } from './sni-contexts.js';
+import { FALLBACK_NAME, SniContexts } from './sni-contexts.js';
 
 export interface CertificateTiming extends RetryTiming {
   /** Cron expression of the renewal check (node-cron; six fields allow seconds). */
@@ -59,7 +59,11 @@ export class HttpsSystem {
     private readonly timing: CertificateTiming = DEFAULT_CERTIFICATE_TIMING,
   ) {
     this.router = new DomainRouter(routes);
-    this.contexts = new SniContexts((name) => this.certificates.isServedName(name), logger);
+    const certificateFiles = new CertificateFiles(join(config.dataDir, 'certs'));
+    this.contexts = new SniContexts((name) => this.certificates.isServedName(name), logger, {
+      read: () => certificateFiles.read(FALLBACK_NAME),
+      write: (pair) => certificateFiles.write(FALLBACK_NAME, pair),
+    });
     const keyFile = join(config.dataDir, 'secrets', 'acme-account.key');
     let extraCa: Promise<string | undefined> | undefined;
     const readExtraCa = () =>
@@ -71,7 +75,7 @@ export class HttpsSystem {
         : Promise.resolve(undefined));
     this.certificates = new CertificateManager({
       db,
-      files: new CertificateFiles(join(config.dataDir, 'certs')),
+      files: certificateFiles,
       contexts: this.contexts,
       acme: {
         directoryUrl: config.acmeDirectory,

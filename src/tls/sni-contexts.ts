@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
 import type { Logger } from '../logger.js';
+import { certificateInfo } from './certificate-files.js';
 import { createSelfSignedCertificate, type KeyPair } from './self-signed-certificate.js';
 
 // Mozilla "intermediate": TLS 1.3 suites plus forward-secret AEAD suites for TLS 1.2.
@@ -24,6 +25,14 @@ export const TLS_CIPHERS = [
 ].join(':');
 
 export const FALLBACK_NAME = 'berth.invalid';
+// A kept fallback is made anew when it has less than this left (it is valid for 30 days).
+const FALLBACK_MIN_LEFT_MS = 7 * 86_400_000;
+
+/** Where the generic fallback certificate is kept between starts. */
+export interface FallbackStore {
+  read(): Promise<KeyPair | undefined>;
+  write(pair: KeyPair): Promise<void>;
+}
 
 export class SniContexts {
   private readonly issued = new Map<string, SecureContext>();
@@ -35,6 +44,7 @@ export class SniContexts {
   constructor(
     private readonly isServedName: (hostname: string) => boolean,
     private readonly logger: Logger,
+    private readonly fallbackStore?: FallbackStore,
   ) {}
 
   /** Options shared by the server and every context. */
@@ -49,9 +59,19 @@ export class SniContexts {
     };
   }
 
-  /** Makes the generic fallback; call once before the listener accepts connections. */
+  /**
+   * Loads or makes the generic fallback; call once before the listener accepts connections. It is kept on
+   * disk so a restart does not have to load the certificate library just to make it again.
+   */
   async init(): Promise<KeyPair> {
-    const pair = await createSelfSignedCertificate(FALLBACK_NAME);
+    let pair = await this.fallbackStore?.read().catch(() => undefined);
+    const usable = pair && isValidFor(pair, FALLBACK_MIN_LEFT_MS);
+    if (!pair || !usable) {
+      pair = await createSelfSignedCertificate(FALLBACK_NAME);
+      await this.fallbackStore
+        ?.write(pair)
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'could not keep the fallback certificate'));
+    }
     this.fallback = this.contextOf(pair);
     return pair;
   }
@@ -98,5 +118,13 @@ export class SniContexts {
     const context = createSecureContext({ ...options, cert: pair.certPem, key: pair.keyPem });
     context.context.setTicketKeys?.(this.ticketKeys);
     return context;
+  }
+}
+
+function isValidFor(pair: KeyPair, ms: number): boolean {
+  try {
+    return certificateInfo(pair.certPem).notAfter.getTime() - Date.now() > ms;
+  } catch {
+    return false;
   }
 }
