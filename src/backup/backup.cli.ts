@@ -45,6 +45,6 @@ export async function restoreCommand(config: Config, args: string[]): Promise<vo
   });
   process.stdout.write(
     `restored a backup of Berth ${result.manifest.version} from ${result.manifest.createdAt} into ${config.dataDir}: ` +
-      `${result.projects} projects, ${result.services} services; ${result.redeploys} apps will be redeployed when Berth starts\n`,
+      `${result.projects} projects, ${result.services} services; ${result.redeploys} apps will be redeployed and ${result.databases} databases recreated from their latest verified backups when Berth starts\n`,
   );
 }

@@ -15,6 +15,7 @@ import { listDeploymentsByStatus, insertDeployment } from '../deploys/deployment
 import { AppError } from '../errors.js';
 import { newId } from '../lib/ids.js';
 import { extractFile } from '../lib/tar-archive.js';
+import { markDatabasesForRecreate } from '../databases/restore-on-recreate.js';
 import { decryptToFile } from './archive-crypto.js';
 import { BACKUP_FORMAT, type BackupManifest } from './panel-backup.js';
 
@@ -23,6 +24,8 @@ export interface RestoreResult {
   projects: number;
   services: number;
   redeploys: number;
+  /** Managed databases to recreate (from their latest verified backup) when the daemon starts. */
+  databases: number;
 }
 
 export async function restorePanelBackup(options: {
@@ -53,10 +56,15 @@ export async function restorePanelBackup(options: {
 
     // Bring it up to this version's schema and queue the redeploys before anything moves into place.
     const handle = openDatabase(join(stage, 'berth.db'));
-    let counts: { projects: number; services: number; redeploys: number };
+    let counts: Omit<RestoreResult, 'manifest'>;
     try {
       await migrateToLatest(handle.db);
-      counts = await queueRedeploys(handle.db, options.hasImage);
+      // Database containers and volumes are not in the archive: the daemon recreates each database at
+      // start and restores its latest verified backup (the dump files are in the archive) into it.
+      counts = {
+        ...(await queueRedeploys(handle.db, options.hasImage)),
+        databases: await markDatabasesForRecreate(handle.db),
+      };
     } finally {
       await handle.close();
     }

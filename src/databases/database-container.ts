@@ -79,15 +79,18 @@ export async function waitHealthy(
   }
 }
 
-/** (Re)creates the database's container on its volume and starts it. Returns the new container id. */
+/**
+ * (Re)creates the database's container on its volume and starts it. Returns the new container id and
+ * whether the volume was created now (empty: the caller may restore a backup into it).
+ */
 export async function createDatabaseContainer(
   runtime: Runtime,
   database: ManagedDatabase,
   project: { id: string; name: string; networkName: string },
   credentials: DatabaseCredentials,
-): Promise<string> {
+): Promise<{ id: string; freshVolume: boolean }> {
   await runtime.ensureNetwork(project.networkName, { [LABELS.managed]: 'true', [LABELS.project]: project.id });
-  await runtime.ensureVolume(database.volumeName, databaseLabels(database));
+  const freshVolume = await runtime.ensureVolume(database.volumeName, databaseLabels(database));
   if (!(await runtime.hasImage(database.image))) {
     await runtime.pullImage(database.image, () => {});
   }
@@ -96,7 +99,7 @@ export async function createDatabaseContainer(
   for (const old of await runtime.listContainers(databaseLabels(database))) await runtime.removeContainer(old.id);
   const id = await runtime.createContainer(databaseContainerSpec(database, project, credentials));
   await runtime.startContainer(id);
-  return id;
+  return { id, freshVolume };
 }
 
 /**

@@ -3,6 +3,7 @@
  * access, credentials revealed on request, "connect" to an app, delete. Backups live in BackupManager.
  * Each database has its own container on the project network and its own named volume.
  */
+import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Db } from '../db/connection.js';
 import { AppError } from '../errors.js';
@@ -36,6 +37,8 @@ import {
   type DatabaseChange,
 } from './databases.repository.js';
 import { toView, type DatabaseView } from './database-view.js';
+import type { DatabaseCredentials } from './engines/types.js';
+import { seedFromLatestBackup } from './restore-on-recreate.js';
 import { cleanMessage } from './tool-runner.js';
 
 export interface DatabaseDeps {
@@ -250,15 +253,43 @@ export class DatabaseSystem {
     if (!project) return;
     const credentials = await openCredentials(this.deps.db, this.deps.secretBox, id);
     await this.update(id, { status: 'creating', lastError: null });
-    let containerId: string;
+    let created: { id: string; freshVolume: boolean };
     try {
-      containerId = await createDatabaseContainer(this.deps.runtime, database, project, credentials);
+      created = await createDatabaseContainer(this.deps.runtime, database, project, credentials);
     } catch (error) {
       await this.update(id, { status: 'failed', lastError: cleanMessage(describe(error), [credentials]) });
       throw error;
     }
-    await this.update(id, { containerId });
-    await this.awaitHealthy(database, containerId);
+    await this.update(id, { containerId: created.id });
+    if (created.freshVolume) await this.seedFreshVolume(database, created.id, credentials);
+    else await this.awaitHealthy(database, created.id);
+  }
+
+  /**
+   * An empty new volume of a database that has verified backups (e.g. after a panel restore on a new
+   * server) gets the latest one; it is `running` only once that is done, and `failed` with the reason
+   * if the dump cannot be restored (the backup files stay, nothing is lost).
+   */
+  private async seedFreshVolume(
+    database: ManagedDatabase,
+    containerId: string,
+    credentials: DatabaseCredentials,
+  ): Promise<void> {
+    const { db, runtime, config } = this.deps;
+    try {
+      await waitHealthy(runtime, containerId);
+    } catch (error) {
+      await this.update(database.id, { status: 'failed', lastError: cleanMessage(describe(error), [credentials]) });
+      throw error;
+    }
+    const backupsDir = join(config.dataDir, 'database-backups');
+    const outcome = await seedFromLatestBackup({ db, runtime, backupsDir, database, containerId, credentials });
+    if (outcome.failure) {
+      await this.update(database.id, { status: 'failed', lastError: outcome.failure });
+      throw new AppError('DOCKER_ERROR', outcome.failure);
+    }
+    await this.update(database.id, { status: 'running', lastError: outcome.message });
+    if (outcome.message) this.deps.logger.info({ databaseId: database.id }, outcome.message);
   }
 
   private async awaitHealthy(database: ManagedDatabase, containerId: string): Promise<void> {

@@ -147,8 +147,8 @@ export interface Runtime {
   removeContainer(id: string, options?: { volumes?: boolean }): Promise<void>;
   /** Runs argv inside a running container (no shell) and waits for it to end. */
   exec(id: string, argv: string[], options?: ExecOptions): Promise<ExecResult>;
-  /** Creates a named volume when missing (idempotent). */
-  ensureVolume(name: string, labels: Record<string, string>): Promise<void>;
+  /** Creates a named volume when missing (idempotent). True when this call created it (it holds no data yet). */
+  ensureVolume(name: string, labels: Record<string, string>): Promise<boolean>;
   removeVolume(name: string): Promise<void>;
   listContainers(labels: Record<string, string>): Promise<ContainerSummary[]>;
   /** Removes every container carrying all the given labels (tests, cleanup). Returns how many. */

@@ -87,7 +87,7 @@ export class DockerRuntime implements Runtime {
     );
   }
 
-  ensureVolume(name: string, labels: Record<string, string>): Promise<void> {
+  ensureVolume(name: string, labels: Record<string, string>): Promise<boolean> {
     return this.engine.call(`create volume ${name}`, (d) => volumes.ensureVolume(d, name, labels));
   }
 

@@ -2,10 +2,12 @@
 import type { DockerClient } from './client.js';
 import { unlessStatus } from './failures.js';
 
-export async function ensureVolume(d: DockerClient, name: string, labels: Record<string, string>): Promise<void> {
+/** True when the volume was created now (so it is empty), false when it was already there. */
+export async function ensureVolume(d: DockerClient, name: string, labels: Record<string, string>): Promise<boolean> {
   const found = await unlessStatus(404, d.getVolume(name).inspect());
-  if (found) return;
+  if (found) return false;
   await d.createVolume({ Name: name, Labels: labels });
+  return true;
 }
 
 export async function removeVolume(d: DockerClient, name: string): Promise<void> {
