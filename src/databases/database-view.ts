@@ -2,12 +2,15 @@
 import type { Runtime } from '../runtime/runtime.js';
 import type { ManagedDatabase } from './database.types.js';
 import { ENGINES } from './engines/index.js';
+import { isRecreateNote } from './restore-on-recreate.js';
 
 export interface DatabaseView extends ManagedDatabase {
   /** The engine's health check verdict right now ("missing" when the container is gone). */
   health: 'starting' | 'healthy' | 'unhealthy' | 'none' | 'missing' | 'unknown';
   /** Names of the variables apps can reference, e.g. ["DATABASE_URL", "PGHOST", ...]. */
   variableNames: string[];
+  /** `lastError` is news (e.g. restored from a backup after a panel restore), not a problem. */
+  lastErrorIsNote: boolean;
 }
 
 /** Names only: computed from placeholder credentials, so no secret is even opened. */
@@ -27,5 +30,10 @@ export async function toView(runtime: Runtime, database: ManagedDatabase): Promi
       health = 'unknown';
     }
   }
-  return { ...database, health, variableNames: variableNames(database.engine) };
+  return {
+    ...database,
+    health,
+    variableNames: variableNames(database.engine),
+    lastErrorIsNote: isRecreateNote(database.lastError),
+  };
 }

@@ -31,6 +31,13 @@ export async function markDatabasesForRecreate(db: Db): Promise<number> {
   return Number(result.numUpdatedRows);
 }
 
+const RESTORED = 'Restored from backup ';
+
+/** Whether the last message is news rather than a problem (the panel shows it as a note). */
+export function isRecreateNote(message: string | null): boolean {
+  return message !== null && (message.startsWith(RESTORED) || message === AWAITING_RECREATE);
+}
+
 export interface SeedOutcome {
   /** The message for the database's record, shown in the panel. */
   message: string | null;
@@ -67,7 +74,7 @@ export async function seedFromLatestBackup(options: {
         failure: `Restore of backup ${backup.id} (${when}) into the new volume failed: ${reason}`,
       };
     }
-    return { message: `Restored from backup ${backup.id} of ${when}.` };
+    return { message: `${RESTORED}${backup.id} of ${when}.` };
   }
   if (verified.length > 0 || database.lastError === AWAITING_RECREATE) {
     return {

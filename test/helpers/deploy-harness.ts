@@ -50,7 +50,8 @@ export interface Harness {
 }
 
 export async function startHarness(env: Record<string, string> = {}, options: DaemonOptions = {}): Promise<Harness> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'berth-deploy-'));
+  // A given BERTH_DATA_DIR is used as it is (e.g. one `berth restore` filled); its admin is reused.
+  const dataDir = env.BERTH_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'berth-deploy-'));
   const panelPort = await freePort();
   const proxyPort = await freePort();
   const config = loadConfig({
@@ -72,8 +73,9 @@ export async function startHarness(env: Record<string, string> = {}, options: Da
   });
   const daemon = await startDaemon(config, createLogger(config.logLevel), options);
   const handle = openDatabase(join(dataDir, 'berth.db'));
-  const admin = await createAdmin(handle.db, ADMIN);
-  const { token } = await createApiToken(handle.db, admin.id, 'deploy-tests');
+  const existing = await handle.db.selectFrom('users').select('id').where('email', '=', ADMIN.email).executeTakeFirst();
+  const admin = existing ?? (await createAdmin(handle.db, ADMIN));
+  const { token } = await createApiToken(handle.db, admin.id, existing ? `deploy-tests-${Date.now()}` : 'deploy-tests');
   await handle.close();
   const projectIds: string[] = [];
 
