@@ -72,11 +72,26 @@ export async function startHarness(env: Record<string, string> = {}, options: Da
     ...env,
   });
   const daemon = await startDaemon(config, createLogger(config.logLevel), options);
-  const handle = openDatabase(join(dataDir, 'berth.db'));
-  const existing = await handle.db.selectFrom('users').select('id').where('email', '=', ADMIN.email).executeTakeFirst();
-  const admin = existing ?? (await createAdmin(handle.db, ADMIN));
-  const { token } = await createApiToken(handle.db, admin.id, existing ? `deploy-tests-${Date.now()}` : 'deploy-tests');
-  await handle.close();
+  let token: string;
+  try {
+    const handle = openDatabase(join(dataDir, 'berth.db'));
+    try {
+      const existing = await handle.db
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', ADMIN.email)
+        .executeTakeFirst();
+      const admin = existing ?? (await createAdmin(handle.db, ADMIN));
+      const name = existing ? `deploy-tests-${Date.now()}` : 'deploy-tests';
+      ({ token } = await createApiToken(handle.db, admin.id, name));
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    // A daemon left running would keep the test file from ever ending.
+    await daemon.close();
+    throw error;
+  }
   const projectIds: string[] = [];
 
   const api: Harness['api'] = async (method, path, body) => {
