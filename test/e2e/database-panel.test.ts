@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DockerRuntime } from '../../src/runtime/docker.js';
-import { launchBrowser, newContext, watchPage, type PageProblems } from '../helpers/browser.js';
+import { launchBrowser, logIn, newContext, watchPage, type PageProblems } from '../helpers/browser.js';
 import { waitForDeployment } from '../helpers/daemon-api.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { testDockerEndpoint } from '../helpers/docker-test-env.js';
@@ -32,10 +32,7 @@ describe('a managed database from the panel in a real browser', () => {
     context = await newContext(browser, h.panelUrl);
     page = await context.newPage();
     problems = watchPage(page);
-    await page.goto('/login');
-    await page.getByLabel('Email').fill(h.admin.email);
-    await page.getByLabel('Password').fill(h.admin.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await logIn(page, h.admin);
     await page.getByRole('heading', { name: 'Create your first project' }).waitFor();
   });
   after(async () => {

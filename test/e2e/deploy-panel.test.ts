@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, newContext, watchPage, type PageProblems } from '../helpers/browser.js';
+import { launchBrowser, logIn, newContext, watchPage, type PageProblems } from '../helpers/browser.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
 
@@ -43,10 +43,7 @@ describe('deploying from the panel in a real browser', () => {
     context = await newContext(browser, h.panelUrl);
     page = await context.newPage();
     problems = watchPage(page);
-    await page.goto('/login');
-    await page.getByLabel('Email').fill(h.admin.email);
-    await page.getByLabel('Password').fill(h.admin.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await logIn(page, h.admin);
     await page.getByRole('heading', { name: 'Create your first project' }).waitFor();
   });
   after(async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, newContext, watchPage, type PageProblems } from '../helpers/browser.js';
+import { launchBrowser, logIn, newContext, watchPage, type PageProblems } from '../helpers/browser.js';
 import { createFixtureService } from '../helpers/daemon-api.js';
 import { freePort } from '../helpers/daemon-process.js';
 import { startHarness, type Harness } from '../helpers/deploy-harness.js';
@@ -46,11 +46,7 @@ describe(
       context = await newContext(browser, h.panelUrl);
       page = await context.newPage();
       problems = watchPage(page);
-      await page.goto('/login');
-      await page.getByLabel('Email').fill(h.admin.email);
-      await page.getByLabel('Password').fill(h.admin.password);
-      await page.getByRole('button', { name: 'Log in' }).click();
-      await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+      await logIn(page, h.admin);
     });
     after(async () => {
       await context?.close();

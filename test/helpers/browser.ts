@@ -76,3 +76,12 @@ export function watchPage(page: Page): PageProblems {
   });
   return { list, allowHttpError: (url) => allowed.push(url) };
 }
+
+/** Logs in through the panel's form and waits until the browser has left the login page. */
+export async function logIn(page: Page, account: { email: string; password: string }): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(account.email);
+  await page.getByLabel('Password').fill(account.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+}
