@@ -2,7 +2,9 @@
  * Managed databases end to end on REAL containers: Postgres, MariaDB, the mysql engine (run on the
  * MariaDB stand-in image: no MySQL image can be built here; same env contract and mysql* tools) and
  * Redis, built by scripts/test-env.sh. An app linked through `${{db.DATABASE_URL}}` reaches them on the
- * project network; backups are dumped, verified by a restore into a throwaway container, and restored.
+ * project network and writes and reads its own rows/keys (the db-probe fixture speaks each wire protocol);
+ * backups are dumped, verified by a restore into a throwaway container, and restored; the app reads its
+ * data back.
  * One daemon for the file; the tests build on each other in order.
  */
 import assert from 'node:assert/strict';
@@ -86,6 +88,17 @@ describe('managed databases', () => {
     exec(dbs[name]!.id, ['mysql', '-h', '127.0.0.1', '-u', 'app', 'app', '-N', '-B', '-e', sql], {
       MYSQL_PWD: secrets[name]!.MYSQLPASSWORD!,
     });
+  // The APP runs SQL through its resolved variable (DATABASE_URL, MARIA_URL, MYSQL_URL).
+  const appSqlAnswer = async (variable: string, sql: string) => {
+    const path = `/sql?var=${variable}&q=${encodeURIComponent(sql)}`;
+    const answer = await get(h.proxyPort, HOST, path);
+    return { status: answer.status, ...(JSON.parse(answer.body) as { rows?: (string | null)[][]; error?: string }) };
+  };
+  const appSql = async (variable: string, sql: string) => {
+    const answer = await appSqlAnswer(variable, sql);
+    assert.equal(answer.status, 200, `${sql}: ${answer.error}`);
+    return answer.rows!;
+  };
   const redis = async (cmd: string, ...args: string[]) => {
     const path = `/redis?var=REDIS_URL&cmd=${cmd}&args=${encodeURIComponent(args.join(','))}`;
     return JSON.parse((await get(h.proxyPort, HOST, path)).body) as { auth: string; reply: string | null };
@@ -239,6 +252,18 @@ describe('managed databases', () => {
       assert.equal(my.passwordSha256, sha(secrets[name]!.MYSQLPASSWORD!));
       assert.match(my.greeting, /^protocol 10 server .*MariaDB/);
     }
+    // The app itself runs SQL through each resolved URL (SCRAM-SHA-256 for Postgres, native password for
+    // MariaDB) and gets the server's own error for a bad statement.
+    assert.deepEqual(await appSql('DATABASE_URL', "select current_user, current_database(), 'ok'"), [
+      ['app', 'app', 'ok'],
+    ]);
+    assert.deepEqual(await appSql('MARIA_URL', 'select current_user(), database()'), [['app@%', 'app']]);
+    const missing = await appSqlAnswer('DATABASE_URL', 'select * from missing_table');
+    assert.equal(missing.status, 500);
+    assert.match(String(missing.error), /relation "missing_table" does not exist/);
+    const missingMaria = await appSqlAnswer('MYSQL_URL', 'select * from missing_table');
+    assert.equal(missingMaria.status, 500);
+    assert.match(String(missingMaria.error), /Table 'app\.missing_table' doesn't exist/);
     // Redis: the app itself writes and reads through the resolved REDIS_URL.
     assert.deepEqual(await redis('SET', 'greeting', 'hello'), { auth: '+OK', reply: '+OK' });
     assert.deepEqual(await redis('GET', 'greeting'), { auth: '+OK', reply: 'hello' });
@@ -253,12 +278,20 @@ describe('managed databases', () => {
   });
 
   it('backs up each engine, verified by a restore into a throwaway copy, and restores after the data is destroyed', async () => {
-    await psql(
-      "create table items(id int primary key, name text); insert into items select g, 'item ' || g from generate_series(1, 500) g",
-    );
-    await maria('maria', "create table t(id int primary key, v text); insert into t values (1,'a'),(2,'b'),(3,'c')");
-    await maria('mysql', "create table t(id int primary key, v text); insert into t values (1,'x'),(2,'y')");
+    // The app writes its data through its resolved URLs.
+    await appSql('DATABASE_URL', 'create table items(id int primary key, name text)');
+    await appSql('DATABASE_URL', "insert into items select g, 'item ' || g from generate_series(1, 500) g");
+    for (const [variable, values] of [
+      ['MARIA_URL', "(1,'a'),(2,'b'),(3,'c')"],
+      ['MYSQL_URL', "(1,'x'),(2,'y')"],
+    ] as const) {
+      await appSql(variable, 'create table t(id int primary key, v text)');
+      await appSql(variable, `insert into t values ${values}`);
+    }
     await redis('SET', 'counter', '42');
+    // The database itself holds what the app wrote.
+    assert.equal(await psql('select count(*) from items'), '500');
+    assert.equal(await maria('maria', 'select group_concat(v order by id) from t'), 'a,b,c');
 
     const backups = await Promise.all(['db', 'maria', 'mysql', 'cache'].map((n) => backupNow(dbs[n]!.id)));
     for (const b of backups) {
@@ -283,12 +316,15 @@ describe('managed databases', () => {
     assert.equal(createHash('sha256').update(bytes).digest('hex'), backups[0]!.sha256);
     assert.equal(download.headers.get('x-checksum-sha256'), backups[0]!.sha256);
 
-    // Destroy the data.
+    // Destroy the data, and see from the app that it is gone.
     await psql('drop table items');
     await maria('maria', 'delete from t');
     await maria('mysql', 'drop table t');
     await redis('FLUSHALL');
     assert.equal((await redis('GET', 'greeting')).reply, null);
+    assert.match(String((await appSqlAnswer('DATABASE_URL', 'select count(*) from items')).error), /does not exist/);
+    assert.deepEqual(await appSql('MARIA_URL', 'select count(*) from t'), [['0']]);
+    assert.equal((await appSqlAnswer('MYSQL_URL', 'select count(*) from t')).status, 500);
 
     const refused = await h.api<{ error: { code: string } }>('POST', `/backups/${backups[0]!.id}/restore`, {
       confirm: 'wrong',
@@ -299,10 +335,21 @@ describe('managed databases', () => {
       const restored = await h.api('POST', `/backups/${backups[i]!.id}/restore`, { confirm: name });
       assert.equal(restored.status, 200, JSON.stringify(restored.body));
     }
-    assert.equal(await psql('select count(*) from items'), '500');
-    assert.equal(await psql('select name from items where id = 42'), 'item 42');
-    assert.equal(await maria('maria', 'select group_concat(v order by id) from t'), 'a,b,c');
-    assert.equal(await maria('mysql', 'select group_concat(v order by id) from t'), 'x,y');
+    // The app reads its rows back through the same URLs.
+    assert.deepEqual(await appSql('DATABASE_URL', 'select count(*) from items'), [['500']]);
+    assert.deepEqual(await appSql('DATABASE_URL', 'select id, name from items where id in (1, 42) order by id'), [
+      ['1', 'item 1'],
+      ['42', 'item 42'],
+    ]);
+    assert.deepEqual(await appSql('MARIA_URL', 'select id, v from t order by id'), [
+      ['1', 'a'],
+      ['2', 'b'],
+      ['3', 'c'],
+    ]);
+    assert.deepEqual(await appSql('MYSQL_URL', 'select id, v from t order by id'), [
+      ['1', 'x'],
+      ['2', 'y'],
+    ]);
     assert.equal((await redis('GET', 'greeting')).reply, 'hello');
     assert.equal((await redis('GET', 'counter')).reply, '42');
     assert.equal((await getDb(dbs.cache!.id)).status, 'running');
@@ -317,6 +364,11 @@ describe('managed databases', () => {
     // Someone changes the app user's password behind Berth's back.
     const newPassword = 'changed-behind-berths-back-1234';
     await maria('maria', `SET PASSWORD = PASSWORD('${newPassword}')`);
+    // The app, still holding the old password, is refused too, and its error does not carry the password.
+    const refusedApp = await appSqlAnswer('MARIA_URL', 'select 1');
+    assert.equal(refusedApp.status, 500);
+    assert.match(String(refusedApp.error), /Access denied for user 'app'/);
+    assert.ok(!String(refusedApp.error).includes(secrets.maria!.MYSQLPASSWORD!));
     for (let i = 0; i < 3; i++) {
       const failed = await backupNow(dbs.maria!.id);
       assert.equal(failed.status, 'failed');
@@ -342,7 +394,7 @@ describe('managed databases', () => {
     assert.match(String(failed.error), /not running/);
     const restarted = await h.api<Db>('POST', `/databases/${dbs.db!.id}/start`);
     assert.equal(restarted.body.status, 'running', String(restarted.body.lastError));
-    assert.equal(await psql('select count(*) from items'), '500');
+    assert.deepEqual(await appSql('DATABASE_URL', 'select count(*) from items'), [['500']]);
   });
 
   it('keeps only the newest N verified backups after a verified success', async () => {
