@@ -142,13 +142,14 @@ export async function removeProjectDockerObjects(projectIds: readonly string[]):
  */
 export async function createFixtureService(
   request: RequestFn,
-  options: { project: string; repoUrl: string; service?: string },
+  options: { project: string; service?: string } & ({ repoUrl: string } | { push: true }),
 ): Promise<{ projectId: string; serviceId: string }> {
   const project = await request<{ id: string }>('POST', '/projects', { name: options.project });
   assert.equal(project.status, 201, JSON.stringify(project.body));
   const service = await request<{ id: string }>('POST', `/projects/${project.body.id}/services`, {
     name: options.service ?? 'web',
-    source: { type: 'git', url: options.repoUrl, branch: 'main' },
+    source:
+      'repoUrl' in options ? { type: 'git', url: options.repoUrl, branch: 'main' } : { type: 'push', branch: 'main' },
     port: 3000,
     healthcheck: { type: 'http', path: '/healthz', expectedStatus: 200, timeoutSeconds: 30 },
     build: { buildArgs: { BASE_IMAGE: TEST_IMAGES.node } },

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { TEST_IMAGES } from '../helpers/docker-test-env.js';
+import { createFixtureService } from '../helpers/daemon-api.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { commitFiles, git, mustGit, workingRepo } from '../helpers/git-cli.js';
 import { get } from '../helpers/load.js';
@@ -41,17 +41,7 @@ describe('git push over HTTP', () => {
 
   before(async () => {
     h = await startHarness({ BERTH_STABILISATION_SECONDS: '1' });
-    const project = await h.api<{ id: string }>('POST', '/projects', { name: 'pushy' });
-    assert.equal(project.status, 201);
-    const service = await h.api<{ id: string }>('POST', `/projects/${project.body.id}/services`, {
-      name: 'web',
-      source: { type: 'push', branch: 'main' },
-      port: 3000,
-      healthcheck: { type: 'http', path: '/healthz', expectedStatus: 200, timeoutSeconds: 20 },
-      build: { buildArgs: { BASE_IMAGE: TEST_IMAGES.node } },
-    });
-    assert.equal(service.status, 201, JSON.stringify(service.body));
-    serviceId = service.body.id;
+    ({ serviceId } = await createFixtureService(h.api, { project: 'pushy', push: true }));
     token = (await h.api<{ token: string }>('POST', '/tokens', { name: 'push' })).body.token;
     const base = new URL(h.panelUrl);
     remote = `http://git:${token}@${base.host}/git/pushy/web.git`;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../helpers/daemon-process.js';
-import { TEST_IMAGES } from '../helpers/docker-test-env.js';
+import { createFixtureService } from '../helpers/daemon-api.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { git, workingRepo } from '../helpers/git-cli.js';
 import { InjectClient, csrfTokenOf } from '../helpers/inject-client.js';
@@ -45,16 +45,7 @@ describe('git push over SSH', () => {
     keys = mkdtempSync(join(tmpdir(), 'berth-ssh-keys-'));
     known = makeKey(keys, 'known');
     stranger = makeKey(keys, 'stranger');
-    const project = await h.api<{ id: string }>('POST', '/projects', { name: 'sshy' });
-    const service = await h.api<{ id: string }>('POST', `/projects/${project.body.id}/services`, {
-      name: 'web',
-      source: { type: 'push', branch: 'main' },
-      port: 3000,
-      healthcheck: { type: 'http', path: '/healthz', expectedStatus: 200, timeoutSeconds: 20 },
-      build: { buildArgs: { BASE_IMAGE: TEST_IMAGES.node } },
-    });
-    assert.equal(service.status, 201, JSON.stringify(service.body));
-    serviceId = service.body.id;
+    ({ serviceId } = await createFixtureService(h.api, { project: 'sshy', push: true }));
     work = await workingRepo({ ...fixtureFiles('dockerfile-app'), VERSION: 'ssh-v1\n' }, 'Over SSH');
   });
   after(async () => {
