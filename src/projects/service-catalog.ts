@@ -3,7 +3,7 @@
  * decrypted git credentials (the only way plaintext credentials leave the projects feature).
  */
 import type { Db } from '../db/connection.js';
-import { isAppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { ServiceCatalog } from '../deploys/ports.js';
 import { readGitCredentials } from './credentials.service.js';
@@ -28,4 +28,14 @@ export function createServiceCatalog(db: Db, secretBox: SecretBox): ServiceCatal
     resolveVariables: (serviceId) => resolveVariables({ db, secretBox }, serviceId),
     gitCredentials: (serviceId) => readGitCredentials({ db, secretBox }, serviceId),
   };
+}
+
+/** The service with its project, or NOT_FOUND (404) for an id no app service has. */
+export async function requireService(
+  catalog: ServiceCatalog,
+  serviceId: string,
+): Promise<NonNullable<Awaited<ReturnType<ServiceCatalog['findService']>>>> {
+  const found = await catalog.findService(serviceId);
+  if (!found) throw new AppError('NOT_FOUND', 'No such service.');
+  return found;
 }

@@ -14,6 +14,7 @@ import { recordDelivery, settleDelivery } from './deliveries.js';
 import { announcedPush } from './push-payloads.js';
 import { hookSecretsOf } from './service-hooks.js';
 import { deliveryIdOf, detectProvider, eventOf, isSignedBy, sameSecret } from './signatures.js';
+import { requireService } from '../projects/service-catalog.js';
 
 export interface HookOutcome {
   outcome: string;
@@ -27,9 +28,7 @@ export class WebhookReceiver {
   constructor(private readonly deps: { db: Db; secretBox: SecretBox; deploys: DeploySystem; logger: Logger }) {}
 
   private async serviceOf(serviceId: string) {
-    const found = await this.deps.deploys.deps.catalog.findService(serviceId);
-    if (!found) throw new AppError('NOT_FOUND', 'No such service.');
-    return found.service;
+    return (await requireService(this.deps.deploys.deps.catalog, serviceId)).service;
   }
 
   async receiveGitEvent(serviceId: string, headers: Headers, body: Buffer): Promise<HookOutcome> {

@@ -1,22 +1,18 @@
 /** /api/v1/services/:id/git: push remotes, webhook URL and secret, deploy hook, recent deliveries; rotation. */
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../../../errors.js';
 import { gitEndpointsOf } from '../../../webhooks/git-endpoints.js';
 import { rotateHookSecrets } from '../../../webhooks/service-hooks.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from './deployment-schemas.js';
+import { requireService } from '../../../projects/service-catalog.js';
 
 const tags = ['git'];
 const security = [{ bearerAuth: [] }];
 
 export async function serviceGitApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.addHook('preHandler', makeRequireToken(ctx));
-  const find = async (id: string) => {
-    const found = await ctx.deploys.deps.catalog.findService(id);
-    if (!found) throw new AppError('NOT_FOUND', 'No such service.');
-    return found;
-  };
+  const find = (id: string) => requireService(ctx.deploys.deps.catalog, id);
 
   app.get<{ Params: { id: string } }>(
     '/services/:id/git',

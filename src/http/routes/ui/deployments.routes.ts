@@ -4,8 +4,8 @@ import type {} from '@fastify/websocket';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser, requireSameOrigin } from '../../plugins/auth-guards.js';
 import { deploymentIdParams, serviceIdParams } from '../api/deployment-schemas.js';
-import { AppError } from '../../../errors.js';
 import { ACTIVE_PHASES } from '../../../deploys/deployment.types.js';
+import { requireService } from '../../../projects/service-catalog.js';
 
 const hidden = { hide: true } as const;
 const csrfBody = { type: 'object', properties: { _csrf: { type: 'string' } } } as const;
@@ -26,8 +26,7 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
     '/services/:id/deploy',
     { ...csrf, schema: { ...hidden, params: serviceIdParams, body: csrfBody } },
     async (request, reply) => {
-      if (!(await ctx.deploys.deps.catalog.findService(request.params.id)))
-        throw new AppError('NOT_FOUND', 'No such service.');
+      await requireService(ctx.deploys.deps.catalog, request.params.id);
       const deployment = await ctx.deploys.deploy(request.params.id, 'manual', request.user!.email);
       reply.flash('success', 'Deployment queued. Its log follows live below.');
       return goTo(request, reply, `/deployments/${deployment.id}`);
@@ -38,8 +37,7 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
     '/services/:id/deployments',
     { schema: { ...hidden, params: serviceIdParams } },
     async (request, reply) => {
-      const found = await ctx.deploys.deps.catalog.findService(request.params.id);
-      if (!found) throw new AppError('NOT_FOUND', 'No such service.');
+      const found = await requireService(ctx.deploys.deps.catalog, request.params.id);
       const deployments = await ctx.deploys.list(request.params.id);
       await reply.page('deployments', {
         title: `Deployments of ${found.service.name}`,

@@ -1,21 +1,17 @@
 /** The "Git push and webhooks" card of a service page (loaded by htmx), and rotating its hook secrets. */
 import type { FastifyInstance } from 'fastify';
-import { AppError } from '../../../errors.js';
 import { gitEndpointsOf } from '../../../webhooks/git-endpoints.js';
 import { rotateHookSecrets } from '../../../webhooks/service-hooks.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
+import { requireService } from '../../../projects/service-catalog.js';
 
 const hidden = { hide: true } as const;
 
 export async function serviceGitUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.addHook('preHandler', makeRequireUser(ctx));
-  const find = async (id: string) => {
-    const found = await ctx.deploys.deps.catalog.findService(id);
-    if (!found) throw new AppError('NOT_FOUND', 'No such service.');
-    return found;
-  };
+  const find = (id: string) => requireService(ctx.deploys.deps.catalog, id);
 
   app.get<{ Params: { id: string } }>(
     '/services/:id/git',

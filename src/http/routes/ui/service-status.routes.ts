@@ -10,6 +10,7 @@ import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser, requireSameOrigin } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
+import { requireService } from '../../../projects/service-catalog.js';
 
 const hidden = { hide: true } as const;
 type WithId = { Params: { id: string } };
@@ -41,11 +42,7 @@ async function statusOf(ctx: AppContext, serviceId: string): Promise<ServiceStat
 
 export async function serviceStatusUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.addHook('preHandler', makeRequireUser(ctx));
-  const findService = async (id: string) => {
-    const found = await ctx.deploys.deps.catalog.findService(id);
-    if (!found) throw new AppError('NOT_FOUND', 'No such service.');
-    return found;
-  };
+  const findService = (id: string) => requireService(ctx.deploys.deps.catalog, id);
 
   app.get<WithId>(
     '/services/:id/status',
