@@ -8,6 +8,11 @@ export interface DataPaths {
   database: string;
   lock: string;
   sessionSecret: string;
+  /**
+   * This install's id, the `berth.install` label on every Docker object it makes (not a secret, but
+   * generated once and kept like one: it must never change, or Berth would lose track of its objects).
+   */
+  installId: string;
   /** 32-byte key that encrypts variables and credentials at rest. */
   masterKey: string;
   /** Working copies of sources during a deployment, removed afterwards. */
@@ -22,6 +27,7 @@ export function dataPaths(dataDir: string): DataPaths {
     database: join(dataDir, 'berth.db'),
     lock: join(dataDir, 'berth.lock'),
     sessionSecret: join(dataDir, 'secrets', 'session.key'),
+    installId: join(dataDir, 'secrets', 'install.id'),
     masterKey: join(dataDir, 'secrets', 'master.key'),
     builds: join(dataDir, 'builds'),
     deploymentLogs: join(dataDir, 'logs', 'deployments'),
@@ -42,4 +48,9 @@ export function readOrCreateSecret(file: string, bytes = 32): string {
   }
   chmodSync(file, 0o600);
   return readFileSync(file, 'utf8').trim();
+}
+
+/** This install's id (12 random bytes, base64url: a valid Docker label value), created on first start. */
+export function readOrCreateInstallId(paths: DataPaths): string {
+  return readOrCreateSecret(paths.installId, 12);
 }

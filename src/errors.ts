@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'VARIABLE_REFERENCE_INVALID'
   | 'DATABASE_BUSY'
   | 'CONFIRMATION_REQUIRED'
+  | 'DELETE_IN_PROGRESS'
   | 'INTERNAL';
 
 export class AppError extends Error {

@@ -8,7 +8,7 @@ import { SqliteSessionStore } from './auth/session-store.js';
 import { sessionSweepJob } from './auth/session-sweep.job.js';
 import { issueSetupToken } from './auth/setup-claim.service.js';
 import type { Config } from './config.js';
-import { dataPaths, ensureDataDir, readOrCreateSecret } from './data-dir.js';
+import { dataPaths, ensureDataDir, readOrCreateInstallId, readOrCreateSecret } from './data-dir.js';
 import { openDatabase, tryExclusiveLock, type DbHandle } from './db/connection.js';
 import { migrateToLatest } from './db/migrate.js';
 import { AppError } from './errors.js';
@@ -34,6 +34,8 @@ import { startGitFeature } from './git/git-feature.js';
 import { PushedSources } from './git/pushed-source.js';
 import { RepoStore } from './git/repo-store.js';
 import { DEFAULT_CERTIFICATE_TIMING, HttpsSystem, type CertificateTiming } from './tls/https-system.js';
+import type { DatabaseFeature } from './databases/database-feature.js';
+import { Lifecycle } from './lifecycle/lifecycle.js';
 
 /** Internal knobs for tests (not settings): e.g. certificate retry and renewal-check timing in seconds. */
 export interface DaemonOptions {
@@ -81,6 +83,52 @@ export function createDeploySystem(parts: {
   );
 }
 
+/** Wires deletes and orphan clean-up to the features whose objects they remove. Exported for tests. */
+export function createLifecycle(parts: {
+  config: Config;
+  deploys: DeploySystem;
+  databases: DatabaseFeature;
+  installId: string;
+  https?: HttpsSystem;
+  repos?: RepoStore;
+}): Lifecycle {
+  const { config, deploys, databases, https, repos } = parts;
+  const paths = dataPaths(config.dataDir);
+  return new Lifecycle({
+    db: deploys.deps.db,
+    runtime: deploys.deps.runtime,
+    logger: deploys.deps.logger.child({ component: 'lifecycle' }),
+    router: deploys.deps.router,
+    deployments: { cancel: (id) => deploys.queue.cancel(id) },
+    databases: {
+      list: (projectId) => databases.databases.list(projectId),
+      isBusy: (id) => databases.databases.isBusy(id),
+      remove: async (id, name, deleteVolume) => {
+        await databases.databases.remove(id, { confirm: name, deleteVolume });
+        await databases.backups.forget(id);
+      },
+    },
+    domains: https && {
+      forget: (serviceId, hostnames) => {
+        https.router.setDomains(serviceId, []);
+        https.certificates.domainsRemoved(hostnames);
+      },
+    },
+    repos: repos && {
+      pathOf: (project, service, serviceId) =>
+        repos.belongsTo(project, service, serviceId) ? repos.pathOf(project, service) : undefined,
+      projectDir: (project) => join(repos.root, project),
+    },
+    appsDomain: config.appsDomain,
+    buildsDir: paths.builds,
+    deploymentLogsDir: paths.deploymentLogs,
+    certsDir: join(config.dataDir, 'certs'),
+    drainTimeoutMs: deploys.deps.timing.drainTimeoutMs,
+    stopTimeoutSeconds: deploys.deps.timing.stopTimeoutSeconds,
+    installId: parts.installId,
+  });
+}
+
 export interface Daemon {
   app: FastifyInstance;
   logger: Logger;
@@ -114,7 +162,8 @@ export async function startDaemon(
     const applied = await migrateToLatest(handle.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
-    const runtime = new DockerRuntime(config.docker, { logger: logger.child({ component: 'docker' }) });
+    const installId = readOrCreateInstallId(paths);
+    const runtime = new DockerRuntime(config.docker, { logger: logger.child({ component: 'docker' }), installId });
     await runtime.start();
     cleanups.push(() => runtime.stop());
 
@@ -175,6 +224,11 @@ export async function startDaemon(
     );
     cleanups.push(() => databases.close());
     await databases.recover().catch((error: unknown) => logger.error({ err: error }, 'could not recover databases'));
+    const lifecycle = createLifecycle({ config, deploys, databases, installId, https, repos });
+    // After both recoveries: what they adopted has an owner; what is left of deleted owners goes.
+    const reconcile = lifecycle.reconcileJob();
+    await scheduler.runSafely(reconcile);
+    scheduler.add(reconcile);
     const app = await buildApp({
       config,
       db: handle.db,
@@ -187,6 +241,7 @@ export async function startDaemon(
       deploys,
       https,
       databases,
+      lifecycle,
       version: VERSION,
       git,
     });

@@ -10,6 +10,7 @@ import type { DeploySystem } from '../deploys/deploy-system.js';
 import type { GitRemote } from '../git/git-remote.js';
 import type { HttpsSystem } from '../tls/https-system.js';
 import type { DatabaseFeature } from '../databases/database-feature.js';
+import type { Lifecycle } from '../lifecycle/lifecycle.js';
 
 export interface AppContext {
   config: Config;
@@ -30,4 +31,6 @@ export interface AppContext {
   https?: HttpsSystem;
   /** Managed databases and their backups. */
   databases: DatabaseFeature;
+  /** Confirmed deletes that stop and remove everything a service or project had. */
+  lifecycle: Lifecycle;
 }

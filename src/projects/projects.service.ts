@@ -1,6 +1,7 @@
 /**
  * Projects: a name, a `production` environment created with it, and a private Docker network whose name
- * is derived from the id (`berth-<id>`) rather than stored. Creating the network is the deploy's job.
+ * is derived from the id (`berth-<id>`) rather than stored. Creating the network is the deploy's job;
+ * deleting a project (with everything in it) is the lifecycle feature's (src/lifecycle).
  */
 import type { Db } from '../db/connection.js';
 import { AppError } from '../errors.js';
@@ -8,7 +9,6 @@ import { newId, nowIso } from '../lib/ids.js';
 import { checkName } from './names.js';
 import {
   countServicesOfProject,
-  deleteProjectRow,
   findProjectById,
   findProjectByName,
   insertProjectWithEnvironment,
@@ -77,20 +77,4 @@ export async function getProject(db: Db, id: string): Promise<ProjectDetails> {
 export async function listProjects(db: Db): Promise<ProjectSummary[]> {
   const rows = await listProjectSummaries(db);
   return rows.map((row) => ({ ...toProject(row), serviceCount: row.serviceCount }));
-}
-
-/**
- * Deletes an empty project. A project that still has services is refused: deleting their rows would
- * leave their containers running with nobody tracking them. Delete the services first.
- */
-export async function deleteProject(db: Db, id: string): Promise<Project> {
-  const project = await getProject(db, id);
-  if (project.serviceCount > 0) {
-    throw new AppError(
-      'PROJECT_NOT_EMPTY',
-      `Project "${project.name}" still has ${project.serviceCount} service(s). Delete them first, then the project.`,
-    );
-  }
-  await deleteProjectRow(db, id);
-  return project;
 }

@@ -1,6 +1,6 @@
 /**
  * App services: created in a project's production environment from a validated source, then tuned with
- * settings. Deleting a service deletes its rows only; the deploy feature removes its containers by label.
+ * settings. Deleting one is the lifecycle feature's job (src/lifecycle): it stops and removes everything first.
  * A git source may carry credentials (credentials.service.ts): they are written in the same transaction
  * as the service, and every service returned here says in `source.credentials` what kind is set.
  */
@@ -24,7 +24,6 @@ import { findEnvironmentByName, isUniqueViolation } from './projects.repository.
 import { applySettingsPatch, DEFAULT_SETTINGS, type SettingsPatch } from './service-settings.js';
 import type { AppService, Project, ServiceSource } from './service.types.js';
 import {
-  deleteAppServiceRow,
   findAppByHostLabel,
   findAppServiceById,
   insertAppService,
@@ -166,14 +165,4 @@ export async function updateAppServiceSettings(
     return applyCredentialsChange(trx, id, credentials, currentRef, updatedAt);
   });
   return withCredentialsRef({ ...current, source, ...settings, updatedAt }, ref);
-}
-
-/**
- * Deletes the service's rows (its variables and deployment history go with it). Its containers, if any,
- * are not touched here: the deploy feature removes them by their `berth.service` label.
- */
-export async function deleteAppService(db: Db, id: string): Promise<AppService> {
-  const service = await getAppService(db, id);
-  await deleteAppServiceRow(db, id);
-  return service;
 }

@@ -123,6 +123,18 @@ export interface ImageSummary {
   createdAt: string;
 }
 
+export interface NetworkSummary {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+/**
+ * The label that says which Berth install made an object. Two Berths (or parallel test daemons) can share
+ * one engine: each only ever cleans up objects that carry its own id.
+ */
+export const INSTALL_LABEL = 'berth.install';
+
 export interface LogOptions {
   follow: boolean;
   /** Number of lines from the end to start with. */
@@ -157,6 +169,8 @@ export interface Runtime {
   /** Creates a bridge network when missing (idempotent). */
   ensureNetwork(name: string, labels: Record<string, string>): Promise<void>;
   removeNetwork(name: string): Promise<void>;
+  /** Networks carrying all the given labels (never an empty filter). */
+  listNetworks(labels: Record<string, string>): Promise<NetworkSummary[]>;
   /** Builds an image; rejects with DOCKER_ERROR carrying the builder's last error line on failure. */
   buildImage(options: BuildOptions): Promise<void>;
   /** Pulls an image when it is not present locally. */

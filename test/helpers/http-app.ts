@@ -11,7 +11,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
-import { createDeploySystem } from '../../src/main.js';
+import { createDeploySystem, createLifecycle } from '../../src/main.js';
 import { RouteTable } from '../../src/proxy/route-table.js';
 import { dataPaths, ensureDataDir } from '../../src/data-dir.js';
 import { SecretBox } from '../../src/lib/secret-box.js';
@@ -57,6 +57,13 @@ export async function createTestApp(
   });
   const scheduler = new Scheduler(logger);
   const databases = createDatabaseFeature({ config, db: handle.db, runtime, secretBox, logger }, scheduler);
+  const lifecycle = createLifecycle({
+    config,
+    deploys,
+    databases,
+    https,
+    installId: `http-test-${randomBytes(6).toString('base64url')}`,
+  });
   const app = await buildApp({
     config,
     db: handle.db,
@@ -69,6 +76,7 @@ export async function createTestApp(
     deploys,
     https,
     databases,
+    lifecycle,
     version: 'test',
   });
   await app.ready();

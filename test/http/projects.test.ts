@@ -69,12 +69,15 @@ describe('projects API', () => {
     assert.ok(!count.some((p) => /touch|\$|upload/.test(p.name)));
   });
 
-  it('deletes an empty project and refuses one with services', async () => {
+  it('deletes a project only when its name is typed, with the services in it', async () => {
     const empty = (await api('POST', '/api/v1/projects', { name: 'temp' })).json();
-    const del = await api('DELETE', `/api/v1/projects/${empty.id}`);
-    assert.equal(del.statusCode, 204);
+    const unconfirmed = await api('DELETE', `/api/v1/projects/${empty.id}`);
+    assert.equal(unconfirmed.statusCode, 400);
+    assert.equal(unconfirmed.json().error.code, 'CONFIRMATION_REQUIRED');
+    const del = await api('DELETE', `/api/v1/projects/${empty.id}`, { confirm: 'temp' });
+    assert.equal(del.statusCode, 200, del.body);
     assert.equal((await api('GET', `/api/v1/projects/${empty.id}`)).statusCode, 404);
-    assert.equal((await api('DELETE', `/api/v1/projects/${empty.id}`)).statusCode, 404);
+    assert.equal((await api('DELETE', `/api/v1/projects/${empty.id}`, { confirm: 'temp' })).statusCode, 404);
 
     const full = (await api('POST', '/api/v1/projects', { name: 'full' })).json();
     const svc = await api('POST', `/api/v1/projects/${full.id}/services`, {
@@ -82,11 +85,12 @@ describe('projects API', () => {
       source: { type: 'image', image: 'nginx:1.27' },
     });
     assert.equal(svc.statusCode, 201);
-    const refused = await api('DELETE', `/api/v1/projects/${full.id}`);
-    assert.equal(refused.statusCode, 409);
-    assert.equal(refused.json().error.code, 'PROJECT_NOT_EMPTY');
-    assert.equal((await api('DELETE', `/api/v1/services/${svc.json().id}`)).statusCode, 204);
-    assert.equal((await api('DELETE', `/api/v1/projects/${full.id}`)).statusCode, 204);
+    const wrong = await api('DELETE', `/api/v1/projects/${full.id}`, { confirm: 'ful' });
+    assert.equal(wrong.statusCode, 400);
+    assert.equal((await api('GET', `/api/v1/services/${svc.json().id}`)).statusCode, 200, 'nothing was deleted');
+    const gone = await api('DELETE', `/api/v1/projects/${full.id}`, { confirm: 'full' });
+    assert.equal(gone.statusCode, 200, gone.body);
+    assert.equal((await api('GET', `/api/v1/services/${svc.json().id}`)).statusCode, 404);
   });
 
   it('answers 404 for unknown projects and 401 without a token', async () => {
@@ -187,7 +191,10 @@ describe('projects in the panel', () => {
     const created = await client.postForm('/projects', { _csrf: csrfTokenOf(list.body), name: 'gone' });
     const page = await client.get(String(created.headers.location));
     const id = String(created.headers.location).split('/').pop();
-    const del = await client.postForm(`/projects/${id}/delete`, { _csrf: csrfTokenOf(page.body) });
+    const refused = await client.postForm(`/projects/${id}/delete`, { _csrf: csrfTokenOf(page.body), confirm: 'nope' });
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /type the project&#39;s name|type the project's name/i);
+    const del = await client.postForm(`/projects/${id}/delete`, { _csrf: csrfTokenOf(page.body), confirm: 'gone' });
     assert.equal(del.statusCode, 303);
     assert.equal((await client.get(`/projects/${id}`)).statusCode, 404);
   });

@@ -229,7 +229,7 @@ describe('git credentials in the API', () => {
   it('deletes the credentials with the service', async () => {
     const id = (await create({ name: 'doomed', source: gitSource({ token: TOKEN }) })).json().id;
     assert.ok(await credentialRow(t, id));
-    assert.equal((await api('DELETE', `/api/v1/services/${id}`)).statusCode, 204);
+    assert.equal((await api('DELETE', `/api/v1/services/${id}`, { confirm: 'doomed' })).statusCode, 200);
     assert.equal(await credentialRow(t, id), undefined);
   });
 

@@ -290,7 +290,10 @@ describe('services API', () => {
   it('deletes a service with its variables', async () => {
     const id = (await create({ name: 'doomed', source: { type: 'image', image: 'nginx:1.27' } })).json().id;
     await api('PUT', `/api/v1/services/${id}/variables`, { A: 'b' });
-    assert.equal((await api('DELETE', `/api/v1/services/${id}`)).statusCode, 204);
+    const refused = await api('DELETE', `/api/v1/services/${id}`);
+    assert.equal(refused.statusCode, 400);
+    assert.equal(refused.json().error.code, 'CONFIRMATION_REQUIRED');
+    assert.equal((await api('DELETE', `/api/v1/services/${id}`, { confirm: 'doomed' })).statusCode, 200);
     assert.equal((await api('GET', `/api/v1/services/${id}`)).statusCode, 404);
     const rows = await t.db.selectFrom('variables').selectAll().where('service_id', '=', id).execute();
     assert.equal(rows.length, 0);
@@ -547,7 +550,22 @@ describe('services in the panel', () => {
     });
     const serviceUrl = String(created.headers.location);
     const servicePage = await client.get(serviceUrl);
-    const deleted = await client.postForm(`${serviceUrl}/delete`, { _csrf: csrfTokenOf(servicePage.body) });
+    assert.match(
+      servicePage.body,
+      /http:\/\/web-deleting\.[^<]*<\/a><\/li>/,
+      'the delete form says which URL goes offline',
+    );
+    const refused = await client.postForm(`${serviceUrl}/delete`, {
+      _csrf: csrfTokenOf(servicePage.body),
+      confirm: 'wbe',
+    });
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /id="delete-error"/);
+    assert.equal((await client.get(serviceUrl)).statusCode, 200, 'a wrong confirmation deletes nothing');
+    const deleted = await client.postForm(`${serviceUrl}/delete`, {
+      _csrf: csrfTokenOf(servicePage.body),
+      confirm: 'web',
+    });
     assert.equal(deleted.statusCode, 303);
     assert.equal(deleted.headers.location, projectUrl);
     assert.equal((await client.get(serviceUrl)).statusCode, 404);

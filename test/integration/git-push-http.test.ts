@@ -228,7 +228,7 @@ describe('git push over HTTP', () => {
   });
 
   it("gives a new service of a deleted one's name an empty repository", async () => {
-    assert.equal((await h.api('DELETE', `/services/${serviceId}`)).status, 204);
+    assert.equal((await h.api('DELETE', `/services/${serviceId}`, { confirm: 'web' })).status, 200);
     const projectId = h.projectIds[0]!;
     const again = await h.api<{ id: string }>('POST', `/projects/${projectId}/services`, {
       name: 'web',

@@ -16,8 +16,10 @@ import type {
   ExecResult,
   ImageSummary,
   LogOptions,
+  NetworkSummary,
   Runtime,
 } from '../runtime.js';
+import { INSTALL_LABEL } from '../runtime.js';
 import * as containers from './containers.js';
 import { EngineConnection, type EngineConnectionOptions } from './engine-connection.js';
 import { readEngineInfo } from './engine-info.js';
@@ -28,14 +30,29 @@ import * as networks from './networks.js';
 import { execInContainer } from './exec.js';
 import * as volumes from './volumes.js';
 
-export type DockerRuntimeOptions = EngineConnectionOptions;
+export interface DockerRuntimeOptions extends EngineConnectionOptions {
+  /**
+   * This install's id: every container, network, volume and image created through this runtime carries it
+   * as INSTALL_LABEL, so orphan clean-up can tell its own objects from another Berth's on the same engine.
+   * Absent (tests, CLI tools) means no install label.
+   */
+  installId?: string;
+}
 
 export class DockerRuntime implements Runtime {
   private readonly engine: EngineConnection;
   private readonly networkCreations = new Map<string, Promise<void>>();
+  private readonly installId: string | undefined;
 
   constructor(endpoint: DockerEndpoint, options: DockerRuntimeOptions = {}) {
-    this.engine = new EngineConnection(endpoint, options);
+    const { installId, ...connection } = options;
+    this.engine = new EngineConnection(endpoint, connection);
+    this.installId = installId;
+  }
+
+  /** The one place the install label is added: every object this runtime creates goes through it. */
+  private withInstallLabel(labels: Record<string, string>): Record<string, string> {
+    return this.installId === undefined ? labels : { ...labels, [INSTALL_LABEL]: this.installId };
   }
 
   state(): EngineState {
@@ -59,7 +76,8 @@ export class DockerRuntime implements Runtime {
   }
 
   createContainer(spec: ContainerSpec): Promise<string> {
-    return this.engine.call(`create container ${spec.name}`, (d) => containers.createContainer(d, spec));
+    const labelled = { ...spec, labels: this.withInstallLabel(spec.labels) };
+    return this.engine.call(`create container ${spec.name}`, (d) => containers.createContainer(d, labelled));
   }
 
   startContainer(id: string): Promise<void> {
@@ -88,7 +106,9 @@ export class DockerRuntime implements Runtime {
   }
 
   ensureVolume(name: string, labels: Record<string, string>): Promise<boolean> {
-    return this.engine.call(`create volume ${name}`, (d) => volumes.ensureVolume(d, name, labels));
+    return this.engine.call(`create volume ${name}`, (d) =>
+      volumes.ensureVolume(d, name, this.withInstallLabel(labels)),
+    );
   }
 
   removeVolume(name: string): Promise<void> {
@@ -114,7 +134,11 @@ export class DockerRuntime implements Runtime {
     const previous = this.networkCreations.get(name) ?? Promise.resolve();
     const next = previous
       .catch(() => undefined)
-      .then(() => this.engine.call(`create network ${name}`, (d) => networks.ensureNetwork(d, name, labels)));
+      .then(() =>
+        this.engine.call(`create network ${name}`, (d) =>
+          networks.ensureNetwork(d, name, this.withInstallLabel(labels)),
+        ),
+      );
     this.networkCreations.set(name, next);
     void next
       .finally(() => {
@@ -128,8 +152,14 @@ export class DockerRuntime implements Runtime {
     return this.engine.call(`remove network ${name}`, (d) => networks.removeNetwork(d, name));
   }
 
+  async listNetworks(labels: Record<string, string>): Promise<NetworkSummary[]> {
+    requireLabels(labels, 'networks');
+    return this.engine.call('list networks', (d) => networks.listNetworks(d, labels));
+  }
+
   buildImage(options: BuildOptions): Promise<void> {
-    return this.engine.call(`build image ${options.tag}`, (d) => buildImage(d, options), 'stream');
+    const labelled = { ...options, labels: this.withInstallLabel(options.labels) };
+    return this.engine.call(`build image ${options.tag}`, (d) => buildImage(d, labelled), 'stream');
   }
 
   pullImage(ref: string, onLine: (line: string) => void): Promise<void> {

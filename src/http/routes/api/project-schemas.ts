@@ -189,7 +189,29 @@ export const serviceSettingsProperties = {
   releaseCommand: { ...nullable('string'), maxLength: LIMITS.releaseCommandLength },
 } as const;
 
+/** What a delete did: the steps done, in order, and any that could not be done (the orphan clean-up retries those). */
+export const teardownReportSchema = {
+  $id: 'TeardownReport',
+  type: 'object',
+  required: ['id', 'name', 'steps', 'warnings'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    steps: { type: 'array', items: { type: 'string' } },
+    warnings: { type: 'array', items: { type: 'string' } },
+  },
+} as const;
+
+/** The body of a confirmed delete: the name typed again. */
+export const confirmBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { confirm: { type: 'string', maxLength: 200 } },
+  examples: [{ confirm: 'web' }],
+} as const;
+
 export const projectSchemas = [
+  teardownReportSchema,
   environmentSchema,
   projectSchema,
   serviceSourceSchema,

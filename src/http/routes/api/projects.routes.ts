@@ -1,12 +1,13 @@
 /** JSON API for projects and the services inside them (Bearer token auth). */
 import type { FastifyInstance } from 'fastify';
-import { createProject, deleteProject, getProject, listProjects } from '../../../projects/projects.service.js';
+import { createProject, getProject, listProjects } from '../../../projects/projects.service.js';
 import { toServiceView } from '../../../projects/service-view.js';
 import { createAppService, listAppServices, type CreateServiceInput } from '../../../projects/services.service.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireToken } from '../../plugins/auth-guards.js';
+import type { DeleteProjectInput } from '../../../lifecycle/lifecycle.js';
 import { idParams, serviceSettingsProperties } from './project-schemas.js';
-import { bearerSecurity, errorResponses } from './schemas.js';
+import { bearerSecurity, emptyBodyAsObject, errorResponses } from './schemas.js';
 
 const tags = ['projects'];
 const conflict = { 409: { $ref: 'Error#' } } as const;
@@ -65,22 +66,33 @@ export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): 
     async (request) => getProject(ctx.db, request.params.id),
   );
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete<{ Params: { id: string }; Body: DeleteProjectInput | undefined }>(
     '/projects/:id',
     {
+      // A delete sent without a body is still checked (and refused) by the confirmation rule, not the schema.
+      preValidation: emptyBodyAsObject,
       schema: {
         tags,
-        summary: 'Delete an empty project',
-        description: 'A project that still has services is refused with 409 PROJECT_NOT_EMPTY: delete them first.',
+        summary: 'Delete a project with every service and database in it',
+        description:
+          'Send {"confirm": "<project name>"} (400 CONFIRMATION_REQUIRED otherwise; nothing is touched). Every app service is torn down as by DELETE /services/{id}, every database is removed, then the project network. Database volumes (the data) are kept unless their database is named in "deleteVolumes", e.g. {"confirm": "shop", "deleteVolumes": ["db"]}. Answers with the steps done.',
         security: bearerSecurity,
         params: idParams,
-        response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses, ...conflict },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            confirm: { type: 'string', maxLength: 200 },
+            deleteVolumes: { type: 'array', maxItems: 100, items: { type: 'string', maxLength: 200 } },
+          },
+          examples: [{ confirm: 'shop' }, { confirm: 'shop', deleteVolumes: ['db'] }],
+        },
+        response: { 200: { $ref: 'TeardownReport#' }, ...errorResponses, ...conflict },
       },
     },
-    async (request, reply) => {
-      const project = await deleteProject(ctx.db, request.params.id);
-      request.log.info({ projectId: project.id }, 'project deleted');
-      return reply.status(204).send();
+    async (request) => {
+      const { project, report } = await ctx.lifecycle.deleteProject(request.params.id, request.body ?? {});
+      return { id: project.id, name: project.name, ...report.toJSON() };
     },
   );
 

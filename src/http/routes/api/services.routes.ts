@@ -4,7 +4,6 @@ import { findProject } from '../../../projects/projects.service.js';
 import { toServiceView } from '../../../projects/service-view.js';
 import type { AppService } from '../../../projects/service.types.js';
 import {
-  deleteAppService,
   getAppService,
   updateAppServiceSettings,
   type UpdateServiceInput,
@@ -12,8 +11,8 @@ import {
 import { readVariables, replaceVariables } from '../../../projects/variables.service.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireToken } from '../../plugins/auth-guards.js';
-import { idParams, serviceSettingsProperties } from './project-schemas.js';
-import { bearerSecurity, errorResponses } from './schemas.js';
+import { confirmBody, idParams, serviceSettingsProperties } from './project-schemas.js';
+import { bearerSecurity, emptyBodyAsObject, errorResponses } from './schemas.js';
 
 const tags = ['services'];
 
@@ -69,21 +68,25 @@ export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): 
     },
   );
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete<{ Params: { id: string }; Body: { confirm?: string } | undefined }>(
     '/services/:id',
     {
+      // A delete sent without a body is still checked (and refused) by the confirmation rule, not the schema.
+      preValidation: emptyBodyAsObject,
       schema: {
         tags,
-        summary: 'Delete an app service with its variables and deployment history',
+        summary: 'Delete an app service and stop everything it runs',
+        description:
+          'Send {"confirm": "<service name>"} (400 CONFIRMATION_REQUIRED otherwise; nothing is touched). Cancels its deployments, takes its hostnames off the proxy at once, drains and removes its containers, and removes its domains, certificates, images, git repository, webhooks and deliveries, variables, deployment history and logs. Answers with the steps done.',
         security: bearerSecurity,
         params: idParams,
-        response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses },
+        body: confirmBody,
+        response: { 200: { $ref: 'TeardownReport#' }, ...errorResponses },
       },
     },
-    async (request, reply) => {
-      const service = await deleteAppService(ctx.db, request.params.id);
-      request.log.info({ serviceId: service.id }, 'service deleted');
-      return reply.status(204).send();
+    async (request) => {
+      const { service, report } = await ctx.lifecycle.deleteService(request.params.id, request.body ?? {});
+      return { id: service.id, name: service.name, ...report.toJSON() };
     },
   );
 

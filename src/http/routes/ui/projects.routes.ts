@@ -4,12 +4,13 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isAppError, type AppError } from '../../../errors.js';
-import { createProject, deleteProject, getProject, listProjects } from '../../../projects/projects.service.js';
+import { listServiceDomains } from '../../../domains/domains.repository.js';
+import { createProject, getProject, listProjects } from '../../../projects/projects.service.js';
 import { NEW_SERVICE_FORM, newServiceFromForm, type FormFields } from '../../../projects/service-form.js';
 import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
 import { createAppService, listAppServices } from '../../../projects/services.service.js';
 import type { AppContext } from '../../context.js';
-import { credentialsFromForm } from './services.routes.js';
+import { credentialsFromForm, DELETE_FORM_ERRORS } from './services.routes.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { statusOf } from '../../plugins/error-handler.js';
 import { idParams } from '../api/project-schemas.js';
@@ -21,7 +22,6 @@ const FORM_ERRORS = new Set([
   'PROJECT_NAME_TAKEN',
   'SERVICE_NAME_TAKEN',
   'HOSTNAME_TAKEN',
-  'PROJECT_NOT_EMPTY',
 ]);
 
 /** The error when it is something the person can fix in the form; other errors go to the error page. */
@@ -60,7 +60,12 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
       ...toServiceView(service, project.name, ctx.config),
       sourceSummary: summarizeSource(service.source),
     }));
-    return { title: project.name, project, services };
+    // What a delete takes offline: each app's domains, and the databases (whose data can be kept).
+    for (const service of services) {
+      Object.assign(service, { domains: (await listServiceDomains(ctx.db, service.id)).map((d) => d.hostname) });
+    }
+    const databases = await ctx.databases.databases.list(id);
+    return { title: project.name, project, services, databases };
   };
 
   app.get('/projects', { schema: hidden }, async (_request, reply) => {
@@ -127,20 +132,43 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post<{ Params: { id: string }; Body: { confirm?: string; deleteVolumes?: string | string[] } }>(
     '/projects/:id/delete',
-    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+    {
+      preValidation: app.csrfProtection,
+      schema: {
+        ...hidden,
+        params: idParams,
+        body: {
+          type: 'object',
+          properties: {
+            _csrf: { type: 'string' },
+            confirm: { type: 'string', maxLength: 200 },
+            // One ticked box arrives as a string, several as a list.
+            deleteVolumes: {
+              anyOf: [
+                { type: 'string', maxLength: 200 },
+                { type: 'array', maxItems: 100, items: { type: 'string', maxLength: 200 } },
+              ],
+            },
+          },
+        },
+      },
+    },
     async (request, reply) => {
+      const { confirm, deleteVolumes } = request.body;
       try {
-        const project = await deleteProject(ctx.db, request.params.id);
-        request.log.info({ projectId: project.id }, 'project deleted');
-        reply.flash('success', `Project "${project.name}" deleted.`);
+        const { project, report } = await ctx.lifecycle.deleteProject(request.params.id, {
+          confirm,
+          deleteVolumes: typeof deleteVolumes === 'string' ? [deleteVolumes] : (deleteVolumes ?? []),
+        });
+        reply.flash('success', `Project "${project.name}" deleted: ${report.steps.join('; ')}.`);
+        if (report.warnings.length > 0) reply.flash('error', `Not done: ${report.warnings.join('; ')}.`);
         await reply.redirect('/projects', 303);
       } catch (error) {
-        const formError = asFormError(error);
-        if (!formError) throw error;
+        if (!isAppError(error) || !DELETE_FORM_ERRORS.has(error.code)) throw error;
         const data = { ...(await projectPage(request.params.id)), form: NEW_SERVICE_FORM, failedForm: 'delete' };
-        await renderFormError(reply, 'project', data, formError);
+        await renderFormError(reply, 'project', data, error);
       }
     },
   );

@@ -8,7 +8,8 @@ import { getProject } from '../../../projects/projects.service.js';
 import { removeCredentials } from '../../../projects/credentials.service.js';
 import { formFromService, settingsFromForm, textareaValue, type FormFields } from '../../../projects/service-form.js';
 import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
-import { deleteAppService, getAppService, updateAppServiceSettings } from '../../../projects/services.service.js';
+import { getAppService, updateAppServiceSettings } from '../../../projects/services.service.js';
+import { isAppError } from '../../../errors.js';
 import { listVariableKeys } from '../../../projects/variables.service.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
@@ -74,6 +75,8 @@ export async function servicePageData(
     project,
     service: { ...toServiceView(service, project.name, ctx.config), sourceSummary: summarizeSource(service.source) },
     variables: await listVariableKeys(ctx, service.id),
+    // The delete form says which addresses go offline.
+    domains: ctx.https ? await ctx.https.domains.list(service.id) : [],
     errors: {},
     ...extra,
     // A failed form shows what was typed; fields it did not send keep the stored values.
@@ -137,14 +140,30 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post<{ Params: { id: string }; Body: { confirm?: string } }>(
     '/services/:id/delete',
-    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], ['confirm']) } },
     async (request, reply) => {
-      const service = await deleteAppService(ctx.db, request.params.id);
-      request.log.info({ serviceId: service.id }, 'service deleted');
-      reply.flash('success', `Service "${service.name}" deleted with its variables.`);
-      await reply.redirect(`/projects/${service.projectId}`, 303);
+      const id = request.params.id;
+      try {
+        const { service, report } = await ctx.lifecycle.deleteService(id, { confirm: request.body.confirm });
+        reply.flash('success', `Service "${service.name}" deleted: ${report.steps.join('; ')}.`);
+        if (report.warnings.length > 0) reply.flash('error', `Not done: ${report.warnings.join('; ')}.`);
+        await reply.redirect(`/projects/${service.projectId}`, 303);
+      } catch (error) {
+        if (!isAppError(error) || !DELETE_FORM_ERRORS.has(error.code)) throw error;
+        const data = await servicePageData(ctx, id, { failedForm: 'delete' });
+        await renderFormError(reply, 'service', data, error);
+      }
     },
   );
 }
+
+/** Errors the delete form shows in place: a wrong confirmation, a delete already running, no engine. */
+export const DELETE_FORM_ERRORS = new Set([
+  'CONFIRMATION_REQUIRED',
+  'VALIDATION_FAILED',
+  'DELETE_IN_PROGRESS',
+  'DATABASE_BUSY',
+  'DOCKER_UNAVAILABLE',
+]);
