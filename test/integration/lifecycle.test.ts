@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { INSTALL_LABEL } from '../../src/runtime/runtime.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
-import { createFixtureService } from '../helpers/daemon-api.js';
+import { createFixtureService, waitForDeployment } from '../helpers/daemon-api.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { RUN_ID, TEST_IMAGES, testDockerEndpoint, testLabels, testName } from '../helpers/docker-test-env.js';
 import { git, workingRepo } from '../helpers/git-cli.js';
+import { startGitServer } from '../helpers/git-server.js';
 import { get } from '../helpers/load.js';
 
 const HOST = 'web-gone.localhost';
@@ -181,5 +182,26 @@ describe('deleting stops and removes everything; orphans are reconciled', () => 
     // ensureVolume answers false when the volume was already there.
     assert.equal(await runtime.ensureVolume(`berth-${databases.cache!.id}-data`, testLabels()), false, 'kept');
     assert.equal(await runtime.ensureVolume(`berth-${databases.queue!.id}-data`, testLabels()), true, 'deleted');
+  });
+
+  it('cancels a deployment in progress before deleting its service', async () => {
+    const slow = await startGitServer({ responseDelayMs: 5_000 });
+    try {
+      const repo = await slow.createRepo('slow', { ...fixtureFiles('dockerfile-app'), VERSION: 'v1\n' });
+      const { serviceId: id } = await createFixtureService(h.api, { project: 'busy', repoUrl: repo.url });
+      const started = await h.api<{ id: string }>('POST', `/services/${id}/deployments`);
+      assert.equal(started.status, 201, JSON.stringify(started.body));
+      await waitForDeployment(h.api, started.body.id, (d) => d.status === 'fetching', 30_000);
+
+      const deleted = await h.api<Report>('DELETE', `/services/${id}`, { confirm: 'web' });
+      assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+      assert.match(deleted.body.steps.join('\n'), new RegExp(`Cancelled deployment ${started.body.id} \\(fetching\\)`));
+      assert.equal((await h.api('GET', `/deployments/${started.body.id}`)).status, 404);
+      assert.deepEqual(await runtime.listContainers({ 'berth.service': id }), []);
+      assert.deepEqual(await runtime.listImages({ 'berth.service': id }), []);
+      assert.equal((await h.api('GET', `/services/${id}`)).status, 404);
+    } finally {
+      await slow.close();
+    }
   });
 });
