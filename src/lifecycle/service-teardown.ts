@@ -50,19 +50,13 @@ export async function tearDownAppService(
   report.done(`Stopped routing ${hostnames.join(', ')}`);
 
   // Containers before rows: if the engine fails here, the service is still there to delete again.
-  const containers = await runtime.listContainers({ [LABELS.service]: service.id });
-  if (containers.length > 0) {
-    const drain = await deps.router.waitForDrain(
-      containers.map((c) => c.id),
-      deps.drainTimeoutMs,
-    );
-    if (!drain.drained) report.done(`Stopped waiting for ${drain.remaining} in-flight request(s)`);
-    for (const container of containers) {
-      await runtime.stopContainer(container.id, deps.stopTimeoutSeconds).catch(() => undefined);
-      await runtime.removeContainer(container.id);
-    }
+  const removed = await removeContainers(deps, service.id, report);
+  // A deploy requested while this ran (draining can take a while) is cancelled too, before the rows go.
+  if ((await cancelDeployments(deps, service.id, report)) > 0) {
+    deps.router.removeService(service.id);
+    await removeContainers(deps, service.id, report);
   }
-  report.done(`Removed ${containers.length} container(s)`);
+  report.done(`Removed ${removed} container(s)`);
 
   const deploymentIds = await listDeploymentIdsOfService(db, service.id);
   await deleteAppServiceRow(db, service.id);
@@ -97,7 +91,8 @@ export async function tearDownAppService(
   return report;
 }
 
-async function cancelDeployments(deps: LifecycleDeps, serviceId: string, report: TeardownReport): Promise<void> {
+/** Cancels the service's queued and running deployments (each run cleans up after itself); returns how many. */
+async function cancelDeployments(deps: LifecycleDeps, serviceId: string, report: TeardownReport): Promise<number> {
   const pending = (await listDeploymentsOfService(deps.db, serviceId)).filter((d) => PENDING.has(d.status));
   for (const deployment of pending) {
     await report.attempt(`Cancelling deployment ${deployment.id}`, async () => {
@@ -105,6 +100,25 @@ async function cancelDeployments(deps: LifecycleDeps, serviceId: string, report:
       return `Cancelled deployment ${deployment.id} (${deployment.status})`;
     });
   }
+  return pending.length;
+}
+
+/** Lets in-flight requests finish (the route is already gone), then stops and removes every container of the service. */
+async function removeContainers(deps: LifecycleDeps, serviceId: string, report: TeardownReport): Promise<number> {
+  const { runtime } = deps;
+  const containers = await runtime.listContainers({ [LABELS.service]: serviceId });
+  if (containers.length === 0) return 0;
+  const drain = await deps.router.waitForDrain(
+    containers.map((c) => c.id),
+    deps.drainTimeoutMs,
+  );
+  if (!drain.drained) report.done(`Stopped waiting for ${drain.remaining} in-flight request(s)`);
+  for (const container of containers) {
+    await runtime.stopContainer(container.id, deps.stopTimeoutSeconds).catch(() => undefined);
+    // With its anonymous volumes (an image's VOLUME lines): nothing else can ever use them.
+    await runtime.removeContainer(container.id, { volumes: true });
+  }
+  return containers.length;
 }
 
 /** Removes every image carrying the labels, tag by tag (an image still used by a container stays an error). */
