@@ -568,6 +568,11 @@ describe('services in the panel', () => {
     });
     assert.equal(deleted.statusCode, 303);
     assert.equal(deleted.headers.location, projectUrl);
+    const after = await client.get(projectUrl);
+    assert.match(
+      after.body,
+      /Service &quot;web&quot; deleted: Stopped routing web-deleting\.|Service "web" deleted: Stopped routing web-deleting\./,
+    );
     assert.equal((await client.get(serviceUrl)).statusCode, 404);
   });
 });
