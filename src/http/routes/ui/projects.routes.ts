@@ -4,7 +4,6 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isAppError, type AppError } from '../../../errors.js';
-import { listServiceDomains } from '../../../domains/domains.repository.js';
 import { createProject, getProject, listProjects } from '../../../projects/projects.service.js';
 import { NEW_SERVICE_FORM, newServiceFromForm, type FormFields } from '../../../projects/service-form.js';
 import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
@@ -56,14 +55,14 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
 
   const projectPage = async (id: string) => {
     const project = await getProject(ctx.db, id);
-    const services = (await listAppServices(ctx.db, id)).map((service) => ({
-      ...toServiceView(service, project.name, ctx.config),
-      sourceSummary: summarizeSource(service.source),
-    }));
-    // What a delete takes offline: each app's domains, and the databases (whose data can be kept).
-    for (const service of services) {
-      Object.assign(service, { domains: (await listServiceDomains(ctx.db, service.id)).map((d) => d.hostname) });
-    }
+    // Each app's domains and the databases: what a delete takes offline (a database's data can be kept).
+    const services = await Promise.all(
+      (await listAppServices(ctx.db, id)).map(async (service) => ({
+        ...toServiceView(service, project.name, ctx.config),
+        sourceSummary: summarizeSource(service.source),
+        domains: ctx.https ? (await ctx.https.domains.list(service.id)).map((d) => d.hostname) : [],
+      })),
+    );
     const databases = await ctx.databases.databases.list(id);
     return { title: project.name, project, services, databases };
   };
