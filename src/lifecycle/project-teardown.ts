@@ -39,10 +39,12 @@ export async function tearDownProject(
       `Database "${busy.name}" is busy (a backup or restore runs); nothing was deleted. Try again when it ends.`,
     );
   }
-  requireEngine(deps.runtime);
+  const services = await listAppServicesOfProject(deps.db, project.id);
+  // An empty project can go without the engine: its network, if any, is left to the orphan clean-up.
+  if (services.length + databases.length > 0) requireEngine(deps.runtime);
 
   const report = new TeardownReport();
-  for (const service of await listAppServicesOfProject(deps.db, project.id)) {
+  for (const service of services) {
     await tearDownAppService(deps, service, project, report);
   }
   for (const database of databases) {
