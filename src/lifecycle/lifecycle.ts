@@ -5,7 +5,7 @@ import { findProject } from '../projects/projects.service.js';
 import type { AppService, Project } from '../projects/service.types.js';
 import { getAppService } from '../projects/services.service.js';
 import { checkNameConfirmation } from './confirmation.js';
-import { orphanReconcileJob, reconcileOrphans, type ReconcileResult } from './orphan-reconcile.js';
+import { orphanReconcileJob } from './orphan-reconcile.js';
 import type { LifecycleDeps } from './ports.js';
 import { tearDownProject, type DeleteProjectInput } from './project-teardown.js';
 import { requireEngine, tearDownAppService } from './service-teardown.js';
@@ -14,7 +14,7 @@ import type { TeardownReport } from './teardown-report.js';
 export type { DeleteProjectInput } from './project-teardown.js';
 
 export class Lifecycle {
-  /** Deletes in progress, by service or project id: a second click waits for nothing and deletes nothing twice. */
+  /** Deletes in progress, by service or project id: a second request meanwhile is refused (409), not run twice. */
   private readonly deleting = new Set<string>();
 
   constructor(readonly deps: LifecycleDeps) {}
@@ -39,10 +39,6 @@ export class Lifecycle {
     const result = await this.once(id, () => tearDownProject(this.deps, id, input));
     this.deps.logger.info({ projectId: id, ...result.report.toJSON() }, 'project deleted');
     return result;
-  }
-
-  reconcile(): Promise<ReconcileResult> {
-    return reconcileOrphans(this.deps);
   }
 
   reconcileJob(): Job {
