@@ -12,6 +12,8 @@ import { openDatabase } from '../../src/db/connection.js';
 import { createFixtureService } from '../helpers/daemon-api.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
+import { git, mustGit, workingRepo } from '../helpers/git-cli.js';
+import { InjectClient } from '../helpers/inject-client.js';
 import { get, startLoad } from '../helpers/load.js';
 
 const HOST = 'web-intent.localhost';
@@ -77,5 +79,79 @@ describe('deploys do what the user meant', () => {
       list.body.filter((d) => d.status === 'active').map((d) => d.id),
       [first.id],
     );
+  });
+
+  it("rolls back to the variables the deployment ran with, or keeps today's when asked", async () => {
+    const setFoo = async (value: string) =>
+      assert.equal((await h.api('PUT', `/services/${serviceId}/variables`, { FOO: value })).status, 200);
+    await repo.commit({ VERSION: 'url-3\n' }, 'release url-3');
+    await setFoo('first-value-1');
+    const withFirst = await deploy();
+    assert.equal(withFirst.status, 'active', String(withFirst.error));
+    assert.equal(await answer('/env/FOO'), 'first-value-1');
+    await setFoo('second-value-2');
+    const withSecond = await deploy();
+    assert.equal(withSecond.status, 'active', String(withSecond.error));
+    assert.equal(await answer('/env/FOO'), 'second-value-2');
+
+    const rollback = await h.api<{ id: string }>('POST', `/deployments/${withFirst.id}/rollback`);
+    assert.equal(rollback.status, 201, JSON.stringify(rollback.body));
+    const restored = await h.waitForDeployment(rollback.body.id);
+    assert.equal(restored.status, 'active', String(restored.error));
+    assert.equal(await answer('/env/FOO'), 'first-value-1');
+    assert.equal(await answer(), 'url-3');
+    // The recorded variables are sealed: no deployment in the API carries them.
+    const list = await h.api('GET', `/services/${serviceId}/deployments`);
+    assert.doesNotMatch(JSON.stringify(list.body), /first-value|second-value|v1\./);
+
+    const keep = await h.api<{ id: string }>('POST', `/deployments/${withFirst.id}/rollback`, {
+      keepCurrentVariables: true,
+    });
+    assert.equal(keep.status, 201, JSON.stringify(keep.body));
+    const kept = await h.waitForDeployment(keep.body.id);
+    assert.equal(kept.status, 'active', String(kept.error));
+    assert.equal(await answer('/env/FOO'), 'second-value-2');
+    const bad = await h.api('POST', `/deployments/${withFirst.id}/rollback`, { keepCurrentVariables: 'yes' });
+    assert.equal(bad.status, 400);
+  });
+
+  it('"Deploy now" after a git push builds the pushed commit, shows it as the next build, and builds the URL only when asked', async () => {
+    const token = (await h.api<{ token: string }>('POST', '/tokens', { name: 'push' })).body.token;
+    const remote = `http://git:${token}@${new URL(h.panelUrl).host}/git/intent/web.git`;
+    const work = await workingRepo({ ...fixtureFiles('dockerfile-app'), VERSION: 'pushed-1\n' }, 'Hotfix by push');
+    const pushed = await git(['push', remote, 'main'], { cwd: work });
+    assert.equal(pushed.code, 0, pushed.output);
+    assert.equal(await answer(), 'pushed-1');
+    const pushedSha = (await mustGit(['rev-parse', 'HEAD'], work)).trim();
+
+    const again = await deploy();
+    assert.equal(again.status, 'active', String(again.error));
+    assert.equal((again.commit as { sha: string }).sha, pushedSha);
+    assert.equal(again.builtFrom, 'push');
+    assert.equal(await answer(), 'pushed-1', "Deploy now must not bring back the URL's older tip");
+
+    // What the panel and the API say the next deploy builds: still the pushed commit.
+    const plan = await h.api<{ builtFrom: string; commit: { sha: string; message: string } | null }>(
+      'GET',
+      `/services/${serviceId}/deployments/plan`,
+    );
+    assert.equal(plan.status, 200, JSON.stringify(plan.body));
+    assert.equal(plan.body.builtFrom, 'push');
+    assert.equal(plan.body.commit?.sha, pushedSha);
+    assert.equal(plan.body.commit?.message, 'Hotfix by push');
+    const panel = new InjectClient(h.daemon.app);
+    await panel.postForm('/login', { _csrf: await panel.csrfFrom('/login'), ...h.admin });
+    const page = await panel.get(`/services/${serviceId}/deployments`);
+    assert.match(
+      page.body,
+      new RegExp(`id="deploy-plan"[^>]*>Deploy now builds pushed commit ${pushedSha.slice(0, 7)}`),
+    );
+
+    const fromUrl = await deploy({ source: 'url' });
+    assert.equal(fromUrl.status, 'active', String(fromUrl.error));
+    assert.equal(fromUrl.builtFrom, 'url');
+    assert.equal(await answer(), 'url-3');
+    const after = await h.api<{ builtFrom: string }>('GET', `/services/${serviceId}/deployments/plan`);
+    assert.equal(after.body.builtFrom, 'url');
   });
 });
