@@ -113,6 +113,26 @@ describe('deploys do what the user meant', () => {
     assert.equal(await answer('/env/FOO'), 'second-value-2');
     const bad = await h.api('POST', `/deployments/${withFirst.id}/rollback`, { keepCurrentVariables: 'yes' });
     assert.equal(bad.status, 400);
+
+    // The panel's rollback form: restores by default, keeps today's variables with the checkbox ticked.
+    const panel = new InjectClient(h.daemon.app);
+    await panel.postForm('/login', { _csrf: await panel.csrfFrom('/login'), ...h.admin });
+    const rollBackInPanel = async (fields: Record<string, string>) => {
+      const page = `/deployments/${withFirst.id}`;
+      const response = await panel.postForm(`${page}/rollback`, { _csrf: await panel.csrfFrom(page), ...fields });
+      assert.equal(response.statusCode, 303, response.body);
+      const id = /\/deployments\/(dep_[0-9a-z]+)$/.exec(String(response.headers.location))![1]!;
+      assert.equal((await h.waitForDeployment(id)).status, 'active');
+    };
+    const form = await panel.get(`/deployments/${withFirst.id}`);
+    assert.match(
+      form.body,
+      /<input type="checkbox" name="keepCurrentVariables" value="on"> Keep the current variables/,
+    );
+    await rollBackInPanel({});
+    assert.equal(await answer('/env/FOO'), 'first-value-1');
+    await rollBackInPanel({ keepCurrentVariables: 'on' });
+    assert.equal(await answer('/env/FOO'), 'second-value-2');
   });
 
   it('"Deploy now" after a git push builds the pushed commit, shows it as the next build, and builds the URL only when asked', async () => {
