@@ -77,6 +77,7 @@ export function createDeploySystem(parts: {
       logger: logger.child({ component: 'deploys' }),
       buildsDir: paths.builds,
       timing: { ...DEFAULT_TIMING, stabilisationMs: config.stabilisationMs, drainTimeoutMs: config.drainTimeoutMs },
+      secretBox,
       pushed,
     },
     paths.deploymentLogs,
@@ -191,6 +192,7 @@ export async function startDaemon(
     const pushedSources = new PushedSources(repos);
     const pushed: PushedCommits = {
       exportCommit: (project, service, sha, dir) => pushedSources.exportCommit(project, service, sha, dir),
+      describeCommit: (project, service, sha) => pushedSources.describeCommit(project, service, sha),
       branchTip: (project, service, branch, serviceId) => repos.branchTip(project, service, branch, serviceId),
     };
     await https.load();

@@ -103,6 +103,10 @@ export interface DeploymentsTable {
   created_at: Generated<string>;
   started_at: string | null;
   finished_at: string | null;
+  /** Sealed JSON (SecretBox) of the variables the deployment ran with; never leaves the deploy feature. */
+  variables_encrypted: string | null;
+  /** Where the code came from: 'url' | 'push' | 'image' (null: a rollback, or a row older than 0008). */
+  built_from: string | null;
 }
 
 export interface SshKeysTable {

@@ -1,6 +1,7 @@
 /** Everything one deployment run needs, passed to each step. */
 import type { Config } from '../config.js';
 import type { Db } from '../db/connection.js';
+import type { SecretBox } from '../lib/secret-box.js';
 import type { Logger } from '../logger.js';
 import type { AppService, Project } from '../projects/service.types.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -19,6 +20,8 @@ export interface DeployDeps {
   logger: Logger;
   buildsDir: string;
   timing: DeployTiming;
+  /** Seals the variables each deployment ran with (a rollback restores them). */
+  secretBox: Pick<SecretBox, 'encrypt' | 'decrypt'>;
   /** Commits pushed to Berth's own git remote; absent where pushes are not wired (some tests). */
   pushed?: PushedCommits;
 }

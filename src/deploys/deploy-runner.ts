@@ -21,9 +21,16 @@ import {
 } from './deploy-steps.js';
 import type { DeploymentStatus } from './deployment.types.js';
 import type { DeploymentLogStore } from './deployment-log.js';
-import { findActiveDeployment, findDeployment, updateDeployment } from './deployments.repository.js';
+import {
+  findActiveDeployment,
+  findDeployment,
+  recordSealedVariables,
+  sealedVariablesOf,
+  updateDeployment,
+} from './deployments.repository.js';
 import { pruneServiceImages } from './image-retention.js';
 import { activate } from './switch-traffic.js';
+import { DeploySkipped, refuseOlderThanRunning } from './webhook-guard.js';
 
 export const SHUTDOWN = 'daemon-shutdown';
 
@@ -60,7 +67,7 @@ export class DeployRunner {
       await updateDeployment(this.deps.db, deploymentId, { status: 'fetching', startedAt: nowIso() });
       log.line(`--- fetching (deployment ${deploymentId}, triggered by ${deployment.trigger})`);
       // Variables first: a reference that no longer resolves fails the deploy before any build work.
-      const env = await this.deps.catalog.resolveVariables(ctx.service.id);
+      const env = await this.variablesFor(ctx);
       log.addSecrets(Object.values(env));
       const image = await this.obtainImage(ctx, enter);
       await enter('releasing');
@@ -86,7 +93,9 @@ export class DeployRunner {
         ? signal.reason === SHUTDOWN
           ? 'interrupted'
           : 'cancelled'
-        : 'failed';
+        : error instanceof DeploySkipped
+          ? 'superseded'
+          : 'failed';
       const reason = signal.aborted
         ? status === 'cancelled'
           ? 'Cancelled.'
@@ -121,6 +130,7 @@ export class DeployRunner {
       return deployment.image;
     }
     const fetched = await fetchSource(ctx);
+    if (fetched.commit) await refuseOlderThanRunning(ctx, fetched.commit.sha);
     if (fetched.commit) await updateDeployment(deps.db, deployment.id, { commit: fetched.commit });
     if (fetched.image) {
       await updateDeployment(deps.db, deployment.id, { image: fetched.image });
@@ -138,6 +148,24 @@ export class DeployRunner {
     });
     await updateDeployment(deps.db, deployment.id, { image: built.image });
     return built.image;
+  }
+
+  /**
+   * The variables this deployment runs with: those of the deployment a rollback restores, else today's
+   * (resolved now). Either way they are sealed on the deployment, so a later rollback to it restores them.
+   */
+  private async variablesFor(ctx: RunContext): Promise<Record<string, string>> {
+    const { db, secretBox, catalog } = this.deps;
+    const { deployment } = ctx;
+    const sealed = await sealedVariablesOf(db, deployment.id);
+    if (sealed) {
+      ctx.log.line(`Restoring the variables deployment ${deployment.rollbackOf ?? ''} ran with`);
+      return JSON.parse(secretBox.decrypt(sealed)) as Record<string, string>;
+    }
+    if (deployment.rollbackOf) ctx.log.line('Running with the current variables');
+    const env = await catalog.resolveVariables(ctx.service.id);
+    await recordSealedVariables(db, deployment.id, secretBox.encrypt(JSON.stringify(env)));
+    return env;
   }
 
   private async wentLive(deploymentId: string): Promise<boolean> {

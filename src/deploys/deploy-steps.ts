@@ -48,7 +48,9 @@ export async function fetchSource(
     await ctx.deps.runtime.pullImage(source.image, (line) => ctx.log.line(line));
     return { image: source.image };
   }
-  if (source.type === 'push' || ctx.deployment.trigger === 'push') return exportPushedCommit(ctx);
+  // Rows older than migration 0008 have no builtFrom; their pushes are known by the trigger.
+  if (source.type === 'push' || ctx.deployment.builtFrom === 'push' || ctx.deployment.trigger === 'push')
+    return exportPushedCommit(ctx);
   const dir = join(ctx.deps.buildsDir, ctx.deployment.id);
   ctx.log.line(`Fetching ${source.url} (branch ${source.branch})`);
   const commit = await ctx.deps.fetcher.fetchGit({

@@ -2,9 +2,11 @@
 import type { DeployDeps } from './deploy-context.js';
 import { DeployQueue } from './deploy-queue.js';
 import { DeployRunner } from './deploy-runner.js';
-import type { Deployment } from './deployment.types.js';
+import type { BuiltFrom, Deployment } from './deployment.types.js';
 import { DeploymentLogStore } from './deployment-log.js';
-import { findDeployment, listDeploymentsOfService } from './deployments.repository.js';
+import { findDeployment, listDeploymentsOfService, runningCommitIfNotNewer } from './deployments.repository.js';
+import { planSource, type SourcePlan } from './source-plan.js';
+import { requireService } from '../projects/service-catalog.js';
 import { cancelDeployment, requestDeployment, requestRollback } from './deploys.service.js';
 import { recoverDeployments } from './recovery.js';
 import { AppError } from '../errors.js';
@@ -27,23 +29,60 @@ export class DeploySystem {
     return recoverDeployments(this.deps, this.queue, this.logs);
   }
 
-  async deploy(serviceId: string, trigger: 'manual' | 'api', triggeredBy: string | null): Promise<Deployment> {
+  /** "Deploy now": builds what planFor shows (see source-plan.ts), or the source asked for. */
+  async deploy(
+    serviceId: string,
+    trigger: 'manual' | 'api',
+    triggeredBy: string | null,
+    options: { source?: 'url' | 'push' } = {},
+  ): Promise<Deployment> {
     // A broken `${{service.VAR}}` reference is refused here, before a deployment is even queued.
     await this.deps.catalog.resolveVariables(serviceId);
-    return requestDeployment(this.deps.db, this.queue, { serviceId, trigger, triggeredBy });
+    const plan = await planSource(this.deps, await requireService(this.deps.catalog, serviceId), options.source);
+    return requestDeployment(this.deps.db, this.queue, {
+      serviceId,
+      trigger,
+      triggeredBy,
+      builtFrom: plan.builtFrom,
+      commit: plan.commit ?? undefined,
+    });
   }
 
-  /** A deployment of one exact commit (git push, webhooks, deploy hooks). */
-  deployCommit(
+  /** Which code the next "Deploy now" of the service builds. */
+  async planFor(serviceId: string): Promise<SourcePlan> {
+    return planSource(this.deps, await requireService(this.deps.catalog, serviceId));
+  }
+
+  /**
+   * A deployment triggered from outside: a push (that exact pushed commit), a webhook (the branch tip,
+   * fetched when it starts) or the deploy hook (its commit if given, else the tip).
+   */
+  async deployCommit(
     serviceId: string,
     trigger: 'push' | 'webhook' | 'api',
     triggeredBy: string | null,
     commitSha: string | undefined,
   ): Promise<Deployment> {
-    return requestDeployment(this.deps.db, this.queue, { serviceId, trigger, triggeredBy, commitSha });
+    const { service } = await requireService(this.deps.catalog, serviceId);
+    const builtFrom: BuiltFrom =
+      trigger === 'push' || service.source.type === 'push' ? 'push' : service.source.type === 'git' ? 'url' : 'image';
+    const commit = commitSha ? { sha: commitSha } : undefined;
+    return requestDeployment(this.deps.db, this.queue, { serviceId, trigger, triggeredBy, builtFrom, commit });
   }
 
-  async rollback(deploymentId: string, triggeredBy: string | null): Promise<Deployment> {
+  /**
+   * The running commit when `sha` is that commit or one the service ran before it: a webhook announcing
+   * it must not move the service (a replayed old delivery would otherwise roll it back).
+   */
+  runningCommitIfNotNewer(serviceId: string, sha: string): Promise<string | undefined> {
+    return runningCommitIfNotNewer(this.deps.db, serviceId, sha);
+  }
+
+  async rollback(
+    deploymentId: string,
+    triggeredBy: string | null,
+    options: { keepCurrentVariables?: boolean } = {},
+  ): Promise<Deployment> {
     const target = await this.get(deploymentId);
     const wentLive = target.status === 'active' || target.status === 'replaced';
     if (wentLive && target.image && !(await this.deps.runtime.hasImage(target.image))) {
@@ -52,7 +91,7 @@ export class DeploySystem {
         `The image of deployment ${deploymentId} is no longer on this server (Berth keeps the last ${DEFAULT_IMAGES_KEPT} per service).`,
       );
     }
-    return requestRollback(this.deps.db, this.queue, deploymentId, triggeredBy);
+    return requestRollback(this.deps.db, this.queue, deploymentId, triggeredBy, options);
   }
 
   cancel(deploymentId: string): Promise<Deployment> {

@@ -13,6 +13,12 @@ export type DeploymentStatus =
 
 export type DeploymentTrigger = 'manual' | 'api' | 'push' | 'webhook' | 'rollback';
 
+/**
+ * Where a deployment's code comes from: the git source's branch fetched at deploy time ('url'), a commit
+ * pushed to Berth's own git remote ('push'), or an image ('image').
+ */
+export type BuiltFrom = 'url' | 'push' | 'image';
+
 export interface Deployment {
   id: string;
   serviceId: string;
@@ -21,6 +27,7 @@ export interface Deployment {
   triggeredBy: string | null;
   commit: { sha: string; message: string | null; author: string | null } | null;
   image: string | null;
+  builtFrom: BuiltFrom | null;
   rollbackOf: string | null;
   error: string | null;
   phaseTimings: Record<string, number>;

@@ -2,7 +2,13 @@
 import type { Db } from '../db/connection.js';
 import type { Updateable } from 'kysely';
 import type { DeploymentsTable } from '../db/schema.js';
-import { ACTIVE_PHASES, type Deployment, type DeploymentStatus, type DeploymentTrigger } from './deployment.types.js';
+import {
+  ACTIVE_PHASES,
+  type BuiltFrom,
+  type Deployment,
+  type DeploymentStatus,
+  type DeploymentTrigger,
+} from './deployment.types.js';
 
 type Row = Omit<DeploymentsTable, 'phase_timings' | 'created_at'> & { phase_timings: string; created_at: string };
 
@@ -15,6 +21,7 @@ function toDeployment(row: Row): Deployment {
     triggeredBy: row.triggered_by,
     commit: row.commit_sha ? { sha: row.commit_sha, message: row.commit_message, author: row.commit_author } : null,
     image: row.image,
+    builtFrom: row.built_from as BuiltFrom | null,
     rollbackOf: row.rollback_of,
     error: row.error,
     phaseTimings: JSON.parse(row.phase_timings) as Record<string, number>,
@@ -30,6 +37,8 @@ export async function insertDeployment(
     commit_sha?: string | null;
     commit_message?: string | null;
     commit_author?: string | null;
+    built_from?: BuiltFrom | null;
+    variables_encrypted?: string | null;
   },
 ): Promise<Deployment> {
   await db
@@ -103,6 +112,57 @@ export async function updateDeployment(
   if (changes.startedAt) set.started_at = changes.startedAt;
   if (changes.finishedAt) set.finished_at = changes.finishedAt;
   await db.updateTable('deployments').set(set).where('id', '=', id).execute();
+}
+
+/** The sealed variables a deployment ran with (or, for a rollback, will run with); never part of Deployment. */
+export async function sealedVariablesOf(db: Db, id: string): Promise<string | null> {
+  const row = await db.selectFrom('deployments').select('variables_encrypted').where('id', '=', id).executeTakeFirst();
+  return row?.variables_encrypted ?? null;
+}
+
+export async function recordSealedVariables(db: Db, id: string, sealed: string): Promise<void> {
+  await db.updateTable('deployments').set({ variables_encrypted: sealed }).where('id', '=', id).execute();
+}
+
+/**
+ * The service's newest deployment that stands for code the user gave Berth: anything with a known
+ * origin, except pushes that were refused (a push whose deployment failed leaves the branch where it was).
+ */
+export async function findLatestOrigin(db: Db, serviceId: string): Promise<Deployment | undefined> {
+  const row = await db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('service_id', '=', serviceId)
+    .where('built_from', 'in', ['url', 'push'])
+    .where((eb) =>
+      eb.or([
+        eb('trigger', '!=', 'push'),
+        eb('status', 'not in', ['failed', 'cancelled', 'interrupted', 'superseded']),
+      ]),
+    )
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  return row && toDeployment(row as Row);
+}
+
+/**
+ * The running commit, when `sha` is that commit or one the service ran before it (older, as far as Berth
+ * has seen); undefined when `sha` would be new to the service.
+ */
+export async function runningCommitIfNotNewer(db: Db, serviceId: string, sha: string): Promise<string | undefined> {
+  const active = await findActiveDeployment(db, serviceId);
+  if (!active?.commit) return undefined;
+  if (active.commit.sha === sha) return sha;
+  const earlier = await db
+    .selectFrom('deployments')
+    .select('id')
+    .where('service_id', '=', serviceId)
+    .where('commit_sha', '=', sha)
+    .where('status', 'in', ['active', 'replaced'])
+    .where('created_at', '<', active.createdAt)
+    .executeTakeFirst();
+  return earlier ? active.commit.sha : undefined;
 }
 
 /** Deployments a dead daemon was running: marked interrupted at start. */

@@ -3,13 +3,19 @@ import type { Db } from '../db/connection.js';
 import { AppError } from '../errors.js';
 import { newId } from '../lib/ids.js';
 import type { DeployQueue } from './deploy-queue.js';
-import type { Deployment, DeploymentTrigger } from './deployment.types.js';
-import { findDeployment, insertDeployment } from './deployments.repository.js';
+import type { BuiltFrom, Deployment, DeploymentTrigger } from './deployment.types.js';
+import { findDeployment, insertDeployment, sealedVariablesOf } from './deployments.repository.js';
 
 export async function requestDeployment(
   db: Db,
   queue: DeployQueue,
-  input: { serviceId: string; trigger: DeploymentTrigger; triggeredBy: string | null; commitSha?: string },
+  input: {
+    serviceId: string;
+    trigger: DeploymentTrigger;
+    triggeredBy: string | null;
+    builtFrom?: BuiltFrom;
+    commit?: { sha: string; message?: string | null; author?: string | null };
+  },
 ): Promise<Deployment> {
   const deployment = await insertDeployment(db, {
     id: newId('dep'),
@@ -18,18 +24,25 @@ export async function requestDeployment(
     triggered_by: input.triggeredBy,
     image: null,
     rollback_of: null,
-    commit_sha: input.commitSha ?? null,
+    built_from: input.builtFrom ?? null,
+    commit_sha: input.commit?.sha ?? null,
+    commit_message: input.commit?.message ?? null,
+    commit_author: input.commit?.author ?? null,
   });
   await queue.enqueue(input.serviceId, deployment.id);
   return (await findDeployment(db, deployment.id))!;
 }
 
-/** A new deployment that runs the image of an earlier successful one (no fetch, no build). */
+/**
+ * A new deployment that runs the image of an earlier successful one (no fetch, no build), with the
+ * variables that one ran with, unless `keepCurrentVariables` (then today's variables, resolved when it runs).
+ */
 export async function requestRollback(
   db: Db,
   queue: DeployQueue,
   targetId: string,
   triggeredBy: string | null,
+  options: { keepCurrentVariables?: boolean } = {},
 ): Promise<Deployment> {
   const target = await findDeployment(db, targetId);
   if (!target) throw new AppError('NOT_FOUND', `No deployment ${targetId}.`);
@@ -46,6 +59,7 @@ export async function requestRollback(
     commit_sha: target.commit?.sha ?? null,
     commit_message: target.commit?.message ?? null,
     commit_author: target.commit?.author ?? null,
+    variables_encrypted: options.keepCurrentVariables ? null : await sealedVariablesOf(db, target.id),
   });
   await queue.enqueue(target.serviceId, deployment.id);
   return (await findDeployment(db, deployment.id))!;

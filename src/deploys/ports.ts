@@ -37,6 +37,12 @@ export interface PushedCommits {
     sha: string,
     dir: string,
   ): Promise<{ sha: string; message: string; author: string }>;
+  /** The message and author of a pushed commit (for showing what a deploy will build). */
+  describeCommit(
+    projectName: string,
+    serviceName: string,
+    sha: string,
+  ): Promise<{ sha: string; message: string; author: string }>;
   /** The commit a branch of the service's Berth repository points at, if any. */
   branchTip(projectName: string, serviceName: string, branch: string, serviceId: string): Promise<string | undefined>;
 }

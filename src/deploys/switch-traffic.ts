@@ -1,7 +1,13 @@
 /**
- * The switch: swap the route atomically to the new containers, record the new deployment as the one
- * active deployment, then let the old containers drain and remove them.
+ * The switch: record the new deployment as the one active deployment, then swap the route atomically to
+ * the new containers, then let the old containers drain and remove them.
+ *
+ * The database commit comes first: routes are rebuilt from the database, and the runner removes the new
+ * containers of a deployment that did not become active. Swapping the route first would leave it pointing
+ * at removed containers whenever the commit failed. If the swap itself fails, the commit is undone, so
+ * the route and the database never disagree.
  */
+import type { Db } from '../db/connection.js';
 import { nowIso } from '../lib/ids.js';
 import type { RunContext } from './deploy-context.js';
 import { hostnamesOf, removeContainers } from './deploy-steps.js';
@@ -15,18 +21,14 @@ export async function activate(
   timings: Record<string, number>,
 ): Promise<void> {
   const { db, router, runtime, timing } = ctx.deps;
-  router.setRoute(hostnamesOf(ctx), ctx.service.id, upstreams);
+  await commitActive(db, ctx.deployment.id, previous, timings);
+  try {
+    router.setRoute(hostnamesOf(ctx), ctx.service.id, upstreams);
+  } catch (error) {
+    await undoActive(db, ctx.deployment.id, previous);
+    throw error;
+  }
   ctx.log.line(`Traffic switched to ${upstreams.length} new container(s)`);
-  // Exactly one active deployment per service: both rows change in one transaction.
-  await db.transaction().execute(async (trx) => {
-    if (previous)
-      await trx.updateTable('deployments').set({ status: 'replaced' }).where('id', '=', previous.id).execute();
-    await trx
-      .updateTable('deployments')
-      .set({ status: 'active', phase_timings: JSON.stringify(timings), finished_at: nowIso(), error: null })
-      .where('id', '=', ctx.deployment.id)
-      .execute();
-  });
   const old = await runtime.listContainers({ 'berth.service': ctx.service.id });
   const oldIds = old
     .filter((c) => c.labels['berth.deployment'] !== ctx.deployment.id && c.labels['berth.role'] !== 'release')
@@ -39,4 +41,31 @@ export async function activate(
       : `Drain timeout: ${drain.remaining} request(s) still open on the old containers; stopping them`,
   );
   await removeContainers(ctx, oldIds);
+}
+
+/** Exactly one active deployment per service: both rows change in one transaction. */
+async function commitActive(
+  db: Db,
+  deploymentId: string,
+  previous: Deployment | undefined,
+  timings: Record<string, number>,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if (previous)
+      await trx.updateTable('deployments').set({ status: 'replaced' }).where('id', '=', previous.id).execute();
+    await trx
+      .updateTable('deployments')
+      .set({ status: 'active', phase_timings: JSON.stringify(timings), finished_at: nowIso(), error: null })
+      .where('id', '=', deploymentId)
+      .execute();
+  });
+}
+
+/** The previous deployment serves again; the runner then records this one as failed and removes its containers. */
+async function undoActive(db: Db, deploymentId: string, previous: Deployment | undefined): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('deployments').set({ status: 'healthy' }).where('id', '=', deploymentId).execute();
+    if (previous)
+      await trx.updateTable('deployments').set({ status: 'active' }).where('id', '=', previous.id).execute();
+  });
 }

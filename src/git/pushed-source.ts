@@ -58,6 +58,11 @@ export class PushedSources {
     return { sha: (full ?? sha).trim(), author: (author ?? '').trim(), message: message.join('').trim() };
   }
 
+  /** The message and author of a commit in the service's Berth repository. */
+  describeCommit(projectName: string, serviceName: string, sha: string): Promise<CommitInfo> {
+    return this.commitInfo(this.repos.pathOf(projectName, serviceName), sha);
+  }
+
   /** Writes the commit's tree into `dir` (an empty directory) and returns the commit. */
   async exportCommit(projectName: string, serviceName: string, sha: string, dir: string): Promise<CommitInfo> {
     const repoPath = this.repos.pathOf(projectName, serviceName);

@@ -2,8 +2,9 @@
  * Turns signed webhooks from git hosts, and calls of the generic deploy hook, into deployments. Order:
  * the service exists → the signature (or token) is right (401 otherwise, nothing recorded: an unsigned
  * request must not fill the log) → the delivery is recorded once per delivery id (a redelivery answers
- * with the first outcome and deploys nothing) → only a push to the configured branch deploys, that exact
- * commit, fetched through the usual SSRF-guarded git fetch.
+ * with the first outcome and deploys nothing) → only a push to the configured branch deploys: the branch's
+ * tip, fetched (through the usual SSRF-guarded git fetch) when the deployment starts, never the body's commit,
+ * and never a commit the service already runs or ran before (src/deploys/webhook-guard.ts).
  */
 import type { Db } from '../db/connection.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
@@ -78,7 +79,17 @@ export class WebhookReceiver {
       return settle(`ignored: a ${service.source.type} service is not fetched from a git host`);
     }
     if (push.branch !== service.source.branch) return settle(`ignored: Berth deploys ${service.source.branch}`);
-    const deployment = await this.deps.deploys.deployCommit(serviceId, 'webhook', `${provider} webhook`, push.sha);
+    // A signed body can be captured and re-sent under a new delivery id: its commit is only a hint. One the
+    // service already runs or ran before is skipped; otherwise the deploy fetches the branch's tip itself.
+    const running = await this.deps.deploys.runningCommitIfNotNewer(serviceId, push.sha);
+    if (running) {
+      return settle(
+        running === push.sha
+          ? `ignored: ${push.sha.slice(0, 12)} is already running`
+          : `ignored: ${push.sha.slice(0, 12)} is older than the running ${running.slice(0, 12)}`,
+      );
+    }
+    const deployment = await this.deps.deploys.deployCommit(serviceId, 'webhook', `${provider} webhook`, undefined);
     return settle('deployed', deployment.id);
   }
 

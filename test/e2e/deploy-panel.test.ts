@@ -104,7 +104,9 @@ describe('deploying from the panel in a real browser', () => {
     await page.goto(serviceUrl);
   });
 
-  it('rolls back from the deployments list', async () => {
+  it('rolls back from the deployments list, with the variables that deployment ran with', async () => {
+    await page.locator('#deploy-plan', { hasText: 'Deploy now builds the tip of main' }).waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}/deployments.png`, fullPage: true });
     const replaced = page.locator('#deployments tr', { hasText: 'replaced' }).first();
     page.once('dialog', (dialog) => void dialog.accept());
     await replaced.getByRole('button', { name: 'Roll back' }).click();
@@ -117,6 +119,8 @@ describe('deploying from the panel in a real browser', () => {
     const app = await context.newPage();
     await app.goto(appUrl);
     assert.equal((await app.locator('body').innerText()).trim(), 'first');
+    await app.goto(`${appUrl}/env/GREETING`);
+    assert.equal((await app.locator('body').innerText()).trim(), 'unset', 'the first deployment ran without GREETING');
     await app.close();
   });
 

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { createFixtureService } from '../helpers/daemon-api.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
+import { mustGit } from '../helpers/git-cli.js';
 import { get } from '../helpers/load.js';
 
 type Provider = 'github' | 'gitlab' | 'gitea' | 'bitbucket';
@@ -48,6 +49,10 @@ describe('webhooks and deploy hooks', () => {
   let repo: TestRepo;
   let serviceId: string;
   let info: { webhookUrl: string; webhookSecret: string; deployHookUrl: string };
+  /** The commits the provider tests deployed, in order. */
+  const deployedShas: string[] = [];
+  let neverRan = '';
+  let tipSha = '';
 
   const post = async (url: string, d: { body: string; headers: Record<string, string> }) => {
     const response = await fetch(url, { method: 'POST', headers: d.headers, body: d.body });
@@ -82,6 +87,7 @@ describe('webhooks and deploy hooks', () => {
   for (const [i, provider] of (['github', 'gitlab', 'gitea', 'bitbucket'] as const).entries()) {
     it(`deploys the pushed commit announced by a signed ${provider} webhook`, async () => {
       const sha = await repo.commit({ VERSION: `hook-${i + 1}\n` }, `release by ${provider}`);
+      deployedShas.push(sha);
       const result = await post(info.webhookUrl, delivery(provider, sha, info.webhookSecret));
       assert.equal(result.status, 202, JSON.stringify(result.body));
       assert.equal(result.body.outcome, 'deployed');
@@ -96,6 +102,53 @@ describe('webhooks and deploy hooks', () => {
       assert.equal((await get(h.proxyPort, HOST, '/')).body, `hook-${i + 1}`);
     });
   }
+
+  it('does not roll the service back when a captured old push body is replayed under a new delivery id', async () => {
+    const count = await deploymentCount();
+    for (const provider of ['github', 'gitea'] as const) {
+      const replay = await post(info.webhookUrl, delivery(provider, deployedShas[0]!, info.webhookSecret));
+      assert.equal(replay.status, 200, JSON.stringify(replay.body));
+      assert.equal(replay.body.deploymentId, null);
+      assert.match(
+        String(replay.body.outcome),
+        new RegExp(
+          `^ignored: ${deployedShas[0]!.slice(0, 12)} is older than the running ${deployedShas[3]!.slice(0, 12)}`,
+        ),
+      );
+    }
+    const running = await post(info.webhookUrl, delivery('gitlab', deployedShas[3]!, info.webhookSecret));
+    assert.match(String(running.body.outcome), /^ignored: [0-9a-f]{12} is already running/);
+    assert.equal(await deploymentCount(), count);
+    assert.equal((await get(h.proxyPort, HOST, '/')).body, 'hook-4');
+    const [latest] = await deliveries();
+    assert.match(String(latest?.outcome), /^ignored: .* already running/);
+  });
+
+  it("deploys the branch's tip fetched at deploy time, not the commit a (replayed) body names", async () => {
+    const older = await repo.commit({ VERSION: 'never-announced\n' }, 'not announced');
+    const tip = await repo.commit({ VERSION: 'hook-tip\n' }, 'the tip');
+    [neverRan, tipSha] = [older, tip];
+    const result = await post(info.webhookUrl, delivery('github', older, info.webhookSecret));
+    assert.equal(result.status, 202, JSON.stringify(result.body));
+    const deployment = await h.waitForDeployment(result.body.deploymentId as string);
+    assert.equal(deployment.status, 'active', String(deployment.error));
+    assert.equal((deployment.commit as { sha: string }).sha, tip);
+    assert.equal((await get(h.proxyPort, HOST, '/')).body, 'hook-tip');
+  });
+
+  it('skips a webhook when the tip it fetches is a commit older than the running one (branch reset back)', async () => {
+    await mustGit(['--git-dir', repo.path, 'update-ref', 'refs/heads/main', deployedShas[0]!], repo.path);
+    try {
+      const result = await post(info.webhookUrl, delivery('gitea', neverRan, info.webhookSecret));
+      assert.equal(result.status, 202, JSON.stringify(result.body));
+      const deployment = await h.waitForDeployment(result.body.deploymentId as string);
+      assert.equal(deployment.status, 'superseded', String(deployment.error));
+      assert.match(String(deployment.error), /^Skipped: the branch tip [0-9a-f]{12} is older than the running commit/);
+      assert.equal((await get(h.proxyPort, HOST, '/')).body, 'hook-tip');
+    } finally {
+      await mustGit(['--git-dir', repo.path, 'update-ref', 'refs/heads/main', tipSha], repo.path);
+    }
+  });
 
   it('answers 401 to a wrong or missing signature and records nothing', async () => {
     const before = { deployments: await deploymentCount(), deliveries: (await deliveries()).length };

@@ -4,7 +4,13 @@ import { AppError } from '../../../errors.js';
 import type { Deployment } from '../../../deploys/deployment.types.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireToken } from '../../plugins/auth-guards.js';
-import { deploymentIdParams, serviceIdParams } from './deployment-schemas.js';
+import {
+  deployRequestBody,
+  deploymentIdParams,
+  rollbackRequestBody,
+  serviceIdParams,
+  sourcePlanSchema,
+} from './deployment-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 
 const one = { 200: { $ref: 'Deployment#' }, ...errorResponses };
@@ -17,22 +23,40 @@ export async function deploymentsApiRoutes(app: FastifyInstance, ctx: AppContext
       throw new AppError('NOT_FOUND', `No service ${serviceId}.`);
   };
 
-  app.post<{ Params: { id: string } }>(
+  app.post<{ Params: { id: string }; Body: { source?: 'url' | 'push' } | null | undefined }>(
     '/services/:id/deployments',
     {
       schema: {
         tags: ['deployments'],
-        summary: "Deploy the service's source now (queued behind a running deployment of the same service)",
+        summary:
+          "Deploy the service's source now (queued behind a running deployment of the same service); what it builds is what GET .../deployments/plan shows",
         security: bearerSecurity,
         params: serviceIdParams,
+        body: deployRequestBody,
         response: { 201: { $ref: 'Deployment#' }, ...errorResponses },
       },
     },
     async (request, reply) => {
       await requireService(request.params.id);
-      const deployment = await ctx.deploys.deploy(request.params.id, 'api', request.apiCaller!.user.email);
+      const deployment = await ctx.deploys.deploy(request.params.id, 'api', request.apiCaller!.user.email, {
+        source: request.body?.source,
+      });
       return reply.status(201).send(await withUrl(deployment));
     },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/services/:id/deployments/plan',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: 'Which code a deploy of the service would build now (the commit, when it is known before the deploy)',
+        security: bearerSecurity,
+        params: serviceIdParams,
+        response: { 200: sourcePlanSchema, ...errorResponses },
+      },
+    },
+    async (request) => ctx.deploys.planFor(request.params.id),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -99,21 +123,25 @@ export async function deploymentsApiRoutes(app: FastifyInstance, ctx: AppContext
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post<{ Params: { id: string }; Body: { keepCurrentVariables?: boolean } | null | undefined }>(
     '/deployments/:id/rollback',
     {
       schema: {
         tags: ['deployments'],
-        summary: "Deploy this earlier deployment's image again",
+        summary:
+          "Deploy this earlier deployment's image again, with the variables it ran with (or today's, with keepCurrentVariables)",
         security: bearerSecurity,
         params: deploymentIdParams,
+        body: rollbackRequestBody,
         response: { 201: { $ref: 'Deployment#' }, ...errorResponses },
       },
     },
-    async (request, reply) =>
-      reply
-        .status(201)
-        .send(await withUrl(await ctx.deploys.rollback(request.params.id, request.apiCaller!.user.email))),
+    async (request, reply) => {
+      const deployment = await ctx.deploys.rollback(request.params.id, request.apiCaller!.user.email, {
+        keepCurrentVariables: request.body?.keepCurrentVariables === true,
+      });
+      return reply.status(201).send(await withUrl(deployment));
+    },
   );
 
   app.post<{ Params: { id: string } }>(

@@ -9,6 +9,14 @@ import { requireService } from '../../../projects/service-catalog.js';
 
 const hidden = { hide: true } as const;
 const csrfBody = { type: 'object', properties: { _csrf: { type: 'string' } } } as const;
+const deployBody = {
+  type: 'object',
+  properties: { _csrf: { type: 'string' }, source: { type: 'string', enum: ['url', 'push'] } },
+} as const;
+const rollbackBody = {
+  type: 'object',
+  properties: { _csrf: { type: 'string' }, keepCurrentVariables: { type: 'string', enum: ['on', 'true'] } },
+} as const;
 type WithId = { Params: { id: string } };
 
 /** After a form post, go to the deployment page (htmx follows HX-Redirect with a full navigation). */
@@ -22,12 +30,14 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
   const csrf = { preValidation: app.csrfProtection };
   const isRunning = (status: string) => status === 'queued' || (ACTIVE_PHASES as readonly string[]).includes(status);
 
-  app.post<WithId>(
+  app.post<WithId & { Body: { source?: 'url' | 'push' } }>(
     '/services/:id/deploy',
-    { ...csrf, schema: { ...hidden, params: serviceIdParams, body: csrfBody } },
+    { ...csrf, schema: { ...hidden, params: serviceIdParams, body: deployBody } },
     async (request, reply) => {
       await requireService(ctx.deploys.deps.catalog, request.params.id);
-      const deployment = await ctx.deploys.deploy(request.params.id, 'manual', request.user!.email);
+      const deployment = await ctx.deploys.deploy(request.params.id, 'manual', request.user!.email, {
+        source: request.body.source,
+      });
       reply.flash('success', 'Deployment queued. Its log follows live below.');
       return goTo(request, reply, `/deployments/${deployment.id}`);
     },
@@ -45,6 +55,7 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
         project: found.project,
         deployments,
         url: await ctx.deploys.urlOf(found.service.id),
+        plan: await ctx.deploys.planFor(found.service.id),
         isAnyRunning: deployments.some((d) => isRunning(d.status)),
       });
     },
@@ -75,12 +86,16 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
     },
   );
 
-  app.post<WithId>(
+  app.post<WithId & { Body: { keepCurrentVariables?: string } }>(
     '/deployments/:id/rollback',
-    { ...csrf, schema: { ...hidden, params: deploymentIdParams, body: csrfBody } },
+    { ...csrf, schema: { ...hidden, params: deploymentIdParams, body: rollbackBody } },
     async (request, reply) => {
-      const deployment = await ctx.deploys.rollback(request.params.id, request.user!.email);
-      reply.flash('success', `Rolling back to ${request.params.id}.`);
+      const keepCurrentVariables = request.body.keepCurrentVariables !== undefined;
+      const deployment = await ctx.deploys.rollback(request.params.id, request.user!.email, { keepCurrentVariables });
+      reply.flash(
+        'success',
+        `Rolling back to ${request.params.id} with ${keepCurrentVariables ? 'the current variables' : 'the variables it ran with'}.`,
+      );
       return goTo(request, reply, `/deployments/${deployment.id}`);
     },
   );
