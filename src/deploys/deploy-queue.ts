@@ -62,6 +62,10 @@ export class DeployQueue {
     return true;
   }
 
+  isRunning(deploymentId: string): boolean {
+    return [...this.running.values()].some((run) => run.deploymentId === deploymentId);
+  }
+
   runningDeploymentOf(serviceId: string): string | undefined {
     return this.running.get(serviceId)?.deploymentId;
   }

@@ -107,9 +107,11 @@ export class DeployRunner {
         if (tail.length > 0) log.line('Last lines of the new container:');
         for (const line of tail) log.line(`  ${line}`);
       }
-      await removeContainers(ctx, newContainers).catch((e: unknown) =>
-        this.deps.logger.warn({ err: e }, 'cleanup failed'),
-      );
+      await removeContainers(ctx, newContainers).catch((e: unknown) => {
+        // The release janitor retries when the engine is back and on a timer (release-janitor.ts).
+        log.line(`Could not remove the new containers yet (${describe(e)}); Berth retries the clean-up.`);
+        this.deps.logger.warn({ err: e }, 'cleanup failed');
+      });
       await removeBuiltImage(this.deps, ctx.service.id, deploymentId);
       timings[phase] = Date.now() - phaseStartedAt;
       await this.finish(deploymentId, status, reason, timings);

@@ -12,21 +12,33 @@ import { recoverDeployments } from './recovery.js';
 import { AppError } from '../errors.js';
 import { serviceUrl } from '../projects/service.types.js';
 import { DEFAULT_IMAGES_KEPT } from './image-retention.js';
+import { DEFAULT_JANITOR_TIMING, ReleaseJanitor, type JanitorTiming } from './release-janitor.js';
 
 export class DeploySystem {
   readonly logs: DeploymentLogStore;
   readonly queue: DeployQueue;
+  /** Retries the clean-up of deployments that failed while the engine was away (see release-janitor.ts). */
+  readonly janitor: ReleaseJanitor;
 
   constructor(
     readonly deps: DeployDeps,
     logsDir: string,
+    janitorTiming: JanitorTiming = DEFAULT_JANITOR_TIMING,
   ) {
     this.logs = new DeploymentLogStore(logsDir);
     this.queue = new DeployQueue(deps.db, new DeployRunner(deps, this.logs), deps.logger);
+    this.janitor = new ReleaseJanitor(deps, (id) => this.queue.isRunning(id), janitorTiming);
   }
 
-  recover() {
-    return recoverDeployments(this.deps, this.queue, this.logs);
+  /** Reconciles with what a previous daemon left, then keeps retrying failed clean-ups. */
+  async recover() {
+    try {
+      return await recoverDeployments(this.deps, this.queue, this.logs);
+    } finally {
+      // Also when recovery failed (no engine yet): the janitor sweeps as soon as the engine is back.
+      this.janitor.start();
+      void this.janitor.sweep();
+    }
   }
 
   /** "Deploy now": builds what planFor shows (see source-plan.ts), or the source asked for. */
@@ -115,7 +127,8 @@ export class DeploySystem {
     return serviceUrl(found.service.name, found.project.name, this.deps.config);
   }
 
-  stop(): Promise<void> {
-    return this.queue.stop();
+  async stop(): Promise<void> {
+    await this.janitor.stop();
+    await this.queue.stop();
   }
 }

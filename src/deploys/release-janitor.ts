@@ -1,0 +1,114 @@
+/**
+ * Finishes the clean-up that a deployment could not do itself. A deployment that fails while the engine
+ * is away (e.g. during its stabilisation window) is recorded `failed`, but removing its container and
+ * image needs the engine: the container would keep running (restart policy), keep the service's network
+ * alias and answer requests from its neighbours, and its image would stay for ever. The janitor retries:
+ * as soon as the engine comes back (it watches the engine state), and on a timer.
+ *
+ * It removes containers of deployments that can never serve (failed, cancelled, interrupted, superseded)
+ * and the images Berth built for them. Containers of a deployment that is running are never touched.
+ */
+import type { DeployDeps } from './deploy-context.js';
+import { builtImageTag, removeContainers } from './deploy-steps.js';
+import { findDeployment } from './deployments.repository.js';
+import type { DeploymentStatus } from './deployment.types.js';
+
+/** Deployments whose containers and built image can go. */
+const NEVER_LIVE: readonly DeploymentStatus[] = ['failed', 'cancelled', 'interrupted', 'superseded'];
+
+export interface JanitorTiming {
+  /** How often the engine state is looked at (a reconnect triggers a sweep). */
+  pollMs: number;
+  /** A sweep runs at least this often while the engine is up. */
+  sweepMs: number;
+}
+
+export const DEFAULT_JANITOR_TIMING: JanitorTiming = { pollMs: 1_000, sweepMs: 60_000 };
+
+export interface JanitorResult {
+  containers: string[];
+  images: string[];
+}
+
+export class ReleaseJanitor {
+  private timer: NodeJS.Timeout | undefined;
+  private wasAvailable = true;
+  private lastSweepAt = 0;
+  private sweeping: Promise<JanitorResult> | undefined;
+
+  constructor(
+    private readonly deps: DeployDeps,
+    /** True while a deployment's containers are in use: it runs, or its old containers are draining. */
+    private readonly isBusy: (deploymentId: string) => boolean,
+    private readonly timing: JanitorTiming = DEFAULT_JANITOR_TIMING,
+  ) {}
+
+  start(): void {
+    this.wasAvailable = this.deps.runtime.state().available;
+    this.lastSweepAt = Date.now();
+    this.timer = setInterval(() => this.tick(), this.timing.pollMs);
+    this.timer.unref();
+  }
+
+  stop(): Promise<unknown> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    return this.sweeping ?? Promise.resolve();
+  }
+
+  /** One sweep now (never two at once). Never throws: what fails is logged and retried next time. */
+  sweep(): Promise<JanitorResult> {
+    this.sweeping ??= this.sweepOnce()
+      .catch((error: unknown) => {
+        this.deps.logger.warn({ err: error }, 'could not clean up after failed deployments; will retry');
+        return { containers: [], images: [] };
+      })
+      .finally(() => {
+        this.sweeping = undefined;
+        this.lastSweepAt = Date.now();
+      });
+    return this.sweeping;
+  }
+
+  private tick(): void {
+    const available = this.deps.runtime.state().available;
+    const reconnected = available && !this.wasAvailable;
+    this.wasAvailable = available;
+    if (available && (reconnected || Date.now() - this.lastSweepAt >= this.timing.sweepMs)) void this.sweep();
+  }
+
+  private async sweepOnce(): Promise<JanitorResult> {
+    const { runtime, catalog, logger } = this.deps;
+    const removed: JanitorResult = { containers: [], images: [] };
+    if (!runtime.state().available) return removed;
+    const known = new Set(await catalog.listServiceIds());
+    const isOurs = (labels: Record<string, string>) => known.has(labels['berth.service'] ?? '');
+
+    const containers = (await runtime.listContainers({ 'berth.managed': 'true' })).filter((c) => isOurs(c.labels));
+    for (const container of containers) {
+      const deploymentId = container.labels['berth.deployment'];
+      if (!deploymentId || this.isBusy(deploymentId)) continue;
+      const status = (await findDeployment(this.deps.db, deploymentId))?.status;
+      if (!status || !NEVER_LIVE.includes(status)) continue;
+      await removeContainers({ deps: this.deps }, [container.id]);
+      removed.containers.push(container.name);
+    }
+
+    // After the containers: an image still used by one cannot be removed.
+    const images = (await runtime.listImages({ 'berth.managed': 'true' })).filter((i) => isOurs(i.labels));
+    for (const image of images) {
+      const deploymentId = image.labels['berth.deployment'];
+      if (!deploymentId || this.isBusy(deploymentId)) continue;
+      const status = (await findDeployment(this.deps.db, deploymentId))?.status;
+      if (!status || !NEVER_LIVE.includes(status)) continue;
+      // Only the tag Berth built for that deployment; a user's image is never removed.
+      const tag = builtImageTag(image.labels['berth.service']!, deploymentId);
+      if (!image.tags.includes(tag)) continue;
+      await runtime.removeImage(tag);
+      removed.images.push(tag);
+    }
+    if (removed.containers.length + removed.images.length > 0)
+      logger.info(removed, 'finished the clean-up of deployments that did not go live');
+    return removed;
+  }
+}
