@@ -62,10 +62,6 @@ export class DeployQueue {
     return true;
   }
 
-  isRunning(deploymentId: string): boolean {
-    return [...this.running.values()].some((run) => run.deploymentId === deploymentId);
-  }
-
   runningDeploymentOf(serviceId: string): string | undefined {
     return this.running.get(serviceId)?.deploymentId;
   }

@@ -29,6 +29,7 @@ import {
   updateDeployment,
 } from './deployments.repository.js';
 import { pruneServiceImages } from './image-retention.js';
+import type { OldReleaseDrainer } from './old-release-drain.js';
 import { activate } from './switch-traffic.js';
 import { DeploySkipped, refuseOlderThanRunning } from './webhook-guard.js';
 
@@ -38,6 +39,7 @@ export class DeployRunner {
   constructor(
     private readonly deps: DeployDeps,
     private readonly logs: DeploymentLogStore,
+    private readonly drainer: OldReleaseDrainer,
   ) {}
 
   async run(deploymentId: string, signal: AbortSignal): Promise<void> {
@@ -63,6 +65,8 @@ export class DeployRunner {
       if (signal.aborted) throw new DeployFailure('Cancelled.');
     };
     let newContainers: string[] = [];
+    // Once the old containers are handed to the drainer, it closes the log when they are gone.
+    let isLogHandedOff = false;
     try {
       await updateDeployment(this.deps.db, deploymentId, { status: 'fetching', startedAt: nowIso() });
       log.line(`--- fetching (deployment ${deploymentId}, triggered by ${deployment.trigger})`);
@@ -78,9 +82,15 @@ export class DeployRunner {
       const upstreams = await checkHealth(ctx, newContainers);
       timings[phase] = Date.now() - phaseStartedAt;
       const previous = await findActiveDeployment(this.deps.db, ctx.service.id);
-      await activate(ctx, upstreams, previous, timings);
-      log.line(`Live at ${serviceUrl(ctx.service.name, ctx.project.name, ctx.deps.config)}`);
-      await pruneServiceImages(this.deps.db, this.deps.runtime, this.deps.logger, ctx.service.id);
+      const oldContainers = await activate(ctx, upstreams, previous, timings);
+      try {
+        log.line(`Live at ${serviceUrl(ctx.service.name, ctx.project.name, ctx.deps.config)}`);
+        await pruneServiceImages(this.deps.db, this.deps.runtime, this.deps.logger, ctx.service.id);
+      } finally {
+        // In the background: the queue moves on while the old release drains (old-release-drain.ts).
+        this.drainer.start(ctx.service.id, oldContainers, log);
+        isLogHandedOff = true;
+      }
     } catch (error) {
       if (await this.wentLive(deploymentId)) {
         // The switch happened and this deployment serves the traffic: a failure after it (draining or
@@ -118,7 +128,7 @@ export class DeployRunner {
       if (status === 'failed') log.line('The previous version keeps serving.');
     } finally {
       await removeSourceDir(ctx).catch(() => {});
-      await log.close();
+      if (!isLogHandedOff) await log.close();
     }
   }
 

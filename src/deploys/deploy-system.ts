@@ -13,12 +13,15 @@ import { AppError } from '../errors.js';
 import { serviceUrl } from '../projects/service.types.js';
 import { DEFAULT_IMAGES_KEPT } from './image-retention.js';
 import { DEFAULT_JANITOR_TIMING, ReleaseJanitor, type JanitorTiming } from './release-janitor.js';
+import { OldReleaseDrainer } from './old-release-drain.js';
 
 export class DeploySystem {
   readonly logs: DeploymentLogStore;
   readonly queue: DeployQueue;
   /** Retries the clean-up of deployments that failed while the engine was away (see release-janitor.ts). */
   readonly janitor: ReleaseJanitor;
+  /** Old containers drain and go after a switch, outside the service's queue. */
+  readonly drainer: OldReleaseDrainer;
 
   constructor(
     readonly deps: DeployDeps,
@@ -26,8 +29,13 @@ export class DeploySystem {
     janitorTiming: JanitorTiming = DEFAULT_JANITOR_TIMING,
   ) {
     this.logs = new DeploymentLogStore(logsDir);
-    this.queue = new DeployQueue(deps.db, new DeployRunner(deps, this.logs), deps.logger);
-    this.janitor = new ReleaseJanitor(deps, (id) => this.queue.isRunning(id), janitorTiming);
+    this.drainer = new OldReleaseDrainer(deps);
+    this.queue = new DeployQueue(deps.db, new DeployRunner(deps, this.logs, this.drainer), deps.logger);
+    this.janitor = new ReleaseJanitor(
+      deps,
+      (serviceId) => this.queue.runningDeploymentOf(serviceId) !== undefined || this.drainer.isDraining(serviceId),
+      janitorTiming,
+    );
   }
 
   /** Reconciles with what a previous daemon left, then keeps retrying failed clean-ups. */
@@ -130,5 +138,6 @@ export class DeploySystem {
   async stop(): Promise<void> {
     await this.janitor.stop();
     await this.queue.stop();
+    await this.drainer.stop();
   }
 }

@@ -5,8 +5,10 @@
  * alias and answer requests from its neighbours, and its image would stay for ever. The janitor retries:
  * as soon as the engine comes back (it watches the engine state), and on a timer.
  *
- * It removes containers of deployments that can never serve (failed, cancelled, interrupted, superseded)
- * and the images Berth built for them. Containers of a deployment that is running are never touched.
+ * It removes containers of deployments that can never serve (failed, cancelled, interrupted, superseded),
+ * and of replaced ones (a removal after their drain that failed), and the images Berth built for
+ * deployments that never went live. A service with a deployment running or old containers draining is
+ * left alone until that ends.
  */
 import type { DeployDeps } from './deploy-context.js';
 import { builtImageTag, removeContainers } from './deploy-steps.js';
@@ -38,8 +40,8 @@ export class ReleaseJanitor {
 
   constructor(
     private readonly deps: DeployDeps,
-    /** True while a deployment's containers are in use: it runs, or its old containers are draining. */
-    private readonly isBusy: (deploymentId: string) => boolean,
+    /** True while a deployment of the service runs or its old containers drain. */
+    private readonly isBusy: (serviceId: string) => boolean,
     private readonly timing: JanitorTiming = DEFAULT_JANITOR_TIMING,
   ) {}
 
@@ -82,14 +84,17 @@ export class ReleaseJanitor {
     const removed: JanitorResult = { containers: [], images: [] };
     if (!runtime.state().available) return removed;
     const known = new Set(await catalog.listServiceIds());
-    const isOurs = (labels: Record<string, string>) => known.has(labels['berth.service'] ?? '');
+    const isOurs = (labels: Record<string, string>) =>
+      known.has(labels['berth.service'] ?? '') && !this.isBusy(labels['berth.service']!);
 
     const containers = (await runtime.listContainers({ 'berth.managed': 'true' })).filter((c) => isOurs(c.labels));
     for (const container of containers) {
       const deploymentId = container.labels['berth.deployment'];
-      if (!deploymentId || this.isBusy(deploymentId)) continue;
+      if (!deploymentId) continue;
       const status = (await findDeployment(this.deps.db, deploymentId))?.status;
-      if (!status || !NEVER_LIVE.includes(status)) continue;
+      if (!status || !(NEVER_LIVE.includes(status) || status === 'replaced')) continue;
+      // Read again: a deploy of the service may have started meanwhile.
+      if (this.isBusy(container.labels['berth.service']!)) continue;
       await removeContainers({ deps: this.deps }, [container.id]);
       removed.containers.push(container.name);
     }
@@ -98,7 +103,7 @@ export class ReleaseJanitor {
     const images = (await runtime.listImages({ 'berth.managed': 'true' })).filter((i) => isOurs(i.labels));
     for (const image of images) {
       const deploymentId = image.labels['berth.deployment'];
-      if (!deploymentId || this.isBusy(deploymentId)) continue;
+      if (!deploymentId) continue;
       const status = (await findDeployment(this.deps.db, deploymentId))?.status;
       if (!status || !NEVER_LIVE.includes(status)) continue;
       // Only the tag Berth built for that deployment; a user's image is never removed.

@@ -1,6 +1,7 @@
 /**
  * The switch: record the new deployment as the one active deployment, then swap the route atomically to
- * the new containers, then let the old containers drain and remove them.
+ * the new containers. Returns the old containers, which drain and go in the background
+ * (old-release-drain.ts): the deployment is active, and its service's queue free, once the switch is done.
  *
  * The database commit comes first: routes are rebuilt from the database, and the runner removes the new
  * containers of a deployment that did not become active. Swapping the route first would leave it pointing
@@ -10,7 +11,7 @@
 import type { Db } from '../db/connection.js';
 import { nowIso } from '../lib/ids.js';
 import type { RunContext } from './deploy-context.js';
-import { hostnamesOf, removeContainers } from './deploy-steps.js';
+import { hostnamesOf } from './deploy-steps.js';
 import type { Deployment } from './deployment.types.js';
 import type { Upstream } from './ports.js';
 
@@ -19,8 +20,8 @@ export async function activate(
   upstreams: Upstream[],
   previous: Deployment | undefined,
   timings: Record<string, number>,
-): Promise<void> {
-  const { db, router, runtime, timing } = ctx.deps;
+): Promise<string[]> {
+  const { db, router, runtime } = ctx.deps;
   await commitActive(db, ctx.deployment.id, previous, timings);
   try {
     router.setRoute(hostnamesOf(ctx), ctx.service.id, upstreams);
@@ -30,17 +31,9 @@ export async function activate(
   }
   ctx.log.line(`Traffic switched to ${upstreams.length} new container(s)`);
   const old = await runtime.listContainers({ 'berth.service': ctx.service.id });
-  const oldIds = old
+  return old
     .filter((c) => c.labels['berth.deployment'] !== ctx.deployment.id && c.labels['berth.role'] !== 'release')
     .map((c) => c.id);
-  if (oldIds.length === 0) return;
-  const drain = await router.waitForDrain(oldIds, timing.drainTimeoutMs);
-  ctx.log.line(
-    drain.drained
-      ? `Old containers drained; stopping ${oldIds.length}`
-      : `Drain timeout: ${drain.remaining} request(s) still open on the old containers; stopping them`,
-  );
-  await removeContainers(ctx, oldIds);
 }
 
 /** Exactly one active deployment per service: both rows change in one transaction. */
