@@ -11,12 +11,9 @@ import { loadConfig, type Config } from './config.js';
 import { dataPaths, ensureDataDir } from './data-dir.js';
 import { openDatabase, type Db } from './db/connection.js';
 import { migrateToLatest } from './db/migrate.js';
-import { runDoctor } from './doctor/doctor.js';
 import { AppError, isAppError } from './errors.js';
 import { startDaemon } from './main.js';
 import { VERSION } from './version.js';
-import { backupCommand, restoreCommand } from './backup/backup.cli.js';
-import { removeAppsCommand, upgradeApplyCommand, upgradeCommand } from './upgrade/upgrade.cli.js';
 
 const USAGE = `berth ${VERSION}: self-hosted PaaS
 
@@ -138,6 +135,10 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
+  // Each command loads what it needs: `serve` starts (and after a restart, proxies again) sooner.
+  const doctor = () => import('./doctor/doctor.js');
+  const backup = () => import('./backup/backup.cli.js');
+  const upgrade = () => import('./upgrade/upgrade.cli.js');
   switch (command) {
     case 'serve':
       return serve(config);
@@ -146,20 +147,21 @@ async function main(argv: string[]): Promise<void> {
     case 'token':
       return token(config, rest);
     case 'doctor': {
+      const { runDoctor } = await doctor();
       const isHealthy = await runDoctor(config, (line) => process.stdout.write(`${line}\n`));
       process.exitCode = isHealthy ? 0 : 1;
       return;
     }
     case 'upgrade':
-      return upgradeCommand(config, rest, (work) => withDatabase(config, work));
+      return (await upgrade()).upgradeCommand(config, rest, (work) => withDatabase(config, work));
     case 'upgrade-apply':
-      return upgradeApplyCommand(config, rest);
+      return (await upgrade()).upgradeApplyCommand(config, rest);
     case 'remove-apps':
-      return removeAppsCommand(config, (work) => withDatabase(config, work));
+      return (await upgrade()).removeAppsCommand(config, (work) => withDatabase(config, work));
     case 'backup':
-      return backupCommand(config, rest);
+      return (await backup()).backupCommand(config, rest);
     case 'restore':
-      return restoreCommand(config, rest);
+      return (await backup()).restoreCommand(config, rest);
     default:
       throw new AppError('VALIDATION_FAILED', `unknown command "${command}"; run \`berth help\``);
   }

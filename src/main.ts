@@ -12,7 +12,6 @@ import { dataPaths, ensureDataDir, readOrCreateInstallId, readOrCreateSecret } f
 import { openDatabase, tryExclusiveLock, type DbHandle } from './db/connection.js';
 import { migrateToLatest } from './db/migrate.js';
 import { AppError } from './errors.js';
-import { buildApp } from './http/app.js';
 import { createAccessLogger, createLogger, type Logger } from './logger.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { SecretBox } from './lib/secret-box.js';
@@ -23,14 +22,13 @@ import { ServiceBuilder } from './build/builder.js';
 import type { Db } from './db/connection.js';
 import { DEFAULT_TIMING } from './deploys/deploy-context.js';
 import { DeploySystem } from './deploys/deploy-system.js';
+import { restoreRoutes } from './deploys/route-restore.js';
 import { createServiceCatalog } from './projects/service-catalog.js';
-import { createDatabaseFeature } from './databases/database-feature.js';
 import { AppProxy } from './proxy/proxy-server.js';
 import { RouteTable } from './proxy/route-table.js';
 import type { Runtime } from './runtime/runtime.js';
 import { fetchGitSource } from './source/git-fetch.js';
 import type { PushedCommits, Router } from './deploys/ports.js';
-import { startGitFeature } from './git/git-feature.js';
 import { PushedSources } from './git/pushed-source.js';
 import { RepoStore } from './git/repo-store.js';
 import { DEFAULT_CERTIFICATE_TIMING, HttpsSystem, type CertificateTiming } from './tls/https-system.js';
@@ -184,10 +182,6 @@ export async function startDaemon(
       hostPolicy: https.hostPolicy,
     });
     cleanups.push(() => proxy.close());
-    await proxy.listenHttp(config.httpPort, config.proxyHost).catch((error: Error) => {
-      // The panel stays useful without the proxy (e.g. a first start as a normal user on port 80).
-      logger.error({ port: config.httpPort, reason: error.message }, 'the app proxy is not listening');
-    });
     const repos = new RepoStore(config.dataDir);
     const pushedSources = new PushedSources(repos);
     const pushed: PushedCommits = {
@@ -196,7 +190,6 @@ export async function startDaemon(
       branchTip: (project, service, branch, serviceId) => repos.branchTip(project, service, branch, serviceId),
     };
     await https.load();
-    await https.listen(proxy);
     const deploys = createDeploySystem({
       config,
       db: handle.db,
@@ -208,6 +201,22 @@ export async function startDaemon(
       pushed,
     });
     cleanups.push(() => deploys.stop());
+    // Routes first, then accept: a known app never answers 404 while the daemon starts.
+    await restoreRoutes(deploys.deps).catch((error: unknown) =>
+      logger.error({ err: error }, 'could not restore the routes of active deployments before listening'),
+    );
+    await proxy.listenHttp(config.httpPort, config.proxyHost).catch((error: Error) => {
+      // The panel stays useful without the proxy (e.g. a first start as a normal user on port 80).
+      logger.error({ port: config.httpPort, reason: error.message }, 'the app proxy is not listening');
+    });
+    await https.listen(proxy);
+    // Loaded only now, so the proxy is back sooner after a restart (the panel, git and databases are most
+    // of what there is to load).
+    const [{ buildApp }, { startGitFeature }, { createDatabaseFeature }] = await Promise.all([
+      import('./http/app.js'),
+      import('./git/git-feature.js'),
+      import('./databases/database-feature.js'),
+    ]);
     const gitFeature = await startGitFeature({ config, db: handle.db, deploys, repos, sources: pushedSources, logger });
     cleanups.push(() => gitFeature.close());
     const git = gitFeature.git;
