@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'DOCKER_ERROR'
   | 'VARIABLE_REFERENCE_INVALID'
   | 'DATABASE_BUSY'
+  /** Berth's own SQLite database is locked by another process (503, retry). */
+  | 'STATE_DB_BUSY'
   | 'CONFIRMATION_REQUIRED'
   | 'DELETE_IN_PROGRESS'
   | 'INTERNAL';

@@ -12,10 +12,10 @@ import {
   insertApiToken,
   listTokensOfUser,
   markRevoked,
-  touchLastUsed,
   type ApiToken,
 } from './api-tokens.repository.js';
 import { checkTokenName } from './credentials.js';
+import { recordTokenUse } from './token-usage.js';
 import { findUserById, type User } from './users.repository.js';
 
 export const TOKEN_PREFIX = 'berth_';
@@ -51,7 +51,7 @@ export async function authenticateToken(db: Db, token: string): Promise<{ user: 
   if (!record) return undefined;
   const user = await findUserById(db, record.userId);
   if (!user) return undefined;
-  await touchLastUsed(db, record.id, nowIso());
+  recordTokenUse(db, record.id);
   return { user, token: record };
 }
 

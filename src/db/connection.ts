@@ -1,6 +1,7 @@
 /** The only importer of better-sqlite3: opens the state database with the pragmas Berth relies on. */
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type Driver } from 'kysely';
+import { BUSY_TIMEOUT_MS, retryingDriver } from './busy-retry.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -14,12 +15,13 @@ export interface DbHandle {
 
 export function openDatabase(file: string): DbHandle {
   const sqlite = new BetterSqlite3(file);
-  // WAL lets the CLI read and write while the daemon runs; busy_timeout makes the two wait instead of failing.
+  // WAL lets the CLI read and write while the daemon runs. A lock is waited for asynchronously, never by
+  // blocking the thread for long (busy-retry.ts).
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   sqlite.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new RetryingSqliteDialect({ database: sqlite }) });
   return {
     db,
     async backupTo(path) {
@@ -29,6 +31,12 @@ export function openDatabase(file: string): DbHandle {
       await db.destroy();
     },
   };
+}
+
+class RetryingSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    return retryingDriver(super.createDriver());
+  }
 }
 
 /**

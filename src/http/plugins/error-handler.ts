@@ -3,6 +3,7 @@
  * `{"error": {"code", "message"}}`; panel routes get an error page in the layout.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { busyError, isBusyError } from '../../db/busy-retry.js';
 import { AppError, isAppError, type ErrorCode } from '../../errors.js';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -29,6 +30,7 @@ const STATUS: Record<ErrorCode, number> = {
   DOCKER_ERROR: 502,
   VARIABLE_REFERENCE_INVALID: 422,
   DATABASE_BUSY: 409,
+  STATE_DB_BUSY: 503,
   CONFIRMATION_REQUIRED: 400,
   DELETE_IN_PROGRESS: 409,
   INTERNAL: 500,
@@ -50,6 +52,7 @@ function toAppError(error: FastifyError | AppError | Error): AppError {
     );
   }
   if (fe.statusCode === 429) return new AppError('RATE_LIMITED', fe.message);
+  if (isBusyError(error)) return busyError(error);
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new AppError(fe.statusCode === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED', fe.message);
   }
@@ -79,6 +82,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const appError = toAppError(error);
     if (appError.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
+    if (appError.code === 'STATE_DB_BUSY') void reply.header('retry-after', '1');
     await sendError(request, reply, appError);
   });
   app.setNotFoundHandler(async (request, reply) => {
