@@ -145,6 +145,8 @@ export interface LogOptions {
 export interface Runtime {
   /** Last known engine state; cheap, never throws. */
   state(): EngineState;
+  /** The engine state as of now (pings the engine unless it was asked within the last second); never throws. */
+  refreshState(): Promise<EngineState>;
   /** Starts watching the engine: connects, and keeps reconnecting while it is down. */
   start(): Promise<void>;
   stop(): Promise<void>;

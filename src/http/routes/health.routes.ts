@@ -25,7 +25,8 @@ export async function healthRoutes(app: FastifyInstance, ctx: AppContext): Promi
     async () => ({
       status: 'ok' as const,
       version: ctx.version,
-      docker: ctx.runtime.state().available ? ('available' as const) : ('unavailable' as const),
+      // As of now, not as of the last heartbeat (up to 15 s old): orchestrators act on this answer.
+      docker: (await ctx.runtime.refreshState()).available ? ('available' as const) : ('unavailable' as const),
     }),
   );
 }

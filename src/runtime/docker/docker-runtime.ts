@@ -59,6 +59,10 @@ export class DockerRuntime implements Runtime {
     return this.engine.state();
   }
 
+  refreshState(): Promise<EngineState> {
+    return this.engine.refresh();
+  }
+
   async start(): Promise<void> {
     await this.engine.start();
   }

@@ -27,6 +27,8 @@ export interface EngineConnectionOptions {
 
 /** A ping that takes longer than this means the engine is as good as gone. */
 const PING_TIMEOUT_MS = 3_000;
+/** A ping younger than this is current enough for refresh(). */
+const FRESH_MS = 1_000;
 /** Socket idle limit for real work: above any stop grace period we use, but a hung engine can't hang us forever. */
 const API_TIMEOUT_MS = 120_000;
 
@@ -44,6 +46,8 @@ export class EngineConnection {
   private checked = false;
   private running = false;
   private timer: NodeJS.Timeout | undefined;
+  private lastProbeAt = 0;
+  private refreshing: Promise<EngineState> | undefined;
 
   constructor(endpoint: DockerEndpoint, options: EngineConnectionOptions = {}) {
     this.clients = {
@@ -61,6 +65,19 @@ export class EngineConnection {
 
   state(): EngineState {
     return this.current;
+  }
+
+  /**
+   * The engine state as of now: pings unless a ping ended in the last FRESH_MS (concurrent callers share
+   * one ping), so a health check never reports a state up to one heartbeat old.
+   */
+  refresh(): Promise<EngineState> {
+    if (this.refreshing) return this.refreshing;
+    if (Date.now() - this.lastProbeAt < FRESH_MS) return Promise.resolve(this.current);
+    this.refreshing = this.probe()
+      .then(() => this.current)
+      .finally(() => (this.refreshing = undefined));
+    return this.refreshing;
   }
 
   async start(): Promise<void> {
@@ -101,8 +118,10 @@ export class EngineConnection {
   private async probe(): Promise<void> {
     try {
       await this.probeClient.ping();
+      this.lastProbeAt = Date.now();
       this.markAvailable();
     } catch (err) {
+      this.lastProbeAt = Date.now();
       const failure = asFailure(err);
       this.markUnavailable(
         isConnectionError(failure)
