@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import { dataPaths, ensureDataDir, readOrCreateInstallId, readOrCreateSecret } from './data-dir.js';
 import { openDatabase, tryExclusiveLock, type DbHandle } from './db/connection.js';
 import { migrateToLatest } from './db/migrate.js';
+import { startWalCheckpoints } from './db/wal-checkpoint.js';
 import { AppError } from './errors.js';
 import { createAccessLogger, createLogger, type Logger } from './logger.js';
 import { Scheduler } from './jobs/scheduler.js';
@@ -38,6 +39,8 @@ import { Lifecycle } from './lifecycle/lifecycle.js';
 /** Internal knobs for tests (not settings): e.g. certificate retry and renewal-check timing in seconds. */
 export interface DaemonOptions {
   certificateTiming?: Partial<CertificateTiming>;
+  /** How often the WAL is checkpointed and truncated (default: every minute). */
+  walCheckpointMs?: number;
 }
 
 /** Wires the deploy feature to its neighbours (projects, source, build, proxy). Exported for tests. */
@@ -160,6 +163,8 @@ export async function startDaemon(
     cleanups.push(() => handle.close());
     const applied = await migrateToLatest(handle.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    const checkpoints = startWalCheckpoints(handle.db, logger, options.walCheckpointMs);
+    cleanups.push(() => checkpoints.stop());
 
     const installId = readOrCreateInstallId(paths);
     const runtime = new DockerRuntime(config.docker, { logger: logger.child({ component: 'docker' }), installId });

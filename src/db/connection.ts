@@ -21,6 +21,8 @@ export function openDatabase(file: string): DbHandle {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   sqlite.pragma('synchronous = NORMAL');
+  // After a checkpoint resets the WAL, the file shrinks back to at most this (wal-checkpoint.ts).
+  sqlite.pragma('journal_size_limit = 16777216');
   const db = new Kysely<Database>({ dialect: new RetryingSqliteDialect({ database: sqlite }) });
   return {
     db,
