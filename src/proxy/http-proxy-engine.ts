@@ -170,6 +170,9 @@ function classify(error: Error, req: IncomingMessage): UpstreamFailure {
   const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
   if (code === 'UPSTREAM_TIMEOUT') return { kind: 'timeout', isSafeToRetry: false, code };
   if (UNREACHABLE_CODES.has(code)) return { kind: 'unreachable', isSafeToRetry: true, code };
+  // Node's parser refused the app's response (e.g. HPE_CR_EXPECTED: header lines ending in a bare LF).
+  // Kept strict on purpose (README, "The app proxy"): the log names it, the client gets a 502.
+  if (code.startsWith('HPE_')) return { kind: 'invalid-response', isSafeToRetry: false, code };
   const upstreamRequest = (req as TrackedRequest)[kUpstreamRequest];
   // A pooled connection the upstream closed just as we reused it: the request never reached the app.
   // (The caller also checks that no response has started.)
