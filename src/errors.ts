@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'DATABASE_BUSY'
   /** Berth's own SQLite database is locked by another process (503, retry). */
   | 'STATE_DB_BUSY'
+  /** The data dir's disk is full (507). */
+  | 'DISK_FULL'
   | 'CONFIRMATION_REQUIRED'
   | 'DELETE_IN_PROGRESS'
   | 'INTERNAL';

@@ -8,6 +8,7 @@
  */
 import type { CompiledQuery, DatabaseConnection, Driver, QueryResult, TransactionSettings } from 'kysely';
 import { AppError } from '../errors.js';
+import { diskFullError, isDiskFullError } from '../lib/disk-space.js';
 
 /** How long SQLite itself may block the thread on one attempt (the `busy_timeout` pragma). */
 export const BUSY_TIMEOUT_MS = 10;
@@ -46,7 +47,10 @@ export async function retryWhileBusy<T>(attempt: () => Promise<T>, budgetMs = DE
 export function retryingDriver(inner: Driver, budgetMs = DEFAULT_RETRY_BUDGET_MS): Driver {
   const wrap = (connection: DatabaseConnection): DatabaseConnection => ({
     executeQuery: <R>(query: CompiledQuery): Promise<QueryResult<R>> =>
-      retryWhileBusy(() => connection.executeQuery<R>(query), budgetMs),
+      retryWhileBusy(() => connection.executeQuery<R>(query), budgetMs).catch((error: unknown) => {
+        // A full disk is not a bug: the caller (and the API, as 507) gets it in words.
+        throw isDiskFullError(error) ? diskFullError(error) : error;
+      }),
     streamQuery: <R>(query: CompiledQuery, chunkSize?: number) => connection.streamQuery<R>(query, chunkSize),
   });
   const wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>();
@@ -62,7 +66,12 @@ export function retryingDriver(inner: Driver, budgetMs = DEFAULT_RETRY_BUDGET_MS
     beginTransaction: (connection: DatabaseConnection, settings: TransactionSettings) =>
       inner.beginTransaction(connection, settings),
     commitTransaction: (connection: DatabaseConnection) => inner.commitTransaction(connection),
-    rollbackTransaction: (connection: DatabaseConnection) => inner.rollbackTransaction(connection),
+    // After SQLITE_FULL (and some other errors) SQLite has already rolled the transaction back itself:
+    // a second rollback would fail and hide the error that matters.
+    rollbackTransaction: (connection: DatabaseConnection) =>
+      inner.rollbackTransaction(connection).catch((error: unknown) => {
+        if (!/no transaction is active/.test(error instanceof Error ? error.message : '')) throw error;
+      }),
     savepoint: inner.savepoint?.bind(inner),
     rollbackToSavepoint: inner.rollbackToSavepoint?.bind(inner),
     releaseSavepoint: inner.releaseSavepoint?.bind(inner),

@@ -3,6 +3,7 @@
  * version serving: new containers are removed, the route is untouched, and the reason is recorded.
  */
 import { isAppError } from '../errors.js';
+import { isDiskFullError, MIN_FREE_BYTES_FOR_DEPLOY, requireFreeSpace } from '../lib/disk-space.js';
 import { serviceUrl } from '../projects/service.types.js';
 import { nowIso } from '../lib/ids.js';
 import type { DeployDeps, RunContext } from './deploy-context.js';
@@ -73,6 +74,8 @@ export class DeployRunner {
       // Variables first: a reference that no longer resolves fails the deploy before any build work.
       const env = await this.variablesFor(ctx);
       log.addSecrets(Object.values(env));
+      // Before any work: a full disk fails the deploy here in words, not later as a confusing git error.
+      await requireFreeSpace(this.deps.buildsDir, MIN_FREE_BYTES_FOR_DEPLOY, 'a deployment');
       const image = await this.obtainImage(ctx, enter);
       await enter('releasing');
       await runRelease(ctx, image, env);
@@ -190,6 +193,8 @@ export class DeployRunner {
 }
 
 function describe(error: unknown): string {
+  if (isAppError(error) && error.code === 'DISK_FULL') return error.message;
+  if (isDiskFullError(error)) return `The disk is full (ENOSPC): ${error instanceof Error ? error.message : ''}`;
   if (error instanceof DeployFailure || isAppError(error)) return error.message;
   return `Unexpected error: ${error instanceof Error ? error.message : String(error)}`;
 }

@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { busyError, isBusyError } from '../../db/busy-retry.js';
 import { AppError, isAppError, type ErrorCode } from '../../errors.js';
+import { diskFullError, isDiskFullError } from '../../lib/disk-space.js';
 
 const STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -31,6 +32,7 @@ const STATUS: Record<ErrorCode, number> = {
   VARIABLE_REFERENCE_INVALID: 422,
   DATABASE_BUSY: 409,
   STATE_DB_BUSY: 503,
+  DISK_FULL: 507,
   CONFIRMATION_REQUIRED: 400,
   DELETE_IN_PROGRESS: 409,
   INTERNAL: 500,
@@ -53,6 +55,7 @@ function toAppError(error: FastifyError | AppError | Error): AppError {
   }
   if (fe.statusCode === 429) return new AppError('RATE_LIMITED', fe.message);
   if (isBusyError(error)) return busyError(error);
+  if (isDiskFullError(error)) return diskFullError(error);
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new AppError(fe.statusCode === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED', fe.message);
   }
