@@ -5,11 +5,13 @@
  * certificates and settings in the data dir. Rebuildable or transient things stay out: build working
  * copies, deployment logs, upgrade snapshots, the lock.
  */
-import { cpSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { dataPaths } from '../data-dir.js';
 import { openDatabase } from '../db/connection.js';
-import { packDirectory } from '../lib/tar-archive.js';
+import { AppError } from '../errors.js';
+import { isDiskFullError, requireFreeSpace } from '../lib/disk-space.js';
+import { packDirectories } from '../lib/tar-archive.js';
 import { encryptToFile } from './archive-crypto.js';
 
 export const BACKUP_FORMAT = 1;
@@ -44,7 +46,22 @@ export async function createPanelBackup(options: {
   version: string;
 }): Promise<BackupManifest> {
   const paths = dataPaths(options.dataDir);
-  const stage = mkdtempSync(join(options.dataDir, '.backup-'));
+  // Everything but the database snapshot is read straight from the data dir into the archive: the only
+  // copy made is the snapshot, next to the output, so the data dir's disk needs no room for a backup.
+  const entries = readdirSync(options.dataDir).filter(
+    (name) =>
+      // Earlier backup files kept here are not copied into the next one.
+      !LEFT_OUT.has(name) &&
+      !name.startsWith('.') &&
+      !name.endsWith('.berth') &&
+      isPackable(join(options.dataDir, name)),
+  );
+  const outDir = dirname(options.out);
+  const databaseBytes = sizeOf(paths.database) + sizeOf(`${paths.database}-wal`);
+  const restBytes = entries.reduce((sum, name) => sum + sizeOf(join(options.dataDir, name)), 0);
+  // The snapshot, then the archive (about the snapshot plus the rest) on the output's disk.
+  await requireFreeSpace(outDir, 2 * databaseBytes + restBytes + 1024 * 1024, 'the backup');
+  const stage = mkdtempSync(join(outDir, '.berth-backup-'));
   try {
     const handle = openDatabase(paths.database);
     try {
@@ -52,31 +69,40 @@ export async function createPanelBackup(options: {
     } finally {
       await handle.close();
     }
-    const entries = ['berth.db'];
-    for (const name of readdirSync(options.dataDir)) {
-      // Earlier backup files kept here are not copied into the next one.
-      if (LEFT_OUT.has(name) || name.startsWith('.') || name.endsWith('.berth')) continue;
-      cpSync(join(options.dataDir, name), join(stage, name), {
-        recursive: true,
-        preserveTimestamps: true,
-        // Files, directories and links only: a socket or FIFO is live state, not something to restore.
-        filter: (from) => {
-          const stat = lstatSync(from);
-          return stat.isFile() || stat.isDirectory() || stat.isSymbolicLink();
-        },
-      });
-      entries.push(name);
-    }
     const manifest: BackupManifest = {
       format: BACKUP_FORMAT,
       version: options.version,
       createdAt: new Date().toISOString(),
-      entries,
+      entries: ['berth.db', ...entries],
     };
     writeFileSync(join(stage, 'manifest.json'), JSON.stringify(manifest, null, 2));
-    await encryptToFile(packDirectory(stage), options.passphrase, options.out);
+    const archive = packDirectories([
+      { dir: options.dataDir, entries, skip: (path) => !isPackable(path) },
+      { dir: stage, entries: ['berth.db', 'manifest.json'] },
+    ]);
+    await encryptToFile(archive, options.passphrase, options.out).catch((error: unknown) => {
+      rmSync(options.out, { force: true });
+      if (!isDiskFullError(error)) throw error;
+      throw new AppError('DISK_FULL', `The backup could not be written: the disk of ${outDir} is full (ENOSPC).`, {
+        cause: error,
+      });
+    });
     return manifest;
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }
+}
+
+/** Files, directories and links only: a socket or FIFO is live state, not something to restore. */
+function isPackable(path: string): boolean {
+  const stat = lstatSync(path, { throwIfNoEntry: false });
+  return stat !== undefined && (stat.isFile() || stat.isDirectory() || stat.isSymbolicLink());
+}
+
+/** Bytes under a path (files only; links not followed). */
+function sizeOf(path: string): number {
+  const stat = lstatSync(path, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.isFile() ? stat.size : 0;
+  return readdirSync(path).reduce((sum, name) => sum + sizeOf(join(path, name)), 0);
 }
