@@ -26,11 +26,12 @@ const RESTARTS = 10;
 /** Requests a client sends per second, over fresh connections (a new client can land at any moment). */
 const RATE = 40;
 /**
- * Failed requests allowed over all restarts: 2 s offline per restart at RATE (the issue measured ~2.5 s).
  * The proxy lives in the daemon until the data-plane issue moves it out, so the new process's start-up
- * (module loading, under tsx here) is still an outage; measured here: ~1.5 s per restart (was ~2 s).
+ * (module loading, under tsx here) is still an outage: measured ~1.5 s per restart on an idle machine
+ * (was ~2 s). The bound: requests fail only while a restart runs (from SIGTERM until the new daemon says
+ * its panel listens, which is after the proxy listens), never before or after it.
  */
-const MAX_FAILED = RESTARTS * RATE * 2;
+const failureBound = (restartMs: number) => Math.ceil((restartMs / 1000) * RATE) + 2 * RESTARTS;
 
 interface Tally {
   ok: number;
@@ -128,6 +129,7 @@ describe('restarting the daemon while an app is being used', () => {
 
     const probe = startProbe(proxyPort);
     const timings: string[] = [];
+    let restartMs = 0;
     try {
       for (let i = 0; i < RESTARTS; i++) {
         await new Promise((r) => setTimeout(r, 500));
@@ -136,6 +138,7 @@ describe('restarting the daemon while an app is being used', () => {
         const stoppedAt = Date.now();
         daemon = await startDaemonProcess({ dataDir, env, timeoutMs: 60_000 });
         timings.push(`stop ${stoppedAt - stopAt} ms, start ${Date.now() - stoppedAt} ms`);
+        restartMs += Date.now() - stopAt;
       }
       // Until the last start's proxy answers.
       await new Promise((r) => setTimeout(r, 1000));
@@ -145,7 +148,9 @@ describe('restarting the daemon while an app is being used', () => {
       console.log(`restarts: ${timings.join('; ')}`);
       console.log(`probe over ${RESTARTS} restarts: ${JSON.stringify(tally)}; failed ${failed}`);
       assert.equal(tally.notFound, 0, 'a known app answered 404 during start-up');
-      assert.ok(failed <= MAX_FAILED, `${failed} requests failed across ${RESTARTS} restarts (bound ${MAX_FAILED})`);
+      const bound = failureBound(restartMs);
+      console.log(`failed ${failed}; restarts took ${restartMs} ms in all, bound ${bound}`);
+      assert.ok(failed <= bound, `${failed} requests failed across ${RESTARTS} restarts (bound ${bound})`);
       assert.ok(tally.ok > RESTARTS * RATE, `only ${tally.ok} requests succeeded`);
     }
   });
