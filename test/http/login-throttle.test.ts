@@ -74,7 +74,7 @@ describe('login throttle under attack', () => {
     const tookMs = performance.now() - started;
     const statuses = (await burst).map((r) => r.statusCode);
     assert.equal(css.statusCode, 200);
-    assert.ok(tookMs < 1_000, `the stylesheet took ${Math.round(tookMs)} ms during the burst`);
+    assert.ok(tookMs < 2_000, `the stylesheet took ${Math.round(tookMs)} ms during the burst`);
     assert.ok(
       statuses.every((s) => s === 401 || s === 429),
       `every login is refused: ${[...new Set(statuses)].join(',')}`,
