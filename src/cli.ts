@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createApiToken, revokeApiToken, listApiTokens } from './auth/api-tokens.service.js';
+import { recordUnlock } from './auth/login-unlocks.js';
 import { findUserWithHashByEmail } from './auth/users.repository.js';
 import { createAdmin } from './auth/users.service.js';
 import { loadConfig, type Config } from './config.js';
@@ -23,6 +24,7 @@ const USAGE = `berth ${VERSION}: self-hosted PaaS
 Usage:
   berth serve                                   start the daemon (panel, proxy, workers)
   berth admin create --email E --password P     create an admin account (or --password-stdin)
+  berth admin unlock EMAIL                      forget failed logins of an account (works beside a running daemon)
   berth token create --name N [--email E]       create an API token; printed once, on the last line
   berth token list [--email E]                  list API tokens (never the secrets)
   berth token revoke <id|name> [--email E]      revoke an API token
@@ -89,8 +91,17 @@ async function admin(config: Config, args: string[]): Promise<void> {
     allowPositionals: true,
     options: { email: { type: 'string' }, password: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
   });
+  if (positionals[0] === 'unlock' && positionals[1]) {
+    const account = positionals[1].trim().toLowerCase();
+    await withDatabase(config, (db) => recordUnlock(db, account));
+    process.stdout.write(`failed logins of ${account} forgotten; it can log in again from every address\n`);
+    return;
+  }
   if (positionals[0] !== 'create')
-    throw new AppError('VALIDATION_FAILED', 'usage: berth admin create --email E --password P');
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'usage: berth admin create --email E --password P | berth admin unlock EMAIL',
+    );
   const password = values['password-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : values.password;
   const user = await withDatabase(config, (db) => createAdmin(db, { email: values.email, password }));
   process.stdout.write(`admin ${user.email} created (${user.id})\n`);

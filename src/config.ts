@@ -24,6 +24,12 @@ export interface Config {
   readonly dnsResolver: string | undefined;
   /** This server's public addresses (BERTH_PUBLIC_IPS); undefined = the non-internal interface addresses. */
   readonly publicIps: readonly string[] | undefined;
+  /**
+   * Addresses (or CIDR ranges) of proxies whose X-Forwarded-For the panel believes (BERTH_TRUSTED_PROXIES).
+   * Empty: none, the connection's own address counts. With BERTH_PANEL_DOMAIN and no setting, loopback:
+   * Berth's own proxy forwards the panel's domain from there and replaces any client-sent X-Forwarded-For.
+   */
+  readonly trustedProxies: readonly string[];
   readonly allowPrivateSources: boolean;
   /** Address the app proxy listens on (BERTH_PROXY_HOST). */
   readonly proxyHost: string;
@@ -233,6 +239,28 @@ function readPublicIps(env: Env): string[] | undefined {
   return ips;
 }
 
+function readTrustedProxies(env: Env, panelDomain: string | undefined): string[] {
+  const raw = (env.BERTH_TRUSTED_PROXIES ?? '').trim();
+  if (raw === '') return panelDomain ? ['127.0.0.1', '::1'] : [];
+  if (raw === 'none') return [];
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const [ip = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(ip);
+    const bits = family === 4 ? 32 : 128;
+    const isPrefixValid = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !isPrefixValid || rest.length > 0)
+      fail(
+        'BERTH_TRUSTED_PROXIES',
+        `must be "none" or a comma-separated list of IP addresses or CIDR ranges, got "${entry}"`,
+      );
+  }
+  return entries;
+}
+
 function readDocker(env: Env): DockerEndpoint {
   const raw = env.DOCKER_HOST;
   if (raw === undefined || raw === '') return { kind: 'socket', socketPath: '/var/run/docker.sock' };
@@ -324,6 +352,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     acmeCaFile: readPath(env, 'BERTH_ACME_CA_FILE'),
     dnsResolver: readDnsResolver(env),
     publicIps: readPublicIps(env),
+    trustedProxies: Object.freeze(readTrustedProxies(env, panelDomain)),
     allowPrivateSources: readBoolean(env, 'BERTH_ALLOW_PRIVATE_SOURCES', false),
     proxyHost: readListenAddress(env, 'BERTH_PROXY_HOST'),
     stabilisationMs: readSeconds(env, 'BERTH_STABILISATION_SECONDS', 3, 600),

@@ -5,31 +5,15 @@
  * certificates and settings in the data dir. Rebuildable or transient things stay out: build working
  * copies, deployment logs, upgrade snapshots, the lock.
  */
-import { cpSync, lstatSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataPaths } from '../data-dir.js';
 import { openDatabase } from '../db/connection.js';
 import { packDirectory } from '../lib/tar-archive.js';
+import { BACKED_UP_ENTRIES } from './archive-entries.js';
 import { encryptToFile } from './archive-crypto.js';
 
 export const BACKUP_FORMAT = 1;
-/** Data-dir entries that are not part of a backup (the database goes in as a snapshot). */
-const LEFT_OUT = new Set([
-  'berth.db',
-  'berth.db-wal',
-  'berth.db-shm',
-  'berth.lock',
-  'builds',
-  'logs',
-  'upgrade',
-  'tmp',
-  'cache',
-  // Sockets of the running daemon (the git hook socket).
-  'run',
-  // The installer's per-server settings (container name, ports): the new server's installer writes its own.
-  'install.env',
-]);
-
 export interface BackupManifest {
   format: number;
   version: string;
@@ -53,16 +37,17 @@ export async function createPanelBackup(options: {
       await handle.close();
     }
     const entries = ['berth.db'];
-    for (const name of readdirSync(options.dataDir)) {
-      // Earlier backup files kept here are not copied into the next one.
-      if (LEFT_OUT.has(name) || name.startsWith('.') || name.endsWith('.berth')) continue;
+    // Only what a restore accepts (archive-entries.ts): builds, logs, upgrade snapshots, sockets, the lock
+    // and the installer's per-server settings stay behind.
+    for (const name of BACKED_UP_ENTRIES) {
+      if (!existsSync(join(options.dataDir, name))) continue;
       cpSync(join(options.dataDir, name), join(stage, name), {
         recursive: true,
         preserveTimestamps: true,
-        // Files, directories and links only: a socket or FIFO is live state, not something to restore.
+        // Files and directories only: a socket or FIFO is live state, and a restore refuses links.
         filter: (from) => {
           const stat = lstatSync(from);
-          return stat.isFile() || stat.isDirectory() || stat.isSymbolicLink();
+          return stat.isFile() || stat.isDirectory();
         },
       });
       entries.push(name);

@@ -7,6 +7,7 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from './context.js';
+import { DEFAULT_BODY_LIMIT, registerBodyLimits } from './plugins/body-limits.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerSecurity } from './plugins/security.js';
@@ -39,12 +40,14 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     loggerInstance: logger,
     // Per-request lines would drown the log; errors are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: '127.0.0.1',
-    bodyLimit: 1024 * 1024,
+    // X-Forwarded-For (the client address the login throttle counts) only from configured proxies.
+    trustProxy: ctx.config.trustedProxies.length > 0 ? [...ctx.config.trustedProxies] : false,
+    bodyLimit: DEFAULT_BODY_LIMIT,
     requestIdHeader: 'x-request-id',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   });
 
+  registerBodyLimits(app);
   app.addSchema(errorSchema);
   app.addSchema(userSchema);
   app.addSchema(apiTokenSchema);

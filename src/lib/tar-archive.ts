@@ -14,6 +14,33 @@ export interface PackOptions {
   ownedByRoot?: boolean;
 }
 
+/** What a tar entry claims to be, before it is written: its path in the archive and its type. */
+export interface TarEntry {
+  name: string;
+  /** tar-stream's types: 'file', 'directory', 'symlink', 'link' (hard link), 'character-device', 'fifo', ... */
+  type: string;
+}
+
+/**
+ * Extracts a tar file, asking `accept` about each entry first; a refused entry is not written. The
+ * caller decides what a refusal means (panel restore refuses the whole archive).
+ */
+export async function extractFileChecked(
+  file: string,
+  dir: string,
+  accept: (entry: TarEntry) => boolean,
+): Promise<void> {
+  await pipeline(
+    createReadStream(file),
+    tarFs.extract(dir, {
+      readable: false,
+      writable: false,
+      ignore: (_path: string, header?: { name: string; type?: string | null }) =>
+        !accept({ name: header?.name ?? '', type: header?.type ?? 'file' }),
+    }),
+  );
+}
+
 export function packDirectory(dir: string, options: PackOptions = {}): Readable {
   return tarFs.pack(dir, {
     // tar-fs consumes the array it is given; keep the caller's intact.

@@ -13,6 +13,8 @@ const STATUS: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   CSRF_INVALID: 403,
   RATE_LIMITED: 429,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   INVALID_CREDENTIALS: 401,
   SETUP_TOKEN_INVALID: 403,
   SETUP_ALREADY_DONE: 409,
@@ -50,6 +52,9 @@ function toAppError(error: FastifyError | AppError | Error): AppError {
     );
   }
   if (fe.statusCode === 429) return new AppError('RATE_LIMITED', fe.message);
+  if (fe.statusCode === 413)
+    return new AppError('PAYLOAD_TOO_LARGE', 'The request body is larger than this page accepts.');
+  if (fe.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', fe.message);
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new AppError(fe.statusCode === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED', fe.message);
   }

@@ -6,9 +6,10 @@
  * cannot pull a file from outside the context into an image; sockets, FIFOs and devices are skipped.
  */
 import dockerignore from '@balena/dockerignore';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import { join, posix, sep } from 'node:path';
 import type { Readable } from 'node:stream';
+import { readContainedFile } from '../../lib/contained-file.js';
 import { packDirectory } from '../../lib/tar-archive.js';
 
 export interface PackedContext {
@@ -17,13 +18,12 @@ export interface PackedContext {
   entries: number;
 }
 
+/** A .dockerignore is a few lines; a bigger one (or a link to /dev/zero) is refused, never read whole. */
+const MAX_IGNORE_BYTES = 1024 * 1024;
+
 async function readIgnoreRules(contextDir: string): Promise<string[]> {
-  try {
-    return (await readFile(join(contextDir, '.dockerignore'), 'utf8')).split(/\r?\n/);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
+  const text = await readContainedFile(await realpath(contextDir), '.dockerignore', MAX_IGNORE_BYTES);
+  return text === undefined ? [] : text.split(/\r?\n/);
 }
 
 /**
