@@ -114,7 +114,10 @@ export async function startDaemon(
     const applied = await migrateToLatest(handle.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
-    const runtime = new DockerRuntime(config.docker, { logger: logger.child({ component: 'docker' }) });
+    const runtime = new DockerRuntime(config.docker, {
+      logger: logger.child({ component: 'docker' }),
+      logRotation: config.containerLogs,
+    });
     await runtime.start();
     cleanups.push(() => runtime.stop());
 

@@ -123,6 +123,12 @@ export interface ImageSummary {
   createdAt: string;
 }
 
+export interface ImageDetails {
+  id: string;
+  /** TCP ports the image declares with EXPOSE, lowest first (UDP ones cannot be routed over HTTP). */
+  exposedTcpPorts: number[];
+}
+
 export interface LogOptions {
   follow: boolean;
   /** Number of lines from the end to start with. */
@@ -139,6 +145,8 @@ export interface Runtime {
   /** Throws AppError DOCKER_UNAVAILABLE when the engine cannot be reached. */
   engineInfo(): Promise<EngineInfo>;
   hasImage(ref: string): Promise<boolean>;
+  /** What a local image declares; undefined when the engine does not have it. */
+  inspectImage(ref: string): Promise<ImageDetails | undefined>;
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
   inspectContainer(id: string): Promise<ContainerDetails | undefined>;

@@ -3,7 +3,7 @@
  * concept (containers, images, image-build, networks, logs); EngineConnection maps every failure to
  * AppError DOCKER_UNAVAILABLE or DOCKER_ERROR and keeps the engine state honest.
  */
-import type { DockerEndpoint } from '../../config.js';
+import type { ContainerLogRotation, DockerEndpoint } from '../../config.js';
 import { AppError } from '../../errors.js';
 import type {
   BuildOptions,
@@ -14,6 +14,7 @@ import type {
   EngineState,
   ExecOptions,
   ExecResult,
+  ImageDetails,
   ImageSummary,
   LogOptions,
   Runtime,
@@ -28,14 +29,19 @@ import * as networks from './networks.js';
 import { execInContainer } from './exec.js';
 import * as volumes from './volumes.js';
 
-export type DockerRuntimeOptions = EngineConnectionOptions;
+export interface DockerRuntimeOptions extends EngineConnectionOptions {
+  /** Log rotation of every container this runtime creates (config.containerLogs); 10m × 3 when absent. */
+  logRotation?: ContainerLogRotation;
+}
 
 export class DockerRuntime implements Runtime {
   private readonly engine: EngineConnection;
   private readonly networkCreations = new Map<string, Promise<void>>();
+  private readonly logRotation: ContainerLogRotation | undefined;
 
   constructor(endpoint: DockerEndpoint, options: DockerRuntimeOptions = {}) {
     this.engine = new EngineConnection(endpoint, options);
+    this.logRotation = options.logRotation;
   }
 
   state(): EngineState {
@@ -58,8 +64,14 @@ export class DockerRuntime implements Runtime {
     return this.engine.call(`inspect image ${ref}`, (d) => images.hasImage(d, ref));
   }
 
+  inspectImage(ref: string): Promise<ImageDetails | undefined> {
+    return this.engine.call(`inspect image ${ref}`, (d) => images.inspectImage(d, ref));
+  }
+
   createContainer(spec: ContainerSpec): Promise<string> {
-    return this.engine.call(`create container ${spec.name}`, (d) => containers.createContainer(d, spec));
+    return this.engine.call(`create container ${spec.name}`, (d) =>
+      containers.createContainer(d, spec, this.logRotation),
+    );
   }
 
   startContainer(id: string): Promise<void> {
