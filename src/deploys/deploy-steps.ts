@@ -96,6 +96,8 @@ export async function runRelease(ctx: RunContext, image: string, env: Record<str
   if (!ctx.service.releaseCommand) return;
   const runtime = ctx.deps.runtime;
   ctx.log.line(`Running the release command: ${ctx.service.releaseCommand}`);
+  // A new project's first deploy reaches this step before any container made its network.
+  await ensureProjectNetwork(ctx);
   const id = await runtime.createContainer({
     name: `berth-release-${ctx.deployment.id.slice(4)}`,
     image,
@@ -115,6 +117,11 @@ export async function runRelease(ctx: RunContext, image: string, env: Record<str
   }
 }
 
+function ensureProjectNetwork(ctx: RunContext): Promise<void> {
+  const { project } = ctx;
+  return ctx.deps.runtime.ensureNetwork(project.networkName, { 'berth.managed': 'true', 'berth.project': project.id });
+}
+
 async function waitForExit(ctx: RunContext, id: string): Promise<ContainerDetails> {
   for (;;) {
     const details = await ctx.deps.runtime.inspectContainer(id);
@@ -129,7 +136,7 @@ async function waitForExit(ctx: RunContext, id: string): Promise<ContainerDetail
 export async function startContainers(ctx: RunContext, image: string, env: Record<string, string>): Promise<string[]> {
   const { runtime } = ctx.deps;
   const { service, project, deployment } = ctx;
-  await runtime.ensureNetwork(project.networkName, { 'berth.managed': 'true', 'berth.project': project.id });
+  await ensureProjectNetwork(ctx);
   const ids: string[] = [];
   for (let i = 1; i <= service.replicas; i++) {
     const id = await runtime.createContainer({
