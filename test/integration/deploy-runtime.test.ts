@@ -17,10 +17,12 @@ describe('deploy runtime behaviour', () => {
   let h: Harness;
   let git: GitServer;
   let nodeRepo: TestRepo;
+  let exposedRepo: TestRepo;
 
   before(async () => {
     git = await startGitServer();
     nodeRepo = await git.createRepo('release-app', fixtureFiles('dockerfile-app'));
+    exposedRepo = await git.createRepo('exposed-app', fixtureFiles('exposed-port'));
     h = await startHarness();
   });
   after(async () => {
@@ -70,5 +72,30 @@ describe('deploy runtime behaviour', () => {
       Type: 'json-file',
       Config: { 'max-size': '10m', 'max-file': '3' },
     });
+  });
+
+  it("uses the image's EXPOSE when the service sets no port", async () => {
+    const { serviceId, port } = await createService('exposed', exposedRepo);
+    assert.equal(port, null, 'no port set');
+    const deployment = await deploy(serviceId);
+    assert.equal(deployment.status, 'active', String(deployment.error));
+    assert.match(await logOf(String(deployment.id)), /listens on port 8080 \(no port is set; the image exposes 8080\)/);
+    const answer = await get(h.proxyPort, 'web-exposed.localhost', '/');
+    assert.deepEqual(answer, { status: 200, body: 'listening on 8080; PORT=8080' });
+  });
+
+  it('says which port to set when the health check is refused on a port the image does not expose', async () => {
+    const { serviceId } = await createService('wrongport', exposedRepo, {
+      port: 3000,
+      healthcheck: { type: 'http', path: '/', expectedStatus: 200, timeoutSeconds: 5 },
+    });
+    const deployment = await deploy(serviceId);
+    assert.equal(deployment.status, 'failed');
+    assert.match(
+      String(deployment.error),
+      /connection refused on 3000; the image exposes 8080 — set the port to 8080/,
+      String(deployment.error),
+    );
+    assert.match(await logOf(String(deployment.id)), /set the port to 8080/);
   });
 });
