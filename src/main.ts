@@ -78,6 +78,7 @@ export function createDeploySystem(parts: {
       pushed,
     },
     paths.deploymentLogs,
+    routes,
   );
 }
 

@@ -129,6 +129,13 @@ export interface ImageDetails {
   exposedTcpPorts: number[];
 }
 
+export interface ContainerEvent {
+  id: string;
+  action: 'start' | 'die';
+  /** For `die`: the exit code of the process. */
+  exitCode?: number;
+}
+
 export interface LogOptions {
   follow: boolean;
   /** Number of lines from the end to start with. */
@@ -172,6 +179,15 @@ export interface Runtime {
   tagImage(source: string, target: string): Promise<void>;
   removeImage(ref: string): Promise<void>;
   listImages(labels: Record<string, string>): Promise<ImageSummary[]>;
+  /**
+   * Calls onEvent as containers carrying all the labels start or die, until the signal aborts or the
+   * engine goes away (then it resolves; subscribe again once the engine is back).
+   */
+  containerEvents(
+    labels: Record<string, string>,
+    onEvent: (event: ContainerEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
   /** Streams a container's stdout+stderr lines until it ends, the signal aborts, or (follow=false) the log is read. */
   containerLogs(id: string, options: LogOptions, onLine: (line: string) => void): Promise<void>;
 }

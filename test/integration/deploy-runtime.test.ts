@@ -11,19 +11,31 @@ import { TEST_IMAGES } from '../helpers/docker-test-env.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
 import { docker } from '../helpers/install-harness.js';
+import { InjectClient } from '../helpers/inject-client.js';
 import { get } from '../helpers/load.js';
+
+type CrashState = {
+  state: string;
+  running: number;
+  crash: { exitCode: number | null; restartCount: number; lastLines: string[] } | null;
+};
 
 describe('deploy runtime behaviour', () => {
   let h: Harness;
   let git: GitServer;
   let nodeRepo: TestRepo;
   let exposedRepo: TestRepo;
+  let exposedServiceId: string;
+  let panel: InjectClient;
 
   before(async () => {
     git = await startGitServer();
     nodeRepo = await git.createRepo('release-app', fixtureFiles('dockerfile-app'));
     exposedRepo = await git.createRepo('exposed-app', fixtureFiles('exposed-port'));
     h = await startHarness();
+    panel = new InjectClient(h.daemon.app);
+    const login = await panel.postForm('/login', { _csrf: await panel.csrfFrom('/login'), ...h.admin });
+    assert.equal(login.statusCode, 303);
   });
   after(async () => {
     await h?.close();
@@ -77,6 +89,7 @@ describe('deploy runtime behaviour', () => {
   it("uses the image's EXPOSE when the service sets no port", async () => {
     const { serviceId, port } = await createService('exposed', exposedRepo);
     assert.equal(port, null, 'no port set');
+    exposedServiceId = serviceId;
     const deployment = await deploy(serviceId);
     assert.equal(deployment.status, 'active', String(deployment.error));
     assert.match(await logOf(String(deployment.id)), /listens on port 8080 \(no port is set; the image exposes 8080\)/);
@@ -97,5 +110,39 @@ describe('deploy runtime behaviour', () => {
       String(deployment.error),
     );
     assert.match(await logOf(String(deployment.id)), /set the port to 8080/);
+  });
+
+  it('answers 503 at once for an app whose container crash-loops, and shows it as crashed with its exit code', async () => {
+    assert.equal((await get(h.proxyPort, 'web-exposed.localhost', '/crash')).body, 'crashing');
+    // From now on the app exits with code 3 at every start; the engine keeps restarting it with back-off.
+    let state: CrashState | undefined;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      state = (await h.api<CrashState>('GET', `/services/${exposedServiceId}/status`)).body;
+      if (state.state === 'crashed' && state.crash?.exitCode === 3 && state.crash.restartCount >= 3) break;
+      assert.ok(Date.now() < deadline, `not seen crash-looping: ${JSON.stringify(state)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.ok(
+      state.crash?.lastLines.some((line) => line.includes('refusing to start')),
+      JSON.stringify(state.crash?.lastLines),
+    );
+
+    await new Promise((r) => setTimeout(r, 1500)); // the proxy's view follows the engine within a second
+    for (let i = 0; i < 5; i++) {
+      const started = Date.now();
+      const answer = await get(h.proxyPort, 'web-exposed.localhost', '/');
+      const ms = Date.now() - started;
+      assert.equal(answer.status, 503, `request ${i}: ${answer.status} after ${ms} ms`);
+      assert.match(answer.body, /not running right now/);
+      assert.ok(ms < 1000, `answered after ${ms} ms`);
+    }
+
+    const badgeResponse = await panel.get(`/services/${exposedServiceId}/status`, { 'hx-request': 'true' });
+    assert.equal(badgeResponse.statusCode, 200, badgeResponse.body);
+    const badge = badgeResponse.body;
+    assert.match(badge, /class="status status-failed"/);
+    assert.match(badge, /crashed<\/span> · exit code 3 · restarted \d+×/);
+    assert.match(badge, /refusing to start/);
   });
 });

@@ -8,6 +8,7 @@ import { AppError } from '../../errors.js';
 import type {
   BuildOptions,
   ContainerDetails,
+  ContainerEvent,
   ContainerSpec,
   ContainerSummary,
   EngineInfo,
@@ -24,6 +25,7 @@ import { EngineConnection, type EngineConnectionOptions } from './engine-connect
 import { readEngineInfo } from './engine-info.js';
 import { buildImage } from './image-build.js';
 import * as images from './images.js';
+import { containerEvents } from './events.js';
 import { containerLogs } from './logs.js';
 import * as networks from './networks.js';
 import { execInContainer } from './exec.js';
@@ -159,6 +161,15 @@ export class DockerRuntime implements Runtime {
   async listImages(labels: Record<string, string>): Promise<ImageSummary[]> {
     requireLabels(labels, 'images');
     return this.engine.call('list images', (d) => images.listImages(d, labels));
+  }
+
+  containerEvents(
+    labels: Record<string, string>,
+    onEvent: (event: ContainerEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    requireLabels(labels, 'container events');
+    return this.engine.call('follow container events', (d) => containerEvents(d, labels, onEvent, signal), 'stream');
   }
 
   containerLogs(id: string, options: LogOptions, onLine: (line: string) => void): Promise<void> {
