@@ -128,6 +128,36 @@ describe('DockerRuntime (real engine)', { timeout: 50_000 }, () => {
     assert.equal(await runtime.inspectImage('berth-test/does-not-exist:never'), undefined);
   });
 
+  it('reports containers starting and dying, with the exit code, for the labels asked', async () => {
+    const labels = testLabels({ 'berth.test-case': 'events' });
+    const events: Array<{ id: string; action: string; exitCode?: number }> = [];
+    const following = new AbortController();
+    const done = runtime.containerEvents(labels, (event) => events.push(event), following.signal);
+    await new Promise((r) => setTimeout(r, 300)); // the subscription is in place before the container starts
+    const other = await runtime.createContainer({
+      name: testName('events-other'),
+      image: TEST_IMAGES.busybox,
+      labels: testLabels(),
+    });
+    const id = await runtime.createContainer({
+      name: testName('events'),
+      image: TEST_IMAGES.busybox,
+      cmd: ['sh', '-c', 'exit 5'],
+      labels,
+    });
+    await runtime.startContainer(other);
+    await runtime.startContainer(id);
+    const deadline = Date.now() + 10_000;
+    while (!events.some((e) => e.action === 'die') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    following.abort();
+    await done;
+    assert.deepEqual(events, [
+      { id, action: 'start' },
+      { id, action: 'die', exitCode: 5 },
+    ]);
+  });
+
   it('passes env values and argv through intact', async () => {
     const id = await runtime.createContainer({
       name: testName('env'),

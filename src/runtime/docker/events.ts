@@ -18,7 +18,14 @@ export async function containerEvents(
   signal: AbortSignal,
 ): Promise<void> {
   const filters = { type: ['container'], event: ['start', 'die'], label: labelFilter(labels) };
-  const stream = await openEventStream(d, filters, signal);
+  let stream;
+  try {
+    stream = await openEventStream(d, filters, signal);
+  } catch (error) {
+    // Stopped before the engine answered: the end the caller asked for, not an engine failure.
+    if (signal.aborted) return;
+    throw error;
+  }
   const lines = new LineSplitter((line) => {
     let event: RawEvent;
     try {
