@@ -60,7 +60,19 @@ export interface Config {
   readonly upgradeHealthTimeoutMs: number;
   /** The app proxy's limits, timeouts and access log (BERTH_PROXY_*). */
   readonly proxy: ProxyConfig;
+  /** Rotation of the engine's json-file log of every container Berth starts (BERTH_CONTAINER_LOG_*). */
+  readonly containerLogs: ContainerLogRotation;
 }
+
+export interface ContainerLogRotation {
+  /** Size at which a container's log file is rotated, e.g. "10m" (BERTH_CONTAINER_LOG_MAX_SIZE). */
+  readonly maxSize: string;
+  /** Rotated files kept per container, the current one included (BERTH_CONTAINER_LOG_MAX_FILES). */
+  readonly maxFiles: number;
+}
+
+/** 10 MB × 3 per container: enough to read a crash, never enough to fill a disk. */
+export const DEFAULT_CONTAINER_LOGS: ContainerLogRotation = Object.freeze({ maxSize: '10m', maxFiles: 3 });
 
 export interface ProxyConfig {
   /** One line per proxied request on stdout (BERTH_PROXY_ACCESS_LOG). */
@@ -167,6 +179,15 @@ function readListenAddress(env: Env, variable: string): string {
   const raw = env[variable] ?? '0.0.0.0';
   if (!/^[0-9a-fA-F.:]+$|^localhost$/.test(raw)) fail(variable, `must be an IP address to listen on, got "${raw}"`);
   return raw;
+}
+
+function readContainerLogs(env: Env): ContainerLogRotation {
+  const maxSize = env.BERTH_CONTAINER_LOG_MAX_SIZE || DEFAULT_CONTAINER_LOGS.maxSize;
+  // The engine's own size syntax; anything else would only fail later, when a container is created.
+  if (!/^[1-9]\d{0,5}[kmg]$/.test(maxSize))
+    fail('BERTH_CONTAINER_LOG_MAX_SIZE', `must be a size such as 10m, 500k or 1g, got "${maxSize}"`);
+  const maxFiles = readInteger(env, 'BERTH_CONTAINER_LOG_MAX_FILES', DEFAULT_CONTAINER_LOGS.maxFiles, 1, 100);
+  return Object.freeze({ maxSize, maxFiles });
 }
 
 function readBoolean(env: Env, variable: string, fallback: boolean): boolean {
@@ -369,5 +390,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     releaseUrl: env.BERTH_RELEASE_URL ? readUrl(env, 'BERTH_RELEASE_URL', '') : undefined,
     upgradeHealthTimeoutMs: readSeconds(env, 'BERTH_UPGRADE_HEALTH_TIMEOUT_SECONDS', 60, 3600),
     proxy: readProxyConfig(env),
+    containerLogs: readContainerLogs(env),
   });
 }

@@ -81,6 +81,7 @@ export function createDeploySystem(parts: {
       pushed,
     },
     paths.deploymentLogs,
+    routes,
   );
 }
 
@@ -164,7 +165,11 @@ export async function startDaemon(
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 
     const installId = readOrCreateInstallId(paths);
-    const runtime = new DockerRuntime(config.docker, { logger: logger.child({ component: 'docker' }), installId });
+    const runtime = new DockerRuntime(config.docker, {
+      logger: logger.child({ component: 'docker' }),
+      installId,
+      logRotation: config.containerLogs,
+    });
     await runtime.start();
     cleanups.push(() => runtime.stop());
 

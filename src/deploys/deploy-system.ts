@@ -12,21 +12,37 @@ import { recoverDeployments } from './recovery.js';
 import { AppError } from '../errors.js';
 import { serviceUrl } from '../projects/service.types.js';
 import { DEFAULT_IMAGES_KEPT } from './image-retention.js';
+import { ContainerWatch, type UpstreamAvailability } from './container-watch.js';
+import { readServiceState, type ServiceState } from './service-state.js';
 
 export class DeploySystem {
   readonly logs: DeploymentLogStore;
   readonly queue: DeployQueue;
+  private readonly watch: ContainerWatch | undefined;
 
+  /** `availability`: where to report app containers that are not running (the proxy's route table). */
   constructor(
     readonly deps: DeployDeps,
     logsDir: string,
+    availability?: UpstreamAvailability,
   ) {
     this.logs = new DeploymentLogStore(logsDir);
     this.queue = new DeployQueue(deps.db, new DeployRunner(deps, this.logs), deps.logger);
+    this.watch = availability && new ContainerWatch(deps.runtime, availability, deps.logger);
   }
 
-  recover() {
-    return recoverDeployments(this.deps, this.queue, this.logs);
+  /** Recovers what a previous daemon left, then starts watching the app containers (also when recovery failed). */
+  async recover() {
+    try {
+      return await recoverDeployments(this.deps, this.queue, this.logs);
+    } finally {
+      this.watch?.start();
+    }
+  }
+
+  /** Running, crashed (exit code, last lines) or not deployed, as the engine says now. */
+  state(serviceId: string): Promise<ServiceState> {
+    return readServiceState(this.deps, serviceId, (id) => this.watch?.lastExitCode(id));
   }
 
   /** "Deploy now": builds what planFor shows (see source-plan.ts), or the source asked for. */
@@ -115,7 +131,8 @@ export class DeploySystem {
     return serviceUrl(found.service.name, found.project.name, this.deps.config);
   }
 
-  stop(): Promise<void> {
-    return this.queue.stop();
+  async stop(): Promise<void> {
+    await this.watch?.stop();
+    await this.queue.stop();
   }
 }

@@ -134,6 +134,18 @@ export interface NetworkSummary {
  * one engine: each only ever cleans up objects that carry its own id.
  */
 export const INSTALL_LABEL = 'berth.install';
+export interface ImageDetails {
+  id: string;
+  /** TCP ports the image declares with EXPOSE, lowest first (UDP ones cannot be routed over HTTP). */
+  exposedTcpPorts: number[];
+}
+
+export interface ContainerEvent {
+  id: string;
+  action: 'start' | 'die';
+  /** For `die`: the exit code of the process. */
+  exitCode?: number;
+}
 
 export interface LogOptions {
   follow: boolean;
@@ -151,6 +163,8 @@ export interface Runtime {
   /** Throws AppError DOCKER_UNAVAILABLE when the engine cannot be reached. */
   engineInfo(): Promise<EngineInfo>;
   hasImage(ref: string): Promise<boolean>;
+  /** What a local image declares; undefined when the engine does not have it. */
+  inspectImage(ref: string): Promise<ImageDetails | undefined>;
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
   inspectContainer(id: string): Promise<ContainerDetails | undefined>;
@@ -178,6 +192,15 @@ export interface Runtime {
   tagImage(source: string, target: string): Promise<void>;
   removeImage(ref: string): Promise<void>;
   listImages(labels: Record<string, string>): Promise<ImageSummary[]>;
+  /**
+   * Calls onEvent as containers carrying all the labels start or die, until the signal aborts or the
+   * engine goes away (then it resolves; subscribe again once the engine is back).
+   */
+  containerEvents(
+    labels: Record<string, string>,
+    onEvent: (event: ContainerEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
   /** Streams a container's stdout+stderr lines until it ends, the signal aborts, or (follow=false) the log is read. */
   containerLogs(id: string, options: LogOptions, onLine: (line: string) => void): Promise<void>;
 }

@@ -39,7 +39,7 @@ describe('services API', () => {
     assert.match(service.id, /^svc_[0-9a-z]+$/);
     assert.deepEqual(service.source, { type: 'git', url: PUBLIC_GIT, branch: 'main', credentials: null });
     assert.equal(service.url, 'http://web-shop.apps.example.com:8080');
-    assert.equal(service.port, 3000);
+    assert.equal(service.port, null, "no port set: each deploy uses the image's EXPOSE, else 3000");
     assert.equal(service.replicas, 1);
     assert.deepEqual(service.healthcheck, { type: 'http', path: '/', expectedStatus: 200, timeoutSeconds: 60 });
     assert.equal(service.releaseCommand, null);
@@ -163,6 +163,8 @@ describe('services API', () => {
     res = await patch({ source: { type: 'git', url: PUBLIC_GIT, branch: 'release' } });
     assert.deepEqual(res.json().source, { type: 'git', url: PUBLIC_GIT, branch: 'release', credentials: null });
     assert.equal(res.json().port, 8080, 'other settings stay');
+    res = await patch({ port: null });
+    assert.equal(res.json().port, null, "a cleared port goes back to the image's");
 
     const stored = await api('GET', `/api/v1/services/${id}`);
     assert.deepEqual(stored.json().resources, { memoryMb: 512 });
@@ -205,7 +207,7 @@ describe('services API', () => {
       assert.equal(res.json().error.code, 'VALIDATION_FAILED');
     }
     const unchanged = (await api('GET', `/api/v1/services/${id}`)).json();
-    assert.equal(unchanged.port, 3000);
+    assert.equal(unchanged.port, null);
     assert.deepEqual(unchanged.build, {});
     assert.equal((await api('PATCH', '/api/v1/services/svc_nothing', { port: 80 })).statusCode, 404);
   });
@@ -436,7 +438,7 @@ describe('services in the panel', () => {
     assert.equal(row.release_command, 'npm run migrate');
     const after = await client.get(serviceUrl);
     assert.match(after.body, /Settings saved/);
-    assert.match(after.body, /name="port" min="1" max="65535" required value="8080"/);
+    assert.match(after.body, /name="port" min="1" max="65535" placeholder="[^"]*" value="8080"/);
   });
 
   it('imports a pasted .env, lists keys with masked values, reveals one on request', async () => {

@@ -160,7 +160,11 @@ export const serviceSchema = {
     name: { type: 'string', examples: ['web'] },
     source: { $ref: 'ServiceSourceView#' },
     build: { $ref: 'BuildSettings#' },
-    port: { type: 'integer', description: 'The port the app listens on (also passed as PORT)' },
+    port: {
+      type: ['integer', 'null'],
+      description:
+        'The port the app listens on (also passed as PORT); null: the port the image EXPOSEs, else 3000, chosen at each deploy',
+    },
     healthcheck: { $ref: 'HealthCheck#' },
     resources: { $ref: 'Resources#' },
     replicas: { type: 'integer' },
@@ -181,7 +185,7 @@ export const variablesSchema = {
 
 /** Settings a client may send when creating or patching a service. */
 export const serviceSettingsProperties = {
-  port: { type: 'integer', minimum: LIMITS.port[0], maximum: LIMITS.port[1] },
+  port: { type: ['integer', 'null'], minimum: LIMITS.port[0], maximum: LIMITS.port[1] },
   healthcheck: { anyOf: [{ $ref: 'HealthCheck#' }, { type: 'null' }] },
   build: { anyOf: [{ $ref: 'BuildSettings#' }, { type: 'null' }] },
   resources: { anyOf: [{ $ref: 'Resources#' }, { type: 'null' }] },
