@@ -23,6 +23,13 @@ export interface UpstreamAvailability {
 
 type WatchRuntime = Pick<Runtime, 'listContainers' | 'inspectContainer' | 'containerEvents' | 'state'>;
 
+/**
+ * States of a container that ran and stopped. A `created` one has not started yet (a deploy in progress
+ * starts it and health-checks it before any route points at it), so it is not down: marking it would keep
+ * a fresh deploy's containers out of their route for RECOVERY_MS after the switch.
+ */
+const STOPPED = new Set<ContainerSummary['state']>(['exited', 'dead', 'restarting']);
+
 const isAppContainer = (c: ContainerSummary) =>
   Boolean(c.labels[LABELS.deployment]) && c.labels['berth.role'] !== 'release';
 
@@ -70,7 +77,7 @@ export class ContainerWatch {
       for (const id of this.down) if (!present.has(id)) this.down.delete(id);
       for (const id of this.lastExit.keys()) if (!present.has(id)) this.lastExit.delete(id);
       for (const c of containers) {
-        if (c.state !== 'running') this.down.add(c.id);
+        if (STOPPED.has(c.state)) this.down.add(c.id);
         else if (this.down.has(c.id) && (await this.hasRecovered(c.id))) this.down.delete(c.id);
       }
       this.publish();
