@@ -10,7 +10,7 @@ import { deleteVariable, replaceVariables, revealVariable, setVariables } from '
 import type { AppContext } from '../../context.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { idParams } from '../api/project-schemas.js';
-import { asFormError, formBody, renderFormError } from './projects.routes.js';
+import { asFormError, formBody, renderFormError } from './forms.js';
 import { renderServicePage, servicePageData } from './services.routes.js';
 
 const hidden = { hide: true } as const;
