@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'VARIABLE_REFERENCE_INVALID'
   | 'DATABASE_BUSY'
   | 'CONFIRMATION_REQUIRED'
+  | 'ADDRESS_NOT_LOCAL'
+  | 'DATABASE_CHANGE_FAILED'
   | 'INTERNAL';
 
 export class AppError extends Error {
