@@ -8,6 +8,7 @@ import * as serviceCredentials from './migrations/0003-service-credentials.js';
 import * as domainsCertificates from './migrations/0004-domains-certificates.js';
 import * as gitPush from './migrations/0005-git-push.js';
 import * as databasesBackups from './migrations/0006-databases-backups.js';
+import * as secretVariables from './migrations/0010-secret-variables.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-domains-certificates': domainsCertificates,
   '0005-git-push': gitPush,
   '0006-databases-backups': databasesBackups,
+  '0010-secret-variables': secretVariables,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -19,7 +19,7 @@ export class DeploySystem {
     readonly deps: DeployDeps,
     logsDir: string,
   ) {
-    this.logs = new DeploymentLogStore(logsDir);
+    this.logs = new DeploymentLogStore(logsDir, deps.config.deployLogMaxBytes);
     this.queue = new DeployQueue(deps.db, new DeployRunner(deps, this.logs), deps.logger);
   }
 

@@ -20,6 +20,7 @@ describe('state database', () => {
       '0004-domains-certificates',
       '0005-git-push',
       '0006-databases-backups',
+      '0010-secret-variables',
     ]);
     assert.deepEqual(await migrateToLatest(handle.db), []);
     const mode = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(handle.db);
