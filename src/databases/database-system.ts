@@ -15,9 +15,15 @@ import { findProject, PRODUCTION_ENVIRONMENT } from '../projects/projects.servic
 import { findEnvironmentByName, isUniqueViolation } from '../projects/projects.repository.js';
 import { findAppServiceById, isServiceNameUsed } from '../projects/services.repository.js';
 import { setVariables } from '../projects/variables.service.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { ContainerDetails, Runtime } from '../runtime/runtime.js';
 import { connectionVariables, generateCredentials, openCredentials, sealCredentials } from './credentials.js';
-import { databaseLabels, replaceDatabaseContainer, waitHealthy, type ContainerSwap } from './database-container.js';
+import {
+  containerName,
+  databaseLabels,
+  replaceDatabaseContainer,
+  waitHealthy,
+  type ContainerSwap,
+} from './database-container.js';
 import {
   checkConfirmation,
   checkEngine,
@@ -222,6 +228,29 @@ export class DatabaseSystem {
           lastError: details ? null : 'The container is gone; start the database to recreate it on its volume.',
         });
       }
+      if (details && database.status !== 'creating') {
+        await this.adoptOlderContainer(database, details).catch((error: unknown) =>
+          this.deps.logger.warn({ databaseId: database.id, reason: describe(error) }, 'could not rename the container'),
+        );
+      }
+    }
+  }
+
+  /**
+   * A container made by an older Berth (named `berth-<project>-<db>`, which could collide across
+   * projects) takes the current name. A running Redis one is recreated instead (in the background,
+   * previous container kept until the new one is up): older versions put its password on the command line.
+   */
+  private async adoptOlderContainer(database: ManagedDatabase, details: ContainerDetails): Promise<void> {
+    const project = await findProject(this.deps.db, database.projectId);
+    const name = project && containerName(project.name, database.name);
+    if (!name || details.name === name) return;
+    if (database.engine === 'redis' && details.state === 'running') {
+      this.background(database.id, async () => {
+        await this.exclusive(database.id, () => this.provision(database.id));
+      });
+    } else {
+      await this.deps.runtime.renameContainer(details.id, name);
     }
   }
 
