@@ -77,8 +77,12 @@ describe('databases across an upgrade', () => {
     assert.equal(set.stdout.trim(), 'OK', set.stderr);
     // What an older Berth left: containers named berth-<project>-<db>.
     const pgBefore = await containerOf(ids.db!);
-    await runtime.renameContainer(redisBefore.id, `berth-${project}-cache`);
-    await runtime.renameContainer(pgBefore.id, `berth-${project}-db`);
+    for (const [container, legacy] of [
+      [redisBefore, `berth-${project}-cache`],
+      [pgBefore, `berth-${project}-db`],
+    ] as const) {
+      if (container.name !== legacy) execFileSync('docker', ['rename', container.id, legacy]);
+    }
 
     await first.daemon.close();
     second = await startHarness({ ...IMAGES, BERTH_DATA_DIR: dataDir });
