@@ -13,6 +13,7 @@ import { dataPaths, ensureDataDir } from './data-dir.js';
 import { openDatabase, type Db } from './db/connection.js';
 import { migrateToLatest } from './db/migrate.js';
 import { runDoctor } from './doctor/doctor.js';
+import { prepareEngine } from './doctor/engine-setup.js';
 import { AppError, isAppError } from './errors.js';
 import { startDaemon } from './main.js';
 import { VERSION } from './version.js';
@@ -22,7 +23,8 @@ import { removeAppsCommand, upgradeApplyCommand, upgradeCommand } from './upgrad
 const USAGE = `berth ${VERSION}: self-hosted PaaS
 
 Usage:
-  berth serve                                   start the daemon (panel, proxy, workers)
+  berth serve [--install-docker]                start the daemon (panel, proxy, workers); the flag installs
+                                                and starts Docker first if none answers (root, Debian/Ubuntu)
   berth admin create --email E --password P     create an admin account (or --password-stdin)
   berth admin unlock EMAIL                      forget failed logins of an account (works beside a running daemon)
   berth token create --name N [--email E]       create an API token; printed once, on the last line
@@ -64,7 +66,9 @@ async function resolveUserId(db: Db, email: string | undefined): Promise<string>
   return admins[0]!.id;
 }
 
-async function serve(config: Config): Promise<void> {
+async function serve(config: Config, args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { 'install-docker': { type: 'boolean' } } });
+  await prepareEngine(config, values['install-docker'] === true, (line) => process.stdout.write(`${line}\n`));
   const daemon = await startDaemon(config);
   if (daemon.setupUrl) process.stdout.write(`\n  Open this link to claim Berth:\n  ${daemon.setupUrl}\n\n`);
   let isStopping = false;
@@ -151,7 +155,7 @@ async function main(argv: string[]): Promise<void> {
   const config = loadConfig();
   switch (command) {
     case 'serve':
-      return serve(config);
+      return serve(config, rest);
     case 'admin':
       return admin(config, rest);
     case 'token':

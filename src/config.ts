@@ -40,6 +40,10 @@ export interface Config {
   /** Where dockerode connects: a unix socket path, or a tcp host and port. */
   readonly docker: DockerEndpoint;
   readonly logLevel: LogLevel;
+  /** Console log format (BERTH_LOG_FORMAT): json, pretty, or auto (pretty on a terminal, JSON otherwise). */
+  readonly logFormat: LogFormat;
+  /** Each deployment's log stops at this size on disk (BERTH_DEPLOY_LOG_MAX_MB, default 10). */
+  readonly deployLogMaxBytes: number;
   /** The URL people use to reach the panel; the setup link is printed with it. */
   readonly publicUrl: string;
   /** Set cookies with the Secure flag (panel behind HTTPS). */
@@ -120,6 +124,15 @@ export type DockerEndpoint =
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
 
 type Env = Record<string, string | undefined>;
+
+export type LogFormat = 'json' | 'pretty' | 'auto';
+const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty', 'auto'];
+
+function readLogFormat(env: Env): LogFormat {
+  const raw = (env.BERTH_LOG_FORMAT || 'auto') as LogFormat;
+  if (!LOG_FORMATS.includes(raw)) fail('BERTH_LOG_FORMAT', `must be one of ${LOG_FORMATS.join(', ')}, got "${raw}"`);
+  return raw;
+}
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -380,6 +393,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     drainTimeoutMs: readSeconds(env, 'BERTH_DRAIN_TIMEOUT_SECONDS', 30, 3600),
     docker: readDocker(env),
     logLevel,
+    logFormat: readLogFormat(env),
+    deployLogMaxBytes: readInteger(env, 'BERTH_DEPLOY_LOG_MAX_MB', 10, 1, 10_240) * 1024 * 1024,
     publicUrl,
     secureCookies: readBoolean(env, 'BERTH_SECURE_COOKIES', publicUrl.startsWith('https:')),
     buildpackImages: Object.freeze(readBuildpackImages(env)),

@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'DATABASE_BUSY'
   | 'CONFIRMATION_REQUIRED'
   | 'DELETE_IN_PROGRESS'
+  | 'ADDRESS_NOT_LOCAL'
+  | 'DATABASE_CHANGE_FAILED'
   | 'INTERNAL';
 
 export class AppError extends Error {

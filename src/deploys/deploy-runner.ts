@@ -68,7 +68,7 @@ export class DeployRunner {
       log.line(`--- fetching (deployment ${deploymentId}, triggered by ${deployment.trigger})`);
       // Variables first: a reference that no longer resolves fails the deploy before any build work.
       const env = await this.variablesFor(ctx);
-      log.addSecrets(Object.values(env));
+      log.addSecrets(await this.deps.catalog.secretValues(ctx.service.id, env));
       const image = await this.obtainImage(ctx, enter);
       await enter('releasing');
       await runRelease(ctx, image, env);

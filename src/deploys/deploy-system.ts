@@ -26,7 +26,7 @@ export class DeploySystem {
     logsDir: string,
     availability?: UpstreamAvailability,
   ) {
-    this.logs = new DeploymentLogStore(logsDir);
+    this.logs = new DeploymentLogStore(logsDir, deps.config.deployLogMaxBytes);
     this.queue = new DeployQueue(deps.db, new DeployRunner(deps, this.logs), deps.logger);
     this.watch = availability && new ContainerWatch(deps.runtime, availability, deps.logger);
   }

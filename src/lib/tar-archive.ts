@@ -3,6 +3,9 @@
  * file back to a directory. Used for Docker build contexts and panel backups.
  */
 import { createReadStream } from 'node:fs';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import tarFs from 'tar-fs';
@@ -52,4 +55,21 @@ export function packDirectory(dir: string, options: PackOptions = {}): Readable 
 /** Extracts a tar file; tar-fs refuses entries that would land outside `dir` (`..`, absolute links). */
 export async function extractFile(file: string, dir: string): Promise<void> {
   await pipeline(createReadStream(file), tarFs.extract(dir, { readable: false, writable: false }));
+}
+
+/**
+ * A tar stream of one file with the given content and mode, owned by root (for the engine's
+ * put-archive call). The file is staged in a private temporary directory removed once packed.
+ */
+export async function packSingleFile(name: string, content: string, mode: number): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-file-'));
+  try {
+    await writeFile(join(dir, name), content, { mode: 0o600 });
+    await chmod(join(dir, name), mode);
+    const chunks: Buffer[] = [];
+    for await (const chunk of packDirectory(dir, { entries: [name], ownedByRoot: true })) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

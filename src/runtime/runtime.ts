@@ -42,6 +42,17 @@ export interface ContainerSpec {
   publishedPorts?: PublishedPort[];
   /** The engine's own health check (argv run inside the container). */
   healthcheck?: ContainerHealthcheck;
+  /** Files put into the container after it is created and before it starts (e.g. a config holding a password). */
+  files?: ContainerFile[];
+}
+
+export interface ContainerFile {
+  /** Absolute path of a directory that exists in the image. */
+  directory: string;
+  /** File name, no slashes. */
+  name: string;
+  content: string;
+  mode: number;
 }
 
 export interface VolumeMount {
@@ -66,6 +77,8 @@ export interface ContainerHealthcheck {
 
 export interface ExecOptions {
   env?: Record<string, string>;
+  /** The user (name or uid) the command runs as; the image's default user otherwise. */
+  user?: string;
   /** Bytes fed to the command's stdin (then closed). */
   stdin?: NodeJS.ReadableStream;
   /** Where stdout goes; without it, stdout is captured (up to a cap) into the result. */
@@ -169,6 +182,7 @@ export interface Runtime {
   startContainer(id: string): Promise<void>;
   inspectContainer(id: string): Promise<ContainerDetails | undefined>;
   stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
+  renameContainer(id: string, name: string): Promise<void>;
   /** `volumes` also removes the container's anonymous volumes (throwaway containers). */
   removeContainer(id: string, options?: { volumes?: boolean }): Promise<void>;
   /** Runs argv inside a running container (no shell) and waits for it to end. */

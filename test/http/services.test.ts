@@ -540,6 +540,61 @@ describe('services in the panel', () => {
     assert.match((await client.get(serviceUrl)).body, /id="no-variables"/);
   });
 
+  it('marks a variable secret from the panel (checkbox and toggle) and through the API', async () => {
+    const client = await signedInClient(t.app);
+    const projectUrl = await newProject(client, 'secrets');
+    const page = await client.get(projectUrl);
+    const created = await client.postForm(`${projectUrl}/services`, {
+      _csrf: csrfTokenOf(page.body),
+      name: 'web',
+      sourceType: 'push',
+      branch: 'main',
+    });
+    const serviceUrl = String(created.headers.location);
+    const serviceId = serviceUrl.split('/').pop()!;
+    const csrf = csrfTokenOf((await client.get(serviceUrl)).body);
+    const admin = await t.db.selectFrom('users').select('id').executeTakeFirstOrThrow();
+    const headers = { authorization: `Bearer ${await tokenFor(t.db, admin.id, 'secrets')}` };
+    const api = (method: Method, url: string, payload?: object) => t.app.inject({ method, url, headers, payload });
+    const keys = async () =>
+      (await api('GET', `/api/v1/services/${serviceId}/variables/keys`))
+        .json()
+        .map((k: { key: string; secret: boolean }) => `${k.key}:${k.secret}`);
+
+    assert.match((await client.get(serviceUrl)).body, /<input type="checkbox" name="secret"/);
+    await client.postForm(`${serviceUrl}/variables`, {
+      _csrf: csrf,
+      key: 'LICENSE',
+      value: 'abc-123-def',
+      secret: 'on',
+    });
+    await client.postForm(`${serviceUrl}/variables`, { _csrf: csrf, key: 'NODE_ENV', value: 'production' });
+    assert.deepEqual(await keys(), ['LICENSE:true', 'NODE_ENV:false']);
+    const listed = (await client.get(serviceUrl)).body;
+    assert.match(listed, /<code>LICENSE<\/code> <span class="badge"[^>]*>secret<\/span>/);
+    assert.doesNotMatch(listed, /<code>NODE_ENV<\/code> <span class="badge"/);
+
+    const toggled = await client.postForm(`${serviceUrl}/variables/secret`, {
+      _csrf: csrf,
+      key: 'NODE_ENV',
+      secret: 'on',
+    });
+    assert.equal(toggled.statusCode, 303);
+    await client.postForm(`${serviceUrl}/variables/secret`, { _csrf: csrf, key: 'LICENSE' });
+    assert.deepEqual(await keys(), ['LICENSE:false', 'NODE_ENV:true']);
+
+    // The API: {value, secret} sets the flag; a plain value keeps the stored one.
+    const put = await api('PUT', `/api/v1/services/${serviceId}/variables`, {
+      LICENSE: { value: 'abc-123-def', secret: true },
+      NODE_ENV: 'production',
+    });
+    assert.equal(put.statusCode, 200, put.body);
+    assert.deepEqual(put.json(), { LICENSE: 'abc-123-def', NODE_ENV: 'production' });
+    assert.deepEqual(await keys(), ['LICENSE:true', 'NODE_ENV:true']);
+    const bad = await api('PUT', `/api/v1/services/${serviceId}/variables`, { A: { value: 'x', secret: 'yes' } });
+    assert.equal(bad.statusCode, 400);
+  });
+
   it('deletes a service from its page', async () => {
     const client = await signedInClient(t.app);
     const projectUrl = await newProject(client, 'deleting');

@@ -3,6 +3,7 @@ import { DEFAULT_CONTAINER_LOGS, type ContainerLogRotation } from '../../config.
 import type { ContainerDetails, ContainerSpec, ContainerSummary, PublishedPort } from '../runtime.js';
 import type { CreateContainerOptions, DockerClient } from './client.js';
 import { labelFilter, unlessStatus } from './failures.js';
+import { packSingleFile } from '../../lib/tar-archive.js';
 
 // prettier-ignore
 const CONTAINER_STATES: readonly ContainerSummary['state'][] = [
@@ -80,7 +81,20 @@ export async function createContainer(
   logRotation?: ContainerLogRotation,
 ): Promise<string> {
   const container = await d.createContainer(createOptions(spec, logRotation));
+  try {
+    for (const file of spec.files ?? []) {
+      const archive = await packSingleFile(file.name, file.content, file.mode);
+      await container.putArchive(archive, { path: file.directory });
+    }
+  } catch (error) {
+    await unlessStatus(404, container.remove({ force: true }));
+    throw error;
+  }
   return container.id;
+}
+
+export async function renameContainer(d: DockerClient, id: string, name: string): Promise<void> {
+  await d.getContainer(id).rename({ name });
 }
 
 export async function startContainer(d: DockerClient, id: string): Promise<void> {

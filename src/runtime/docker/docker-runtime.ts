@@ -105,6 +105,10 @@ export class DockerRuntime implements Runtime {
     return this.engine.call(`stop container ${id}`, (d) => containers.stopContainer(d, id, timeoutSeconds));
   }
 
+  renameContainer(id: string, name: string): Promise<void> {
+    return this.engine.call(`rename container ${id}`, (d) => containers.renameContainer(d, id, name));
+  }
+
   removeContainer(id: string, options: { volumes?: boolean } = {}): Promise<void> {
     return this.engine.call(`remove container ${id}`, (d) => containers.removeContainer(d, id, options.volumes));
   }
