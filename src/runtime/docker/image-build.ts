@@ -68,7 +68,7 @@ function follow(stream: Readable, reader: EngineMessageReader, signal: AbortSign
 export async function buildImage(d: DockerClient, options: BuildOptions): Promise<void> {
   const { signal } = options;
   if (signal?.aborted) throw cancelled(signal);
-  const context = await packBuildContext(options.contextDir, options.dockerfile);
+  const context = await packBuildContext(options.contextDir, options.dockerfile, options.alwaysSend);
   // A tar error (a file vanished while packing) must not become an unhandled 'error' event.
   context.stream.on('error', () => undefined);
   options.onLine(`Sending build context to Docker (${context.entries} entries)`);
