@@ -38,12 +38,13 @@ export const BUILD_CA_VARIABLES = [
   'SSL_CERT_FILE',
 ] as const;
 
-const OPT_IN = new RegExp(`\\b${BUILD_CA_ARG}\\b`);
+/** An `ARG BERTH_BUILD_CA` line (with or without a default), in any stage. */
+const OPT_IN = new RegExp(`^\\s*ARG\\s+${BUILD_CA_ARG}\\s*(=|$)`, 'im');
 
 /** Whether a repository's Dockerfile asks for the build CA (declares the BERTH_BUILD_CA arg). */
 export async function dockerfileWantsBuildCa(contextDir: string, dockerfile: string): Promise<boolean> {
   const text = await (await SourceTree.open(contextDir)).readText(dockerfile);
-  return text !== undefined && /^\s*ARG\s/im.test(text) && OPT_IN.test(text);
+  return text !== undefined && OPT_IN.test(text);
 }
 
 /**
