@@ -2,8 +2,9 @@
  * Packs a build context directory into the tar stream the engine's build API takes, honouring a
  * .dockerignore at its root with Docker's own rules (the only importer of @balena/dockerignore; tar
  * through src/lib/tar-archive.ts). Like the Docker CLI, the Dockerfile and .dockerignore are always sent, even
- * when .dockerignore names them (and so are the files Berth adds, such as the build CA). Symlinks are sent as links, never followed, so a link in a repository
- * cannot pull a file from outside the context into an image; sockets, FIFOs and devices are skipped.
+ * when .dockerignore names them, and so are the files Berth adds (the build CA). Symlinks are sent as
+ * links, never followed, so a link in a repository cannot pull a file from outside the context into an
+ * image; sockets, FIFOs and devices are skipped.
  */
 import dockerignore from '@balena/dockerignore';
 import { lstat, readdir, readFile } from 'node:fs/promises';

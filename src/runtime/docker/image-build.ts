@@ -1,8 +1,11 @@
 /**
- * Builds an image through the engine's build API with the legacy builder: BuildKit through the API
- * needs a gRPC session, and the legacy builder works with local-only FROM images, which is all tests
- * and offline hosts have. Every output line goes to `onLine`; the build's own error becomes the
- * rejection, so the deployment log and the deployment's error say the same thing.
+ * Builds an image through the engine's build API with the legacy builder. The API's BuildKit mode
+ * (version 2) does build without a client session on Docker 20.10, cache mounts included, but (checked
+ * here) it ignores the memory and CPU caps below, which keep a build from freezing the host; its
+ * secrets come only over a gRPC session this client does not run; and its progress arrives as
+ * protobuf. The legacy builder also works with local-only FROM images, which is all tests and offline
+ * hosts have. Every output line goes to `onLine`; the build's own error becomes the rejection, so the
+ * deployment log and the deployment's error say the same thing.
  */
 import type { Readable } from 'node:stream';
 import { AppError } from '../../errors.js';
