@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { readBuildCaFile, readBuildProxy, type BuildProxy } from './config-build.js';
 import { AppError } from './errors.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -50,6 +51,10 @@ export interface Config {
   readonly secureCookies: boolean;
   /** Base image of each buildpack image slot (BERTH_BUILDPACK_IMAGE_<NAME>), e.g. { node: 'node:20-slim' }. */
   readonly buildpackImages: Readonly<Record<BuildpackImageName, string>>;
+  /** A PEM bundle builds trust for package downloads (BERTH_BUILD_CA_FILE): its absolute real path. */
+  readonly buildCaFile: string | undefined;
+  /** HTTP_PROXY / HTTPS_PROXY / NO_PROXY, passed to every build as Docker's predefined build args. */
+  readonly buildProxy: BuildProxy;
   /** Port of the built-in SSH git remote (BERTH_SSH_PORT, default 2222); null when set to "off". */
   readonly sshPort: number | null;
   /** Image of each database engine (BERTH_DB_IMAGE_<ENGINE>), e.g. { postgres: 'postgres:16' }. */
@@ -398,6 +403,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     publicUrl,
     secureCookies: readBoolean(env, 'BERTH_SECURE_COOKIES', publicUrl.startsWith('https:')),
     buildpackImages: Object.freeze(readBuildpackImages(env)),
+    buildCaFile: readBuildCaFile(env, cwd),
+    buildProxy: readBuildProxy(env),
     sshPort: readOptionalPort(env, 'BERTH_SSH_PORT', 2222),
     dbImages: Object.freeze(readDbImages(env)),
     backupMinIntervalMs: readSeconds(env, 'BERTH_BACKUP_MIN_INTERVAL_SECONDS', 3600, 7 * 24 * 3600),

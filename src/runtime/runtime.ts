@@ -118,6 +118,8 @@ export interface BuildOptions {
   contextDir: string;
   /** Dockerfile path relative to contextDir. */
   dockerfile: string;
+  /** Files (relative to contextDir) sent even when the .dockerignore excludes them. */
+  alwaysSend?: string[];
   tag: string;
   buildArgs?: Record<string, string>;
   labels: Record<string, string>;
