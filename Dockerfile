@@ -3,7 +3,7 @@
 #   docker build -t berth .                      normal build: `npm ci` from the npm registry
 #   scripts/build-image.sh [--local] [TAG]       the same, or offline from the host's node_modules
 #
-# Build args:
+# Build args (and files):
 #   BASE_IMAGE  Node 20 on Debian bookworm (glibc), used for every stage (default node:20-bookworm-slim)
 #   DEPS        where node_modules comes from:
 #                 registry  `npm ci` inside the build (default; needs the npm registry)
@@ -11,6 +11,9 @@
 #                           bookworm-compatible host by `scripts/build-image.sh --local`
 #               Choosing the stage by name (FROM deps-${DEPS}) needs BuildKit, which skips the
 #               stage that is not used; the legacy builder would run `npm ci` either way.
+#   .berth-build-ca.pem  optional, in the context: a CA bundle `npm ci` trusts (behind a
+#               TLS-inspecting proxy); `BERTH_BUILD_CA_FILE=... scripts/build-image.sh` puts it there.
+#               HTTP_PROXY / HTTPS_PROXY / NO_PROXY build args reach `npm ci` as usual.
 #
 # Run it (the installer does this):
 #   docker run -d --name berth --restart unless-stopped --network host \
@@ -29,18 +32,29 @@ WORKDIR /app
 
 # --- deps, from the registry -------------------------------------------------------------------
 FROM base AS deps-registry
-COPY package.json package-lock.json ./
+# A CA bundle for a registry behind a TLS-inspecting proxy: .berth-build-ca.pem in the context, put
+# there by scripts/build-image.sh from BERTH_BUILD_CA_FILE (or by Berth itself, which hands it to
+# Dockerfiles that declare this arg). The `[m]` pattern lets the COPY match nothing when it is absent.
+# Only this stage sees it, and it is discarded.
+ARG BERTH_BUILD_CA
+COPY package.json package-lock.json .berth-build-ca.pe[m] ./
 # `postinstall` runs this (it copies htmx into public/vendor).
 COPY scripts/copy-assets.mjs scripts/copy-assets.mjs
 # better-sqlite3 and bcrypt ship prebuilt binaries for linux x64/arm64 glibc, so a plain `npm ci`
 # needs no compiler. Only if that fails (no prebuilt for this platform, download blocked) does it
-# install python3/make/g++ and retry, building them from source. This stage is discarded, so the
-# toolchain never reaches the final image.
-RUN npm ci --no-audit --no-fund \
+# install python3/make/g++ and retry, building them from source against the base image's own Node
+# headers when it has them (official node images do), so nothing but the registry and the apt mirror
+# must be reachable. This stage is discarded, so the toolchain never reaches the final image.
+RUN if [ -s .berth-build-ca.pem ]; then \
+      echo "npm trusts the build CA (.berth-build-ca.pem)"; \
+      export npm_config_cafile="$PWD/.berth-build-ca.pem" NODE_EXTRA_CA_CERTS="$PWD/.berth-build-ca.pem"; \
+    fi; \
+    npm ci --no-audit --no-fund \
  || { echo "npm ci failed; installing a C/C++ toolchain and retrying with a source build" >&2 \
       && apt-get update \
       && apt-get install -y --no-install-recommends python3 make g++ \
       && rm -rf /var/lib/apt/lists/* \
+      && if [ -f /usr/local/include/node/common.gypi ]; then export npm_config_nodedir=/usr/local; fi \
       && npm ci --no-audit --no-fund; }
 
 # --- deps, prepared on the host (offline build) ------------------------------------------------

@@ -14,6 +14,15 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS files: the dependency-cruiser config and fixture apps written the way their frameworks expect.
+    files: ['**/*.cjs', 'test/fixtures/apps/**/*.js'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Browser scripts served from public/.
     files: ['public/js/**/*.js'],
     languageOptions: {

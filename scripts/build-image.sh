@@ -16,6 +16,9 @@
 #
 # Env: BASE_IMAGE  base image for every stage (default node:20-bookworm-slim;
 #                  with --local: berth-test/node:20-slim, built by scripts/test-env.sh)
+#      BERTH_BUILD_CA_FILE  a PEM bundle `npm ci` inside the build trusts (a registry behind a
+#                  TLS-inspecting proxy); copied into the context as .berth-build-ca.pem for the
+#                  build only. HTTP_PROXY / HTTPS_PROXY / NO_PROXY go in as build args.
 #      DOCKER      docker CLI to use (default: one with BuildKit, see below)
 #
 # BuildKit is used when available (it skips the unused deps stage, which an offline build
@@ -23,7 +26,7 @@
 # Re-running with unchanged dependencies reuses the cached node_modules layers.
 set -euo pipefail
 
-usage() { sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 log() { printf '[build-image] %s\n' "$*" >&2; }
 die() { printf '[build-image] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -83,9 +86,26 @@ remove_replaced() {
 # --- the default path: build the repository as it is -----------------------------------------
 if [ "$LOCAL" = 0 ]; then
   BASE_IMAGE=${BASE_IMAGE:-node:20-bookworm-slim}
+  EXTRA=()
+  if [ -n "${BERTH_BUILD_CA_FILE:-}" ]; then
+    [ -f "$BERTH_BUILD_CA_FILE" ] && [ -r "$BERTH_BUILD_CA_FILE" ] ||
+      die "BERTH_BUILD_CA_FILE=$BERTH_BUILD_CA_FILE is not a readable file"
+    grep -q -- '-----BEGIN CERTIFICATE-----' "$BERTH_BUILD_CA_FILE" ||
+      die "BERTH_BUILD_CA_FILE=$BERTH_BUILD_CA_FILE holds no PEM certificate"
+    CA_COPY="$ROOT/.berth-build-ca.pem"
+    [ ! -e "$CA_COPY" ] || die "$CA_COPY already exists (left by an interrupted build?); remove it"
+    cp "$BERTH_BUILD_CA_FILE" "$CA_COPY"
+    trap 'rm -f "$CA_COPY"' EXIT
+    EXTRA+=(--build-arg BERTH_BUILD_CA=.berth-build-ca.pem)
+    log "npm ci will trust the CA bundle $BERTH_BUILD_CA_FILE"
+  fi
+  # Docker's predefined proxy args: used by the build, never stored in the image.
+  for name in HTTP_PROXY HTTPS_PROXY NO_PROXY http_proxy https_proxy no_proxy; do
+    if [ -n "${!name:-}" ]; then EXTRA+=(--build-arg "$name=${!name}"); fi
+  done
   log "building $TAG from $ROOT (base $BASE_IMAGE, npm ci from the registry)"
   OLD=$(image_id "$TAG")
-  "${BUILD[@]}" --build-arg BASE_IMAGE="$BASE_IMAGE" --build-arg DEPS=registry -t "$TAG" "$ROOT"
+  "${BUILD[@]}" --build-arg BASE_IMAGE="$BASE_IMAGE" --build-arg DEPS=registry "${EXTRA[@]}" -t "$TAG" "$ROOT"
   remove_replaced "$OLD"
   exit 0
 fi

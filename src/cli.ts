@@ -5,12 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createApiToken, revokeApiToken, listApiTokens } from './auth/api-tokens.service.js';
+import { recordUnlock } from './auth/login-unlocks.js';
 import { findUserWithHashByEmail } from './auth/users.repository.js';
 import { createAdmin } from './auth/users.service.js';
 import { loadConfig, type Config } from './config.js';
 import { dataPaths, ensureDataDir } from './data-dir.js';
 import { openDatabase, type Db } from './db/connection.js';
 import { migrateToLatest } from './db/migrate.js';
+import { prepareEngine } from './doctor/engine-setup.js';
 import { AppError, isAppError } from './errors.js';
 import { startDaemon } from './main.js';
 import { VERSION } from './version.js';
@@ -18,8 +20,10 @@ import { VERSION } from './version.js';
 const USAGE = `berth ${VERSION}: self-hosted PaaS
 
 Usage:
-  berth serve                                   start the daemon (panel, proxy, workers)
+  berth serve [--install-docker]                start the daemon (panel, proxy, workers); the flag installs
+                                                and starts Docker first if none answers (root, Debian/Ubuntu)
   berth admin create --email E --password P     create an admin account (or --password-stdin)
+  berth admin unlock EMAIL                      forget failed logins of an account (works beside a running daemon)
   berth token create --name N [--email E]       create an API token; printed once, on the last line
   berth token list [--email E]                  list API tokens (never the secrets)
   berth token revoke <id|name> [--email E]      revoke an API token
@@ -59,7 +63,9 @@ async function resolveUserId(db: Db, email: string | undefined): Promise<string>
   return admins[0]!.id;
 }
 
-async function serve(config: Config): Promise<void> {
+async function serve(config: Config, args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { 'install-docker': { type: 'boolean' } } });
+  await prepareEngine(config, values['install-docker'] === true, (line) => process.stdout.write(`${line}\n`));
   const daemon = await startDaemon(config);
   if (daemon.setupUrl) process.stdout.write(`\n  Open this link to claim Berth:\n  ${daemon.setupUrl}\n\n`);
   let isStopping = false;
@@ -86,8 +92,17 @@ async function admin(config: Config, args: string[]): Promise<void> {
     allowPositionals: true,
     options: { email: { type: 'string' }, password: { type: 'string' }, 'password-stdin': { type: 'boolean' } },
   });
+  if (positionals[0] === 'unlock' && positionals[1]) {
+    const account = positionals[1].trim().toLowerCase();
+    await withDatabase(config, (db) => recordUnlock(db, account));
+    process.stdout.write(`failed logins of ${account} forgotten; it can log in again from every address\n`);
+    return;
+  }
   if (positionals[0] !== 'create')
-    throw new AppError('VALIDATION_FAILED', 'usage: berth admin create --email E --password P');
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'usage: berth admin create --email E --password P | berth admin unlock EMAIL',
+    );
   const password = values['password-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : values.password;
   const user = await withDatabase(config, (db) => createAdmin(db, { email: values.email, password }));
   process.stdout.write(`admin ${user.email} created (${user.id})\n`);
@@ -141,7 +156,7 @@ async function main(argv: string[]): Promise<void> {
   const upgrade = () => import('./upgrade/upgrade.cli.js');
   switch (command) {
     case 'serve':
-      return serve(config);
+      return serve(config, rest);
     case 'admin':
       return admin(config, rest);
     case 'token':

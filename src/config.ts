@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { readBuildCaFile, readBuildProxy, type BuildProxy } from './config-build.js';
 import { AppError } from './errors.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -24,6 +25,12 @@ export interface Config {
   readonly dnsResolver: string | undefined;
   /** This server's public addresses (BERTH_PUBLIC_IPS); undefined = the non-internal interface addresses. */
   readonly publicIps: readonly string[] | undefined;
+  /**
+   * Addresses (or CIDR ranges) of proxies whose X-Forwarded-For the panel believes (BERTH_TRUSTED_PROXIES).
+   * Empty: none, the connection's own address counts. With BERTH_PANEL_DOMAIN and no setting, loopback:
+   * Berth's own proxy forwards the panel's domain from there and replaces any client-sent X-Forwarded-For.
+   */
+  readonly trustedProxies: readonly string[];
   readonly allowPrivateSources: boolean;
   /** Address the app proxy listens on (BERTH_PROXY_HOST). */
   readonly proxyHost: string;
@@ -34,12 +41,20 @@ export interface Config {
   /** Where dockerode connects: a unix socket path, or a tcp host and port. */
   readonly docker: DockerEndpoint;
   readonly logLevel: LogLevel;
+  /** Console log format (BERTH_LOG_FORMAT): json, pretty, or auto (pretty on a terminal, JSON otherwise). */
+  readonly logFormat: LogFormat;
+  /** Each deployment's log stops at this size on disk (BERTH_DEPLOY_LOG_MAX_MB, default 10). */
+  readonly deployLogMaxBytes: number;
   /** The URL people use to reach the panel; the setup link is printed with it. */
   readonly publicUrl: string;
   /** Set cookies with the Secure flag (panel behind HTTPS). */
   readonly secureCookies: boolean;
   /** Base image of each buildpack image slot (BERTH_BUILDPACK_IMAGE_<NAME>), e.g. { node: 'node:20-slim' }. */
   readonly buildpackImages: Readonly<Record<BuildpackImageName, string>>;
+  /** A PEM bundle builds trust for package downloads (BERTH_BUILD_CA_FILE): its absolute real path. */
+  readonly buildCaFile: string | undefined;
+  /** HTTP_PROXY / HTTPS_PROXY / NO_PROXY, passed to every build as Docker's predefined build args. */
+  readonly buildProxy: BuildProxy;
   /** Port of the built-in SSH git remote (BERTH_SSH_PORT, default 2222); null when set to "off". */
   readonly sshPort: number | null;
   /** Image of each database engine (BERTH_DB_IMAGE_<ENGINE>), e.g. { postgres: 'postgres:16' }. */
@@ -54,7 +69,19 @@ export interface Config {
   readonly upgradeHealthTimeoutMs: number;
   /** The app proxy's limits, timeouts and access log (BERTH_PROXY_*). */
   readonly proxy: ProxyConfig;
+  /** Rotation of the engine's json-file log of every container Berth starts (BERTH_CONTAINER_LOG_*). */
+  readonly containerLogs: ContainerLogRotation;
 }
+
+export interface ContainerLogRotation {
+  /** Size at which a container's log file is rotated, e.g. "10m" (BERTH_CONTAINER_LOG_MAX_SIZE). */
+  readonly maxSize: string;
+  /** Rotated files kept per container, the current one included (BERTH_CONTAINER_LOG_MAX_FILES). */
+  readonly maxFiles: number;
+}
+
+/** 10 MB × 3 per container: enough to read a crash, never enough to fill a disk. */
+export const DEFAULT_CONTAINER_LOGS: ContainerLogRotation = Object.freeze({ maxSize: '10m', maxFiles: 3 });
 
 export interface ProxyConfig {
   /** One line per proxied request on stdout (BERTH_PROXY_ACCESS_LOG). */
@@ -102,6 +129,15 @@ export type DockerEndpoint =
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
 
 type Env = Record<string, string | undefined>;
+
+export type LogFormat = 'json' | 'pretty' | 'auto';
+const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty', 'auto'];
+
+function readLogFormat(env: Env): LogFormat {
+  const raw = (env.BERTH_LOG_FORMAT || 'auto') as LogFormat;
+  if (!LOG_FORMATS.includes(raw)) fail('BERTH_LOG_FORMAT', `must be one of ${LOG_FORMATS.join(', ')}, got "${raw}"`);
+  return raw;
+}
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -161,6 +197,15 @@ function readListenAddress(env: Env, variable: string): string {
   const raw = env[variable] ?? '0.0.0.0';
   if (!/^[0-9a-fA-F.:]+$|^localhost$/.test(raw)) fail(variable, `must be an IP address to listen on, got "${raw}"`);
   return raw;
+}
+
+function readContainerLogs(env: Env): ContainerLogRotation {
+  const maxSize = env.BERTH_CONTAINER_LOG_MAX_SIZE || DEFAULT_CONTAINER_LOGS.maxSize;
+  // The engine's own size syntax; anything else would only fail later, when a container is created.
+  if (!/^[1-9]\d{0,5}[kmg]$/.test(maxSize))
+    fail('BERTH_CONTAINER_LOG_MAX_SIZE', `must be a size such as 10m, 500k or 1g, got "${maxSize}"`);
+  const maxFiles = readInteger(env, 'BERTH_CONTAINER_LOG_MAX_FILES', DEFAULT_CONTAINER_LOGS.maxFiles, 1, 100);
+  return Object.freeze({ maxSize, maxFiles });
 }
 
 function readBoolean(env: Env, variable: string, fallback: boolean): boolean {
@@ -231,6 +276,28 @@ function readPublicIps(env: Env): string[] | undefined {
     if (isIP(ip) === 0) fail('BERTH_PUBLIC_IPS', `must be a comma-separated list of IP addresses, got "${ip}"`);
   }
   return ips;
+}
+
+function readTrustedProxies(env: Env, panelDomain: string | undefined): string[] {
+  const raw = (env.BERTH_TRUSTED_PROXIES ?? '').trim();
+  if (raw === '') return panelDomain ? ['127.0.0.1', '::1'] : [];
+  if (raw === 'none') return [];
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const [ip = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(ip);
+    const bits = family === 4 ? 32 : 128;
+    const isPrefixValid = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !isPrefixValid || rest.length > 0)
+      fail(
+        'BERTH_TRUSTED_PROXIES',
+        `must be "none" or a comma-separated list of IP addresses or CIDR ranges, got "${entry}"`,
+      );
+  }
+  return entries;
 }
 
 function readDocker(env: Env): DockerEndpoint {
@@ -324,15 +391,20 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     acmeCaFile: readPath(env, 'BERTH_ACME_CA_FILE'),
     dnsResolver: readDnsResolver(env),
     publicIps: readPublicIps(env),
+    trustedProxies: Object.freeze(readTrustedProxies(env, panelDomain)),
     allowPrivateSources: readBoolean(env, 'BERTH_ALLOW_PRIVATE_SOURCES', false),
     proxyHost: readListenAddress(env, 'BERTH_PROXY_HOST'),
     stabilisationMs: readSeconds(env, 'BERTH_STABILISATION_SECONDS', 3, 600),
     drainTimeoutMs: readSeconds(env, 'BERTH_DRAIN_TIMEOUT_SECONDS', 30, 3600),
     docker: readDocker(env),
     logLevel,
+    logFormat: readLogFormat(env),
+    deployLogMaxBytes: readInteger(env, 'BERTH_DEPLOY_LOG_MAX_MB', 10, 1, 10_240) * 1024 * 1024,
     publicUrl,
     secureCookies: readBoolean(env, 'BERTH_SECURE_COOKIES', publicUrl.startsWith('https:')),
     buildpackImages: Object.freeze(readBuildpackImages(env)),
+    buildCaFile: readBuildCaFile(env, cwd),
+    buildProxy: readBuildProxy(env),
     sshPort: readOptionalPort(env, 'BERTH_SSH_PORT', 2222),
     dbImages: Object.freeze(readDbImages(env)),
     backupMinIntervalMs: readSeconds(env, 'BERTH_BACKUP_MIN_INTERVAL_SECONDS', 3600, 7 * 24 * 3600),
@@ -340,5 +412,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     releaseUrl: env.BERTH_RELEASE_URL ? readUrl(env, 'BERTH_RELEASE_URL', '') : undefined,
     upgradeHealthTimeoutMs: readSeconds(env, 'BERTH_UPGRADE_HEALTH_TIMEOUT_SECONDS', 60, 3600),
     proxy: readProxyConfig(env),
+    containerLogs: readContainerLogs(env),
   });
 }

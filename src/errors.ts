@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'CSRF_INVALID'
   | 'RATE_LIMITED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'INVALID_CREDENTIALS'
   | 'SETUP_TOKEN_INVALID'
   | 'SETUP_ALREADY_DONE'
@@ -32,6 +34,8 @@ export type ErrorCode =
   | 'DISK_FULL'
   | 'CONFIRMATION_REQUIRED'
   | 'DELETE_IN_PROGRESS'
+  | 'ADDRESS_NOT_LOCAL'
+  | 'DATABASE_CHANGE_FAILED'
   | 'INTERNAL';
 
 export class AppError extends Error {

@@ -1,11 +1,20 @@
-/** The only importer of pino. One root logger, made in main.ts; components take children. */
+/**
+ * The only importer of pino (and pino-pretty). One root logger, made in main.ts; components take
+ * children. JSON lines for machines (journald, docker logs); readable, coloured lines on a terminal.
+ */
 import { pino, type Logger } from 'pino';
-import type { LogLevel } from './config.js';
+import pretty from 'pino-pretty';
+import type { LogFormat, LogLevel } from './config.js';
 
 export type { Logger };
 
-export function createLogger(level: LogLevel): Logger {
-  return pino({
+/** `auto` is pretty on a terminal and JSON everywhere else (pipes, files, service managers). */
+export function resolveLogFormat(format: LogFormat, isTerminal: boolean): 'json' | 'pretty' {
+  return format === 'auto' ? (isTerminal ? 'pretty' : 'json') : format;
+}
+
+export function createLogger(level: LogLevel, format: LogFormat = 'json'): Logger {
+  const options = {
     level,
     base: { name: 'berth' },
     // Secrets never reach the log, even if someone logs a whole request or config by mistake.
@@ -13,7 +22,16 @@ export function createLogger(level: LogLevel): Logger {
       paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token', 'password', 'token'],
       censor: '[redacted]',
     },
+  };
+  if (resolveLogFormat(format, process.stdout.isTTY === true) === 'json') return pino(options);
+  // In this thread and synchronous (no transport worker): a line is on the terminal when the call returns.
+  const stream = pretty({
+    colorize: process.stdout.isTTY === true,
+    sync: true,
+    singleLine: true,
+    ignore: 'pid,hostname,name',
   });
+  return pino(options, stream);
 }
 
 /**

@@ -12,7 +12,8 @@ import { dataPaths, ensureDataDir, readOrCreateInstallId, readOrCreateSecret } f
 import { openDatabase, tryExclusiveLock, type DbHandle } from './db/connection.js';
 import { migrateToLatest } from './db/migrate.js';
 import { startWalCheckpoints } from './db/wal-checkpoint.js';
-import { AppError } from './errors.js';
+import { AppError, isAppError } from './errors.js';
+import { missingEngineMessage, readHostFacts } from './doctor/engine-setup.js';
 import { createAccessLogger, createLogger, type Logger } from './logger.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { SecretBox } from './lib/secret-box.js';
@@ -35,6 +36,8 @@ import { RepoStore } from './git/repo-store.js';
 import { DEFAULT_CERTIFICATE_TIMING, HttpsSystem, type CertificateTiming } from './tls/https-system.js';
 import type { DatabaseFeature } from './databases/database-feature.js';
 import { Lifecycle } from './lifecycle/lifecycle.js';
+
+const ENGINE_RECHECK_MS = 2000;
 
 /** Internal knobs for tests (not settings): e.g. certificate retry and renewal-check timing in seconds. */
 export interface DaemonOptions {
@@ -82,6 +85,7 @@ export function createDeploySystem(parts: {
       pushed,
     },
     paths.deploymentLogs,
+    routes,
   );
 }
 
@@ -141,7 +145,7 @@ export interface Daemon {
 
 export async function startDaemon(
   config: Config,
-  logger: Logger = createLogger(config.logLevel),
+  logger: Logger = createLogger(config.logLevel, config.logFormat),
   options: DaemonOptions = {},
 ): Promise<Daemon> {
   const paths = dataPaths(config.dataDir);
@@ -167,9 +171,31 @@ export async function startDaemon(
     cleanups.push(() => checkpoints.stop());
 
     const installId = readOrCreateInstallId(paths);
-    const runtime = new DockerRuntime(config.docker, { logger: logger.child({ component: 'docker' }), installId });
+    const runtime = new DockerRuntime(config.docker, {
+      logger: logger.child({ component: 'docker' }),
+      installId,
+      logRotation: config.containerLogs,
+    });
     await runtime.start();
     cleanups.push(() => runtime.stop());
+    const engine = runtime.state();
+    // First run without an engine: one line that says how to get one (not a stack trace per feature).
+    if (!engine.available) logger.warn(missingEngineMessage(engine.reason, readHostFacts()));
+    /** Recovery needs the engine: when it is down, it runs once the engine answers instead of failing now. */
+    const recoverLater = (what: string, work: () => Promise<unknown>) => (error: unknown) => {
+      if (!isAppError(error) || error.code !== 'DOCKER_UNAVAILABLE') {
+        logger.error({ err: error }, `could not recover ${what}`);
+        return;
+      }
+      logger.info(`${what} will be recovered once the Docker engine answers`);
+      const timer = setInterval(() => {
+        if (!runtime.state().available) return;
+        clearInterval(timer);
+        work().catch((e: unknown) => logger.error({ err: e }, `could not recover ${what}`));
+      }, ENGINE_RECHECK_MS);
+      timer.unref();
+      cleanups.push(() => clearInterval(timer));
+    };
 
     const secretBox = new SecretBox(readOrCreateSecret(paths.masterKey));
     const routes = new RouteTable();
@@ -225,7 +251,7 @@ export async function startDaemon(
     const gitFeature = await startGitFeature({ config, db: handle.db, deploys, repos, sources: pushedSources, logger });
     cleanups.push(() => gitFeature.close());
     const git = gitFeature.git;
-    await deploys.recover().catch((error: unknown) => logger.error({ err: error }, 'could not recover deployments'));
+    await deploys.recover().catch(recoverLater('deployments', () => deploys.recover()));
 
     const sessionStore = new SqliteSessionStore(handle.db);
     const scheduler = new Scheduler(logger.child({ component: 'jobs' }));
@@ -239,7 +265,7 @@ export async function startDaemon(
       scheduler,
     );
     cleanups.push(() => databases.close());
-    await databases.recover().catch((error: unknown) => logger.error({ err: error }, 'could not recover databases'));
+    await databases.recover().catch(recoverLater('databases', () => databases.recover()));
     const lifecycle = createLifecycle({ config, deploys, databases, installId, https, repos });
     // After both recoveries: what they adopted has an owner; what is left of deleted owners goes.
     const reconcile = lifecycle.reconcileJob();

@@ -5,7 +5,7 @@ const EMAIL = /^[a-zA-Z0-9._%+-]{1,64}@[a-zA-Z0-9.-]{1,253}\.[a-zA-Z]{2,63}$/;
 const TOKEN_NAME = /^[a-zA-Z0-9][a-zA-Z0-9 _.-]{0,63}$/;
 export const MIN_PASSWORD_LENGTH = 10;
 // bcrypt ignores bytes after the 72nd, so longer passwords would silently be truncated.
-const MAX_PASSWORD_BYTES = 72;
+export const MAX_PASSWORD_BYTES = 72;
 
 export function normalizeEmail(raw: unknown): string {
   const email = typeof raw === 'string' ? raw.trim().toLowerCase() : '';

@@ -36,7 +36,7 @@ export async function restoreCommand(config: Config, args: string[]): Promise<vo
   if (positionals.length !== 1)
     throw new AppError('VALIDATION_FAILED', 'usage: berth restore <archive> --passphrase-file FILE');
   const passphrase = readPassphrase(values);
-  const runtime = new DockerRuntime(config.docker);
+  const runtime = new DockerRuntime(config.docker, { logRotation: config.containerLogs });
   const result = await restorePanelBackup({
     archive: resolve(positionals[0]!),
     passphrase,

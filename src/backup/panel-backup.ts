@@ -12,26 +12,10 @@ import { openDatabase } from '../db/connection.js';
 import { AppError } from '../errors.js';
 import { isDiskFullError, requireFreeSpace } from '../lib/disk-space.js';
 import { packDirectories } from '../lib/tar-archive.js';
+import { BACKED_UP_ENTRIES } from './archive-entries.js';
 import { encryptToFile } from './archive-crypto.js';
 
 export const BACKUP_FORMAT = 1;
-/** Data-dir entries that are not part of a backup (the database goes in as a snapshot). */
-const LEFT_OUT = new Set([
-  'berth.db',
-  'berth.db-wal',
-  'berth.db-shm',
-  'berth.lock',
-  'builds',
-  'logs',
-  'upgrade',
-  'tmp',
-  'cache',
-  // Sockets of the running daemon (the git hook socket).
-  'run',
-  // The installer's per-server settings (container name, ports): the new server's installer writes its own.
-  'install.env',
-]);
-
 export interface BackupManifest {
   format: number;
   version: string;
@@ -48,14 +32,9 @@ export async function createPanelBackup(options: {
   const paths = dataPaths(options.dataDir);
   // Everything but the database snapshot is read straight from the data dir into the archive: the only
   // copy made is the snapshot, next to the output, so the data dir's disk needs no room for a backup.
-  const entries = readdirSync(options.dataDir).filter(
-    (name) =>
-      // Earlier backup files kept here are not copied into the next one.
-      !LEFT_OUT.has(name) &&
-      !name.startsWith('.') &&
-      !name.endsWith('.berth') &&
-      isPackable(join(options.dataDir, name)),
-  );
+  // Only what a restore accepts (archive-entries.ts): builds, logs, upgrade snapshots, sockets, the lock
+  // and the installer's per-server settings stay behind.
+  const entries = BACKED_UP_ENTRIES.filter((name) => isPackable(join(options.dataDir, name)));
   const outDir = dirname(options.out);
   const databaseBytes = sizeOf(paths.database) + sizeOf(`${paths.database}-wal`);
   const restBytes = entries.reduce((sum, name) => sum + sizeOf(join(options.dataDir, name)), 0);
@@ -93,10 +72,10 @@ export async function createPanelBackup(options: {
   }
 }
 
-/** Files, directories and links only: a socket or FIFO is live state, not something to restore. */
+/** Files and directories only: a socket or FIFO is live state, and a restore refuses links. */
 function isPackable(path: string): boolean {
   const stat = lstatSync(path, { throwIfNoEntry: false });
-  return stat !== undefined && (stat.isFile() || stat.isDirectory() || stat.isSymbolicLink());
+  return stat !== undefined && (stat.isFile() || stat.isDirectory());
 }
 
 /** Bytes under a path (files only; links not followed). */

@@ -3,7 +3,9 @@
  * database) and queues a redeploy of every app that was live, which the daemon runs when it starts
  * (deploy recovery resumes queued deployments): from its last image when that image is on this server,
  * else from its source (git at the same commit, or the image reference). Nothing is written to the data
- * dir until the archive has been decrypted, verified and unpacked.
+ * dir until the archive has been decrypted, verified and unpacked. An archive with links or unknown
+ * top-level names is refused (archive-entries.ts); restored git repositories get Berth's own config and
+ * no hooks (restored-repos.ts).
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,10 +16,12 @@ import { migrateToLatest } from '../db/migrate.js';
 import { listDeploymentsByStatus, insertDeployment } from '../deploys/deployments.repository.js';
 import { AppError } from '../errors.js';
 import { newId } from '../lib/ids.js';
-import { extractFile } from '../lib/tar-archive.js';
+import { extractFileChecked } from '../lib/tar-archive.js';
 import { markDatabasesForRecreate } from '../databases/restore-on-recreate.js';
+import { ArchiveEntryCheck } from './archive-entries.js';
 import { decryptToFile } from './archive-crypto.js';
 import { BACKUP_FORMAT, type BackupManifest } from './panel-backup.js';
+import { resetRestoredRepositories } from './restored-repos.js';
 
 export interface RestoreResult {
   manifest: BackupManifest;
@@ -48,8 +52,10 @@ export async function restorePanelBackup(options: {
     const tarFile = join(work, 'backup.tar');
     await decryptToFile(options.archive, options.passphrase, tarFile);
     const stage = join(work, 'files');
-    await extractFile(tarFile, stage);
+    const entries = new ArchiveEntryCheck();
+    await extractFileChecked(tarFile, stage, entries.accept);
     rmSync(tarFile);
+    entries.check();
     const manifest = JSON.parse(readFileSync(join(stage, 'manifest.json'), 'utf8')) as BackupManifest;
     if (manifest.format !== BACKUP_FORMAT || !existsSync(join(stage, 'berth.db')))
       throw new AppError('VALIDATION_FAILED', 'This backup was made by an unknown version of Berth.');
@@ -68,6 +74,8 @@ export async function restorePanelBackup(options: {
     } finally {
       await handle.close();
     }
+
+    resetRestoredRepositories(join(stage, 'repos'), options.dataDir);
 
     ensureDataDir(paths);
     const lock = tryExclusiveLock(paths.lock);

@@ -11,6 +11,14 @@ import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { AppService } from '../projects/service.types.js';
 import type { Runtime } from '../runtime/runtime.js';
+import {
+  BUILD_CA_ARG,
+  BUILD_CA_CONTEXT_FILE,
+  dockerfileWantsBuildCa,
+  placeBuildCa,
+  proxyBuildArgs,
+  removeBuildCa,
+} from './build-ca.js';
 import { BuildLimiter } from './build-limiter.js';
 import { detectBuild, type BuildPlan } from './detect.js';
 
@@ -60,7 +68,7 @@ export class ServiceBuilder {
 
   constructor(
     private readonly runtime: Pick<Runtime, 'buildImage'>,
-    private readonly config: Pick<Config, 'buildpackImages'>,
+    private readonly config: Pick<Config, 'buildpackImages'> & Partial<Pick<Config, 'buildCaFile' | 'buildProxy'>>,
     options: BuilderOptions = {},
   ) {
     this.limiter = new BuildLimiter(options.concurrency ?? DEFAULT_BUILD_CONCURRENCY);
@@ -82,23 +90,36 @@ export class ServiceBuilder {
     checkBuildArgs(userArgs);
     const release = await this.limiter.acquire(signal, () => log('Waiting for another build to finish…'));
     let generated: string | undefined;
+    let caCopy: string | undefined;
     try {
       const started = Date.now();
       const plan = await detectBuild(options.sourceDir, options.service.build, this.config);
       log(plan.explanation);
       let dockerfile = plan.dockerfile;
-      let buildArgs = userArgs;
+      const proxyArgs = proxyBuildArgs(this.config.buildProxy ?? {});
+      if (Object.keys(proxyArgs).length > 0) log('Downloads during the build go through the configured HTTP(S) proxy');
+      // A service's own args win over the proxy settings, Berth's template args over both.
+      let buildArgs = { ...proxyArgs, ...userArgs };
+      const caFile = this.config.buildCaFile;
+      const useCa =
+        caFile !== undefined && (plan.kind === 'buildpack' || (await dockerfileWantsBuildCa(plan.context, dockerfile)));
+      if (useCa) {
+        caCopy = await placeBuildCa(caFile, plan.context);
+        log(`The build trusts the CA bundle of BERTH_BUILD_CA_FILE (as ${BUILD_CA_CONTEXT_FILE} in the context)`);
+        if (plan.kind === 'dockerfile') buildArgs[BUILD_CA_ARG] = BUILD_CA_CONTEXT_FILE;
+      }
       if (plan.kind === 'buildpack') {
         dockerfile = await writeGeneratedDockerfile(plan);
         generated = join(plan.context, dockerfile);
-        // Berth's own args win over the service's: the template relies on their exact values.
-        buildArgs = { ...userArgs, ...plan.buildArgs };
+        buildArgs = { ...buildArgs, ...plan.buildArgs };
         log('Generated Dockerfile:');
         for (const line of plan.dockerfile.trimEnd().split('\n')) log(`  ${line}`);
       }
       await this.runtime.buildImage({
         contextDir: plan.context,
         dockerfile,
+        // A .dockerignore written before Berth had a build CA must not keep it out.
+        ...(caCopy ? { alwaysSend: [BUILD_CA_CONTEXT_FILE] } : {}),
         tag: options.imageTag,
         buildArgs,
         labels: options.labels,
@@ -111,6 +132,7 @@ export class ServiceBuilder {
       return { image: options.imageTag, method: plan.kind === 'dockerfile' ? 'dockerfile' : `buildpack:${plan.name}` };
     } finally {
       if (generated) await rm(generated, { force: true });
+      if (caCopy) await removeBuildCa(caCopy);
       release();
     }
   }

@@ -99,7 +99,7 @@ function plan(
   detected: Detected,
   start: StartCommand,
   tree: SourceTree,
-  config: Pick<Config, 'buildpackImages'>,
+  config: Pick<Config, 'buildpackImages'> & Partial<Pick<Config, 'buildCaFile'>>,
 ): BuildPlan {
   const explanation = `Using the ${buildpack.name} buildpack: found ${listWords(detected.found)}; starting with ${start.source}`;
   const buildArgs = detected.buildArgs ?? {};
@@ -109,6 +109,7 @@ function plan(
     facts: detected.facts,
     command: commandArgv(start),
     buildArgs: Object.keys(buildArgs),
+    buildCa: config.buildCaFile !== undefined,
   });
   return {
     kind: 'buildpack',
@@ -125,7 +126,7 @@ function plan(
 export async function detectBuild(
   sourceDir: string,
   settings: BuildSettings,
-  config: Pick<Config, 'buildpackImages'>,
+  config: Pick<Config, 'buildpackImages'> & Partial<Pick<Config, 'buildCaFile'>>,
 ): Promise<BuildPlan> {
   const { tree, label } = await openContext(sourceDir, settings);
   const own = await dockerfilePlan(tree, settings, label);

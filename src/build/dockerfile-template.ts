@@ -8,6 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../errors.js';
 import { createTemplateEngine } from '../lib/templates.js';
+import { BUILD_CA_CONTEXT_FILE, BUILD_CA_IMAGE_PATH, BUILD_CA_VARIABLES } from './build-ca.js';
 import type { BuildpackName } from './buildpacks/types.js';
 
 /** buildpacks/ at the repository root, both from src/build and from dist/build. */
@@ -38,6 +39,8 @@ export interface TemplateData {
   command: string[];
   /** Names of the build args the template declares with ARG (Berth's own). */
   buildArgs: string[];
+  /** Whether the build stage trusts the build CA (BERTH_BUILD_CA_FILE), sent in the context as BUILD_CA_CONTEXT_FILE. */
+  buildCa?: boolean;
 }
 
 const helpers = {
@@ -48,5 +51,8 @@ const helpers = {
 };
 
 export function renderDockerfile(buildpack: BuildpackName, data: TemplateData): string {
-  return eta.render(`./${buildpack}/Dockerfile`, { ...data, ...helpers });
+  const buildCa = data.buildCa
+    ? { file: BUILD_CA_CONTEXT_FILE, path: BUILD_CA_IMAGE_PATH, variables: BUILD_CA_VARIABLES }
+    : null;
+  return eta.render(`./${buildpack}/Dockerfile`, { ...data, buildCa, ...helpers });
 }

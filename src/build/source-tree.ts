@@ -4,9 +4,10 @@
  * so a repository cannot make Berth read (or log) a host file through a link such as
  * `package.json -> /etc/shadow`.
  */
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { AppError } from '../errors.js';
+import { readContainedFile } from '../lib/contained-file.js';
 
 /** Relative paths we accept from settings and files: plain names, no leading dash, no `..`, no `//`. */
 const RELATIVE_PATH = /^(?!-)[A-Za-z0-9._@+-]+(\/[A-Za-z0-9._@+-]+)*\/?$/;
@@ -61,20 +62,19 @@ export class SourceTree {
     return real;
   }
 
+  /** Whether `rel` is a regular file inside the tree (a link out of it, or a device, is not). */
   async isFile(rel: string): Promise<boolean> {
     const abs = await this.resolve(rel);
     return abs !== undefined && (await stat(abs)).isFile();
   }
 
+  /**
+   * The text of a file, undefined when it does not exist; VALIDATION_FAILED naming it when it is a link
+   * out of the tree, not a regular file (a device, a FIFO) or over 5 MB (see lib/contained-file.ts).
+   */
   async readText(rel: string): Promise<string | undefined> {
-    const abs = await this.resolve(rel);
-    if (abs === undefined) return undefined;
-    const info = await stat(abs);
-    if (!info.isFile()) return undefined;
-    if (info.size > MAX_READ_BYTES) {
-      throw new AppError('VALIDATION_FAILED', `${rel} is larger than ${MAX_READ_BYTES / 1024 / 1024} MB`);
-    }
-    return readFile(abs, 'utf8');
+    if (!RELATIVE_PATH.test(rel) || rel.split('/').includes('..')) return undefined;
+    return readContainedFile(this.root, rel, MAX_READ_BYTES);
   }
 
   /** Parsed JSON, or a VALIDATION_FAILED naming the file when it does not parse. */

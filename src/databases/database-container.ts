@@ -23,8 +23,19 @@ export function databaseLabels(database: Pick<ManagedDatabase, 'id' | 'projectId
   };
 }
 
+/**
+ * `berth_<project>_<database>`: names never contain `_` (src/projects/names.ts), so no two databases of
+ * different projects can share a container name (with `-` as the separator, `a-b` in `x` and `b` in
+ * `x-a` both were `berth-x-a-b`). Containers made under the old scheme are found by id and label,
+ * never by name, and take the new name the next time they are recreated.
+ */
 export function containerName(projectName: string, databaseName: string): string {
-  return `berth-${projectName}-${databaseName}`;
+  return `berth_${projectName}_${databaseName}`;
+}
+
+/** The name a running container steps aside to while its replacement starts (see replaceDatabaseContainer). */
+function previousName(name: string): string {
+  return `${name}_previous`;
 }
 
 export function databaseContainerSpec(
@@ -38,6 +49,7 @@ export function databaseContainerSpec(
     image: database.image,
     cmd: engine.containerCmd(credentials),
     env: engine.containerEnv(credentials),
+    files: engine.containerFiles?.(credentials),
     labels: databaseLabels(database),
     network: project.networkName,
     networkAliases: [database.name],
@@ -79,27 +91,71 @@ export async function waitHealthy(
   }
 }
 
+/** A new container started in place of the previous one; the caller commits once it is healthy, or rolls back. */
+export interface ContainerSwap {
+  id: string;
+  /** The volume was created now (empty: the caller may restore a backup into it). */
+  freshVolume: boolean;
+  /** The new container is up: removes the previous one. */
+  commit(): Promise<void>;
+  /** The new container failed: removes it and starts the previous one again under its name. */
+  rollback(): Promise<void>;
+}
+
 /**
- * (Re)creates the database's container on its volume and starts it. Returns the new container id and
- * whether the volume was created now (empty: the caller may restore a backup into it).
+ * (Re)creates the database's container on its volume and starts it. Two servers must never share the
+ * data directory, so the previous container is stopped first, but kept (renamed aside) until the new
+ * one is up: if the new one cannot start (e.g. its public port cannot be bound), the previous one is
+ * started again and the error thrown; the database stays as it was.
  */
-export async function createDatabaseContainer(
+export async function replaceDatabaseContainer(
   runtime: Runtime,
   database: ManagedDatabase,
   project: { id: string; name: string; networkName: string },
   credentials: DatabaseCredentials,
-): Promise<{ id: string; freshVolume: boolean }> {
+): Promise<ContainerSwap> {
   await runtime.ensureNetwork(project.networkName, { [LABELS.managed]: 'true', [LABELS.project]: project.id });
   const freshVolume = await runtime.ensureVolume(database.volumeName, databaseLabels(database));
   if (!(await runtime.hasImage(database.image))) {
     await runtime.pullImage(database.image, () => {});
   }
-  if (database.containerId) await runtime.removeContainer(database.containerId);
-  // A container of the same name left by an earlier attempt (the id was never recorded).
-  for (const old of await runtime.listContainers(databaseLabels(database))) await runtime.removeContainer(old.id);
-  const id = await runtime.createContainer(databaseContainerSpec(database, project, credentials));
-  await runtime.startContainer(id);
-  return { id, freshVolume };
+  const name = containerName(project.name, database.name);
+  let previous: { id: string; name: string; state: string } | undefined;
+  for (const c of await runtime.listContainers(databaseLabels(database))) {
+    // A container left by an earlier attempt whose id was never recorded; the recorded one is kept.
+    if (c.id === database.containerId) previous = c;
+    else await runtime.removeContainer(c.id);
+  }
+  if (previous) {
+    await runtime.stopContainer(previous.id, 30);
+    if (previous.name !== previousName(name)) await runtime.renameContainer(previous.id, previousName(name));
+  }
+  const restorePrevious = async (): Promise<void> => {
+    if (!previous) return;
+    await runtime.renameContainer(previous.id, name);
+    if (previous.state === 'running') await runtime.startContainer(previous.id);
+  };
+  let id: string | undefined;
+  try {
+    id = await runtime.createContainer(databaseContainerSpec(database, project, credentials));
+    await runtime.startContainer(id);
+  } catch (error) {
+    if (id) await runtime.removeContainer(id);
+    await restorePrevious();
+    throw error;
+  }
+  const created = id;
+  return {
+    id: created,
+    freshVolume,
+    commit: async () => {
+      if (previous) await runtime.removeContainer(previous.id);
+    },
+    rollback: async () => {
+      await runtime.removeContainer(created);
+      await restorePrevious();
+    },
+  };
 }
 
 /**
@@ -118,6 +174,7 @@ export async function startThrowawayContainer(
     image: database.image,
     cmd: engine.containerCmd(credentials),
     env: engine.containerEnv(credentials),
+    files: engine.containerFiles?.(credentials),
     labels: { ...databaseLabels(database), 'berth.role': purpose },
     network: 'none',
     healthcheck: { test: engine.healthcheck(credentials), ...HEALTH, intervalMs: 500 },

@@ -1,5 +1,6 @@
 /** Allow-lists for what people send when creating or changing a database. */
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { AppError } from '../errors.js';
 import { ENGINE_NAMES, isEngineName, type EngineName } from './engines/index.js';
 
@@ -58,20 +59,45 @@ export function checkLimits(raw: { memoryMb?: unknown; cpus?: unknown }): Partia
   return limits;
 }
 
+/** Addresses that mean "every interface" or "only this machine", whatever the interfaces are. */
+const ALWAYS_LOCAL = ['0.0.0.0', '127.0.0.1', '::'];
+
+/** One spelling per address (`::0` and `::` are the same), so addresses compare as strings. */
+function canonical(address: string): string {
+  if (isIP(address) !== 6) return address;
+  return new URL(`http://[${address.split('%')[0]}]/`).hostname.slice(1, -1);
+}
+
+/** The addresses this host can bind: its interfaces' addresses plus the wildcard and loopback ones. */
+export function localAddresses(): Set<string> {
+  const found = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
+  return new Set([...ALWAYS_LOCAL, ...found].map(canonical));
+}
+
 /**
- * Where a public port is bound: an IP address of this host (default 127.0.0.1, only this machine), and
- * a port from 1024 (lower ones belong to system services and the proxy).
+ * Where a public port is bound: an address of this host (default 127.0.0.1, only this machine), and a
+ * port from 1024 (lower ones belong to system services and the proxy). Any other IP literal would make
+ * the engine fail to bind, so it is refused here, before the running container is touched.
  */
-export function checkPublicAccess(raw: { host?: unknown; port?: unknown }): { host: string; port: number } {
+export function checkPublicAccess(
+  raw: { host?: unknown; port?: unknown },
+  local: Set<string> = localAddresses(),
+): { host: string; port: number } {
   const host = raw.host === undefined || raw.host === '' ? '127.0.0.1' : raw.host;
   if (typeof host !== 'string' || isIP(host) === 0) {
     throw bad('host', 'The address must be an IP address of this server, such as 127.0.0.1 or 0.0.0.0.');
+  }
+  if (!local.has(canonical(host))) {
+    const offered = [...local].join(', ');
+    throw new AppError('ADDRESS_NOT_LOCAL', `${host} is not an address of this server; use one of: ${offered}.`, {
+      details: { host: 'not an address of this server' },
+    });
   }
   const port = raw.port;
   if (!Number.isInteger(port) || (port as number) < 1024 || (port as number) > 65535) {
     throw bad('port', 'The port must be a whole number from 1024 to 65535.');
   }
-  return { host, port: port as number };
+  return { host: canonical(host), port: port as number };
 }
 
 export function checkKeep(raw: unknown): number {

@@ -15,9 +15,15 @@ import { findProject, PRODUCTION_ENVIRONMENT } from '../projects/projects.servic
 import { findEnvironmentByName, isUniqueViolation } from '../projects/projects.repository.js';
 import { findAppServiceById, isServiceNameUsed } from '../projects/services.repository.js';
 import { setVariables } from '../projects/variables.service.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { ContainerDetails, Runtime } from '../runtime/runtime.js';
 import { connectionVariables, generateCredentials, openCredentials, sealCredentials } from './credentials.js';
-import { createDatabaseContainer, databaseLabels, waitHealthy } from './database-container.js';
+import {
+  containerName,
+  databaseLabels,
+  replaceDatabaseContainer,
+  waitHealthy,
+  type ContainerSwap,
+} from './database-container.js';
 import {
   checkConfirmation,
   checkEngine,
@@ -157,22 +163,22 @@ export class DatabaseSystem {
     });
   }
 
-  /** Limits and public access are container settings: the container is recreated on the same volume. */
+  /**
+   * Limits and public access are container settings: the container is recreated on the same volume.
+   * They are stored only once the new container is up; if it cannot start, the previous one runs on.
+   */
   async updateSettings(
     id: string,
     input: { memoryMb?: unknown; cpus?: unknown; publicAccess?: unknown },
   ): Promise<ManagedDatabase> {
-    const change: DatabaseChange = { ...checkLimits(input), updatedAt: nowIso() };
+    const change: SettingsChange = { ...checkLimits(input) };
     if (input.publicAccess !== undefined) {
       change.publicAccess =
         input.publicAccess === null
           ? null
           : checkPublicAccess(input.publicAccess as { host?: unknown; port?: unknown });
     }
-    return this.exclusive(id, async () => {
-      await updateDatabase(this.deps.db, id, change);
-      await this.provision(id);
-    });
+    return this.exclusive(id, () => this.provision(id, change));
   }
 
   /** Adds `<KEY>=${{<db>.<KEY>}}` to an app of the same project (KEY defaults to the engine's URL variable). */
@@ -222,6 +228,29 @@ export class DatabaseSystem {
           lastError: details ? null : 'The container is gone; start the database to recreate it on its volume.',
         });
       }
+      if (details && database.status !== 'creating') {
+        await this.adoptOlderContainer(database, details).catch((error: unknown) =>
+          this.deps.logger.warn({ databaseId: database.id, reason: describe(error) }, 'could not rename the container'),
+        );
+      }
+    }
+  }
+
+  /**
+   * A container made by an older Berth (named `berth-<project>-<db>`, which could collide across
+   * projects) takes the current name. A running Redis one is recreated instead (in the background,
+   * previous container kept until the new one is up): older versions put its password on the command line.
+   */
+  private async adoptOlderContainer(database: ManagedDatabase, details: ContainerDetails): Promise<void> {
+    const project = await findProject(this.deps.db, database.projectId);
+    const name = project && containerName(project.name, database.name);
+    if (!name || details.name === name) return;
+    if (database.engine === 'redis' && details.state === 'running') {
+      this.background(database.id, async () => {
+        await this.exclusive(database.id, () => this.provision(database.id));
+      });
+    } else {
+      await this.deps.runtime.renameContainer(details.id, name);
     }
   }
 
@@ -246,23 +275,56 @@ export class DatabaseSystem {
     return this.get(id);
   }
 
-  /** Creates (or recreates) the container on the volume and waits for health; records the outcome. */
-  private async provision(id: string): Promise<void> {
-    const database = await this.get(id);
+  /**
+   * Creates (or recreates) the container on the volume with `change` applied and waits for health;
+   * records the outcome. When a running database's new container fails, the previous container is
+   * started again, the change is not stored, and the error says why.
+   */
+  private async provision(id: string, change: SettingsChange = {}): Promise<void> {
+    const stored = await this.get(id);
+    const database: ManagedDatabase = { ...stored, ...change };
     const project = await findProject(this.deps.db, database.projectId);
     if (!project) return;
     const credentials = await openCredentials(this.deps.db, this.deps.secretBox, id);
     await this.update(id, { status: 'creating', lastError: null });
-    let created: { id: string; freshVolume: boolean };
+    let swap: ContainerSwap;
     try {
-      created = await createDatabaseContainer(this.deps.runtime, database, project, credentials);
+      swap = await replaceDatabaseContainer(this.deps.runtime, database, project, credentials);
     } catch (error) {
-      await this.update(id, { status: 'failed', lastError: cleanMessage(describe(error), [credentials]) });
+      return this.keepPrevious(stored, credentials, error);
+    }
+    if (swap.freshVolume) {
+      await swap.commit();
+      await this.update(id, { ...change, containerId: swap.id });
+      return this.seedFreshVolume(database, swap.id, credentials);
+    }
+    try {
+      await waitHealthy(this.deps.runtime, swap.id);
+    } catch (error) {
+      await swap.rollback().catch(() => undefined);
+      return this.keepPrevious(stored, credentials, error);
+    }
+    await swap.commit();
+    await this.update(id, { ...change, containerId: swap.id, status: 'running', lastError: null });
+  }
+
+  /** The new container failed: the stored database (settings and container) stands; says why. */
+  private async keepPrevious(
+    stored: ManagedDatabase,
+    credentials: DatabaseCredentials,
+    error: unknown,
+  ): Promise<never> {
+    const reason = cleanMessage(describe(error), [credentials]);
+    const previous = stored.containerId ? await this.deps.runtime.inspectContainer(stored.containerId) : undefined;
+    if (!previous || stored.status === 'creating') {
+      await this.update(stored.id, { status: 'failed', lastError: reason });
       throw error;
     }
-    await this.update(id, { containerId: created.id });
-    if (created.freshVolume) await this.seedFreshVolume(database, created.id, credentials);
-    else await this.awaitHealthy(database, created.id);
+    if (previous.state === 'running') await this.awaitHealthy(stored, previous.id);
+    else await this.update(stored.id, { status: stored.status });
+    const message = `The change was not applied: ${reason} The database is as it was before.`;
+    await this.update(stored.id, { lastError: message });
+    throw new AppError('DATABASE_CHANGE_FAILED', message);
   }
 
   /**
@@ -316,6 +378,9 @@ export class DatabaseSystem {
     this.pending.add(run);
   }
 }
+
+/** Container settings a recreate applies. */
+type SettingsChange = Partial<Pick<ManagedDatabase, 'memoryMb' | 'cpus' | 'publicAccess'>>;
 
 export function defaultUrlVariable(database: Pick<ManagedDatabase, 'engine'>): string {
   return database.engine === 'redis' ? 'REDIS_URL' : database.engine === 'mongo' ? 'MONGO_URL' : 'DATABASE_URL';

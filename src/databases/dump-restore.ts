@@ -28,7 +28,9 @@ export async function readCounts(
   engine: EngineDefinition,
   credentials: DatabaseCredentials,
 ): Promise<Record<string, number>> {
-  const result = await runTool(runtime, containerId, engine.inspect(credentials), credentials);
+  const result = await runTool(runtime, containerId, engine.inspect(credentials), credentials, {
+    user: engine.toolUser,
+  });
   return engine.parseInspect(result.stdout);
 }
 
@@ -40,11 +42,11 @@ async function takeSnapshot(
 ): Promise<void> {
   const step = engine.snapshot?.(credentials);
   if (!step) return;
-  const before = (await runTool(runtime, containerId, step.progress, credentials)).stdout;
-  await runTool(runtime, containerId, step.trigger, credentials);
+  const before = (await runTool(runtime, containerId, step.progress, credentials, { user: engine.toolUser })).stdout;
+  await runTool(runtime, containerId, step.trigger, credentials, { user: engine.toolUser });
   const deadline = Date.now() + SNAPSHOT_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    const now = (await runTool(runtime, containerId, step.progress, credentials)).stdout;
+    const now = (await runTool(runtime, containerId, step.progress, credentials, { user: engine.toolUser })).stdout;
     if (step.isDone(now, before)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -71,7 +73,10 @@ export async function dumpToFile(
   try {
     await takeSnapshot(runtime, containerId, engine, credentials);
     const written = pipeline(gzip, tap, createWriteStream(partial, { mode: 0o600 }));
-    const dumped = runTool(runtime, containerId, engine.dump(credentials), credentials, { stdout: gzip });
+    const dumped = runTool(runtime, containerId, engine.dump(credentials), credentials, {
+      stdout: gzip,
+      user: engine.toolUser,
+    });
     // Wait for both; if the dump fails, the file side must still settle before the file is removed.
     const [dump, file_] = await Promise.allSettled([dumped, written]);
     if (dump.status === 'rejected') throw dump.reason;
@@ -126,19 +131,24 @@ export async function restoreFromFile(
   };
   const method = engine.restore(credentials);
   if (method.kind === 'stdin') {
-    await runTool(runtime, containerId, method.command, credentials, { stdin: source() });
+    await runTool(runtime, containerId, method.command, credentials, { stdin: source(), user: engine.toolUser });
     return;
   }
   // Data-file engines (redis): write beside the live file, swap it in, stop the server WITHOUT saving
   // (a save would overwrite the file), and start it again so it loads the file.
   const staged = `${method.path}.berth-restore`;
-  const copy = await runtime.exec(containerId, ['dd', `of=${staged}`, 'status=none'], { stdin: source() });
+  const copy = await runtime.exec(containerId, ['dd', `of=${staged}`, 'status=none'], {
+    stdin: source(),
+    user: engine.toolUser,
+  });
   if (copy.exitCode !== 0) throw new ToolFailure(`Could not copy the dump into the container: ${copy.stderr.trim()}`);
-  const swap = await runtime.exec(containerId, ['mv', '-f', staged, method.path]);
+  const swap = await runtime.exec(containerId, ['mv', '-f', staged, method.path], { user: engine.toolUser });
   if (swap.exitCode !== 0) throw new ToolFailure(`Could not put the dump in place: ${swap.stderr.trim()}`);
   const startedBefore = (await runtime.inspectContainer(containerId))?.startedAt ?? null;
   // The connection drops as the server exits, so the tool's exit code says nothing here.
-  await runtime.exec(containerId, method.shutdown.argv, { env: method.shutdown.env }).catch(() => undefined);
+  await runtime
+    .exec(containerId, method.shutdown.argv, { env: method.shutdown.env, user: engine.toolUser })
+    .catch(() => undefined);
   await restartAfterShutdown(runtime, containerId, startedBefore);
   await waitHealthy(runtime, containerId, 120_000);
 }

@@ -25,21 +25,26 @@ export function cleanMessage(text: string, credentials: DatabaseCredentials[]): 
   return redacted.length > MAX_MESSAGE ? `${redacted.slice(0, MAX_MESSAGE)}…` : redacted;
 }
 
+/** `user` is the engine's own unprivileged user (EngineDefinition.toolUser): tools never run as root. */
+export type ToolOptions = Pick<ExecOptions, 'stdin' | 'stdout' | 'signal'> & { user: string };
+
 export async function runTool(
   runtime: Runtime,
   containerId: string,
   command: ToolCommand,
   credentials: DatabaseCredentials,
-  options: Pick<ExecOptions, 'stdin' | 'stdout' | 'signal'> = {},
+  options: ToolOptions,
 ): Promise<ExecResult> {
+  const { user } = options;
   if (command.secretFile) {
     // Through stdin, never argv: argv shows up in `ps` and in the engine's event stream.
     const written = await runtime.exec(containerId, ['dd', `of=${command.secretFile.path}`, 'status=none'], {
       stdin: Readable.from([Buffer.from(command.secretFile.content)]),
+      user,
     });
     if (written.exitCode !== 0) throw new ToolFailure(`Could not prepare the tool: ${written.stderr.trim()}`);
   }
-  const result = await runtime.exec(containerId, command.argv, { ...options, env: command.env });
+  const result = await runtime.exec(containerId, command.argv, { ...options, env: command.env, user });
   if (result.exitCode !== 0) {
     const tool = command.argv[0] ?? 'tool';
     const stderr = cleanMessage(result.stderr || result.stdout, [credentials]);

@@ -8,7 +8,6 @@
  */
 import type { CompiledQuery, DatabaseConnection, Driver, QueryResult, TransactionSettings } from 'kysely';
 import { AppError } from '../errors.js';
-import { diskFullError, isDiskFullError } from '../lib/disk-space.js';
 
 /** How long SQLite itself may block the thread on one attempt (the `busy_timeout` pragma). */
 export const BUSY_TIMEOUT_MS = 10;
@@ -28,6 +27,18 @@ export function busyError(cause: unknown): AppError {
     { cause },
   );
 }
+
+/** The disk under the data dir is full: AppError DISK_FULL (507), in words (lib/disk-space.ts uses it too). */
+export function diskFullError(cause?: unknown): AppError {
+  return new AppError(
+    'DISK_FULL',
+    "The disk of Berth's data dir is full (ENOSPC): nothing could be saved. Free some space and retry; " +
+      'reading keeps working meanwhile.',
+    { cause },
+  );
+}
+
+const isSqliteFull = (error: unknown) => (error as { code?: unknown } | undefined)?.code === 'SQLITE_FULL';
 
 /** Runs `attempt` until it does not fail with a busy error, waiting asynchronously between tries. */
 export async function retryWhileBusy<T>(attempt: () => Promise<T>, budgetMs = DEFAULT_RETRY_BUDGET_MS): Promise<T> {
@@ -49,7 +60,7 @@ export function retryingDriver(inner: Driver, budgetMs = DEFAULT_RETRY_BUDGET_MS
     executeQuery: <R>(query: CompiledQuery): Promise<QueryResult<R>> =>
       retryWhileBusy(() => connection.executeQuery<R>(query), budgetMs).catch((error: unknown) => {
         // A full disk is not a bug: the caller (and the API, as 507) gets it in words.
-        throw isDiskFullError(error) ? diskFullError(error) : error;
+        throw isSqliteFull(error) ? diskFullError(error) : error;
       }),
     streamQuery: <R>(query: CompiledQuery, chunkSize?: number) => connection.streamQuery<R>(query, chunkSize),
   });

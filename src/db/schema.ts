@@ -73,6 +73,8 @@ export interface VariablesTable {
   key: string;
   /** AES-256-GCM ciphertext (src/lib/secret-box.ts). */
   value_encrypted: string;
+  /** 1: the user marked the value secret (redacted from deployment logs). */
+  secret: Generated<number>;
   updated_at: Generated<string>;
 }
 

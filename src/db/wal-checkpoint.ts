@@ -6,14 +6,13 @@
  * while a reader still holds it back, it just does what it can and the next run tries again.
  */
 import { sql } from 'kysely';
-import type { Logger } from '../logger.js';
 import type { Db } from './connection.js';
 
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000;
 
 export function startWalCheckpoints(
   db: Db,
-  logger: Pick<Logger, 'warn'>,
+  logger: { warn(obj: object, msg: string): void },
   intervalMs = DEFAULT_CHECKPOINT_INTERVAL_MS,
 ): { stop(): void } {
   let running = false;

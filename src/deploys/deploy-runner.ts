@@ -73,7 +73,7 @@ export class DeployRunner {
       log.line(`--- fetching (deployment ${deploymentId}, triggered by ${deployment.trigger})`);
       // Variables first: a reference that no longer resolves fails the deploy before any build work.
       const env = await this.variablesFor(ctx);
-      log.addSecrets(Object.values(env));
+      log.addSecrets(await this.deps.catalog.secretValues(ctx.service.id, env));
       // Before any work: a full disk fails the deploy here in words, not later as a confusing git error.
       await requireFreeSpace(this.deps.buildsDir, MIN_FREE_BYTES_FOR_DEPLOY, 'a deployment');
       const image = await this.obtainImage(ctx, enter);

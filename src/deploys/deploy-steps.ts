@@ -9,6 +9,7 @@ import { serviceLabels } from './deploy-context.js';
 import { waitUntilHealthy } from './health-check.js';
 import type { Upstream } from './ports.js';
 import { splitCommand } from './command-line.js';
+import { PORT_LABEL, chooseAppPort, portOfContainer, refusedPortHint } from './app-port.js';
 
 export class DeployFailure extends Error {}
 
@@ -98,6 +99,8 @@ export async function runRelease(ctx: RunContext, image: string, env: Record<str
   if (!ctx.service.releaseCommand) return;
   const runtime = ctx.deps.runtime;
   ctx.log.line(`Running the release command: ${ctx.service.releaseCommand}`);
+  // A new project's first deploy reaches this step before any container made its network.
+  await ensureProjectNetwork(ctx);
   const id = await runtime.createContainer({
     name: `berth-release-${ctx.deployment.id.slice(4)}`,
     image,
@@ -117,6 +120,11 @@ export async function runRelease(ctx: RunContext, image: string, env: Record<str
   }
 }
 
+function ensureProjectNetwork(ctx: RunContext): Promise<void> {
+  const { project } = ctx;
+  return ctx.deps.runtime.ensureNetwork(project.networkName, { 'berth.managed': 'true', 'berth.project': project.id });
+}
+
 async function waitForExit(ctx: RunContext, id: string): Promise<ContainerDetails> {
   for (;;) {
     const details = await ctx.deps.runtime.inspectContainer(id);
@@ -131,14 +139,21 @@ async function waitForExit(ctx: RunContext, id: string): Promise<ContainerDetail
 export async function startContainers(ctx: RunContext, image: string, env: Record<string, string>): Promise<string[]> {
   const { runtime } = ctx.deps;
   const { service, project, deployment } = ctx;
-  await runtime.ensureNetwork(project.networkName, { 'berth.managed': 'true', 'berth.project': project.id });
+  await ensureProjectNetwork(ctx);
+  const { port, why } = await chooseAppPort(runtime, service, image);
+  ctx.log.line(`The app listens on port ${port} (${why})`);
   const ids: string[] = [];
   for (let i = 1; i <= service.replicas; i++) {
     const id = await runtime.createContainer({
       name: `berth-${project.name}-${service.name}-${deployment.id.slice(4, 12)}-${i}`,
       image,
-      env: { ...env, PORT: String(service.port) },
-      labels: { ...serviceLabels(ctx), 'berth.deployment': deployment.id, 'berth.replica': String(i) },
+      env: { ...env, PORT: String(port) },
+      labels: {
+        ...serviceLabels(ctx),
+        'berth.deployment': deployment.id,
+        'berth.replica': String(i),
+        [PORT_LABEL]: String(port),
+      },
       network: project.networkName,
       networkAliases: [service.name],
       memoryBytes: service.resources.memoryMb ? service.resources.memoryMb * 1024 * 1024 : undefined,
@@ -163,11 +178,15 @@ export async function checkHealth(ctx: RunContext, containerIds: string[]): Prom
   const upstreams: Upstream[] = [];
   for (const id of containerIds) {
     const details = await runtime.inspectContainer(id);
-    const upstream = details && upstreamOf(details, ctx.project.networkName, ctx.service.port);
+    const upstream = details && upstreamOf(details, ctx.project.networkName, portOfContainer(details, ctx.service));
     if (!details || !upstream) throw new DeployFailure('A new container has no address on the project network.');
     const isStillRunning = async () => (await runtime.inspectContainer(id))?.state === 'running';
     const result = await waitUntilHealthy(upstream, ctx.service.healthcheck, { isStillRunning, signal: ctx.signal });
-    if (!result.ok) throw new DeployFailure(`Health check failed: ${result.reason}`);
+    if (!result.ok) {
+      // The most common first-deploy mistake: the app listens on another port than Berth checks.
+      const hint = result.refused ? await refusedPortHint(runtime, details.image, upstream.port) : undefined;
+      throw new DeployFailure(`Health check failed: ${hint ? `${hint} (${result.reason})` : result.reason}`);
+    }
     ctx.log.line(`Container ${id.slice(0, 12)} is healthy`);
     upstreams.push(upstream);
   }

@@ -14,6 +14,8 @@ import { serviceUrl } from '../projects/service.types.js';
 import { DEFAULT_IMAGES_KEPT } from './image-retention.js';
 import { DEFAULT_JANITOR_TIMING, ReleaseJanitor, type JanitorTiming } from './release-janitor.js';
 import { OldReleaseDrainer } from './old-release-drain.js';
+import { ContainerWatch, type UpstreamAvailability } from './container-watch.js';
+import { readServiceState, type ServiceState } from './service-state.js';
 
 export class DeploySystem {
   readonly logs: DeploymentLogStore;
@@ -22,15 +24,19 @@ export class DeploySystem {
   readonly janitor: ReleaseJanitor;
   /** Old containers drain and go after a switch, outside the service's queue. */
   readonly drainer: OldReleaseDrainer;
+  private readonly watch: ContainerWatch | undefined;
 
+  /** `availability`: where to report app containers that are not running (the proxy's route table). */
   constructor(
     readonly deps: DeployDeps,
     logsDir: string,
+    availability?: UpstreamAvailability,
     janitorTiming: JanitorTiming = DEFAULT_JANITOR_TIMING,
   ) {
-    this.logs = new DeploymentLogStore(logsDir);
+    this.logs = new DeploymentLogStore(logsDir, deps.config.deployLogMaxBytes);
     this.drainer = new OldReleaseDrainer(deps);
     this.queue = new DeployQueue(deps.db, new DeployRunner(deps, this.logs, this.drainer), deps.logger);
+    this.watch = availability && new ContainerWatch(deps.runtime, availability, deps.logger);
     this.janitor = new ReleaseJanitor(
       deps,
       (serviceId) => this.queue.runningDeploymentOf(serviceId) !== undefined || this.drainer.isDraining(serviceId),
@@ -38,15 +44,23 @@ export class DeploySystem {
     );
   }
 
-  /** Reconciles with what a previous daemon left, then keeps retrying failed clean-ups. */
+  /**
+   * Recovers what a previous daemon left, then starts watching the app containers and retrying failed
+   * clean-ups (also when recovery failed: no engine yet).
+   */
   async recover() {
     try {
       return await recoverDeployments(this.deps, this.queue, this.logs);
     } finally {
-      // Also when recovery failed (no engine yet): the janitor sweeps as soon as the engine is back.
+      this.watch?.start();
       this.janitor.start();
       void this.janitor.sweep();
     }
+  }
+
+  /** Running, crashed (exit code, last lines) or not deployed, as the engine says now. */
+  state(serviceId: string): Promise<ServiceState> {
+    return readServiceState(this.deps, serviceId, (id) => this.watch?.lastExitCode(id));
   }
 
   /** "Deploy now": builds what planFor shows (see source-plan.ts), or the source asked for. */
@@ -136,6 +150,7 @@ export class DeploySystem {
   }
 
   async stop(): Promise<void> {
+    await this.watch?.stop();
     await this.janitor.stop();
     await this.queue.stop();
     await this.drainer.stop();

@@ -8,12 +8,25 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AppError } from '../errors.js';
 import { sanitizeLine } from '../lib/log-sanitize.js';
+import { secretForms } from '../lib/redact.js';
+
+/** Default cap of one deployment's log on disk (BERTH_DEPLOY_LOG_MAX_MB). */
+export const DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024;
 
 const ID = /^dep_[0-9a-z]{1,40}$/;
+const TRUNCATED_MARK = '[log truncated at';
+
+function formatSize(bytes: number): string {
+  const mb = bytes / (1024 * 1024);
+  return mb >= 1 ? `${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB` : `${Math.round(bytes / 1024)} KB`;
+}
 
 export interface LogWriter {
   line(text: string): void;
-  /** Adds values to redact from every later line (e.g. variables once they are resolved). */
+  /**
+   * Adds secret values to redact from every later line, in every form they are commonly printed in
+   * (raw, percent-encoded, base64). Pass secrets only: plain configuration stays readable.
+   */
   addSecrets(values: string[]): void;
   close(): Promise<void>;
 }
@@ -22,7 +35,11 @@ export class DeploymentLogStore {
   private readonly live = new EventEmitter();
   private readonly open = new Set<string>();
 
-  constructor(private readonly dir: string) {
+  constructor(
+    private readonly dir: string,
+    /** A log stops growing at this size, with a last line that says so (a build printing forever cannot fill the disk). */
+    private readonly maxBytes = DEFAULT_LOG_MAX_BYTES,
+  ) {
     this.live.setMaxListeners(0);
   }
 
@@ -35,20 +52,33 @@ export class DeploymentLogStore {
   writer(deploymentId: string): LogWriter {
     const file = this.fileOf(deploymentId);
     // Line numbers let followers tell which live lines the file already held when they read it.
-    let lineNumber = existsSync(file) ? readFileSync(file, 'utf8').split('\n').length - 1 : 0;
+    const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    let lineNumber = existing === '' ? 0 : existing.split('\n').length - 1;
+    let bytes = Buffer.byteLength(existing);
+    let isTruncated = existing.includes(TRUNCATED_MARK);
     // Written synchronously: a line a follower has been told about is always in the file already.
     const fd = openSync(file, 'a', 0o600);
     const secrets: string[] = [];
     let isClosed = false;
     this.open.add(deploymentId);
+    const write = (line: string) => {
+      writeSync(fd, `${line}\n`);
+      bytes += Buffer.byteLength(line) + 1;
+      this.live.emit(deploymentId, ++lineNumber, line);
+    };
     return {
       line: (text) => {
-        if (isClosed) return; // a late line (e.g. a cleanup message) must not write to a closed file
+        // A late line (e.g. a cleanup message) must not write to a closed file; a full log takes no more.
+        if (isClosed || isTruncated) return;
         const line = `${new Date().toISOString().slice(11, 19)} ${sanitizeLine(text, secrets)}`;
-        writeSync(fd, `${line}\n`);
-        this.live.emit(deploymentId, ++lineNumber, line);
+        if (bytes + Buffer.byteLength(line) + 1 > this.maxBytes) {
+          isTruncated = true;
+          write(`${new Date().toISOString().slice(11, 19)} ${TRUNCATED_MARK} ${formatSize(this.maxBytes)}]`);
+          return;
+        }
+        write(line);
       },
-      addSecrets: (values) => secrets.push(...values),
+      addSecrets: (values) => secrets.push(...values.flatMap(secretForms)),
       close: async () => {
         if (isClosed) return;
         isClosed = true;

@@ -12,7 +12,10 @@ export interface Target {
   port: number;
 }
 
-type Attempt = { ok: true } | { ok: false; reason: string };
+/** `refused`: the container answered the connection with a reset (nothing listens on that port). */
+type Attempt = { ok: true } | { ok: false; reason: string; refused?: boolean };
+
+const isRefused = (error: Error) => (error as NodeJS.ErrnoException).code === 'ECONNREFUSED';
 
 function httpAttempt(target: Target, path: string, expectedStatus: number): Promise<Attempt> {
   return new Promise((resolve) => {
@@ -28,7 +31,9 @@ function httpAttempt(target: Target, path: string, expectedStatus: number): Prom
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${ATTEMPT_TIMEOUT_MS} ms`)));
-    req.on('error', (error) => resolve({ ok: false, reason: `GET ${path} failed: ${error.message}` }));
+    req.on('error', (error) =>
+      resolve({ ok: false, reason: `GET ${path} failed: ${error.message}`, refused: isRefused(error) }),
+    );
     req.end();
   });
 }
@@ -42,7 +47,11 @@ function tcpAttempt(target: Target): Promise<Attempt> {
     });
     socket.once('timeout', () => socket.destroy(new Error('connect timed out')));
     socket.once('error', (error) =>
-      resolve({ ok: false, reason: `TCP connect to port ${target.port} failed: ${error.message}` }),
+      resolve({
+        ok: false,
+        reason: `TCP connect to port ${target.port} failed: ${error.message}`,
+        refused: isRefused(error),
+      }),
     );
   });
 }
@@ -57,15 +66,16 @@ export async function waitUntilHealthy(
   options: { isStillRunning: () => Promise<boolean>; signal?: AbortSignal },
 ): Promise<Attempt> {
   const deadline = Date.now() + check.timeoutSeconds * 1000;
-  let last: Attempt = { ok: false, reason: 'not checked yet' };
+  let last: Attempt & { ok: false } = { ok: false, reason: 'not checked yet' };
   let attempt = 0;
   while (Date.now() < deadline && !options.signal?.aborted) {
-    last =
+    const result =
       check.type === 'http' ? await httpAttempt(target, check.path, check.expectedStatus) : await tcpAttempt(target);
-    if (last.ok) return last;
+    if (result.ok) return result;
+    last = result;
     if (!(await options.isStillRunning()))
-      return { ok: false, reason: `the container stopped before it was healthy (${last.reason})` };
+      return { ...last, reason: `the container stopped before it was healthy (${last.reason})` };
     await new Promise((r) => setTimeout(r, retryDelayMs(attempt++)));
   }
-  return { ok: false, reason: `not healthy within ${check.timeoutSeconds} s: ${last.reason}` };
+  return { ...last, reason: `not healthy within ${check.timeoutSeconds} s: ${last.reason}` };
 }

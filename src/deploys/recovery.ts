@@ -12,6 +12,7 @@ import type { DeploymentLogStore } from './deployment-log.js';
 import { hostnamesOf, removeBuiltImage, removeContainers, upstreamOf } from './deploy-steps.js';
 import { listDeploymentsByStatus, markRunningAsInterrupted } from './deployments.repository.js';
 import type { Upstream } from './ports.js';
+import { portOfContainer } from './app-port.js';
 
 export async function recoverDeployments(
   deps: DeployDeps,
@@ -55,7 +56,8 @@ export async function recoverDeployments(
     for (const container of managed.filter((c) => c.labels['berth.deployment'] === deployment.id)) {
       const details = await runtime.inspectContainer(container.id);
       const upstream =
-        details?.state === 'running' && upstreamOf(details, found.project.networkName, found.service.port);
+        details?.state === 'running' &&
+        upstreamOf(details, found.project.networkName, portOfContainer(details, found.service));
       if (upstream) upstreams.push(upstream);
     }
     router.setRoute(hostnamesOf({ deps, ...found }), found.service.id, upstreams);

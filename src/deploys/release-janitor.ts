@@ -45,7 +45,9 @@ export class ReleaseJanitor {
     private readonly timing: JanitorTiming = DEFAULT_JANITOR_TIMING,
   ) {}
 
+  /** Idempotent: recovery may run again once a missing engine answers. */
   start(): void {
+    if (this.timer) return;
     this.wasAvailable = this.deps.runtime.state().available;
     this.lastSweepAt = Date.now();
     this.timer = setInterval(() => this.tick(), this.timing.pollMs);

@@ -5,6 +5,7 @@
  * take seconds (stopping stale containers) and so must not run before the proxy listens.
  */
 import type { DeployDeps } from './deploy-context.js';
+import { portOfContainer } from './app-port.js';
 import { hostnamesOf, upstreamOf } from './deploy-steps.js';
 import { listDeploymentsByStatus } from './deployments.repository.js';
 import type { Upstream } from './ports.js';
@@ -23,7 +24,8 @@ export async function restoreRoutes(deps: DeployDeps): Promise<number> {
     for (const container of running.filter((c) => c.labels['berth.deployment'] === deployment.id)) {
       const details = await runtime.inspectContainer(container.id);
       const upstream =
-        details?.state === 'running' && upstreamOf(details, found.project.networkName, found.service.port);
+        details?.state === 'running' &&
+        upstreamOf(details, found.project.networkName, portOfContainer(details, found.service));
       if (upstream) upstreams.push(upstream);
     }
     router.setRoute(hostnamesOf({ deps, ...found }), found.service.id, upstreams);

@@ -1,6 +1,6 @@
 /**
  * Runtime logs of a service: the stdout and stderr of the containers of its ACTIVE deployment, made safe
- * with sanitizeLine (escape sequences gone, variable values redacted). Lines are passed on one at a time,
+ * with sanitizeLine (escape sequences gone, secret variable values redacted). Lines are passed on one at a time,
  * never collected, so memory stays bounded however long a follow runs.
  *
  * Following survives a redeploy: when the followed containers stop because a newer deployment went
@@ -11,6 +11,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAppError } from '../errors.js';
 import { sanitizeLine } from '../lib/log-sanitize.js';
+import { secretForms } from '../lib/redact.js';
 import { LABELS } from '../projects/service.types.js';
 import type { ContainerSummary, Runtime } from '../runtime/runtime.js';
 import type { DeployDeps } from './deploy-context.js';
@@ -81,7 +82,8 @@ async function readDeployment(
 ): Promise<void> {
   const containers = await containersOfDeployment(deps.runtime, deploymentId);
   // Values as they are now: the best available guess at what the running containers were given.
-  const secrets = Object.values(await deps.catalog.resolveVariables(serviceId));
+  const env = await deps.catalog.resolveVariables(serviceId);
+  const secrets = (await deps.catalog.secretValues(serviceId, env)).flatMap(secretForms);
   const isSeveral = containers.length > 1;
   const reader = (c: ContainerSummary) => {
     const prefix = isSeveral ? `[${c.labels['berth.replica'] ?? '?'}] ` : '';

@@ -7,6 +7,7 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from './context.js';
+import { DEFAULT_BODY_LIMIT, registerBodyLimits } from './plugins/body-limits.js';
 import { registerErrorHandling } from './plugins/error-handler.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerSecurity } from './plugins/security.js';
@@ -16,6 +17,7 @@ import { deploymentSchema } from './routes/api/deployment-schemas.js';
 import { deploymentsApiRoutes } from './routes/api/deployments.routes.js';
 import { deploymentsUiRoutes } from './routes/ui/deployments.routes.js';
 import { serviceLogsApiRoutes } from './routes/api/service-logs.routes.js';
+import { serviceStatusApiRoutes } from './routes/api/service-status.routes.js';
 import { serviceStatusUiRoutes } from './routes/ui/service-status.routes.js';
 import { apiV1Routes } from './routes/api/v1.routes.js';
 import { registerDatabaseRoutes } from './routes/database-routes.js';
@@ -39,12 +41,14 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     loggerInstance: logger,
     // Per-request lines would drown the log; errors are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: '127.0.0.1',
-    bodyLimit: 1024 * 1024,
+    // X-Forwarded-For (the client address the login throttle counts) only from configured proxies.
+    trustProxy: ctx.config.trustedProxies.length > 0 ? [...ctx.config.trustedProxies] : false,
+    bodyLimit: DEFAULT_BODY_LIMIT,
     requestIdHeader: 'x-request-id',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   });
 
+  registerBodyLimits(app);
   app.addSchema(errorSchema);
   app.addSchema(userSchema);
   app.addSchema(apiTokenSchema);
@@ -68,6 +72,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(async (scope) => deploymentsApiRoutes(scope, ctx), { prefix: '/api/v1' });
   await app.register(async (scope) => serviceStatusUiRoutes(scope, ctx));
   await app.register(async (scope) => serviceLogsApiRoutes(scope, ctx), { prefix: '/api/v1' });
+  await app.register(async (scope) => serviceStatusApiRoutes(scope, ctx), { prefix: '/api/v1' });
   await app.register(async (scope) => apiV1Routes(scope, ctx), { prefix: '/api/v1' });
   await registerGitRoutes(app, ctx);
   await registerDatabaseRoutes(app, ctx);

@@ -5,7 +5,10 @@
  */
 import { statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { diskFullError } from '../db/busy-retry.js';
 import { AppError } from '../errors.js';
+
+export { diskFullError };
 
 /** What a deploy needs free in the data dir before it starts (working copy, logs, database rows). */
 export const MIN_FREE_BYTES_FOR_DEPLOY = 256 * 1024 * 1024;
@@ -26,15 +29,6 @@ export function isDiskFullError(error: unknown): boolean {
   if (code === 'ENOSPC' || code === 'SQLITE_FULL' || code === 'EDQUOT') return true;
   const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
   return /No space left on device|ENOSPC|database or disk is full/i.test(message);
-}
-
-export function diskFullError(cause?: unknown): AppError {
-  return new AppError(
-    'DISK_FULL',
-    "The disk of Berth's data dir is full (ENOSPC): nothing could be saved. Free some space and retry; " +
-      'reading keeps working meanwhile.',
-    { cause },
-  );
 }
 
 /** Throws DISK_FULL, naming what is free and what is needed, when the path's disk has less than `needed`. */

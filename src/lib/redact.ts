@@ -20,3 +20,28 @@ export function redactSecrets(text: string, secrets: readonly string[]): string 
   }
   return result;
 }
+
+/** Encoded forms shorter than this could match by chance (a base64 fragment of 4 chars is any word). */
+const MIN_ENCODED_LENGTH = 8;
+
+/**
+ * Every form in which a program commonly prints a secret: as it is, percent-encoded, and base64 (and
+ * base64url) encoded, also inside a longer encoded string (`base64("user:" + secret)`): base64 is
+ * aligned in 3-byte groups, so for each of the three offsets the groups made of the secret's bytes
+ * alone are the same whatever surrounds them.
+ */
+export function secretForms(secret: string): string[] {
+  const forms = new Set([secret, encodeURIComponent(secret)]);
+  const bytes = Buffer.from(secret, 'utf8');
+  for (let offset = 0; offset < 3; offset++) {
+    const shifted = Buffer.concat([Buffer.alloc(offset), bytes]);
+    // Skip the group holding the padding bytes, keep only groups fully inside the secret.
+    const start = offset === 0 ? 0 : 4;
+    const end = Math.floor(shifted.length / 3) * 4;
+    for (const encoding of ['base64', 'base64url'] as const) {
+      const core = shifted.toString(encoding).slice(start, end);
+      if (core.length >= MIN_ENCODED_LENGTH) forms.add(core);
+    }
+  }
+  return [...forms];
+}

@@ -3,6 +3,9 @@
  * file back to a directory. Used for Docker build contexts and panel backups.
  */
 import { createReadStream } from 'node:fs';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import tarFs from 'tar-fs';
@@ -12,6 +15,33 @@ export interface PackOptions {
   entries?: readonly string[];
   /** Record every entry as owned by root, whatever uid wrote the files. */
   ownedByRoot?: boolean;
+}
+
+/** What a tar entry claims to be, before it is written: its path in the archive and its type. */
+export interface TarEntry {
+  name: string;
+  /** tar-stream's types: 'file', 'directory', 'symlink', 'link' (hard link), 'character-device', 'fifo', ... */
+  type: string;
+}
+
+/**
+ * Extracts a tar file, asking `accept` about each entry first; a refused entry is not written. The
+ * caller decides what a refusal means (panel restore refuses the whole archive).
+ */
+export async function extractFileChecked(
+  file: string,
+  dir: string,
+  accept: (entry: TarEntry) => boolean,
+): Promise<void> {
+  await pipeline(
+    createReadStream(file),
+    tarFs.extract(dir, {
+      readable: false,
+      writable: false,
+      ignore: (_path: string, header?: { name: string; type?: string | null }) =>
+        !accept({ name: header?.name ?? '', type: header?.type ?? 'file' }),
+    }),
+  );
 }
 
 export function packDirectory(dir: string, options: PackOptions = {}): Readable {
@@ -54,4 +84,21 @@ export function packDirectories(parts: readonly PackPart[]): Readable {
 /** Extracts a tar file; tar-fs refuses entries that would land outside `dir` (`..`, absolute links). */
 export async function extractFile(file: string, dir: string): Promise<void> {
   await pipeline(createReadStream(file), tarFs.extract(dir, { readable: false, writable: false }));
+}
+
+/**
+ * A tar stream of one file with the given content and mode, owned by root (for the engine's
+ * put-archive call). The file is staged in a private temporary directory removed once packed.
+ */
+export async function packSingleFile(name: string, content: string, mode: number): Promise<Buffer> {
+  const dir = await mkdtemp(join(tmpdir(), 'berth-file-'));
+  try {
+    await writeFile(join(dir, name), content, { mode: 0o600 });
+    await chmod(join(dir, name), mode);
+    const chunks: Buffer[] = [];
+    for await (const chunk of packDirectory(dir, { entries: [name], ownedByRoot: true })) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

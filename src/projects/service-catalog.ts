@@ -10,6 +10,7 @@ import { readGitCredentials } from './credentials.service.js';
 import { findProject } from './projects.service.js';
 import { getAppService } from './services.service.js';
 import { listServiceIds } from './services.repository.js';
+import { secretVariableValues } from './variables.secrets.js';
 import { resolveVariables } from './variables.service.js';
 
 export function createServiceCatalog(db: Db, secretBox: SecretBox): ServiceCatalog {
@@ -26,6 +27,7 @@ export function createServiceCatalog(db: Db, secretBox: SecretBox): ServiceCatal
     },
     listServiceIds: () => listServiceIds(db),
     resolveVariables: (serviceId) => resolveVariables({ db, secretBox }, serviceId),
+    secretValues: (serviceId, env) => secretVariableValues({ db, secretBox }, serviceId, env),
     gitCredentials: (serviceId) => readGitCredentials({ db, secretBox }, serviceId),
   };
 }

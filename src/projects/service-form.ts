@@ -85,7 +85,7 @@ export function formFromService(service: AppService): FormFields {
     gitUrl: source.type === 'git' ? source.url : '',
     branch: source.type === 'image' ? 'main' : source.branch,
     image: source.type === 'image' ? source.image : '',
-    port: String(service.port),
+    port: service.port === null ? '' : String(service.port),
     replicas: String(service.replicas),
     healthcheckType: healthcheck.type,
     healthcheckPath: healthcheck.type === 'http' ? healthcheck.path : '/',

@@ -4,13 +4,7 @@
  * to null is cleared), except build args, which are replaced as a whole.
  */
 import { AppError } from '../errors.js';
-import {
-  DEFAULT_HEALTHCHECK,
-  DEFAULT_PORT,
-  type BuildSettings,
-  type HealthCheck,
-  type Resources,
-} from './service.types.js';
+import { DEFAULT_HEALTHCHECK, type BuildSettings, type HealthCheck, type Resources } from './service.types.js';
 import {
   checkInteger,
   checkKnownKeys,
@@ -21,7 +15,8 @@ import {
 } from './settings-checks.js';
 
 export interface ServiceSettings {
-  port: number;
+  /** null: the port the image exposes, chosen at each deploy. */
+  port: number | null;
   healthcheck: HealthCheck;
   build: BuildSettings;
   resources: Resources;
@@ -39,7 +34,7 @@ export interface SettingsPatch {
 }
 
 export const DEFAULT_SETTINGS: ServiceSettings = {
-  port: DEFAULT_PORT,
+  port: null,
   healthcheck: DEFAULT_HEALTHCHECK,
   build: {},
   resources: {},
@@ -182,7 +177,10 @@ export function applySettingsPatch(current: ServiceSettings, patch: SettingsPatc
   const problems: Problems = {};
   const { port, healthcheck, build, resources, replicas, releaseCommand } = current;
   const next: ServiceSettings = { port, healthcheck, build, resources, replicas, releaseCommand };
-  if (patch.port !== undefined) next.port = checkInteger(problems, 'port', patch.port, ...LIMITS.port) ?? current.port;
+  if (patch.port === null) next.port = null;
+  else if (patch.port !== undefined) {
+    next.port = checkInteger(problems, 'port', patch.port, ...LIMITS.port) ?? current.port;
+  }
   if (patch.replicas !== undefined) {
     next.replicas = checkInteger(problems, 'replicas', patch.replicas, ...LIMITS.replicas) ?? current.replicas;
   }

@@ -48,7 +48,8 @@ export interface AppService {
   name: string;
   source: ServiceSource;
   build: BuildSettings;
-  port: number;
+  /** The port the app listens on; null = the one the image EXPOSEs (else DEFAULT_PORT), chosen at deploy. */
+  port: number | null;
   healthcheck: HealthCheck;
   resources: Resources;
   replicas: number;
@@ -58,6 +59,7 @@ export interface AppService {
 }
 
 export const DEFAULT_HEALTHCHECK: HealthCheck = { type: 'http', path: '/', expectedStatus: 200, timeoutSeconds: 60 };
+/** The port of an app whose service sets none and whose image exposes none. */
 export const DEFAULT_PORT = 3000;
 
 /** `<service>-<project>.<appsDomain>`: every app's default hostname. */

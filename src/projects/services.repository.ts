@@ -7,6 +7,12 @@ import { DEFAULT_HEALTHCHECK, type AppService, type HealthCheck } from './servic
 
 type ServiceRow = Selectable<ServicesTable>;
 
+/**
+ * How "no port set, use the image's" is stored: the column predates it and is NOT NULL (SQLite cannot
+ * drop that without rebuilding the table), and 0 is never a valid port. Rows from before keep theirs.
+ */
+const NO_PORT = 0;
+
 function toAppService(row: ServiceRow): AppService {
   // An empty object is the column's default: rows written by Berth always hold a full health check.
   const healthcheck = JSON.parse(row.healthcheck) as Partial<HealthCheck>;
@@ -17,7 +23,7 @@ function toAppService(row: ServiceRow): AppService {
     name: row.name,
     source: JSON.parse(row.source) as AppService['source'],
     build: JSON.parse(row.build) as AppService['build'],
-    port: row.port,
+    port: row.port === NO_PORT ? null : row.port,
     healthcheck: healthcheck.type ? (healthcheck as HealthCheck) : DEFAULT_HEALTHCHECK,
     resources: JSON.parse(row.resources) as AppService['resources'],
     replicas: row.replicas,
@@ -30,7 +36,7 @@ function toAppService(row: ServiceRow): AppService {
 function settingsColumns(settings: ServiceSettings) {
   return {
     build: JSON.stringify(settings.build),
-    port: settings.port,
+    port: settings.port ?? NO_PORT,
     healthcheck: JSON.stringify(settings.healthcheck),
     resources: JSON.stringify(settings.resources),
     replicas: settings.replicas,

@@ -4,33 +4,40 @@ import type { Db } from '../db/connection.js';
 export interface SealedVariable {
   key: string;
   valueEncrypted: string;
+  /** The user marked it secret (deployment logs redact its value). */
+  secret: boolean;
   updatedAt: string;
+}
+
+function toSealed(row: { key: string; value_encrypted: string; secret: number; updated_at: string }): SealedVariable {
+  return { key: row.key, valueEncrypted: row.value_encrypted, secret: row.secret === 1, updatedAt: row.updated_at };
 }
 
 export async function listSealedVariables(db: Db, serviceId: string): Promise<SealedVariable[]> {
   const rows = await db
     .selectFrom('variables')
-    .select(['key', 'value_encrypted', 'updated_at'])
+    .select(['key', 'value_encrypted', 'secret', 'updated_at'])
     .where('service_id', '=', serviceId)
     .orderBy('key')
     .execute();
-  return rows.map((row) => ({ key: row.key, valueEncrypted: row.value_encrypted, updatedAt: row.updated_at }));
+  return rows.map(toSealed);
 }
 
 export async function findSealedVariable(db: Db, serviceId: string, key: string): Promise<SealedVariable | undefined> {
   const row = await db
     .selectFrom('variables')
-    .select(['key', 'value_encrypted', 'updated_at'])
+    .select(['key', 'value_encrypted', 'secret', 'updated_at'])
     .where('service_id', '=', serviceId)
     .where('key', '=', key)
     .executeTakeFirst();
-  return row && { key: row.key, valueEncrypted: row.value_encrypted, updatedAt: row.updated_at };
+  return row && toSealed(row);
 }
 
 interface NewVariable {
   id: string;
   key: string;
   valueEncrypted: string;
+  secret: boolean;
 }
 
 /** Replaces the service's whole set in one transaction: readers see the old set or the new one. */
@@ -51,6 +58,7 @@ export async function replaceSealedVariables(
           service_id: serviceId,
           key: v.key,
           value_encrypted: v.valueEncrypted,
+          secret: v.secret ? 1 : 0,
           updated_at: updatedAt,
         })),
       )
@@ -74,14 +82,27 @@ export async function upsertSealedVariables(
           service_id: serviceId,
           key: v.key,
           value_encrypted: v.valueEncrypted,
+          secret: v.secret ? 1 : 0,
           updated_at: updatedAt,
         })
         .onConflict((oc) =>
-          oc.columns(['service_id', 'key']).doUpdateSet({ value_encrypted: v.valueEncrypted, updated_at: updatedAt }),
+          oc
+            .columns(['service_id', 'key'])
+            .doUpdateSet({ value_encrypted: v.valueEncrypted, secret: v.secret ? 1 : 0, updated_at: updatedAt }),
         )
         .execute();
     }
   });
+}
+
+export async function setVariableSecret(db: Db, serviceId: string, key: string, secret: boolean): Promise<boolean> {
+  const result = await db
+    .updateTable('variables')
+    .set({ secret: secret ? 1 : 0 })
+    .where('service_id', '=', serviceId)
+    .where('key', '=', key)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 export async function deleteVariableRow(db: Db, serviceId: string, key: string): Promise<boolean> {

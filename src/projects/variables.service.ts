@@ -18,6 +18,7 @@ import {
   findSealedVariable,
   listSealedVariables,
   replaceSealedVariables,
+  setVariableSecret,
   upsertSealedVariables,
 } from './variables.repository.js';
 
@@ -26,24 +27,57 @@ export interface VariablesDeps {
   secretBox: SecretBox;
 }
 
-/** What lists show: the key and when it changed, never the value. */
+/** What lists show: the key, whether it is secret, and when it changed, never the value. */
 export interface VariableKey {
   key: string;
+  /** Marked secret by the user (names such as *_TOKEN are treated as secret whatever the flag). */
+  secret: boolean;
   updatedAt: string;
+}
+
+/** A value as given, with the secret flag when the caller set it (undefined keeps the stored flag). */
+type VariableInput = Array<[string, unknown]>;
+type SecretFlags = Map<string, boolean>;
+
+/**
+ * Input values are text, or `{ value, secret }` to set the secret flag with the value. Returns the
+ * plain [key, value] pairs (checked later) and the flags given.
+ */
+function splitSecretFlags(input: VariableInput): { entries: VariableInput; flags: SecretFlags } {
+  const flags: SecretFlags = new Map();
+  const entries = input.map(([key, raw]): [string, unknown] => {
+    if (raw === null || typeof raw !== 'object') return [key, raw];
+    const { value, secret } = raw as { value?: unknown; secret?: unknown };
+    if (secret !== undefined && typeof secret !== 'boolean') {
+      throw new AppError('VALIDATION_FAILED', `The secret flag of ${key} must be true or false.`, {
+        details: { [key.slice(0, 128)]: 'secret must be a boolean' },
+      });
+    }
+    if (secret !== undefined) flags.set(key, secret);
+    return [key, value];
+  });
+  return { entries, flags };
 }
 
 async function requireService(db: Db, serviceId: string): Promise<void> {
   if (!(await serviceExists(db, serviceId))) throw new AppError('NOT_FOUND', `No service with id "${serviceId}".`);
 }
 
-function seal(box: SecretBox, entries: Array<[string, string]>) {
-  return entries.map(([key, value]) => ({ id: newId('var'), key, valueEncrypted: box.encrypt(value) }));
+/** A flag given now wins; otherwise the stored one stays (a value changed through a form keeps its flag). */
+async function seal(deps: VariablesDeps, serviceId: string, entries: Array<[string, string]>, flags: SecretFlags) {
+  const stored = new Map((await listSealedVariables(deps.db, serviceId)).map((row) => [row.key, row.secret]));
+  return entries.map(([key, value]) => ({
+    id: newId('var'),
+    key,
+    valueEncrypted: deps.secretBox.encrypt(value),
+    secret: flags.get(key) ?? stored.get(key) ?? false,
+  }));
 }
 
 export async function listVariableKeys(deps: VariablesDeps, serviceId: string): Promise<VariableKey[]> {
   await requireService(deps.db, serviceId);
   const rows = await listSealedVariables(deps.db, serviceId);
-  return rows.map((row) => ({ key: row.key, updatedAt: row.updatedAt }));
+  return rows.map((row) => ({ key: row.key, secret: row.secret, updatedAt: row.updatedAt }));
 }
 
 /** All variables with their values, sorted by key. */
@@ -60,33 +94,44 @@ export async function replaceVariables(
   input: Record<string, unknown>,
 ): Promise<Record<string, string>> {
   await requireService(deps.db, serviceId);
-  const entries = checkVariables(Object.entries(input));
+  const split = splitSecretFlags(Object.entries(input));
+  const entries = checkVariables(split.entries);
   await checkReferences(deps, serviceId, Object.fromEntries(entries));
-  await replaceSealedVariables(deps.db, serviceId, seal(deps.secretBox, entries), nowIso());
+  await replaceSealedVariables(deps.db, serviceId, await seal(deps, serviceId, entries, split.flags), nowIso());
   return Object.fromEntries(entries);
 }
 
 /** Adds or overwrites the given variables and keeps the rest; returns how many were written. */
-export async function setVariables(
-  deps: VariablesDeps,
-  serviceId: string,
-  input: Array<[string, unknown]>,
-): Promise<number> {
+export async function setVariables(deps: VariablesDeps, serviceId: string, input: VariableInput): Promise<number> {
   await requireService(deps.db, serviceId);
-  const entries = checkVariables(input);
+  const split = splitSecretFlags(input);
+  const entries = checkVariables(split.entries);
   await checkReferences(deps, serviceId, Object.fromEntries(entries));
   const existing = new Set((await listSealedVariables(deps.db, serviceId)).map((row) => row.key));
   const added = new Set(entries.map(([key]) => key).filter((key) => !existing.has(key)));
   if (existing.size + added.size > MAX_VARIABLES) {
     throw new AppError('VALIDATION_FAILED', `A service can have at most ${MAX_VARIABLES} variables.`);
   }
-  await upsertSealedVariables(deps.db, serviceId, seal(deps.secretBox, entries), nowIso());
+  await upsertSealedVariables(deps.db, serviceId, await seal(deps, serviceId, entries, split.flags), nowIso());
   return entries.length;
 }
 
 export async function deleteVariable(deps: VariablesDeps, serviceId: string, key: string): Promise<void> {
   await requireService(deps.db, serviceId);
   if (!(await deleteVariableRow(deps.db, serviceId, key))) {
+    throw new AppError('NOT_FOUND', `The service has no variable ${key}.`);
+  }
+}
+
+/** Marks a variable secret (its value is redacted from deployment logs) or plain. */
+export async function markVariableSecret(
+  deps: VariablesDeps,
+  serviceId: string,
+  key: string,
+  secret: boolean,
+): Promise<void> {
+  await requireService(deps.db, serviceId);
+  if (!(await setVariableSecret(deps.db, serviceId, key, secret))) {
     throw new AppError('NOT_FOUND', `The service has no variable ${key}.`);
   }
 }

@@ -27,3 +27,19 @@ export function normalizeHostname(raw: string | undefined): string | undefined {
   if (host.endsWith('.')) host = host.slice(0, -1);
   return DNS_NAME.test(host) ? host : undefined;
 }
+
+/**
+ * True when the request names more than one Host. Node keeps only the first in `headers.host`, so such a
+ * request would be routed by whichever header came first while a server or cache behind it may read the
+ * other one (RFC 9112 §3.2: answer 400).
+ */
+export function hasSeveralHostHeaders(rawHeaders: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length !== 4 || name.toLowerCase() !== 'host') continue;
+    if (seen) return true;
+    seen = true;
+  }
+  return false;
+}

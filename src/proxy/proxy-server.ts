@@ -12,6 +12,7 @@ import { ACME_CHALLENGE_PREFIX, answerAcmeChallenge, type ChallengeResponder } f
 import { logAccess } from './access-log.js';
 import { ConnectionGuard } from './connection-guard.js';
 import { sendProxyPage, writeProxyPageToSocket, type ProxyStatus } from './error-pages.js';
+import { hasSeveralHostHeaders } from './hostname.js';
 import { HttpProxyEngine, type UpstreamFailure } from './http-proxy-engine.js';
 import { listen } from './listen.js';
 import { resolveProxySettings, type ProxySettings, type ProxySettingsOverrides } from './proxy-settings.js';
@@ -135,6 +136,7 @@ export class AppProxy {
   }
 
   readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (hasSeveralHostHeaders(req.rawHeaders)) return this.answerItself(req, res, 400);
     if (this.options.challengeResponder !== undefined && req.url?.startsWith(ACME_CHALLENGE_PREFIX)) {
       if (answerAcmeChallenge(req, res, this.options.challengeResponder)) return;
     }
@@ -178,6 +180,7 @@ export class AppProxy {
     if (req.headers.upgrade?.toLowerCase() !== 'websocket' || req.method !== 'GET') {
       return writeProxyPageToSocket(socket, 400, false);
     }
+    if (hasSeveralHostHeaders(req.rawHeaders)) return writeProxyPageToSocket(socket, 400, false);
     const route = this.routes.resolve(req.headers.host);
     if (route === undefined) return writeProxyPageToSocket(socket, 404, false);
     const upstream = this.routes.pickFrom(route);

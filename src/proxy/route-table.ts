@@ -36,12 +36,20 @@ class LiveRoute implements Route {
     readonly upstreams: readonly Upstream[],
   ) {}
 
-  next(): Upstream | undefined {
+  next(down: ReadonlySet<string>): Upstream | undefined {
     const count = this.upstreams.length;
     if (count === 0) return undefined;
-    if (count === 1) return this.upstreams[0];
-    this.cursor = (this.cursor + 1) % count;
-    return this.upstreams[this.cursor];
+    if (down.size === 0) {
+      if (count === 1) return this.upstreams[0];
+      this.cursor = (this.cursor + 1) % count;
+      return this.upstreams[this.cursor];
+    }
+    for (let tried = 0; tried < count; tried++) {
+      this.cursor = (this.cursor + 1) % count;
+      const upstream = this.upstreams[this.cursor]!;
+      if (!down.has(upstream.id)) return upstream;
+    }
+    return undefined;
   }
 }
 
@@ -51,6 +59,8 @@ export class RouteTable {
   private byService = new Map<string, LiveRoute>();
   /** Every upstream id some route points at, kept so drain checks need no scan. */
   private routedIds = new Set<string>();
+  /** Upstreams whose container is not running (crashed, restarting): skipped, so a request never waits on them. */
+  private down: ReadonlySet<string> = new Set<string>();
 
   constructor(inflight: InflightTracker = new InflightTracker()) {
     this.inflight = inflight;
@@ -111,9 +121,17 @@ export class RouteTable {
     return this.byHostname.get(hostHeader) ?? this.lookupNormalized(hostHeader);
   }
 
-  /** Round robin over the route's upstreams; undefined when it has none. */
+  /** Round robin over the route's upstreams that are not down; undefined when none is left (503 at once). */
   pickFrom(route: Route): Upstream | undefined {
-    return (route as LiveRoute).next();
+    return (route as LiveRoute).next(this.down);
+  }
+
+  /**
+   * Replaces the set of upstreams known not to run (the container watcher's view of the engine). They stay
+   * in their routes, so a container the engine restarts is served again as soon as it runs.
+   */
+  setUnavailable(upstreamIds: Iterable<string>): void {
+    this.down = new Set(upstreamIds);
   }
 
   /** Round robin for a hostname; undefined for unknown hostnames and for routes without upstreams. */

@@ -42,6 +42,17 @@ export interface ContainerSpec {
   publishedPorts?: PublishedPort[];
   /** The engine's own health check (argv run inside the container). */
   healthcheck?: ContainerHealthcheck;
+  /** Files put into the container after it is created and before it starts (e.g. a config holding a password). */
+  files?: ContainerFile[];
+}
+
+export interface ContainerFile {
+  /** Absolute path of a directory that exists in the image. */
+  directory: string;
+  /** File name, no slashes. */
+  name: string;
+  content: string;
+  mode: number;
 }
 
 export interface VolumeMount {
@@ -66,6 +77,8 @@ export interface ContainerHealthcheck {
 
 export interface ExecOptions {
   env?: Record<string, string>;
+  /** The user (name or uid) the command runs as; the image's default user otherwise. */
+  user?: string;
   /** Bytes fed to the command's stdin (then closed). */
   stdin?: NodeJS.ReadableStream;
   /** Where stdout goes; without it, stdout is captured (up to a cap) into the result. */
@@ -105,6 +118,8 @@ export interface BuildOptions {
   contextDir: string;
   /** Dockerfile path relative to contextDir. */
   dockerfile: string;
+  /** Files (relative to contextDir) sent even when the .dockerignore excludes them. */
+  alwaysSend?: string[];
   tag: string;
   buildArgs?: Record<string, string>;
   labels: Record<string, string>;
@@ -134,6 +149,18 @@ export interface NetworkSummary {
  * one engine: each only ever cleans up objects that carry its own id.
  */
 export const INSTALL_LABEL = 'berth.install';
+export interface ImageDetails {
+  id: string;
+  /** TCP ports the image declares with EXPOSE, lowest first (UDP ones cannot be routed over HTTP). */
+  exposedTcpPorts: number[];
+}
+
+export interface ContainerEvent {
+  id: string;
+  action: 'start' | 'die';
+  /** For `die`: the exit code of the process. */
+  exitCode?: number;
+}
 
 export interface LogOptions {
   follow: boolean;
@@ -153,10 +180,13 @@ export interface Runtime {
   /** Throws AppError DOCKER_UNAVAILABLE when the engine cannot be reached. */
   engineInfo(): Promise<EngineInfo>;
   hasImage(ref: string): Promise<boolean>;
+  /** What a local image declares; undefined when the engine does not have it. */
+  inspectImage(ref: string): Promise<ImageDetails | undefined>;
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
   inspectContainer(id: string): Promise<ContainerDetails | undefined>;
   stopContainer(id: string, timeoutSeconds?: number): Promise<void>;
+  renameContainer(id: string, name: string): Promise<void>;
   /** `volumes` also removes the container's anonymous volumes (throwaway containers). */
   removeContainer(id: string, options?: { volumes?: boolean }): Promise<void>;
   /** Runs argv inside a running container (no shell) and waits for it to end. */
@@ -180,6 +210,15 @@ export interface Runtime {
   tagImage(source: string, target: string): Promise<void>;
   removeImage(ref: string): Promise<void>;
   listImages(labels: Record<string, string>): Promise<ImageSummary[]>;
+  /**
+   * Calls onEvent as containers carrying all the labels start or die, until the signal aborts or the
+   * engine goes away (then it resolves; subscribe again once the engine is back).
+   */
+  containerEvents(
+    labels: Record<string, string>,
+    onEvent: (event: ContainerEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
   /** Streams a container's stdout+stderr lines until it ends, the signal aborts, or (follow=false) the log is read. */
   containerLogs(id: string, options: LogOptions, onLine: (line: string) => void): Promise<void>;
 }

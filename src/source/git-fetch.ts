@@ -8,7 +8,7 @@
  * what the repository contains (the build treats it as untrusted), and outbound proxies (none is used).
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { GitError, simpleGit, type SimpleGit } from 'simple-git';
 import { AppError, isAppError } from '../errors.js';
 import { redactSecrets } from '../lib/redact.js';
@@ -51,6 +51,8 @@ const COMMIT_SHA = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
 /** What servers say when they will not serve a commit by its sha (protocol v0 without allow*SHA1InWant). */
 const SHA_FETCH_REFUSED =
   /unadvertised object|not our ref|couldn't find remote ref|no such remote ref|want .* not valid/i;
+/** What git says when the server cannot send a shallow copy ("dumb" HTTP: a repository served as static files). */
+const SHALLOW_UNSUPPORTED = /does not support shallow|shallow.*not supported|server does not support --depth/i;
 /** simple-git refuses these by default; Berth sets them itself, from validated values only. */
 const UNSAFE_ALLOWED = { allowUnsafeAskPass: true, allowUnsafeSshCommand: true, allowUnsafeConfigEnvCount: true };
 
@@ -109,9 +111,35 @@ async function runGit(session: Session, args: string[], branch: string): Promise
   }
 }
 
-async function cloneBranch(session: Session, url: string, branch: string): Promise<void> {
-  const args = ['clone', '--depth=1', '--single-branch', `--branch=${branch}`, '--no-tags', '--progress'];
-  await runGit(session, [...args, '--no-recurse-submodules', '--', url, '.'], branch);
+/**
+ * Runs a clone or fetch shallow (`--depth=1`, all a build needs); when the server cannot do shallow
+ * transfers, says so and runs it again in full. `beforeRetry` undoes what the first attempt left behind.
+ */
+async function shallowOrFull(
+  session: Session,
+  [command, ...rest]: string[],
+  branch: string,
+  log: (line: string) => void,
+  beforeRetry: () => Promise<void> = async () => {},
+): Promise<void> {
+  try {
+    await runGit(session, [command!, '--depth=1', ...rest], branch);
+  } catch (error) {
+    if (!(error instanceof GitCommandError) || !SHALLOW_UNSUPPORTED.test(error.output)) throw error;
+    log('The server cannot send a shallow copy (a "dumb" HTTP server); fetching the full history instead.');
+    await beforeRetry();
+    await runGit(session, [command!, ...rest], branch);
+  }
+}
+
+async function cloneBranch(session: Session, url: string, branch: string, dir: string, log: (l: string) => void) {
+  const args = ['clone', '--single-branch', `--branch=${branch}`, '--no-tags', '--progress'];
+  await shallowOrFull(session, [...args, '--no-recurse-submodules', '--', url, '.'], branch, log, () => emptyDir(dir));
+}
+
+/** Removes what a failed clone may have left, keeping the directory itself. */
+async function emptyDir(dir: string): Promise<void> {
+  for (const entry of await readdir(dir)) await rm(join(dir, entry), { recursive: true, force: true });
 }
 
 async function fetchExactCommit(session: Session, url: string, branch: string, sha: string, log: (l: string) => void) {
@@ -119,7 +147,7 @@ async function fetchExactCommit(session: Session, url: string, branch: string, s
   await runGit(session, ['remote', 'add', '--', 'origin', url], branch);
   const options = ['--no-tags', '--progress', '--no-recurse-submodules'];
   try {
-    await runGit(session, ['fetch', '--depth=1', ...options, 'origin', sha], branch);
+    await shallowOrFull(session, ['fetch', ...options, 'origin', sha], branch, log);
   } catch (error) {
     if (!(error instanceof GitCommandError) || !SHA_FETCH_REFUSED.test(error.output)) throw error;
     log('The server does not hand out single commits; fetching the whole branch instead.');
@@ -201,7 +229,7 @@ export async function fetchGitSource(options: FetchGitOptions): Promise<FetchedC
       .outputHandler((_command, _stdout, stderr) => stderr.on('data', (chunk: Buffer) => progress.push(chunk)));
     const session: Session = { git, progress, secrets: setup.secrets };
     if (commit) await fetchExactCommit(session, target.url, branch, commit, options.log);
-    else await cloneBranch(session, target.url, branch);
+    else await cloneBranch(session, target.url, branch, options.dir, options.log);
     progress.flush();
     return await describeHead(session, branch);
   } catch (error) {

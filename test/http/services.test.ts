@@ -39,7 +39,7 @@ describe('services API', () => {
     assert.match(service.id, /^svc_[0-9a-z]+$/);
     assert.deepEqual(service.source, { type: 'git', url: PUBLIC_GIT, branch: 'main', credentials: null });
     assert.equal(service.url, 'http://web-shop.apps.example.com:8080');
-    assert.equal(service.port, 3000);
+    assert.equal(service.port, null, "no port set: each deploy uses the image's EXPOSE, else 3000");
     assert.equal(service.replicas, 1);
     assert.deepEqual(service.healthcheck, { type: 'http', path: '/', expectedStatus: 200, timeoutSeconds: 60 });
     assert.equal(service.releaseCommand, null);
@@ -163,6 +163,8 @@ describe('services API', () => {
     res = await patch({ source: { type: 'git', url: PUBLIC_GIT, branch: 'release' } });
     assert.deepEqual(res.json().source, { type: 'git', url: PUBLIC_GIT, branch: 'release', credentials: null });
     assert.equal(res.json().port, 8080, 'other settings stay');
+    res = await patch({ port: null });
+    assert.equal(res.json().port, null, "a cleared port goes back to the image's");
 
     const stored = await api('GET', `/api/v1/services/${id}`);
     assert.deepEqual(stored.json().resources, { memoryMb: 512 });
@@ -205,7 +207,7 @@ describe('services API', () => {
       assert.equal(res.json().error.code, 'VALIDATION_FAILED');
     }
     const unchanged = (await api('GET', `/api/v1/services/${id}`)).json();
-    assert.equal(unchanged.port, 3000);
+    assert.equal(unchanged.port, null);
     assert.deepEqual(unchanged.build, {});
     assert.equal((await api('PATCH', '/api/v1/services/svc_nothing', { port: 80 })).statusCode, 404);
   });
@@ -436,7 +438,7 @@ describe('services in the panel', () => {
     assert.equal(row.release_command, 'npm run migrate');
     const after = await client.get(serviceUrl);
     assert.match(after.body, /Settings saved/);
-    assert.match(after.body, /name="port" min="1" max="65535" required value="8080"/);
+    assert.match(after.body, /name="port" min="1" max="65535" placeholder="[^"]*" value="8080"/);
   });
 
   it('imports a pasted .env, lists keys with masked values, reveals one on request', async () => {
@@ -536,6 +538,61 @@ describe('services in the panel', () => {
     const deleted = await client.postForm(`${serviceUrl}/variables/delete`, { _csrf: csrf, key: 'ONLY' });
     assert.equal(deleted.statusCode, 303);
     assert.match((await client.get(serviceUrl)).body, /id="no-variables"/);
+  });
+
+  it('marks a variable secret from the panel (checkbox and toggle) and through the API', async () => {
+    const client = await signedInClient(t.app);
+    const projectUrl = await newProject(client, 'secrets');
+    const page = await client.get(projectUrl);
+    const created = await client.postForm(`${projectUrl}/services`, {
+      _csrf: csrfTokenOf(page.body),
+      name: 'web',
+      sourceType: 'push',
+      branch: 'main',
+    });
+    const serviceUrl = String(created.headers.location);
+    const serviceId = serviceUrl.split('/').pop()!;
+    const csrf = csrfTokenOf((await client.get(serviceUrl)).body);
+    const admin = await t.db.selectFrom('users').select('id').executeTakeFirstOrThrow();
+    const headers = { authorization: `Bearer ${await tokenFor(t.db, admin.id, 'secrets')}` };
+    const api = (method: Method, url: string, payload?: object) => t.app.inject({ method, url, headers, payload });
+    const keys = async () =>
+      (await api('GET', `/api/v1/services/${serviceId}/variables/keys`))
+        .json()
+        .map((k: { key: string; secret: boolean }) => `${k.key}:${k.secret}`);
+
+    assert.match((await client.get(serviceUrl)).body, /<input type="checkbox" name="secret"/);
+    await client.postForm(`${serviceUrl}/variables`, {
+      _csrf: csrf,
+      key: 'LICENSE',
+      value: 'abc-123-def',
+      secret: 'on',
+    });
+    await client.postForm(`${serviceUrl}/variables`, { _csrf: csrf, key: 'NODE_ENV', value: 'production' });
+    assert.deepEqual(await keys(), ['LICENSE:true', 'NODE_ENV:false']);
+    const listed = (await client.get(serviceUrl)).body;
+    assert.match(listed, /<code>LICENSE<\/code> <span class="badge"[^>]*>secret<\/span>/);
+    assert.doesNotMatch(listed, /<code>NODE_ENV<\/code> <span class="badge"/);
+
+    const toggled = await client.postForm(`${serviceUrl}/variables/secret`, {
+      _csrf: csrf,
+      key: 'NODE_ENV',
+      secret: 'on',
+    });
+    assert.equal(toggled.statusCode, 303);
+    await client.postForm(`${serviceUrl}/variables/secret`, { _csrf: csrf, key: 'LICENSE' });
+    assert.deepEqual(await keys(), ['LICENSE:false', 'NODE_ENV:true']);
+
+    // The API: {value, secret} sets the flag; a plain value keeps the stored one.
+    const put = await api('PUT', `/api/v1/services/${serviceId}/variables`, {
+      LICENSE: { value: 'abc-123-def', secret: true },
+      NODE_ENV: 'production',
+    });
+    assert.equal(put.statusCode, 200, put.body);
+    assert.deepEqual(put.json(), { LICENSE: 'abc-123-def', NODE_ENV: 'production' });
+    assert.deepEqual(await keys(), ['LICENSE:true', 'NODE_ENV:true']);
+    const bad = await api('PUT', `/api/v1/services/${serviceId}/variables`, { A: { value: 'x', secret: 'yes' } });
+    assert.equal(bad.statusCode, 400);
   });
 
   it('deletes a service from its page', async () => {

@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { isAppError } from '../../src/errors.js';
 import { fetchGitSource, type FetchGitOptions } from '../../src/source/git-fetch.js';
+import { serveDumb } from '../helpers/dumb-git-server.js';
 import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
 import { processesMentioning, watchProcesses } from '../helpers/process-watch.js';
 
@@ -115,6 +116,25 @@ describe('fetching over HTTP', () => {
       assert.equal(missing.reason, 'commit-not-found');
     } finally {
       await oldServer.close();
+    }
+  });
+
+  it('fetches from a server that cannot do shallow fetches (dumb HTTP: static files)', async () => {
+    const dumb = await serveDumb(repo.path);
+    try {
+      const tip = await fetchInto({ url: dumb.url });
+      assert.equal(tip.result.sha, secondSha);
+      assert.equal(await readFile(join(tip.dir, 'index.js'), 'utf8'), 'console.log("v2")\n');
+      assert.ok(
+        tip.lines.some((line) => line.includes('full history')),
+        tip.lines.join('\n'),
+      );
+      const older = await fetchInto({ url: dumb.url, commit: firstSha });
+      assert.equal(older.result.sha, firstSha);
+      assert.equal(await readFile(join(older.dir, 'index.js'), 'utf8'), 'console.log("v1")\n');
+      assert.ok(dumb.requests.includes('/repo.git/info/refs'), 'served as static files');
+    } finally {
+      await dumb.close();
     }
   });
 

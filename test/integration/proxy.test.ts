@@ -567,6 +567,24 @@ describe('app proxy (HTTP)', () => {
     assert.equal((await get(port, 'solo.localhost')).body, 'solo');
     assert.equal(routes.inflight.count(solo.id), 0);
   });
+  it('refuses a request with two Host headers with 400, whichever comes first', async () => {
+    for (const hosts of [
+      ['solo.localhost', 'web-shop.localhost'],
+      ['unknown.localhost', 'solo.localhost'],
+      ['solo.localhost', 'solo.localhost'],
+    ]) {
+      const lines = hosts.map((h) => `Host: ${h}\r\n`).join('');
+      const plain = await rawExchange(port, [`GET / HTTP/1.1\r\n${lines}Connection: close\r\n\r\n`]);
+      assert.match(plain.text, /^HTTP\/1\.1 400 /, `${hosts.join(' + ')}: ${plain.text.split('\r\n')[0]}`);
+      assert.doesNotMatch(plain.text, /solo|blue/, 'no app answered');
+      const upgrade = await rawExchange(port, [
+        `GET /ws HTTP/1.1\r\n${lines}Connection: Upgrade\r\nUpgrade: websocket\r\n` +
+          'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      ]);
+      assert.match(upgrade.text, /^HTTP\/1\.1 400 /, `upgrade with ${hosts.join(' + ')}`);
+    }
+    assert.equal((await get(port, 'solo.localhost')).body, 'solo', 'one Host header is routed as before');
+  });
 });
 
 describe('app proxy ACME hook', () => {

@@ -15,6 +15,7 @@ import {
   testLabels,
   testName,
 } from '../helpers/docker-test-env.js';
+import { docker } from '../helpers/install-harness.js';
 
 describe('DockerRuntime (real engine)', { timeout: 50_000 }, () => {
   const runtime = new DockerRuntime(testDockerEndpoint());
@@ -95,6 +96,66 @@ describe('DockerRuntime (real engine)', { timeout: 50_000 }, () => {
     await runtime.removeContainer(id);
     assert.equal(await runtime.inspectContainer(id), undefined);
     await runtime.removeContainer(id); // already gone: not an error
+  });
+
+  it('rotates the log of every container it creates (json-file, max-size, max-file)', async () => {
+    const logConfigOf = async (id: string) =>
+      JSON.parse((await docker(['inspect', '--format', '{{json .HostConfig.LogConfig}}', id])).stdout) as unknown;
+    const defaults = await runtime.createContainer({
+      name: testName('logs-default'),
+      image: TEST_IMAGES.busybox,
+      cmd: ['sleep', '300'],
+      labels: testLabels(),
+    });
+    await runtime.startContainer(defaults);
+    assert.deepEqual(await logConfigOf(defaults), {
+      Type: 'json-file',
+      Config: { 'max-size': '10m', 'max-file': '3' },
+    });
+
+    const configured = new DockerRuntime(testDockerEndpoint(), { logRotation: { maxSize: '500k', maxFiles: 2 } });
+    const small = await configured.createContainer({
+      name: testName('logs-configured'),
+      image: TEST_IMAGES.busybox,
+      labels: testLabels(),
+    });
+    assert.deepEqual(await logConfigOf(small), { Type: 'json-file', Config: { 'max-size': '500k', 'max-file': '2' } });
+  });
+
+  it("reads an image's exposed TCP ports", async () => {
+    assert.deepEqual((await runtime.inspectImage('berth-test/postgres:15'))?.exposedTcpPorts, [5432]);
+    assert.deepEqual((await runtime.inspectImage(TEST_IMAGES.busybox))?.exposedTcpPorts, []);
+    assert.equal(await runtime.inspectImage('berth-test/does-not-exist:never'), undefined);
+  });
+
+  it('reports containers starting and dying, with the exit code, for the labels asked', async () => {
+    const labels = testLabels({ 'berth.test-case': 'events' });
+    const events: Array<{ id: string; action: string; exitCode?: number }> = [];
+    const following = new AbortController();
+    const done = runtime.containerEvents(labels, (event) => events.push(event), following.signal);
+    await new Promise((r) => setTimeout(r, 300)); // the subscription is in place before the container starts
+    const other = await runtime.createContainer({
+      name: testName('events-other'),
+      image: TEST_IMAGES.busybox,
+      labels: testLabels(),
+    });
+    const id = await runtime.createContainer({
+      name: testName('events'),
+      image: TEST_IMAGES.busybox,
+      cmd: ['sh', '-c', 'exit 5'],
+      labels,
+    });
+    await runtime.startContainer(other);
+    await runtime.startContainer(id);
+    const deadline = Date.now() + 10_000;
+    while (!events.some((e) => e.action === 'die') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    following.abort();
+    await done;
+    assert.deepEqual(events, [
+      { id, action: 'start' },
+      { id, action: 'die', exitCode: 5 },
+    ]);
   });
 
   it('passes env values and argv through intact', async () => {

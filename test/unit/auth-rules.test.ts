@@ -34,27 +34,53 @@ describe('credential rules', () => {
 });
 
 describe('login throttle', () => {
-  it('blocks an account after its limit and frees it after the window', () => {
-    let now = 1_000_000;
-    const throttle = new LoginThrottle({ perAccount: 3, perAddress: 100, windowMs: 60_000 }, () => now);
-    for (let i = 0; i < 3; i++) {
-      assert.equal(throttle.retryAfterMs('a', `ip${i}`), 0);
-      throttle.recordFailure('a', `ip${i}`);
-      now += 1000;
-    }
-    assert.ok(throttle.retryAfterMs('a', 'ip9') > 0);
-    assert.equal(throttle.retryAfterMs('b', 'ip9'), 0, 'other accounts are unaffected');
-    now += 60_000;
-    assert.equal(throttle.retryAfterMs('a', 'ip9'), 0);
+  const limits = {
+    perPair: 3,
+    perAddress: 100,
+    accountSlowAfter: 2,
+    accountDelayMs: 100,
+    accountMaxDelayMs: 250,
+    windowMs: 60_000,
+  };
+
+  it('counts attempts when they start, so parallel ones cannot all pass', () => {
+    const throttle = new LoginThrottle(limits, () => 1_000);
+    const decisions = Array.from({ length: 10 }, () => throttle.begin('a', 'ip'));
+    assert.equal(decisions.filter((d) => d.allowed).length, 3);
   });
 
-  it('blocks an address after its limit across accounts; success clears only the account', () => {
-    const now = 5_000;
-    const throttle = new LoginThrottle({ perAccount: 100, perAddress: 2, windowMs: 60_000 }, () => now);
-    throttle.recordFailure('a', 'ip');
-    throttle.recordFailure('b', 'ip');
-    assert.ok(throttle.retryAfterMs('c', 'ip') > 0);
-    throttle.recordSuccess('a');
-    assert.ok(throttle.retryAfterMs('c', 'ip') > 0);
+  it('blocks one (account, address) pair only, and frees it after the window', () => {
+    let now = 1_000_000;
+    const throttle = new LoginThrottle(limits, () => now);
+    for (let i = 0; i < 3; i++) assert.ok(throttle.begin('a', 'ip1').allowed);
+    const refused = throttle.begin('a', 'ip1');
+    assert.ok(!refused.allowed && refused.retryAfterMs > 0);
+    const owner = throttle.begin('a', 'ip2');
+    assert.ok(owner.allowed, 'the same account from another address is not locked out');
+    assert.equal(owner.attempt.delayMs, 200, 'only slowed down: two failures beyond the soft limit');
+    now += 60_001;
+    assert.ok(throttle.begin('a', 'ip1').allowed);
+  });
+
+  it('blocks an address spraying accounts; a success or an abandoned attempt does not count', () => {
+    const throttle = new LoginThrottle({ ...limits, perAddress: 2 }, () => 5_000);
+    const first = throttle.begin('a', 'ip');
+    assert.ok(first.allowed);
+    first.attempt.succeeded();
+    const second = throttle.begin('b', 'ip');
+    assert.ok(second.allowed);
+    second.attempt.abandoned();
+    assert.ok(throttle.begin('c', 'ip').allowed);
+    assert.ok(throttle.begin('d', 'ip').allowed);
+    assert.ok(!throttle.begin('e', 'ip').allowed);
+  });
+
+  it("forgets an account's attempts from before an unlock", () => {
+    let now = 10_000;
+    const throttle = new LoginThrottle(limits, () => now);
+    for (let i = 0; i < 3; i++) throttle.begin('a', 'ip');
+    assert.ok(!throttle.begin('a', 'ip').allowed);
+    now += 1;
+    assert.ok(throttle.begin('a', 'ip', now - 1).allowed);
   });
 });

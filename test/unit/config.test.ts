@@ -70,5 +70,21 @@ describe('config', () => {
     assert.match(configError({ DOCKER_HOST: 'ssh://host' }), /^DOCKER_HOST /);
     assert.match(configError({ DOCKER_HOST: 'unix://relative.sock' }), /^DOCKER_HOST /);
     assert.match(configError({ BERTH_LOG_LEVEL: 'loud' }), /^BERTH_LOG_LEVEL /);
+    assert.match(configError({ BERTH_TRUSTED_PROXIES: '10.0.0.1,proxy.local' }), /^BERTH_TRUSTED_PROXIES /);
+    assert.match(configError({ BERTH_TRUSTED_PROXIES: '10.0.0.0/33' }), /^BERTH_TRUSTED_PROXIES /);
+  });
+
+  it('trusts X-Forwarded-For from no proxy unless told, or from loopback when Berth proxies the panel domain', () => {
+    assert.deepEqual(loadConfig({}, '/srv').trustedProxies, []);
+    assert.deepEqual(loadConfig({ BERTH_TRUSTED_PROXIES: '10.0.0.0/8, ::1' }, '/srv').trustedProxies, [
+      '10.0.0.0/8',
+      '::1',
+    ]);
+    assert.deepEqual(loadConfig({ BERTH_PANEL_DOMAIN: 'panel.example.com' }, '/srv').trustedProxies, [
+      '127.0.0.1',
+      '::1',
+    ]);
+    const none = loadConfig({ BERTH_PANEL_DOMAIN: 'panel.example.com', BERTH_TRUSTED_PROXIES: 'none' }, '/srv');
+    assert.deepEqual(none.trustedProxies, []);
   });
 });

@@ -84,9 +84,12 @@ describe('database engines', () => {
       'app',
       '--archive',
       '--config',
-      '/tmp/berth-mongo-tool.yaml',
+      '/tmp/berth-mongo-tool-config.yaml',
     ]);
-    assert.deepEqual(dump.secretFile, { path: '/tmp/berth-mongo-tool.yaml', content: 'password: "pw-SECRET-1234"\n' });
+    assert.deepEqual(dump.secretFile, {
+      path: '/tmp/berth-mongo-tool-config.yaml',
+      content: 'password: "pw-SECRET-1234"\n',
+    });
     const restore = ENGINES.mongo.restore(creds);
     assert.equal(restore.kind, 'stdin');
     if (restore.kind === 'stdin') {
@@ -96,12 +99,12 @@ describe('database engines', () => {
         '--nsInclude',
         'app.*',
         '--config',
-        '/tmp/berth-mongo-tool.yaml',
+        '/tmp/berth-mongo-tool-config.yaml',
       ]);
     }
     const inspect = ENGINES.mongo.inspect(creds);
     assert.equal(inspect.argv[0], 'mongosh');
-    assert.deepEqual(inspect.secretFile, { path: '/tmp/berth-mongo-password', content: creds.password });
+    assert.deepEqual(inspect.secretFile, { path: '/tmp/berth-mongo-tool-password', content: creds.password });
     assert.equal(ENGINES.mongo.containerEnv(creds).MONGO_INITDB_ROOT_PASSWORD, creds.password);
     assert.equal(
       ENGINES.mongo.connectionVariables('docs', 27017, creds).MONGO_URL,

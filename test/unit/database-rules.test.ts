@@ -43,6 +43,9 @@ describe('database rules', () => {
     assert.deepEqual(checkPublicAccess({ host: '0.0.0.0', port: 15432 }), { host: '0.0.0.0', port: 15432 });
     assert.throws(() => checkPublicAccess({ host: 'example.com', port: 15432 }), /IP address/);
     assert.throws(() => checkPublicAccess({ port: 80 }), /1024 to 65535/);
+    // An IP literal of another machine: the engine could never bind it.
+    assert.throws(() => checkPublicAccess({ host: '203.0.113.7', port: 15432 }), /not an address of this server/);
+    assert.deepEqual(checkPublicAccess({ host: '::0', port: 15432 }), { host: '::', port: 15432 });
   });
 
   it('measures the shortest gap of a cron schedule', () => {

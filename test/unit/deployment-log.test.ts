@@ -33,4 +33,31 @@ describe('deployment logs', () => {
     assert.match(lines[0]!, /firstsecond with \[redacted\]$/);
     await assert.rejects(store.read('../../etc/passwd'), /No such deployment log/);
   });
+
+  it('stops a log at its size cap with one line that says so', async () => {
+    const store = new DeploymentLogStore(dir, 64 * 1024);
+    const writer = store.writer('dep_capped1');
+    const line = 'x'.repeat(1000);
+    for (let i = 0; i < 500; i++) writer.line(line);
+    await writer.close();
+    const lines = await store.read('dep_capped1');
+    assert.ok(lines.length < 70, `${lines.length} lines kept`);
+    assert.match(lines.at(-1)!, / \[log truncated at 64 KB\]$/);
+    assert.equal(lines.filter((l) => l.includes('log truncated')).length, 1);
+    const size = lines.reduce((n, l) => n + l.length + 1, 0);
+    assert.ok(size <= 64 * 1024 + 100, `${size} bytes on disk`);
+  });
+
+  it('redacts a secret printed base64-encoded, alone or inside a longer encoded string', async () => {
+    const store = new DeploymentLogStore(dir);
+    const writer = store.writer('dep_b64');
+    writer.addSecrets(['tok_live_9f8e7d6c5b4a']);
+    for (const prefix of ['', 'a', 'ab', 'user:']) {
+      writer.line(`encoded ${Buffer.from(`${prefix}tok_live_9f8e7d6c5b4a`).toString('base64')}`);
+    }
+    await writer.close();
+    const text = (await store.read('dep_b64')).join('\n');
+    assert.equal(text.match(/\[redacted\]/g)?.length, 4, text);
+    assert.ok(!text.includes(Buffer.from('tok_live_9f8e7d6c5b4a').toString('base64').slice(0, 12)), text);
+  });
 });

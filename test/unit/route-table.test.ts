@@ -201,3 +201,17 @@ describe('drain accounting', () => {
     assert.equal(table.inflight.count('slow'), 0);
   });
 });
+
+describe('route table: containers that are not running', () => {
+  it('skips upstreams marked unavailable, answers none when all are, and serves them again once back', () => {
+    const table = new RouteTable();
+    table.setRoute(['app.localhost'], 'svc', [up('a'), up('b')]);
+    table.setUnavailable(['a']);
+    for (let i = 0; i < 4; i++) assert.equal(table.pick('app.localhost')?.id, 'b');
+    table.setUnavailable(['a', 'b']);
+    assert.equal(table.pick('app.localhost'), undefined, 'no running container: the proxy answers 503');
+    assert.ok(table.resolve('app.localhost'), 'the hostname stays known (503, not 404)');
+    table.setUnavailable([]);
+    assert.deepEqual(new Set([table.pick('app.localhost')?.id, table.pick('app.localhost')?.id]), new Set(['a', 'b']));
+  });
+});

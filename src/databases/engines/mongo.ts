@@ -5,8 +5,10 @@
  */
 import { parseCounts, type DatabaseCredentials, type EngineDefinition, type ToolCommand } from './types.js';
 
-const TOOL_CONFIG = '/tmp/berth-mongo-tool.yaml';
-const PASSWORD_FILE = '/tmp/berth-mongo-password';
+// (Names new in the run-as-mongodb version: a root-owned file of the same name left by an older Berth
+// could not be overwritten by the tool user.)
+const TOOL_CONFIG = '/tmp/berth-mongo-tool-config.yaml';
+const PASSWORD_FILE = '/tmp/berth-mongo-tool-password';
 
 function yamlString(value: string): string {
   return JSON.stringify(value); // a JSON string is a valid YAML double-quoted scalar
@@ -50,6 +52,7 @@ export const mongo: EngineDefinition = {
   versions: ['7', '6'],
   defaultImage: 'mongo:7',
   dumpExtension: 'archive',
+  toolUser: 'mongodb',
   containerEnv: (c) => ({
     MONGO_INITDB_ROOT_USERNAME: c.user,
     MONGO_INITDB_ROOT_PASSWORD: c.password,

@@ -39,6 +39,7 @@ export function mysqlFamily(
     versions,
     defaultImage: image,
     dumpExtension: 'sql',
+    toolUser: 'mysql',
     containerEnv: (c) => ({
       MYSQL_ROOT_PASSWORD: c.rootPassword,
       MYSQL_DATABASE: c.database,

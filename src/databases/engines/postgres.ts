@@ -21,6 +21,7 @@ export const postgres: EngineDefinition = {
   versions: ['17', '16', '15', '14'],
   defaultImage: 'postgres:16',
   dumpExtension: 'pgdump',
+  toolUser: 'postgres',
   containerEnv: (c) => ({ POSTGRES_USER: c.user, POSTGRES_PASSWORD: c.password, POSTGRES_DB: c.database }),
   containerCmd: () => undefined,
   healthcheck: (c) => ['pg_isready', '-h', '127.0.0.1', '-p', '5432', '-U', c.user, '-d', c.database],

@@ -1,11 +1,19 @@
 /**
- * Redis (official redis image): the password is a server argument (--requirepass); tools get it from
+ * Redis (official redis image): the password is in a config file put into the container before it
+ * starts (never on its command line, which `ps` and `docker inspect` show); tools get it from
  * REDISCLI_AUTH, never argv. A dump is the server's own RDB snapshot (BGSAVE, then the file); a restore
  * puts the file back in place and restarts the server without saving, so it loads the file.
  */
 import type { DatabaseCredentials, EngineDefinition, ToolCommand } from './types.js';
 
 const RDB_PATH = '/data/dump.rdb';
+const CONFIG_DIRECTORY = '/etc';
+const CONFIG_NAME = 'berth-redis.conf';
+
+/** A redis config string: double-quoted, with backslash and quote escaped (passwords are base64url anyway). */
+function configString(value: string): string {
+  return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
 
 function cli(c: DatabaseCredentials, ...args: string[]): ToolCommand {
   return { argv: ['redis-cli', '-h', '127.0.0.1', '-p', '6379', ...args], env: { REDISCLI_AUTH: c.password } };
@@ -27,7 +35,18 @@ export const redis: EngineDefinition = {
   // REDISCLI_AUTH lets the health check's redis-cli authenticate without the password on its argv.
   containerEnv: (c) => ({ REDISCLI_AUTH: c.password }),
   // RDB snapshots on (the default save points) and no AOF, so the dump file alone is the data.
-  containerCmd: (c) => ['redis-server', '--requirepass', c.password, '--appendonly', 'no'],
+  containerCmd: () => ['redis-server', `${CONFIG_DIRECTORY}/${CONFIG_NAME}`, '--appendonly', 'no'],
+  // Owned by root and readable by all: the server drops to the redis user, whose uid differs between
+  // images; only processes inside the container (which already see REDISCLI_AUTH) can read it.
+  containerFiles: (c) => [
+    {
+      directory: CONFIG_DIRECTORY,
+      name: CONFIG_NAME,
+      content: `requirepass ${configString(c.password)}\n`,
+      mode: 0o644,
+    },
+  ],
+  toolUser: 'redis',
   healthcheck: () => ['redis-cli', '-h', '127.0.0.1', '-p', '6379', 'ping'],
   connectionVariables(host, port, c) {
     const url = `redis://default:${encodeURIComponent(c.password)}@${host}:${port}`;

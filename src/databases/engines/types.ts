@@ -3,6 +3,7 @@
  * the image's environment contract, its health check, the variables apps get, and the engine's own
  * dump/restore/inspect tools. One file per engine implements this; ./index.ts lists them.
  */
+import type { ContainerFile } from '../../runtime/runtime.js';
 
 export const ENGINE_NAMES = ['postgres', 'mysql', 'mariadb', 'redis', 'mongo'] as const;
 export type EngineName = (typeof ENGINE_NAMES)[number];
@@ -53,8 +54,12 @@ export interface EngineDefinition {
   defaultImage: string;
   /** Extension of the (gzip-compressed) dump file, without `.gz`. */
   dumpExtension: string;
+  /** The image's own unprivileged user: tools (dump, restore, inspect) run as it, never as root. */
+  toolUser: string;
   containerEnv(c: DatabaseCredentials): Record<string, string>;
   containerCmd(c: DatabaseCredentials): string[] | undefined;
+  /** Files the server reads at start (a config holding its password, kept off the command line). */
+  containerFiles?(c: DatabaseCredentials): ContainerFile[];
   healthcheck(c: DatabaseCredentials): string[];
   /** Variables an app gets through `${{<db>.<VAR>}}`; `host` is the database's name on the project network. */
   connectionVariables(host: string, port: number, c: DatabaseCredentials): Record<string, string>;

@@ -3,7 +3,6 @@
  * `{"error": {"code", "message"}}`; panel routes get an error page in the layout.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { busyError, isBusyError } from '../../db/busy-retry.js';
 import { AppError, isAppError, type ErrorCode } from '../../errors.js';
 import { diskFullError, isDiskFullError } from '../../lib/disk-space.js';
 
@@ -15,6 +14,8 @@ const STATUS: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   CSRF_INVALID: 403,
   RATE_LIMITED: 429,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   INVALID_CREDENTIALS: 401,
   SETUP_TOKEN_INVALID: 403,
   SETUP_ALREADY_DONE: 409,
@@ -35,6 +36,8 @@ const STATUS: Record<ErrorCode, number> = {
   DISK_FULL: 507,
   CONFIRMATION_REQUIRED: 400,
   DELETE_IN_PROGRESS: 409,
+  ADDRESS_NOT_LOCAL: 422,
+  DATABASE_CHANGE_FAILED: 409,
   INTERNAL: 500,
 };
 
@@ -54,7 +57,9 @@ function toAppError(error: FastifyError | AppError | Error): AppError {
     );
   }
   if (fe.statusCode === 429) return new AppError('RATE_LIMITED', fe.message);
-  if (isBusyError(error)) return busyError(error);
+  if (fe.statusCode === 413)
+    return new AppError('PAYLOAD_TOO_LARGE', 'The request body is larger than this page accepts.');
+  if (fe.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', fe.message);
   if (isDiskFullError(error)) return diskFullError(error);
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new AppError(fe.statusCode === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED', fe.message);

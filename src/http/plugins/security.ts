@@ -1,4 +1,4 @@
-/** Security headers (CSP without inline scripts), cookies, server-side sessions and CSRF protection. */
+/** Security headers (CSP without inline scripts), same-origin checks, cookies, server-side sessions and CSRF protection. */
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyHelmet from '@fastify/helmet';
@@ -6,6 +6,7 @@ import fastifySession from '@fastify/session';
 import type { FastifyInstance } from 'fastify';
 import { SESSION_TTL_MS } from '../../auth/session-store.js';
 import type { AppContext } from '../context.js';
+import { registerSameOriginCheck } from './same-origin.js';
 
 export const SESSION_COOKIE = 'berth_session';
 
@@ -30,6 +31,7 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
     strictTransportSecurity: false,
   });
 
+  registerSameOriginCheck(app, ctx.config.publicUrl);
   await app.register(fastifyCookie);
   await app.register(fastifySession, {
     secret: ctx.sessionSecret,

@@ -1,14 +1,16 @@
 /**
  * The smart-HTTP git remote: `/git/<project>/<service>.git/...`, for clone, fetch and push. Authentication
  * is HTTP Basic with any user name and a Berth API token as the password. The request body is never parsed
- * by fastify: the git content types get a parser that leaves the stream alone, and the reply is hijacked so
- * `git http-backend` reads the body and writes the answer as they flow (see src/git/http-backend.ts).
+ * by fastify: authentication and the content type are checked in onRequest, before anything reads the body;
+ * the git content types get a parser that leaves the stream alone, and the reply is hijacked so `git
+ * http-backend` reads the body and writes the answer as they flow (see src/git/http-backend.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateToken } from '../../auth/api-tokens.service.js';
 import { AppError } from '../../errors.js';
 import { mayUseGit, type GitRemote } from '../../git/git-remote.js';
 import { runHttpBackend } from '../../git/http-backend.js';
+import type { User } from '../../auth/users.repository.js';
 import type { AppContext } from '../context.js';
 
 const GIT_PATH =
@@ -58,22 +60,51 @@ async function basicAuthUser(ctx: AppContext, request: FastifyRequest) {
   return (await authenticateToken(ctx.db, password))?.user;
 }
 
-function unauthenticated(reply: FastifyReply): never {
-  reply.header('www-authenticate', 'Basic realm="Berth git", charset="UTF-8"');
-  throw new AppError('UNAUTHENTICATED', 'Use a Berth API token as the password (any user name).');
+/** Who may make this call, decided from the URL and headers alone: the body is not read until it is known. */
+interface GitCall {
+  parsed: GitRequest;
+  user: User;
+}
+
+function contentTypeOf(request: FastifyRequest): string {
+  return (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
 export async function gitHttpRoutes(app: FastifyInstance, ctx: AppContext, git: GitRemote): Promise<void> {
+  const calls = new WeakMap<FastifyRequest, GitCall>();
   // Leave the body stream untouched: http-backend reads it (possibly gzip, possibly chunked and large).
   app.addContentTypeParser(GIT_BODY_TYPES, (_request, _payload, done) => done(null, undefined));
 
-  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+  // onRequest runs before fastify reads any body: an unauthenticated or non-git upload is answered (and its
+  // connection closed) without a byte of it being buffered.
+  app.addHook('onRequest', async (request, reply) => {
+    const refuse = (error: AppError): AppError => {
+      if (request.method === 'POST') reply.header('connection', 'close');
+      return error;
+    };
     const parsed = parseGitRequest(request.method, request.raw.url ?? '');
     if (!parsed)
-      throw new AppError('NOT_FOUND', 'Not a git repository path. Remotes look like /git/<project>/<service>.git');
+      throw refuse(
+        new AppError('NOT_FOUND', 'Not a git repository path. Remotes look like /git/<project>/<service>.git'),
+      );
     const user = await basicAuthUser(ctx, request);
-    if (!user) unauthenticated(reply);
-    if (!mayUseGit(user)) throw new AppError('FORBIDDEN', 'Your account may not deploy this service.');
+    if (!user) {
+      reply.header('www-authenticate', 'Basic realm="Berth git", charset="UTF-8"');
+      throw refuse(new AppError('UNAUTHENTICATED', 'Use a Berth API token as the password (any user name).'));
+    }
+    if (!mayUseGit(user)) throw refuse(new AppError('FORBIDDEN', 'Your account may not deploy this service.'));
+    if (request.method === 'POST' && !GIT_BODY_TYPES.includes(contentTypeOf(request))) {
+      throw refuse(
+        new AppError('UNSUPPORTED_MEDIA_TYPE', `Only git requests are accepted here (${GIT_BODY_TYPES.join(', ')}).`),
+      );
+    }
+    calls.set(request, { parsed, user });
+  });
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const call = calls.get(request);
+    if (!call) throw new AppError('UNAUTHENTICATED', 'Use a Berth API token as the password (any user name).');
+    const { parsed, user } = call;
     const repo = await git.openRepository(parsed.project, parsed.service);
     if (!repo) throw new AppError('NOT_FOUND', `No app service ${parsed.project}/${parsed.service}.`);
     const { env, close } = git.gitEnvFor(repo, parsed.command, user);
@@ -91,5 +122,6 @@ export async function gitHttpRoutes(app: FastifyInstance, ctx: AppContext, git: 
     }
   };
   app.get('/git/*', { schema: { hide: true } }, handler);
+  // No body limit: a push can be large, and it is streamed to http-backend, never buffered.
   app.post('/git/*', { schema: { hide: true }, bodyLimit: Number.MAX_SAFE_INTEGER }, handler);
 }

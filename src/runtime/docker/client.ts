@@ -57,3 +57,27 @@ export function openLogStream(client: DockerClient, id: string, query: LogStream
     );
   });
 }
+
+/**
+ * GET /events as a raw stream of JSON lines, filtered by the engine; ends when the signal aborts (dockerode's
+ * getEvents would put the signal into the query string).
+ */
+export function openEventStream(
+  client: DockerClient,
+  filters: Record<string, string[]>,
+  signal: AbortSignal,
+): Promise<Readable> {
+  return new Promise((resolve, reject) => {
+    (client.modem as { dial(o: object, cb: (err: unknown, data: unknown) => void): void }).dial(
+      {
+        path: '/events?',
+        method: 'GET',
+        isStream: true,
+        abortSignal: signal,
+        statusCodes: { 200: true, 400: 'bad filter', 500: 'server error' },
+        options: { filters },
+      },
+      (err, data) => (err ? reject(err) : resolve(data as Readable)),
+    );
+  });
+}

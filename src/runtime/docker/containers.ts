@@ -1,7 +1,9 @@
 /** Container lifecycle on the engine: create (with network aliases), start, inspect, stop, remove, list. */
+import { DEFAULT_CONTAINER_LOGS, type ContainerLogRotation } from '../../config.js';
 import type { ContainerDetails, ContainerSpec, ContainerSummary, PublishedPort } from '../runtime.js';
 import type { CreateContainerOptions, DockerClient } from './client.js';
 import { labelFilter, unlessStatus } from './failures.js';
+import { packSingleFile } from '../../lib/tar-archive.js';
 
 // prettier-ignore
 const CONTAINER_STATES: readonly ContainerSummary['state'][] = [
@@ -14,7 +16,18 @@ function toState(raw: string | undefined): ContainerSummary['state'] {
   return CONTAINER_STATES.find((s) => s === raw) ?? 'dead';
 }
 
-export function createOptions(spec: ContainerSpec): CreateContainerOptions {
+/**
+ * The engine's json-file driver, rotated: without max-size a chatty or crash-looping container fills the
+ * disk. Every container Berth creates gets it (apps, release and tool containers, databases, itself).
+ */
+export function logConfig(rotation: ContainerLogRotation = DEFAULT_CONTAINER_LOGS) {
+  return { Type: 'json-file', Config: { 'max-size': rotation.maxSize, 'max-file': String(rotation.maxFiles) } };
+}
+
+export function createOptions(
+  spec: ContainerSpec,
+  logRotation: ContainerLogRotation = DEFAULT_CONTAINER_LOGS,
+): CreateContainerOptions {
   const options: CreateContainerOptions = {
     name: spec.name,
     Image: spec.image,
@@ -29,6 +42,7 @@ export function createOptions(spec: ContainerSpec): CreateContainerOptions {
       RestartPolicy: spec.restartPolicy && { Name: spec.restartPolicy },
       Mounts: spec.volumes?.map((v) => ({ Type: 'volume' as const, Source: v.volume, Target: v.target })),
       PortBindings: spec.publishedPorts && portBindings(spec.publishedPorts),
+      LogConfig: logConfig(logRotation),
     },
   };
   if (spec.publishedPorts) {
@@ -61,9 +75,26 @@ function portBindings(ports: PublishedPort[]): Record<string, Array<{ HostIp: st
   );
 }
 
-export async function createContainer(d: DockerClient, spec: ContainerSpec): Promise<string> {
-  const container = await d.createContainer(createOptions(spec));
+export async function createContainer(
+  d: DockerClient,
+  spec: ContainerSpec,
+  logRotation?: ContainerLogRotation,
+): Promise<string> {
+  const container = await d.createContainer(createOptions(spec, logRotation));
+  try {
+    for (const file of spec.files ?? []) {
+      const archive = await packSingleFile(file.name, file.content, file.mode);
+      await container.putArchive(archive, { path: file.directory });
+    }
+  } catch (error) {
+    await unlessStatus(404, container.remove({ force: true }));
+    throw error;
+  }
   return container.id;
+}
+
+export async function renameContainer(d: DockerClient, id: string, name: string): Promise<void> {
+  await d.getContainer(id).rename({ name });
 }
 
 export async function startContainer(d: DockerClient, id: string): Promise<void> {
@@ -86,8 +117,8 @@ export async function inspectContainer(d: DockerClient, id: string): Promise<Con
     state,
     labels: c.Config.Labels ?? {},
     startedAt: c.State.StartedAt && c.State.StartedAt !== ZERO_TIME ? c.State.StartedAt : null,
-    // An exit code only means something once the container has stopped.
-    exitCode: state === 'exited' || state === 'dead' ? c.State.ExitCode : null,
+    // An exit code only means something once the container has stopped (restarting: stopped, back soon).
+    exitCode: state === 'exited' || state === 'dead' || state === 'restarting' ? c.State.ExitCode : null,
     restartCount: c.RestartCount,
     ipAddresses,
     health: toHealth(c.State.Health?.Status),

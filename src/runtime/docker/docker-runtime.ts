@@ -3,17 +3,19 @@
  * concept (containers, images, image-build, networks, logs); EngineConnection maps every failure to
  * AppError DOCKER_UNAVAILABLE or DOCKER_ERROR and keeps the engine state honest.
  */
-import type { DockerEndpoint } from '../../config.js';
+import type { ContainerLogRotation, DockerEndpoint } from '../../config.js';
 import { AppError } from '../../errors.js';
 import type {
   BuildOptions,
   ContainerDetails,
+  ContainerEvent,
   ContainerSpec,
   ContainerSummary,
   EngineInfo,
   EngineState,
   ExecOptions,
   ExecResult,
+  ImageDetails,
   ImageSummary,
   LogOptions,
   NetworkSummary,
@@ -25,6 +27,7 @@ import { EngineConnection, type EngineConnectionOptions } from './engine-connect
 import { readEngineInfo } from './engine-info.js';
 import { buildImage } from './image-build.js';
 import * as images from './images.js';
+import { containerEvents } from './events.js';
 import { containerLogs } from './logs.js';
 import * as networks from './networks.js';
 import { execInContainer } from './exec.js';
@@ -37,17 +40,21 @@ export interface DockerRuntimeOptions extends EngineConnectionOptions {
    * Absent (tests, CLI tools) means no install label.
    */
   installId?: string;
+  /** Log rotation of every container this runtime creates (config.containerLogs); 10m × 3 when absent. */
+  logRotation?: ContainerLogRotation;
 }
 
 export class DockerRuntime implements Runtime {
   private readonly engine: EngineConnection;
   private readonly networkCreations = new Map<string, Promise<void>>();
   private readonly installId: string | undefined;
+  private readonly logRotation: ContainerLogRotation | undefined;
 
   constructor(endpoint: DockerEndpoint, options: DockerRuntimeOptions = {}) {
-    const { installId, ...connection } = options;
+    const { installId, logRotation, ...connection } = options;
     this.engine = new EngineConnection(endpoint, connection);
     this.installId = installId;
+    this.logRotation = logRotation;
   }
 
   /** The one place the install label is added: every object this runtime creates goes through it. */
@@ -79,9 +86,15 @@ export class DockerRuntime implements Runtime {
     return this.engine.call(`inspect image ${ref}`, (d) => images.hasImage(d, ref));
   }
 
+  inspectImage(ref: string): Promise<ImageDetails | undefined> {
+    return this.engine.call(`inspect image ${ref}`, (d) => images.inspectImage(d, ref));
+  }
+
   createContainer(spec: ContainerSpec): Promise<string> {
     const labelled = { ...spec, labels: this.withInstallLabel(spec.labels) };
-    return this.engine.call(`create container ${spec.name}`, (d) => containers.createContainer(d, labelled));
+    return this.engine.call(`create container ${spec.name}`, (d) =>
+      containers.createContainer(d, labelled, this.logRotation),
+    );
   }
 
   startContainer(id: string): Promise<void> {
@@ -94,6 +107,10 @@ export class DockerRuntime implements Runtime {
 
   stopContainer(id: string, timeoutSeconds?: number): Promise<void> {
     return this.engine.call(`stop container ${id}`, (d) => containers.stopContainer(d, id, timeoutSeconds));
+  }
+
+  renameContainer(id: string, name: string): Promise<void> {
+    return this.engine.call(`rename container ${id}`, (d) => containers.renameContainer(d, id, name));
   }
 
   removeContainer(id: string, options: { volumes?: boolean } = {}): Promise<void> {
@@ -181,6 +198,15 @@ export class DockerRuntime implements Runtime {
   async listImages(labels: Record<string, string>): Promise<ImageSummary[]> {
     requireLabels(labels, 'images');
     return this.engine.call('list images', (d) => images.listImages(d, labels));
+  }
+
+  containerEvents(
+    labels: Record<string, string>,
+    onEvent: (event: ContainerEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    requireLabels(labels, 'container events');
+    return this.engine.call('follow container events', (d) => containerEvents(d, labels, onEvent, signal), 'stream');
   }
 
   containerLogs(id: string, options: LogOptions, onLine: (line: string) => void): Promise<void> {

@@ -33,6 +33,7 @@ export async function execInContainer(
   const exec = await d.getContainer(id).exec({
     Cmd: argv,
     Env: options.env && Object.entries(options.env).map(([k, v]) => `${k}=${v}`),
+    User: options.user,
     AttachStdin: options.stdin !== undefined,
     AttachStdout: true,
     AttachStderr: true,

@@ -1,8 +1,11 @@
 /**
- * Builds an image through the engine's build API with the legacy builder: BuildKit through the API
- * needs a gRPC session, and the legacy builder works with local-only FROM images, which is all tests
- * and offline hosts have. Every output line goes to `onLine`; the build's own error becomes the
- * rejection, so the deployment log and the deployment's error say the same thing.
+ * Builds an image through the engine's build API with the legacy builder. The API's BuildKit mode
+ * (version 2) does build without a client session on Docker 20.10, cache mounts included, but (checked
+ * here) it ignores the memory and CPU caps below, which keep a build from freezing the host; its
+ * secrets come only over a gRPC session this client does not run; and its progress arrives as
+ * protobuf. The legacy builder also works with local-only FROM images, which is all tests and offline
+ * hosts have. Every output line goes to `onLine`; the build's own error becomes the rejection, so the
+ * deployment log and the deployment's error say the same thing.
  */
 import type { Readable } from 'node:stream';
 import { AppError } from '../../errors.js';
@@ -68,7 +71,7 @@ function follow(stream: Readable, reader: EngineMessageReader, signal: AbortSign
 export async function buildImage(d: DockerClient, options: BuildOptions): Promise<void> {
   const { signal } = options;
   if (signal?.aborted) throw cancelled(signal);
-  const context = await packBuildContext(options.contextDir, options.dockerfile);
+  const context = await packBuildContext(options.contextDir, options.dockerfile, options.alwaysSend);
   // A tar error (a file vanished while packing) must not become an unhandled 'error' event.
   context.stream.on('error', () => undefined);
   options.onLine(`Sending build context to Docker (${context.entries} entries)`);

@@ -1,7 +1,7 @@
 /** Images on the engine: presence, pull, tag, remove, and listing Berth's own by label. */
 import type { Readable } from 'node:stream';
 import { AppError } from '../../errors.js';
-import type { ImageSummary } from '../runtime.js';
+import type { ImageDetails, ImageSummary } from '../runtime.js';
 import type { DockerClient } from './client.js';
 import { labelFilter, unlessStatus } from './failures.js';
 import { EngineMessageReader } from './json-messages.js';
@@ -16,6 +16,22 @@ export function splitReference(ref: string): { repo: string; tag: string } {
 
 export async function hasImage(d: DockerClient, ref: string): Promise<boolean> {
   return (await unlessStatus(404, d.getImage(ref).inspect())) !== undefined;
+}
+
+export async function inspectImage(d: DockerClient, ref: string): Promise<ImageDetails | undefined> {
+  const image = await unlessStatus(404, d.getImage(ref).inspect());
+  if (!image) return undefined;
+  return { id: image.Id, exposedTcpPorts: exposedTcpPorts(Object.keys(image.Config?.ExposedPorts ?? {})) };
+}
+
+/** `8080/tcp`, `53/udp`, `9000` (tcp by default) → [8080, 9000]. */
+export function exposedTcpPorts(keys: string[]): number[] {
+  const ports = keys.flatMap((key) => {
+    const match = /^(\d{1,5})(?:\/(tcp|udp|sctp))?$/.exec(key);
+    const port = Number(match?.[1]);
+    return match && (match[2] ?? 'tcp') === 'tcp' && port >= 1 && port <= 65535 ? [port] : [];
+  });
+  return [...new Set(ports)].sort((a, b) => a - b);
 }
 
 export async function pullImage(d: DockerClient, ref: string, onLine: (line: string) => void): Promise<void> {

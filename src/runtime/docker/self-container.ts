@@ -6,6 +6,7 @@
 import type { DockerEndpoint } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { createDockerClient, demuxStream, type DockerClient } from './client.js';
+import { logConfig } from './containers.js';
 import { PassThrough } from 'node:stream';
 
 export interface SelfContainerSpec {
@@ -111,6 +112,7 @@ export class SelfContainers {
         Binds: spec.binds,
         NetworkMode: spec.networkMode,
         RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+        LogConfig: logConfig(),
       },
     });
     await container.start();
@@ -137,7 +139,7 @@ export class SelfContainers {
       Cmd: options.args,
       Env: options.env,
       Labels: { ...options.labels, 'berth.role': 'upgrader' },
-      HostConfig: { Binds: options.binds, NetworkMode: 'host', AutoRemove: true },
+      HostConfig: { Binds: options.binds, NetworkMode: 'host', AutoRemove: true, LogConfig: logConfig() },
     });
     await container.start();
     return container.id;

@@ -160,7 +160,11 @@ export const serviceSchema = {
     name: { type: 'string', examples: ['web'] },
     source: { $ref: 'ServiceSourceView#' },
     build: { $ref: 'BuildSettings#' },
-    port: { type: 'integer', description: 'The port the app listens on (also passed as PORT)' },
+    port: {
+      type: ['integer', 'null'],
+      description:
+        'The port the app listens on (also passed as PORT); null: the port the image EXPOSEs, else 3000, chosen at each deploy',
+    },
     healthcheck: { $ref: 'HealthCheck#' },
     resources: { $ref: 'Resources#' },
     replicas: { type: 'integer' },
@@ -179,9 +183,39 @@ export const variablesSchema = {
   examples: [{ DATABASE_URL: 'postgres://…', GREETING: 'hello\nworld' }],
 } as const;
 
+export const variablesInputSchema = {
+  $id: 'VariablesInput',
+  type: 'object',
+  description:
+    'KEY → value, or KEY → {"value", "secret"} to mark the value secret (deployment logs redact it). ' +
+    'A plain value keeps the stored flag. Names ending in _KEY, _SECRET, _TOKEN or holding PASSWORD are secret anyway.',
+  additionalProperties: {
+    anyOf: [
+      { type: 'string' },
+      {
+        type: 'object',
+        required: ['value'],
+        additionalProperties: false,
+        properties: { value: { type: 'string' }, secret: { type: 'boolean' } },
+      },
+    ],
+  },
+  examples: [{ NODE_ENV: 'production', STRIPE_WEBHOOK: { value: 'whsec_…', secret: true } }],
+} as const;
+
+export const variableKeysSchema = {
+  $id: 'VariableKeys',
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['key', 'secret', 'updatedAt'],
+    properties: { key: { type: 'string' }, secret: { type: 'boolean' }, updatedAt: { type: 'string' } },
+  },
+} as const;
+
 /** Settings a client may send when creating or patching a service. */
 export const serviceSettingsProperties = {
-  port: { type: 'integer', minimum: LIMITS.port[0], maximum: LIMITS.port[1] },
+  port: { type: ['integer', 'null'], minimum: LIMITS.port[0], maximum: LIMITS.port[1] },
   healthcheck: { anyOf: [{ $ref: 'HealthCheck#' }, { type: 'null' }] },
   build: { anyOf: [{ $ref: 'BuildSettings#' }, { type: 'null' }] },
   resources: { anyOf: [{ $ref: 'Resources#' }, { type: 'null' }] },
@@ -221,6 +255,8 @@ export const projectSchemas = [
   resourcesSchema,
   serviceSchema,
   variablesSchema,
+  variablesInputSchema,
+  variableKeysSchema,
 ];
 
 /** Ids in paths: loose enough that an unknown id is a 404, strict enough to keep junk out. */

@@ -33,7 +33,7 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
         tags: ['deployments'],
         summary:
           "Output of the service's running containers (active deployment; lines prefixed [n] when there are several " +
-          'replicas, escape sequences removed, variable values redacted). With follow=true, a text/plain stream that ' +
+          'replicas, escape sequences removed, secret variable values redacted). With follow=true, a text/plain stream that ' +
           'continues across redeploys and ends when nothing newer took over.',
         security: bearerSecurity,
         params: serviceIdParams,

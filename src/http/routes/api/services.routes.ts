@@ -8,7 +8,7 @@ import {
   updateAppServiceSettings,
   type UpdateServiceInput,
 } from '../../../projects/services.service.js';
-import { readVariables, replaceVariables } from '../../../projects/variables.service.js';
+import { listVariableKeys, readVariables, replaceVariables } from '../../../projects/variables.service.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { confirmBody, idParams, serviceSettingsProperties } from './project-schemas.js';
@@ -107,16 +107,32 @@ export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): 
     },
   );
 
-  app.put<{ Params: { id: string }; Body: Record<string, string> }>(
+  app.get<{ Params: { id: string } }>(
+    '/services/:id/variables/keys',
+    {
+      schema: {
+        tags,
+        summary: "The service's variable names and secret flags, without values",
+        security: bearerSecurity,
+        params: idParams,
+        response: { 200: { $ref: 'VariableKeys#' }, ...errorResponses },
+      },
+    },
+    async (request) => listVariableKeys(ctx, request.params.id),
+  );
+
+  app.put<{ Params: { id: string }; Body: Record<string, unknown> }>(
     '/services/:id/variables',
     {
       schema: {
         tags,
         summary: "Replace all of the service's variables",
-        description: 'Keys missing from the body are deleted. Values are stored encrypted, byte for byte.',
+        description:
+          'Keys missing from the body are deleted. Values are stored encrypted, byte for byte. ' +
+          'A value may be {"value", "secret": true} to have deployment logs redact it.',
         security: bearerSecurity,
         params: idParams,
-        body: { $ref: 'Variables#' },
+        body: { $ref: 'VariablesInput#' },
         response: { 200: { $ref: 'Variables#' }, ...errorResponses },
       },
     },

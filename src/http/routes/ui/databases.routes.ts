@@ -14,7 +14,7 @@ import { describeCounts } from '../../../databases/verification.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { idParams } from '../api/project-schemas.js';
-import { formBody } from './projects.routes.js';
+import { formBody } from './forms.js';
 
 const hidden = { hide: true } as const;
 type Fields = Record<string, string | undefined>;

@@ -10,7 +10,7 @@ import type { AppContext } from '../../context.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { httpsOf } from '../api/domains.routes.js';
 import { idParams } from '../api/project-schemas.js';
-import { asFormError, formBody } from './projects.routes.js';
+import { asFormError, formBody } from './forms.js';
 import { statusOf } from '../../plugins/error-handler.js';
 
 const hidden = { hide: true } as const;

@@ -2,52 +2,18 @@
  * Panel pages for projects: the list with its "New project" form, one project with its service cards,
  * and the "New service" form. Forms re-render with their errors (400/409) in place; success redirects.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { isAppError, type AppError } from '../../../errors.js';
+import type { FastifyInstance } from 'fastify';
+import { isAppError } from '../../../errors.js';
 import { createProject, getProject, listProjects } from '../../../projects/projects.service.js';
 import { NEW_SERVICE_FORM, newServiceFromForm, type FormFields } from '../../../projects/service-form.js';
 import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
 import { createAppService, listAppServices } from '../../../projects/services.service.js';
 import type { AppContext } from '../../context.js';
-import { credentialsFromForm, DELETE_FORM_ERRORS } from './services.routes.js';
+import { asFormError, credentialsFromForm, DELETE_FORM_ERRORS, formBody, renderFormError } from './forms.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
-import { statusOf } from '../../plugins/error-handler.js';
 import { idParams } from '../api/project-schemas.js';
 
 const hidden = { hide: true } as const;
-const FORM_ERRORS = new Set([
-  'VALIDATION_FAILED',
-  'NAME_RESERVED',
-  'PROJECT_NAME_TAKEN',
-  'SERVICE_NAME_TAKEN',
-  'HOSTNAME_TAKEN',
-]);
-
-/** The error when it is something the person can fix in the form; other errors go to the error page. */
-export function asFormError(error: unknown): AppError | undefined {
-  return isAppError(error) && FORM_ERRORS.has(error.code) ? error : undefined;
-}
-
-/** Renders a form again with its error; the URL stays where it was (the form asked to push the new one). */
-export async function renderFormError(
-  reply: FastifyReply,
-  view: string,
-  data: Record<string, unknown>,
-  error: AppError,
-): Promise<void> {
-  reply.header('hx-push-url', 'false');
-  await reply.page(view, { ...data, error: error.message, errors: error.details ?? {} }, statusOf(error.code));
-}
-
-export const formBody = (required: string[], fields: string[]) => ({
-  type: 'object',
-  required,
-  properties: Object.fromEntries([
-    ['_csrf', { type: 'string' }],
-    ...fields.map((f) => [f, { type: 'string', maxLength: 1_000_000 }]),
-  ]),
-});
-
 export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.addHook('preHandler', makeRequireUser(ctx));
 

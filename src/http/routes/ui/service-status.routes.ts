@@ -5,7 +5,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type {} from '@fastify/websocket';
 import { findActiveDeployment } from '../../../deploys/deployments.repository.js';
-import { containersOfDeployment, dropWhenBacklogged, followServiceLogs } from '../../../deploys/runtime-logs.js';
+import { dropWhenBacklogged, followServiceLogs } from '../../../deploys/runtime-logs.js';
+import type { CrashReport } from '../../../deploys/service-state.js';
 import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser, requireSameOrigin } from '../../plugins/auth-guards.js';
@@ -23,22 +24,25 @@ export interface ServiceStatus {
   total: number;
   /** Set when the engine could not be asked how many containers run. */
   problem: string | null;
+  /** Set when a container of the active deployment crashed or is in its restart loop. */
+  crash: CrashReport | null;
 }
 
 async function statusOf(ctx: AppContext, serviceId: string): Promise<ServiceStatus> {
   const deployingId = ctx.deploys.queue.runningDeploymentOf(serviceId) ?? null;
-  const active = await findActiveDeployment(ctx.db, serviceId);
-  const status: ServiceStatus = { deployingId, activeId: active?.id ?? null, running: 0, total: 0, problem: null };
-  if (!active) return status;
-  try {
-    const containers = await containersOfDeployment(ctx.runtime, active.id);
-    status.total = containers.length;
-    status.running = containers.filter((c) => c.state === 'running').length;
-  } catch (error) {
-    status.problem = error instanceof AppError ? error.message : 'The container engine did not answer.';
-  }
-  return status;
+  const state = await ctx.deploys.state(serviceId);
+  return {
+    deployingId,
+    activeId: state.activeDeploymentId,
+    running: state.running,
+    total: state.total,
+    problem: state.problem,
+    crash: state.state === 'crashed' ? (state.crash ?? noContainers) : null,
+  };
 }
+
+/** An active deployment whose containers are all gone crashed too, with nothing more to say. */
+const noContainers: CrashReport = { replica: '1', exitCode: null, restartCount: 0, lastLines: [] };
 
 export async function serviceStatusUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.addHook('preHandler', makeRequireUser(ctx));

@@ -1,16 +1,24 @@
 /**
- * The variables editor on the service page: add or change one variable, paste a .env file, delete, and
- * reveal one value on request (lists only ever show keys). Values never reach the log.
+ * The variables editor on the service page: add or change one variable, paste a .env file, delete, mark
+ * a variable secret (deployment logs redact it), and reveal one value on request (lists only ever show
+ * keys). Values never reach the log.
  */
 import type { FastifyInstance } from 'fastify';
 import { dotenvToObject, parseDotenv } from '../../../projects/dotenv.js';
 import { textareaValue } from '../../../projects/service-form.js';
 import { getAppService } from '../../../projects/services.service.js';
-import { deleteVariable, replaceVariables, revealVariable, setVariables } from '../../../projects/variables.service.js';
+import {
+  deleteVariable,
+  listVariableKeys,
+  markVariableSecret,
+  replaceVariables,
+  revealVariable,
+  setVariables,
+} from '../../../projects/variables.service.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { idParams } from '../api/project-schemas.js';
-import { asFormError, formBody, renderFormError } from './projects.routes.js';
+import { asFormError, formBody, renderFormError } from './forms.js';
 import { renderServicePage, servicePageData } from './services.routes.js';
 
 const hidden = { hide: true } as const;
@@ -20,25 +28,28 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
 
   const backToVariables = (id: string) => `/services/${id}#variables`;
 
-  app.post<{ Params: { id: string }; Body: { key: string; value?: string } }>(
+  app.post<{ Params: { id: string }; Body: { key: string; value?: string; secret?: string } }>(
     '/services/:id/variables',
     {
       // After body parsing, so the form's _csrf field is readable.
       preValidation: app.csrfProtection,
-      schema: { ...hidden, params: idParams, body: formBody(['key'], ['key', 'value']) },
+      schema: { ...hidden, params: idParams, body: formBody(['key'], ['key', 'value', 'secret']) },
     },
     async (request, reply) => {
       const { id } = request.params;
       const key = request.body.key.trim();
+      const secret = request.body.secret === 'on';
       try {
-        await setVariables(ctx, id, [[key, textareaValue(request.body.value)]]);
+        await setVariables(ctx, id, [[key, { value: textareaValue(request.body.value), secret }]]);
         request.log.info({ serviceId: id, keys: [key] }, 'variable set');
         reply.flash('success', `Variable ${key} saved. Deploy again to pass it to the app.`);
         await reply.redirect(backToVariables(id), 303);
       } catch (error) {
         const formError = asFormError(error);
         if (!formError) throw error;
-        const data = await servicePageData(ctx, id, { variableForm: { key, value: request.body.value ?? '' } });
+        const data = await servicePageData(ctx, id, {
+          variableForm: { key, value: request.body.value ?? '', secret },
+        });
         await renderFormError(reply, 'service', { ...data, failedForm: 'variable' }, formError);
       }
     },
@@ -85,6 +96,23 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
     },
   );
 
+  app.post<{ Params: { id: string }; Body: { key: string; secret?: string } }>(
+    '/services/:id/variables/secret',
+    {
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, params: idParams, body: formBody(['key'], ['key', 'secret']) },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const secret = request.body.secret === 'on';
+      await markVariableSecret(ctx, id, request.body.key, secret);
+      request.log.info({ serviceId: id, keys: [request.body.key], secret }, 'variable secret flag set');
+      const what = secret ? 'secret: deployment logs hide its value' : 'plain: deployment logs show its value';
+      reply.flash('success', `Variable ${request.body.key} is ${what}.`);
+      await reply.redirect(backToVariables(id), 303);
+    },
+  );
+
   app.post<{ Params: { id: string }; Body: { key: string } }>(
     '/services/:id/variables/reveal',
     { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody(['key'], ['key']) } },
@@ -95,7 +123,8 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
       reply.header('cache-control', 'no-store');
       // htmx swaps just the row; without JavaScript the whole page comes back with the value shown.
       if (request.headers['hx-request'] === 'true') {
-        await reply.page('service-variable', { serviceId: id, variable: { key }, revealed: { key, value } });
+        const secret = (await listVariableKeys(ctx, id)).find((v) => v.key === key)?.secret ?? false;
+        await reply.page('service-variable', { serviceId: id, variable: { key, secret }, revealed: { key, value } });
       } else {
         await renderServicePage(reply, ctx, id, { revealed: { key, value } });
       }

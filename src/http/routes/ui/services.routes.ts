@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { getProject } from '../../../projects/projects.service.js';
 import { removeCredentials } from '../../../projects/credentials.service.js';
-import { formFromService, settingsFromForm, textareaValue, type FormFields } from '../../../projects/service-form.js';
+import { formFromService, settingsFromForm, type FormFields } from '../../../projects/service-form.js';
 import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
 import { getAppService, updateAppServiceSettings } from '../../../projects/services.service.js';
 import { isAppError } from '../../../errors.js';
@@ -14,7 +14,7 @@ import { listVariableKeys } from '../../../projects/variables.service.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { idParams } from '../api/project-schemas.js';
-import { asFormError, formBody, renderFormError } from './projects.routes.js';
+import { asFormError, credentialsFromForm, DELETE_FORM_ERRORS, formBody, renderFormError } from './forms.js';
 
 const hidden = { hide: true } as const;
 
@@ -42,20 +42,6 @@ const SETTINGS_FIELDS = [
   'gitUsername',
   ...SECRET_FIELDS,
 ];
-
-/**
- * The credentials typed into a source form, as `source.credentials` (undefined when none were typed:
- * the stored ones stay). Only a git source has them; the fields are hidden for the other types.
- */
-export function credentialsFromForm(fields: FormFields): unknown {
-  if ((fields.sourceType ?? '').trim() !== 'git') return undefined;
-  const token = (fields.gitToken ?? '').trim();
-  const key = textareaValue(fields.sshPrivateKey).trim();
-  if (token && key) return { token, sshPrivateKey: key }; // refused with a clear message by the service
-  if (token) return { token, username: (fields.gitUsername ?? '').trim() };
-  if (key) return { sshPrivateKey: key };
-  return undefined;
-}
 
 /** The form as typed, minus the secrets, for showing it again with an error. */
 function withoutSecrets(fields: FormFields): FormFields {
@@ -158,12 +144,3 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
     },
   );
 }
-
-/** Errors the delete form shows in place: a wrong confirmation, a delete already running, no engine. */
-export const DELETE_FORM_ERRORS = new Set([
-  'CONFIRMATION_REQUIRED',
-  'VALIDATION_FAILED',
-  'DELETE_IN_PROGRESS',
-  'DATABASE_BUSY',
-  'DOCKER_UNAVAILABLE',
-]);

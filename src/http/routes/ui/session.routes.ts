@@ -1,5 +1,7 @@
-/** Login and logout. Failed logins are throttled per account and per client address. */
+/** Login and logout. Login attempts are throttled per (account, address) and per address (login-throttle.ts). */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
+import { lastUnlockOf } from '../../../auth/login-unlocks.js';
 import { isSetupOpen } from '../../../auth/setup-claim.service.js';
 import { authenticate } from '../../../auth/users.service.js';
 import { isAppError } from '../../../errors.js';
@@ -46,11 +48,12 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
     async (request, reply) => {
       const account = request.body.email.trim().toLowerCase();
       const next = safeNextPath(request.body.next);
-      const waitMs = ctx.loginThrottle.retryAfterMs(account, request.ip);
       const form = { title: 'Log in', email: request.body.email, next, isUnclaimed: false };
-      if (waitMs > 0) {
-        const minutes = Math.ceil(waitMs / 60_000);
-        reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
+      // Counted before any hashing, in-flight attempts included: parallel guesses cannot outrun the count.
+      const decision = ctx.loginThrottle.begin(account, request.ip, await lastUnlockOf(ctx.db, account));
+      if (!decision.allowed) {
+        const minutes = Math.ceil(decision.retryAfterMs / 60_000);
+        reply.header('retry-after', String(Math.ceil(decision.retryAfterMs / 1000)));
         request.log.warn({ account, ip: request.ip }, 'login throttled');
         return reply.page(
           'login',
@@ -58,16 +61,20 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
           429,
         );
       }
+      const { attempt } = decision;
       try {
+        if (attempt.delayMs > 0) await sleep(attempt.delayMs);
         const user = await authenticate(ctx.db, request.body.email, request.body.password);
-        ctx.loginThrottle.recordSuccess(account);
+        attempt.succeeded();
         // A fresh session id at login defeats session fixation.
         await request.session.regenerate();
         request.session.set('userId', user.id);
         return reply.redirect(next, 303);
       } catch (error) {
-        if (!isAppError(error) || error.code !== 'INVALID_CREDENTIALS') throw error;
-        ctx.loginThrottle.recordFailure(account, request.ip);
+        if (!isAppError(error) || error.code !== 'INVALID_CREDENTIALS') {
+          attempt.abandoned();
+          throw error;
+        }
         return reply.page('login', { ...form, error: error.message }, 401);
       }
     },

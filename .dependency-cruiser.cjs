@@ -1,0 +1,87 @@
+/**
+ * Berth's layering, checked by `npm run lint` (DESIGN.md "The layout"):
+ *   http → features → runtime / proxy / tls / lib → db
+ * The composition root (main.ts, cli.ts) may import anything; config, errors, logger, version and data-dir
+ * are the foundation every layer may use. Each outside library is imported by its one wrapper file only.
+ */
+const FEATURES =
+  '^src/(projects|deploys|build|source|databases|domains|git|auth|backup|lifecycle|webhooks|doctor|upgrade|jobs|metrics|traffic|alerts|notifications)/';
+const INFRA = '^src/(runtime|proxy|tls|lib)/';
+
+/** library → the only file (pattern) allowed to import it. */
+const WRAPPERS = {
+  dockerode: '^src/runtime/docker/client\\.ts$',
+  child_process: '^src/lib/exec\\.ts$',
+  'http-proxy': '^src/proxy/http-proxy-engine\\.ts$',
+  'acme-client': '^src/tls/acme\\.ts$',
+  'simple-git': '^src/source/git-fetch\\.ts$',
+  bcrypt: '^src/auth/passwords\\.ts$',
+  'better-sqlite3': '^src/db/connection\\.ts$',
+  ssh2: '^src/git/ssh-server\\.ts$',
+  'tar-fs': '^src/lib/tar-archive\\.ts$',
+  eta: '^src/lib/templates\\.ts$',
+  'node-cron': '^src/jobs/scheduler\\.ts$',
+  nodemailer: '^src/[a-z-]+/(mailer|smtp|mail)[a-z-]*\\.ts$',
+};
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'Import cycles make the layering meaningless and the start order fragile.',
+      from: { path: '^src/' },
+      to: { circular: true, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'db-imports-nothing-above',
+      severity: 'error',
+      comment: 'db/ is the bottom layer.',
+      from: { path: '^src/db/' },
+      to: { path: '^src/', pathNot: ['^src/db/', '^src/(errors|config)\\.ts$'] },
+    },
+    {
+      name: 'infra-imports-no-feature',
+      severity: 'error',
+      comment: 'runtime, proxy, tls and lib serve the features; they never import one (or http).',
+      from: { path: INFRA },
+      to: { path: [FEATURES, '^src/http/', '^src/(main|cli)\\.ts$'], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'feature-imports-no-http',
+      severity: 'error',
+      comment: 'Features do not know about HTTP.',
+      from: { path: FEATURES },
+      to: { path: ['^src/http/', '^src/(main|cli)\\.ts$'], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'http-talks-to-feature-services-only',
+      severity: 'error',
+      comment:
+        'Closed facades: routes call feature services, never the database, a repository or the container runtime.',
+      from: { path: '^src/http/' },
+      to: { path: ['^src/db/', '\\.repository\\.ts$', '^src/runtime/'], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'only-the-root-imports-main',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/cli\\.ts$' },
+      to: { path: '^src/main\\.ts$' },
+    },
+    ...Object.entries(WRAPPERS).map(([library, wrapper]) => ({
+      name: `only-wrapper-imports-${library}`,
+      severity: 'error',
+      comment: `${library} is used through ${wrapper} only.`,
+      from: { path: '^src/', pathNot: wrapper },
+      to: { path: `(^|/)node_modules/(@types/)?${library}/|^(node:)?${library}$`, dependencyTypesNot: ['type-only'] },
+    })),
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    parser: 'swc',
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+    exclude: { path: '^(dist|node_modules)/' },
+  },
+};
