@@ -9,15 +9,14 @@ import type { Logger } from '../logger.js';
 import type { Alert, AlertRule, Finding, RuleKind } from './alert.types.js';
 import { listRules, openAlert, openAlertsOf, queueDelivery, resolveAlert } from './alerts.repository.js';
 import { channelsFor } from './channels.repository.js';
-import { containerRules } from './rules/container-rules.js';
+import type { containerRules } from './rules/container-rules.js';
 import { certificateExpiring, certificateRenewalFailed } from './rules/certificate-rules.js';
 import { backupFailed, backupMissing, deployFailed } from './rules/record-rules.js';
 import { cpuHigh, diskUsage, http5xxRate, memoryHigh } from './rules/resource-rules.js';
 import type { RuleCheck, RuleContext } from './rules/rule-context.js';
 
-const containers = containerRules();
-
-function checksForOneEvaluation(): Record<RuleKind, RuleCheck> {
+/** `containers`: the container rules of this feature (they remember which health checks failed last time). */
+function checksForOneEvaluation(containers: ReturnType<typeof containerRules>): Record<RuleKind, RuleCheck> {
   return {
     deploy_failed: deployFailed,
     ...(containers.forEvaluation() as Record<'crash_loop' | 'oom_killed' | 'health_failing', RuleCheck>),
@@ -37,9 +36,13 @@ export interface EvaluationResult {
   resolved: Alert[];
 }
 
-export async function evaluateRules(ctx: RuleContext, logger: Pick<Logger, 'warn'>): Promise<EvaluationResult> {
+export async function evaluateRules(
+  ctx: RuleContext,
+  containers: ReturnType<typeof containerRules>,
+  logger: Pick<Logger, 'warn'>,
+): Promise<EvaluationResult> {
   const result: EvaluationResult = { opened: [], resolved: [] };
-  const checks = checksForOneEvaluation();
+  const checks = checksForOneEvaluation(containers);
   for (const rule of await listRules(ctx.db)) {
     const open = await openAlertsOf(ctx.db, rule.kind);
     if (!rule.enabled) {

@@ -24,6 +24,7 @@ import { findDelivery, listAlerts, listDeliveries, listRules, saveRule } from '.
 import { ChannelsService } from './channels.service.js';
 import { Dispatcher } from './dispatcher.js';
 import type { MetricsReader } from './metrics-port.js';
+import { containerRules } from './rules/container-rules.js';
 import type { RuleContext } from './rules/rule-context.js';
 
 const DISPATCH_INTERVAL_MS = 2_000;
@@ -47,6 +48,7 @@ export class AlertsFeature {
   readonly channels: ChannelsService;
   readonly dispatcher: Dispatcher;
   private readonly ctx: RuleContext;
+  private readonly containers = containerRules();
   private evaluating: Promise<EvaluationResult> | undefined;
   private timers: NodeJS.Timeout[] = [];
 
@@ -87,7 +89,7 @@ export class AlertsFeature {
 
   /** Evaluates every rule now, then sends what that queued. One evaluation at a time. */
   evaluateNow(): Promise<EvaluationResult> {
-    this.evaluating ??= evaluateRules(this.ctx, this.deps.logger)
+    this.evaluating ??= evaluateRules(this.ctx, this.containers, this.deps.logger)
       .then(async (result) => {
         await this.dispatchNow();
         return result;

@@ -197,6 +197,17 @@ describe('alerts from real events', () => {
     assert.ok(!open.body.some((a) => a.rule === 'deploy_failed'), JSON.stringify(open.body));
   });
 
+  it('alerts when a live app fails its configured health check twice in a row, and resolves when it passes', async () => {
+    const failing = { type: 'http', path: '/', expectedStatus: 204, timeoutSeconds: 5 };
+    assert.equal((await h.api('PATCH', `/services/${serviceId}`, { healthcheck: failing })).status, 200);
+    const firing = await waitForMessage('health_failing', 'firing');
+    assert.equal(firing.alert?.title, 'alerty/web fails its health check');
+    assert.match(String(firing.alert?.detail), /GET \/ answered 200, expected 204/);
+    const passing = { type: 'http', path: '/', expectedStatus: 200, timeoutSeconds: 5 };
+    assert.equal((await h.api('PATCH', `/services/${serviceId}`, { healthcheck: passing })).status, 200);
+    await waitForMessage('health_failing', 'resolved');
+  });
+
   it('alerts when a container crash-loops and resolves when a deploy runs again', async () => {
     assert.equal((await get(h.proxyPort, 'web-alerty.localhost', '/crash')).body, 'crashing');
     const firing = await waitForMessage('crash_loop', 'firing');

@@ -1,6 +1,7 @@
 /**
  * Rules over the running containers, as the engine reports them: crash loops (restarted `threshold`
- * times and down or only just up again), OOM kills, and failing health checks. Only the containers of a
+ * times and down or only just up again), OOM kills, and failing health checks (the engine's, or the app's
+ * configured check probed once per evaluation). Only the containers of a
  * service's live deployment count (and database containers); a release step or an old deployment's
  * draining container says nothing about the service.
  */
@@ -10,6 +11,7 @@ import { hasCrashed } from '../../deploys/service-state.js';
 import { LABELS } from '../../projects/service.types.js';
 import type { ContainerDetails } from '../../runtime/runtime.js';
 import type { AlertRule, Finding, RuleKind } from '../alert.types.js';
+import { probeAppHealth } from './app-health.js';
 import type { RuleContext, RuleCheck } from './rule-context.js';
 import { serviceLabel, serviceNames, type ServiceName } from './subjects.js';
 
@@ -72,21 +74,46 @@ const oomKilled = (_ctx: RuleContext, _rule: AlertRule, watched: Watched[]) =>
     }),
   );
 
-const healthFailing = (_ctx: RuleContext, _rule: AlertRule, watched: Watched[]) =>
-  perService(
+/**
+ * Unhealthy: the engine's own health check (an image or database HEALTHCHECK) says so, or the app's
+ * configured check failed on this evaluation and the one before (`failedBefore`: container ids).
+ */
+async function healthFailing(
+  ctx: RuleContext,
+  watched: Watched[],
+  failedBefore: Set<string>,
+  failedNow: Set<string>,
+): Promise<Finding[]> {
+  const reasons = new Map<string, string>();
+  for (const { service, details } of watched) {
+    if (details.state !== 'running') continue;
+    if (details.health === 'unhealthy') {
+      reasons.set(details.id, `The engine reports container ${details.name} as unhealthy.`);
+      continue;
+    }
+    // A crash-looping app is the crash rule's; one restarting a moment ago has not had a chance yet.
+    if (service.kind !== 'app' || hasCrashed(details, ctx.now())) continue;
+    const reason = await probeAppHealth(ctx.db, service.serviceId, service.projectId, details);
+    if (!reason) continue;
+    failedNow.add(details.id);
+    if (failedBefore.has(details.id)) reasons.set(details.id, `Container ${details.name}: ${reason}.`);
+  }
+  return perService(
     watched,
-    (d) => d.state === 'running' && d.health === 'unhealthy',
+    (d) => reasons.has(d.id),
     ({ service, details }) => ({
       title: `${serviceLabel(service)} fails its health check`,
-      detail: `The engine reports container ${details.name} as unhealthy.`,
+      detail: reasons.get(details.id)!,
     }),
   );
+}
 
 /**
  * The three rules share one look at the engine per evaluation (list and inspect once, not three times).
  * `forEvaluation` returns checks bound to that shared look.
  */
 export function containerRules(): { forEvaluation(): Partial<Record<RuleKind, RuleCheck>> } {
+  let failedBefore = new Set<string>();
   return {
     forEvaluation() {
       let look: Promise<Watched[]> | undefined;
@@ -95,7 +122,16 @@ export function containerRules(): { forEvaluation(): Partial<Record<RuleKind, Ru
         (check: (ctx: RuleContext, rule: AlertRule, watched: Watched[]) => Finding[]): RuleCheck =>
         async (ctx, rule) =>
           check(ctx, rule, await shared(ctx));
-      return { crash_loop: bind(crashLoop), oom_killed: bind(oomKilled), health_failing: bind(healthFailing) };
+      return {
+        crash_loop: bind(crashLoop),
+        oom_killed: bind(oomKilled),
+        health_failing: async (ctx) => {
+          const failedNow = new Set<string>();
+          const findings = await healthFailing(ctx, await shared(ctx), failedBefore, failedNow);
+          failedBefore = failedNow;
+          return findings;
+        },
+      };
     },
   };
 }
