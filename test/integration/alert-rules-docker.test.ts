@@ -96,32 +96,38 @@ describe('container alert rules on the real engine', () => {
   }
 
   it('alerts when the kernel kills a live container for memory, not for an old deployment, and resolves when it is gone', async () => {
-    const hog = (suffix: string, deployment: string) =>
-      runtime.createContainer({
-        name: testName(`oom-${suffix}`),
-        image: TEST_IMAGES.busybox,
-        // `tail` keeps the one endless line of /dev/zero in memory until the limit is hit.
-        cmd: ['tail', '/dev/zero'],
-        labels: labelsOf('svc_app', { 'berth.deployment': deployment }),
-        memoryBytes: 8 * 1024 * 1024,
-        restartPolicy: 'no',
-      });
-    const live = await hog('live', 'dep_live');
-    const old = await hog('old', 'dep_old');
-    await runtime.startContainer(live);
-    await runtime.startContainer(old);
-    const details = await waitForState(live, (d) => d?.state === 'exited');
-    await waitForState(old, (d) => d?.state === 'exited');
-    assert.equal(details?.oomKilled, true, JSON.stringify(details));
+    // The engine sets State.OOMKilled from an event that now and then loses the race with the exit (seen
+    // here about once in six runs: exit 137, flag false); the rule trusts the engine's flag, so the test
+    // makes a container the engine did flag.
+    const oomKilled = async (suffix: string, deployment: string) => {
+      for (let attempt = 1; ; attempt++) {
+        const id = await runtime.createContainer({
+          name: testName(`oom-${suffix}-${attempt}`),
+          image: TEST_IMAGES.busybox,
+          // `tail` keeps the one endless line of /dev/zero in memory until the limit is hit.
+          cmd: ['tail', '/dev/zero'],
+          labels: labelsOf('svc_app', { 'berth.deployment': deployment }),
+          memoryBytes: 8 * 1024 * 1024,
+          restartPolicy: 'no',
+        });
+        await runtime.startContainer(id);
+        const details = await waitForState(id, (d) => d?.state === 'exited');
+        if (details?.oomKilled) return { id, name: details.name };
+        assert.ok(attempt < 5, `the engine never flagged an OOM kill: ${JSON.stringify(details)}`);
+        await runtime.removeContainer(id);
+      }
+    };
+    const live = await oomKilled('live', 'dep_live');
+    const old = await oomKilled('old', 'dep_old');
 
     const result = await alerts.evaluateNow();
     const oom = result.opened.filter((a) => a.rule === 'oom_killed');
     assert.equal(oom.length, 1, JSON.stringify(result.opened));
     assert.equal(oom[0]!.title, 'rules/app ran out of memory');
-    assert.match(oom[0]!.detail, new RegExp(testName('oom-live')));
+    assert.match(oom[0]!.detail, new RegExp(live.name));
 
-    await runtime.removeContainer(live);
-    await runtime.removeContainer(old);
+    await runtime.removeContainer(live.id);
+    await runtime.removeContainer(old.id);
     const cleared = await alerts.evaluateNow();
     assert.deepEqual(
       cleared.resolved.map((a) => a.rule),
