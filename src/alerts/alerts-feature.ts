@@ -20,7 +20,7 @@ import {
   type Delivery,
   type RuleKind,
 } from './alert.types.js';
-import { findDelivery, listAlerts, listDeliveries, listRules, saveRule } from './alerts.repository.js';
+import { findDelivery, listAlerts, listDeliveries, listRules, pruneHistory, saveRule } from './alerts.repository.js';
 import { ChannelsService } from './channels.service.js';
 import { Dispatcher } from './dispatcher.js';
 import type { MetricsReader } from './metrics-port.js';
@@ -28,6 +28,9 @@ import { containerRules } from './rules/container-rules.js';
 import type { RuleContext } from './rules/rule-context.js';
 
 const DISPATCH_INTERVAL_MS = 2_000;
+/** The history (deliveries, resolved alerts) is kept this long; pruned at most once an hour. */
+export const HISTORY_KEPT_MS = 90 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
 
 export interface AlertsDeps {
   db: Db;
@@ -51,6 +54,7 @@ export class AlertsFeature {
   private readonly containers = containerRules();
   private evaluating: Promise<EvaluationResult> | undefined;
   private timers: NodeJS.Timeout[] = [];
+  private prunedAt = 0;
 
   constructor(private readonly deps: AlertsDeps) {
     const policy = { allowPrivate: deps.allowPrivateDestinations };
@@ -92,6 +96,10 @@ export class AlertsFeature {
     this.evaluating ??= evaluateRules(this.ctx, this.containers, this.deps.logger)
       .then(async (result) => {
         await this.dispatchNow();
+        if (Date.now() - this.prunedAt >= PRUNE_EVERY_MS) {
+          this.prunedAt = Date.now();
+          await pruneHistory(this.deps.db, new Date(Date.now() - HISTORY_KEPT_MS).toISOString());
+        }
         return result;
       })
       .catch((error: unknown) => {

@@ -201,3 +201,9 @@ export async function listDeliveries(db: Db, options: { channelId?: string; limi
   if (options.channelId) query = query.where('channel_id', '=', options.channelId);
   return (await query.orderBy('created_at', 'desc').orderBy('id').limit(options.limit).execute()).map(toDelivery);
 }
+
+/** Forgets deliveries created, and alerts resolved, before `before` (deleting an alert takes its deliveries). */
+export async function pruneHistory(db: Db, before: string): Promise<void> {
+  await db.deleteFrom('notification_deliveries').where('created_at', '<', before).execute();
+  await db.deleteFrom('alerts').where('status', '=', 'resolved').where('resolved_at', '<', before).execute();
+}

@@ -72,7 +72,10 @@ export class ChannelsService {
   async update(id: string, input: ChannelInput): Promise<Channel> {
     const previous = await this.get(id);
     const valid = validateChannel(input, previous);
-    await this.checkPlacement(valid);
+    // Only a new destination or project is checked again: disabling a channel must work while its DNS is down.
+    const moved =
+      destinationHost(valid.settings) !== destinationHost(previous.settings) || valid.projectId !== previous.projectId;
+    if (moved) await this.checkPlacement(valid);
     const stored = await findChannelSecret(this.deps.db, id);
     await updateChannel(this.deps.db, id, {
       name: valid.name,

@@ -279,6 +279,43 @@ describe('alert notifications', () => {
     await alerts.channels.remove(server.channel.id);
   });
 
+  it('checks a changed destination again, but disables a channel whose host no longer resolves', async () => {
+    let answer: string[] | Error = ['127.0.0.1'];
+    const resolving = new AlertsFeature({
+      db: handle.db,
+      runtime: noEngine as never,
+      secretBox,
+      logger,
+      dataDir: dir,
+      panelDomain: undefined,
+      panelUrl: 'http://berth.test',
+      allowPrivateDestinations: true,
+      checkIntervalMs: 3_600_000,
+      resolver: async () => {
+        if (answer instanceof Error) throw answer;
+        return answer;
+      },
+    });
+    const created = await resolving.channels.create({
+      name: 'named',
+      kind: 'slack',
+      url: `http://hooks.example.test:${hook.port}/named`,
+    });
+    assert.equal((await resolving.sendTest(created.channel.id)).status, 'sent', 'sent to the checked address');
+    answer = new Error('SERVFAIL');
+    const disabled = await resolving.channels.update(created.channel.id, { enabled: false });
+    assert.equal(disabled.enabled, false);
+    answer = ['169.254.169.254'];
+    await assert.rejects(
+      resolving.channels.update(created.channel.id, { url: `http://other.example.test/x` }),
+      (e) => isAppError(e) && e.code === 'VALIDATION_FAILED',
+    );
+    const sent = await resolving.sendTest(created.channel.id);
+    assert.equal(sent.status, 'failed', 'the address is checked again at send time');
+    assert.match(String(sent.lastError), /link-local|metadata/);
+    await resolving.channels.remove(created.channel.id);
+  });
+
   it('holds a channel to its hourly rate limit and records what it did not send', async () => {
     const { serviceId } = await addProject('busy');
     const limited = await alerts.channels.create({
