@@ -67,6 +67,8 @@ export interface Config {
   readonly releaseUrl: string | undefined;
   /** How long an upgrade waits for the new version's /healthz before rolling back (BERTH_UPGRADE_HEALTH_TIMEOUT_SECONDS). */
   readonly upgradeHealthTimeoutMs: number;
+  /** How often the alert rules are evaluated (BERTH_ALERT_CHECK_SECONDS, default 30). */
+  readonly alertCheckIntervalMs: number;
   /** The app proxy's limits, timeouts and access log (BERTH_PROXY_*). */
   readonly proxy: ProxyConfig;
   /** Rotation of the engine's json-file log of every container Berth starts (BERTH_CONTAINER_LOG_*). */
@@ -411,6 +413,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     containerName,
     releaseUrl: env.BERTH_RELEASE_URL ? readUrl(env, 'BERTH_RELEASE_URL', '') : undefined,
     upgradeHealthTimeoutMs: readSeconds(env, 'BERTH_UPGRADE_HEALTH_TIMEOUT_SECONDS', 60, 3600),
+    alertCheckIntervalMs: readInteger(env, 'BERTH_ALERT_CHECK_SECONDS', 30, 1, 3600) * 1000,
     proxy: readProxyConfig(env),
     containerLogs: readContainerLogs(env),
   });

@@ -36,6 +36,8 @@ import { RepoStore } from './git/repo-store.js';
 import { DEFAULT_CERTIFICATE_TIMING, HttpsSystem, type CertificateTiming } from './tls/https-system.js';
 import type { DatabaseFeature } from './databases/database-feature.js';
 import { Lifecycle } from './lifecycle/lifecycle.js';
+import { AlertsFeature } from './alerts/alerts-feature.js';
+import type { MetricsReader } from './alerts/metrics-port.js';
 
 const ENGINE_RECHECK_MS = 2000;
 
@@ -44,6 +46,10 @@ export interface DaemonOptions {
   certificateTiming?: Partial<CertificateTiming>;
   /** How often the WAL is checkpointed and truncated (default: every minute). */
   walCheckpointMs?: number;
+  /** First retry delay of a failed notification (doubles per attempt); default 30 s. */
+  alertRetryBaseMs?: number;
+  /** CPU, memory and 5xx numbers for the alert rules (the metrics and traffic features provide them). */
+  metrics?: MetricsReader;
 }
 
 /** Wires the deploy feature to its neighbours (projects, source, build, proxy). Exported for tests. */
@@ -271,6 +277,21 @@ export async function startDaemon(
     const reconcile = lifecycle.reconcileJob();
     await scheduler.runSafely(reconcile);
     scheduler.add(reconcile);
+    const alerts = new AlertsFeature({
+      db: handle.db,
+      runtime,
+      secretBox,
+      logger: logger.child({ component: 'alerts' }),
+      dataDir: config.dataDir,
+      panelDomain: config.panelDomain,
+      panelUrl: config.publicUrl,
+      allowPrivateDestinations: config.allowPrivateSources,
+      checkIntervalMs: config.alertCheckIntervalMs,
+      metrics: options.metrics,
+      retryBaseMs: options.alertRetryBaseMs,
+    });
+    alerts.start();
+    cleanups.push(() => alerts.stop());
     const app = await buildApp({
       config,
       db: handle.db,
@@ -284,6 +305,7 @@ export async function startDaemon(
       https,
       databases,
       lifecycle,
+      alerts,
       version: VERSION,
       git,
     });

@@ -10,6 +10,7 @@ import * as gitPush from './migrations/0005-git-push.js';
 import * as databasesBackups from './migrations/0006-databases-backups.js';
 import * as deploymentIntent from './migrations/0008-deployment-intent.js';
 import * as secretVariables from './migrations/0010-secret-variables.js';
+import * as alertsNotifications from './migrations/0016-alerts-notifications.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-databases-backups': databasesBackups,
   '0008-deployment-intent': deploymentIntent,
   '0010-secret-variables': secretVariables,
+  '0016-alerts-notifications': alertsNotifications,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -56,6 +56,10 @@ function tcpAttempt(target: Target): Promise<Attempt> {
   });
 }
 
+/** One attempt of the check, no retries (the alert rules probe live containers with it). */
+export const checkOnce = (target: Target, check: HealthCheck): Promise<Attempt> =>
+  check.type === 'http' ? httpAttempt(target, check.path, check.expectedStatus) : tcpAttempt(target);
+
 /**
  * Polls until the check passes or its timeout ends. `isStillRunning` lets the caller stop early when the
  * container has exited (no point waiting out the timeout).

@@ -25,6 +25,7 @@ import { apiTokenSchema, errorSchema, userSchema } from './routes/api/schemas.js
 import { healthRoutes } from './routes/health.routes.js';
 import { registerFeatureRoutes } from './routes/feature-routes.js';
 import { registerDomainRoutes } from './routes/domain-routes.js';
+import { registerNotificationRoutes } from './routes/notification-routes.js';
 import { panelRoutes } from './routes/ui/panel.routes.js';
 import { sessionRoutes } from './routes/ui/session.routes.js';
 import { setupRoutes } from './routes/ui/setup.routes.js';
@@ -68,6 +69,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(async (scope) => panelRoutes(scope, ctx));
   await registerFeatureRoutes(app, ctx);
   await registerDomainRoutes(app, ctx);
+  await registerNotificationRoutes(app, ctx);
   await app.register(async (scope) => deploymentsUiRoutes(scope, ctx));
   await app.register(async (scope) => deploymentsApiRoutes(scope, ctx), { prefix: '/api/v1' });
   await app.register(async (scope) => serviceStatusUiRoutes(scope, ctx));

@@ -109,6 +109,8 @@ export interface ContainerDetails extends ContainerSummary {
   ipAddresses: Record<string, string>;
   /** The engine's health check verdict, null when the container has none. */
   health: 'starting' | 'healthy' | 'unhealthy' | null;
+  /** The kernel killed its last run for exceeding the memory limit (the engine's State.OOMKilled). */
+  oomKilled?: boolean;
   /** Published ports as `<containerPort>/tcp` → host address and port. */
   ports: Record<string, { hostIp: string; hostPort: number }>;
 }

@@ -122,6 +122,7 @@ export async function inspectContainer(d: DockerClient, id: string): Promise<Con
     restartCount: c.RestartCount,
     ipAddresses,
     health: toHealth(c.State.Health?.Status),
+    oomKilled: c.State.OOMKilled === true,
     ports: publishedPorts(
       c.NetworkSettings.Ports as Record<string, Array<{ HostIp: string; HostPort: string }> | null>,
     ),
