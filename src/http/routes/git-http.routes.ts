@@ -70,6 +70,24 @@ function contentTypeOf(request: FastifyRequest): string {
   return (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
+/** How long a refused upload's remaining body is read (and dropped) after the answer, before its connection goes. */
+const LINGER_MS = 2000;
+
+/**
+ * A refused upload's connection is closed, but not at once: closing a socket while the client is still
+ * sending makes the kernel answer with a reset, which can destroy the refusal before the client has read it
+ * (nginx's "lingering close"). So what still arrives is read and dropped, never buffered, for LINGER_MS.
+ */
+function lingerThenClose(request: FastifyRequest): void {
+  const { raw } = request;
+  raw.resume();
+  const timer = setTimeout(() => {
+    if (!raw.complete) raw.socket.destroy();
+  }, LINGER_MS);
+  timer.unref();
+  raw.once('end', () => clearTimeout(timer));
+}
+
 export async function gitHttpRoutes(app: FastifyInstance, ctx: AppContext, git: GitRemote): Promise<void> {
   const calls = new WeakMap<FastifyRequest, GitCall>();
   // Leave the body stream untouched: http-backend reads it (possibly gzip, possibly chunked and large).
@@ -79,7 +97,7 @@ export async function gitHttpRoutes(app: FastifyInstance, ctx: AppContext, git: 
   // connection closed) without a byte of it being buffered.
   app.addHook('onRequest', async (request, reply) => {
     const refuse = (error: AppError): AppError => {
-      if (request.method === 'POST') reply.header('connection', 'close');
+      if (request.method === 'POST') lingerThenClose(request);
       return error;
     };
     const parsed = parseGitRequest(request.method, request.raw.url ?? '');
