@@ -239,9 +239,11 @@ export async function startDaemon(
     });
     cleanups.push(() => deploys.stop());
     // Routes first, then accept: a known app never answers 404 while the daemon starts.
-    await restoreRoutes(deploys.deps).catch((error: unknown) =>
-      logger.error({ err: error }, 'could not restore the routes of active deployments before listening'),
-    );
+    await restoreRoutes(deploys.deps).catch((error: unknown) => {
+      // Without an engine there is nothing to route to yet; recovery sets the routes once it answers.
+      if (isAppError(error) && error.code === 'DOCKER_UNAVAILABLE') return;
+      logger.error({ err: error }, 'could not restore the routes of active deployments before listening');
+    });
     await proxy.listenHttp(config.httpPort, config.proxyHost).catch((error: Error) => {
       // The panel stays useful without the proxy (e.g. a first start as a normal user on port 80).
       logger.error({ port: config.httpPort, reason: error.message }, 'the app proxy is not listening');
