@@ -36,6 +36,7 @@ import { RepoStore } from './git/repo-store.js';
 import { DEFAULT_CERTIFICATE_TIMING, HttpsSystem, type CertificateTiming } from './tls/https-system.js';
 import type { DatabaseFeature } from './databases/database-feature.js';
 import { Lifecycle } from './lifecycle/lifecycle.js';
+import { TrafficFeature } from './traffic/traffic.service.js';
 
 /** Internal knobs for tests (not settings): e.g. certificate retry and renewal-check timing in seconds. */
 export interface DaemonOptions {
@@ -180,6 +181,10 @@ export async function startDaemon(
       ...options.certificateTiming,
     });
     cleanups.push(() => https.close());
+    const traffic = new TrafficFeature(handle.db, logger.child({ component: 'traffic' }));
+    traffic.start();
+    // Registered before the proxy's close, so it runs after it: the last requests are written too.
+    cleanups.push(() => traffic.stop());
     const { accessLog, ...proxySettings } = config.proxy;
     const proxy = new AppProxy(routes, {
       logger: logger.child({ component: 'proxy' }),
@@ -187,6 +192,7 @@ export async function startDaemon(
       settings: proxySettings,
       challengeResponder: https.certificates.challengeResponder,
       hostPolicy: https.hostPolicy,
+      observer: traffic.observer,
     });
     cleanups.push(() => proxy.close());
     await proxy.listenHttp(config.httpPort, config.proxyHost).catch((error: Error) => {
@@ -249,6 +255,7 @@ export async function startDaemon(
       https,
       databases,
       lifecycle,
+      traffic,
       version: VERSION,
       git,
     });
