@@ -1,4 +1,5 @@
 /** All SQL of the traffic feature: HTTP metric samples and the request log. Times are epoch ms. */
+import { sql } from 'kysely';
 import type { Db } from '../db/connection.js';
 import { encodeHistogram } from './latency-histogram.js';
 import type { RequestLogEntry } from './request-log-buffer.js';
@@ -36,9 +37,6 @@ export interface RequestLogRow extends Omit<RequestLogEntry, 'serviceId'> {
   id: number;
 }
 
-/** Rows per INSERT: 9 columns each stays far below SQLite's bound-parameter limit. */
-const INSERT_CHUNK = 500;
-
 export async function insertSamples(
   db: Db,
   resolution: Resolution,
@@ -67,27 +65,19 @@ export async function insertSamples(
     .execute();
 }
 
-/** Callers pass only entries of existing services (existingServiceIds): the foreign key refuses others. */
+/**
+ * Callers pass only entries of existing services (existingServiceIds): the foreign key refuses others.
+ * One statement over a JSON array: SQLite unpacks it natively, far cheaper than binding thousands of
+ * parameters (this runs every second on the daemon's thread while the proxy is busy).
+ */
 export async function insertRequestLog(db: Db, entries: RequestLogEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  const rows = entries.map((e) => ({
-    service_id: e.serviceId,
-    at: e.at,
-    method: e.method,
-    path: e.path,
-    status: e.status,
-    duration_ms: e.durationMs,
-    bytes_in: e.bytesIn,
-    bytes_out: e.bytesOut,
-  }));
-  await db.transaction().execute(async (tx) => {
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-      await tx
-        .insertInto('request_log')
-        .values(rows.slice(i, i + INSERT_CHUNK))
-        .execute();
-    }
-  });
+  const rows = JSON.stringify(
+    entries.map((e) => [e.serviceId, e.at, e.method, e.path, e.status, e.durationMs, e.bytesIn, e.bytesOut]),
+  );
+  await sql`insert into request_log (service_id, at, method, path, status, duration_ms, bytes_in, bytes_out)
+    select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
+    from json_each(${rows})`.execute(db);
 }
 
 export async function existingServiceIds(db: Db, ids: string[]): Promise<Set<string>> {

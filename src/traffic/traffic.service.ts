@@ -35,7 +35,7 @@ export interface TrafficOptions {
 export const DEFAULT_TRAFFIC_OPTIONS: TrafficOptions = {
   windowMs: 10 * SECOND,
   logFlushMs: SECOND,
-  logBufferEntries: 4096,
+  logBufferEntries: 2048,
   logKeepRows: 20_000,
   logKeepMs: 7 * DAY,
   fineKeepMs: 2 * DAY,
