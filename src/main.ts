@@ -37,6 +37,8 @@ import { DEFAULT_CERTIFICATE_TIMING, HttpsSystem, type CertificateTiming } from 
 import type { DatabaseFeature } from './databases/database-feature.js';
 import { Lifecycle } from './lifecycle/lifecycle.js';
 import { TrafficFeature } from './traffic/traffic.service.js';
+import { LogKeeper } from './kept-logs/log-keeper.js';
+import { KeptLogs } from './kept-logs/kept-logs.service.js';
 
 /** Internal knobs for tests (not settings): e.g. certificate retry and renewal-check timing in seconds. */
 export interface DaemonOptions {
@@ -219,6 +221,15 @@ export async function startDaemon(
       pushed,
     });
     cleanups.push(() => deploys.stop());
+    const logKeeper = new LogKeeper({
+      db: handle.db,
+      runtime,
+      logger: logger.child({ component: 'kept-logs' }),
+      secretsOf: async (serviceId) => Object.values(await deploys.deps.catalog.resolveVariables(serviceId)),
+      installId,
+    });
+    logKeeper.start();
+    cleanups.push(() => logKeeper.stop());
     const gitFeature = await startGitFeature({ config, db: handle.db, deploys, repos, sources: pushedSources, logger });
     cleanups.push(() => gitFeature.close());
     const git = gitFeature.git;
@@ -256,6 +267,7 @@ export async function startDaemon(
       databases,
       lifecycle,
       traffic,
+      keptLogs: new KeptLogs(handle.db),
       version: VERSION,
       git,
     });

@@ -12,6 +12,7 @@ import type { HttpsSystem } from '../tls/https-system.js';
 import type { DatabaseFeature } from '../databases/database-feature.js';
 import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { TrafficFeature } from '../traffic/traffic.service.js';
+import type { KeptLogs } from '../kept-logs/kept-logs.service.js';
 
 export interface AppContext {
   config: Config;
@@ -36,4 +37,6 @@ export interface AppContext {
   lifecycle: Lifecycle;
   /** HTTP metrics and the request log from the proxy; absent in tests that do not need them. */
   traffic?: TrafficFeature;
+  /** Runtime logs kept per deployment (they outlive the containers); absent in tests that do not need them. */
+  keptLogs?: KeptLogs;
 }
