@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { containersWithLabels, createFixtureService } from '../helpers/daemon-api.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
+import { InjectClient } from '../helpers/inject-client.js';
 
 const SECRET = 'kept-s3cret-value-42';
 
@@ -156,5 +157,25 @@ describe('runtime logs kept per deployment', () => {
     assert.equal((await h.api('GET', '/deployments/dep_doesnotexist/runtime-logs')).status, 404);
     const anonymous = await fetch(`${h.panelUrl}/api/v1/deployments/${first}/runtime-logs`);
     assert.equal(anonymous.status, 401);
+  });
+
+  it("shows a past deployment's kept log in the panel, with search and download", async () => {
+    const panel = new InjectClient(h.daemon.app);
+    const csrf = await panel.csrfFrom('/login');
+    assert.equal((await panel.postForm('/login', { _csrf: csrf, ...h.admin })).statusCode, 303);
+    const logsPage = await panel.get(`/services/${serviceId}/logs`);
+    assert.match(logsPage.body, new RegExp(`hx-get="/services/${serviceId}/logs/kept"`));
+
+    const found = await panel.get(`/services/${serviceId}/logs/kept?deployment=${first}&search=warming`, {
+      'hx-request': 'true',
+    });
+    assert.equal(found.statusCode, 200);
+    assert.match(found.body, /<pre class="log" id="kept-log">\S+ \[1\] warming cache on stderr<\/pre>/);
+    assert.match(found.body, new RegExp(`href="/services/${serviceId}/logs/download\\?deployment=${first}"`));
+
+    const file = await panel.get(`/services/${serviceId}/logs/download?deployment=${first}`);
+    assert.equal(file.statusCode, 200);
+    assert.match(file.body, /\[1\] dockerfile-app v1 listening on port 3000/);
+    assert.equal((await panel.get(`/services/${serviceId}/logs/download?deployment=dep_nope`)).statusCode, 404);
   });
 });

@@ -12,7 +12,7 @@ import { createLogger } from '../../src/logger.js';
 import { AppProxy } from '../../src/proxy/proxy-server.js';
 import { RouteTable } from '../../src/proxy/route-table.js';
 import { TrafficFeature } from '../../src/traffic/traffic.service.js';
-import { seedAdmin, tokenFor } from '../helpers/accounts.js';
+import { seedAdmin, signedInClient, tokenFor } from '../helpers/accounts.js';
 import { createTestApp, type TestApp } from '../helpers/http-app.js';
 
 const HOST = 'shop.traffic.localhost';
@@ -189,5 +189,30 @@ describe('HTTP metrics and request log of a service', () => {
     const { body } = await api(`/api/v1/services/${emptyServiceId}/traffic`);
     assert.equal(body.totals.requests, 23, 'every request still counts in the metrics');
     assert.equal(body.totals.logDropped, 15);
+  });
+
+  it('shows the metrics and a filterable request log on the service page', async () => {
+    const panel = await signedInClient(t.app);
+    const service = await panel.get(`/services/${serviceId}`);
+    assert.match(service.body, new RegExp(`hx-get="/services/${serviceId}/traffic"`));
+    assert.match(service.body, new RegExp(`hx-get="/services/${serviceId}/requests"`));
+
+    const traffic = await panel.get(`/services/${serviceId}/traffic?range=24h`, { 'hx-request': 'true' });
+    assert.equal(traffic.statusCode, 200);
+    assert.match(
+      traffic.body,
+      /<table class="list" id="traffic-totals">[\s\S]*<td>100<\/td><td>65<\/td><td>5<\/td><td>20<\/td><td>10<\/td>/,
+    );
+
+    const errors = await panel.get(`/services/${serviceId}/requests?status=5xx&method=&path=%2Fbo`, {
+      'hx-request': 'true',
+    });
+    assert.equal(errors.statusCode, 200);
+    assert.equal(errors.body.match(/<code>\/boom<\/code>/g)?.length, 10);
+    assert.doesNotMatch(errors.body, /<code>\/ok<\/code>/);
+
+    const bad = await panel.get(`/services/${serviceId}/requests?status=teapot`, { 'hx-request': 'true' });
+    assert.equal(bad.statusCode, 200, 'the form stays usable');
+    assert.match(bad.body, /id="requests-error">status: a code such as 404 or a class such as 5xx/);
   });
 });
