@@ -60,6 +60,8 @@ export async function startBerthProxy(options: {
   name?: string;
   /** Extra AppProxy settings, as JSON-able overrides. */
   settings?: Record<string, unknown>;
+  /** False runs the proxy without the request accounting (HTTP metrics, request log) even if built. */
+  accounting?: boolean;
   /** V8 flags; by default the ones `npm start` and the Docker image run the daemon with. */
   nodeFlags?: string[];
 }): Promise<RunningServer> {
@@ -75,7 +77,7 @@ const routes = new RouteTable();
 routes.setRoute([${JSON.stringify(options.hostname)}], 'svc_bench', [{ id: 'backend', host: '127.0.0.1', port: ${options.backendPort} }]);
 const { existsSync, mkdtempSync } = await import('node:fs');
 let observer;
-if (existsSync(${module('traffic/traffic.service.js')})) {
+if (${options.accounting !== false} && existsSync(${module('traffic/traffic.service.js')})) {
   // As in the daemon: accounting on, metrics and the request log written to a real SQLite file.
   const { openDatabase } = await import(${module('db/connection.js')});
   const { migrateToLatest } = await import(${module('db/migrate.js')});

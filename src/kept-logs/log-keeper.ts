@@ -151,7 +151,15 @@ export class LogKeeper {
       const secrets = await this.deps.secretsOf(source.serviceId);
       await this.deps.runtime.containerLogs(
         c.id,
-        { follow, timestamps: true, since: since === undefined ? undefined : since / 1000, signal: abort.signal },
+        {
+          follow,
+          timestamps: true,
+          since: since === undefined ? undefined : since / 1000,
+          // A container met for the first time (e.g. at Berth's first start) may have a long history: only
+          // what fits the buffer is worth reading; the rest would be dropped anyway.
+          tail: since === undefined ? this.options.maxBufferedLines : undefined,
+          signal: abort.signal,
+        },
         (raw) => this.accept(source, raw, since, secrets),
       );
     })()

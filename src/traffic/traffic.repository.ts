@@ -86,9 +86,10 @@ export async function existingServiceIds(db: Db, ids: string[]): Promise<Set<str
   return new Set(rows.map((r) => r.id));
 }
 
+/** Samples of one service, or of several summed by the caller (a project's or the server's view). */
 export async function samplesBetween(
   db: Db,
-  serviceId: string,
+  serviceId: string | readonly string[],
   resolution: Resolution,
   from: number,
   to: number,
@@ -96,7 +97,7 @@ export async function samplesBetween(
   const rows = await db
     .selectFrom('traffic_samples')
     .selectAll()
-    .where('service_id', '=', serviceId)
+    .where('service_id', 'in', typeof serviceId === 'string' ? [serviceId] : serviceId)
     .where('resolution', '=', resolution)
     .where('at', '>=', from)
     .where('at', '<', to)

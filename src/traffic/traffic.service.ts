@@ -82,11 +82,15 @@ export class TrafficFeature {
     every(this.options.windowMs, () => this.flushWindows());
     every(this.options.logFlushMs, () => this.flushLog());
     every(this.options.maintenanceMs, () => this.maintain());
+    // Roll up what a stopped daemon left unrolled, soon after start rather than after a full interval.
+    const first = setTimeout(() => void this.serially(() => this.maintain()), 30 * SECOND);
+    first.unref();
+    this.timers.push(first);
   }
 
   /** Stops the timers and writes what is still in memory. */
   async stop(): Promise<void> {
-    for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.timers) clearTimeout(timer);
     this.timers = [];
     await this.flush();
   }
@@ -99,14 +103,27 @@ export class TrafficFeature {
     });
   }
 
-  /** A series for a chart or the API: the last `range`, ending now. */
-  async series(serviceId: string, range: TrafficRange, now = Date.now()): Promise<TrafficSeries> {
+  /**
+   * A series for a chart or the API: the last `range`, ending now. Several service ids give their sum
+   * (a project's or the server's traffic); an empty list gives an all-zero series.
+   */
+  async series(serviceId: string | readonly string[], range: TrafficRange, now = Date.now()): Promise<TrafficSeries> {
     const { rangeMs, stepMs } = TRAFFIC_RANGES[range];
     const to = Math.ceil(now / stepMs) * stepMs;
     const from = to - rangeMs;
     // Hourly samples cover what the 10 s ones no longer do; short ranges read the fine ones.
     const resolution: repo.Resolution = rangeMs <= this.options.fineKeepMs && stepMs < HOUR ? '10s' : '1h';
-    const rows = await repo.samplesBetween(this.db, serviceId, resolution, from, to);
+    if (typeof serviceId !== 'string' && serviceId.length === 0) return buildSeries([], from, to, stepMs);
+    if (resolution === '10s') {
+      return buildSeries(await repo.samplesBetween(this.db, serviceId, '10s', from, to), from, to, stepMs);
+    }
+    // Hourly roll-ups exist for hours that ended before the last maintenance run; the recent part comes from
+    // the 10 s samples, from the start of the previous hour on, so a long range is current too.
+    const recent = Math.floor(now / HOUR) * HOUR - HOUR;
+    const rows = [
+      ...(await repo.samplesBetween(this.db, serviceId, '1h', from, Math.min(recent, to))),
+      ...(await repo.samplesBetween(this.db, serviceId, '10s', Math.max(recent, from), to)),
+    ];
     return buildSeries(rows, from, to, stepMs);
   }
 

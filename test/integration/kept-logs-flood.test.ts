@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { KeptLogs } from '../../src/kept-logs/kept-logs.service.js';
 import { LogKeeper } from '../../src/kept-logs/log-keeper.js';
 import { createLogger } from '../../src/logger.js';
 import { INSTALL_LABEL } from '../../src/runtime/runtime.js';
@@ -18,7 +19,7 @@ const MAX_BUFFERED_LINES = 2000;
 const FLOOD_SECONDS = 6;
 const INSTALL = `flood-${Date.now().toString(36)}`;
 
-describe('kept logs under a flood of output', () => {
+describe('kept logs of crashed and flooding containers', () => {
   let t: TestApp;
   let serviceId: string;
   let containerId: string | undefined;
@@ -110,6 +111,40 @@ describe('kept logs under a flood of output', () => {
     console.log(
       `flood: RSS +${growthMb.toFixed(1)} MB, peak buffer ${peakBuffered} lines, ${rows.length} stored, ` +
         `${dropped.reduce((sum, n) => sum + Number(n), 0)} dropped in the kept window`,
+    );
+  });
+
+  it("keeps a crashed container's last words after the container is removed", async () => {
+    const keeper = new LogKeeper(
+      { db: t.db, runtime: t.runtime, logger: createLogger('silent'), secretsOf: async () => [], installId: INSTALL },
+      { scanMs: 200, flushMs: 200 },
+    );
+    const id = await t.runtime.createContainer({
+      name: testName('crash'),
+      image: TEST_IMAGES.busybox,
+      cmd: ['sh', '-c', 'echo starting up; echo "fatal: config missing" >&2; exit 3'],
+      labels: testLabels({
+        'berth.managed': 'true',
+        [INSTALL_LABEL]: INSTALL,
+        'berth.service': serviceId,
+        'berth.deployment': 'dep_crashed',
+      }),
+      restartPolicy: 'no',
+    });
+    await t.runtime.startContainer(id);
+    keeper.start();
+    const kept = new KeptLogs(t.db);
+    const deadline = Date.now() + 20_000;
+    while (!(await kept.lines('dep_crashed', {})).some((l) => l.line === 'fatal: config missing')) {
+      assert.ok(Date.now() < deadline, "the crashed container's output was kept");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await t.runtime.removeContainer(id);
+    await new Promise((r) => setTimeout(r, 600)); // a few more scans: nothing is lost or doubled
+    await keeper.stop();
+    assert.deepEqual(
+      (await kept.lines('dep_crashed', {})).map((l) => l.line),
+      ['starting up', 'fatal: config missing'],
     );
   });
 });

@@ -166,6 +166,20 @@ describe('HTTP metrics and request log of a service', () => {
     assert.equal((await api('/api/v1/services/svc_nosuchservice/requests')).status, 404);
   });
 
+  it('rolls 10 s samples up into hours, so the 7 d and 30 d views count them exactly once', async () => {
+    const later = Date.now() + 2 * 3600_000;
+    await t.traffic.maintain(later);
+    await t.traffic.maintain(later); // a second run adds nothing
+    for (const range of ['7d', '30d'] as const) {
+      const series = await t.traffic.series(serviceId, range, later);
+      assert.equal(series.totals.requests, 100, range);
+      assert.equal(series.totals.status5xx, 10, range);
+      assert.ok(series.totals.p99Ms! >= SLOW_MS * 0.9, `${range} p99 ${series.totals.p99Ms}`);
+    }
+    const both = await t.traffic.series([serviceId, emptyServiceId], '1h');
+    assert.equal(both.totals.requests, 103, 'a project view sums its services');
+  });
+
   it('keeps the request log within its row cap', async () => {
     await new TrafficFeature(t.db, createLogger('silent'), { logKeepRows: 30 }).maintain();
     const { body } = await api(`/api/v1/services/${serviceId}/requests?limit=1000`);
