@@ -64,7 +64,7 @@ export class TrafficAccounting implements RequestObserver {
   private readonly services = new Map<string, ServiceCounters>();
   readonly log: RequestLogBuffer;
 
-  constructor(logCapacity = 2048) {
+  constructor(logCapacity = 1000) {
     this.log = new RequestLogBuffer(logCapacity);
   }
 

@@ -172,21 +172,47 @@ export async function queryRequestLog(db: Db, filter: RequestLogFilter): Promise
   }));
 }
 
-/** Drops request-log rows older than `before`, then all but the newest `keep` rows of each service. */
-export async function pruneRequestLog(db: Db, before: number, keep: number): Promise<void> {
-  await db.deleteFrom('request_log').where('at', '<', before).execute();
-  const services = await db.selectFrom('request_log').select('service_id').distinct().execute();
-  for (const { service_id: serviceId } of services) {
-    const cutoff = await db
-      .selectFrom('request_log')
-      .select('id')
-      .where('service_id', '=', serviceId)
-      .orderBy('id', 'desc')
-      .offset(keep)
-      .limit(1)
+/** Rows deleted per statement when pruning by age: each step is a short pause for the daemon's thread. */
+const PRUNE_CHUNK = 5000;
+
+/** Drops request-log rows older than `before`, a chunk at a time (yielding in between). */
+export async function pruneRequestLogBefore(db: Db, before: number): Promise<void> {
+  for (;;) {
+    const result = await db
+      .deleteFrom('request_log')
+      .where('id', 'in', (eb) => eb.selectFrom('request_log').select('id').where('at', '<', before).limit(PRUNE_CHUNK))
       .executeTakeFirst();
-    if (cutoff !== undefined) {
-      await db.deleteFrom('request_log').where('service_id', '=', serviceId).where('id', '<=', cutoff.id).execute();
-    }
+    if (Number(result.numDeletedRows) < PRUNE_CHUNK) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+export async function requestLogServiceIds(db: Db): Promise<string[]> {
+  const rows = await db.selectFrom('request_log').select('service_id').distinct().execute();
+  return rows.map((r) => r.service_id);
+}
+
+/**
+ * Keeps the newest `keep` rows of a service. Runs after every write, so it deletes about as many rows as
+ * were just written; it walks the (service_id, at) index, never sorts.
+ */
+export async function capRequestLog(db: Db, serviceId: string, keep: number): Promise<void> {
+  // (at, id): the index holds the rowid after `at`, so this order needs no sort, and rows of the same
+  // millisecond are told apart.
+  const cutoff = await db
+    .selectFrom('request_log')
+    .select(['at', 'id'])
+    .where('service_id', '=', serviceId)
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .offset(keep)
+    .limit(1)
+    .executeTakeFirst();
+  if (cutoff !== undefined) {
+    await db
+      .deleteFrom('request_log')
+      .where('service_id', '=', serviceId)
+      .where((eb) => eb.or([eb('at', '<', cutoff.at), eb.and([eb('at', '=', cutoff.at), eb('id', '<=', cutoff.id)])]))
+      .execute();
   }
 }

@@ -19,9 +19,13 @@ export interface TrafficOptions {
   windowMs: number;
   /** How often buffered request-log entries are written. */
   logFlushMs: number;
-  /** Request-log entries held in memory between writes; more are dropped and counted. */
+  /**
+   * Request-log entries held in memory between writes (so at most this many rows per second); more are
+   * dropped and counted. Above it, the row cap per service would keep only seconds of history anyway,
+   * while writing costs the busy proxy's thread.
+   */
   logBufferEntries: number;
-  /** Request-log rows kept per service (newest first)… */
+  /** Request-log rows kept per service (the newest; enforced on every write)… */
   logKeepRows: number;
   /** …and for at most this long. */
   logKeepMs: number;
@@ -35,7 +39,7 @@ export interface TrafficOptions {
 export const DEFAULT_TRAFFIC_OPTIONS: TrafficOptions = {
   windowMs: 10 * SECOND,
   logFlushMs: SECOND,
-  logBufferEntries: 2048,
+  logBufferEntries: 1000,
   logKeepRows: 20_000,
   logKeepMs: 7 * DAY,
   fineKeepMs: 2 * DAY,
@@ -145,7 +149,11 @@ export class TrafficFeature {
     }
     await repo.deleteSamplesBefore(this.db, '10s', oldestFine);
     await repo.deleteSamplesBefore(this.db, '1h', now - this.options.hourKeepMs);
-    await repo.pruneRequestLog(this.db, now - this.options.logKeepMs, this.options.logKeepRows);
+    await repo.pruneRequestLogBefore(this.db, now - this.options.logKeepMs);
+    // Flushes cap the services they write; this catches a cap lowered since (and is cheap when nothing is over).
+    for (const serviceId of await repo.requestLogServiceIds(this.db)) {
+      await repo.capRequestLog(this.db, serviceId, this.options.logKeepRows);
+    }
   }
 
   private async flushWindows(): Promise<void> {
@@ -172,6 +180,7 @@ export class TrafficFeature {
       this.db,
       entries.filter((e) => known.has(e.serviceId)),
     );
+    for (const serviceId of known) await repo.capRequestLog(this.db, serviceId, this.options.logKeepRows);
   }
 
   /** One write at a time: timers never overlap, and a failure is logged, not thrown into a timer. */
