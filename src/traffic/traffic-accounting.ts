@@ -93,6 +93,11 @@ export class TrafficAccounting implements RequestObserver {
     counters.bytesIn += bytesIn;
     counters.bytesOut += bytesOut;
 
+    // Under load the log is full for most of each second: count the miss before any string work.
+    if (this.log.length >= this.log.capacity) {
+      counters.logDropped++;
+      return;
+    }
     const url = req.url ?? '';
     const queryAt = url.indexOf('?');
     const path =
