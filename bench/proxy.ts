@@ -12,7 +12,8 @@
  *          proxy: the floor for any proxy on Node's HTTP stack), --semi-spaces 0,8 (adds Berth with other
  *          young-generation sizes than the daemon's --max-semi-space-size=2, in MB, 0 = V8's default: what
  *          that memory setting costs in throughput), --without-accounting (adds the same Berth build without
- *          the request accounting, i.e. HTTP metrics and the request log: what they cost, in one run).
+ *          the request accounting, i.e. HTTP metrics and the request log: what they cost, in one run),
+ *          --without-request-log (adds it with HTTP metrics but no request log: the log's share).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -46,6 +47,7 @@ const { values: args } = parseArgs({
     baseline: { type: 'string' },
     'node-floor': { type: 'boolean', default: false },
     'without-accounting': { type: 'boolean', default: false },
+    'without-request-log': { type: 'boolean', default: false },
     'semi-spaces': { type: 'string' },
   },
 });
@@ -126,6 +128,19 @@ try {
         cert,
         name,
         accounting: false,
+      }),
+    );
+  }
+  if (args['without-request-log']) {
+    const name = 'berth metrics only';
+    targets.push(
+      await startBerthProxy({
+        build,
+        hostname: HOSTNAME,
+        backendPort: backend.httpPort,
+        cert,
+        name,
+        requestLog: false,
       }),
     );
   }

@@ -62,6 +62,8 @@ export async function startBerthProxy(options: {
   settings?: Record<string, unknown>;
   /** False runs the proxy without the request accounting (HTTP metrics, request log) even if built. */
   accounting?: boolean;
+  /** False keeps the HTTP metrics but writes no request log. */
+  requestLog?: boolean;
   /** V8 flags; by default the ones `npm start` and the Docker image run the daemon with. */
   nodeFlags?: string[];
 }): Promise<RunningServer> {
@@ -88,7 +90,7 @@ if (${options.accounting !== false} && existsSync(${module('traffic/traffic.serv
   await db.insertInto('projects').values({ id: 'prj_bench', name: 'bench' }).execute();
   await db.insertInto('environments').values({ id: 'env_bench', project_id: 'prj_bench', name: 'production' }).execute();
   await db.insertInto('services').values({ id: 'svc_bench', project_id: 'prj_bench', environment_id: 'env_bench', name: 'bench', kind: 'app', source: '{}' }).execute();
-  const traffic = new TrafficFeature(db, createLogger('warn'));
+  const traffic = new TrafficFeature(db, createLogger('warn'), ${options.requestLog === false ? '{ logBufferEntries: 0 }' : '{}'});
   traffic.start();
   observer = traffic.observer;
 }
