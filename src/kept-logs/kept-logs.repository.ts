@@ -55,6 +55,16 @@ export async function lastLineAt(db: Db, containerId: string): Promise<number | 
   return row?.at ?? undefined;
 }
 
+/** Lines of a container stored at or after `from` (what a re-read from that second may send again). */
+export async function containerLinesSince(db: Db, containerId: string, from: number): Promise<StoredLine[]> {
+  return db
+    .selectFrom('runtime_log_lines')
+    .select(['id', 'at', 'replica', 'line'])
+    .where('container_id', '=', containerId)
+    .where('at', '>=', from)
+    .execute();
+}
+
 /** Deletes all but the newest `keep` lines of the service. */
 export async function capService(db: Db, serviceId: string, keep: number): Promise<void> {
   const cutoff = await db

@@ -71,6 +71,8 @@ export class LogKeeper {
   /** The time of the last line kept per container, so a re-read (restart, daemon start) skips what is stored. */
   private readonly lastAt = new Map<string, number>();
   private buffer: repo.KeptLine[] = [];
+  /** The batch being written right now (neither buffered nor stored yet). */
+  private inFlight: repo.KeptLine[] = [];
   private bufferedBytes = 0;
   private readonly dropped = new Map<string, { source: Source; count: number }>();
   private timers: NodeJS.Timeout[] = [];
@@ -149,18 +151,22 @@ export class LogKeeper {
     const done = (async () => {
       const since = this.lastAt.get(c.id) ?? (await repo.lastLineAt(this.deps.db, c.id));
       const secrets = await this.deps.secretsOf(source.serviceId);
+      // The engine resumes from a whole second, and stdout and stderr lines are not in timestamp order:
+      // what is already stored from that second on is recognised by time and text, not by "older than".
+      const resumeFrom = since === undefined ? undefined : Math.floor(since / 1000) * 1000;
+      const stored = resumeFrom === undefined ? undefined : await this.storedSince(c.id, resumeFrom);
       await this.deps.runtime.containerLogs(
         c.id,
         {
           follow,
           timestamps: true,
-          since: since === undefined ? undefined : since / 1000,
+          since: resumeFrom === undefined ? undefined : resumeFrom / 1000,
           // A container met for the first time (e.g. at Berth's first start) may have a long history: only
           // what fits the buffer is worth reading; the rest would be dropped anyway.
           tail: since === undefined ? this.options.maxBufferedLines : undefined,
           signal: abort.signal,
         },
-        (raw) => this.accept(source, raw, since, secrets),
+        (raw) => this.accept(source, raw, stored, secrets),
       );
     })()
       .catch((error: unknown) => this.deps.logger.debug({ err: error, container: c.id }, 'log keeper: read ended'))
@@ -168,8 +174,18 @@ export class LogKeeper {
     this.reading.set(c.id, { abort, done });
   }
 
+  /** "<at> <line>" of a container's lines from `from` on: stored, or buffered and not yet written. */
+  private async storedSince(containerId: string, from: number): Promise<Set<string>> {
+    const lines = await repo.containerLinesSince(this.deps.db, containerId, from);
+    const seen = new Set(lines.map((l) => `${l.at} ${l.line}`));
+    for (const l of [...this.inFlight, ...this.buffer]) {
+      if (l.containerId === containerId && l.at >= from) seen.add(`${l.at} ${l.line}`);
+    }
+    return seen;
+  }
+
   /** Hot for a chatty container: the drop check comes before any work on the line. */
-  private accept(source: Source, raw: string, since: number | undefined, secrets: string[]): void {
+  private accept(source: Source, raw: string, stored: Set<string> | undefined, secrets: string[]): void {
     if (this.buffer.length >= this.options.maxBufferedLines || this.bufferedBytes >= this.options.maxBufferedBytes) {
       const drops = this.dropped.get(source.containerId);
       if (drops) drops.count++;
@@ -177,10 +193,9 @@ export class LogKeeper {
       return;
     }
     const [at, text] = splitTimestamp(raw);
-    // `since` has whole-second precision: lines of that second that are already stored come again.
-    if (since !== undefined && at <= since) return;
-    this.lastAt.set(source.containerId, at);
     const line = sanitizeLine(text, secrets);
+    if (stored !== undefined && stored.has(`${at} ${line}`)) return;
+    this.lastAt.set(source.containerId, Math.max(at, this.lastAt.get(source.containerId) ?? 0));
     this.buffer.push({ ...source, at, line });
     this.bufferedBytes += line.length * 2 + 100;
   }
@@ -199,7 +214,12 @@ export class LogKeeper {
     }
     this.dropped.clear();
     if (lines.length === 0) return;
-    await repo.insertLines(this.deps.db, lines);
+    this.inFlight = lines;
+    try {
+      await repo.insertLines(this.deps.db, lines);
+    } finally {
+      this.inFlight = [];
+    }
     for (const serviceId of new Set(lines.map((l) => l.serviceId))) {
       await repo.capService(this.deps.db, serviceId, this.options.keepLinesPerService);
     }
