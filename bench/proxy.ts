@@ -11,7 +11,9 @@
  *          to measure an optimisation before/after in the same run), --node-floor (adds a bare node:http
  *          proxy: the floor for any proxy on Node's HTTP stack), --semi-spaces 0,8 (adds Berth with other
  *          young-generation sizes than the daemon's --max-semi-space-size=2, in MB, 0 = V8's default: what
- *          that memory setting costs in throughput).
+ *          that memory setting costs in throughput), --without-accounting (adds the same Berth build without
+ *          the request accounting, i.e. HTTP metrics and the request log: what they cost, in one run),
+ *          --without-request-log (adds it with HTTP metrics but no request log: the log's share).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -44,6 +46,8 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     baseline: { type: 'string' },
     'node-floor': { type: 'boolean', default: false },
+    'without-accounting': { type: 'boolean', default: false },
+    'without-request-log': { type: 'boolean', default: false },
     'semi-spaces': { type: 'string' },
   },
 });
@@ -112,6 +116,32 @@ try {
     const nodeFlags = mb === 0 ? [] : [`--max-semi-space-size=${mb}`];
     targets.push(
       await startBerthProxy({ build, hostname: HOSTNAME, backendPort: backend.httpPort, cert, name, nodeFlags }),
+    );
+  }
+  if (args['without-accounting']) {
+    const name = 'berth without accounting';
+    targets.push(
+      await startBerthProxy({
+        build,
+        hostname: HOSTNAME,
+        backendPort: backend.httpPort,
+        cert,
+        name,
+        accounting: false,
+      }),
+    );
+  }
+  if (args['without-request-log']) {
+    const name = 'berth metrics only';
+    targets.push(
+      await startBerthProxy({
+        build,
+        hostname: HOSTNAME,
+        backendPort: backend.httpPort,
+        cert,
+        name,
+        requestLog: false,
+      }),
     );
   }
   if (args['node-floor']) targets.push(await startNodeFloorProxy({ backendPort: backend.httpPort, cert }));

@@ -40,6 +40,9 @@ import { AlertsFeature } from './alerts/alerts-feature.js';
 import type { MetricsReader } from './alerts/metrics-port.js';
 
 const ENGINE_RECHECK_MS = 2000;
+import { TrafficFeature } from './traffic/traffic.service.js';
+import { LogKeeper } from './kept-logs/log-keeper.js';
+import { KeptLogs } from './kept-logs/kept-logs.service.js';
 
 /** Internal knobs for tests (not settings): e.g. certificate retry and renewal-check timing in seconds. */
 export interface DaemonOptions {
@@ -210,6 +213,10 @@ export async function startDaemon(
       ...options.certificateTiming,
     });
     cleanups.push(() => https.close());
+    const traffic = new TrafficFeature(handle.db, logger.child({ component: 'traffic' }));
+    traffic.start();
+    // Registered before the proxy's close, so it runs after it: the last requests are written too.
+    cleanups.push(() => traffic.stop());
     const { accessLog, ...proxySettings } = config.proxy;
     const proxy = new AppProxy(routes, {
       logger: logger.child({ component: 'proxy' }),
@@ -217,6 +224,7 @@ export async function startDaemon(
       settings: proxySettings,
       challengeResponder: https.certificates.challengeResponder,
       hostPolicy: https.hostPolicy,
+      observer: traffic.observer,
     });
     cleanups.push(() => proxy.close());
     const repos = new RepoStore(config.dataDir);
@@ -238,6 +246,17 @@ export async function startDaemon(
       pushed,
     });
     cleanups.push(() => deploys.stop());
+    const logKeeper = new LogKeeper({
+      db: handle.db,
+      runtime,
+      logger: logger.child({ component: 'kept-logs' }),
+      // The same secrets deployment logs hide (not every variable value: plain configuration stays readable).
+      secretsOf: async (serviceId) =>
+        deploys.deps.catalog.secretValues(serviceId, await deploys.deps.catalog.resolveVariables(serviceId)),
+      installId,
+    });
+    logKeeper.start();
+    cleanups.push(() => logKeeper.stop());
     // Routes first, then accept: a known app never answers 404 while the daemon starts.
     await restoreRoutes(deploys.deps).catch((error: unknown) => {
       // Without an engine there is nothing to route to yet; recovery sets the routes once it answers.
@@ -308,6 +327,8 @@ export async function startDaemon(
       databases,
       lifecycle,
       alerts,
+      traffic,
+      keptLogs: new KeptLogs(handle.db),
       version: VERSION,
       git,
     });

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BerthBuild } from './berth-proxy-process.js';
+import { TRAFFIC_SOURCES, type BerthBuild } from './berth-proxy-process.js';
 
 const OUT_ROOT = join(process.cwd(), 'node_modules', '.cache', 'berth-bench-baseline');
 const GIT_REF = /^[A-Za-z0-9._/~^-]{1,100}$/;
@@ -32,6 +32,8 @@ export function buildBaseline(ref: string): BerthBuild {
       ...['--outDir', out, '--rootDir', join(root, 'src'), '--module', 'NodeNext', '--moduleResolution', 'NodeNext'],
       ...['--target', 'ES2022', '--esModuleInterop', '--skipLibCheck', '--types', 'node'],
       ...['proxy/proxy-server.ts', 'proxy/route-table.ts', 'logger.ts'].map((file) => join(root, 'src', file)),
+      // The request accounting, when that revision has it (startBerthProxy wires it in if it was built).
+      ...TRAFFIC_SOURCES.map((file) => join(root, file)).filter((file) => existsSync(file)),
     ],
     { encoding: 'utf8' },
   );

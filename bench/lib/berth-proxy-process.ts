@@ -11,6 +11,11 @@ import { freePort, startServer, type Certificate, type RunningServer } from './p
 /** As in package.json's start script and the Dockerfile's ENTRYPOINT: a small young generation. */
 export const DAEMON_NODE_FLAGS = ['--max-semi-space-size=2'];
 const BUILD_DIR = join('node_modules', '.cache', 'berth-bench-proxy');
+/**
+ * The request accounting the daemon runs with (HTTP metrics + request log into SQLite), when the revision
+ * has it: a revision without it (e.g. a --baseline from before it) runs the bare proxy.
+ */
+export const TRAFFIC_SOURCES = ['src/traffic/traffic.service.ts', 'src/db/connection.ts', 'src/db/migrate.ts'];
 
 export interface BerthBuild {
   /** Directory holding proxy/proxy-server.js and friends. */
@@ -31,6 +36,7 @@ export function buildBerthProxy(): BerthBuild {
       ...['--outDir', BUILD_DIR, '--rootDir', 'src', '--module', 'NodeNext', '--moduleResolution', 'NodeNext'],
       ...['--target', 'ES2022', '--esModuleInterop', '--skipLibCheck', '--types', 'node'],
       ...['src/proxy/proxy-server.ts', 'src/proxy/route-table.ts', 'src/logger.ts'],
+      ...TRAFFIC_SOURCES.filter((file) => existsSync(file)),
     ],
     { encoding: 'utf8' },
   );
@@ -54,6 +60,10 @@ export async function startBerthProxy(options: {
   name?: string;
   /** Extra AppProxy settings, as JSON-able overrides. */
   settings?: Record<string, unknown>;
+  /** False runs the proxy without the request accounting (HTTP metrics, request log) even if built. */
+  accounting?: boolean;
+  /** False keeps the HTTP metrics but writes no request log. */
+  requestLog?: boolean;
   /** V8 flags; by default the ones `npm start` and the Docker image run the daemon with. */
   nodeFlags?: string[];
 }): Promise<RunningServer> {
@@ -67,7 +77,24 @@ const { RouteTable } = await import(${module('proxy/route-table.js')});
 const { createLogger } = await import(${module('logger.js')});
 const routes = new RouteTable();
 routes.setRoute([${JSON.stringify(options.hostname)}], 'svc_bench', [{ id: 'backend', host: '127.0.0.1', port: ${options.backendPort} }]);
-const proxy = new AppProxy(routes, { logger: createLogger('warn'), settings: ${JSON.stringify(options.settings ?? {})} });
+const { existsSync, mkdtempSync } = await import('node:fs');
+let observer;
+if (${options.accounting !== false} && existsSync(${module('traffic/traffic.service.js')})) {
+  // As in the daemon: accounting on, metrics and the request log written to a real SQLite file.
+  const { openDatabase } = await import(${module('db/connection.js')});
+  const { migrateToLatest } = await import(${module('db/migrate.js')});
+  const { TrafficFeature } = await import(${module('traffic/traffic.service.js')});
+  const dir = mkdtempSync((await import('node:os')).tmpdir() + '/berth-bench-traffic-');
+  const { db } = openDatabase(dir + '/berth.db');
+  await migrateToLatest(db);
+  await db.insertInto('projects').values({ id: 'prj_bench', name: 'bench' }).execute();
+  await db.insertInto('environments').values({ id: 'env_bench', project_id: 'prj_bench', name: 'production' }).execute();
+  await db.insertInto('services').values({ id: 'svc_bench', project_id: 'prj_bench', environment_id: 'env_bench', name: 'bench', kind: 'app', source: '{}' }).execute();
+  const traffic = new TrafficFeature(db, createLogger('warn'), ${options.requestLog === false ? '{ logBufferEntries: 0 }' : '{}'});
+  traffic.start();
+  observer = traffic.observer;
+}
+const proxy = new AppProxy(routes, { logger: createLogger('warn'), settings: ${JSON.stringify(options.settings ?? {})}, observer });
 await proxy.listenHttp(${httpPort}, '127.0.0.1');
 const tls = { cert: readFileSync(${JSON.stringify(options.cert.certFile)}), key: readFileSync(${JSON.stringify(options.cert.keyFile)}) };
 const https = createServer({ ...tls, ...proxy.serverOptions() });

@@ -11,6 +11,7 @@ import * as databasesBackups from './migrations/0006-databases-backups.js';
 import * as deploymentIntent from './migrations/0008-deployment-intent.js';
 import * as secretVariables from './migrations/0010-secret-variables.js';
 import * as alertsNotifications from './migrations/0016-alerts-notifications.js';
+import * as trafficKeptLogs from './migrations/0015-traffic-kept-logs.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-deployment-intent': deploymentIntent,
   '0010-secret-variables': secretVariables,
   '0016-alerts-notifications': alertsNotifications,
+  '0015-traffic-kept-logs': trafficKeptLogs,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

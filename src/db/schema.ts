@@ -258,7 +258,48 @@ export interface NotificationDeliveriesTable {
   sent_at: string | null;
 }
 
+/** src/traffic: per service and window; `latency` is a sparse JSON histogram. Times are epoch ms. */
+export interface TrafficSamplesTable {
+  service_id: string;
+  resolution: '10s' | '1h';
+  at: number;
+  requests: number;
+  status_2xx: number;
+  status_3xx: number;
+  status_4xx: number;
+  status_5xx: number;
+  bytes_in: number;
+  bytes_out: number;
+  latency: string;
+  log_dropped: Generated<number>;
+}
+
+export interface RequestLogTable {
+  id: Generated<number>;
+  service_id: string;
+  at: number;
+  method: string;
+  path: string;
+  status: number;
+  duration_ms: number;
+  bytes_in: number;
+  bytes_out: number;
+}
+
+export interface RuntimeLogLinesTable {
+  id: Generated<number>;
+  service_id: string;
+  deployment_id: string;
+  container_id: string;
+  replica: number;
+  at: number;
+  line: string;
+}
+
 export interface Database {
+  traffic_samples: TrafficSamplesTable;
+  request_log: RequestLogTable;
+  runtime_log_lines: RuntimeLogLinesTable;
   databases: DatabasesTable;
   backups: BackupsTable;
   projects: ProjectsTable;

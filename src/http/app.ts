@@ -18,6 +18,8 @@ import { deploymentsApiRoutes } from './routes/api/deployments.routes.js';
 import { deploymentsUiRoutes } from './routes/ui/deployments.routes.js';
 import { serviceLogsApiRoutes } from './routes/api/service-logs.routes.js';
 import { serviceStatusApiRoutes } from './routes/api/service-status.routes.js';
+import { trafficApiRoutes } from './routes/api/traffic.routes.js';
+import { trafficUiRoutes } from './routes/ui/traffic.routes.js';
 import { serviceStatusUiRoutes } from './routes/ui/service-status.routes.js';
 import { apiV1Routes } from './routes/api/v1.routes.js';
 import { registerDatabaseRoutes } from './routes/database-routes.js';
@@ -75,6 +77,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(async (scope) => serviceStatusUiRoutes(scope, ctx));
   await app.register(async (scope) => serviceLogsApiRoutes(scope, ctx), { prefix: '/api/v1' });
   await app.register(async (scope) => serviceStatusApiRoutes(scope, ctx), { prefix: '/api/v1' });
+  await app.register(async (scope) => trafficApiRoutes(scope, ctx), { prefix: '/api/v1' });
+  await app.register(async (scope) => trafficUiRoutes(scope, ctx));
   await app.register(async (scope) => apiV1Routes(scope, ctx), { prefix: '/api/v1' });
   await registerGitRoutes(app, ctx);
   await registerDatabaseRoutes(app, ctx);

@@ -12,6 +12,8 @@ import type { HttpsSystem } from '../tls/https-system.js';
 import type { DatabaseFeature } from '../databases/database-feature.js';
 import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { AlertsFeature } from '../alerts/alerts-feature.js';
+import type { TrafficFeature } from '../traffic/traffic.service.js';
+import type { KeptLogs } from '../kept-logs/kept-logs.service.js';
 
 export interface AppContext {
   config: Config;
@@ -36,4 +38,8 @@ export interface AppContext {
   lifecycle: Lifecycle;
   /** Alert rules, notification channels and their history; absent in tests that build the app alone. */
   alerts?: AlertsFeature;
+  /** HTTP metrics and the request log from the proxy; absent in tests that do not need them. */
+  traffic?: TrafficFeature;
+  /** Runtime logs kept per deployment (they outlive the containers); absent in tests that do not need them. */
+  keptLogs?: KeptLogs;
 }

@@ -18,6 +18,7 @@ import { listen } from './listen.js';
 import { resolveProxySettings, type ProxySettings, type ProxySettingsOverrides } from './proxy-settings.js';
 import type { RouteTable, Upstream } from './route-table.js';
 import { ThrottledWarnings } from './throttled-warnings.js';
+import type { RequestObserver } from './request-observer.js';
 import { prepareUpstreamHeaders } from './upstream-request-headers.js';
 
 export type { ChallengeResponder };
@@ -38,12 +39,15 @@ export interface AppProxyOptions {
    */
   hostPolicy?: (req: IncomingMessage, res: ServerResponse) => boolean;
   settings?: ProxySettingsOverrides;
+  /** Told about every finished request of a routed service (HTTP metrics and the request log). */
+  observer?: RequestObserver;
 }
 
 /** What the proxy remembers about one request while it is in flight. */
 interface Exchange {
   proxy: AppProxy;
   upstream: Upstream;
+  serviceId: string;
   requestId: string;
   attempts: number;
   startedAt: number;
@@ -57,6 +61,9 @@ export class AppProxy {
   readonly settings: ProxySettings;
   private readonly logger: Logger;
   private readonly accessLogger: Logger | undefined;
+  private readonly observer: RequestObserver | undefined;
+  /** Whether a request needs its start time (access log or observer): performance.now() is not free. */
+  private readonly timesRequests: boolean;
   private readonly engine: HttpProxyEngine;
   private readonly connectionGuard: ConnectionGuard;
   private readonly upstreamWarnings: ThrottledWarnings;
@@ -71,6 +78,8 @@ export class AppProxy {
     this.settings = resolveProxySettings(options.settings);
     this.logger = options.logger;
     this.accessLogger = options.accessLog === true ? options.logger : options.accessLog || undefined;
+    this.observer = options.observer;
+    this.timesRequests = this.accessLogger !== undefined || this.observer !== undefined;
     this.connectionGuard = new ConnectionGuard(this.settings.maxConnectionsPerIp, this.logger);
     this.upstreamWarnings = new ThrottledWarnings(this.logger);
     this.engine = new HttpProxyEngine(
@@ -144,14 +153,15 @@ export class AppProxy {
     const route = this.routes.resolve(req.headers.host);
     if (route === undefined) return this.answerItself(req, res, 404);
     const upstream = this.routes.pickFrom(route);
-    if (upstream === undefined) return this.answerItself(req, res, 503);
+    if (upstream === undefined) return this.answerItself(req, res, 503, route.serviceId);
 
     const exchange: Exchange = {
       proxy: this,
       upstream,
+      serviceId: route.serviceId,
       requestId: prepareUpstreamHeaders(req, false),
       attempts: 1,
-      startedAt: this.accessLogger === undefined ? 0 : performance.now(),
+      startedAt: this.timesRequests ? performance.now() : 0,
     };
     (req as ProxiedRequest)[kExchange] = exchange;
     this.routes.inflight.begin(upstream.id);
@@ -164,6 +174,7 @@ export class AppProxy {
   /** @internal Called once per proxied request, from the response's 'close' (finished or cut). */
   finishExchange(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
     this.routes.inflight.end(exchange.upstream.id);
+    this.observer?.observe(exchange.serviceId, req, res, performance.now() - exchange.startedAt);
     if (this.accessLogger !== undefined) {
       logAccess(this.accessLogger, req, res, {
         requestId: exchange.requestId,
@@ -187,7 +198,14 @@ export class AppProxy {
     if (upstream === undefined) return writeProxyPageToSocket(socket, 503, false);
 
     const requestId = prepareUpstreamHeaders(req, true);
-    const exchange = { proxy: this, upstream, requestId, attempts: 1, startedAt: performance.now() };
+    const exchange = {
+      proxy: this,
+      upstream,
+      serviceId: route.serviceId,
+      requestId,
+      attempts: 1,
+      startedAt: performance.now(),
+    };
     (socket as UpgradedSocket)[kExchange] = { ...exchange, bytesBeforeUpgrade: socket.bytesWritten };
     this.routes.inflight.begin(upstream.id);
     this.upgradedSockets.add(socket);
@@ -234,11 +252,17 @@ export class AppProxy {
     }
   }
 
-  private answerItself(req: IncomingMessage, res: ServerResponse, status: ProxyStatus): void {
+  /** `serviceId`: the routed service that could not be served (its 503s count in its metrics). */
+  private answerItself(req: IncomingMessage, res: ServerResponse, status: ProxyStatus, serviceId?: string): void {
+    const startedAt = serviceId !== undefined && this.observer !== undefined ? performance.now() : 0;
     sendProxyPage(res, status);
     if (this.accessLogger !== undefined) {
       const accessLogger = this.accessLogger;
       res.once('close', () => logAccess(accessLogger, req, res, {}));
+    }
+    if (serviceId !== undefined && this.observer !== undefined) {
+      const observer = this.observer;
+      res.once('close', () => observer.observe(serviceId, req, res, performance.now() - startedAt));
     }
   }
 

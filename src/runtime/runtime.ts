@@ -168,6 +168,10 @@ export interface LogOptions {
   follow: boolean;
   /** Number of lines from the end to start with. */
   tail?: number;
+  /** Only lines written at or after this time (epoch seconds). */
+  since?: number;
+  /** Prefix each line with the engine's RFC 3339 timestamp and a space (when the line was written). */
+  timestamps?: boolean;
   signal?: AbortSignal;
 }
 

@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { HttpsSystem } from '../../src/tls/https-system.js';
 import { createDatabaseFeature } from '../../src/databases/database-feature.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
+import { TrafficFeature } from '../../src/traffic/traffic.service.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -28,6 +29,8 @@ export interface TestApp {
   deploys: ReturnType<typeof createDeploySystem>;
   /** Domains and certificates, when asked for with `withHttps` (no listener; orders go to BERTH_ACME_DIRECTORY). */
   https: HttpsSystem | undefined;
+  /** HTTP metrics and the request log (timers not started: tests call flush()). */
+  traffic: TrafficFeature;
   close(): Promise<void>;
 }
 
@@ -64,6 +67,7 @@ export async function createTestApp(
     https,
     installId: `http-test-${randomBytes(6).toString('base64url')}`,
   });
+  const traffic = new TrafficFeature(handle.db, logger);
   const app = await buildApp({
     config,
     db: handle.db,
@@ -77,6 +81,7 @@ export async function createTestApp(
     https,
     databases,
     lifecycle,
+    traffic,
     version: 'test',
   });
   await app.ready();
@@ -87,8 +92,10 @@ export async function createTestApp(
     runtime,
     deploys,
     https,
+    traffic,
     async close() {
       await app.close();
+      await traffic.stop();
       await https?.close();
       await deploys.stop();
       await databases.close();

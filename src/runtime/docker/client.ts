@@ -32,6 +32,8 @@ export function demuxStream(client: DockerClient, source: Readable, stdout: Writ
 export interface LogStreamQuery {
   follow: boolean;
   tail?: number;
+  since?: number;
+  timestamps?: boolean;
   signal?: AbortSignal;
 }
 
@@ -43,6 +45,8 @@ export interface LogStreamQuery {
 export function openLogStream(client: DockerClient, id: string, query: LogStreamQuery): Promise<Readable> {
   const options: Record<string, unknown> = { follow: query.follow, stdout: true, stderr: true };
   if (query.tail !== undefined) options.tail = query.tail;
+  if (query.since !== undefined) options.since = Math.max(0, Math.floor(query.since));
+  if (query.timestamps === true) options.timestamps = true;
   return new Promise((resolve, reject) => {
     (client.modem as { dial(o: object, cb: (err: unknown, data: unknown) => void): void }).dial(
       {

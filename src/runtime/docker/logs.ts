@@ -29,7 +29,13 @@ export async function containerLogs(
   const info = await d.getContainer(id).inspect();
   let source: Readable;
   try {
-    source = await openLogStream(d, id, { follow: options.follow, tail: options.tail, signal });
+    source = await openLogStream(d, id, {
+      follow: options.follow,
+      tail: options.tail,
+      since: options.since,
+      timestamps: options.timestamps,
+      signal,
+    });
   } catch (err) {
     if (signal?.aborted) return;
     throw err;

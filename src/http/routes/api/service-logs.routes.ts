@@ -1,10 +1,15 @@
-/** Runtime logs of a service over the JSON API: the last lines, or a live text/plain stream. */
+/**
+ * Runtime logs of a service over the JSON API: the last lines or a live text/plain stream from the running
+ * containers, and the kept logs of every deployment (stored as they were printed, so they outlive the
+ * containers): listed, searched and downloaded.
+ */
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_TAIL, MAX_TAIL, dropWhenBacklogged, followServiceLogs } from '../../../deploys/runtime-logs.js';
 import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireToken } from '../../plugins/auth-guards.js';
-import { serviceIdParams } from './deployment-schemas.js';
+import { DEFAULT_KEPT_LINES, MAX_KEPT_LINES_PER_PAGE, type KeptLogs } from '../../../kept-logs/kept-logs.service.js';
+import { deploymentIdParams, serviceIdParams } from './deployment-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 
 /** Query values arrive as strings (the API's validator does not coerce types). */
@@ -77,6 +82,144 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
         // Headers are gone: the only place left to say why the stream ends is the stream itself.
         request.log.warn({ err: error, serviceId }, 'runtime log stream ended with an error');
         reply.raw.write(`--- the log stopped: ${error instanceof AppError ? error.message : 'internal error'}\n`);
+      }
+      reply.raw.end();
+      return reply;
+    },
+  );
+
+  const keptLogs = (): KeptLogs => {
+    if (!ctx.keptLogs) throw new AppError('NOT_FOUND', 'Kept runtime logs are not enabled on this server.');
+    return ctx.keptLogs;
+  };
+
+  app.get<{ Params: { id: string } }>(
+    '/services/:id/logs/deployments',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary:
+          'Deployments of the service whose runtime logs are kept (newest first), still readable after a redeploy',
+        security: bearerSecurity,
+        params: serviceIdParams,
+        response: {
+          200: {
+            type: 'object',
+            required: ['deployments'],
+            properties: {
+              deployments: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    deploymentId: { type: 'string' },
+                    lines: { type: 'integer' },
+                    firstAt: { type: 'string', format: 'date-time' },
+                    lastAt: { type: 'string', format: 'date-time' },
+                  },
+                },
+              },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const kept = keptLogs();
+      if (!(await ctx.deploys.deps.catalog.findService(request.params.id)))
+        throw new AppError('NOT_FOUND', `No service ${request.params.id}.`);
+      const deployments = await kept.deployments(request.params.id);
+      return {
+        deployments: deployments.map((d) => ({
+          ...d,
+          firstAt: new Date(d.firstAt).toISOString(),
+          lastAt: new Date(d.lastAt).toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { search?: string; limit?: string } }>(
+    '/deployments/:id/runtime-logs',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary:
+          "A deployment's kept runtime log (its containers' output with the time each line was written), the last " +
+          'lines first-to-last; `search` keeps lines containing the text (case-insensitive). Kept per service up to ' +
+          'a line cap; a marker line says when a container wrote faster than Berth could keep.',
+        security: bearerSecurity,
+        params: deploymentIdParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            search: { type: 'string', maxLength: 200 },
+            limit: {
+              type: 'string',
+              pattern: '^[0-9]{1,5}$',
+              description: `Lines (default ${DEFAULT_KEPT_LINES}, at most ${MAX_KEPT_LINES_PER_PAGE})`,
+            },
+          },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['deploymentId', 'lines'],
+            properties: {
+              deploymentId: { type: 'string' },
+              lines: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    at: { type: 'string', format: 'date-time' },
+                    replica: { type: 'integer' },
+                    line: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const kept = keptLogs();
+      await kept.serviceOf(request.params.id);
+      const limit = request.query.limit === undefined ? undefined : Number(request.query.limit);
+      const lines = await kept.lines(request.params.id, { search: request.query.search, limit });
+      return {
+        deploymentId: request.params.id,
+        lines: lines.map((l) => ({ at: new Date(l.at).toISOString(), replica: l.replica, line: l.line })),
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/deployments/:id/runtime-logs/download',
+    {
+      schema: {
+        tags: ['deployments'],
+        summary: "A deployment's whole kept runtime log as a text file: `<time> [<replica>] <line>` per line",
+        security: bearerSecurity,
+        params: deploymentIdParams,
+        response: { 200: { type: 'string' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const kept = keptLogs();
+      await kept.serviceOf(request.params.id);
+      reply.raw.writeHead(200, {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-disposition': `attachment; filename="${request.params.id}-runtime.log"`,
+        'cache-control': 'no-store',
+      });
+      for await (const chunk of kept.download(request.params.id)) {
+        if (request.raw.destroyed) break;
+        if (!reply.raw.write(chunk)) await new Promise((resolve) => reply.raw.once('drain', resolve));
       }
       reply.raw.end();
       return reply;

@@ -1,0 +1,133 @@
+/** All SQL of kept runtime logs: container output stored per deployment, capped per service. Times are epoch ms. */
+import { sql } from 'kysely';
+import type { Db } from '../db/connection.js';
+
+export interface KeptLine {
+  serviceId: string;
+  deploymentId: string;
+  containerId: string;
+  replica: number;
+  at: number;
+  line: string;
+}
+
+export interface StoredLine {
+  id: number;
+  at: number;
+  replica: number;
+  line: string;
+}
+
+export interface KeptDeployment {
+  deploymentId: string;
+  lines: number;
+  firstAt: number;
+  lastAt: number;
+}
+
+/**
+ * One statement over a JSON array (SQLite unpacks it natively; far cheaper than binding thousands of
+ * parameters). Lines of services deleted meanwhile are skipped (the foreign key would refuse them).
+ */
+export async function insertLines(db: Db, lines: KeptLine[]): Promise<void> {
+  if (lines.length === 0) return;
+  const serviceIds = [...new Set(lines.map((l) => l.serviceId))];
+  const known = new Set(
+    (await db.selectFrom('services').select('id').where('id', 'in', serviceIds).execute()).map((r) => r.id),
+  );
+  const rows = JSON.stringify(
+    lines
+      .filter((l) => known.has(l.serviceId))
+      .map((l) => [l.serviceId, l.deploymentId, l.containerId, l.replica, l.at, l.line]),
+  );
+  await sql`insert into runtime_log_lines (service_id, deployment_id, container_id, replica, at, line)
+    select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+    from json_each(${rows})`.execute(db);
+}
+
+/** The time of the last stored line of a container (to resume after a restart without duplicates). */
+export async function lastLineAt(db: Db, containerId: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('runtime_log_lines')
+    .select((eb) => eb.fn.max('at').as('at'))
+    .where('container_id', '=', containerId)
+    .executeTakeFirst();
+  return row?.at ?? undefined;
+}
+
+/** Lines of a container stored at or after `from` (what a re-read from that second may send again). */
+export async function containerLinesSince(db: Db, containerId: string, from: number): Promise<StoredLine[]> {
+  return db
+    .selectFrom('runtime_log_lines')
+    .select(['id', 'at', 'replica', 'line'])
+    .where('container_id', '=', containerId)
+    .where('at', '>=', from)
+    .execute();
+}
+
+/** Deletes all but the newest `keep` lines of the service. */
+export async function capService(db: Db, serviceId: string, keep: number): Promise<void> {
+  const cutoff = await db
+    .selectFrom('runtime_log_lines')
+    .select('id')
+    .where('service_id', '=', serviceId)
+    .orderBy('id', 'desc')
+    .offset(keep)
+    .limit(1)
+    .executeTakeFirst();
+  if (cutoff !== undefined) {
+    await db.deleteFrom('runtime_log_lines').where('service_id', '=', serviceId).where('id', '<=', cutoff.id).execute();
+  }
+}
+
+/** Deployments of the service that have kept lines, newest first. */
+export async function keptDeployments(db: Db, serviceId: string): Promise<KeptDeployment[]> {
+  const rows = await db
+    .selectFrom('runtime_log_lines')
+    .select((eb) => [
+      'deployment_id',
+      eb.fn.countAll<number>().as('lines'),
+      eb.fn.min('at').as('first_at'),
+      eb.fn.max('at').as('last_at'),
+    ])
+    .where('service_id', '=', serviceId)
+    .groupBy('deployment_id')
+    .orderBy(sql`max(id)`, 'desc')
+    .execute();
+  return rows.map((r) => ({
+    deploymentId: r.deployment_id,
+    lines: Number(r.lines),
+    firstAt: r.first_at,
+    lastAt: r.last_at,
+  }));
+}
+
+/**
+ * Lines of a deployment in order, `limit` at most: the last ones by default, or the ones after `afterId`
+ * (paging forward, for downloads). `search` keeps lines containing it, case-insensitively (a plain
+ * substring: no wildcard characters).
+ */
+export async function deploymentLines(
+  db: Db,
+  deploymentId: string,
+  options: { search?: string; limit: number; afterId?: number },
+): Promise<StoredLine[]> {
+  let query = db
+    .selectFrom('runtime_log_lines')
+    .select(['id', 'at', 'replica', 'line'])
+    .where('deployment_id', '=', deploymentId);
+  if (options.search !== undefined) {
+    const needle = options.search.toLowerCase();
+    query = query.where((eb) => eb(eb.fn('instr', [eb.fn('lower', ['line']), eb.val(needle)]), '>', 0));
+  }
+  if (options.afterId !== undefined) {
+    return query.where('id', '>', options.afterId).orderBy('id').limit(options.limit).execute();
+  }
+  const newest = await query.orderBy('id', 'desc').limit(options.limit).execute();
+  return newest.reverse();
+}
+
+export async function deploymentServiceId(db: Db, deploymentId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('deployments').select('service_id').where('id', '=', deploymentId).executeTakeFirst();
+  return row?.service_id;
+}

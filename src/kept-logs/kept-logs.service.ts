@@ -1,0 +1,52 @@
+/** Reading kept runtime logs: which deployments have some, a deployment's lines (searchable), a download. */
+import type { Db } from '../db/connection.js';
+import { AppError } from '../errors.js';
+import * as repo from './kept-logs.repository.js';
+
+export const MAX_KEPT_LINES_PER_PAGE = 5000;
+export const DEFAULT_KEPT_LINES = 500;
+const MAX_SEARCH_CHARS = 200;
+
+export class KeptLogs {
+  constructor(private readonly db: Db) {}
+
+  deployments(serviceId: string): Promise<repo.KeptDeployment[]> {
+    return repo.keptDeployments(this.db, serviceId);
+  }
+
+  /** The service a deployment belongs to; NOT_FOUND when there is no such deployment. */
+  async serviceOf(deploymentId: string): Promise<string> {
+    const serviceId = await repo.deploymentServiceId(this.db, deploymentId);
+    if (serviceId === undefined) throw new AppError('NOT_FOUND', `No deployment ${deploymentId}.`);
+    return serviceId;
+  }
+
+  /** The last `limit` lines of a deployment (those containing `search`, case-insensitively, when given). */
+  lines(deploymentId: string, options: { search?: string; limit?: number }): Promise<repo.StoredLine[]> {
+    const search = options.search?.trim() === '' ? undefined : options.search;
+    if (search !== undefined && search.length > MAX_SEARCH_CHARS) {
+      throw new AppError('VALIDATION_FAILED', `search: at most ${MAX_SEARCH_CHARS} characters`);
+    }
+    const limit = options.limit ?? DEFAULT_KEPT_LINES;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_KEPT_LINES_PER_PAGE) {
+      throw new AppError('VALIDATION_FAILED', `limit: 1 to ${MAX_KEPT_LINES_PER_PAGE}`);
+    }
+    return repo.deploymentLines(this.db, deploymentId, { search, limit });
+  }
+
+  /** Every kept line of a deployment as text, page by page, so memory stays flat however long the log. */
+  async *download(deploymentId: string): AsyncGenerator<string> {
+    let afterId = 0;
+    for (;;) {
+      const page = await repo.deploymentLines(this.db, deploymentId, { afterId, limit: MAX_KEPT_LINES_PER_PAGE });
+      if (page.length === 0) return;
+      yield page.map((l) => `${formatLine(l)}\n`).join('');
+      afterId = page[page.length - 1]!.id;
+    }
+  }
+}
+
+/** "2026-12-02T07:58:00.123Z [1] text": the form of a downloaded log. */
+export function formatLine(line: repo.StoredLine): string {
+  return `${new Date(line.at).toISOString()} [${line.replica}] ${line.line}`;
+}
