@@ -36,6 +36,7 @@ import { RepoStore } from './git/repo-store.js';
 import { DEFAULT_CERTIFICATE_TIMING, HttpsSystem, type CertificateTiming } from './tls/https-system.js';
 import type { DatabaseFeature } from './databases/database-feature.js';
 import { Lifecycle } from './lifecycle/lifecycle.js';
+import { createMetricsFeature, scheduleMetrics } from './metrics/metrics-feature.js';
 
 /** Internal knobs for tests (not settings): e.g. certificate retry and renewal-check timing in seconds. */
 export interface DaemonOptions {
@@ -236,6 +237,13 @@ export async function startDaemon(
     const reconcile = lifecycle.reconcileJob();
     await scheduler.runSafely(reconcile);
     scheduler.add(reconcile);
+    const metrics = createMetricsFeature({
+      db: handle.db,
+      runtime,
+      dataDir: config.dataDir,
+      logger: logger.child({ component: 'metrics' }),
+    });
+    scheduleMetrics(metrics, scheduler);
     const app = await buildApp({
       config,
       db: handle.db,
@@ -251,6 +259,7 @@ export async function startDaemon(
       lifecycle,
       version: VERSION,
       git,
+      metrics,
     });
     cleanups.push(() => app.close());
     await app.listen({ port: config.panelPort, host: config.panelHost });

@@ -9,6 +9,7 @@ import * as domainsCertificates from './migrations/0004-domains-certificates.js'
 import * as gitPush from './migrations/0005-git-push.js';
 import * as databasesBackups from './migrations/0006-databases-backups.js';
 import * as deploymentIntent from './migrations/0008-deployment-intent.js';
+import * as metrics from './migrations/0014-metrics.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-git-push': gitPush,
   '0006-databases-backups': databasesBackups,
   '0008-deployment-intent': deploymentIntent,
+  '0014-metrics': metrics,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -205,6 +205,33 @@ export interface BackupsTable {
   finished_at: string | null;
 }
 
+export interface MetricSeriesTable {
+  id: Generated<number>;
+  /** A service id, or '@server' for the host. */
+  key: string;
+}
+
+/** One bucket of one series at one resolution (src/metrics/metrics.repository.ts). */
+export interface MetricSamplesTable {
+  series: number;
+  resolution: 10 | 60 | 3600;
+  /** Bucket start, unix seconds. */
+  ts: number;
+  samples: number;
+  span_ms: number;
+  cpu_ms: number;
+  memory_avg: number;
+  memory_max: number;
+  memory_limit: number;
+  net_rx: number;
+  net_tx: number;
+  blk_read: number;
+  blk_write: number;
+  restarts: number;
+  containers: number;
+  disk_bytes: number | null;
+}
+
 export interface Database {
   databases: DatabasesTable;
   backups: BackupsTable;
@@ -223,4 +250,6 @@ export interface Database {
   ssh_keys: SshKeysTable;
   service_hooks: ServiceHooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  metric_series: MetricSeriesTable;
+  metric_samples: MetricSamplesTable;
 }

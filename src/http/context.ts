@@ -11,6 +11,7 @@ import type { GitRemote } from '../git/git-remote.js';
 import type { HttpsSystem } from '../tls/https-system.js';
 import type { DatabaseFeature } from '../databases/database-feature.js';
 import type { Lifecycle } from '../lifecycle/lifecycle.js';
+import type { MetricsFeature } from '../metrics/metrics-feature.js';
 
 export interface AppContext {
   config: Config;
@@ -33,4 +34,6 @@ export interface AppContext {
   databases: DatabaseFeature;
   /** Confirmed deletes that stop and remove everything a service or project had. */
   lifecycle: Lifecycle;
+  /** Resource metrics, usage and the Prometheus endpoint; absent in tests that build the app alone. */
+  metrics?: MetricsFeature;
 }
