@@ -34,6 +34,17 @@ export class MetricsService {
     return this.repository.serviceDirectory();
   }
 
+  /** An app or database service with its project, or NOT_FOUND. */
+  async requireService(serviceId: string): Promise<ServiceEntry> {
+    const found = (await this.repository.serviceDirectory()).find((s) => s.serviceId === serviceId);
+    if (!found) throw new AppError('NOT_FOUND', 'No such service.');
+    return found;
+  }
+
+  async projectServices(projectId: string): Promise<ServiceEntry[]> {
+    return (await this.repository.serviceDirectory()).filter((s) => s.projectId === projectId);
+  }
+
   serverSeries(range: Range): Promise<SeriesResult> {
     return this.series([SERVER_SERIES], range);
   }

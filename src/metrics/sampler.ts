@@ -69,7 +69,12 @@ export class MetricsSampler {
     const spanMs = first ? 0 : now - this.lastTickAt!;
     this.ticks++;
     const directory = new Map((await repository.serviceDirectory()).map((s) => [s.serviceId, s]));
-    const listed = (await runtime.listContainers({ 'berth.managed': 'true' })).filter(
+    // With the engine away, the host is still sampled; containers are simply not listed this time.
+    const all = await runtime.listContainers({ 'berth.managed': 'true' }).catch((error: unknown) => {
+      this.deps.logger.debug({ err: error }, 'could not list containers for metrics');
+      return [];
+    });
+    const listed = all.filter(
       (c) =>
         (c.state === 'running' || c.state === 'restarting') &&
         COUNTED_ROLES.has(c.labels['berth.role']) &&
