@@ -73,10 +73,12 @@ export class MetricsRepository {
    */
   async rollUp(from: Resolution, to: Resolution, since: number): Promise<number> {
     const start = Math.floor(since / to) * to;
+    // Bound numbers arrive as REAL in SQLite; integer division (bucketing) needs an INTEGER operand.
+    const width = sql`CAST(${to} AS INTEGER)`;
     const result = await sql`
       INSERT OR REPLACE INTO metric_samples (series, resolution, ts, samples, span_ms, cpu_ms, memory_avg,
         memory_max, memory_limit, net_rx, net_tx, blk_read, blk_write, restarts, containers, disk_bytes)
-      SELECT series, ${to}, (ts / ${to}) * ${to} AS bucket, SUM(samples), SUM(span_ms), SUM(cpu_ms),
+      SELECT series, ${width}, (ts / ${width}) * ${width} AS bucket, SUM(samples), SUM(span_ms), SUM(cpu_ms),
         SUM(memory_avg * samples) / MAX(SUM(samples), 1), MAX(memory_max), MAX(memory_limit), SUM(net_rx),
         SUM(net_tx), SUM(blk_read), SUM(blk_write), SUM(restarts), MAX(containers), MAX(disk_bytes)
       FROM metric_samples
@@ -107,8 +109,9 @@ export class MetricsRepository {
     step: number,
   ): Promise<Array<{ series: number; bucket: Bucket }>> {
     if (series.length === 0) return [];
+    const width = sql`CAST(${step} AS INTEGER)`;
     const rows = await sql<Record<string, number | null>>`
-      SELECT series, (ts / ${step}) * ${step} AS t, SUM(samples) AS samples, SUM(span_ms) AS span_ms,
+      SELECT series, (ts / ${width}) * ${width} AS t, SUM(samples) AS samples, SUM(span_ms) AS span_ms,
         SUM(cpu_ms) AS cpu_ms, SUM(memory_avg * samples) / MAX(SUM(samples), 1) AS memory_avg,
         MAX(memory_max) AS memory_max, MAX(memory_limit) AS memory_limit, SUM(net_rx) AS net_rx,
         SUM(net_tx) AS net_tx, SUM(blk_read) AS blk_read, SUM(blk_write) AS blk_write,
