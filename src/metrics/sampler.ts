@@ -88,6 +88,7 @@ export class MetricsSampler {
 
     const buckets = new Map<string, Bucket>();
     const nextLive = new Map<string, LiveContainer>();
+    const spans = new Map<string, number>();
     const ts = Math.floor(now / 1000 / SAMPLE_INTERVAL_SECONDS) * SAMPLE_INTERVAL_SECONDS;
     const host = await readHost(this.deps.dataDir);
     for (const [i, container] of listed.entries()) {
@@ -106,6 +107,9 @@ export class MetricsSampler {
       bucket.memoryLimit = Math.min(bucket.memoryLimit + reading.memoryLimitBytes, host.memoryTotalBytes);
       if (previous || !first) {
         const base = previous?.stats;
+        // The span the counters cover is between the engine's readings, not between tick starts (a tick
+        // can take a while: inspects, the hourly df).
+        if (base) spans.set(serviceId, Math.max(spans.get(serviceId) ?? 0, reading.readAt - base.readAt));
         bucket.cpuMs += counterDelta(base?.cpuTotalNs ?? 0, reading.cpuTotalNs) / 1e6;
         bucket.netRx += counterDelta(base?.networkRxBytes ?? 0, reading.networkRxBytes);
         bucket.netTx += counterDelta(base?.networkTxBytes ?? 0, reading.networkTxBytes);
@@ -121,7 +125,10 @@ export class MetricsSampler {
         restartCount,
       });
     }
-    for (const bucket of buckets.values()) bucket.memoryMax = bucket.memoryAvg;
+    for (const [serviceId, bucket] of buckets) {
+      bucket.memoryMax = bucket.memoryAvg;
+      bucket.spanMs = spans.get(serviceId) ?? bucket.spanMs;
+    }
     this.live = nextLive;
     for (const id of this.restartCounts.keys()) if (!listed.some((c) => c.id === id)) this.restartCounts.delete(id);
 

@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { HttpsSystem } from '../../src/tls/https-system.js';
 import { createDatabaseFeature } from '../../src/databases/database-feature.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
+import { createMetricsFeature, type MetricsFeature } from '../../src/metrics/metrics-feature.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -28,6 +29,8 @@ export interface TestApp {
   deploys: ReturnType<typeof createDeploySystem>;
   /** Domains and certificates, when asked for with `withHttps` (no listener; orders go to BERTH_ACME_DIRECTORY). */
   https: HttpsSystem | undefined;
+  /** Resource metrics; nothing samples on a schedule here: tests call metrics.sampler.tick(). */
+  metrics: MetricsFeature;
   close(): Promise<void>;
 }
 
@@ -64,6 +67,7 @@ export async function createTestApp(
     https,
     installId: `http-test-${randomBytes(6).toString('base64url')}`,
   });
+  const metrics = createMetricsFeature({ db: handle.db, runtime, dataDir, logger });
   const app = await buildApp({
     config,
     db: handle.db,
@@ -78,6 +82,7 @@ export async function createTestApp(
     databases,
     lifecycle,
     version: 'test',
+    metrics,
   });
   await app.ready();
   return {
@@ -87,6 +92,7 @@ export async function createTestApp(
     runtime,
     deploys,
     https,
+    metrics,
     async close() {
       await app.close();
       await https?.close();
