@@ -37,13 +37,16 @@ export class MetricsRepository {
     return new Map(rows.map((r) => [r.id, r.key]));
   }
 
-  /** Writes buckets of one resolution (replacing a bucket already there), in one transaction. */
+  /**
+   * Writes buckets of one resolution in one transaction. A bucket already there is merged with the new one
+   * (counters add up, gauges average by samples): two readings that fall into one bucket both count.
+   */
   async write(resolution: Resolution, rows: ReadonlyArray<{ series: number; bucket: Bucket }>): Promise<void> {
     if (rows.length === 0) return;
     await this.db.transaction().execute(async (tx) => {
       for (const { series, bucket: b } of rows) {
         await tx
-          .replaceInto('metric_samples')
+          .insertInto('metric_samples')
           .values({
             series,
             resolution,
@@ -62,6 +65,23 @@ export class MetricsRepository {
             containers: b.containers,
             disk_bytes: b.diskBytes === null ? null : Math.round(b.diskBytes),
           })
+          .onConflict((oc) =>
+            oc.columns(['series', 'resolution', 'ts']).doUpdateSet({
+              samples: sql`samples + excluded.samples`,
+              span_ms: sql`span_ms + excluded.span_ms`,
+              cpu_ms: sql`cpu_ms + excluded.cpu_ms`,
+              memory_avg: sql`(memory_avg * samples + excluded.memory_avg * excluded.samples) / MAX(samples + excluded.samples, 1)`,
+              memory_max: sql`MAX(memory_max, excluded.memory_max)`,
+              memory_limit: sql`MAX(memory_limit, excluded.memory_limit)`,
+              net_rx: sql`net_rx + excluded.net_rx`,
+              net_tx: sql`net_tx + excluded.net_tx`,
+              blk_read: sql`blk_read + excluded.blk_read`,
+              blk_write: sql`blk_write + excluded.blk_write`,
+              restarts: sql`restarts + excluded.restarts`,
+              containers: sql`MAX(containers, excluded.containers)`,
+              disk_bytes: sql`COALESCE(excluded.disk_bytes, disk_bytes)`,
+            }),
+          )
           .execute();
       }
     });

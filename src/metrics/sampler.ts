@@ -45,11 +45,15 @@ export interface SamplerDeps {
 
 export class MetricsSampler {
   private live = new Map<string, LiveContainer>();
+  /** The engine's restart count of each listed container, as last inspected. */
   private restartCounts = new Map<string, number>();
+  /** The restart count already stored, per container (a restarting container has no stats reading). */
+  private countedRestarts = new Map<string, number>();
   private host: LiveHost | undefined;
   private lastTickAt: number | undefined;
   private ticks = 0;
   private disk: Record<string, number> = {};
+  private diskRefresh: Promise<void> | undefined;
 
   constructor(private readonly deps: SamplerDeps) {}
 
@@ -82,9 +86,7 @@ export class MetricsSampler {
     );
     const refreshRestarts = first || this.ticks % RESTARTS_EVERY_TICKS === 0;
     const readings = await mapLimit(listed, CONCURRENCY, (c) => this.read(c, refreshRestarts));
-    if (first || this.ticks % DISK_EVERY_TICKS === 0) {
-      this.disk = (await runtime.serviceDiskUsage().catch(() => ({ bytesByService: this.disk }))).bytesByService;
-    }
+    if (first || this.ticks % DISK_EVERY_TICKS === 0) this.refreshDisk();
 
     const buckets = new Map<string, Bucket>();
     const nextLive = new Map<string, LiveContainer>();
@@ -99,9 +101,14 @@ export class MetricsSampler {
       const restartCount = this.restartCounts.get(container.id) ?? 0;
       const previous = this.live.get(container.id);
       // A container first seen after the first tick started since the last one: all it counted is new.
-      const previousRestarts = previous?.restartCount ?? (first ? restartCount : 0);
-      bucket.restarts += Math.max(0, restartCount - previousRestarts);
-      if (!reading) continue;
+      const counted = this.countedRestarts.get(container.id) ?? (first ? restartCount : 0);
+      bucket.restarts += Math.max(0, restartCount - counted);
+      this.countedRestarts.set(container.id, Math.max(counted, restartCount));
+      if (!reading) {
+        // Keep the last reading as the baseline, so a missed reading does not count a lifetime of CPU again.
+        if (previous) nextLive.set(container.id, { ...previous, restartCount });
+        continue;
+      }
       bucket.containers++;
       bucket.memoryAvg += reading.memoryBytes;
       bucket.memoryLimit = Math.min(bucket.memoryLimit + reading.memoryLimitBytes, host.memoryTotalBytes);
@@ -130,7 +137,10 @@ export class MetricsSampler {
       bucket.spanMs = spans.get(serviceId) ?? bucket.spanMs;
     }
     this.live = nextLive;
-    for (const id of this.restartCounts.keys()) if (!listed.some((c) => c.id === id)) this.restartCounts.delete(id);
+    const listedIds = new Set(listed.map((c) => c.id));
+    for (const map of [this.restartCounts, this.countedRestarts]) {
+      for (const id of map.keys()) if (!listedIds.has(id)) map.delete(id);
+    }
 
     const rows: Array<{ series: number; bucket: Bucket }> = [];
     for (const [serviceId, bucket] of buckets) rows.push({ series: await repository.seriesId(serviceId), bucket });
@@ -144,6 +154,20 @@ export class MetricsSampler {
     await repository.write(SAMPLE_INTERVAL_SECONDS, rows);
     this.host = { ...host, readAt: now, cpuPercent: this.hostCpuPercent(host, spanMs) };
     this.lastTickAt = now;
+  }
+
+  /** The engine's df can take seconds: it runs beside the ticks, which use the last answer. */
+  private refreshDisk(): void {
+    if (this.diskRefresh) return;
+    this.diskRefresh = this.deps.runtime
+      .serviceDiskUsage()
+      .then((usage) => {
+        this.disk = usage.bytesByService;
+      })
+      .catch((error: unknown) => this.deps.logger.debug({ err: error }, 'could not read disk usage'))
+      .finally(() => {
+        this.diskRefresh = undefined;
+      });
   }
 
   private async read(container: ContainerSummary, refreshRestarts: boolean): Promise<ContainerStats | undefined> {

@@ -120,6 +120,22 @@ describe('metrics store: roll-ups, retention, reads (real SQLite file)', () => {
     await assert.rejects(service.usage('prj_1', '2026-13'), /month must look like/);
   });
 
+  it('two writes into one bucket add up instead of replacing each other', async () => {
+    const s = await repo.seriesId('svc_merge');
+    const ts = T0 + 5000 * 10;
+    await repo.write(10, [
+      { series: s, bucket: { ...syntheticBucket(ts), cpuMs: 100, spanMs: 4000, memoryAvg: 100, restarts: 1 } },
+    ]);
+    await repo.write(10, [
+      { series: s, bucket: { ...syntheticBucket(ts), cpuMs: 300, spanMs: 6000, memoryAvg: 300, restarts: 2 } },
+    ]);
+    const [row] = await repo.read([s], 10, ts, ts + 10, 10);
+    assert.deepEqual(
+      [row!.bucket.samples, row!.bucket.cpuMs, row!.bucket.spanMs, row!.bucket.memoryAvg, row!.bucket.restarts],
+      [2, 400, 10_000, 200, 3],
+    );
+  });
+
   it('CSV quotes commas and quotes and defuses spreadsheet formulas', () => {
     const csv = usageCsv('2026-12', [
       {
