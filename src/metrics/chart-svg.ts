@@ -28,8 +28,8 @@ const PAD = { left: 64, right: 12, top: 10, bottom: 22 };
 const COLOURS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea'];
 
 export function renderChart(options: ChartOptions): string {
-  const width = options.width ?? 640;
-  const height = options.height ?? 160;
+  const width = options.width ?? 420;
+  const height = options.height ?? 150;
   const plotW = width - PAD.left - PAD.right;
   const plotH = height - PAD.top - PAD.bottom;
   const values = options.series.flatMap((s) => s.points.map((p) => p[1]).filter((v): v is number => v !== null));

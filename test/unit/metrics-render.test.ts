@@ -45,7 +45,7 @@ describe('metrics: charts, Prometheus text, docker-stats arithmetic', () => {
     assert.match(svg, />200 B</);
     // Every coordinate stays inside the view box.
     for (const [, x, y] of d.matchAll(/[ML]([\d.]+),([\d.]+)/g)) {
-      assert.ok(Number(x) >= 0 && Number(x) <= 640 && Number(y) >= 0 && Number(y) <= 160);
+      assert.ok(Number(x) >= 0 && Number(x) <= 420 && Number(y) >= 0 && Number(y) <= 150);
     }
   });
 
