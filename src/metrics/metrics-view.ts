@@ -15,11 +15,25 @@ function line(label: string, points: readonly SeriesPoint[], pick: (p: SeriesPoi
   return { label, points: points.map((p) => [p.t, pick(p)] as const) };
 }
 
-/** CPU, memory and network charts; `disk` adds the disk chart (the server view). */
-export function chartViews(result: SeriesResult, options: { disk?: boolean } = {}): ChartView[] {
+/** A chart to draw: any numeric series over the result's range (e.g. requests, errors, latency). */
+export interface ChartSpec {
+  id: string;
+  title: string;
+  series: ChartSeries[];
+  format: (value: number) => string;
+}
+
+/**
+ * CPU, memory and network charts; `disk` adds the disk chart (the server view); `extra` appends charts of
+ * other series over the same range (the proxy's request metrics).
+ */
+export function chartViews(
+  result: SeriesResult,
+  options: { disk?: boolean; extra?: readonly ChartSpec[] } = {},
+): ChartView[] {
   const { points } = result;
   const rate = (v: number) => `${formatBytes(v)}/s`;
-  const charts: Array<{ id: string; title: string; series: ChartSeries[]; format: (v: number) => string }> = [
+  const charts: ChartSpec[] = [
     {
       id: 'cpu',
       title: 'CPU (% of one core)',
@@ -46,6 +60,7 @@ export function chartViews(result: SeriesResult, options: { disk?: boolean } = {
       series: [line('Used', points, (p) => p.diskBytes)],
       format: formatBytes,
     });
+  charts.push(...(options.extra ?? []));
   return charts.map((c) => ({
     id: c.id,
     title: c.title,
