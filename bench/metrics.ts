@@ -25,7 +25,7 @@ import type { Bucket } from '../src/metrics/metrics.types.js';
 import { DockerRuntime } from '../src/runtime/docker.js';
 import { testDockerEndpoint, TEST_IMAGES } from '../test/helpers/docker-test-env.js';
 import { seedProject, syntheticBucket } from '../test/helpers/metrics-fixtures.js';
-import { markdownTable } from './lib/stats.js';
+import { markdownTable, median } from './lib/stats.js';
 
 const SERVICES = 50;
 const INTERVAL_MS = 10_000;
@@ -98,14 +98,14 @@ async function samplingCost(): Promise<string[][]> {
     const idle = await measure(wallMs, () => sleep(wallMs));
     const rssBefore = rssMb();
     let peakRss = rssBefore;
-    let slowestTickMs = 0;
+    const tickMs: number[] = [];
     const sampling = await measure(wallMs, async () => {
       for (let i = 0; i < TICKS; i++) {
         const started = Date.now();
         await sampler.tick();
         // The roll-up job runs once a minute.
         if (i % 6 === 5) await downsample(repository, Date.now());
-        slowestTickMs = Math.max(slowestTickMs, Date.now() - started);
+        tickMs.push(Date.now() - started);
         peakRss = Math.max(peakRss, rssMb());
         await sleep(Math.max(0, INTERVAL_MS - (Date.now() - started)));
       }
@@ -121,7 +121,11 @@ async function samplingCost(): Promise<string[][]> {
         `${pct(sampling.dockerdMs)} / ${pct(idle.dockerdMs)}`,
         '(engine side, not budgeted)',
       ],
-      ['slowest tick, ms', String(slowestTickMs), `< ${INTERVAL_MS}`],
+      [
+        'tick duration median / slowest (the first inspects every container), ms',
+        `${median(tickMs)} / ${Math.max(...tickMs)}`,
+        `< ${INTERVAL_MS}`,
+      ],
       ['RSS added by sampling (peak − before), MB', (peakRss - rssBefore).toFixed(1), '< 15'],
     ];
   } finally {
