@@ -15,8 +15,11 @@ import { SERVER_SERIES, type Bucket } from './metrics.types.js';
 export const SAMPLE_INTERVAL_SECONDS = 10;
 const RESTARTS_EVERY_TICKS = 6;
 const DISK_EVERY_TICKS = 360;
-/** Stats calls in flight at once: enough to finish 50 containers well inside one interval. */
-const CONCURRENCY = 8;
+/**
+ * Stats calls in flight at once. The engine answers a stats call at its collector's next 1-s tick, so a
+ * call mostly waits: with 8 at a time, 50 containers took 7 s per tick; with all at once, about 1 s.
+ */
+const CONCURRENCY = 64;
 /** Roles of containers that are not a service's own (release commands, backup tools). */
 const COUNTED_ROLES = new Set([undefined, 'database']);
 
