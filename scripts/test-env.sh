@@ -282,6 +282,23 @@ ensure_shellcheck() {
   fi
 }
 
+# --- Prometheus (issue 14) ------------------------------------------------------------
+# Debian's prometheus package: the metrics test starts /usr/bin/prometheus itself on a free loopback port
+# with a generated config and data dir, and stops it by PID. apt does not start the packaged service here
+# (no init system); where one does, it is left alone: the test never uses port 9090.
+ensure_prometheus() {
+  if command -v prometheus >/dev/null 2>&1; then return; fi
+  if is_root && is_debian_like; then
+    local started
+    started=$(now)
+    log "installing prometheus (~10 s)"
+    apt_install --no-install-recommends prometheus
+    log "installed prometheus ($(since "$started"))"
+  else
+    die "prometheus is missing; install Debian's prometheus package (sudo apt-get install prometheus)"
+  fi
+}
+
 # --- Main ---------------------------------------------------------------------------
 ensure_git
 ensure_ssh_client
@@ -291,6 +308,7 @@ ensure_images
 ensure_db_images
 ensure_chromium
 ensure_pebble
+ensure_prometheus
 
 # Summary: what the tests will run against.
 log "docker server $(docker version --format '{{.Server.Version}}' 2>/dev/null) at ${DOCKER_HOST:-unix://$DEFAULT_SOCK}"

@@ -38,11 +38,13 @@ import type { DatabaseFeature } from './databases/database-feature.js';
 import { Lifecycle } from './lifecycle/lifecycle.js';
 import { AlertsFeature } from './alerts/alerts-feature.js';
 import type { MetricsReader } from './alerts/metrics-port.js';
+import { createAlertMetricsReader } from './alert-metrics-reader.js';
 
 const ENGINE_RECHECK_MS = 2000;
 import { TrafficFeature } from './traffic/traffic.service.js';
 import { LogKeeper } from './kept-logs/log-keeper.js';
 import { KeptLogs } from './kept-logs/kept-logs.service.js';
+import { createMetricsFeature, scheduleMetrics } from './metrics/metrics-feature.js';
 
 /** Internal knobs for tests (not settings): e.g. certificate retry and renewal-check timing in seconds. */
 export interface DaemonOptions {
@@ -298,6 +300,13 @@ export async function startDaemon(
     const reconcile = lifecycle.reconcileJob();
     await scheduler.runSafely(reconcile);
     scheduler.add(reconcile);
+    const metrics = createMetricsFeature({
+      db: handle.db,
+      runtime,
+      dataDir: config.dataDir,
+      logger: logger.child({ component: 'metrics' }),
+    });
+    scheduleMetrics(metrics, scheduler);
     const alerts = new AlertsFeature({
       db: handle.db,
       runtime,
@@ -308,7 +317,7 @@ export async function startDaemon(
       panelUrl: config.publicUrl,
       allowPrivateDestinations: config.allowPrivateSources,
       checkIntervalMs: config.alertCheckIntervalMs,
-      metrics: options.metrics,
+      metrics: options.metrics ?? createAlertMetricsReader(metrics.service, traffic),
       retryBaseMs: options.alertRetryBaseMs,
     });
     alerts.start();
@@ -331,6 +340,7 @@ export async function startDaemon(
       keptLogs: new KeptLogs(handle.db),
       version: VERSION,
       git,
+      metrics,
     });
     cleanups.push(() => app.close());
     await app.listen({ port: config.panelPort, host: config.panelHost });

@@ -12,6 +12,7 @@ import * as deploymentIntent from './migrations/0008-deployment-intent.js';
 import * as secretVariables from './migrations/0010-secret-variables.js';
 import * as alertsNotifications from './migrations/0016-alerts-notifications.js';
 import * as trafficKeptLogs from './migrations/0015-traffic-kept-logs.js';
+import * as metrics from './migrations/0014-metrics.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-secret-variables': secretVariables,
   '0016-alerts-notifications': alertsNotifications,
   '0015-traffic-kept-logs': trafficKeptLogs,
+  '0014-metrics': metrics,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

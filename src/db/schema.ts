@@ -296,6 +296,33 @@ export interface RuntimeLogLinesTable {
   line: string;
 }
 
+export interface MetricSeriesTable {
+  id: Generated<number>;
+  /** A service id, or '@server' for the host. */
+  key: string;
+}
+
+/** One bucket of one series at one resolution (src/metrics/metrics.repository.ts). */
+export interface MetricSamplesTable {
+  series: number;
+  resolution: 10 | 60 | 3600;
+  /** Bucket start, unix seconds. */
+  ts: number;
+  samples: number;
+  span_ms: number;
+  cpu_ms: number;
+  memory_avg: number;
+  memory_max: number;
+  memory_limit: number;
+  net_rx: number;
+  net_tx: number;
+  blk_read: number;
+  blk_write: number;
+  restarts: number;
+  containers: number;
+  disk_bytes: number | null;
+}
+
 export interface Database {
   traffic_samples: TrafficSamplesTable;
   request_log: RequestLogTable;
@@ -321,4 +348,6 @@ export interface Database {
   alert_rules: AlertRulesTable;
   alerts: AlertsTable;
   notification_deliveries: NotificationDeliveriesTable;
+  metric_series: MetricSeriesTable;
+  metric_samples: MetricSamplesTable;
 }

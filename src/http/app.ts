@@ -33,6 +33,8 @@ import { sessionRoutes } from './routes/ui/session.routes.js';
 import { setupRoutes } from './routes/ui/setup.routes.js';
 import { registerGitRoutes } from './routes/git-routes.js';
 import { systemUiRoutes } from './routes/ui/system.routes.js';
+import { metricsApiRoutes, prometheusRoutes } from './routes/api/metrics.routes.js';
+import { metricsUiRoutes } from './routes/ui/metrics.routes.js';
 import './types.js';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
@@ -83,5 +85,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await registerGitRoutes(app, ctx);
   await registerDatabaseRoutes(app, ctx);
   await app.register(async (scope) => systemUiRoutes(scope, ctx));
+  await app.register(async (scope) => metricsApiRoutes(scope, ctx), { prefix: '/api/v1' });
+  await app.register(async (scope) => prometheusRoutes(scope, ctx));
+  await app.register(async (scope) => metricsUiRoutes(scope, ctx));
   return app;
 }

@@ -14,6 +14,7 @@ import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { AlertsFeature } from '../alerts/alerts-feature.js';
 import type { TrafficFeature } from '../traffic/traffic.service.js';
 import type { KeptLogs } from '../kept-logs/kept-logs.service.js';
+import type { MetricsFeature } from '../metrics/metrics-feature.js';
 
 export interface AppContext {
   config: Config;
@@ -42,4 +43,6 @@ export interface AppContext {
   traffic?: TrafficFeature;
   /** Runtime logs kept per deployment (they outlive the containers); absent in tests that do not need them. */
   keptLogs?: KeptLogs;
+  /** Resource metrics, usage and the Prometheus endpoint; absent in tests that build the app alone. */
+  metrics?: MetricsFeature;
 }

@@ -175,6 +175,34 @@ export interface LogOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * One reading of a container's cumulative counters (since the container started). Rates and CPU % come
+ * from two readings: see src/metrics/cpu.ts.
+ */
+export interface ContainerStats {
+  /** When the engine read the counters (ms since epoch). */
+  readAt: number;
+  /** CPU time the container used, ns. */
+  cpuTotalNs: number;
+  /** CPU time the host used (all CPUs), ns; the denominator of CPU %. */
+  systemCpuNs: number;
+  onlineCpus: number;
+  /** Working set: usage minus inactive page cache, as `docker stats` shows it. */
+  memoryBytes: number;
+  memoryLimitBytes: number;
+  networkRxBytes: number;
+  networkTxBytes: number;
+  blockReadBytes: number;
+  blockWriteBytes: number;
+  pids: number;
+}
+
+/** Bytes on disk that belong to objects carrying a `berth.service` label, by service id. */
+export interface ServiceDiskUsage {
+  /** Writable layers of containers plus named volumes. */
+  bytesByService: Record<string, number>;
+}
+
 export interface Runtime {
   /** Last known engine state; cheap, never throws. */
   state(): EngineState;
@@ -225,6 +253,10 @@ export interface Runtime {
     onEvent: (event: ContainerEvent) => void,
     signal: AbortSignal,
   ): Promise<void>;
+  /** The container's current counters; undefined when it does not exist (any more). */
+  containerStats(id: string): Promise<ContainerStats | undefined>;
+  /** Disk used per service (container writable layers and volumes); an expensive call, run it rarely. */
+  serviceDiskUsage(): Promise<ServiceDiskUsage>;
   /** Streams a container's stdout+stderr lines until it ends, the signal aborts, or (follow=false) the log is read. */
   containerLogs(id: string, options: LogOptions, onLine: (line: string) => void): Promise<void>;
 }

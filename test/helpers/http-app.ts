@@ -20,6 +20,7 @@ import { HttpsSystem } from '../../src/tls/https-system.js';
 import { createDatabaseFeature } from '../../src/databases/database-feature.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
 import { TrafficFeature } from '../../src/traffic/traffic.service.js';
+import { createMetricsFeature, type MetricsFeature } from '../../src/metrics/metrics-feature.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -31,6 +32,8 @@ export interface TestApp {
   https: HttpsSystem | undefined;
   /** HTTP metrics and the request log (timers not started: tests call flush()). */
   traffic: TrafficFeature;
+  /** Resource metrics; nothing samples on a schedule here: tests call metrics.sampler.tick(). */
+  metrics: MetricsFeature;
   close(): Promise<void>;
 }
 
@@ -68,6 +71,7 @@ export async function createTestApp(
     installId: `http-test-${randomBytes(6).toString('base64url')}`,
   });
   const traffic = new TrafficFeature(handle.db, logger);
+  const metrics = createMetricsFeature({ db: handle.db, runtime, dataDir, logger });
   const app = await buildApp({
     config,
     db: handle.db,
@@ -83,6 +87,7 @@ export async function createTestApp(
     lifecycle,
     traffic,
     version: 'test',
+    metrics,
   });
   await app.ready();
   return {
@@ -93,6 +98,7 @@ export async function createTestApp(
     deploys,
     https,
     traffic,
+    metrics,
     async close() {
       await app.close();
       await traffic.stop();

@@ -10,6 +10,7 @@ import type { DockerEndpoint } from '../../config.js';
 export type DockerClient = Docker;
 export type BuildImageOptions = Docker.ImageBuildOptions;
 export type CreateContainerOptions = Docker.ContainerCreateOptions;
+export type RawContainerStats = Docker.ContainerStats;
 
 /**
  * A client for one endpoint. `timeoutMs` is a socket idle limit: right for request/response calls,

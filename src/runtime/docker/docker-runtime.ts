@@ -10,6 +10,7 @@ import type {
   ContainerDetails,
   ContainerEvent,
   ContainerSpec,
+  ContainerStats,
   ContainerSummary,
   EngineInfo,
   EngineState,
@@ -20,6 +21,7 @@ import type {
   LogOptions,
   NetworkSummary,
   Runtime,
+  ServiceDiskUsage,
 } from '../runtime.js';
 import { INSTALL_LABEL } from '../runtime.js';
 import * as containers from './containers.js';
@@ -32,6 +34,8 @@ import { containerLogs } from './logs.js';
 import * as networks from './networks.js';
 import { execInContainer } from './exec.js';
 import * as volumes from './volumes.js';
+import { readContainerStats } from './stats.js';
+import { readServiceDiskUsage } from './disk-usage.js';
 
 export interface DockerRuntimeOptions extends EngineConnectionOptions {
   /**
@@ -207,6 +211,14 @@ export class DockerRuntime implements Runtime {
   ): Promise<void> {
     requireLabels(labels, 'container events');
     return this.engine.call('follow container events', (d) => containerEvents(d, labels, onEvent, signal), 'stream');
+  }
+
+  containerStats(id: string): Promise<ContainerStats | undefined> {
+    return this.engine.call(`read the stats of container ${id}`, (d) => readContainerStats(d, id));
+  }
+
+  serviceDiskUsage(): Promise<ServiceDiskUsage> {
+    return this.engine.call('read disk usage', readServiceDiskUsage);
   }
 
   containerLogs(id: string, options: LogOptions, onLine: (line: string) => void): Promise<void> {

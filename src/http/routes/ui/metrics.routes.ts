@@ -1,0 +1,115 @@
+/**
+ * The panel's metrics: a Metrics section on the service, project and server pages (loaded by htmx, with a
+ * range switch), the project's usage table for a month, and its CSV download.
+ */
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { AppError } from '../../../errors.js';
+import { formatBytes } from '../../../metrics/chart-svg.js';
+import type { MetricsFeature } from '../../../metrics/metrics-feature.js';
+import { chartViews } from '../../../metrics/metrics-view.js';
+import { currentMonth, type SeriesResult } from '../../../metrics/metrics.service.js';
+import { RANGES, type Range } from '../../../metrics/metrics.types.js';
+import { usageCsv } from '../../../metrics/usage-csv.js';
+import { getProject } from '../../../projects/projects.service.js';
+import type { AppContext } from '../../context.js';
+import { makeRequireUser } from '../../plugins/auth-guards.js';
+import { monthQuery, rangeQuery } from '../api/metrics-schemas.js';
+
+const hidden = { hide: true } as const;
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } } as const;
+type WithRange = { Params: { id: string }; Querystring: { range: Range } };
+
+function metricsOf(ctx: AppContext): MetricsFeature {
+  if (!ctx.metrics) throw new AppError('NOT_FOUND', 'Metrics are not enabled in this Berth.');
+  return ctx.metrics;
+}
+
+export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.addHook('preHandler', makeRequireUser(ctx));
+
+  const section = (
+    reply: FastifyReply,
+    heading: string,
+    baseUrl: string,
+    result: SeriesResult,
+    extra: Record<string, unknown> = {},
+  ) =>
+    reply.page('metrics-section', {
+      title: heading,
+      heading,
+      baseUrl,
+      range: result.range,
+      ranges: RANGES,
+      charts: chartViews(result, { disk: extra.disk === true }),
+      ...extra,
+    });
+
+  app.get<WithRange>(
+    '/services/:id/metrics',
+    { schema: { ...hidden, params: idParams, querystring: rangeQuery } },
+    async (request, reply) => {
+      const metrics = metricsOf(ctx);
+      const service = await metrics.service.requireService(request.params.id);
+      const result = await metrics.service.series([service.serviceId], request.query.range);
+      await section(reply, `Metrics of ${service.serviceName}`, `/services/${service.serviceId}/metrics`, result, {
+        backUrl: service.kind === 'app' ? `/services/${service.serviceId}` : `/databases/${service.serviceId}`,
+      });
+    },
+  );
+
+  app.get<WithRange>(
+    '/projects/:id/metrics',
+    { schema: { ...hidden, params: idParams, querystring: rangeQuery } },
+    async (request, reply) => {
+      const metrics = metricsOf(ctx);
+      const project = await getProject(ctx.db, request.params.id);
+      const services = await metrics.service.projectServices(project.id);
+      const result = await metrics.service.series(
+        services.map((s) => s.serviceId),
+        request.query.range,
+      );
+      await section(reply, `Metrics of ${project.name}`, `/projects/${project.id}/metrics`, result, {
+        backUrl: `/projects/${project.id}`,
+        usageUrl: `/projects/${project.id}/usage`,
+      });
+    },
+  );
+
+  app.get<{ Querystring: { range: Range } }>(
+    '/server/metrics',
+    { schema: { ...hidden, querystring: rangeQuery } },
+    async (request, reply) => {
+      const result = await metricsOf(ctx).service.serverSeries(request.query.range);
+      await section(reply, 'Server metrics', '/server/metrics', result, { backUrl: '/server', disk: true });
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { month?: string } }>(
+    '/projects/:id/usage',
+    { schema: { ...hidden, params: idParams, querystring: monthQuery } },
+    async (request, reply) => {
+      const project = await getProject(ctx.db, request.params.id);
+      const usage = await metricsOf(ctx).service.usage(project.id, request.query.month ?? currentMonth(Date.now()));
+      await reply.page('project-usage', {
+        title: `Usage of ${project.name} · ${usage.month}`,
+        project,
+        usage,
+        formatBytes,
+        csvUrl: `/projects/${project.id}/usage.csv?month=${usage.month}`,
+      });
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { month?: string } }>(
+    '/projects/:id/usage.csv',
+    { schema: { ...hidden, params: idParams, querystring: monthQuery } },
+    async (request, reply) => {
+      const project = await getProject(ctx.db, request.params.id);
+      const usage = await metricsOf(ctx).service.usage(project.id, request.query.month ?? currentMonth(Date.now()));
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="usage-${project.name}-${usage.month}.csv"`)
+        .send(usageCsv(usage.month, usage.lines));
+    },
+  );
+}
