@@ -74,6 +74,19 @@ describe('request origin', () => {
     assert.ok(await tokenNamed('from-panel'));
   });
 
+  it("accepts a form POST that Chromium sends with `Origin: null` from the panel's own page", async () => {
+    // What a real browser sends under Referrer-Policy: no-referrer (the claim form failed in the e2e run).
+    const client = await signedInClient(t.app, '10.4.0.3');
+    const csrf = csrfTokenOf((await client.get('/tokens')).body);
+    const res = await client.postForm(
+      '/tokens',
+      { _csrf: csrf, name: 'opaque-same-origin' },
+      { origin: 'null', 'sec-fetch-site': 'same-origin' },
+    );
+    assert.ok(res.statusCode < 400, `status ${res.statusCode}`);
+    assert.ok(await tokenNamed('opaque-same-origin'));
+  });
+
   it('does not believe X-Forwarded-For from a local client by default', async () => {
     assert.deepEqual(await rotatingLogins(t), [401, 401, 401, 429]);
   });

@@ -35,9 +35,12 @@ export function registerSameOriginCheck(app: FastifyInstance, publicUrl: string)
     if (SAFE_METHODS.has(request.method) || NOT_PANEL.test(request.url)) return;
     const fetchSite = request.headers['sec-fetch-site'];
     const origin = request.headers.origin;
+    // Chromium sends `Origin: null` on a same-origin form POST when the page's referrer policy is no-referrer;
+    // an opaque origin is then only trusted when Sec-Fetch-Site (which a page cannot set) says same-origin.
+    const vouchedOpaque = origin === 'null' && fetchSite === 'same-origin';
     const isForeign =
       (typeof fetchSite === 'string' && fetchSite !== 'same-origin' && fetchSite !== 'none') ||
-      (origin !== undefined && !isSameOrigin(request, origin, publicUrl));
+      (origin !== undefined && !vouchedOpaque && !isSameOrigin(request, origin, publicUrl));
     if (isForeign) {
       throw new AppError('FORBIDDEN', 'This request came from another site. Use the Berth panel itself.');
     }
