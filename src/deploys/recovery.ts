@@ -9,17 +9,16 @@ import { join } from 'node:path';
 import type { DeployDeps } from './deploy-context.js';
 import type { DeployQueue } from './deploy-queue.js';
 import type { DeploymentLogStore } from './deployment-log.js';
-import { hostnamesOf, removeBuiltImage, removeContainers, upstreamOf } from './deploy-steps.js';
+import { removeBuiltImage, removeContainers } from './deploy-steps.js';
 import { listDeploymentsByStatus, markRunningAsInterrupted } from './deployments.repository.js';
-import type { Upstream } from './ports.js';
-import { portOfContainer } from './app-port.js';
+import { routeActiveDeployments } from './route-restore.js';
 
 export async function recoverDeployments(
   deps: DeployDeps,
   queue: DeployQueue,
   logs: DeploymentLogStore,
 ): Promise<{ adopted: number; removed: number }> {
-  const { db, runtime, router, logger } = deps;
+  const { db, runtime, logger } = deps;
   const interrupted = await markRunningAsInterrupted(db);
   if (interrupted.length > 0)
     logger.warn({ deployments: interrupted.map((d) => d.id) }, 'marked interrupted deployments');
@@ -48,23 +47,9 @@ export async function recoverDeployments(
   // After their containers: an image still used by one cannot be removed.
   for (const d of interrupted) await removeBuiltImage(deps, d.serviceId, d.id);
 
-  let adopted = 0;
-  for (const deployment of active) {
-    const found = await deps.catalog.findService(deployment.serviceId);
-    if (!found) continue;
-    const upstreams: Upstream[] = [];
-    for (const container of managed.filter((c) => c.labels['berth.deployment'] === deployment.id)) {
-      const details = await runtime.inspectContainer(container.id);
-      const upstream =
-        details?.state === 'running' &&
-        upstreamOf(details, found.project.networkName, portOfContainer(details, found.service));
-      if (upstream) upstreams.push(upstream);
-    }
-    router.setRoute(hostnamesOf({ deps, ...found }), found.service.id, upstreams);
-    adopted += upstreams.length;
-    if (upstreams.length === 0)
-      logger.warn({ serviceId: found.service.id }, 'active deployment has no running container');
-  }
+  const adopted = await routeActiveDeployments(deps, active, managed, (serviceId) =>
+    logger.warn({ serviceId }, 'active deployment has no running container'),
+  );
 
   for (const queued of await listDeploymentsByStatus(db, ['queued'])) await queue.enqueue(queued.serviceId, queued.id);
   return { adopted, removed: stale.length };

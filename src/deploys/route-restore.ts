@@ -9,15 +9,29 @@ import { portOfContainer } from './app-port.js';
 import { hostnamesOf, upstreamOf } from './deploy-steps.js';
 import { listDeploymentsByStatus } from './deployments.repository.js';
 import type { Upstream } from './ports.js';
+import type { Deployment } from './deployment.types.js';
+import type { ContainerSummary } from '../runtime/runtime.js';
 
 /** Returns how many upstreams were routed. Throws DOCKER_UNAVAILABLE when the engine cannot be asked. */
 export async function restoreRoutes(deps: DeployDeps): Promise<number> {
-  const { db, runtime, router, catalog } = deps;
+  const containers = await deps.runtime.listContainers({ 'berth.managed': 'true' });
+  return routeActiveDeployments(deps, await listDeploymentsByStatus(deps.db, ['active']), containers);
+}
+
+/**
+ * Points each active deployment's route at its running containers among `containers` (release containers
+ * never serve). Returns how many upstreams were routed; `onEmpty` hears of a service left without one.
+ */
+export async function routeActiveDeployments(
+  deps: DeployDeps,
+  active: readonly Deployment[],
+  containers: readonly ContainerSummary[],
+  onEmpty: (serviceId: string) => void = () => undefined,
+): Promise<number> {
+  const { runtime, router, catalog } = deps;
+  const running = containers.filter((c) => c.state === 'running' && c.labels['berth.role'] !== 'release');
   let routed = 0;
-  const running = (await runtime.listContainers({ 'berth.managed': 'true' })).filter(
-    (c) => c.state === 'running' && c.labels['berth.role'] !== 'release',
-  );
-  for (const deployment of await listDeploymentsByStatus(db, ['active'])) {
+  for (const deployment of active) {
     const found = await catalog.findService(deployment.serviceId);
     if (!found) continue;
     const upstreams: Upstream[] = [];
@@ -30,6 +44,7 @@ export async function restoreRoutes(deps: DeployDeps): Promise<number> {
     }
     router.setRoute(hostnamesOf({ deps, ...found }), found.service.id, upstreams);
     routed += upstreams.length;
+    if (upstreams.length === 0) onEmpty(found.service.id);
   }
   return routed;
 }
