@@ -1,7 +1,7 @@
 /**
  * The build settings of src/config.ts: a CA bundle that builds trust (BERTH_BUILD_CA_FILE) and the
  * proxy they go through (HTTP_PROXY / HTTPS_PROXY / NO_PROXY). Kept apart so config.ts stays short;
- * config.ts is still the only reader of process.env and hands the values in.
+ * config.ts is still the only reader of the environment and hands the values in.
  */
 import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';

@@ -25,7 +25,7 @@ function metricsOf(ctx: AppContext): MetricsFeature {
 }
 
 export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
+  app.addHook('onRequest', makeRequireUser(ctx));
 
   const section = (
     reply: FastifyReply,

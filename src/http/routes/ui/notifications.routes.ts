@@ -42,7 +42,8 @@ function channelInput(form: Form): ChannelInput {
 
 export async function notificationsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const requireUser = makeRequireUser(ctx);
-  app.addHook('preHandler', async (request, reply) => {
+  // onRequest: who may use these pages is decided before any form body is read.
+  app.addHook('onRequest', async (request, reply) => {
     await requireUser(request, reply);
     if (request.user && request.user.role !== 'admin') throw new AppError('FORBIDDEN', 'Only admins manage alerts.');
   });

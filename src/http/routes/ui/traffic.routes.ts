@@ -23,7 +23,7 @@ const RANGES = Object.keys(TRAFFIC_RANGES) as TrafficRange[];
 const DEPLOYMENT_ID = /^dep_[0-9a-z]{1,40}$/;
 
 export async function trafficUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
+  app.addHook('onRequest', makeRequireUser(ctx));
   const findService = (id: string) => requireService(ctx.deploys.deps.catalog, id);
 
   app.get<WithId & { Querystring: { range?: string } }>(
