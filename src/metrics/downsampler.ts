@@ -17,6 +17,8 @@ export async function downsample(repository: MetricsRepository, nowMs: number): 
   await repository.rollUp(10, 60, now - MINUTE_LOOKBACK_S);
   await repository.rollUp(60, 3600, now - HOUR_LOOKBACK_S);
   for (const resolution of RESOLUTIONS) await repository.prune(resolution, now - RETENTION_SECONDS[resolution]);
+  // A deleted service's or database's series goes at once, not after 90 days of ageing out.
+  await repository.pruneOwnerless();
 }
 
 export function downsampleJob(repository: MetricsRepository, clock: () => number = Date.now): Job {

@@ -1,7 +1,7 @@
 /** All SQL of the metrics feature: series ids, sample rows, roll-ups between resolutions, retention, reads. */
 import { sql } from 'kysely';
 import type { Db } from '../db/connection.js';
-import type { Bucket, Resolution } from './metrics.types.js';
+import { SERVER_SERIES, type Bucket, type Resolution } from './metrics.types.js';
 
 export interface ServiceEntry {
   serviceId: string;
@@ -113,6 +113,19 @@ export class MetricsRepository {
       .deleteFrom('metric_samples')
       .where('resolution', '=', resolution)
       .where('ts', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /**
+   * Deletes the series (and, by cascade, the samples) of services (apps and databases) that no longer exist, so a
+   * deleted service leaves no metrics behind. The host's series is kept. Returns how many series went.
+   */
+  async pruneOwnerless(): Promise<number> {
+    const result = await this.db
+      .deleteFrom('metric_series')
+      .where('key', '!=', SERVER_SERIES)
+      .where('key', 'not in', (qb) => qb.selectFrom('services').select('services.id'))
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }

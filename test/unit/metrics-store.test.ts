@@ -10,6 +10,7 @@ import { MetricsRepository } from '../../src/metrics/metrics.repository.js';
 import { MetricsService } from '../../src/metrics/metrics.service.js';
 import { usageCsv } from '../../src/metrics/usage-csv.js';
 import { seedProject, syntheticBucket } from '../helpers/metrics-fixtures.js';
+import { SERVER_SERIES } from '../../src/metrics/metrics.types.js';
 
 /** 2026-12-02T00:00:00Z, a whole hour: buckets line up with minutes and hours. */
 const T0 = Date.UTC(2026, 11, 2) / 1000;
@@ -134,6 +135,17 @@ describe('metrics store: roll-ups, retention, reads (real SQLite file)', () => {
       [row!.bucket.samples, row!.bucket.cpuMs, row!.bucket.spanMs, row!.bucket.memoryAvg, row!.bucket.restarts],
       [2, 400, 10_000, 200, 3],
     );
+  });
+
+  it("drops the series of a service that no longer exists, keeping live services' and the host's", async () => {
+    const gone = await repo.seriesId('svc_deleted');
+    const web = await repo.seriesId('svc_web');
+    const host = await repo.seriesId(SERVER_SERIES);
+    await repo.write(10, [{ series: gone, bucket: syntheticBucket(T0 + 9000 * 10) }]);
+    await downsample(repo, (T0 + 9000 * 10 + 30) * 1000);
+    const left = await repo.existingSeries(['svc_deleted', 'svc_web', SERVER_SERIES]);
+    assert.deepEqual([...left.keys()].sort(), [web, host].sort());
+    assert.equal(gone > 0, true);
   });
 
   it('CSV quotes commas and quotes and defuses spreadsheet formulas', () => {
