@@ -34,6 +34,14 @@ module.exports = {
       to: { circular: true, dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'projects-imports-no-databases',
+      severity: 'error',
+      comment:
+        'databases builds on projects (a database is a service of a project); projects reaches databases only through the ReferenceSource port (src/projects/variable-references.ts).',
+      from: { path: '^src/projects/' },
+      to: { path: '^src/databases/' },
+    },
+    {
       name: 'db-imports-nothing-above',
       severity: 'error',
       comment: 'db/ is the bottom layer.',

@@ -34,6 +34,10 @@ export async function findUserWithHashByEmail(
   return row && { ...toUser(row), passwordHash: row.password_hash };
 }
 
+export async function listAdminIds(db: Db): Promise<string[]> {
+  return (await db.selectFrom('users').select('id').where('role', '=', 'admin').execute()).map((row) => row.id);
+}
+
 export async function countAdmins(db: Db): Promise<number> {
   const row = await db
     .selectFrom('users')

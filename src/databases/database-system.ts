@@ -45,6 +45,7 @@ import {
 import { toView, type DatabaseView } from './database-view.js';
 import type { DatabaseCredentials } from './engines/types.js';
 import { seedFromLatestBackup } from './restore-on-recreate.js';
+import { databaseReferences } from './references.js';
 import { cleanMessage } from './tool-runner.js';
 
 export interface DatabaseDeps {
@@ -193,7 +194,7 @@ export class DatabaseSystem {
     const key = rawKey === undefined || rawKey === '' ? defaultUrlVariable(database) : rawKey;
     if (typeof key !== 'string') throw new AppError('VALIDATION_FAILED', 'The variable name must be text.');
     const value = `\${{${database.name}.${defaultUrlVariable(database)}}}`;
-    await setVariables(this.deps, app.id, [[key, value]]);
+    await setVariables({ ...this.deps, databases: databaseReferences(this.deps.secretBox) }, app.id, [[key, value]]);
     return { key, value };
   }
 

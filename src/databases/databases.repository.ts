@@ -1,6 +1,7 @@
 /** SQL for managed databases: a service row (kind 'database') joined with its `databases` row. */
 import type { Selectable } from 'kysely';
 import type { Db } from '../db/connection.js';
+import { inTransaction } from '../db/executor.js';
 import type { DatabasesTable, ServicesTable } from '../db/schema.js';
 import type { DatabaseStatus, ManagedDatabase } from './database.types.js';
 
@@ -52,7 +53,7 @@ export interface NewDatabase {
 }
 
 export async function insertDatabase(db: Db, d: NewDatabase): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx
       .insertInto('services')
       .values({
@@ -153,6 +154,15 @@ export async function updateDatabase(db: Db, id: string, change: DatabaseChange)
     })
     .where('service_id', '=', id)
     .execute();
+}
+
+/** Every database is to be created again (a panel restore: none of the containers exist); returns how many. */
+export async function markAllDatabasesForRecreate(db: Db, message: string, updatedAt: string): Promise<number> {
+  const result = await db
+    .updateTable('databases')
+    .set({ status: 'creating', container_id: null, last_error: message, updated_at: updatedAt })
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }
 
 /** Deletes the service row; the databases row and its backups go with it (foreign key cascade). */

@@ -1,6 +1,7 @@
 /** SQL for the domains table only. */
 import type { Selectable } from 'kysely';
 import type { Db } from '../db/connection.js';
+import { inTransaction } from '../db/executor.js';
 import type { DomainsTable } from '../db/schema.js';
 
 export interface Domain {
@@ -47,7 +48,7 @@ export async function findDomainByHostname(db: Db, hostname: string): Promise<Do
 }
 
 export async function insertDomains(db: Db, domains: readonly Omit<Domain, 'createdAt'>[]): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     for (const d of domains) {
       await trx
         .insertInto('domains')
@@ -66,7 +67,7 @@ export async function insertDomains(db: Db, domains: readonly Omit<Domain, 'crea
 
 /** Deletes the domain and any twin that redirects to it; returns the hostnames removed. */
 export async function deleteDomainWithTwins(db: Db, domain: Domain): Promise<string[]> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const twins = await trx
       .selectFrom('domains')
       .select('hostname')

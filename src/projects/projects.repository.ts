@@ -1,5 +1,6 @@
 /** SQL for projects and their environments. Functions take a Db or a transaction. */
 import type { Db } from '../db/connection.js';
+import { inTransaction } from '../db/executor.js';
 import type { EnvironmentsTable, ProjectsTable } from '../db/schema.js';
 import type { Environment } from './service.types.js';
 
@@ -27,7 +28,7 @@ export async function insertProjectWithEnvironment(
   project: { id: string; name: string; createdAt: string },
   environment: { id: string; name: string },
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx
       .insertInto('projects')
       .values({ id: project.id, name: project.name, created_at: project.createdAt })
@@ -90,6 +91,10 @@ export async function findEnvironmentByName(db: Db, projectId: string, name: str
     .where('name', '=', name)
     .executeTakeFirst();
   return row && toEnvironment(row);
+}
+
+export async function listProjectIds(db: Db): Promise<string[]> {
+  return (await db.selectFrom('projects').select('id').execute()).map((row) => row.id);
 }
 
 /** Deletes the project; environments, services, variables and deployments go with it (foreign key cascade). */

@@ -133,6 +133,29 @@ export async function serviceExists(db: Db, id: string): Promise<boolean> {
   return row !== undefined;
 }
 
+/** The id of the service of that kind and name in the environment, if there is one. */
+export async function findServiceIdByName(
+  db: Db,
+  environmentId: string,
+  name: string,
+  kind: 'app' | 'database',
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('services')
+    .select('id')
+    .where('environment_id', '=', environmentId)
+    .where('name', '=', name)
+    .where('kind', '=', kind)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** The environment of a service; undefined when the service is gone. */
+export async function findEnvironmentOfService(db: Db, serviceId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('services').select('environment_id').where('id', '=', serviceId).executeTakeFirst();
+  return row?.environment_id;
+}
+
 export async function listServiceIds(db: Db): Promise<string[]> {
   return (await db.selectFrom('services').select('id').execute()).map((row) => row.id);
 }

@@ -1,5 +1,6 @@
 /** SQL for service variables. Values arrive here already encrypted; this file never sees plaintext. */
 import type { Db } from '../db/connection.js';
+import { inTransaction } from '../db/executor.js';
 
 export interface SealedVariable {
   key: string;
@@ -47,7 +48,7 @@ export async function replaceSealedVariables(
   variables: NewVariable[],
   updatedAt: string,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx.deleteFrom('variables').where('service_id', '=', serviceId).execute();
     if (variables.length === 0) return;
     await trx
@@ -73,7 +74,7 @@ export async function upsertSealedVariables(
   variables: NewVariable[],
   updatedAt: string,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     for (const v of variables) {
       await trx
         .insertInto('variables')

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
 /** Kysely's query builders and its raw `sql` template (tagged as is or with a row type). */
-const QUERY = /\.(selectFrom|insertInto|replaceInto|updateTable|deleteFrom|mergeInto|selectNoFrom)\(|\bsql(<[^`]*>)?`|\bsql\.(raw|ref|lit|id|table|join|val)\(/;
+const QUERY =
+  /\.(selectFrom|insertInto|replaceInto|updateTable|deleteFrom|mergeInto|selectNoFrom)\(|\bsql(<[^`]*>)?`|\bsql\.(raw|ref|lit|id|table|join|val)\(/;
 
 function isAllowed(path: string): boolean {
   return path.startsWith('src/db/') || path.endsWith('.repository.ts');
@@ -56,6 +57,10 @@ describe('SQL lives in repositories', () => {
         const lines = queryLines(readFileSync(path, 'utf8'));
         return lines.length > 0 ? [`${path}:${lines.join(',')}`] : [];
       });
-    assert.deepEqual(offenders, [], `SQL outside repositories (move it into a *.repository.ts):\n${offenders.join('\n')}`);
+    assert.deepEqual(
+      offenders,
+      [],
+      `SQL outside repositories (move it into a *.repository.ts):\n${offenders.join('\n')}`,
+    );
   });
 });
