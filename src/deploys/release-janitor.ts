@@ -11,7 +11,8 @@
  * left alone until that ends.
  */
 import type { DeployDeps } from './deploy-context.js';
-import { builtImageTag, removeContainers } from './deploy-steps.js';
+import { builtImageTag } from '../workloads/names.js';
+import { removeContainers } from './deploy-steps.js';
 import { findDeployment } from './deployments.repository.js';
 import type { DeploymentStatus } from './deployment.types.js';
 

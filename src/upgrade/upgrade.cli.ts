@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
 import type { Db } from '../db/connection.js';
 import { AppError } from '../errors.js';
-import { projectNetworkName } from '../projects/projects.service.js';
+import { projectNetworkName } from '../workloads/names.js';
 import { DockerRuntime } from '../runtime/docker.js';
 import { SelfContainers } from '../runtime/docker/self-container.js';
 import { applyUpgrade } from './upgrade-apply.js';
