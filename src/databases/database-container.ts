@@ -1,7 +1,7 @@
 /**
- * A database's container on the engine: its spec (image contract, named volume, health check, limits,
- * project network with the database's name as DNS alias, no published port unless asked), provisioning,
- * and waiting for the engine's health check. Also throwaway containers, used to verify backups.
+ * A database's container on the engine: provisioning (network, volume, image, the container replaced
+ * with a way back) and waiting for the engine's health check; also throwaway containers, used to verify
+ * backups. The specs themselves are built in src/workloads/database-spec.ts from the engine's contract.
  */
 import { AppError } from '../errors.js';
 import type { ContainerSpec, Runtime } from '../runtime/runtime.js';
@@ -36,6 +36,7 @@ export function engineContainer(
   };
 }
 
+/** The database's server container (see src/workloads/database-spec.ts). */
 export function databaseContainerSpec(
   database: ManagedDatabase,
   project: { name: string; networkName: string },
