@@ -17,13 +17,9 @@ import { findAppServiceById, isServiceNameUsed } from '../projects/services.repo
 import { setVariables } from '../projects/variables.service.js';
 import type { ContainerDetails, Runtime } from '../runtime/runtime.js';
 import { connectionVariables, generateCredentials, openCredentials, sealCredentials } from './credentials.js';
-import {
-  containerName,
-  databaseLabels,
-  replaceDatabaseContainer,
-  waitHealthy,
-  type ContainerSwap,
-} from './database-container.js';
+import { databaseLabels } from '../workloads/labels.js';
+import { databaseContainerName, databaseVolumeName } from '../workloads/names.js';
+import { replaceDatabaseContainer, waitHealthy, type ContainerSwap } from './database-container.js';
 import {
   checkConfirmation,
   checkEngine,
@@ -97,7 +93,7 @@ export class DatabaseSystem {
         engine,
         image,
         credentialsEncrypted: sealCredentials(this.deps.secretBox, generateCredentials()),
-        volumeName: `berth-${id}-data`,
+        volumeName: databaseVolumeName(id),
         memoryMb: limits.memoryMb ?? null,
         cpus: limits.cpus ?? null,
         now: nowIso(),
@@ -244,7 +240,7 @@ export class DatabaseSystem {
    */
   private async adoptOlderContainer(database: ManagedDatabase, details: ContainerDetails): Promise<void> {
     const project = await findProject(this.deps.db, database.projectId);
-    const name = project && containerName(project.name, database.name);
+    const name = project && databaseContainerName(project.name, database.name);
     if (!name || details.name === name) return;
     if (database.engine === 'redis' && details.state === 'running') {
       this.background(database.id, async () => {
