@@ -61,7 +61,8 @@ export async function startDaemonProcess(
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  // Generous: a start is not what these tests measure, and a loaded 2-core machine takes 20-30 s to start `berth serve`.
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   while (!/berth panel listening/.test(output)) {
     if (child.exitCode !== null) throw new Error(`berth serve exited with ${child.exitCode}:\n${output}`);
     if (Date.now() > deadline) {
