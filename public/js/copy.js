@@ -25,10 +25,10 @@
     document.body.appendChild(buffer);
     buffer.select();
     buffer.setSelectionRange(0, text.length);
-    var isCopied = false;
+    var isCopied;
     try {
       isCopied = document.execCommand('copy');
-    } catch (error) {
+    } catch {
       isCopied = false;
     }
     buffer.remove();

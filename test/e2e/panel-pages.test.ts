@@ -6,7 +6,7 @@
  * image service (one failed deployment) and a Postgres database (the local berth-test/postgres image).
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DockerRuntime } from '../../src/runtime/docker.js';
@@ -127,7 +127,6 @@ describe('every panel page on a laptop and a phone', () => {
       contexts.push(signedOut.context());
       const failures: string[] = [];
       for (const { name, path, isPublic, status } of pages()) {
-        const t0 = Date.now();
         const tab = isPublic ? signedOut : page;
         const problems = watchPage(tab);
         if (status) problems.allowHttpError(`${h.panelUrl}${path}`);
@@ -144,16 +143,12 @@ describe('every panel page on a laptop and a phone', () => {
             .slice(0, 4).map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + '.' + e.className).join(', ')`);
           failures.push(`${name}: scrolls sideways (${scrollWidth} > ${innerWidth}): ${String(wide)}`);
         }
-        const t1 = Date.now();
         for (const v of await seriousAxeViolations(tab)) {
           failures.push(`${name}: axe ${v.impact} ${v.id} (${v.help}) at ${v.targets.join(' | ')}`);
         }
-        const t2 = Date.now();
         await tab.screenshot({ path: `${SCREENSHOTS}/${name}-${width}.png`, fullPage: true });
-        const t3 = Date.now();
         failures.push(...problems.list.map((p) => `${name}: ${p}`));
         tab.removeAllListeners();
-        appendFileSync('/tmp/shell-dbg/timing.txt', `${width} ${name} ${Date.now() - t0} goto=${t1 - t0} axe=${t2 - t1} shot=${t3 - t2}\n`);
       }
       assert.deepEqual(failures, []);
     });
@@ -196,6 +191,11 @@ describe('every panel page on a laptop and a phone', () => {
 
     const remote = (await page.locator('#git-http-remote').innerText()).trim();
     assert.match(remote, /^http:\/\/.+\.git$/);
+    // The two commands to type stand on two lines (they were run together into one).
+    assert.deepEqual((await page.locator('#git-push-commands').innerText()).split('\n'), [
+      `git remote add berth ${remote}`,
+      'git push berth main',
+    ]);
     const button = page.locator('.copy-row', { has: page.locator('#git-http-remote') }).getByRole('button');
     await button.click();
     await page

@@ -1,13 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  durationWords,
-  exactWords,
-  relativeWords,
-  timeHelpers,
-  timeTag,
-  tookWords,
-} from '../../src/lib/time-words.js';
+import { durationWords, exactWords, relativeWords, timeHelpers, timeTag, tookWords } from '../../src/lib/time-words.js';
 
 const NOW = Date.parse('2026-12-02T10:48:00.000Z');
 const at = (offsetMs: number) => new Date(NOW + offsetMs).toISOString();
