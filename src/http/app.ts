@@ -29,6 +29,7 @@ import { registerFeatureRoutes } from './routes/feature-routes.js';
 import { registerDomainRoutes } from './routes/domain-routes.js';
 import { registerNotificationRoutes } from './routes/notification-routes.js';
 import { panelRoutes } from './routes/ui/panel.routes.js';
+import { paletteRoutes } from './routes/ui/palette.routes.js';
 import { sessionRoutes } from './routes/ui/session.routes.js';
 import { setupRoutes } from './routes/ui/setup.routes.js';
 import { registerGitRoutes } from './routes/git-routes.js';
@@ -71,6 +72,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(async (scope) => setupRoutes(scope, ctx));
   await app.register(async (scope) => sessionRoutes(scope, ctx));
   await app.register(async (scope) => panelRoutes(scope, ctx));
+  await app.register(async (scope) => paletteRoutes(scope, ctx));
   await registerFeatureRoutes(app, ctx);
   await registerDomainRoutes(app, ctx);
   await registerNotificationRoutes(app, ctx);

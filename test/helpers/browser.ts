@@ -3,7 +3,7 @@
  * file, a fresh context (cookies, storage) per test. Never downloads a browser: scripts/test-env.sh
  * installs /usr/bin/chromium.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.BERTH_TEST_CHROMIUM ?? '/usr/bin/chromium';
@@ -19,6 +19,13 @@ const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ];
 
+/**
+ * Host names under .berth.test resolve to 127.0.0.1 inside this chromium (and nowhere else): a page at
+ * http://panel.berth.test:<port> is a plain-HTTP, non-secure context (no Clipboard API), as a panel reached
+ * by its LAN address is, while every request stays on loopback. (127.0.0.1 itself counts as secure.)
+ */
+export const PLAIN_HTTP_HOST = 'panel.berth.test';
+
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
@@ -30,15 +37,20 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM_PATH,
     headless: true,
     chromiumSandbox: false,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP *.berth.test 127.0.0.1`],
   });
 }
 
 /** A fresh, isolated context: relative URLs in page.goto() resolve against baseURL. */
-export async function newContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
+export async function newContext(
+  browser: Browser,
+  baseURL: string,
+  options: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {},
+): Promise<BrowserContext> {
   const context = await browser.newContext({
     baseURL,
-    viewport: { width: 1280, height: 800 },
+    viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
+    ...(options.colorScheme ? { colorScheme: options.colorScheme } : {}),
   });
   context.setDefaultTimeout(10_000);
   return context;
@@ -84,4 +96,35 @@ export async function logIn(page: Page, account: { email: string; password: stri
   await page.getByLabel('Password').fill(account.password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+}
+
+/** An accessibility problem axe-core found on a page, in short. */
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  targets: string[];
+}
+
+const AXE_SOURCE_PATH = 'node_modules/axe-core/axe.min.js';
+let axeSource: string | undefined;
+
+/**
+ * Runs axe-core (WCAG 2.1 A/AA rules) on the page and returns the serious and critical violations.
+ * axe is evaluated through the DevTools protocol rather than added as a <script>: the panel's CSP
+ * (script-src 'self') rightly refuses inline scripts, and the test must not weaken it.
+ */
+export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
+  axeSource ??= readFileSync(AXE_SOURCE_PATH, 'utf8');
+  const hasAxe = await page.evaluate('typeof window.axe === "object"');
+  if (!hasAxe) await page.evaluate(axeSource);
+  const violations = (await page.evaluate(`window.axe
+    .run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    })
+    .then((r) => r.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map((n) => String(n.target)),
+    })))`)) as AxeViolation[];
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }

@@ -87,6 +87,13 @@ describe('request origin', () => {
     assert.ok(await tokenNamed('opaque-same-origin'));
   });
 
+  it('asks browsers to keep the Origin of same-origin posts (Referrer-Policy: same-origin)', async () => {
+    // Under no-referrer, Chromium on a plain-HTTP address sends Origin: null and no Sec-Fetch-Site, and the
+    // login form was refused (test/e2e/panel-pages.test.ts signs in at such an address).
+    const res = await t.app.inject({ method: 'GET', url: '/login' });
+    assert.equal(res.headers['referrer-policy'], 'same-origin');
+  });
+
   it('does not believe X-Forwarded-For from a local client by default', async () => {
     assert.deepEqual(await rotatingLogins(t), [401, 401, 401, 429]);
   });

@@ -29,6 +29,12 @@ export async function registerSecurity(app: FastifyInstance, ctx: AppContext): P
     },
     // HSTS belongs to the TLS proxy, which knows whether the panel is really served over HTTPS.
     strictTransportSecurity: false,
+    // Not no-referrer: under it Chromium sends `Origin: null` on the panel's own form posts, and on a plain-HTTP
+    // address (not localhost) it sends no Sec-Fetch-Site either, so the same-origin check refused every form
+    // (login included). same-origin still sends nothing to other sites.
+    referrerPolicy: { policy: 'same-origin' },
+    // Browsers ignore COOP on a plain-HTTP address and log an error on every page; send it over HTTPS only.
+    crossOriginOpenerPolicy: ctx.config.secureCookies,
   });
 
   registerSameOriginCheck(app, ctx.config.publicUrl);

@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { createTemplateEngine } from '../../lib/templates.js';
+import { timeHelpers } from '../../lib/time-words.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { Flash, FlashKind } from '../types.js';
@@ -49,6 +50,8 @@ export function registerViews(app: FastifyInstance, ctx: AppContext): void {
         version: ctx.version,
         dockerAvailable: engine.available,
         path: request.url.split('?')[0],
+        // Times in words ("2 minutes ago") relative to this render, with the exact time in <time>.
+        time: timeHelpers(Date.now()),
       };
       const template = isPartialRequest(request) ? `partials/${name}` : `pages/${name}`;
       const html = await eta.renderAsync(template, model);

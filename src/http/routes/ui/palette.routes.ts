@@ -1,0 +1,75 @@
+/**
+ * The command palette's index (Ctrl/Cmd-K): every project, service, database and panel page the signed-in
+ * user can jump to, as JSON for public/js/palette.js. Behind the session like every panel page.
+ */
+import type { FastifyInstance } from 'fastify';
+import { listProjects } from '../../../projects/projects.service.js';
+import { listAppServices } from '../../../projects/services.service.js';
+import type { AppContext } from '../../context.js';
+import { makeRequireUser } from '../../plugins/auth-guards.js';
+
+export interface PaletteItem {
+  kind: 'page' | 'project' | 'service' | 'database';
+  label: string;
+  /** Where it lives ("shop", "shop / web"): shown next to the label and searched too. */
+  detail: string;
+  url: string;
+}
+
+const PAGES: Array<[label: string, url: string]> = [
+  ['Dashboard', '/'],
+  ['Server', '/server'],
+  ['Server HTTPS', '/server/https'],
+  ['Server metrics', '/server/metrics'],
+  ['API tokens', '/tokens'],
+  ['SSH keys', '/ssh-keys'],
+  ['Notifications', '/notifications'],
+  ['System and upgrades', '/system'],
+  ['API docs', '/api/docs'],
+];
+
+const SERVICE_SECTIONS: Array<[label: string, path: string]> = [
+  ['logs', 'logs'],
+  ['domains', 'domains'],
+  ['git push and webhooks', 'git'],
+  ['metrics', 'metrics'],
+];
+
+export async function paletteRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.addHook('preHandler', makeRequireUser(ctx));
+
+  app.get('/palette.json', { schema: { hide: true } }, async (_request, reply) => {
+    const items: PaletteItem[] = PAGES.map(([label, url]) => ({ kind: 'page', label, detail: 'page', url }));
+    for (const project of await listProjects(ctx.db)) {
+      items.push({ kind: 'project', label: project.name, detail: 'project', url: `/projects/${project.id}` });
+      items.push({
+        kind: 'page',
+        label: `${project.name} usage`,
+        detail: 'project page',
+        url: `/projects/${project.id}/usage`,
+      });
+      for (const service of await listAppServices(ctx.db, project.id)) {
+        const url = `/services/${service.id}`;
+        items.push({ kind: 'service', label: service.name, detail: `${project.name} / service`, url });
+        for (const [section, path] of SERVICE_SECTIONS) {
+          items.push({
+            kind: 'page',
+            label: `${service.name} ${section}`,
+            detail: `${project.name} / ${service.name}`,
+            url: `${url}/${path}`,
+          });
+        }
+      }
+      for (const database of await ctx.databases.databases.list(project.id)) {
+        items.push({
+          kind: 'database',
+          label: database.name,
+          detail: `${project.name} / ${database.engine} database`,
+          url: `/databases/${database.id}`,
+        });
+      }
+    }
+    // Private to the session: never kept by a shared cache.
+    await reply.header('cache-control', 'private, no-store').send({ items });
+  });
+}
