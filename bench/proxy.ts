@@ -33,11 +33,11 @@ import {
   type RunningServer,
 } from './lib/proxy-peers.js';
 import {
+  accountingMicroReport,
   accountingReport,
+  collectAccountingRows,
   orderWithPair,
-  WITH_ACCOUNTING,
   WITHOUT_ACCOUNTING,
-  type AccountingRow,
 } from './lib/accounting-cost.js';
 import { markdownTable, median } from './lib/stats.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
@@ -128,19 +128,9 @@ try {
       await startBerthProxy({ build, hostname: HOSTNAME, backendPort: backend.httpPort, cert, name, nodeFlags }),
     );
   }
-  if (wanted('berth')) {
-    const name = WITHOUT_ACCOUNTING;
-    targets.push(
-      await startBerthProxy({
-        build,
-        hostname: HOSTNAME,
-        backendPort: backend.httpPort,
-        cert,
-        name,
-        accounting: false,
-      }),
-    );
-  }
+  // The same build without the request accounting, next to Berth in every round: what the accounting costs.
+  const twin = { build, hostname: HOSTNAME, backendPort: backend.httpPort, cert, name: WITHOUT_ACCOUNTING };
+  if (wanted('berth')) targets.push(await startBerthProxy({ ...twin, accounting: false }));
   if (args['without-request-log']) {
     const name = 'berth metrics only';
     targets.push(
@@ -251,15 +241,9 @@ try {
       }
     }
   }
-  const accountingRows: AccountingRow[] = [];
-  for (const protocol of protocols) {
-    for (const connections of connectionCounts) {
-      const withCell = cells.get(key(protocol, connections, WITH_ACCOUNTING));
-      const withoutCell = cells.get(key(protocol, connections, WITHOUT_ACCOUNTING));
-      if (withCell === undefined || withoutCell === undefined) continue;
-      accountingRows.push({ label: `${protocol.toUpperCase()} @${connections}`, with: withCell, without: withoutCell });
-    }
-  }
+  const accountingRows = collectAccountingRows(protocols, connectionCounts, (protocol, connections, name) =>
+    cells.get(key(protocol, connections, name)),
+  );
   const rssRows = targets
     .filter((t) => t.name !== 'direct')
     .map((t) => [t.name, rssFresh.get(t.name)!.toFixed(0), treeRssMb(t.child.pid!).toFixed(0)]);
@@ -293,6 +277,7 @@ try {
         `${rounds} rounds back to back (order alternating); medians\n`,
     );
     console.log(accountingReport(accountingRows));
+    console.log(`\n${await accountingMicroReport(accountingRows)}`);
   }
   console.log('\nResident memory of each proxy (all its processes), MB\n');
   console.log(markdownTable(['server', 'fresh', 'after the load'], rssRows));

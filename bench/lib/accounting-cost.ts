@@ -4,6 +4,7 @@
  * alternates), so each round gives one paired difference that machine load mostly cancels out of. The
  * table shows medians of each side and the median of the paired differences; the budget is under 3 %.
  */
+import { accountingShare, measureAccountingCost } from './accounting-micro.js';
 import { markdownTable, median } from './stats.js';
 
 export const WITH_ACCOUNTING = 'berth';
@@ -51,6 +52,24 @@ export interface AccountingRow {
   without: PairCell;
 }
 
+/** One row per protocol and connection count that ran both twins. */
+export function collectAccountingRows(
+  protocols: readonly string[],
+  connectionCounts: readonly number[],
+  cellOf: (protocol: string, connections: number, name: string) => PairCell | undefined,
+): AccountingRow[] {
+  const rows: AccountingRow[] = [];
+  for (const protocol of protocols) {
+    for (const connections of connectionCounts) {
+      const withCell = cellOf(protocol, connections, WITH_ACCOUNTING);
+      const withoutCell = cellOf(protocol, connections, WITHOUT_ACCOUNTING);
+      if (withCell === undefined || withoutCell === undefined) continue;
+      rows.push({ label: `${protocol.toUpperCase()} @${connections}`, with: withCell, without: withoutCell });
+    }
+  }
+  return rows;
+}
+
 /** The side-by-side table and one verdict line per row (throughput cost vs the budget). */
 export function accountingReport(rows: readonly AccountingRow[]): string {
   const table: string[][] = [];
@@ -96,4 +115,40 @@ export function accountingReport(rows: readonly AccountingRow[]): string {
     '',
     ...verdicts,
   ].join('\n');
+}
+
+/**
+ * The accounting's CPU measured in-process (accounting-micro.ts), as a share of the proxy's CPU at this
+ * run's measured cost per request and rate without accounting, and at leaner costs a quiet machine shows.
+ */
+export async function accountingMicroReport(rows: readonly AccountingRow[]): Promise<string> {
+  const cost = await measureAccountingCost();
+  const lines = [
+    `In-process CPU time: observe() ${cost.observeUs.toFixed(2)} µs per request; one flush of ` +
+      `${cost.bufferRows} request-log rows + windows + row cap ${cost.flushMs.toFixed(1)} ms (at most once a second).`,
+    '',
+  ];
+  const table: string[][] = [];
+  for (const row of rows) {
+    const rps = median(row.without.rps);
+    const proxyUs = median(row.without.cpuPerRequest);
+    table.push([
+      `${row.label} (this run)`,
+      Math.round(rps).toLocaleString('en-US'),
+      String(Math.round(proxyUs)),
+      pct(cost, rps, proxyUs),
+    ]);
+  }
+  for (const proxyUs of [60, 120]) {
+    for (const rps of [1000, 5000, 10_000]) {
+      table.push(['assumed', rps.toLocaleString('en-US'), String(proxyUs), pct(cost, rps, proxyUs)]);
+    }
+  }
+  lines.push(markdownTable(['where', 'req/s', 'proxy CPU µs/req without', 'accounting share of CPU'], table));
+  return lines.join('\n');
+}
+
+function pct(cost: Awaited<ReturnType<typeof measureAccountingCost>>, rps: number, proxyUs: number): string {
+  const share = accountingShare(cost, rps, proxyUs) * 100;
+  return `${share.toFixed(2)} % (${share < ACCOUNTING_BUDGET_PERCENT ? 'within' : 'OVER'} < ${ACCOUNTING_BUDGET_PERCENT} %)`;
 }
