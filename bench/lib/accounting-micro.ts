@@ -88,9 +88,11 @@ export async function measureAccountingCost(): Promise<AccountingMicroCost> {
 
 /**
  * The share of a proxy's CPU the accounting takes at `rps` requests/s when a request costs `proxyUs` CPU µs
- * without it: per second, rps observe() calls and one flush (the log takes at most bufferRows a second).
+ * without it: per second, rps observe() calls and one flush of min(rps, bufferRows) rows.
  */
 export function accountingShare(cost: AccountingMicroCost, rps: number, proxyUs: number): number {
-  const accountingUsPerSecond = rps * cost.observeUs + cost.flushMs * 1000;
+  // The log takes at most bufferRows a second; the flush's cost is per row written.
+  const flushUs = cost.flushMs * 1000 * (Math.min(rps, cost.bufferRows) / cost.bufferRows);
+  const accountingUsPerSecond = rps * cost.observeUs + flushUs;
   return accountingUsPerSecond / (rps * proxyUs + accountingUsPerSecond);
 }
