@@ -11,9 +11,10 @@
  *          to measure an optimisation before/after in the same run), --node-floor (adds a bare node:http
  *          proxy: the floor for any proxy on Node's HTTP stack), --semi-spaces 0,8 (adds Berth with other
  *          young-generation sizes than the daemon's --max-semi-space-size=2, in MB, 0 = V8's default: what
- *          that memory setting costs in throughput), --without-accounting (adds the same Berth build without
- *          the request accounting, i.e. HTTP metrics and the request log: what they cost, in one run),
- *          --without-request-log (adds it with HTTP metrics but no request log: the log's share).
+ *          that memory setting costs in throughput), --without-request-log (adds it with HTTP metrics but no
+ *          request log: the log's share), --accounting-only (only Berth with and without accounting).
+ * Every run with Berth also runs the same build without the request accounting (HTTP metrics and the
+ * request log) right next to it in each round and prints what the accounting costs (budget < 3 %).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -31,6 +32,13 @@ import {
   stopServer,
   type RunningServer,
 } from './lib/proxy-peers.js';
+import {
+  accountingMicroReport,
+  accountingReport,
+  collectAccountingRows,
+  orderWithPair,
+  WITHOUT_ACCOUNTING,
+} from './lib/accounting-cost.js';
 import { markdownTable, median } from './lib/stats.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
 
@@ -46,7 +54,9 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     baseline: { type: 'string' },
     'node-floor': { type: 'boolean', default: false },
-    'without-accounting': { type: 'boolean', default: false },
+    // Kept for old command lines: the comparison now always runs.
+    'without-accounting': { type: 'boolean', default: true },
+    'accounting-only': { type: 'boolean', default: false },
     'without-request-log': { type: 'boolean', default: false },
     'semi-spaces': { type: 'string' },
   },
@@ -55,7 +65,7 @@ const rounds = boundedInt(args.rounds, 1, 10, 'rounds');
 const seconds = boundedInt(args.seconds, 1, 30, 'seconds');
 const connectionCounts = args.connections.split(',').map((c) => boundedInt(c, 1, 1024, 'connections'));
 const protocols = args.protocols.split(',') as Array<'http' | 'https'>;
-const only = args.only?.split(',');
+const only = args['accounting-only'] ? ['berth'] : args.only?.split(',');
 
 /** 12,345 → "12.3", for the per-round spread. */
 function kilo(value: number): string {
@@ -118,19 +128,9 @@ try {
       await startBerthProxy({ build, hostname: HOSTNAME, backendPort: backend.httpPort, cert, name, nodeFlags }),
     );
   }
-  if (args['without-accounting']) {
-    const name = 'berth without accounting';
-    targets.push(
-      await startBerthProxy({
-        build,
-        hostname: HOSTNAME,
-        backendPort: backend.httpPort,
-        cert,
-        name,
-        accounting: false,
-      }),
-    );
-  }
+  // The same build without the request accounting, next to Berth in every round: what the accounting costs.
+  const twin = { build, hostname: HOSTNAME, backendPort: backend.httpPort, cert, name: WITHOUT_ACCOUNTING };
+  if (wanted('berth')) targets.push(await startBerthProxy({ ...twin, accounting: false }));
   if (args['without-request-log']) {
     const name = 'berth metrics only';
     targets.push(
@@ -175,9 +175,12 @@ try {
   for (let round = 0; round < rounds; round++) {
     for (const protocol of protocols) {
       for (const connections of connectionCounts) {
-        const order = targets.filter((t) => servesProtocol(t, protocol));
-        // Rotate the order each round so no server always runs right after the same neighbour.
-        const rotated = [...order.slice(round % order.length), ...order.slice(0, round % order.length)];
+        // Rotate the order each round so no server always runs right after the same neighbour; the
+        // accounting twin runs right next to Berth (accounting-cost.ts).
+        const rotated = orderWithPair(
+          targets.filter((t) => servesProtocol(t, protocol)),
+          round,
+        );
         for (const target of rotated) {
           const pid = target.child.pid!;
           const cpuBefore = treeCpuUs(pid);
@@ -238,6 +241,9 @@ try {
       }
     }
   }
+  const accountingRows = collectAccountingRows(protocols, connectionCounts, (protocol, connections, name) =>
+    cells.get(key(protocol, connections, name)),
+  );
   const rssRows = targets
     .filter((t) => t.name !== 'direct')
     .map((t) => [t.name, rssFresh.get(t.name)!.toFixed(0), treeRssMb(t.child.pid!).toFixed(0)]);
@@ -265,6 +271,14 @@ try {
       rows,
     ),
   );
+  if (accountingRows.length > 0) {
+    console.log(
+      `\nRequest accounting (HTTP metrics + request log into SQLite) on and off, same build, same run, ` +
+        `${rounds} rounds back to back (order alternating); medians\n`,
+    );
+    console.log(accountingReport(accountingRows));
+    console.log(`\n${await accountingMicroReport(accountingRows)}`);
+  }
   console.log('\nResident memory of each proxy (all its processes), MB\n');
   console.log(markdownTable(['server', 'fresh', 'after the load'], rssRows));
   console.log('\nvs direct on HTTPS compares with the backend over plain HTTP (the backend speaks no TLS).');

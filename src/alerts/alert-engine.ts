@@ -3,7 +3,8 @@
  * open per rule and subject: the database's unique index decides) and queues a "firing" message to the
  * channels routed to it; an open alert whose condition is gone is resolved and queues a "resolved" one.
  * A rule that cannot tell (the engine is away) leaves its alerts as they are. A disabled rule's open
- * alerts are closed without a message.
+ * alerts are closed without a message. Alerts of a service or database that no longer exists resolve on
+ * the next evaluation whatever their rule can see (even with the engine away), with a "resolved" message.
  */
 import type { Logger } from '../logger.js';
 import type { Alert, AlertRule, Finding, RuleKind } from './alert.types.js';
@@ -14,6 +15,7 @@ import { certificateExpiring, certificateRenewalFailed } from './rules/certifica
 import { backupFailed, backupMissing, deployFailed } from './rules/record-rules.js';
 import { cpuHigh, diskUsage, http5xxRate, memoryHigh } from './rules/resource-rules.js';
 import type { RuleCheck, RuleContext } from './rules/rule-context.js';
+import { serviceNames } from './rules/subjects.js';
 
 /** `containers`: the container rules of this feature (they remember which health checks failed last time). */
 function checksForOneEvaluation(containers: ReturnType<typeof containerRules>): Record<RuleKind, RuleCheck> {
@@ -43,8 +45,9 @@ export async function evaluateRules(
 ): Promise<EvaluationResult> {
   const result: EvaluationResult = { opened: [], resolved: [] };
   const checks = checksForOneEvaluation(containers);
+  const existing = await serviceNames(ctx.db);
   for (const rule of await listRules(ctx.db)) {
-    const open = await openAlertsOf(ctx.db, rule.kind);
+    const open = await resolveDeletedSubjects(ctx, await openAlertsOf(ctx.db, rule.kind), existing, result);
     if (!rule.enabled) {
       for (const alert of open) await resolveAlert(ctx.db, alert.id);
       continue;
@@ -59,6 +62,28 @@ export async function evaluateRules(
     await applyFindings(ctx, rule, open, findings, result);
   }
   return result;
+}
+
+/** Resolves the alerts whose service or database was deleted; returns the others. */
+async function resolveDeletedSubjects(
+  ctx: RuleContext,
+  open: Alert[],
+  existing: ReadonlyMap<string, unknown>,
+  result: EvaluationResult,
+): Promise<Alert[]> {
+  const others: Alert[] = [];
+  for (const alert of open) {
+    const match = /^(?:service|database):(.+)$/.exec(alert.subject);
+    if (match === null || existing.has(match[1]!)) {
+      others.push(alert);
+      continue;
+    }
+    const resolved = await resolveAlert(ctx.db, alert.id);
+    if (!resolved) continue;
+    result.resolved.push(resolved);
+    await notify(ctx, resolved, 'resolved');
+  }
+  return others;
 }
 
 async function applyFindings(

@@ -36,6 +36,8 @@ import { registerGitRoutes } from './routes/git-routes.js';
 import { systemUiRoutes } from './routes/ui/system.routes.js';
 import { metricsApiRoutes, prometheusRoutes } from './routes/api/metrics.routes.js';
 import { metricsUiRoutes } from './routes/ui/metrics.routes.js';
+import { databaseLogsApiRoutes } from './routes/api/database-logs.routes.js';
+import { databaseLogsUiRoutes } from './routes/ui/database-logs.routes.js';
 import './types.js';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
@@ -90,5 +92,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(async (scope) => metricsApiRoutes(scope, ctx), { prefix: '/api/v1' });
   await app.register(async (scope) => prometheusRoutes(scope, ctx));
   await app.register(async (scope) => metricsUiRoutes(scope, ctx));
+  await app.register(async (scope) => databaseLogsApiRoutes(scope, ctx), { prefix: '/api/v1' });
+  await app.register(async (scope) => databaseLogsUiRoutes(scope, ctx));
   return app;
 }

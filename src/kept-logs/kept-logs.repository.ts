@@ -131,3 +131,14 @@ export async function deploymentServiceId(db: Executor, deploymentId: string): P
   const row = await db.selectFrom('deployments').select('service_id').where('id', '=', deploymentId).executeTakeFirst();
   return row?.service_id;
 }
+
+/** The service whose lines are stored under a deployment or database-run id (undefined when none are). */
+export async function keptServiceId(db: Executor, deploymentId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('runtime_log_lines')
+    .select('service_id')
+    .where('deployment_id', '=', deploymentId)
+    .limit(1)
+    .executeTakeFirst();
+  return row?.service_id;
+}

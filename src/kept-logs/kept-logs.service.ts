@@ -6,6 +6,7 @@ import * as repo from './kept-logs.repository.js';
 export const MAX_KEPT_LINES_PER_PAGE = 5000;
 export const DEFAULT_KEPT_LINES = 500;
 const MAX_SEARCH_CHARS = 200;
+const RUN_ID = /^ctr_[0-9a-f]{12}$/;
 
 export class KeptLogs {
   constructor(private readonly db: Db) {}
@@ -19,6 +20,19 @@ export class KeptLogs {
     const serviceId = await repo.deploymentServiceId(this.db, deploymentId);
     if (serviceId === undefined) throw new AppError('NOT_FOUND', `No deployment ${deploymentId}.`);
     return serviceId;
+  }
+
+  /**
+   * Runs of a database (one per container it had, newest first) with kept lines. A run id stands where a
+   * deployment id does in lines() and download().
+   */
+  databaseRuns(databaseId: string): Promise<repo.KeptDeployment[]> {
+    return repo.keptDeployments(this.db, databaseId);
+  }
+
+  /** Whether the run's lines belong to that database (an id from a URL is checked against its owner). */
+  async isRunOf(runId: string, databaseId: string): Promise<boolean> {
+    return RUN_ID.test(runId) && (await repo.keptServiceId(this.db, runId)) === databaseId;
   }
 
   /** The last `limit` lines of a deployment (those containing `search`, case-insensitively, when given). */

@@ -13,7 +13,7 @@ import { sanitizeLine } from '../lib/log-sanitize.js';
 import type { Logger } from '../logger.js';
 import { INSTALL_LABEL, type ContainerSummary, type Runtime } from '../runtime/runtime.js';
 import * as repo from './kept-logs.repository.js';
-import { LABELS, isReleaseContainer } from '../workloads/labels.js';
+import { LABELS, ROLES, isReleaseContainer } from '../workloads/labels.js';
 
 export interface LogKeeperOptions {
   /** How often the engine is asked which app containers exist (new ones are followed from then on). */
@@ -51,6 +51,13 @@ interface Source {
 
 const isAppContainer = (c: ContainerSummary) =>
   Boolean(c.labels[LABELS.deployment] && c.labels[LABELS.service]) && !isReleaseContainer(c.labels);
+const isDatabaseContainer = (c: ContainerSummary) =>
+  Boolean(c.labels[LABELS.service]) && !c.labels[LABELS.deployment] && c.labels[LABELS.role] === ROLES.database;
+
+/** What a database container's lines are stored under in place of a deployment id. */
+export function databaseRunId(containerId: string): string {
+  return `ctr_${containerId.slice(0, 12)}`;
+}
 
 /** "2026-12-02T07:58:00.123456789Z line" → [epoch ms, "line"]; the time the daemon read it when absent. */
 function splitTimestamp(raw: string): [number, string] {
@@ -114,7 +121,9 @@ export class LogKeeper {
     let containers: ContainerSummary[];
     try {
       const labels = { [LABELS.managed]: 'true', [INSTALL_LABEL]: this.deps.installId };
-      containers = (await this.deps.runtime.listContainers(labels)).filter(isAppContainer);
+      containers = (await this.deps.runtime.listContainers(labels)).filter(
+        (c) => isAppContainer(c) || isDatabaseContainer(c),
+      );
     } catch (error) {
       this.deps.logger.debug({ err: error }, 'log keeper: the engine did not list containers');
       return;
@@ -143,7 +152,7 @@ export class LogKeeper {
   private read(c: ContainerSummary, follow: boolean): void {
     const source: Source = {
       serviceId: c.labels[LABELS.service]!,
-      deploymentId: c.labels[LABELS.deployment]!,
+      deploymentId: c.labels[LABELS.deployment] ?? databaseRunId(c.id),
       containerId: c.id,
       replica: Number(c.labels[LABELS.replica] ?? 1) || 1,
     };

@@ -6,24 +6,25 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.js';
 import { ACME_CHALLENGE_PREFIX, answerAcmeChallenge, type ChallengeResponder } from './acme-challenge.js';
 import { logAccess } from './access-log.js';
 import { ConnectionGuard } from './connection-guard.js';
-import { sendProxyPage, writeProxyPageToSocket, type ProxyStatus } from './error-pages.js';
+import { clientErrorHandler } from './client-errors.js';
+import { sendProxyPage, type ProxyStatus } from './error-pages.js';
 import { hasSeveralHostHeaders } from './hostname.js';
 import { HttpProxyEngine, type UpstreamFailure } from './http-proxy-engine.js';
 import { listen } from './listen.js';
 import { resolveProxySettings, type ProxySettings, type ProxySettingsOverrides } from './proxy-settings.js';
 import type { RouteTable, Upstream } from './route-table.js';
+import { retryTarget } from './upstream-retry.js';
 import { ThrottledWarnings } from './throttled-warnings.js';
 import type { RequestObserver } from './request-observer.js';
 import { prepareUpstreamHeaders } from './upstream-request-headers.js';
+import { WebSocketTunnels } from './websocket-tunnels.js';
 
 export type { ChallengeResponder };
-
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export interface AppProxyOptions {
   logger: Logger;
@@ -55,7 +56,6 @@ interface Exchange {
 
 const kExchange = Symbol('berth.exchange');
 type ProxiedRequest = IncomingMessage & { [kExchange]?: Exchange };
-type UpgradedSocket = Socket & { [kExchange]?: Exchange & { bytesBeforeUpgrade: number } };
 
 export class AppProxy {
   readonly settings: ProxySettings;
@@ -67,9 +67,11 @@ export class AppProxy {
   private readonly engine: HttpProxyEngine;
   private readonly connectionGuard: ConnectionGuard;
   private readonly upstreamWarnings: ThrottledWarnings;
+  private readonly tunnels: WebSocketTunnels;
   private readonly servers = new Set<Server | HttpsServer>();
-  private readonly upgradedSockets = new Set<Socket>();
   private httpServer: Server | undefined;
+  /** WebSocket upgrades (websocket-tunnels.ts); public so a listener can be wired by hand. */
+  readonly handleUpgrade: WebSocketTunnels['handleUpgrade'];
 
   constructor(
     private readonly routes: RouteTable,
@@ -84,8 +86,10 @@ export class AppProxy {
     this.upstreamWarnings = new ThrottledWarnings(this.logger);
     this.engine = new HttpProxyEngine(
       { upstreamTimeoutMs: this.settings.upstreamTimeoutMs, pool: this.settings.pool },
-      { onRequestFailed: this.onRequestFailed, onUpgradeFailed: this.onUpgradeFailed },
+      { onRequestFailed: this.onRequestFailed, onUpgradeFailed: (...args) => this.tunnels.onFailed(...args) },
     );
+    this.tunnels = new WebSocketTunnels(routes, this.engine, this.logger, this.upstreamWarnings);
+    this.handleUpgrade = this.tunnels.handleUpgrade;
   }
 
   /**
@@ -121,7 +125,7 @@ export class AppProxy {
     server.on('connection', this.connectionGuard.admit);
     server.on('request', this.handleRequest);
     server.on('upgrade', this.handleUpgrade);
-    server.on('clientError', this.onClientError);
+    server.on('clientError', clientErrorHandler(this.logger));
     server.on('error', (error) => this.logger.error({ err: error }, 'proxy listener error'));
     this.servers.add(server);
   }
@@ -184,43 +188,6 @@ export class AppProxy {
     }
   }
 
-  readonly handleUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
-    // Node drops its own error listener from upgraded sockets; without this a client reset would crash.
-    socket.on('error', destroySocket);
-    // Only WebSocket upgrades are tunnelled (h2c and others cannot be proxied by http-proxy).
-    if (req.headers.upgrade?.toLowerCase() !== 'websocket' || req.method !== 'GET') {
-      return writeProxyPageToSocket(socket, 400, false);
-    }
-    if (hasSeveralHostHeaders(req.rawHeaders)) return writeProxyPageToSocket(socket, 400, false);
-    const route = this.routes.resolve(req.headers.host);
-    if (route === undefined) return writeProxyPageToSocket(socket, 404, false);
-    const upstream = this.routes.pickFrom(route);
-    if (upstream === undefined) return writeProxyPageToSocket(socket, 503, false);
-
-    const requestId = prepareUpstreamHeaders(req, true);
-    const exchange = {
-      proxy: this,
-      upstream,
-      serviceId: route.serviceId,
-      requestId,
-      attempts: 1,
-      startedAt: performance.now(),
-    };
-    (socket as UpgradedSocket)[kExchange] = { ...exchange, bytesBeforeUpgrade: socket.bytesWritten };
-    this.routes.inflight.begin(upstream.id);
-    this.upgradedSockets.add(socket);
-    socket.once('close', () => {
-      this.upgradedSockets.delete(socket);
-      this.routes.inflight.end(upstream.id);
-    });
-    try {
-      this.engine.forwardUpgrade(req, socket, head, upstream);
-    } catch (error) {
-      this.logger.debug({ err: error }, 'upgrade request refused');
-      writeProxyPageToSocket(socket, 400, false);
-    }
-  };
-
   /**
    * Stops accepting, lets in-flight requests finish for closeGraceMs, then cuts what is left (WebSockets
    * included) and closes the upstream pool.
@@ -230,10 +197,10 @@ export class AppProxy {
     for (const server of this.servers) server.closeIdleConnections();
     const grace = setTimeout(() => {
       for (const server of this.servers) server.closeAllConnections();
-      for (const socket of this.upgradedSockets) socket.destroy();
+      this.tunnels.destroyAll();
     }, this.settings.closeGraceMs);
     // WebSockets have no natural end; they are cut at once rather than holding shutdown for the grace time.
-    for (const socket of this.upgradedSockets) socket.destroy();
+    this.tunnels.destroyAll();
     await Promise.all(closing);
     clearTimeout(grace);
     this.servers.clear();
@@ -269,7 +236,7 @@ export class AppProxy {
   private readonly onRequestFailed = (req: IncomingMessage, res: ServerResponse, failure: UpstreamFailure): void => {
     const exchange = (req as ProxiedRequest)[kExchange];
     if (exchange === undefined) return sendProxyPage(res, 502);
-    const retryTo = this.retryTarget(req, res, exchange, failure);
+    const retryTo = retryTarget(this.routes, req, res, exchange.attempts, failure);
     if (retryTo !== undefined) {
       this.logger.debug({ upstream: exchange.upstream.id, code: failure.code, retryTo: retryTo.id }, 'upstream retry');
       this.routes.inflight.end(exchange.upstream.id);
@@ -288,60 +255,9 @@ export class AppProxy {
     }
     sendProxyPage(res, failure.kind === 'timeout' ? 504 : 502, exchange.requestId);
   };
-
-  /**
-   * One more attempt, only when the upstream cannot have seen the request (refused connection, or a pooled
-   * connection that was already closing) and there is no request body that was consumed by the first try.
-   */
-  private retryTarget(
-    req: IncomingMessage,
-    res: ServerResponse,
-    exchange: Exchange,
-    failure: UpstreamFailure,
-  ): Upstream | undefined {
-    if (!failure.isSafeToRetry || exchange.attempts > 1 || res.headersSent || res.destroyed) return undefined;
-    if (!hasNoBody(req)) return undefined;
-    if (failure.kind === 'stale-connection' && !SAFE_METHODS.has(req.method ?? '')) return undefined;
-    const route = this.routes.resolve(req.headers.host);
-    return route === undefined ? undefined : this.routes.pickFrom(route);
-  }
-
-  private readonly onUpgradeFailed = (_req: IncomingMessage, socket: Socket, failure: UpstreamFailure): void => {
-    const exchange = (socket as UpgradedSocket)[kExchange];
-    const hasStarted = exchange === undefined || socket.bytesWritten > exchange.bytesBeforeUpgrade;
-    if (!hasStarted) {
-      this.upstreamWarnings.warn(
-        `${exchange.upstream.id} websocket`,
-        { upstream: exchange.upstream.id, code: failure.code },
-        'upstream websocket failed',
-      );
-    }
-    writeProxyPageToSocket(socket, failure.kind === 'timeout' ? 504 : 502, hasStarted);
-  };
-
-  private readonly onClientError = (error: NodeJS.ErrnoException, socket: Socket): void => {
-    const code = error.code;
-    if (code === 'ECONNRESET' || code === 'EPIPE' || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const status: ProxyStatus = code === 'HPE_HEADER_OVERFLOW' ? 431 : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    this.logger.debug({ code, status }, 'client error');
-    const current = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-    writeProxyPageToSocket(socket, status, current?.headersSent === true);
-  };
 }
 
 function onResponseClosed(this: ServerResponse): void {
   const exchange = (this.req as ProxiedRequest)[kExchange]!;
   exchange.proxy.finishExchange(this.req, this, exchange);
-}
-
-function destroySocket(this: Socket): void {
-  this.destroy();
-}
-
-function hasNoBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return (length === undefined || length === '0') && req.headers['transfer-encoding'] === undefined;
 }

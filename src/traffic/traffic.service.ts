@@ -62,6 +62,8 @@ export class TrafficFeature {
   private windowStart = Date.now();
   private timers: NodeJS.Timeout[] = [];
   private writing: Promise<void> = Promise.resolve();
+  /** Request-log rows written per service since its last trim to the row cap. */
+  private readonly uncapped = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -180,7 +182,17 @@ export class TrafficFeature {
       this.db,
       entries.filter((e) => known.has(e.serviceId)),
     );
-    for (const serviceId of known) await repo.capRequestLog(this.db, serviceId, this.options.logKeepRows);
+    // Trimming to the cap walks the service's newest keep rows: done once a tenth of the cap was written
+    // since, not on every write (the log may run up to 10 % over its cap in between).
+    for (const serviceId of known) {
+      const written = (this.uncapped.get(serviceId) ?? 0) + entries.filter((e) => e.serviceId === serviceId).length;
+      if (written < Math.max(1, this.options.logKeepRows / 10)) {
+        this.uncapped.set(serviceId, written);
+        continue;
+      }
+      this.uncapped.delete(serviceId);
+      await repo.capRequestLog(this.db, serviceId, this.options.logKeepRows);
+    }
   }
 
   /** One write at a time: timers never overlap, and a failure is logged, not thrown into a timer. */

@@ -1,10 +1,10 @@
 /**
- * Resource metrics against real parts: a real container under a bounded load (a fifth of a core by CFS quota, so a busy shared machine still gives it all of it;
+ * Resource metrics against real parts: a real container under a bounded load (a fifth of a core by CFS quota;
  * 64 MiB held) read through the runtime and compared with `docker stats`, the sampler storing it in a real
  * SQLite file, the API, panel and CSV reading it back, and a real Prometheus scraping /metrics.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,13 +24,69 @@ const BURNER = `const b = Buffer.alloc(${HELD_BYTES}, 1); const end = Date.now()
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** `docker stats --no-stream` as the docker CLI prints it, parsed: CPU % and memory in bytes. */
-function dockerStats(id: string): { cpuPercent: number; memoryBytes: number } {
-  const out = execFileSync('docker', ['stats', '--no-stream', '--format', '{{json .}}', id], { encoding: 'utf8' });
-  const row = JSON.parse(out) as { CPUPerc: string; MemUsage: string };
+/** Readings printed before Berth's first one (the CLI's first ones have no previous reading: 0 %). */
+const STREAM_SKIP = 4;
+/** Readings over the compared interval: 40 refreshes, about 20 s (so the up-to-1-s edges weigh little). */
+const STREAM_READINGS = 40;
+/** The absolute tolerance for near-idle numbers, in percentage points of one core. */
+const CPU_FLOOR_POINTS = 0.5;
+
+interface DockerReading {
+  cpuPercent: number;
+  memoryBytes: number;
+}
+
+/** One row of `docker stats --format '{{json .}}'`, parsed: CPU % and memory in bytes. */
+function parseDockerStats(json: string): DockerReading {
+  const row = JSON.parse(json) as { CPUPerc: string; MemUsage: string };
   const [, amount, unit] = /^([\d.]+)([KMG]i?B|B)/.exec(row.MemUsage)!;
   const factor: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, kB: 1e3, MB: 1e6, GB: 1e9 };
   return { cpuPercent: Number.parseFloat(row.CPUPerc), memoryBytes: Number(amount) * factor[unit!]! };
+}
+
+/**
+ * `docker stats` streaming, as a person watching it sees it: the CLI refreshes every 0.5 s, showing the CPU
+ * over the engine's last second. next() resolves with the next reading printed; stop() ends the CLI (by PID).
+ */
+function streamDockerStats(id: string): { next(): Promise<DockerReading>; stop(): void } {
+  const child = spawn('docker', ['stats', '--format', '{{json .}}', id], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const ready: DockerReading[] = [];
+  const waiting: Array<(reading: DockerReading) => void> = [];
+  let rest = '';
+  let lastAt = 0;
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop()!;
+    for (const line of lines) {
+      const json = /\{.*\}/.exec(line)?.[0];
+      // The CLI writes each refresh twice in a row (cursor home, then the table again): one reading per refresh.
+      if (json === undefined || performance.now() - lastAt < 150) continue;
+      lastAt = performance.now();
+      const reading = parseDockerStats(json);
+      const waiter = waiting.shift();
+      if (waiter) waiter(reading);
+      else ready.push(reading);
+    }
+  });
+  // Bounded even if the test dies between start and stop.
+  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  return {
+    next: () =>
+      ready.length > 0
+        ? Promise.resolve(ready.shift()!)
+        : new Promise<DockerReading>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error('docker stats printed nothing for 10 s')), 10_000);
+            waiting.push((reading) => {
+              clearTimeout(timer);
+              resolve(reading);
+            });
+          }),
+    stop: () => {
+      clearTimeout(guard);
+      child.kill('SIGKILL');
+    },
+  };
 }
 
 function within(actual: number, expected: number, fraction: number, what: string): void {
@@ -70,26 +126,44 @@ describe('resource metrics from a real container', () => {
     if (promDir) rmSync(promDir, { recursive: true, force: true });
   });
 
-  it("CPU % and memory agree with docker stats (memory within 5 %, CPU within 5 % or docker's own spread)", async () => {
-    const first = await t.runtime.containerStats(containerId);
-    // docker stats reads one second; three back to back cover most of our window.
-    const samples = [dockerStats(containerId), dockerStats(containerId), dockerStats(containerId)];
-    const second = await t.runtime.containerStats(containerId);
-    const docker = samples.at(-1)!;
+  it('CPU % and memory agree with docker stats within 5 % over the same interval', async (test) => {
+    // Fair comparison: docker's per-second readings and Berth's two readings span the same seconds. Berth
+    // reads the counters right after the CLI printed its STREAM_SKIP-th reading and again right after the
+    // last one; docker's CPU over that interval is the mean of the readings printed in between (each covers
+    // the second before it; the CLI prints every 0.5 s, so each engine reading counts about twice).
+    const stream = streamDockerStats(containerId);
+    let first, second;
+    const readings: Array<{ cpuPercent: number; memoryBytes: number }> = [];
+    try {
+      for (let i = 0; i < STREAM_SKIP; i++) await stream.next();
+      first = await t.runtime.containerStats(containerId);
+      // A refresh shows the engine's latest reading, up to 0.5 s old, of the second before it: what the CLI
+      // shows lags the moment it shows it by about 0.75 s. So docker's side of the interval is taken one
+      // refresh later at both ends (readings 2 … N+1 after Berth's first), lagging by 0.25 s instead.
+      await stream.next();
+      for (let i = 0; i < STREAM_READINGS - 1; i++) readings.push(await stream.next());
+      second = await t.runtime.containerStats(containerId);
+      readings.push(await stream.next());
+    } finally {
+      stream.stop();
+    }
     assert.ok(first && second);
-    const cpus = samples.map((d) => d.cpuPercent);
-    const dockerCpu = cpus.reduce((sum, v) => sum + v, 0) / cpus.length;
-    // A sampled value: ours covers ~7 s, docker's three 1-s windows lie inside it. On this shared 2-core machine
-    // a throttled process gets a varying share from second to second, so ours cannot agree with docker's mean
-    // better than docker's own readings agree with each other: 5 %, or their spread when that is wider.
-    const spread = (Math.max(...cpus) - Math.min(...cpus)) / dockerCpu;
-    within(
-      cpuPercent(first, second)!,
-      dockerCpu,
-      Math.max(0.05, spread),
-      `CPU % (docker's own readings: ${cpus.join(', ')})`,
+    const dockerCpu = readings.reduce((sum, r) => sum + r.cpuPercent, 0) / readings.length;
+    const ours = cpuPercent(first, second)!;
+    // The burner is capped at a fifth of a core (20 %); on a busy machine it may get less, but it is busy.
+    assert.ok(dockerCpu > 2, `the container is under load: docker says ${dockerCpu} %`);
+    // Within 5 % of docker's figure, or CPU_FLOOR_POINTS percentage points for near-idle numbers (where
+    // 5 % of a tiny value is below the two decimals docker prints).
+    const allowed = Math.max(0.05 * dockerCpu, CPU_FLOOR_POINTS);
+    test.diagnostic(
+      `CPU %: Berth ${ours.toFixed(2)}, docker stats ${dockerCpu.toFixed(2)} (mean of ${readings.length})`,
     );
-    within(second.memoryBytes, docker.memoryBytes, 0.05, 'memory');
+    assert.ok(
+      Math.abs(ours - dockerCpu) <= allowed,
+      `CPU %: Berth ${ours.toFixed(2)} vs docker stats ${dockerCpu.toFixed(2)} (allowed ±${allowed.toFixed(2)}; ` +
+        `docker's readings: ${readings.map((r) => r.cpuPercent).join(', ')})`,
+    );
+    within(second.memoryBytes, readings.at(-1)!.memoryBytes, 0.05, 'memory');
     assert.ok(second.memoryBytes >= HELD_BYTES, `the 64 MiB the container holds are counted: ${second.memoryBytes}`);
     assert.ok(second.memoryLimitBytes > 0);
     assert.equal(await t.runtime.containerStats('no-such-container-here'), undefined);

@@ -14,6 +14,7 @@ import { RouteTable } from '../../src/proxy/route-table.js';
 import { TrafficFeature } from '../../src/traffic/traffic.service.js';
 import { seedAdmin, signedInClient, tokenFor } from '../helpers/accounts.js';
 import { createTestApp, type TestApp } from '../helpers/http-app.js';
+import { pathPoints, svgIn, svgProblems } from '../helpers/svg-check.js';
 
 const HOST = 'shop.traffic.localhost';
 const EMPTY_HOST = 'empty.traffic.localhost';
@@ -217,6 +218,33 @@ describe('HTTP metrics and request log of a service', () => {
       traffic.body,
       /<table class="list" id="traffic-totals">[\s\S]*<td>100<\/td><td>65<\/td><td>5<\/td><td>20<\/td><td>10<\/td>/,
     );
+
+    // Charts of the recorded traffic: requests, errors and latency, drawn from what the proxy counted.
+    for (const id of ['chart-requests', 'chart-errors', 'chart-latency']) {
+      const svg = svgIn(traffic.body, id);
+      assert.ok(svg, `${id} is on the traffic view`);
+      assert.deepEqual(svgProblems(svg), [], id);
+    }
+    const requestLine = pathPoints(svgIn(traffic.body, 'chart-requests')!).get('Requests')!;
+    assert.equal(requestLine.length, 48, 'one point per 30 min over 24 h');
+    // All 100 requests fell into one or two steps (the test ran within a minute): those points stand out.
+    assert.ok(requestLine.filter(([, y]) => y < requestLine[0]![1]).length >= 1);
+    assert.match(traffic.body, /Requests: 100 in all/);
+    assert.match(traffic.body, /5xx: 10 in all/);
+    assert.match(traffic.body, /4xx: 20 in all/);
+    assert.ok(pathPoints(svgIn(traffic.body, 'chart-latency')!).get('p99')!.length >= 1, 'a p99 line');
+
+    // The project view sums the traffic of all its services.
+    const project = (await api(`/api/v1/services/${serviceId}`)).body.projectId as string;
+    const totals = async (id: string) => (await api(`/api/v1/services/${id}/traffic?range=1h`)).body.totals;
+    const [shop, empty] = [await totals(serviceId), await totals(emptyServiceId)];
+    const projectPage = await panel.get(`/projects/${project}/metrics?range=1h`, { 'hx-request': 'true' });
+    assert.equal(projectPage.statusCode, 200);
+    for (const id of ['chart-cpu', 'chart-requests', 'chart-errors', 'chart-latency']) {
+      assert.deepEqual(svgProblems(svgIn(projectPage.body, id) ?? ''), [], id);
+    }
+    assert.match(projectPage.body, new RegExp(`Requests: ${shop.requests + empty.requests} in all`));
+    assert.match(projectPage.body, new RegExp(`5xx: ${shop.status5xx + empty.status5xx} in all`));
 
     const errors = await panel.get(`/services/${serviceId}/requests?status=5xx&method=&path=%2Fbo`, {
       'hx-request': 'true',

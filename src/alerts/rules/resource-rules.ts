@@ -43,7 +43,11 @@ async function perService(
 }
 
 const windowMs = (seconds: number | null) => (seconds ?? DEFAULT_WINDOW_SECONDS) * 1000;
-const minutes = (seconds: number | null) => `${Math.round((seconds ?? DEFAULT_WINDOW_SECONDS) / 60)} min`;
+/** "5 min"; a window under two minutes in seconds ("20 s", not "0 min"). */
+const minutes = (seconds: number | null) => {
+  const value = seconds ?? DEFAULT_WINDOW_SECONDS;
+  return value < 120 ? `${value} s` : `${Math.round(value / 60)} min`;
+};
 
 export const cpuHigh: RuleCheck = (ctx, rule) =>
   perService(ctx, async (metrics, service) => {

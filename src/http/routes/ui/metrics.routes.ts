@@ -6,10 +6,11 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppError } from '../../../errors.js';
 import { formatBytes } from '../../../metrics/chart-svg.js';
 import type { MetricsFeature } from '../../../metrics/metrics-feature.js';
-import { chartViews } from '../../../metrics/metrics-view.js';
+import { chartViews, type ChartView } from '../../../metrics/metrics-view.js';
 import { currentMonth, type SeriesResult } from '../../../metrics/metrics.service.js';
 import { RANGES, type Range } from '../../../metrics/metrics.types.js';
 import { usageCsv } from '../../../metrics/usage-csv.js';
+import { trafficChartViews } from '../../../traffic/traffic-charts.js';
 import { getProject } from '../../../projects/projects.service.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
@@ -40,8 +41,8 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
       baseUrl,
       range: result.range,
       ranges: RANGES,
-      charts: chartViews(result, { disk: extra.disk === true }),
       ...extra,
+      charts: [...chartViews(result, { disk: extra.disk === true }), ...((extra.charts as ChartView[]) ?? [])],
     });
 
   app.get<WithRange>(
@@ -68,9 +69,17 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
         services.map((s) => s.serviceId),
         request.query.range,
       );
+      // The project's HTTP traffic (all its services summed) over the same range, from Berth's proxy.
+      const traffic = ctx.traffic
+        ? await ctx.traffic.series(
+            services.map((s) => s.serviceId),
+            result.range,
+          )
+        : null;
       await section(reply, `Metrics of ${project.name}`, `/projects/${project.id}/metrics`, result, {
         backUrl: `/projects/${project.id}`,
         usageUrl: `/projects/${project.id}/usage`,
+        charts: traffic ? trafficChartViews(traffic) : [],
       });
     },
   );

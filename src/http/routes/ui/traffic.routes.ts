@@ -12,6 +12,7 @@ import {
   parseRequestLogQuery,
   type RequestLogQueryInput,
 } from '../../../traffic/request-log-query.js';
+import { trafficChartViews } from '../../../traffic/traffic-charts.js';
 import { TRAFFIC_RANGES, type TrafficRange } from '../../../traffic/traffic.service.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
@@ -40,8 +41,7 @@ export async function trafficUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
         range,
         ranges: RANGES,
         series,
-        // Newest first, only steps that saw requests: a compact table until a chart takes its place.
-        rows: series ? series.points.filter((p) => p.requests > 0).reverse() : [],
+        charts: series ? trafficChartViews(series) : [],
       });
     },
   );

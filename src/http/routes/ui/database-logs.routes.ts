@@ -1,0 +1,58 @@
+/**
+ * Panel view of a managed database's kept runtime logs (loaded by htmx into the database page): pick a
+ * run (one per container the database had), search, download.
+ */
+import type { FastifyInstance } from 'fastify';
+import { formatLine } from '../../../kept-logs/kept-logs.service.js';
+import type { AppContext } from '../../context.js';
+import { makeRequireUser } from '../../plugins/auth-guards.js';
+import { idParams } from '../api/project-schemas.js';
+
+const hidden = { hide: true } as const;
+type WithRun = { Params: { id: string }; Querystring: { run?: string; search?: string } };
+
+export async function databaseLogsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.addHook('onRequest', makeRequireUser(ctx));
+
+  app.get<WithRun>('/databases/:id/logs/kept', { schema: { ...hidden, params: idParams } }, async (request, reply) => {
+    const database = await ctx.databases.databases.view(request.params.id);
+    const kept = ctx.keptLogs;
+    const runs = kept ? await kept.databaseRuns(database.id) : [];
+    const selected = runs.find((r) => r.deploymentId === request.query.run) ?? runs[0] ?? null;
+    const search = (request.query.search ?? '').slice(0, 200);
+    const lines = kept && selected ? await kept.lines(selected.deploymentId, { search }) : [];
+    await reply.page('database-kept-logs', {
+      title: `Kept logs of ${database.name}`,
+      database,
+      runs,
+      selected,
+      search,
+      lines: lines.map(formatLine),
+    });
+  });
+
+  app.get<WithRun>(
+    '/databases/:id/logs/kept/download',
+    { schema: { ...hidden, params: idParams } },
+    async (request, reply) => {
+      const database = await ctx.databases.databases.view(request.params.id);
+      const run = request.query.run ?? '';
+      const kept = ctx.keptLogs;
+      // Only a run of this database: the id in the URL is checked against its owner.
+      if (!kept || !(await kept.isRunOf(run, database.id))) {
+        return reply.code(404).type('text/plain').send('No kept log for that run of this database.');
+      }
+      reply.raw.writeHead(200, {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-disposition': `attachment; filename="${database.name}-${run}.log"`,
+        'cache-control': 'no-store',
+      });
+      for await (const chunk of kept.download(run)) {
+        if (request.raw.destroyed) break;
+        if (!reply.raw.write(chunk)) await new Promise((resolve) => reply.raw.once('drain', resolve));
+      }
+      reply.raw.end();
+      return reply;
+    },
+  );
+}
