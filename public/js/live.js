@@ -13,7 +13,7 @@
     source = null;
     url = wanted;
     if (!wanted) return;
-    source = new EventSource(wanted);
+    source = new window.EventSource(wanted);
     ['deployment', 'service', 'database', 'certificate'].forEach(function (type) {
       source.addEventListener(type, function (message) {
         var event = JSON.parse(message.data);
@@ -46,5 +46,5 @@
   window.addEventListener('pagehide', function () {
     if (source) source.close();
   });
-  setInterval(tick, 1000);
+  window.setInterval(tick, 1000);
 })();
