@@ -1,6 +1,6 @@
 // Follows a running deployment's log over its WebSocket: <pre data-live-log="/path/ws">. Lines are added as
 // text (never HTML); a line that reads like an error is marked. The summary above moves on its own through
-// the page's live stream (live.js), so the end of the log needs no reload.
+// the page's live stream (live.js); the end of the log refreshes it once more, without a reload.
 (function () {
   var ERROR = /\b(error|failed|fatal|exception)\b|ERR!/i;
   function follow(element) {
@@ -18,6 +18,11 @@
     };
     socket.onclose = function () {
       element.dataset.ended = 'true';
+      // The end of the log is the end of the deployment: the summary looks again, in case an event was
+      // published before the page's live stream had opened.
+      document.querySelectorAll('[data-live]').forEach(function (target) {
+        if (window.htmx) window.htmx.trigger(target, 'live');
+      });
     };
   }
   function scan(root) {
