@@ -100,6 +100,15 @@ describe('live stream (SSE)', () => {
     stream.close();
   });
 
+  it('opens a quiet stream for an empty project (the page of a project just created)', async () => {
+    const admin = await t.db.selectFrom('users').select('id').executeTakeFirstOrThrow();
+    const headers = { authorization: `Bearer ${await tokenFor(t.db, admin.id, 'empty')}` };
+    const empty = await t.app.inject({ method: 'POST', url: '/api/v1/projects', headers, payload: { name: 'empty' } });
+    const stream = await open(`/live?project=${empty.json().id}`);
+    assert.equal(stream.response.statusCode, 200);
+    stream.close();
+  });
+
   it('refuses a page that names nothing or something unknown', async () => {
     assert.equal((await browser.get('/live')).statusCode, 400);
     assert.equal((await browser.get('/live?service=svc_doesnotexist')).statusCode, 404);

@@ -28,6 +28,13 @@ type LiveQuery = { project?: string; service?: string; deployment?: string; data
 
 /** The topics of what the page shows (see topicsOf in src/events/event-bus.ts). */
 async function topicsFor(ctx: AppContext, query: LiveQuery): Promise<Set<string>> {
+  if (!query.project && !query.service && !query.deployment && !query.database) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'Name what the page shows: ?project=, ?service=, ?deployment= or ?database=.',
+    );
+  }
+  // An empty project has no topics yet: its stream stays open and quiet (heartbeats only).
   const topics = new Set<string>();
   if (query.project) {
     const project = await getProject(ctx.db, query.project);
@@ -47,11 +54,6 @@ async function topicsFor(ctx: AppContext, query: LiveQuery): Promise<Set<string>
     topics.add(`service:${deployment.serviceId}`);
   }
   if (query.database) topics.add(`database:${(await ctx.databases.databases.get(query.database)).id}`);
-  if (topics.size === 0)
-    throw new AppError(
-      'VALIDATION_FAILED',
-      'Name what the page shows: ?project=, ?service=, ?deployment= or ?database=.',
-    );
   return topics;
 }
 

@@ -80,8 +80,10 @@ export async function servicePageData(
     });
   }
   if (tab === 'variables') tabData.variables = await listVariableKeys(ctx, service.id);
-  // The delete form (Settings tab) says which addresses go offline.
-  if (tab === 'settings') tabData.domains = ctx.https ? await ctx.https.domains.list(service.id) : [];
+  // Settings: the delete form says which addresses go offline. Domains: their certificates' live topics.
+  if (tab === 'settings' || tab === 'domains') {
+    tabData.domains = ctx.https ? await ctx.https.domains.list(service.id) : [];
+  }
   return {
     title: `${service.name} · ${project.name}`,
     project,
