@@ -24,6 +24,7 @@ import { ServiceBuilder } from './build/builder.js';
 import type { Db } from './db/connection.js';
 import { DEFAULT_TIMING } from './deploys/deploy-context.js';
 import { DeploySystem } from './deploys/deploy-system.js';
+import { EventBus, type EventPublisher } from './events/event-bus.js';
 import { restoreRoutes } from './deploys/route-restore.js';
 import { createServiceCatalog } from './projects/service-catalog.js';
 import { databaseReferences } from './databases/references.js';
@@ -70,8 +71,9 @@ export function createDeploySystem(parts: {
   logger: Logger;
   /** Commits pushed to Berth's git remote (src/git); without it, push deployments fail with a clear reason. */
   pushed?: PushedCommits;
+  events?: EventPublisher;
 }): DeploySystem {
-  const { config, db, runtime, secretBox, routes, logger, pushed } = parts;
+  const { config, db, runtime, secretBox, routes, logger, pushed, events } = parts;
   const paths = dataPaths(config.dataDir);
   const builder = new ServiceBuilder(runtime, config);
   return new DeploySystem(
@@ -95,6 +97,7 @@ export function createDeploySystem(parts: {
       timing: { ...DEFAULT_TIMING, stabilisationMs: config.stabilisationMs, drainTimeoutMs: config.drainTimeoutMs },
       secretBox,
       pushed,
+      events,
     },
     paths.deploymentLogs,
     routes,
@@ -211,10 +214,16 @@ export async function startDaemon(
 
     const secretBox = new SecretBox(readOrCreateSecret(paths.masterKey));
     const routes = new RouteTable();
-    const https = new HttpsSystem(config, handle.db, routes, logger.child({ component: 'tls' }), {
-      ...DEFAULT_CERTIFICATE_TIMING,
-      ...options.certificateTiming,
-    });
+    // What changed, for the panel's live pages (src/events/event-bus.ts).
+    const events = new EventBus((error) => logger.warn({ err: error }, 'an event listener failed'));
+    const https = new HttpsSystem(
+      config,
+      handle.db,
+      routes,
+      logger.child({ component: 'tls' }),
+      { ...DEFAULT_CERTIFICATE_TIMING, ...options.certificateTiming },
+      events,
+    );
     cleanups.push(() => https.close());
     const traffic = new TrafficFeature(handle.db, logger.child({ component: 'traffic' }));
     traffic.start();
@@ -247,6 +256,7 @@ export async function startDaemon(
       router: https.router,
       logger,
       pushed,
+      events,
     });
     cleanups.push(() => deploys.stop());
     const logKeeper = new LogKeeper({
@@ -291,7 +301,7 @@ export async function startDaemon(
     scheduler.add(sweep);
     scheduler.add(https.checkJob());
     const databases = createDatabaseFeature(
-      { config, db: handle.db, runtime, secretBox, logger: logger.child({ component: 'databases' }) },
+      { config, db: handle.db, runtime, secretBox, logger: logger.child({ component: 'databases' }), events },
       scheduler,
     );
     cleanups.push(() => databases.close());
@@ -342,6 +352,7 @@ export async function startDaemon(
       version: VERSION,
       git,
       metrics,
+      events,
     });
     cleanups.push(() => app.close());
     await app.listen({ port: config.panelPort, host: config.panelHost });

@@ -3,6 +3,7 @@
  * access, credentials revealed on request, "connect" to an app, delete. Backups live in BackupManager.
  * Each database has its own container on the project network and its own named volume.
  */
+import type { EventPublisher } from '../events/event-bus.js';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Db } from '../db/connection.js';
@@ -50,6 +51,8 @@ export interface DatabaseDeps {
   runtime: Runtime;
   secretBox: SecretBox;
   logger: Logger;
+  /** Where status changes are announced (the panel's live pages); absent in tests that do not listen. */
+  events?: EventPublisher;
 }
 
 export interface CreateDatabaseInput {
@@ -362,8 +365,10 @@ export class DatabaseSystem {
     }
   }
 
-  private update(id: string, change: Omit<DatabaseChange, 'updatedAt'>): Promise<void> {
-    return updateDatabase(this.deps.db, id, { ...change, updatedAt: nowIso() });
+  private async update(id: string, change: Omit<DatabaseChange, 'updatedAt'>): Promise<void> {
+    await updateDatabase(this.deps.db, id, { ...change, updatedAt: nowIso() });
+    if (change.status !== undefined)
+      this.deps.events?.publish({ type: 'database', databaseId: id, status: change.status });
   }
 
   private background(id: string, work: () => Promise<void>): void {

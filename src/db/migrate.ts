@@ -13,6 +13,7 @@ import * as secretVariables from './migrations/0010-secret-variables.js';
 import * as alertsNotifications from './migrations/0016-alerts-notifications.js';
 import * as trafficKeptLogs from './migrations/0015-traffic-kept-logs.js';
 import * as metrics from './migrations/0014-metrics.js';
+import * as deploymentSettings from './migrations/0018-deployment-settings.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016-alerts-notifications': alertsNotifications,
   '0015-traffic-kept-logs': trafficKeptLogs,
   '0014-metrics': metrics,
+  '0018-deployment-settings': deploymentSettings,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -109,6 +109,8 @@ export interface DeploymentsTable {
   variables_encrypted: string | null;
   /** Where the code came from: 'url' | 'push' | 'image' (null: a rollback, or a row older than 0008). */
   built_from: string | null;
+  /** JSON of the settings the deployment ran with (0018); null for older rows. */
+  settings_json: string | null;
 }
 
 export interface SshKeysTable {

@@ -21,6 +21,9 @@ export interface UpstreamAvailability {
   setUnavailable(upstreamIds: Iterable<string>): void;
 }
 
+/** Told when an app's container went down ('crashed': a non-zero exit; 'stopped') or came back. */
+export type ServiceChangeListener = (serviceId: string, state: 'crashed' | 'stopped' | 'running') => void;
+
 type WatchRuntime = Pick<Runtime, 'listContainers' | 'inspectContainer' | 'containerEvents' | 'state'>;
 
 /**
@@ -40,12 +43,15 @@ export class ContainerWatch {
   private looking: Promise<void> | undefined;
   private events: AbortController | undefined;
   private following: Promise<void> | undefined;
+  /** The service of each app container seen in a look (engine events carry no labels). */
+  private readonly serviceOf = new Map<string, string>();
 
   constructor(
     private readonly runtime: WatchRuntime,
     private readonly availability: UpstreamAvailability,
     private readonly logger: Pick<Logger, 'warn'>,
     private readonly intervalMs = CONTAINER_WATCH_INTERVAL_MS,
+    private readonly onServiceChange: ServiceChangeListener = () => {},
   ) {}
 
   start(): void {
@@ -75,9 +81,17 @@ export class ContainerWatch {
       const present = new Set(containers.map((c) => c.id));
       for (const id of this.down) if (!present.has(id)) this.down.delete(id);
       for (const id of this.lastExit.keys()) if (!present.has(id)) this.lastExit.delete(id);
+      for (const id of this.serviceOf.keys()) if (!present.has(id)) this.serviceOf.delete(id);
       for (const c of containers) {
-        if (STOPPED.has(c.state)) this.down.add(c.id);
-        else if (this.down.has(c.id) && (await this.hasRecovered(c.id))) this.down.delete(c.id);
+        const serviceId = c.labels[LABELS.service];
+        if (serviceId) this.serviceOf.set(c.id, serviceId);
+        if (STOPPED.has(c.state)) {
+          if (!this.down.has(c.id)) this.tell(c.id, this.lastExit.get(c.id) === 0 ? 'stopped' : 'crashed');
+          this.down.add(c.id);
+        } else if (this.down.has(c.id) && (await this.hasRecovered(c.id))) {
+          this.down.delete(c.id);
+          this.tell(c.id, 'running');
+        }
       }
       this.publish();
     } catch (error) {
@@ -109,6 +123,7 @@ export class ContainerWatch {
           this.down.add(event.id);
           if (event.exitCode !== undefined) this.lastExit.set(event.id, event.exitCode);
           this.publish();
+          this.tell(event.id, event.exitCode === 0 ? 'stopped' : 'crashed');
         },
         controller.signal,
       )
@@ -116,6 +131,11 @@ export class ContainerWatch {
         if (!controller.signal.aborted) this.logger.warn({ err: error }, 'lost the container event stream');
       })
       .finally(() => (this.following = undefined));
+  }
+
+  private tell(containerId: string, state: 'crashed' | 'stopped' | 'running'): void {
+    const serviceId = this.serviceOf.get(containerId);
+    if (serviceId) this.onServiceChange(serviceId, state);
   }
 
   private publish(): void {

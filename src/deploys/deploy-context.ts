@@ -7,6 +7,7 @@ import type { AppService, Project } from '../projects/service.types.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Deployment } from './deployment.types.js';
 import type { LogWriter } from './deployment-log.js';
+import type { EventPublisher } from '../events/event-bus.js';
 import type { ImageBuilder, PushedCommits, Router, ServiceCatalog, SourceFetcher } from './ports.js';
 
 export interface DeployDeps {
@@ -24,6 +25,8 @@ export interface DeployDeps {
   secretBox: Pick<SecretBox, 'encrypt' | 'decrypt'>;
   /** Commits pushed to Berth's own git remote; absent where pushes are not wired (some tests). */
   pushed?: PushedCommits;
+  /** Where phase changes are announced (the panel's live pages); absent in tests that do not listen. */
+  events?: EventPublisher;
 }
 
 export interface DeployTiming {

@@ -31,14 +31,17 @@ export class DeployQueue {
     private readonly db: Db,
     private readonly runner: DeployRunner,
     private readonly logger: Logger,
+    /** Told each time a deployment's status changed here (queued, superseded, cancelled, ended). */
+    private readonly onChange: (deploymentId: string) => void = () => {},
   ) {}
 
   /** Called after a deployment row was inserted as queued (the newest queued row of a service wins). */
-  async enqueue(serviceId: string, _deploymentId?: string): Promise<void> {
+  async enqueue(serviceId: string, deploymentId?: string): Promise<void> {
     await this.oneAtATime(serviceId, async () => {
       await this.supersedeWaiting(serviceId);
       await this.startNext(serviceId);
     });
+    if (deploymentId) this.onChange(deploymentId);
   }
 
   /** Cancels a queued or running deployment. Returns false when it had already ended. */
@@ -54,6 +57,7 @@ export class DeployQueue {
       // Read again inside the decision: it may have started or ended since.
       if ((await findDeployment(this.db, deploymentId))?.status !== 'queued') return false;
       await updateDeployment(this.db, deploymentId, { status: 'cancelled', finishedAt: nowIso() });
+      this.onChange(deploymentId);
       return true;
     });
     if (typeof run === 'boolean') return run;
@@ -103,6 +107,7 @@ export class DeployQueue {
     );
     for (const older of waiting.slice(0, -1)) {
       await updateDeployment(this.db, older.id, { status: 'superseded', finishedAt: nowIso() });
+      this.onChange(older.id);
     }
   }
 
@@ -121,6 +126,7 @@ export class DeployQueue {
       })
       .finally(() => {
         this.running.delete(serviceId);
+        this.onChange(next.id);
         this.oneAtATime(serviceId, () => this.startNext(serviceId)).catch((error: unknown) =>
           this.logger.error({ err: error }, 'deploy queue failed'),
         );

@@ -2,6 +2,7 @@
  * Runs one deployment through its phases (DESIGN.md "How a deploy flows"). Any failure leaves the old
  * version serving: new containers are removed, the route is untouched, and the reason is recorded.
  */
+import { settingsSnapshot } from './pending-changes.js';
 import { isAppError } from '../errors.js';
 import { isDiskFullError, MIN_FREE_BYTES_FOR_DEPLOY, requireFreeSpace } from '../lib/disk-space.js';
 import { serviceUrl } from '../projects/service.types.js';
@@ -28,6 +29,7 @@ import {
   recordSealedVariables,
   sealedVariablesOf,
   updateDeployment,
+  recordSettingsSnapshot,
 } from './deployments.repository.js';
 import { pruneServiceImages } from './image-retention.js';
 import type { OldReleaseDrainer } from './old-release-drain.js';
@@ -62,6 +64,7 @@ export class DeployRunner {
       phase = next;
       phaseStartedAt = Date.now();
       await updateDeployment(this.deps.db, deploymentId, { status: next, phaseTimings: timings });
+      this.announce(deploymentId, deployment.serviceId, next);
       log.line(`--- ${next}`);
       if (signal.aborted) throw new DeployFailure('Cancelled.');
     };
@@ -70,9 +73,11 @@ export class DeployRunner {
     let isLogHandedOff = false;
     try {
       await updateDeployment(this.deps.db, deploymentId, { status: 'fetching', startedAt: nowIso() });
+      this.announce(deploymentId, deployment.serviceId, 'fetching');
       log.line(`--- fetching (deployment ${deploymentId}, triggered by ${deployment.trigger})`);
       // Variables first: a reference that no longer resolves fails the deploy before any build work.
       const env = await this.variablesFor(ctx);
+      await recordSettingsSnapshot(this.deps.db, deploymentId, JSON.stringify(settingsSnapshot(ctx.service)));
       log.addSecrets(await this.deps.catalog.secretValues(ctx.service.id, env));
       // Before any work: a full disk fails the deploy here in words, not later as a confusing git error.
       await requireFreeSpace(this.deps.buildsDir, MIN_FREE_BYTES_FOR_DEPLOY, 'a deployment');
@@ -181,6 +186,10 @@ export class DeployRunner {
     const env = await catalog.resolveVariables(ctx.service.id);
     await recordSealedVariables(db, deployment.id, secretBox.encrypt(JSON.stringify(env)));
     return env;
+  }
+
+  private announce(deploymentId: string, serviceId: string, status: DeploymentStatus): void {
+    this.deps.events?.publish({ type: 'deployment', deploymentId, serviceId, status });
   }
 
   private async wentLive(deploymentId: string): Promise<boolean> {

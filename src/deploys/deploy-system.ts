@@ -16,6 +16,7 @@ import { DEFAULT_JANITOR_TIMING, ReleaseJanitor, type JanitorTiming } from './re
 import { OldReleaseDrainer } from './old-release-drain.js';
 import { ContainerWatch, type UpstreamAvailability } from './container-watch.js';
 import { readServiceState, type ServiceState } from './service-state.js';
+import { pendingChanges, type PendingChanges } from './pending-changes.js';
 
 export class DeploySystem {
   readonly logs: DeploymentLogStore;
@@ -35,8 +36,14 @@ export class DeploySystem {
   ) {
     this.logs = new DeploymentLogStore(logsDir, deps.config.deployLogMaxBytes);
     this.drainer = new OldReleaseDrainer(deps);
-    this.queue = new DeployQueue(deps.db, new DeployRunner(deps, this.logs, this.drainer), deps.logger);
-    this.watch = availability && new ContainerWatch(deps.runtime, availability, deps.logger);
+    this.queue = new DeployQueue(deps.db, new DeployRunner(deps, this.logs, this.drainer), deps.logger, (id) =>
+      this.announce(id),
+    );
+    this.watch =
+      availability &&
+      new ContainerWatch(deps.runtime, availability, deps.logger, undefined, (serviceId, state) =>
+        deps.events?.publish({ type: 'service', serviceId, state }),
+      );
     this.janitor = new ReleaseJanitor(
       deps,
       (serviceId) => this.queue.runningDeploymentOf(serviceId) !== undefined || this.drainer.isDraining(serviceId),
@@ -56,6 +63,19 @@ export class DeploySystem {
       this.janitor.start();
       void this.janitor.sweep();
     }
+  }
+
+  /** Tells the live pages a deployment's status changed (read again: the event carries what is stored). */
+  private announce(deploymentId: string): void {
+    const events = this.deps.events;
+    if (!events) return;
+    findDeployment(this.deps.db, deploymentId)
+      .then((d) => {
+        if (d) events.publish({ type: 'deployment', deploymentId: d.id, serviceId: d.serviceId, status: d.status });
+      })
+      .catch((error: unknown) =>
+        this.deps.logger.warn({ err: error, deploymentId }, 'could not announce a deployment'),
+      );
   }
 
   /** Running, crashed (exit code, last lines) or not deployed, as the engine says now. */
@@ -80,6 +100,12 @@ export class DeploySystem {
       builtFrom: plan.builtFrom,
       commit: plan.commit ?? undefined,
     });
+  }
+
+  /** Settings and variables that differ from what the active deployment runs (names only). */
+  async pendingChanges(serviceId: string): Promise<PendingChanges> {
+    const { service } = await requireService(this.deps.catalog, serviceId);
+    return pendingChanges(this.deps, service);
   }
 
   /** Which code the next "Deploy now" of the service builds. */

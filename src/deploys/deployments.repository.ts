@@ -120,6 +120,16 @@ export async function sealedVariablesOf(db: Executor, id: string): Promise<strin
   return row?.variables_encrypted ?? null;
 }
 
+/** The settings a deployment ran with (JSON, see settings-snapshot.ts); null for rows older than 0018. */
+export async function settingsSnapshotOf(db: Executor, id: string): Promise<string | null> {
+  const row = await db.selectFrom('deployments').select('settings_json').where('id', '=', id).executeTakeFirst();
+  return row?.settings_json ?? null;
+}
+
+export async function recordSettingsSnapshot(db: Executor, id: string, json: string): Promise<void> {
+  await db.updateTable('deployments').set({ settings_json: json }).where('id', '=', id).execute();
+}
+
 export async function recordSealedVariables(db: Executor, id: string, sealed: string): Promise<void> {
   await db.updateTable('deployments').set({ variables_encrypted: sealed }).where('id', '=', id).execute();
 }

@@ -15,6 +15,7 @@ import type { AlertsFeature } from '../alerts/alerts-feature.js';
 import type { TrafficFeature } from '../traffic/traffic.service.js';
 import type { KeptLogs } from '../kept-logs/kept-logs.service.js';
 import type { MetricsFeature } from '../metrics/metrics-feature.js';
+import type { EventBus } from '../events/event-bus.js';
 
 export interface AppContext {
   config: Config;
@@ -45,4 +46,6 @@ export interface AppContext {
   keptLogs?: KeptLogs;
   /** Resource metrics, usage and the Prometheus endpoint; absent in tests that build the app alone. */
   metrics?: MetricsFeature;
+  /** What changed, for the live pages (the SSE stream); absent in tests that build the app alone. */
+  events?: EventBus;
 }

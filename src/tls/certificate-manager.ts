@@ -43,6 +43,8 @@ export interface CertificateManagerDeps {
   panelDomain: string | undefined;
   timing: RetryTiming;
   logger: Logger;
+  /** Told when a certificate's status was saved (the panel's live pages). */
+  onStatus?: (hostname: string, status: 'pending' | 'issued' | 'failed') => void;
 }
 
 export class CertificateManager implements DomainListener {
@@ -161,6 +163,7 @@ export class CertificateManager implements DomainListener {
     const { db, logger } = this.deps;
     const previous = await findCertificate(db, hostname);
     await saveCertificate(db, hostname, { lastAttemptAt: nowIso(), ...(previous ? {} : { status: 'pending' }) });
+    if (!previous) this.deps.onStatus?.(hostname, 'pending');
     logger.info({ hostname, directory: this.deps.acme.directoryUrl }, 'ordering a certificate');
     try {
       const settings = { ...this.deps.acme, extraCaPem: await this.deps.extraCa() };
@@ -183,18 +186,21 @@ export class CertificateManager implements DomainListener {
         failures: 0,
         nextRetryAt: null,
       });
+      this.deps.onStatus?.(hostname, 'issued');
       logger.info({ hostname, notAfter: info.notAfter.toISOString(), issuer: info.issuer }, 'certificate issued');
     } catch (error) {
       if (this.closed) return;
       const failures = (previous?.failures ?? 0) + 1;
       const delay = retryDelayMs(failures, this.deps.timing, error);
       const reason = explainOrderFailure(error, hostname, this.deps.acme.directoryUrl);
+      const status = this.hasValidCertificate(hostname) ? 'issued' : 'failed';
       await saveCertificate(db, hostname, {
-        status: this.hasValidCertificate(hostname) ? 'issued' : 'failed',
+        status,
         lastError: reason,
         failures,
         nextRetryAt: new Date(Date.now() + delay).toISOString(),
       });
+      this.deps.onStatus?.(hostname, status);
       logger.warn({ hostname, failures, retryInMs: delay, reason }, 'certificate order failed');
       this.scheduleRetry(hostname, delay);
     }

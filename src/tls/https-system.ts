@@ -3,6 +3,7 @@
  * certificate manager and its SNI map, the proxy's host policy (redirects, HSTS), the panel's own route
  * on BERTH_PANEL_DOMAIN, the HTTPS listener and the periodic certificate check.
  */
+import type { EventPublisher } from '../events/event-bus.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Server } from 'node:https';
@@ -57,6 +58,7 @@ export class HttpsSystem {
     private readonly routes: RouteTable,
     private readonly logger: Logger,
     private readonly timing: CertificateTiming = DEFAULT_CERTIFICATE_TIMING,
+    events?: EventPublisher,
   ) {
     this.router = new DomainRouter(routes);
     const certificateFiles = new CertificateFiles(join(config.dataDir, 'certs'));
@@ -88,6 +90,7 @@ export class HttpsSystem {
       panelDomain: config.panelDomain,
       timing,
       logger,
+      onStatus: (hostname, status) => events?.publish({ type: 'certificate', hostname, status }),
     });
     this.domains = new DomainsService(db, config, this.router, this.certificates);
     this.hostPolicy = createHostPolicy({

@@ -50,6 +50,9 @@ describe('a managed database from the panel in a real browser', () => {
     await page.waitForURL(/\/projects\/prj_/);
     projectId = /\/projects\/(prj_[0-9a-z]+)/.exec(page.url())![1]!;
     h.projectIds.push(projectId);
+    // "+ New" opens the picker; "Database" is one of its choices.
+    await page.locator('#new-picker > summary').click();
+    await page.locator('#new-database > summary').click();
     const form = page.locator('#new-database');
     await form.getByLabel('Name', { exact: true }).fill('db');
     await form.getByLabel('Engine').selectOption('postgres');

@@ -59,7 +59,9 @@ describe('deploying from the panel in a real browser', () => {
     await page.waitForURL(/\/projects\/prj_/);
     const projectId = /\/projects\/(prj_[0-9a-z]+)/.exec(page.url())![1]!;
     h.projectIds.push(projectId);
-    const form = page.locator('#new-service');
+    await page.locator('#new-picker > summary').click();
+    await page.locator('#new-git > summary').click();
+    const form = page.locator('#new-git');
     await form.getByLabel('Name', { exact: true }).fill('web');
     await form.getByLabel('Repository URL').fill(repo.url);
     await form.getByLabel('Branch').fill('main');
@@ -87,6 +89,8 @@ describe('deploying from the panel in a real browser', () => {
 
   it('changes a variable and redeploys; the app sees it', async () => {
     const serviceUrl = page.url();
+    await page.locator('#tab-variables').click();
+    await page.waitForURL(/\/variables$/);
     const variables = page.locator('form[action$="/variables"]');
     await variables.getByLabel('Key').fill('GREETING');
     await variables.getByLabel('Value').fill('hello from the panel');

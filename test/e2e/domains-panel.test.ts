@@ -56,7 +56,7 @@ describe(
     });
 
     it('adds app.example.com, sees the DNS check and the certificate status move to issued', async () => {
-      await page.goto(`/services/${serviceId}`);
+      await page.goto(`/services/${serviceId}?tab=domains`);
       const section = page.locator('#domains');
       await section.locator('#no-domains').waitFor();
       await section.getByLabel('Domain').fill('App.Example.com');

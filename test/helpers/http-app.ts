@@ -17,6 +17,7 @@ import { dataPaths, ensureDataDir } from '../../src/data-dir.js';
 import { SecretBox } from '../../src/lib/secret-box.js';
 import { randomBytes } from 'node:crypto';
 import { HttpsSystem } from '../../src/tls/https-system.js';
+import { EventBus } from '../../src/events/event-bus.js';
 import { createDatabaseFeature } from '../../src/databases/database-feature.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
 import { TrafficFeature } from '../../src/traffic/traffic.service.js';
@@ -34,6 +35,8 @@ export interface TestApp {
   traffic: TrafficFeature;
   /** Resource metrics; nothing samples on a schedule here: tests call metrics.sampler.tick(). */
   metrics: MetricsFeature;
+  /** The event bus the live stream reads (tests publish on it). */
+  events: EventBus;
   close(): Promise<void>;
 }
 
@@ -50,7 +53,8 @@ export async function createTestApp(
   await runtime.start();
   const secretBox = new SecretBox(randomBytes(32).toString('base64url'));
   const routes = new RouteTable();
-  const https = options.withHttps ? new HttpsSystem(config, handle.db, routes, logger) : undefined;
+  const events = new EventBus();
+  const https = options.withHttps ? new HttpsSystem(config, handle.db, routes, logger, undefined, events) : undefined;
   await https?.load();
   const deploys = createDeploySystem({
     config,
@@ -60,9 +64,10 @@ export async function createTestApp(
     routes,
     router: https?.router,
     logger,
+    events,
   });
   const scheduler = new Scheduler(logger);
-  const databases = createDatabaseFeature({ config, db: handle.db, runtime, secretBox, logger }, scheduler);
+  const databases = createDatabaseFeature({ config, db: handle.db, runtime, secretBox, logger, events }, scheduler);
   const lifecycle = createLifecycle({
     config,
     deploys,
@@ -88,6 +93,7 @@ export async function createTestApp(
     traffic,
     version: 'test',
     metrics,
+    events,
   });
   await app.ready();
   return {
@@ -99,6 +105,7 @@ export async function createTestApp(
     https,
     traffic,
     metrics,
+    events,
     async close() {
       await app.close();
       await traffic.stop();

@@ -123,7 +123,7 @@ describe('domains in the API and the panel', () => {
     });
 
     it('loads as a partial, adds a domain with its port, shows errors in place, and removes with confirm', async () => {
-      const page = await client.get(`/services/${otherServiceId}`);
+      const page = await client.get(`/services/${otherServiceId}?tab=domains`);
       assert.match(page.body, new RegExp(`hx-get="/services/${otherServiceId}/domains"`));
       const section = await client.get(`/services/${otherServiceId}/domains`, hx);
       assert.equal(section.statusCode, 200);
@@ -198,7 +198,7 @@ describe('domains in the API and the panel', () => {
       assert.equal(forged.statusCode, 403);
       const plain = await client.get(`/services/${otherServiceId}/domains`);
       assert.equal(plain.statusCode, 303);
-      assert.equal(plain.headers.location, `/services/${otherServiceId}#domains`);
+      assert.equal(plain.headers.location, `/services/${otherServiceId}?tab=domains`);
     });
   });
 });

@@ -320,7 +320,7 @@ describe('git credentials in the panel', () => {
     const serviceUrl = String(created.headers.location);
     const id = serviceUrl.split('/').pop()!;
 
-    let page = await client.get(serviceUrl);
+    let page = await client.get(`${serviceUrl}/settings`);
     assert.match(page.body, /Private repository:\s*<span class="muted" id="credentials-state">none/);
     assert.match(page.body, /<input type="password" name="gitToken"/);
     assert.match(page.body, /<textarea name="sshPrivateKey"/);
@@ -339,7 +339,7 @@ describe('git credentials in the panel', () => {
       settingsForm(page.body, { gitToken: ` ${TOKEN}\n`, gitUsername: 'deploy' }),
     );
     assert.equal(saved.statusCode, 303, saved.body);
-    page = await client.get(serviceUrl);
+    page = await client.get(`${serviceUrl}/settings`);
     assert.match(
       page.body,
       /<strong id="credentials-state">token set<\/strong> <span class="muted">\(user deploy\)<\/span>/,
@@ -368,7 +368,7 @@ describe('git credentials in the panel', () => {
       settingsForm(page.body, { gitUrl: SSH_GIT, sshPrivateKey: SSH_KEY.replace(/\n/g, '\r\n') }),
     );
     assert.equal(toKey.statusCode, 303, toKey.body);
-    page = await client.get(serviceUrl);
+    page = await client.get(`${serviceUrl}/settings`);
     assert.match(page.body, /<strong id="credentials-state">deploy key set<\/strong>/);
     assert.ok(!page.body.includes(KEY_CANARY));
     assert.equal((await credentialRow(t, id))?.kind, 'ssh-key');
@@ -384,7 +384,7 @@ describe('git credentials in the panel', () => {
     const removed = await client.postForm(`${serviceUrl}/credentials/remove`, { _csrf: csrfTokenOf(page.body) });
     assert.equal(removed.statusCode, 303);
     assert.equal(await credentialRow(t, id), undefined);
-    page = await client.get(serviceUrl);
+    page = await client.get(`${serviceUrl}/settings`);
     assert.match(page.body, /The stored credentials were removed/);
     assert.match(page.body, /id="credentials-state">none/);
   });
@@ -416,7 +416,7 @@ describe('git credentials in the panel', () => {
     assert.equal(row?.kind, 'token');
     assert.equal(row?.username, 'deploy');
     assert.equal(JSON.stringify(row).includes(TOKEN), false);
-    const servicePage = await client.get(String(created.headers.location));
+    const servicePage = await client.get(`${String(created.headers.location)}/settings`);
     assert.match(servicePage.body, /id="credentials-state">token set/);
     assert.equal(servicePage.body.includes(TOKEN), false);
   });

@@ -341,7 +341,7 @@ describe('services in the panel', () => {
     const client = await signedInClient(t.app);
     const projectUrl = await newProject(client, 'board');
     const page = await client.get(projectUrl);
-    assert.match(page.body, /New service/);
+    assert.match(page.body, /\+ New/);
     const form = { _csrf: csrfTokenOf(page.body), name: 'web', sourceType: 'git', gitUrl: PUBLIC_GIT, branch: 'main' };
 
     const bad = await client.postForm(
@@ -364,12 +364,15 @@ describe('services in the panel', () => {
     assert.equal(servicePage.statusCode, 200);
     assert.match(servicePage.body, /Service &quot;web&quot; created|Service "web" created/);
     assert.match(servicePage.body, /<section id="deployments"/);
-    assert.match(servicePage.body, /id="settings"/);
-    assert.match(servicePage.body, /id="variables"/);
+    // Settings and variables are tabs with their own URLs.
+    assert.match(servicePage.body, new RegExp(`href="/services/${serviceId}/settings" id="tab-settings"`));
+    assert.match((await client.get(`${serviceUrl}/settings`)).body, /id="settings"/);
+    assert.match((await client.get(`${serviceUrl}/variables`)).body, /id="variables"/);
     assert.match(servicePage.body, /http:\/\/web-board\.localhost/);
 
     const projectPage = await client.get(projectUrl);
-    assert.match(projectPage.body, new RegExp(`id="status-${serviceId}" hx-get="/services/${serviceId}/status"`));
+    assert.match(projectPage.body, new RegExp(`id="tile-${serviceId}"[^>]*data-live="service:${serviceId}"`));
+    assert.match(projectPage.body, /data-status="not deployed"/);
     assert.match(projectPage.body, /href="http:\/\/web-board\.localhost"/);
     assert.match(projectPage.body, /1\.1\.1\.1\/acme\/web\.git \(main\)/);
 
@@ -390,7 +393,7 @@ describe('services in the panel', () => {
       branch: '',
     });
     const serviceUrl = String(created.headers.location);
-    const servicePage = await client.get(serviceUrl);
+    const servicePage = await client.get(`${serviceUrl}/settings`);
     const fields = {
       _csrf: csrfTokenOf(servicePage.body),
       sourceType: 'image',
@@ -438,7 +441,7 @@ describe('services in the panel', () => {
     assert.deepEqual(JSON.parse(row.resources), { memoryMb: 256 });
     assert.deepEqual(JSON.parse(row.build), { buildArgs: { NODE_ENV: 'production', GREETING: 'hi there' } });
     assert.equal(row.release_command, 'npm run migrate');
-    const after = await client.get(serviceUrl);
+    const after = await client.get(`${serviceUrl}/settings`);
     assert.match(after.body, /Settings saved/);
     assert.match(after.body, /name="port" min="1" max="65535" placeholder="[^"]*" value="8080"/);
   });
@@ -472,7 +475,7 @@ describe('services in the panel', () => {
     const imported = await client.postForm(`${serviceUrl}/variables/import`, { _csrf: csrf, dotenv });
     assert.equal(imported.statusCode, 303);
 
-    const listed = await client.get(serviceUrl);
+    const listed = await client.get(`${serviceUrl}/variables`);
     assert.match(listed.body, /3 variables saved/);
     for (const key of ['DATABASE_URL', 'MULTI', 'SECRET']) assert.match(listed.body, new RegExp(`id="var-${key}"`));
     assert.ok(!listed.body.includes('canary-9f2e'), 'values are masked in the list');
@@ -539,7 +542,7 @@ describe('services in the panel', () => {
 
     const deleted = await client.postForm(`${serviceUrl}/variables/delete`, { _csrf: csrf, key: 'ONLY' });
     assert.equal(deleted.statusCode, 303);
-    assert.match((await client.get(serviceUrl)).body, /id="no-variables"/);
+    assert.match((await client.get(`${serviceUrl}/variables`)).body, /id="no-variables"/);
   });
 
   it('marks a variable secret from the panel (checkbox and toggle) and through the API', async () => {
@@ -563,7 +566,7 @@ describe('services in the panel', () => {
         .json()
         .map((k: { key: string; secret: boolean }) => `${k.key}:${k.secret}`);
 
-    assert.match((await client.get(serviceUrl)).body, /<input type="checkbox" name="secret"/);
+    assert.match((await client.get(`${serviceUrl}/variables`)).body, /<input type="checkbox" name="secret"/);
     await client.postForm(`${serviceUrl}/variables`, {
       _csrf: csrf,
       key: 'LICENSE',
@@ -572,7 +575,7 @@ describe('services in the panel', () => {
     });
     await client.postForm(`${serviceUrl}/variables`, { _csrf: csrf, key: 'NODE_ENV', value: 'production' });
     assert.deepEqual(await keys(), ['LICENSE:true', 'NODE_ENV:false']);
-    const listed = (await client.get(serviceUrl)).body;
+    const listed = (await client.get(`${serviceUrl}/variables`)).body;
     assert.match(listed, /<code>LICENSE<\/code> <span class="badge"[^>]*>secret<\/span>/);
     assert.doesNotMatch(listed, /<code>NODE_ENV<\/code> <span class="badge"/);
 
@@ -608,7 +611,7 @@ describe('services in the panel', () => {
       image: 'nginx:1.27',
     });
     const serviceUrl = String(created.headers.location);
-    const servicePage = await client.get(serviceUrl);
+    const servicePage = await client.get(`${serviceUrl}/settings`);
     assert.match(
       servicePage.body,
       /http:\/\/web-deleting\.[^<]*<\/a><\/li>/,

@@ -6,6 +6,8 @@ import { makeRequireUser, requireSameOrigin } from '../../plugins/auth-guards.js
 import { deploymentIdParams, serviceIdParams } from '../api/deployment-schemas.js';
 import { ACTIVE_PHASES } from '../../../deploys/deployment.types.js';
 import { requireService } from '../../../projects/service-catalog.js';
+import type { Deployment } from '../../../deploys/deployment.types.js';
+import { renderServicePage } from './services.routes.js';
 
 const hidden = { hide: true } as const;
 const csrfBody = { type: 'object', properties: { _csrf: { type: 'string' } } } as const;
@@ -30,6 +32,30 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
   const csrf = { preValidation: app.csrfProtection };
   const isRunning = (status: string) => status === 'queued' || (ACTIVE_PHASES as readonly string[]).includes(status);
 
+  const deploymentPage = async (id: string) => {
+    const deployment = await ctx.deploys.get(id);
+    const found = await ctx.deploys.deps.catalog.findService(deployment.serviceId);
+    const history = await ctx.deploys.list(deployment.serviceId);
+    const canRollBackTo = (d: Deployment) => d.status === 'replaced' && d.image !== null;
+    return {
+      title: `Deployment ${deployment.id}`,
+      deployment,
+      service: found?.service,
+      project: found?.project,
+      url: await ctx.deploys.urlOf(deployment.serviceId),
+      isRunning: isRunning(deployment.status),
+      hasActive: history.some((d) => d.status === 'active'),
+      // This deployment when it can come back; for the live one, the one it replaced.
+      rollbackTarget: canRollBackTo(deployment)
+        ? deployment
+        : deployment.status === 'active'
+          ? (history.find(canRollBackTo) ?? null)
+          : null,
+      // Finished deployments show their stored log in the page; running ones stream it over a WebSocket.
+      lines: isRunning(deployment.status) ? [] : await ctx.deploys.logs.read(deployment.id),
+    };
+  };
+
   app.post<WithId & { Body: { source?: 'url' | 'push' } }>(
     '/services/:id/deploy',
     { ...csrf, schema: { ...hidden, params: serviceIdParams, body: deployBody } },
@@ -43,37 +69,18 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
     },
   );
 
+  // The Deployments tab of the service page (the list also fetches itself again from here when live).
   app.get<WithId>(
     '/services/:id/deployments',
     { schema: { ...hidden, params: serviceIdParams } },
     async (request, reply) => {
-      const found = await requireService(ctx.deploys.deps.catalog, request.params.id);
-      const deployments = await ctx.deploys.list(request.params.id);
-      await reply.page('deployments', {
-        title: `Deployments of ${found.service.name}`,
-        service: found.service,
-        project: found.project,
-        deployments,
-        url: await ctx.deploys.urlOf(found.service.id),
-        plan: await ctx.deploys.planFor(found.service.id),
-        isAnyRunning: deployments.some((d) => isRunning(d.status)),
-      });
+      await requireService(ctx.deploys.deps.catalog, request.params.id);
+      await renderServicePage(reply, ctx, request.params.id, { tab: 'deployments' });
     },
   );
 
   app.get<WithId>('/deployments/:id', { schema: { ...hidden, params: deploymentIdParams } }, async (request, reply) => {
-    const deployment = await ctx.deploys.get(request.params.id);
-    const found = await ctx.deploys.deps.catalog.findService(deployment.serviceId);
-    await reply.page('deployment', {
-      title: `Deployment ${deployment.id}`,
-      deployment,
-      service: found?.service,
-      project: found?.project,
-      url: await ctx.deploys.urlOf(deployment.serviceId),
-      isRunning: isRunning(deployment.status),
-      // Finished deployments show their stored log in the page; running ones stream it over a WebSocket.
-      lines: isRunning(deployment.status) ? [] : await ctx.deploys.logs.read(deployment.id),
-    });
+    await reply.page('deployment', await deploymentPage(request.params.id));
   });
 
   app.post<WithId>(
@@ -81,7 +88,8 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
     { ...csrf, schema: { ...hidden, params: deploymentIdParams, body: csrfBody } },
     async (request, reply) => {
       await ctx.deploys.cancel(request.params.id);
-      reply.flash('info', 'Deployment cancelled. The previous version keeps serving.');
+      // htmx swaps the summary in place (the phase changes on the open page); the page says what it means.
+      if (request.headers['hx-request']) return reply.page('deployment', await deploymentPage(request.params.id));
       return goTo(request, reply, `/deployments/${request.params.id}`);
     },
   );

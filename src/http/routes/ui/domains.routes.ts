@@ -31,7 +31,7 @@ export async function domainsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
   const section = async (reply: FastifyReply, serviceId: string, extra: Record<string, unknown> = {}, status = 200) =>
     reply.page('service-domains', { ...(await listData(serviceId)), ...extra }, status);
 
-  const back = (reply: FastifyReply, serviceId: string) => reply.redirect(`/services/${serviceId}#domains`, 303);
+  const back = (reply: FastifyReply, serviceId: string) => reply.redirect(`/services/${serviceId}?tab=domains`, 303);
 
   app.get<{ Params: { id: string }; Querystring: { part?: string } }>(
     '/services/:id/domains',

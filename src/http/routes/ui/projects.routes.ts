@@ -3,34 +3,34 @@
  * and the "New service" form. Forms re-render with their errors (400/409) in place; success redirects.
  */
 import type { FastifyInstance } from 'fastify';
-import { isAppError } from '../../../errors.js';
+import { AppError, isAppError } from '../../../errors.js';
 import { createProject, getProject, listProjects } from '../../../projects/projects.service.js';
 import { NEW_SERVICE_FORM, newServiceFromForm, type FormFields } from '../../../projects/service-form.js';
-import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
-import { createAppService, listAppServices } from '../../../projects/services.service.js';
+import { createAppService } from '../../../projects/services.service.js';
+import { ENGINES, ENGINE_NAMES } from '../../../databases/engines/index.js';
+import { appTile, databaseTileStatus, projectCanvas } from './project-canvas.js';
 import type { AppContext } from '../../context.js';
 import { asFormError, credentialsFromForm, DELETE_FORM_ERRORS, formBody, renderFormError } from './forms.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { idParams } from '../api/project-schemas.js';
 
 const hidden = { hide: true } as const;
+const ENGINE_CHOICES = ENGINE_NAMES.map((name) => ({ name, label: ENGINES[name].label }));
+const tileParams = {
+  type: 'object',
+  required: ['id', 'databaseId'],
+  properties: { id: idParams.properties.id, databaseId: idParams.properties.id },
+} as const;
+
 export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.addHook('preHandler', makeRequireUser(ctx));
 
   const projectsPage = async () => ({ title: 'Projects', projects: await listProjects(ctx.db) });
 
+  // The canvas (tiles, status words, connections); the apps' domains say what a delete takes offline.
   const projectPage = async (id: string) => {
-    const project = await getProject(ctx.db, id);
-    // Each app's domains and the databases: what a delete takes offline (a database's data can be kept).
-    const services = await Promise.all(
-      (await listAppServices(ctx.db, id)).map(async (service) => ({
-        ...toServiceView(service, project.name, ctx.config),
-        sourceSummary: summarizeSource(service.source),
-        domains: ctx.https ? (await ctx.https.domains.list(service.id)).map((d) => d.hostname) : [],
-      })),
-    );
-    const databases = await ctx.databases.databases.list(id);
-    return { title: project.name, project, services, databases };
+    const canvas = await projectCanvas(ctx, id);
+    return { title: canvas.project.name, ...canvas, engines: ENGINE_CHOICES };
   };
 
   app.get('/projects', { schema: hidden }, async (_request, reply) => {
@@ -60,6 +60,30 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
     { schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       await reply.page('project', { ...(await projectPage(request.params.id)), form: NEW_SERVICE_FORM });
+    },
+  );
+
+  // Fragments the canvas fetches again when the live stream says a tile changed.
+  app.get<{ Params: { id: string } }>(
+    '/services/:id/tile',
+    { schema: { ...hidden, params: idParams } },
+    async (request, reply) => {
+      if (request.headers['hx-request'] !== 'true') return reply.redirect(`/services/${request.params.id}`, 303);
+      await reply.page('project-tile-app', { tile: await appTile(ctx, request.params.id) });
+    },
+  );
+
+  app.get<{ Params: { id: string; databaseId: string } }>(
+    '/projects/:id/databases/:databaseId/tile',
+    { schema: { ...hidden, params: tileParams } },
+    async (request, reply) => {
+      if (request.headers['hx-request'] !== 'true') return reply.redirect(`/projects/${request.params.id}`, 303);
+      const database = await ctx.databases.databases.view(request.params.databaseId);
+      if (database.projectId !== request.params.id)
+        throw new AppError('NOT_FOUND', 'No such database in this project.');
+      await reply.page('project-tile-database', {
+        database: { ...database, tileStatus: databaseTileStatus(database) },
+      });
     },
   );
 

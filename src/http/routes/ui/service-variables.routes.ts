@@ -3,7 +3,9 @@
  * a variable secret (deployment logs redact it), and reveal one value on request (lists only ever show
  * keys). Values never reach the log.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isAppError, type AppError } from '../../../errors.js';
+import { statusOf } from '../../plugins/error-handler.js';
 import { dotenvToObject, parseDotenv } from '../../../projects/dotenv.js';
 import { textareaValue } from '../../../projects/service-form.js';
 import { getAppService } from '../../../projects/services.service.js';
@@ -18,15 +20,35 @@ import {
 import type { AppContext } from '../../context.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { idParams } from '../api/project-schemas.js';
-import { asFormError, formBody, renderFormError } from './forms.js';
-import { renderServicePage, servicePageData } from './services.routes.js';
+import { asFormError, formBody } from './forms.js';
+import { answerTabForm, renderServicePage } from './services.routes.js';
 
 const hidden = { hide: true } as const;
 
 export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.addHook('preHandler', makeRequireUser(ctx));
 
-  const backToVariables = (id: string) => `/services/${id}#variables`;
+  // A bad `${{service.VAR}}` reference is the person's to fix: shown beside the form, with what was typed.
+  const asVariableFormError = (error: unknown) =>
+    asFormError(error) ?? (isAppError(error) && error.code === 'VARIABLE_REFERENCE_INVALID' ? error : undefined);
+  const answer = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    extra: Record<string, unknown> & { notice?: string; error?: string },
+    status = 200,
+  ) => answerTabForm(request, reply, ctx, id, 'variables', extra, status);
+  const failure = (error: AppError, failedForm: string) => ({
+    error: error.message,
+    errors: error.details ?? {},
+    failedForm,
+  });
+
+  app.get<{ Params: { id: string } }>(
+    '/services/:id/variables',
+    { schema: { ...hidden, params: idParams } },
+    async (request, reply) => renderServicePage(reply, ctx, request.params.id, { tab: 'variables' }),
+  );
 
   app.post<{ Params: { id: string }; Body: { key: string; value?: string; secret?: string } }>(
     '/services/:id/variables',
@@ -42,15 +64,13 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
       try {
         await setVariables(ctx, id, [[key, { value: textareaValue(request.body.value), secret }]]);
         request.log.info({ serviceId: id, keys: [key] }, 'variable set');
-        reply.flash('success', `Variable ${key} saved. Deploy again to pass it to the app.`);
-        await reply.redirect(backToVariables(id), 303);
+        const notice = `Variable ${key} saved. Deploy again to pass it to the app.`;
+        await answer(request, reply, id, { notice, noticeFor: 'variable' });
       } catch (error) {
-        const formError = asFormError(error);
+        const formError = asVariableFormError(error);
         if (!formError) throw error;
-        const data = await servicePageData(ctx, id, {
-          variableForm: { key, value: request.body.value ?? '', secret },
-        });
-        await renderFormError(reply, 'service', { ...data, failedForm: 'variable' }, formError);
+        const variableForm = { key, value: request.body.value ?? '', secret };
+        await answer(request, reply, id, { variableForm, ...failure(formError, 'variable') }, statusOf(formError.code));
       }
     },
   );
@@ -73,13 +93,15 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
         request.log.info({ serviceId: id, keys, isReplace }, 'variables imported');
         const count = keys.length === 1 ? '1 variable' : `${keys.length} variables`;
         const what = isReplace ? `Variables replaced by the ${count} from the .env` : `${count} saved`;
-        reply.flash('success', `${what}. Deploy again to pass them to the app.`);
-        await reply.redirect(backToVariables(id), 303);
+        await answer(request, reply, id, {
+          notice: `${what}. Deploy again to pass them to the app.`,
+          noticeFor: 'dotenv',
+        });
       } catch (error) {
-        const formError = asFormError(error);
+        const formError = asVariableFormError(error);
         if (!formError) throw error;
-        const data = await servicePageData(ctx, id, { dotenvForm: { dotenv: request.body.dotenv, isReplace } });
-        await renderFormError(reply, 'service', { ...data, failedForm: 'dotenv' }, formError);
+        const dotenvForm = { dotenv: request.body.dotenv, isReplace };
+        await answer(request, reply, id, { dotenvForm, ...failure(formError, 'dotenv') }, statusOf(formError.code));
       }
     },
   );
@@ -91,8 +113,8 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
       const { id } = request.params;
       await deleteVariable(ctx, id, request.body.key);
       request.log.info({ serviceId: id, keys: [request.body.key] }, 'variable deleted');
-      reply.flash('success', `Variable ${request.body.key} deleted. Deploy again to remove it from the app.`);
-      await reply.redirect(backToVariables(id), 303);
+      const notice = `Variable ${request.body.key} deleted. Deploy again to remove it from the app.`;
+      await answer(request, reply, id, { notice, noticeFor: 'variable' });
     },
   );
 
@@ -108,8 +130,7 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
       await markVariableSecret(ctx, id, request.body.key, secret);
       request.log.info({ serviceId: id, keys: [request.body.key], secret }, 'variable secret flag set');
       const what = secret ? 'secret: deployment logs hide its value' : 'plain: deployment logs show its value';
-      reply.flash('success', `Variable ${request.body.key} is ${what}.`);
-      await reply.redirect(backToVariables(id), 303);
+      await answer(request, reply, id, { notice: `Variable ${request.body.key} is ${what}.`, noticeFor: 'variable' });
     },
   );
 
@@ -126,7 +147,7 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
         const secret = (await listVariableKeys(ctx, id)).find((v) => v.key === key)?.secret ?? false;
         await reply.page('service-variable', { serviceId: id, variable: { key, secret }, revealed: { key, value } });
       } else {
-        await renderServicePage(reply, ctx, id, { revealed: { key, value } });
+        await renderServicePage(reply, ctx, id, { revealed: { key, value }, tab: 'variables' });
       }
     },
   );

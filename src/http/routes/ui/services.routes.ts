@@ -3,7 +3,8 @@
  * page says what kind is set, never the secret), variables editor (service-variables.routes.ts) and the
  * place where the deploy feature shows deployments.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ACTIVE_PHASES } from '../../../deploys/deployment.types.js';
 import { getProject } from '../../../projects/projects.service.js';
 import { removeCredentials } from '../../../projects/credentials.service.js';
 import { formFromService, settingsFromForm, type FormFields } from '../../../projects/service-form.js';
@@ -15,8 +16,13 @@ import type { AppContext } from '../../context.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { idParams } from '../api/project-schemas.js';
 import { asFormError, credentialsFromForm, DELETE_FORM_ERRORS, formBody, renderFormError } from './forms.js';
+import { statusOf } from '../../plugins/error-handler.js';
 
 const hidden = { hide: true } as const;
+const tabQuery = {
+  type: 'object',
+  properties: { tab: { type: 'string', enum: ['deployments', 'variables', 'settings', 'domains', 'git', 'metrics'] } },
+} as const;
 
 /** The fields that carry a secret: read once, never rendered back into a page. */
 const SECRET_FIELDS = new Set(['gitToken', 'sshPrivateKey']);
@@ -48,23 +54,45 @@ function withoutSecrets(fields: FormFields): FormFields {
   return Object.fromEntries(Object.entries(fields).filter(([name]) => !SECRET_FIELDS.has(name)));
 }
 
-/** Everything the service page shows. `extra` carries a form's state or error. */
+/** The tabs of the service page; each has its own URL (see views/partials/service.eta). */
+export const SERVICE_TABS = ['deployments', 'variables', 'settings', 'domains', 'git', 'metrics'] as const;
+export type ServiceTab = (typeof SERVICE_TABS)[number];
+
+const isRunning = (status: string) => status === 'queued' || (ACTIVE_PHASES as readonly string[]).includes(status);
+
+/** Everything the service page shows on one tab. `extra` carries a form's state, error or notice. */
 export async function servicePageData(
   ctx: AppContext,
   serviceId: string,
-  extra: Record<string, unknown> = {},
+  extra: Record<string, unknown> & { tab?: ServiceTab } = {},
 ): Promise<Record<string, unknown>> {
   const service = await getAppService(ctx.db, serviceId);
   const project = await getProject(ctx.db, service.projectId);
+  const tab: ServiceTab = extra.tab ?? 'deployments';
+  const tabData: Record<string, unknown> = {};
+  if (tab === 'deployments') {
+    const deployments = await ctx.deploys.list(service.id);
+    Object.assign(tabData, {
+      deployments,
+      url: await ctx.deploys.urlOf(service.id),
+      plan: await ctx.deploys.planFor(service.id),
+      isAnyRunning: deployments.some((d) => isRunning(d.status)),
+    });
+  }
+  if (tab === 'variables') tabData.variables = await listVariableKeys(ctx, service.id);
+  // Settings: the delete form says which addresses go offline. Domains: their certificates' live topics.
+  if (tab === 'settings' || tab === 'domains') {
+    tabData.domains = ctx.https ? await ctx.https.domains.list(service.id) : [];
+  }
   return {
     title: `${service.name} · ${project.name}`,
     project,
     service: { ...toServiceView(service, project.name, ctx.config), sourceSummary: summarizeSource(service.source) },
-    variables: await listVariableKeys(ctx, service.id),
-    // The delete form says which addresses go offline.
-    domains: ctx.https ? await ctx.https.domains.list(service.id) : [],
+    pending: await ctx.deploys.pendingChanges(service.id),
     errors: {},
+    ...tabData,
     ...extra,
+    tab,
     // A failed form shows what was typed; fields it did not send keep the stored values.
     form: { ...formFromService(service), ...(extra.form as FormFields | undefined) },
   };
@@ -74,18 +102,69 @@ export async function renderServicePage(
   reply: FastifyReply,
   ctx: AppContext,
   serviceId: string,
-  extra: Record<string, unknown> = {},
+  extra: Record<string, unknown> & { tab?: ServiceTab } = {},
 ): Promise<void> {
   await reply.page('service', await servicePageData(ctx, serviceId, extra));
+}
+
+/** Is this an htmx request that swaps a part of the page (not a boosted navigation)? */
+export const isFragmentRequest = (request: FastifyRequest) =>
+  request.headers['hx-request'] === 'true' && request.headers['hx-boosted'] !== 'true';
+
+/**
+ * After a form of one tab: an htmx form gets its own section back (its message beside it) and the
+ * changes-pending bar is told to look again; without JavaScript, the tab's page with the message on top.
+ */
+export async function answerTabForm(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  ctx: AppContext,
+  serviceId: string,
+  section: 'settings' | 'variables',
+  extra: Record<string, unknown> & { notice?: string; error?: string },
+  status = 200,
+): Promise<void> {
+  if (!isFragmentRequest(request)) {
+    if (extra.notice && status < 400) {
+      reply.flash('success', extra.notice);
+      return reply.redirect(`/services/${serviceId}/${section}`, 303);
+    }
+  } else {
+    reply.header('hx-trigger', 'pending-changed');
+  }
+  const data = await servicePageData(ctx, serviceId, { ...extra, tab: section });
+  reply.header('hx-push-url', 'false');
+  if (isFragmentRequest(request)) return reply.page(`service-tab-${section}`, data, status);
+  return reply.page('service', data, status);
 }
 
 export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.addHook('preHandler', makeRequireUser(ctx));
 
-  app.get<{ Params: { id: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { tab?: ServiceTab } }>(
     '/services/:id',
+    { schema: { ...hidden, params: idParams, querystring: tabQuery } },
+    async (request, reply) => renderServicePage(reply, ctx, request.params.id, { tab: request.query.tab }),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/services/:id/settings',
     { schema: { ...hidden, params: idParams } },
-    async (request, reply) => renderServicePage(reply, ctx, request.params.id),
+    async (request, reply) => renderServicePage(reply, ctx, request.params.id, { tab: 'settings' }),
+  );
+
+  // The changes-pending bar alone, for htmx.
+  app.get<{ Params: { id: string } }>(
+    '/services/:id/pending',
+    { schema: { ...hidden, params: idParams } },
+    async (request, reply) => {
+      if (!isFragmentRequest(request)) return reply.redirect(`/services/${request.params.id}`, 303);
+      const service = await getAppService(ctx.db, request.params.id);
+      await reply.page('service-pending', {
+        service,
+        pending: await ctx.deploys.pendingChanges(service.id),
+      });
+    },
   );
 
   app.post<{ Params: { id: string }; Body: FormFields }>(
@@ -103,13 +182,15 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
         if (credentials !== undefined) input.source = { ...(input.source as object), credentials };
         const service = await updateAppServiceSettings(ctx, id, input);
         request.log.info({ serviceId: service.id }, 'service settings changed');
-        reply.flash('success', 'Settings saved. They take effect at the next deploy.');
-        await reply.redirect(`/services/${id}`, 303);
+        await answerTabForm(request, reply, ctx, id, 'settings', {
+          notice: 'Settings saved. They take effect at the next deploy.',
+        });
       } catch (error) {
         const formError = asFormError(error);
         if (!formError) throw error;
-        const data = await servicePageData(ctx, id, { form: withoutSecrets(request.body), failedForm: 'settings' });
-        await renderFormError(reply, 'service', data, formError);
+        const extra = { form: withoutSecrets(request.body), failedForm: 'settings' };
+        const failure = { error: formError.message, errors: formError.details ?? {} };
+        await answerTabForm(request, reply, ctx, id, 'settings', { ...extra, ...failure }, statusOf(formError.code));
       }
     },
   );
@@ -121,8 +202,9 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
       const service = await getAppService(ctx.db, request.params.id);
       const removed = await removeCredentials(ctx.db, service.id);
       request.log.info({ serviceId: service.id, removed }, 'git credentials removed');
-      reply.flash('success', removed ? 'The stored credentials were removed.' : 'No credentials were stored.');
-      await reply.redirect(`/services/${service.id}`, 303);
+      await answerTabForm(request, reply, ctx, service.id, 'settings', {
+        notice: removed ? 'The stored credentials were removed.' : 'No credentials were stored.',
+      });
     },
   );
 
@@ -138,7 +220,7 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
         await reply.redirect(`/projects/${service.projectId}`, 303);
       } catch (error) {
         if (!isAppError(error) || !DELETE_FORM_ERRORS.has(error.code)) throw error;
-        const data = await servicePageData(ctx, id, { failedForm: 'delete' });
+        const data = await servicePageData(ctx, id, { failedForm: 'delete', tab: 'settings' });
         await renderFormError(reply, 'service', data, error);
       }
     },

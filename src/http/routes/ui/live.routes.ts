@@ -1,0 +1,129 @@
+/**
+ * The panel's live stream: one Server-Sent Events connection per page (public/js/live.js opens it). A page
+ * names what it shows (`?project=`, `?service=`, `?deployment=` or `?database=`); the stream passes on
+ * only the events about those things, as `event: <type>` with a small JSON body (ids and statuses, never a
+ * secret). The page then fetches the changed fragments through the normal, session-checked routes.
+ * Behind the panel session; at most MAX_STREAMS_PER_SESSION streams per session; a comment line every
+ * heartbeat keeps proxies from closing an idle stream; app.close() ends every stream.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../../../errors.js';
+import { topicsOf, type BerthEvent } from '../../../events/event-bus.js';
+import { getProject } from '../../../projects/projects.service.js';
+import { listAppServices } from '../../../projects/services.service.js';
+import { requireService } from '../../../projects/service-catalog.js';
+import type { AppContext } from '../../context.js';
+import { makeRequireUser } from '../../plugins/auth-guards.js';
+
+export const MAX_STREAMS_PER_SESSION = 4;
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+
+const ID = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
+const liveQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { project: ID, service: ID, deployment: ID, database: ID },
+} as const;
+type LiveQuery = { project?: string; service?: string; deployment?: string; database?: string };
+
+/** The topics of what the page shows (see topicsOf in src/events/event-bus.ts). */
+async function topicsFor(ctx: AppContext, query: LiveQuery): Promise<Set<string>> {
+  if (!query.project && !query.service && !query.deployment && !query.database) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'Name what the page shows: ?project=, ?service=, ?deployment= or ?database=.',
+    );
+  }
+  // An empty project has no topics yet: its stream stays open and quiet (heartbeats only).
+  const topics = new Set<string>();
+  if (query.project) {
+    const project = await getProject(ctx.db, query.project);
+    for (const service of await listAppServices(ctx.db, project.id)) topics.add(`service:${service.id}`);
+    for (const database of await ctx.databases.databases.list(project.id)) topics.add(`database:${database.id}`);
+  }
+  if (query.service) {
+    const { service } = await requireService(ctx.deploys.deps.catalog, query.service);
+    topics.add(`service:${service.id}`);
+    for (const domain of ctx.https ? await ctx.https.domains.list(service.id) : []) {
+      topics.add(`certificate:${domain.hostname}`);
+    }
+  }
+  if (query.deployment) {
+    const deployment = await ctx.deploys.get(query.deployment);
+    topics.add(`deployment:${deployment.id}`);
+    topics.add(`service:${deployment.serviceId}`);
+  }
+  if (query.database) topics.add(`database:${(await ctx.databases.databases.get(query.database)).id}`);
+  return topics;
+}
+
+/** One SSE frame. JSON.stringify never emits a raw newline, so the data stays on one line. */
+export function sseFrame(event: BerthEvent, topics: string[]): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify({ ...event, topics })}\n\n`;
+}
+
+export async function liveUiRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  options: { heartbeatMs?: number } = {},
+): Promise<void> {
+  app.addHook('preHandler', makeRequireUser(ctx));
+  const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const perSession = new Map<string, number>();
+  const open = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const end of [...open]) end();
+    done();
+  });
+
+  const sessionKey = (request: FastifyRequest) => request.session.sessionId;
+
+  app.get<{ Querystring: LiveQuery }>(
+    '/live',
+    { schema: { hide: true, querystring: liveQuery } },
+    async (request, reply) => {
+      const bus = ctx.events;
+      // Without a bus (some tests) nothing would ever arrive: 204 tells EventSource not to reconnect.
+      if (!bus) return reply.status(204).send();
+      const topics = await topicsFor(ctx, request.query);
+      const key = sessionKey(request);
+      const count = perSession.get(key) ?? 0;
+      if (count >= MAX_STREAMS_PER_SESSION) {
+        throw new AppError('RATE_LIMITED', `At most ${MAX_STREAMS_PER_SESSION} live pages per session; close one.`);
+      }
+      perSession.set(key, count + 1);
+
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      raw.write('retry: 3000\n: live\n\n');
+      const unsubscribe = bus.subscribe((event) => {
+        const matched = topicsOf(event).filter((topic) => topics.has(topic));
+        if (matched.length > 0) raw.write(sseFrame(event, matched));
+      });
+      const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), heartbeatMs);
+      heartbeat.unref();
+      let isEnded = false;
+      const end = () => {
+        if (isEnded) return;
+        isEnded = true;
+        unsubscribe();
+        clearInterval(heartbeat);
+        open.delete(end);
+        const left = (perSession.get(key) ?? 1) - 1;
+        if (left > 0) perSession.set(key, left);
+        else perSession.delete(key);
+        if (!raw.writableEnded) raw.end();
+      };
+      open.add(end);
+      request.raw.on('close', end);
+      raw.on('close', end);
+      raw.on('error', end);
+    },
+  );
+}

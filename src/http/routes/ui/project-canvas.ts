@@ -1,0 +1,112 @@
+/**
+ * What the project canvas shows: one tile per app and per database, each with a status in words (and a
+ * colour from the same word), the app's URL and last deploy, and the lines between an app and the
+ * databases its variables refer to (`${{db.DATABASE_URL}}`, src/databases/references.ts).
+ */
+import { findReferences } from '../../../projects/variable-references.js';
+import type { DatabaseView } from '../../../databases/database-view.js';
+import type { Deployment } from '../../../deploys/deployment.types.js';
+import type { ServiceState } from '../../../deploys/service-state.js';
+import { getProject } from '../../../projects/projects.service.js';
+import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
+import { getAppService, listAppServices } from '../../../projects/services.service.js';
+import type { AppService } from '../../../projects/service.types.js';
+import { readVariables } from '../../../projects/variables.service.js';
+import type { AppContext } from '../../context.js';
+
+/** The words a tile says; the CSS colours each one. */
+export type TileStatus = 'building' | 'deploying' | 'active' | 'crashed' | 'stopped' | 'failed' | 'not deployed';
+
+const BUILDING = new Set(['queued', 'fetching', 'building']);
+const DEPLOYING = new Set(['releasing', 'starting', 'healthy']);
+
+/** An app's status: a deploy under way wins, then what the engine says of the active release. */
+export function appTileStatus(
+  latest: Deployment | undefined,
+  state: Pick<ServiceState, 'state' | 'activeDeploymentId' | 'running' | 'total' | 'problem'>,
+): TileStatus {
+  if (latest && BUILDING.has(latest.status)) return 'building';
+  if (latest && DEPLOYING.has(latest.status)) return 'deploying';
+  if (state.activeDeploymentId) {
+    if (state.state === 'crashed') return 'crashed';
+    if (!state.problem && state.total > 0 && state.running === 0) return 'stopped';
+    return 'active';
+  }
+  if (latest && latest.status === 'failed') return 'failed';
+  return 'not deployed';
+}
+
+export function databaseTileStatus(database: Pick<DatabaseView, 'status' | 'health'>): TileStatus {
+  if (database.status === 'creating') return 'deploying';
+  if (database.status === 'failed' || database.health === 'unhealthy') return 'failed';
+  if (database.status === 'stopped') return 'stopped';
+  if (database.status === 'running' && (database.health === 'missing' || database.health === 'none')) return 'crashed';
+  return 'active';
+}
+
+export interface AppTile {
+  id: string;
+  name: string;
+  url: string;
+  sourceType: string;
+  sourceSummary: string;
+  status: TileStatus;
+  /** The deployment under way (its page follows the log). */
+  runningDeploymentId: string | null;
+  lastDeploy: Pick<
+    Deployment,
+    'id' | 'status' | 'commit' | 'triggeredBy' | 'trigger' | 'createdAt' | 'startedAt'
+  > | null;
+  /** Names of the project's databases this app's variables refer to. */
+  uses: string[];
+  domains: string[];
+}
+
+export async function appTileOf(
+  ctx: AppContext,
+  service: AppService,
+  projectName: string,
+  databaseNames: Set<string>,
+): Promise<AppTile> {
+  const [deployments, state, variables] = await Promise.all([
+    ctx.deploys.list(service.id),
+    ctx.deploys.state(service.id),
+    readVariables(ctx, service.id),
+  ]);
+  const latest = deployments[0];
+  const referenced = Object.values(variables).flatMap((value) => findReferences(value).map((r) => r.service));
+  const view = toServiceView(service, projectName, ctx.config);
+  return {
+    id: service.id,
+    name: service.name,
+    url: view.url,
+    sourceType: service.source.type,
+    sourceSummary: summarizeSource(service.source),
+    status: appTileStatus(latest, state),
+    runningDeploymentId: latest && (BUILDING.has(latest.status) || DEPLOYING.has(latest.status)) ? latest.id : null,
+    lastDeploy: latest ?? null,
+    uses: [...new Set(referenced.filter((name) => databaseNames.has(name)))],
+    domains: ctx.https ? (await ctx.https.domains.list(service.id)).map((d) => d.hostname) : [],
+  };
+}
+
+/** One app's tile alone (the live refresh of a tile). */
+export async function appTile(ctx: AppContext, serviceId: string): Promise<AppTile> {
+  const service = await getAppService(ctx.db, serviceId);
+  const project = await getProject(ctx.db, service.projectId);
+  const databases = await ctx.databases.databases.list(project.id);
+  return appTileOf(ctx, service, project.name, new Set(databases.map((d) => d.name)));
+}
+
+export async function projectCanvas(ctx: AppContext, projectId: string) {
+  const project = await getProject(ctx.db, projectId);
+  const databases = await ctx.databases.databases.list(project.id);
+  const names = new Set(databases.map((d) => d.name));
+  const services = await Promise.all(
+    (await listAppServices(ctx.db, project.id)).map((service) => appTileOf(ctx, service, project.name, names)),
+  );
+  const databaseTiles = databases.map((d) => ({ ...d, tileStatus: databaseTileStatus(d) }));
+  const byName = new Map(databases.map((d) => [d.name, d.id]));
+  const links = services.flatMap((s) => s.uses.map((name) => ({ from: s.id, to: byName.get(name)!, database: name })));
+  return { project, services, databases: databaseTiles, links };
+}
