@@ -6,6 +6,7 @@ import { makeRequireUser, requireSameOrigin } from '../../plugins/auth-guards.js
 import { deploymentIdParams, serviceIdParams } from '../api/deployment-schemas.js';
 import { ACTIVE_PHASES } from '../../../deploys/deployment.types.js';
 import { requireService } from '../../../projects/service-catalog.js';
+import { cancelWords, isOtherVersionServing } from '../../../deploys/serving-words.js';
 
 const hidden = { hide: true } as const;
 const csrfBody = { type: 'object', properties: { _csrf: { type: 'string' } } } as const;
@@ -71,6 +72,7 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
       project: found?.project,
       url: await ctx.deploys.urlOf(deployment.serviceId),
       isRunning: isRunning(deployment.status),
+      cancelWords: cancelWords(await isOtherVersionServing(ctx.db, deployment.serviceId, deployment.id)),
       // Finished deployments show their stored log in the page; running ones stream it over a WebSocket.
       lines: isRunning(deployment.status) ? [] : await ctx.deploys.logs.read(deployment.id),
     });
@@ -80,8 +82,9 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
     '/deployments/:id/cancel',
     { ...csrf, schema: { ...hidden, params: deploymentIdParams, body: csrfBody } },
     async (request, reply) => {
-      await ctx.deploys.cancel(request.params.id);
-      reply.flash('info', 'Deployment cancelled. The previous version keeps serving.');
+      const cancelled = await ctx.deploys.cancel(request.params.id);
+      const isServing = await isOtherVersionServing(ctx.db, cancelled.serviceId, cancelled.id);
+      reply.flash('info', cancelWords(isServing).done);
       return goTo(request, reply, `/deployments/${request.params.id}`);
     },
   );
