@@ -100,7 +100,7 @@ export class PushReceiver {
         // Queued also for the moment before the queue starts it: only say "waits" when another one runs.
         const running = this.deploys.queue.runningDeploymentOf(session.serviceId);
         if (!saidWaiting && running !== undefined && running !== deployment.id) {
-          say(`Another deployment of this service is running (${running}); this one waits for it.`);
+          say('Another deployment of this service is running; this one waits for it.');
           saidWaiting = true;
         }
         await new Promise((r) => setTimeout(r, 200));
