@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
 import { insertDeployment, updateDeployment } from '../../src/deploys/deployments.repository.js';
 import { insertDatabase, updateDatabase } from '../../src/databases/databases.repository.js';
 import { PushReceiver } from '../../src/git/push-receiver.js';
@@ -21,7 +22,7 @@ const SHA = 'a'.repeat(40);
 describe('messages true for the case at hand', () => {
   let t: TestApp;
   let panel: InjectClient;
-  let api: (method: 'GET' | 'POST', url: string, payload?: object) => ReturnType<TestApp['app']['inject']>;
+  let api: (method: 'GET' | 'POST', url: string, payload?: object) => Promise<LightMyRequestResponse>;
   let projectId: string;
 
   const createService = async (name: string, source: object): Promise<string> => {
@@ -201,7 +202,7 @@ describe('messages true for the case at hand', () => {
     });
 
     it('re-enables them once it runs, and stops polling', async () => {
-      await updateDatabase(t.db, databaseId, { status: 'running' });
+      await updateDatabase(t.db, databaseId, { status: 'running', updatedAt: new Date().toISOString() });
       const page = (await panel.get(`/databases/${databaseId}`)).body;
       assert.doesNotMatch(page, /db-creating-reason/);
       assert.doesNotMatch(page, /id="db-controls" hx-get/);
