@@ -79,6 +79,18 @@
             : shown + ' of ' + log.childElementCount + ' lines shown');
       }
     }
+    // Lines are added in batches (one layout per batch, not per line), so a burst of thousands stays cheap.
+    var arriving = [];
+    var flushTimer = null;
+    function scheduleFlush() {
+      if (flushTimer) return;
+      flushTimer = setTimeout(function () {
+        flushTimer = null;
+        var batch = arriving.splice(0);
+        append(batch.length > maxLines ? batch.slice(batch.length - maxLines) : batch);
+        showState();
+      }, 50);
+    }
     // Coalesced: a flood of lines updates the status text at most every 100 ms.
     var stateTimer = null;
     function scheduleState() {
@@ -100,6 +112,8 @@
     });
     pauseButton.addEventListener('click', function () {
       paused = !paused;
+      // Lines received but not yet shown wait with the others.
+      if (paused) pending = pending.concat(arriving.splice(0));
       pauseButton.setAttribute('aria-pressed', paused ? 'true' : 'false');
       pauseButton.textContent = paused ? 'Resume' : 'Pause';
       if (!paused) {
@@ -133,12 +147,14 @@
           skippedWhilePaused++;
         }
       } else {
-        append([frame]);
+        arriving.push(frame);
+        scheduleFlush();
       }
       scheduleState();
     };
     socket.onclose = function () {
       if (!ended) ended = 'The log ended.';
+      if (arriving.length) append(arriving.splice(0));
       if (pending.length && !paused) append(pending.splice(0));
       showState();
     };
