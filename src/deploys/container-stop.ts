@@ -4,6 +4,8 @@
  * formatter is pure (the time is passed in); stoppedContainersOf reads the active deployment's containers.
  */
 import type { ContainerDetails } from '../runtime/runtime.js';
+import type { Deployment } from './deployment.types.js';
+import { findActiveDeployment } from './deployments.repository.js';
 import { containersOfDeployment, type RuntimeLogDeps } from './runtime-logs.js';
 
 export type ContainerStopState = Pick<ContainerDetails, 'state' | 'exitCode' | 'restartCount'> & {
@@ -67,4 +69,17 @@ export async function stoppedContainersOf(
     if (description) stopped.push({ replica: summary.labels['berth.replica'] ?? '1', description });
   }
   return stopped;
+}
+
+/**
+ * The service's active deployment (null when none) and how its containers stopped; [] while they run, or
+ * when the engine cannot be asked (the log itself then says why).
+ */
+export async function runtimeLogState(
+  deps: RuntimeLogDeps,
+  serviceId: string,
+): Promise<{ active: Deployment | null; stopped: StoppedContainer[] }> {
+  const active = (await findActiveDeployment(deps.db, serviceId)) ?? null;
+  const stopped = active ? await stoppedContainersOf(deps, active.id).catch(() => []) : [];
+  return { active, stopped };
 }

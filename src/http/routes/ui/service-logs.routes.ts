@@ -5,8 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/websocket';
-import { stoppedContainersOf } from '../../../deploys/container-stop.js';
-import { findActiveDeployment } from '../../../deploys/deployments.repository.js';
+import { runtimeLogState } from '../../../deploys/container-stop.js';
 import { MAX_TAIL, dropWhenBacklogged, followServiceLogs, type LogLineMeta } from '../../../deploys/runtime-logs.js';
 import { AppError } from '../../../errors.js';
 import { requireService } from '../../../projects/service-catalog.js';
@@ -38,18 +37,17 @@ export async function serviceLogsUiRoutes(app: FastifyInstance, ctx: AppContext)
   app.addHook('preHandler', makeRequireUser(ctx));
   const findService = (id: string) => requireService(ctx.deploys.deps.catalog, id);
 
-  /** How the active deployment's containers stopped, in words; [] while they run or when the engine is away. */
-  const stoppedOf = async (deploymentId: string) => stoppedContainersOf(ctx.deploys.deps, deploymentId).catch(() => []);
+  const logState = (serviceId: string) => runtimeLogState(ctx.deploys.deps, serviceId);
 
   app.get<WithId>('/services/:id/logs', { schema: { ...hidden, params: serviceIdParams } }, async (request, reply) => {
     const { service, project } = await findService(request.params.id);
-    const active = (await findActiveDeployment(ctx.db, service.id)) ?? null;
+    const { active, stopped } = await logState(service.id);
     await reply.page('service-logs', {
       title: `Logs of ${service.name} · ${project.name}`,
       service,
       project,
       active,
-      stopped: active ? await stoppedOf(active.id) : [],
+      stopped,
       maxLines: MAX_LINES_IN_PAGE,
       maxTail: MAX_TAIL,
     });
@@ -60,7 +58,7 @@ export async function serviceLogsUiRoutes(app: FastifyInstance, ctx: AppContext)
     { schema: { ...hidden, params: serviceIdParams } },
     async (request, reply) => {
       const { service } = await findService(request.params.id);
-      const active = await findActiveDeployment(ctx.db, service.id);
+      const { active } = await logState(service.id);
       if (!active) return reply.code(404).type('text/plain').send('This service has no active deployment.');
       const aborted = new AbortController();
       request.raw.on('close', () => aborted.abort());
@@ -81,7 +79,8 @@ export async function serviceLogsUiRoutes(app: FastifyInstance, ctx: AppContext)
           { tail: MAX_TAIL, follow: false, timestamps: true, signal: aborted.signal },
           write,
         );
-        for (const s of await stoppedOf(active.id)) reply.raw.write(`--- replica ${s.replica}: ${s.description}\n`);
+        for (const s of (await logState(service.id)).stopped)
+          reply.raw.write(`--- replica ${s.replica}: ${s.description}\n`);
       } catch (error) {
         request.log.warn({ err: error, serviceId: service.id }, 'runtime log download ended with an error');
         reply.raw.write(`--- the log stopped: ${error instanceof AppError ? error.message : 'internal error'}\n`);
@@ -117,8 +116,7 @@ export async function serviceLogsUiRoutes(app: FastifyInstance, ctx: AppContext)
           sendFrame(JSON.stringify({ line: 'This service has no active deployment.', kind: 'stopped' }));
         else if (!aborted.signal.aborted) {
           // The follow ended: nothing newer took over, so say how the containers stopped.
-          const active = await findActiveDeployment(ctx.db, request.params.id);
-          const stopped = active ? await stoppedOf(active.id) : [];
+          const { stopped } = await logState(request.params.id);
           for (const s of stopped) {
             const line = stopped.length > 1 ? `replica ${s.replica}: ${s.description}` : s.description;
             sendFrame(JSON.stringify({ line, kind: 'stopped' } satisfies LogFrame));
