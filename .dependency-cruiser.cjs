@@ -1,6 +1,7 @@
 /**
  * Berth's layering, checked by `npm run lint` (DESIGN.md "The layout"):
- *   http → features → runtime / proxy / tls / lib → db
+ *   http → features → workloads → runtime / proxy / tls / lib → db
+ * workloads/ holds the pure builders of Docker objects (names, labels, container specs) the features use.
  * The composition root (main.ts, cli.ts) may import anything; config, errors, logger, version and data-dir
  * are the foundation every layer may use. Each outside library is imported by its one wrapper file only.
  */
@@ -34,6 +35,14 @@ module.exports = {
       to: { circular: true, dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'projects-imports-no-databases',
+      severity: 'error',
+      comment:
+        'databases builds on projects (a database is a service of a project); projects reaches databases only through the ReferenceSource port (src/projects/variable-references.ts).',
+      from: { path: '^src/projects/' },
+      to: { path: '^src/databases/' },
+    },
+    {
       name: 'db-imports-nothing-above',
       severity: 'error',
       comment: 'db/ is the bottom layer.',
@@ -46,6 +55,20 @@ module.exports = {
       comment: 'runtime, proxy, tls and lib serve the features; they never import one (or http).',
       from: { path: INFRA },
       to: { path: [FEATURES, '^src/http/', '^src/(main|cli)\\.ts$'], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'workloads-import-no-feature',
+      severity: 'error',
+      comment: 'The workload builders take plain inputs: they import no feature, no http, no db.',
+      from: { path: '^src/workloads/' },
+      to: { path: [FEATURES, '^src/http/', '^src/db/', '^src/(main|cli)\\.ts$'], dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'infra-imports-no-workloads',
+      severity: 'error',
+      comment: 'The runtime runs the specs the workload builders make; it does not build them.',
+      from: { path: INFRA },
+      to: { path: '^src/workloads/' },
     },
     {
       name: 'feature-imports-no-http',

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createApiToken, revokeApiToken, listApiTokens } from './auth/api-tokens.service.js';
 import { recordUnlock } from './auth/login-unlocks.js';
-import { findUserWithHashByEmail } from './auth/users.repository.js';
+import { findUserWithHashByEmail, listAdminIds } from './auth/users.repository.js';
 import { createAdmin } from './auth/users.service.js';
 import { loadConfig, type Config } from './config.js';
 import { dataPaths, ensureDataDir } from './data-dir.js';
@@ -56,11 +56,11 @@ async function resolveUserId(db: Db, email: string | undefined): Promise<string>
     if (!user) throw new AppError('NOT_FOUND', `no account for ${email}`);
     return user.id;
   }
-  const admins = await db.selectFrom('users').select('id').where('role', '=', 'admin').execute();
+  const admins = await listAdminIds(db);
   if (admins.length === 0)
     throw new AppError('NOT_FOUND', 'no admin yet: claim the install or run `berth admin create` first');
   if (admins.length > 1) throw new AppError('VALIDATION_FAILED', 'several admins exist: pass --email to choose one');
-  return admins[0]!.id;
+  return admins[0]!;
 }
 
 async function serve(config: Config, args: string[]): Promise<void> {

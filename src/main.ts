@@ -26,6 +26,7 @@ import { DEFAULT_TIMING } from './deploys/deploy-context.js';
 import { DeploySystem } from './deploys/deploy-system.js';
 import { restoreRoutes } from './deploys/route-restore.js';
 import { createServiceCatalog } from './projects/service-catalog.js';
+import { databaseReferences } from './databases/references.js';
 import { AppProxy } from './proxy/proxy-server.js';
 import { RouteTable } from './proxy/route-table.js';
 import type { Runtime } from './runtime/runtime.js';
@@ -78,7 +79,7 @@ export function createDeploySystem(parts: {
       config,
       db,
       runtime,
-      catalog: createServiceCatalog(db, secretBox),
+      catalog: createServiceCatalog(db, secretBox, databaseReferences(secretBox)),
       fetcher: {
         fetchGit: (options) =>
           fetchGitSource({

@@ -1,6 +1,6 @@
 /** SQL for alert rules, alerts and notification deliveries. */
 import { sql, type Selectable } from 'kysely';
-import type { Db } from '../db/connection.js';
+import type { Executor } from '../db/executor.js';
 import type { AlertsTable, NotificationDeliveriesTable } from '../db/schema.js';
 import { newId, nowIso } from '../lib/ids.js';
 import {
@@ -15,7 +15,7 @@ import {
 
 const isRuleKind = (kind: string): kind is RuleKind => (RULE_KINDS as readonly string[]).includes(kind);
 
-export async function listRules(db: Db): Promise<AlertRule[]> {
+export async function listRules(db: Executor): Promise<AlertRule[]> {
   const rows = await db.selectFrom('alert_rules').selectAll().execute();
   const rules = rows
     .filter((r) => isRuleKind(r.kind))
@@ -28,7 +28,7 @@ export async function listRules(db: Db): Promise<AlertRule[]> {
   return rules.sort((a, b) => RULE_KINDS.indexOf(a.kind) - RULE_KINDS.indexOf(b.kind));
 }
 
-export async function saveRule(db: Db, rule: AlertRule): Promise<void> {
+export async function saveRule(db: Executor, rule: AlertRule): Promise<void> {
   await db
     .updateTable('alert_rules')
     .set({
@@ -55,7 +55,7 @@ function toAlert(row: Selectable<AlertsTable>): Alert {
   };
 }
 
-export async function openAlertsOf(db: Db, rule: RuleKind): Promise<Alert[]> {
+export async function openAlertsOf(db: Executor, rule: RuleKind): Promise<Alert[]> {
   const rows = await db
     .selectFrom('alerts')
     .selectAll()
@@ -66,7 +66,7 @@ export async function openAlertsOf(db: Db, rule: RuleKind): Promise<Alert[]> {
 }
 
 /** Opens an alert; undefined when one is already open for the rule and subject (the unique index decides). */
-export async function openAlert(db: Db, rule: RuleKind, finding: Finding): Promise<Alert | undefined> {
+export async function openAlert(db: Executor, rule: RuleKind, finding: Finding): Promise<Alert | undefined> {
   const id = newId('alr');
   const result = await db
     .insertInto('alerts')
@@ -88,7 +88,7 @@ export async function openAlert(db: Db, rule: RuleKind, finding: Finding): Promi
   return toAlert(row);
 }
 
-export async function resolveAlert(db: Db, id: string): Promise<Alert | undefined> {
+export async function resolveAlert(db: Executor, id: string): Promise<Alert | undefined> {
   await db
     .updateTable('alerts')
     .set({ status: 'resolved', resolved_at: nowIso() })
@@ -99,12 +99,12 @@ export async function resolveAlert(db: Db, id: string): Promise<Alert | undefine
   return row && toAlert(row);
 }
 
-export async function findAlert(db: Db, id: string): Promise<Alert | undefined> {
+export async function findAlert(db: Executor, id: string): Promise<Alert | undefined> {
   const row = await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
   return row && toAlert(row);
 }
 
-export async function listAlerts(db: Db, options: { status?: Alert['status']; limit: number }): Promise<Alert[]> {
+export async function listAlerts(db: Executor, options: { status?: Alert['status']; limit: number }): Promise<Alert[]> {
   let query = db.selectFrom('alerts').selectAll();
   if (options.status) query = query.where('status', '=', options.status);
   return (await query.orderBy('opened_at', 'desc').limit(options.limit).execute()).map(toAlert);
@@ -127,7 +127,7 @@ function toDelivery(row: Selectable<NotificationDeliveriesTable>): Delivery {
 }
 
 export async function queueDelivery(
-  db: Db,
+  db: Executor,
   fields: { channelId: string; alertId: string | null; event: DeliveryEvent; title: string },
 ): Promise<Delivery> {
   const now = nowIso();
@@ -148,7 +148,7 @@ export async function queueDelivery(
   return toDelivery(row);
 }
 
-export async function dueDeliveries(db: Db, now: string, limit: number): Promise<Delivery[]> {
+export async function dueDeliveries(db: Executor, now: string, limit: number): Promise<Delivery[]> {
   const rows = await db
     .selectFrom('notification_deliveries')
     .selectAll()
@@ -161,7 +161,7 @@ export async function dueDeliveries(db: Db, now: string, limit: number): Promise
 }
 
 export async function recordAttempt(
-  db: Db,
+  db: Executor,
   id: string,
   outcome: Pick<Delivery, 'status' | 'attempts' | 'lastError' | 'nextAttemptAt' | 'sentAt'>,
 ): Promise<void> {
@@ -179,7 +179,7 @@ export async function recordAttempt(
 }
 
 /** Alert messages (not tests) the channel has tried to send since `since`: what its rate limit counts. */
-export async function attemptedSince(db: Db, channelId: string, since: string): Promise<number> {
+export async function attemptedSince(db: Executor, channelId: string, since: string): Promise<number> {
   const row = await db
     .selectFrom('notification_deliveries')
     .select(sql<number>`count(*)`.as('n'))
@@ -191,19 +191,22 @@ export async function attemptedSince(db: Db, channelId: string, since: string): 
   return Number(row.n);
 }
 
-export async function findDelivery(db: Db, id: string): Promise<Delivery | undefined> {
+export async function findDelivery(db: Executor, id: string): Promise<Delivery | undefined> {
   const row = await db.selectFrom('notification_deliveries').selectAll().where('id', '=', id).executeTakeFirst();
   return row && toDelivery(row);
 }
 
-export async function listDeliveries(db: Db, options: { channelId?: string; limit: number }): Promise<Delivery[]> {
+export async function listDeliveries(
+  db: Executor,
+  options: { channelId?: string; limit: number },
+): Promise<Delivery[]> {
   let query = db.selectFrom('notification_deliveries').selectAll();
   if (options.channelId) query = query.where('channel_id', '=', options.channelId);
   return (await query.orderBy('created_at', 'desc').orderBy('id').limit(options.limit).execute()).map(toDelivery);
 }
 
 /** Forgets deliveries created, and alerts resolved, before `before` (deleting an alert takes its deliveries). */
-export async function pruneHistory(db: Db, before: string): Promise<void> {
+export async function pruneHistory(db: Executor, before: string): Promise<void> {
   await db.deleteFrom('notification_deliveries').where('created_at', '<', before).execute();
   await db.deleteFrom('alerts').where('status', '=', 'resolved').where('resolved_at', '<', before).execute();
 }

@@ -1,6 +1,6 @@
 /** SQL for notification channels only. The secret column is read by the dispatcher alone. */
 import type { Selectable } from 'kysely';
-import type { Db } from '../db/connection.js';
+import type { Executor } from '../db/executor.js';
 import type { NotificationChannelsTable } from '../db/schema.js';
 import { nowIso } from '../lib/ids.js';
 import type { Channel, ChannelSettings } from './alert.types.js';
@@ -31,7 +31,7 @@ export interface ChannelRow {
   rateLimitPerHour: number;
 }
 
-export async function insertChannel(db: Db, row: ChannelRow): Promise<void> {
+export async function insertChannel(db: Executor, row: ChannelRow): Promise<void> {
   await db
     .insertInto('notification_channels')
     .values({
@@ -47,7 +47,7 @@ export async function insertChannel(db: Db, row: ChannelRow): Promise<void> {
     .execute();
 }
 
-export async function updateChannel(db: Db, id: string, row: Omit<ChannelRow, 'id' | 'kind'>): Promise<void> {
+export async function updateChannel(db: Executor, id: string, row: Omit<ChannelRow, 'id' | 'kind'>): Promise<void> {
   await db
     .updateTable('notification_channels')
     .set({
@@ -63,17 +63,17 @@ export async function updateChannel(db: Db, id: string, row: Omit<ChannelRow, 'i
     .execute();
 }
 
-export async function deleteChannel(db: Db, id: string): Promise<boolean> {
+export async function deleteChannel(db: Executor, id: string): Promise<boolean> {
   const result = await db.deleteFrom('notification_channels').where('id', '=', id).executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
 
-export async function findChannel(db: Db, id: string): Promise<Channel | undefined> {
+export async function findChannel(db: Executor, id: string): Promise<Channel | undefined> {
   const row = await db.selectFrom('notification_channels').selectAll().where('id', '=', id).executeTakeFirst();
   return row && toChannel(row);
 }
 
-export async function findChannelSecret(db: Db, id: string): Promise<string | null> {
+export async function findChannelSecret(db: Executor, id: string): Promise<string | null> {
   const row = await db
     .selectFrom('notification_channels')
     .select('secret_encrypted')
@@ -82,12 +82,12 @@ export async function findChannelSecret(db: Db, id: string): Promise<string | nu
   return row?.secret_encrypted ?? null;
 }
 
-export async function listChannels(db: Db): Promise<Channel[]> {
+export async function listChannels(db: Executor): Promise<Channel[]> {
   return (await db.selectFrom('notification_channels').selectAll().orderBy('created_at').execute()).map(toChannel);
 }
 
 /** Enabled channels that get an alert of `projectId`: server channels always, project channels for their project. */
-export async function channelsFor(db: Db, projectId: string | null): Promise<Channel[]> {
+export async function channelsFor(db: Executor, projectId: string | null): Promise<Channel[]> {
   let query = db.selectFrom('notification_channels').selectAll().where('enabled', '=', 1);
   query = projectId
     ? query.where((eb) => eb.or([eb('project_id', 'is', null), eb('project_id', '=', projectId)]))

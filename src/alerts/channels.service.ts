@@ -9,6 +9,7 @@ import type { Db } from '../db/connection.js';
 import { AppError } from '../errors.js';
 import { newId } from '../lib/ids.js';
 import type { SecretBox } from '../lib/secret-box.js';
+import { findProjectById } from '../projects/projects.repository.js';
 import type { HostResolver, SourcePolicy } from '../source/host-check.js';
 import type { Channel } from './alert.types.js';
 import { destinationHost, validateChannel, type ChannelInput, type ValidChannel } from './channel-input.js';
@@ -100,11 +101,7 @@ export class ChannelsService {
   /** The project must exist, and the destination's addresses must pass the policy (checked before any connection). */
   private async checkPlacement(valid: ValidChannel): Promise<void> {
     if (valid.projectId) {
-      const project = await this.deps.db
-        .selectFrom('projects')
-        .select('id')
-        .where('id', '=', valid.projectId)
-        .executeTakeFirst();
+      const project = await findProjectById(this.deps.db, valid.projectId);
       if (!project)
         throw new AppError('VALIDATION_FAILED', `No project ${valid.projectId}.`, {
           details: { projectId: 'no such project' },

@@ -8,6 +8,7 @@ import type { Db } from '../db/connection.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import { nowIso } from '../lib/ids.js';
 import type { Logger } from '../logger.js';
+import { findProjectById } from '../projects/projects.repository.js';
 import type { HostResolver, SourcePolicy } from '../source/host-check.js';
 import type { Channel, Delivery } from './alert.types.js';
 import { attemptedSince, dueDeliveries, findAlert, queueDelivery, recordAttempt } from './alerts.repository.js';
@@ -101,9 +102,7 @@ export class Dispatcher {
     try {
       const sealed = await findChannelSecret(this.db, channel.id);
       const alert = delivery.alertId ? ((await findAlert(this.db, delivery.alertId)) ?? null) : null;
-      const project = alert?.projectId
-        ? await this.db.selectFrom('projects').select('name').where('id', '=', alert.projectId).executeTakeFirst()
-        : undefined;
+      const project = alert?.projectId ? await findProjectById(this.db, alert.projectId) : undefined;
       await sendNotification(
         channel,
         sealed ? this.secretBox.decrypt(sealed) : null,

@@ -1,4 +1,4 @@
-import type { Db } from '../db/connection.js';
+import type { Executor } from '../db/executor.js';
 import type { ApiTokensTable } from '../db/schema.js';
 
 export interface ApiToken {
@@ -23,12 +23,12 @@ function toApiToken(row: ApiTokensTable): ApiToken {
   };
 }
 
-export async function insertApiToken(db: Db, row: ApiTokensTable): Promise<ApiToken> {
+export async function insertApiToken(db: Executor, row: ApiTokensTable): Promise<ApiToken> {
   await db.insertInto('api_tokens').values(row).execute();
   return toApiToken(row);
 }
 
-export async function findActiveTokenByHash(db: Db, tokenHash: string): Promise<ApiToken | undefined> {
+export async function findActiveTokenByHash(db: Executor, tokenHash: string): Promise<ApiToken | undefined> {
   const row = await db
     .selectFrom('api_tokens')
     .selectAll()
@@ -38,7 +38,7 @@ export async function findActiveTokenByHash(db: Db, tokenHash: string): Promise<
   return row && toApiToken(row);
 }
 
-export async function listTokensOfUser(db: Db, userId: string): Promise<ApiToken[]> {
+export async function listTokensOfUser(db: Executor, userId: string): Promise<ApiToken[]> {
   const rows = await db
     .selectFrom('api_tokens')
     .selectAll()
@@ -48,12 +48,12 @@ export async function listTokensOfUser(db: Db, userId: string): Promise<ApiToken
   return rows.map(toApiToken);
 }
 
-export async function listAllTokens(db: Db): Promise<ApiToken[]> {
+export async function listAllTokens(db: Executor): Promise<ApiToken[]> {
   const rows = await db.selectFrom('api_tokens').selectAll().orderBy('created_at', 'desc').execute();
   return rows.map(toApiToken);
 }
 
-export async function findActiveTokenByName(db: Db, userId: string, name: string): Promise<ApiToken | undefined> {
+export async function findActiveTokenByName(db: Executor, userId: string, name: string): Promise<ApiToken | undefined> {
   const row = await db
     .selectFrom('api_tokens')
     .selectAll()
@@ -64,7 +64,7 @@ export async function findActiveTokenByName(db: Db, userId: string, name: string
   return row && toApiToken(row);
 }
 
-export async function markRevoked(db: Db, id: string, at: string): Promise<boolean> {
+export async function markRevoked(db: Executor, id: string, at: string): Promise<boolean> {
   const result = await db
     .updateTable('api_tokens')
     .set({ revoked_at: at })
@@ -74,6 +74,6 @@ export async function markRevoked(db: Db, id: string, at: string): Promise<boole
   return Number(result.numUpdatedRows) > 0;
 }
 
-export async function touchLastUsed(db: Db, id: string, at: string): Promise<void> {
+export async function touchLastUsed(db: Executor, id: string, at: string): Promise<void> {
   await db.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', id).execute();
 }

@@ -4,25 +4,17 @@
  * that account's earlier attempts.
  */
 import type { Db } from '../db/connection.js';
+import { readSetting, writeSetting } from './settings.repository.js';
 
 const PREFIX = 'login_unlocked_at:';
 
 export async function recordUnlock(db: Db, account: string, at: Date = new Date()): Promise<void> {
-  const value = at.toISOString();
-  await db
-    .insertInto('settings')
-    .values({ key: PREFIX + account, value })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
-    .execute();
+  await writeSetting(db, PREFIX + account, at.toISOString());
 }
 
 /** Milliseconds since the epoch of the account's last unlock, or 0. */
 export async function lastUnlockOf(db: Db, account: string): Promise<number> {
-  const row = await db
-    .selectFrom('settings')
-    .select('value')
-    .where('key', '=', PREFIX + account)
-    .executeTakeFirst();
-  const at = row ? Date.parse(row.value) : NaN;
+  const value = await readSetting(db, PREFIX + account);
+  const at = value !== undefined ? Date.parse(value) : NaN;
   return Number.isFinite(at) ? at : 0;
 }

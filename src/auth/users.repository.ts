@@ -1,4 +1,4 @@
-import type { Db } from '../db/connection.js';
+import type { Executor } from '../db/executor.js';
 import type { UsersTable } from '../db/schema.js';
 
 export interface User {
@@ -12,12 +12,12 @@ function toUser(row: Pick<UsersTable, 'id' | 'email' | 'role' | 'created_at'>): 
   return { id: row.id, email: row.email, role: row.role, createdAt: row.created_at };
 }
 
-export async function insertUser(db: Db, row: UsersTable): Promise<User> {
+export async function insertUser(db: Executor, row: UsersTable): Promise<User> {
   await db.insertInto('users').values(row).execute();
   return toUser(row);
 }
 
-export async function findUserById(db: Db, id: string): Promise<User | undefined> {
+export async function findUserById(db: Executor, id: string): Promise<User | undefined> {
   const row = await db
     .selectFrom('users')
     .select(['id', 'email', 'role', 'created_at'])
@@ -27,14 +27,18 @@ export async function findUserById(db: Db, id: string): Promise<User | undefined
 }
 
 export async function findUserWithHashByEmail(
-  db: Db,
+  db: Executor,
   email: string,
 ): Promise<(User & { passwordHash: string }) | undefined> {
   const row = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
   return row && { ...toUser(row), passwordHash: row.password_hash };
 }
 
-export async function countAdmins(db: Db): Promise<number> {
+export async function listAdminIds(db: Executor): Promise<string[]> {
+  return (await db.selectFrom('users').select('id').where('role', '=', 'admin').execute()).map((row) => row.id);
+}
+
+export async function countAdmins(db: Executor): Promise<number> {
   const row = await db
     .selectFrom('users')
     .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -18,6 +18,8 @@ import { AppError } from '../errors.js';
 import { newId } from '../lib/ids.js';
 import { extractFileChecked } from '../lib/tar-archive.js';
 import { markDatabasesForRecreate } from '../databases/restore-on-recreate.js';
+import { listProjectIds } from '../projects/projects.repository.js';
+import { listServiceIds } from '../projects/services.repository.js';
 import { ArchiveEntryCheck } from './archive-entries.js';
 import { decryptToFile } from './archive-crypto.js';
 import { BACKUP_FORMAT, type BackupManifest } from './panel-backup.js';
@@ -98,8 +100,8 @@ export async function restorePanelBackup(options: {
 type Db = ReturnType<typeof openDatabase>['db'];
 
 async function queueRedeploys(db: Db, hasImage: (ref: string) => Promise<boolean>) {
-  const projects = (await db.selectFrom('projects').select('id').execute()).length;
-  const services = (await db.selectFrom('services').select('id').execute()).length;
+  const projects = (await listProjectIds(db)).length;
+  const services = (await listServiceIds(db)).length;
   let redeploys = 0;
   for (const active of await listDeploymentsByStatus(db, ['active'])) {
     const reuseImage = active.image !== null && (await hasImage(active.image));

@@ -21,6 +21,7 @@ import {
 } from './build-ca.js';
 import { BuildLimiter } from './build-limiter.js';
 import { detectBuild, type BuildPlan } from './detect.js';
+import { buildArgsOf, imageBuildSpec } from '../workloads/build-spec.js';
 
 export const DEFAULT_BUILD_MEMORY_BYTES = 2 * 1024 * 1024 * 1024;
 export const DEFAULT_BUILD_CPUS = 1;
@@ -98,36 +99,37 @@ export class ServiceBuilder {
       let dockerfile = plan.dockerfile;
       const proxyArgs = proxyBuildArgs(this.config.buildProxy ?? {});
       if (Object.keys(proxyArgs).length > 0) log('Downloads during the build go through the configured HTTP(S) proxy');
-      // A service's own args win over the proxy settings, Berth's template args over both.
-      let buildArgs = { ...proxyArgs, ...userArgs };
+      let caArg: Record<string, string> | undefined;
       const caFile = this.config.buildCaFile;
       const useCa =
         caFile !== undefined && (plan.kind === 'buildpack' || (await dockerfileWantsBuildCa(plan.context, dockerfile)));
       if (useCa) {
         caCopy = await placeBuildCa(caFile, plan.context);
         log(`The build trusts the CA bundle of BERTH_BUILD_CA_FILE (as ${BUILD_CA_CONTEXT_FILE} in the context)`);
-        if (plan.kind === 'dockerfile') buildArgs[BUILD_CA_ARG] = BUILD_CA_CONTEXT_FILE;
+        if (plan.kind === 'dockerfile') caArg = { [BUILD_CA_ARG]: BUILD_CA_CONTEXT_FILE };
       }
       if (plan.kind === 'buildpack') {
         dockerfile = await writeGeneratedDockerfile(plan);
         generated = join(plan.context, dockerfile);
-        buildArgs = { ...buildArgs, ...plan.buildArgs };
         log('Generated Dockerfile:');
         for (const line of plan.dockerfile.trimEnd().split('\n')) log(`  ${line}`);
       }
-      await this.runtime.buildImage({
+      const spec = imageBuildSpec({
         contextDir: plan.context,
         dockerfile,
-        // A .dockerignore written before Berth had a build CA must not keep it out.
-        ...(caCopy ? { alwaysSend: [BUILD_CA_CONTEXT_FILE] } : {}),
         tag: options.imageTag,
-        buildArgs,
         labels: options.labels,
+        buildArgs: buildArgsOf({
+          proxy: proxyArgs,
+          service: userArgs,
+          ca: caArg,
+          template: plan.kind === 'buildpack' ? plan.buildArgs : undefined,
+        }),
+        caContextFile: caCopy ? BUILD_CA_CONTEXT_FILE : undefined,
         memoryBytes: this.memoryBytes,
         cpus: this.cpus,
-        onLine: log,
-        signal,
       });
+      await this.runtime.buildImage({ ...spec, onLine: log, signal });
       log(`Built ${options.imageTag} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
       return { image: options.imageTag, method: plan.kind === 'dockerfile' ? 'dockerfile' : `buildpack:${plan.name}` };
     } finally {

@@ -1,6 +1,6 @@
 /** SQL for backups. Count documents are JSON columns parsed here. */
 import type { Selectable } from 'kysely';
-import type { Db } from '../db/connection.js';
+import type { Executor } from '../db/executor.js';
 import type { BackupsTable } from '../db/schema.js';
 import type { Backup } from './database.types.js';
 
@@ -28,7 +28,7 @@ function toBackup(row: Selectable<BackupsTable>): Backup {
 }
 
 export async function insertBackup(
-  db: Db,
+  db: Executor,
   b: { id: string; databaseId: string; trigger: Backup['trigger']; startedAt: string },
 ): Promise<void> {
   await db
@@ -50,7 +50,7 @@ export interface BackupChange {
   finishedAt?: string;
 }
 
-export async function updateBackup(db: Db, id: string, c: BackupChange): Promise<void> {
+export async function updateBackup(db: Executor, id: string, c: BackupChange): Promise<void> {
   await db
     .updateTable('backups')
     .set({
@@ -69,13 +69,13 @@ export async function updateBackup(db: Db, id: string, c: BackupChange): Promise
     .execute();
 }
 
-export async function findBackup(db: Db, id: string): Promise<Backup | undefined> {
+export async function findBackup(db: Executor, id: string): Promise<Backup | undefined> {
   const row = await db.selectFrom('backups').selectAll().where('id', '=', id).executeTakeFirst();
   return row && toBackup(row);
 }
 
 /** Newest first. */
-export async function listBackups(db: Db, databaseId: string): Promise<Backup[]> {
+export async function listBackups(db: Executor, databaseId: string): Promise<Backup[]> {
   const rows = await db
     .selectFrom('backups')
     .selectAll()
@@ -86,12 +86,12 @@ export async function listBackups(db: Db, databaseId: string): Promise<Backup[]>
   return rows.map(toBackup);
 }
 
-export async function deleteBackupRow(db: Db, id: string): Promise<void> {
+export async function deleteBackupRow(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('backups').where('id', '=', id).execute();
 }
 
 /** Backups left `running` by a daemon that stopped mid-way. */
-export async function failInterruptedBackups(db: Db, finishedAt: string): Promise<void> {
+export async function failInterruptedBackups(db: Executor, finishedAt: string): Promise<void> {
   await db
     .updateTable('backups')
     .set({ status: 'failed', error: 'The Berth daemon stopped during this backup.', finished_at: finishedAt })

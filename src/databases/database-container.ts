@@ -1,67 +1,48 @@
 /**
- * A database's container on the engine: its spec (image contract, named volume, health check, limits,
- * project network with the database's name as DNS alias, no published port unless asked), provisioning,
- * and waiting for the engine's health check. Also throwaway containers, used to verify backups.
+ * A database's container on the engine: provisioning (network, volume, image, the container replaced
+ * with a way back) and waiting for the engine's health check; also throwaway containers, used to verify
+ * backups. The specs themselves are built in src/workloads/database-spec.ts from the engine's contract.
  */
 import { AppError } from '../errors.js';
-import { LABELS } from '../projects/service.types.js';
 import type { ContainerSpec, Runtime } from '../runtime/runtime.js';
+import {
+  databaseContainerSpec as buildDatabaseSpec,
+  databaseVolumeSpec,
+  throwawayDatabaseSpec,
+  type EngineContainer,
+} from '../workloads/database-spec.js';
+import { projectNetworkSpec } from '../workloads/app-spec.js';
+import { databaseLabels } from '../workloads/labels.js';
+import { databaseContainerName, previousDatabaseContainerName } from '../workloads/names.js';
 import type { ManagedDatabase } from './database.types.js';
 import { ENGINES } from './engines/index.js';
 import type { DatabaseCredentials } from './engines/types.js';
 
-/** Health checks: often at first (a database is ready in 1 to 3 s), and a generous allowance for slow first boots. */
-const HEALTH = { intervalMs: 1000, timeoutMs: 5000, retries: 5, startPeriodMs: 120_000 };
 export const HEALTHY_TIMEOUT_MS = 180_000;
 
-export function databaseLabels(database: Pick<ManagedDatabase, 'id' | 'projectId'>): Record<string, string> {
+/** The engine's container contract for these credentials, as the plain values the spec builders take. */
+export function engineContainer(
+  database: Pick<ManagedDatabase, 'engine'>,
+  credentials: DatabaseCredentials,
+): EngineContainer {
+  const engine = ENGINES[database.engine];
   return {
-    [LABELS.managed]: 'true',
-    [LABELS.project]: database.projectId,
-    [LABELS.service]: database.id,
-    'berth.role': 'database',
+    cmd: engine.containerCmd(credentials),
+    env: engine.containerEnv(credentials),
+    files: engine.containerFiles?.(credentials),
+    healthcheck: engine.healthcheck(credentials),
+    dataDir: engine.dataDir,
+    port: engine.port,
   };
 }
 
-/**
- * `berth_<project>_<database>`: names never contain `_` (src/projects/names.ts), so no two databases of
- * different projects can share a container name (with `-` as the separator, `a-b` in `x` and `b` in
- * `x-a` both were `berth-x-a-b`). Containers made under the old scheme are found by id and label,
- * never by name, and take the new name the next time they are recreated.
- */
-export function containerName(projectName: string, databaseName: string): string {
-  return `berth_${projectName}_${databaseName}`;
-}
-
-/** The name a running container steps aside to while its replacement starts (see replaceDatabaseContainer). */
-function previousName(name: string): string {
-  return `${name}_previous`;
-}
-
+/** The database's server container (see src/workloads/database-spec.ts). */
 export function databaseContainerSpec(
   database: ManagedDatabase,
   project: { name: string; networkName: string },
   credentials: DatabaseCredentials,
 ): ContainerSpec {
-  const engine = ENGINES[database.engine];
-  return {
-    name: containerName(project.name, database.name),
-    image: database.image,
-    cmd: engine.containerCmd(credentials),
-    env: engine.containerEnv(credentials),
-    files: engine.containerFiles?.(credentials),
-    labels: databaseLabels(database),
-    network: project.networkName,
-    networkAliases: [database.name],
-    volumes: [{ volume: database.volumeName, target: engine.dataDir }],
-    publishedPorts: database.publicAccess
-      ? [{ containerPort: engine.port, hostIp: database.publicAccess.host, hostPort: database.publicAccess.port }]
-      : undefined,
-    healthcheck: { test: engine.healthcheck(credentials), ...HEALTH },
-    memoryBytes: database.memoryMb ? database.memoryMb * 1024 * 1024 : undefined,
-    nanoCpus: database.cpus ? Math.round(database.cpus * 1e9) : undefined,
-    restartPolicy: 'unless-stopped',
-  };
+  return buildDatabaseSpec(database, project, engineContainer(database, credentials));
 }
 
 /** Resolves once the engine reports the container healthy; throws with the reason when it will not be. */
@@ -114,12 +95,14 @@ export async function replaceDatabaseContainer(
   project: { id: string; name: string; networkName: string },
   credentials: DatabaseCredentials,
 ): Promise<ContainerSwap> {
-  await runtime.ensureNetwork(project.networkName, { [LABELS.managed]: 'true', [LABELS.project]: project.id });
-  const freshVolume = await runtime.ensureVolume(database.volumeName, databaseLabels(database));
+  const network = projectNetworkSpec(project);
+  await runtime.ensureNetwork(network.name, network.labels);
+  const volume = databaseVolumeSpec(database);
+  const freshVolume = await runtime.ensureVolume(volume.name, volume.labels);
   if (!(await runtime.hasImage(database.image))) {
     await runtime.pullImage(database.image, () => {});
   }
-  const name = containerName(project.name, database.name);
+  const name = databaseContainerName(project.name, database.name);
   let previous: { id: string; name: string; state: string } | undefined;
   for (const c of await runtime.listContainers(databaseLabels(database))) {
     // A container left by an earlier attempt whose id was never recorded; the recorded one is kept.
@@ -128,7 +111,8 @@ export async function replaceDatabaseContainer(
   }
   if (previous) {
     await runtime.stopContainer(previous.id, 30);
-    if (previous.name !== previousName(name)) await runtime.renameContainer(previous.id, previousName(name));
+    if (previous.name !== previousDatabaseContainerName(name))
+      await runtime.renameContainer(previous.id, previousDatabaseContainerName(name));
   }
   const restorePrevious = async (): Promise<void> => {
     if (!previous) return;
@@ -168,19 +152,8 @@ export async function startThrowawayContainer(
   credentials: DatabaseCredentials,
   purpose: string,
 ): Promise<string> {
-  const engine = ENGINES[database.engine];
-  const id = await runtime.createContainer({
-    name: `berth-${purpose}-${database.id.slice(4)}-${Date.now().toString(36)}`,
-    image: database.image,
-    cmd: engine.containerCmd(credentials),
-    env: engine.containerEnv(credentials),
-    files: engine.containerFiles?.(credentials),
-    labels: { ...databaseLabels(database), 'berth.role': purpose },
-    network: 'none',
-    healthcheck: { test: engine.healthcheck(credentials), ...HEALTH, intervalMs: 500 },
-    memoryBytes: database.memoryMb ? database.memoryMb * 1024 * 1024 : undefined,
-    restartPolicy: 'no',
-  });
+  const spec = throwawayDatabaseSpec(database, engineContainer(database, credentials), purpose, Date.now());
+  const id = await runtime.createContainer(spec);
   await runtime.startContainer(id);
   return id;
 }

@@ -17,13 +17,9 @@ import { findAppServiceById, isServiceNameUsed } from '../projects/services.repo
 import { setVariables } from '../projects/variables.service.js';
 import type { ContainerDetails, Runtime } from '../runtime/runtime.js';
 import { connectionVariables, generateCredentials, openCredentials, sealCredentials } from './credentials.js';
-import {
-  containerName,
-  databaseLabels,
-  replaceDatabaseContainer,
-  waitHealthy,
-  type ContainerSwap,
-} from './database-container.js';
+import { databaseLabels } from '../workloads/labels.js';
+import { databaseContainerName, databaseVolumeName } from '../workloads/names.js';
+import { replaceDatabaseContainer, waitHealthy, type ContainerSwap } from './database-container.js';
 import {
   checkConfirmation,
   checkEngine,
@@ -45,6 +41,7 @@ import {
 import { toView, type DatabaseView } from './database-view.js';
 import type { DatabaseCredentials } from './engines/types.js';
 import { seedFromLatestBackup } from './restore-on-recreate.js';
+import { databaseReferences } from './references.js';
 import { cleanMessage } from './tool-runner.js';
 
 export interface DatabaseDeps {
@@ -96,7 +93,7 @@ export class DatabaseSystem {
         engine,
         image,
         credentialsEncrypted: sealCredentials(this.deps.secretBox, generateCredentials()),
-        volumeName: `berth-${id}-data`,
+        volumeName: databaseVolumeName(id),
         memoryMb: limits.memoryMb ?? null,
         cpus: limits.cpus ?? null,
         now: nowIso(),
@@ -193,7 +190,7 @@ export class DatabaseSystem {
     const key = rawKey === undefined || rawKey === '' ? defaultUrlVariable(database) : rawKey;
     if (typeof key !== 'string') throw new AppError('VALIDATION_FAILED', 'The variable name must be text.');
     const value = `\${{${database.name}.${defaultUrlVariable(database)}}}`;
-    await setVariables(this.deps, app.id, [[key, value]]);
+    await setVariables({ ...this.deps, databases: databaseReferences(this.deps.secretBox) }, app.id, [[key, value]]);
     return { key, value };
   }
 
@@ -243,7 +240,7 @@ export class DatabaseSystem {
    */
   private async adoptOlderContainer(database: ManagedDatabase, details: ContainerDetails): Promise<void> {
     const project = await findProject(this.deps.db, database.projectId);
-    const name = project && containerName(project.name, database.name);
+    const name = project && databaseContainerName(project.name, database.name);
     if (!name || details.name === name) return;
     if (database.engine === 'redis' && details.state === 'running') {
       this.background(database.id, async () => {

@@ -1,6 +1,6 @@
 /** SQL for managed databases: a service row (kind 'database') joined with its `databases` row. */
 import type { Selectable } from 'kysely';
-import type { Db } from '../db/connection.js';
+import { inTransaction, type Executor } from '../db/executor.js';
 import type { DatabasesTable, ServicesTable } from '../db/schema.js';
 import type { DatabaseStatus, ManagedDatabase } from './database.types.js';
 
@@ -29,7 +29,7 @@ function toDatabase(row: Row): ManagedDatabase {
   };
 }
 
-function selectDatabases(db: Db) {
+function selectDatabases(db: Executor) {
   return db
     .selectFrom('databases')
     .innerJoin('services', 'services.id', 'databases.service_id')
@@ -51,8 +51,8 @@ export interface NewDatabase {
   now: string;
 }
 
-export async function insertDatabase(db: Db, d: NewDatabase): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+export async function insertDatabase(db: Executor, d: NewDatabase): Promise<void> {
+  await inTransaction(db, async (trx) => {
     await trx
       .insertInto('services')
       .values({
@@ -84,13 +84,13 @@ export async function insertDatabase(db: Db, d: NewDatabase): Promise<void> {
   });
 }
 
-export async function findDatabaseById(db: Db, id: string): Promise<ManagedDatabase | undefined> {
+export async function findDatabaseById(db: Executor, id: string): Promise<ManagedDatabase | undefined> {
   const row = await selectDatabases(db).where('databases.service_id', '=', id).executeTakeFirst();
   return row && toDatabase(row);
 }
 
 export async function findDatabaseByName(
-  db: Db,
+  db: Executor,
   environmentId: string,
   name: string,
 ): Promise<ManagedDatabase | undefined> {
@@ -101,7 +101,7 @@ export async function findDatabaseByName(
   return row && toDatabase(row);
 }
 
-export async function listDatabasesOfProject(db: Db, projectId: string): Promise<ManagedDatabase[]> {
+export async function listDatabasesOfProject(db: Executor, projectId: string): Promise<ManagedDatabase[]> {
   const rows = await selectDatabases(db)
     .where('services.project_id', '=', projectId)
     .orderBy('services.created_at')
@@ -109,11 +109,11 @@ export async function listDatabasesOfProject(db: Db, projectId: string): Promise
   return rows.map(toDatabase);
 }
 
-export async function listAllDatabases(db: Db): Promise<ManagedDatabase[]> {
+export async function listAllDatabases(db: Executor): Promise<ManagedDatabase[]> {
   return (await selectDatabases(db).execute()).map(toDatabase);
 }
 
-export async function readSealedCredentials(db: Db, id: string): Promise<string | undefined> {
+export async function readSealedCredentials(db: Executor, id: string): Promise<string | undefined> {
   const row = await db
     .selectFrom('databases')
     .select('credentials_encrypted')
@@ -134,7 +134,7 @@ export interface DatabaseChange {
   updatedAt: string;
 }
 
-export async function updateDatabase(db: Db, id: string, change: DatabaseChange): Promise<void> {
+export async function updateDatabase(db: Executor, id: string, change: DatabaseChange): Promise<void> {
   await db
     .updateTable('databases')
     .set({
@@ -155,7 +155,16 @@ export async function updateDatabase(db: Db, id: string, change: DatabaseChange)
     .execute();
 }
 
+/** Every database is to be created again (a panel restore: none of the containers exist); returns how many. */
+export async function markAllDatabasesForRecreate(db: Executor, message: string, updatedAt: string): Promise<number> {
+  const result = await db
+    .updateTable('databases')
+    .set({ status: 'creating', container_id: null, last_error: message, updated_at: updatedAt })
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** Deletes the service row; the databases row and its backups go with it (foreign key cascade). */
-export async function deleteDatabaseRow(db: Db, id: string): Promise<void> {
+export async function deleteDatabaseRow(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('services').where('id', '=', id).where('kind', '=', 'database').execute();
 }

@@ -1,91 +1,18 @@
 /**
- * Railway-style variable references: `${{<service>.<VAR>}}` in an app variable's value is replaced at
- * deploy time by that variable of another service of the same environment: a database's connection
- * variables, or an app's own variables (as stored; references are not followed twice, so no cycles).
- * An unknown service or variable is an error naming both, raised when the variable is saved and again
- * before a deploy starts.
+ * The databases side of variable references (src/projects/variable-references.ts): `${{<database>.<VAR>}}`
+ * in an app's variables is one of the database's connection variables, built from its sealed credentials.
  */
-import type { Db } from '../db/connection.js';
-import { AppError } from '../errors.js';
 import type { SecretBox } from '../lib/secret-box.js';
-import { listSealedVariables } from '../projects/variables.repository.js';
+import type { ReferenceSource } from '../projects/variable-references.js';
 import { connectionVariables, openCredentials } from './credentials.js';
 import { findDatabaseByName } from './databases.repository.js';
 
-/** Only this exact shape is a reference; anything else with `${{` (e.g. `${{not.a.ref}}`) is plain text. */
-const REFERENCE = /\$\{\{\s*([a-z][a-z0-9-]{0,62})\.([A-Za-z_][A-Za-z0-9_]{0,127})\s*\}\}/g;
-
-export interface Reference {
-  service: string;
-  variable: string;
-}
-
-export function findReferences(value: string): Reference[] {
-  return [...value.matchAll(REFERENCE)].map((m) => ({ service: m[1]!, variable: m[2]! }));
-}
-
-export function hasReferences(values: Record<string, string>): boolean {
-  return Object.values(values).some((v) => findReferences(v).length > 0);
-}
-
-function invalid(key: string, ref: Reference, why: string): AppError {
-  return new AppError('VARIABLE_REFERENCE_INVALID', `${key} refers to \${{${ref.service}.${ref.variable}}}: ${why}`, {
-    details: { [key]: why },
-  });
-}
-
-interface ServiceLookup {
-  db: Db;
-  secretBox: SecretBox;
-  environmentId: string;
-  /** The service whose variables are being resolved (it may not refer to itself). */
-  selfId: string;
-}
-
-/** The variables another service of the environment offers, or undefined when there is no such service. */
-async function variablesOf(look: ServiceLookup, name: string): Promise<Record<string, string> | undefined> {
-  const database = await findDatabaseByName(look.db, look.environmentId, name);
-  if (database) return connectionVariables(database, await openCredentials(look.db, look.secretBox, database.id));
-  const app = await look.db
-    .selectFrom('services')
-    .select('id')
-    .where('environment_id', '=', look.environmentId)
-    .where('name', '=', name)
-    .where('kind', '=', 'app')
-    .executeTakeFirst();
-  if (!app || app.id === look.selfId) return undefined;
-  const rows = await listSealedVariables(look.db, app.id);
-  return Object.fromEntries(rows.map((r) => [r.key, look.secretBox.decrypt(r.valueEncrypted)]));
-}
-
-/** Replaces every reference; throws VARIABLE_REFERENCE_INVALID on the first one that cannot be resolved. */
-export async function resolveReferences(
-  look: ServiceLookup,
-  values: Record<string, string>,
-): Promise<Record<string, string>> {
-  const cache = new Map<string, Record<string, string> | undefined>();
-  const resolved: Record<string, string> = {};
-  for (const [key, value] of Object.entries(values)) {
-    const refs = findReferences(value);
-    for (const ref of refs) {
-      if (!cache.has(ref.service)) cache.set(ref.service, await variablesOf(look, ref.service));
-      const offered = cache.get(ref.service);
-      if (!offered) throw invalid(key, ref, `there is no other service named "${ref.service}" in this project.`);
-      if (!(ref.variable in offered)) {
-        const names = Object.keys(offered).sort().join(', ') || 'none';
-        throw invalid(key, ref, `service "${ref.service}" has no variable ${ref.variable} (it has: ${names}).`);
-      }
-    }
-    resolved[key] =
-      refs.length === 0
-        ? value
-        : value.replace(REFERENCE, (_all, service: string, variable: string) => cache.get(service)![variable]!);
-  }
-  return resolved;
-}
-
-/** The environment of a service, for a lookup; undefined when the service is gone. */
-export async function environmentOf(db: Db, serviceId: string): Promise<string | undefined> {
-  const row = await db.selectFrom('services').select('environment_id').where('id', '=', serviceId).executeTakeFirst();
-  return row?.environment_id;
+export function databaseReferences(secretBox: SecretBox): ReferenceSource {
+  return {
+    async offeredVariables(db, environmentId, name) {
+      const database = await findDatabaseByName(db, environmentId, name);
+      if (!database) return undefined;
+      return connectionVariables(database, await openCredentials(db, secretBox, database.id));
+    },
+  };
 }

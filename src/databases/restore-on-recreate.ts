@@ -12,6 +12,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { listBackups } from './backups.repository.js';
 import type { ManagedDatabase } from './database.types.js';
 import { restoreFromFile, sha256OfFile } from './dump-restore.js';
+import { markAllDatabasesForRecreate } from './databases.repository.js';
 import { ENGINES } from './engines/index.js';
 import type { DatabaseCredentials } from './engines/types.js';
 import { cleanMessage } from './tool-runner.js';
@@ -24,11 +25,7 @@ export const AWAITING_RECREATE = 'Restored with the panel backup: Berth recreate
 
 /** What a panel restore does to the database rows: none of their containers exist on the new server. */
 export async function markDatabasesForRecreate(db: Db): Promise<number> {
-  const result = await db
-    .updateTable('databases')
-    .set({ status: 'creating', container_id: null, last_error: AWAITING_RECREATE, updated_at: nowIso() })
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return markAllDatabasesForRecreate(db, AWAITING_RECREATE, nowIso());
 }
 
 const RESTORED = 'Restored from backup ';

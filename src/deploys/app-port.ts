@@ -6,8 +6,7 @@
  */
 import { DEFAULT_PORT, type AppService } from '../projects/service.types.js';
 import type { ContainerDetails, Runtime } from '../runtime/runtime.js';
-
-export const PORT_LABEL = 'berth.port';
+import { LABELS } from '../workloads/labels.js';
 
 /** Of several exposed ports, the default one if it is among them, else the lowest. */
 function pickExposed(exposed: readonly number[]): number | undefined {
@@ -31,7 +30,7 @@ export async function chooseAppPort(
 
 /** The port a container was started with; containers from before the label existed use the service's. */
 export function portOfContainer(details: Pick<ContainerDetails, 'labels'>, service: Pick<AppService, 'port'>): number {
-  const labelled = Number(details.labels[PORT_LABEL]);
+  const labelled = Number(details.labels[LABELS.port]);
   if (Number.isInteger(labelled) && labelled >= 1 && labelled <= 65535) return labelled;
   return service.port ?? DEFAULT_PORT;
 }

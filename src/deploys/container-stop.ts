@@ -4,6 +4,7 @@
  * formatter is pure (the time is passed in); stoppedContainersOf reads the active deployment's containers.
  */
 import type { ContainerDetails } from '../runtime/runtime.js';
+import { LABELS } from '../workloads/labels.js';
 import type { Deployment } from './deployment.types.js';
 import { findActiveDeployment } from './deployments.repository.js';
 import { containersOfDeployment, type RuntimeLogDeps } from './runtime-logs.js';
@@ -66,7 +67,7 @@ export async function stoppedContainersOf(
     if (summary.state === 'running') continue;
     const details = await deps.runtime.inspectContainer(summary.id);
     const description = details && describeContainerStop(details, now);
-    if (description) stopped.push({ replica: summary.labels['berth.replica'] ?? '1', description });
+    if (description) stopped.push({ replica: summary.labels[LABELS.replica] ?? '1', description });
   }
   return stopped;
 }

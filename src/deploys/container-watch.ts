@@ -9,8 +9,8 @@
  * (one labelled list call a second) reconciles what events can miss: a daemon start, an engine restart.
  */
 import type { Logger } from '../logger.js';
-import { LABELS } from '../projects/service.types.js';
 import type { ContainerSummary, Runtime } from '../runtime/runtime.js';
+import { LABELS, isReleaseContainer, managedLabels } from '../workloads/labels.js';
 
 export const CONTAINER_WATCH_INTERVAL_MS = 1000;
 /** How long a container that died must stay up again before it gets requests. */
@@ -30,8 +30,7 @@ type WatchRuntime = Pick<Runtime, 'listContainers' | 'inspectContainer' | 'conta
  */
 const STOPPED = new Set<ContainerSummary['state']>(['exited', 'dead', 'restarting']);
 
-const isAppContainer = (c: ContainerSummary) =>
-  Boolean(c.labels[LABELS.deployment]) && c.labels['berth.role'] !== 'release';
+const isAppContainer = (c: ContainerSummary) => Boolean(c.labels[LABELS.deployment]) && !isReleaseContainer(c.labels);
 
 export class ContainerWatch {
   private readonly down = new Set<string>();
@@ -72,7 +71,7 @@ export class ContainerWatch {
     // While the engine is away, what it last said stays (the containers most likely still run).
     if (!this.runtime.state().available) return;
     try {
-      const containers = (await this.runtime.listContainers({ [LABELS.managed]: 'true' })).filter(isAppContainer);
+      const containers = (await this.runtime.listContainers(managedLabels())).filter(isAppContainer);
       const present = new Set(containers.map((c) => c.id));
       for (const id of this.down) if (!present.has(id)) this.down.delete(id);
       for (const id of this.lastExit.keys()) if (!present.has(id)) this.lastExit.delete(id);
@@ -104,7 +103,7 @@ export class ContainerWatch {
     this.events = controller;
     this.following = this.runtime
       .containerEvents(
-        { [LABELS.managed]: 'true' },
+        managedLabels(),
         (event) => {
           if (event.action !== 'die') return;
           this.down.add(event.id);

@@ -45,7 +45,3 @@ export interface RunContext {
   log: LogWriter;
   signal: AbortSignal;
 }
-
-export function serviceLabels(ctx: Pick<RunContext, 'project' | 'service'>): Record<string, string> {
-  return { 'berth.managed': 'true', 'berth.project': ctx.project.id, 'berth.service': ctx.service.id };
-}

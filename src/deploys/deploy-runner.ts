@@ -6,11 +6,11 @@ import { isAppError } from '../errors.js';
 import { isDiskFullError, MIN_FREE_BYTES_FOR_DEPLOY, requireFreeSpace } from '../lib/disk-space.js';
 import { serviceUrl } from '../projects/service.types.js';
 import { nowIso } from '../lib/ids.js';
+import { builtImageLabels } from '../workloads/app-spec.js';
+import { builtImageTag } from '../workloads/names.js';
 import type { DeployDeps, RunContext } from './deploy-context.js';
-import { serviceLabels } from './deploy-context.js';
 import {
   DeployFailure,
-  builtImageTag,
   checkHealth,
   fetchSource,
   lastLogLines,
@@ -161,7 +161,7 @@ export class DeployRunner {
       sourceDir: fetched.sourceDir!,
       service: ctx.service,
       imageTag,
-      labels: { ...serviceLabels(ctx), 'berth.deployment': deployment.id },
+      labels: builtImageLabels({ project: ctx.project, service: ctx.service, deploymentId: deployment.id }),
       log: (line) => ctx.log.line(line),
       signal: ctx.signal,
     });

@@ -4,19 +4,15 @@ import { mkdir, rm } from 'node:fs/promises';
 import { AppError } from '../errors.js';
 import { defaultHostname } from '../projects/service.types.js';
 import type { ContainerDetails } from '../runtime/runtime.js';
+import { appContainerSpec, projectNetworkSpec, releaseContainerSpec, type AppWorkload } from '../workloads/app-spec.js';
+import { builtImageTag } from '../workloads/names.js';
 import type { DeployDeps, RunContext } from './deploy-context.js';
-import { serviceLabels } from './deploy-context.js';
 import { waitUntilHealthy } from './health-check.js';
 import type { Upstream } from './ports.js';
 import { splitCommand } from './command-line.js';
-import { PORT_LABEL, chooseAppPort, portOfContainer, refusedPortHint } from './app-port.js';
+import { chooseAppPort, portOfContainer, refusedPortHint } from './app-port.js';
 
 export class DeployFailure extends Error {}
-
-/** The tag of the image a deployment builds: only that deployment ever creates it. */
-export function builtImageTag(serviceId: string, deploymentId: string): string {
-  return `berth/${serviceId}:${deploymentId}`;
-}
 
 /**
  * Removes the image a deployment built, once it can never go live (failed, cancelled, interrupted): only a
@@ -101,15 +97,9 @@ export async function runRelease(ctx: RunContext, image: string, env: Record<str
   ctx.log.line(`Running the release command: ${ctx.service.releaseCommand}`);
   // A new project's first deploy reaches this step before any container made its network.
   await ensureProjectNetwork(ctx);
-  const id = await runtime.createContainer({
-    name: `berth-release-${ctx.deployment.id.slice(4)}`,
-    image,
-    cmd: splitCommand(ctx.service.releaseCommand),
-    env,
-    labels: { ...serviceLabels(ctx), 'berth.deployment': ctx.deployment.id, 'berth.role': 'release' },
-    network: ctx.project.networkName,
-    restartPolicy: 'no',
-  });
+  const id = await runtime.createContainer(
+    releaseContainerSpec(workloadOf(ctx, image, env), splitCommand(ctx.service.releaseCommand)),
+  );
   try {
     await runtime.startContainer(id);
     await runtime.containerLogs(id, { follow: true, signal: ctx.signal }, (line) => ctx.log.line(`release | ${line}`));
@@ -120,9 +110,18 @@ export async function runRelease(ctx: RunContext, image: string, env: Record<str
   }
 }
 
+/** The deployment as the workload builders see it (plain ids and names). */
+export function workloadOf(
+  ctx: Pick<RunContext, 'project' | 'service' | 'deployment'>,
+  image: string,
+  env: Record<string, string>,
+): AppWorkload {
+  return { project: ctx.project, service: ctx.service, deploymentId: ctx.deployment.id, image, env };
+}
+
 function ensureProjectNetwork(ctx: RunContext): Promise<void> {
-  const { project } = ctx;
-  return ctx.deps.runtime.ensureNetwork(project.networkName, { 'berth.managed': 'true', 'berth.project': project.id });
+  const network = projectNetworkSpec(ctx.project);
+  return ctx.deps.runtime.ensureNetwork(network.name, network.labels);
 }
 
 async function waitForExit(ctx: RunContext, id: string): Promise<ContainerDetails> {
@@ -138,28 +137,13 @@ async function waitForExit(ctx: RunContext, id: string): Promise<ContainerDetail
 /** starting: the new containers, beside the old ones, on the project network. Returns their ids. */
 export async function startContainers(ctx: RunContext, image: string, env: Record<string, string>): Promise<string[]> {
   const { runtime } = ctx.deps;
-  const { service, project, deployment } = ctx;
+  const { service } = ctx;
   await ensureProjectNetwork(ctx);
   const { port, why } = await chooseAppPort(runtime, service, image);
   ctx.log.line(`The app listens on port ${port} (${why})`);
   const ids: string[] = [];
   for (let i = 1; i <= service.replicas; i++) {
-    const id = await runtime.createContainer({
-      name: `berth-${project.name}-${service.name}-${deployment.id.slice(4, 12)}-${i}`,
-      image,
-      env: { ...env, PORT: String(port) },
-      labels: {
-        ...serviceLabels(ctx),
-        'berth.deployment': deployment.id,
-        'berth.replica': String(i),
-        [PORT_LABEL]: String(port),
-      },
-      network: project.networkName,
-      networkAliases: [service.name],
-      memoryBytes: service.resources.memoryMb ? service.resources.memoryMb * 1024 * 1024 : undefined,
-      nanoCpus: service.resources.cpus ? Math.round(service.resources.cpus * 1e9) : undefined,
-      restartPolicy: 'unless-stopped',
-    });
+    const id = await runtime.createContainer(appContainerSpec(workloadOf(ctx, image, env), i, port));
     ids.push(id);
     await runtime.startContainer(id);
     ctx.log.line(`Started container ${i}/${service.replicas} (${id.slice(0, 12)})`);

@@ -1,5 +1,5 @@
 /** SQL for deployments. Rows are snake_case; Deployment is the domain shape. */
-import type { Db } from '../db/connection.js';
+import type { Executor } from '../db/executor.js';
 import type { Updateable } from 'kysely';
 import type { DeploymentsTable } from '../db/schema.js';
 import {
@@ -32,7 +32,7 @@ function toDeployment(row: Row): Deployment {
 }
 
 export async function insertDeployment(
-  db: Db,
+  db: Executor,
   values: Pick<DeploymentsTable, 'id' | 'service_id' | 'trigger' | 'triggered_by' | 'image' | 'rollback_of'> & {
     commit_sha?: string | null;
     commit_message?: string | null;
@@ -48,12 +48,12 @@ export async function insertDeployment(
   return (await findDeployment(db, values.id))!;
 }
 
-export async function findDeployment(db: Db, id: string): Promise<Deployment | undefined> {
+export async function findDeployment(db: Executor, id: string): Promise<Deployment | undefined> {
   const row = await db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
   return row && toDeployment(row as Row);
 }
 
-export async function listDeploymentsOfService(db: Db, serviceId: string, limit = 50): Promise<Deployment[]> {
+export async function listDeploymentsOfService(db: Executor, serviceId: string, limit = 50): Promise<Deployment[]> {
   const rows = await db
     .selectFrom('deployments')
     .selectAll()
@@ -65,7 +65,7 @@ export async function listDeploymentsOfService(db: Db, serviceId: string, limit 
   return rows.map((r) => toDeployment(r as Row));
 }
 
-export async function findActiveDeployment(db: Db, serviceId: string): Promise<Deployment | undefined> {
+export async function findActiveDeployment(db: Executor, serviceId: string): Promise<Deployment | undefined> {
   const row = await db
     .selectFrom('deployments')
     .selectAll()
@@ -75,7 +75,7 @@ export async function findActiveDeployment(db: Db, serviceId: string): Promise<D
   return row && toDeployment(row as Row);
 }
 
-export async function listDeploymentsByStatus(db: Db, statuses: readonly string[]): Promise<Deployment[]> {
+export async function listDeploymentsByStatus(db: Executor, statuses: readonly string[]): Promise<Deployment[]> {
   if (statuses.length === 0) return [];
   const rows = await db
     .selectFrom('deployments')
@@ -87,7 +87,7 @@ export async function listDeploymentsByStatus(db: Db, statuses: readonly string[
 }
 
 export async function updateDeployment(
-  db: Db,
+  db: Executor,
   id: string,
   changes: Partial<{
     status: DeploymentStatus;
@@ -115,12 +115,12 @@ export async function updateDeployment(
 }
 
 /** The sealed variables a deployment ran with (or, for a rollback, will run with); never part of Deployment. */
-export async function sealedVariablesOf(db: Db, id: string): Promise<string | null> {
+export async function sealedVariablesOf(db: Executor, id: string): Promise<string | null> {
   const row = await db.selectFrom('deployments').select('variables_encrypted').where('id', '=', id).executeTakeFirst();
   return row?.variables_encrypted ?? null;
 }
 
-export async function recordSealedVariables(db: Db, id: string, sealed: string): Promise<void> {
+export async function recordSealedVariables(db: Executor, id: string, sealed: string): Promise<void> {
   await db.updateTable('deployments').set({ variables_encrypted: sealed }).where('id', '=', id).execute();
 }
 
@@ -128,7 +128,7 @@ export async function recordSealedVariables(db: Db, id: string, sealed: string):
  * The service's newest deployment that stands for code the user gave Berth: anything with a known
  * origin, except pushes that were refused (a push whose deployment failed leaves the branch where it was).
  */
-export async function findLatestOrigin(db: Db, serviceId: string): Promise<Deployment | undefined> {
+export async function findLatestOrigin(db: Executor, serviceId: string): Promise<Deployment | undefined> {
   const row = await db
     .selectFrom('deployments')
     .selectAll()
@@ -150,7 +150,11 @@ export async function findLatestOrigin(db: Db, serviceId: string): Promise<Deplo
  * The running commit, when `sha` is that commit or one the service ran before it (older, as far as Berth
  * has seen); undefined when `sha` would be new to the service.
  */
-export async function runningCommitIfNotNewer(db: Db, serviceId: string, sha: string): Promise<string | undefined> {
+export async function runningCommitIfNotNewer(
+  db: Executor,
+  serviceId: string,
+  sha: string,
+): Promise<string | undefined> {
   const active = await findActiveDeployment(db, serviceId);
   if (!active?.commit) return undefined;
   if (active.commit.sha === sha) return sha;
@@ -166,7 +170,7 @@ export async function runningCommitIfNotNewer(db: Db, serviceId: string, sha: st
 }
 
 /** Deployments a dead daemon was running: marked interrupted at start. */
-export async function markRunningAsInterrupted(db: Db): Promise<Deployment[]> {
+export async function markRunningAsInterrupted(db: Executor): Promise<Deployment[]> {
   const running = await listDeploymentsByStatus(db, ACTIVE_PHASES);
   for (const d of running) {
     await updateDeployment(db, d.id, {
@@ -179,7 +183,7 @@ export async function markRunningAsInterrupted(db: Db): Promise<Deployment[]> {
 }
 
 /** Successful deployments (active or replaced) with an image, newest first: rollback targets. */
-export async function listDeploymentsWithImages(db: Db, serviceId: string): Promise<Deployment[]> {
+export async function listDeploymentsWithImages(db: Executor, serviceId: string): Promise<Deployment[]> {
   const rows = await db
     .selectFrom('deployments')
     .selectAll()

@@ -2,6 +2,7 @@
 import type { Db } from '../db/connection.js';
 import type { Logger } from '../logger.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { isBuiltImageOf } from '../workloads/names.js';
 import { listDeploymentsWithImages } from './deployments.repository.js';
 
 export const DEFAULT_IMAGES_KEPT = 5;
@@ -19,7 +20,7 @@ export async function pruneServiceImages(
   for (const deployment of deployments.slice(keep)) {
     const image = deployment.image!;
     // Only images Berth built (berth/<service>:<deployment>); a user's image source is never removed.
-    if (kept.has(image) || !image.startsWith(`berth/${serviceId}:`)) continue;
+    if (kept.has(image) || !isBuiltImageOf(serviceId, image)) continue;
     try {
       await runtime.removeImage(image);
       removed.push(image);

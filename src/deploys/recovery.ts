@@ -12,6 +12,7 @@ import type { DeploymentLogStore } from './deployment-log.js';
 import { removeBuiltImage, removeContainers } from './deploy-steps.js';
 import { listDeploymentsByStatus, markRunningAsInterrupted } from './deployments.repository.js';
 import { routeActiveDeployments } from './route-restore.js';
+import { LABELS, managedLabels } from '../workloads/labels.js';
 
 export async function recoverDeployments(
   deps: DeployDeps,
@@ -36,10 +37,13 @@ export async function recoverDeployments(
   const activeIds = new Set(active.map((d) => d.id));
   // Only containers of services in this database: anything else on the engine is not ours to remove.
   const known = new Set(await deps.catalog.listServiceIds());
-  const managed = (await runtime.listContainers({ 'berth.managed': 'true' })).filter((c) =>
-    known.has(c.labels['berth.service'] ?? ''),
+  const managed = (await runtime.listContainers(managedLabels())).filter((c) =>
+    known.has(c.labels[LABELS.service] ?? ''),
   );
-  const stale = managed.filter((c) => c.labels['berth.deployment'] && !activeIds.has(c.labels['berth.deployment']));
+  const stale = managed.filter((c) => {
+    const deploymentId = c.labels[LABELS.deployment];
+    return deploymentId !== undefined && deploymentId !== '' && !activeIds.has(deploymentId);
+  });
   await removeContainers(
     { deps },
     stale.map((c) => c.id),

@@ -11,9 +11,11 @@
  * left alone until that ends.
  */
 import type { DeployDeps } from './deploy-context.js';
-import { builtImageTag, removeContainers } from './deploy-steps.js';
+import { builtImageTag } from '../workloads/names.js';
+import { removeContainers } from './deploy-steps.js';
 import { findDeployment } from './deployments.repository.js';
 import type { DeploymentStatus } from './deployment.types.js';
+import { LABELS, managedLabels } from '../workloads/labels.js';
 
 /** Deployments whose containers and built image can go. */
 const NEVER_LIVE: readonly DeploymentStatus[] = ['failed', 'cancelled', 'interrupted', 'superseded'];
@@ -87,29 +89,29 @@ export class ReleaseJanitor {
     if (!runtime.state().available) return removed;
     const known = new Set(await catalog.listServiceIds());
     const isOurs = (labels: Record<string, string>) =>
-      known.has(labels['berth.service'] ?? '') && !this.isBusy(labels['berth.service']!);
+      known.has(labels[LABELS.service] ?? '') && !this.isBusy(labels[LABELS.service]!);
 
-    const containers = (await runtime.listContainers({ 'berth.managed': 'true' })).filter((c) => isOurs(c.labels));
+    const containers = (await runtime.listContainers(managedLabels())).filter((c) => isOurs(c.labels));
     for (const container of containers) {
-      const deploymentId = container.labels['berth.deployment'];
+      const deploymentId = container.labels[LABELS.deployment];
       if (!deploymentId) continue;
       const status = (await findDeployment(this.deps.db, deploymentId))?.status;
       if (!status || !(NEVER_LIVE.includes(status) || status === 'replaced')) continue;
       // Read again: a deploy of the service may have started meanwhile.
-      if (this.isBusy(container.labels['berth.service']!)) continue;
+      if (this.isBusy(container.labels[LABELS.service]!)) continue;
       await removeContainers({ deps: this.deps }, [container.id]);
       removed.containers.push(container.name);
     }
 
     // After the containers: an image still used by one cannot be removed.
-    const images = (await runtime.listImages({ 'berth.managed': 'true' })).filter((i) => isOurs(i.labels));
+    const images = (await runtime.listImages(managedLabels())).filter((i) => isOurs(i.labels));
     for (const image of images) {
-      const deploymentId = image.labels['berth.deployment'];
+      const deploymentId = image.labels[LABELS.deployment];
       if (!deploymentId) continue;
       const status = (await findDeployment(this.deps.db, deploymentId))?.status;
       if (!status || !NEVER_LIVE.includes(status)) continue;
       // Only the tag Berth built for that deployment; a user's image is never removed.
-      const tag = builtImageTag(image.labels['berth.service']!, deploymentId);
+      const tag = builtImageTag(image.labels[LABELS.service]!, deploymentId);
       if (!image.tags.includes(tag)) continue;
       await runtime.removeImage(tag);
       removed.images.push(tag);

@@ -11,10 +11,11 @@ import { listDeploymentsByStatus } from './deployments.repository.js';
 import type { Upstream } from './ports.js';
 import type { Deployment } from './deployment.types.js';
 import type { ContainerSummary } from '../runtime/runtime.js';
+import { LABELS, isReleaseContainer, managedLabels } from '../workloads/labels.js';
 
 /** Returns how many upstreams were routed. Throws DOCKER_UNAVAILABLE when the engine cannot be asked. */
 export async function restoreRoutes(deps: DeployDeps): Promise<number> {
-  const containers = await deps.runtime.listContainers({ 'berth.managed': 'true' });
+  const containers = await deps.runtime.listContainers(managedLabels());
   return routeActiveDeployments(deps, await listDeploymentsByStatus(deps.db, ['active']), containers);
 }
 
@@ -29,13 +30,13 @@ export async function routeActiveDeployments(
   onEmpty: (serviceId: string) => void = () => undefined,
 ): Promise<number> {
   const { runtime, router, catalog } = deps;
-  const running = containers.filter((c) => c.state === 'running' && c.labels['berth.role'] !== 'release');
+  const running = containers.filter((c) => c.state === 'running' && !isReleaseContainer(c.labels));
   let routed = 0;
   for (const deployment of active) {
     const found = await catalog.findService(deployment.serviceId);
     if (!found) continue;
     const upstreams: Upstream[] = [];
-    for (const container of running.filter((c) => c.labels['berth.deployment'] === deployment.id)) {
+    for (const container of running.filter((c) => c.labels[LABELS.deployment] === deployment.id)) {
       const details = await runtime.inspectContainer(container.id);
       const upstream =
         details?.state === 'running' &&

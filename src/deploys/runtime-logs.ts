@@ -12,10 +12,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isAppError } from '../errors.js';
 import { sanitizeLine } from '../lib/log-sanitize.js';
 import { secretForms } from '../lib/redact.js';
-import { LABELS } from '../projects/service.types.js';
 import type { ContainerSummary, LogStream, Runtime } from '../runtime/runtime.js';
 import type { DeployDeps } from './deploy-context.js';
 import { findActiveDeployment } from './deployments.repository.js';
+import { LABELS, isReleaseContainer } from '../workloads/labels.js';
 
 export const MAX_TAIL = 1000;
 export const DEFAULT_TAIL = 200;
@@ -61,8 +61,8 @@ export function clampTail(tail: number | undefined): number {
 export async function containersOfDeployment(runtime: Runtime, deploymentId: string): Promise<ContainerSummary[]> {
   const all = await runtime.listContainers({ [LABELS.deployment]: deploymentId });
   return all
-    .filter((c) => c.labels['berth.role'] !== 'release')
-    .sort((a, b) => Number(a.labels['berth.replica'] ?? 0) - Number(b.labels['berth.replica'] ?? 0));
+    .filter((c) => !isReleaseContainer(c.labels))
+    .sort((a, b) => Number(a.labels[LABELS.replica] ?? 0) - Number(b.labels[LABELS.replica] ?? 0));
 }
 
 /** A container removed while we read it is the end of its log, not a failure; an unreachable engine is. */
@@ -110,7 +110,7 @@ async function readDeployment(
   const secrets = (await deps.catalog.secretValues(serviceId, env)).flatMap(secretForms);
   const isSeveral = containers.length > 1;
   const reader = (c: ContainerSummary) => {
-    const replica = c.labels['berth.replica'] ?? '?';
+    const replica = c.labels[LABELS.replica] ?? '?';
     const prefix = isSeveral ? `[${replica}] ` : '';
     return readContainer(deps.runtime, c.id, options, (raw, stream) => {
       const { at, line } = options.timestamps ? splitEngineTime(raw) : { at: undefined, line: raw };

@@ -9,10 +9,12 @@
  * the route and the database never disagree.
  */
 import type { Db } from '../db/connection.js';
+import { inTransaction } from '../db/executor.js';
 import { nowIso } from '../lib/ids.js';
 import type { RunContext } from './deploy-context.js';
 import { hostnamesOf } from './deploy-steps.js';
 import type { Deployment } from './deployment.types.js';
+import { updateDeployment } from './deployments.repository.js';
 import type { Upstream } from './ports.js';
 
 export async function activate(
@@ -43,22 +45,21 @@ async function commitActive(
   previous: Deployment | undefined,
   timings: Record<string, number>,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    if (previous)
-      await trx.updateTable('deployments').set({ status: 'replaced' }).where('id', '=', previous.id).execute();
-    await trx
-      .updateTable('deployments')
-      .set({ status: 'active', phase_timings: JSON.stringify(timings), finished_at: nowIso(), error: null })
-      .where('id', '=', deploymentId)
-      .execute();
+  await inTransaction(db, async (trx) => {
+    if (previous) await updateDeployment(trx, previous.id, { status: 'replaced' });
+    await updateDeployment(trx, deploymentId, {
+      status: 'active',
+      phaseTimings: timings,
+      finishedAt: nowIso(),
+      error: null,
+    });
   });
 }
 
 /** The previous deployment serves again; the runner then records this one as failed and removes its containers. */
 async function undoActive(db: Db, deploymentId: string, previous: Deployment | undefined): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    await trx.updateTable('deployments').set({ status: 'healthy' }).where('id', '=', deploymentId).execute();
-    if (previous)
-      await trx.updateTable('deployments').set({ status: 'active' }).where('id', '=', previous.id).execute();
+  await inTransaction(db, async (trx) => {
+    await updateDeployment(trx, deploymentId, { status: 'healthy' });
+    if (previous) await updateDeployment(trx, previous.id, { status: 'active' });
   });
 }

@@ -1,6 +1,6 @@
 /** SQL for the domains table only. */
 import type { Selectable } from 'kysely';
-import type { Db } from '../db/connection.js';
+import { inTransaction, type Executor } from '../db/executor.js';
 import type { DomainsTable } from '../db/schema.js';
 
 export interface Domain {
@@ -27,34 +27,34 @@ function toDomain(row: Selectable<DomainsTable>): Domain {
   };
 }
 
-export async function listAllDomains(db: Db): Promise<Domain[]> {
+export async function listAllDomains(db: Executor): Promise<Domain[]> {
   return (await db.selectFrom('domains').selectAll().orderBy('hostname').execute()).map(toDomain);
 }
 
-export async function listServiceDomains(db: Db, serviceId: string): Promise<Domain[]> {
+export async function listServiceDomains(db: Executor, serviceId: string): Promise<Domain[]> {
   const rows = await db.selectFrom('domains').selectAll().where('service_id', '=', serviceId).orderBy('hostname');
   return (await rows.execute()).map(toDomain);
 }
 
 /** The domains of several services in one query (a project page lists them all). */
-export async function listDomainsOfServices(db: Db, serviceIds: readonly string[]): Promise<Domain[]> {
+export async function listDomainsOfServices(db: Executor, serviceIds: readonly string[]): Promise<Domain[]> {
   if (serviceIds.length === 0) return [];
   const rows = await db.selectFrom('domains').selectAll().where('service_id', 'in', serviceIds).orderBy('hostname');
   return (await rows.execute()).map(toDomain);
 }
 
-export async function findDomain(db: Db, id: string): Promise<Domain | undefined> {
+export async function findDomain(db: Executor, id: string): Promise<Domain | undefined> {
   const row = await db.selectFrom('domains').selectAll().where('id', '=', id).executeTakeFirst();
   return row && toDomain(row);
 }
 
-export async function findDomainByHostname(db: Db, hostname: string): Promise<Domain | undefined> {
+export async function findDomainByHostname(db: Executor, hostname: string): Promise<Domain | undefined> {
   const row = await db.selectFrom('domains').selectAll().where('hostname', '=', hostname).executeTakeFirst();
   return row && toDomain(row);
 }
 
-export async function insertDomains(db: Db, domains: readonly Omit<Domain, 'createdAt'>[]): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+export async function insertDomains(db: Executor, domains: readonly Omit<Domain, 'createdAt'>[]): Promise<void> {
+  await inTransaction(db, async (trx) => {
     for (const d of domains) {
       await trx
         .insertInto('domains')
@@ -72,8 +72,8 @@ export async function insertDomains(db: Db, domains: readonly Omit<Domain, 'crea
 }
 
 /** Deletes the domain and any twin that redirects to it; returns the hostnames removed. */
-export async function deleteDomainWithTwins(db: Db, domain: Domain): Promise<string[]> {
-  return db.transaction().execute(async (trx) => {
+export async function deleteDomainWithTwins(db: Executor, domain: Domain): Promise<string[]> {
+  return inTransaction(db, async (trx) => {
     const twins = await trx
       .selectFrom('domains')
       .select('hostname')

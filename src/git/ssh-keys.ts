@@ -8,6 +8,13 @@ import { AppError } from '../errors.js';
 import { newId, nowIso } from '../lib/ids.js';
 import { findUserById, type User } from '../auth/users.repository.js';
 import { isUniqueViolation } from '../projects/projects.repository.js';
+import {
+  deleteSshKeyRow,
+  findSshKeyByFingerprint,
+  insertSshKey,
+  listSshKeyRows,
+  touchSshKey,
+} from './ssh-keys.repository.js';
 import { parsePublicKey, type SshKeyLookup } from './ssh-server.js';
 
 export interface SshKey {
@@ -22,12 +29,7 @@ export interface SshKey {
 const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,63}$/;
 
 export async function listSshKeys(db: Db, userId: string): Promise<SshKey[]> {
-  const rows = await db
-    .selectFrom('ssh_keys')
-    .select(['id', 'name', 'algorithm', 'fingerprint', 'created_at', 'last_used_at'])
-    .where('user_id', '=', userId)
-    .orderBy('created_at')
-    .execute();
+  const rows = await listSshKeyRows(db, userId);
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -55,19 +57,16 @@ export async function addSshKey(db: Db, userId: string, rawName: unknown, rawKey
   }
   const id = newId('key');
   try {
-    await db
-      .insertInto('ssh_keys')
-      .values({
-        id,
-        user_id: userId,
-        name,
-        algorithm: parsed.algorithm,
-        public_key: parsed.publicKey,
-        fingerprint: parsed.fingerprint,
-        created_at: nowIso(),
-        last_used_at: null,
-      })
-      .execute();
+    await insertSshKey(db, {
+      id,
+      user_id: userId,
+      name,
+      algorithm: parsed.algorithm,
+      public_key: parsed.publicKey,
+      fingerprint: parsed.fingerprint,
+      created_at: nowIso(),
+      last_used_at: null,
+    });
   } catch (error) {
     if (isUniqueViolation(error))
       throw new AppError('VALIDATION_FAILED', 'This key is already added to Berth.', {
@@ -79,24 +78,19 @@ export async function addSshKey(db: Db, userId: string, rawName: unknown, rawKey
 }
 
 export async function deleteSshKey(db: Db, userId: string, id: string): Promise<void> {
-  const result = await db.deleteFrom('ssh_keys').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
-  if (Number(result.numDeletedRows) === 0) throw new AppError('NOT_FOUND', 'No such SSH key.');
+  if (!(await deleteSshKeyRow(db, userId, id))) throw new AppError('NOT_FOUND', 'No such SSH key.');
 }
 
 export function sshKeyLookup(db: Db): SshKeyLookup {
   return {
     async findByFingerprint(fingerprint) {
-      const row = await db
-        .selectFrom('ssh_keys')
-        .select(['id', 'user_id', 'public_key'])
-        .where('fingerprint', '=', fingerprint)
-        .executeTakeFirst();
+      const row = await findSshKeyByFingerprint(db, fingerprint);
       if (!row) return undefined;
       const user: User | undefined = await findUserById(db, row.user_id);
       return user ? { user, publicKey: row.public_key, keyId: row.id } : undefined;
     },
     async touch(keyId) {
-      await db.updateTable('ssh_keys').set({ last_used_at: nowIso() }).where('id', '=', keyId).execute();
+      await touchSshKey(db, keyId, nowIso());
     },
   };
 }

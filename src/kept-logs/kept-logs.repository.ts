@@ -1,6 +1,6 @@
 /** All SQL of kept runtime logs: container output stored per deployment, capped per service. Times are epoch ms. */
 import { sql } from 'kysely';
-import type { Db } from '../db/connection.js';
+import type { Executor } from '../db/executor.js';
 
 export interface KeptLine {
   serviceId: string;
@@ -29,7 +29,7 @@ export interface KeptDeployment {
  * One statement over a JSON array (SQLite unpacks it natively; far cheaper than binding thousands of
  * parameters). Lines of services deleted meanwhile are skipped (the foreign key would refuse them).
  */
-export async function insertLines(db: Db, lines: KeptLine[]): Promise<void> {
+export async function insertLines(db: Executor, lines: KeptLine[]): Promise<void> {
   if (lines.length === 0) return;
   const serviceIds = [...new Set(lines.map((l) => l.serviceId))];
   const known = new Set(
@@ -46,7 +46,7 @@ export async function insertLines(db: Db, lines: KeptLine[]): Promise<void> {
 }
 
 /** The time of the last stored line of a container (to resume after a restart without duplicates). */
-export async function lastLineAt(db: Db, containerId: string): Promise<number | undefined> {
+export async function lastLineAt(db: Executor, containerId: string): Promise<number | undefined> {
   const row = await db
     .selectFrom('runtime_log_lines')
     .select((eb) => eb.fn.max('at').as('at'))
@@ -56,7 +56,7 @@ export async function lastLineAt(db: Db, containerId: string): Promise<number | 
 }
 
 /** Lines of a container stored at or after `from` (what a re-read from that second may send again). */
-export async function containerLinesSince(db: Db, containerId: string, from: number): Promise<StoredLine[]> {
+export async function containerLinesSince(db: Executor, containerId: string, from: number): Promise<StoredLine[]> {
   return db
     .selectFrom('runtime_log_lines')
     .select(['id', 'at', 'replica', 'line'])
@@ -66,7 +66,7 @@ export async function containerLinesSince(db: Db, containerId: string, from: num
 }
 
 /** Deletes all but the newest `keep` lines of the service. */
-export async function capService(db: Db, serviceId: string, keep: number): Promise<void> {
+export async function capService(db: Executor, serviceId: string, keep: number): Promise<void> {
   const cutoff = await db
     .selectFrom('runtime_log_lines')
     .select('id')
@@ -81,7 +81,7 @@ export async function capService(db: Db, serviceId: string, keep: number): Promi
 }
 
 /** Deployments of the service that have kept lines, newest first. */
-export async function keptDeployments(db: Db, serviceId: string): Promise<KeptDeployment[]> {
+export async function keptDeployments(db: Executor, serviceId: string): Promise<KeptDeployment[]> {
   const rows = await db
     .selectFrom('runtime_log_lines')
     .select((eb) => [
@@ -108,7 +108,7 @@ export async function keptDeployments(db: Db, serviceId: string): Promise<KeptDe
  * substring: no wildcard characters).
  */
 export async function deploymentLines(
-  db: Db,
+  db: Executor,
   deploymentId: string,
   options: { search?: string; limit: number; afterId?: number },
 ): Promise<StoredLine[]> {
@@ -127,7 +127,7 @@ export async function deploymentLines(
   return newest.reverse();
 }
 
-export async function deploymentServiceId(db: Db, deploymentId: string): Promise<string | undefined> {
+export async function deploymentServiceId(db: Executor, deploymentId: string): Promise<string | undefined> {
   const row = await db.selectFrom('deployments').select('service_id').where('id', '=', deploymentId).executeTakeFirst();
   return row?.service_id;
 }

@@ -11,9 +11,9 @@
 import type { Db } from '../db/connection.js';
 import { sanitizeLine } from '../lib/log-sanitize.js';
 import type { Logger } from '../logger.js';
-import { LABELS } from '../projects/service.types.js';
 import { INSTALL_LABEL, type ContainerSummary, type Runtime } from '../runtime/runtime.js';
 import * as repo from './kept-logs.repository.js';
+import { LABELS, isReleaseContainer } from '../workloads/labels.js';
 
 export interface LogKeeperOptions {
   /** How often the engine is asked which app containers exist (new ones are followed from then on). */
@@ -50,7 +50,7 @@ interface Source {
 }
 
 const isAppContainer = (c: ContainerSummary) =>
-  Boolean(c.labels[LABELS.deployment] && c.labels[LABELS.service]) && c.labels['berth.role'] !== 'release';
+  Boolean(c.labels[LABELS.deployment] && c.labels[LABELS.service]) && !isReleaseContainer(c.labels);
 
 /** "2026-12-02T07:58:00.123456789Z line" → [epoch ms, "line"]; the time the daemon read it when absent. */
 function splitTimestamp(raw: string): [number, string] {
@@ -145,7 +145,7 @@ export class LogKeeper {
       serviceId: c.labels[LABELS.service]!,
       deploymentId: c.labels[LABELS.deployment]!,
       containerId: c.id,
-      replica: Number(c.labels['berth.replica'] ?? 1) || 1,
+      replica: Number(c.labels[LABELS.replica] ?? 1) || 1,
     };
     const abort = new AbortController();
     const done = (async () => {

@@ -8,8 +8,8 @@
 import type { Db } from '../db/connection.js';
 import type { Job } from '../jobs/scheduler.js';
 import type { Logger } from '../logger.js';
-import { LABELS } from '../projects/service.types.js';
-import { INSTALL_LABEL, type Runtime } from '../runtime/runtime.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { installSelector, LABELS } from '../workloads/labels.js';
 import { listOwnerIds } from './lifecycle.repository.js';
 
 export interface OrphanDeps {
@@ -32,7 +32,7 @@ export async function reconcileOrphans(deps: OrphanDeps): Promise<ReconcileResul
   const { runtime, logger } = deps;
   const removed: ReconcileResult = { containers: [], images: [], networks: [] };
   if (!runtime.state().available) return removed;
-  const mine = { [INSTALL_LABEL]: deps.installId };
+  const mine = installSelector(deps.installId);
   // The engine first, the database second: an owner created in between has no objects in these lists yet,
   // so a brand-new service's first container can never look orphaned.
   const containers = await runtime.listContainers(mine);
@@ -40,7 +40,7 @@ export async function reconcileOrphans(deps: OrphanDeps): Promise<ReconcileResul
   const networks = await runtime.listNetworks(mine);
   const owners = await listOwnerIds(deps.db);
   const isOrphan = (labels: Record<string, string>) => {
-    if (labels[INSTALL_LABEL] !== deps.installId) return false;
+    if (labels[LABELS.install] !== deps.installId) return false;
     const service = labels[LABELS.service];
     const project = labels[LABELS.project];
     if (service !== undefined && !owners.services.has(service)) return true;

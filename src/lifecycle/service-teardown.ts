@@ -11,9 +11,10 @@ import { ACTIVE_PHASES } from '../deploys/deployment.types.js';
 import { listDeploymentsOfService } from '../deploys/deployments.repository.js';
 import { listServiceDomains } from '../domains/domains.repository.js';
 import { AppError } from '../errors.js';
-import { defaultHostname, LABELS, type AppService, type Project } from '../projects/service.types.js';
+import { defaultHostname, type AppService, type Project } from '../projects/service.types.js';
 import { deleteAppServiceRow } from '../projects/services.repository.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { serviceSelector } from '../workloads/labels.js';
 import { CertificateFiles } from '../tls/certificate-files.js';
 import { deleteCertificate } from '../tls/certificates.repository.js';
 import { listDeploymentIdsOfService } from './lifecycle.repository.js';
@@ -73,7 +74,7 @@ export async function tearDownAppService(
       return `Removed the certificates of ${domains.map((d) => d.hostname).join(', ')}`;
     });
   }
-  await report.attempt('Removing images', () => removeImages(runtime, { [LABELS.service]: service.id }));
+  await report.attempt('Removing images', () => removeImages(runtime, serviceSelector(service.id)));
   await report.attempt('Removing the git repository', async () => {
     const path = deps.repos?.pathOf(project.name, service.name, service.id);
     if (!path) return undefined;
@@ -106,7 +107,7 @@ async function cancelDeployments(deps: LifecycleDeps, serviceId: string, report:
 /** Lets in-flight requests finish (the route is already gone), then stops and removes every container of the service. */
 async function removeContainers(deps: LifecycleDeps, serviceId: string, report: TeardownReport): Promise<number> {
   const { runtime } = deps;
-  const containers = await runtime.listContainers({ [LABELS.service]: serviceId });
+  const containers = await runtime.listContainers(serviceSelector(serviceId));
   if (containers.length === 0) return 0;
   const drain = await deps.router.waitForDrain(
     containers.map((c) => c.id),

@@ -11,6 +11,7 @@ import { counterDelta, cpuPercent } from './cpu.js';
 import { readHost, type HostReading } from './host-stats.js';
 import type { MetricsRepository, ServiceEntry } from './metrics.repository.js';
 import { SERVER_SERIES, type Bucket } from './metrics.types.js';
+import { LABELS, managedLabels } from '../workloads/labels.js';
 
 export const SAMPLE_INTERVAL_SECONDS = 10;
 const RESTARTS_EVERY_TICKS = 6;
@@ -77,15 +78,15 @@ export class MetricsSampler {
     this.ticks++;
     const directory = new Map((await repository.serviceDirectory()).map((s) => [s.serviceId, s]));
     // With the engine away, the host is still sampled; containers are simply not listed this time.
-    const all = await runtime.listContainers({ 'berth.managed': 'true' }).catch((error: unknown) => {
+    const all = await runtime.listContainers(managedLabels()).catch((error: unknown) => {
       this.deps.logger.debug({ err: error }, 'could not list containers for metrics');
       return [];
     });
     const listed = all.filter(
       (c) =>
         (c.state === 'running' || c.state === 'restarting') &&
-        COUNTED_ROLES.has(c.labels['berth.role']) &&
-        directory.has(c.labels['berth.service'] ?? ''),
+        COUNTED_ROLES.has(c.labels[LABELS.role]) &&
+        directory.has(c.labels[LABELS.service] ?? ''),
     );
     const refreshRestarts = first || this.ticks % RESTARTS_EVERY_TICKS === 0;
     const readings = await mapLimit(listed, CONCURRENCY, (c) => this.read(c, refreshRestarts));
@@ -98,7 +99,7 @@ export class MetricsSampler {
     const host = await readHost(this.deps.dataDir);
     for (const [i, container] of listed.entries()) {
       const reading = readings[i];
-      const serviceId = container.labels['berth.service']!;
+      const serviceId = container.labels[LABELS.service]!;
       const bucket = buckets.get(serviceId) ?? emptyBucket(ts, spanMs, this.disk[serviceId] ?? null);
       buckets.set(serviceId, bucket);
       const restartCount = this.restartCounts.get(container.id) ?? 0;

@@ -1,5 +1,5 @@
 /** SQL for the git credentials of app services. The secret column holds ciphertext only. */
-import type { Db } from '../db/connection.js';
+import type { Executor } from '../db/executor.js';
 import type { GitCredentialsRef } from './service.types.js';
 
 export type CredentialsKind = 'token' | 'ssh-key';
@@ -17,7 +17,7 @@ function toRef(row: { kind: CredentialsKind; username: string | null }): GitCred
   return row.username === null ? { kind: 'token' } : { kind: 'token', username: row.username };
 }
 
-export async function findCredentials(db: Db, serviceId: string): Promise<StoredCredentials | undefined> {
+export async function findCredentials(db: Executor, serviceId: string): Promise<StoredCredentials | undefined> {
   const row = await db
     .selectFrom('service_credentials')
     .selectAll()
@@ -35,7 +35,7 @@ export async function findCredentials(db: Db, serviceId: string): Promise<Stored
 }
 
 /** What is set for each of these services (kind and username, never the secret). */
-export async function findCredentialRefs(db: Db, serviceIds: string[]): Promise<Map<string, GitCredentialsRef>> {
+export async function findCredentialRefs(db: Executor, serviceIds: string[]): Promise<Map<string, GitCredentialsRef>> {
   if (serviceIds.length === 0) return new Map();
   const rows = await db
     .selectFrom('service_credentials')
@@ -45,7 +45,7 @@ export async function findCredentialRefs(db: Db, serviceIds: string[]): Promise<
   return new Map(rows.map((row) => [row.service_id, toRef(row)]));
 }
 
-export async function upsertCredentials(db: Db, stored: StoredCredentials): Promise<void> {
+export async function upsertCredentials(db: Executor, stored: StoredCredentials): Promise<void> {
   const values = {
     kind: stored.kind,
     username: stored.username,
@@ -59,7 +59,7 @@ export async function upsertCredentials(db: Db, stored: StoredCredentials): Prom
     .execute();
 }
 
-export async function deleteCredentials(db: Db, serviceId: string): Promise<boolean> {
+export async function deleteCredentials(db: Executor, serviceId: string): Promise<boolean> {
   const result = await db.deleteFrom('service_credentials').where('service_id', '=', serviceId).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }

@@ -1,5 +1,5 @@
-/** SQL for projects and their environments. Functions take a Db or a transaction. */
-import type { Db } from '../db/connection.js';
+/** SQL for projects and their environments. Functions take an Executor: the database or a transaction. */
+import { inTransaction, type Executor } from '../db/executor.js';
 import type { EnvironmentsTable, ProjectsTable } from '../db/schema.js';
 import type { Environment } from './service.types.js';
 
@@ -23,11 +23,11 @@ function toEnvironment(row: Pick<EnvironmentsTable, 'id' | 'project_id' | 'name'
 
 /** Inserts a project with its first environment, atomically. */
 export async function insertProjectWithEnvironment(
-  db: Db,
+  db: Executor,
   project: { id: string; name: string; createdAt: string },
   environment: { id: string; name: string },
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx
       .insertInto('projects')
       .values({ id: project.id, name: project.name, created_at: project.createdAt })
@@ -39,18 +39,18 @@ export async function insertProjectWithEnvironment(
   });
 }
 
-export async function findProjectById(db: Db, id: string): Promise<ProjectRow | undefined> {
+export async function findProjectById(db: Executor, id: string): Promise<ProjectRow | undefined> {
   const row = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
   return row && toProjectRow(row);
 }
 
-export async function findProjectByName(db: Db, name: string): Promise<ProjectRow | undefined> {
+export async function findProjectByName(db: Executor, name: string): Promise<ProjectRow | undefined> {
   const row = await db.selectFrom('projects').selectAll().where('name', '=', name).executeTakeFirst();
   return row && toProjectRow(row);
 }
 
 /** Every project with how many services (apps and databases) it has, oldest first. */
-export async function listProjectSummaries(db: Db): Promise<ProjectSummaryRow[]> {
+export async function listProjectSummaries(db: Executor): Promise<ProjectSummaryRow[]> {
   const rows = await db
     .selectFrom('projects')
     .leftJoin('services', 'services.project_id', 'projects.id')
@@ -63,7 +63,7 @@ export async function listProjectSummaries(db: Db): Promise<ProjectSummaryRow[]>
   return rows.map((row) => ({ ...toProjectRow(row), serviceCount: Number(row.service_count) }));
 }
 
-export async function countServicesOfProject(db: Db, projectId: string): Promise<number> {
+export async function countServicesOfProject(db: Executor, projectId: string): Promise<number> {
   const row = await db
     .selectFrom('services')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -72,7 +72,7 @@ export async function countServicesOfProject(db: Db, projectId: string): Promise
   return Number(row.n);
 }
 
-export async function listEnvironments(db: Db, projectId: string): Promise<Environment[]> {
+export async function listEnvironments(db: Executor, projectId: string): Promise<Environment[]> {
   const rows = await db
     .selectFrom('environments')
     .select(['id', 'project_id', 'name'])
@@ -82,7 +82,11 @@ export async function listEnvironments(db: Db, projectId: string): Promise<Envir
   return rows.map(toEnvironment);
 }
 
-export async function findEnvironmentByName(db: Db, projectId: string, name: string): Promise<Environment | undefined> {
+export async function findEnvironmentByName(
+  db: Executor,
+  projectId: string,
+  name: string,
+): Promise<Environment | undefined> {
   const row = await db
     .selectFrom('environments')
     .select(['id', 'project_id', 'name'])
@@ -92,8 +96,12 @@ export async function findEnvironmentByName(db: Db, projectId: string, name: str
   return row && toEnvironment(row);
 }
 
+export async function listProjectIds(db: Executor): Promise<string[]> {
+  return (await db.selectFrom('projects').select('id').execute()).map((row) => row.id);
+}
+
 /** Deletes the project; environments, services, variables and deployments go with it (foreign key cascade). */
-export async function deleteProjectRow(db: Db, id: string): Promise<boolean> {
+export async function deleteProjectRow(db: Executor, id: string): Promise<boolean> {
   const result = await db.deleteFrom('projects').where('id', '=', id).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }

@@ -6,6 +6,7 @@
 import type { Db } from '../db/connection.js';
 import { AppError } from '../errors.js';
 import { newId, nowIso } from '../lib/ids.js';
+import { projectNetworkName } from '../workloads/names.js';
 import { checkName } from './names.js';
 import {
   countServicesOfProject,
@@ -28,10 +29,6 @@ export interface ProjectDetails extends Project {
 
 export interface ProjectSummary extends Project {
   serviceCount: number;
-}
-
-export function projectNetworkName(projectId: string): string {
-  return `berth-${projectId}`;
 }
 
 function toProject(row: ProjectRow): Project {

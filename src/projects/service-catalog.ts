@@ -11,9 +11,11 @@ import { findProject } from './projects.service.js';
 import { getAppService } from './services.service.js';
 import { listServiceIds } from './services.repository.js';
 import { secretVariableValues } from './variables.secrets.js';
+import type { ReferenceSource } from './variable-references.js';
 import { resolveVariables } from './variables.service.js';
 
-export function createServiceCatalog(db: Db, secretBox: SecretBox): ServiceCatalog {
+/** `databases` resolves references to managed databases (src/databases/references.ts). */
+export function createServiceCatalog(db: Db, secretBox: SecretBox, databases: ReferenceSource): ServiceCatalog {
   return {
     async findService(serviceId) {
       try {
@@ -26,7 +28,7 @@ export function createServiceCatalog(db: Db, secretBox: SecretBox): ServiceCatal
       }
     },
     listServiceIds: () => listServiceIds(db),
-    resolveVariables: (serviceId) => resolveVariables({ db, secretBox }, serviceId),
+    resolveVariables: (serviceId) => resolveVariables({ db, secretBox, databases }, serviceId),
     secretValues: (serviceId, env) => secretVariableValues({ db, secretBox }, serviceId, env),
     gitCredentials: (serviceId) => readGitCredentials({ db, secretBox }, serviceId),
   };

@@ -78,10 +78,5 @@ export function serviceUrl(serviceName: string, projectName: string, config: Url
   return `http://${defaultHostname(serviceName, projectName, config.appsDomain)}${port}`;
 }
 
-/** Docker labels every container and image of a service carries. */
-export const LABELS = {
-  project: 'berth.project',
-  service: 'berth.service',
-  deployment: 'berth.deployment',
-  managed: 'berth.managed',
-} as const;
+/** Docker labels every container and image of a service carries (src/workloads/labels.ts). */
+export { LABELS } from '../workloads/labels.js';

@@ -1,6 +1,6 @@
 /** SQL for app services. JSON columns (source, build, healthcheck, resources) are parsed here. */
 import { sql, type Selectable } from 'kysely';
-import type { Db } from '../db/connection.js';
+import type { Executor } from '../db/executor.js';
 import type { ServicesTable } from '../db/schema.js';
 import type { ServiceSettings } from './service-settings.js';
 import { DEFAULT_HEALTHCHECK, type AppService, type HealthCheck } from './service.types.js';
@@ -44,7 +44,7 @@ function settingsColumns(settings: ServiceSettings) {
   };
 }
 
-export async function insertAppService(db: Db, service: AppService): Promise<void> {
+export async function insertAppService(db: Executor, service: AppService): Promise<void> {
   await db
     .insertInto('services')
     .values({
@@ -61,7 +61,7 @@ export async function insertAppService(db: Db, service: AppService): Promise<voi
     .execute();
 }
 
-export async function findAppServiceById(db: Db, id: string): Promise<AppService | undefined> {
+export async function findAppServiceById(db: Executor, id: string): Promise<AppService | undefined> {
   const row = await db
     .selectFrom('services')
     .selectAll()
@@ -72,7 +72,7 @@ export async function findAppServiceById(db: Db, id: string): Promise<AppService
 }
 
 /** Any service (app or database) of the environment with that name: they share one namespace. */
-export async function isServiceNameUsed(db: Db, environmentId: string, name: string): Promise<boolean> {
+export async function isServiceNameUsed(db: Executor, environmentId: string, name: string): Promise<boolean> {
   const row = await db
     .selectFrom('services')
     .select('id')
@@ -84,7 +84,7 @@ export async function isServiceNameUsed(db: Db, environmentId: string, name: str
 
 /** The app service (in any project) whose `<service>-<project>` hostname label equals `label`, if any. */
 export async function findAppByHostLabel(
-  db: Db,
+  db: Executor,
   label: string,
 ): Promise<{ serviceName: string; projectName: string } | undefined> {
   return db
@@ -96,7 +96,7 @@ export async function findAppByHostLabel(
     .executeTakeFirst();
 }
 
-export async function listAppServicesOfProject(db: Db, projectId: string): Promise<AppService[]> {
+export async function listAppServicesOfProject(db: Executor, projectId: string): Promise<AppService[]> {
   const rows = await db
     .selectFrom('services')
     .selectAll()
@@ -109,7 +109,7 @@ export async function listAppServicesOfProject(db: Db, projectId: string): Promi
 }
 
 export async function updateAppService(
-  db: Db,
+  db: Executor,
   id: string,
   change: { source: AppService['source']; settings: ServiceSettings; updatedAt: string },
 ): Promise<void> {
@@ -122,17 +122,40 @@ export async function updateAppService(
 }
 
 /** Deletes the row; variables and deployments go with it (foreign key cascade). */
-export async function deleteAppServiceRow(db: Db, id: string): Promise<boolean> {
+export async function deleteAppServiceRow(db: Executor, id: string): Promise<boolean> {
   const result = await db.deleteFrom('services').where('id', '=', id).where('kind', '=', 'app').executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
 
 /** Whether a service (app or database) with this id exists. */
-export async function serviceExists(db: Db, id: string): Promise<boolean> {
+export async function serviceExists(db: Executor, id: string): Promise<boolean> {
   const row = await db.selectFrom('services').select('id').where('id', '=', id).executeTakeFirst();
   return row !== undefined;
 }
 
-export async function listServiceIds(db: Db): Promise<string[]> {
+/** The id of the service of that kind and name in the environment, if there is one. */
+export async function findServiceIdByName(
+  db: Executor,
+  environmentId: string,
+  name: string,
+  kind: 'app' | 'database',
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('services')
+    .select('id')
+    .where('environment_id', '=', environmentId)
+    .where('name', '=', name)
+    .where('kind', '=', kind)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** The environment of a service; undefined when the service is gone. */
+export async function findEnvironmentOfService(db: Executor, serviceId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('services').select('environment_id').where('id', '=', serviceId).executeTakeFirst();
+  return row?.environment_id;
+}
+
+export async function listServiceIds(db: Executor): Promise<string[]> {
   return (await db.selectFrom('services').select('id').execute()).map((row) => row.id);
 }

@@ -6,6 +6,7 @@
  */
 import type { Config } from '../config.js';
 import type { Db } from '../db/connection.js';
+import { inTransaction } from '../db/executor.js';
 import { AppError } from '../errors.js';
 import { newId, nowIso } from '../lib/ids.js';
 import type { SecretBox } from '../lib/secret-box.js';
@@ -118,7 +119,7 @@ export async function createAppService(
     updatedAt: now,
   };
   try {
-    const ref = await db.transaction().execute(async (trx) => {
+    const ref = await inTransaction(db, async (trx) => {
       await insertAppService(trx, service);
       return applyCredentialsChange(trx, service.id, credentials, undefined, now);
     });
@@ -160,7 +161,7 @@ export async function updateAppServiceSettings(
   const settings = applySettingsPatch(current, patch);
   const updatedAt = nowIso();
   const currentRef = current.source.type === 'git' ? current.source.credentials : undefined;
-  const ref = await deps.db.transaction().execute(async (trx) => {
+  const ref = await inTransaction(deps.db, async (trx) => {
     await updateAppService(trx, id, { source: sourceForStorage(source), settings, updatedAt });
     return applyCredentialsChange(trx, id, credentials, currentRef, updatedAt);
   });

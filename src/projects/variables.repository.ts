@@ -1,5 +1,5 @@
 /** SQL for service variables. Values arrive here already encrypted; this file never sees plaintext. */
-import type { Db } from '../db/connection.js';
+import { inTransaction, type Executor } from '../db/executor.js';
 
 export interface SealedVariable {
   key: string;
@@ -13,7 +13,7 @@ function toSealed(row: { key: string; value_encrypted: string; secret: number; u
   return { key: row.key, valueEncrypted: row.value_encrypted, secret: row.secret === 1, updatedAt: row.updated_at };
 }
 
-export async function listSealedVariables(db: Db, serviceId: string): Promise<SealedVariable[]> {
+export async function listSealedVariables(db: Executor, serviceId: string): Promise<SealedVariable[]> {
   const rows = await db
     .selectFrom('variables')
     .select(['key', 'value_encrypted', 'secret', 'updated_at'])
@@ -23,7 +23,11 @@ export async function listSealedVariables(db: Db, serviceId: string): Promise<Se
   return rows.map(toSealed);
 }
 
-export async function findSealedVariable(db: Db, serviceId: string, key: string): Promise<SealedVariable | undefined> {
+export async function findSealedVariable(
+  db: Executor,
+  serviceId: string,
+  key: string,
+): Promise<SealedVariable | undefined> {
   const row = await db
     .selectFrom('variables')
     .select(['key', 'value_encrypted', 'secret', 'updated_at'])
@@ -42,12 +46,12 @@ interface NewVariable {
 
 /** Replaces the service's whole set in one transaction: readers see the old set or the new one. */
 export async function replaceSealedVariables(
-  db: Db,
+  db: Executor,
   serviceId: string,
   variables: NewVariable[],
   updatedAt: string,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx.deleteFrom('variables').where('service_id', '=', serviceId).execute();
     if (variables.length === 0) return;
     await trx
@@ -68,12 +72,12 @@ export async function replaceSealedVariables(
 
 /** Adds or overwrites the given keys, leaving the others alone. */
 export async function upsertSealedVariables(
-  db: Db,
+  db: Executor,
   serviceId: string,
   variables: NewVariable[],
   updatedAt: string,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     for (const v of variables) {
       await trx
         .insertInto('variables')
@@ -95,7 +99,12 @@ export async function upsertSealedVariables(
   });
 }
 
-export async function setVariableSecret(db: Db, serviceId: string, key: string, secret: boolean): Promise<boolean> {
+export async function setVariableSecret(
+  db: Executor,
+  serviceId: string,
+  key: string,
+  secret: boolean,
+): Promise<boolean> {
   const result = await db
     .updateTable('variables')
     .set({ secret: secret ? 1 : 0 })
@@ -105,7 +114,7 @@ export async function setVariableSecret(db: Db, serviceId: string, key: string, 
   return Number(result.numUpdatedRows) > 0;
 }
 
-export async function deleteVariableRow(db: Db, serviceId: string, key: string): Promise<boolean> {
+export async function deleteVariableRow(db: Executor, serviceId: string, key: string): Promise<boolean> {
   const result = await db
     .deleteFrom('variables')
     .where('service_id', '=', serviceId)
@@ -114,7 +123,7 @@ export async function deleteVariableRow(db: Db, serviceId: string, key: string):
   return Number(result.numDeletedRows) > 0;
 }
 
-export async function countVariables(db: Db, serviceId: string): Promise<number> {
+export async function countVariables(db: Executor, serviceId: string): Promise<number> {
   const row = await db
     .selectFrom('variables')
     .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -4,7 +4,7 @@
  * when its name says so, when it comes from another service through a reference (generated database
  * credentials), or when it is a URL carrying credentials.
  */
-import { hasReferences } from '../databases/references.js';
+import { hasReferences } from './variable-references.js';
 import type { VariablesDeps } from './variables.service.js';
 import { listSealedVariables } from './variables.repository.js';
 
@@ -36,7 +36,7 @@ function urlPasswords(value: string): string[] {
  * references come from the stored variables; names and URLs from `env` itself.
  */
 export async function secretVariableValues(
-  deps: VariablesDeps,
+  deps: Pick<VariablesDeps, 'db' | 'secretBox'>,
   serviceId: string,
   env: Record<string, string>,
 ): Promise<string[]> {

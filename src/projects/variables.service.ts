@@ -1,7 +1,7 @@
 /**
  * Service variables, encrypted at rest with the SecretBox (one sealed value per row). Values are kept
  * byte for byte; `${{service.VAR}}` references are checked when saved and resolved for deploys
- * (src/databases/references.ts).
+ * (variable-references.ts).
  * Plaintext leaves this module only through readVariables/revealVariable (admins) and resolveVariables
  * (the deploy runner).
  */
@@ -9,8 +9,8 @@ import type { Db } from '../db/connection.js';
 import { AppError } from '../errors.js';
 import { newId, nowIso } from '../lib/ids.js';
 import type { SecretBox } from '../lib/secret-box.js';
-import { environmentOf, hasReferences, resolveReferences } from '../databases/references.js';
-import { serviceExists } from './services.repository.js';
+import { findEnvironmentOfService, serviceExists } from './services.repository.js';
+import { hasReferences, resolveReferences, type ReferenceSource } from './variable-references.js';
 import { checkVariables, describeKeyProblem, MAX_VARIABLES } from './variable-rules.js';
 import {
   countVariables,
@@ -25,6 +25,8 @@ import {
 export interface VariablesDeps {
   db: Db;
   secretBox: SecretBox;
+  /** What managed databases offer to `${{<database>.<VAR>}}` references (the databases feature). */
+  databases: ReferenceSource;
 }
 
 /** What lists show: the key, whether it is secret, and when it changed, never the value. */
@@ -157,7 +159,7 @@ export async function resolveVariables(deps: VariablesDeps, serviceId: string): 
   const rows = await listSealedVariables(deps.db, serviceId);
   const values = Object.fromEntries(rows.map((row) => [row.key, deps.secretBox.decrypt(row.valueEncrypted)]));
   if (!hasReferences(values)) return values;
-  const environmentId = await environmentOf(deps.db, serviceId);
+  const environmentId = await findEnvironmentOfService(deps.db, serviceId);
   if (!environmentId) return values;
   return resolveReferences({ ...deps, environmentId, selfId: serviceId }, values);
 }
@@ -165,7 +167,7 @@ export async function resolveVariables(deps: VariablesDeps, serviceId: string): 
 /** Refuses references to unknown services or variables, so the mistake shows when it is made. */
 async function checkReferences(deps: VariablesDeps, serviceId: string, values: Record<string, string>): Promise<void> {
   if (!hasReferences(values)) return;
-  const environmentId = await environmentOf(deps.db, serviceId);
+  const environmentId = await findEnvironmentOfService(deps.db, serviceId);
   if (environmentId) await resolveReferences({ ...deps, environmentId, selfId: serviceId }, values);
 }
 

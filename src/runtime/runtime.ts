@@ -153,6 +153,15 @@ export interface NetworkSummary {
  * one engine: each only ever cleans up objects that carry its own id.
  */
 export const INSTALL_LABEL = 'berth.install';
+
+/** The labels as the runtime writes them: with this install's id, when it has one (absent: tests, CLI tools). */
+export function withInstallLabel(
+  labels: Record<string, string>,
+  installId: string | undefined,
+): Record<string, string> {
+  return installId === undefined ? labels : { ...labels, [INSTALL_LABEL]: installId };
+}
+
 export interface ImageDetails {
   id: string;
   /** TCP ports the image declares with EXPOSE, lowest first (UDP ones cannot be routed over HTTP). */

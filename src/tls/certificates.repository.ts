@@ -1,6 +1,6 @@
 /** SQL for the certificates table only: what the panel shows about each hostname's certificate. */
 import type { Selectable } from 'kysely';
-import type { Db } from '../db/connection.js';
+import type { Executor } from '../db/executor.js';
 import type { CertificatesTable } from '../db/schema.js';
 import { nowIso } from '../lib/ids.js';
 
@@ -32,18 +32,18 @@ function toRecord(row: Selectable<CertificatesTable>): CertificateRecord {
   };
 }
 
-export async function findCertificate(db: Db, hostname: string): Promise<CertificateRecord | undefined> {
+export async function findCertificate(db: Executor, hostname: string): Promise<CertificateRecord | undefined> {
   const row = await db.selectFrom('certificates').selectAll().where('hostname', '=', hostname).executeTakeFirst();
   return row && toRecord(row);
 }
 
-export async function listCertificates(db: Db): Promise<CertificateRecord[]> {
+export async function listCertificates(db: Executor): Promise<CertificateRecord[]> {
   return (await db.selectFrom('certificates').selectAll().execute()).map(toRecord);
 }
 
 /** Creates the row (pending) or changes the given fields. */
 export async function saveCertificate(
-  db: Db,
+  db: Executor,
   hostname: string,
   fields: Partial<Omit<CertificateRecord, 'hostname'>>,
 ): Promise<void> {
@@ -65,6 +65,6 @@ export async function saveCertificate(
     .execute();
 }
 
-export async function deleteCertificate(db: Db, hostname: string): Promise<void> {
+export async function deleteCertificate(db: Executor, hostname: string): Promise<void> {
   await db.deleteFrom('certificates').where('hostname', '=', hostname).execute();
 }

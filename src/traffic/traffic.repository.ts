@@ -1,6 +1,6 @@
 /** All SQL of the traffic feature: HTTP metric samples and the request log. Times are epoch ms. */
 import { sql } from 'kysely';
-import type { Db } from '../db/connection.js';
+import type { Executor } from '../db/executor.js';
 import { encodeHistogram } from './latency-histogram.js';
 import type { RequestLogEntry } from './request-log-buffer.js';
 import type { TrafficWindow } from './traffic-accounting.js';
@@ -38,7 +38,7 @@ export interface RequestLogRow extends Omit<RequestLogEntry, 'serviceId'> {
 }
 
 export async function insertSamples(
-  db: Db,
+  db: Executor,
   resolution: Resolution,
   at: number,
   windows: TrafficWindow[],
@@ -70,7 +70,7 @@ export async function insertSamples(
  * One statement over a JSON array: SQLite unpacks it natively, far cheaper than binding thousands of
  * parameters (this runs every second on the daemon's thread while the proxy is busy).
  */
-export async function insertRequestLog(db: Db, entries: RequestLogEntry[]): Promise<void> {
+export async function insertRequestLog(db: Executor, entries: RequestLogEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const rows = JSON.stringify(
     entries.map((e) => [e.serviceId, e.at, e.method, e.path, e.status, e.durationMs, e.bytesIn, e.bytesOut]),
@@ -80,7 +80,7 @@ export async function insertRequestLog(db: Db, entries: RequestLogEntry[]): Prom
     from json_each(${rows})`.execute(db);
 }
 
-export async function existingServiceIds(db: Db, ids: string[]): Promise<Set<string>> {
+export async function existingServiceIds(db: Executor, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const rows = await db.selectFrom('services').select('id').where('id', 'in', ids).execute();
   return new Set(rows.map((r) => r.id));
@@ -88,7 +88,7 @@ export async function existingServiceIds(db: Db, ids: string[]): Promise<Set<str
 
 /** Samples of one service, or of several summed by the caller (a project's or the server's view). */
 export async function samplesBetween(
-  db: Db,
+  db: Executor,
   serviceId: string | readonly string[],
   resolution: Resolution,
   from: number,
@@ -118,7 +118,7 @@ export async function samplesBetween(
 }
 
 /** Services with 10 s samples before `before` (candidates for the hourly roll-up). */
-export async function servicesWithFineSamples(db: Db, before: number): Promise<string[]> {
+export async function servicesWithFineSamples(db: Executor, before: number): Promise<string[]> {
   const rows = await db
     .selectFrom('traffic_samples')
     .select('service_id')
@@ -129,7 +129,7 @@ export async function servicesWithFineSamples(db: Db, before: number): Promise<s
   return rows.map((r) => r.service_id);
 }
 
-export async function hasHourSample(db: Db, serviceId: string, at: number): Promise<boolean> {
+export async function hasHourSample(db: Executor, serviceId: string, at: number): Promise<boolean> {
   const row = await db
     .selectFrom('traffic_samples')
     .select('at')
@@ -140,11 +140,11 @@ export async function hasHourSample(db: Db, serviceId: string, at: number): Prom
   return row !== undefined;
 }
 
-export async function deleteSamplesBefore(db: Db, resolution: Resolution, before: number): Promise<void> {
+export async function deleteSamplesBefore(db: Executor, resolution: Resolution, before: number): Promise<void> {
   await db.deleteFrom('traffic_samples').where('resolution', '=', resolution).where('at', '<', before).execute();
 }
 
-export async function queryRequestLog(db: Db, filter: RequestLogFilter): Promise<RequestLogRow[]> {
+export async function queryRequestLog(db: Executor, filter: RequestLogFilter): Promise<RequestLogRow[]> {
   let query = db.selectFrom('request_log').selectAll().where('service_id', '=', filter.serviceId);
   if (filter.from !== undefined) query = query.where('at', '>=', filter.from);
   if (filter.to !== undefined) query = query.where('at', '<', filter.to);
@@ -176,7 +176,7 @@ export async function queryRequestLog(db: Db, filter: RequestLogFilter): Promise
 const PRUNE_CHUNK = 5000;
 
 /** Drops request-log rows older than `before`, a chunk at a time (yielding in between). */
-export async function pruneRequestLogBefore(db: Db, before: number): Promise<void> {
+export async function pruneRequestLogBefore(db: Executor, before: number): Promise<void> {
   for (;;) {
     const result = await db
       .deleteFrom('request_log')
@@ -187,7 +187,7 @@ export async function pruneRequestLogBefore(db: Db, before: number): Promise<voi
   }
 }
 
-export async function requestLogServiceIds(db: Db): Promise<string[]> {
+export async function requestLogServiceIds(db: Executor): Promise<string[]> {
   const rows = await db.selectFrom('request_log').select('service_id').distinct().execute();
   return rows.map((r) => r.service_id);
 }
@@ -196,7 +196,7 @@ export async function requestLogServiceIds(db: Db): Promise<string[]> {
  * Keeps the newest `keep` rows of a service. Runs after every write, so it deletes about as many rows as
  * were just written; it walks the (service_id, at) index, never sorts.
  */
-export async function capRequestLog(db: Db, serviceId: string, keep: number): Promise<void> {
+export async function capRequestLog(db: Executor, serviceId: string, keep: number): Promise<void> {
   // (at, id): the index holds the rowid after `at`, so this order needs no sort, and rows of the same
   // millisecond are told apart.
   const cutoff = await db

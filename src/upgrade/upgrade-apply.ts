@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { dataPaths } from '../data-dir.js';
 import { openDatabase } from '../db/connection.js';
 import type { SelfContainers, SelfContainerSpec } from '../runtime/docker/self-container.js';
+import { previousSelfContainerName } from '../workloads/names.js';
 import { snapshotPath, writeUpgradeStatus, type UpgradeStatus } from './upgrade-status.js';
 
 export interface ApplyUpgradeOptions {
@@ -142,7 +143,7 @@ export async function applyUpgrade(options: ApplyUpgradeOptions): Promise<Upgrad
 
   const env = mergedEnv(old, dataDir);
   const url = healthUrl(env);
-  const previousName = `${containerName}-previous`;
+  const previousName = previousSelfContainerName(containerName);
   await containers.remove(previousName);
   const stoppedAt = Date.now();
   await containers.stop(old.id, STOP_GRACE_SECONDS);

@@ -12,6 +12,7 @@ import { AppError } from '../errors.js';
 import { SelfContainers } from '../runtime/docker/self-container.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { parseImageRef } from '../source/image-ref.js';
+import { upgraderSpec } from '../workloads/upgrader-spec.js';
 import { isUpgradeInProgress, readUpgradeStatus, writeUpgradeStatus, type UpgradeStatus } from './upgrade-status.js';
 
 const VERSION_PATTERN = /^v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]{1,40})?$/;
@@ -70,22 +71,11 @@ export async function startUpgrade(
     steps: [`Starting the upgrader for ${image}`],
   };
   writeUpgradeStatus(config.dataDir, startStatus);
-  const upgrader = {
-    name: `${config.containerName}-upgrader`,
-    image: self.imageId,
-    binds: self.binds,
-    env: self.env,
-    labels: self.labels,
-    args: [
-      'upgrade-apply',
-      '--container',
-      config.containerName,
-      '--image',
-      image,
-      '--health-timeout',
-      String(Math.round(config.upgradeHealthTimeoutMs / 1000)),
-    ],
-  };
+  const upgrader = upgraderSpec({
+    self: { ...self, name: config.containerName },
+    targetImage: image,
+    healthTimeoutMs: config.upgradeHealthTimeoutMs,
+  });
   try {
     await containers.runUpgrader(upgrader);
   } catch (error) {

@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
 import type { Db } from '../db/connection.js';
 import { AppError } from '../errors.js';
-import { projectNetworkName } from '../projects/projects.service.js';
+import { listProjectIds } from '../projects/projects.repository.js';
+import { projectNetworkName } from '../workloads/names.js';
 import { DockerRuntime } from '../runtime/docker.js';
 import { SelfContainers } from '../runtime/docker/self-container.js';
 import { applyUpgrade } from './upgrade-apply.js';
@@ -73,9 +74,9 @@ export async function removeAppsCommand(
 ): Promise<void> {
   const runtime = new DockerRuntime(config.docker);
   await withDatabase(async (db) => {
-    const projects = await db.selectFrom('projects').select('id').execute();
+    const projects = await listProjectIds(db);
     let removed = 0;
-    for (const { id } of projects) {
+    for (const id of projects) {
       removed += await runtime.removeContainersByLabel({ 'berth.project': id });
       await runtime.removeNetwork(projectNetworkName(id)).catch(() => {});
     }

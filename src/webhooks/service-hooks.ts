@@ -6,6 +6,7 @@
 import type { Db } from '../db/connection.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import { randomToken } from '../lib/secrets.js';
+import { findSealedHookSecrets, upsertSealedHookSecrets } from './service-hooks.repository.js';
 
 export interface HookSecrets {
   webhookSecret: string;
@@ -13,11 +14,7 @@ export interface HookSecrets {
 }
 
 export async function hookSecretsOf(deps: { db: Db; secretBox: SecretBox }, serviceId: string): Promise<HookSecrets> {
-  const row = await deps.db
-    .selectFrom('service_hooks')
-    .select(['webhook_secret_encrypted', 'deploy_token_encrypted'])
-    .where('service_id', '=', serviceId)
-    .executeTakeFirst();
+  const row = await findSealedHookSecrets(deps.db, serviceId);
   if (row) {
     return {
       webhookSecret: deps.secretBox.decrypt(row.webhook_secret_encrypted),
@@ -37,10 +34,6 @@ export async function rotateHookSecrets(
     webhook_secret_encrypted: deps.secretBox.encrypt(secrets.webhookSecret),
     deploy_token_encrypted: deps.secretBox.encrypt(secrets.deployToken),
   };
-  await deps.db
-    .insertInto('service_hooks')
-    .values({ service_id: serviceId, ...values })
-    .onConflict((oc) => oc.column('service_id').doUpdateSet(values))
-    .execute();
+  await upsertSealedHookSecrets(deps.db, serviceId, values);
   return secrets;
 }

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { databaseReferences } from '../../src/databases/references.js';
 import { SecretBox } from '../../src/lib/secret-box.js';
 import { createServiceCatalog } from '../../src/projects/service-catalog.js';
 import { createAppService } from '../../src/projects/services.service.js';
@@ -236,7 +237,7 @@ describe('git credentials in the API', () => {
   it('hands the decrypted credentials to the deploy runner only', async () => {
     const secretBox = new SecretBox(randomBytes(32).toString('base64url'));
     const deps = { db: t.db, config: t.config, secretBox };
-    const catalog = createServiceCatalog(t.db, secretBox);
+    const catalog = createServiceCatalog(t.db, secretBox, databaseReferences(secretBox));
     const withToken = await createAppService(deps, projectId, {
       name: 'runner-token',
       source: gitSource({ token: TOKEN, username: 'oauth2' }),

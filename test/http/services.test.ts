@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { databaseReferences } from '../../src/databases/references.js';
 import { SecretBox } from '../../src/lib/secret-box.js';
 import { resolveVariables, setVariables } from '../../src/projects/variables.service.js';
 import { seedAdmin, signedInClient, tokenFor } from '../helpers/accounts.js';
@@ -272,7 +273,8 @@ describe('services API', () => {
 
   it('resolves plain variables for the deploy runner', async () => {
     const id = (await create({ name: 'resolve', source: { type: 'image', image: 'nginx:1.27' } })).json().id;
-    const deps = { db: t.db, secretBox: new SecretBox(randomBytes(32).toString('base64url')) };
+    const secretBox = new SecretBox(randomBytes(32).toString('base64url'));
+    const deps = { db: t.db, secretBox, databases: databaseReferences(secretBox) };
     await assert.rejects(setVariables(deps, id, [['REF', '${{refdb.URL}}']]), /no other service named "refdb"/);
     const other = (await create({ name: 'refdb', source: { type: 'image', image: 'nginx:1.27' } })).json().id;
     await setVariables(deps, other, [['URL', 'postgres://refdb/x']]);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkPublicAccess, checkVersion, imageFor } from '../../src/databases/database-input.js';
-import { findReferences } from '../../src/databases/references.js';
+import { findReferences } from '../../src/projects/variable-references.js';
 import { compareCounts } from '../../src/databases/verification.js';
 import { cleanMessage } from '../../src/databases/tool-runner.js';
 import { shortestInterval } from '../../src/jobs/scheduler.js';

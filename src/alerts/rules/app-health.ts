@@ -6,7 +6,7 @@
 import { portOfContainer } from '../../deploys/app-port.js';
 import { checkOnce } from '../../deploys/health-check.js';
 import type { Db } from '../../db/connection.js';
-import { projectNetworkName } from '../../projects/projects.service.js';
+import { projectNetworkName } from '../../workloads/names.js';
 import { findAppServiceById } from '../../projects/services.repository.js';
 import type { ContainerDetails } from '../../runtime/runtime.js';
 

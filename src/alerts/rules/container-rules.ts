@@ -5,7 +5,6 @@
  * service's live deployment count (and database containers); a release step or an old deployment's
  * draining container says nothing about the service.
  */
-import { sql } from 'kysely';
 import { AppError } from '../../errors.js';
 import { hasCrashed } from '../../deploys/service-state.js';
 import { LABELS } from '../../projects/service.types.js';
@@ -13,6 +12,7 @@ import type { ContainerDetails } from '../../runtime/runtime.js';
 import type { AlertRule, Finding, RuleKind } from '../alert.types.js';
 import { probeAppHealth } from './app-health.js';
 import type { RuleContext, RuleCheck } from './rule-context.js';
+import { activeDeploymentIds } from './rule-inputs.repository.js';
 import { serviceLabel, serviceNames, type ServiceName } from './subjects.js';
 
 interface Watched {
@@ -22,8 +22,7 @@ interface Watched {
 
 async function watchedContainers(ctx: RuleContext): Promise<Watched[]> {
   if (!ctx.runtime.state().available) throw new AppError('DOCKER_UNAVAILABLE', 'the container engine is away');
-  const active = await sql<{ id: string }>`select id from deployments where status = 'active'`.execute(ctx.db);
-  const live = new Set(active.rows.map((r) => r.id));
+  const live = new Set(await activeDeploymentIds(ctx.db));
   const names = await serviceNames(ctx.db);
   const watched: Watched[] = [];
   for (const c of await ctx.runtime.listContainers({ [LABELS.managed]: 'true' })) {

@@ -1,5 +1,6 @@
 /** Names of services and projects for alert titles, read in one query per evaluation. */
 import type { Db } from '../../db/connection.js';
+import { serviceAndProjectNames } from './rule-inputs.repository.js';
 
 export interface ServiceName {
   serviceId: string;
@@ -10,17 +11,7 @@ export interface ServiceName {
 }
 
 export async function serviceNames(db: Db): Promise<Map<string, ServiceName>> {
-  const rows = await db
-    .selectFrom('services')
-    .innerJoin('projects', 'projects.id', 'services.project_id')
-    .select([
-      'services.id',
-      'services.name',
-      'services.kind',
-      'projects.id as projectId',
-      'projects.name as projectName',
-    ])
-    .execute();
+  const rows = await serviceAndProjectNames(db);
   return new Map(
     rows.map((r) => [
       r.id,

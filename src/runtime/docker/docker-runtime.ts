@@ -24,7 +24,7 @@ import type {
   Runtime,
   ServiceDiskUsage,
 } from '../runtime.js';
-import { INSTALL_LABEL } from '../runtime.js';
+import { withInstallLabel } from '../runtime.js';
 import * as containers from './containers.js';
 import { EngineConnection, type EngineConnectionOptions } from './engine-connection.js';
 import { readEngineInfo } from './engine-info.js';
@@ -64,7 +64,7 @@ export class DockerRuntime implements Runtime {
 
   /** The one place the install label is added: every object this runtime creates goes through it. */
   private withInstallLabel(labels: Record<string, string>): Record<string, string> {
-    return this.installId === undefined ? labels : { ...labels, [INSTALL_LABEL]: this.installId };
+    return withInstallLabel(labels, this.installId);
   }
 
   state(): EngineState {

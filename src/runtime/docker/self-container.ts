@@ -5,7 +5,7 @@
  */
 import type { DockerEndpoint } from '../../config.js';
 import { AppError } from '../../errors.js';
-import { createDockerClient, demuxStream, type DockerClient } from './client.js';
+import { createDockerClient, demuxStream, type CreateContainerOptions, type DockerClient } from './client.js';
 import { logConfig } from './containers.js';
 import { PassThrough } from 'node:stream';
 
@@ -32,6 +32,53 @@ export interface ContainerState {
   status: string;
   exitCode: number;
   startedAt: string;
+}
+
+/** The upgrader as the engine runs it (built by src/workloads/upgrader-spec.ts). */
+export interface UpgraderContainer {
+  name: string;
+  image: string;
+  binds: string[];
+  env: string[];
+  labels: Record<string, string>;
+  args: string[];
+}
+
+/**
+ * A daemon container like `spec`, on `image`, under `name`, WITHOUT a restart policy: during the trial a
+ * crash must show as an exit, not as a restart loop. keepRestarting() applies the real policy once it is healthy.
+ */
+export function trialCreateOptions(
+  spec: SelfContainerSpec,
+  image: string,
+  name: string,
+  env: string[],
+): CreateContainerOptions {
+  return {
+    name,
+    Image: image,
+    Cmd: spec.cmd,
+    Env: env,
+    Labels: spec.labels,
+    HostConfig: {
+      Binds: spec.binds,
+      NetworkMode: spec.networkMode,
+      RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
+      LogConfig: logConfig(),
+    },
+  };
+}
+
+/** The upgrader: host network (it checks the new version on Berth's port), the same mounts, removed when done. */
+export function upgraderCreateOptions(spec: UpgraderContainer): CreateContainerOptions {
+  return {
+    name: spec.name,
+    Image: spec.image,
+    Cmd: spec.args,
+    Env: spec.env,
+    Labels: spec.labels,
+    HostConfig: { Binds: spec.binds, NetworkMode: 'host', AutoRemove: true, LogConfig: logConfig() },
+  };
 }
 
 function isNotFound(error: unknown): boolean {
@@ -102,19 +149,7 @@ export class SelfContainers {
    * applies the real policy once it is healthy.
    */
   async runLike(spec: SelfContainerSpec, image: string, name: string, env: string[]): Promise<string> {
-    const container = await this.docker.createContainer({
-      name,
-      Image: image,
-      Cmd: spec.cmd,
-      Env: env,
-      Labels: spec.labels,
-      HostConfig: {
-        Binds: spec.binds,
-        NetworkMode: spec.networkMode,
-        RestartPolicy: { Name: 'no', MaximumRetryCount: 0 },
-        LogConfig: logConfig(),
-      },
-    });
+    const container = await this.docker.createContainer(trialCreateOptions(spec, image, name, env));
     await container.start();
     return container.id;
   }
@@ -123,24 +158,10 @@ export class SelfContainers {
     await this.docker.getContainer(id).update({ RestartPolicy: { Name: policy, MaximumRetryCount: 0 } });
   }
 
-  /** Starts the short-lived upgrader: host network, the engine socket and the data dir, removed when done. */
-  async runUpgrader(options: {
-    name: string;
-    image: string;
-    binds: string[];
-    env: string[];
-    labels: Record<string, string>;
-    args: string[];
-  }): Promise<string> {
-    await this.remove(options.name);
-    const container = await this.docker.createContainer({
-      name: options.name,
-      Image: options.image,
-      Cmd: options.args,
-      Env: options.env,
-      Labels: { ...options.labels, 'berth.role': 'upgrader' },
-      HostConfig: { Binds: options.binds, NetworkMode: 'host', AutoRemove: true, LogConfig: logConfig() },
-    });
+  /** Starts the short-lived upgrader (see src/workloads/upgrader-spec.ts); removed when done. */
+  async runUpgrader(spec: UpgraderContainer): Promise<string> {
+    await this.remove(spec.name);
+    const container = await this.docker.createContainer(upgraderCreateOptions(spec));
     await container.start();
     return container.id;
   }

@@ -1,0 +1,90 @@
+/**
+ * The containers of an app deployment, as backend-neutral specs: the replicas that serve traffic and the
+ * one-off release container. The deploy steps build a spec here (pure) and hand it to
+ * runtime.createContainer (I/O); a Kubernetes backend can map the same spec to a Deployment.
+ */
+import type { ContainerSpec } from '../runtime/runtime.js';
+import { LABELS, ROLES, deploymentLabels, projectLabels, type Labels } from './labels.js';
+import { appContainerName, releaseContainerName } from './names.js';
+
+/** What a workload needs to know about its project: ids and names only. */
+export interface WorkloadProject {
+  id: string;
+  name: string;
+  networkName: string;
+}
+
+export interface AppWorkload {
+  project: WorkloadProject;
+  service: { id: string; name: string; resources: { memoryMb?: number | null; cpus?: number | null } };
+  deploymentId: string;
+  image: string;
+  /** The resolved variables of the deployment. */
+  env: Record<string, string>;
+}
+
+/** A bridge network, or a named volume: a name and its labels. */
+export interface NamedObjectSpec {
+  name: string;
+  labels: Labels;
+}
+
+/** The project's network (created on the first deploy or database that needs it). */
+export function projectNetworkSpec(project: Pick<WorkloadProject, 'id' | 'networkName'>): NamedObjectSpec {
+  return { name: project.networkName, labels: projectLabels(project.id) };
+}
+
+/** The labels of the image a deployment builds (the janitor finds the images of failed deployments by them). */
+export function builtImageLabels(workload: Pick<AppWorkload, 'project' | 'service' | 'deploymentId'>): Labels {
+  return deploymentLabels({
+    projectId: workload.project.id,
+    serviceId: workload.service.id,
+    deploymentId: workload.deploymentId,
+  });
+}
+
+/** MB → bytes; absent or 0 means no limit. */
+export function memoryLimitBytes(memoryMb: number | null | undefined): number | undefined {
+  return memoryMb ? memoryMb * 1024 * 1024 : undefined;
+}
+
+/** CPUs → the engine's nano-CPUs; absent or 0 means no limit. */
+export function nanoCpusOf(cpus: number | null | undefined): number | undefined {
+  return cpus ? Math.round(cpus * 1e9) : undefined;
+}
+
+/**
+ * Replica `replica` of an app: on the project network under the service's name (siblings reach it as
+ * `http://<service>:<port>`), PORT set to the port it must listen on (and recorded as a label, since
+ * health checks and routes read it back), the service's limits, restarted by the engine unless stopped.
+ */
+export function appContainerSpec(workload: AppWorkload, replica: number, port: number): ContainerSpec {
+  const { project, service } = workload;
+  return {
+    name: appContainerName(project.name, service.name, workload.deploymentId, replica),
+    image: workload.image,
+    env: { ...workload.env, PORT: String(port) },
+    labels: { ...builtImageLabels(workload), [LABELS.replica]: String(replica), [LABELS.port]: String(port) },
+    network: project.networkName,
+    networkAliases: [service.name],
+    memoryBytes: memoryLimitBytes(service.resources.memoryMb),
+    nanoCpus: nanoCpusOf(service.resources.cpus),
+    restartPolicy: 'unless-stopped',
+  };
+}
+
+/**
+ * The release command (e.g. migrations) in a one-off container of the new image, on the project network
+ * (it reaches the databases), never restarted; no PORT, no alias: it serves nothing.
+ */
+export function releaseContainerSpec(workload: AppWorkload, argv: string[]): ContainerSpec {
+  return {
+    name: releaseContainerName(workload.deploymentId),
+    image: workload.image,
+    cmd: argv,
+    env: workload.env,
+    labels: { ...builtImageLabels(workload), [LABELS.role]: ROLES.release },
+    network: workload.project.networkName,
+    restartPolicy: 'no',
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The labels on every Docker object Berth makes, and the label sets it selects them by. Labels are how
+ * Berth finds its objects again (after a restart, for clean-up, for metrics), never names: a name can be
+ * reused, a label set says whose object it is. Pure functions over plain ids.
+ */
+import { INSTALL_LABEL } from '../runtime/runtime.js';
+
+export type Labels = Record<string, string>;
+
+/** Label keys. `install` is stamped by the runtime on everything it creates (withInstallLabel in runtime.ts). */
+export const LABELS = {
+  managed: 'berth.managed',
+  project: 'berth.project',
+  service: 'berth.service',
+  deployment: 'berth.deployment',
+  role: 'berth.role',
+  replica: 'berth.replica',
+  /** The port the app listens on inside the container (its health check and routes use it). */
+  port: 'berth.port',
+  install: INSTALL_LABEL,
+} as const;
+
+/** Values of `berth.role`; app containers have none. */
+export const ROLES = {
+  release: 'release',
+  database: 'database',
+  upgrader: 'upgrader',
+} as const;
+
+/** Every object Berth manages carries this (the selector of "all of Berth's containers"). */
+export function managedLabels(): Labels {
+  return { [LABELS.managed]: 'true' };
+}
+
+/** A project's objects (its network). */
+export function projectLabels(projectId: string): Labels {
+  return { ...managedLabels(), [LABELS.project]: projectId };
+}
+
+/** Every container and image of a service (app or database: a database is a service too). */
+export function serviceLabels(ids: { projectId: string; serviceId: string }): Labels {
+  return { ...projectLabels(ids.projectId), [LABELS.service]: ids.serviceId };
+}
+
+/** The objects one deployment made: the image it built and its containers. */
+export function deploymentLabels(ids: { projectId: string; serviceId: string; deploymentId: string }): Labels {
+  return { ...serviceLabels(ids), [LABELS.deployment]: ids.deploymentId };
+}
+
+/** A database's container and volume. */
+export function databaseLabels(database: { id: string; projectId: string }): Labels {
+  return { ...serviceLabels({ projectId: database.projectId, serviceId: database.id }), [LABELS.role]: ROLES.database };
+}
+
+/** Selects every object of one service (teardown, old containers of a deploy). */
+export function serviceSelector(serviceId: string): Labels {
+  return { [LABELS.service]: serviceId };
+}
+
+/** Selects every container of one project (removing a project's apps). */
+export function projectSelector(projectId: string): Labels {
+  return { [LABELS.project]: projectId };
+}
+
+/** Selects everything one install made (orphan clean-up never looks beyond it). */
+export function installSelector(installId: string): Labels {
+  return { [LABELS.install]: installId };
+}
+
+/** A release container (a one-off run of the release command): never serves, never counted. */
+export function isReleaseContainer(labels: Labels): boolean {
+  return labels[LABELS.role] === ROLES.release;
+}
