@@ -33,6 +33,7 @@ import {
 } from './deployments.repository.js';
 import { pruneServiceImages } from './image-retention.js';
 import type { OldReleaseDrainer } from './old-release-drain.js';
+import { afterFailureWords, isOtherVersionServing } from './serving-words.js';
 import { activate } from './switch-traffic.js';
 import { DeploySkipped, refuseOlderThanRunning } from './webhook-guard.js';
 
@@ -133,7 +134,10 @@ export class DeployRunner {
       await removeBuiltImage(this.deps, ctx.service.id, deploymentId);
       timings[phase] = Date.now() - phaseStartedAt;
       await this.finish(deploymentId, status, reason, timings);
-      if (status === 'failed') log.line('The previous version keeps serving.');
+      if (status === 'failed') {
+        const isServing = await isOtherVersionServing(this.deps.db, ctx.service.id, deploymentId).catch(() => true);
+        log.line(afterFailureWords(isServing));
+      }
     } finally {
       await removeSourceDir(ctx).catch(() => {});
       if (!isLogHandedOff) await log.close();

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isAppError } from '../errors.js';
 import { sanitizeLine } from '../lib/log-sanitize.js';
 import { secretForms } from '../lib/redact.js';
-import type { ContainerSummary, Runtime } from '../runtime/runtime.js';
+import type { ContainerSummary, LogStream, Runtime } from '../runtime/runtime.js';
 import type { DeployDeps } from './deploy-context.js';
 import { findActiveDeployment } from './deployments.repository.js';
 import { LABELS, isReleaseContainer } from '../workloads/labels.js';
@@ -29,6 +29,27 @@ export interface RuntimeLogOptions {
   tail?: number;
   follow: boolean;
   signal?: AbortSignal;
+  /** Ask the engine for the time each line was written (passed on in LogLineMeta.at, not in the line). */
+  timestamps?: boolean;
+}
+
+/** What is known about a line besides its text; marker lines Berth adds itself have none. */
+export interface LogLineMeta {
+  /** RFC 3339 time the container wrote the line (with `timestamps`). */
+  at?: string;
+  stream?: LogStream;
+  replica?: string;
+}
+
+export type LogLineSink = (line: string, meta?: LogLineMeta) => void;
+
+/** The engine's timestamp prefix: `2026-12-02T10:48:01.123456789Z ` */
+const ENGINE_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)) /;
+
+/** Splits the engine's timestamp off a line read with `timestamps`. */
+export function splitEngineTime(raw: string): { at: string | undefined; line: string } {
+  const match = ENGINE_TIME.exec(raw);
+  return match ? { at: match[1], line: raw.slice(match[0].length) } : { at: undefined, line: raw };
 }
 
 export function clampTail(tail: number | undefined): number {
@@ -52,13 +73,14 @@ function isGone(error: unknown): boolean {
 async function readContainer(
   runtime: Runtime,
   id: string,
-  options: { tail: number; follow: boolean; signal?: AbortSignal },
-  onLine: (line: string) => void,
+  options: ReadOptions,
+  onLine: (line: string, stream: LogStream) => void,
 ): Promise<void> {
   let tail = options.tail;
   for (;;) {
     try {
-      await runtime.containerLogs(id, { follow: options.follow, tail, signal: options.signal }, onLine);
+      const { follow, signal, timestamps } = options;
+      await runtime.containerLogs(id, { follow, tail, signal, timestamps }, onLine);
     } catch (error) {
       if (isGone(error)) return;
       throw error;
@@ -72,13 +94,15 @@ async function readContainer(
   }
 }
 
+type ReadOptions = { tail: number; follow: boolean; signal?: AbortSignal; timestamps?: boolean };
+
 /** Reads every container of one deployment; followed ones in parallel, a snapshot replica after replica. */
 async function readDeployment(
   deps: RuntimeLogDeps,
   serviceId: string,
   deploymentId: string,
-  options: { tail: number; follow: boolean; signal?: AbortSignal },
-  onLine: (line: string) => void,
+  options: ReadOptions,
+  onLine: LogLineSink,
 ): Promise<void> {
   const containers = await containersOfDeployment(deps.runtime, deploymentId);
   // Values as they are now: the best available guess at what the running containers were given.
@@ -86,8 +110,12 @@ async function readDeployment(
   const secrets = (await deps.catalog.secretValues(serviceId, env)).flatMap(secretForms);
   const isSeveral = containers.length > 1;
   const reader = (c: ContainerSummary) => {
-    const prefix = isSeveral ? `[${c.labels[LABELS.replica] ?? '?'}] ` : '';
-    return readContainer(deps.runtime, c.id, options, (line) => onLine(prefix + sanitizeLine(line, secrets)));
+    const replica = c.labels[LABELS.replica] ?? '?';
+    const prefix = isSeveral ? `[${replica}] ` : '';
+    return readContainer(deps.runtime, c.id, options, (raw, stream) => {
+      const { at, line } = options.timestamps ? splitEngineTime(raw) : { at: undefined, line: raw };
+      onLine(prefix + sanitizeLine(line, secrets), { at, stream, replica });
+    });
   };
   if (options.follow) {
     await Promise.all(containers.map(reader));
@@ -104,14 +132,14 @@ export async function followServiceLogs(
   deps: RuntimeLogDeps,
   serviceId: string,
   options: RuntimeLogOptions,
-  onLine: (line: string) => void,
+  onLine: LogLineSink,
 ): Promise<{ deploymentId: string | null }> {
-  const { follow, signal } = options;
+  const { follow, signal, timestamps } = options;
   const first = await findActiveDeployment(deps.db, serviceId);
   let current = first;
   let tail = clampTail(options.tail);
   while (current && !signal?.aborted) {
-    await readDeployment(deps, serviceId, current.id, { tail, follow, signal }, onLine);
+    await readDeployment(deps, serviceId, current.id, { tail, follow, signal, timestamps }, onLine);
     if (!follow || signal?.aborted) break;
     const next = await findActiveDeployment(deps.db, serviceId);
     if (!next || next.id === current.id) break;
@@ -131,18 +159,18 @@ export const MAX_BACKLOG_BYTES = 1024 * 1024;
  * lines are dropped and counted, and the count is reported once the reader has caught up.
  */
 export function dropWhenBacklogged(
-  write: (line: string) => void,
+  write: LogLineSink,
   backlogBytes: () => number,
   maxBacklog = MAX_BACKLOG_BYTES,
-): (line: string) => void {
+): LogLineSink {
   let dropped = 0;
-  return (line) => {
+  return (line, meta) => {
     if (backlogBytes() > maxBacklog) {
       dropped++;
       return;
     }
     if (dropped > 0) write(`--- ${dropped} line(s) skipped: the reader was too slow`);
     dropped = 0;
-    write(line);
+    write(line, meta);
   };
 }

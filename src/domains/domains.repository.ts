@@ -36,6 +36,13 @@ export async function listServiceDomains(db: Executor, serviceId: string): Promi
   return (await rows.execute()).map(toDomain);
 }
 
+/** The domains of several services in one query (a project page lists them all). */
+export async function listDomainsOfServices(db: Executor, serviceIds: readonly string[]): Promise<Domain[]> {
+  if (serviceIds.length === 0) return [];
+  const rows = await db.selectFrom('domains').selectAll().where('service_id', 'in', serviceIds).orderBy('hostname');
+  return (await rows.execute()).map(toDomain);
+}
+
 export async function findDomain(db: Executor, id: string): Promise<Domain | undefined> {
   const row = await db.selectFrom('domains').selectAll().where('id', '=', id).executeTakeFirst();
   return row && toDomain(row);

@@ -16,6 +16,7 @@ import {
   findDomainByHostname,
   insertDomains,
   listAllDomains,
+  listDomainsOfServices,
   listServiceDomains,
   type Domain,
 } from './domains.repository.js';
@@ -53,6 +54,14 @@ export class DomainsService {
   async list(serviceId: string): Promise<Domain[]> {
     await getAppService(this.db, serviceId);
     return listServiceDomains(this.db, serviceId);
+  }
+
+  /** Domains by service, for services the caller already read (one query, not one per service). */
+  async listByService(serviceIds: readonly string[]): Promise<Map<string, Domain[]>> {
+    const byService = new Map<string, Domain[]>(serviceIds.map((id) => [id, []]));
+    for (const domain of await listDomainsOfServices(this.db, serviceIds))
+      byService.get(domain.serviceId)?.push(domain);
+    return byService;
   }
 
   async get(id: string): Promise<Domain> {

@@ -6,6 +6,7 @@
  */
 import type { DeploySystem } from '../deploys/deploy-system.js';
 import { ACTIVE_PHASES } from '../deploys/deployment.types.js';
+import { afterFailureWords, isOtherVersionServing } from '../deploys/serving-words.js';
 import { validateBranch } from '../source/source-validation.js';
 import type { PushedSources } from './pushed-source.js';
 import type { PushSession } from './push-sessions.js';
@@ -96,8 +97,12 @@ export class PushReceiver {
       let status = deployment.status;
       let saidWaiting = false;
       while (status === 'queued') {
-        if (!saidWaiting) say('Another deployment of this service is running; this one waits for it.');
-        saidWaiting = true;
+        // Queued also for the moment before the queue starts it: only say "waits" when another one runs.
+        const running = this.deploys.queue.runningDeploymentOf(session.serviceId);
+        if (!saidWaiting && running !== undefined && running !== deployment.id) {
+          say('Another deployment of this service is running; this one waits for it.');
+          saidWaiting = true;
+        }
         await new Promise((r) => setTimeout(r, 200));
         status = (await this.deploys.get(deployment.id)).status;
       }
@@ -109,7 +114,8 @@ export class PushReceiver {
       }
       if (final.status === 'active') return 0;
       say(`Push rejected: deployment ${final.status}${final.error ? `: ${final.error}` : ''}`);
-      say('The previous version keeps serving; the branch was not updated.');
+      const isServing = await isOtherVersionServing(this.deploys.deps.db, session.serviceId, deployment.id);
+      say(`${afterFailureWords(isServing)} The branch was not updated.`);
       return 1;
     } finally {
       signal.removeEventListener('abort', onAbort);

@@ -22,6 +22,7 @@ import { trafficApiRoutes } from './routes/api/traffic.routes.js';
 import { trafficUiRoutes } from './routes/ui/traffic.routes.js';
 import { serviceStatusUiRoutes } from './routes/ui/service-status.routes.js';
 import { liveUiRoutes } from './routes/ui/live.routes.js';
+import { serviceLogsUiRoutes } from './routes/ui/service-logs.routes.js';
 import { apiV1Routes } from './routes/api/v1.routes.js';
 import { registerDatabaseRoutes } from './routes/database-routes.js';
 import { apiTokenSchema, errorSchema, userSchema } from './routes/api/schemas.js';
@@ -83,6 +84,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(async (scope) => deploymentsApiRoutes(scope, ctx), { prefix: '/api/v1' });
   await app.register(async (scope) => serviceStatusUiRoutes(scope, ctx));
   await app.register(async (scope) => liveUiRoutes(scope, ctx));
+  await app.register(async (scope) => serviceLogsUiRoutes(scope, ctx));
   await app.register(async (scope) => serviceLogsApiRoutes(scope, ctx), { prefix: '/api/v1' });
   await app.register(async (scope) => serviceStatusApiRoutes(scope, ctx), { prefix: '/api/v1' });
   await app.register(async (scope) => trafficApiRoutes(scope, ctx), { prefix: '/api/v1' });

@@ -104,6 +104,8 @@ export interface ContainerSummary {
 
 export interface ContainerDetails extends ContainerSummary {
   startedAt: string | null;
+  /** When its last run ended (the engine's State.FinishedAt); null while it never stopped. */
+  finishedAt?: string | null;
   exitCode: number | null;
   restartCount: number;
   ipAddresses: Record<string, string>;
@@ -172,6 +174,9 @@ export interface ContainerEvent {
   /** For `die`: the exit code of the process. */
   exitCode?: number;
 }
+
+/** Which output of the container a log line came from (a TTY container has only stdout). */
+export type LogStream = 'stdout' | 'stderr';
 
 export interface LogOptions {
   follow: boolean;
@@ -267,5 +272,5 @@ export interface Runtime {
   /** Disk used per service (container writable layers and volumes); an expensive call, run it rarely. */
   serviceDiskUsage(): Promise<ServiceDiskUsage>;
   /** Streams a container's stdout+stderr lines until it ends, the signal aborts, or (follow=false) the log is read. */
-  containerLogs(id: string, options: LogOptions, onLine: (line: string) => void): Promise<void>;
+  containerLogs(id: string, options: LogOptions, onLine: (line: string, stream: LogStream) => void): Promise<void>;
 }

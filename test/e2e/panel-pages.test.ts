@@ -191,11 +191,8 @@ describe('every panel page on a laptop and a phone', () => {
 
     const remote = (await page.locator('#git-http-remote').innerText()).trim();
     assert.match(remote, /^http:\/\/.+\.git$/);
-    // The two commands to type stand on two lines (they were run together into one).
-    assert.deepEqual((await page.locator('#git-push-commands').innerText()).split('\n'), [
-      `git remote add berth ${remote}`,
-      'git push berth main',
-    ]);
+    // The push command stands on its own step (the commands were once run together into one line).
+    assert.equal((await page.locator('#git-push-command').innerText()).trim(), 'git push berth main');
     const button = page.locator('.copy-row', { has: page.locator('#git-http-remote') }).getByRole('button');
     await button.click();
     await page
@@ -212,7 +209,7 @@ describe('every panel page on a laptop and a phone', () => {
     })()`);
     await page.locator('#paste-target').focus();
     await page.keyboard.press('Control+V');
-    assert.equal(await page.locator('#paste-target').inputValue(), remote);
+    assert.equal(await page.locator('#paste-target').inputValue(), `git remote add berth ${remote}`);
     // The label comes back after a moment.
     await button.filter({ hasText: /^Copy$/ }).waitFor({ timeout: 5000 });
     assert.deepEqual(problems.list, []);

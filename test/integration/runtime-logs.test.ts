@@ -121,7 +121,7 @@ describe('runtime logs and live status of a service', () => {
     const page = await panel.get(`/services/${serviceId}/logs`);
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /id="no-runtime-logs"/);
-    assert.doesNotMatch(page.body, /data-log-follow/);
+    assert.doesNotMatch(page.body, /data-service-log/);
     assert.deepEqual((await h.api('GET', `/services/${serviceId}/logs`)).body, { lines: [], deploymentId: null });
   });
 
@@ -156,10 +156,8 @@ describe('runtime logs and live status of a service', () => {
   it('says active with its running replicas in the status badge, and links the logs page', async () => {
     assert.match(await status(), /active · running 1\/1 replica\b/);
     const page = await panel.get(`/services/${serviceId}/logs`);
-    assert.match(
-      page.body,
-      new RegExp(`<pre class="log" id="service-log" data-log-follow="/services/${serviceId}/logs/ws">`),
-    );
+    assert.ok(page.body.includes(`data-service-log="/services/${serviceId}/logs/ws"`), 'the page follows the log');
+    assert.doesNotMatch(page.body, /id="container-stopped"/, 'a running container is not said to be stopped');
     assert.match((await panel.get(`/services/${serviceId}`)).body, /href="\/services\/svc_[0-9a-z]+\/logs"/);
     const badge = `id="status-${serviceId}" hx-get="/services/${serviceId}/status" hx-trigger="load"`;
     assert.ok((await panel.get(`/projects/${projectId}`)).body.includes(badge), 'the project card loads the badge');
@@ -169,10 +167,12 @@ describe('runtime logs and live status of a service', () => {
     const url = `${wsBase}/services/${serviceId}/logs/ws`;
     const signedIn = await connect(url, { cookie: panel.cookieHeader() }, 3);
     assert.equal(signedIn.status, 101);
-    assert.ok(
-      signedIn.lines.some((l) => START_LINE.test(l)),
-      signedIn.lines.join('\n'),
-    );
+    // One JSON frame per line: the text, the time the container wrote it, and its stream.
+    const frames = signedIn.lines.map((l) => JSON.parse(l) as { line: string; at?: string; stream?: string });
+    const startFrame = frames.find((f) => START_LINE.test(f.line));
+    assert.ok(startFrame, signedIn.lines.join('\n'));
+    assert.equal(startFrame.stream, 'stdout');
+    assert.ok(Math.abs(Date.now() - Date.parse(startFrame.at!)) < 10 * 60_000, `a real time: ${startFrame.at}`);
 
     const anonymous = await connect(url, {});
     assert.equal(anonymous.status, 303, 'redirected to the login page, never upgraded');

@@ -117,6 +117,7 @@ export async function inspectContainer(d: DockerClient, id: string): Promise<Con
     state,
     labels: c.Config.Labels ?? {},
     startedAt: c.State.StartedAt && c.State.StartedAt !== ZERO_TIME ? c.State.StartedAt : null,
+    finishedAt: c.State.FinishedAt && c.State.FinishedAt !== ZERO_TIME ? c.State.FinishedAt : null,
     // An exit code only means something once the container has stopped (restarting: stopped, back soon).
     exitCode: state === 'exited' || state === 'dead' || state === 'restarting' ? c.State.ExitCode : null,
     restartCount: c.RestartCount,

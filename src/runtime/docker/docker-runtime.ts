@@ -19,6 +19,7 @@ import type {
   ImageDetails,
   ImageSummary,
   LogOptions,
+  LogStream,
   NetworkSummary,
   Runtime,
   ServiceDiskUsage,
@@ -221,7 +222,7 @@ export class DockerRuntime implements Runtime {
     return this.engine.call('read disk usage', readServiceDiskUsage);
   }
 
-  containerLogs(id: string, options: LogOptions, onLine: (line: string) => void): Promise<void> {
+  containerLogs(id: string, options: LogOptions, onLine: (line: string, stream: LogStream) => void): Promise<void> {
     return this.engine.call(`read the log of container ${id}`, (d) => containerLogs(d, id, options, onLine), 'stream');
   }
 }

@@ -5,7 +5,7 @@
  * listener, so a vanished engine ends the read instead of crashing the process.
  */
 import { Writable, type Readable } from 'node:stream';
-import type { LogOptions } from '../runtime.js';
+import type { LogOptions, LogStream } from '../runtime.js';
 import { demuxStream, openLogStream, type DockerClient } from './client.js';
 import { LineSplitter } from './line-splitter.js';
 
@@ -22,7 +22,7 @@ export async function containerLogs(
   d: DockerClient,
   id: string,
   options: LogOptions,
-  onLine: (line: string) => void,
+  onLine: (line: string, stream: LogStream) => void,
 ): Promise<void> {
   const { signal } = options;
   if (signal?.aborted) return;
@@ -41,8 +41,8 @@ export async function containerLogs(
     throw err;
   }
   // Each stream gets its own splitter: interleaved chunks must not glue half lines together.
-  const outLines = new LineSplitter(onLine);
-  const errLines = new LineSplitter(onLine);
+  const outLines = new LineSplitter((line) => onLine(line, 'stdout'));
+  const errLines = new LineSplitter((line) => onLine(line, 'stderr'));
   if (info.Config.Tty) {
     source.on('data', (chunk: Buffer) => outLines.push(chunk));
   } else {

@@ -8,6 +8,7 @@ import { ACTIVE_PHASES } from '../../../deploys/deployment.types.js';
 import { requireService } from '../../../projects/service-catalog.js';
 import type { Deployment } from '../../../deploys/deployment.types.js';
 import { renderServicePage } from './services.routes.js';
+import { cancelWords } from '../../../deploys/serving-words.js';
 
 const hidden = { hide: true } as const;
 const csrfBody = { type: 'object', properties: { _csrf: { type: 'string' } } } as const;
@@ -45,6 +46,8 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
       url: await ctx.deploys.urlOf(deployment.serviceId),
       isRunning: isRunning(deployment.status),
       hasActive: history.some((d) => d.status === 'active'),
+      // Said only when true: on a first deploy nothing else serves (src/deploys/serving-words.ts).
+      cancelWords: cancelWords(history.some((d) => d.status === 'active' && d.id !== deployment.id)),
       // This deployment when it can come back; for the live one, the one it replaced.
       rollbackTarget: canRollBackTo(deployment)
         ? deployment
@@ -90,6 +93,7 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
       await ctx.deploys.cancel(request.params.id);
       // htmx swaps the summary in place (the phase changes on the open page); the page says what it means.
       if (request.headers['hx-request']) return reply.page('deployment', await deploymentPage(request.params.id));
+      reply.flash('info', (await deploymentPage(request.params.id)).cancelWords.done);
       return goTo(request, reply, `/deployments/${request.params.id}`);
     },
   );

@@ -1,15 +1,11 @@
 /**
- * A service's live state in the panel: the status badge project and service pages poll, and the runtime
- * log page whose WebSocket streams the active deployment's container output.
+ * A service's live state in the panel: the status badge project and service pages poll (the runtime log
+ * page is in service-logs.routes.ts).
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type {} from '@fastify/websocket';
-import { findActiveDeployment } from '../../../deploys/deployments.repository.js';
-import { dropWhenBacklogged, followServiceLogs } from '../../../deploys/runtime-logs.js';
 import type { CrashReport } from '../../../deploys/service-state.js';
-import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser, requireSameOrigin } from '../../plugins/auth-guards.js';
+import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
 import { requireService } from '../../../projects/service-catalog.js';
 
@@ -59,48 +55,6 @@ export async function serviceStatusUiRoutes(app: FastifyInstance, ctx: AppContex
         serviceId: request.params.id,
         status: await statusOf(ctx, request.params.id),
       });
-    },
-  );
-
-  app.get<WithId>('/services/:id/logs', { schema: { ...hidden, params: serviceIdParams } }, async (request, reply) => {
-    const { service, project } = await findService(request.params.id);
-    await reply.page('service-logs', {
-      title: `Logs of ${service.name} · ${project.name}`,
-      service,
-      project,
-      active: (await findActiveDeployment(ctx.db, service.id)) ?? null,
-    });
-  });
-
-  app.get<WithId>(
-    '/services/:id/logs/ws',
-    { websocket: true, preHandler: requireSameOrigin, schema: { ...hidden, params: serviceIdParams } },
-    async (socket, request) => {
-      // Plain text frames; the page inserts them with textContent, so nothing is ever parsed as HTML.
-      const aborted = new AbortController();
-      socket.on('close', () => aborted.abort());
-      socket.on('error', () => aborted.abort());
-      try {
-        const send = dropWhenBacklogged(
-          (line) => {
-            if (socket.readyState === socket.OPEN) socket.send(line);
-          },
-          () => socket.bufferedAmount,
-        );
-        const { deploymentId } = await followServiceLogs(
-          ctx.deploys.deps,
-          request.params.id,
-          { follow: true, signal: aborted.signal },
-          send,
-        );
-        if (!deploymentId) send('This service has no active deployment.');
-      } catch (error) {
-        request.log.warn({ err: error, serviceId: request.params.id }, 'runtime log follow ended with an error');
-        const reason = error instanceof AppError ? error.message : 'internal error';
-        if (socket.readyState === socket.OPEN) socket.send(`--- the log stopped: ${reason}`);
-      } finally {
-        if (socket.readyState === socket.OPEN) socket.close(1000, 'end of log');
-      }
     },
   );
 }

@@ -1,0 +1,86 @@
+/**
+ * A stopped container in words, from the engine's container state: "exited 137, 2 min ago", "ran out of
+ * memory and was killed (exited 137), 5 s ago", "restarting after exit 1 (restart 3), just now". The
+ * formatter is pure (the time is passed in); stoppedContainersOf reads the active deployment's containers.
+ */
+import type { ContainerDetails } from '../runtime/runtime.js';
+import { LABELS } from '../workloads/labels.js';
+import type { Deployment } from './deployment.types.js';
+import { findActiveDeployment } from './deployments.repository.js';
+import { containersOfDeployment, type RuntimeLogDeps } from './runtime-logs.js';
+
+export type ContainerStopState = Pick<ContainerDetails, 'state' | 'exitCode' | 'restartCount'> & {
+  finishedAt?: string | null;
+  oomKilled?: boolean;
+};
+
+/** "just now", "40 s ago", "2 min ago", "3 h ago", "5 days ago"; a time ahead of `now` (clock skew) is "just now". */
+export function agoInWords(at: string | null | undefined, now: number): string | null {
+  const time = at ? Date.parse(at) : NaN;
+  if (!Number.isFinite(time)) return null;
+  const seconds = Math.floor((now - time) / 1000);
+  if (seconds < 5) return 'just now';
+  if (seconds < 60) return `${seconds} s ago`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ago`;
+  return `${Math.floor(hours / 24)} days ago`;
+}
+
+/** Null while the container runs (nothing to say); otherwise how it stopped and when. */
+export function describeContainerStop(c: ContainerStopState, now: number): string | null {
+  if (c.state === 'running' || c.state === 'paused') return null;
+  if (c.state === 'created') return 'created, never started';
+  if (c.state === 'removing') return 'being removed';
+  const ago = agoInWords(c.finishedAt, now);
+  const when = ago ? `, ${ago}` : '';
+  const code = c.exitCode;
+  const exited =
+    code === null ? 'stopped' : c.oomKilled ? `ran out of memory and was killed (exited ${code})` : `exited ${code}`;
+  if (c.state === 'restarting') {
+    const restart = c.restartCount > 0 ? ` (restart ${c.restartCount})` : '';
+    const after =
+      code === null
+        ? 'restarting'
+        : c.oomKilled
+          ? `restarting after running out of memory`
+          : `restarting after exit ${code}`;
+    return `${after}${restart}${when}`;
+  }
+  return `${exited}${when}`;
+}
+
+export interface StoppedContainer {
+  replica: string;
+  description: string;
+}
+
+/** The containers of a deployment that are not running, each in words (an empty list when all run). */
+export async function stoppedContainersOf(
+  deps: Pick<RuntimeLogDeps, 'runtime'>,
+  deploymentId: string,
+  now = Date.now(),
+): Promise<StoppedContainer[]> {
+  const stopped: StoppedContainer[] = [];
+  for (const summary of await containersOfDeployment(deps.runtime, deploymentId)) {
+    if (summary.state === 'running') continue;
+    const details = await deps.runtime.inspectContainer(summary.id);
+    const description = details && describeContainerStop(details, now);
+    if (description) stopped.push({ replica: summary.labels[LABELS.replica] ?? '1', description });
+  }
+  return stopped;
+}
+
+/**
+ * The service's active deployment (null when none) and how its containers stopped; [] while they run, or
+ * when the engine cannot be asked (the log itself then says why).
+ */
+export async function runtimeLogState(
+  deps: RuntimeLogDeps,
+  serviceId: string,
+): Promise<{ active: Deployment | null; stopped: StoppedContainer[] }> {
+  const active = (await findActiveDeployment(deps.db, serviceId)) ?? null;
+  const stopped = active ? await stoppedContainersOf(deps, active.id).catch(() => []) : [];
+  return { active, stopped };
+}
