@@ -39,7 +39,6 @@ export function registerViews(app: FastifyInstance, ctx: AppContext): void {
     'page',
     async function page(this: FastifyReply, name: string, data: Record<string, unknown> = {}, status = 200) {
       const request = this.request;
-      const engine = ctx.runtime.state();
       const model = {
         ...data,
         page: name,
@@ -47,7 +46,7 @@ export function registerViews(app: FastifyInstance, ctx: AppContext): void {
         csrfToken: csrfTokenFor(this),
         flash: takeFlash(request),
         version: ctx.version,
-        dockerAvailable: engine.available,
+        dockerAvailable: ctx.engine.isAvailable(),
         path: request.url.split('?')[0],
       };
       const template = isPartialRequest(request) ? `partials/${name}` : `pages/${name}`;

@@ -6,7 +6,6 @@ import { gitHttpRoutes } from './git-http.routes.js';
 import { serviceGitApiRoutes } from './api/service-git.routes.js';
 import { serviceGitUiRoutes } from './ui/service-git.routes.js';
 import { hooksRoutes } from './hooks.routes.js';
-import { WebhookReceiver } from '../../webhooks/webhook-receiver.js';
 import { sshKeysUiRoutes } from './ui/ssh-keys.routes.js';
 
 export async function registerGitRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -15,12 +14,6 @@ export async function registerGitRoutes(app: FastifyInstance, ctx: AppContext): 
   await app.register(async (scope) => sshKeysUiRoutes(scope, ctx));
   await app.register(async (scope) => serviceGitUiRoutes(scope, ctx));
   await app.register(async (scope) => serviceGitApiRoutes(scope, ctx), { prefix: '/api/v1' });
-  const receiver = new WebhookReceiver({
-    db: ctx.db,
-    secretBox: ctx.secretBox,
-    deploys: ctx.deploys,
-    logger: ctx.logger,
-  });
-  await app.register(async (scope) => hooksRoutes(scope, ctx, receiver));
+  await app.register(async (scope) => hooksRoutes(scope, ctx, ctx.webhooks));
   await app.register(async (scope) => sshKeysApiRoutes(scope, ctx), { prefix: '/api/v1' });
 }

@@ -19,8 +19,7 @@ export async function deploymentsApiRoutes(app: FastifyInstance, ctx: AppContext
   app.addHook('onRequest', makeRequireToken(ctx));
   const withUrl = async (d: Deployment) => ({ ...d, url: await ctx.deploys.urlOf(d.serviceId) });
   const requireService = async (serviceId: string) => {
-    if (!(await ctx.deploys.deps.catalog.findService(serviceId)))
-      throw new AppError('NOT_FOUND', `No service ${serviceId}.`);
+    if (!(await ctx.deploys.findService(serviceId))) throw new AppError('NOT_FOUND', `No service ${serviceId}.`);
   };
 
   app.post<{ Params: { id: string }; Body: { source?: 'url' | 'push' } | null | undefined }>(

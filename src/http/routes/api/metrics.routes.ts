@@ -9,7 +9,6 @@ import { currentMonth } from '../../../metrics/metrics.service.js';
 import type { Range } from '../../../metrics/metrics.types.js';
 import { prometheusText } from '../../../metrics/prometheus.js';
 import { usageCsv } from '../../../metrics/usage-csv.js';
-import { getProject } from '../../../projects/projects.service.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { metricSeriesSchema, monthQuery, rangeQuery, usageSchema } from './metrics-schemas.js';
@@ -69,7 +68,7 @@ export async function metricsApiRoutes(app: FastifyInstance, ctx: AppContext): P
     },
     async (request) => {
       const metrics = metricsOf(ctx);
-      await getProject(ctx.db, request.params.id);
+      await ctx.projects.get(request.params.id);
       const services = await metrics.service.projectServices(request.params.id);
       return metrics.service.series(
         services.map((s) => s.serviceId),
@@ -108,7 +107,7 @@ export async function metricsApiRoutes(app: FastifyInstance, ctx: AppContext): P
       },
     },
     async (request) => {
-      await getProject(ctx.db, request.params.id);
+      await ctx.projects.get(request.params.id);
       return metricsOf(ctx).service.usage(request.params.id, request.query.month ?? currentMonth(Date.now()));
     },
   );
@@ -127,7 +126,7 @@ export async function metricsApiRoutes(app: FastifyInstance, ctx: AppContext): P
       },
     },
     async (request, reply) => {
-      const project = await getProject(ctx.db, request.params.id);
+      const project = await ctx.projects.get(request.params.id);
       const usage = await metricsOf(ctx).service.usage(project.id, request.query.month ?? currentMonth(Date.now()));
       return reply
         .type('text/csv; charset=utf-8')

@@ -27,7 +27,7 @@ const short = (description: string) => ({ type: 'string', maxLength: 300, descri
 /** Resolves the feature and the service, or fails with a clear code before anything is read. */
 async function serviceTraffic(ctx: AppContext, serviceId: string): Promise<TrafficFeature> {
   if (!ctx.traffic) throw new AppError('NOT_FOUND', 'HTTP metrics are not enabled on this server.');
-  if (!(await ctx.deploys.deps.catalog.findService(serviceId))) {
+  if (!(await ctx.deploys.findService(serviceId))) {
     throw new AppError('NOT_FOUND', `No service ${serviceId}.`);
   }
   return ctx.traffic;

@@ -1,11 +1,9 @@
 /** Deployments in the panel: deploy button, the list on a service page, a deployment page with its live log. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type {} from '@fastify/websocket';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser, requireSameOrigin } from '../../plugins/auth-guards.js';
 import { deploymentIdParams, serviceIdParams } from '../api/deployment-schemas.js';
 import { ACTIVE_PHASES } from '../../../deploys/deployment.types.js';
-import { requireService } from '../../../projects/service-catalog.js';
 
 const hidden = { hide: true } as const;
 const csrfBody = { type: 'object', properties: { _csrf: { type: 'string' } } } as const;
@@ -34,7 +32,7 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
     '/services/:id/deploy',
     { ...csrf, schema: { ...hidden, params: serviceIdParams, body: deployBody } },
     async (request, reply) => {
-      await requireService(ctx.deploys.deps.catalog, request.params.id);
+      await ctx.deploys.requireService(request.params.id);
       const deployment = await ctx.deploys.deploy(request.params.id, 'manual', request.user!.email, {
         source: request.body.source,
       });
@@ -47,7 +45,7 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
     '/services/:id/deployments',
     { schema: { ...hidden, params: serviceIdParams } },
     async (request, reply) => {
-      const found = await requireService(ctx.deploys.deps.catalog, request.params.id);
+      const found = await ctx.deploys.requireService(request.params.id);
       const deployments = await ctx.deploys.list(request.params.id);
       await reply.page('deployments', {
         title: `Deployments of ${found.service.name}`,
@@ -63,7 +61,7 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
 
   app.get<WithId>('/deployments/:id', { schema: { ...hidden, params: deploymentIdParams } }, async (request, reply) => {
     const deployment = await ctx.deploys.get(request.params.id);
-    const found = await ctx.deploys.deps.catalog.findService(deployment.serviceId);
+    const found = await ctx.deploys.findService(deployment.serviceId);
     await reply.page('deployment', {
       title: `Deployment ${deployment.id}`,
       deployment,

@@ -10,7 +10,6 @@ import { chartViews } from '../../../metrics/metrics-view.js';
 import { currentMonth, type SeriesResult } from '../../../metrics/metrics.service.js';
 import { RANGES, type Range } from '../../../metrics/metrics.types.js';
 import { usageCsv } from '../../../metrics/usage-csv.js';
-import { getProject } from '../../../projects/projects.service.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { monthQuery, rangeQuery } from '../api/metrics-schemas.js';
@@ -62,7 +61,7 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
     { schema: { ...hidden, params: idParams, querystring: rangeQuery } },
     async (request, reply) => {
       const metrics = metricsOf(ctx);
-      const project = await getProject(ctx.db, request.params.id);
+      const project = await ctx.projects.get(request.params.id);
       const services = await metrics.service.projectServices(project.id);
       const result = await metrics.service.series(
         services.map((s) => s.serviceId),
@@ -88,7 +87,7 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
     '/projects/:id/usage',
     { schema: { ...hidden, params: idParams, querystring: monthQuery } },
     async (request, reply) => {
-      const project = await getProject(ctx.db, request.params.id);
+      const project = await ctx.projects.get(request.params.id);
       const usage = await metricsOf(ctx).service.usage(project.id, request.query.month ?? currentMonth(Date.now()));
       await reply.page('project-usage', {
         title: `Usage of ${project.name} · ${usage.month}`,
@@ -104,7 +103,7 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
     '/projects/:id/usage.csv',
     { schema: { ...hidden, params: idParams, querystring: monthQuery } },
     async (request, reply) => {
-      const project = await getProject(ctx.db, request.params.id);
+      const project = await ctx.projects.get(request.params.id);
       const usage = await metricsOf(ctx).service.usage(project.id, request.query.month ?? currentMonth(Date.now()));
       return reply
         .type('text/csv; charset=utf-8')

@@ -6,7 +6,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RULE_DESCRIPTIONS } from '../../../alerts/alert.types.js';
 import type { ChannelInput } from '../../../alerts/channel-input.js';
 import { AppError, isAppError } from '../../../errors.js';
-import { listProjects } from '../../../projects/projects.service.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { requireAlerts } from '../api/notifications.routes.js';
@@ -63,7 +62,7 @@ export async function notificationsUiRoutes(app: FastifyInstance, ctx: AppContex
         title: 'Notifications',
         channels,
         channelNames: Object.fromEntries(channels.map((c) => [c.id, c.name])),
-        projects: await listProjects(ctx.db),
+        projects: await ctx.projects.list(),
         rules: (await alerts.rules()).map((r) => ({ ...r, ...RULE_DESCRIPTIONS[r.kind] })),
         openAlerts: await alerts.alerts('open', 50),
         history: await alerts.history(undefined, 50),

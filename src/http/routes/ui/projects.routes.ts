@@ -4,10 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { isAppError } from '../../../errors.js';
-import { createProject, getProject, listProjects } from '../../../projects/projects.service.js';
 import { NEW_SERVICE_FORM, newServiceFromForm, type FormFields } from '../../../projects/service-form.js';
 import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
-import { createAppService, listAppServices } from '../../../projects/services.service.js';
 import type { AppContext } from '../../context.js';
 import { asFormError, credentialsFromForm, DELETE_FORM_ERRORS, formBody, renderFormError } from './forms.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
@@ -17,13 +15,13 @@ const hidden = { hide: true } as const;
 export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.addHook('preHandler', makeRequireUser(ctx));
 
-  const projectsPage = async () => ({ title: 'Projects', projects: await listProjects(ctx.db) });
+  const projectsPage = async () => ({ title: 'Projects', projects: await ctx.projects.list() });
 
   const projectPage = async (id: string) => {
-    const project = await getProject(ctx.db, id);
+    const project = await ctx.projects.get(id);
     // Each app's domains and the databases: what a delete takes offline (a database's data can be kept).
     const services = await Promise.all(
-      (await listAppServices(ctx.db, id)).map(async (service) => ({
+      (await ctx.projects.listServices(id)).map(async (service) => ({
         ...toServiceView(service, project.name, ctx.config),
         sourceSummary: summarizeSource(service.source),
         domains: ctx.https ? (await ctx.https.domains.list(service.id)).map((d) => d.hostname) : [],
@@ -43,7 +41,7 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
     { preValidation: app.csrfProtection, schema: { ...hidden, body: formBody(['name'], ['name']) } },
     async (request, reply) => {
       try {
-        const project = await createProject(ctx.db, request.body.name);
+        const project = await ctx.projects.create(request.body.name);
         request.log.info({ projectId: project.id }, 'project created');
         reply.flash('success', `Project "${project.name}" created. Add a service to deploy something.`);
         await reply.redirect(`/projects/${project.id}`, 303);
@@ -77,12 +75,12 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
       },
     },
     async (request, reply) => {
-      const project = await getProject(ctx.db, request.params.id);
+      const project = await ctx.projects.get(request.params.id);
       try {
         const input = newServiceFromForm(request.body);
         const credentials = credentialsFromForm(request.body);
         if (credentials !== undefined) input.source = { ...(input.source as object), credentials };
-        const service = await createAppService(ctx, project.id, input);
+        const service = await ctx.projects.createService(project.id, input);
         request.log.info({ projectId: project.id, serviceId: service.id }, 'service created');
         reply.flash('success', `Service "${service.name}" created. Check its settings and variables, then deploy.`);
         await reply.redirect(`/services/${service.id}`, 303);

@@ -3,15 +3,12 @@
  * log page whose WebSocket streams the active deployment's container output.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type {} from '@fastify/websocket';
-import { findActiveDeployment } from '../../../deploys/deployments.repository.js';
-import { dropWhenBacklogged, followServiceLogs } from '../../../deploys/runtime-logs.js';
+import { dropWhenBacklogged } from '../../../deploys/runtime-logs.js';
 import type { CrashReport } from '../../../deploys/service-state.js';
 import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser, requireSameOrigin } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
-import { requireService } from '../../../projects/service-catalog.js';
 
 const hidden = { hide: true } as const;
 type WithId = { Params: { id: string } };
@@ -46,7 +43,7 @@ const noContainers: CrashReport = { replica: '1', exitCode: null, restartCount: 
 
 export async function serviceStatusUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.addHook('preHandler', makeRequireUser(ctx));
-  const findService = (id: string) => requireService(ctx.deploys.deps.catalog, id);
+  const findService = (id: string) => ctx.deploys.requireService(id);
 
   app.get<WithId>(
     '/services/:id/status',
@@ -68,7 +65,7 @@ export async function serviceStatusUiRoutes(app: FastifyInstance, ctx: AppContex
       title: `Logs of ${service.name} · ${project.name}`,
       service,
       project,
-      active: (await findActiveDeployment(ctx.db, service.id)) ?? null,
+      active: (await ctx.deploys.activeDeployment(service.id)) ?? null,
     });
   });
 
@@ -87,8 +84,7 @@ export async function serviceStatusUiRoutes(app: FastifyInstance, ctx: AppContex
           },
           () => socket.bufferedAmount,
         );
-        const { deploymentId } = await followServiceLogs(
-          ctx.deploys.deps,
+        const { deploymentId } = await ctx.deploys.followLogs(
           request.params.id,
           { follow: true, signal: aborted.signal },
           send,

@@ -6,15 +6,6 @@
 import type { FastifyInstance } from 'fastify';
 import { dotenvToObject, parseDotenv } from '../../../projects/dotenv.js';
 import { textareaValue } from '../../../projects/service-form.js';
-import { getAppService } from '../../../projects/services.service.js';
-import {
-  deleteVariable,
-  listVariableKeys,
-  markVariableSecret,
-  replaceVariables,
-  revealVariable,
-  setVariables,
-} from '../../../projects/variables.service.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { idParams } from '../api/project-schemas.js';
@@ -40,7 +31,7 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
       const key = request.body.key.trim();
       const secret = request.body.secret === 'on';
       try {
-        await setVariables(ctx, id, [[key, { value: textareaValue(request.body.value), secret }]]);
+        await ctx.variables.set(id, [[key, { value: textareaValue(request.body.value), secret }]]);
         request.log.info({ serviceId: id, keys: [key] }, 'variable set');
         reply.flash('success', `Variable ${key} saved. Deploy again to pass it to the app.`);
         await reply.redirect(backToVariables(id), 303);
@@ -65,11 +56,11 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
       const { id } = request.params;
       const isReplace = request.body.replace === 'on';
       try {
-        await getAppService(ctx.db, id);
+        await ctx.projects.getService(id);
         const variables = dotenvToObject(parseDotenv(request.body.dotenv));
         const keys = Object.keys(variables);
-        if (isReplace) await replaceVariables(ctx, id, variables);
-        else await setVariables(ctx, id, Object.entries(variables));
+        if (isReplace) await ctx.variables.replace(id, variables);
+        else await ctx.variables.set(id, Object.entries(variables));
         request.log.info({ serviceId: id, keys, isReplace }, 'variables imported');
         const count = keys.length === 1 ? '1 variable' : `${keys.length} variables`;
         const what = isReplace ? `Variables replaced by the ${count} from the .env` : `${count} saved`;
@@ -89,7 +80,7 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
     { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody(['key'], ['key']) } },
     async (request, reply) => {
       const { id } = request.params;
-      await deleteVariable(ctx, id, request.body.key);
+      await ctx.variables.remove(id, request.body.key);
       request.log.info({ serviceId: id, keys: [request.body.key] }, 'variable deleted');
       reply.flash('success', `Variable ${request.body.key} deleted. Deploy again to remove it from the app.`);
       await reply.redirect(backToVariables(id), 303);
@@ -105,7 +96,7 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
     async (request, reply) => {
       const { id } = request.params;
       const secret = request.body.secret === 'on';
-      await markVariableSecret(ctx, id, request.body.key, secret);
+      await ctx.variables.markSecret(id, request.body.key, secret);
       request.log.info({ serviceId: id, keys: [request.body.key], secret }, 'variable secret flag set');
       const what = secret ? 'secret: deployment logs hide its value' : 'plain: deployment logs show its value';
       reply.flash('success', `Variable ${request.body.key} is ${what}.`);
@@ -119,11 +110,11 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
     async (request, reply) => {
       const { id } = request.params;
       const key = request.body.key;
-      const value = await revealVariable(ctx, id, key);
+      const value = await ctx.variables.reveal(id, key);
       reply.header('cache-control', 'no-store');
       // htmx swaps just the row; without JavaScript the whole page comes back with the value shown.
       if (request.headers['hx-request'] === 'true') {
-        const secret = (await listVariableKeys(ctx, id)).find((v) => v.key === key)?.secret ?? false;
+        const secret = (await ctx.variables.listKeys(id)).find((v) => v.key === key)?.secret ?? false;
         await reply.page('service-variable', { serviceId: id, variable: { key, secret }, revealed: { key, value } });
       } else {
         await renderServicePage(reply, ctx, id, { revealed: { key, value } });

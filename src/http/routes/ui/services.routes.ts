@@ -4,13 +4,9 @@
  * place where the deploy feature shows deployments.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { getProject } from '../../../projects/projects.service.js';
-import { removeCredentials } from '../../../projects/credentials.service.js';
 import { formFromService, settingsFromForm, type FormFields } from '../../../projects/service-form.js';
 import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
-import { getAppService, updateAppServiceSettings } from '../../../projects/services.service.js';
 import { isAppError } from '../../../errors.js';
-import { listVariableKeys } from '../../../projects/variables.service.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { idParams } from '../api/project-schemas.js';
@@ -54,13 +50,13 @@ export async function servicePageData(
   serviceId: string,
   extra: Record<string, unknown> = {},
 ): Promise<Record<string, unknown>> {
-  const service = await getAppService(ctx.db, serviceId);
-  const project = await getProject(ctx.db, service.projectId);
+  const service = await ctx.projects.getService(serviceId);
+  const project = await ctx.projects.get(service.projectId);
   return {
     title: `${service.name} · ${project.name}`,
     project,
     service: { ...toServiceView(service, project.name, ctx.config), sourceSummary: summarizeSource(service.source) },
-    variables: await listVariableKeys(ctx, service.id),
+    variables: await ctx.variables.listKeys(service.id),
     // The delete form says which addresses go offline.
     domains: ctx.https ? await ctx.https.domains.list(service.id) : [],
     errors: {},
@@ -101,7 +97,7 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
         const input = settingsFromForm(request.body);
         const credentials = credentialsFromForm(request.body);
         if (credentials !== undefined) input.source = { ...(input.source as object), credentials };
-        const service = await updateAppServiceSettings(ctx, id, input);
+        const service = await ctx.projects.updateServiceSettings(id, input);
         request.log.info({ serviceId: service.id }, 'service settings changed');
         reply.flash('success', 'Settings saved. They take effect at the next deploy.');
         await reply.redirect(`/services/${id}`, 303);
@@ -118,8 +114,8 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
     '/services/:id/credentials/remove',
     { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
     async (request, reply) => {
-      const service = await getAppService(ctx.db, request.params.id);
-      const removed = await removeCredentials(ctx.db, service.id);
+      const service = await ctx.projects.getService(request.params.id);
+      const removed = await ctx.projects.removeCredentials(service.id);
       request.log.info({ serviceId: service.id, removed }, 'git credentials removed');
       reply.flash('success', removed ? 'The stored credentials were removed.' : 'No credentials were stored.');
       await reply.redirect(`/services/${service.id}`, 303);

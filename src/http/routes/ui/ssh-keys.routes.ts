@@ -1,7 +1,6 @@
 /** The panel page of the signed-in user's SSH keys (for git push over SSH): add with a name, list, delete. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAppError } from '../../../errors.js';
-import { addSshKey, deleteSshKey, listSshKeys } from '../../../git/ssh-keys.js';
 import type { AppContext } from '../../context.js';
 import { makeRequireUser } from '../../plugins/auth-guards.js';
 
@@ -22,7 +21,7 @@ export async function sshKeysUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
       'ssh-keys',
       {
         title: 'SSH keys',
-        keys: await listSshKeys(ctx.db, request.user!.id),
+        keys: await ctx.sshKeys.list(request.user!.id),
         sshExample:
           ctx.config.sshPort === null ? null : `ssh://git@${host}:${ctx.config.sshPort}/<project>/<service>.git`,
         ...extra,
@@ -47,7 +46,7 @@ export async function sshKeysUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
     },
     async (request, reply) => {
       try {
-        const key = await addSshKey(ctx.db, request.user!.id, request.body.name, request.body.publicKey);
+        const key = await ctx.sshKeys.add(request.user!.id, request.body.name, request.body.publicKey);
         reply.flash('success', `Key "${key.name}" added (${key.fingerprint}).`);
         return show(request, reply);
       } catch (error) {
@@ -71,7 +70,7 @@ export async function sshKeysUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
       },
     },
     async (request, reply) => {
-      await deleteSshKey(ctx.db, request.user!.id, request.params.id);
+      await ctx.sshKeys.remove(request.user!.id, request.params.id);
       reply.flash('success', 'Key deleted.');
       return show(request, reply);
     },

@@ -6,7 +6,6 @@
 import type { FastifyInstance } from 'fastify';
 import { isAppError } from '../../../errors.js';
 import { formatLine, type KeptLogs } from '../../../kept-logs/kept-logs.service.js';
-import { requireService } from '../../../projects/service-catalog.js';
 import {
   REQUEST_LOG_METHODS,
   parseRequestLogQuery,
@@ -24,7 +23,7 @@ const DEPLOYMENT_ID = /^dep_[0-9a-z]{1,40}$/;
 
 export async function trafficUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.addHook('onRequest', makeRequireUser(ctx));
-  const findService = (id: string) => requireService(ctx.deploys.deps.catalog, id);
+  const findService = (id: string) => ctx.deploys.requireService(id);
 
   app.get<WithId & { Querystring: { range?: string } }>(
     '/services/:id/traffic',
