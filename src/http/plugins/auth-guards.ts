@@ -2,6 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
 import type { AppContext } from '../context.js';
+import { hxRedirect } from '../htmx.js';
 
 export function makeRequireUser(ctx: AppContext) {
   return async function requireUser(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -13,8 +14,7 @@ export function makeRequireUser(ctx: AppContext) {
     }
     const target = `/login?next=${encodeURIComponent(request.url)}`;
     // htmx follows HX-Redirect with a full navigation instead of swapping a login form into a fragment.
-    if (request.headers['hx-request']) await reply.header('hx-redirect', target).status(204).send();
-    else await reply.redirect(target, 303);
+    await hxRedirect(request, reply, target);
   };
 }
 

@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isAppError, type ErrorCode } from '../../errors.js';
 import { diskFullError, isDiskFullError } from '../../lib/disk-space.js';
+import { isHtmx } from '../htmx.js';
 
 const STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -79,7 +80,7 @@ export function wantsJson(request: FastifyRequest): boolean {
 
 async function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): Promise<void> {
   const status = statusOf(error.code);
-  if (wantsJson(request) && !request.headers['hx-request']) {
+  if (wantsJson(request) && !isHtmx(request)) {
     await reply.status(status).send({ error: { code: error.code, message: error.message, details: error.details } });
     return;
   }

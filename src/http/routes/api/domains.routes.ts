@@ -5,7 +5,6 @@ import type { AddDomainInput } from '../../../domains/domains.service.js';
 import { AppError } from '../../../errors.js';
 import type { DomainsFeature } from '../../../domains/domains-feature.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { addDomainBody } from './domain-schemas.js';
 import { idParams } from './project-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
@@ -18,7 +17,6 @@ export function httpsOf(ctx: AppContext): DomainsFeature {
 }
 
 export async function domainsApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
   const domainList = { type: 'array', items: { $ref: 'Domain#' } } as const;
 
   app.get<{ Params: { id: string } }>(

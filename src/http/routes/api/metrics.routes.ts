@@ -10,7 +10,6 @@ import type { Range } from '../../../metrics/metrics.types.js';
 import { prometheusText } from '../../../metrics/prometheus.js';
 import { usageCsv } from '../../../metrics/usage-csv.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { metricSeriesSchema, monthQuery, rangeQuery, usageSchema } from './metrics-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 
@@ -30,7 +29,6 @@ function requireAdmin(request: FastifyRequest): void {
 }
 
 export async function metricsApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
   app.addSchema(metricSeriesSchema);
   app.addSchema(usageSchema);
   const series = { 200: { $ref: 'MetricSeries#' }, ...errorResponses };
@@ -138,7 +136,6 @@ export async function metricsApiRoutes(app: FastifyInstance, ctx: AppContext): P
 
 /** GET /metrics in Prometheus' text format (outside /api/v1, where Prometheus looks by default). */
 export async function prometheusRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
   app.get(
     '/metrics',
     {

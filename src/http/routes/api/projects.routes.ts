@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { toServiceView } from '../../../projects/service-view.js';
 import { type CreateServiceInput } from '../../../projects/services.service.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import type { DeleteProjectInput } from '../../../lifecycle/lifecycle.js';
 import { idParams, serviceSettingsProperties } from './project-schemas.js';
 import { bearerSecurity, emptyBodyAsObject, errorResponses } from './schemas.js';
@@ -12,8 +11,6 @@ const tags = ['projects'];
 const conflict = { 409: { $ref: 'Error#' } } as const;
 
 export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
-
   app.post<{ Body: { name: string } }>(
     '/projects',
     {

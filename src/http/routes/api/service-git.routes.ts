@@ -1,14 +1,12 @@
 /** /api/v1/services/:id/git: push remotes, webhook URL and secret, deploy hook, recent deliveries; rotation. */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from './deployment-schemas.js';
 
 const tags = ['git'];
 const security = [{ bearerAuth: [] }];
 
 export async function serviceGitApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireToken(ctx));
   const find = (id: string) => ctx.deploys.requireService(id);
 
   app.get<{ Params: { id: string } }>(

@@ -7,7 +7,6 @@ import type { FastifyInstance } from 'fastify';
 import { DEFAULT_TAIL, MAX_TAIL, dropWhenBacklogged } from '../../../deploys/runtime-logs.js';
 import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { DEFAULT_KEPT_LINES, MAX_KEPT_LINES_PER_PAGE, type KeptLogs } from '../../../kept-logs/kept-logs.service.js';
 import { deploymentIdParams, serviceIdParams } from './deployment-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
@@ -29,8 +28,6 @@ const logsQuery = {
 type LogsRequest = { Params: { id: string }; Querystring: { tail?: string; follow?: 'true' | 'false' } };
 
 export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
-
   app.get<LogsRequest>(
     '/services/:id/logs',
     {

@@ -1,7 +1,6 @@
 /** A service's live state over the JSON API: running, crashed (exit code, last lines) or not deployed. */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from './deployment-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 
@@ -34,8 +33,6 @@ const serviceStateSchema = {
 } as const;
 
 export async function serviceStatusApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
-
   app.get<{ Params: { id: string } }>(
     '/services/:id/status',
     {

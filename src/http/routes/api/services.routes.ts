@@ -4,15 +4,12 @@ import { toServiceView } from '../../../projects/service-view.js';
 import type { AppService } from '../../../projects/service.types.js';
 import { type UpdateServiceInput } from '../../../projects/services.service.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { confirmBody, idParams, serviceSettingsProperties } from './project-schemas.js';
 import { bearerSecurity, emptyBodyAsObject, errorResponses } from './schemas.js';
 
 const tags = ['services'];
 
 export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
-
   const view = async (service: AppService) => {
     const project = await ctx.projects.find(service.projectId);
     return toServiceView(service, project?.name ?? '', ctx.config);

@@ -1,7 +1,6 @@
 /** /api/v1/ssh-keys: the caller's SSH public keys for the built-in SSH git remote. */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 
 const tags = ['git'];
 const security = [{ bearerAuth: [] }];
@@ -23,8 +22,6 @@ const keyIdParams = {
 } as const;
 
 export async function sshKeysApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireToken(ctx));
-
   app.get(
     '/ssh-keys',
     {

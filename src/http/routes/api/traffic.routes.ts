@@ -4,7 +4,6 @@ import { AppError } from '../../../errors.js';
 import { parseRequestLogQuery, type RequestLogQueryInput } from '../../../traffic/request-log-query.js';
 import { TRAFFIC_RANGES, type TrafficFeature, type TrafficRange } from '../../../traffic/traffic.service.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from './deployment-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 
@@ -34,8 +33,6 @@ async function serviceTraffic(ctx: AppContext, serviceId: string): Promise<Traff
 }
 
 export async function trafficApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
-
   app.get<{ Params: { id: string }; Querystring: { range?: TrafficRange } }>(
     '/services/:id/traffic',
     {

@@ -1,12 +1,9 @@
 /** JSON API v1 (Bearer token auth): the caller, API tokens and the engine status. */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 
 export async function apiV1Routes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
-
   app.get(
     '/me',
     {

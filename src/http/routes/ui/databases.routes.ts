@@ -10,7 +10,6 @@ import { isAppError } from '../../../errors.js';
 import { ENGINES, ENGINE_NAMES } from '../../../databases/engines/index.js';
 import { describeCounts } from '../../../databases/verification.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { idParams } from '../api/project-schemas.js';
 import { formBody } from './forms.js';
 
@@ -21,7 +20,6 @@ const optionalNumber = (raw: string | undefined): number | null | undefined =>
   raw === undefined ? undefined : raw.trim() === '' ? null : Number(raw);
 
 export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
   const { databases, backups } = ctx.databases;
   const engines = ENGINE_NAMES.map((name) => ({ name, label: ENGINES[name].label, versions: ENGINES[name].versions }));
 

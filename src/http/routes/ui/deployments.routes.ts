@@ -1,9 +1,10 @@
 /** Deployments in the panel: deploy button, the list on a service page, a deployment page with its live log. */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser, requireSameOrigin } from '../../plugins/auth-guards.js';
+import { requireSameOrigin } from '../../plugins/auth-guards.js';
 import { deploymentIdParams, serviceIdParams } from '../api/deployment-schemas.js';
 import { ACTIVE_PHASES } from '../../../deploys/deployment.types.js';
+import { hxRedirect } from '../../htmx.js';
 
 const hidden = { hide: true } as const;
 const csrfBody = { type: 'object', properties: { _csrf: { type: 'string' } } } as const;
@@ -18,13 +19,9 @@ const rollbackBody = {
 type WithId = { Params: { id: string } };
 
 /** After a form post, go to the deployment page (htmx follows HX-Redirect with a full navigation). */
-async function goTo(request: FastifyRequest, reply: FastifyReply, url: string) {
-  if (request.headers['hx-request']) return reply.header('hx-redirect', url).status(204).send();
-  return reply.redirect(url, 303);
-}
+const goTo = hxRedirect;
 
 export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
   const csrf = { preValidation: app.csrfProtection };
   const isRunning = (status: string) => status === 'queued' || (ACTIVE_PHASES as readonly string[]).includes(status);
 

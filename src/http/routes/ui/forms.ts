@@ -6,6 +6,7 @@ import type { FastifyReply } from 'fastify';
 import { isAppError, type AppError } from '../../../errors.js';
 import { textareaValue, type FormFields } from '../../../projects/service-form.js';
 import { statusOf } from '../../plugins/error-handler.js';
+import { keepUrl } from '../../htmx.js';
 
 const FORM_ERRORS = new Set([
   'VALIDATION_FAILED',
@@ -27,7 +28,7 @@ export async function renderFormError(
   data: Record<string, unknown>,
   error: AppError,
 ): Promise<void> {
-  reply.header('hx-push-url', 'false');
+  keepUrl(reply);
   await reply.page(view, { ...data, error: error.message, errors: error.details ?? {} }, statusOf(error.code));
 }
 

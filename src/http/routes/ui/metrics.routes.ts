@@ -11,7 +11,6 @@ import { currentMonth, type SeriesResult } from '../../../metrics/metrics.servic
 import { RANGES, type Range } from '../../../metrics/metrics.types.js';
 import { usageCsv } from '../../../metrics/usage-csv.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { monthQuery, rangeQuery } from '../api/metrics-schemas.js';
 
 const hidden = { hide: true } as const;
@@ -24,8 +23,6 @@ function metricsOf(ctx: AppContext): MetricsFeature {
 }
 
 export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireUser(ctx));
-
   const section = (
     reply: FastifyReply,
     heading: string,

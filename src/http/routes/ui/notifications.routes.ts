@@ -7,7 +7,6 @@ import { RULE_DESCRIPTIONS } from '../../../alerts/alert.types.js';
 import type { ChannelInput } from '../../../alerts/channel-input.js';
 import { AppError, isAppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { requireAlerts } from '../api/notifications.routes.js';
 
 const hidden = { hide: true } as const;
@@ -40,10 +39,8 @@ function channelInput(form: Form): ChannelInput {
 }
 
 export async function notificationsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const requireUser = makeRequireUser(ctx);
-  // onRequest: who may use these pages is decided before any form body is read.
-  app.addHook('onRequest', async (request, reply) => {
-    await requireUser(request, reply);
+  // The panel group has checked the session; admins only, before any form body is read.
+  app.addHook('onRequest', async (request) => {
     if (request.user && request.user.role !== 'admin') throw new AppError('FORBIDDEN', 'Only admins manage alerts.');
   });
   const csrf = { preValidation: app.csrfProtection };

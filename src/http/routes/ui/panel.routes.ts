@@ -2,7 +2,6 @@
 import type { FastifyInstance } from 'fastify';
 import { isAppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 
 const hidden = { hide: true } as const;
 const idParams = {
@@ -12,8 +11,6 @@ const idParams = {
 };
 
 export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
-
   app.get('/', { schema: hidden }, async (_request, reply) => {
     await reply.page('dashboard', { title: 'Dashboard', projects: await ctx.projects.list() });
   });

@@ -8,13 +8,10 @@ import { NEW_SERVICE_FORM, newServiceFromForm, type FormFields } from '../../../
 import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
 import type { AppContext } from '../../context.js';
 import { asFormError, credentialsFromForm, DELETE_FORM_ERRORS, formBody, renderFormError } from './forms.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { idParams } from '../api/project-schemas.js';
 
 const hidden = { hide: true } as const;
 export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
-
   const projectsPage = async () => ({ title: 'Projects', projects: await ctx.projects.list() });
 
   const projectPage = async (id: string) => {

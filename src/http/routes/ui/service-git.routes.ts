@@ -1,13 +1,11 @@
 /** The "Git push and webhooks" card of a service page (loaded by htmx), and rotating its hook secrets. */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
 
 const hidden = { hide: true } as const;
 
 export async function serviceGitUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
   const find = (id: string) => ctx.deploys.requireService(id);
 
   app.get<{ Params: { id: string } }>(

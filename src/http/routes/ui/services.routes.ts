@@ -8,7 +8,6 @@ import { formFromService, settingsFromForm, type FormFields } from '../../../pro
 import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
 import { isAppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { idParams } from '../api/project-schemas.js';
 import { asFormError, credentialsFromForm, DELETE_FORM_ERRORS, formBody, renderFormError } from './forms.js';
 
@@ -76,8 +75,6 @@ export async function renderServicePage(
 }
 
 export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
-
   app.get<{ Params: { id: string } }>(
     '/services/:id',
     { schema: { ...hidden, params: idParams } },

@@ -12,14 +12,12 @@ import { newId } from '../../../lib/ids.js';
 import { ReleaseChecker } from '../../../upgrade/release-check.js';
 import { isUpgradeInProgress, readUpgradeStatus } from '../../../upgrade/upgrade-status.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 
 const hidden = { hide: true } as const;
 
 export async function systemUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const requireUser = makeRequireUser(ctx);
-  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    await requireUser(request, reply);
+  // The panel group has checked the session; admins only, before any body is read.
+  app.addHook('onRequest', async (request: FastifyRequest) => {
     if (request.user && request.user.role !== 'admin')
       throw new AppError('FORBIDDEN', 'Only admins can upgrade Berth or download backups.');
   });

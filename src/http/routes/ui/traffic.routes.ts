@@ -13,7 +13,6 @@ import {
 } from '../../../traffic/request-log-query.js';
 import { TRAFFIC_RANGES, type TrafficRange } from '../../../traffic/traffic.service.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
 
 const hidden = { hide: true } as const;
@@ -22,7 +21,6 @@ const RANGES = Object.keys(TRAFFIC_RANGES) as TrafficRange[];
 const DEPLOYMENT_ID = /^dep_[0-9a-z]{1,40}$/;
 
 export async function trafficUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireUser(ctx));
   const findService = (id: string) => ctx.deploys.requireService(id);
 
   app.get<WithId & { Querystring: { range?: string } }>(
