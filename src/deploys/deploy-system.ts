@@ -127,7 +127,7 @@ export class DeploySystem {
     const wentLive = target.status === 'active' || target.status === 'replaced';
     if (wentLive && target.image && !(await this.deps.runtime.hasImage(target.image))) {
       throw new AppError(
-        'VALIDATION_FAILED',
+        'CONFLICT',
         `The image of deployment ${deploymentId} is no longer on this server (Berth keeps the last ${DEFAULT_IMAGES_KEPT} per service).`,
       );
     }

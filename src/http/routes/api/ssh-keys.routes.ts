@@ -1,6 +1,7 @@
 /** /api/v1/ssh-keys: the caller's SSH public keys for the built-in SSH git remote. */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
+import { errorResponses } from './schemas.js';
 
 const tags = ['git'];
 const security = [{ bearerAuth: [] }];
@@ -48,7 +49,7 @@ export async function sshKeysApiRoutes(app: FastifyInstance, ctx: AppContext): P
           additionalProperties: false,
           properties: { name: { type: 'string', maxLength: 64 }, publicKey: { type: 'string', maxLength: 16384 } },
         },
-        response: { 201: keySchema },
+        response: { 201: keySchema, ...errorResponses },
       },
     },
     async (request, reply) => {

@@ -9,7 +9,9 @@ import { statusOf } from '../../plugins/error-handler.js';
 import { keepUrl } from '../../htmx.js';
 
 const FORM_ERRORS = new Set([
+  'BAD_REQUEST',
   'VALIDATION_FAILED',
+  'CONFLICT',
   'NAME_RESERVED',
   'PROJECT_NAME_TAKEN',
   'SERVICE_NAME_TAKEN',

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RULE_DESCRIPTIONS } from '../../../alerts/alert.types.js';
 import type { ChannelInput } from '../../../alerts/channel-input.js';
 import { AppError, isAppError } from '../../../errors.js';
+import { statusOf } from '../../plugins/error-handler.js';
 import type { AppContext } from '../../context.js';
 import { requireAlerts } from '../api/notifications.routes.js';
 
@@ -76,7 +77,7 @@ export async function notificationsUiRoutes(app: FastifyInstance, ctx: AppContex
       return show(request, reply);
     } catch (error) {
       if (!isAppError(error) || error.code !== 'VALIDATION_FAILED') throw error;
-      return show(request, reply, { error: error.message, form }, 400);
+      return show(request, reply, { error: error.message, form }, statusOf(error.code));
     }
   };
 
@@ -94,7 +95,7 @@ export async function notificationsUiRoutes(app: FastifyInstance, ctx: AppContex
       } catch (error) {
         if (!isAppError(error) || error.code !== 'VALIDATION_FAILED') throw error;
         const { secret: _secret, ...kept } = request.body;
-        return show(request, reply, { error: error.message, form: kept }, 400);
+        return show(request, reply, { error: error.message, form: kept }, statusOf(error.code));
       }
     },
   );

@@ -1,6 +1,7 @@
 /** The signed-in panel pages: dashboard, API tokens and the server (Docker engine) page. */
 import type { FastifyInstance } from 'fastify';
 import { isAppError } from '../../../errors.js';
+import { statusOf } from '../../plugins/error-handler.js';
 import type { AppContext } from '../../context.js';
 
 const hidden = { hide: true } as const;
@@ -54,7 +55,7 @@ export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promis
             error: error.message,
             name: request.body.name,
           },
-          error.code === 'TOKEN_NAME_TAKEN' ? 409 : 400,
+          statusOf(error.code),
         );
       }
     },

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { MIN_PASSWORD_LENGTH } from '../../../auth/credentials.js';
 import { AppError, isAppError } from '../../../errors.js';
+import { statusOf } from '../../plugins/error-handler.js';
 import type { AppContext } from '../../context.js';
 
 const hidden = { hide: true } as const;
@@ -67,7 +68,7 @@ export async function setupRoutes(app: FastifyInstance, ctx: AppContext): Promis
             error: error.message,
             minPasswordLength: MIN_PASSWORD_LENGTH,
           },
-          400,
+          statusOf(error.code),
         );
       }
     },

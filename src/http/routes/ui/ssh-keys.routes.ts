@@ -1,6 +1,7 @@
 /** The panel page of the signed-in user's SSH keys (for git push over SSH): add with a name, list, delete. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAppError } from '../../../errors.js';
+import { statusOf } from '../../plugins/error-handler.js';
 import type { AppContext } from '../../context.js';
 
 const hidden = { hide: true } as const;
@@ -48,8 +49,8 @@ export async function sshKeysUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
         reply.flash('success', `Key "${key.name}" added (${key.fingerprint}).`);
         return show(request, reply);
       } catch (error) {
-        if (!isAppError(error) || error.code !== 'VALIDATION_FAILED') throw error;
-        return show(request, reply, { error: error.message, form: request.body }, 400);
+        if (!isAppError(error) || !['VALIDATION_FAILED', 'CONFLICT'].includes(error.code)) throw error;
+        return show(request, reply, { error: error.message, form: request.body }, statusOf(error.code));
       }
     },
   );
