@@ -97,7 +97,7 @@ describe('services API', () => {
       const res = await create({ name: 'bad', source });
       assertBadInput(res, JSON.stringify(source));
     }
-    assert.equal((await create({ name: 'bad' })).statusCode, 422, 'a source is required');
+    assert.equal((await create({ name: 'bad' })).statusCode, 400, 'a source is required');
     const rows = await t.db.selectFrom('services').select('name').where('name', '=', 'bad').execute();
     assert.equal(rows.length, 0);
   });
@@ -126,7 +126,7 @@ describe('services API', () => {
 
     // The hostname label <service>-<project> must fit in 63 characters.
     const long = await create({ name: 'x'.repeat(60), source: image });
-    assert.equal(long.statusCode, 400);
+    assert.equal(long.statusCode, 422);
     assert.match(long.json().error.message, /at most 58/);
   });
 
@@ -591,7 +591,7 @@ describe('services in the panel', () => {
     assert.deepEqual(put.json(), { LICENSE: 'abc-123-def', NODE_ENV: 'production' });
     assert.deepEqual(await keys(), ['LICENSE:true', 'NODE_ENV:true']);
     const bad = await api('PUT', `/api/v1/services/${serviceId}/variables`, { A: { value: 'x', secret: 'yes' } });
-    assert.equal(bad.statusCode, 422);
+    assert.equal(bad.statusCode, 400);
   });
 
   it('deletes a service from its page', async () => {
