@@ -4,7 +4,12 @@
  */
 export type ErrorCode =
   | 'CONFIG_INVALID'
+  /** The request itself is malformed: fails its schema, bad JSON, wrong form shape (400). */
+  | 'BAD_REQUEST'
+  /** Well-formed, but a value is not acceptable (422). */
   | 'VALIDATION_FAILED'
+  /** The request conflicts with the current state, e.g. something already running or already there (409). */
+  | 'CONFLICT'
   | 'NOT_FOUND'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'

@@ -1,10 +1,8 @@
 /**
- * Composition root: config → data dir lock → database → runtime → http. Shuts down in reverse order.
- * Nothing else wires components together.
+ * The daemon process: config → data dir lock → database and migrations → engine → the features (assembled
+ * by the composition root, src/compose/) → listeners. Shuts down in reverse order.
  */
 import type { FastifyInstance } from 'fastify';
-import { LoginThrottle } from './auth/login-throttle.js';
-import { SqliteSessionStore } from './auth/session-store.js';
 import { sessionSweepJob } from './auth/session-sweep.job.js';
 import { issueSetupToken } from './auth/setup-claim.service.js';
 import type { Config } from './config.js';
@@ -19,34 +17,14 @@ import { Scheduler } from './jobs/scheduler.js';
 import { SecretBox } from './lib/secret-box.js';
 import { DockerRuntime } from './runtime/docker.js';
 import { VERSION } from './version.js';
-import { join } from 'node:path';
-import { ServiceBuilder } from './build/builder.js';
-import type { Db } from './db/connection.js';
-import { DEFAULT_TIMING } from './deploys/deploy-context.js';
-import { DeploySystem } from './deploys/deploy-system.js';
-import { EventBus, type EventPublisher } from './events/event-bus.js';
 import { restoreRoutes } from './deploys/route-restore.js';
-import { createServiceCatalog } from './projects/service-catalog.js';
-import { databaseReferences } from './databases/references.js';
 import { AppProxy } from './proxy/proxy-server.js';
-import { RouteTable } from './proxy/route-table.js';
-import type { Runtime } from './runtime/runtime.js';
-import { fetchGitSource } from './source/git-fetch.js';
-import type { PushedCommits, Router } from './deploys/ports.js';
-import { PushedSources } from './git/pushed-source.js';
-import { RepoStore } from './git/repo-store.js';
-import { DEFAULT_CERTIFICATE_TIMING, HttpsSystem, type CertificateTiming } from './tls/https-system.js';
-import type { DatabaseFeature } from './databases/database-feature.js';
-import { Lifecycle } from './lifecycle/lifecycle.js';
-import { AlertsFeature } from './alerts/alerts-feature.js';
+import type { CertificateTiming } from './tls/https-system.js';
 import type { MetricsReader } from './alerts/metrics-port.js';
-import { createAlertMetricsReader } from './alert-metrics-reader.js';
+import { scheduleMetrics } from './metrics/metrics-feature.js';
+import { composeCore } from './compose/core.js';
 
 const ENGINE_RECHECK_MS = 2000;
-import { TrafficFeature } from './traffic/traffic.service.js';
-import { LogKeeper } from './kept-logs/log-keeper.js';
-import { KeptLogs } from './kept-logs/kept-logs.service.js';
-import { createMetricsFeature, scheduleMetrics } from './metrics/metrics-feature.js';
 
 /** Internal knobs for tests (not settings): e.g. certificate retry and renewal-check timing in seconds. */
 export interface DaemonOptions {
@@ -57,97 +35,6 @@ export interface DaemonOptions {
   alertRetryBaseMs?: number;
   /** CPU, memory and 5xx numbers for the alert rules (the metrics and traffic features provide them). */
   metrics?: MetricsReader;
-}
-
-/** Wires the deploy feature to its neighbours (projects, source, build, proxy). Exported for tests. */
-export function createDeploySystem(parts: {
-  config: Config;
-  db: Db;
-  runtime: Runtime;
-  secretBox: SecretBox;
-  routes: RouteTable;
-  /** The router deploys switch traffic through (default: the route table; the daemon adds custom domains). */
-  router?: Router;
-  logger: Logger;
-  /** Commits pushed to Berth's git remote (src/git); without it, push deployments fail with a clear reason. */
-  pushed?: PushedCommits;
-  events?: EventPublisher;
-}): DeploySystem {
-  const { config, db, runtime, secretBox, routes, logger, pushed, events } = parts;
-  const paths = dataPaths(config.dataDir);
-  const builder = new ServiceBuilder(runtime, config);
-  return new DeploySystem(
-    {
-      config,
-      db,
-      runtime,
-      catalog: createServiceCatalog(db, secretBox, databaseReferences(secretBox)),
-      fetcher: {
-        fetchGit: (options) =>
-          fetchGitSource({
-            ...options,
-            policy: { allowPrivate: config.allowPrivateSources },
-            sshKnownHostsFile: join(config.dataDir, 'secrets', 'ssh_known_hosts'),
-          }),
-      },
-      builder: { build: (options) => builder.build(options) },
-      router: parts.router ?? routes,
-      logger: logger.child({ component: 'deploys' }),
-      buildsDir: paths.builds,
-      timing: { ...DEFAULT_TIMING, stabilisationMs: config.stabilisationMs, drainTimeoutMs: config.drainTimeoutMs },
-      secretBox,
-      pushed,
-      events,
-    },
-    paths.deploymentLogs,
-    routes,
-  );
-}
-
-/** Wires deletes and orphan clean-up to the features whose objects they remove. Exported for tests. */
-export function createLifecycle(parts: {
-  config: Config;
-  deploys: DeploySystem;
-  databases: DatabaseFeature;
-  installId: string;
-  https?: HttpsSystem;
-  repos?: RepoStore;
-}): Lifecycle {
-  const { config, deploys, databases, https, repos } = parts;
-  const paths = dataPaths(config.dataDir);
-  return new Lifecycle({
-    db: deploys.deps.db,
-    runtime: deploys.deps.runtime,
-    logger: deploys.deps.logger.child({ component: 'lifecycle' }),
-    router: deploys.deps.router,
-    deployments: { cancel: (id) => deploys.queue.cancel(id) },
-    databases: {
-      list: (projectId) => databases.databases.list(projectId),
-      isBusy: (id) => databases.databases.isBusy(id),
-      remove: async (id, name, deleteVolume) => {
-        await databases.databases.remove(id, { confirm: name, deleteVolume });
-        await databases.backups.forget(id);
-      },
-    },
-    domains: https && {
-      forget: (serviceId, hostnames) => {
-        https.router.setDomains(serviceId, []);
-        https.certificates.domainsRemoved(hostnames);
-      },
-    },
-    repos: repos && {
-      pathOf: (project, service, serviceId) =>
-        repos.belongsTo(project, service, serviceId) ? repos.pathOf(project, service) : undefined,
-      projectDir: (project) => join(repos.root, project),
-    },
-    appsDomain: config.appsDomain,
-    buildsDir: paths.builds,
-    deploymentLogsDir: paths.deploymentLogs,
-    certsDir: join(config.dataDir, 'certs'),
-    drainTimeoutMs: deploys.deps.timing.drainTimeoutMs,
-    stopTimeoutSeconds: deploys.deps.timing.stopTimeoutSeconds,
-    installId: parts.installId,
-  });
 }
 
 export interface Daemon {
@@ -213,61 +100,25 @@ export async function startDaemon(
     };
 
     const secretBox = new SecretBox(readOrCreateSecret(paths.masterKey));
-    const routes = new RouteTable();
-    // What changed, for the panel's live pages (src/events/event-bus.ts).
-    const events = new EventBus((error) => logger.warn({ err: error }, 'an event listener failed'));
-    const https = new HttpsSystem(
-      config,
-      handle.db,
-      routes,
-      logger.child({ component: 'tls' }),
-      { ...DEFAULT_CERTIFICATE_TIMING, ...options.certificateTiming },
-      events,
-    );
-    cleanups.push(() => https.close());
-    const traffic = new TrafficFeature(handle.db, logger.child({ component: 'traffic' }));
+    const foundation = { config, db: handle.db, runtime, secretBox, logger, installId };
+    const core = composeCore(foundation, { certificateTiming: options.certificateTiming });
+    const { https, traffic, deploys, logKeeper } = core;
+    if (https) cleanups.push(() => https.close());
     traffic.start();
     // Registered before the proxy's close, so it runs after it: the last requests are written too.
     cleanups.push(() => traffic.stop());
     const { accessLog, ...proxySettings } = config.proxy;
-    const proxy = new AppProxy(routes, {
+    const proxy = new AppProxy(core.routes, {
       logger: logger.child({ component: 'proxy' }),
       accessLog: accessLog && createAccessLogger(),
       settings: proxySettings,
-      challengeResponder: https.certificates.challengeResponder,
-      hostPolicy: https.hostPolicy,
+      challengeResponder: https?.certificates.challengeResponder,
+      hostPolicy: https?.hostPolicy,
       observer: traffic.observer,
     });
     cleanups.push(() => proxy.close());
-    const repos = new RepoStore(config.dataDir);
-    const pushedSources = new PushedSources(repos);
-    const pushed: PushedCommits = {
-      exportCommit: (project, service, sha, dir) => pushedSources.exportCommit(project, service, sha, dir),
-      describeCommit: (project, service, sha) => pushedSources.describeCommit(project, service, sha),
-      branchTip: (project, service, branch, serviceId) => repos.branchTip(project, service, branch, serviceId),
-    };
-    await https.load();
-    const deploys = createDeploySystem({
-      config,
-      db: handle.db,
-      runtime,
-      secretBox,
-      routes,
-      router: https.router,
-      logger,
-      pushed,
-      events,
-    });
+    await https?.load();
     cleanups.push(() => deploys.stop());
-    const logKeeper = new LogKeeper({
-      db: handle.db,
-      runtime,
-      logger: logger.child({ component: 'kept-logs' }),
-      // The same secrets deployment logs hide (not every variable value: plain configuration stays readable).
-      secretsOf: async (serviceId) =>
-        deploys.deps.catalog.secretValues(serviceId, await deploys.deps.catalog.resolveVariables(serviceId)),
-      installId,
-    });
     logKeeper.start();
     cleanups.push(() => logKeeper.stop());
     // Routes first, then accept: a known app never answers 404 while the daemon starts.
@@ -280,80 +131,50 @@ export async function startDaemon(
       // The panel stays useful without the proxy (e.g. a first start as a normal user on port 80).
       logger.error({ port: config.httpPort, reason: error.message }, 'the app proxy is not listening');
     });
-    await https.listen(proxy);
+    await https?.listen(proxy);
     // Loaded only now, so the proxy is back sooner after a restart (the panel, git and databases are most
     // of what there is to load).
-    const [{ buildApp }, { startGitFeature }, { createDatabaseFeature }] = await Promise.all([
+    const [{ buildApp }, { startGitFeature }, { composePanel }] = await Promise.all([
       import('./http/app.js'),
       import('./git/git-feature.js'),
-      import('./databases/database-feature.js'),
+      import('./compose/panel.js'),
     ]);
-    const gitFeature = await startGitFeature({ config, db: handle.db, deploys, repos, sources: pushedSources, logger });
+    const gitFeature = await startGitFeature({
+      config,
+      db: handle.db,
+      deploys,
+      repos: core.repos,
+      sources: core.pushedSources,
+      logger,
+    });
     cleanups.push(() => gitFeature.close());
-    const git = gitFeature.git;
     await deploys.recover().catch(recoverLater('deployments', () => deploys.recover()));
 
-    const sessionStore = new SqliteSessionStore(handle.db);
     const scheduler = new Scheduler(logger.child({ component: 'jobs' }));
     cleanups.push(() => scheduler.stop());
-    const sweep = sessionSweepJob(sessionStore);
+    const panel = composePanel(core, {
+      scheduler,
+      sessionSecret: readOrCreateSecret(paths.sessionSecret),
+      version: VERSION,
+      git: gitFeature.git,
+      alertRetryBaseMs: options.alertRetryBaseMs,
+      metrics: options.metrics,
+    });
+    const { databases, lifecycle, metrics, alerts } = panel;
+    const sweep = sessionSweepJob(panel.sessionStore);
     await scheduler.runSafely(sweep);
     scheduler.add(sweep);
-    scheduler.add(https.checkJob());
-    const databases = createDatabaseFeature(
-      { config, db: handle.db, runtime, secretBox, logger: logger.child({ component: 'databases' }), events },
-      scheduler,
-    );
+    if (https) scheduler.add(https.checkJob());
     cleanups.push(() => databases.close());
     await databases.recover().catch(recoverLater('databases', () => databases.recover()));
-    const lifecycle = createLifecycle({ config, deploys, databases, installId, https, repos });
     // After both recoveries: what they adopted has an owner; what is left of deleted owners goes.
     const reconcile = lifecycle.reconcileJob();
     await scheduler.runSafely(reconcile);
     scheduler.add(reconcile);
-    const metrics = createMetricsFeature({
-      db: handle.db,
-      runtime,
-      dataDir: config.dataDir,
-      logger: logger.child({ component: 'metrics' }),
-    });
     scheduleMetrics(metrics, scheduler);
-    const alerts = new AlertsFeature({
-      db: handle.db,
-      runtime,
-      secretBox,
-      logger: logger.child({ component: 'alerts' }),
-      dataDir: config.dataDir,
-      panelDomain: config.panelDomain,
-      panelUrl: config.publicUrl,
-      allowPrivateDestinations: config.allowPrivateSources,
-      checkIntervalMs: config.alertCheckIntervalMs,
-      metrics: options.metrics ?? createAlertMetricsReader(metrics.service, traffic),
-      retryBaseMs: options.alertRetryBaseMs,
-    });
     alerts.start();
     cleanups.push(() => alerts.stop());
-    const app = await buildApp({
-      config,
-      db: handle.db,
-      runtime,
-      logger,
-      sessionStore,
-      loginThrottle: new LoginThrottle(),
-      sessionSecret: readOrCreateSecret(paths.sessionSecret),
-      secretBox,
-      deploys,
-      https,
-      databases,
-      lifecycle,
-      alerts,
-      traffic,
-      keptLogs: new KeptLogs(handle.db),
-      version: VERSION,
-      git,
-      metrics,
-      events,
-    });
+    const app = await buildApp(panel.ctx);
     cleanups.push(() => app.close());
     await app.listen({ port: config.panelPort, host: config.panelHost });
     logger.info({ url: config.publicUrl, version: VERSION, dataDir: config.dataDir }, 'berth panel listening');

@@ -1,15 +1,9 @@
 import type { Executor } from '../db/executor.js';
 import type { ApiTokensTable } from '../db/schema.js';
 
-export interface ApiToken {
-  id: string;
-  userId: string;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
+import type { ApiToken } from './auth.types.js';
+
+export type { ApiToken };
 
 function toApiToken(row: ApiTokensTable): ApiToken {
   return {

@@ -1,12 +1,9 @@
 import type { Executor } from '../db/executor.js';
 import type { UsersTable } from '../db/schema.js';
 
-export interface User {
-  id: string;
-  email: string;
-  role: UsersTable['role'];
-  createdAt: string;
-}
+import type { User } from './auth.types.js';
+
+export type { User };
 
 function toUser(row: Pick<UsersTable, 'id' | 'email' | 'role' | 'created_at'>): User {
   return { id: row.id, email: row.email, role: row.role, createdAt: row.created_at };

@@ -4,7 +4,13 @@ import { DeployQueue } from './deploy-queue.js';
 import { DeployRunner } from './deploy-runner.js';
 import type { BuiltFrom, Deployment } from './deployment.types.js';
 import { DeploymentLogStore } from './deployment-log.js';
-import { findDeployment, listDeploymentsOfService, runningCommitIfNotNewer } from './deployments.repository.js';
+import {
+  findActiveDeployment,
+  findDeployment,
+  listDeploymentsOfService,
+  runningCommitIfNotNewer,
+} from './deployments.repository.js';
+import { followServiceLogs, type RuntimeLogOptions } from './runtime-logs.js';
 import { planSource, type SourcePlan } from './source-plan.js';
 import { requireService } from '../projects/service-catalog.js';
 import { cancelDeployment, requestDeployment, requestRollback } from './deploys.service.js';
@@ -147,7 +153,7 @@ export class DeploySystem {
     const wentLive = target.status === 'active' || target.status === 'replaced';
     if (wentLive && target.image && !(await this.deps.runtime.hasImage(target.image))) {
       throw new AppError(
-        'VALIDATION_FAILED',
+        'CONFLICT',
         `The image of deployment ${deploymentId} is no longer on this server (Berth keeps the last ${DEFAULT_IMAGES_KEPT} per service).`,
       );
     }
@@ -166,6 +172,26 @@ export class DeploySystem {
 
   list(serviceId: string): Promise<Deployment[]> {
     return listDeploymentsOfService(this.deps.db, serviceId);
+  }
+
+  /** The app service with its project, or undefined. */
+  findService(serviceId: string) {
+    return this.deps.catalog.findService(serviceId);
+  }
+
+  /** The app service with its project, or NOT_FOUND (404). */
+  requireService(serviceId: string) {
+    return requireService(this.deps.catalog, serviceId);
+  }
+
+  /** The deployment serving the service now, if any. */
+  activeDeployment(serviceId: string): Promise<Deployment | undefined> {
+    return findActiveDeployment(this.deps.db, serviceId);
+  }
+
+  /** The runtime log lines of the service's active deployment (following it across deploys when asked). */
+  followLogs(serviceId: string, options: RuntimeLogOptions, onLine: (line: string) => void) {
+    return followServiceLogs(this.deps, serviceId, options, onLine);
   }
 
   /** The service's public URL (its default hostname through the proxy). */

@@ -47,7 +47,7 @@ export async function requestRollback(
   const target = await findDeployment(db, targetId);
   if (!target) throw new AppError('NOT_FOUND', `No deployment ${targetId}.`);
   if (!target.image || !['active', 'replaced'].includes(target.status)) {
-    throw new AppError('VALIDATION_FAILED', 'Only a deployment that went live can be rolled back to.');
+    throw new AppError('CONFLICT', 'Only a deployment that went live can be rolled back to.');
   }
   const deployment = await insertDeployment(db, {
     id: newId('dep'),
@@ -69,6 +69,6 @@ export async function cancelDeployment(db: Db, queue: DeployQueue, id: string): 
   const deployment = await findDeployment(db, id);
   if (!deployment) throw new AppError('NOT_FOUND', `No deployment ${id}.`);
   if (!(await queue.cancel(id)))
-    throw new AppError('VALIDATION_FAILED', `Deployment ${id} has already ended (${deployment.status}).`);
+    throw new AppError('CONFLICT', `Deployment ${id} has already ended (${deployment.status}).`);
   return (await findDeployment(db, id))!;
 }

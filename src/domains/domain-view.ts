@@ -1,7 +1,7 @@
 /** A domain as the API and the panel show it: its settings plus its certificate's state in words. */
-import type { HttpsSystem } from '../tls/https-system.js';
 import type { CertificateStatus } from '../tls/certificate-manager.js';
 import type { Domain } from './domains.repository.js';
+import type { DomainsFeature } from './domains-feature.js';
 
 export interface DomainView extends Omit<Domain, 'serviceId'> {
   serviceId: string;
@@ -13,7 +13,10 @@ export interface DomainView extends Omit<Domain, 'serviceId'> {
   };
 }
 
-export async function toDomainView(https: HttpsSystem, domain: Domain): Promise<DomainView> {
+export async function toDomainView(
+  https: Pick<DomainsFeature, 'certificates' | 'httpsPortSuffix' | 'httpPortSuffix'>,
+  domain: Domain,
+): Promise<DomainView> {
   const { hostname: _hostname, ...status } = await https.certificates.status(domain.hostname);
   const isValid = https.certificates.hasValidCertificate(domain.hostname);
   const port = https.httpsPortSuffix();

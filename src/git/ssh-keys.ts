@@ -69,7 +69,7 @@ export async function addSshKey(db: Db, userId: string, rawName: unknown, rawKey
     });
   } catch (error) {
     if (isUniqueViolation(error))
-      throw new AppError('VALIDATION_FAILED', 'This key is already added to Berth.', {
+      throw new AppError('CONFLICT', 'This key is already added to Berth.', {
         details: { publicKey: 'taken' },
       });
     throw error;

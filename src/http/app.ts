@@ -1,6 +1,7 @@
 /**
  * Builds the fastify app (never listens: main.ts does). Order matters: security (sessions, CSRF) and views
- * before routes; the error handler maps AppError codes to HTTP in one place.
+ * before routes; the error handler maps AppError codes to HTTP in one place. Routes are registered in three
+ * groups (route-groups.ts) that decide who may call them: public, panel (session) and api (token).
  */
 import { fileURLToPath } from 'node:url';
 import fastifyFormbody from '@fastify/formbody';
@@ -14,30 +15,48 @@ import { registerSecurity } from './plugins/security.js';
 import { registerViews } from './plugins/views.js';
 import { registerWebsocket } from './plugins/websocket.js';
 import { deploymentSchema } from './routes/api/deployment-schemas.js';
-import { deploymentsApiRoutes } from './routes/api/deployments.routes.js';
+import { databaseSchemas } from './routes/api/database-schemas.js';
+import { dnsCheckSchema, domainSchema } from './routes/api/domain-schemas.js';
+import { notificationSchemas } from './routes/api/notification-schemas.js';
+import { projectSchemas } from './routes/api/project-schemas.js';
+import { apiTokenSchema, errorSchema, userSchema } from './routes/api/schemas.js';
+import { apiGroup, panelGroup, publicGroup, trackRoutes } from './route-groups.js';
+import { healthRoutes } from './routes/health.routes.js';
+import { gitHttpRoutes } from './routes/git-http.routes.js';
+import { hooksRoutes } from './routes/hooks.routes.js';
+import { openApiDocsRoutes } from './plugins/openapi.js';
+import { sessionRoutes } from './routes/ui/session.routes.js';
+import { setupRoutes } from './routes/ui/setup.routes.js';
+import { panelRoutes } from './routes/ui/panel.routes.js';
+import { projectsUiRoutes } from './routes/ui/projects.routes.js';
+import { servicesUiRoutes } from './routes/ui/services.routes.js';
+import { serviceVariablesUiRoutes } from './routes/ui/service-variables.routes.js';
+import { domainsUiRoutes } from './routes/ui/domains.routes.js';
+import { notificationsUiRoutes } from './routes/ui/notifications.routes.js';
 import { deploymentsUiRoutes } from './routes/ui/deployments.routes.js';
+import { serviceStatusUiRoutes } from './routes/ui/service-status.routes.js';
+import { trafficUiRoutes } from './routes/ui/traffic.routes.js';
+import { sshKeysUiRoutes } from './routes/ui/ssh-keys.routes.js';
+import { serviceGitUiRoutes } from './routes/ui/service-git.routes.js';
+import { databasesUiRoutes } from './routes/ui/databases.routes.js';
+import { systemUiRoutes } from './routes/ui/system.routes.js';
+import { metricsUiRoutes } from './routes/ui/metrics.routes.js';
+import { projectsApiRoutes } from './routes/api/projects.routes.js';
+import { servicesApiRoutes } from './routes/api/services.routes.js';
+import { domainsApiRoutes } from './routes/api/domains.routes.js';
+import { notificationsApiRoutes } from './routes/api/notifications.routes.js';
+import { deploymentsApiRoutes } from './routes/api/deployments.routes.js';
 import { serviceLogsApiRoutes } from './routes/api/service-logs.routes.js';
 import { serviceStatusApiRoutes } from './routes/api/service-status.routes.js';
 import { trafficApiRoutes } from './routes/api/traffic.routes.js';
-import { trafficUiRoutes } from './routes/ui/traffic.routes.js';
-import { serviceStatusUiRoutes } from './routes/ui/service-status.routes.js';
+import { apiV1Routes } from './routes/api/v1.routes.js';
+import { serviceGitApiRoutes } from './routes/api/service-git.routes.js';
+import { sshKeysApiRoutes } from './routes/api/ssh-keys.routes.js';
+import { databasesApiRoutes } from './routes/api/databases.routes.js';
+import { metricsApiRoutes, prometheusRoutes } from './routes/api/metrics.routes.js';
 import { liveUiRoutes } from './routes/ui/live.routes.js';
 import { serviceLogsUiRoutes } from './routes/ui/service-logs.routes.js';
-import { apiV1Routes } from './routes/api/v1.routes.js';
-import { registerDatabaseRoutes } from './routes/database-routes.js';
-import { apiTokenSchema, errorSchema, userSchema } from './routes/api/schemas.js';
-import { healthRoutes } from './routes/health.routes.js';
-import { registerFeatureRoutes } from './routes/feature-routes.js';
-import { registerDomainRoutes } from './routes/domain-routes.js';
-import { registerNotificationRoutes } from './routes/notification-routes.js';
-import { panelRoutes } from './routes/ui/panel.routes.js';
 import { paletteRoutes } from './routes/ui/palette.routes.js';
-import { sessionRoutes } from './routes/ui/session.routes.js';
-import { setupRoutes } from './routes/ui/setup.routes.js';
-import { registerGitRoutes } from './routes/git-routes.js';
-import { systemUiRoutes } from './routes/ui/system.routes.js';
-import { metricsApiRoutes, prometheusRoutes } from './routes/api/metrics.routes.js';
-import { metricsUiRoutes } from './routes/ui/metrics.routes.js';
 import { databaseLogsApiRoutes } from './routes/api/database-logs.routes.js';
 import { databaseLogsUiRoutes } from './routes/ui/database-logs.routes.js';
 import './types.js';
@@ -59,10 +78,11 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
 
   registerBodyLimits(app);
-  app.addSchema(errorSchema);
-  app.addSchema(userSchema);
-  app.addSchema(apiTokenSchema);
-  app.addSchema(deploymentSchema);
+  trackRoutes(app);
+  // On the root instance, so the OpenAPI document lists them under their own names.
+  for (const schema of [errorSchema, userSchema, apiTokenSchema, deploymentSchema, domainSchema, dnsCheckSchema])
+    app.addSchema(schema);
+  for (const schema of [...projectSchemas, ...databaseSchemas, ...notificationSchemas]) app.addSchema(schema);
 
   await app.register(fastifyFormbody);
   await registerWebsocket(app);
@@ -70,33 +90,57 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   registerViews(app, ctx);
   registerErrorHandling(app);
   await registerOpenApi(app, ctx);
-  await app.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/public/', maxAge: '1h' });
 
-  await app.register(async (scope) => healthRoutes(scope, ctx));
-  await app.register(async (scope) => setupRoutes(scope, ctx));
-  await app.register(async (scope) => sessionRoutes(scope, ctx));
-  await app.register(async (scope) => panelRoutes(scope, ctx));
-  await app.register(async (scope) => paletteRoutes(scope, ctx));
-  await registerFeatureRoutes(app, ctx);
-  await registerDomainRoutes(app, ctx);
-  await registerNotificationRoutes(app, ctx);
-  await app.register(async (scope) => deploymentsUiRoutes(scope, ctx));
-  await app.register(async (scope) => deploymentsApiRoutes(scope, ctx), { prefix: '/api/v1' });
-  await app.register(async (scope) => serviceStatusUiRoutes(scope, ctx));
-  await app.register(async (scope) => liveUiRoutes(scope, ctx));
-  await app.register(async (scope) => serviceLogsUiRoutes(scope, ctx));
-  await app.register(async (scope) => serviceLogsApiRoutes(scope, ctx), { prefix: '/api/v1' });
-  await app.register(async (scope) => serviceStatusApiRoutes(scope, ctx), { prefix: '/api/v1' });
-  await app.register(async (scope) => trafficApiRoutes(scope, ctx), { prefix: '/api/v1' });
-  await app.register(async (scope) => trafficUiRoutes(scope, ctx));
-  await app.register(async (scope) => apiV1Routes(scope, ctx), { prefix: '/api/v1' });
-  await registerGitRoutes(app, ctx);
-  await registerDatabaseRoutes(app, ctx);
-  await app.register(async (scope) => systemUiRoutes(scope, ctx));
-  await app.register(async (scope) => metricsApiRoutes(scope, ctx), { prefix: '/api/v1' });
-  await app.register(async (scope) => prometheusRoutes(scope, ctx));
-  await app.register(async (scope) => metricsUiRoutes(scope, ctx));
-  await app.register(async (scope) => databaseLogsApiRoutes(scope, ctx), { prefix: '/api/v1' });
-  await app.register(async (scope) => databaseLogsUiRoutes(scope, ctx));
+  const git = ctx.git;
+  await publicGroup(app, [
+    async (scope) => {
+      await scope.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/public/', maxAge: '1h' });
+    },
+    async (scope) => openApiDocsRoutes(scope),
+    async (scope) => healthRoutes(scope, ctx),
+    async (scope) => setupRoutes(scope, ctx),
+    async (scope) => sessionRoutes(scope, ctx),
+    // Webhooks and deploy hooks carry their own secrets; the git remote checks a token in its onRequest.
+    async (scope) => hooksRoutes(scope, ctx, ctx.webhooks),
+    ...(git ? [async (scope: FastifyInstance) => gitHttpRoutes(scope, ctx, git)] : []),
+  ]);
+  await panelGroup(app, ctx, [
+    async (scope) => panelRoutes(scope, ctx),
+    async (scope) => projectsUiRoutes(scope, ctx),
+    async (scope) => servicesUiRoutes(scope, ctx),
+    async (scope) => serviceVariablesUiRoutes(scope, ctx),
+    async (scope) => domainsUiRoutes(scope, ctx),
+    async (scope) => notificationsUiRoutes(scope, ctx),
+    async (scope) => deploymentsUiRoutes(scope, ctx),
+    async (scope) => serviceStatusUiRoutes(scope, ctx),
+    async (scope) => trafficUiRoutes(scope, ctx),
+    async (scope) => sshKeysUiRoutes(scope, ctx),
+    async (scope) => serviceGitUiRoutes(scope, ctx),
+    async (scope) => databasesUiRoutes(scope, ctx),
+    async (scope) => systemUiRoutes(scope, ctx),
+    async (scope) => metricsUiRoutes(scope, ctx),
+    async (scope) => paletteRoutes(scope, ctx),
+    async (scope) => liveUiRoutes(scope, ctx),
+    async (scope) => serviceLogsUiRoutes(scope, ctx),
+    async (scope) => databaseLogsUiRoutes(scope, ctx),
+  ]);
+  await apiGroup(app, ctx, '/api/v1', [
+    async (scope) => projectsApiRoutes(scope, ctx),
+    async (scope) => servicesApiRoutes(scope, ctx),
+    async (scope) => domainsApiRoutes(scope, ctx),
+    async (scope) => notificationsApiRoutes(scope, ctx),
+    async (scope) => deploymentsApiRoutes(scope, ctx),
+    async (scope) => serviceLogsApiRoutes(scope, ctx),
+    async (scope) => serviceStatusApiRoutes(scope, ctx),
+    async (scope) => trafficApiRoutes(scope, ctx),
+    async (scope) => apiV1Routes(scope, ctx),
+    async (scope) => serviceGitApiRoutes(scope, ctx),
+    async (scope) => sshKeysApiRoutes(scope, ctx),
+    async (scope) => databasesApiRoutes(scope, ctx),
+    async (scope) => metricsApiRoutes(scope, ctx),
+    async (scope) => databaseLogsApiRoutes(scope, ctx),
+  ]);
+  // GET /metrics for Prometheus: outside /api/v1 (where Prometheus looks by default), same token check.
+  await apiGroup(app, ctx, '', [async (scope) => prometheusRoutes(scope, ctx)]);
   return app;
 }

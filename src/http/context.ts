@@ -1,14 +1,17 @@
-/** What the HTTP layer is given by main.ts. Routes reach features only through these. */
+/**
+ * What the HTTP layer is given by the composition root (src/compose/). Routes reach features only through
+ * these facades: never the database, a repository, the container runtime or a service's internal deps.
+ */
 import type { Logger } from 'pino';
 import type { SqliteSessionStore } from '../auth/session-store.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
+import type { AuthFacade } from '../auth/auth.facade.js';
 import type { Config } from '../config.js';
-import type { Db } from '../db/connection.js';
-import type { SecretBox } from '../lib/secret-box.js';
-import type { Runtime } from '../runtime/runtime.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
+import type { EngineStatusFacade } from '../doctor/engine-status.js';
 import type { GitRemote } from '../git/git-remote.js';
-import type { HttpsSystem } from '../tls/https-system.js';
+import type { SshKeysFacade } from '../git/ssh-keys.facade.js';
+import type { DomainsFeature } from '../domains/domains-feature.js';
 import type { DatabaseFeature } from '../databases/database-feature.js';
 import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { AlertsFeature } from '../alerts/alerts-feature.js';
@@ -16,35 +19,52 @@ import type { TrafficFeature } from '../traffic/traffic.service.js';
 import type { KeptLogs } from '../kept-logs/kept-logs.service.js';
 import type { MetricsFeature } from '../metrics/metrics-feature.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { ProjectsFacade, VariablesFacade } from '../projects/projects.facade.js';
+import type { UpgradeFacade } from '../upgrade/upgrade.facade.js';
+import type { HooksFacade } from '../webhooks/hooks.facade.js';
+import type { WebhookReceiver } from '../webhooks/webhook-receiver.js';
 
 export interface AppContext {
   config: Config;
-  db: Db;
-  runtime: Runtime;
   logger: Logger;
   sessionStore: SqliteSessionStore;
   loginThrottle: LoginThrottle;
   /** Signs session cookies; kept in the data dir so sessions survive restarts. */
   sessionSecret: string;
-  /** Encrypts variables and credentials at rest. */
-  secretBox: SecretBox;
   version: string;
+  /** Users, sign-in, the setup claim and API tokens. */
+  auth: AuthFacade;
+  /** Projects and their app services (lists, lookups, creation). */
+  projects: ProjectsFacade;
+  /** Each app service's variables. */
+  variables: VariablesFacade;
+  /** Each user's SSH keys for git push. */
+  sshKeys: SshKeysFacade;
+  /** Whether the Docker engine answers, and its facts. */
+  engine: EngineStatusFacade;
+  /** Starts an in-place upgrade (installed container only). */
+  upgrade: UpgradeFacade;
+  /** Deployments, service lookups and runtime logs. */
   deploys: DeploySystem;
+  /** Webhook deliveries and deploy hooks from git hosts. */
+  webhooks: WebhookReceiver;
+  /** A service's git endpoints and hook secrets. */
+  hooks: HooksFacade;
   /** The built-in git remote (push to deploy); absent in tests that do not need it. */
   git?: GitRemote;
-  /** Custom domains, certificates and the DNS check; absent in tests that build the app alone. */
-  https?: HttpsSystem;
+  /** Custom domains, certificates and the DNS check; absent in tests that build the app without it. */
+  https?: DomainsFeature;
   /** Managed databases and their backups. */
   databases: DatabaseFeature;
   /** Confirmed deletes that stop and remove everything a service or project had. */
   lifecycle: Lifecycle;
-  /** Alert rules, notification channels and their history; absent in tests that build the app alone. */
+  /** Alert rules, notification channels and their history; absent in tests that build the app without it. */
   alerts?: AlertsFeature;
-  /** HTTP metrics and the request log from the proxy; absent in tests that do not need them. */
+  /** HTTP metrics and the request log from the proxy. */
   traffic?: TrafficFeature;
-  /** Runtime logs kept per deployment (they outlive the containers); absent in tests that do not need them. */
+  /** Runtime logs kept per deployment (they outlive the containers). */
   keptLogs?: KeptLogs;
-  /** Resource metrics, usage and the Prometheus endpoint; absent in tests that build the app alone. */
+  /** Resource metrics, usage and the Prometheus endpoint. */
   metrics?: MetricsFeature;
   /** What changed, for the live pages (the SSE stream); absent in tests that build the app alone. */
   events?: EventBus;

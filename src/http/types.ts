@@ -1,6 +1,5 @@
 /** Type additions to fastify for what Berth's plugins put on requests, replies and sessions. */
-import type { User } from '../auth/users.repository.js';
-import type { ApiToken } from '../auth/api-tokens.repository.js';
+import type { ApiToken, User } from '../auth/auth.types.js';
 
 export type FlashKind = 'success' | 'error' | 'info';
 export interface Flash {

@@ -9,8 +9,6 @@
  * - A new certificate is written (0600) and then swapped into the SNI map: no handshake fails.
  */
 import type { Db } from '../db/connection.js';
-import { listAllDomains } from '../domains/domains.repository.js';
-import type { DomainListener } from '../domains/domains.service.js';
 import { AppError } from '../errors.js';
 import { nowIso } from '../lib/ids.js';
 import type { Logger } from '../logger.js';
@@ -33,6 +31,8 @@ export interface CertificateStatus extends CertificateRecord {
 
 export interface CertificateManagerDeps {
   db: Db;
+  /** Every custom hostname Berth serves (the domains feature answers; the composition root wires it). */
+  servedHostnames: () => Promise<string[]>;
   files: CertificateFiles;
   contexts: SniContexts;
   acme: Omit<AcmeSettings, 'extraCaPem'>;
@@ -47,7 +47,8 @@ export interface CertificateManagerDeps {
   onStatus?: (hostname: string, status: 'pending' | 'issued' | 'failed') => void;
 }
 
-export class CertificateManager implements DomainListener {
+/** Hears about added and removed custom domains (the domains feature's DomainListener). */
+export class CertificateManager {
   private names = new Set<string>();
   private readonly valid = new Map<string, CertificateInfo>();
   private readonly tokens = new Map<string, { hostname: string; keyAuthorization: string }>();
@@ -223,7 +224,7 @@ export class CertificateManager implements DomainListener {
   }
 
   private async loadNames(): Promise<void> {
-    const names = new Set((await listAllDomains(this.deps.db)).map((d) => d.hostname));
+    const names = new Set(await this.deps.servedHostnames());
     if (this.deps.panelDomain) names.add(this.deps.panelDomain);
     // Deleted by cascade (a whole service went away): stop serving and forget the files.
     for (const old of this.names) if (!names.has(old)) await this.forget(old);

@@ -1,7 +1,8 @@
 /**
- * Wires custom domains and HTTPS together for main.ts: the domain-aware router the deploys use, the
- * certificate manager and its SNI map, the proxy's host policy (redirects, HSTS), the panel's own route
- * on BERTH_PANEL_DOMAIN, the HTTPS listener and the periodic certificate check.
+ * HTTPS for the composition root: the certificate manager and its SNI map, the proxy's host policy
+ * (redirects, HSTS), the panel's own route on BERTH_PANEL_DOMAIN, the HTTPS listener and the periodic
+ * certificate check. The custom domains it serves come through the ServedDomains port (the domains
+ * feature implements it; tls never imports a feature).
  */
 import type { EventPublisher } from '../events/event-bus.js';
 import { readFile } from 'node:fs/promises';
@@ -10,18 +11,14 @@ import type { Server } from 'node:https';
 import type { Config } from '../config.js';
 import { readOrCreateKeyFile } from './account-key.js';
 import type { Db } from '../db/connection.js';
-import { checkDns, type DnsCheckResult } from '../domains/dns-check.js';
-import { DomainRouter } from '../domains/domain-router.js';
-import { DomainsService } from '../domains/domains.service.js';
 import { AppError } from '../errors.js';
-import type { Job } from '../jobs/scheduler.js';
 import type { Logger } from '../logger.js';
 import type { AppProxy } from '../proxy/proxy-server.js';
 import type { RouteTable } from '../proxy/route-table.js';
 import { createAccountKey } from './acme.js';
 import { CertificateFiles } from './certificate-files.js';
 import { CertificateManager } from './certificate-manager.js';
-import { createHostPolicy } from './host-policy.js';
+import { createHostPolicy, type HostRule } from './host-policy.js';
 import { listenHttps } from './https-listener.js';
 import type { RetryTiming } from './order-failure.js';
 import { FALLBACK_NAME, SniContexts } from './sni-contexts.js';
@@ -44,9 +41,24 @@ export const DEFAULT_CERTIFICATE_TIMING: CertificateTiming = {
 
 export const PANEL_ROUTE_ID = 'berth-panel';
 
+/** What HTTPS needs from the custom domains: the composition root passes the domains feature's answers. */
+export interface ServedDomains {
+  /** Every custom hostname (certificates are ordered for these and the panel's domain only). */
+  hostnames(): Promise<string[]>;
+  /** The redirect and HSTS rule of a hostname, for the proxy's host policy. */
+  ruleOf(hostname: string): HostRule | undefined;
+  /** Re-reads the domains into the router: at start and before each periodic check. */
+  reload(): Promise<void>;
+}
+
+/** A scheduled job (the shape the scheduler runs). */
+export interface CertificateCheckJob {
+  name: string;
+  schedule: string;
+  run(): Promise<void>;
+}
+
 export class HttpsSystem {
-  readonly router: DomainRouter;
-  readonly domains: DomainsService;
   readonly certificates: CertificateManager;
   readonly contexts: SniContexts;
   readonly hostPolicy;
@@ -54,13 +66,13 @@ export class HttpsSystem {
 
   constructor(
     private readonly config: Config,
-    private readonly db: Db,
+    db: Db,
     private readonly routes: RouteTable,
+    private readonly served: ServedDomains,
     private readonly logger: Logger,
     private readonly timing: CertificateTiming = DEFAULT_CERTIFICATE_TIMING,
     events?: EventPublisher,
   ) {
-    this.router = new DomainRouter(routes);
     const certificateFiles = new CertificateFiles(join(config.dataDir, 'certs'));
     this.contexts = new SniContexts((name) => this.certificates.isServedName(name), logger, {
       read: () => certificateFiles.read(FALLBACK_NAME),
@@ -77,6 +89,7 @@ export class HttpsSystem {
         : Promise.resolve(undefined));
     this.certificates = new CertificateManager({
       db,
+      servedHostnames: () => served.hostnames(),
       files: certificateFiles,
       contexts: this.contexts,
       acme: {
@@ -92,9 +105,8 @@ export class HttpsSystem {
       logger,
       onStatus: (hostname, status) => events?.publish({ type: 'certificate', hostname, status }),
     });
-    this.domains = new DomainsService(db, config, this.router, this.certificates);
     this.hostPolicy = createHostPolicy({
-      rule: (hostname) => this.router.ruleOf(hostname),
+      rule: (hostname) => served.ruleOf(hostname),
       hasValidCertificate: (hostname) => this.certificates.hasValidCertificate(hostname),
       httpsPort: config.httpsPort,
     });
@@ -102,7 +114,7 @@ export class HttpsSystem {
 
   /** Loads domains and certificates, routes the panel's domain; before the deploys recover their routes. */
   async load(): Promise<void> {
-    await this.domains.reload();
+    await this.served.reload();
     if (this.config.panelDomain) {
       const host = loopbackOf(this.config.panelHost);
       this.routes.setRoute([this.config.panelDomain], PANEL_ROUTE_ID, [
@@ -137,19 +149,15 @@ export class HttpsSystem {
     return this.config.httpPort === 80 ? '' : `:${this.config.httpPort}`;
   }
 
-  checkJob(): Job {
+  checkJob(): CertificateCheckJob {
     return {
       name: 'certificates',
       schedule: this.timing.checkSchedule,
       run: async () => {
-        await this.domains.reload();
+        await this.served.reload();
         await this.certificates.check();
       },
     };
-  }
-
-  checkDns(hostname: string): Promise<DnsCheckResult> {
-    return checkDns(hostname, { resolver: this.config.dnsResolver, publicIps: this.config.publicIps });
   }
 
   close(): Promise<void> {

@@ -38,17 +38,17 @@ export async function startUpgrade(
 ): Promise<{ image: string }> {
   if (!config.containerName) {
     throw new AppError(
-      'VALIDATION_FAILED',
+      'CONFLICT',
       'Berth is not running as an installed container (BERTH_CONTAINER_NAME is unset); upgrade by re-running the installer.',
     );
   }
   if (isUpgradeInProgress(readUpgradeStatus(config.dataDir)))
-    throw new AppError('VALIDATION_FAILED', 'An upgrade is already in progress.');
+    throw new AppError('CONFLICT', 'An upgrade is already in progress.');
   // Stopping the daemon would interrupt them (the new one marks them interrupted); let them finish.
   const running = await listDeploymentsByStatus(db, ACTIVE_PHASES);
   if (running.length > 0)
     throw new AppError(
-      'VALIDATION_FAILED',
+      'CONFLICT',
       `${running.length} deployment(s) are running; upgrade when they have finished (or cancel them).`,
     );
   const containers = new SelfContainers(config.docker);
@@ -62,7 +62,7 @@ export async function startUpgrade(
   log(`Getting ${image}`);
   await runtime.pullImage(image, log);
   if ((await containers.imageId(image)) === self.imageId)
-    throw new AppError('VALIDATION_FAILED', `${image} is the version already running.`);
+    throw new AppError('CONFLICT', `${image} is the version already running.`);
   const startStatus: UpgradeStatus = {
     state: 'starting',
     from: self.imageRef,

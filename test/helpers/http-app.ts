@@ -1,42 +1,46 @@
-/** Builds the real fastify app on a real SQLite file in a temp dir, for app.inject() tests. */
+/**
+ * Builds the real fastify app on a real SQLite file in a temp dir, for app.inject() tests: the same
+ * composition root as the daemon (src/compose/), without listeners, timers or recovery.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { LoginThrottle, type ThrottleLimits } from '../../src/auth/login-throttle.js';
-import { SqliteSessionStore } from '../../src/auth/session-store.js';
+import type { ThrottleLimits } from '../../src/auth/login-throttle.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type Db } from '../../src/db/connection.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
-import { createDeploySystem, createLifecycle } from '../../src/main.js';
-import { RouteTable } from '../../src/proxy/route-table.js';
 import { dataPaths, ensureDataDir } from '../../src/data-dir.js';
 import { SecretBox } from '../../src/lib/secret-box.js';
-import { randomBytes } from 'node:crypto';
-import { HttpsSystem } from '../../src/tls/https-system.js';
-import { EventBus } from '../../src/events/event-bus.js';
-import { createDatabaseFeature } from '../../src/databases/database-feature.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
-import { TrafficFeature } from '../../src/traffic/traffic.service.js';
-import { createMetricsFeature, type MetricsFeature } from '../../src/metrics/metrics-feature.js';
+import { composeCore, type Core } from '../../src/compose/core.js';
+import { composePanel } from '../../src/compose/panel.js';
+import type { AppContext } from '../../src/http/context.js';
+import type { TrafficFeature } from '../../src/traffic/traffic.service.js';
+import type { MetricsFeature } from '../../src/metrics/metrics-feature.js';
 
 export interface TestApp {
   app: FastifyInstance;
+  /** What the composition root handed the HTTP layer. */
+  ctx: AppContext;
   db: Db;
   config: Config;
   runtime: DockerRuntime;
-  deploys: ReturnType<typeof createDeploySystem>;
-  /** Domains and certificates, when asked for with `withHttps` (no listener; orders go to BERTH_ACME_DIRECTORY). */
-  https: HttpsSystem | undefined;
+  deploys: Core['deploys'];
+  /** Certificates, when asked for with `withHttps` (no listener; orders go to BERTH_ACME_DIRECTORY). */
+  https: Core['https'];
+  /** Custom domains, when asked for with `withHttps`. */
+  domains: Core['domains'];
   /** HTTP metrics and the request log (timers not started: tests call flush()). */
   traffic: TrafficFeature;
   /** Resource metrics; nothing samples on a schedule here: tests call metrics.sampler.tick(). */
   metrics: MetricsFeature;
-  /** The event bus the live stream reads (tests publish on it). */
-  events: EventBus;
+  /** What changed, for the live pages (tests publish into it). */
+  events: Core['events'];
   close(): Promise<void>;
 }
 
@@ -51,67 +55,45 @@ export async function createTestApp(
   const logger = createLogger(config.logLevel);
   const runtime = new DockerRuntime(config.docker, { logger });
   await runtime.start();
-  const secretBox = new SecretBox(randomBytes(32).toString('base64url'));
-  const routes = new RouteTable();
-  const events = new EventBus();
-  const https = options.withHttps ? new HttpsSystem(config, handle.db, routes, logger, undefined, events) : undefined;
-  await https?.load();
-  const deploys = createDeploySystem({
-    config,
-    db: handle.db,
-    runtime,
-    secretBox,
-    routes,
-    router: https?.router,
-    logger,
-    events,
-  });
+  const core = composeCore(
+    {
+      config,
+      db: handle.db,
+      runtime,
+      secretBox: new SecretBox(randomBytes(32).toString('base64url')),
+      logger,
+      installId: `http-test-${randomBytes(6).toString('base64url')}`,
+    },
+    { https: options.withHttps ?? false },
+  );
+  await core.https?.load();
   const scheduler = new Scheduler(logger);
-  const databases = createDatabaseFeature({ config, db: handle.db, runtime, secretBox, logger, events }, scheduler);
-  const lifecycle = createLifecycle({
-    config,
-    deploys,
-    databases,
-    https,
-    installId: `http-test-${randomBytes(6).toString('base64url')}`,
-  });
-  const traffic = new TrafficFeature(handle.db, logger);
-  const metrics = createMetricsFeature({ db: handle.db, runtime, dataDir, logger });
-  const app = await buildApp({
-    config,
-    db: handle.db,
-    runtime,
-    logger,
-    sessionStore: new SqliteSessionStore(handle.db),
-    loginThrottle: new LoginThrottle(options.throttle),
+  const panel = composePanel(core, {
+    scheduler,
     sessionSecret: 'test-session-secret-that-is-long-enough-for-signing',
-    secretBox,
-    deploys,
-    https,
-    databases,
-    lifecycle,
-    traffic,
     version: 'test',
-    metrics,
-    events,
+    throttle: options.throttle,
   });
+  const app = await buildApp(panel.ctx);
   await app.ready();
   return {
     app,
+    ctx: panel.ctx,
     db: handle.db,
     config,
     runtime,
-    deploys,
-    https,
-    traffic,
-    metrics,
-    events,
+    deploys: core.deploys,
+    https: core.https,
+    domains: core.domains,
+    traffic: core.traffic,
+    metrics: panel.metrics,
+    events: core.events,
     async close() {
       await app.close();
-      await traffic.stop();
-      await https?.close();
-      await deploys.stop();
-      await databases.close();
+      await core.traffic.stop();
+      await core.https?.close();
+      await core.deploys.stop();
+      await panel.databases.close();
       await scheduler.stop();
       await runtime.stop();
       await handle.close();

@@ -95,7 +95,7 @@ describe('API tokens and /api/v1', () => {
       headers: auth,
       payload: { name: '../etc\n' },
     });
-    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.statusCode, 422);
     assert.equal(bad.json().error.code, 'VALIDATION_FAILED');
   });
 

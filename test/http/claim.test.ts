@@ -63,7 +63,7 @@ describe('first-run claim', () => {
       email: 'ada@example.com',
       password: 'short',
     });
-    assert.equal(res.statusCode, 400);
+    assert.equal(res.statusCode, 422);
     assert.match(res.body, /at least 10 characters/);
     assert.match(res.body, /value="ada@example.com"/);
   });

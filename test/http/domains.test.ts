@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { seedAdmin, signedInClient, tokenFor } from '../helpers/accounts.js';
+import { assertBadInput } from '../helpers/refusals.js';
 import { createTestApp, type TestApp } from '../helpers/http-app.js';
 import { csrfTokenOf, type InjectClient } from '../helpers/inject-client.js';
 
@@ -52,7 +53,7 @@ describe('domains in the API and the panel', () => {
     const panel = await api('POST', `/api/v1/services/${otherServiceId}/domains`, { hostname: 'panel.example.com' });
     assert.equal(panel.statusCode, 409);
     const apps = await api('POST', `/api/v1/services/${otherServiceId}/domains`, { hostname: 'x.apps.example.com' });
-    assert.equal(apps.statusCode, 400);
+    assert.equal(apps.statusCode, 422);
 
     const list = await api('GET', `/api/v1/services/${serviceId}/domains`);
     assert.deepEqual(
@@ -87,7 +88,7 @@ describe('domains in the API and the panel', () => {
       {},
     ]) {
       const res = await api('POST', `/api/v1/services/${serviceId}/domains`, payload);
-      assert.equal(res.statusCode, 400, `${JSON.stringify(payload)}: ${res.body}`);
+      assertBadInput(res, JSON.stringify(payload));
     }
     const missing = await api('POST', '/api/v1/services/svc_nope/domains', { hostname: 'y.example.org' });
     assert.equal(missing.statusCode, 404);
@@ -135,7 +136,7 @@ describe('domains in the API and the panel', () => {
         { _csrf: csrf, hostname: 'localhost' },
         hx,
       );
-      assert.equal(bad.statusCode, 400);
+      assert.equal(bad.statusCode, 422);
       assert.match(bad.body, /id="domain-error"[^>]*>[^<]*localhost/);
       assert.match(bad.body, /value="localhost"/, 'the form keeps what was typed');
 

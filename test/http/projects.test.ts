@@ -57,7 +57,7 @@ describe('projects API', () => {
   it('refuses bad names with 400 and says what is allowed', async () => {
     for (const name of ['; touch /tmp/x', '$(id)', '--upload-pack=x', 'UPPER', 'a'.repeat(64), '', 'web-', 'a--b']) {
       const res = await api('POST', '/api/v1/projects', { name });
-      assert.equal(res.statusCode, 400, JSON.stringify(name));
+      assert.equal(res.statusCode, 422, JSON.stringify(name));
       assert.equal(res.json().error.code, 'VALIDATION_FAILED');
       assert.match(res.json().error.message, /lowercase letters/);
     }
@@ -167,7 +167,7 @@ describe('projects in the panel', () => {
     const page = await client.get('/projects');
     const csrf = csrfTokenOf(page.body);
     const bad = await client.postForm('/projects', { _csrf: csrf, name: '$(id)' }, { 'hx-request': 'true' });
-    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.statusCode, 422);
     assert.doesNotMatch(bad.body, /<html/);
     assert.match(bad.body, /id="project-error"/);
     assert.match(bad.body, /lowercase letters/);

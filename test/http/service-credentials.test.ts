@@ -8,6 +8,7 @@ import { SecretBox } from '../../src/lib/secret-box.js';
 import { createServiceCatalog } from '../../src/projects/service-catalog.js';
 import { createAppService } from '../../src/projects/services.service.js';
 import { seedAdmin, signedInClient, tokenFor } from '../helpers/accounts.js';
+import { assertBadInput } from '../helpers/refusals.js';
 import { createTestApp, type TestApp } from '../helpers/http-app.js';
 import { csrfTokenOf } from '../helpers/inject-client.js';
 
@@ -131,10 +132,10 @@ describe('git credentials in the API', () => {
     assert.deepEqual(res.json().source.credentials, { kind: 'ssh-key' }, 'same server, other repository: kept');
 
     res = await patch({ source: gitSource(undefined, 'ssh://git@1.0.0.1/acme/web.git') });
-    assert.equal(res.statusCode, 400, 'stored credentials are not sent to another server');
+    assert.equal(res.statusCode, 422, 'stored credentials are not sent to another server');
     assert.match(res.json().error.message, /another server/);
     res = await patch({ source: gitSource() });
-    assert.equal(res.statusCode, 400, 'nor over another protocol');
+    assert.equal(res.statusCode, 422, 'nor over another protocol');
     assert.equal((await credentialRow(t, id))?.kind, 'ssh-key', 'unchanged after a refused change');
 
     res = await patch({ source: gitSource(null, 'ssh://git@1.0.0.1/acme/web.git') });
@@ -187,8 +188,7 @@ describe('git credentials in the API', () => {
     for (const [credentials, url] of bad) {
       const res = await create({ name: 'bad', source: gitSource(credentials, url) });
       const label = JSON.stringify(credentials).slice(0, 80);
-      assert.equal(res.statusCode, 400, `${label} → ${res.body}`);
-      assert.equal(res.json().error.code, 'VALIDATION_FAILED');
+      assertBadInput(res, label);
       assert.ok(!res.body.includes(secretish) && !res.body.includes(TOKEN), `${label} is not echoed: ${res.body}`);
     }
     const passphrase = await create({
@@ -209,14 +209,14 @@ describe('git credentials in the API', () => {
       { type: 'push', branch: 'main', credentials: { sshPrivateKey: SSH_KEY } },
     ]) {
       const res = await create({ name: 'not-git', source });
-      assert.equal(res.statusCode, 400, res.body);
+      assert.equal(res.statusCode, 422, res.body);
       assert.match(res.json().error.message, /only for git sources/);
     }
     const id = (await create({ name: 'switch', source: gitSource({ token: TOKEN }) })).json().id;
     const refused = await api('PATCH', `/api/v1/services/${id}`, {
       source: { type: 'image', image: 'nginx:1.27', credentials: { token: TOKEN } },
     });
-    assert.equal(refused.statusCode, 400);
+    assert.equal(refused.statusCode, 422);
     assert.equal((await credentialRow(t, id))?.kind, 'token');
 
     const switched = await api('PATCH', `/api/v1/services/${id}`, { source: { type: 'image', image: 'nginx:1.27' } });
@@ -329,7 +329,7 @@ describe('git credentials in the panel', () => {
     const bad = await client.postForm(`${serviceUrl}/settings`, settingsForm(page.body, { gitToken: badToken }), {
       'hx-request': 'true',
     });
-    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.statusCode, 422);
     assert.match(bad.body, /printable characters/);
     assert.ok(!bad.body.includes(TOKEN), 'a refused token is not shown again');
     assert.equal(await credentialRow(t, id), undefined);
@@ -359,7 +359,7 @@ describe('git credentials in the panel', () => {
       settingsForm(page.body, { sshPrivateKey: SSH_KEY.replace(/\n/g, '\r\n') }),
       { 'hx-request': 'true' },
     );
-    assert.equal(keyOnHttps.statusCode, 400);
+    assert.equal(keyOnHttps.statusCode, 422);
     assert.match(keyOnHttps.body, /A deploy key works with ssh URLs/);
     assert.ok(!keyOnHttps.body.includes(KEY_CANARY), 'a refused key is not shown again');
 
@@ -406,7 +406,7 @@ describe('git credentials in the panel', () => {
     };
 
     const refused = await client.postForm(`${projectUrl}/services`, { ...base, name: 'Bad Name' });
-    assert.equal(refused.statusCode, 400);
+    assert.equal(refused.statusCode, 422);
     assert.equal(refused.body.includes(TOKEN), false, 'a refused form does not show the token again');
 
     const created = await client.postForm(`${projectUrl}/services`, { ...base, name: 'web', gitUsername: 'deploy' });

@@ -5,6 +5,7 @@ import { databaseReferences } from '../../src/databases/references.js';
 import { SecretBox } from '../../src/lib/secret-box.js';
 import { resolveVariables, setVariables } from '../../src/projects/variables.service.js';
 import { seedAdmin, signedInClient, tokenFor } from '../helpers/accounts.js';
+import { assertBadInput } from '../helpers/refusals.js';
 import { createTestApp, type TestApp } from '../helpers/http-app.js';
 import { csrfTokenOf } from '../helpers/inject-client.js';
 
@@ -95,8 +96,7 @@ describe('services API', () => {
     ];
     for (const source of sources) {
       const res = await create({ name: 'bad', source });
-      assert.equal(res.statusCode, 400, `${JSON.stringify(source)} → ${res.body}`);
-      assert.equal(res.json().error.code, 'VALIDATION_FAILED');
+      assertBadInput(res, JSON.stringify(source));
     }
     assert.equal((await create({ name: 'bad' })).statusCode, 400, 'a source is required');
     const rows = await t.db.selectFrom('services').select('name').where('name', '=', 'bad').execute();
@@ -107,7 +107,7 @@ describe('services API', () => {
     const image = { type: 'image', image: 'nginx:1.27' };
     for (const name of ['; touch /tmp/x', '$(id)', '--upload-pack=x', 'UPPER', 'a'.repeat(64)]) {
       const res = await create({ name, source: image });
-      assert.equal(res.statusCode, 400, name);
+      assertBadInput(res, name);
     }
     const reserved = await create({ name: 'api', source: image });
     assert.equal(reserved.statusCode, 409);
@@ -127,7 +127,7 @@ describe('services API', () => {
 
     // The hostname label <service>-<project> must fit in 63 characters.
     const long = await create({ name: 'x'.repeat(60), source: image });
-    assert.equal(long.statusCode, 400);
+    assert.equal(long.statusCode, 422);
     assert.match(long.json().error.message, /at most 58/);
   });
 
@@ -204,8 +204,7 @@ describe('services API', () => {
     ];
     for (const body of bad) {
       const res = await api('PATCH', `/api/v1/services/${id}`, body);
-      assert.equal(res.statusCode, 400, `${JSON.stringify(body).slice(0, 80)} → ${res.body}`);
-      assert.equal(res.json().error.code, 'VALIDATION_FAILED');
+      assertBadInput(res, JSON.stringify(body).slice(0, 80));
     }
     const unchanged = (await api('GET', `/api/v1/services/${id}`)).json();
     assert.equal(unchanged.port, null);
@@ -266,7 +265,7 @@ describe('services API', () => {
     ];
     for (const body of bad) {
       const res = await api('PUT', `/api/v1/services/${id}/variables`, body);
-      assert.equal(res.statusCode, 400, `${JSON.stringify(body).slice(0, 60)} → ${res.body.slice(0, 200)}`);
+      assertBadInput(res, JSON.stringify(body).slice(0, 60));
     }
     assert.equal((await api('PUT', '/api/v1/services/svc_nothing/variables', { A: 'b' })).statusCode, 404);
   });
@@ -316,7 +315,7 @@ describe('private sources', () => {
     const project = (await api('POST', '/api/v1/projects', { name: 'local' })).json();
     const create = (source: unknown) => api('POST', `/api/v1/projects/${project.id}/services`, { name: 'web', source });
     const metadata = await create({ type: 'git', url: 'http://169.254.169.254/repo.git', branch: 'main' });
-    assert.equal(metadata.statusCode, 400);
+    assert.equal(metadata.statusCode, 422);
     const local = await create({ type: 'git', url: 'http://127.0.0.1:9/repo.git', branch: 'main' });
     assert.equal(local.statusCode, 201, local.body);
     assert.equal(local.json().url, 'http://web-local.localhost');
@@ -349,7 +348,7 @@ describe('services in the panel', () => {
       { ...form, gitUrl: 'file:///etc' },
       { 'hx-request': 'true' },
     );
-    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.statusCode, 422);
     assert.match(bad.body, /id="service-error"/);
     assert.match(bad.body, /file:\/\//);
     assert.doesNotMatch(bad.body, /<html/);
@@ -421,7 +420,7 @@ describe('services in the panel', () => {
         'hx-request': 'true',
       },
     );
-    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.statusCode, 422);
     assert.match(bad.body, /id="settings-error"/);
     assert.match(bad.body, /class="field-error">must be a whole number from 1 to 65535/);
     assert.match(bad.body, /value="70000"/, 'what was typed stays');
@@ -467,7 +466,7 @@ describe('services in the panel', () => {
         'hx-request': 'true',
       },
     );
-    assert.equal(broken.statusCode, 400);
+    assert.equal(broken.statusCode, 422);
     assert.match(broken.body, /id="dotenv-error">Line 2: the value of B opens a double quote/);
 
     const dotenv =
@@ -525,7 +524,7 @@ describe('services in the panel', () => {
         'hx-request': 'true',
       },
     );
-    assert.equal(badKey.statusCode, 400);
+    assert.equal(badKey.statusCode, 422);
     assert.match(badKey.body, /id="variable-error"/);
 
     const replaced = await client.postForm(`${serviceUrl}/variables/import`, {

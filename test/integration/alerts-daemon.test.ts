@@ -165,7 +165,7 @@ describe('alerts from real events', () => {
       kind: 'slack',
       url: 'http://169.254.169.254/x',
     });
-    assert.equal(metadata.status, 400);
+    assert.equal(metadata.status, 422);
   });
 
   it('alerts once when a deploy fails, mails the project channel, and resolves when a deploy goes live', async () => {
@@ -268,7 +268,7 @@ describe('alerts from real events', () => {
       enabled: 'on',
       threshold: '150',
     });
-    assert.equal(rule.statusCode, 400);
+    assert.equal(rule.statusCode, 422);
     assert.match(rule.body, /percentage/);
     const deleted = await panel.postForm(`/notifications/channels/${channel.id}/delete`, { _csrf: csrf });
     assert.match(deleted.body, /deleted/);

@@ -408,7 +408,7 @@ describe('managed databases', () => {
     const bad = await h.api<{ error: { message: string } }>('PUT', `/databases/${dbs.mysql!.id}/backup-schedule`, {
       schedule: 'every day',
     });
-    assert.equal(bad.status, 400);
+    assert.equal(bad.status, 422);
     assert.match(bad.body.error.message, /cron expression/);
     const set = await h.api('PUT', `/databases/${dbs.mysql!.id}/backup-schedule`, { schedule: '*/2 * * * * *' });
     assert.equal(set.status, 200, JSON.stringify(set.body));
@@ -426,7 +426,7 @@ describe('managed databases', () => {
     const bad = await h.api('PATCH', `/databases/${dbs.cache!.id}`, {
       publicAccess: { host: 'example.com', port: 16379 },
     });
-    assert.equal(bad.status, 400);
+    assert.equal(bad.status, 422);
     const port = await freePort();
     const opened = await h.api<Db & { publicAccess: { host: string; port: number } }>(
       'PATCH',

@@ -137,7 +137,7 @@ describe('the deploy queue', () => {
     for (const id of [activeId, (await deploymentsOfService()).find((d) => d.status === 'cancelled')!.id]) {
       const before = (await deploymentById(id)).status;
       const response = await h.api<ErrorBody>('POST', `/deployments/${id}/cancel`);
-      assert.equal(response.status, 400, JSON.stringify(response.body));
+      assert.equal(response.status, 409, JSON.stringify(response.body));
       assert.match(response.body.error.message, new RegExp(`already ended \\(${before}\\)`));
       assert.equal((await deploymentById(id)).status, before, 'the refused cancel changed nothing');
     }
@@ -151,7 +151,7 @@ describe('the deploy queue', () => {
     assert.match(String(failed.error), /build failed/);
     const before = (await deploymentsOfService()).length;
     const rollback = await h.api<ErrorBody>('POST', `/deployments/${failed.id as string}/rollback`);
-    assert.equal(rollback.status, 400, JSON.stringify(rollback.body));
+    assert.equal(rollback.status, 409, JSON.stringify(rollback.body));
     assert.match(rollback.body.error.message, /Only a deployment that went live can be rolled back to/);
     assert.equal((await deploymentsOfService()).length, before, 'no deployment was created');
     assert.equal(await answer(), liveVersion);
@@ -170,7 +170,7 @@ describe('the deploy queue', () => {
     assert.equal(await hasImage(failed.image), false, 'a deployment that never went live keeps no image');
     assert.deepEqual(await containersWithLabels({ 'berth.deployment': failed.id as string }), []);
     const rollback = await h.api<ErrorBody>('POST', `/deployments/${failed.id as string}/rollback`);
-    assert.equal(rollback.status, 400, JSON.stringify(rollback.body));
+    assert.equal(rollback.status, 409, JSON.stringify(rollback.body));
     assert.equal(await answer(), liveVersion);
   });
 

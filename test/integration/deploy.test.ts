@@ -138,7 +138,7 @@ describe('deploying an app from git', () => {
 
   it('refuses a rollback to a deployment whose image retention removed, saying why', async () => {
     const rollback = await h.api<{ error: { message: string } }>('POST', `/deployments/${firstDeploymentId}/rollback`);
-    assert.equal(rollback.status, 400);
+    assert.equal(rollback.status, 409);
     assert.match(rollback.body.error.message, /no longer on this server \(Berth keeps the last 5 per service\)/);
   });
 

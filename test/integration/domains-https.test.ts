@@ -104,7 +104,7 @@ describe(
         'http://x.test',
       ]) {
         const res = await h.api<{ error: { code: string } }>('POST', `/services/${serviceId}/domains`, { hostname });
-        assert.equal(res.status, 400, `${JSON.stringify(hostname)}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.status, 422, `${JSON.stringify(hostname)}: ${JSON.stringify(res.body)}`);
         assert.equal(res.body.error.code, 'VALIDATION_FAILED');
       }
       const panel = await h.api<{ error: { code: string } }>('POST', `/services/${serviceId}/domains`, {

@@ -63,7 +63,7 @@ describe('git push over SSH', () => {
       name: 'x',
       publicKey: 'not a key',
     });
-    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.statusCode, 422);
     assert.match(bad.body, /Paste one public key line/);
     const added = await panel.postForm('/ssh-keys', {
       _csrf: csrfTokenOf(empty.body),
@@ -101,14 +101,14 @@ describe('git push over SSH', () => {
       'the key body is not echoed',
     );
     const again = await h.api('POST', '/ssh-keys', { name: 'again', publicKey: known.publicLine });
-    assert.equal(again.status, 400);
+    assert.equal(again.status, 409);
     const privateKey = await h.api('POST', '/ssh-keys', {
       name: 'oops',
       publicKey: readFileSync(known.privateFile, 'utf8'),
     });
-    assert.equal(privateKey.status, 400);
+    assert.equal(privateKey.status, 422);
     const junk = await h.api('POST', '/ssh-keys', { name: 'junk', publicKey: 'ssh-ed25519 AAAAnotakey' });
-    assert.equal(junk.status, 400);
+    assert.equal(junk.status, 422);
   });
 
   it('deploys a push with a known key and prints the URL', async () => {

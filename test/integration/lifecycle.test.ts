@@ -166,7 +166,7 @@ describe('deleting stops and removes everything; orphans are reconciled', () => 
 
   it('deletes the project: databases and network gone, volumes kept unless named', async () => {
     const unknown = await h.api('DELETE', `/projects/${projectId}`, { confirm: 'gone', deleteVolumes: ['nope'] });
-    assert.equal(unknown.status, 400, 'an unknown database name is refused before anything is deleted');
+    assert.equal(unknown.status, 422, 'an unknown database name is refused before anything is deleted');
     assert.equal((await h.api('GET', `/databases/${databases.cache!.id}`)).status, 200);
 
     const deleted = await h.api<Report>('DELETE', `/projects/${projectId}`, {

@@ -161,7 +161,7 @@ describe('HTTP metrics and request log of a service', () => {
     const base = `/api/v1/services/${serviceId}/requests`;
     for (const query of ['status=abc', 'method=BREW', 'path=nope', 'minMs=-1', 'limit=0', 'from=yesterday']) {
       const res = await api(`${base}?${query}`);
-      assert.equal(res.status, 400, query);
+      assert.equal(res.status, 422, query);
       assert.equal(res.body.error.code, 'VALIDATION_FAILED', query);
     }
     assert.equal((await api('/api/v1/services/svc_nosuchservice/requests')).status, 404);

@@ -212,7 +212,7 @@ describe('webhooks and deploy hooks', () => {
     const noToken = await fetch(info.deployHookUrl.replace(/\?.*$/, ''), { method: 'POST' });
     assert.equal(noToken.status, 401);
     const bad = await fetch(`${info.deployHookUrl}&commit=--upload-pack=x`, { method: 'POST' });
-    assert.equal(bad.status, 400);
+    assert.equal(bad.status, 422);
     assert.equal(await deploymentCount(), count);
     const sha = await repo.commit({ VERSION: 'from-ci\n' }, 'from CI');
     const ok = await fetch(`${info.deployHookUrl}&commit=${sha}`, { method: 'POST' });

@@ -1,22 +1,20 @@
 /** Pre-handlers that decide who is calling: a panel session (requireUser) or an API token (requireToken). */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authenticateToken } from '../../auth/api-tokens.service.js';
-import { findUserById } from '../../auth/users.repository.js';
 import { AppError } from '../../errors.js';
 import type { AppContext } from '../context.js';
+import { hxRedirect } from '../htmx.js';
 
 export function makeRequireUser(ctx: AppContext) {
   return async function requireUser(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const userId = request.session.get('userId');
-    const user = userId ? await findUserById(ctx.db, userId) : undefined;
+    const user = userId ? await ctx.auth.findUserById(userId) : undefined;
     if (user) {
       request.user = user;
       return;
     }
     const target = `/login?next=${encodeURIComponent(request.url)}`;
     // htmx follows HX-Redirect with a full navigation instead of swapping a login form into a fragment.
-    if (request.headers['hx-request']) await reply.header('hx-redirect', target).status(204).send();
-    else await reply.redirect(target, 303);
+    await hxRedirect(request, reply, target);
   };
 }
 
@@ -25,7 +23,7 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]{1,200})$/;
 export function makeRequireToken(ctx: AppContext) {
   return async function requireToken(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const match = BEARER.exec(request.headers.authorization ?? '');
-    const caller = match ? await authenticateToken(ctx.db, match[1]!) : undefined;
+    const caller = match ? await ctx.auth.authenticateToken(match[1]!) : undefined;
     if (!caller) {
       reply.header('www-authenticate', 'Bearer realm="berth"');
       throw new AppError('UNAUTHENTICATED', 'Send a valid API token as "Authorization: Bearer <token>".');

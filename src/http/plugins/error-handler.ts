@@ -5,10 +5,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isAppError, type ErrorCode } from '../../errors.js';
 import { diskFullError, isDiskFullError } from '../../lib/disk-space.js';
+import { isHtmx } from '../htmx.js';
 
 const STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
-  VALIDATION_FAILED: 400,
+  BAD_REQUEST: 400,
+  VALIDATION_FAILED: 422,
+  CONFLICT: 409,
   NOT_FOUND: 404,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
@@ -49,7 +52,9 @@ export function statusOf(code: ErrorCode): number {
 function toAppError(error: FastifyError | AppError | Error): AppError {
   if (isAppError(error)) return error;
   const fe = error as FastifyError;
-  if (fe.validation) return new AppError('VALIDATION_FAILED', `Invalid request: ${fe.message}`);
+  // Schema failures (JSON or form shape) are malformed requests (400); checks of well-formed values in the
+  // features answer 422 VALIDATION_FAILED, and conflicts with the current state 409.
+  if (fe.validation) return new AppError('BAD_REQUEST', `Invalid request: ${fe.message}`);
   if (fe.code?.startsWith('FST_CSRF')) {
     return new AppError(
       'CSRF_INVALID',
@@ -62,7 +67,7 @@ function toAppError(error: FastifyError | AppError | Error): AppError {
   if (fe.statusCode === 415) return new AppError('UNSUPPORTED_MEDIA_TYPE', fe.message);
   if (isDiskFullError(error)) return diskFullError(error);
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return new AppError(fe.statusCode === 404 ? 'NOT_FOUND' : 'VALIDATION_FAILED', fe.message);
+    return new AppError(fe.statusCode === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', fe.message);
   }
   return new AppError('INTERNAL', 'Something went wrong on our side. The details are in the Berth log.', {
     cause: error,
@@ -79,7 +84,7 @@ export function wantsJson(request: FastifyRequest): boolean {
 
 async function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): Promise<void> {
   const status = statusOf(error.code);
-  if (wantsJson(request) && !request.headers['hx-request']) {
+  if (wantsJson(request) && !isHtmx(request)) {
     await reply.status(status).send({ error: { code: error.code, message: error.message, details: error.details } });
     return;
   }

@@ -55,6 +55,10 @@ export async function registerOpenApi(app: FastifyInstance, ctx: AppContext): Pr
     // Shared schemas are referenced as "User#" in routes; expose them under readable names.
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
+}
+
+/** The browsable docs and the JSON document (registered in the public route group). */
+export async function openApiDocsRoutes(app: FastifyInstance): Promise<void> {
   await app.register(fastifySwaggerUi, {
     routePrefix: '/api/docs',
     // Tags folded (a short page to find one's way in); no deep links: they put a link inside each operation's

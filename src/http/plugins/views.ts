@@ -1,13 +1,17 @@
 /**
- * `reply.page(name)` renders views/pages/<name>.eta inside the layout, or, for
- * an htmx request that targets the main area, views/partials/<name>.eta alone: one handler, one URL, two shapes.
+ * `reply.page(name)` renders views/partials/<name>.eta: alone for an htmx request that targets the main
+ * area, wrapped in views/layout.eta for a full request: one handler, one URL, two shapes. A page whose full
+ * shape has more than the partial (views/pages/<name>.eta, which sets the layout itself) is used instead.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTemplateEngine } from '../../lib/templates.js';
 import { timeHelpers } from '../../lib/time-words.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { Flash, FlashKind } from '../types.js';
+import { isPartial } from '../htmx.js';
 
 const VIEWS_DIR = fileURLToPath(new URL('../../../views/', import.meta.url));
 
@@ -23,13 +27,19 @@ function csrfTokenFor(reply: FastifyReply): string {
   return reply.request.session ? reply.generateCsrf() : '';
 }
 
-/** Is this an htmx request for the page's body (not a boosted full navigation)? */
-function isPartialRequest(request: FastifyRequest): boolean {
-  return request.headers['hx-request'] === 'true' && request.headers['hx-boosted'] !== 'true';
-}
-
 export function registerViews(app: FastifyInstance, ctx: AppContext): void {
   const eta = createTemplateEngine(VIEWS_DIR);
+  const ownPages = new Map<string, boolean>();
+  const hasOwnPage = (name: string) => {
+    let found = ownPages.get(name);
+    if (found === undefined) ownPages.set(name, (found = existsSync(join(VIEWS_DIR, 'pages', `${name}.eta`))));
+    return found;
+  };
+  const render = async (name: string, model: Record<string, unknown>, isFull: boolean) => {
+    if (!isFull) return eta.renderAsync(`partials/${name}`, model);
+    if (hasOwnPage(name)) return eta.renderAsync(`pages/${name}`, model);
+    return eta.renderAsync('layout', { ...model, body: await eta.renderAsync(`partials/${name}`, model) });
+  };
 
   app.decorateReply('flash', function flash(this: FastifyReply, kind: FlashKind, message: string) {
     const session = this.request.session;
@@ -40,7 +50,6 @@ export function registerViews(app: FastifyInstance, ctx: AppContext): void {
     'page',
     async function page(this: FastifyReply, name: string, data: Record<string, unknown> = {}, status = 200) {
       const request = this.request;
-      const engine = ctx.runtime.state();
       const model = {
         ...data,
         page: name,
@@ -48,13 +57,12 @@ export function registerViews(app: FastifyInstance, ctx: AppContext): void {
         csrfToken: csrfTokenFor(this),
         flash: takeFlash(request),
         version: ctx.version,
-        dockerAvailable: engine.available,
+        dockerAvailable: ctx.engine.isAvailable(),
         path: request.url.split('?')[0],
         // Times in words ("2 minutes ago") relative to this render, with the exact time in <time>.
         time: timeHelpers(Date.now()),
       };
-      const template = isPartialRequest(request) ? `partials/${name}` : `pages/${name}`;
-      const html = await eta.renderAsync(template, model);
+      const html = await render(name, model, !isPartial(request));
       // Partials vary by HX-Request, so caches must keep the two shapes apart.
       await this.status(status).header('vary', 'HX-Request').type('text/html; charset=utf-8').send(html);
     },

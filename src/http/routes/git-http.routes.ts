@@ -6,11 +6,10 @@
  * http-backend` reads the body and writes the answer as they flow (see src/git/http-backend.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { authenticateToken } from '../../auth/api-tokens.service.js';
 import { AppError } from '../../errors.js';
 import { mayUseGit, type GitRemote } from '../../git/git-remote.js';
 import { runHttpBackend } from '../../git/http-backend.js';
-import type { User } from '../../auth/users.repository.js';
+import type { User } from '../../auth/auth.types.js';
 import type { AppContext } from '../context.js';
 
 const GIT_PATH =
@@ -57,7 +56,7 @@ async function basicAuthUser(ctx: AppContext, request: FastifyRequest) {
   if (!match) return undefined;
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const password = decoded.slice(decoded.indexOf(':') + 1);
-  return (await authenticateToken(ctx.db, password))?.user;
+  return (await ctx.auth.authenticateToken(password))?.user;
 }
 
 /** Who may make this call, decided from the URL and headers alone: the body is not read until it is known. */

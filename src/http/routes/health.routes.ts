@@ -26,7 +26,7 @@ export async function healthRoutes(app: FastifyInstance, ctx: AppContext): Promi
       status: 'ok' as const,
       version: ctx.version,
       // As of now, not as of the last heartbeat (up to 15 s old): orchestrators act on this answer.
-      docker: (await ctx.runtime.refreshState()).available ? ('available' as const) : ('unavailable' as const),
+      docker: (await ctx.engine.refresh()) ? ('available' as const) : ('unavailable' as const),
     }),
   );
 }

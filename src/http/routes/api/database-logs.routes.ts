@@ -7,7 +7,6 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../../errors.js';
 import { DEFAULT_KEPT_LINES, MAX_KEPT_LINES_PER_PAGE, type KeptLogs } from '../../../kept-logs/kept-logs.service.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { idParams } from './project-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 
@@ -15,8 +14,6 @@ const RUN_PATTERN = '^ctr_[0-9a-f]{12}$';
 type Query = { run?: string; search?: string; limit?: string };
 
 export async function databaseLogsApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
-
   const keptLogs = (): KeptLogs => {
     if (!ctx.keptLogs) throw new AppError('NOT_FOUND', 'Kept runtime logs are not enabled on this server.');
     return ctx.keptLogs;

@@ -2,7 +2,6 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { idParams } from './project-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 
@@ -24,7 +23,6 @@ function schema(summary: string, response: object, extra: object = {}) {
 }
 
 export async function databasesApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
   const { databases, backups } = ctx.databases;
 
   app.post<{ Params: { id: string }; Body: Body }>(

@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../../errors.js';
 import type { Deployment } from '../../../deploys/deployment.types.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import {
   deployRequestBody,
   deploymentIdParams,
@@ -16,11 +15,9 @@ import { bearerSecurity, errorResponses } from './schemas.js';
 const one = { 200: { $ref: 'Deployment#' }, ...errorResponses };
 
 export async function deploymentsApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
   const withUrl = async (d: Deployment) => ({ ...d, url: await ctx.deploys.urlOf(d.serviceId) });
   const requireService = async (serviceId: string) => {
-    if (!(await ctx.deploys.deps.catalog.findService(serviceId)))
-      throw new AppError('NOT_FOUND', `No service ${serviceId}.`);
+    if (!(await ctx.deploys.findService(serviceId))) throw new AppError('NOT_FOUND', `No service ${serviceId}.`);
   };
 
   app.post<{ Params: { id: string }; Body: { source?: 'url' | 'push' } | null | undefined }>(

@@ -3,22 +3,20 @@ import type { FastifyInstance } from 'fastify';
 import { toDomainView } from '../../../domains/domain-view.js';
 import type { AddDomainInput } from '../../../domains/domains.service.js';
 import { AppError } from '../../../errors.js';
-import type { HttpsSystem } from '../../../tls/https-system.js';
+import type { DomainsFeature } from '../../../domains/domains-feature.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { addDomainBody } from './domain-schemas.js';
 import { idParams } from './project-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 
 const tags = ['domains'];
 
-export function httpsOf(ctx: AppContext): HttpsSystem {
+export function httpsOf(ctx: AppContext): DomainsFeature {
   if (!ctx.https) throw new AppError('NOT_FOUND', 'Domains are not available in this Berth.');
   return ctx.https;
 }
 
 export async function domainsApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
   const domainList = { type: 'array', items: { $ref: 'Domain#' } } as const;
 
   app.get<{ Params: { id: string } }>(

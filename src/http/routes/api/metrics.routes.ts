@@ -9,9 +9,7 @@ import { currentMonth } from '../../../metrics/metrics.service.js';
 import type { Range } from '../../../metrics/metrics.types.js';
 import { prometheusText } from '../../../metrics/prometheus.js';
 import { usageCsv } from '../../../metrics/usage-csv.js';
-import { getProject } from '../../../projects/projects.service.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { metricSeriesSchema, monthQuery, rangeQuery, usageSchema } from './metrics-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 
@@ -31,7 +29,6 @@ function requireAdmin(request: FastifyRequest): void {
 }
 
 export async function metricsApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
   app.addSchema(metricSeriesSchema);
   app.addSchema(usageSchema);
   const series = { 200: { $ref: 'MetricSeries#' }, ...errorResponses };
@@ -69,7 +66,7 @@ export async function metricsApiRoutes(app: FastifyInstance, ctx: AppContext): P
     },
     async (request) => {
       const metrics = metricsOf(ctx);
-      await getProject(ctx.db, request.params.id);
+      await ctx.projects.get(request.params.id);
       const services = await metrics.service.projectServices(request.params.id);
       return metrics.service.series(
         services.map((s) => s.serviceId),
@@ -108,7 +105,7 @@ export async function metricsApiRoutes(app: FastifyInstance, ctx: AppContext): P
       },
     },
     async (request) => {
-      await getProject(ctx.db, request.params.id);
+      await ctx.projects.get(request.params.id);
       return metricsOf(ctx).service.usage(request.params.id, request.query.month ?? currentMonth(Date.now()));
     },
   );
@@ -127,7 +124,7 @@ export async function metricsApiRoutes(app: FastifyInstance, ctx: AppContext): P
       },
     },
     async (request, reply) => {
-      const project = await getProject(ctx.db, request.params.id);
+      const project = await ctx.projects.get(request.params.id);
       const usage = await metricsOf(ctx).service.usage(project.id, request.query.month ?? currentMonth(Date.now()));
       return reply
         .type('text/csv; charset=utf-8')
@@ -139,7 +136,6 @@ export async function metricsApiRoutes(app: FastifyInstance, ctx: AppContext): P
 
 /** GET /metrics in Prometheus' text format (outside /api/v1, where Prometheus looks by default). */
 export async function prometheusRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
   app.get(
     '/metrics',
     {

@@ -5,7 +5,6 @@ import { RULE_DESCRIPTIONS, type AlertRule } from '../../../alerts/alert.types.j
 import type { ChannelInput } from '../../../alerts/channel-input.js';
 import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 import { channelInputSchema } from './notification-schemas.js';
 
@@ -25,10 +24,8 @@ export function requireAlerts(ctx: AppContext): AlertsFeature {
 }
 
 export async function notificationsApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const requireToken = makeRequireToken(ctx);
-  // Before the body is read: a token, and an admin behind it (channels and rules are server settings).
-  app.addHook('onRequest', async (request: FastifyRequest, reply) => {
-    await requireToken(request, reply);
+  // The api group has checked the token; before the body is read, an admin behind it (server settings).
+  app.addHook('onRequest', async (request: FastifyRequest) => {
     if (request.apiCaller!.user.role !== 'admin') throw new AppError('FORBIDDEN', 'Only admins manage alerts.');
   });
   const security = bearerSecurity;

@@ -1,10 +1,8 @@
 /** JSON API for projects and the services inside them (Bearer token auth). */
 import type { FastifyInstance } from 'fastify';
-import { createProject, getProject, listProjects } from '../../../projects/projects.service.js';
 import { toServiceView } from '../../../projects/service-view.js';
-import { createAppService, listAppServices, type CreateServiceInput } from '../../../projects/services.service.js';
+import { type CreateServiceInput } from '../../../projects/services.service.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import type { DeleteProjectInput } from '../../../lifecycle/lifecycle.js';
 import { idParams, serviceSettingsProperties } from './project-schemas.js';
 import { bearerSecurity, emptyBodyAsObject, errorResponses } from './schemas.js';
@@ -13,8 +11,6 @@ const tags = ['projects'];
 const conflict = { 409: { $ref: 'Error#' } } as const;
 
 export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
-
   app.post<{ Body: { name: string } }>(
     '/projects',
     {
@@ -33,7 +29,7 @@ export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): 
       },
     },
     async (request, reply) => {
-      const project = await createProject(ctx.db, request.body.name);
+      const project = await ctx.projects.create(request.body.name);
       request.log.info({ projectId: project.id }, 'project created');
       return reply.status(201).send(project);
     },
@@ -49,7 +45,7 @@ export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): 
         response: { 200: { type: 'array', items: { $ref: 'Project#' } }, ...errorResponses },
       },
     },
-    async () => listProjects(ctx.db),
+    async () => ctx.projects.list(),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -63,7 +59,7 @@ export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): 
         response: { 200: { $ref: 'Project#' }, ...errorResponses },
       },
     },
-    async (request) => getProject(ctx.db, request.params.id),
+    async (request) => ctx.projects.get(request.params.id),
   );
 
   app.delete<{ Params: { id: string }; Body: DeleteProjectInput | undefined }>(
@@ -120,8 +116,8 @@ export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): 
       },
     },
     async (request, reply) => {
-      const project = await getProject(ctx.db, request.params.id);
-      const service = await createAppService(ctx, project.id, request.body);
+      const project = await ctx.projects.get(request.params.id);
+      const service = await ctx.projects.createService(project.id, request.body);
       request.log.info({ projectId: project.id, serviceId: service.id }, 'service created');
       return reply.status(201).send(toServiceView(service, project.name, ctx.config));
     },
@@ -139,8 +135,8 @@ export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): 
       },
     },
     async (request) => {
-      const project = await getProject(ctx.db, request.params.id);
-      const services = await listAppServices(ctx.db, project.id);
+      const project = await ctx.projects.get(request.params.id);
+      const services = await ctx.projects.listServices(project.id);
       return services.map((service) => toServiceView(service, project.name, ctx.config));
     },
   );

@@ -41,10 +41,13 @@ export const apiTokenSchema = {
   },
 } as const;
 
+/** 400 a malformed request (schema), 401 no valid token, 404 not found, 409 a conflict with the current state, 422 an invalid value. */
 export const errorResponses = {
   400: { $ref: 'Error#' },
   401: { $ref: 'Error#' },
   404: { $ref: 'Error#' },
+  409: { $ref: 'Error#' },
+  422: { $ref: 'Error#' },
 } as const;
 
 export const bearerSecurity = [{ bearerAuth: [] }];

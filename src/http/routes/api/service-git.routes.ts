@@ -1,18 +1,13 @@
 /** /api/v1/services/:id/git: push remotes, webhook URL and secret, deploy hook, recent deliveries; rotation. */
 import type { FastifyInstance } from 'fastify';
-import { gitEndpointsOf } from '../../../webhooks/git-endpoints.js';
-import { rotateHookSecrets } from '../../../webhooks/service-hooks.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from './deployment-schemas.js';
-import { requireService } from '../../../projects/service-catalog.js';
 
 const tags = ['git'];
 const security = [{ bearerAuth: [] }];
 
 export async function serviceGitApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireToken(ctx));
-  const find = (id: string) => requireService(ctx.deploys.deps.catalog, id);
+  const find = (id: string) => ctx.deploys.requireService(id);
 
   app.get<{ Params: { id: string } }>(
     '/services/:id/git',
@@ -26,7 +21,7 @@ export async function serviceGitApiRoutes(app: FastifyInstance, ctx: AppContext)
     },
     async (request) => {
       const { project, service } = await find(request.params.id);
-      return gitEndpointsOf(ctx, project, service);
+      return ctx.hooks.endpointsOf(project, service);
     },
   );
 
@@ -42,8 +37,8 @@ export async function serviceGitApiRoutes(app: FastifyInstance, ctx: AppContext)
     },
     async (request) => {
       const { project, service } = await find(request.params.id);
-      await rotateHookSecrets(ctx, service.id);
-      return gitEndpointsOf(ctx, project, service);
+      await ctx.hooks.rotateSecrets(service.id);
+      return ctx.hooks.endpointsOf(project, service);
     },
   );
 }

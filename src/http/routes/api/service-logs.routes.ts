@@ -4,10 +4,9 @@
  * containers): listed, searched and downloaded.
  */
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_TAIL, MAX_TAIL, dropWhenBacklogged, followServiceLogs } from '../../../deploys/runtime-logs.js';
+import { DEFAULT_TAIL, MAX_TAIL, dropWhenBacklogged } from '../../../deploys/runtime-logs.js';
 import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { DEFAULT_KEPT_LINES, MAX_KEPT_LINES_PER_PAGE, type KeptLogs } from '../../../kept-logs/kept-logs.service.js';
 import { deploymentIdParams, serviceIdParams } from './deployment-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
@@ -29,8 +28,6 @@ const logsQuery = {
 type LogsRequest = { Params: { id: string }; Querystring: { tail?: string; follow?: 'true' | 'false' } };
 
 export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
-
   app.get<LogsRequest>(
     '/services/:id/logs',
     {
@@ -58,13 +55,12 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
     },
     async (request, reply) => {
       const serviceId = request.params.id;
-      if (!(await ctx.deploys.deps.catalog.findService(serviceId)))
-        throw new AppError('NOT_FOUND', `No service ${serviceId}.`);
+      if (!(await ctx.deploys.findService(serviceId))) throw new AppError('NOT_FOUND', `No service ${serviceId}.`);
       const tail = request.query.tail === undefined ? DEFAULT_TAIL : Number(request.query.tail);
       if (request.query.follow !== 'true') {
         // Bounded: at most MAX_TAIL lines per replica.
         const lines: string[] = [];
-        const { deploymentId } = await followServiceLogs(ctx.deploys.deps, serviceId, { tail, follow: false }, (line) =>
+        const { deploymentId } = await ctx.deploys.followLogs(serviceId, { tail, follow: false }, (line) =>
           lines.push(line),
         );
         return { lines, deploymentId };
@@ -77,7 +73,7 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
         () => reply.raw.writableLength,
       );
       try {
-        await followServiceLogs(ctx.deploys.deps, serviceId, { tail, follow: true, signal: aborted.signal }, write);
+        await ctx.deploys.followLogs(serviceId, { tail, follow: true, signal: aborted.signal }, write);
       } catch (error) {
         // Headers are gone: the only place left to say why the stream ends is the stream itself.
         request.log.warn({ err: error, serviceId }, 'runtime log stream ended with an error');
@@ -127,7 +123,7 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
     },
     async (request) => {
       const kept = keptLogs();
-      if (!(await ctx.deploys.deps.catalog.findService(request.params.id)))
+      if (!(await ctx.deploys.findService(request.params.id)))
         throw new AppError('NOT_FOUND', `No service ${request.params.id}.`);
       const deployments = await kept.deployments(request.params.id);
       return {

@@ -1,8 +1,6 @@
 /** A service's live state over the JSON API: running, crashed (exit code, last lines) or not deployed. */
 import type { FastifyInstance } from 'fastify';
-import { requireService } from '../../../projects/service-catalog.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from './deployment-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 
@@ -35,8 +33,6 @@ const serviceStateSchema = {
 } as const;
 
 export async function serviceStatusApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
-
   app.get<{ Params: { id: string } }>(
     '/services/:id/status',
     {
@@ -49,7 +45,7 @@ export async function serviceStatusApiRoutes(app: FastifyInstance, ctx: AppConte
       },
     },
     async (request) => {
-      await requireService(ctx.deploys.deps.catalog, request.params.id);
+      await ctx.deploys.requireService(request.params.id);
       const state = await ctx.deploys.state(request.params.id);
       return { ...state, deployingId: ctx.deploys.queue.runningDeploymentOf(request.params.id) ?? null };
     },

@@ -1,26 +1,17 @@
 /** JSON API for one app service: read, change settings, delete, and its variables (Bearer token auth). */
 import type { FastifyInstance } from 'fastify';
-import { findProject } from '../../../projects/projects.service.js';
 import { toServiceView } from '../../../projects/service-view.js';
 import type { AppService } from '../../../projects/service.types.js';
-import {
-  getAppService,
-  updateAppServiceSettings,
-  type UpdateServiceInput,
-} from '../../../projects/services.service.js';
-import { listVariableKeys, readVariables, replaceVariables } from '../../../projects/variables.service.js';
+import { type UpdateServiceInput } from '../../../projects/services.service.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { confirmBody, idParams, serviceSettingsProperties } from './project-schemas.js';
 import { bearerSecurity, emptyBodyAsObject, errorResponses } from './schemas.js';
 
 const tags = ['services'];
 
 export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
-
   const view = async (service: AppService) => {
-    const project = await findProject(ctx.db, service.projectId);
+    const project = await ctx.projects.find(service.projectId);
     return toServiceView(service, project?.name ?? '', ctx.config);
   };
 
@@ -35,7 +26,7 @@ export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): 
         response: { 200: { $ref: 'Service#' }, ...errorResponses },
       },
     },
-    async (request) => view(await getAppService(ctx.db, request.params.id)),
+    async (request) => view(await ctx.projects.getService(request.params.id)),
   );
 
   app.patch<{ Params: { id: string }; Body: UpdateServiceInput }>(
@@ -61,7 +52,7 @@ export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): 
       },
     },
     async (request) => {
-      const service = await updateAppServiceSettings(ctx, request.params.id, request.body);
+      const service = await ctx.projects.updateServiceSettings(request.params.id, request.body);
       // Field names only: the body may hold credentials.
       request.log.info({ serviceId: service.id, fields: Object.keys(request.body) }, 'service settings changed');
       return view(service);
@@ -103,7 +94,7 @@ export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): 
     },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
-      return readVariables(ctx, request.params.id);
+      return ctx.variables.read(request.params.id);
     },
   );
 
@@ -118,7 +109,7 @@ export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): 
         response: { 200: { $ref: 'VariableKeys#' }, ...errorResponses },
       },
     },
-    async (request) => listVariableKeys(ctx, request.params.id),
+    async (request) => ctx.variables.listKeys(request.params.id),
   );
 
   app.put<{ Params: { id: string }; Body: Record<string, unknown> }>(
@@ -137,7 +128,7 @@ export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): 
       },
     },
     async (request, reply) => {
-      const variables = await replaceVariables(ctx, request.params.id, request.body);
+      const variables = await ctx.variables.replace(request.params.id, request.body);
       // Keys only: values are secrets and never reach the log.
       request.log.info({ serviceId: request.params.id, keys: Object.keys(variables) }, 'variables replaced');
       reply.header('cache-control', 'no-store');

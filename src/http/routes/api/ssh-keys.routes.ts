@@ -1,8 +1,7 @@
 /** /api/v1/ssh-keys: the caller's SSH public keys for the built-in SSH git remote. */
 import type { FastifyInstance } from 'fastify';
-import { addSshKey, deleteSshKey, listSshKeys } from '../../../git/ssh-keys.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
+import { errorResponses } from './schemas.js';
 
 const tags = ['git'];
 const security = [{ bearerAuth: [] }];
@@ -24,8 +23,6 @@ const keyIdParams = {
 } as const;
 
 export async function sshKeysApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireToken(ctx));
-
   app.get(
     '/ssh-keys',
     {
@@ -36,7 +33,7 @@ export async function sshKeysApiRoutes(app: FastifyInstance, ctx: AppContext): P
         response: { 200: { type: 'array', items: keySchema } },
       },
     },
-    async (request) => listSshKeys(ctx.db, request.apiCaller!.user.id),
+    async (request) => ctx.sshKeys.list(request.apiCaller!.user.id),
   );
 
   app.post<{ Body: { name: string; publicKey: string } }>(
@@ -52,11 +49,11 @@ export async function sshKeysApiRoutes(app: FastifyInstance, ctx: AppContext): P
           additionalProperties: false,
           properties: { name: { type: 'string', maxLength: 64 }, publicKey: { type: 'string', maxLength: 16384 } },
         },
-        response: { 201: keySchema },
+        response: { 201: keySchema, ...errorResponses },
       },
     },
     async (request, reply) => {
-      const key = await addSshKey(ctx.db, request.apiCaller!.user.id, request.body.name, request.body.publicKey);
+      const key = await ctx.sshKeys.add(request.apiCaller!.user.id, request.body.name, request.body.publicKey);
       return reply.status(201).send(key);
     },
   );
@@ -65,7 +62,7 @@ export async function sshKeysApiRoutes(app: FastifyInstance, ctx: AppContext): P
     '/ssh-keys/:id',
     { schema: { tags, security, summary: 'Delete one of your SSH keys', params: keyIdParams } },
     async (request, reply) => {
-      await deleteSshKey(ctx.db, request.apiCaller!.user.id, request.params.id);
+      await ctx.sshKeys.remove(request.apiCaller!.user.id, request.params.id);
       return reply.status(204).send();
     },
   );

@@ -4,7 +4,6 @@ import { AppError } from '../../../errors.js';
 import { parseRequestLogQuery, type RequestLogQueryInput } from '../../../traffic/request-log-query.js';
 import { TRAFFIC_RANGES, type TrafficFeature, type TrafficRange } from '../../../traffic/traffic.service.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from './deployment-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 
@@ -27,15 +26,13 @@ const short = (description: string) => ({ type: 'string', maxLength: 300, descri
 /** Resolves the feature and the service, or fails with a clear code before anything is read. */
 async function serviceTraffic(ctx: AppContext, serviceId: string): Promise<TrafficFeature> {
   if (!ctx.traffic) throw new AppError('NOT_FOUND', 'HTTP metrics are not enabled on this server.');
-  if (!(await ctx.deploys.deps.catalog.findService(serviceId))) {
+  if (!(await ctx.deploys.findService(serviceId))) {
     throw new AppError('NOT_FOUND', `No service ${serviceId}.`);
   }
   return ctx.traffic;
 }
 
 export async function trafficApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
-
   app.get<{ Params: { id: string }; Querystring: { range?: TrafficRange } }>(
     '/services/:id/traffic',
     {

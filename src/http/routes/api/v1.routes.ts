@@ -1,14 +1,9 @@
 /** JSON API v1 (Bearer token auth): the caller, API tokens and the engine status. */
 import type { FastifyInstance } from 'fastify';
-import { createApiToken, listApiTokens, revokeApiToken } from '../../../auth/api-tokens.service.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireToken } from '../../plugins/auth-guards.js';
-import { describeEngine } from '../engine-status.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 
 export async function apiV1Routes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireToken(ctx));
-
   app.get(
     '/me',
     {
@@ -45,7 +40,7 @@ export async function apiV1Routes(app: FastifyInstance, ctx: AppContext): Promis
         response: { 200: { type: 'array', items: { $ref: 'ApiToken#' } }, ...errorResponses },
       },
     },
-    async (request) => listApiTokens(ctx.db, request.apiCaller!.user.id),
+    async (request) => ctx.auth.listApiTokens(request.apiCaller!.user.id),
   );
 
   app.post<{ Body: { name: string } }>(
@@ -73,7 +68,7 @@ export async function apiV1Routes(app: FastifyInstance, ctx: AppContext): Promis
       },
     },
     async (request, reply) => {
-      const created = await createApiToken(ctx.db, request.apiCaller!.user.id, request.body.name);
+      const created = await ctx.auth.createApiToken(request.apiCaller!.user.id, request.body.name);
       return reply.status(201).send(created);
     },
   );
@@ -93,7 +88,7 @@ export async function apiV1Routes(app: FastifyInstance, ctx: AppContext): Promis
         response: { 200: { $ref: 'ApiToken#' }, ...errorResponses },
       },
     },
-    async (request) => revokeApiToken(ctx.db, request.apiCaller!.user.id, request.params.id),
+    async (request) => ctx.auth.revokeApiToken(request.apiCaller!.user.id, request.params.id),
   );
 
   app.get(
@@ -118,6 +113,6 @@ export async function apiV1Routes(app: FastifyInstance, ctx: AppContext): Promis
         },
       },
     },
-    async () => describeEngine(ctx.runtime),
+    async () => ctx.engine.describe(),
   );
 }

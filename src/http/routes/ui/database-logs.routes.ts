@@ -5,15 +5,12 @@
 import type { FastifyInstance } from 'fastify';
 import { formatLine } from '../../../kept-logs/kept-logs.service.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { idParams } from '../api/project-schemas.js';
 
 const hidden = { hide: true } as const;
 type WithRun = { Params: { id: string }; Querystring: { run?: string; search?: string } };
 
 export async function databaseLogsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireUser(ctx));
-
   app.get<WithRun>('/databases/:id/logs/kept', { schema: { ...hidden, params: idParams } }, async (request, reply) => {
     const database = await ctx.databases.databases.view(request.params.id);
     const kept = ctx.keptLogs;

@@ -7,12 +7,9 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isAppError } from '../../../errors.js';
-import { getProject } from '../../../projects/projects.service.js';
-import { listAppServices } from '../../../projects/services.service.js';
 import { ENGINES, ENGINE_NAMES } from '../../../databases/engines/index.js';
 import { describeCounts } from '../../../databases/verification.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { idParams } from '../api/project-schemas.js';
 import { formBody } from './forms.js';
 
@@ -23,13 +20,12 @@ const optionalNumber = (raw: string | undefined): number | null | undefined =>
   raw === undefined ? undefined : raw.trim() === '' ? null : Number(raw);
 
 export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
   const { databases, backups } = ctx.databases;
   const engines = ENGINE_NAMES.map((name) => ({ name, label: ENGINES[name].label, versions: ENGINES[name].versions }));
 
   const pageData = async (id: string, extra: Record<string, unknown> = {}) => {
     const database = await databases.view(id);
-    const project = await getProject(ctx.db, database.projectId);
+    const project = await ctx.projects.get(database.projectId);
     const list = (await backups.list(id)).map((b) => ({
       ...b,
       summary: b.restoredCounts
@@ -46,7 +42,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
       project,
       database,
       engineLabel: ENGINES[database.engine].label,
-      apps: await listAppServices(ctx.db, database.projectId),
+      apps: await ctx.projects.listServices(database.projectId),
       // Where a backup can be restored: this database, or another of the same engine (e.g. a new one).
       restoreTargets: (await databases.list(database.projectId)).filter((d) => d.engine === database.engine),
       backups: list,
@@ -69,7 +65,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
     '/projects/:id/databases',
     { schema: { ...hidden, params: idParams } },
     async (request, reply) => {
-      const project = await getProject(ctx.db, request.params.id);
+      const project = await ctx.projects.get(request.params.id);
       await reply.page('project-databases', {
         title: `Databases · ${project.name}`,
         project,

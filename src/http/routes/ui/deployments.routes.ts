@@ -1,11 +1,10 @@
 /** Deployments in the panel: deploy button, the list on a service page, a deployment page with its live log. */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type {} from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser, requireSameOrigin } from '../../plugins/auth-guards.js';
+import { requireSameOrigin } from '../../plugins/auth-guards.js';
+import { hxRedirect, isHtmx } from '../../htmx.js';
 import { deploymentIdParams, serviceIdParams } from '../api/deployment-schemas.js';
 import { ACTIVE_PHASES } from '../../../deploys/deployment.types.js';
-import { requireService } from '../../../projects/service-catalog.js';
 import type { Deployment } from '../../../deploys/deployment.types.js';
 import { renderServicePage } from './services.routes.js';
 import { cancelWords } from '../../../deploys/serving-words.js';
@@ -23,19 +22,15 @@ const rollbackBody = {
 type WithId = { Params: { id: string } };
 
 /** After a form post, go to the deployment page (htmx follows HX-Redirect with a full navigation). */
-async function goTo(request: FastifyRequest, reply: FastifyReply, url: string) {
-  if (request.headers['hx-request']) return reply.header('hx-redirect', url).status(204).send();
-  return reply.redirect(url, 303);
-}
+const goTo = hxRedirect;
 
 export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
   const csrf = { preValidation: app.csrfProtection };
   const isRunning = (status: string) => status === 'queued' || (ACTIVE_PHASES as readonly string[]).includes(status);
 
   const deploymentPage = async (id: string) => {
     const deployment = await ctx.deploys.get(id);
-    const found = await ctx.deploys.deps.catalog.findService(deployment.serviceId);
+    const found = await ctx.deploys.findService(deployment.serviceId);
     const history = await ctx.deploys.list(deployment.serviceId);
     const canRollBackTo = (d: Deployment) => d.status === 'replaced' && d.image !== null;
     return {
@@ -63,7 +58,7 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
     '/services/:id/deploy',
     { ...csrf, schema: { ...hidden, params: serviceIdParams, body: deployBody } },
     async (request, reply) => {
-      await requireService(ctx.deploys.deps.catalog, request.params.id);
+      await ctx.deploys.requireService(request.params.id);
       const deployment = await ctx.deploys.deploy(request.params.id, 'manual', request.user!.email, {
         source: request.body.source,
       });
@@ -77,7 +72,7 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
     '/services/:id/deployments',
     { schema: { ...hidden, params: serviceIdParams } },
     async (request, reply) => {
-      await requireService(ctx.deploys.deps.catalog, request.params.id);
+      await ctx.deploys.requireService(request.params.id);
       await renderServicePage(reply, ctx, request.params.id, { tab: 'deployments' });
     },
   );
@@ -92,7 +87,7 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
     async (request, reply) => {
       await ctx.deploys.cancel(request.params.id);
       // htmx swaps the summary in place (the phase changes on the open page); the page says what it means.
-      if (request.headers['hx-request']) return reply.page('deployment', await deploymentPage(request.params.id));
+      if (isHtmx(request)) return reply.page('deployment', await deploymentPage(request.params.id));
       reply.flash('info', (await deploymentPage(request.params.id)).cancelWords.done);
       return goTo(request, reply, `/deployments/${request.params.id}`);
     },

@@ -3,24 +3,20 @@
  * its way), add with a port, remove (with confirm), renew now and the DNS check. Without JavaScript the
  * forms still work: they answer with a redirect back to the service page.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { toDomainView } from '../../../domains/domain-view.js';
 import { LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING } from '../../../config.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { httpsOf } from '../api/domains.routes.js';
 import { idParams } from '../api/project-schemas.js';
 import { asFormError, formBody } from './forms.js';
 import { statusOf } from '../../plugins/error-handler.js';
+import { isHtmx, keepUrl } from '../../htmx.js';
 
 const hidden = { hide: true } as const;
 type AddForm = { hostname: string; port?: string; redirectTwin?: string; hsts?: string };
 
-const isHtmx = (request: FastifyRequest) => request.headers['hx-request'] === 'true';
-
 export async function domainsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
-
   const listData = async (serviceId: string) => {
     const https = httpsOf(ctx);
     const domains = await Promise.all((await https.domains.list(serviceId)).map((d) => toDomainView(https, d)));
@@ -73,7 +69,7 @@ export async function domainsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
         const formError = asFormError(error);
         if (!formError) throw error;
         if (!isHtmx(request)) throw formError;
-        reply.header('hx-push-url', 'false');
+        keepUrl(reply);
         return section(reply, id, { form, error: formError.message }, statusOf(formError.code));
       }
     },

@@ -6,9 +6,12 @@ import type { FastifyReply } from 'fastify';
 import { isAppError, type AppError } from '../../../errors.js';
 import { textareaValue, type FormFields } from '../../../projects/service-form.js';
 import { statusOf } from '../../plugins/error-handler.js';
+import { keepUrl } from '../../htmx.js';
 
 const FORM_ERRORS = new Set([
+  'BAD_REQUEST',
   'VALIDATION_FAILED',
+  'CONFLICT',
   'NAME_RESERVED',
   'PROJECT_NAME_TAKEN',
   'SERVICE_NAME_TAKEN',
@@ -27,7 +30,7 @@ export async function renderFormError(
   data: Record<string, unknown>,
   error: AppError,
 ): Promise<void> {
-  reply.header('hx-push-url', 'false');
+  keepUrl(reply);
   await reply.page(view, { ...data, error: error.message, errors: error.details ?? {} }, statusOf(error.code));
 }
 

@@ -9,11 +9,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../../errors.js';
 import { topicsOf, type BerthEvent } from '../../../events/event-bus.js';
-import { getProject } from '../../../projects/projects.service.js';
-import { listAppServices } from '../../../projects/services.service.js';
-import { requireService } from '../../../projects/service-catalog.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 
 export const MAX_STREAMS_PER_SESSION = 4;
 export const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -37,12 +33,12 @@ async function topicsFor(ctx: AppContext, query: LiveQuery): Promise<Set<string>
   // An empty project has no topics yet: its stream stays open and quiet (heartbeats only).
   const topics = new Set<string>();
   if (query.project) {
-    const project = await getProject(ctx.db, query.project);
-    for (const service of await listAppServices(ctx.db, project.id)) topics.add(`service:${service.id}`);
+    const project = await ctx.projects.get(query.project);
+    for (const service of await ctx.projects.listServices(project.id)) topics.add(`service:${service.id}`);
     for (const database of await ctx.databases.databases.list(project.id)) topics.add(`database:${database.id}`);
   }
   if (query.service) {
-    const { service } = await requireService(ctx.deploys.deps.catalog, query.service);
+    const { service } = await ctx.deploys.requireService(query.service);
     topics.add(`service:${service.id}`);
     for (const domain of ctx.https ? await ctx.https.domains.list(service.id) : []) {
       topics.add(`certificate:${domain.hostname}`);
@@ -67,7 +63,6 @@ export async function liveUiRoutes(
   ctx: AppContext,
   options: { heartbeatMs?: number } = {},
 ): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
   const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const perSession = new Map<string, number>();
   const open = new Set<() => void>();

@@ -11,9 +11,7 @@ import { currentMonth, type SeriesResult } from '../../../metrics/metrics.servic
 import { RANGES, type Range } from '../../../metrics/metrics.types.js';
 import { usageCsv } from '../../../metrics/usage-csv.js';
 import { trafficChartViews } from '../../../traffic/traffic-charts.js';
-import { getProject } from '../../../projects/projects.service.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { monthQuery, rangeQuery } from '../api/metrics-schemas.js';
 
 const hidden = { hide: true } as const;
@@ -26,8 +24,6 @@ function metricsOf(ctx: AppContext): MetricsFeature {
 }
 
 export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireUser(ctx));
-
   const section = (
     reply: FastifyReply,
     heading: string,
@@ -63,7 +59,7 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
     { schema: { ...hidden, params: idParams, querystring: rangeQuery } },
     async (request, reply) => {
       const metrics = metricsOf(ctx);
-      const project = await getProject(ctx.db, request.params.id);
+      const project = await ctx.projects.get(request.params.id);
       const services = await metrics.service.projectServices(project.id);
       const result = await metrics.service.series(
         services.map((s) => s.serviceId),
@@ -97,7 +93,7 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
     '/projects/:id/usage',
     { schema: { ...hidden, params: idParams, querystring: monthQuery } },
     async (request, reply) => {
-      const project = await getProject(ctx.db, request.params.id);
+      const project = await ctx.projects.get(request.params.id);
       const usage = await metricsOf(ctx).service.usage(project.id, request.query.month ?? currentMonth(Date.now()));
       await reply.page('project-usage', {
         title: `Usage of ${project.name} · ${usage.month}`,
@@ -113,7 +109,7 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
     '/projects/:id/usage.csv',
     { schema: { ...hidden, params: idParams, querystring: monthQuery } },
     async (request, reply) => {
-      const project = await getProject(ctx.db, request.params.id);
+      const project = await ctx.projects.get(request.params.id);
       const usage = await metricsOf(ctx).service.usage(project.id, request.query.month ?? currentMonth(Date.now()));
       return reply
         .type('text/csv; charset=utf-8')

@@ -6,9 +6,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RULE_DESCRIPTIONS } from '../../../alerts/alert.types.js';
 import type { ChannelInput } from '../../../alerts/channel-input.js';
 import { AppError, isAppError } from '../../../errors.js';
-import { listProjects } from '../../../projects/projects.service.js';
+import { statusOf } from '../../plugins/error-handler.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { requireAlerts } from '../api/notifications.routes.js';
 
 const hidden = { hide: true } as const;
@@ -41,10 +40,8 @@ function channelInput(form: Form): ChannelInput {
 }
 
 export async function notificationsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const requireUser = makeRequireUser(ctx);
-  // onRequest: who may use these pages is decided before any form body is read.
-  app.addHook('onRequest', async (request, reply) => {
-    await requireUser(request, reply);
+  // The panel group has checked the session; admins only, before any form body is read.
+  app.addHook('onRequest', async (request) => {
     if (request.user && request.user.role !== 'admin') throw new AppError('FORBIDDEN', 'Only admins manage alerts.');
   });
   const csrf = { preValidation: app.csrfProtection };
@@ -63,7 +60,7 @@ export async function notificationsUiRoutes(app: FastifyInstance, ctx: AppContex
         title: 'Notifications',
         channels,
         channelNames: Object.fromEntries(channels.map((c) => [c.id, c.name])),
-        projects: await listProjects(ctx.db),
+        projects: await ctx.projects.list(),
         rules: (await alerts.rules()).map((r) => ({ ...r, ...RULE_DESCRIPTIONS[r.kind] })),
         openAlerts: await alerts.alerts('open', 50),
         history: await alerts.history(undefined, 50),
@@ -80,7 +77,7 @@ export async function notificationsUiRoutes(app: FastifyInstance, ctx: AppContex
       return show(request, reply);
     } catch (error) {
       if (!isAppError(error) || error.code !== 'VALIDATION_FAILED') throw error;
-      return show(request, reply, { error: error.message, form }, 400);
+      return show(request, reply, { error: error.message, form }, statusOf(error.code));
     }
   };
 
@@ -98,7 +95,7 @@ export async function notificationsUiRoutes(app: FastifyInstance, ctx: AppContex
       } catch (error) {
         if (!isAppError(error) || error.code !== 'VALIDATION_FAILED') throw error;
         const { secret: _secret, ...kept } = request.body;
-        return show(request, reply, { error: error.message, form: kept }, 400);
+        return show(request, reply, { error: error.message, form: kept }, statusOf(error.code));
       }
     },
   );

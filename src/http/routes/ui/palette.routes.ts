@@ -3,10 +3,7 @@
  * user can jump to, as JSON for public/js/palette.js. Behind the session like every panel page.
  */
 import type { FastifyInstance } from 'fastify';
-import { listProjects } from '../../../projects/projects.service.js';
-import { listAppServices } from '../../../projects/services.service.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 
 export interface PaletteItem {
   kind: 'page' | 'project' | 'service' | 'database';
@@ -36,11 +33,9 @@ const SERVICE_SECTIONS: Array<[label: string, path: string]> = [
 ];
 
 export async function paletteRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
-
   app.get('/palette.json', { schema: { hide: true } }, async (_request, reply) => {
     const items: PaletteItem[] = PAGES.map(([label, url]) => ({ kind: 'page', label, detail: 'page', url }));
-    for (const project of await listProjects(ctx.db)) {
+    for (const project of await ctx.projects.list()) {
       items.push({ kind: 'project', label: project.name, detail: 'project', url: `/projects/${project.id}` });
       items.push({
         kind: 'page',
@@ -48,7 +43,7 @@ export async function paletteRoutes(app: FastifyInstance, ctx: AppContext): Prom
         detail: 'project page',
         url: `/projects/${project.id}/usage`,
       });
-      for (const service of await listAppServices(ctx.db, project.id)) {
+      for (const service of await ctx.projects.listServices(project.id)) {
         const url = `/services/${service.id}`;
         items.push({ kind: 'service', label: service.name, detail: `${project.name} / service`, url });
         for (const [section, path] of SERVICE_SECTIONS) {

@@ -1,11 +1,8 @@
 /** The signed-in panel pages: dashboard, API tokens and the server (Docker engine) page. */
 import type { FastifyInstance } from 'fastify';
-import { createApiToken, listApiTokens, revokeApiToken } from '../../../auth/api-tokens.service.js';
 import { isAppError } from '../../../errors.js';
-import { listProjects } from '../../../projects/projects.service.js';
+import { statusOf } from '../../plugins/error-handler.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
-import { describeEngine } from '../engine-status.js';
 
 const hidden = { hide: true } as const;
 const idParams = {
@@ -15,14 +12,12 @@ const idParams = {
 };
 
 export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
-
   app.get('/', { schema: hidden }, async (_request, reply) => {
-    await reply.page('dashboard', { title: 'Dashboard', projects: await listProjects(ctx.db) });
+    await reply.page('dashboard', { title: 'Dashboard', projects: await ctx.projects.list() });
   });
 
   app.get('/tokens', { schema: hidden }, async (request, reply) => {
-    await reply.page('tokens', { title: 'API tokens', tokens: await listApiTokens(ctx.db, request.user!.id) });
+    await reply.page('tokens', { title: 'API tokens', tokens: await ctx.auth.listApiTokens(request.user!.id) });
   });
 
   app.post<{ Body: { name: string } }>(
@@ -42,12 +37,12 @@ export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     async (request, reply) => {
       const userId = request.user!.id;
       try {
-        const { token, record } = await createApiToken(ctx.db, userId, request.body.name);
+        const { token, record } = await ctx.auth.createApiToken(userId, request.body.name);
         request.log.info({ tokenId: record.id }, 'api token created');
         // Rendered straight into this response, never stored in the session: the secret is shown exactly once.
         await reply.page('tokens', {
           title: 'API tokens',
-          tokens: await listApiTokens(ctx.db, userId),
+          tokens: await ctx.auth.listApiTokens(userId),
           created: { name: record.name, token },
         });
       } catch (error) {
@@ -56,11 +51,11 @@ export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promis
           'tokens',
           {
             title: 'API tokens',
-            tokens: await listApiTokens(ctx.db, userId),
+            tokens: await ctx.auth.listApiTokens(userId),
             error: error.message,
             name: request.body.name,
           },
-          error.code === 'TOKEN_NAME_TAKEN' ? 409 : 400,
+          statusOf(error.code),
         );
       }
     },
@@ -74,7 +69,7 @@ export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promis
       schema: { ...hidden, params: idParams, body: { type: 'object', properties: { _csrf: { type: 'string' } } } },
     },
     async (request, reply) => {
-      const token = await revokeApiToken(ctx.db, request.user!.id, request.params.id);
+      const token = await ctx.auth.revokeApiToken(request.user!.id, request.params.id);
       request.log.info({ tokenId: token.id }, 'api token revoked');
       reply.flash('success', `Token "${token.name}" revoked. Anything using it is locked out now.`);
       await reply.redirect('/tokens', 303);
@@ -82,6 +77,6 @@ export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promis
   );
 
   app.get('/server', { schema: hidden }, async (_request, reply) => {
-    await reply.page('server', { title: 'Server', engine: await describeEngine(ctx.runtime) });
+    await reply.page('server', { title: 'Server', engine: await ctx.engine.describe() });
   });
 }

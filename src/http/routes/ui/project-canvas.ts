@@ -7,11 +7,8 @@ import { findReferences } from '../../../projects/variable-references.js';
 import type { DatabaseView } from '../../../databases/database-view.js';
 import type { Deployment } from '../../../deploys/deployment.types.js';
 import type { ServiceState } from '../../../deploys/service-state.js';
-import { getProject } from '../../../projects/projects.service.js';
 import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
-import { getAppService, listAppServices } from '../../../projects/services.service.js';
 import type { AppService } from '../../../projects/service.types.js';
-import { readVariables } from '../../../projects/variables.service.js';
 import type { AppContext } from '../../context.js';
 
 /** The words a tile says; the CSS colours each one. */
@@ -71,7 +68,7 @@ export async function appTileOf(
   const [deployments, state, variables] = await Promise.all([
     ctx.deploys.list(service.id),
     ctx.deploys.state(service.id),
-    readVariables(ctx, service.id),
+    ctx.variables.read(service.id),
   ]);
   const latest = deployments[0];
   const referenced = Object.values(variables).flatMap((value) => findReferences(value).map((r) => r.service));
@@ -92,18 +89,18 @@ export async function appTileOf(
 
 /** One app's tile alone (the live refresh of a tile). */
 export async function appTile(ctx: AppContext, serviceId: string): Promise<AppTile> {
-  const service = await getAppService(ctx.db, serviceId);
-  const project = await getProject(ctx.db, service.projectId);
+  const service = await ctx.projects.getService(serviceId);
+  const project = await ctx.projects.get(service.projectId);
   const databases = await ctx.databases.databases.list(project.id);
   return appTileOf(ctx, service, project.name, new Set(databases.map((d) => d.name)));
 }
 
 export async function projectCanvas(ctx: AppContext, projectId: string) {
-  const project = await getProject(ctx.db, projectId);
+  const project = await ctx.projects.get(projectId);
   const databases = await ctx.databases.databases.list(project.id);
   const names = new Set(databases.map((d) => d.name));
   const services = await Promise.all(
-    (await listAppServices(ctx.db, project.id)).map((service) => appTileOf(ctx, service, project.name, names)),
+    (await ctx.projects.listServices(project.id)).map((service) => appTileOf(ctx, service, project.name, names)),
   );
   const databaseTiles = databases.map((d) => ({ ...d, tileStatus: databaseTileStatus(d) }));
   const byName = new Map(databases.map((d) => [d.name, d.id]));

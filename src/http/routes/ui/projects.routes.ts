@@ -4,14 +4,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { AppError, isAppError } from '../../../errors.js';
-import { createProject, getProject, listProjects } from '../../../projects/projects.service.js';
 import { NEW_SERVICE_FORM, newServiceFromForm, type FormFields } from '../../../projects/service-form.js';
-import { createAppService } from '../../../projects/services.service.js';
 import { ENGINES, ENGINE_NAMES } from '../../../databases/engines/index.js';
 import { appTile, databaseTileStatus, projectCanvas } from './project-canvas.js';
 import type { AppContext } from '../../context.js';
+import { isHtmx } from '../../htmx.js';
 import { asFormError, credentialsFromForm, DELETE_FORM_ERRORS, formBody, renderFormError } from './forms.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { idParams } from '../api/project-schemas.js';
 
 const hidden = { hide: true } as const;
@@ -23,9 +21,7 @@ const tileParams = {
 } as const;
 
 export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
-
-  const projectsPage = async () => ({ title: 'Projects', projects: await listProjects(ctx.db) });
+  const projectsPage = async () => ({ title: 'Projects', projects: await ctx.projects.list() });
 
   // The canvas (tiles, status words, connections); the apps' domains say what a delete takes offline.
   const projectPage = async (id: string) => {
@@ -43,7 +39,7 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
     { preValidation: app.csrfProtection, schema: { ...hidden, body: formBody(['name'], ['name']) } },
     async (request, reply) => {
       try {
-        const project = await createProject(ctx.db, request.body.name);
+        const project = await ctx.projects.create(request.body.name);
         request.log.info({ projectId: project.id }, 'project created');
         reply.flash('success', `Project "${project.name}" created. Add a service to deploy something.`);
         await reply.redirect(`/projects/${project.id}`, 303);
@@ -68,7 +64,7 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
     '/services/:id/tile',
     { schema: { ...hidden, params: idParams } },
     async (request, reply) => {
-      if (request.headers['hx-request'] !== 'true') return reply.redirect(`/services/${request.params.id}`, 303);
+      if (!isHtmx(request)) return reply.redirect(`/services/${request.params.id}`, 303);
       await reply.page('project-tile-app', { tile: await appTile(ctx, request.params.id) });
     },
   );
@@ -77,7 +73,7 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
     '/projects/:id/databases/:databaseId/tile',
     { schema: { ...hidden, params: tileParams } },
     async (request, reply) => {
-      if (request.headers['hx-request'] !== 'true') return reply.redirect(`/projects/${request.params.id}`, 303);
+      if (!isHtmx(request)) return reply.redirect(`/projects/${request.params.id}`, 303);
       const database = await ctx.databases.databases.view(request.params.databaseId);
       if (database.projectId !== request.params.id)
         throw new AppError('NOT_FOUND', 'No such database in this project.');
@@ -101,12 +97,12 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
       },
     },
     async (request, reply) => {
-      const project = await getProject(ctx.db, request.params.id);
+      const project = await ctx.projects.get(request.params.id);
       try {
         const input = newServiceFromForm(request.body);
         const credentials = credentialsFromForm(request.body);
         if (credentials !== undefined) input.source = { ...(input.source as object), credentials };
-        const service = await createAppService(ctx, project.id, input);
+        const service = await ctx.projects.createService(project.id, input);
         request.log.info({ projectId: project.id, serviceId: service.id }, 'service created');
         reply.flash('success', `Service "${service.name}" created. Check its settings and variables, then deploy.`);
         await reply.redirect(`/services/${service.id}`, 303);

@@ -1,17 +1,12 @@
 /** The "Git push and webhooks" card of a service page (loaded by htmx), and rotating its hook secrets. */
 import type { FastifyInstance } from 'fastify';
-import { gitEndpointsOf } from '../../../webhooks/git-endpoints.js';
-import { rotateHookSecrets } from '../../../webhooks/service-hooks.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
-import { requireService } from '../../../projects/service-catalog.js';
 
 const hidden = { hide: true } as const;
 
 export async function serviceGitUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
-  const find = (id: string) => requireService(ctx.deploys.deps.catalog, id);
+  const find = (id: string) => ctx.deploys.requireService(id);
 
   app.get<{ Params: { id: string } }>(
     '/services/:id/git',
@@ -22,7 +17,7 @@ export async function serviceGitUiRoutes(app: FastifyInstance, ctx: AppContext):
         title: `Git push and webhooks of ${service.name}`,
         service,
         project,
-        git: await gitEndpointsOf(ctx, project, service),
+        git: await ctx.hooks.endpointsOf(project, service),
       });
     },
   );
@@ -39,12 +34,12 @@ export async function serviceGitUiRoutes(app: FastifyInstance, ctx: AppContext):
     },
     async (request, reply) => {
       const { project, service } = await find(request.params.id);
-      await rotateHookSecrets(ctx, service.id);
+      await ctx.hooks.rotateSecrets(service.id);
       await reply.page('service-git', {
         title: `Git push and webhooks of ${service.name}`,
         service,
         project,
-        git: await gitEndpointsOf(ctx, project, service),
+        git: await ctx.hooks.endpointsOf(project, service),
         rotated: true,
       });
     },

@@ -8,9 +8,8 @@ import type {} from '@fastify/websocket';
 import { runtimeLogState } from '../../../deploys/container-stop.js';
 import { MAX_TAIL, dropWhenBacklogged, followServiceLogs, type LogLineMeta } from '../../../deploys/runtime-logs.js';
 import { AppError } from '../../../errors.js';
-import { requireService } from '../../../projects/service-catalog.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser, requireSameOrigin } from '../../plugins/auth-guards.js';
+import { requireSameOrigin } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
 
 const hidden = { hide: true } as const;
@@ -34,8 +33,7 @@ export function toFrame(line: string, meta?: LogLineMeta): string {
 }
 
 export async function serviceLogsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
-  const findService = (id: string) => requireService(ctx.deploys.deps.catalog, id);
+  const findService = (id: string) => ctx.deploys.requireService(id);
 
   const logState = (serviceId: string) => runtimeLogState(ctx.deploys.deps, serviceId);
 

@@ -5,9 +5,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { CrashReport } from '../../../deploys/service-state.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
-import { requireService } from '../../../projects/service-catalog.js';
+import { isHtmx } from '../../htmx.js';
 
 const hidden = { hide: true } as const;
 type WithId = { Params: { id: string } };
@@ -41,15 +40,14 @@ async function statusOf(ctx: AppContext, serviceId: string): Promise<ServiceStat
 const noContainers: CrashReport = { replica: '1', exitCode: null, restartCount: 0, lastLines: [] };
 
 export async function serviceStatusUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
-  const findService = (id: string) => requireService(ctx.deploys.deps.catalog, id);
+  const findService = (id: string) => ctx.deploys.requireService(id);
 
   app.get<WithId>(
     '/services/:id/status',
     { schema: { ...hidden, params: serviceIdParams } },
     async (request, reply: FastifyReply) => {
       // A fragment for htmx only; a person who opens the URL gets the service page instead.
-      if (request.headers['hx-request'] !== 'true') return reply.redirect(`/services/${request.params.id}`, 303);
+      if (!isHtmx(request)) return reply.redirect(`/services/${request.params.id}`, 303);
       await findService(request.params.id);
       await reply.page('service-status', {
         serviceId: request.params.id,

@@ -8,26 +8,15 @@ import { isAppError, type AppError } from '../../../errors.js';
 import { statusOf } from '../../plugins/error-handler.js';
 import { dotenvToObject, parseDotenv } from '../../../projects/dotenv.js';
 import { textareaValue } from '../../../projects/service-form.js';
-import { getAppService } from '../../../projects/services.service.js';
-import {
-  deleteVariable,
-  listVariableKeys,
-  markVariableSecret,
-  replaceVariables,
-  revealVariable,
-  setVariables,
-} from '../../../projects/variables.service.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { idParams } from '../api/project-schemas.js';
 import { asFormError, formBody } from './forms.js';
 import { answerTabForm, renderServicePage } from './services.routes.js';
+import { isHtmx } from '../../htmx.js';
 
 const hidden = { hide: true } as const;
 
 export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
-
   // A bad `${{service.VAR}}` reference is the person's to fix: shown beside the form, with what was typed.
   const asVariableFormError = (error: unknown) =>
     asFormError(error) ?? (isAppError(error) && error.code === 'VARIABLE_REFERENCE_INVALID' ? error : undefined);
@@ -62,7 +51,7 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
       const key = request.body.key.trim();
       const secret = request.body.secret === 'on';
       try {
-        await setVariables(ctx, id, [[key, { value: textareaValue(request.body.value), secret }]]);
+        await ctx.variables.set(id, [[key, { value: textareaValue(request.body.value), secret }]]);
         request.log.info({ serviceId: id, keys: [key] }, 'variable set');
         const notice = `Variable ${key} saved. Deploy again to pass it to the app.`;
         await answer(request, reply, id, { notice, noticeFor: 'variable' });
@@ -85,11 +74,11 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
       const { id } = request.params;
       const isReplace = request.body.replace === 'on';
       try {
-        await getAppService(ctx.db, id);
+        await ctx.projects.getService(id);
         const variables = dotenvToObject(parseDotenv(request.body.dotenv));
         const keys = Object.keys(variables);
-        if (isReplace) await replaceVariables(ctx, id, variables);
-        else await setVariables(ctx, id, Object.entries(variables));
+        if (isReplace) await ctx.variables.replace(id, variables);
+        else await ctx.variables.set(id, Object.entries(variables));
         request.log.info({ serviceId: id, keys, isReplace }, 'variables imported');
         const count = keys.length === 1 ? '1 variable' : `${keys.length} variables`;
         const what = isReplace ? `Variables replaced by the ${count} from the .env` : `${count} saved`;
@@ -111,7 +100,7 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
     { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody(['key'], ['key']) } },
     async (request, reply) => {
       const { id } = request.params;
-      await deleteVariable(ctx, id, request.body.key);
+      await ctx.variables.remove(id, request.body.key);
       request.log.info({ serviceId: id, keys: [request.body.key] }, 'variable deleted');
       const notice = `Variable ${request.body.key} deleted. Deploy again to remove it from the app.`;
       await answer(request, reply, id, { notice, noticeFor: 'variable' });
@@ -127,7 +116,7 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
     async (request, reply) => {
       const { id } = request.params;
       const secret = request.body.secret === 'on';
-      await markVariableSecret(ctx, id, request.body.key, secret);
+      await ctx.variables.markSecret(id, request.body.key, secret);
       request.log.info({ serviceId: id, keys: [request.body.key], secret }, 'variable secret flag set');
       const what = secret ? 'secret: deployment logs hide its value' : 'plain: deployment logs show its value';
       await answer(request, reply, id, { notice: `Variable ${request.body.key} is ${what}.`, noticeFor: 'variable' });
@@ -140,11 +129,11 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
     async (request, reply) => {
       const { id } = request.params;
       const key = request.body.key;
-      const value = await revealVariable(ctx, id, key);
+      const value = await ctx.variables.reveal(id, key);
       reply.header('cache-control', 'no-store');
       // htmx swaps just the row; without JavaScript the whole page comes back with the value shown.
-      if (request.headers['hx-request'] === 'true') {
-        const secret = (await listVariableKeys(ctx, id)).find((v) => v.key === key)?.secret ?? false;
+      if (isHtmx(request)) {
+        const secret = (await ctx.variables.listKeys(id)).find((v) => v.key === key)?.secret ?? false;
         await reply.page('service-variable', { serviceId: id, variable: { key, secret }, revealed: { key, value } });
       } else {
         await renderServicePage(reply, ctx, id, { revealed: { key, value }, tab: 'variables' });

@@ -5,15 +5,11 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ACTIVE_PHASES } from '../../../deploys/deployment.types.js';
-import { getProject } from '../../../projects/projects.service.js';
-import { removeCredentials } from '../../../projects/credentials.service.js';
 import { formFromService, settingsFromForm, type FormFields } from '../../../projects/service-form.js';
 import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
-import { getAppService, updateAppServiceSettings } from '../../../projects/services.service.js';
 import { isAppError } from '../../../errors.js';
-import { listVariableKeys } from '../../../projects/variables.service.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
+import { isPartial } from '../../htmx.js';
 import { idParams } from '../api/project-schemas.js';
 import { asFormError, credentialsFromForm, DELETE_FORM_ERRORS, formBody, renderFormError } from './forms.js';
 import { statusOf } from '../../plugins/error-handler.js';
@@ -66,8 +62,8 @@ export async function servicePageData(
   serviceId: string,
   extra: Record<string, unknown> & { tab?: ServiceTab } = {},
 ): Promise<Record<string, unknown>> {
-  const service = await getAppService(ctx.db, serviceId);
-  const project = await getProject(ctx.db, service.projectId);
+  const service = await ctx.projects.getService(serviceId);
+  const project = await ctx.projects.get(service.projectId);
   const tab: ServiceTab = extra.tab ?? 'deployments';
   const tabData: Record<string, unknown> = {};
   if (tab === 'deployments') {
@@ -79,7 +75,7 @@ export async function servicePageData(
       isAnyRunning: deployments.some((d) => isRunning(d.status)),
     });
   }
-  if (tab === 'variables') tabData.variables = await listVariableKeys(ctx, service.id);
+  if (tab === 'variables') tabData.variables = await ctx.variables.listKeys(service.id);
   // Settings: the delete form says which addresses go offline. Domains: their certificates' live topics.
   if (tab === 'settings' || tab === 'domains') {
     tabData.domains = ctx.https ? await ctx.https.domains.list(service.id) : [];
@@ -108,8 +104,7 @@ export async function renderServicePage(
 }
 
 /** Is this an htmx request that swaps a part of the page (not a boosted navigation)? */
-export const isFragmentRequest = (request: FastifyRequest) =>
-  request.headers['hx-request'] === 'true' && request.headers['hx-boosted'] !== 'true';
+export const isFragmentRequest = (request: FastifyRequest) => isPartial(request);
 
 /**
  * After a form of one tab: an htmx form gets its own section back (its message beside it) and the
@@ -139,8 +134,6 @@ export async function answerTabForm(
 }
 
 export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
-
   app.get<{ Params: { id: string }; Querystring: { tab?: ServiceTab } }>(
     '/services/:id',
     { schema: { ...hidden, params: idParams, querystring: tabQuery } },
@@ -159,7 +152,7 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
     { schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       if (!isFragmentRequest(request)) return reply.redirect(`/services/${request.params.id}`, 303);
-      const service = await getAppService(ctx.db, request.params.id);
+      const service = await ctx.projects.getService(request.params.id);
       await reply.page('service-pending', {
         service,
         pending: await ctx.deploys.pendingChanges(service.id),
@@ -180,7 +173,7 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
         const input = settingsFromForm(request.body);
         const credentials = credentialsFromForm(request.body);
         if (credentials !== undefined) input.source = { ...(input.source as object), credentials };
-        const service = await updateAppServiceSettings(ctx, id, input);
+        const service = await ctx.projects.updateServiceSettings(id, input);
         request.log.info({ serviceId: service.id }, 'service settings changed');
         await answerTabForm(request, reply, ctx, id, 'settings', {
           notice: 'Settings saved. They take effect at the next deploy.',
@@ -199,8 +192,8 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
     '/services/:id/credentials/remove',
     { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
     async (request, reply) => {
-      const service = await getAppService(ctx.db, request.params.id);
-      const removed = await removeCredentials(ctx.db, service.id);
+      const service = await ctx.projects.getService(request.params.id);
+      const removed = await ctx.projects.removeCredentials(service.id);
       request.log.info({ serviceId: service.id, removed }, 'git credentials removed');
       await answerTabForm(request, reply, ctx, service.id, 'settings', {
         notice: removed ? 'The stored credentials were removed.' : 'No credentials were stored.',

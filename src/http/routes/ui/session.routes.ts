@@ -1,9 +1,6 @@
 /** Login and logout. Login attempts are throttled per (account, address) and per address (login-throttle.ts). */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import { lastUnlockOf } from '../../../auth/login-unlocks.js';
-import { isSetupOpen } from '../../../auth/setup-claim.service.js';
-import { authenticate } from '../../../auth/users.service.js';
 import { isAppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { safeNextPath } from '../../plugins/auth-guards.js';
@@ -21,7 +18,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
       await reply.page('login', {
         title: 'Log in',
         next: safeNextPath(request.query.next),
-        isUnclaimed: await isSetupOpen(ctx.db),
+        isUnclaimed: await ctx.auth.isSetupOpen(),
       });
     },
   );
@@ -50,7 +47,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
       const next = safeNextPath(request.body.next);
       const form = { title: 'Log in', email: request.body.email, next, isUnclaimed: false };
       // Counted before any hashing, in-flight attempts included: parallel guesses cannot outrun the count.
-      const decision = ctx.loginThrottle.begin(account, request.ip, await lastUnlockOf(ctx.db, account));
+      const decision = ctx.loginThrottle.begin(account, request.ip, await ctx.auth.lastUnlockOf(account));
       if (!decision.allowed) {
         const minutes = Math.ceil(decision.retryAfterMs / 60_000);
         reply.header('retry-after', String(Math.ceil(decision.retryAfterMs / 1000)));
@@ -64,7 +61,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
       const { attempt } = decision;
       try {
         if (attempt.delayMs > 0) await sleep(attempt.delayMs);
-        const user = await authenticate(ctx.db, request.body.email, request.body.password);
+        const user = await ctx.auth.authenticate(request.body.email, request.body.password);
         attempt.succeeded();
         // A fresh session id at login defeats session fixation.
         await request.session.regenerate();

@@ -1,8 +1,8 @@
 /** The first-run claim page: exists only while the install is unclaimed, and accepts only the printed token. */
 import type { FastifyInstance } from 'fastify';
-import { claimInstall, isSetupOpen, isSetupTokenValid } from '../../../auth/setup-claim.service.js';
 import { MIN_PASSWORD_LENGTH } from '../../../auth/credentials.js';
 import { AppError, isAppError } from '../../../errors.js';
+import { statusOf } from '../../plugins/error-handler.js';
 import type { AppContext } from '../../context.js';
 
 const hidden = { hide: true } as const;
@@ -14,9 +14,9 @@ export async function setupRoutes(app: FastifyInstance, ctx: AppContext): Promis
       schema: { ...hidden, querystring: { type: 'object', properties: { token: { type: 'string', maxLength: 200 } } } },
     },
     async (request, reply) => {
-      if (!(await isSetupOpen(ctx.db))) throw new AppError('NOT_FOUND', 'Setup is finished. Log in instead.');
+      if (!(await ctx.auth.isSetupOpen())) throw new AppError('NOT_FOUND', 'Setup is finished. Log in instead.');
       const token = request.query.token ?? '';
-      const isValid = await isSetupTokenValid(ctx.db, token);
+      const isValid = await ctx.auth.isSetupTokenValid(token);
       await reply.page(
         'setup',
         {
@@ -51,7 +51,7 @@ export async function setupRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
     async (request, reply) => {
       try {
-        const user = await claimInstall(ctx.db, request.body);
+        const user = await ctx.auth.claimInstall(request.body);
         request.log.info({ userId: user.id }, 'install claimed');
         await request.session.regenerate();
         request.session.set('userId', user.id);
@@ -68,7 +68,7 @@ export async function setupRoutes(app: FastifyInstance, ctx: AppContext): Promis
             error: error.message,
             minPasswordLength: MIN_PASSWORD_LENGTH,
           },
-          400,
+          statusOf(error.code),
         );
       }
     },

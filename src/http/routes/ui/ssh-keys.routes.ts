@@ -1,14 +1,12 @@
 /** The panel page of the signed-in user's SSH keys (for git push over SSH): add with a name, list, delete. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAppError } from '../../../errors.js';
-import { addSshKey, deleteSshKey, listSshKeys } from '../../../git/ssh-keys.js';
+import { statusOf } from '../../plugins/error-handler.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 
 const hidden = { hide: true } as const;
 
 export async function sshKeysUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('preHandler', makeRequireUser(ctx));
   const csrf = { preValidation: app.csrfProtection };
 
   const show = async (
@@ -22,7 +20,7 @@ export async function sshKeysUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
       'ssh-keys',
       {
         title: 'SSH keys',
-        keys: await listSshKeys(ctx.db, request.user!.id),
+        keys: await ctx.sshKeys.list(request.user!.id),
         sshExample:
           ctx.config.sshPort === null ? null : `ssh://git@${host}:${ctx.config.sshPort}/<project>/<service>.git`,
         ...extra,
@@ -47,12 +45,12 @@ export async function sshKeysUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
     },
     async (request, reply) => {
       try {
-        const key = await addSshKey(ctx.db, request.user!.id, request.body.name, request.body.publicKey);
+        const key = await ctx.sshKeys.add(request.user!.id, request.body.name, request.body.publicKey);
         reply.flash('success', `Key "${key.name}" added (${key.fingerprint}).`);
         return show(request, reply);
       } catch (error) {
-        if (!isAppError(error) || error.code !== 'VALIDATION_FAILED') throw error;
-        return show(request, reply, { error: error.message, form: request.body }, 400);
+        if (!isAppError(error) || !['VALIDATION_FAILED', 'CONFLICT'].includes(error.code)) throw error;
+        return show(request, reply, { error: error.message, form: request.body }, statusOf(error.code));
       }
     },
   );
@@ -71,7 +69,7 @@ export async function sshKeysUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
       },
     },
     async (request, reply) => {
-      await deleteSshKey(ctx.db, request.user!.id, request.params.id);
+      await ctx.sshKeys.remove(request.user!.id, request.params.id);
       reply.flash('success', 'Key deleted.');
       return show(request, reply);
     },

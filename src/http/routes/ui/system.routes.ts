@@ -10,17 +10,14 @@ import { createPanelBackup } from '../../../backup/panel-backup.js';
 import { AppError, isAppError } from '../../../errors.js';
 import { newId } from '../../../lib/ids.js';
 import { ReleaseChecker } from '../../../upgrade/release-check.js';
-import { startUpgrade } from '../../../upgrade/upgrade-start.js';
 import { isUpgradeInProgress, readUpgradeStatus } from '../../../upgrade/upgrade-status.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 
 const hidden = { hide: true } as const;
 
 export async function systemUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const requireUser = makeRequireUser(ctx);
-  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    await requireUser(request, reply);
+  // The panel group has checked the session; admins only, before any body is read.
+  app.addHook('onRequest', async (request: FastifyRequest) => {
     if (request.user && request.user.role !== 'admin')
       throw new AppError('FORBIDDEN', 'Only admins can upgrade Berth or download backups.');
   });
@@ -57,7 +54,7 @@ export async function systemUiRoutes(app: FastifyInstance, ctx: AppContext): Pro
     },
     async (request, reply) => {
       try {
-        const { image } = await startUpgrade(ctx.config, ctx.runtime, ctx.db, request.body.to ?? '');
+        const { image } = await ctx.upgrade.start(request.body.to ?? '');
         request.log.info({ image }, 'upgrade started');
         reply.flash('success', `Upgrading to ${image}. The panel restarts in a moment; reload this page.`);
         await render(reply);

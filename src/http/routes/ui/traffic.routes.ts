@@ -6,7 +6,6 @@
 import type { FastifyInstance } from 'fastify';
 import { isAppError } from '../../../errors.js';
 import { formatLine, type KeptLogs } from '../../../kept-logs/kept-logs.service.js';
-import { requireService } from '../../../projects/service-catalog.js';
 import {
   REQUEST_LOG_METHODS,
   parseRequestLogQuery,
@@ -15,7 +14,6 @@ import {
 import { trafficChartViews } from '../../../traffic/traffic-charts.js';
 import { TRAFFIC_RANGES, type TrafficRange } from '../../../traffic/traffic.service.js';
 import type { AppContext } from '../../context.js';
-import { makeRequireUser } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
 
 const hidden = { hide: true } as const;
@@ -24,8 +22,7 @@ const RANGES = Object.keys(TRAFFIC_RANGES) as TrafficRange[];
 const DEPLOYMENT_ID = /^dep_[0-9a-z]{1,40}$/;
 
 export async function trafficUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.addHook('onRequest', makeRequireUser(ctx));
-  const findService = (id: string) => requireService(ctx.deploys.deps.catalog, id);
+  const findService = (id: string) => ctx.deploys.requireService(id);
 
   app.get<WithId & { Querystring: { range?: string } }>(
     '/services/:id/traffic',

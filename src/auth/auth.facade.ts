@@ -1,0 +1,27 @@
+/** What the HTTP layer asks of the auth feature: users, sessions' sign-in, the setup claim and API tokens. */
+import type { Db } from '../db/connection.js';
+import { bindFirst } from '../lib/bind-first.js';
+import { authenticateToken, createApiToken, listApiTokens, revokeApiToken } from './api-tokens.service.js';
+import { lastUnlockOf } from './login-unlocks.js';
+import { claimInstall, isSetupOpen, isSetupTokenValid } from './setup-claim.service.js';
+import { findUserById } from './users.repository.js';
+import { authenticate } from './users.service.js';
+
+export function createAuthFacade(db: Db) {
+  return {
+    findUserById: bindFirst(db, findUserById),
+    /** The user and token behind a bearer token, or undefined. */
+    authenticateToken: bindFirst(db, authenticateToken),
+    /** Email and password → the user, or INVALID_CREDENTIALS. */
+    authenticate: bindFirst(db, authenticate),
+    lastUnlockOf: bindFirst(db, lastUnlockOf),
+    isSetupOpen: bindFirst(db, isSetupOpen),
+    isSetupTokenValid: bindFirst(db, isSetupTokenValid),
+    claimInstall: bindFirst(db, claimInstall),
+    listApiTokens: bindFirst(db, listApiTokens),
+    createApiToken: bindFirst(db, createApiToken),
+    revokeApiToken: bindFirst(db, revokeApiToken),
+  };
+}
+
+export type AuthFacade = ReturnType<typeof createAuthFacade>;

@@ -1,0 +1,161 @@
+/**
+ * Composition root, second half: managed databases, lifecycle, metrics, alerts, auth, webhooks, and the
+ * AppContext the HTTP layer gets. Loaded by main.ts after the proxy listens (the panel is most of what there
+ * is to load); tests build the same app through it (test/helpers/http-app.ts). Builds, never starts.
+ */
+import { join } from 'node:path';
+import { createAlertMetricsReader } from '../alert-metrics-reader.js';
+import { AlertsFeature } from '../alerts/alerts-feature.js';
+import type { MetricsReader } from '../alerts/metrics-port.js';
+import { createAuthFacade } from '../auth/auth.facade.js';
+import { LoginThrottle, type ThrottleLimits } from '../auth/login-throttle.js';
+import { SqliteSessionStore } from '../auth/session-store.js';
+import type { Config } from '../config.js';
+import { dataPaths } from '../data-dir.js';
+import { createDatabaseFeature, type DatabaseFeature } from '../databases/database-feature.js';
+import type { DeploySystem } from '../deploys/deploy-system.js';
+import { createEngineStatus } from '../doctor/engine-status.js';
+import type { DomainsFeature } from '../domains/domains-feature.js';
+import type { GitRemote } from '../git/git-remote.js';
+import type { RepoStore } from '../git/repo-store.js';
+import { createSshKeysFacade } from '../git/ssh-keys.facade.js';
+import type { AppContext } from '../http/context.js';
+import type { Scheduler } from '../jobs/scheduler.js';
+import { Lifecycle } from '../lifecycle/lifecycle.js';
+import { createMetricsFeature, type MetricsFeature } from '../metrics/metrics-feature.js';
+import { createProjectsFacade, createVariablesFacade } from '../projects/projects.facade.js';
+import { createUpgradeFacade } from '../upgrade/upgrade.facade.js';
+import { createHooksFacade } from '../webhooks/hooks.facade.js';
+import { WebhookReceiver } from '../webhooks/webhook-receiver.js';
+import type { Core } from './core.js';
+
+export interface PanelOptions {
+  scheduler: Scheduler;
+  sessionSecret: string;
+  version: string;
+  /** The built-in git remote, once main.ts started it (absent in tests that do not need it). */
+  git?: GitRemote;
+  throttle?: ThrottleLimits;
+  /** First retry delay of a failed notification (doubles per attempt). */
+  alertRetryBaseMs?: number;
+  /** CPU, memory and 5xx numbers for the alert rules (default: the metrics and traffic features). */
+  metrics?: MetricsReader;
+}
+
+export interface Panel {
+  ctx: AppContext;
+  sessionStore: SqliteSessionStore;
+  databases: DatabaseFeature;
+  lifecycle: Lifecycle;
+  alerts: AlertsFeature;
+  metrics: MetricsFeature;
+}
+
+export function composePanel(core: Core, options: PanelOptions): Panel {
+  const { config, db, runtime, secretBox, logger, installId } = core.foundation;
+  const databases = createDatabaseFeature(
+    { config, db, runtime, secretBox, logger: logger.child({ component: 'databases' }), events: core.events },
+    options.scheduler,
+  );
+  const lifecycle = createLifecycle({
+    config,
+    deploys: core.deploys,
+    databases,
+    installId,
+    domains: core.domains,
+    repos: core.repos,
+  });
+  const metrics = createMetricsFeature({
+    db,
+    runtime,
+    dataDir: config.dataDir,
+    logger: logger.child({ component: 'metrics' }),
+  });
+  const alerts = new AlertsFeature({
+    db,
+    runtime,
+    secretBox,
+    logger: logger.child({ component: 'alerts' }),
+    dataDir: config.dataDir,
+    panelDomain: config.panelDomain,
+    panelUrl: config.publicUrl,
+    allowPrivateDestinations: config.allowPrivateSources,
+    checkIntervalMs: config.alertCheckIntervalMs,
+    metrics: options.metrics ?? createAlertMetricsReader(metrics.service, core.traffic),
+    retryBaseMs: options.alertRetryBaseMs,
+  });
+  const sessionStore = new SqliteSessionStore(db);
+  const ctx: AppContext = {
+    config,
+    logger,
+    sessionStore,
+    loginThrottle: new LoginThrottle(options.throttle),
+    sessionSecret: options.sessionSecret,
+    version: options.version,
+    auth: createAuthFacade(db),
+    projects: createProjectsFacade(db, secretBox, config),
+    variables: createVariablesFacade(db, secretBox, databases),
+    sshKeys: createSshKeysFacade(db),
+    engine: createEngineStatus(runtime),
+    upgrade: createUpgradeFacade(config, runtime, db),
+    deploys: core.deploys,
+    webhooks: new WebhookReceiver({ db, secretBox, deploys: core.deploys, logger }),
+    hooks: createHooksFacade(db, secretBox, config),
+    git: options.git,
+    https: core.domains,
+    databases,
+    lifecycle,
+    alerts,
+    traffic: core.traffic,
+    keptLogs: core.keptLogs,
+    metrics,
+    events: core.events,
+  };
+  return { ctx, sessionStore, databases, lifecycle, alerts, metrics };
+}
+
+/** Wires deletes and orphan clean-up to the features whose objects they remove. */
+export function createLifecycle(parts: {
+  config: Config;
+  deploys: DeploySystem;
+  databases: DatabaseFeature;
+  installId: string;
+  domains?: DomainsFeature;
+  repos?: RepoStore;
+}): Lifecycle {
+  const { config, deploys, databases, domains, repos } = parts;
+  const paths = dataPaths(config.dataDir);
+  return new Lifecycle({
+    db: deploys.deps.db,
+    runtime: deploys.deps.runtime,
+    logger: deploys.deps.logger.child({ component: 'lifecycle' }),
+    router: deploys.deps.router,
+    deployments: { cancel: (id) => deploys.queue.cancel(id) },
+    databases: {
+      list: (projectId) => databases.databases.list(projectId),
+      isBusy: (id) => databases.databases.isBusy(id),
+      remove: async (id, name, deleteVolume) => {
+        await databases.databases.remove(id, { confirm: name, deleteVolume });
+        await databases.backups.forget(id);
+      },
+    },
+    domains: domains && {
+      forget: (serviceId, hostnames) => {
+        domains.router.setDomains(serviceId, []);
+        domains.certificates.domainsRemoved(hostnames);
+      },
+    },
+    repos: repos && {
+      pathOf: (project, service, serviceId) =>
+        repos.belongsTo(project, service, serviceId) ? repos.pathOf(project, service) : undefined,
+      projectDir: (project) => join(repos.root, project),
+    },
+    appsDomain: config.appsDomain,
+    buildsDir: paths.builds,
+    deploymentLogsDir: paths.deploymentLogs,
+    certsDir: join(config.dataDir, 'certs'),
+    drainTimeoutMs: deploys.deps.timing.drainTimeoutMs,
+    stopTimeoutSeconds: deploys.deps.timing.stopTimeoutSeconds,
+    installId: parts.installId,
+  });
+}
