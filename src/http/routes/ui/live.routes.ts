@@ -26,7 +26,7 @@ type LiveQuery = { project?: string; service?: string; deployment?: string; data
 async function topicsFor(ctx: AppContext, query: LiveQuery): Promise<Set<string>> {
   if (!query.project && !query.service && !query.deployment && !query.database) {
     throw new AppError(
-      'VALIDATION_FAILED',
+      'BAD_REQUEST',
       'Name what the page shows: ?project=, ?service=, ?deployment= or ?database=.',
     );
   }
