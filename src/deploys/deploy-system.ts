@@ -13,6 +13,7 @@ import {
 import { followServiceLogs, type RuntimeLogOptions } from './runtime-logs.js';
 import { planSource, type SourcePlan } from './source-plan.js';
 import { requireService } from '../projects/service-catalog.js';
+import { projectOverview, type ServiceOverview } from './project-overview.js';
 import { cancelDeployment, requestDeployment, requestRollback } from './deploys.service.js';
 import { recoverDeployments } from './recovery.js';
 import { AppError } from '../errors.js';
@@ -82,6 +83,11 @@ export class DeploySystem {
       .catch((error: unknown) =>
         this.deps.logger.warn({ err: error, deploymentId }, 'could not announce a deployment'),
       );
+  }
+
+  /** Every app of a project at once: newest deployment and active release state (the project canvas). */
+  overviewOf(projectId: string, serviceIds: readonly string[]): Promise<Map<string, ServiceOverview>> {
+    return projectOverview(this.deps, projectId, serviceIds);
   }
 
   /** Running, crashed (exit code, last lines) or not deployed, as the engine says now. */

@@ -204,3 +204,47 @@ export async function listDeploymentsWithImages(db: Executor, serviceId: string)
     .execute();
   return rows.map((r) => toDeployment(r as Row));
 }
+
+/**
+ * For a page that shows many services at once (the project canvas): each service's newest deployment and
+ * its active one, in one query instead of two per service.
+ */
+export async function newestAndActiveOf(
+  db: Executor,
+  serviceIds: readonly string[],
+): Promise<{ newest: Map<string, Deployment>; active: Map<string, Deployment> }> {
+  const newest = new Map<string, Deployment>();
+  const active = new Map<string, Deployment>();
+  if (serviceIds.length === 0) return { newest, active };
+  const rows = await db
+    .selectFrom('deployments as d')
+    .selectAll('d')
+    .where('d.service_id', 'in', serviceIds)
+    .where((eb) =>
+      eb.or([
+        eb('d.status', '=', 'active'),
+        eb(
+          'd.id',
+          '=',
+          eb
+            .selectFrom('deployments as n')
+            .select('n.id')
+            .whereRef('n.service_id', '=', 'd.service_id')
+            .orderBy('n.created_at', 'desc')
+            .orderBy('n.id', 'desc')
+            .limit(1),
+        ),
+      ]),
+    )
+    .execute();
+  for (const deployment of rows.map((r) => toDeployment(r as Row))) {
+    if (deployment.status === 'active') active.set(deployment.serviceId, deployment);
+    const known = newest.get(deployment.serviceId);
+    const isNewer =
+      !known ||
+      deployment.createdAt > known.createdAt ||
+      (deployment.createdAt === known.createdAt && deployment.id > known.id);
+    if (isNewer) newest.set(deployment.serviceId, deployment);
+  }
+  return { newest, active };
+}

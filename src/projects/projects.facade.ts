@@ -12,6 +12,7 @@ import {
   listVariableKeys,
   markVariableSecret,
   readVariables,
+  readVariablesOfServices,
   replaceVariables,
   revealVariable,
   setVariables,
@@ -41,6 +42,7 @@ export function createVariablesFacade(db: Db, secretBox: SecretBox, databases: R
   return {
     listKeys: bindFirst(deps, listVariableKeys),
     read: bindFirst(deps, readVariables),
+    readMany: bindFirst(deps, readVariablesOfServices),
     replace: bindFirst(deps, replaceVariables),
     set: bindFirst(deps, setVariables),
     remove: bindFirst(deps, deleteVariable),

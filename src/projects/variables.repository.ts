@@ -23,6 +23,23 @@ export async function listSealedVariables(db: Executor, serviceId: string): Prom
   return rows.map(toSealed);
 }
 
+/** The variables of many services in one query (a project page), by service id. */
+export async function listSealedVariablesOfServices(
+  db: Executor,
+  serviceIds: readonly string[],
+): Promise<Map<string, SealedVariable[]>> {
+  const byService = new Map<string, SealedVariable[]>(serviceIds.map((id) => [id, []]));
+  if (serviceIds.length === 0) return byService;
+  const rows = await db
+    .selectFrom('variables')
+    .select(['service_id', 'key', 'value_encrypted', 'secret', 'updated_at'])
+    .where('service_id', 'in', serviceIds)
+    .orderBy('key')
+    .execute();
+  for (const row of rows) byService.get(row.service_id)?.push(toSealed(row));
+  return byService;
+}
+
 export async function findSealedVariable(
   db: Executor,
   serviceId: string,

@@ -17,6 +17,7 @@ import {
   deleteVariableRow,
   findSealedVariable,
   listSealedVariables,
+  listSealedVariablesOfServices,
   replaceSealedVariables,
   setVariableSecret,
   upsertSealedVariables,
@@ -87,6 +88,20 @@ export async function readVariables(deps: VariablesDeps, serviceId: string): Pro
   await requireService(deps.db, serviceId);
   const rows = await listSealedVariables(deps.db, serviceId);
   return Object.fromEntries(rows.map((row) => [row.key, deps.secretBox.decrypt(row.valueEncrypted)]));
+}
+
+/** The variables of many services at once (the project canvas reads which databases each refers to). */
+export async function readVariablesOfServices(
+  deps: VariablesDeps,
+  serviceIds: readonly string[],
+): Promise<Map<string, Record<string, string>>> {
+  const sealed = await listSealedVariablesOfServices(deps.db, serviceIds);
+  return new Map(
+    [...sealed].map(([id, rows]) => [
+      id,
+      Object.fromEntries(rows.map((row) => [row.key, deps.secretBox.decrypt(row.valueEncrypted)])),
+    ]),
+  );
 }
 
 /** Replaces the whole set with `input` ({KEY: value}); keys not in it are deleted. */

@@ -25,10 +25,7 @@ type LiveQuery = { project?: string; service?: string; deployment?: string; data
 /** The topics of what the page shows (see topicsOf in src/events/event-bus.ts). */
 async function topicsFor(ctx: AppContext, query: LiveQuery): Promise<Set<string>> {
   if (!query.project && !query.service && !query.deployment && !query.database) {
-    throw new AppError(
-      'BAD_REQUEST',
-      'Name what the page shows: ?project=, ?service=, ?deployment= or ?database=.',
-    );
+    throw new AppError('BAD_REQUEST', 'Name what the page shows: ?project=, ?service=, ?deployment= or ?database=.');
   }
   // An empty project has no topics yet: its stream stays open and quiet (heartbeats only).
   const topics = new Set<string>();

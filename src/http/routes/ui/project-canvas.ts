@@ -59,19 +59,23 @@ export interface AppTile {
   domains: string[];
 }
 
-export async function appTileOf(
+/** What a tile is made of, read for one service or for a whole project at once. */
+interface TileFacts {
+  latest: Deployment | undefined;
+  state: Parameters<typeof appTileStatus>[1];
+  variables: Record<string, string>;
+  domains: string[];
+}
+
+function tileOf(
   ctx: AppContext,
   service: AppService,
   projectName: string,
   databaseNames: Set<string>,
-): Promise<AppTile> {
-  const [deployments, state, variables] = await Promise.all([
-    ctx.deploys.list(service.id),
-    ctx.deploys.state(service.id),
-    ctx.variables.read(service.id),
-  ]);
-  const latest = deployments[0];
-  const referenced = Object.values(variables).flatMap((value) => findReferences(value).map((r) => r.service));
+  facts: TileFacts,
+): AppTile {
+  const { latest, state } = facts;
+  const referenced = Object.values(facts.variables).flatMap((value) => findReferences(value).map((r) => r.service));
   const view = toServiceView(service, projectName, ctx.config);
   return {
     id: service.id,
@@ -83,7 +87,7 @@ export async function appTileOf(
     runningDeploymentId: latest && (BUILDING.has(latest.status) || DEPLOYING.has(latest.status)) ? latest.id : null,
     lastDeploy: latest ?? null,
     uses: [...new Set(referenced.filter((name) => databaseNames.has(name)))],
-    domains: ctx.https ? (await ctx.https.domains.list(service.id)).map((d) => d.hostname) : [],
+    domains: facts.domains,
   };
 }
 
@@ -92,15 +96,45 @@ export async function appTile(ctx: AppContext, serviceId: string): Promise<AppTi
   const service = await ctx.projects.getService(serviceId);
   const project = await ctx.projects.get(service.projectId);
   const databases = await ctx.databases.databases.list(project.id);
-  return appTileOf(ctx, service, project.name, new Set(databases.map((d) => d.name)));
+  const [deployments, state, variables] = await Promise.all([
+    ctx.deploys.list(service.id),
+    ctx.deploys.state(service.id),
+    ctx.variables.read(service.id),
+  ]);
+  const domains = ctx.https ? (await ctx.https.domains.list(service.id)).map((d) => d.hostname) : [];
+  return tileOf(ctx, service, project.name, new Set(databases.map((d) => d.name)), {
+    latest: deployments[0],
+    state,
+    variables,
+    domains,
+  });
 }
 
 export async function projectCanvas(ctx: AppContext, projectId: string) {
   const project = await ctx.projects.get(projectId);
   const databases = await ctx.databases.databases.list(project.id);
   const names = new Set(databases.map((d) => d.name));
-  const services = await Promise.all(
-    (await ctx.projects.listServices(project.id)).map((service) => appTileOf(ctx, service, project.name, names)),
+  // A fixed number of queries and one engine call whatever the number of apps (bench:panel, 50 services).
+  const apps = await ctx.projects.listServices(project.id);
+  const ids = apps.map((service) => service.id);
+  const [overview, variables, domains] = await Promise.all([
+    ctx.deploys.overviewOf(project.id, ids),
+    ctx.variables.readMany(ids),
+    ctx.https ? ctx.https.domains.listByService(ids) : undefined,
+  ]);
+  const services = apps.map((service) =>
+    tileOf(ctx, service, project.name, names, {
+      latest: overview.get(service.id)?.newest,
+      state: overview.get(service.id)?.state ?? {
+        state: 'not-deployed',
+        activeDeploymentId: null,
+        running: 0,
+        total: 0,
+        problem: null,
+      },
+      variables: variables.get(service.id) ?? {},
+      domains: (domains?.get(service.id) ?? []).map((d) => d.hostname),
+    }),
   );
   const databaseTiles = databases.map((d) => ({ ...d, tileStatus: databaseTileStatus(d) }));
   const byName = new Map(databases.map((d) => [d.name, d.id]));
