@@ -211,7 +211,7 @@ describe('every panel page on a laptop and a phone', () => {
     await page.keyboard.press('Control+V');
     assert.equal(await page.locator('#paste-target').inputValue(), `git remote add berth ${remote}`);
     // The label comes back after a moment.
-    await button.filter({ hasText: /^Copy$/ }).waitFor({ timeout: 5000 });
+    await button.filter({ hasText: /^Copy command$/ }).waitFor({ timeout: 5000 });
     assert.deepEqual(problems.list, []);
   });
 

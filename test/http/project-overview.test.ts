@@ -89,5 +89,8 @@ describe('project overview (the canvas)', () => {
     assert.equal(statusOf('live'), 'crashed');
     assert.equal(statusOf('busy'), 'building');
     assert.equal(statusOf('broken'), 'failed');
+    // The last deploy's time in words, the exact time in the title (not an ISO string on the tile).
+    const tile = new RegExp(`id="tile-${services.broken}"[\\s\\S]*?</li>`).exec(page.body)?.[0] ?? '';
+    assert.match(tile, /Last deploy [\s\S]*<time datetime="[^"]+" title="[^"]+">(just now|\d+ \w+ ago)<\/time>/);
   });
 });

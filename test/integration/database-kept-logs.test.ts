@@ -5,6 +5,8 @@
  * of its own, after the container is gone.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { openDatabase } from '../../src/db/connection.js';
 import { after, before, describe, it } from 'node:test';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { startHarness, type Harness } from '../helpers/deploy-harness.js';
@@ -138,5 +140,28 @@ describe('kept logs of a managed database', () => {
     assert.match(download.body, /Ready to accept connections/);
     const foreign = await panel.get(`/databases/${databaseId}/logs/kept/download?run=ctr_000000000000`);
     assert.equal(foreign.statusCode, 404);
+  });
+
+  it('deletes the kept log with the database: no line is left behind', async () => {
+    const store = openDatabase(join(h.dataDir, 'berth.db'));
+    try {
+      const count = async () =>
+        Number(
+          (
+            await store.db
+              .selectFrom('runtime_log_lines')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('service_id', '=', databaseId)
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      assert.ok((await count()) > 0, 'lines were kept while the database lived');
+      const deleted = await h.api('DELETE', `/databases/${databaseId}`, { confirm: 'cache', deleteVolume: true });
+      assert.equal(deleted.status, 200);
+      databaseId = '';
+      assert.equal(await count(), 0);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -152,7 +152,8 @@ describe('managed databases', () => {
     const duplicate = await h.api('POST', `/projects/${projectId}/databases`, { name: 'db', engine: 'redis' });
     assert.equal(duplicate.status, 409);
     const badEngine = await h.api('POST', `/projects/${projectId}/databases`, { name: 'other', engine: 'oracle' });
-    assert.equal(badEngine.status, 400);
+    // Well-formed, but no such engine: invalid input (422), not a malformed request (400).
+    assert.equal(badEngine.status, 422);
 
     // Only on the project network: nothing published on the host.
     const details = await runtime.inspectContainer(await containerOf(dbs.db!.id));

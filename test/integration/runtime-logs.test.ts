@@ -117,7 +117,8 @@ describe('runtime logs and live status of a service', () => {
     }));
     assert.equal((await h.api('PUT', `/services/${serviceId}/variables`, { LOG_SECRET: SECRET })).status, 200);
 
-    assert.match(await status(), /id="status-svc_[0-9a-z]+"[^>]*hx-trigger="every 5s"[\s\S]*not deployed/);
+    // The badge follows the page's live stream (and re-reads itself now and then).
+    assert.match(await status(), /id="status-svc_[0-9a-z]+"[^>]*hx-trigger="live, every 30s"[\s\S]*not deployed/);
     const page = await panel.get(`/services/${serviceId}/logs`);
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /id="no-runtime-logs"/);
@@ -159,8 +160,9 @@ describe('runtime logs and live status of a service', () => {
     assert.ok(page.body.includes(`data-service-log="/services/${serviceId}/logs/ws"`), 'the page follows the log');
     assert.doesNotMatch(page.body, /id="container-stopped"/, 'a running container is not said to be stopped');
     assert.match((await panel.get(`/services/${serviceId}`)).body, /href="\/services\/svc_[0-9a-z]+\/logs"/);
-    const badge = `id="status-${serviceId}" hx-get="/services/${serviceId}/status" hx-trigger="load"`;
-    assert.ok((await panel.get(`/projects/${projectId}`)).body.includes(badge), 'the project card loads the badge');
+    // The project canvas shows the app's tile as active (the tile is refetched when the live stream says so).
+    const project = (await panel.get(`/projects/${projectId}`)).body;
+    assert.match(project, new RegExp(`id="tile-${serviceId}"[\\s\\S]*?data-status="active"`), 'the tile says active');
   });
 
   it('streams over a WebSocket to a signed-in panel, and refuses anyone else', async () => {

@@ -208,7 +208,8 @@ describe('HTTP metrics and request log of a service', () => {
 
   it('shows the metrics and a filterable request log on the service page', async () => {
     const panel = await signedInClient(t.app);
-    const service = await panel.get(`/services/${serviceId}`);
+    // On the service page's Metrics tab.
+    const service = await panel.get(`/services/${serviceId}?tab=metrics`);
     assert.match(service.body, new RegExp(`hx-get="/services/${serviceId}/traffic"`));
     assert.match(service.body, new RegExp(`hx-get="/services/${serviceId}/requests"`));
 
