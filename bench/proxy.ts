@@ -12,7 +12,9 @@
  *          proxy: the floor for any proxy on Node's HTTP stack), --semi-spaces 0,8 (adds Berth with other
  *          young-generation sizes than the daemon's --max-semi-space-size=2, in MB, 0 = V8's default: what
  *          that memory setting costs in throughput), --without-request-log (adds it with HTTP metrics but no
- *          request log: the log's share), --accounting-only (only Berth with and without accounting).
+ *          request log: the log's share), --accounting-only (only Berth with and without accounting),
+ *          --cpu-prof (V8 profiles of both: the accounting's share of the proxy's busy CPU, which the
+ *          machine's load does not move the way it moves req/s).
  * Every run with Berth also runs the same build without the request accounting (HTTP metrics and the
  * request log) right next to it in each round and prints what the accounting costs (budget < 3 %).
  */
@@ -21,7 +23,13 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildBaseline, removeBaseline } from './lib/berth-baseline.js';
-import { buildBerthProxy, removeBerthBuild, startBerthProxy, startNodeFloorProxy } from './lib/berth-proxy-process.js';
+import {
+  buildBerthProxy,
+  DAEMON_NODE_FLAGS,
+  removeBerthBuild,
+  startBerthProxy,
+  startNodeFloorProxy,
+} from './lib/berth-proxy-process.js';
 import { treeCpuUs, treeRssMb } from './lib/proc-stats.js';
 import {
   missingTools,
@@ -37,8 +45,10 @@ import {
   accountingReport,
   collectAccountingRows,
   orderWithPair,
+  WITH_ACCOUNTING,
   WITHOUT_ACCOUNTING,
 } from './lib/accounting-cost.js';
+import { profileShareReport } from './lib/cpu-profile-share.js';
 import { markdownTable, median } from './lib/stats.js';
 import { runWrk, type WrkResult } from './lib/wrk.js';
 
@@ -59,6 +69,7 @@ const { values: args } = parseArgs({
     'accounting-only': { type: 'boolean', default: false },
     'without-request-log': { type: 'boolean', default: false },
     'semi-spaces': { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
   },
 });
 const rounds = boundedInt(args.rounds, 1, 10, 'rounds');
@@ -111,8 +122,17 @@ try {
   const wanted = (name: string) => only === undefined || only.includes(name) || only.includes(name.split(/[@ ]/)[0]!);
   const build = buildBerthProxy();
   if (wanted('direct')) targets.push({ ...backend, name: 'direct' });
-  if (wanted('berth'))
-    targets.push(await startBerthProxy({ build, hostname: HOSTNAME, backendPort: backend.httpPort, cert }));
+  // --cpu-prof: V8 profiles of Berth and its twin, for the accounting's share of the proxy's CPU.
+  const profiled: Array<{ name: string; dir: string }> = [];
+  const profileFlags = (name: string) => {
+    if (!args['cpu-prof']) return undefined;
+    profiled.push({ name, dir: join(dir, `profile-${profiled.length}`) });
+    return [...DAEMON_NODE_FLAGS, '--cpu-prof', `--cpu-prof-dir=${profiled.at(-1)!.dir}`];
+  };
+  if (wanted('berth')) {
+    const nodeFlags = profileFlags(WITH_ACCOUNTING);
+    targets.push(await startBerthProxy({ build, hostname: HOSTNAME, backendPort: backend.httpPort, cert, nodeFlags }));
+  }
   if (args.baseline !== undefined) {
     const baseline = buildBaseline(args.baseline);
     const name = `berth@${args.baseline}`;
@@ -130,7 +150,8 @@ try {
   }
   // The same build without the request accounting, next to Berth in every round: what the accounting costs.
   const twin = { build, hostname: HOSTNAME, backendPort: backend.httpPort, cert, name: WITHOUT_ACCOUNTING };
-  if (wanted('berth')) targets.push(await startBerthProxy({ ...twin, accounting: false }));
+  if (wanted('berth'))
+    targets.push(await startBerthProxy({ ...twin, accounting: false, nodeFlags: profileFlags(WITHOUT_ACCOUNTING) }));
   if (args['without-request-log']) {
     const name = 'berth metrics only';
     targets.push(
@@ -278,6 +299,12 @@ try {
     );
     console.log(accountingReport(accountingRows));
     console.log(`\n${await accountingMicroReport(accountingRows)}`);
+  }
+  if (profiled.length > 0) {
+    // V8 writes a profile when the process exits: stop the two now (cleanUp skips what has exited).
+    for (const target of targets.filter((t) => profiled.some((p) => p.name === t.name))) await stopServer(target);
+    console.log(`\nShare of each proxy's busy CPU (V8 profile, start-up left out; profiling slows both alike)\n`);
+    console.log(profileShareReport(profiled));
   }
   console.log('\nResident memory of each proxy (all its processes), MB\n');
   console.log(markdownTable(['server', 'fresh', 'after the load'], rssRows));

@@ -71,7 +71,12 @@ async function waitForPort(port: number, child: ChildProcess, name: string, time
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} before listening`);
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => resolve(true));
+      // Closed at once: a probe left open holds the server's close() (a silent TLS client waits out the
+      // handshake timeout), so the proxy would be SIGKILLed at the end instead of exiting.
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.once('error', () => resolve(false));
       setTimeout(() => resolve(false), 500).unref();
     }).catch(() => false);
