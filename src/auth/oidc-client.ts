@@ -93,7 +93,14 @@ export async function finishSignIn(
 export function describeOidcError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? `${code}: ${error.message}` : error.message;
+    // oauth4webapi names the failed ID token claim (nonce, aud, exp…) in the error's cause.
+    let claim: unknown;
+    for (let cause: unknown = error.cause, depth = 0; cause && depth < 3 && claim === undefined; depth++) {
+      claim = (cause as { claim?: unknown }).claim;
+      cause = (cause as { cause?: unknown }).cause;
+    }
+    const which = typeof claim === 'string' ? ` (claim "${claim}")` : '';
+    return `${typeof code === 'string' ? `${code}: ` : ''}${error.message}${which}`;
   }
   return 'unknown error';
 }
