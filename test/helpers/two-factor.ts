@@ -20,7 +20,9 @@ export async function enrol(client: InjectClient): Promise<{ secret: string; rec
     code: codeAt(secret, Date.now()),
   });
   if (confirm.statusCode !== 200) throw new Error(`enrolment failed: ${confirm.statusCode}`);
-  const recoveryCodes = [...confirm.body.matchAll(/<code class="recovery-code">([a-z0-9-]+)<\/code>/g)].map((m) => m[1]!);
+  const recoveryCodes = [...confirm.body.matchAll(/<code class="recovery-code">([a-z0-9-]+)<\/code>/g)].map(
+    (m) => m[1]!,
+  );
   return { secret, recoveryCodes };
 }
 
