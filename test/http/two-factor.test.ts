@@ -164,7 +164,6 @@ describe('two-factor authentication (TOTP)', () => {
     await passwordStep(half, ADMIN);
     const forms: Array<[InjectClient, string]> = [
       [half, '/login/two-factor'],
-      [admin, '/login/sso'],
       [admin, '/account/two-factor/start'],
       [admin, '/account/two-factor/confirm'],
       [admin, '/account/two-factor/disable'],

@@ -1,6 +1,7 @@
 /**
- * Single sign-on: the login page's button posts here (CSRF-checked), the browser goes to the provider, and
- * the provider sends it back to the callback. What the callback must find again (state, nonce, PKCE
+ * Single sign-on: the login page's button is a link here (not a form: the CSP's form-action 'self' rightly
+ * stops a form post from redirecting to another origin, and starting a sign-in changes nothing a forged
+ * request could abuse), the browser goes to the provider, and the provider sends it back to the callback. What the callback must find again (state, nonce, PKCE
  * verifier) stays in the session, never in the URL; it is used once. A sign-in through SSO skips Berth's
  * own second factor: the identity provider owns that step.
  */
@@ -26,23 +27,15 @@ export async function ssoRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     error,
   });
 
-  app.post<{ Body: { next?: string } }>(
+  app.get<{ Querystring: { next?: string } }>(
     '/login/sso',
     {
-      // After body parsing, so the form's _csrf field is readable.
-      preValidation: app.csrfProtection,
-      schema: {
-        ...hidden,
-        body: {
-          type: 'object',
-          properties: { next: { type: 'string', maxLength: 500 }, _csrf: { type: 'string' } },
-        },
-      },
+      schema: { ...hidden, querystring: { type: 'object', properties: { next: { type: 'string', maxLength: 500 } } } },
     },
     async (request, reply) => {
       try {
         const { url, pending } = await ctx.sso.begin();
-        request.session.set('sso', { ...pending, next: safeNextPath(request.body.next), since: Date.now() });
+        request.session.set('sso', { ...pending, next: safeNextPath(request.query.next), since: Date.now() });
         return reply.redirect(url, 303);
       } catch (error) {
         if (!isAppError(error) || !REFUSALS.has(error.code)) throw error;
