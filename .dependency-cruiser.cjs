@@ -22,6 +22,9 @@ const WRAPPERS = {
   'tar-fs': '^src/lib/tar-archive\\.ts$',
   eta: '^src/lib/templates\\.ts$',
   'node-cron': '^src/jobs/scheduler\\.ts$',
+  otpauth: '^src/auth/totp\\.ts$',
+  qrcode: '^src/auth/qr-code\\.ts$',
+  'openid-client': '^src/auth/oidc-client\\.ts$',
   nodemailer: '^src/[a-z-]+/(mailer|smtp|mail)[a-z-]*\\.ts$',
 };
 

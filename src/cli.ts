@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createApiToken, revokeApiToken, listApiTokens } from './auth/api-tokens.service.js';
 import { recordUnlock } from './auth/login-unlocks.js';
+import { enableLocalLogin } from './auth/sso.service.js';
 import { findUserWithHashByEmail, listAdminIds } from './auth/users.repository.js';
 import { createAdmin } from './auth/users.service.js';
 import { loadConfig, type Config } from './config.js';
@@ -24,6 +25,7 @@ Usage:
                                                 and starts Docker first if none answers (root, Debian/Ubuntu)
   berth admin create --email E --password P     create an admin account (or --password-stdin)
   berth admin unlock EMAIL                      forget failed logins of an account (works beside a running daemon)
+  berth admin local-login on                    turn password login back on after single sign-on turned it off
   berth token create --name N [--email E]       create an API token; printed once, on the last line
   berth token list [--email E]                  list API tokens (never the secrets)
   berth token revoke <id|name> [--email E]      revoke an API token
@@ -98,10 +100,15 @@ async function admin(config: Config, args: string[]): Promise<void> {
     process.stdout.write(`failed logins of ${account} forgotten; it can log in again from every address\n`);
     return;
   }
+  if (positionals[0] === 'local-login' && positionals[1] === 'on') {
+    await withDatabase(config, (db) => enableLocalLogin({ db }));
+    process.stdout.write('password login is on again (single sign-on stays available)\n');
+    return;
+  }
   if (positionals[0] !== 'create')
     throw new AppError(
       'VALIDATION_FAILED',
-      'usage: berth admin create --email E --password P | berth admin unlock EMAIL',
+      'usage: berth admin create --email E --password P | berth admin unlock EMAIL | berth admin local-login on',
     );
   const password = values['password-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : values.password;
   const user = await withDatabase(config, (db) => createAdmin(db, { email: values.email, password }));

@@ -1,11 +1,12 @@
-/** What the HTTP layer asks of the auth feature: users, sessions' sign-in, the setup claim and API tokens. */
+/** What the HTTP layer asks of the auth feature: users, sign-in, the session list, the setup claim and API tokens. */
 import type { Db } from '../db/connection.js';
 import { bindFirst } from '../lib/bind-first.js';
 import { authenticateToken, createApiToken, listApiTokens, revokeApiToken } from './api-tokens.service.js';
 import { lastUnlockOf } from './login-unlocks.js';
 import { claimInstall, isSetupOpen, isSetupTokenValid } from './setup-claim.service.js';
+import { listSessions, revokeOtherSessions, revokeSession } from './sessions.service.js';
 import { findUserById } from './users.repository.js';
-import { authenticate } from './users.service.js';
+import { authenticate, checkPasswordOf } from './users.service.js';
 
 export function createAuthFacade(db: Db) {
   return {
@@ -21,6 +22,11 @@ export function createAuthFacade(db: Db) {
     listApiTokens: bindFirst(db, listApiTokens),
     createApiToken: bindFirst(db, createApiToken),
     revokeApiToken: bindFirst(db, revokeApiToken),
+    checkPasswordOf: bindFirst(db, checkPasswordOf),
+    /** Live signed-in sessions of a user (or of everyone: undefined), the current one marked. */
+    listSessions: bindFirst(db, listSessions),
+    revokeSession: bindFirst(db, revokeSession),
+    revokeOtherSessions: bindFirst(db, revokeOtherSessions),
   };
 }
 

@@ -31,6 +31,11 @@ export async function findUserWithHashByEmail(
   return row && { ...toUser(row), passwordHash: row.password_hash };
 }
 
+export async function findPasswordHashOf(db: Executor, id: string): Promise<string | undefined> {
+  const row = await db.selectFrom('users').select('password_hash').where('id', '=', id).executeTakeFirst();
+  return row?.password_hash;
+}
+
 export async function listAdminIds(db: Executor): Promise<string[]> {
   return (await db.selectFrom('users').select('id').where('role', '=', 'admin').execute()).map((row) => row.id);
 }

@@ -8,6 +8,8 @@ import { createAlertMetricsReader } from '../alert-metrics-reader.js';
 import { AlertsFeature } from '../alerts/alerts-feature.js';
 import type { MetricsReader } from '../alerts/metrics-port.js';
 import { createAuthFacade } from '../auth/auth.facade.js';
+import { createSsoFacade } from '../auth/sso.facade.js';
+import { createTwoFactorFacade } from '../auth/two-factor.facade.js';
 import { LoginThrottle, type ThrottleLimits } from '../auth/login-throttle.js';
 import { SqliteSessionStore } from '../auth/session-store.js';
 import type { Config } from '../config.js';
@@ -93,6 +95,13 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     sessionSecret: options.sessionSecret,
     version: options.version,
     auth: createAuthFacade(db),
+    twoFactor: createTwoFactorFacade({ db, secretBox }),
+    sso: createSsoFacade({
+      db,
+      secretBox,
+      policy: { allowPrivate: config.allowPrivateSources },
+      redirectUri: new URL('/login/sso/callback', config.publicUrl).href,
+    }),
     projects: createProjectsFacade(db, secretBox, config),
     variables: createVariablesFacade(db, secretBox, databases),
     sshKeys: createSshKeysFacade(db),

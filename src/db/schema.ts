@@ -13,6 +13,34 @@ export interface SessionsTable {
   sid: string;
   data: string;
   expires_at: number;
+  /** The signed-in user (0020); null while a session is anonymous or half signed in. */
+  user_id: Generated<string | null>;
+  /** Epoch ms of the sign-in, and of the last request (0020). */
+  created_at: Generated<number | null>;
+  last_seen_at: Generated<number | null>;
+  ip: Generated<string | null>;
+  user_agent: Generated<string | null>;
+  /** Epoch ms the session was revoked (0020): a revoked session is refused even if its cookie comes back. */
+  revoked_at: Generated<number | null>;
+}
+
+export interface UserTotpTable {
+  user_id: string;
+  /** The base32 TOTP secret, sealed with the SecretBox. */
+  secret_encrypted: string;
+  /** Null until the first code confirms the enrolment. */
+  enabled_at: string | null;
+  /** The last accepted time step: a code of that step or an earlier one is refused (no replay). */
+  last_step: number | null;
+  created_at: string;
+}
+
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  /** SHA-256 hex of the normalised code. */
+  code_hash: string;
+  used_at: string | null;
 }
 
 export interface ApiTokensTable {
@@ -341,6 +369,8 @@ export interface Database {
   certificates: CertificatesTable;
   users: UsersTable;
   sessions: SessionsTable;
+  user_totp: UserTotpTable;
+  recovery_codes: RecoveryCodesTable;
   api_tokens: ApiTokensTable;
   settings: SettingsTable;
   ssh_keys: SshKeysTable;

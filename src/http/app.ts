@@ -26,6 +26,10 @@ import { gitHttpRoutes } from './routes/git-http.routes.js';
 import { hooksRoutes } from './routes/hooks.routes.js';
 import { openApiDocsRoutes } from './plugins/openapi.js';
 import { sessionRoutes } from './routes/ui/session.routes.js';
+import { loginTwoFactorRoutes } from './routes/ui/login-two-factor.routes.js';
+import { ssoRoutes } from './routes/ui/sso.routes.js';
+import { accountRoutes } from './routes/ui/account.routes.js';
+import { serverSignInRoutes } from './routes/ui/server-sign-in.routes.js';
 import { setupRoutes } from './routes/ui/setup.routes.js';
 import { panelRoutes } from './routes/ui/panel.routes.js';
 import { projectsUiRoutes } from './routes/ui/projects.routes.js';
@@ -100,6 +104,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => healthRoutes(scope, ctx),
     async (scope) => setupRoutes(scope, ctx),
     async (scope) => sessionRoutes(scope, ctx),
+    async (scope) => loginTwoFactorRoutes(scope, ctx),
+    async (scope) => ssoRoutes(scope, ctx),
     // Webhooks and deploy hooks carry their own secrets; the git remote checks a token in its onRequest.
     async (scope) => hooksRoutes(scope, ctx, ctx.webhooks),
     ...(git ? [async (scope: FastifyInstance) => gitHttpRoutes(scope, ctx, git)] : []),
@@ -123,6 +129,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => liveUiRoutes(scope, ctx),
     async (scope) => serviceLogsUiRoutes(scope, ctx),
     async (scope) => databaseLogsUiRoutes(scope, ctx),
+    async (scope) => accountRoutes(scope, ctx),
+    async (scope) => serverSignInRoutes(scope, ctx),
   ]);
   await apiGroup(app, ctx, '/api/v1', [
     async (scope) => projectsApiRoutes(scope, ctx),

@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { SqliteSessionStore } from '../auth/session-store.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { AuthFacade } from '../auth/auth.facade.js';
+import type { SsoFacade } from '../auth/sso.facade.js';
+import type { TwoFactorFacade } from '../auth/two-factor.facade.js';
 import type { Config } from '../config.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
 import type { EngineStatusFacade } from '../doctor/engine-status.js';
@@ -34,6 +36,10 @@ export interface AppContext {
   version: string;
   /** Users, sign-in, the setup claim and API tokens. */
   auth: AuthFacade;
+  /** TOTP enrolment, the second login step, recovery codes and "require two-factor". */
+  twoFactor: TwoFactorFacade;
+  /** Single sign-on (OpenID Connect): settings, the sign-in and its callback. */
+  sso: SsoFacade;
   /** Projects and their app services (lists, lookups, creation). */
   projects: ProjectsFacade;
   /** Each app service's variables. */

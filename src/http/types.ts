@@ -9,8 +9,21 @@ export interface Flash {
 
 declare module 'fastify' {
   interface Session {
+    /** Set only once every factor passed: the session is signed in. */
     userId?: string;
     flash?: Flash[];
+    /** Password right, second factor still to come (half signed in: no panel page, no API). */
+    pendingUserId?: string;
+    pendingSince?: number;
+    pendingNext?: string;
+    /** Signed in by password while "require two-factor" is on and the account has none: enrolment first. */
+    mustEnrolTwoFactor?: boolean;
+    /** When, from where and with what the session signed in (the session list shows them). */
+    signedInAt?: number;
+    clientIp?: string;
+    clientAgent?: string;
+    /** A single sign-on in progress: what the callback must find again. */
+    sso?: { state: string; nonce: string; verifier: string; next: string; since: number };
   }
   interface FastifyRequest {
     /** The signed-in panel user (set by requireUser). */

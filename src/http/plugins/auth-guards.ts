@@ -10,12 +10,22 @@ export function makeRequireUser(ctx: AppContext) {
     const user = userId ? await ctx.auth.findUserById(userId) : undefined;
     if (user) {
       request.user = user;
+      // "Require two-factor": until this account has enrolled, the account page is the only page it sees.
+      if (request.session.get('mustEnrolTwoFactor') && !isEnrolmentPath(request.url)) {
+        await hxRedirect(request, reply, '/account');
+      }
       return;
     }
     const target = `/login?next=${encodeURIComponent(request.url)}`;
     // htmx follows HX-Redirect with a full navigation instead of swapping a login form into a fragment.
     await hxRedirect(request, reply, target);
   };
+}
+
+/** The pages a session that must enrol in two-factor may still use: the account page and its 2FA forms. */
+function isEnrolmentPath(url: string): boolean {
+  const path = url.split('?')[0]!;
+  return path === '/account' || path.startsWith('/account/two-factor/');
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{1,200})$/;

@@ -1,9 +1,14 @@
-/** Login and logout. Login attempts are throttled per (account, address) and per address (login-throttle.ts). */
+/**
+ * Login and logout. Login attempts are throttled per (account, address) and per address (login-throttle.ts).
+ * A right password signs in at once, or half signs in when the account has two-factor on (the code comes
+ * next, login-two-factor.routes.ts). When single sign-on has turned local login off, the form is refused.
+ */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { isAppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { safeNextPath } from '../../plugins/auth-guards.js';
+import { beginSecondFactor, signIn } from '../../sign-in.js';
 
 const hidden = { hide: true } as const;
 
@@ -19,6 +24,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
         title: 'Log in',
         next: safeNextPath(request.query.next),
         isUnclaimed: await ctx.auth.isSetupOpen(),
+        ...(await loginOptions(ctx)),
       });
     },
   );
@@ -45,7 +51,20 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
     async (request, reply) => {
       const account = request.body.email.trim().toLowerCase();
       const next = safeNextPath(request.body.next);
-      const form = { title: 'Log in', email: request.body.email, next, isUnclaimed: false };
+      const form = {
+        title: 'Log in',
+        email: request.body.email,
+        next,
+        isUnclaimed: false,
+        ...(await loginOptions(ctx)),
+      };
+      if (form.isLocalLoginDisabled) {
+        return reply.page(
+          'login',
+          { ...form, error: 'Log in with single sign-on: passwords are turned off here.' },
+          403,
+        );
+      }
       // Counted before any hashing, in-flight attempts included: parallel guesses cannot outrun the count.
       const decision = ctx.loginThrottle.begin(account, request.ip, await ctx.auth.lastUnlockOf(account));
       if (!decision.allowed) {
@@ -62,11 +81,17 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
       try {
         if (attempt.delayMs > 0) await sleep(attempt.delayMs);
         const user = await ctx.auth.authenticate(request.body.email, request.body.password);
+        if (await ctx.twoFactor.isEnabled(user.id)) {
+          // Not succeeded(): that would forget this pair's failures, and so reset the count of wrong codes
+          // each time the password is typed again. The code step counts its own attempts.
+          attempt.abandoned();
+          await beginSecondFactor(request, user.id, next);
+          return reply.redirect('/login/two-factor', 303);
+        }
         attempt.succeeded();
-        // A fresh session id at login defeats session fixation.
-        await request.session.regenerate();
-        request.session.set('userId', user.id);
-        return reply.redirect(next, 303);
+        const mustEnrolTwoFactor = await ctx.twoFactor.isRequired();
+        await signIn(request, user.id, { mustEnrolTwoFactor });
+        return reply.redirect(mustEnrolTwoFactor ? '/account' : next, 303);
       } catch (error) {
         if (!isAppError(error) || error.code !== 'INVALID_CREDENTIALS') {
           attempt.abandoned();
@@ -89,4 +114,9 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
       await reply.redirect('/login', 303);
     },
   );
+}
+
+/** What the login page offers: the single sign-on button, and the password form unless SSO turned it off. */
+async function loginOptions(ctx: AppContext): Promise<{ isSsoEnabled: boolean; isLocalLoginDisabled: boolean }> {
+  return { isSsoEnabled: await ctx.sso.isEnabled(), isLocalLoginDisabled: await ctx.sso.isLocalLoginDisabled() };
 }

@@ -4,6 +4,7 @@ import { MIN_PASSWORD_LENGTH } from '../../../auth/credentials.js';
 import { AppError, isAppError } from '../../../errors.js';
 import { statusOf } from '../../plugins/error-handler.js';
 import type { AppContext } from '../../context.js';
+import { signIn } from '../../sign-in.js';
 
 const hidden = { hide: true } as const;
 
@@ -53,8 +54,7 @@ export async function setupRoutes(app: FastifyInstance, ctx: AppContext): Promis
       try {
         const user = await ctx.auth.claimInstall(request.body);
         request.log.info({ userId: user.id }, 'install claimed');
-        await request.session.regenerate();
-        request.session.set('userId', user.id);
+        await signIn(request, user.id);
         reply.flash('success', `Welcome to Berth, ${user.email}. This server is yours now.`);
         await reply.redirect('/', 303);
       } catch (error) {

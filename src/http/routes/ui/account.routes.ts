@@ -1,0 +1,141 @@
+/**
+ * The account page: two-factor authentication (enrol with a QR code and a first code, recovery codes shown
+ * once, turn off with a code or the password) and the list of one's own sessions (revoke one or all others).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SESSION_HANDLE } from '../../../auth/sessions.service.js';
+import { AppError, isAppError } from '../../../errors.js';
+import type { AppContext } from '../../context.js';
+import { keepUrl } from '../../htmx.js';
+
+const hidden = { hide: true } as const;
+const csrfOnly = { type: 'object', properties: { _csrf: { type: 'string' } } } as const;
+const handleParams = {
+  type: 'object',
+  required: ['handle'],
+  properties: { handle: { type: 'string', pattern: SESSION_HANDLE.source } },
+} as const;
+/** Form errors shown in place on the account page. */
+const ACCOUNT_ERRORS = new Set(['INVALID_CREDENTIALS', 'CONFLICT', 'VALIDATION_FAILED']);
+
+export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const render = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) => {
+    const userId = request.user!.id;
+    await reply.page(
+      'account',
+      {
+        title: 'Account',
+        twoFactor: await ctx.twoFactor.status(userId),
+        enrolment: await ctx.twoFactor.pending(userId),
+        isTwoFactorRequired: await ctx.twoFactor.isRequired(),
+        mustEnrol: request.session.get('mustEnrolTwoFactor') === true,
+        sessions: await ctx.auth.listSessions(userId, request.session.sessionId),
+        ...extra,
+      },
+      status,
+    );
+  };
+  const formError = async (request: FastifyRequest, reply: FastifyReply, error: unknown, extra = {}) => {
+    if (!isAppError(error) || !ACCOUNT_ERRORS.has(error.code)) throw error;
+    keepUrl(reply);
+    await render(request, reply, { error: error.message, ...extra }, 422);
+  };
+
+  app.get('/account', { schema: hidden }, async (request, reply) => render(request, reply));
+
+  app.post(
+    '/account/two-factor/start',
+    { preValidation: app.csrfProtection, schema: { ...hidden, body: csrfOnly } },
+    async (request, reply) => {
+      try {
+        await ctx.twoFactor.start(request.user!.id);
+        await render(request, reply);
+      } catch (error) {
+        await formError(request, reply, error);
+      }
+    },
+  );
+
+  app.post<{ Body: { code: string } }>(
+    '/account/two-factor/confirm',
+    {
+      preValidation: app.csrfProtection,
+      schema: {
+        ...hidden,
+        body: {
+          type: 'object',
+          required: ['code'],
+          properties: { code: { type: 'string', maxLength: 40 }, _csrf: { type: 'string' } },
+        },
+      },
+    },
+    async (request, reply) => {
+      try {
+        const recoveryCodes = await ctx.twoFactor.confirm(request.user!.id, request.body.code);
+        request.session.set('mustEnrolTwoFactor', undefined);
+        request.log.info({ userId: request.user!.id }, 'two-factor authentication turned on');
+        // Rendered into this response only, never stored in the session: shown exactly once.
+        await render(request, reply, { recoveryCodes });
+      } catch (error) {
+        await formError(request, reply, error);
+      }
+    },
+  );
+
+  app.post<{ Body: { code?: string; password?: string } }>(
+    '/account/two-factor/disable',
+    {
+      preValidation: app.csrfProtection,
+      schema: {
+        ...hidden,
+        body: {
+          type: 'object',
+          properties: {
+            code: { type: 'string', maxLength: 40 },
+            password: { type: 'string', maxLength: 200 },
+            _csrf: { type: 'string' },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      try {
+        if (await ctx.twoFactor.isRequired()) {
+          throw new AppError('CONFLICT', 'This server requires two-factor authentication: it cannot be turned off.');
+        }
+        const code = request.body.code?.trim() || undefined;
+        await ctx.twoFactor.disable(request.user!.id, { code, password: request.body.password || undefined });
+        request.log.info({ userId: request.user!.id }, 'two-factor authentication turned off');
+        reply.flash('success', 'Two-factor authentication is off.');
+        await render(request, reply);
+      } catch (error) {
+        await formError(request, reply, error);
+      }
+    },
+  );
+
+  app.post<{ Params: { handle: string } }>(
+    '/account/sessions/:handle/revoke',
+    { preValidation: app.csrfProtection, schema: { ...hidden, params: handleParams, body: csrfOnly } },
+    async (request, reply) => {
+      const session = await ctx.auth.revokeSession(request.params.handle, request.user!.id);
+      reply.flash('success', session.isCurrent ? 'Session ended.' : 'That session is signed out.');
+      await render(request, reply);
+    },
+  );
+
+  app.post(
+    '/account/sessions/revoke-others',
+    { preValidation: app.csrfProtection, schema: { ...hidden, body: csrfOnly } },
+    async (request, reply) => {
+      const count = await ctx.auth.revokeOtherSessions(request.user!.id, request.session.sessionId);
+      reply.flash('success', count === 1 ? 'One other session signed out.' : `${count} other sessions signed out.`);
+      await render(request, reply);
+    },
+  );
+}

@@ -1,0 +1,73 @@
+/**
+ * The second login step: a code from the authenticator app or a recovery code, for a session that gave the
+ * right password (half signed in). Code attempts share the login throttle with passwords: per account and
+ * address, and per address.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FastifyInstance } from 'fastify';
+import { isAppError } from '../../../errors.js';
+import type { AppContext } from '../../context.js';
+import { pendingSecondFactor, signIn } from '../../sign-in.js';
+
+const hidden = { hide: true } as const;
+const TITLE = 'Two-factor code';
+
+export async function loginTwoFactorRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.get('/login/two-factor', { schema: hidden }, async (request, reply) => {
+    if (!pendingSecondFactor(request)) return reply.redirect('/login', 303);
+    await reply.page('login-two-factor', { title: TITLE });
+  });
+
+  app.post<{ Body: { code: string } }>(
+    '/login/two-factor',
+    {
+      // After body parsing, so the form's _csrf field is readable.
+      preValidation: app.csrfProtection,
+      schema: {
+        ...hidden,
+        body: {
+          type: 'object',
+          required: ['code'],
+          properties: { code: { type: 'string', maxLength: 40 }, _csrf: { type: 'string' } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const pending = pendingSecondFactor(request);
+      const user = pending && (await ctx.auth.findUserById(pending.userId));
+      if (!pending || !user) {
+        reply.flash('info', 'That took too long: log in again.');
+        return reply.redirect('/login', 303);
+      }
+      const decision = ctx.loginThrottle.begin(user.email, request.ip, await ctx.auth.lastUnlockOf(user.email));
+      if (!decision.allowed) {
+        const minutes = Math.ceil(decision.retryAfterMs / 60_000);
+        reply.header('retry-after', String(Math.ceil(decision.retryAfterMs / 1000)));
+        request.log.warn({ account: user.email, ip: request.ip }, 'two-factor code throttled');
+        return reply.page(
+          'login-two-factor',
+          { title: TITLE, error: `Too many wrong codes. Try again in ${minutes} minute(s).` },
+          429,
+        );
+      }
+      const { attempt } = decision;
+      try {
+        if (attempt.delayMs > 0) await sleep(attempt.delayMs);
+        const kind = await ctx.twoFactor.verify(user.id, request.body.code);
+        attempt.succeeded();
+        await signIn(request, user.id);
+        if (kind === 'recovery') {
+          const left = (await ctx.twoFactor.status(user.id)).recoveryCodesLeft;
+          reply.flash('info', `You used a recovery code; ${left} left. Each works once.`);
+        }
+        return reply.redirect(pending.next, 303);
+      } catch (error) {
+        if (!isAppError(error) || error.code !== 'INVALID_CREDENTIALS') {
+          attempt.abandoned();
+          throw error;
+        }
+        return reply.page('login-two-factor', { title: TITLE, error: error.message }, 401);
+      }
+    },
+  );
+}
