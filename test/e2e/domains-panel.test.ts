@@ -72,7 +72,7 @@ describe(
       // Told by the live stream on the open page: no reload, and the list does not poll.
       assert.equal(await page.locator('body').getAttribute('data-test-mark'), 'kept');
       assert.match(String(await page.locator('body').getAttribute('data-live-last')), /^certificate:/);
-      assert.equal(await page.locator('[hx-trigger*="every"]').count(), 0);
+      assert.equal(await page.locator('#domain-list[hx-trigger*="every"]').count(), 0);
 
       await row.getByRole('button', { name: 'Check DNS' }).click();
       const dns = row.locator('.dns-check');
