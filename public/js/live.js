@@ -1,6 +1,8 @@
 // The page's live stream (src/http/routes/ui/live.routes.ts). An element <div data-live-stream="/live?...">
 // opens one EventSource; each event names topics ("service:<id>", "deployment:<id>", ...), and every element
 // with a matching data-live="topic ..." gets the htmx event "live" (its hx-trigger="live" fetches it again).
+// Elements that also carry data-live-resync show a passing state (creating, running, requesting): they are
+// fetched once more whenever the stream (re)opens, since what changed before it opened was never sent.
 // Elements with data-elapsed-since="<ISO time>" show the time since then, counted every second.
 (function () {
   var source = null;
@@ -14,7 +16,7 @@
     url = wanted;
     if (!wanted) return;
     source = new window.EventSource(wanted);
-    ['deployment', 'service', 'database', 'certificate'].forEach(function (type) {
+    ['deployment', 'service', 'database', 'backup', 'certificate'].forEach(function (type) {
       source.addEventListener(type, function (message) {
         var event = JSON.parse(message.data);
         document.body.setAttribute('data-live-last', type + ':' + (event.status || event.state || ''));
@@ -28,6 +30,9 @@
     });
     source.addEventListener('open', function () {
       document.body.setAttribute('data-live-open', 'true');
+      document.querySelectorAll('[data-live][data-live-resync]').forEach(function (target) {
+        if (window.htmx) window.htmx.trigger(target, 'live', {});
+      });
     });
   }
   function words(ms) {

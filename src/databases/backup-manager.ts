@@ -53,6 +53,7 @@ export class BackupManager {
     }
     const id = newId('bak');
     await insertBackup(this.deps.db, { id, databaseId, trigger, startedAt: nowIso() });
+    this.announce(id, databaseId, 'running');
     const run = this.run(id, database)
       .catch((error: unknown) => this.deps.logger.error({ backupId: id, reason: describe(error) }, 'backup crashed'))
       .finally(() => this.running.delete(databaseId));
@@ -206,13 +207,21 @@ export class BackupManager {
       await updateBackup(db, id, { verifyMs: Date.now() - verifyStarted, restoredCounts: restored });
       if (problem) throw new ToolFailure(problem);
       await updateBackup(db, id, { status: 'verified', finishedAt: nowIso(), error: null });
+      // Retention first: the list the event makes the page fetch is then the one that stays.
       await this.applyRetention(database);
+      this.announce(id, database.id, 'verified');
     } catch (error) {
       const message = `${phase === 'dump' ? 'Dump failed' : 'Verification failed'}: ${cleanMessage(describe(error), [credentials])}`;
       await updateBackup(db, id, { status: 'failed', error: message, finishedAt: nowIso() });
       await updateDatabase(db, database.id, { lastError: message, updatedAt: nowIso() });
       if (phase === 'dump') await rm(file, { force: true });
+      this.announce(id, database.id, 'failed');
     }
+  }
+
+  /** Tells the live pages (the database page's backup list) that a backup started or ended. */
+  private announce(backupId: string, databaseId: string, status: Backup['status']): void {
+    this.deps.events?.publish({ type: 'backup', backupId, databaseId, status });
   }
 
   /** Restores the file into a throwaway container and returns what the copy holds. */

@@ -3,6 +3,7 @@
  * memory and was killed (exited 137), 5 s ago", "restarting after exit 1 (restart 3), just now". The
  * formatter is pure (the time is passed in); stoppedContainersOf reads the active deployment's containers.
  */
+import { shortAgoWords } from '../lib/time-words.js';
 import type { ContainerDetails } from '../runtime/runtime.js';
 import { LABELS } from '../workloads/labels.js';
 import type { Deployment } from './deployment.types.js';
@@ -14,26 +15,12 @@ export type ContainerStopState = Pick<ContainerDetails, 'state' | 'exitCode' | '
   oomKilled?: boolean;
 };
 
-/** "just now", "40 s ago", "2 min ago", "3 h ago", "5 days ago"; a time ahead of `now` (clock skew) is "just now". */
-export function agoInWords(at: string | null | undefined, now: number): string | null {
-  const time = at ? Date.parse(at) : NaN;
-  if (!Number.isFinite(time)) return null;
-  const seconds = Math.floor((now - time) / 1000);
-  if (seconds < 5) return 'just now';
-  if (seconds < 60) return `${seconds} s ago`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ago`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} h ago`;
-  return `${Math.floor(hours / 24)} days ago`;
-}
-
 /** Null while the container runs (nothing to say); otherwise how it stopped and when. */
 export function describeContainerStop(c: ContainerStopState, now: number): string | null {
   if (c.state === 'running' || c.state === 'paused') return null;
   if (c.state === 'created') return 'created, never started';
   if (c.state === 'removing') return 'being removed';
-  const ago = agoInWords(c.finishedAt, now);
+  const ago = shortAgoWords(c.finishedAt, now);
   const when = ago ? `, ${ago}` : '';
   const code = c.exitCode;
   const exited =

@@ -14,7 +14,9 @@ export type BerthEvent =
   | { type: 'service'; serviceId: string; state: 'crashed' | 'stopped' | 'running' }
   /** A managed database's status changed (creating, running, stopped, failed). */
   | { type: 'database'; databaseId: string; status: string }
-  /** A custom domain's certificate status changed. */
+  /** A backup of a managed database started (running) or ended (verified, failed). */
+  | { type: 'backup'; backupId: string; databaseId: string; status: string }
+  /** A custom domain's certificate status changed (pending, ordering, issued, failed). */
   | { type: 'certificate'; hostname: string; status: string };
 
 export type BerthEventType = BerthEvent['type'];
@@ -56,7 +58,9 @@ export class EventBus implements EventPublisher {
 
 /**
  * The topics an event concerns, as the panel's pages name what they show: `deployment:<id>`,
- * `service:<id>`, `database:<id>`, `certificate:<hostname>`. A page's stream passes an event on when one topic matches.
+ * `service:<id>`, `database:<id>`, `backups:<database id>`, `certificate:<hostname>`. A page's stream passes an
+ * event on when one topic matches. Backups have a topic of their own so that a backup's end refreshes the
+ * backup list and not the database's status badge or controls.
  */
 export function topicsOf(event: BerthEvent): string[] {
   switch (event.type) {
@@ -66,6 +70,8 @@ export function topicsOf(event: BerthEvent): string[] {
       return [`service:${event.serviceId}`];
     case 'database':
       return [`database:${event.databaseId}`];
+    case 'backup':
+      return [`backups:${event.databaseId}`];
     case 'certificate':
       return [`certificate:${event.hostname}`];
   }

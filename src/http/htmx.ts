@@ -25,3 +25,12 @@ export async function hxRedirect(request: FastifyRequest, reply: FastifyReply, u
 export function keepUrl(reply: FastifyReply): void {
   reply.header('hx-push-url', 'false');
 }
+
+/**
+ * A request for a whole page or tab: a browser navigation, a boosted one, or an htmx swap of the main area
+ * (the service tab bar targets #main). A URL that also answers its own section (a tab's card loading
+ * itself, its range switch) tells the two apart with this.
+ */
+export function isPageRequest(request: FastifyRequest): boolean {
+  return !isPartial(request) || request.headers['hx-target'] === 'main';
+}

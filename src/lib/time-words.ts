@@ -64,6 +64,22 @@ export function relativeWords(value: TimeInput, now: number): string {
   return diff > 0 ? `in ${roughly(diff)}` : `${roughly(-diff)} ago`;
 }
 
+/**
+ * A past moment in short words for running text ("exited 137, 2 min ago"): "just now", "45 s ago",
+ * "2 min ago", "3 h ago", "4 days ago"; "" for a missing time. A moment a little ahead of `now` (another
+ * clock, e.g. the engine's) is "just now", never "in …".
+ */
+export function shortAgoWords(value: TimeInput, now: number): string {
+  const at = toMillis(value);
+  if (at === undefined) return '';
+  const ms = now - at;
+  if (ms < 5 * SECOND) return 'just now';
+  if (ms < MINUTE) return `${Math.floor(ms / SECOND)} s ago`;
+  if (ms < HOUR) return `${Math.floor(ms / MINUTE)} min ago`;
+  if (ms < 48 * HOUR) return `${Math.floor(ms / HOUR)} h ago`;
+  return `${plural(Math.floor(ms / DAY), 'day')} ago`;
+}
+
 /** The exact moment as people read it, in UTC: "2026-12-02 10:48:03 UTC". */
 export function exactWords(value: TimeInput): string {
   const at = toMillis(value);

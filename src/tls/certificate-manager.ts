@@ -44,7 +44,7 @@ export interface CertificateManagerDeps {
   timing: RetryTiming;
   logger: Logger;
   /** Told when a certificate's status was saved (the panel's live pages). */
-  onStatus?: (hostname: string, status: 'pending' | 'issued' | 'failed') => void;
+  onStatus?: (hostname: string, status: 'pending' | 'ordering' | 'issued' | 'failed') => void;
 }
 
 /** Hears about added and removed custom domains (the domains feature's DomainListener). */
@@ -164,7 +164,8 @@ export class CertificateManager {
     const { db, logger } = this.deps;
     const previous = await findCertificate(db, hostname);
     await saveCertificate(db, hostname, { lastAttemptAt: nowIso(), ...(previous ? {} : { status: 'pending' }) });
-    if (!previous) this.deps.onStatus?.(hostname, 'pending');
+    // Every attempt is announced (a retry or "Renew now" too), so an open page shows "requesting…" at once.
+    this.deps.onStatus?.(hostname, previous ? 'ordering' : 'pending');
     logger.info({ hostname, directory: this.deps.acme.directoryUrl }, 'ordering a certificate');
     try {
       const settings = { ...this.deps.acme, extraCaPem: await this.deps.extraCa() };

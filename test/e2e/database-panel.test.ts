@@ -1,6 +1,7 @@
 /**
  * The databases walkthrough in Chromium: add Postgres to a project in the panel, connect it to an app,
- * see the app reach it, take a backup that shows "verified", and restore it. Real containers (the
+ * see the app reach it, take a backup that shows "verified", and restore it; the status badge and the
+ * backup list change on the open page as the live stream tells them. Real containers (the
  * berth-test/postgres:15 stand-in image built by scripts/test-env.sh).
  */
 import assert from 'node:assert/strict';
@@ -24,6 +25,10 @@ describe('a managed database from the panel in a real browser', () => {
   let projectId: string;
   let databaseUrl: string;
   const runtime = new DockerRuntime(testDockerEndpoint());
+
+  /** Marks the open document: the mark is gone after any reload or full navigation. */
+  const markPage = () => page.evaluate("document.body.setAttribute('data-test-mark', 'kept')");
+  const isMarkKept = async () => (await page.locator('body').getAttribute('data-test-mark')) === 'kept';
 
   before(async () => {
     git = await startGitServer();
@@ -59,7 +64,13 @@ describe('a managed database from the panel in a real browser', () => {
     await form.getByRole('button', { name: 'Create database' }).click();
     await page.waitForURL(/\/databases\/svc_/);
     databaseUrl = page.url();
+    await markPage();
     await page.locator('.page-head .status').filter({ hasText: 'running · healthy' }).waitFor({ timeout: 120_000 });
+    // The badge turned healthy on the open page, told by the live stream (the page no longer polls).
+    assert.ok(await isMarkKept(), 'no reload');
+    assert.equal(await page.locator('body').getAttribute('data-live-open'), 'true');
+    assert.equal(await page.locator('[hx-trigger*="every"]').count(), 0, 'nothing on the page polls');
+    await page.getByRole('button', { name: 'Back up now' }).and(page.locator(':enabled')).waitFor();
     // Connection details only on request.
     assert.equal(await page.locator('#db-credentials').count(), 0);
     await page.getByRole('button', { name: 'Reveal connection details' }).click();
@@ -90,12 +101,16 @@ describe('a managed database from the panel in a real browser', () => {
   it('takes a backup that shows "verified" and restores it', async () => {
     await page.goto(databaseUrl);
     await page.getByRole('button', { name: 'Back up now' }).click();
+    await page.locator('.flash-success').filter({ hasText: 'Backup started' }).waitFor();
+    await markPage();
     const row = page.locator('#backup-list tbody tr').first();
     await row
       .locator('.status')
       .filter({ hasText: /^(verified|failed)$/ })
       .waitFor({ timeout: 120_000 });
     assert.equal((await row.locator('.status').innerText()).trim(), 'verified', await row.innerText());
+    assert.ok(await isMarkKept(), 'the backup became verified on the open page, without a reload');
+    assert.equal(await page.locator('body').getAttribute('data-live-last'), 'backup:verified');
     await row.getByPlaceholder('type db').fill('db');
     page.once('dialog', (dialog) => void dialog.accept());
     await row.getByRole('button', { name: 'Restore' }).click();

@@ -56,7 +56,8 @@ describe(
     });
 
     it('adds app.example.com, sees the DNS check and the certificate status move to issued', async () => {
-      await page.goto(`/services/${serviceId}?tab=domains`);
+      await page.goto(`/services/${serviceId}/domains`);
+      await page.evaluate("document.body.setAttribute('data-test-mark', 'kept')");
       const section = page.locator('#domains');
       await section.locator('#no-domains').waitFor();
       await section.getByLabel('Domain').fill('App.Example.com');
@@ -68,6 +69,10 @@ describe(
         .filter({ hasText: /^issued$/ })
         .waitFor({ timeout: 30_000 });
       assert.match(await row.innerText(), /by Pebble Intermediate/);
+      // Told by the live stream on the open page: no reload, and the list does not poll.
+      assert.equal(await page.locator('body').getAttribute('data-test-mark'), 'kept');
+      assert.match(String(await page.locator('body').getAttribute('data-live-last')), /^certificate:/);
+      assert.equal(await page.locator('#domain-list[hx-trigger*="every"]').count(), 0);
 
       await row.getByRole('button', { name: 'Check DNS' }).click();
       const dns = row.locator('.dns-check');

@@ -88,6 +88,8 @@ describe('every panel page on a laptop and a phone', () => {
       { name: 'project-metrics', path: `/projects/${projectId}/metrics` },
       { name: 'service', path: s },
       { name: 'service-deployments', path: `${s}/deployments` },
+      { name: 'service-variables', path: `${s}/variables` },
+      { name: 'service-settings', path: `${s}/settings` },
       { name: 'service-logs', path: `${s}/logs` },
       { name: 'service-kept-logs', path: `${s}/logs/kept` },
       { name: 'service-domains', path: `${s}/domains` },
@@ -153,6 +155,47 @@ describe('every panel page on a laptop and a phone', () => {
       assert.deepEqual(failures, []);
     });
   }
+
+  it('reaches every service tab by its path and by keyboard, the Logs page included', async () => {
+    const page = await signedIn(1366);
+    const problems = watchPage(page);
+    const s = `/services/${serviceId}`;
+    // The old ?tab= address lands on the tab's own path.
+    await page.goto(`${s}?tab=git`);
+    await page.waitForURL(new RegExp(`${s}/git$`));
+    assert.equal(await page.locator('#tab-git').getAttribute('aria-current'), 'page');
+    await page.locator('#git-http-remote').waitFor();
+
+    // From the keyboard: Tab to Domains, Enter; the page body swaps and the address bar follows.
+    await page.locator('#tab-settings').focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement.id'), 'tab-domains');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`${s}/domains$`));
+    await page.locator('#add-domain-form').waitFor();
+    assert.equal(await page.locator('#tab-domains').getAttribute('aria-current'), 'page');
+    assert.equal(await page.locator('#tab-panel').getAttribute('aria-labelledby'), 'tab-domains');
+
+    // The Logs page carries the same bar, Logs marked; its tabs lead on from there.
+    await page.locator('#tab-logs').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`${s}/logs$`));
+    assert.equal(await page.locator('#tab-logs').getAttribute('aria-current'), 'page');
+    assert.equal(
+      await page
+        .locator('#service-tabs a')
+        .evaluateAll((links) => links.map((a) => a.getAttribute('href')))
+        .then(String),
+      ['deployments', 'variables', 'logs', 'settings', 'domains', 'git', 'metrics'].map((t) => `${s}/${t}`).join(','),
+    );
+    await page.locator('#tab-logs').focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement.id'), 'tab-settings');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`${s}/settings$`));
+    await page.locator('#settings').waitFor();
+    assert.deepEqual(problems.list, []);
+  });
 
   it('collapses the navigation on a phone behind a menu button that works from the keyboard', async () => {
     const page = await signedIn(390);

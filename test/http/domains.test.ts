@@ -123,9 +123,12 @@ describe('domains in the API and the panel', () => {
       client = await signedInClient(t.app);
     });
 
-    it('loads as a partial, adds a domain with its port, shows errors in place, and removes with confirm', async () => {
-      const page = await client.get(`/services/${otherServiceId}?tab=domains`);
-      assert.match(page.body, new RegExp(`hx-get="/services/${otherServiceId}/domains"`));
+    it('is a tab, adds a domain with its port, shows errors in place, and removes with confirm', async () => {
+      const page = await client.get(`/services/${otherServiceId}/domains`);
+      assert.equal(page.statusCode, 200);
+      assert.match(page.body, /id="tab-domains"[^>]*aria-current="page"/);
+      assert.match(page.body, /id="no-domains"/, 'the list is on the tab itself');
+      assert.doesNotMatch(page.body, /name="port"[^>]*value="\d/, "the service's own port is not offered as typed");
       const section = await client.get(`/services/${otherServiceId}/domains`, hx);
       assert.equal(section.statusCode, 200);
       assert.match(section.body, /id="no-domains"/);
@@ -167,7 +170,12 @@ describe('domains in the API and the panel', () => {
         list = await client.get(`/services/${otherServiceId}/domains?part=list`, hx);
       }
       assert.match(list.body, /class="error small cert-error">The certificate authority cannot be reached/);
-      assert.match(list.body, /hx-trigger="every 3s"/, 'the list keeps polling while no certificate is issued');
+      assert.match(
+        list.body,
+        /id="domain-list" data-live="certificate:api\.example\.org" data-live-resync hx-get="[^"]+\?part=list" hx-trigger="live"/,
+        'the list follows the live stream (no polling), and looks again when the stream opens',
+      );
+      assert.doesNotMatch(list.body, /every \d+s/);
 
       const renewed = await client.postForm(`/domains/${id}/renew`, { _csrf: csrf }, hx);
       assert.equal(renewed.statusCode, 200);
@@ -197,9 +205,12 @@ describe('domains in the API and the panel', () => {
     it('refuses a form without its CSRF token, and sends people without htmx back to the service page', async () => {
       const forged = await client.postForm(`/services/${otherServiceId}/domains`, { hostname: 'evil.example.org' }, hx);
       assert.equal(forged.statusCode, 403);
-      const plain = await client.get(`/services/${otherServiceId}/domains`);
+      const plain = await client.postForm(`/services/${otherServiceId}/domains`, {
+        _csrf: csrfTokenOf((await client.get(`/services/${otherServiceId}/domains`)).body),
+        hostname: 'plain.example.org',
+      });
       assert.equal(plain.statusCode, 303);
-      assert.equal(plain.headers.location, `/services/${otherServiceId}?tab=domains`);
+      assert.equal(plain.headers.location, `/services/${otherServiceId}/domains`);
     });
   });
 });

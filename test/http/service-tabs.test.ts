@@ -46,14 +46,49 @@ describe('service page tabs', () => {
       [`${serviceUrl}/deployments`, 'deployments'],
       [`${serviceUrl}/variables`, 'variables'],
       [`${serviceUrl}/settings`, 'settings'],
-      [`${serviceUrl}?tab=domains`, 'domains'],
+      [`${serviceUrl}/domains`, 'domains'],
+      [`${serviceUrl}/git`, 'git'],
+      [`${serviceUrl}/metrics`, 'metrics'],
+      [`${serviceUrl}/logs`, 'logs'],
       [serviceUrl, 'deployments'],
     ] as const) {
       const page = await client.get(url);
       assert.equal(page.statusCode, 200, url);
       const current = [...page.body.matchAll(/id="tab-([a-z]+)"[^>]*aria-current="page"/g)].map((m) => m[1]);
       assert.deepEqual(current, [tab], url);
+      // Every tab, the Logs page's too, is a path: no ?tab= address is left in the bar.
+      const bar = /<nav class="tabs"[\s\S]*?<\/nav>/.exec(page.body)?.[0] ?? '';
+      const hrefs = [...bar.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
+      assert.deepEqual(
+        hrefs,
+        ['deployments', 'variables', 'logs', 'settings', 'domains', 'git', 'metrics'].map((t) => `${serviceUrl}/${t}`),
+        url,
+      );
+      assert.match(page.body, new RegExp(`role="region" aria-labelledby="tab-${tab}"`), url);
     }
+    // What each tab shows, in place (no card left to load for Domains and Git).
+    assert.match((await client.get(`${serviceUrl}/domains`)).body, /id="add-domain-form"/);
+    assert.match((await client.get(`${serviceUrl}/git`)).body, /id="git-http-remote"/);
+    // The tab bar swaps the main area: the tab's page body without the layout.
+    const swapped = await client.get(`${serviceUrl}/git`, { ...hx, 'hx-target': 'main' });
+    assert.doesNotMatch(swapped.body, /<html/);
+    assert.match(swapped.body, /id="tab-git"[^>]*aria-current="page"/);
+    // A card loading itself still gets the card alone.
+    const card = await client.get(`${serviceUrl}/git`, { ...hx, 'hx-target': 'service-git' });
+    assert.doesNotMatch(card.body, /id="service-tabs"/);
+    assert.match(card.body, /<section id="service-git"/);
+  });
+
+  it('moves the old ?tab= addresses to the tab paths for good', async () => {
+    for (const tab of ['deployments', 'variables', 'logs', 'settings', 'domains', 'git', 'metrics']) {
+      const moved = await client.get(`${serviceUrl}?tab=${tab}`);
+      assert.equal(moved.statusCode, 301, tab);
+      assert.equal(moved.headers.location, `${serviceUrl}/${tab}`);
+    }
+    assert.equal((await client.get(`${serviceUrl}?tab=nope`)).statusCode, 400);
+  });
+
+  it('shows one tab at a time', async () => {
     const partial = await client.get(`${serviceUrl}/variables`, hx);
     assert.doesNotMatch(partial.body, /<html/);
     assert.match(partial.body, /id="variables"/);

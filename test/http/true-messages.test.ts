@@ -185,13 +185,24 @@ describe('messages true for the case at hand', () => {
       });
     });
 
-    it('disables what acts on the container, says why, and polls until it is ready', async () => {
+    it('disables what acts on the container, says why, and follows the live stream until it is ready', async () => {
       const page = (await panel.get(`/databases/${databaseId}`)).body;
       assert.match(
         page,
         /id="db-creating-reason">Being created: start, stop, restart, backups, restores and settings become available when it is running/,
       );
-      assert.match(page, new RegExp(`<div id="db-controls" hx-get="/databases/${databaseId}" hx-trigger="every 2s"`));
+      assert.match(page, new RegExp(`<div data-live-stream="/live\\?database=${databaseId}"`));
+      assert.match(
+        page,
+        new RegExp(
+          `<div id="db-controls" data-live="database:${databaseId}" data-live-resync hx-get="/databases/${databaseId}" hx-trigger="live"`,
+        ),
+      );
+      assert.match(
+        page,
+        new RegExp(`id="db-status-${databaseId}" data-live="database:${databaseId}" data-live-resync`),
+      );
+      assert.doesNotMatch(page, /every 2s/, 'no polling');
       for (const label of ['Start', 'Stop', 'Restart', 'Back up now', 'Save settings']) {
         assert.match(
           page,
@@ -201,11 +212,12 @@ describe('messages true for the case at hand', () => {
       }
     });
 
-    it('re-enables them once it runs, and stops polling', async () => {
+    it('re-enables them once it runs, and only the Container card follows the status then', async () => {
       await updateDatabase(t.db, databaseId, { status: 'running', updatedAt: new Date().toISOString() });
       const page = (await panel.get(`/databases/${databaseId}`)).body;
       assert.doesNotMatch(page, /db-creating-reason/);
-      assert.doesNotMatch(page, /id="db-controls" hx-get/);
+      assert.doesNotMatch(page, /id="db-controls" data-live/);
+      assert.match(page, new RegExp(`id="db-actions" data-live="database:${databaseId}"`));
       for (const label of ['Stop', 'Restart', 'Back up now', 'Save settings']) {
         assert.match(
           page,

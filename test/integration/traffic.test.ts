@@ -208,8 +208,13 @@ describe('HTTP metrics and request log of a service', () => {
 
   it('shows the metrics and a filterable request log on the service page', async () => {
     const panel = await signedInClient(t.app);
-    // On the service page's Metrics tab.
-    const service = await panel.get(`/services/${serviceId}?tab=metrics`);
+    // On the service page's Metrics tab, at its own path (the old ?tab= address moved there for good).
+    const moved = await panel.get(`/services/${serviceId}?tab=metrics`);
+    assert.equal(moved.statusCode, 301);
+    assert.equal(moved.headers.location, `/services/${serviceId}/metrics`);
+    const service = await panel.get(`/services/${serviceId}/metrics`);
+    assert.equal(service.statusCode, 200);
+    assert.match(service.body, /id="tab-metrics"[^>]*aria-current="page"/);
     assert.match(service.body, new RegExp(`hx-get="/services/${serviceId}/traffic"`));
     assert.match(service.body, new RegExp(`hx-get="/services/${serviceId}/requests"`));
 
@@ -252,6 +257,11 @@ describe('HTTP metrics and request log of a service', () => {
     });
     assert.equal(errors.statusCode, 200);
     assert.equal(errors.body.match(/<code>\/boom<\/code>/g)?.length, 10);
+    // Times in words, the exact time on hover (not a millisecond ISO string).
+    assert.match(
+      errors.body,
+      /<td><time datetime="[^"]+Z" title="\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC">(just now|\d+ minutes? ago|a few seconds ago)<\/time><\/td>/,
+    );
     assert.doesNotMatch(errors.body, /<code>\/ok<\/code>/);
 
     const bad = await panel.get(`/services/${serviceId}/requests?status=teapot`, { 'hx-request': 'true' });

@@ -41,6 +41,9 @@ describe('event bus', () => {
     assert.deepEqual(topicsOf({ type: 'certificate', hostname: 'a.example.com', status: 'issued' }), [
       'certificate:a.example.com',
     ]);
+    assert.deepEqual(topicsOf({ type: 'backup', backupId: 'bak_1', databaseId: 'svc_db', status: 'verified' }), [
+      'backups:svc_db',
+    ]);
   });
 
   it('frames an event as one SSE message on one data line', () => {

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { durationWords, exactWords, relativeWords, timeHelpers, timeTag, tookWords } from '../../src/lib/time-words.js';
+import {
+  durationWords,
+  exactWords,
+  relativeWords,
+  shortAgoWords,
+  timeHelpers,
+  timeTag,
+  tookWords,
+} from '../../src/lib/time-words.js';
 
 const NOW = Date.parse('2026-12-02T10:48:00.000Z');
 const at = (offsetMs: number) => new Date(NOW + offsetMs).toISOString();
@@ -42,6 +50,21 @@ describe('times and durations in words', () => {
     assert.equal(relativeWords(NOW - 120_000, NOW), '2 minutes ago', 'epoch milliseconds work too');
     assert.equal(relativeWords(null, NOW), '');
     assert.equal(relativeWords('not a date', NOW), '');
+  });
+
+  it('says how long ago in short words for running text', () => {
+    const table: Array<[number, string]> = [
+      [0, 'just now'],
+      [60_000, 'just now'],
+      [-4_000, 'just now'],
+      [-45_000, '45 s ago'],
+      [-120_000, '2 min ago'],
+      [-3 * 3_600_000, '3 h ago'],
+      [-47 * 3_600_000, '47 h ago'],
+      [-4 * 86_400_000, '4 days ago'],
+    ];
+    for (const [offset, words] of table) assert.equal(shortAgoWords(at(offset), NOW), words, `${offset} ms`);
+    assert.equal(shortAgoWords('not a time', NOW), '');
   });
 
   it('keeps the exact time in the tag for a title and machines', () => {

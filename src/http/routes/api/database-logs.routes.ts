@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../../errors.js';
 import { DEFAULT_KEPT_LINES, MAX_KEPT_LINES_PER_PAGE, type KeptLogs } from '../../../kept-logs/kept-logs.service.js';
 import type { AppContext } from '../../context.js';
+import { sendKeptLog } from '../../kept-log-download.js';
 import { idParams } from './project-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 
@@ -120,17 +121,8 @@ export async function databaseLogsApiRoutes(app: FastifyInstance, ctx: AppContex
     },
     async (request, reply) => {
       const { kept } = await runOf(request.params.id, request.query.run);
-      reply.raw.writeHead(200, {
-        'content-type': 'text/plain; charset=utf-8',
-        'content-disposition': `attachment; filename="${request.params.id}-${request.query.run}.log"`,
-        'cache-control': 'no-store',
-      });
-      for await (const chunk of kept.download(request.query.run)) {
-        if (request.raw.destroyed) break;
-        if (!reply.raw.write(chunk)) await new Promise((resolve) => reply.raw.once('drain', resolve));
-      }
-      reply.raw.end();
-      return reply;
+      const { id } = request.params;
+      return sendKeptLog(request, reply, kept, request.query.run, `${id}-${request.query.run}.log`);
     },
   );
 }

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { DEFAULT_TAIL, MAX_TAIL, dropWhenBacklogged } from '../../../deploys/runtime-logs.js';
 import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
+import { sendKeptLog } from '../../kept-log-download.js';
 import { DEFAULT_KEPT_LINES, MAX_KEPT_LINES_PER_PAGE, type KeptLogs } from '../../../kept-logs/kept-logs.service.js';
 import { deploymentIdParams, serviceIdParams } from './deployment-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
@@ -208,17 +209,7 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
     async (request, reply) => {
       const kept = keptLogs();
       await kept.serviceOf(request.params.id);
-      reply.raw.writeHead(200, {
-        'content-type': 'text/plain; charset=utf-8',
-        'content-disposition': `attachment; filename="${request.params.id}-runtime.log"`,
-        'cache-control': 'no-store',
-      });
-      for await (const chunk of kept.download(request.params.id)) {
-        if (request.raw.destroyed) break;
-        if (!reply.raw.write(chunk)) await new Promise((resolve) => reply.raw.once('drain', resolve));
-      }
-      reply.raw.end();
-      return reply;
+      return sendKeptLog(request, reply, kept, request.params.id, `${request.params.id}-runtime.log`);
     },
   );
 }

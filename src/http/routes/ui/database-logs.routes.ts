@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { formatLine } from '../../../kept-logs/kept-logs.service.js';
 import type { AppContext } from '../../context.js';
+import { sendKeptLog } from '../../kept-log-download.js';
 import { idParams } from '../api/project-schemas.js';
 
 const hidden = { hide: true } as const;
@@ -39,17 +40,7 @@ export async function databaseLogsUiRoutes(app: FastifyInstance, ctx: AppContext
       if (!kept || !(await kept.isRunOf(run, database.id))) {
         return reply.code(404).type('text/plain').send('No kept log for that run of this database.');
       }
-      reply.raw.writeHead(200, {
-        'content-type': 'text/plain; charset=utf-8',
-        'content-disposition': `attachment; filename="${database.name}-${run}.log"`,
-        'cache-control': 'no-store',
-      });
-      for await (const chunk of kept.download(run)) {
-        if (request.raw.destroyed) break;
-        if (!reply.raw.write(chunk)) await new Promise((resolve) => reply.raw.once('drain', resolve));
-      }
-      reply.raw.end();
-      return reply;
+      return sendKeptLog(request, reply, kept, run, `${database.name}-${run}.log`);
     },
   );
 }

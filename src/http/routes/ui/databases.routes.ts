@@ -1,8 +1,9 @@
 /**
  * Panel pages of managed databases: the project page's "Databases" section (loaded into it by htmx),
  * the database page (status, connection details revealed on request, connect to an app, backups with
- * download/restore, schedule editor, limits and public port, start/stop/restart, delete). Every action
- * is a CSRF-protected form; errors come back as a flash message in plain words.
+ * download/restore, schedule editor, limits and public port, start/stop/restart, delete), whose status and
+ * backups follow the live stream. Every action is a CSRF-protected form; errors come back as a flash
+ * message in plain words.
  */
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -10,6 +11,7 @@ import { isAppError } from '../../../errors.js';
 import { ENGINES, ENGINE_NAMES } from '../../../databases/engines/index.js';
 import { describeCounts } from '../../../databases/verification.js';
 import type { AppContext } from '../../context.js';
+import { isPartial } from '../../htmx.js';
 import { idParams } from '../api/project-schemas.js';
 import { formBody } from './forms.js';
 
@@ -110,13 +112,25 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
     async (request, reply) => reply.page('database', await pageData(request.params.id)),
   );
 
-  /** The status badge, polled while the database is being created. */
+  /** The status badge, fetched again when the live stream says the status changed. */
   app.get<{ Params: { id: string } }>(
     '/databases/:id/status',
     { schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       const database = await databases.view(request.params.id);
       await reply.page('database-status', { database });
+    },
+  );
+
+  /** The backup list alone (htmx, when a backup starts or ends); a browser gets the database page. */
+  app.get<{ Params: { id: string } }>(
+    '/databases/:id/backups',
+    { schema: { ...hidden, params: idParams } },
+    async (request, reply) => {
+      if (!isPartial(request)) return reply.redirect(`/databases/${request.params.id}`, 303);
+      const data = await pageData(request.params.id);
+      const off = data.database.status === 'creating' ? ' disabled aria-describedby="db-creating-reason"' : '';
+      await reply.page('database-backups', { ...data, off });
     },
   );
 

@@ -1,39 +1,36 @@
 /**
- * The Domains section of the service page, as htmx partials: the list (polled while a certificate is on
- * its way), add with a port, remove (with confirm), renew now and the DNS check. Without JavaScript the
- * forms still work: they answer with a redirect back to the service page.
+ * The Domains tab of the service page (`/services/:id/domains`) and its htmx partials: the list (fetched
+ * again when the live stream says a certificate changed), add with a port, remove (with confirm), renew now
+ * and the DNS check. Without JavaScript the forms still work: they answer with a redirect back to the tab.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { toDomainView } from '../../../domains/domain-view.js';
 import { LETS_ENCRYPT_PRODUCTION, LETS_ENCRYPT_STAGING } from '../../../config.js';
 import type { AppContext } from '../../context.js';
 import { httpsOf } from '../api/domains.routes.js';
 import { idParams } from '../api/project-schemas.js';
 import { asFormError, formBody } from './forms.js';
 import { statusOf } from '../../plugins/error-handler.js';
-import { isHtmx, keepUrl } from '../../htmx.js';
+import { isHtmx, isPageRequest, keepUrl } from '../../htmx.js';
+import { domainListData } from './domain-list-data.js';
+import { renderServicePage } from './services.routes.js';
 
 const hidden = { hide: true } as const;
 type AddForm = { hostname: string; port?: string; redirectTwin?: string; hsts?: string };
 
 export async function domainsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const listData = async (serviceId: string) => {
-    const https = httpsOf(ctx);
-    const domains = await Promise.all((await https.domains.list(serviceId)).map((d) => toDomainView(https, d)));
-    const isBusy = domains.some((d) => d.certificate.ordering || d.certificate.serving !== 'issued');
-    return { serviceId, domains, isBusy };
-  };
+  const listData = (serviceId: string) => domainListData(ctx, serviceId);
 
   const section = async (reply: FastifyReply, serviceId: string, extra: Record<string, unknown> = {}, status = 200) =>
     reply.page('service-domains', { ...(await listData(serviceId)), ...extra }, status);
 
-  const back = (reply: FastifyReply, serviceId: string) => reply.redirect(`/services/${serviceId}?tab=domains`, 303);
+  const back = (reply: FastifyReply, serviceId: string) => reply.redirect(`/services/${serviceId}/domains`, 303);
 
+  // The tab (a page, or the main area for the tab bar); for htmx, the section or its list alone.
   app.get<{ Params: { id: string }; Querystring: { part?: string } }>(
     '/services/:id/domains',
     { schema: { ...hidden, params: idParams } },
     async (request, reply) => {
-      if (!isHtmx(request)) return back(reply, request.params.id);
+      if (isPageRequest(request)) return renderServicePage(reply, ctx, request.params.id, { tab: 'domains' });
       if (request.query.part === 'list') return reply.page('service-domain-list', await listData(request.params.id));
       return section(reply, request.params.id);
     },

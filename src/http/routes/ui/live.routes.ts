@@ -46,8 +46,22 @@ async function topicsFor(ctx: AppContext, query: LiveQuery): Promise<Set<string>
     topics.add(`deployment:${deployment.id}`);
     topics.add(`service:${deployment.serviceId}`);
   }
-  if (query.database) topics.add(`database:${(await ctx.databases.databases.get(query.database)).id}`);
+  if (query.database) {
+    const database = await ctx.databases.databases.get(query.database);
+    topics.add(`database:${database.id}`);
+    topics.add(`backups:${database.id}`);
+  }
   return topics;
+}
+
+/**
+ * A certificate event about a hostname the stream did not know when it opened: a domain added to the
+ * page's service since then (its list shows the new name) gets its topic now, so its status still arrives.
+ */
+async function isNewDomainOf(ctx: AppContext, serviceId: string | undefined, event: BerthEvent): Promise<boolean> {
+  if (event.type !== 'certificate' || !serviceId || !ctx.https) return false;
+  const domains = await ctx.https.domains.list(serviceId);
+  return domains.some((d) => d.hostname === event.hostname);
 }
 
 /** One SSE frame. JSON.stringify never emits a raw newline, so the data stays on one line. */
@@ -96,7 +110,17 @@ export async function liveUiRoutes(
       raw.write('retry: 3000\n: live\n\n');
       const unsubscribe = bus.subscribe((event) => {
         const matched = topicsOf(event).filter((topic) => topics.has(topic));
-        if (matched.length > 0) raw.write(sseFrame(event, matched));
+        if (matched.length > 0) {
+          raw.write(sseFrame(event, matched));
+          return;
+        }
+        void isNewDomainOf(ctx, request.query.service, event)
+          .then((isNew) => {
+            if (!isNew || raw.writableEnded) return;
+            for (const topic of topicsOf(event)) topics.add(topic);
+            raw.write(sseFrame(event, topicsOf(event)));
+          })
+          .catch((error: unknown) => request.log.debug({ err: error }, 'live: a domain lookup failed'));
       });
       const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), heartbeatMs);
       heartbeat.unref();

@@ -12,6 +12,8 @@ import { RANGES, type Range } from '../../../metrics/metrics.types.js';
 import { usageCsv } from '../../../metrics/usage-csv.js';
 import { trafficChartViews } from '../../../traffic/traffic-charts.js';
 import type { AppContext } from '../../context.js';
+import { isPageRequest } from '../../htmx.js';
+import { renderServicePage } from './services.routes.js';
 import { monthQuery, rangeQuery } from '../api/metrics-schemas.js';
 
 const hidden = { hide: true } as const;
@@ -45,6 +47,10 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
     '/services/:id/metrics',
     { schema: { ...hidden, params: idParams, querystring: rangeQuery } },
     async (request, reply) => {
+      // An app's Metrics tab (a page, or the main area for the tab bar); a database's metrics stay a page of their own.
+      if (isPageRequest(request) && (await ctx.deploys.findService(request.params.id))) {
+        return renderServicePage(reply, ctx, request.params.id, { tab: 'metrics', metricsRange: request.query.range });
+      }
       const metrics = metricsOf(ctx);
       const service = await metrics.service.requireService(request.params.id);
       const result = await metrics.service.series([service.serviceId], request.query.range);

@@ -1,7 +1,9 @@
-/** The "Git push and webhooks" card of a service page (loaded by htmx), and rotating its hook secrets. */
+/** The "Git & webhooks" tab of a service page (`/services/:id/git`), its card for htmx, and rotating its hook secrets. */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
+import { isPageRequest } from '../../htmx.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
+import { renderServicePage } from './services.routes.js';
 
 const hidden = { hide: true } as const;
 
@@ -13,6 +15,7 @@ export async function serviceGitUiRoutes(app: FastifyInstance, ctx: AppContext):
     { schema: { ...hidden, params: serviceIdParams } },
     async (request, reply) => {
       const { project, service } = await find(request.params.id);
+      if (isPageRequest(request)) return renderServicePage(reply, ctx, service.id, { tab: 'git' });
       await reply.page('service-git', {
         title: `Git push and webhooks of ${service.name}`,
         service,

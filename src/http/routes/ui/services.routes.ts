@@ -11,13 +11,16 @@ import { isAppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { isPartial } from '../../htmx.js';
 import { idParams } from '../api/project-schemas.js';
+import { domainListData } from './domain-list-data.js';
 import { asFormError, credentialsFromForm, DELETE_FORM_ERRORS, formBody, renderFormError } from './forms.js';
 import { statusOf } from '../../plugins/error-handler.js';
 
 const hidden = { hide: true } as const;
 const tabQuery = {
   type: 'object',
-  properties: { tab: { type: 'string', enum: ['deployments', 'variables', 'settings', 'domains', 'git', 'metrics'] } },
+  properties: {
+    tab: { type: 'string', enum: ['deployments', 'variables', 'logs', 'settings', 'domains', 'git', 'metrics'] },
+  },
 } as const;
 
 /** The fields that carry a secret: read once, never rendered back into a page. */
@@ -50,7 +53,10 @@ function withoutSecrets(fields: FormFields): FormFields {
   return Object.fromEntries(Object.entries(fields).filter(([name]) => !SECRET_FIELDS.has(name)));
 }
 
-/** The tabs of the service page; each has its own URL (see views/partials/service.eta). */
+/**
+ * The tabs of the service page, each at its own path `/services/:id/<tab>` (views/partials/service-tab-bar.eta).
+ * Logs is a tab of the bar too, but its own page (service-logs.routes.ts): it follows a WebSocket.
+ */
 export const SERVICE_TABS = ['deployments', 'variables', 'settings', 'domains', 'git', 'metrics'] as const;
 export type ServiceTab = (typeof SERVICE_TABS)[number];
 
@@ -76,10 +82,16 @@ export async function servicePageData(
     });
   }
   if (tab === 'variables') tabData.variables = await ctx.variables.listKeys(service.id);
-  // Settings: the delete form says which addresses go offline. Domains: their certificates' live topics.
-  if (tab === 'settings' || tab === 'domains') {
-    tabData.domains = ctx.https ? await ctx.https.domains.list(service.id) : [];
+  // Settings: the delete form says which addresses go offline.
+  if (tab === 'settings') tabData.domains = ctx.https ? await ctx.https.domains.list(service.id) : [];
+  // Domains: the list with certificate status, rendered in place (it follows the live stream).
+  if (tab === 'domains') {
+    Object.assign(
+      tabData,
+      ctx.https ? await domainListData(ctx, service.id) : { serviceId: service.id, domains: [], isBusy: false },
+    );
   }
+  if (tab === 'git') tabData.git = await ctx.hooks.endpointsOf(project, service);
   return {
     title: `${service.name} · ${project.name}`,
     project,
@@ -134,10 +146,15 @@ export async function answerTabForm(
 }
 
 export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get<{ Params: { id: string }; Querystring: { tab?: ServiceTab } }>(
+  // The tabs were once `?tab=` addresses: those still work, moved for good to the tab's own path.
+  app.get<{ Params: { id: string }; Querystring: { tab?: ServiceTab | 'logs' } }>(
     '/services/:id',
     { schema: { ...hidden, params: idParams, querystring: tabQuery } },
-    async (request, reply) => renderServicePage(reply, ctx, request.params.id, { tab: request.query.tab }),
+    async (request, reply) => {
+      const { tab } = request.query;
+      if (tab) return reply.redirect(`/services/${request.params.id}/${tab}`, 301);
+      return renderServicePage(reply, ctx, request.params.id);
+    },
   );
 
   app.get<{ Params: { id: string } }>(

@@ -14,6 +14,7 @@ import {
 import { trafficChartViews } from '../../../traffic/traffic-charts.js';
 import { TRAFFIC_RANGES, type TrafficRange } from '../../../traffic/traffic.service.js';
 import type { AppContext } from '../../context.js';
+import { sendKeptLog } from '../../kept-log-download.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
 
 const hidden = { hide: true } as const;
@@ -104,17 +105,7 @@ export async function trafficUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
       if (!kept || !DEPLOYMENT_ID.test(deploymentId) || (await kept.serviceOf(deploymentId)) !== service.id) {
         return reply.code(404).type('text/plain').send('No kept log for that deployment of this service.');
       }
-      reply.raw.writeHead(200, {
-        'content-type': 'text/plain; charset=utf-8',
-        'content-disposition': `attachment; filename="${service.name}-${deploymentId}.log"`,
-        'cache-control': 'no-store',
-      });
-      for await (const chunk of kept.download(deploymentId)) {
-        if (request.raw.destroyed) break;
-        if (!reply.raw.write(chunk)) await new Promise((resolve) => reply.raw.once('drain', resolve));
-      }
-      reply.raw.end();
-      return reply;
+      return sendKeptLog(request, reply, kept, deploymentId, `${service.name}-${deploymentId}.log`);
     },
   );
 }
