@@ -5,6 +5,8 @@
  * No feature constructs another; they are all assembled here and in panel.ts.
  */
 import { join } from 'node:path';
+import { AuditLog } from '../audit/audit-log.js';
+import { recordDeploys } from '../audit/deploy-audit.js';
 import { ServiceBuilder } from '../build/builder.js';
 import type { Config } from '../config.js';
 import { dataPaths } from '../data-dir.js';
@@ -66,6 +68,8 @@ export interface Core {
   keptLogs: KeptLogs;
   /** What changed, for the panel's live pages (src/events/event-bus.ts). */
   events: EventBus;
+  /** Who changed what (src/audit); made here so the git remote, started before the panel, records pushes. */
+  audit: AuditLog;
 }
 
 export function composeCore(foundation: Foundation, options: CoreOptions = {}): Core {
@@ -115,6 +119,14 @@ export function composeCore(foundation: Foundation, options: CoreOptions = {}): 
       deploys.deps.catalog.secretValues(serviceId, await deploys.deps.catalog.resolveVariables(serviceId)),
     installId,
   });
+  const audit = new AuditLog(db, logger.child({ component: 'audit' }));
+  recordDeploys(events, audit, {
+    deployment: (id) => deploys.get(id).catch(() => undefined),
+    service: async (id) => {
+      const found = await deploys.findService(id);
+      return found && { name: found.service.name, projectId: found.project.id };
+    },
+  });
   return {
     foundation,
     routes,
@@ -127,6 +139,7 @@ export function composeCore(foundation: Foundation, options: CoreOptions = {}): 
     logKeeper,
     keptLogs: new KeptLogs(db),
     events,
+    audit,
   };
 }
 
