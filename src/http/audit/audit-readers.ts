@@ -53,7 +53,8 @@ export const readVariables: AuditLookup<Found> = (ctx, id) =>
       projectId: s.projectId,
       state: {
         variables: await ctx.variables.read(id),
-        markedSecret: keys.filter((k) => k.secret).map((k) => k.key),
+        // Names only ("masked": the variables marked secret); never a value.
+        masked: keys.filter((k) => k.secret).map((k) => k.key),
       },
     };
   });

@@ -15,6 +15,8 @@ import type { Found } from '../audit/audit-readers.js';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 interface Pending {
+  /** The handler ran (preHandler is skipped when auth, CSRF or validation refused the request first). */
+  hasRun: boolean;
   actor?: AuditActor;
   before?: Found;
   beforeList?: Found[];
@@ -76,7 +78,7 @@ export function registerAuditHook(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('preHandler', async (request) => {
     const key = keyOf(request);
     if (!key) return;
-    const pending: Pending = { actor: await actorOf(ctx, request) };
+    const pending: Pending = { hasRun: true, actor: await actorOf(ctx, request) };
     pendingOf.set(request, pending);
     const rule = AUDIT_RULES[key];
     if (!rule) return;
@@ -104,7 +106,7 @@ async function recordRequest(
   key: string,
   payload: unknown,
 ): Promise<void> {
-  const pending = pendingOf.get(request) ?? {};
+  const pending = pendingOf.get(request) ?? { hasRun: false };
   const rule = AUDIT_RULES[key];
   const actor = pending.actor ?? (await actorOf(ctx, request)) ?? (rule?.publicActor && { kind: rule.publicActor });
   // A caller refused before proving who they are (no session, no token) is not an audit event.
@@ -114,7 +116,9 @@ async function recordRequest(
   let found: Found | undefined;
   let changes: AuditChanges | null = null;
   let detail: string | undefined;
-  if (rule?.read) {
+  if (!pending.hasRun) {
+    // Refused before the handler: nothing changed; the object is the one the URL names.
+  } else if (rule?.read) {
     const after = await rule.read(ctx, id ?? '');
     found = after ?? pending.before;
     changes = auditDiff(pending.before?.state, after?.state, { secretPaths: rule.secretPaths });
