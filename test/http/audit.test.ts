@@ -205,6 +205,23 @@ describe('audit log', () => {
     assert.ok(!raw.includes(WRONG_PASSWORD) && !raw.includes(ADMIN.password), 'no password stored');
   });
 
+  it('records a webhook call with a bad signature as a failure from that address', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: `/hooks/services/${serviceId}/git`,
+      remoteAddress: '192.0.2.44',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=00', 'x-github-event': 'push' },
+      payload: { ref: 'refs/heads/main' },
+    });
+    assert.ok(res.statusCode >= 400);
+    const { events: found } = await events('action=webhook');
+    assert.equal(found.length, 1);
+    assert.equal(found[0]!.actor.kind, 'webhook');
+    assert.equal(found[0]!.address, '192.0.2.44');
+    assert.equal(found[0]!.outcome, 'failure');
+    assert.deepEqual(found[0]!.object, { type: 'service', id: serviceId, name: 'web' });
+  });
+
   it('filters by actor, action prefix, project, outcome and time', async () => {
     const byToken = await events('actor=ci-robot');
     assert.ok(byToken.total > 0 && byToken.events.every((e) => e.actor.tokenName === 'ci-robot'));
