@@ -10,6 +10,7 @@ import { registeredRoutes } from '../../src/http/route-groups.js';
 import { ADMIN, seedAdmin, signedInClient, tokenFor } from '../helpers/accounts.js';
 import { createTestApp, type TestApp } from '../helpers/http-app.js';
 import { csrfTokenOf, InjectClient } from '../helpers/inject-client.js';
+import { parseCsv } from '../helpers/csv.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 const ADDRESS = '203.0.113.7';
@@ -18,25 +19,18 @@ const SECRET_VALUE = 'sk-live-7f3a9c2e55d1-very-secret';
 const SECRET_VALUE_2 = 'sk-live-second-91bd77aa40';
 const WRONG_PASSWORD = 'not-the-password-8841';
 
-/** A small RFC 4180 reader: enough to check that every row has the header's columns. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') ((field += '"'), i++);
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') (row.push(field), (field = ''));
-    else if (c === '\r' && text[i + 1] === '\n') {
-      (row.push(field), rows.push(row), (row = []), (field = ''), i++);
-    } else field += c;
-  }
-  return rows;
+/** An event as GET /api/v1/audit lists it (nullable fields typed loosely: the assertions check them). */
+interface Event {
+  action: string;
+  actor: { kind: string; email: string | null; tokenName: string | null };
+  object: { type: string; id: string; name: string };
+  projectId: string | null;
+  address: string | null;
+  userAgent: string | null;
+  outcome: string;
+  statusCode: number | null;
+  detail: string;
+  changes: Record<string, unknown>;
 }
 
 describe('audit log', () => {
@@ -56,7 +50,7 @@ describe('audit log', () => {
   const events = async (query: string) => {
     const res = await api('GET', `/api/v1/audit?${query}`);
     assert.equal(res.statusCode, 200, res.body);
-    return res.json() as { total: number; events: Array<Record<string, any>> };
+    return res.json() as { total: number; events: Event[] };
   };
   const rawRows = async () => JSON.stringify(await t.db.selectFrom('audit_events').selectAll().execute());
 
@@ -161,6 +155,14 @@ describe('audit log', () => {
     const { events: revoked } = await events('action=token.revoke');
     assert.deepEqual(revoked[0]!.changes, { revoked: { before: false, after: true } });
     assert.ok(!(await rawRows()).includes(secret.slice(8)), 'the token is not stored');
+  });
+
+  it('records the project created first, by name', async () => {
+    const { events: found } = await events('action=project.create');
+    assert.equal(found.length, 1);
+    assert.deepEqual(found[0]!.object, { type: 'project', id: projectId, name: 'shop' });
+    assert.equal(found[0]!.projectId, projectId);
+    assert.deepEqual(found[0]!.changes, { name: { after: 'shop' } });
   });
 
   it('records a service created and deleted, with what it was', async () => {

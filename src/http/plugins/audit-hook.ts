@@ -64,8 +64,9 @@ function paramId(request: FastifyRequest): string | undefined {
   return typeof id === 'string' ? id : undefined;
 }
 
+/** What a rule's list is of: the caller's own objects, the route's parent (`:id`), or everything (''). */
 function listKeyOf(rule: AuditRule, request: FastifyRequest, actor: AuditActor | undefined): string | undefined {
-  return rule.isOwn ? (actor?.userId ?? undefined) : paramId(request);
+  return rule.isOwn ? (actor?.userId ?? undefined) : (paramId(request) ?? '');
 }
 
 /** The error code of an API error answer, as a short reason for a failure. */
@@ -84,7 +85,7 @@ export function registerAuditHook(app: FastifyInstance, ctx: AppContext): void {
     if (!rule) return;
     if (rule.read) pending.before = await rule.read(ctx, paramId(request) ?? '');
     const listKey = listKeyOf(rule, request, pending.actor);
-    if (rule.list && listKey) pending.beforeList = await rule.list(ctx, listKey).catch(() => []);
+    if (rule.list && listKey !== undefined) pending.beforeList = await rule.list(ctx, listKey).catch(() => []);
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
@@ -124,7 +125,7 @@ async function recordRequest(
     changes = auditDiff(pending.before?.state, after?.state, { secretPaths: rule.secretPaths });
   } else if (rule?.list) {
     const listKey = listKeyOf(rule, request, actor);
-    const afterList = listKey ? await rule.list(ctx, listKey).catch(() => []) : [];
+    const afterList = listKey !== undefined ? await rule.list(ctx, listKey).catch(() => []) : [];
     const beforeList = pending.beforeList ?? [];
     if (rule.isOwn && id) {
       const was = beforeList.find((f) => f.id === id);
