@@ -4,7 +4,7 @@
  * deployment ended. Events can repeat and arrive out of order, so each is recorded once per deployment,
  * one at a time.
  */
-import type { BerthEvent, EventBus } from '../events/event-bus.js';
+import type { BerthEvent } from '../events/event-bus.js';
 import type { AuditLog } from './audit-log.js';
 import type { AuditActor } from './audit.types.js';
 
@@ -33,7 +33,11 @@ function starterOf(trigger: string, triggeredBy: string | null): AuditActor | un
   return undefined;
 }
 
-export function recordDeploys(events: EventBus, audit: AuditLog, facts: DeploymentFacts): () => void {
+/**
+ * The listener the composition root puts beside the event bus on the deploy feature's publisher (not a
+ * bus subscriber: the bus's listeners are the live pages' streams, and this one lives as long as the daemon).
+ */
+export function deployAuditListener(audit: AuditLog, facts: DeploymentFacts): (event: BerthEvent) => void {
   let chain = Promise.resolve();
   const handle = async (event: BerthEvent) => {
     if (event.type !== 'deployment') return;
@@ -62,7 +66,8 @@ export function recordDeploys(events: EventBus, audit: AuditLog, facts: Deployme
       });
     }
   };
-  return events.subscribe((event) => {
+  return (event) => {
+    if (event.type !== 'deployment') return;
     chain = chain.then(() => handle(event)).catch(() => undefined);
-  });
+  };
 }

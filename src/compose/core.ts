@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { AuditLog } from '../audit/audit-log.js';
-import { recordDeploys } from '../audit/deploy-audit.js';
+import { deployAuditListener } from '../audit/deploy-audit.js';
 import { ServiceBuilder } from '../build/builder.js';
 import type { Config } from '../config.js';
 import { dataPaths } from '../data-dir.js';
@@ -99,6 +99,21 @@ export function composeCore(foundation: Foundation, options: CoreOptions = {}): 
     describeCommit: (project, service, sha) => pushedSources.describeCommit(project, service, sha),
     branchTip: (project, service, branch, serviceId) => repos.branchTip(project, service, branch, serviceId),
   };
+  const audit = new AuditLog(db, logger.child({ component: 'audit' }));
+  // Deploy events go to the live pages (the bus) and to the audit log (started by a push or webhook, ended).
+  const auditDeploy = deployAuditListener(audit, {
+    deployment: (id) => deploys.get(id).catch(() => undefined),
+    service: async (id) => {
+      const found = await deploys.findService(id);
+      return found && { name: found.service.name, projectId: found.project.id };
+    },
+  });
+  const deployEvents: EventPublisher = {
+    publish: (event) => {
+      events.publish(event);
+      auditDeploy(event);
+    },
+  };
   const deploys = createDeploySystem({
     config,
     db,
@@ -108,7 +123,7 @@ export function composeCore(foundation: Foundation, options: CoreOptions = {}): 
     router: domains?.router,
     logger,
     pushed,
-    events,
+    events: deployEvents,
   });
   const logKeeper = new LogKeeper({
     db,
@@ -118,14 +133,6 @@ export function composeCore(foundation: Foundation, options: CoreOptions = {}): 
     secretsOf: async (serviceId) =>
       deploys.deps.catalog.secretValues(serviceId, await deploys.deps.catalog.resolveVariables(serviceId)),
     installId,
-  });
-  const audit = new AuditLog(db, logger.child({ component: 'audit' }));
-  recordDeploys(events, audit, {
-    deployment: (id) => deploys.get(id).catch(() => undefined),
-    service: async (id) => {
-      const found = await deploys.findService(id);
-      return found && { name: found.service.name, projectId: found.project.id };
-    },
   });
   return {
     foundation,
