@@ -146,6 +146,7 @@ export async function startDaemon(
       repos: core.repos,
       sources: core.pushedSources,
       logger,
+      audit: core.audit,
     });
     cleanups.push(() => gitFeature.close());
     await deploys.recover().catch(recoverLater('deployments', () => deploys.recover()));
@@ -164,6 +165,9 @@ export async function startDaemon(
     const sweep = sessionSweepJob(panel.sessionStore);
     await scheduler.runSafely(sweep);
     scheduler.add(sweep);
+    const auditSweep = core.audit.sweepJob();
+    await scheduler.runSafely(auditSweep);
+    scheduler.add(auditSweep);
     if (https) scheduler.add(https.checkJob());
     cleanups.push(() => databases.close());
     await databases.recover().catch(recoverLater('databases', () => databases.recover()));

@@ -5,6 +5,8 @@
  * No feature constructs another; they are all assembled here and in panel.ts.
  */
 import { join } from 'node:path';
+import { AuditLog } from '../audit/audit-log.js';
+import { deployAuditListener } from '../audit/deploy-audit.js';
 import { ServiceBuilder } from '../build/builder.js';
 import type { Config } from '../config.js';
 import { dataPaths } from '../data-dir.js';
@@ -66,6 +68,8 @@ export interface Core {
   keptLogs: KeptLogs;
   /** What changed, for the panel's live pages (src/events/event-bus.ts). */
   events: EventBus;
+  /** Who changed what (src/audit); made here so the git remote, started before the panel, records pushes. */
+  audit: AuditLog;
 }
 
 export function composeCore(foundation: Foundation, options: CoreOptions = {}): Core {
@@ -95,6 +99,21 @@ export function composeCore(foundation: Foundation, options: CoreOptions = {}): 
     describeCommit: (project, service, sha) => pushedSources.describeCommit(project, service, sha),
     branchTip: (project, service, branch, serviceId) => repos.branchTip(project, service, branch, serviceId),
   };
+  const audit = new AuditLog(db, logger.child({ component: 'audit' }));
+  // Deploy events go to the live pages (the bus) and to the audit log (started by a push or webhook, ended).
+  const auditDeploy = deployAuditListener(audit, {
+    deployment: (id) => deploys.get(id).catch(() => undefined),
+    service: async (id) => {
+      const found = await deploys.findService(id);
+      return found && { name: found.service.name, projectId: found.project.id };
+    },
+  });
+  const deployEvents: EventPublisher = {
+    publish: (event) => {
+      events.publish(event);
+      auditDeploy(event);
+    },
+  };
   const deploys = createDeploySystem({
     config,
     db,
@@ -104,7 +123,7 @@ export function composeCore(foundation: Foundation, options: CoreOptions = {}): 
     router: domains?.router,
     logger,
     pushed,
-    events,
+    events: deployEvents,
   });
   const logKeeper = new LogKeeper({
     db,
@@ -127,6 +146,7 @@ export function composeCore(foundation: Foundation, options: CoreOptions = {}): 
     logKeeper,
     keptLogs: new KeptLogs(db),
     events,
+    audit,
   };
 }
 

@@ -119,6 +119,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     keptLogs: core.keptLogs,
     metrics,
     events: core.events,
+    audit: core.audit,
   };
   return { ctx, sessionStore, databases, lifecycle, alerts, metrics };
 }

@@ -15,6 +15,7 @@ import * as trafficKeptLogs from './migrations/0015-traffic-kept-logs.js';
 import * as metrics from './migrations/0014-metrics.js';
 import * as deploymentSettings from './migrations/0018-deployment-settings.js';
 import * as twoFactorSessions from './migrations/0020-two-factor-sessions.js';
+import * as auditEvents from './migrations/0021-audit-events.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-metrics': metrics,
   '0018-deployment-settings': deploymentSettings,
   '0020-two-factor-sessions': twoFactorSessions,
+  '0021-audit-events': auditEvents,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

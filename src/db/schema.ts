@@ -353,6 +353,29 @@ export interface MetricSamplesTable {
   disk_bytes: number | null;
 }
 
+/** The audit log (migration 0021): who changed what, when, from where; `changes` holds no secret value. */
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: Generated<string>;
+  actor_kind: 'user' | 'token' | 'system' | 'git-push' | 'webhook' | 'anonymous';
+  actor_user_id: string | null;
+  actor_email: string | null;
+  actor_token_id: string | null;
+  actor_token_name: string | null;
+  action: string;
+  object_type: string | null;
+  object_id: string | null;
+  object_name: string | null;
+  project_id: string | null;
+  address: string | null;
+  user_agent: string | null;
+  outcome: 'success' | 'failure';
+  status_code: number | null;
+  detail: string | null;
+  /** JSON: AuditChanges (src/audit/audit-redact.ts). */
+  changes: string | null;
+}
+
 export interface Database {
   traffic_samples: TrafficSamplesTable;
   request_log: RequestLogTable;
@@ -382,4 +405,5 @@ export interface Database {
   notification_deliveries: NotificationDeliveriesTable;
   metric_series: MetricSeriesTable;
   metric_samples: MetricSamplesTable;
+  audit_events: AuditEventsTable;
 }

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/connection.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
 import type { Logger } from '../logger.js';
+import type { AuditRecorder } from '../audit/audit-log.js';
 import { GitRemote } from './git-remote.js';
 import type { PushedSources } from './pushed-source.js';
 import type { RepoStore } from './repo-store.js';
@@ -17,10 +18,12 @@ export async function startGitFeature(parts: {
   repos: RepoStore;
   sources: PushedSources;
   logger: Logger;
+  /** Where pushes are recorded (the audit log). */
+  audit?: AuditRecorder;
 }): Promise<{ git: GitRemote; close: () => Promise<void> }> {
   const { config, db, deploys, repos, sources } = parts;
   const logger = parts.logger.child({ component: 'git' });
-  const git = new GitRemote(db, config.dataDir, repos, sources, deploys, logger);
+  const git = new GitRemote(db, config.dataDir, repos, sources, deploys, logger, parts.audit);
   // Like the app proxy: a git remote that cannot start must not keep the panel and running apps down.
   await git
     .start(process.execPath)

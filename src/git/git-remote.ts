@@ -17,7 +17,8 @@ import { deployBranchOf } from './deploy-branch.js';
 import { HookSocket } from './hook-socket.js';
 import { PushedSources } from './pushed-source.js';
 import { PushReceiver } from './push-receiver.js';
-import { PushSessions } from './push-sessions.js';
+import { PushSessions, type PushOrigin } from './push-sessions.js';
+import type { AuditRecorder } from '../audit/audit-log.js';
 import { RepoStore } from './repo-store.js';
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -56,8 +57,10 @@ export class GitRemote {
     readonly sources: PushedSources,
     deploys: DeploySystem,
     logger: Logger,
+    /** Where every push is recorded (who, from where, which refs, accepted or not). */
+    audit?: AuditRecorder,
   ) {
-    const receiver = new PushReceiver(deploys, this.sources);
+    const receiver = new PushReceiver(deploys, this.sources, audit);
     this.hooks = new HookSocket(hookSocketPath(dataDir), this.sessions, receiver, logger);
   }
 
@@ -88,7 +91,8 @@ export class GitRemote {
   gitEnvFor(
     repo: OpenRepository,
     command: 'upload-pack' | 'receive-pack',
-    user: Pick<User, 'email'>,
+    user: Pick<User, 'email'> & { id?: string },
+    origin?: PushOrigin,
   ): { env: Record<string, string>; close: () => void } {
     const env = this.repos.gitEnv();
     if (command === 'upload-pack') return { env, close: () => {} };
@@ -98,6 +102,8 @@ export class GitRemote {
       serviceName: repo.service.name,
       repoPath: repo.path,
       pushedBy: user.email,
+      pushedById: user.id,
+      origin,
     });
     return {
       env: { ...env, BERTH_PUSH_TOKEN: session.token, BERTH_HOOK_SOCKET: this.hooks.path },

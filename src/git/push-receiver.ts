@@ -4,6 +4,8 @@
  * accepts (0) or rejects (1) the whole push, so a failed build or health check leaves the ref where it was
  * and the old version serving. Other branches are stored without deploying; deletions are allowed.
  */
+import type { AuditRecorder } from '../audit/audit-log.js';
+import type { AuditChanges } from '../audit/audit-redact.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
 import { ACTIVE_PHASES } from '../deploys/deployment.types.js';
 import { afterFailureWords, isOtherVersionServing } from '../deploys/serving-words.js';
@@ -37,9 +39,51 @@ export class PushReceiver {
   constructor(
     private readonly deploys: DeploySystem,
     private readonly sources: PushedSources,
+    private readonly audit?: AuditRecorder,
   ) {}
 
+  /** Decides the push, then records it in the audit log (refs, who, from where, accepted or rejected). */
   async receive(
+    session: PushSession,
+    updates: RefUpdate[],
+    quarantinePath: string | null,
+    say: (line: string) => void,
+    signal: AbortSignal,
+  ): Promise<number> {
+    let code = 1;
+    let reason: string | undefined;
+    const sayAndKeep = (line: string) => {
+      reason = line;
+      say(line);
+    };
+    try {
+      code = await this.decide(session, updates, quarantinePath, sayAndKeep, signal);
+      return code;
+    } finally {
+      await this.recordPush(session, updates, code, code === 0 ? undefined : reason);
+    }
+  }
+
+  private async recordPush(session: PushSession, updates: RefUpdate[], code: number, reason?: string): Promise<void> {
+    if (!this.audit) return;
+    const found = await this.deploys.deps.catalog.findService(session.serviceId).catch(() => undefined);
+    const short = (sha: string) => (ZERO.test(sha) ? undefined : sha.slice(0, 12));
+    const changes: AuditChanges = {};
+    for (const u of updates.slice(0, 50)) changes[u.ref] = { before: short(u.oldSha), after: short(u.newSha) };
+    const via = session.origin?.via ?? 'git';
+    await this.audit.record({
+      actor: { kind: 'git-push', userId: session.pushedById, email: session.pushedBy },
+      action: 'git.push',
+      object: { type: 'service', id: session.serviceId, name: `${session.projectName}/${session.serviceName}` },
+      projectId: found?.project.id,
+      address: session.origin?.address,
+      outcome: code === 0 ? 'success' : 'failure',
+      detail: `over ${via}${session.origin?.keyId ? ` (key ${session.origin.keyId})` : ''}${reason ? `: ${reason}` : ''}`,
+      changes,
+    });
+  }
+
+  private async decide(
     session: PushSession,
     updates: RefUpdate[],
     quarantinePath: string | null,

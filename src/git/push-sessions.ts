@@ -12,6 +12,16 @@ export interface PushSession {
   repoPath: string;
   /** Who pushed (the user's email), recorded on the deployment. */
   pushedBy: string;
+  /** The pusher's user id, how and from where they connected: for the audit log. */
+  pushedById?: string;
+  origin?: PushOrigin;
+}
+
+export interface PushOrigin {
+  via: 'http' | 'ssh';
+  address?: string | null;
+  /** The SSH key the push authenticated with. */
+  keyId?: string;
 }
 
 export class PushSessions {

@@ -13,6 +13,7 @@ import { spawnProgram } from '../lib/exec.js';
 import type { Logger } from '../logger.js';
 import { killQuietly } from './git-process.js';
 import { mayUseGit, type GitRemote } from './git-remote.js';
+import type { PushOrigin } from './push-sessions.js';
 
 const { Server, utils } = ssh2;
 
@@ -80,8 +81,9 @@ export class SshGitServer {
   ) {}
 
   async listen(port: number, host: string, hostKey: string): Promise<number> {
-    const server = new Server({ hostKeys: [hostKey], ident: 'Berth' }, (connection) => {
+    const server = new Server({ hostKeys: [hostKey], ident: 'Berth' }, (connection, client) => {
       let user: User | undefined;
+      let keyId: string | undefined;
       this.connections.add(connection);
       connection.on('close', () => this.connections.delete(connection));
       connection.on('error', () => undefined);
@@ -100,6 +102,7 @@ export class SshGitServer {
             if (!stored.verify(ctx.blob!, ctx.signature, ctx.hashAlgo)) return ctx.reject(['publickey']);
             if (!mayUseGit(found.user)) return ctx.reject(['publickey']);
             user = found.user;
+            keyId = found.keyId;
             await this.keys.touch(found.keyId).catch(() => undefined);
             return ctx.accept();
           })
@@ -119,7 +122,7 @@ export class SshGitServer {
           });
           session.on('exec', (accept, _reject, info) => {
             const stream = accept();
-            void this.runGit(info.command, user!, env, stream);
+            void this.runGit(info.command, user!, env, stream, { via: 'ssh', address: client.ip, keyId });
           });
           session.on('shell', (accept) => {
             const stream = accept();
@@ -143,6 +146,7 @@ export class SshGitServer {
     user: User,
     protocol: Record<string, string>,
     stream: ssh2.ServerChannel,
+    origin: PushOrigin,
   ): Promise<void> {
     const refuse = (message: string) => {
       stream.stderr.write(`${message}\n`);
@@ -159,7 +163,7 @@ export class SshGitServer {
     ];
     const repo = await this.git.openRepository(projectName, serviceName).catch(() => undefined);
     if (!repo) return refuse(`No app service ${projectName}/${serviceName}.`);
-    const { env, close } = this.git.gitEnvFor(repo, verb, user);
+    const { env, close } = this.git.gitEnvFor(repo, verb, user, origin);
     const args = verb === 'upload-pack' ? ['upload-pack', '--strict', repo.path] : ['receive-pack', repo.path];
     const child = spawnProgram('git', args, { env: { ...env, ...protocol } });
     stream.pipe(child.stdin);

@@ -63,6 +63,9 @@ import { serviceLogsUiRoutes } from './routes/ui/service-logs.routes.js';
 import { paletteRoutes } from './routes/ui/palette.routes.js';
 import { databaseLogsApiRoutes } from './routes/api/database-logs.routes.js';
 import { databaseLogsUiRoutes } from './routes/ui/database-logs.routes.js';
+import { auditUiRoutes } from './routes/ui/audit.routes.js';
+import { auditApiRoutes } from './routes/api/audit.routes.js';
+import { registerAuditHook } from './plugins/audit-hook.js';
 import './types.js';
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
@@ -94,6 +97,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   registerViews(app, ctx);
   registerErrorHandling(app);
   await registerOpenApi(app, ctx);
+  // On the root, before the groups: every non-GET panel and API request (and a few public ones) is audited.
+  registerAuditHook(app, ctx);
 
   const git = ctx.git;
   await publicGroup(app, [
@@ -131,6 +136,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => databaseLogsUiRoutes(scope, ctx),
     async (scope) => accountRoutes(scope, ctx),
     async (scope) => serverSignInRoutes(scope, ctx),
+    async (scope) => auditUiRoutes(scope, ctx),
   ]);
   await apiGroup(app, ctx, '/api/v1', [
     async (scope) => projectsApiRoutes(scope, ctx),
@@ -147,6 +153,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => databasesApiRoutes(scope, ctx),
     async (scope) => metricsApiRoutes(scope, ctx),
     async (scope) => databaseLogsApiRoutes(scope, ctx),
+    async (scope) => auditApiRoutes(scope, ctx),
   ]);
   // GET /metrics for Prometheus: outside /api/v1 (where Prometheus looks by default), same token check.
   await apiGroup(app, ctx, '', [async (scope) => prometheusRoutes(scope, ctx)]);

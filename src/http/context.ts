@@ -3,6 +3,7 @@
  * these facades: never the database, a repository, the container runtime or a service's internal deps.
  */
 import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { SqliteSessionStore } from '../auth/session-store.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { AuthFacade } from '../auth/auth.facade.js';
@@ -74,4 +75,9 @@ export interface AppContext {
   metrics?: MetricsFeature;
   /** What changed, for the live pages (the SSE stream); absent in tests that build the app alone. */
   events?: EventBus;
+  /**
+   * Who changed what: every panel/API change is recorded by the hook in plugins/audit-hook.ts; features and
+   * routes the hook cannot see (logins, pushes) call `audit.record(...)` themselves.
+   */
+  audit: AuditLog;
 }

@@ -106,6 +106,7 @@ describe('every panel page on a laptop and a phone', () => {
       { name: 'system', path: '/system' },
       { name: 'tokens', path: '/tokens' },
       { name: 'ssh-keys', path: '/ssh-keys' },
+      { name: 'audit', path: '/audit' },
       { name: 'api-docs', path: '/api/docs' },
     ];
   }

@@ -124,7 +124,7 @@ export async function gitHttpRoutes(app: FastifyInstance, ctx: AppContext, git: 
     const { parsed, user } = call;
     const repo = await git.openRepository(parsed.project, parsed.service);
     if (!repo) throw new AppError('NOT_FOUND', `No app service ${parsed.project}/${parsed.service}.`);
-    const { env, close } = git.gitEnvFor(repo, parsed.command, user);
+    const { env, close } = git.gitEnvFor(repo, parsed.command, user, { via: 'http', address: request.ip });
     reply.hijack();
     try {
       await runHttpBackend(request.raw, reply.raw, {

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { isAppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
+import { recordLogin } from '../../audit/login-audit.js';
 import { pendingSecondFactor, signIn } from '../../sign-in.js';
 
 const hidden = { hide: true } as const;
@@ -56,6 +57,7 @@ export async function loginTwoFactorRoutes(app: FastifyInstance, ctx: AppContext
         const kind = await ctx.twoFactor.verify(user.id, request.body.code);
         attempt.succeeded();
         await signIn(request, user.id);
+        await recordLogin(ctx, request, { user });
         if (kind === 'recovery') {
           const left = (await ctx.twoFactor.status(user.id)).recoveryCodesLeft;
           reply.flash('info', `You used a recovery code; ${left} left. Each works once.`);
@@ -66,6 +68,7 @@ export async function loginTwoFactorRoutes(app: FastifyInstance, ctx: AppContext
           attempt.abandoned();
           throw error;
         }
+        await recordLogin(ctx, request, { failedEmail: user.email, reason: 'wrong two-factor code' });
         return reply.page('login-two-factor', { title: TITLE, error: error.message }, 401);
       }
     },

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { isAppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { safeNextPath } from '../../plugins/auth-guards.js';
+import { recordLogin } from '../../audit/login-audit.js';
 import { beginSecondFactor, signIn } from '../../sign-in.js';
 
 const hidden = { hide: true } as const;
@@ -71,6 +72,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
         const minutes = Math.ceil(decision.retryAfterMs / 60_000);
         reply.header('retry-after', String(Math.ceil(decision.retryAfterMs / 1000)));
         request.log.warn({ account, ip: request.ip }, 'login throttled');
+        await recordLogin(ctx, request, { failedEmail: account, reason: 'too many failed attempts' });
         return reply.page(
           'login',
           { ...form, error: `Too many failed attempts. Try again in ${minutes} minute(s).` },
@@ -91,12 +93,14 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
         attempt.succeeded();
         const mustEnrolTwoFactor = await ctx.twoFactor.isRequired();
         await signIn(request, user.id, { mustEnrolTwoFactor });
+        await recordLogin(ctx, request, { user });
         return reply.redirect(mustEnrolTwoFactor ? '/account' : next, 303);
       } catch (error) {
         if (!isAppError(error) || error.code !== 'INVALID_CREDENTIALS') {
           attempt.abandoned();
           throw error;
         }
+        await recordLogin(ctx, request, { failedEmail: account, reason: 'wrong email or password' });
         return reply.page('login', { ...form, error: error.message }, 401);
       }
     },

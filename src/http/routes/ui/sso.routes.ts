@@ -10,6 +10,7 @@ import { isAppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { statusOf } from '../../plugins/error-handler.js';
 import { safeNextPath } from '../../plugins/auth-guards.js';
+import { recordLogin } from '../../audit/login-audit.js';
 import { signIn } from '../../sign-in.js';
 
 const hidden = { hide: true } as const;
@@ -56,11 +57,13 @@ export async function ssoRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
       const user = await ctx.sso.complete(query, pending);
       await signIn(request, user.id);
+      await recordLogin(ctx, request, { user });
       request.log.info({ userId: user.id }, 'signed in through single sign-on');
       return reply.redirect(pending.next, 303);
     } catch (error) {
       if (!isAppError(error) || !REFUSALS.has(error.code)) throw error;
       request.log.warn({ reason: error.message }, 'single sign-on refused');
+      await recordLogin(ctx, request, { failedEmail: 'single sign-on', reason: error.message });
       return reply.page('login', await loginPage(error.message), statusOf(error.code));
     }
   });
