@@ -1,8 +1,17 @@
-/** What the HTTP layer asks of the auth feature: users, sessions' sign-in, the setup claim and API tokens. */
+/** What the HTTP layer asks of the auth feature: users, sign-in, the setup claim, API tokens, members and access. */
 import type { Db } from '../db/connection.js';
 import { bindFirst } from '../lib/bind-first.js';
+import { authorize, roleOn, visibleProjects } from './access.service.js';
 import { authenticateToken, createApiToken, listApiTokens, revokeApiToken } from './api-tokens.service.js';
+import {
+  acceptInvitation,
+  createInvitation,
+  findOpenInvitation,
+  listInvitations,
+  revokeInvitation,
+} from './invitations.service.js';
 import { lastUnlockOf } from './login-unlocks.js';
+import { changeServerRole, listMembers, removeMember, setProjectRole, transferOwnership } from './members.service.js';
 import { claimInstall, isSetupOpen, isSetupTokenValid } from './setup-claim.service.js';
 import { findUserById } from './users.repository.js';
 import { authenticate } from './users.service.js';
@@ -21,6 +30,20 @@ export function createAuthFacade(db: Db) {
     listApiTokens: bindFirst(db, listApiTokens),
     createApiToken: bindFirst(db, createApiToken),
     revokeApiToken: bindFirst(db, revokeApiToken),
+    /** The permission table's decision for one request (see access-policy.ts). */
+    authorize: bindFirst(db, authorize),
+    roleOn: bindFirst(db, roleOn),
+    visibleProjects: bindFirst(db, visibleProjects),
+    listMembers: bindFirst(db, listMembers),
+    setProjectRole: bindFirst(db, setProjectRole),
+    changeServerRole: bindFirst(db, changeServerRole),
+    removeMember: bindFirst(db, removeMember),
+    transferOwnership: bindFirst(db, transferOwnership),
+    createInvitation: bindFirst(db, createInvitation),
+    findOpenInvitation: bindFirst(db, findOpenInvitation),
+    acceptInvitation: bindFirst(db, acceptInvitation),
+    listInvitations: bindFirst(db, listInvitations),
+    revokeInvitation: bindFirst(db, revokeInvitation),
   };
 }
 

@@ -1,11 +1,13 @@
 import type { Db } from '../db/connection.js';
+import type { Executor } from '../db/executor.js';
 import { AppError } from '../errors.js';
 import { newId, nowIso } from '../lib/ids.js';
 import { checkPassword, normalizeEmail } from './credentials.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-import { countAdmins, findUserWithHashByEmail, insertUser, type User } from './users.repository.js';
+import { countAdmins, findUserWithHashByEmail, hasOwnerRow, insertUser, type User } from './users.repository.js';
 
-export async function createAdmin(db: Db, input: { email: unknown; password: unknown }): Promise<User> {
+/** An admin; the first one (the claimer, or `berth admin create` on an unclaimed install) becomes the owner. */
+export async function createAdmin(db: Executor, input: { email: unknown; password: unknown }): Promise<User> {
   const email = normalizeEmail(input.email);
   const password = checkPassword(input.password);
   if (await findUserWithHashByEmail(db, email)) {
@@ -17,6 +19,7 @@ export async function createAdmin(db: Db, input: { email: unknown; password: unk
     password_hash: await hashPassword(password),
     role: 'admin',
     created_at: nowIso(),
+    is_owner: (await hasOwnerRow(db)) ? 0 : 1,
   });
 }
 
@@ -31,6 +34,6 @@ export async function authenticate(db: Db, rawEmail: unknown, rawPassword: unkno
   return publicUser;
 }
 
-export async function hasAdmin(db: Db): Promise<boolean> {
+export async function hasAdmin(db: Executor): Promise<boolean> {
   return (await countAdmins(db)) > 0;
 }

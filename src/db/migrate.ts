@@ -14,6 +14,7 @@ import * as alertsNotifications from './migrations/0016-alerts-notifications.js'
 import * as trafficKeptLogs from './migrations/0015-traffic-kept-logs.js';
 import * as metrics from './migrations/0014-metrics.js';
 import * as deploymentSettings from './migrations/0018-deployment-settings.js';
+import * as teamsAccess from './migrations/0019-teams-access.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015-traffic-kept-logs': trafficKeptLogs,
   '0014-metrics': metrics,
   '0018-deployment-settings': deploymentSettings,
+  '0019-teams-access': teamsAccess,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
