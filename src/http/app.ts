@@ -20,7 +20,7 @@ import { dnsCheckSchema, domainSchema } from './routes/api/domain-schemas.js';
 import { notificationSchemas } from './routes/api/notification-schemas.js';
 import { projectSchemas } from './routes/api/project-schemas.js';
 import { apiTokenSchema, errorSchema, userSchema } from './routes/api/schemas.js';
-import { apiGroup, panelGroup, publicGroup, trackRoutes } from './route-groups.js';
+import { apiGroup, panelGroup, publicByNature, publicGroup, trackRoutes } from './route-groups.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { gitHttpRoutes } from './routes/git-http.routes.js';
 import { hooksRoutes } from './routes/hooks.routes.js';
@@ -93,10 +93,10 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
 
   const git = ctx.git;
   await publicGroup(app, [
-    async (scope) => {
+    publicByNature(async (scope) => {
       await scope.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/public/', maxAge: '1h' });
-    },
-    async (scope) => openApiDocsRoutes(scope),
+    }),
+    publicByNature(async (scope) => openApiDocsRoutes(scope)),
     async (scope) => healthRoutes(scope, ctx),
     async (scope) => setupRoutes(scope, ctx),
     async (scope) => sessionRoutes(scope, ctx),

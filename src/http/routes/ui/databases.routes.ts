@@ -12,6 +12,7 @@ import { describeCounts } from '../../../databases/verification.js';
 import type { AppContext } from '../../context.js';
 import { idParams } from '../api/project-schemas.js';
 import { formBody } from './forms.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 type Fields = Record<string, string | undefined>;
@@ -63,7 +64,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
 
   app.get<{ Params: { id: string } }>(
     '/projects/:id/databases',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'project'), schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       const project = await ctx.projects.get(request.params.id);
       await reply.page('project-databases', {
@@ -78,6 +79,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.post<{ Params: { id: string }; Body: Fields }>(
     '/projects/:id/databases',
     {
+      config: can('project.admin', 'project'),
       preValidation: app.csrfProtection,
       schema: {
         ...hidden,
@@ -106,14 +108,14 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
 
   app.get<{ Params: { id: string } }>(
     '/databases/:id',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'database'), schema: { ...hidden, params: idParams } },
     async (request, reply) => reply.page('database', await pageData(request.params.id)),
   );
 
   /** The status badge, polled while the database is being created. */
   app.get<{ Params: { id: string } }>(
     '/databases/:id/status',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'database'), schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       const database = await databases.view(request.params.id);
       await reply.page('database-status', { database });
@@ -122,7 +124,11 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
 
   app.post<{ Params: { id: string } }>(
     '/databases/:id/credentials',
-    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+    {
+      config: can('project.deploy', 'database'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, params: idParams, body: formBody([], []) },
+    },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
       await reply.page('database-credentials', { variables: await databases.reveal(request.params.id) });
@@ -132,7 +138,11 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
   for (const action of ['start', 'stop', 'restart'] as const) {
     app.post<{ Params: { id: string } }>(
       `/databases/:id/${action}`,
-      { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+      {
+        config: can('project.deploy', 'database'),
+        preValidation: app.csrfProtection,
+        schema: { ...hidden, params: idParams, body: formBody([], []) },
+      },
       async (request, reply) =>
         act(reply, request.params.id, async () => {
           const d = await databases[action](request.params.id);
@@ -144,6 +154,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.post<{ Params: { id: string }; Body: Fields }>(
     '/databases/:id/connect',
     {
+      config: can('project.deploy', 'database'),
       preValidation: app.csrfProtection,
       schema: { ...hidden, params: idParams, body: formBody(['serviceId'], ['serviceId', 'key']) },
     },
@@ -161,6 +172,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.post<{ Params: { id: string }; Body: Fields }>(
     '/databases/:id/settings',
     {
+      config: can('project.deploy', 'database'),
       preValidation: app.csrfProtection,
       schema: { ...hidden, params: idParams, body: formBody([], ['memoryMb', 'cpus', 'publicPort', 'publicHost']) },
     },
@@ -182,6 +194,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.post<{ Params: { id: string }; Body: Fields }>(
     '/databases/:id/schedule',
     {
+      config: can('project.deploy', 'database'),
       preValidation: app.csrfProtection,
       schema: { ...hidden, params: idParams, body: formBody([], ['schedule', 'keep']) },
     },
@@ -199,7 +212,11 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
 
   app.post<{ Params: { id: string } }>(
     '/databases/:id/backups',
-    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+    {
+      config: can('project.deploy', 'database'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, params: idParams, body: formBody([], []) },
+    },
     async (request, reply) =>
       act(reply, request.params.id, async () => {
         await backups.start(request.params.id);
@@ -210,6 +227,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.post<{ Params: { id: string }; Body: Fields }>(
     '/databases/:id/delete',
     {
+      config: can('project.admin', 'database'),
       preValidation: app.csrfProtection,
       schema: { ...hidden, params: idParams, body: formBody([], ['confirm', 'deleteVolume']) },
     },
@@ -235,7 +253,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
 
   app.get<{ Params: { id: string } }>(
     '/backups/:id/download',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.deploy', 'backup'), schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       const { path, name, backup } = await backups.file(request.params.id);
       return reply
@@ -249,6 +267,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.post<{ Params: { id: string }; Body: Fields }>(
     '/backups/:id/restore',
     {
+      config: can('project.admin', 'backup'),
       preValidation: app.csrfProtection,
       schema: { ...hidden, params: idParams, body: formBody([], ['confirm', 'targetDatabaseId']) },
     },

@@ -12,6 +12,7 @@ import { idParams } from '../api/project-schemas.js';
 import { asFormError, formBody } from './forms.js';
 import { statusOf } from '../../plugins/error-handler.js';
 import { isHtmx, keepUrl } from '../../htmx.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 type AddForm = { hostname: string; port?: string; redirectTwin?: string; hsts?: string };
@@ -31,7 +32,7 @@ export async function domainsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.get<{ Params: { id: string }; Querystring: { part?: string } }>(
     '/services/:id/domains',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       if (!isHtmx(request)) return back(reply, request.params.id);
       if (request.query.part === 'list') return reply.page('service-domain-list', await listData(request.params.id));
@@ -42,6 +43,7 @@ export async function domainsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
   app.post<{ Params: { id: string }; Body: AddForm }>(
     '/services/:id/domains',
     {
+      config: can('project.deploy', 'service'),
       preValidation: app.csrfProtection,
       schema: {
         ...hidden,
@@ -77,7 +79,11 @@ export async function domainsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.post<{ Params: { id: string } }>(
     '/domains/:id/delete',
-    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+    {
+      config: can('project.deploy', 'domain'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, params: idParams, body: formBody([], []) },
+    },
     async (request, reply) => {
       const https = httpsOf(ctx);
       const domain = await https.domains.get(request.params.id);
@@ -90,7 +96,11 @@ export async function domainsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.post<{ Params: { id: string } }>(
     '/domains/:id/renew',
-    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+    {
+      config: can('project.deploy', 'domain'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, params: idParams, body: formBody([], []) },
+    },
     async (request, reply) => {
       const https = httpsOf(ctx);
       const domain = await https.domains.get(request.params.id);
@@ -101,7 +111,7 @@ export async function domainsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
   );
 
   // The HTTPS card of the Server page: where certificates come from, and the panel's own certificate.
-  app.get('/server/https', { schema: hidden }, async (request, reply) => {
+  app.get('/server/https', { config: can('server.admin'), schema: hidden }, async (request, reply) => {
     if (!isHtmx(request)) return reply.redirect('/server', 303);
     const https = httpsOf(ctx);
     const { config } = ctx;
@@ -130,7 +140,7 @@ export async function domainsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.get<{ Params: { id: string } }>(
     '/domains/:id/dns-check',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'domain'), schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       const https = httpsOf(ctx);
       const domain = await https.domains.get(request.params.id);

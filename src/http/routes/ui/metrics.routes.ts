@@ -13,6 +13,7 @@ import { usageCsv } from '../../../metrics/usage-csv.js';
 import { trafficChartViews } from '../../../traffic/traffic-charts.js';
 import type { AppContext } from '../../context.js';
 import { monthQuery, rangeQuery } from '../api/metrics-schemas.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } } as const;
@@ -43,7 +44,7 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.get<WithRange>(
     '/services/:id/metrics',
-    { schema: { ...hidden, params: idParams, querystring: rangeQuery } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: idParams, querystring: rangeQuery } },
     async (request, reply) => {
       const metrics = metricsOf(ctx);
       const service = await metrics.service.requireService(request.params.id);
@@ -56,7 +57,7 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.get<WithRange>(
     '/projects/:id/metrics',
-    { schema: { ...hidden, params: idParams, querystring: rangeQuery } },
+    { config: can('project.read', 'project'), schema: { ...hidden, params: idParams, querystring: rangeQuery } },
     async (request, reply) => {
       const metrics = metricsOf(ctx);
       const project = await ctx.projects.get(request.params.id);
@@ -82,7 +83,7 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.get<{ Querystring: { range: Range } }>(
     '/server/metrics',
-    { schema: { ...hidden, querystring: rangeQuery } },
+    { config: can('server.admin'), schema: { ...hidden, querystring: rangeQuery } },
     async (request, reply) => {
       const result = await metricsOf(ctx).service.serverSeries(request.query.range);
       await section(reply, 'Server metrics', '/server/metrics', result, { backUrl: '/server', disk: true });
@@ -91,7 +92,7 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.get<{ Params: { id: string }; Querystring: { month?: string } }>(
     '/projects/:id/usage',
-    { schema: { ...hidden, params: idParams, querystring: monthQuery } },
+    { config: can('project.read', 'project'), schema: { ...hidden, params: idParams, querystring: monthQuery } },
     async (request, reply) => {
       const project = await ctx.projects.get(request.params.id);
       const usage = await metricsOf(ctx).service.usage(project.id, request.query.month ?? currentMonth(Date.now()));
@@ -107,7 +108,7 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.get<{ Params: { id: string }; Querystring: { month?: string } }>(
     '/projects/:id/usage.csv',
-    { schema: { ...hidden, params: idParams, querystring: monthQuery } },
+    { config: can('project.read', 'project'), schema: { ...hidden, params: idParams, querystring: monthQuery } },
     async (request, reply) => {
       const project = await ctx.projects.get(request.params.id);
       const usage = await metricsOf(ctx).service.usage(project.id, request.query.month ?? currentMonth(Date.now()));

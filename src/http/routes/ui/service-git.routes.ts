@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 
@@ -10,7 +11,7 @@ export async function serviceGitUiRoutes(app: FastifyInstance, ctx: AppContext):
 
   app.get<{ Params: { id: string } }>(
     '/services/:id/git',
-    { schema: { ...hidden, params: serviceIdParams } },
+    { config: can('project.deploy', 'service'), schema: { ...hidden, params: serviceIdParams } },
     async (request, reply) => {
       const { project, service } = await find(request.params.id);
       await reply.page('service-git', {
@@ -25,6 +26,7 @@ export async function serviceGitUiRoutes(app: FastifyInstance, ctx: AppContext):
   app.post<{ Params: { id: string } }>(
     '/services/:id/git/rotate',
     {
+      config: can('project.admin', 'service'),
       preValidation: app.csrfProtection,
       schema: {
         ...hidden,

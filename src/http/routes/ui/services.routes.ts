@@ -13,6 +13,7 @@ import { isPartial } from '../../htmx.js';
 import { idParams } from '../api/project-schemas.js';
 import { asFormError, credentialsFromForm, DELETE_FORM_ERRORS, formBody, renderFormError } from './forms.js';
 import { statusOf } from '../../plugins/error-handler.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 const tabQuery = {
@@ -136,20 +137,20 @@ export async function answerTabForm(
 export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get<{ Params: { id: string }; Querystring: { tab?: ServiceTab } }>(
     '/services/:id',
-    { schema: { ...hidden, params: idParams, querystring: tabQuery } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: idParams, querystring: tabQuery } },
     async (request, reply) => renderServicePage(reply, ctx, request.params.id, { tab: request.query.tab }),
   );
 
   app.get<{ Params: { id: string } }>(
     '/services/:id/settings',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: idParams } },
     async (request, reply) => renderServicePage(reply, ctx, request.params.id, { tab: 'settings' }),
   );
 
   // The changes-pending bar alone, for htmx.
   app.get<{ Params: { id: string } }>(
     '/services/:id/pending',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       if (!isFragmentRequest(request)) return reply.redirect(`/services/${request.params.id}`, 303);
       const service = await ctx.projects.getService(request.params.id);
@@ -163,6 +164,7 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.post<{ Params: { id: string }; Body: FormFields }>(
     '/services/:id/settings',
     {
+      config: can('project.deploy', 'service'),
       // After body parsing, so the form's _csrf field is readable.
       preValidation: app.csrfProtection,
       schema: { ...hidden, params: idParams, body: formBody(['sourceType'], SETTINGS_FIELDS) },
@@ -190,7 +192,11 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
 
   app.post<{ Params: { id: string } }>(
     '/services/:id/credentials/remove',
-    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+    {
+      config: can('project.deploy', 'service'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, params: idParams, body: formBody([], []) },
+    },
     async (request, reply) => {
       const service = await ctx.projects.getService(request.params.id);
       const removed = await ctx.projects.removeCredentials(service.id);
@@ -203,7 +209,11 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
 
   app.post<{ Params: { id: string }; Body: { confirm?: string } }>(
     '/services/:id/delete',
-    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], ['confirm']) } },
+    {
+      config: can('project.admin', 'service'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, params: idParams, body: formBody([], ['confirm']) },
+    },
     async (request, reply) => {
       const id = request.params.id;
       try {

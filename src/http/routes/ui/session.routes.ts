@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { isAppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { safeNextPath } from '../../plugins/auth-guards.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 
@@ -11,6 +12,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.get<{ Querystring: { next?: string } }>(
     '/login',
     {
+      config: can('public'),
       schema: { ...hidden, querystring: { type: 'object', properties: { next: { type: 'string', maxLength: 500 } } } },
     },
     async (request, reply) => {
@@ -26,6 +28,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.post<{ Body: { email: string; password: string; next?: string } }>(
     '/login',
     {
+      config: can('public'),
       // After body parsing, so the form's _csrf field is readable.
       preValidation: app.csrfProtection,
       schema: {
@@ -80,6 +83,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.post(
     '/logout',
     {
+      config: can('public'),
       // After body parsing, so the form's _csrf field is readable.
       preValidation: app.csrfProtection,
       schema: { ...hidden, body: { type: 'object', properties: { _csrf: { type: 'string' } } } },

@@ -4,6 +4,7 @@ import { MIN_PASSWORD_LENGTH } from '../../../auth/credentials.js';
 import { AppError, isAppError } from '../../../errors.js';
 import { statusOf } from '../../plugins/error-handler.js';
 import type { AppContext } from '../../context.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 
@@ -11,6 +12,7 @@ export async function setupRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.get<{ Querystring: { token?: string } }>(
     '/setup',
     {
+      config: can('public'),
       schema: { ...hidden, querystring: { type: 'object', properties: { token: { type: 'string', maxLength: 200 } } } },
     },
     async (request, reply) => {
@@ -33,6 +35,7 @@ export async function setupRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.post<{ Body: { token: string; email: string; password: string } }>(
     '/setup',
     {
+      config: can('public'),
       // After body parsing, so the form's _csrf field is readable.
       preValidation: app.csrfProtection,
       schema: {
