@@ -27,6 +27,8 @@ import { hooksRoutes } from './routes/hooks.routes.js';
 import { openApiDocsRoutes } from './plugins/openapi.js';
 import { sessionRoutes } from './routes/ui/session.routes.js';
 import { setupRoutes } from './routes/ui/setup.routes.js';
+import { inviteRoutes } from './routes/ui/invite.routes.js';
+import { membersApiRoutes } from './routes/api/members.routes.js';
 import { panelRoutes } from './routes/ui/panel.routes.js';
 import { projectsUiRoutes } from './routes/ui/projects.routes.js';
 import { servicesUiRoutes } from './routes/ui/services.routes.js';
@@ -99,6 +101,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     publicByNature(async (scope) => openApiDocsRoutes(scope)),
     async (scope) => healthRoutes(scope, ctx),
     async (scope) => setupRoutes(scope, ctx),
+    async (scope) => inviteRoutes(scope, ctx),
     async (scope) => sessionRoutes(scope, ctx),
     // Webhooks and deploy hooks carry their own secrets; the git remote checks a token in its onRequest.
     async (scope) => hooksRoutes(scope, ctx, ctx.webhooks),
@@ -139,6 +142,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => databasesApiRoutes(scope, ctx),
     async (scope) => metricsApiRoutes(scope, ctx),
     async (scope) => databaseLogsApiRoutes(scope, ctx),
+    async (scope) => membersApiRoutes(scope, ctx),
   ]);
   // GET /metrics for Prometheus: outside /api/v1 (where Prometheus looks by default), same token check.
   await apiGroup(app, ctx, '', [async (scope) => prometheusRoutes(scope, ctx)]);
