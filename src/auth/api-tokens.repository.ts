@@ -1,3 +1,4 @@
+import type { Insertable, Selectable } from 'kysely';
 import type { Executor } from '../db/executor.js';
 import type { ApiTokensTable } from '../db/schema.js';
 
@@ -5,7 +6,9 @@ import type { ApiToken } from './auth.types.js';
 
 export type { ApiToken };
 
-function toApiToken(row: ApiTokensTable): ApiToken {
+type Row = Selectable<ApiTokensTable>;
+
+function toApiToken(row: Row): ApiToken {
   return {
     id: row.id,
     userId: row.user_id,
@@ -14,12 +17,17 @@ function toApiToken(row: ApiTokensTable): ApiToken {
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
+    projectId: row.project_id,
+    role: row.role,
+    readOnly: row.read_only === 1,
+    expiresAt: row.expires_at,
   };
 }
 
-export async function insertApiToken(db: Executor, row: ApiTokensTable): Promise<ApiToken> {
+export async function insertApiToken(db: Executor, row: Insertable<ApiTokensTable>): Promise<ApiToken> {
   await db.insertInto('api_tokens').values(row).execute();
-  return toApiToken(row);
+  const stored = await db.selectFrom('api_tokens').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+  return toApiToken(stored);
 }
 
 export async function findActiveTokenByHash(db: Executor, tokenHash: string): Promise<ApiToken | undefined> {
@@ -70,4 +78,14 @@ export async function markRevoked(db: Executor, id: string, at: string): Promise
 
 export async function touchLastUsed(db: Executor, id: string, at: string): Promise<void> {
   await db.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', id).execute();
+}
+
+/** Revokes every live token of a user (removed from the server): they stop working at once. */
+export async function revokeAllOfUser(db: Executor, userId: string, at: string): Promise<void> {
+  await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: at })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .execute();
 }

@@ -5,21 +5,24 @@ import type { User } from './auth.types.js';
 
 export type { User };
 
-function toUser(row: Pick<UsersTable, 'id' | 'email' | 'role' | 'created_at'>): User {
-  return { id: row.id, email: row.email, role: row.role, createdAt: row.created_at };
+type UserRow = Pick<UsersTable, 'id' | 'email' | 'role' | 'created_at'> & { is_owner: number };
+
+function toUser(row: UserRow): User {
+  return { id: row.id, email: row.email, role: row.is_owner === 1 ? 'owner' : row.role, createdAt: row.created_at };
 }
 
-export async function insertUser(db: Executor, row: UsersTable): Promise<User> {
+const COLUMNS = ['id', 'email', 'role', 'created_at', 'is_owner'] as const;
+
+export async function insertUser(
+  db: Executor,
+  row: Omit<UsersTable, 'is_owner'> & { is_owner?: number },
+): Promise<User> {
   await db.insertInto('users').values(row).execute();
-  return toUser(row);
+  return toUser({ ...row, is_owner: row.is_owner ?? 0 });
 }
 
 export async function findUserById(db: Executor, id: string): Promise<User | undefined> {
-  const row = await db
-    .selectFrom('users')
-    .select(['id', 'email', 'role', 'created_at'])
-    .where('id', '=', id)
-    .executeTakeFirst();
+  const row = await db.selectFrom('users').select(COLUMNS).where('id', '=', id).executeTakeFirst();
   return row && toUser(row);
 }
 
@@ -36,6 +39,11 @@ export async function findPasswordHashOf(db: Executor, id: string): Promise<stri
   return row?.password_hash;
 }
 
+export async function listUsers(db: Executor): Promise<User[]> {
+  const rows = await db.selectFrom('users').select(COLUMNS).orderBy('created_at').orderBy('id').execute();
+  return rows.map(toUser);
+}
+
 export async function listAdminIds(db: Executor): Promise<string[]> {
   return (await db.selectFrom('users').select('id').where('role', '=', 'admin').execute()).map((row) => row.id);
 }
@@ -47,4 +55,26 @@ export async function countAdmins(db: Executor): Promise<number> {
     .where('role', '=', 'admin')
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+export async function hasOwnerRow(db: Executor): Promise<boolean> {
+  return (await db.selectFrom('users').select('id').where('is_owner', '=', 1).executeTakeFirst()) !== undefined;
+}
+
+export async function setServerRole(db: Executor, userId: string, role: UsersTable['role']): Promise<void> {
+  await db.updateTable('users').set({ role }).where('id', '=', userId).execute();
+}
+
+/** Moves the owner mark: off everyone first, so the one-owner index holds at every step. */
+export async function moveOwnership(db: Executor, toUserId: string): Promise<void> {
+  await db.updateTable('users').set({ is_owner: 0 }).where('is_owner', '=', 1).execute();
+  await db.updateTable('users').set({ is_owner: 1, role: 'admin' }).where('id', '=', toUserId).execute();
+}
+
+export async function updatePasswordHash(db: Executor, userId: string, hash: string): Promise<void> {
+  await db.updateTable('users').set({ password_hash: hash }).where('id', '=', userId).execute();
+}
+
+export async function deleteUser(db: Executor, userId: string): Promise<void> {
+  await db.deleteFrom('users').where('id', '=', userId).execute();
 }

@@ -1,9 +1,17 @@
 import type { Db } from '../db/connection.js';
+import type { Executor } from '../db/executor.js';
 import { AppError } from '../errors.js';
 import { newId, nowIso } from '../lib/ids.js';
 import { checkPassword, normalizeEmail } from './credentials.js';
 import { hashPassword, verifyPassword } from './passwords.js';
-import { countAdmins, findPasswordHashOf, findUserWithHashByEmail, insertUser, type User } from './users.repository.js';
+import {
+  countAdmins,
+  findPasswordHashOf,
+  findUserWithHashByEmail,
+  hasOwnerRow,
+  insertUser,
+  type User,
+} from './users.repository.js';
 
 /**
  * The password hash of an account made by single sign-on: not a bcrypt hash, so no password matches it
@@ -13,7 +21,8 @@ export const NO_PASSWORD = 'sso-only';
 
 const usable = (hash: string | undefined) => (hash && hash !== NO_PASSWORD ? hash : undefined);
 
-export async function createAdmin(db: Db, input: { email: unknown; password: unknown }): Promise<User> {
+/** An admin; the first one (the claimer, or `berth admin create` on an unclaimed install) becomes the owner. */
+export async function createAdmin(db: Executor, input: { email: unknown; password: unknown }): Promise<User> {
   const email = normalizeEmail(input.email);
   const password = checkPassword(input.password);
   if (await findUserWithHashByEmail(db, email)) {
@@ -25,6 +34,7 @@ export async function createAdmin(db: Db, input: { email: unknown; password: unk
     password_hash: await hashPassword(password),
     role: 'admin',
     created_at: nowIso(),
+    is_owner: (await hasOwnerRow(db)) ? 0 : 1,
   });
 }
 
@@ -40,7 +50,7 @@ export async function authenticate(db: Db, rawEmail: unknown, rawPassword: unkno
   return publicUser;
 }
 
-export async function hasAdmin(db: Db): Promise<boolean> {
+export async function hasAdmin(db: Executor): Promise<boolean> {
   return (await countAdmins(db)) > 0;
 }
 
@@ -52,7 +62,7 @@ export async function checkPasswordOf(db: Db, userId: string, password: string):
 }
 
 /** An account made at its first single sign-on: no password, the role the identity provider's groups gave. */
-export async function createSsoUser(db: Db, rawEmail: string, role: User['role']): Promise<User> {
+export async function createSsoUser(db: Db, rawEmail: string, role: 'admin' | 'member'): Promise<User> {
   const email = normalizeEmail(rawEmail);
   return insertUser(db, { id: newId('usr'), email, password_hash: NO_PASSWORD, role, created_at: nowIso() });
 }

@@ -7,6 +7,8 @@ export interface UsersTable {
   password_hash: string;
   role: 'admin' | 'member';
   created_at: string;
+  /** 1 for the one owner (the claimer, or whom ownership was transferred to); its role stays 'admin'. */
+  is_owner: Generated<number>;
 }
 
 export interface SessionsTable {
@@ -52,6 +54,36 @@ export interface ApiTokensTable {
   token_prefix: string;
   created_at: string;
   last_used_at: string | null;
+  revoked_at: string | null;
+  /** The one project this token may reach; null: every project its user may reach. */
+  project_id: string | null;
+  /** The most this token may do on a project (never more than its user's own role there). */
+  role: Generated<ProjectRole>;
+  read_only: Generated<number>;
+  expires_at: string | null;
+}
+
+export type ProjectRole = 'admin' | 'developer' | 'viewer';
+
+export interface ProjectMembersTable {
+  project_id: string;
+  user_id: string;
+  role: ProjectRole;
+  created_at: string;
+}
+
+export interface InvitationsTable {
+  id: string;
+  token_hash: string;
+  email: string | null;
+  server_role: 'admin' | 'member';
+  /** JSON: [{"projectId", "role"}]. */
+  grants: string;
+  created_by: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  used_by: string | null;
   revoked_at: string | null;
 }
 
@@ -395,6 +427,8 @@ export interface Database {
   user_totp: UserTotpTable;
   recovery_codes: RecoveryCodesTable;
   api_tokens: ApiTokensTable;
+  project_members: ProjectMembersTable;
+  invitations: InvitationsTable;
   settings: SettingsTable;
   ssh_keys: SshKeysTable;
   service_hooks: ServiceHooksTable;

@@ -41,9 +41,12 @@ function hookSocketPath(dataDir: string): string {
   return join(tmpdir(), `berth-git-hook-${sha256Hex(dataDir).slice(0, 16)}.sock`);
 }
 
-/** Who may push to (and so deploy) a service. Every user is an admin today; members get no git access yet. */
-export function mayUseGit(user: Pick<User, 'role'>): boolean {
-  return user.role === 'admin';
+/**
+ * Who may use a service's remote: fetch needs read on its project, push (which deploys) needs deploy.
+ * The same permission table as every route (src/auth/access-policy.ts).
+ */
+export function gitPermission(verb: 'receive-pack' | 'upload-pack'): 'project.deploy' | 'project.read' {
+  return verb === 'receive-pack' ? 'project.deploy' : 'project.read';
 }
 
 export class GitRemote {

@@ -16,6 +16,8 @@ import {
   touchSshKey,
 } from './ssh-keys.repository.js';
 import { parsePublicKey, type SshKeyLookup } from './ssh-server.js';
+import { authorize } from '../auth/access.service.js';
+import { gitPermission } from './git-remote.js';
 
 export interface SshKey {
   id: string;
@@ -91,6 +93,13 @@ export function sshKeyLookup(db: Db): SshKeyLookup {
     },
     async touch(keyId) {
       await touchSshKey(db, keyId, nowIso());
+    },
+    async authorize(user, projectName, verb) {
+      // A key acts with its user's whole account (no token narrows it); push is a write.
+      const method = verb === 'receive-pack' ? 'POST' : 'GET';
+      return (
+        await authorize(db, { user }, { permission: gitPermission(verb), source: 'git', id: projectName, method })
+      ).decision;
     },
   };
 }

@@ -12,8 +12,9 @@ import type { User } from '../auth/users.repository.js';
 import { spawnProgram } from '../lib/exec.js';
 import type { Logger } from '../logger.js';
 import { killQuietly } from './git-process.js';
-import { mayUseGit, type GitRemote } from './git-remote.js';
+import type { GitRemote } from './git-remote.js';
 import type { PushOrigin } from './push-sessions.js';
+import type { Decision } from '../auth/access-policy.js';
 
 const { Server, utils } = ssh2;
 
@@ -67,6 +68,8 @@ export interface SshKeyLookup {
   /** The user owning the key with this fingerprint, with the stored key line to verify against. */
   findByFingerprint(fingerprint: string): Promise<{ user: User; publicKey: string; keyId: string } | undefined>;
   touch(keyId: string): Promise<void>;
+  /** The permission table's answer for this user on the project named in the path. */
+  authorize(user: User, projectName: string, verb: 'receive-pack' | 'upload-pack'): Promise<Decision>;
 }
 
 export class SshGitServer {
@@ -100,7 +103,6 @@ export class SshGitServer {
             if (expected.length !== blob.length || !timingSafeEqual(expected, blob)) return ctx.reject(['publickey']);
             if (!ctx.signature) return ctx.accept(); // the client asks whether this key would do
             if (!stored.verify(ctx.blob!, ctx.signature, ctx.hashAlgo)) return ctx.reject(['publickey']);
-            if (!mayUseGit(found.user)) return ctx.reject(['publickey']);
             user = found.user;
             keyId = found.keyId;
             await this.keys.touch(found.keyId).catch(() => undefined);
@@ -161,7 +163,14 @@ export class SshGitServer {
       string,
       string,
     ];
-    const repo = await this.git.openRepository(projectName, serviceName).catch(() => undefined);
+    // A project the user may not see is answered like one that does not exist.
+    const decision = await this.keys.authorize(user, projectName, verb).catch(() => 'not-found' as const);
+    if (decision === 'forbidden')
+      return refuse(
+        `Your role on project ${projectName} does not allow git ${verb === 'receive-pack' ? 'push' : 'fetch'}.`,
+      );
+    const repo =
+      decision === 'allow' ? await this.git.openRepository(projectName, serviceName).catch(() => undefined) : undefined;
     if (!repo) return refuse(`No app service ${projectName}/${serviceName}.`);
     const { env, close } = this.git.gitEnvFor(repo, verb, user, origin);
     const args = verb === 'upload-pack' ? ['upload-pack', '--strict', repo.path] : ['receive-pack', repo.path];

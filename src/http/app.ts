@@ -20,7 +20,7 @@ import { dnsCheckSchema, domainSchema } from './routes/api/domain-schemas.js';
 import { notificationSchemas } from './routes/api/notification-schemas.js';
 import { projectSchemas } from './routes/api/project-schemas.js';
 import { apiTokenSchema, errorSchema, userSchema } from './routes/api/schemas.js';
-import { apiGroup, panelGroup, publicGroup, trackRoutes } from './route-groups.js';
+import { apiGroup, panelGroup, publicByNature, publicGroup, trackRoutes } from './route-groups.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { gitHttpRoutes } from './routes/git-http.routes.js';
 import { hooksRoutes } from './routes/hooks.routes.js';
@@ -31,6 +31,8 @@ import { ssoRoutes } from './routes/ui/sso.routes.js';
 import { accountRoutes } from './routes/ui/account.routes.js';
 import { serverSignInRoutes } from './routes/ui/server-sign-in.routes.js';
 import { setupRoutes } from './routes/ui/setup.routes.js';
+import { inviteRoutes } from './routes/ui/invite.routes.js';
+import { membersApiRoutes } from './routes/api/members.routes.js';
 import { panelRoutes } from './routes/ui/panel.routes.js';
 import { projectsUiRoutes } from './routes/ui/projects.routes.js';
 import { servicesUiRoutes } from './routes/ui/services.routes.js';
@@ -102,12 +104,13 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
 
   const git = ctx.git;
   await publicGroup(app, [
-    async (scope) => {
+    publicByNature(async (scope) => {
       await scope.register(fastifyStatic, { root: PUBLIC_DIR, prefix: '/public/', maxAge: '1h' });
-    },
-    async (scope) => openApiDocsRoutes(scope),
+    }),
+    publicByNature(async (scope) => openApiDocsRoutes(scope)),
     async (scope) => healthRoutes(scope, ctx),
     async (scope) => setupRoutes(scope, ctx),
+    async (scope) => inviteRoutes(scope, ctx),
     async (scope) => sessionRoutes(scope, ctx),
     async (scope) => loginTwoFactorRoutes(scope, ctx),
     async (scope) => ssoRoutes(scope, ctx),
@@ -154,6 +157,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => metricsApiRoutes(scope, ctx),
     async (scope) => databaseLogsApiRoutes(scope, ctx),
     async (scope) => auditApiRoutes(scope, ctx),
+    async (scope) => membersApiRoutes(scope, ctx),
   ]);
   // GET /metrics for Prometheus: outside /api/v1 (where Prometheus looks by default), same token check.
   await apiGroup(app, ctx, '', [async (scope) => prometheusRoutes(scope, ctx)]);

@@ -2,12 +2,14 @@
  * Who may use a route is decided by the group it is registered in, once, in onRequest (before any body
  * is read): `public` (anyone; routes that authenticate themselves, like the git remote and webhooks, say
  * so in their own onRequest), `panel` (a signed-in session, else the login page) and `api` (a bearer
- * token, else 401). Every route must belong to a group: the app refuses to start otherwise.
+ * token, else 401). Every route must belong to a group, and declare the permission it needs
+ * (route-access.ts), checked in one onRequest hook per group: the app refuses to start otherwise.
  */
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { AppError } from '../errors.js';
 import type { AppContext } from './context.js';
-import { makeRequireToken, makeRequireUser } from './plugins/auth-guards.js';
+import { makeAuthorize, makeRequireToken, makeRequireUser } from './plugins/auth-guards.js';
+import { routeAccessOf, type RouteAccess } from './route-access.js';
 
 export type Access = 'public' | 'panel' | 'api';
 
@@ -17,6 +19,8 @@ export interface RegisteredRoute {
   access: Access | undefined;
   /** A WebSocket route (GET upgraded by @fastify/websocket). */
   isWebsocket: boolean;
+  /** The permission it declares (undefined: none, and the app refuses to start). */
+  permission: RouteAccess | undefined;
 }
 
 type Plugin = (scope: FastifyInstance) => Promise<void>;
@@ -37,6 +41,11 @@ export function trackRoutes(app: FastifyInstance): void {
       const list = outside.map((route) => `${route.method} ${route.url}`).join(', ');
       throw new AppError('INTERNAL', `Routes outside a public, panel or api group: ${list}`);
     }
+    const undeclared = registeredRoutes(app).filter((route) => !permissionFits(route));
+    if (undeclared.length > 0) {
+      const list = undeclared.map((route) => `${route.method} ${route.url}`).join(', ');
+      throw new AppError('INTERNAL', `Routes without a fitting permission (config: can(...)): ${list}`);
+    }
   });
 }
 
@@ -47,8 +56,31 @@ export function registeredRoutes(app: FastifyInstance): RegisteredRoute[] {
       url: route.url,
       access: (route.config as { access?: Access } | undefined)?.access,
       isWebsocket: Boolean((route as { websocket?: boolean }).websocket),
+      permission: routeAccessOf(route.config),
     })),
   );
+}
+
+/**
+ * Public routes are 'public', except the git remote, which authenticates itself and checks a project
+ * permission in its own onRequest; signed-in groups never declare 'public' (it would mean nothing).
+ */
+function permissionFits(route: RegisteredRoute): boolean {
+  const permission = route.permission;
+  if (!permission) return false;
+  if (route.access === 'public') return permission.permission === 'public' || permission.project === 'git';
+  return permission.permission !== 'public' && permission.project !== 'git';
+}
+
+/** Wraps a plugin whose routes are public by nature (static files, the API docs) and cannot declare it. */
+export function publicByNature(plugin: Plugin): Plugin {
+  return async (scope) => {
+    scope.addHook('onRoute', (route) => {
+      const config = route.config as object | undefined;
+      if (!routeAccessOf(config)) route.config = { ...config, permission: 'public' } as typeof route.config;
+    });
+    await plugin(scope);
+  };
 }
 
 function tag(scope: FastifyInstance, access: Access): void {
@@ -70,6 +102,7 @@ export async function panelGroup(app: FastifyInstance, ctx: AppContext, plugins:
   await app.register(async (scope) => {
     tag(scope, 'panel');
     scope.addHook('onRequest', makeRequireUser(ctx));
+    scope.addHook('onRequest', makeAuthorize(ctx));
     for (const plugin of plugins) await scope.register(plugin);
   });
 }
@@ -85,6 +118,7 @@ export async function apiGroup(
     async (scope) => {
       tag(scope, 'api');
       scope.addHook('onRequest', makeRequireToken(ctx));
+      scope.addHook('onRequest', makeAuthorize(ctx));
       for (const plugin of plugins) await scope.register(plugin);
     },
     { prefix },

@@ -1,5 +1,6 @@
 /** Type additions to fastify for what Berth's plugins put on requests, replies and sessions. */
-import type { ApiToken, User } from '../auth/auth.types.js';
+import type { Permission, ProjectSource } from '../auth/access-policy.js';
+import type { ApiToken, Caller, ProjectRole, User } from '../auth/auth.types.js';
 
 export type FlashKind = 'success' | 'error' | 'info';
 export interface Flash {
@@ -8,6 +9,12 @@ export interface Flash {
 }
 
 declare module 'fastify' {
+  /** What a route declares it needs (src/http/route-access.ts). */
+  interface FastifyContextConfig {
+    permission?: Permission;
+    project?: ProjectSource;
+    param?: string;
+  }
   interface Session {
     /** Set only once every factor passed: the session is signed in. */
     userId?: string;
@@ -30,6 +37,10 @@ declare module 'fastify' {
     user?: User;
     /** The caller of an API route (set by requireToken). */
     apiCaller?: { user: User; token: ApiToken };
+    /** Who is calling (session user, or token and its user): set before the permission check. */
+    caller?: Caller;
+    /** The request's project and the caller's role there, for routes with a project permission. */
+    access?: { projectId: string; role: ProjectRole };
   }
   interface FastifyReply {
     /** Renders a page: the whole layout, or only the page's partial for an htmx request. */

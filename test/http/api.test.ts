@@ -22,7 +22,7 @@ describe('API tokens and /api/v1', () => {
     assert.equal(res.statusCode, 200);
     const body = res.json();
     assert.equal(body.user.email, 'admin@example.com');
-    assert.equal(body.user.role, 'admin');
+    assert.equal(body.user.role, 'owner', 'the first admin is the owner');
     assert.equal(body.token.name, 'me-test');
     assert.equal(body.user.password_hash, undefined);
     assert.equal(body.user.passwordHash, undefined);

@@ -3,6 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
 import type { AppContext } from '../context.js';
 import { hxRedirect } from '../htmx.js';
+import { routeAccessOf } from '../route-access.js';
+import type { Permission } from '../../auth/access-policy.js';
 
 export function makeRequireUser(ctx: AppContext) {
   return async function requireUser(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -10,6 +12,7 @@ export function makeRequireUser(ctx: AppContext) {
     const user = userId ? await ctx.auth.findUserById(userId) : undefined;
     if (user) {
       request.user = user;
+      request.caller = { user };
       // "Require two-factor": until this account has enrolled, the account page is the only page it sees.
       if (request.session.get('mustEnrolTwoFactor') && !isEnrolmentPath(request.url)) {
         await hxRedirect(request, reply, '/account');
@@ -39,7 +42,43 @@ export function makeRequireToken(ctx: AppContext) {
       throw new AppError('UNAUTHENTICATED', 'Send a valid API token as "Authorization: Bearer <token>".');
     }
     request.apiCaller = caller;
+    request.caller = caller;
   };
+}
+
+/**
+ * The permission table's check, after the caller is known and before any body is read: the route's
+ * declared permission (route-access.ts) against the caller's live roles. A project the caller has no
+ * role on answers 404, exactly as a project that does not exist; a role too low answers 403.
+ */
+export function makeAuthorize(ctx: AppContext) {
+  return async function authorizeRoute(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (reply.sent) return;
+    const caller = request.caller;
+    if (!caller) return;
+    const access = routeAccessOf(request.routeOptions.config);
+    if (!access) throw new AppError('FORBIDDEN', 'This route declares no permission.');
+    const params = (request.params ?? {}) as Record<string, string | undefined>;
+    const result = await ctx.auth.authorize(caller, {
+      permission: access.permission,
+      source: access.project,
+      id: params[access.param ?? 'id'],
+      method: request.method,
+    });
+    if (result.decision === 'not-found') throw new AppError('NOT_FOUND', 'Not found (or not shared with you).');
+    if (result.decision === 'forbidden') {
+      throw new AppError('FORBIDDEN', refusal(access.permission, caller.token?.readOnly === true));
+    }
+    if (result.projectId && result.role) request.access = { projectId: result.projectId, role: result.role };
+  };
+}
+
+function refusal(permission: Permission, readOnly: boolean): string {
+  if (readOnly) return 'This token is read-only.';
+  if (permission === 'server.admin') return 'Only server admins may do this.';
+  if (permission === 'server.owner') return 'Only the owner may do this.';
+  if (permission === 'account') return 'Manage keys and tokens signed in, or with an unscoped full token.';
+  return 'Your role on this project does not allow this.';
 }
 
 /** Only relative paths on this site are allowed as post-login destinations (no open redirects). */

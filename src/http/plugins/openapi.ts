@@ -5,6 +5,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
+import { can } from '../route-access.js';
 
 const DOCS_CSP = [
   "default-src 'self'",
@@ -70,5 +71,5 @@ export async function openApiDocsRoutes(app: FastifyInstance): Promise<void> {
     // (never scripts) may be inline on these pages only.
     staticCSP: DOCS_CSP,
   });
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { config: can('public'), schema: { hide: true } }, async () => app.swagger());
 }

@@ -1,16 +1,18 @@
 /**
  * The smart-HTTP git remote: `/git/<project>/<service>.git/...`, for clone, fetch and push. Authentication
- * is HTTP Basic with any user name and a Berth API token as the password. The request body is never parsed
+ * is HTTP Basic with any user name and a Berth API token as the password; fetch needs read on the project,
+ * push deploy (its routes declare project.read from the git path; push is checked here, in onRequest). The request body is never parsed
  * by fastify: authentication and the content type are checked in onRequest, before anything reads the body;
  * the git content types get a parser that leaves the stream alone, and the reply is hijacked so `git
  * http-backend` reads the body and writes the answer as they flow (see src/git/http-backend.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../errors.js';
-import { mayUseGit, type GitRemote } from '../../git/git-remote.js';
+import { gitPermission, type GitRemote } from '../../git/git-remote.js';
 import { runHttpBackend } from '../../git/http-backend.js';
 import type { User } from '../../auth/auth.types.js';
 import type { AppContext } from '../context.js';
+import { can } from '../route-access.js';
 
 const GIT_PATH =
   /^\/git\/([a-z][a-z0-9-]{0,62})\/([a-z][a-z0-9-]{0,62})\.git\/(info\/refs|git-upload-pack|git-receive-pack)(?:\?(.*))?$/;
@@ -56,7 +58,7 @@ async function basicAuthUser(ctx: AppContext, request: FastifyRequest) {
   if (!match) return undefined;
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const password = decoded.slice(decoded.indexOf(':') + 1);
-  return (await ctx.auth.authenticateToken(password))?.user;
+  return ctx.auth.authenticateToken(password);
 }
 
 /** Who may make this call, decided from the URL and headers alone: the body is not read until it is known. */
@@ -104,12 +106,30 @@ export async function gitHttpRoutes(app: FastifyInstance, ctx: AppContext, git: 
       throw refuse(
         new AppError('NOT_FOUND', 'Not a git repository path. Remotes look like /git/<project>/<service>.git'),
       );
-    const user = await basicAuthUser(ctx, request);
-    if (!user) {
+    const caller = await basicAuthUser(ctx, request);
+    if (!caller) {
       reply.header('www-authenticate', 'Basic realm="Berth git", charset="UTF-8"');
       throw refuse(new AppError('UNAUTHENTICATED', 'Use a Berth API token as the password (any user name).'));
     }
-    if (!mayUseGit(user)) throw refuse(new AppError('FORBIDDEN', 'Your account may not deploy this service.'));
+    // The permission table: fetch needs read, push deploy (a read-only token never pushes); a project
+    // the token cannot see is answered like one that does not exist.
+    const { decision } = await ctx.auth.authorize(caller, {
+      permission: gitPermission(parsed.command),
+      source: 'git',
+      id: parsed.project,
+      method: parsed.command === 'receive-pack' ? 'POST' : 'GET',
+    });
+    if (decision === 'not-found')
+      throw refuse(new AppError('NOT_FOUND', `No app service ${parsed.project}/${parsed.service}.`));
+    if (decision === 'forbidden') {
+      throw refuse(
+        new AppError(
+          'FORBIDDEN',
+          `Your role (or this token) does not allow git ${parsed.command === 'receive-pack' ? 'push' : 'fetch'} here.`,
+        ),
+      );
+    }
+    const user = caller.user;
     if (request.method === 'POST' && !GIT_BODY_TYPES.includes(contentTypeOf(request))) {
       throw refuse(
         new AppError('UNSUPPORTED_MEDIA_TYPE', `Only git requests are accepted here (${GIT_BODY_TYPES.join(', ')}).`),
@@ -138,7 +158,11 @@ export async function gitHttpRoutes(app: FastifyInstance, ctx: AppContext, git: 
       close();
     }
   };
-  app.get('/git/*', { schema: { hide: true } }, handler);
+  app.get('/git/*', { config: can('project.read', 'git'), schema: { hide: true } }, handler);
   // No body limit: a push can be large, and it is streamed to http-backend, never buffered.
-  app.post('/git/*', { schema: { hide: true }, bodyLimit: Number.MAX_SAFE_INTEGER }, handler);
+  app.post(
+    '/git/*',
+    { config: can('project.read', 'git'), schema: { hide: true }, bodyLimit: Number.MAX_SAFE_INTEGER },
+    handler,
+  );
 }

@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
+import { can } from '../route-access.js';
 
 /** Liveness for installers and orchestrators: 200 while the daemon serves, with the engine state as a fact. */
 export async function healthRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get(
     '/healthz',
     {
+      config: can('public'),
       schema: {
         tags: ['system'],
         summary: 'Daemon liveness',

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { WebhookReceiver } from '../../webhooks/webhook-receiver.js';
 import type { AppContext } from '../context.js';
 import { serviceIdParams } from './api/deployment-schemas.js';
+import { can } from '../route-access.js';
 
 const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
 
@@ -18,7 +19,7 @@ export async function hooksRoutes(app: FastifyInstance, _ctx: AppContext, receiv
 
   app.post<{ Params: { id: string }; Body: Buffer | undefined }>(
     '/hooks/services/:id/git',
-    { schema: { hide: true, params: serviceIdParams }, bodyLimit: MAX_WEBHOOK_BYTES },
+    { config: can('public'), schema: { hide: true, params: serviceIdParams }, bodyLimit: MAX_WEBHOOK_BYTES },
     async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const result = await receiver.receiveGitEvent(request.params.id, request.headers, body);
@@ -29,6 +30,7 @@ export async function hooksRoutes(app: FastifyInstance, _ctx: AppContext, receiv
   app.post<{ Params: { id: string }; Querystring: { token?: string; commit?: string } }>(
     '/hooks/services/:id/deploy',
     {
+      config: can('public'),
       schema: {
         hide: true,
         params: serviceIdParams,

@@ -6,6 +6,7 @@ import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { auditQuerySchema, sendExport } from '../../audit/audit-reply.js';
 import { errorResponses } from './schemas.js';
+import { can } from '../../route-access.js';
 
 const tags = ['audit'];
 const security = [{ bearerAuth: [] }];
@@ -30,6 +31,7 @@ export async function auditApiRoutes(app: FastifyInstance, ctx: AppContext): Pro
   app.get<{ Querystring: Query }>(
     '/audit',
     {
+      config: can('server.admin'),
       schema: {
         tags,
         security,
@@ -62,6 +64,7 @@ export async function auditApiRoutes(app: FastifyInstance, ctx: AppContext): Pro
   app.get<{ Querystring: Query }>(
     '/audit/export',
     {
+      config: can('server.admin'),
       schema: {
         tags,
         security,
@@ -86,7 +89,7 @@ export async function auditApiRoutes(app: FastifyInstance, ctx: AppContext): Pro
 
   app.get(
     '/audit/retention',
-    { schema: { tags, security, summary: 'How many days audit events are kept' } },
+    { config: can('server.admin'), schema: { tags, security, summary: 'How many days audit events are kept' } },
     async () => ({
       days: await ctx.audit.retentionDays(),
     }),
@@ -95,6 +98,7 @@ export async function auditApiRoutes(app: FastifyInstance, ctx: AppContext): Pro
   app.put<{ Body: { days: number } }>(
     '/audit/retention',
     {
+      config: can('server.admin'),
       schema: {
         tags,
         security,

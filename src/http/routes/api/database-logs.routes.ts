@@ -10,6 +10,7 @@ import type { AppContext } from '../../context.js';
 import { sendKeptLog } from '../../kept-log-download.js';
 import { idParams } from './project-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
+import { can } from '../../route-access.js';
 
 const RUN_PATTERN = '^ctr_[0-9a-f]{12}$';
 type Query = { run?: string; search?: string; limit?: string };
@@ -33,6 +34,7 @@ export async function databaseLogsApiRoutes(app: FastifyInstance, ctx: AppContex
   app.get<{ Params: { id: string }; Querystring: Query }>(
     '/databases/:id/logs/kept',
     {
+      config: can('project.read', 'database'),
       schema: {
         tags: ['databases'],
         summary:
@@ -105,6 +107,7 @@ export async function databaseLogsApiRoutes(app: FastifyInstance, ctx: AppContex
   app.get<{ Params: { id: string }; Querystring: { run: string } }>(
     '/databases/:id/logs/kept/download',
     {
+      config: can('project.read', 'database'),
       schema: {
         tags: ['databases'],
         summary: "One run of a database's kept runtime log as a text file: `<time> [1] <line>` per line",

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { idParams } from './project-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
+import { can } from '../../route-access.js';
 
 type Body = Record<string, unknown>;
 const tags = ['databases'];
@@ -28,6 +29,7 @@ export async function databasesApiRoutes(app: FastifyInstance, ctx: AppContext):
   app.post<{ Params: { id: string }; Body: Body }>(
     '/projects/:id/databases',
     {
+      config: can('project.admin', 'project'),
       schema: schema(
         'Add a database to a project (provisioned in the background: poll its status)',
         { 201: database },
@@ -56,19 +58,26 @@ export async function databasesApiRoutes(app: FastifyInstance, ctx: AppContext):
 
   app.get<{ Params: { id: string } }>(
     '/projects/:id/databases',
-    { schema: schema("A project's databases (never their credentials)", { 200: { type: 'array', items: database } }) },
+    {
+      config: can('project.read', 'project'),
+      schema: schema("A project's databases (never their credentials)", { 200: { type: 'array', items: database } }),
+    },
     async (request) => databases.list(request.params.id),
   );
 
   app.get<{ Params: { id: string } }>(
     '/databases/:id',
-    { schema: schema('A database with its status and health', { 200: database }) },
+    {
+      config: can('project.read', 'database'),
+      schema: schema('A database with its status and health', { 200: database }),
+    },
     async (request) => databases.view(request.params.id),
   );
 
   app.patch<{ Params: { id: string }; Body: Body }>(
     '/databases/:id',
     {
+      config: can('project.deploy', 'database'),
       schema: schema(
         'Change limits or public access; the container is recreated on the same volume',
         { 200: database },
@@ -88,7 +97,10 @@ export async function databasesApiRoutes(app: FastifyInstance, ctx: AppContext):
   for (const action of ['start', 'stop', 'restart'] as const) {
     app.post<{ Params: { id: string } }>(
       `/databases/:id/${action}`,
-      { schema: schema(`${action[0]!.toUpperCase()}${action.slice(1)} the database`, { 200: database }) },
+      {
+        config: can('project.deploy', 'database'),
+        schema: schema(`${action[0]!.toUpperCase()}${action.slice(1)} the database`, { 200: database }),
+      },
       async (request) => {
         await databases[action](request.params.id);
         return databases.view(request.params.id);
@@ -99,6 +111,7 @@ export async function databasesApiRoutes(app: FastifyInstance, ctx: AppContext):
   app.delete<{ Params: { id: string }; Body: Body }>(
     '/databases/:id',
     {
+      config: can('project.admin', 'database'),
       schema: schema(
         'Delete a database: {"confirm": "<its name>", "deleteVolume": false}',
         { 200: database },
@@ -118,6 +131,7 @@ export async function databasesApiRoutes(app: FastifyInstance, ctx: AppContext):
   app.get<{ Params: { id: string } }>(
     '/databases/:id/credentials',
     {
+      config: can('project.deploy', 'database'),
       schema: schema('The connection variables with their values (a secret: shown on request only)', {
         200: {
           type: 'object',
@@ -134,6 +148,7 @@ export async function databasesApiRoutes(app: FastifyInstance, ctx: AppContext):
   app.post<{ Params: { id: string }; Body: Body }>(
     '/databases/:id/connect',
     {
+      config: can('project.deploy', 'database'),
       schema: schema(
         'Give an app of the project a reference variable to this database, e.g. DATABASE_URL=${{db.DATABASE_URL}}',
         { 200: { type: 'object', properties: { key: { type: 'string' }, value: { type: 'string' } } } },
@@ -152,6 +167,7 @@ export async function databasesApiRoutes(app: FastifyInstance, ctx: AppContext):
   app.put<{ Params: { id: string }; Body: Body }>(
     '/databases/:id/backup-schedule',
     {
+      config: can('project.deploy', 'database'),
       schema: schema(
         'Set the backup schedule (cron, or null for none) and how many verified backups to keep',
         { 200: database },
@@ -169,6 +185,7 @@ export async function databasesApiRoutes(app: FastifyInstance, ctx: AppContext):
   app.post<{ Params: { id: string } }>(
     '/databases/:id/backups',
     {
+      config: can('project.deploy', 'database'),
       schema: schema('Take a backup now; it is dumped, then verified by a restore into a throwaway copy', {
         202: backup,
       }),
@@ -178,19 +195,23 @@ export async function databasesApiRoutes(app: FastifyInstance, ctx: AppContext):
 
   app.get<{ Params: { id: string } }>(
     '/databases/:id/backups',
-    { schema: schema("A database's backups, newest first", { 200: { type: 'array', items: backup } }) },
+    {
+      config: can('project.read', 'database'),
+      schema: schema("A database's backups, newest first", { 200: { type: 'array', items: backup } }),
+    },
     async (request) => backups.list(request.params.id),
   );
 
   app.get<{ Params: { id: string } }>(
     '/backups/:id',
-    { schema: schema('One backup', { 200: backup }) },
+    { config: can('project.read', 'backup'), schema: schema('One backup', { 200: backup }) },
     async (request) => backups.get(request.params.id),
   );
 
   app.get<{ Params: { id: string } }>(
     '/backups/:id/download',
     {
+      config: can('project.deploy', 'backup'),
       schema: {
         tags,
         summary: 'The backup file (gzip); its sha256 is in the X-Checksum-Sha256 header',
@@ -211,6 +232,7 @@ export async function databasesApiRoutes(app: FastifyInstance, ctx: AppContext):
   app.post<{ Params: { id: string }; Body: Body }>(
     '/backups/:id/restore',
     {
+      config: can('project.admin', 'backup'),
       schema: schema(
         'Restore a verified backup: {"confirm": "<target database name>"}, into its own database or {"targetDatabaseId"} of the same engine',
         { 200: { type: 'object', properties: { durationMs: { type: 'integer' } } } },

@@ -11,6 +11,7 @@ import {
   sourcePlanSchema,
 } from './deployment-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
+import { can } from '../../route-access.js';
 
 const one = { 200: { $ref: 'Deployment#' }, ...errorResponses };
 
@@ -23,6 +24,7 @@ export async function deploymentsApiRoutes(app: FastifyInstance, ctx: AppContext
   app.post<{ Params: { id: string }; Body: { source?: 'url' | 'push' } | null | undefined }>(
     '/services/:id/deployments',
     {
+      config: can('project.deploy', 'service'),
       schema: {
         tags: ['deployments'],
         summary:
@@ -45,6 +47,7 @@ export async function deploymentsApiRoutes(app: FastifyInstance, ctx: AppContext
   app.get<{ Params: { id: string } }>(
     '/services/:id/deployments/plan',
     {
+      config: can('project.read', 'service'),
       schema: {
         tags: ['deployments'],
         summary: 'Which code a deploy of the service would build now (the commit, when it is known before the deploy)',
@@ -59,6 +62,7 @@ export async function deploymentsApiRoutes(app: FastifyInstance, ctx: AppContext
   app.get<{ Params: { id: string } }>(
     '/services/:id/deployments',
     {
+      config: can('project.read', 'service'),
       schema: {
         tags: ['deployments'],
         summary: "The service's deployments, newest first",
@@ -76,6 +80,7 @@ export async function deploymentsApiRoutes(app: FastifyInstance, ctx: AppContext
   app.get<{ Params: { id: string } }>(
     '/deployments/:id',
     {
+      config: can('project.read', 'deployment'),
       schema: {
         tags: ['deployments'],
         summary: 'A deployment with its status and URL',
@@ -90,6 +95,7 @@ export async function deploymentsApiRoutes(app: FastifyInstance, ctx: AppContext
   app.get<{ Params: { id: string }; Querystring: { follow?: boolean } }>(
     '/deployments/:id/logs',
     {
+      config: can('project.read', 'deployment'),
       schema: {
         tags: ['deployments'],
         summary: 'Build and deploy log lines; with follow=true, a text/plain stream until the deployment ends',
@@ -123,6 +129,7 @@ export async function deploymentsApiRoutes(app: FastifyInstance, ctx: AppContext
   app.post<{ Params: { id: string }; Body: { keepCurrentVariables?: boolean } | null | undefined }>(
     '/deployments/:id/rollback',
     {
+      config: can('project.deploy', 'deployment'),
       schema: {
         tags: ['deployments'],
         summary:
@@ -144,6 +151,7 @@ export async function deploymentsApiRoutes(app: FastifyInstance, ctx: AppContext
   app.post<{ Params: { id: string } }>(
     '/deployments/:id/cancel',
     {
+      config: can('project.deploy', 'deployment'),
       schema: {
         tags: ['deployments'],
         summary: 'Cancel a queued or running deployment',

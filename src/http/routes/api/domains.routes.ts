@@ -8,6 +8,7 @@ import type { AppContext } from '../../context.js';
 import { addDomainBody } from './domain-schemas.js';
 import { idParams } from './project-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
+import { can } from '../../route-access.js';
 
 const tags = ['domains'];
 
@@ -22,6 +23,7 @@ export async function domainsApiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.get<{ Params: { id: string } }>(
     '/services/:id/domains',
     {
+      config: can('project.read', 'service'),
       schema: {
         tags,
         summary: "A service's domains with their certificate status",
@@ -40,6 +42,7 @@ export async function domainsApiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.post<{ Params: { id: string }; Body: AddDomainInput }>(
     '/services/:id/domains',
     {
+      config: can('project.deploy', 'service'),
       schema: {
         tags,
         summary: 'Add a domain to a service; its certificate is ordered at once',
@@ -62,6 +65,7 @@ export async function domainsApiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.get<{ Params: { id: string } }>(
     '/domains/:id',
     {
+      config: can('project.read', 'domain'),
       schema: {
         tags,
         summary: 'A domain with its certificate: issuer, expiry, last error and next retry',
@@ -76,6 +80,7 @@ export async function domainsApiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.get<{ Params: { id: string } }>(
     '/domains/:id/dns',
     {
+      config: can('project.read', 'domain'),
       schema: {
         tags,
         summary: "Does the domain resolve to this server's public addresses?",
@@ -93,6 +98,7 @@ export async function domainsApiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.post<{ Params: { id: string } }>(
     '/domains/:id/renew',
     {
+      config: can('project.deploy', 'domain'),
       schema: {
         tags,
         summary: 'Order a new certificate now (skips the wait of a scheduled retry)',
@@ -112,6 +118,7 @@ export async function domainsApiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.delete<{ Params: { id: string } }>(
     '/domains/:id',
     {
+      config: can('project.deploy', 'domain'),
       schema: {
         tags,
         summary: 'Remove a domain (and a www/apex twin redirecting to it); it stops routing at once',

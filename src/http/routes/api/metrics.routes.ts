@@ -2,7 +2,7 @@
  * Resource metrics and usage over the JSON API (token guard), and the Prometheus endpoint /metrics, which
  * takes the same API tokens as a Bearer token (Prometheus' `authorization` setting) and needs an admin's.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../../errors.js';
 import type { MetricsFeature } from '../../../metrics/metrics-feature.js';
 import { currentMonth } from '../../../metrics/metrics.service.js';
@@ -12,6 +12,7 @@ import { usageCsv } from '../../../metrics/usage-csv.js';
 import type { AppContext } from '../../context.js';
 import { metricSeriesSchema, monthQuery, rangeQuery, usageSchema } from './metrics-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
+import { can } from '../../route-access.js';
 
 const tags = ['metrics'];
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } } as const;
@@ -23,11 +24,6 @@ function metricsOf(ctx: AppContext): MetricsFeature {
   return ctx.metrics;
 }
 
-function requireAdmin(request: FastifyRequest): void {
-  if (request.apiCaller?.user.role !== 'admin')
-    throw new AppError('FORBIDDEN', 'Server-wide metrics need an admin token.');
-}
-
 export async function metricsApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.addSchema(metricSeriesSchema);
   app.addSchema(usageSchema);
@@ -36,6 +32,7 @@ export async function metricsApiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.get<WithRange>(
     '/services/:id/metrics',
     {
+      config: can('project.read', 'service'),
       schema: {
         tags,
         summary: "A service's CPU, memory, network and disk over a range",
@@ -55,6 +52,7 @@ export async function metricsApiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.get<WithRange>(
     '/projects/:id/metrics',
     {
+      config: can('project.read', 'project'),
       schema: {
         tags,
         summary: "A project's services added up, over a range",
@@ -78,6 +76,7 @@ export async function metricsApiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.get<{ Querystring: { range: Range } }>(
     '/server/metrics',
     {
+      config: can('server.admin'),
       schema: {
         tags,
         summary: "The host's CPU, memory and data-dir disk over a range (admin)",
@@ -87,7 +86,6 @@ export async function metricsApiRoutes(app: FastifyInstance, ctx: AppContext): P
       },
     },
     async (request) => {
-      requireAdmin(request);
       return metricsOf(ctx).service.serverSeries(request.query.range);
     },
   );
@@ -95,6 +93,7 @@ export async function metricsApiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.get<WithMonth>(
     '/projects/:id/usage',
     {
+      config: can('project.read', 'project'),
       schema: {
         tags,
         summary: 'Usage per service over a calendar month: CPU-hours, memory GB-hours, traffic, disk',
@@ -113,6 +112,7 @@ export async function metricsApiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.get<WithMonth>(
     '/projects/:id/usage.csv',
     {
+      config: can('project.read', 'project'),
       schema: {
         tags,
         summary: 'The same usage as CSV',
@@ -139,6 +139,7 @@ export async function prometheusRoutes(app: FastifyInstance, ctx: AppContext): P
   app.get(
     '/metrics',
     {
+      config: can('server.admin'),
       schema: {
         tags,
         summary: 'Per-service resource series for Prometheus (admin token as Bearer)',
@@ -148,7 +149,6 @@ export async function prometheusRoutes(app: FastifyInstance, ctx: AppContext): P
       },
     },
     async (request, reply) => {
-      requireAdmin(request);
       const { sampler } = metricsOf(ctx);
       return reply
         .type('text/plain; version=0.0.4; charset=utf-8')

@@ -1,5 +1,5 @@
 /** /api/v1 alerts and notifications: channels (CRUD, test), rules, alerts and the delivery history. Admins only. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { AlertsFeature } from '../../../alerts/alerts-feature.js';
 import { RULE_DESCRIPTIONS, type AlertRule } from '../../../alerts/alert.types.js';
 import type { ChannelInput } from '../../../alerts/channel-input.js';
@@ -7,6 +7,7 @@ import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 import { channelInputSchema } from './notification-schemas.js';
+import { can } from '../../route-access.js';
 
 const tags = ['notifications'];
 const idParams = (prefix: string) =>
@@ -24,15 +25,13 @@ export function requireAlerts(ctx: AppContext): AlertsFeature {
 }
 
 export async function notificationsApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  // The api group has checked the token; before the body is read, an admin behind it (server settings).
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (request.apiCaller!.user.role !== 'admin') throw new AppError('FORBIDDEN', 'Only admins manage alerts.');
-  });
+  // Server admins only: every route here declares server.admin (the group checks it before any body).
   const security = bearerSecurity;
 
   app.get(
     '/notification-channels',
     {
+      config: can('server.admin'),
       schema: {
         tags,
         security,
@@ -46,6 +45,7 @@ export async function notificationsApiRoutes(app: FastifyInstance, ctx: AppConte
   app.post<{ Body: ChannelInput }>(
     '/notification-channels',
     {
+      config: can('server.admin'),
       schema: {
         tags,
         security,
@@ -71,6 +71,7 @@ export async function notificationsApiRoutes(app: FastifyInstance, ctx: AppConte
   app.get<{ Params: { id: string } }>(
     '/notification-channels/:id',
     {
+      config: can('server.admin'),
       schema: {
         tags,
         security,
@@ -85,6 +86,7 @@ export async function notificationsApiRoutes(app: FastifyInstance, ctx: AppConte
   app.patch<{ Params: { id: string }; Body: ChannelInput }>(
     '/notification-channels/:id',
     {
+      config: can('server.admin'),
       schema: {
         tags,
         security,
@@ -100,6 +102,7 @@ export async function notificationsApiRoutes(app: FastifyInstance, ctx: AppConte
   app.delete<{ Params: { id: string } }>(
     '/notification-channels/:id',
     {
+      config: can('server.admin'),
       schema: { tags, security, summary: 'Delete a channel and its delivery history', params: idParams('chn') },
     },
     async (request, reply) => {
@@ -111,6 +114,7 @@ export async function notificationsApiRoutes(app: FastifyInstance, ctx: AppConte
   app.post<{ Params: { id: string } }>(
     '/notification-channels/:id/test',
     {
+      config: can('server.admin'),
       schema: {
         tags,
         security,
@@ -125,6 +129,7 @@ export async function notificationsApiRoutes(app: FastifyInstance, ctx: AppConte
   app.get<{ Querystring: { channelId?: string; limit?: number } }>(
     '/notification-deliveries',
     {
+      config: can('server.admin'),
       schema: {
         tags,
         security,
@@ -145,6 +150,7 @@ export async function notificationsApiRoutes(app: FastifyInstance, ctx: AppConte
   app.get(
     '/alert-rules',
     {
+      config: can('server.admin'),
       schema: {
         tags,
         security,
@@ -158,6 +164,7 @@ export async function notificationsApiRoutes(app: FastifyInstance, ctx: AppConte
   app.patch<{ Params: { kind: string }; Body: { enabled?: boolean; threshold?: number; windowSeconds?: number } }>(
     '/alert-rules/:kind',
     {
+      config: can('server.admin'),
       schema: {
         tags,
         security,
@@ -186,6 +193,7 @@ export async function notificationsApiRoutes(app: FastifyInstance, ctx: AppConte
   app.get<{ Querystring: { status?: 'open' | 'resolved'; limit?: number } }>(
     '/alerts',
     {
+      config: can('server.admin'),
       schema: {
         tags,
         security,

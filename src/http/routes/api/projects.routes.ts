@@ -6,6 +6,8 @@ import type { AppContext } from '../../context.js';
 import type { DeleteProjectInput } from '../../../lifecycle/lifecycle.js';
 import { idParams, serviceSettingsProperties } from './project-schemas.js';
 import { bearerSecurity, emptyBodyAsObject, errorResponses } from './schemas.js';
+import { can } from '../../route-access.js';
+import { visibleProjectList } from '../../visibility.js';
 
 const tags = ['projects'];
 const conflict = { 409: { $ref: 'Error#' } } as const;
@@ -14,6 +16,7 @@ export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.post<{ Body: { name: string } }>(
     '/projects',
     {
+      config: can('server.admin'),
       schema: {
         tags,
         summary: 'Create a project (with its production environment)',
@@ -38,6 +41,7 @@ export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.get(
     '/projects',
     {
+      config: can('signed-in'),
       schema: {
         tags,
         summary: 'List projects',
@@ -45,12 +49,13 @@ export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): 
         response: { 200: { type: 'array', items: { $ref: 'Project#' } }, ...errorResponses },
       },
     },
-    async () => ctx.projects.list(),
+    async (request) => visibleProjectList(ctx, request),
   );
 
   app.get<{ Params: { id: string } }>(
     '/projects/:id',
     {
+      config: can('project.read', 'project'),
       schema: {
         tags,
         summary: 'A project with its environments',
@@ -65,6 +70,7 @@ export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.delete<{ Params: { id: string }; Body: DeleteProjectInput | undefined }>(
     '/projects/:id',
     {
+      config: can('project.admin', 'project'),
       // A delete sent without a body is still checked (and refused) by the confirmation rule, not the schema.
       preValidation: emptyBodyAsObject,
       schema: {
@@ -95,6 +101,7 @@ export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.post<{ Params: { id: string }; Body: CreateServiceInput }>(
     '/projects/:id/services',
     {
+      config: can('project.admin', 'project'),
       schema: {
         tags,
         summary: "Create an app service in the project's production environment",
@@ -126,6 +133,7 @@ export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.get<{ Params: { id: string } }>(
     '/projects/:id/services',
     {
+      config: can('project.read', 'project'),
       schema: {
         tags,
         summary: "The project's app services",

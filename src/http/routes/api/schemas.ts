@@ -22,7 +22,7 @@ export const userSchema = {
   properties: {
     id: { type: 'string' },
     email: { type: 'string' },
-    role: { type: 'string', enum: ['admin', 'member'] },
+    role: { type: 'string', enum: ['owner', 'admin', 'member'] },
     createdAt: { type: 'string', format: 'date-time' },
   },
 } as const;
@@ -38,6 +38,10 @@ export const apiTokenSchema = {
     createdAt: { type: 'string', format: 'date-time' },
     lastUsedAt: { type: ['string', 'null'], format: 'date-time' },
     revokedAt: { type: ['string', 'null'], format: 'date-time' },
+    projectId: { type: ['string', 'null'], description: 'The one project it reaches; null: every project you reach' },
+    role: { type: 'string', enum: ['admin', 'developer', 'viewer'], description: 'Capped by your own role' },
+    readOnly: { type: 'boolean' },
+    expiresAt: { type: ['string', 'null'], format: 'date-time' },
   },
 } as const;
 

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { serviceIdParams } from './deployment-schemas.js';
+import { can } from '../../route-access.js';
 
 const tags = ['git'];
 const security = [{ bearerAuth: [] }];
@@ -12,6 +13,7 @@ export async function serviceGitApiRoutes(app: FastifyInstance, ctx: AppContext)
   app.get<{ Params: { id: string } }>(
     '/services/:id/git',
     {
+      config: can('project.deploy', 'service'),
       schema: {
         tags,
         security,
@@ -28,6 +30,7 @@ export async function serviceGitApiRoutes(app: FastifyInstance, ctx: AppContext)
   app.post<{ Params: { id: string } }>(
     '/services/:id/git/rotate',
     {
+      config: can('project.admin', 'service'),
       schema: {
         tags,
         security,

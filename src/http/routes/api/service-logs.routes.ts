@@ -11,6 +11,7 @@ import { sendKeptLog } from '../../kept-log-download.js';
 import { DEFAULT_KEPT_LINES, MAX_KEPT_LINES_PER_PAGE, type KeptLogs } from '../../../kept-logs/kept-logs.service.js';
 import { deploymentIdParams, serviceIdParams } from './deployment-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
+import { can } from '../../route-access.js';
 
 /** Query values arrive as strings (the API's validator does not coerce types). */
 const logsQuery = {
@@ -32,6 +33,7 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
   app.get<LogsRequest>(
     '/services/:id/logs',
     {
+      config: can('project.read', 'service'),
       schema: {
         tags: ['deployments'],
         summary:
@@ -93,6 +95,7 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
   app.get<{ Params: { id: string } }>(
     '/services/:id/logs/deployments',
     {
+      config: can('project.read', 'service'),
       schema: {
         tags: ['deployments'],
         summary:
@@ -140,6 +143,7 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
   app.get<{ Params: { id: string }; Querystring: { search?: string; limit?: string } }>(
     '/deployments/:id/runtime-logs',
     {
+      config: can('project.read', 'deployment'),
       schema: {
         tags: ['deployments'],
         summary:
@@ -198,6 +202,7 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
   app.get<{ Params: { id: string } }>(
     '/deployments/:id/runtime-logs/download',
     {
+      config: can('project.read', 'deployment'),
       schema: {
         tags: ['deployments'],
         summary: "A deployment's whole kept runtime log as a text file: `<time> [<replica>] <line>` per line",

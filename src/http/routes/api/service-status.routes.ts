@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { serviceIdParams } from './deployment-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
+import { can } from '../../route-access.js';
 
 const serviceStateSchema = {
   type: 'object',
@@ -36,6 +37,7 @@ export async function serviceStatusApiRoutes(app: FastifyInstance, ctx: AppConte
   app.get<{ Params: { id: string } }>(
     '/services/:id/status',
     {
+      config: can('project.read', 'service'),
       schema: {
         tags: ['deployments'],
         summary: "The service's live state: running, crashed (with exit code and last log lines) or not deployed",

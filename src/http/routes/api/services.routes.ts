@@ -6,6 +6,11 @@ import { type UpdateServiceInput } from '../../../projects/services.service.js';
 import type { AppContext } from '../../context.js';
 import { confirmBody, idParams, serviceSettingsProperties } from './project-schemas.js';
 import { bearerSecurity, emptyBodyAsObject, errorResponses } from './schemas.js';
+import { can } from '../../route-access.js';
+import { maySeeSecrets } from '../../../auth/access-policy.js';
+
+/** What a viewer gets instead of a variable's value. */
+const HIDDEN = 'hidden';
 
 const tags = ['services'];
 
@@ -18,6 +23,7 @@ export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.get<{ Params: { id: string } }>(
     '/services/:id',
     {
+      config: can('project.read', 'service'),
       schema: {
         tags,
         summary: 'An app service with its settings and URL',
@@ -32,6 +38,7 @@ export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.patch<{ Params: { id: string }; Body: UpdateServiceInput }>(
     '/services/:id',
     {
+      config: can('project.deploy', 'service'),
       schema: {
         tags,
         summary: "Change a service's source or settings",
@@ -62,6 +69,7 @@ export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.delete<{ Params: { id: string }; Body: { confirm?: string } | undefined }>(
     '/services/:id',
     {
+      config: can('project.admin', 'service'),
       // A delete sent without a body is still checked (and refused) by the confirmation rule, not the schema.
       preValidation: emptyBodyAsObject,
       schema: {
@@ -84,9 +92,11 @@ export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.get<{ Params: { id: string } }>(
     '/services/:id/variables',
     {
+      config: can('project.read', 'service'),
       schema: {
         tags,
         summary: "The service's variables, with their values",
+        description: 'A viewer of the project gets every name with the value "hidden".',
         security: bearerSecurity,
         params: idParams,
         response: { 200: { $ref: 'Variables#' }, ...errorResponses },
@@ -94,13 +104,16 @@ export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): 
     },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
-      return ctx.variables.read(request.params.id);
+      const variables = await ctx.variables.read(request.params.id);
+      if (maySeeSecrets(request.access?.role)) return variables;
+      return Object.fromEntries(Object.keys(variables).map((key) => [key, HIDDEN]));
     },
   );
 
   app.get<{ Params: { id: string } }>(
     '/services/:id/variables/keys',
     {
+      config: can('project.read', 'service'),
       schema: {
         tags,
         summary: "The service's variable names and secret flags, without values",
@@ -115,6 +128,7 @@ export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.put<{ Params: { id: string }; Body: Record<string, unknown> }>(
     '/services/:id/variables',
     {
+      config: can('project.deploy', 'service'),
       schema: {
         tags,
         summary: "Replace all of the service's variables",

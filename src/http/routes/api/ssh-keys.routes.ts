@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { errorResponses } from './schemas.js';
+import { can } from '../../route-access.js';
 
 const tags = ['git'];
 const security = [{ bearerAuth: [] }];
@@ -26,6 +27,7 @@ export async function sshKeysApiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.get(
     '/ssh-keys',
     {
+      config: can('account'),
       schema: {
         tags,
         security,
@@ -39,6 +41,7 @@ export async function sshKeysApiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.post<{ Body: { name: string; publicKey: string } }>(
     '/ssh-keys',
     {
+      config: can('account'),
       schema: {
         tags,
         security,
@@ -60,7 +63,7 @@ export async function sshKeysApiRoutes(app: FastifyInstance, ctx: AppContext): P
 
   app.delete<{ Params: { id: string } }>(
     '/ssh-keys/:id',
-    { schema: { tags, security, summary: 'Delete one of your SSH keys', params: keyIdParams } },
+    { config: can('account'), schema: { tags, security, summary: 'Delete one of your SSH keys', params: keyIdParams } },
     async (request, reply) => {
       await ctx.sshKeys.remove(request.apiCaller!.user.id, request.params.id);
       return reply.status(204).send();

@@ -6,6 +6,7 @@ import { TRAFFIC_RANGES, type TrafficFeature, type TrafficRange } from '../../..
 import type { AppContext } from '../../context.js';
 import { serviceIdParams } from './deployment-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
+import { can } from '../../route-access.js';
 
 const nullableMs = { type: ['number', 'null'] } as const;
 const pointProperties = {
@@ -36,6 +37,7 @@ export async function trafficApiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.get<{ Params: { id: string }; Querystring: { range?: TrafficRange } }>(
     '/services/:id/traffic',
     {
+      config: can('project.read', 'service'),
       schema: {
         tags: ['metrics'],
         summary:
@@ -91,6 +93,7 @@ export async function trafficApiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.get<{ Params: { id: string }; Querystring: RequestLogQueryInput }>(
     '/services/:id/requests',
     {
+      config: can('project.read', 'service'),
       schema: {
         tags: ['metrics'],
         summary:

@@ -2,11 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
+import { can } from '../../route-access.js';
 
 export async function apiV1Routes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get(
     '/me',
     {
+      config: can('signed-in'),
       schema: {
         tags: ['account'],
         summary: 'The user behind the API token',
@@ -33,6 +35,7 @@ export async function apiV1Routes(app: FastifyInstance, ctx: AppContext): Promis
   app.get(
     '/tokens',
     {
+      config: can('account'),
       schema: {
         tags: ['account'],
         summary: "The caller's API tokens (never the secrets)",
@@ -43,9 +46,12 @@ export async function apiV1Routes(app: FastifyInstance, ctx: AppContext): Promis
     async (request) => ctx.auth.listApiTokens(request.apiCaller!.user.id),
   );
 
-  app.post<{ Body: { name: string } }>(
+  app.post<{
+    Body: { name: string; projectId?: string | null; role?: string; readOnly?: boolean; expiresInDays?: number };
+  }>(
     '/tokens',
     {
+      config: can('account'),
       schema: {
         tags: ['account'],
         summary: 'Create an API token; the secret is in this response only',
@@ -54,7 +60,17 @@ export async function apiV1Routes(app: FastifyInstance, ctx: AppContext): Promis
           type: 'object',
           required: ['name'],
           additionalProperties: false,
-          properties: { name: { type: 'string', maxLength: 64 } },
+          properties: {
+            name: { type: 'string', maxLength: 64 },
+            projectId: { type: ['string', 'null'], maxLength: 64, description: 'Scope to one project (default: all)' },
+            role: {
+              type: 'string',
+              enum: ['admin', 'developer', 'viewer'],
+              description: 'Default admin; never more than yours',
+            },
+            readOnly: { type: 'boolean' },
+            expiresInDays: { type: 'integer', minimum: 1, maximum: 3650 },
+          },
         },
         response: {
           201: {
@@ -68,7 +84,8 @@ export async function apiV1Routes(app: FastifyInstance, ctx: AppContext): Promis
       },
     },
     async (request, reply) => {
-      const created = await ctx.auth.createApiToken(request.apiCaller!.user.id, request.body.name);
+      const { name, ...scope } = request.body;
+      const created = await ctx.auth.createApiToken(request.apiCaller!.user.id, name, scope);
       return reply.status(201).send(created);
     },
   );
@@ -76,6 +93,7 @@ export async function apiV1Routes(app: FastifyInstance, ctx: AppContext): Promis
   app.delete<{ Params: { id: string } }>(
     '/tokens/:id',
     {
+      config: can('account'),
       schema: {
         tags: ['account'],
         summary: 'Revoke an API token',
@@ -94,6 +112,7 @@ export async function apiV1Routes(app: FastifyInstance, ctx: AppContext): Promis
   app.get(
     '/server',
     {
+      config: can('server.admin'),
       schema: {
         tags: ['server'],
         summary: "The Docker engine's status: version, containers, images, disk use",

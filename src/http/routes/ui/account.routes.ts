@@ -7,6 +7,7 @@ import { SESSION_HANDLE } from '../../../auth/sessions.service.js';
 import { AppError, isAppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { keepUrl } from '../../htmx.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 const csrfOnly = { type: 'object', properties: { _csrf: { type: 'string' } } } as const;
@@ -46,11 +47,11 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
     await render(request, reply, { error: error.message, ...extra }, 422);
   };
 
-  app.get('/account', { schema: hidden }, async (request, reply) => render(request, reply));
+  app.get('/account', { config: can('account'), schema: hidden }, async (request, reply) => render(request, reply));
 
   app.post(
     '/account/two-factor/start',
-    { preValidation: app.csrfProtection, schema: { ...hidden, body: csrfOnly } },
+    { config: can('account'), preValidation: app.csrfProtection, schema: { ...hidden, body: csrfOnly } },
     async (request, reply) => {
       try {
         await ctx.twoFactor.start(request.user!.id);
@@ -64,6 +65,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.post<{ Body: { code: string } }>(
     '/account/two-factor/confirm',
     {
+      config: can('account'),
       preValidation: app.csrfProtection,
       schema: {
         ...hidden,
@@ -90,6 +92,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.post<{ Body: { code?: string; password?: string } }>(
     '/account/two-factor/disable',
     {
+      config: can('account'),
       preValidation: app.csrfProtection,
       schema: {
         ...hidden,
@@ -121,7 +124,11 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   app.post<{ Params: { handle: string } }>(
     '/account/sessions/:handle/revoke',
-    { preValidation: app.csrfProtection, schema: { ...hidden, params: handleParams, body: csrfOnly } },
+    {
+      config: can('account'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, params: handleParams, body: csrfOnly },
+    },
     async (request, reply) => {
       const session = await ctx.auth.revokeSession(request.params.handle, request.user!.id);
       reply.flash('success', session.isCurrent ? 'Session ended.' : 'That session is signed out.');
@@ -131,7 +138,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   app.post(
     '/account/sessions/revoke-others',
-    { preValidation: app.csrfProtection, schema: { ...hidden, body: csrfOnly } },
+    { config: can('account'), preValidation: app.csrfProtection, schema: { ...hidden, body: csrfOnly } },
     async (request, reply) => {
       const count = await ctx.auth.revokeOtherSessions(request.user!.id, request.session.sessionId);
       reply.flash('success', count === 1 ? 'One other session signed out.' : `${count} other sessions signed out.`);

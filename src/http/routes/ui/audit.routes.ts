@@ -10,6 +10,7 @@ import { isAppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { statusOf } from '../../plugins/error-handler.js';
 import { auditQuerySchema, FILTER_KEYS, sendExport } from '../../audit/audit-reply.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 const PAGE_SIZE = 50;
@@ -74,14 +75,14 @@ export async function auditUiRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   app.get<{ Querystring: Query }>(
     '/audit',
-    { schema: { ...hidden, querystring: auditQuerySchema } },
+    { config: can('server.admin'), schema: { ...hidden, querystring: auditQuerySchema } },
     (request, reply) => show(request, reply),
   );
 
   for (const format of ['csv', 'json'] as const) {
     app.get<{ Querystring: Query }>(
       `/audit/export.${format}`,
-      { schema: { ...hidden, querystring: auditQuerySchema } },
+      { config: can('server.admin'), schema: { ...hidden, querystring: auditQuerySchema } },
       async (request, reply) => sendExport(ctx, reply, request.query ?? {}, format),
     );
   }
@@ -89,6 +90,7 @@ export async function auditUiRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.post<{ Querystring: Query; Body: { days?: string } }>(
     '/audit/retention',
     {
+      config: can('server.admin'),
       preValidation: app.csrfProtection,
       schema: {
         ...hidden,

@@ -7,31 +7,36 @@ import { formatLine } from '../../../kept-logs/kept-logs.service.js';
 import type { AppContext } from '../../context.js';
 import { sendKeptLog } from '../../kept-log-download.js';
 import { idParams } from '../api/project-schemas.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 type WithRun = { Params: { id: string }; Querystring: { run?: string; search?: string } };
 
 export async function databaseLogsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get<WithRun>('/databases/:id/logs/kept', { schema: { ...hidden, params: idParams } }, async (request, reply) => {
-    const database = await ctx.databases.databases.view(request.params.id);
-    const kept = ctx.keptLogs;
-    const runs = kept ? await kept.databaseRuns(database.id) : [];
-    const selected = runs.find((r) => r.deploymentId === request.query.run) ?? runs[0] ?? null;
-    const search = (request.query.search ?? '').slice(0, 200);
-    const lines = kept && selected ? await kept.lines(selected.deploymentId, { search }) : [];
-    await reply.page('database-kept-logs', {
-      title: `Kept logs of ${database.name}`,
-      database,
-      runs,
-      selected,
-      search,
-      lines: lines.map(formatLine),
-    });
-  });
+  app.get<WithRun>(
+    '/databases/:id/logs/kept',
+    { config: can('project.read', 'database'), schema: { ...hidden, params: idParams } },
+    async (request, reply) => {
+      const database = await ctx.databases.databases.view(request.params.id);
+      const kept = ctx.keptLogs;
+      const runs = kept ? await kept.databaseRuns(database.id) : [];
+      const selected = runs.find((r) => r.deploymentId === request.query.run) ?? runs[0] ?? null;
+      const search = (request.query.search ?? '').slice(0, 200);
+      const lines = kept && selected ? await kept.lines(selected.deploymentId, { search }) : [];
+      await reply.page('database-kept-logs', {
+        title: `Kept logs of ${database.name}`,
+        database,
+        runs,
+        selected,
+        search,
+        lines: lines.map(formatLine),
+      });
+    },
+  );
 
   app.get<WithRun>(
     '/databases/:id/logs/kept/download',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'database'), schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       const database = await ctx.databases.databases.view(request.params.id);
       const run = request.query.run ?? '';

@@ -14,6 +14,7 @@ import type { AppContext } from '../../context.js';
 import { isPartial } from '../../htmx.js';
 import { idParams } from '../api/project-schemas.js';
 import { formBody } from './forms.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 type Fields = Record<string, string | undefined>;
@@ -65,7 +66,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
 
   app.get<{ Params: { id: string } }>(
     '/projects/:id/databases',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'project'), schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       const project = await ctx.projects.get(request.params.id);
       await reply.page('project-databases', {
@@ -80,6 +81,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.post<{ Params: { id: string }; Body: Fields }>(
     '/projects/:id/databases',
     {
+      config: can('project.admin', 'project'),
       preValidation: app.csrfProtection,
       schema: {
         ...hidden,
@@ -108,14 +110,14 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
 
   app.get<{ Params: { id: string } }>(
     '/databases/:id',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'database'), schema: { ...hidden, params: idParams } },
     async (request, reply) => reply.page('database', await pageData(request.params.id)),
   );
 
   /** The status badge, fetched again when the live stream says the status changed. */
   app.get<{ Params: { id: string } }>(
     '/databases/:id/status',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'database'), schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       const database = await databases.view(request.params.id);
       await reply.page('database-status', { database });
@@ -125,7 +127,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
   /** The backup list alone (htmx, when a backup starts or ends); a browser gets the database page. */
   app.get<{ Params: { id: string } }>(
     '/databases/:id/backups',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'database'), schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       if (!isPartial(request)) return reply.redirect(`/databases/${request.params.id}`, 303);
       const data = await pageData(request.params.id);
@@ -136,7 +138,11 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
 
   app.post<{ Params: { id: string } }>(
     '/databases/:id/credentials',
-    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+    {
+      config: can('project.deploy', 'database'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, params: idParams, body: formBody([], []) },
+    },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
       await reply.page('database-credentials', { variables: await databases.reveal(request.params.id) });
@@ -146,7 +152,11 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
   for (const action of ['start', 'stop', 'restart'] as const) {
     app.post<{ Params: { id: string } }>(
       `/databases/:id/${action}`,
-      { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+      {
+        config: can('project.deploy', 'database'),
+        preValidation: app.csrfProtection,
+        schema: { ...hidden, params: idParams, body: formBody([], []) },
+      },
       async (request, reply) =>
         act(reply, request.params.id, async () => {
           const d = await databases[action](request.params.id);
@@ -158,6 +168,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.post<{ Params: { id: string }; Body: Fields }>(
     '/databases/:id/connect',
     {
+      config: can('project.deploy', 'database'),
       preValidation: app.csrfProtection,
       schema: { ...hidden, params: idParams, body: formBody(['serviceId'], ['serviceId', 'key']) },
     },
@@ -175,6 +186,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.post<{ Params: { id: string }; Body: Fields }>(
     '/databases/:id/settings',
     {
+      config: can('project.deploy', 'database'),
       preValidation: app.csrfProtection,
       schema: { ...hidden, params: idParams, body: formBody([], ['memoryMb', 'cpus', 'publicPort', 'publicHost']) },
     },
@@ -196,6 +208,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.post<{ Params: { id: string }; Body: Fields }>(
     '/databases/:id/schedule',
     {
+      config: can('project.deploy', 'database'),
       preValidation: app.csrfProtection,
       schema: { ...hidden, params: idParams, body: formBody([], ['schedule', 'keep']) },
     },
@@ -213,7 +226,11 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
 
   app.post<{ Params: { id: string } }>(
     '/databases/:id/backups',
-    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+    {
+      config: can('project.deploy', 'database'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, params: idParams, body: formBody([], []) },
+    },
     async (request, reply) =>
       act(reply, request.params.id, async () => {
         await backups.start(request.params.id);
@@ -224,6 +241,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.post<{ Params: { id: string }; Body: Fields }>(
     '/databases/:id/delete',
     {
+      config: can('project.admin', 'database'),
       preValidation: app.csrfProtection,
       schema: { ...hidden, params: idParams, body: formBody([], ['confirm', 'deleteVolume']) },
     },
@@ -249,7 +267,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
 
   app.get<{ Params: { id: string } }>(
     '/backups/:id/download',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.deploy', 'backup'), schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       const { path, name, backup } = await backups.file(request.params.id);
       return reply
@@ -263,6 +281,7 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
   app.post<{ Params: { id: string }; Body: Fields }>(
     '/backups/:id/restore',
     {
+      config: can('project.admin', 'backup'),
       preValidation: app.csrfProtection,
       schema: { ...hidden, params: idParams, body: formBody([], ['confirm', 'targetDatabaseId']) },
     },

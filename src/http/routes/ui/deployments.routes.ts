@@ -8,6 +8,7 @@ import { ACTIVE_PHASES } from '../../../deploys/deployment.types.js';
 import type { Deployment } from '../../../deploys/deployment.types.js';
 import { renderServicePage } from './services.routes.js';
 import { cancelWords } from '../../../deploys/serving-words.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 const csrfBody = { type: 'object', properties: { _csrf: { type: 'string' } } } as const;
@@ -56,7 +57,11 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
 
   app.post<WithId & { Body: { source?: 'url' | 'push' } }>(
     '/services/:id/deploy',
-    { ...csrf, schema: { ...hidden, params: serviceIdParams, body: deployBody } },
+    {
+      config: can('project.deploy', 'service'),
+      ...csrf,
+      schema: { ...hidden, params: serviceIdParams, body: deployBody },
+    },
     async (request, reply) => {
       await ctx.deploys.requireService(request.params.id);
       const deployment = await ctx.deploys.deploy(request.params.id, 'manual', request.user!.email, {
@@ -70,20 +75,28 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
   // The Deployments tab of the service page (the list also fetches itself again from here when live).
   app.get<WithId>(
     '/services/:id/deployments',
-    { schema: { ...hidden, params: serviceIdParams } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: serviceIdParams } },
     async (request, reply) => {
       await ctx.deploys.requireService(request.params.id);
       await renderServicePage(reply, ctx, request.params.id, { tab: 'deployments' });
     },
   );
 
-  app.get<WithId>('/deployments/:id', { schema: { ...hidden, params: deploymentIdParams } }, async (request, reply) => {
-    await reply.page('deployment', await deploymentPage(request.params.id));
-  });
+  app.get<WithId>(
+    '/deployments/:id',
+    { config: can('project.read', 'deployment'), schema: { ...hidden, params: deploymentIdParams } },
+    async (request, reply) => {
+      await reply.page('deployment', await deploymentPage(request.params.id));
+    },
+  );
 
   app.post<WithId>(
     '/deployments/:id/cancel',
-    { ...csrf, schema: { ...hidden, params: deploymentIdParams, body: csrfBody } },
+    {
+      config: can('project.deploy', 'deployment'),
+      ...csrf,
+      schema: { ...hidden, params: deploymentIdParams, body: csrfBody },
+    },
     async (request, reply) => {
       await ctx.deploys.cancel(request.params.id);
       // htmx swaps the summary in place (the phase changes on the open page); the page says what it means.
@@ -95,7 +108,11 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
 
   app.post<WithId & { Body: { keepCurrentVariables?: string } }>(
     '/deployments/:id/rollback',
-    { ...csrf, schema: { ...hidden, params: deploymentIdParams, body: rollbackBody } },
+    {
+      config: can('project.deploy', 'deployment'),
+      ...csrf,
+      schema: { ...hidden, params: deploymentIdParams, body: rollbackBody },
+    },
     async (request, reply) => {
       const keepCurrentVariables = request.body.keepCurrentVariables !== undefined;
       const deployment = await ctx.deploys.rollback(request.params.id, request.user!.email, { keepCurrentVariables });
@@ -109,7 +126,12 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
 
   app.get<WithId>(
     '/deployments/:id/log/ws',
-    { websocket: true, preHandler: requireSameOrigin, schema: { ...hidden, params: deploymentIdParams } },
+    {
+      config: can('project.read', 'deployment'),
+      websocket: true,
+      preHandler: requireSameOrigin,
+      schema: { ...hidden, params: deploymentIdParams },
+    },
     async (socket, request) => {
       // Lines are sent as plain text frames; the page inserts them with textContent, so nothing is ever parsed as HTML.
       const aborted = new AbortController();

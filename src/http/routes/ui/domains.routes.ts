@@ -13,6 +13,7 @@ import { statusOf } from '../../plugins/error-handler.js';
 import { isHtmx, isPageRequest, keepUrl } from '../../htmx.js';
 import { domainListData } from './domain-list-data.js';
 import { renderServicePage } from './services.routes.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 type AddForm = { hostname: string; port?: string; redirectTwin?: string; hsts?: string };
@@ -28,7 +29,7 @@ export async function domainsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
   // The tab (a page, or the main area for the tab bar); for htmx, the section or its list alone.
   app.get<{ Params: { id: string }; Querystring: { part?: string } }>(
     '/services/:id/domains',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       if (isPageRequest(request)) return renderServicePage(reply, ctx, request.params.id, { tab: 'domains' });
       if (request.query.part === 'list') return reply.page('service-domain-list', await listData(request.params.id));
@@ -39,6 +40,7 @@ export async function domainsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
   app.post<{ Params: { id: string }; Body: AddForm }>(
     '/services/:id/domains',
     {
+      config: can('project.deploy', 'service'),
       preValidation: app.csrfProtection,
       schema: {
         ...hidden,
@@ -74,7 +76,11 @@ export async function domainsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.post<{ Params: { id: string } }>(
     '/domains/:id/delete',
-    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+    {
+      config: can('project.deploy', 'domain'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, params: idParams, body: formBody([], []) },
+    },
     async (request, reply) => {
       const https = httpsOf(ctx);
       const domain = await https.domains.get(request.params.id);
@@ -87,7 +93,11 @@ export async function domainsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.post<{ Params: { id: string } }>(
     '/domains/:id/renew',
-    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+    {
+      config: can('project.deploy', 'domain'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, params: idParams, body: formBody([], []) },
+    },
     async (request, reply) => {
       const https = httpsOf(ctx);
       const domain = await https.domains.get(request.params.id);
@@ -98,7 +108,7 @@ export async function domainsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
   );
 
   // The HTTPS card of the Server page: where certificates come from, and the panel's own certificate.
-  app.get('/server/https', { schema: hidden }, async (request, reply) => {
+  app.get('/server/https', { config: can('server.admin'), schema: hidden }, async (request, reply) => {
     if (!isHtmx(request)) return reply.redirect('/server', 303);
     const https = httpsOf(ctx);
     const { config } = ctx;
@@ -127,7 +137,7 @@ export async function domainsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.get<{ Params: { id: string } }>(
     '/domains/:id/dns-check',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'domain'), schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       const https = httpsOf(ctx);
       const domain = await https.domains.get(request.params.id);

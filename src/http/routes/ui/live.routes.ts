@@ -10,6 +10,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../../errors.js';
 import { topicsOf, type BerthEvent } from '../../../events/event-bus.js';
 import type { AppContext } from '../../context.js';
+import { can } from '../../route-access.js';
+import { requireReadable } from '../../visibility.js';
 
 export const MAX_STREAMS_PER_SESSION = 4;
 export const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -23,10 +25,15 @@ const liveQuery = {
 type LiveQuery = { project?: string; service?: string; deployment?: string; database?: string };
 
 /** The topics of what the page shows (see topicsOf in src/events/event-bus.ts). */
-async function topicsFor(ctx: AppContext, query: LiveQuery): Promise<Set<string>> {
+async function topicsFor(ctx: AppContext, request: FastifyRequest, query: LiveQuery): Promise<Set<string>> {
   if (!query.project && !query.service && !query.deployment && !query.database) {
     throw new AppError('BAD_REQUEST', 'Name what the page shows: ?project=, ?service=, ?deployment= or ?database=.');
   }
+  // Only what the caller may read: another project's ids answer 404 like anything unknown.
+  if (query.project) await requireReadable(ctx, request, 'project', query.project);
+  if (query.service) await requireReadable(ctx, request, 'service', query.service);
+  if (query.deployment) await requireReadable(ctx, request, 'deployment', query.deployment);
+  if (query.database) await requireReadable(ctx, request, 'database', query.database);
   // An empty project has no topics yet: its stream stays open and quiet (heartbeats only).
   const topics = new Set<string>();
   if (query.project) {
@@ -86,12 +93,12 @@ export async function liveUiRoutes(
 
   app.get<{ Querystring: LiveQuery }>(
     '/live',
-    { schema: { hide: true, querystring: liveQuery } },
+    { config: can('signed-in'), schema: { hide: true, querystring: liveQuery } },
     async (request, reply) => {
       const bus = ctx.events;
       // Without a bus (some tests) nothing would ever arrive: 204 tells EventSource not to reconnect.
       if (!bus) return reply.status(204).send();
-      const topics = await topicsFor(ctx, request.query);
+      const topics = await topicsFor(ctx, request, request.query);
       const key = sessionKey(request);
       const count = perSession.get(key) ?? 0;
       if (count >= MAX_STREAMS_PER_SESSION) {

@@ -9,12 +9,13 @@ import { isAppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { recordLogin } from '../../audit/login-audit.js';
 import { pendingSecondFactor, signIn } from '../../sign-in.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 const TITLE = 'Two-factor code';
 
 export async function loginTwoFactorRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get('/login/two-factor', { schema: hidden }, async (request, reply) => {
+  app.get('/login/two-factor', { config: can('public'), schema: hidden }, async (request, reply) => {
     if (!pendingSecondFactor(request)) return reply.redirect('/login', 303);
     await reply.page('login-two-factor', { title: TITLE });
   });
@@ -22,6 +23,7 @@ export async function loginTwoFactorRoutes(app: FastifyInstance, ctx: AppContext
   app.post<{ Body: { code: string } }>(
     '/login/two-factor',
     {
+      config: can('public'),
       // After body parsing, so the form's _csrf field is readable.
       preValidation: app.csrfProtection,
       schema: {

@@ -15,6 +15,7 @@ import type { AppContext } from '../../context.js';
 import { isPageRequest } from '../../htmx.js';
 import { renderServicePage } from './services.routes.js';
 import { monthQuery, rangeQuery } from '../api/metrics-schemas.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 64 } } } as const;
@@ -45,7 +46,7 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.get<WithRange>(
     '/services/:id/metrics',
-    { schema: { ...hidden, params: idParams, querystring: rangeQuery } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: idParams, querystring: rangeQuery } },
     async (request, reply) => {
       // An app's Metrics tab (a page, or the main area for the tab bar); a database's metrics stay a page of their own.
       if (isPageRequest(request) && (await ctx.deploys.findService(request.params.id))) {
@@ -62,7 +63,7 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.get<WithRange>(
     '/projects/:id/metrics',
-    { schema: { ...hidden, params: idParams, querystring: rangeQuery } },
+    { config: can('project.read', 'project'), schema: { ...hidden, params: idParams, querystring: rangeQuery } },
     async (request, reply) => {
       const metrics = metricsOf(ctx);
       const project = await ctx.projects.get(request.params.id);
@@ -88,7 +89,7 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.get<{ Querystring: { range: Range } }>(
     '/server/metrics',
-    { schema: { ...hidden, querystring: rangeQuery } },
+    { config: can('server.admin'), schema: { ...hidden, querystring: rangeQuery } },
     async (request, reply) => {
       const result = await metricsOf(ctx).service.serverSeries(request.query.range);
       await section(reply, 'Server metrics', '/server/metrics', result, { backUrl: '/server', disk: true });
@@ -97,7 +98,7 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.get<{ Params: { id: string }; Querystring: { month?: string } }>(
     '/projects/:id/usage',
-    { schema: { ...hidden, params: idParams, querystring: monthQuery } },
+    { config: can('project.read', 'project'), schema: { ...hidden, params: idParams, querystring: monthQuery } },
     async (request, reply) => {
       const project = await ctx.projects.get(request.params.id);
       const usage = await metricsOf(ctx).service.usage(project.id, request.query.month ?? currentMonth(Date.now()));
@@ -113,7 +114,7 @@ export async function metricsUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.get<{ Params: { id: string }; Querystring: { month?: string } }>(
     '/projects/:id/usage.csv',
-    { schema: { ...hidden, params: idParams, querystring: monthQuery } },
+    { config: can('project.read', 'project'), schema: { ...hidden, params: idParams, querystring: monthQuery } },
     async (request, reply) => {
       const project = await ctx.projects.get(request.params.id);
       const usage = await metricsOf(ctx).service.usage(project.id, request.query.month ?? currentMonth(Date.now()));

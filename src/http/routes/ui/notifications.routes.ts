@@ -5,10 +5,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RULE_DESCRIPTIONS } from '../../../alerts/alert.types.js';
 import type { ChannelInput } from '../../../alerts/channel-input.js';
-import { AppError, isAppError } from '../../../errors.js';
+import { isAppError } from '../../../errors.js';
 import { statusOf } from '../../plugins/error-handler.js';
 import type { AppContext } from '../../context.js';
 import { requireAlerts } from '../api/notifications.routes.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 const channelParams = {
@@ -40,10 +41,7 @@ function channelInput(form: Form): ChannelInput {
 }
 
 export async function notificationsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  // The panel group has checked the session; admins only, before any form body is read.
-  app.addHook('onRequest', async (request) => {
-    if (request.user && request.user.role !== 'admin') throw new AppError('FORBIDDEN', 'Only admins manage alerts.');
-  });
+  // Server admins only: every route here declares server.admin (the group checks it before any body).
   const csrf = { preValidation: app.csrfProtection };
 
   const show = async (
@@ -81,11 +79,13 @@ export async function notificationsUiRoutes(app: FastifyInstance, ctx: AppContex
     }
   };
 
-  app.get('/notifications', { schema: hidden }, async (request, reply) => show(request, reply));
+  app.get('/notifications', { config: can('server.admin'), schema: hidden }, async (request, reply) =>
+    show(request, reply),
+  );
 
   app.post<{ Body: Form }>(
     '/notifications/channels',
-    { ...csrf, schema: { ...hidden, body: formBody } },
+    { config: can('server.admin'), ...csrf, schema: { ...hidden, body: formBody } },
     async (request, reply) => {
       try {
         const created = await requireAlerts(ctx).channels.create(channelInput(request.body));
@@ -102,7 +102,7 @@ export async function notificationsUiRoutes(app: FastifyInstance, ctx: AppContex
 
   app.post<{ Params: { id: string }; Body: Form }>(
     '/notifications/channels/:id',
-    { ...csrf, schema: { ...hidden, params: channelParams, body: formBody } },
+    { config: can('server.admin'), ...csrf, schema: { ...hidden, params: channelParams, body: formBody } },
     async (request, reply) =>
       change(request, reply, async () => {
         const channel = await requireAlerts(ctx).channels.update(request.params.id, channelInput(request.body));
@@ -112,7 +112,7 @@ export async function notificationsUiRoutes(app: FastifyInstance, ctx: AppContex
 
   app.post<{ Params: { id: string }; Body: Form }>(
     '/notifications/channels/:id/enabled',
-    { ...csrf, schema: { ...hidden, params: channelParams, body: formBody } },
+    { config: can('server.admin'), ...csrf, schema: { ...hidden, params: channelParams, body: formBody } },
     async (request, reply) =>
       change(request, reply, async () => {
         const enabled = request.body.enabled === 'true';
@@ -123,7 +123,7 @@ export async function notificationsUiRoutes(app: FastifyInstance, ctx: AppContex
 
   app.post<{ Params: { id: string } }>(
     '/notifications/channels/:id/test',
-    { ...csrf, schema: { ...hidden, params: channelParams } },
+    { config: can('server.admin'), ...csrf, schema: { ...hidden, params: channelParams } },
     async (request, reply) => {
       const delivery = await requireAlerts(ctx).sendTest(request.params.id);
       if (delivery.status === 'sent') reply.flash('success', 'Test message delivered.');
@@ -134,7 +134,7 @@ export async function notificationsUiRoutes(app: FastifyInstance, ctx: AppContex
 
   app.post<{ Params: { id: string } }>(
     '/notifications/channels/:id/delete',
-    { ...csrf, schema: { ...hidden, params: channelParams } },
+    { config: can('server.admin'), ...csrf, schema: { ...hidden, params: channelParams } },
     async (request, reply) => {
       const channel = await requireAlerts(ctx).channels.get(request.params.id);
       await requireAlerts(ctx).channels.remove(channel.id);
@@ -146,6 +146,7 @@ export async function notificationsUiRoutes(app: FastifyInstance, ctx: AppContex
   app.post<{ Params: { kind: string }; Body: Form }>(
     '/notifications/rules/:kind',
     {
+      config: can('server.admin'),
       ...csrf,
       schema: {
         ...hidden,

@@ -4,6 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
+import { can } from '../../route-access.js';
+import { visibleProjectList } from '../../visibility.js';
 
 export interface PaletteItem {
   kind: 'page' | 'project' | 'service' | 'database';
@@ -33,9 +35,9 @@ const SERVICE_SECTIONS: Array<[label: string, path: string]> = [
 ];
 
 export async function paletteRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get('/palette.json', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/palette.json', { config: can('signed-in'), schema: { hide: true } }, async (request, reply) => {
     const items: PaletteItem[] = PAGES.map(([label, url]) => ({ kind: 'page', label, detail: 'page', url }));
-    for (const project of await ctx.projects.list()) {
+    for (const project of await visibleProjectList(ctx, request)) {
       items.push({ kind: 'project', label: project.name, detail: 'project', url: `/projects/${project.id}` });
       items.push({
         kind: 'page',

@@ -1,8 +1,10 @@
 /** The signed-in panel pages: dashboard, API tokens and the server (Docker engine) page. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { isAppError } from '../../../errors.js';
 import { statusOf } from '../../plugins/error-handler.js';
 import type { AppContext } from '../../context.js';
+import { can } from '../../route-access.js';
+import { visibleProjectList } from '../../visibility.js';
 
 const hidden = { hide: true } as const;
 const idParams = {
@@ -12,17 +14,24 @@ const idParams = {
 };
 
 export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get('/', { schema: hidden }, async (_request, reply) => {
-    await reply.page('dashboard', { title: 'Dashboard', projects: await ctx.projects.list() });
+  app.get('/', { config: can('signed-in'), schema: hidden }, async (request, reply) => {
+    await reply.page('dashboard', { title: 'Dashboard', projects: await visibleProjectList(ctx, request) });
   });
 
-  app.get('/tokens', { schema: hidden }, async (request, reply) => {
-    await reply.page('tokens', { title: 'API tokens', tokens: await ctx.auth.listApiTokens(request.user!.id) });
+  const tokensPage = async (request: FastifyRequest) => ({
+    title: 'API tokens',
+    tokens: await ctx.auth.listApiTokens(request.user!.id),
+    projects: await visibleProjectList(ctx, request),
   });
 
-  app.post<{ Body: { name: string } }>(
+  app.get('/tokens', { config: can('account'), schema: hidden }, async (request, reply) => {
+    await reply.page('tokens', await tokensPage(request));
+  });
+
+  app.post<{ Body: { name: string; projectId?: string; role?: string; readOnly?: string; expiresInDays?: string } }>(
     '/tokens',
     {
+      config: can('account'),
       // After body parsing, so the form's _csrf field is readable.
       preValidation: app.csrfProtection,
       schema: {
@@ -30,28 +39,36 @@ export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promis
         body: {
           type: 'object',
           required: ['name'],
-          properties: { name: { type: 'string', maxLength: 200 }, _csrf: { type: 'string' } },
+          additionalProperties: false,
+          properties: {
+            name: { type: 'string', maxLength: 200 },
+            projectId: { type: 'string', maxLength: 64 },
+            role: { type: 'string', maxLength: 16 },
+            readOnly: { type: 'string', maxLength: 8 },
+            expiresInDays: { type: 'string', maxLength: 8 },
+            _csrf: { type: 'string' },
+          },
         },
       },
     },
     async (request, reply) => {
       const userId = request.user!.id;
       try {
-        const { token, record } = await ctx.auth.createApiToken(userId, request.body.name);
+        const { name, _csrf, ...scope } = request.body as typeof request.body & { _csrf?: string };
+        const { token, record } = await ctx.auth.createApiToken(userId, name, scope);
         request.log.info({ tokenId: record.id }, 'api token created');
         // Rendered straight into this response, never stored in the session: the secret is shown exactly once.
-        await reply.page('tokens', {
-          title: 'API tokens',
-          tokens: await ctx.auth.listApiTokens(userId),
-          created: { name: record.name, token },
-        });
+        await reply.page('tokens', { ...(await tokensPage(request)), created: { name: record.name, token } });
       } catch (error) {
-        if (!isAppError(error) || !['VALIDATION_FAILED', 'TOKEN_NAME_TAKEN'].includes(error.code)) throw error;
+        if (
+          !isAppError(error) ||
+          !['VALIDATION_FAILED', 'TOKEN_NAME_TAKEN', 'FORBIDDEN', 'NOT_FOUND'].includes(error.code)
+        )
+          throw error;
         await reply.page(
           'tokens',
           {
-            title: 'API tokens',
-            tokens: await ctx.auth.listApiTokens(userId),
+            ...(await tokensPage(request)),
             error: error.message,
             name: request.body.name,
           },
@@ -64,6 +81,7 @@ export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.post<{ Params: { id: string } }>(
     '/tokens/:id/revoke',
     {
+      config: can('account'),
       // After body parsing, so the form's _csrf field is readable.
       preValidation: app.csrfProtection,
       schema: { ...hidden, params: idParams, body: { type: 'object', properties: { _csrf: { type: 'string' } } } },
@@ -76,7 +94,7 @@ export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     },
   );
 
-  app.get('/server', { schema: hidden }, async (_request, reply) => {
+  app.get('/server', { config: can('server.admin'), schema: hidden }, async (_request, reply) => {
     await reply.page('server', { title: 'Server', engine: await ctx.engine.describe() });
   });
 }

@@ -2,7 +2,7 @@
  * Panel pages for projects: the list with its "New project" form, one project with its service cards,
  * and the "New service" form. Forms re-render with their errors (400/409) in place; success redirects.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, isAppError } from '../../../errors.js';
 import { NEW_SERVICE_FORM, newServiceFromForm, type FormFields } from '../../../projects/service-form.js';
 import { ENGINES, ENGINE_NAMES } from '../../../databases/engines/index.js';
@@ -11,6 +11,8 @@ import type { AppContext } from '../../context.js';
 import { isHtmx } from '../../htmx.js';
 import { asFormError, credentialsFromForm, DELETE_FORM_ERRORS, formBody, renderFormError } from './forms.js';
 import { idParams } from '../api/project-schemas.js';
+import { can } from '../../route-access.js';
+import { visibleProjectList } from '../../visibility.js';
 
 const hidden = { hide: true } as const;
 const ENGINE_CHOICES = ENGINE_NAMES.map((name) => ({ name, label: ENGINES[name].label }));
@@ -21,7 +23,10 @@ const tileParams = {
 } as const;
 
 export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const projectsPage = async () => ({ title: 'Projects', projects: await ctx.projects.list() });
+  const projectsPage = async (request: FastifyRequest) => ({
+    title: 'Projects',
+    projects: await visibleProjectList(ctx, request),
+  });
 
   // The canvas (tiles, status words, connections); the apps' domains say what a delete takes offline.
   const projectPage = async (id: string) => {
@@ -29,14 +34,18 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
     return { title: canvas.project.name, ...canvas, engines: ENGINE_CHOICES };
   };
 
-  app.get('/projects', { schema: hidden }, async (_request, reply) => {
-    await reply.page('dashboard', await projectsPage());
+  app.get('/projects', { config: can('signed-in'), schema: hidden }, async (request, reply) => {
+    await reply.page('dashboard', await projectsPage(request));
   });
 
   app.post<{ Body: { name: string } }>(
     '/projects',
     // After body parsing, so the form's _csrf field is readable.
-    { preValidation: app.csrfProtection, schema: { ...hidden, body: formBody(['name'], ['name']) } },
+    {
+      config: can('server.admin'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, body: formBody(['name'], ['name']) },
+    },
     async (request, reply) => {
       try {
         const project = await ctx.projects.create(request.body.name);
@@ -46,14 +55,19 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
       } catch (error) {
         const formError = asFormError(error);
         if (!formError) throw error;
-        await renderFormError(reply, 'dashboard', { ...(await projectsPage()), name: request.body.name }, formError);
+        await renderFormError(
+          reply,
+          'dashboard',
+          { ...(await projectsPage(request)), name: request.body.name },
+          formError,
+        );
       }
     },
   );
 
   app.get<{ Params: { id: string } }>(
     '/projects/:id',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'project'), schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       await reply.page('project', { ...(await projectPage(request.params.id)), form: NEW_SERVICE_FORM });
     },
@@ -62,7 +76,7 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
   // Fragments the canvas fetches again when the live stream says a tile changed.
   app.get<{ Params: { id: string } }>(
     '/services/:id/tile',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       if (!isHtmx(request)) return reply.redirect(`/services/${request.params.id}`, 303);
       await reply.page('project-tile-app', { tile: await appTile(ctx, request.params.id) });
@@ -71,7 +85,8 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
 
   app.get<{ Params: { id: string; databaseId: string } }>(
     '/projects/:id/databases/:databaseId/tile',
-    { schema: { ...hidden, params: tileParams } },
+    // The tile's own database decides (a database of another project named here must not be shown).
+    { config: can('project.read', 'database', 'databaseId'), schema: { ...hidden, params: tileParams } },
     async (request, reply) => {
       if (!isHtmx(request)) return reply.redirect(`/projects/${request.params.id}`, 303);
       const database = await ctx.databases.databases.view(request.params.databaseId);
@@ -86,6 +101,7 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.post<{ Params: { id: string }; Body: FormFields }>(
     '/projects/:id/services',
     {
+      config: can('project.admin', 'project'),
       preValidation: app.csrfProtection,
       schema: {
         ...hidden,
@@ -120,6 +136,7 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.post<{ Params: { id: string }; Body: { confirm?: string; deleteVolumes?: string | string[] } }>(
     '/projects/:id/delete',
     {
+      config: can('project.admin', 'project'),
       preValidation: app.csrfProtection,
       schema: {
         ...hidden,

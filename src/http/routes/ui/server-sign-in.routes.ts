@@ -9,6 +9,7 @@ import type { SsoSettingsInput } from '../../../auth/sso-settings.js';
 import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { asFormError, formBody, renderFormError } from './forms.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 const SSO_FIELDS = [
@@ -39,11 +40,15 @@ export async function serverSignInRoutes(app: FastifyInstance, ctx: AppContext):
   const show = async (reply: FastifyReply, extra: Record<string, unknown> = {}) =>
     reply.page('server-sign-in', await model(extra));
 
-  app.get('/server/sign-in', { schema: hidden }, async (_request, reply) => show(reply));
+  app.get('/server/sign-in', { config: can('server.admin'), schema: hidden }, async (_request, reply) => show(reply));
 
   app.post<{ Body: SsoSettingsInput }>(
     '/server/sign-in/sso',
-    { preValidation: app.csrfProtection, schema: { ...hidden, body: formBody([], SSO_FIELDS) } },
+    {
+      config: can('server.admin'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, body: formBody([], SSO_FIELDS) },
+    },
     async (request, reply) => {
       try {
         await ctx.sso.save(request.body);
@@ -59,7 +64,11 @@ export async function serverSignInRoutes(app: FastifyInstance, ctx: AppContext):
 
   app.post<{ Body: { required?: string } }>(
     '/server/sign-in/two-factor',
-    { preValidation: app.csrfProtection, schema: { ...hidden, body: formBody([], ['required']) } },
+    {
+      config: can('server.admin'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, body: formBody([], ['required']) },
+    },
     async (request, reply) => {
       const isRequired = request.body.required === 'on' || request.body.required === 'true';
       await ctx.twoFactor.setRequired(isRequired);
@@ -72,7 +81,7 @@ export async function serverSignInRoutes(app: FastifyInstance, ctx: AppContext):
     },
   );
 
-  app.get('/server/sessions', { schema: hidden }, async (request, reply) => {
+  app.get('/server/sessions', { config: can('server.admin'), schema: hidden }, async (request, reply) => {
     await reply.page('server-sessions', {
       title: 'Sessions',
       sessions: await ctx.auth.listSessions(undefined, request.session.sessionId),
@@ -82,6 +91,7 @@ export async function serverSignInRoutes(app: FastifyInstance, ctx: AppContext):
   app.post<{ Params: { handle: string } }>(
     '/server/sessions/:handle/revoke',
     {
+      config: can('server.admin'),
       preValidation: app.csrfProtection,
       schema: {
         ...hidden,

@@ -4,6 +4,7 @@ import type { AppContext } from '../../context.js';
 import { isPageRequest } from '../../htmx.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
 import { renderServicePage } from './services.routes.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 
@@ -12,7 +13,7 @@ export async function serviceGitUiRoutes(app: FastifyInstance, ctx: AppContext):
 
   app.get<{ Params: { id: string } }>(
     '/services/:id/git',
-    { schema: { ...hidden, params: serviceIdParams } },
+    { config: can('project.deploy', 'service'), schema: { ...hidden, params: serviceIdParams } },
     async (request, reply) => {
       const { project, service } = await find(request.params.id);
       if (isPageRequest(request)) return renderServicePage(reply, ctx, service.id, { tab: 'git' });
@@ -28,6 +29,7 @@ export async function serviceGitUiRoutes(app: FastifyInstance, ctx: AppContext):
   app.post<{ Params: { id: string } }>(
     '/services/:id/git/rotate',
     {
+      config: can('project.admin', 'service'),
       preValidation: app.csrfProtection,
       schema: {
         ...hidden,

@@ -11,6 +11,7 @@ import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { requireSameOrigin } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 type WithId = { Params: { id: string } };
@@ -37,23 +38,27 @@ export async function serviceLogsUiRoutes(app: FastifyInstance, ctx: AppContext)
 
   const logState = (serviceId: string) => runtimeLogState(ctx.deploys.deps, serviceId);
 
-  app.get<WithId>('/services/:id/logs', { schema: { ...hidden, params: serviceIdParams } }, async (request, reply) => {
-    const { service, project } = await findService(request.params.id);
-    const { active, stopped } = await logState(service.id);
-    await reply.page('service-logs', {
-      title: `Logs of ${service.name} · ${project.name}`,
-      service,
-      project,
-      active,
-      stopped,
-      maxLines: MAX_LINES_IN_PAGE,
-      maxTail: MAX_TAIL,
-    });
-  });
+  app.get<WithId>(
+    '/services/:id/logs',
+    { config: can('project.read', 'service'), schema: { ...hidden, params: serviceIdParams } },
+    async (request, reply) => {
+      const { service, project } = await findService(request.params.id);
+      const { active, stopped } = await logState(service.id);
+      await reply.page('service-logs', {
+        title: `Logs of ${service.name} · ${project.name}`,
+        service,
+        project,
+        active,
+        stopped,
+        maxLines: MAX_LINES_IN_PAGE,
+        maxTail: MAX_TAIL,
+      });
+    },
+  );
 
   app.get<WithId>(
     '/services/:id/logs/current',
-    { schema: { ...hidden, params: serviceIdParams } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: serviceIdParams } },
     async (request, reply) => {
       const { service } = await findService(request.params.id);
       const { active } = await logState(service.id);
@@ -90,7 +95,12 @@ export async function serviceLogsUiRoutes(app: FastifyInstance, ctx: AppContext)
 
   app.get<WithId>(
     '/services/:id/logs/ws',
-    { websocket: true, preHandler: requireSameOrigin, schema: { ...hidden, params: serviceIdParams } },
+    {
+      config: can('project.read', 'service'),
+      websocket: true,
+      preHandler: requireSameOrigin,
+      schema: { ...hidden, params: serviceIdParams },
+    },
     async (socket, request) => {
       // JSON frames; the page inserts their text with textContent, so nothing is ever parsed as HTML.
       const aborted = new AbortController();

@@ -7,6 +7,7 @@ import type { CrashReport } from '../../../deploys/service-state.js';
 import type { AppContext } from '../../context.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
 import { isHtmx } from '../../htmx.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 type WithId = { Params: { id: string } };
@@ -44,7 +45,7 @@ export async function serviceStatusUiRoutes(app: FastifyInstance, ctx: AppContex
 
   app.get<WithId>(
     '/services/:id/status',
-    { schema: { ...hidden, params: serviceIdParams } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: serviceIdParams } },
     async (request, reply: FastifyReply) => {
       // A fragment for htmx only; a person who opens the URL gets the service page instead.
       if (!isHtmx(request)) return reply.redirect(`/services/${request.params.id}`, 303);

@@ -13,6 +13,7 @@ import { idParams } from '../api/project-schemas.js';
 import { asFormError, formBody } from './forms.js';
 import { answerTabForm, renderServicePage } from './services.routes.js';
 import { isHtmx } from '../../htmx.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 
@@ -35,13 +36,14 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
 
   app.get<{ Params: { id: string } }>(
     '/services/:id/variables',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: idParams } },
     async (request, reply) => renderServicePage(reply, ctx, request.params.id, { tab: 'variables' }),
   );
 
   app.post<{ Params: { id: string }; Body: { key: string; value?: string; secret?: string } }>(
     '/services/:id/variables',
     {
+      config: can('project.deploy', 'service'),
       // After body parsing, so the form's _csrf field is readable.
       preValidation: app.csrfProtection,
       schema: { ...hidden, params: idParams, body: formBody(['key'], ['key', 'value', 'secret']) },
@@ -67,6 +69,7 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
   app.post<{ Params: { id: string }; Body: { dotenv: string; replace?: string } }>(
     '/services/:id/variables/import',
     {
+      config: can('project.deploy', 'service'),
       preValidation: app.csrfProtection,
       schema: { ...hidden, params: idParams, body: formBody(['dotenv'], ['dotenv', 'replace']) },
     },
@@ -97,7 +100,11 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
 
   app.post<{ Params: { id: string }; Body: { key: string } }>(
     '/services/:id/variables/delete',
-    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody(['key'], ['key']) } },
+    {
+      config: can('project.deploy', 'service'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, params: idParams, body: formBody(['key'], ['key']) },
+    },
     async (request, reply) => {
       const { id } = request.params;
       await ctx.variables.remove(id, request.body.key);
@@ -110,6 +117,7 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
   app.post<{ Params: { id: string }; Body: { key: string; secret?: string } }>(
     '/services/:id/variables/secret',
     {
+      config: can('project.deploy', 'service'),
       preValidation: app.csrfProtection,
       schema: { ...hidden, params: idParams, body: formBody(['key'], ['key', 'secret']) },
     },
@@ -125,7 +133,11 @@ export async function serviceVariablesUiRoutes(app: FastifyInstance, ctx: AppCon
 
   app.post<{ Params: { id: string }; Body: { key: string } }>(
     '/services/:id/variables/reveal',
-    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody(['key'], ['key']) } },
+    {
+      config: can('project.deploy', 'service'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, params: idParams, body: formBody(['key'], ['key']) },
+    },
     async (request, reply) => {
       const { id } = request.params;
       const key = request.body.key;

@@ -14,6 +14,7 @@ import { idParams } from '../api/project-schemas.js';
 import { domainListData } from './domain-list-data.js';
 import { asFormError, credentialsFromForm, DELETE_FORM_ERRORS, formBody, renderFormError } from './forms.js';
 import { statusOf } from '../../plugins/error-handler.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 const tabQuery = {
@@ -149,7 +150,7 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
   // The tabs were once `?tab=` addresses: those still work, moved for good to the tab's own path.
   app.get<{ Params: { id: string }; Querystring: { tab?: ServiceTab | 'logs' } }>(
     '/services/:id',
-    { schema: { ...hidden, params: idParams, querystring: tabQuery } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: idParams, querystring: tabQuery } },
     async (request, reply) => {
       const { tab } = request.query;
       if (tab) return reply.redirect(`/services/${request.params.id}/${tab}`, 301);
@@ -159,14 +160,14 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
 
   app.get<{ Params: { id: string } }>(
     '/services/:id/settings',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: idParams } },
     async (request, reply) => renderServicePage(reply, ctx, request.params.id, { tab: 'settings' }),
   );
 
   // The changes-pending bar alone, for htmx.
   app.get<{ Params: { id: string } }>(
     '/services/:id/pending',
-    { schema: { ...hidden, params: idParams } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: idParams } },
     async (request, reply) => {
       if (!isFragmentRequest(request)) return reply.redirect(`/services/${request.params.id}`, 303);
       const service = await ctx.projects.getService(request.params.id);
@@ -180,6 +181,7 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
   app.post<{ Params: { id: string }; Body: FormFields }>(
     '/services/:id/settings',
     {
+      config: can('project.deploy', 'service'),
       // After body parsing, so the form's _csrf field is readable.
       preValidation: app.csrfProtection,
       schema: { ...hidden, params: idParams, body: formBody(['sourceType'], SETTINGS_FIELDS) },
@@ -207,7 +209,11 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
 
   app.post<{ Params: { id: string } }>(
     '/services/:id/credentials/remove',
-    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], []) } },
+    {
+      config: can('project.deploy', 'service'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, params: idParams, body: formBody([], []) },
+    },
     async (request, reply) => {
       const service = await ctx.projects.getService(request.params.id);
       const removed = await ctx.projects.removeCredentials(service.id);
@@ -220,7 +226,11 @@ export async function servicesUiRoutes(app: FastifyInstance, ctx: AppContext): P
 
   app.post<{ Params: { id: string }; Body: { confirm?: string } }>(
     '/services/:id/delete',
-    { preValidation: app.csrfProtection, schema: { ...hidden, params: idParams, body: formBody([], ['confirm']) } },
+    {
+      config: can('project.admin', 'service'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, params: idParams, body: formBody([], ['confirm']) },
+    },
     async (request, reply) => {
       const id = request.params.id;
       try {

@@ -10,6 +10,7 @@ import type { AppContext } from '../../context.js';
 import { safeNextPath } from '../../plugins/auth-guards.js';
 import { recordLogin } from '../../audit/login-audit.js';
 import { beginSecondFactor, signIn } from '../../sign-in.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 
@@ -17,6 +18,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.get<{ Querystring: { next?: string } }>(
     '/login',
     {
+      config: can('public'),
       schema: { ...hidden, querystring: { type: 'object', properties: { next: { type: 'string', maxLength: 500 } } } },
     },
     async (request, reply) => {
@@ -33,6 +35,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.post<{ Body: { email: string; password: string; next?: string } }>(
     '/login',
     {
+      config: can('public'),
       // After body parsing, so the form's _csrf field is readable.
       preValidation: app.csrfProtection,
       schema: {
@@ -109,6 +112,7 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
   app.post(
     '/logout',
     {
+      config: can('public'),
       // After body parsing, so the form's _csrf field is readable.
       preValidation: app.csrfProtection,
       schema: { ...hidden, body: { type: 'object', properties: { _csrf: { type: 'string' } } } },

@@ -5,6 +5,7 @@ import { AppError, isAppError } from '../../../errors.js';
 import { statusOf } from '../../plugins/error-handler.js';
 import type { AppContext } from '../../context.js';
 import { signIn } from '../../sign-in.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 
@@ -12,6 +13,7 @@ export async function setupRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.get<{ Querystring: { token?: string } }>(
     '/setup',
     {
+      config: can('public'),
       schema: { ...hidden, querystring: { type: 'object', properties: { token: { type: 'string', maxLength: 200 } } } },
     },
     async (request, reply) => {
@@ -34,6 +36,7 @@ export async function setupRoutes(app: FastifyInstance, ctx: AppContext): Promis
   app.post<{ Body: { token: string; email: string; password: string } }>(
     '/setup',
     {
+      config: can('public'),
       // After body parsing, so the form's _csrf field is readable.
       preValidation: app.csrfProtection,
       schema: {

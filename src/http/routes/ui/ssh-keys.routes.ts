@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAppError } from '../../../errors.js';
 import { statusOf } from '../../plugins/error-handler.js';
 import type { AppContext } from '../../context.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 
@@ -29,11 +30,12 @@ export async function sshKeysUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
     );
   };
 
-  app.get('/ssh-keys', { schema: hidden }, async (request, reply) => show(request, reply));
+  app.get('/ssh-keys', { config: can('account'), schema: hidden }, async (request, reply) => show(request, reply));
 
   app.post<{ Body: { name?: string; publicKey?: string } }>(
     '/ssh-keys',
     {
+      config: can('account'),
       ...csrf,
       schema: {
         ...hidden,
@@ -58,6 +60,7 @@ export async function sshKeysUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
   app.post<{ Params: { id: string } }>(
     '/ssh-keys/:id/delete',
     {
+      config: can('account'),
       ...csrf,
       schema: {
         ...hidden,

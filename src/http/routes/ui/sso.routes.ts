@@ -12,6 +12,7 @@ import { statusOf } from '../../plugins/error-handler.js';
 import { safeNextPath } from '../../plugins/auth-guards.js';
 import { recordLogin } from '../../audit/login-audit.js';
 import { signIn } from '../../sign-in.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 /** How long the provider may take to send the person back. */
@@ -31,6 +32,7 @@ export async function ssoRoutes(app: FastifyInstance, ctx: AppContext): Promise<
   app.get<{ Querystring: { next?: string } }>(
     '/login/sso',
     {
+      config: can('public'),
       schema: { ...hidden, querystring: { type: 'object', properties: { next: { type: 'string', maxLength: 500 } } } },
     },
     async (request, reply) => {
@@ -46,7 +48,7 @@ export async function ssoRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     },
   );
 
-  app.get('/login/sso/callback', { schema: hidden }, async (request, reply) => {
+  app.get('/login/sso/callback', { config: can('public'), schema: hidden }, async (request, reply) => {
     const pending = request.session.get('sso');
     // One use only, whatever happens next.
     request.session.set('sso', undefined);

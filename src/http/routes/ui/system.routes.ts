@@ -4,7 +4,7 @@
  */
 import { createReadStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { checkPassphrase } from '../../../backup/archive-crypto.js';
 import { createPanelBackup } from '../../../backup/panel-backup.js';
 import { AppError, isAppError } from '../../../errors.js';
@@ -12,15 +12,12 @@ import { newId } from '../../../lib/ids.js';
 import { ReleaseChecker } from '../../../upgrade/release-check.js';
 import { isUpgradeInProgress, readUpgradeStatus } from '../../../upgrade/upgrade-status.js';
 import type { AppContext } from '../../context.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 
 export async function systemUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  // The panel group has checked the session; admins only, before any body is read.
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    if (request.user && request.user.role !== 'admin')
-      throw new AppError('FORBIDDEN', 'Only admins can upgrade Berth or download backups.');
-  });
+  // Server admins only: every route here declares server.admin (the group checks it before any body).
   const releases = new ReleaseChecker(ctx.config.releaseUrl, ctx.version);
 
   const render = async (reply: FastifyReply, extra: Record<string, unknown> = {}, status = 200) => {
@@ -41,11 +38,12 @@ export async function systemUiRoutes(app: FastifyInstance, ctx: AppContext): Pro
     );
   };
 
-  app.get('/system', { schema: hidden }, async (_request, reply) => render(reply));
+  app.get('/system', { config: can('server.admin'), schema: hidden }, async (_request, reply) => render(reply));
 
   app.post<{ Body: { to?: string } }>(
     '/system/upgrade',
     {
+      config: can('server.admin'),
       preValidation: app.csrfProtection,
       schema: {
         ...hidden,
@@ -68,6 +66,7 @@ export async function systemUiRoutes(app: FastifyInstance, ctx: AppContext): Pro
   app.post<{ Body: { passphrase: string; confirm: string } }>(
     '/system/backup',
     {
+      config: can('server.admin'),
       preValidation: app.csrfProtection,
       schema: {
         ...hidden,

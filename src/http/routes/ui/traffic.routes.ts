@@ -16,6 +16,7 @@ import { TRAFFIC_RANGES, type TrafficRange } from '../../../traffic/traffic.serv
 import type { AppContext } from '../../context.js';
 import { sendKeptLog } from '../../kept-log-download.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
+import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
 type WithId = { Params: { id: string } };
@@ -27,7 +28,7 @@ export async function trafficUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.get<WithId & { Querystring: { range?: string } }>(
     '/services/:id/traffic',
-    { schema: { ...hidden, params: serviceIdParams } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: serviceIdParams } },
     async (request, reply) => {
       const { service, project } = await findService(request.params.id);
       const range = RANGES.find((r) => r === request.query.range) ?? '1h';
@@ -46,7 +47,7 @@ export async function trafficUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.get<WithId & { Querystring: RequestLogQueryInput }>(
     '/services/:id/requests',
-    { schema: { ...hidden, params: serviceIdParams } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: serviceIdParams } },
     async (request, reply) => {
       const { service, project } = await findService(request.params.id);
       const query = pick(request.query, ['from', 'to', 'status', 'method', 'path', 'minMs', 'limit']);
@@ -73,7 +74,7 @@ export async function trafficUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.get<WithId & { Querystring: { deployment?: string; search?: string } }>(
     '/services/:id/logs/kept',
-    { schema: { ...hidden, params: serviceIdParams } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: serviceIdParams } },
     async (request, reply) => {
       const { service, project } = await findService(request.params.id);
       const kept = ctx.keptLogs;
@@ -96,7 +97,7 @@ export async function trafficUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   app.get<WithId & { Querystring: { deployment?: string } }>(
     '/services/:id/logs/download',
-    { schema: { ...hidden, params: serviceIdParams } },
+    { config: can('project.read', 'service'), schema: { ...hidden, params: serviceIdParams } },
     async (request, reply) => {
       const { service } = await findService(request.params.id);
       const deploymentId = request.query.deployment ?? '';
