@@ -95,6 +95,22 @@ export const AUDIT_RULES: Record<string, AuditRule> = {
   'POST /hooks/services/:id/git': { action: 'webhook.receive', ...serviceIdentity, publicActor: 'webhook' },
   'POST /hooks/services/:id/deploy': { action: 'webhook.deploy-hook', ...serviceIdentity, publicActor: 'webhook' },
   // Tokens and SSH keys (the caller's own)
+  // Two-factor, sessions and sign-in settings (no before/after: secrets and session handles stay out)
+  'POST /account/two-factor/start': { action: 'two-factor.enrol-start', objectType: 'user' },
+  'POST /account/two-factor/confirm': { action: 'two-factor.enable', objectType: 'user' },
+  'POST /account/two-factor/disable': { action: 'two-factor.disable', objectType: 'user' },
+  'POST /account/sessions/:handle/revoke': { action: 'session.revoke', objectType: 'session' },
+  'POST /account/sessions/revoke-others': { action: 'session.revoke-others', objectType: 'session' },
+  'POST /server/sign-in/sso': { action: 'settings.sso.update', objectType: 'settings' },
+  'POST /server/sign-in/two-factor': { action: 'settings.two-factor.update', objectType: 'settings' },
+  'POST /server/sessions/:handle/revoke': { action: 'session.revoke', objectType: 'session' },
+  // Members and invitations (the invitation's link is a secret: never read into the log)
+  'PUT /api/v1/members/:id/projects/:projectId': { action: 'member.project-role', objectType: 'user' },
+  'PUT /api/v1/members/:id/role': { action: 'member.server-role', objectType: 'user' },
+  'DELETE /api/v1/members/:id': { action: 'member.remove', objectType: 'user' },
+  'POST /api/v1/members/:id/ownership': { action: 'member.transfer-ownership', objectType: 'user' },
+  'POST /api/v1/invitations': { action: 'invitation.create', objectType: 'invitation' },
+  'DELETE /api/v1/invitations/:id': { action: 'invitation.revoke', objectType: 'invitation' },
   'POST /tokens': { action: 'token.create', ...tokens },
   'POST /api/v1/tokens': { action: 'token.create', ...tokens },
   'POST /tokens/:id/revoke': { action: 'token.revoke', ...tokens },
