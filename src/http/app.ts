@@ -66,6 +66,7 @@ import { paletteRoutes } from './routes/ui/palette.routes.js';
 import { databaseLogsApiRoutes } from './routes/api/database-logs.routes.js';
 import { databaseLogsUiRoutes } from './routes/ui/database-logs.routes.js';
 import { auditUiRoutes } from './routes/ui/audit.routes.js';
+import { membersUiRoutes } from './routes/ui/members.routes.js';
 import { auditApiRoutes } from './routes/api/audit.routes.js';
 import { registerAuditHook } from './plugins/audit-hook.js';
 import './types.js';
@@ -140,6 +141,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => accountRoutes(scope, ctx),
     async (scope) => serverSignInRoutes(scope, ctx),
     async (scope) => auditUiRoutes(scope, ctx),
+    async (scope) => membersUiRoutes(scope, ctx),
   ]);
   await apiGroup(app, ctx, '/api/v1', [
     async (scope) => projectsApiRoutes(scope, ctx),

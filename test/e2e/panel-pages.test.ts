@@ -107,6 +107,7 @@ describe('every panel page on a laptop and a phone', () => {
       { name: 'tokens', path: '/tokens' },
       { name: 'ssh-keys', path: '/ssh-keys' },
       { name: 'audit', path: '/audit' },
+      { name: 'members', path: '/members' },
       { name: 'api-docs', path: '/api/docs' },
     ];
   }
