@@ -53,6 +53,13 @@ describe('teams and access: attacks', () => {
       projects.items.filter((i) => i.kind === 'project').map((i) => i.label),
       ['alpha'],
     );
+    // A member is not offered the pages only server admins may open; the owner is.
+    const labels = projects.items.map((i) => i.label);
+    assert.ok(labels.includes('Account, two-factor and sessions'));
+    assert.ok(!labels.includes('Members and invitations') && !labels.includes('Audit log'), labels.join(', '));
+    const owner = await signIn(t, team.users.owner.email);
+    const ownerLabels = ((await owner.get('/palette.json')).json() as { items: Array<{ label: string }> }).items;
+    assert.ok(ownerLabels.some((i) => i.label === 'Members and invitations'));
 
     const again = new InjectClient(t.app, '10.20.0.2');
     assert.equal((await again.get(`/invite?token=${inv}`)).statusCode, 404);

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { can } from '../../route-access.js';
 import { visibleProjectList } from '../../visibility.js';
+import { isServerAdmin } from '../../../auth/access-policy.js';
 
 export interface PaletteItem {
   kind: 'page' | 'project' | 'service' | 'database';
@@ -24,7 +25,15 @@ const PAGES: Array<[label: string, url: string]> = [
   ['SSH keys', '/ssh-keys'],
   ['Notifications', '/notifications'],
   ['System and upgrades', '/system'],
+  ['Account, two-factor and sessions', '/account'],
   ['API docs', '/api/docs'],
+];
+
+/** Pages only server owners and admins may open (their routes answer 403 to anyone else). */
+const ADMIN_PAGES: Array<[label: string, url: string]> = [
+  ['Members and invitations', '/members'],
+  ['Audit log', '/audit'],
+  ['Sign-in settings', '/server/sign-in'],
 ];
 
 const SERVICE_SECTIONS: Array<[label: string, path: string]> = [
@@ -36,7 +45,8 @@ const SERVICE_SECTIONS: Array<[label: string, path: string]> = [
 
 export async function paletteRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get('/palette.json', { config: can('signed-in'), schema: { hide: true } }, async (request, reply) => {
-    const items: PaletteItem[] = PAGES.map(([label, url]) => ({ kind: 'page', label, detail: 'page', url }));
+    const pages = request.user && isServerAdmin(request.user) ? [...PAGES, ...ADMIN_PAGES] : PAGES;
+    const items: PaletteItem[] = pages.map(([label, url]) => ({ kind: 'page', label, detail: 'page', url }));
     for (const project of await visibleProjectList(ctx, request)) {
       items.push({ kind: 'project', label: project.name, detail: 'project', url: `/projects/${project.id}` });
       items.push({
