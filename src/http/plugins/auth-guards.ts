@@ -51,6 +51,9 @@ export function makeRequireToken(ctx: AppContext) {
  * declared permission (route-access.ts) against the caller's live roles. A project the caller has no
  * role on answers 404, exactly as a project that does not exist; a role too low answers 403.
  */
+/** What newId() makes: a short prefix, `_`, twelve characters of its alphabet. */
+const ID_SHAPE = /^[a-z]{3}_[0-9a-z]{12}$/;
+
 export function makeAuthorize(ctx: AppContext) {
   return async function authorizeRoute(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (reply.sent) return;
@@ -59,10 +62,15 @@ export function makeAuthorize(ctx: AppContext) {
     const access = routeAccessOf(request.routeOptions.config);
     if (!access) throw new AppError('FORBIDDEN', 'This route declares no permission.');
     const params = (request.params ?? {}) as Record<string, string | undefined>;
+    const id = params[access.param ?? 'id'];
+    // A malformed id is a bad request whoever asks (it names nothing, so it tells nothing about a project).
+    if (access.project && access.project !== 'git' && id !== undefined && !ID_SHAPE.test(id)) {
+      throw new AppError('BAD_REQUEST', `"${id.slice(0, 40)}" is not an id.`);
+    }
     const result = await ctx.auth.authorize(caller, {
       permission: access.permission,
       source: access.project,
-      id: params[access.param ?? 'id'],
+      id,
       method: request.method,
     });
     if (result.decision === 'not-found') throw new AppError('NOT_FOUND', 'Not found (or not shared with you).');
