@@ -16,6 +16,7 @@ import * as metrics from './migrations/0014-metrics.js';
 import * as deploymentSettings from './migrations/0018-deployment-settings.js';
 import * as twoFactorSessions from './migrations/0020-two-factor-sessions.js';
 import * as auditEvents from './migrations/0021-audit-events.js';
+import * as keptLogStream from './migrations/0022-kept-log-stream.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0018-deployment-settings': deploymentSettings,
   '0020-two-factor-sessions': twoFactorSessions,
   '0021-audit-events': auditEvents,
+  '0022-kept-log-stream': keptLogStream,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
