@@ -17,6 +17,7 @@ import * as deploymentSettings from './migrations/0018-deployment-settings.js';
 import * as twoFactorSessions from './migrations/0020-two-factor-sessions.js';
 import * as auditEvents from './migrations/0021-audit-events.js';
 import * as teamsAccess from './migrations/0019-teams-access.js';
+import * as keptLogStream from './migrations/0022-kept-log-stream.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0020-two-factor-sessions': twoFactorSessions,
   '0021-audit-events': auditEvents,
   '0019-teams-access': teamsAccess,
+  '0022-kept-log-stream': keptLogStream,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -356,6 +356,8 @@ export interface RuntimeLogLinesTable {
   replica: number;
   at: number;
   line: string;
+  /** Migration 0022; null for lines kept before it and for Berth's own marker lines. */
+  stream: 'stdout' | 'stderr' | null;
 }
 
 export interface MetricSeriesTable {

@@ -6,21 +6,24 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { KeptLogs } from '../kept-logs/kept-logs.service.js';
 
-/** `fileName` goes into a header: callers pass validated names and ids only. */
+/** `fileName` goes into a header: callers pass validated names and ids only. `stream`: stdout, stderr or all. */
 export async function sendKeptLog(
   request: FastifyRequest,
   reply: FastifyReply,
   kept: KeptLogs,
   runId: string,
   fileName: string,
+  stream?: string,
 ): Promise<FastifyReply> {
+  // Before any header: a bad stream filter is still answered as an error (422).
+  const chunks = kept.download(runId, { stream });
   const raw = reply.raw;
   raw.writeHead(200, {
     'content-type': 'text/plain; charset=utf-8',
     'content-disposition': `attachment; filename="${fileName}"`,
     'cache-control': 'no-store',
   });
-  for await (const chunk of kept.download(runId)) {
+  for await (const chunk of chunks) {
     if (request.raw.destroyed || raw.destroyed) break;
     if (!raw.write(chunk)) await drainedOrClosed(raw);
   }

@@ -2,6 +2,9 @@
 import { sql } from 'kysely';
 import type { Executor } from '../db/executor.js';
 
+/** Which output of the container a line came from; null for lines kept before 0022 and for marker lines. */
+export type KeptStream = 'stdout' | 'stderr';
+
 export interface KeptLine {
   serviceId: string;
   deploymentId: string;
@@ -9,6 +12,7 @@ export interface KeptLine {
   replica: number;
   at: number;
   line: string;
+  stream: KeptStream | null;
 }
 
 export interface StoredLine {
@@ -16,6 +20,7 @@ export interface StoredLine {
   at: number;
   replica: number;
   line: string;
+  stream: KeptStream | null;
 }
 
 export interface KeptDeployment {
@@ -38,10 +43,10 @@ export async function insertLines(db: Executor, lines: KeptLine[]): Promise<void
   const rows = JSON.stringify(
     lines
       .filter((l) => known.has(l.serviceId))
-      .map((l) => [l.serviceId, l.deploymentId, l.containerId, l.replica, l.at, l.line]),
+      .map((l) => [l.serviceId, l.deploymentId, l.containerId, l.replica, l.at, l.line, l.stream]),
   );
-  await sql`insert into runtime_log_lines (service_id, deployment_id, container_id, replica, at, line)
-    select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+  await sql`insert into runtime_log_lines (service_id, deployment_id, container_id, replica, at, line, stream)
+    select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6
     from json_each(${rows})`.execute(db);
 }
 
@@ -59,7 +64,7 @@ export async function lastLineAt(db: Executor, containerId: string): Promise<num
 export async function containerLinesSince(db: Executor, containerId: string, from: number): Promise<StoredLine[]> {
   return db
     .selectFrom('runtime_log_lines')
-    .select(['id', 'at', 'replica', 'line'])
+    .select(['id', 'at', 'replica', 'line', 'stream'])
     .where('container_id', '=', containerId)
     .where('at', '>=', from)
     .execute();
@@ -105,17 +110,18 @@ export async function keptDeployments(db: Executor, serviceId: string): Promise<
 /**
  * Lines of a deployment in order, `limit` at most: the last ones by default, or the ones after `afterId`
  * (paging forward, for downloads). `search` keeps lines containing it, case-insensitively (a plain
- * substring: no wildcard characters).
+ * substring: no wildcard characters); `stream` keeps that stream's lines only (lines without one never match).
  */
 export async function deploymentLines(
   db: Executor,
   deploymentId: string,
-  options: { search?: string; limit: number; afterId?: number },
+  options: { search?: string; stream?: KeptStream; limit: number; afterId?: number },
 ): Promise<StoredLine[]> {
   let query = db
     .selectFrom('runtime_log_lines')
-    .select(['id', 'at', 'replica', 'line'])
+    .select(['id', 'at', 'replica', 'line', 'stream'])
     .where('deployment_id', '=', deploymentId);
+  if (options.stream !== undefined) query = query.where('stream', '=', options.stream);
   if (options.search !== undefined) {
     const needle = options.search.toLowerCase();
     query = query.where((eb) => eb(eb.fn('instr', [eb.fn('lower', ['line']), eb.val(needle)]), '>', 0));

@@ -8,6 +8,17 @@ export const DEFAULT_KEPT_LINES = 500;
 const MAX_SEARCH_CHARS = 200;
 const RUN_ID = /^ctr_[0-9a-f]{12}$/;
 
+/** What a `stream` filter may be: one output of the container, or `all` (also lines kept without a stream). */
+export const KEPT_STREAM_FILTERS = ['all', 'stdout', 'stderr'] as const;
+export type KeptStreamFilter = (typeof KEPT_STREAM_FILTERS)[number];
+
+/** The stream to keep (undefined: every line); VALIDATION_FAILED for anything outside the allow-list. */
+export function parseStreamFilter(value: string | undefined): repo.KeptStream | undefined {
+  if (value === undefined || value === '' || value === 'all') return undefined;
+  if (value === 'stdout' || value === 'stderr') return value;
+  throw new AppError('VALIDATION_FAILED', `stream: one of ${KEPT_STREAM_FILTERS.join(', ')}`);
+}
+
 export class KeptLogs {
   constructor(private readonly db: Db) {}
 
@@ -35,8 +46,14 @@ export class KeptLogs {
     return RUN_ID.test(runId) && (await repo.keptServiceId(this.db, runId)) === databaseId;
   }
 
-  /** The last `limit` lines of a deployment (those containing `search`, case-insensitively, when given). */
-  lines(deploymentId: string, options: { search?: string; limit?: number }): Promise<repo.StoredLine[]> {
+  /**
+   * The last `limit` lines of a deployment (those containing `search`, case-insensitively, when given; those
+   * of one `stream` when it is stdout or stderr).
+   */
+  async lines(
+    deploymentId: string,
+    options: { search?: string; stream?: string; limit?: number },
+  ): Promise<repo.StoredLine[]> {
     const search = options.search?.trim() === '' ? undefined : options.search;
     if (search !== undefined && search.length > MAX_SEARCH_CHARS) {
       throw new AppError('VALIDATION_FAILED', `search: at most ${MAX_SEARCH_CHARS} characters`);
@@ -45,14 +62,26 @@ export class KeptLogs {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_KEPT_LINES_PER_PAGE) {
       throw new AppError('VALIDATION_FAILED', `limit: 1 to ${MAX_KEPT_LINES_PER_PAGE}`);
     }
-    return repo.deploymentLines(this.db, deploymentId, { search, limit });
+    const stream = parseStreamFilter(options.stream);
+    return repo.deploymentLines(this.db, deploymentId, { search, stream, limit });
   }
 
-  /** Every kept line of a deployment as text, page by page, so memory stays flat however long the log. */
-  async *download(deploymentId: string): AsyncGenerator<string> {
+  /**
+   * Every kept line of a deployment (of one stream when given) as text, page by page, so memory stays flat
+   * however long the log. The filter is checked before the first page, so a bad one fails before any output.
+   */
+  download(deploymentId: string, options: { stream?: string } = {}): AsyncGenerator<string> {
+    return this.pages(deploymentId, parseStreamFilter(options.stream));
+  }
+
+  private async *pages(deploymentId: string, stream: repo.KeptStream | undefined): AsyncGenerator<string> {
     let afterId = 0;
     for (;;) {
-      const page = await repo.deploymentLines(this.db, deploymentId, { afterId, limit: MAX_KEPT_LINES_PER_PAGE });
+      const page = await repo.deploymentLines(this.db, deploymentId, {
+        afterId,
+        stream,
+        limit: MAX_KEPT_LINES_PER_PAGE,
+      });
       if (page.length === 0) return;
       yield page.map((l) => `${formatLine(l)}\n`).join('');
       afterId = page[page.length - 1]!.id;

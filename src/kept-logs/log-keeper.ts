@@ -6,12 +6,13 @@
  * Memory is bounded whatever a container prints: lines wait in one buffer of at most maxBufferedLines /
  * maxBufferedBytes between writes (every flushMs); while it is full, lines are dropped and counted, and a
  * marker line says how many were lost. Each service keeps at most keepLinesPerService lines (oldest go).
- * Lines are cleaned and redacted like the live log (sanitizeLine with the service's variable values).
+ * Lines are cleaned and redacted like the live log (sanitizeLine with the service's variable values), and
+ * keep the stream (stdout or stderr) the engine's multiplexed log frames say they came from.
  */
 import type { Db } from '../db/connection.js';
 import { sanitizeLine } from '../lib/log-sanitize.js';
 import type { Logger } from '../logger.js';
-import { INSTALL_LABEL, type ContainerSummary, type Runtime } from '../runtime/runtime.js';
+import { INSTALL_LABEL, type ContainerSummary, type LogStream, type Runtime } from '../runtime/runtime.js';
 import * as repo from './kept-logs.repository.js';
 import { LABELS, ROLES, isReleaseContainer } from '../workloads/labels.js';
 
@@ -175,7 +176,7 @@ export class LogKeeper {
           tail: since === undefined ? this.options.maxBufferedLines : undefined,
           signal: abort.signal,
         },
-        (raw) => this.accept(source, raw, stored, secrets),
+        (raw, stream) => this.accept(source, raw, stream, stored, secrets),
       );
     })()
       .catch((error: unknown) => this.deps.logger.debug({ err: error, container: c.id }, 'log keeper: read ended'))
@@ -194,7 +195,13 @@ export class LogKeeper {
   }
 
   /** Hot for a chatty container: the drop check comes before any work on the line. */
-  private accept(source: Source, raw: string, stored: Set<string> | undefined, secrets: string[]): void {
+  private accept(
+    source: Source,
+    raw: string,
+    stream: LogStream,
+    stored: Set<string> | undefined,
+    secrets: string[],
+  ): void {
     if (this.buffer.length >= this.options.maxBufferedLines || this.bufferedBytes >= this.options.maxBufferedBytes) {
       const drops = this.dropped.get(source.containerId);
       if (drops) drops.count++;
@@ -205,7 +212,7 @@ export class LogKeeper {
     const line = sanitizeLine(text, secrets);
     if (stored !== undefined && stored.has(`${at} ${line}`)) return;
     this.lastAt.set(source.containerId, Math.max(at, this.lastAt.get(source.containerId) ?? 0));
-    this.buffer.push({ ...source, at, line });
+    this.buffer.push({ ...source, at, line, stream });
     this.bufferedBytes += line.length * 2 + 100;
   }
 
@@ -219,6 +226,8 @@ export class LogKeeper {
         ...source,
         at,
         line: `--- ${count} line(s) not kept: the container wrote faster than Berth stores logs`,
+        // Berth's own line, from neither output: shown when no stream is picked.
+        stream: null,
       });
     }
     this.dropped.clear();

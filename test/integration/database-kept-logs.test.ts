@@ -22,7 +22,7 @@ interface Run {
 interface Kept {
   runs: Run[];
   run: string | null;
-  lines: Array<{ at: string; line: string }>;
+  lines: Array<{ at: string; line: string; stream: 'stdout' | 'stderr' | null }>;
 }
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
@@ -88,6 +88,12 @@ describe('kept logs of a managed database', () => {
     const found = (await kept(`?search=${encodeURIComponent('ready TO accept')}`)).body.lines;
     assert.ok(found.length >= 1 && found.every((l) => READY.test(l.line)));
     assert.equal((await kept('?search=no-such-text-anywhere')).body.lines.length, 0);
+    // Redis writes its log to stdout: the line keeps that stream, and the filter follows it.
+    assert.equal(ready.stream, 'stdout');
+    assert.ok((await kept('?stream=stdout')).body.lines.some((l) => READY.test(l.line)));
+    assert.ok(!(await kept('?stream=stderr')).body.lines.some((l) => READY.test(l.line)));
+    const refused = await kept('?stream=err');
+    assert.equal(refused.status, 422);
     assert.equal((await kept('?run=ctr_000000000000')).status, 404, 'a run of no container of this database');
     assert.equal((await h.api('GET', '/databases/svc_nosuchdatabase/logs/kept')).status, 404);
     const anonymous = await fetch(`${h.panelUrl}/api/v1/databases/${databaseId}/logs/kept`);
@@ -135,6 +141,17 @@ describe('kept logs of a managed database', () => {
     assert.equal(section.statusCode, 200);
     assert.match(section.body, /<pre class="log" id="db-kept-log">[^<]*Ready to accept connections/);
     assert.match(section.body, new RegExp(`href="/databases/${databaseId}/logs/kept/download\\?run=${firstRun}"`));
+    assert.match(section.body, /<select name="stream" id="db-kept-logs-stream"[^>]*hx-include="closest form">/);
+    const stderr = await panel.get(`/databases/${databaseId}/logs/kept?run=${firstRun}&search=ready&stream=stderr`, {
+      'hx-request': 'true',
+    });
+    assert.match(stderr.body, /<option value="stderr" selected>/);
+    assert.match(stderr.body, /id="db-kept-logs-no-match">No stderr line of this container contains “ready”/);
+    assert.match(stderr.body, new RegExp(`download\\?run=${firstRun}&amp;stream=stderr"`));
+    const stdoutFile = await panel.get(`/databases/${databaseId}/logs/kept/download?run=${firstRun}&stream=stdout`);
+    assert.match(stdoutFile.body, /Ready to accept connections/);
+    const stderrFile = await panel.get(`/databases/${databaseId}/logs/kept/download?run=${firstRun}&stream=stderr`);
+    assert.ok(!stderrFile.body.includes('Ready to accept connections'));
     const download = await panel.get(`/databases/${databaseId}/logs/kept/download?run=${firstRun}`);
     assert.equal(download.statusCode, 200);
     assert.match(download.body, /Ready to accept connections/);

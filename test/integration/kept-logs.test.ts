@@ -1,7 +1,8 @@
 /**
  * Logs that outlive containers, end to end: a real daemon builds and runs the dockerfile-app fixture, a
  * redeploy replaces (and removes) its container, and the first deployment's output is still listed,
- * searchable and downloadable through the API, cleaned and redacted like the live log. The same daemon's
+ * searchable, filterable by stream (the fixture writes to stdout and stderr) and downloadable through the API
+ * and the panel, cleaned and redacted like the live log. The same daemon's
  * proxy counts the requests sent to the app (HTTP metrics written by the daemon's own timers).
  */
 import assert from 'node:assert/strict';
@@ -44,6 +45,7 @@ interface KeptLine {
   at: string;
   replica: number;
   line: string;
+  stream: 'stdout' | 'stderr' | null;
 }
 
 describe('runtime logs kept per deployment', () => {
@@ -141,6 +143,46 @@ describe('runtime logs kept per deployment', () => {
       ['warming cache on stderr'],
     );
 
+    // Each line keeps the stream it was written to; stream=stdout|stderr keeps that one, all keeps both.
+    const byStream = async (stream: string) => {
+      const { status, body } = await h.api<{ lines: KeptLine[] }>(
+        'GET',
+        `/deployments/${first}/runtime-logs?stream=${stream}`,
+      );
+      assert.equal(status, 200);
+      return body.lines;
+    };
+    const stderr = await byStream('stderr');
+    assert.deepEqual(
+      stderr.map((l) => [l.stream, l.line]),
+      [['stderr', 'warming cache on stderr']],
+    );
+    const stdout = (await byStream('stdout')).map((l) => l.line);
+    assert.ok(stdout.some((l) => /dockerfile-app v1 listening/.test(l)) && stdout.includes('green boot of [redacted]'));
+    assert.ok(!stdout.includes('warming cache on stderr'), 'stderr lines are not under stdout');
+    // The container's last words (its SIGTERM line) may be stored after `text` was read: compare by content.
+    const all = (await byStream('all')).map((l) => l.line);
+    assert.ok(all.includes('warming cache on stderr') && all.includes('green boot of [redacted]'), all.join('\n'));
+    assert.equal(
+      (await h.api<{ lines: KeptLine[] }>('GET', `/deployments/${first}/runtime-logs?stream=stdout&search=warming`))
+        .body.lines.length,
+      0,
+      'search and stream filter together',
+    );
+    const refused = await h.api<{ error: { code: string } }>('GET', `/deployments/${first}/runtime-logs?stream=both`);
+    assert.equal(refused.status, 422);
+    assert.equal(refused.body.error.code, 'VALIDATION_FAILED');
+
+    const streamFile = await fetch(`${h.panelUrl}/api/v1/deployments/${first}/runtime-logs/download?stream=stderr`, {
+      headers: { authorization: `Bearer ${h.token}` },
+    });
+    assert.equal(streamFile.status, 200);
+    assert.match(await streamFile.text(), /^\S+ \[1\] warming cache on stderr\n$/);
+    const badFile = await fetch(`${h.panelUrl}/api/v1/deployments/${first}/runtime-logs/download?stream=STDERR`, {
+      headers: { authorization: `Bearer ${h.token}` },
+    });
+    assert.equal(badFile.status, 422);
+
     const download = await fetch(`${h.panelUrl}/api/v1/deployments/${first}/runtime-logs/download`, {
       headers: { authorization: `Bearer ${h.token}` },
     });
@@ -177,6 +219,39 @@ describe('runtime logs kept per deployment', () => {
     const file = await panel.get(`/services/${serviceId}/logs/download?deployment=${first}`);
     assert.equal(file.statusCode, 200);
     assert.match(file.body, /\[1\] dockerfile-app v1 listening on port 3000/);
+
+    // The Stream select sits next to the search and reloads the panel through htmx, like the other filters.
+    const stdout = await panel.get(`/services/${serviceId}/logs/kept?deployment=${first}&stream=stdout`, {
+      'hx-request': 'true',
+    });
+    assert.equal(stdout.statusCode, 200);
+    assert.match(
+      stdout.body,
+      /<select name="stream" id="kept-logs-stream" hx-get="[^"]+"[^>]*hx-include="closest form">/,
+    );
+    assert.match(stdout.body, /<option value="stdout" selected>stdout<\/option>/);
+    const shown = /<pre class="log" id="kept-log">([^<]*)<\/pre>/.exec(stdout.body)?.[1] ?? '';
+    assert.match(shown, /dockerfile-app v1 listening on port 3000/);
+    assert.ok(!shown.includes('warming cache'), 'no stderr line under stdout');
+    assert.match(
+      stdout.body,
+      new RegExp(`href="/services/${serviceId}/logs/download\\?deployment=${first}&amp;stream=stdout"`),
+      'the download link keeps the filter',
+    );
+    const none = await panel.get(
+      `/services/${serviceId}/logs/kept?deployment=${first}&stream=stderr&search=listening`,
+      {
+        'hx-request': 'true',
+      },
+    );
+    assert.match(none.body, /id="kept-logs-no-match">No stderr line of this deployment contains “listening”/);
+    const stderrFile = await panel.get(`/services/${serviceId}/logs/download?deployment=${first}&stream=stderr`);
+    assert.equal(stderrFile.statusCode, 200);
+    assert.match(stderrFile.body, /^\S+ \[1\] warming cache on stderr\n$/);
+    const bad = await panel.get(`/services/${serviceId}/logs/kept?deployment=${first}&stream=nope`, {
+      'hx-request': 'true',
+    });
+    assert.equal(bad.statusCode, 422);
     assert.equal((await panel.get(`/services/${serviceId}/logs/download?deployment=dep_nope`)).statusCode, 404);
   });
 });

@@ -5,15 +5,21 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../../errors.js';
-import { DEFAULT_KEPT_LINES, MAX_KEPT_LINES_PER_PAGE, type KeptLogs } from '../../../kept-logs/kept-logs.service.js';
+import {
+  DEFAULT_KEPT_LINES,
+  MAX_KEPT_LINES_PER_PAGE,
+  parseStreamFilter,
+  type KeptLogs,
+} from '../../../kept-logs/kept-logs.service.js';
 import type { AppContext } from '../../context.js';
 import { sendKeptLog } from '../../kept-log-download.js';
 import { idParams } from './project-schemas.js';
+import { keptLineStream, keptStreamQuery } from './deployment-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 import { can } from '../../route-access.js';
 
 const RUN_PATTERN = '^ctr_[0-9a-f]{12}$';
-type Query = { run?: string; search?: string; limit?: string };
+type Query = { run?: string; search?: string; stream?: string; limit?: string };
 
 export async function databaseLogsApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const keptLogs = (): KeptLogs => {
@@ -40,7 +46,7 @@ export async function databaseLogsApiRoutes(app: FastifyInstance, ctx: AppContex
         summary:
           "A database's kept runtime log: its runs (one per container, newest first) and the last lines of one run " +
           '(`run`, the newest by default) with the time each was written; `search` keeps lines containing the text ' +
-          '(case-insensitive). Capped per database like apps\u2019 kept logs.',
+          '(case-insensitive), `stream` one output of the container (stdout or stderr). Capped per database like apps\u2019 kept logs.',
         security: bearerSecurity,
         params: idParams,
         querystring: {
@@ -48,6 +54,7 @@ export async function databaseLogsApiRoutes(app: FastifyInstance, ctx: AppContex
           properties: {
             run: { type: 'string', pattern: RUN_PATTERN },
             search: { type: 'string', maxLength: 200 },
+            stream: keptStreamQuery,
             limit: {
               type: 'string',
               pattern: '^[0-9]{1,5}$',
@@ -78,7 +85,11 @@ export async function databaseLogsApiRoutes(app: FastifyInstance, ctx: AppContex
                 type: 'array',
                 items: {
                   type: 'object',
-                  properties: { at: { type: 'string', format: 'date-time' }, line: { type: 'string' } },
+                  properties: {
+                    at: { type: 'string', format: 'date-time' },
+                    line: { type: 'string' },
+                    stream: keptLineStream,
+                  },
                 },
               },
             },
@@ -90,7 +101,10 @@ export async function databaseLogsApiRoutes(app: FastifyInstance, ctx: AppContex
     async (request) => {
       const { kept, runs, runId } = await runOf(request.params.id, request.query.run);
       const limit = request.query.limit === undefined ? undefined : Number(request.query.limit);
-      const lines = runId === undefined ? [] : await kept.lines(runId, { search: request.query.search, limit });
+      const { search, stream } = request.query;
+      // Checked even when there is no run yet, so a bad filter is refused the same way every time.
+      parseStreamFilter(stream);
+      const lines = runId === undefined ? [] : await kept.lines(runId, { search, stream, limit });
       return {
         runs: runs.map((r) => ({
           run: r.deploymentId,
@@ -99,24 +113,25 @@ export async function databaseLogsApiRoutes(app: FastifyInstance, ctx: AppContex
           lastAt: new Date(r.lastAt).toISOString(),
         })),
         run: runId ?? null,
-        lines: lines.map((l) => ({ at: new Date(l.at).toISOString(), line: l.line })),
+        lines: lines.map((l) => ({ at: new Date(l.at).toISOString(), line: l.line, stream: l.stream })),
       };
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: { run: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { run: string; stream?: string } }>(
     '/databases/:id/logs/kept/download',
     {
       config: can('project.read', 'database'),
       schema: {
         tags: ['databases'],
-        summary: "One run of a database's kept runtime log as a text file: `<time> [1] <line>` per line",
+        summary:
+          "One run of a database's kept runtime log (or one `stream` of it) as a text file: `<time> [1] <line>` per line",
         security: bearerSecurity,
         params: idParams,
         querystring: {
           type: 'object',
           required: ['run'],
-          properties: { run: { type: 'string', pattern: RUN_PATTERN } },
+          properties: { run: { type: 'string', pattern: RUN_PATTERN }, stream: keptStreamQuery },
           additionalProperties: false,
         },
         response: { 200: { type: 'string' }, ...errorResponses },
@@ -125,7 +140,8 @@ export async function databaseLogsApiRoutes(app: FastifyInstance, ctx: AppContex
     async (request, reply) => {
       const { kept } = await runOf(request.params.id, request.query.run);
       const { id } = request.params;
-      return sendKeptLog(request, reply, kept, request.query.run, `${id}-${request.query.run}.log`);
+      const { run, stream } = request.query;
+      return sendKeptLog(request, reply, kept, run, `${id}-${run}.log`, stream);
     },
   );
 }

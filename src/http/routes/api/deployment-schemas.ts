@@ -107,3 +107,16 @@ export const rollbackRequestBody = {
     },
   },
 } as const;
+
+/**
+ * The `stream` filter of kept runtime logs: a plain string, checked by the kept-logs service, so a value off
+ * the allow-list is a 422 (VALIDATION_FAILED) rather than the 400 a schema enum would give.
+ */
+export const keptStreamQuery = {
+  type: 'string',
+  description:
+    'stdout or stderr keeps that stream\u2019s lines only; all (the default) keeps every line, also those kept without a stream',
+} as const;
+
+/** The stream of a kept line; null for lines kept before Berth stored it and for Berth's own marker lines. */
+export const keptLineStream = { type: ['string', 'null'], enum: ['stdout', 'stderr', null] } as const;

@@ -9,7 +9,7 @@ import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { sendKeptLog } from '../../kept-log-download.js';
 import { DEFAULT_KEPT_LINES, MAX_KEPT_LINES_PER_PAGE, type KeptLogs } from '../../../kept-logs/kept-logs.service.js';
-import { deploymentIdParams, serviceIdParams } from './deployment-schemas.js';
+import { deploymentIdParams, keptLineStream, keptStreamQuery, serviceIdParams } from './deployment-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 import { can } from '../../route-access.js';
 
@@ -140,7 +140,7 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: { search?: string; limit?: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { search?: string; stream?: string; limit?: string } }>(
     '/deployments/:id/runtime-logs',
     {
       config: can('project.read', 'deployment'),
@@ -148,7 +148,8 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
         tags: ['deployments'],
         summary:
           "A deployment's kept runtime log (its containers' output with the time each line was written), the last " +
-          'lines first-to-last; `search` keeps lines containing the text (case-insensitive). Kept per service up to ' +
+          'lines first-to-last; `search` keeps lines containing the text (case-insensitive), `stream` one output of ' +
+          'the containers (stdout or stderr; `stream` is null on lines kept before Berth stored it). Kept per service up to ' +
           'a line cap; a marker line says when a container wrote faster than Berth could keep.',
         security: bearerSecurity,
         params: deploymentIdParams,
@@ -156,6 +157,7 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
           type: 'object',
           properties: {
             search: { type: 'string', maxLength: 200 },
+            stream: keptStreamQuery,
             limit: {
               type: 'string',
               pattern: '^[0-9]{1,5}$',
@@ -178,6 +180,7 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
                     at: { type: 'string', format: 'date-time' },
                     replica: { type: 'integer' },
                     line: { type: 'string' },
+                    stream: keptLineStream,
                   },
                 },
               },
@@ -191,30 +194,39 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
       const kept = keptLogs();
       await kept.serviceOf(request.params.id);
       const limit = request.query.limit === undefined ? undefined : Number(request.query.limit);
-      const lines = await kept.lines(request.params.id, { search: request.query.search, limit });
+      const { search, stream } = request.query;
+      const lines = await kept.lines(request.params.id, { search, stream, limit });
       return {
         deploymentId: request.params.id,
-        lines: lines.map((l) => ({ at: new Date(l.at).toISOString(), replica: l.replica, line: l.line })),
+        lines: lines.map((l) => ({
+          at: new Date(l.at).toISOString(),
+          replica: l.replica,
+          line: l.line,
+          stream: l.stream,
+        })),
       };
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { stream?: string } }>(
     '/deployments/:id/runtime-logs/download',
     {
       config: can('project.read', 'deployment'),
       schema: {
         tags: ['deployments'],
-        summary: "A deployment's whole kept runtime log as a text file: `<time> [<replica>] <line>` per line",
+        summary:
+          "A deployment's whole kept runtime log (or one `stream` of it) as a text file: `<time> [<replica>] <line>` per line",
         security: bearerSecurity,
         params: deploymentIdParams,
+        querystring: { type: 'object', properties: { stream: keptStreamQuery }, additionalProperties: false },
         response: { 200: { type: 'string' }, ...errorResponses },
       },
     },
     async (request, reply) => {
       const kept = keptLogs();
       await kept.serviceOf(request.params.id);
-      return sendKeptLog(request, reply, kept, request.params.id, `${request.params.id}-runtime.log`);
+      const { id } = request.params;
+      return sendKeptLog(request, reply, kept, id, `${id}-runtime.log`, request.query.stream);
     },
   );
 }

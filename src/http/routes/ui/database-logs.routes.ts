@@ -1,16 +1,16 @@
 /**
  * Panel view of a managed database's kept runtime logs (loaded by htmx into the database page): pick a
- * run (one per container the database had), search, download.
+ * run (one per container the database had), search, filter by stream, download.
  */
 import type { FastifyInstance } from 'fastify';
-import { formatLine } from '../../../kept-logs/kept-logs.service.js';
+import { KEPT_STREAM_FILTERS, formatLine, parseStreamFilter } from '../../../kept-logs/kept-logs.service.js';
 import type { AppContext } from '../../context.js';
 import { sendKeptLog } from '../../kept-log-download.js';
 import { idParams } from '../api/project-schemas.js';
 import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
-type WithRun = { Params: { id: string }; Querystring: { run?: string; search?: string } };
+type WithRun = { Params: { id: string }; Querystring: { run?: string; search?: string; stream?: string } };
 
 export async function databaseLogsUiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get<WithRun>(
@@ -22,13 +22,16 @@ export async function databaseLogsUiRoutes(app: FastifyInstance, ctx: AppContext
       const runs = kept ? await kept.databaseRuns(database.id) : [];
       const selected = runs.find((r) => r.deploymentId === request.query.run) ?? runs[0] ?? null;
       const search = (request.query.search ?? '').slice(0, 200);
-      const lines = kept && selected ? await kept.lines(selected.deploymentId, { search }) : [];
+      const stream = parseStreamFilter(request.query.stream) ?? 'all';
+      const lines = kept && selected ? await kept.lines(selected.deploymentId, { search, stream }) : [];
       await reply.page('database-kept-logs', {
         title: `Kept logs of ${database.name}`,
         database,
         runs,
         selected,
         search,
+        stream,
+        streams: KEPT_STREAM_FILTERS,
         lines: lines.map(formatLine),
       });
     },
@@ -45,7 +48,7 @@ export async function databaseLogsUiRoutes(app: FastifyInstance, ctx: AppContext
       if (!kept || !(await kept.isRunOf(run, database.id))) {
         return reply.code(404).type('text/plain').send('No kept log for that run of this database.');
       }
-      return sendKeptLog(request, reply, kept, run, `${database.name}-${run}.log`);
+      return sendKeptLog(request, reply, kept, run, `${database.name}-${run}.log`, request.query.stream);
     },
   );
 }

@@ -1,11 +1,17 @@
 /**
  * Panel views of a service's HTTP traffic (from Berth's proxy) and kept runtime logs: the metrics summary
- * with its range switch, the request log with filters, past deployments' runtime logs with a search box,
+ * with its range switch, the request log with filters, past deployments' runtime logs with a search box and
+ * a stream filter,
  * and the log download. htmx loads each as a fragment into the service and logs pages.
  */
 import type { FastifyInstance } from 'fastify';
 import { isAppError } from '../../../errors.js';
-import { formatLine, type KeptLogs } from '../../../kept-logs/kept-logs.service.js';
+import {
+  KEPT_STREAM_FILTERS,
+  formatLine,
+  parseStreamFilter,
+  type KeptLogs,
+} from '../../../kept-logs/kept-logs.service.js';
 import {
   REQUEST_LOG_METHODS,
   parseRequestLogQuery,
@@ -72,7 +78,7 @@ export async function trafficUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
     },
   );
 
-  app.get<WithId & { Querystring: { deployment?: string; search?: string } }>(
+  app.get<WithId & { Querystring: { deployment?: string; search?: string; stream?: string } }>(
     '/services/:id/logs/kept',
     { config: can('project.read', 'service'), schema: { ...hidden, params: serviceIdParams } },
     async (request, reply) => {
@@ -82,7 +88,8 @@ export async function trafficUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
       const wanted = request.query.deployment;
       const selected = deployments.find((d) => d.deploymentId === wanted) ?? deployments[0] ?? null;
       const search = (request.query.search ?? '').slice(0, 200);
-      const lines = kept && selected ? await kept.lines(selected.deploymentId, { search }) : [];
+      const stream = parseStreamFilter(request.query.stream) ?? 'all';
+      const lines = kept && selected ? await kept.lines(selected.deploymentId, { search, stream }) : [];
       await reply.page('service-kept-logs', {
         title: `Kept logs of ${service.name} · ${project.name}`,
         service,
@@ -90,12 +97,14 @@ export async function trafficUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
         deployments,
         selected,
         search,
+        stream,
+        streams: KEPT_STREAM_FILTERS,
         lines: lines.map(formatLine),
       });
     },
   );
 
-  app.get<WithId & { Querystring: { deployment?: string } }>(
+  app.get<WithId & { Querystring: { deployment?: string; stream?: string } }>(
     '/services/:id/logs/download',
     { config: can('project.read', 'service'), schema: { ...hidden, params: serviceIdParams } },
     async (request, reply) => {
@@ -106,7 +115,8 @@ export async function trafficUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
       if (!kept || !DEPLOYMENT_ID.test(deploymentId) || (await kept.serviceOf(deploymentId)) !== service.id) {
         return reply.code(404).type('text/plain').send('No kept log for that deployment of this service.');
       }
-      return sendKeptLog(request, reply, kept, deploymentId, `${service.name}-${deploymentId}.log`);
+      const { stream } = request.query;
+      return sendKeptLog(request, reply, kept, deploymentId, `${service.name}-${deploymentId}.log`, stream);
     },
   );
 }
