@@ -73,6 +73,18 @@ describe('git remote: authentication before the body', () => {
   before(async () => {
     daemon = await startDaemonProcess();
     token = await createAdminToken(daemon.dataDir);
+    // The repository exists: the refusals below are about the request, not a missing (or unshared) service.
+    const api = async (path: string, body: object) => {
+      const response = await fetch(`${daemon.baseUrl}/api/v1${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      assert.equal(response.status, 201, await response.clone().text());
+      return (await response.json()) as { id: string };
+    };
+    const project = await api('/projects', { name: 'shop' });
+    await api(`/projects/${project.id}/services`, { name: 'web', source: { type: 'push', branch: 'main' } });
   });
   after(async () => {
     await daemon?.stop();
