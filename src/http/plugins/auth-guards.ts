@@ -51,8 +51,17 @@ export function makeRequireToken(ctx: AppContext) {
  * declared permission (route-access.ts) against the caller's live roles. A project the caller has no
  * role on answers 404, exactly as a project that does not exist; a role too low answers 403.
  */
-/** What newId() makes: a short prefix, `_`, twelve characters of its alphabet. */
-const ID_SHAPE = /^[a-z]{3}_[0-9a-z]{12}$/;
+/** Whether a path param matches the pattern the route's params schema gives it (true when it gives none). */
+function fitsParamSchema(request: FastifyRequest, name: string, value: string): boolean {
+  const schema = request.routeOptions.schema as { params?: { properties?: Record<string, { pattern?: string }> } };
+  const pattern = schema?.params?.properties?.[name]?.pattern;
+  if (pattern === undefined) return true;
+  let compiled = PATTERNS.get(pattern);
+  if (!compiled) PATTERNS.set(pattern, (compiled = new RegExp(pattern)));
+  return compiled.test(value);
+}
+
+const PATTERNS = new Map<string, RegExp>();
 
 export function makeAuthorize(ctx: AppContext) {
   return async function authorizeRoute(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -62,10 +71,12 @@ export function makeAuthorize(ctx: AppContext) {
     const access = routeAccessOf(request.routeOptions.config);
     if (!access) throw new AppError('FORBIDDEN', 'This route declares no permission.');
     const params = (request.params ?? {}) as Record<string, string | undefined>;
-    const id = params[access.param ?? 'id'];
-    // A malformed id is a bad request whoever asks (it names nothing, so it tells nothing about a project).
-    if (access.project && access.project !== 'git' && id !== undefined && !ID_SHAPE.test(id)) {
-      throw new AppError('BAD_REQUEST', `"${id.slice(0, 40)}" is not an id.`);
+    const name = access.param ?? 'id';
+    const id = params[name];
+    // A project route's id that its own schema would refuse is a bad request whoever asks (it names nothing, so
+    // it tells nothing about a project): the same 400 the schema gave before this hook came first.
+    if (access.project && id !== undefined && !fitsParamSchema(request, name, id)) {
+      throw new AppError('BAD_REQUEST', `params/${name} does not have the expected form.`);
     }
     const result = await ctx.auth.authorize(caller, {
       permission: access.permission,
