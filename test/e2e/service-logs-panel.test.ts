@@ -119,13 +119,13 @@ describe('the runtime log view in a real browser', () => {
     assert.equal(await page.locator('#service-log .log-line:not([hidden])', { hasText: /tick \d+/ }).count(), 0);
 
     await page.getByLabel('Filter').fill('');
-    await page.getByLabel('Stream').selectOption('stderr');
+    await page.locator('#log-stream').selectOption('stderr');
     shown = await visibleTexts();
     assert.ok(shown.length > 0 && shown.every((l) => /^warn \d+$/.test(l)), shown.join('\n'));
-    await page.getByLabel('Stream').selectOption('stdout');
+    await page.locator('#log-stream').selectOption('stdout');
     shown = await visibleTexts();
     assert.ok(shown.length > 0 && !shown.some((l) => l.startsWith('warn')), shown.join('\n'));
-    await page.getByLabel('Stream').selectOption('');
+    await page.locator('#log-stream').selectOption('');
   });
 
   it('stops adding lines while paused, and adds the waiting ones on resume', async () => {
