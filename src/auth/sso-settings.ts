@@ -7,7 +7,7 @@ import type { Db } from '../db/connection.js';
 import { AppError } from '../errors.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { User } from './auth.types.js';
-import { readSetting, writeSetting } from './settings.repository.js';
+import { deleteSetting, readSetting, writeSetting } from './settings.repository.js';
 
 const SETTING = 'sso_settings';
 export const ADMIN_SIGNED_IN_SETTING = 'sso_admin_signed_in_at';
@@ -53,6 +53,12 @@ export async function readSsoSettings(db: Db): Promise<SsoSettings | undefined> 
 
 export async function writeSsoSettings(db: Db, settings: SsoSettings): Promise<void> {
   await writeSetting(db, SETTING, JSON.stringify(settings));
+}
+
+/** Forgets single sign-on entirely: its settings (password login works again) and whether an admin used it. */
+export async function removeSsoSettings(db: Db): Promise<void> {
+  await deleteSetting(db, SETTING);
+  await deleteSetting(db, ADMIN_SIGNED_IN_SETTING);
 }
 
 export async function adminSignedInAt(db: Db): Promise<string | undefined> {

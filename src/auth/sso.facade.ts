@@ -7,6 +7,7 @@ import {
   isSsoEnabled,
   saveSsoSettings,
   ssoSettingsView,
+  turnOffSso,
   type SsoDeps,
 } from './sso.service.js';
 
@@ -14,6 +15,8 @@ export function createSsoFacade(deps: SsoDeps) {
   return {
     settings: bindFirst(deps, ssoSettingsView),
     save: bindFirst(deps, saveSsoSettings),
+    /** Removes the settings: password login works again. */
+    turnOff: bindFirst(deps, turnOffSso),
     isEnabled: bindFirst(deps, isSsoEnabled),
     isLocalLoginDisabled: bindFirst(deps, isLocalLoginDisabled),
     /** The provider URL to send the browser to, and what to keep in the session for the callback. */

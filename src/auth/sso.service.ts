@@ -28,6 +28,7 @@ import {
   type SsoRole,
   type SsoSettings,
   type SsoSettingsInput,
+  removeSsoSettings,
 } from './sso-settings.js';
 import { createSsoUser, findUserByEmail } from './users.service.js';
 
@@ -88,6 +89,11 @@ export async function isSsoEnabled(deps: SsoDeps): Promise<boolean> {
 
 export async function isLocalLoginDisabled(deps: SsoDeps): Promise<boolean> {
   return (await readSsoSettings(deps.db))?.disableLocalLogin === true;
+}
+
+/** Turns single sign-on off: the settings go, and the password form is back for everyone who has a password. */
+export async function turnOffSso(deps: Pick<SsoDeps, 'db'>): Promise<void> {
+  await removeSsoSettings(deps.db);
 }
 
 /** The CLI's escape hatch (`berth admin local-login on`): the password form works again. */

@@ -188,6 +188,27 @@ describe('single sign-on (OpenID Connect) against a real provider on loopback', 
     assert.equal(again.statusCode, 303);
   });
 
+  it('turns single sign-on off: the settings are gone, its sign-in is refused and passwords work', async () => {
+    assert.equal((await saveSettings({ disableLocalLogin: '' })).statusCode, 200);
+    const noCsrf = await admin.postForm('/server/sign-in/sso/delete', {});
+    assert.equal(noCsrf.statusCode, 403, 'CSRF is checked');
+    const off = await admin.postForm('/server/sign-in/sso/delete', { _csrf: await admin.csrfFrom('/server/sign-in') });
+    assert.equal(off.statusCode, 200, off.body.slice(0, 300));
+    assert.match(off.body, /Single sign-on is off/);
+    assert.doesNotMatch(off.body, /id="sso-remove"/);
+    const left = await t.db
+      .selectFrom('settings')
+      .select('key')
+      .where('key', 'in', ['sso_settings', 'sso_admin_signed_in_at'])
+      .execute();
+    assert.deepEqual(left, [], 'nothing of single sign-on is left in the settings');
+    const client = new InjectClient(t.app, '10.3.0.12');
+    const page = await client.get('/login');
+    assert.doesNotMatch(page.body, /Log in with single sign-on/);
+    assert.match(page.body, /id="password-login"/);
+    assert.notEqual((await client.get('/login/sso')).statusCode, 303, 'no redirect to the provider');
+  });
+
   it('refuses an issuer on a private address unless private sources are allowed', async () => {
     const strict = await createTestApp();
     try {

@@ -102,6 +102,7 @@ export const AUDIT_RULES: Record<string, AuditRule> = {
   'POST /account/sessions/:handle/revoke': { action: 'session.revoke', objectType: 'session' },
   'POST /account/sessions/revoke-others': { action: 'session.revoke-others', objectType: 'session' },
   'POST /server/sign-in/sso': { action: 'settings.sso.update', objectType: 'settings' },
+  'POST /server/sign-in/sso/delete': { action: 'settings.sso.remove', objectType: 'settings' },
   'POST /server/sign-in/two-factor': { action: 'settings.two-factor.update', objectType: 'settings' },
   'POST /server/sessions/:handle/revoke': { action: 'session.revoke', objectType: 'session' },
   // Members and invitations (the invitation's link is a secret: never read into the log)

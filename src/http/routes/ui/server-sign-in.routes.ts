@@ -62,6 +62,20 @@ export async function serverSignInRoutes(app: FastifyInstance, ctx: AppContext):
     },
   );
 
+  app.post(
+    '/server/sign-in/sso/delete',
+    {
+      config: can('server.admin'),
+      preValidation: app.csrfProtection,
+      schema: { ...hidden, body: formBody([], []) },
+    },
+    async (request, reply) => {
+      await ctx.sso.turnOff();
+      request.log.info({ userId: request.user!.id }, 'single sign-on turned off');
+      await show(reply, { saved: 'Single sign-on is off; password login works again.' });
+    },
+  );
+
   app.post<{ Body: { required?: string } }>(
     '/server/sign-in/two-factor',
     {
