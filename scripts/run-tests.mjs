@@ -1,14 +1,22 @@
-// Runs the whole suite with node:test, one group after another so a failing group is easy to spot.
-// Each test file reuses one daemon and labels what it creates, so files do not share state: unit, http and
-// integration files run two at a time (an integration file spends most of its time waiting on containers),
-// except the integration files listed in ALONE, which measure CPU or timing, or build heavy images, and run
-// one at a time after the others; e2e files run one at a time. Every file's duration is printed at the end, slowest first.
-import { spawn } from 'node:child_process';
+// Runs the whole suite with node:test. Each test file reuses one daemon and labels what it creates, so files
+// share no state and run side by side: one pool of LANES slots takes every unit, http, integration and e2e file,
+// the longest expected first (test/durations.json, measured), so the long integration files start at once and
+// the short ones fill the gaps. Two limits: at most one e2e file at a time (they share one browser install), and
+// the integration files in ALONE, which measure CPU or timing or build heavy images, run one at a time after the
+// pool has drained, with nothing else running. Each file's output is printed whole when it ends; failures are
+// listed again at the very end, with the ten slowest files per group.
+//
+//   node scripts/run-tests.mjs [group...]      groups: unit http integration e2e (default: all)
+//   BERTH_TEST_LANES=N                         files at a time in the pool (default 3 on 2+ cores)
+//   --write-durations                          store this run's per-file times in test/durations.json
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { Buffer } from 'node:buffer';
+import { clearTimeout, setTimeout } from 'node:timers';
 
-const groups = ['unit', 'http', 'integration', 'e2e'];
+const GROUPS = ['unit', 'http', 'integration', 'e2e'];
 // Files whose assertions depend on a quiet machine (CPU shares, latency, request gaps) or that build images.
 const ALONE = new Set([
   'alerts-cpu.test.ts',
@@ -23,86 +31,164 @@ const ALONE = new Set([
   'daemon-container.test.ts',
   'berth-image-registry.test.ts',
 ]);
-const only = process.argv.slice(2);
-const runId = process.env.BERTH_TEST_RUN_ID || `run${randomBytes(4).toString('hex')}`;
-const lanes = Math.max(1, Math.min(2, availableParallelism()));
-mkdirSync('test-artifacts', { recursive: true });
-for (const name of readdirSync('test-artifacts')) if (name.startsWith('timings-')) rmSync(`test-artifacts/${name}`);
+// A file that runs longer than this is killed and counted as failed (a hang must not eat CI's 90 minutes).
+const FILE_LIMIT_MS = 20 * 60_000;
+// Expected seconds for a file test/durations.json does not know yet.
+const DEFAULT_SECONDS = { unit: 2, http: 10, integration: 60, e2e: 60 };
 
-/** Runs node --test on the files, `concurrency` files at a time; resolves with the exit code. */
-function runFiles(files, concurrency, timings) {
-  if (files.length === 0) return Promise.resolve(0);
+const args = process.argv.slice(2);
+const writeDurations = args.includes('--write-durations');
+const only = args.filter((a) => GROUPS.includes(a));
+const runId = process.env.BERTH_TEST_RUN_ID || `run${randomBytes(4).toString('hex')}`;
+const lanes = Number(process.env.BERTH_TEST_LANES) || (availableParallelism() >= 2 ? 3 : 1);
+const known = existsSync('test/durations.json') ? JSON.parse(readFileSync('test/durations.json', 'utf8')) : {};
+mkdirSync('test-artifacts', { recursive: true });
+
+const files = GROUPS.filter((g) => only.length === 0 || only.includes(g)).flatMap((group) => {
+  const dir = `test/${group}`;
+  if (!existsSync(dir)) return [];
+  // Node 20's --test does not expand globs itself, so the files are listed here.
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort()
+    .map((f) => {
+      const path = `${dir}/${f}`;
+      return {
+        path,
+        group,
+        alone: group === 'integration' && ALONE.has(f.split('/').pop()),
+        expected: known[path] ?? DEFAULT_SECONDS[group],
+      };
+    });
+});
+
+const results = [];
+const running = new Set();
+const started = Date.now();
+const clock = () => `${((Date.now() - started) / 1000).toFixed(0).padStart(5)}s`;
+
+const children = new Set();
+// Each file runs in its own process group (so a hang can be killed whole); take them down with the runner.
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => {
+    for (const pid of children) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    process.exit(130);
+  });
+
+/** Runs one file in its own node --test process; resolves with its result once it has ended. */
+function runFile(file) {
   return new Promise((resolve) => {
-    const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout'];
-    reporters.push('--test-reporter=./scripts/file-timing-reporter.mjs', `--test-reporter-destination=${timings}`);
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...reporters, ...files],
-      { stdio: 'inherit', env: { ...process.env, BERTH_TEST_RUN_ID: runId } },
-    );
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    const t0 = Date.now();
+    process.stdout.write(`${clock()} ▶ ${file.path}\n`);
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', file.path], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, BERTH_TEST_RUN_ID: runId },
+      detached: true,
+    });
+    children.add(child.pid);
+    const chunks = [];
+    child.stdout.on('data', (c) => chunks.push(c));
+    child.stderr.on('data', (c) => chunks.push(c));
+    const killer = setTimeout(() => {
+      chunks.push(Buffer.from(`\n[run-tests] killed after ${FILE_LIMIT_MS / 60_000} min\n`));
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }, FILE_LIMIT_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      children.delete(child.pid);
+      const seconds = (Date.now() - t0) / 1000;
+      const ok = code === 0 && !signal;
+      const output = Buffer.concat(chunks).toString('utf8');
+      process.stdout.write(
+        `\n──── ${file.path}: ${ok ? 'passed' : 'FAILED'} in ${seconds.toFixed(1)}s ────\n${output}\n`,
+      );
+      process.stdout.write(`${clock()} ${ok ? '✔' : '✖'} ${file.path} (${seconds.toFixed(1)}s)\n`);
+      resolve({ ...file, ok, seconds, output });
+    });
   });
 }
 
-function filesOf(group) {
-  // Node 20's --test does not expand globs itself, so the files are listed here.
-  const dir = `test/${group}`;
-  return existsSync(dir)
-    ? readdirSync(dir, { recursive: true })
-        .map(String)
-        .filter((f) => f.endsWith('.test.ts'))
-        .sort()
-        .map((f) => `${dir}/${f}`)
-    : [];
+/** The pool: longest expected first; a free slot takes the first file its limits allow. */
+async function runPool(queue, width) {
+  queue.sort((a, b) => b.expected - a.expected);
+  await new Promise((done) => {
+    const next = () => {
+      if (queue.length === 0 && running.size === 0) return done();
+      while (running.size < width) {
+        const e2eBusy = [...running].some((f) => f.group === 'e2e');
+        const index = queue.findIndex((f) => f.group !== 'e2e' || !e2eBusy);
+        if (index < 0) break;
+        const [file] = queue.splice(index, 1);
+        running.add(file);
+        runFile(file).then((result) => {
+          running.delete(file);
+          results.push(result);
+          next();
+        });
+      }
+    };
+    next();
+  });
 }
 
-/** The group's files by time spent, slowest first (the top ten). */
-function printTimings(group) {
-  const lines = readdirSync('test-artifacts')
-    .filter((name) => name.startsWith(`timings-${group}`))
-    .flatMap((name) => readFileSync(`test-artifacts/${name}`, 'utf8').split('\n').filter(Boolean))
-    .map((line) => line.split('\t'))
-    .sort((a, b) => Number(b[0]) - Number(a[0]));
-  if (lines.length === 0) return;
-  process.stdout.write(`--- ${group}: slowest files (s) ---\n`);
-  for (const [seconds, file] of lines.slice(0, 10))
-    process.stdout.write(`${seconds.padStart(7)}  ${file.replace(`${process.cwd()}/`, '')}\n`);
-}
+process.stdout.write(
+  `Running ${files.length} test files, ${lanes} at a time; ${files.filter((f) => f.alone).length} alone at the end\n`,
+);
+await runPool(
+  files.filter((f) => !f.alone),
+  lanes,
+);
+await runPool(
+  files.filter((f) => f.alone),
+  1,
+);
 
-const failed = [];
-for (const group of groups.filter((g) => only.length === 0 || only.includes(g))) {
-  const files = filesOf(group);
-  if (files.length === 0) continue;
-  const started = Date.now();
-  process.stdout.write(`\n=== ${group} tests ===\n`);
-  let status;
-  if (group === 'integration' && lanes > 1) {
-    const alone = files.filter((f) => ALONE.has(f.split('/').pop()));
-    const shared = files.filter((f) => !alone.includes(f));
-    process.stdout.write(`(${shared.length} files ${lanes} at a time, then ${alone.length} one at a time)\n`);
-    const first = await runFiles(shared, lanes, `test-artifacts/timings-${group}.txt`);
-    const second = await runFiles(alone, 1, `test-artifacts/timings-${group}-alone.txt`);
-    status = first !== 0 ? first : second;
-  } else {
-    // unit and http files run in-process apps on ephemeral ports; e2e shares one browser install, kept serial.
-    status = await runFiles(files, group === 'e2e' ? 1 : lanes, `test-artifacts/timings-${group}.txt`);
-  }
-  printTimings(group);
-  process.stdout.write(
-    `=== ${group}: ${status === 0 ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)}s ===\n`,
-  );
-  if (status !== 0) failed.push(group);
-}
 // Safety net: whatever a crashed test left behind carries this run's label and goes now.
-const { spawnSync } = await import('node:child_process');
 const leftovers = spawnSync('docker', ['ps', '-aq', '--filter', `label=berth.test-run=${runId}`], { encoding: 'utf8' });
 const ids = (leftovers.stdout ?? '').split('\n').filter(Boolean);
 if (ids.length > 0) {
   process.stdout.write(`Removing ${ids.length} container(s) left by this run\n`);
   spawnSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
 }
+
+const durations = Object.fromEntries(results.map((r) => [r.path, Math.round(r.seconds)]).sort());
+writeFileSync('test-artifacts/durations.json', `${JSON.stringify(durations, null, 2)}\n`);
+if (writeDurations) writeFileSync('test/durations.json', `${JSON.stringify({ ...known, ...durations }, null, 2)}\n`);
+
+for (const group of GROUPS) {
+  const mine = results.filter((r) => r.group === group).sort((a, b) => b.seconds - a.seconds);
+  if (mine.length === 0) continue;
+  const failedHere = mine.filter((r) => !r.ok).length;
+  const total = mine.reduce((sum, r) => sum + r.seconds, 0);
+  process.stdout.write(
+    `\n=== ${group}: ${mine.length} files, ${failedHere === 0 ? 'passed' : `${failedHere} FAILED`}, ${total.toFixed(0)}s of file time; slowest: ===\n`,
+  );
+  for (const r of mine.slice(0, 10)) process.stdout.write(`${r.seconds.toFixed(1).padStart(7)}  ${r.path}\n`);
+}
+const failed = results.filter((r) => !r.ok);
+process.stdout.write(`\nWall time ${((Date.now() - started) / 1000).toFixed(0)}s\n`);
 if (failed.length > 0) {
-  process.stdout.write(`\nFailed groups: ${failed.join(', ')}\n`);
+  process.stdout.write(`\n${failed.length} file(s) FAILED:\n`);
+  for (const r of failed) {
+    process.stdout.write(`  ${r.path}\n`);
+    // The spec reporter's own list of failing tests, so a cut log still names them.
+    for (const line of r.output
+      .split('\n')
+      .filter((l) => /^\s*✖ /.test(l))
+      .slice(0, 15))
+      process.stdout.write(`    ${line.trim()}\n`);
+  }
   process.exit(1);
 }
-process.stdout.write('\nAll test groups passed.\n');
+process.stdout.write('\nAll test files passed.\n');
