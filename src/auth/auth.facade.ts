@@ -1,6 +1,6 @@
 /** What the HTTP layer asks of the auth feature: users, sign-in, the setup claim, API tokens, members and access. */
 import type { Db } from '../db/connection.js';
-import { bindFirst } from '../lib/bind-first.js';
+import { bindFirst, type WithoutFirst } from '../lib/bind-first.js';
 import { AccessChanges } from './access-changes.js';
 import { authorize, roleOn, visibleProjects } from './access.service.js';
 import { authenticateToken, createApiToken, listApiTokens, revokeApiToken } from './api-tokens.service.js';
@@ -57,8 +57,13 @@ export function createAuthFacade(db: Db, changes: AccessChanges = new AccessChan
     checkPasswordOf: bindFirst(db, checkPasswordOf),
     /** Live signed-in sessions of a user (or of everyone: undefined), the current one marked. */
     listSessions: bindFirst(db, listSessions),
-    revokeSession: bindFirst(db, revokeSession),
-    revokeOtherSessions: bindFirst(db, revokeOtherSessions),
+    // A revoked session's open connections close too (they check their session again).
+    revokeSession: async (...args: Parameters<WithoutFirst<typeof revokeSession>>) => {
+      const revoked = await revokeSession(db, ...args);
+      changes.notify(revoked.userId);
+      return revoked;
+    },
+    revokeOtherSessions: notifying(changes, bindFirst(db, revokeOtherSessions), (userId) => userId),
     /** The permission table's decision for one request (see access-policy.ts). */
     authorize: bindFirst(db, authorize),
     roleOn: bindFirst(db, roleOn),

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { LogWriter } from '../../src/deploys/deployment-log.js';
+import { SESSION_COOKIE } from '../../src/http/plugins/security.js';
 import { createTestApp, type TestApp } from '../helpers/http-app.js';
 import { seedTeam, signIn, token, type Team } from '../helpers/team-fixture.js';
 import { openSocket, openStream, type OpenedSocket, type OpenedStream } from '../helpers/ws-probe.js';
@@ -41,8 +42,14 @@ describe('open WebSockets and live streams follow access changes', () => {
   });
 
   /** A signed-in person's build-output socket (it receives the build's first line) and live stream. */
-  async function connect(email: string): Promise<{ socket: OpenedSocket; stream: OpenedStream }> {
+  async function connect(email: string): Promise<{ socket: OpenedSocket; stream: OpenedStream; sid: string }> {
     const client = await signIn(t, email);
+    // The session cookie is `<sid>.<signature>` (@fastify/session).
+    const cookie = client
+      .cookieHeader()
+      .split('; ')
+      .find((c) => c.startsWith(`${SESSION_COOKIE}=`))!;
+    const sid = decodeURIComponent(cookie.slice(SESSION_COOKIE.length + 1)).split('.')[0]!;
     const headers = { cookie: client.cookieHeader() };
     const socket = await openSocket(`ws://${base}/deployments/${team.ids.deployment}/log/ws`, headers);
     assert.equal(socket.status, 101, 'body' in socket ? socket.body : '');
@@ -51,7 +58,7 @@ describe('open WebSockets and live streams follow access changes', () => {
     assert.match(opened.messages[0] ?? '', /Step 1\/3/, 'the build output arrives');
     const stream = await openStream(`http://${base}/live?project=${team.alpha}`, headers);
     assert.equal(stream.status, 200, stream.body);
-    return { socket: socket as OpenedSocket, stream };
+    return { socket: socket as OpenedSocket, stream, sid };
   }
 
   const api = (method: 'PUT' | 'DELETE', url: string, payload?: object) =>
@@ -103,5 +110,21 @@ describe('open WebSockets and live streams follow access changes', () => {
     await within(admin.stream.ended, 5000, 'the stream ends');
     projectAdmin.socket.close();
     projectAdmin.stream.close();
+  });
+
+  it("revoking one of a member's sessions closes that session's socket, not their other one", async () => {
+    const first = await connect('padmin@example.com');
+    const second = await connect('padmin@example.com');
+    // The second browser's session, as the session list names it.
+    const sessions = await t.ctx.auth.listSessions(team.users.projectAdmin.id, second.sid);
+    const newest = sessions.find((session) => session.isCurrent);
+    assert.ok(newest && sessions.length >= 2, 'two signed-in browsers');
+    await t.ctx.auth.revokeSession(newest!.handle, undefined);
+    assert.equal((await within(second.socket.closed, 5000, 'the revoked session’s socket closes')).code, 1008);
+    await within(second.stream.ended, 5000, 'its stream ends');
+    await pause(300);
+    assert.equal(first.socket.isClosed(), false, 'the other session’s socket stays');
+    first.socket.close();
+    first.stream.close();
   });
 });
