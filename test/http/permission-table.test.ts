@@ -4,7 +4,10 @@
  * seeded project, as the owner, an admin, the project's admin, developer and viewer, an outsider (who
  * has another project only) and scoped tokens, and must answer allowed, 403 or 404 as the table says.
  * "Allowed" is "not refused by the permission check" (401/403 FORBIDDEN/404): requests carry no CSRF
- * token or an invalid body, so an allowed write stops at its own check and changes nothing.
+ * token or an invalid body, so an allowed write stops at its own check and changes nothing. The WebSocket
+ * routes (runtime logs, build output) and the live event stream are opened for real on a listening server:
+ * an allowed upgrade opens (101), a project the caller cannot see is refused as not found, no session is
+ * sent to the login page.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
