@@ -188,7 +188,7 @@ export async function completeSso(
   const groups = claims[settings.groupClaim];
   const existing = await findUserByEmail(deps.db, email);
   const user = existing
-    ? await applyGroupRole(deps, existing, groups, origin)
+    ? await applyGroupRole(deps, existing, roleForGroups(groups, settings.groupRoles), groups != null, origin)
     : await createSsoUser(deps.db, email, roleForGroups(groups, settings.groupRoles));
   if (isServerAdmin(user)) await writeSetting(deps.db, ADMIN_SIGNED_IN_SETTING, nowIso());
   return user;
@@ -200,11 +200,14 @@ export async function completeSso(
  * nothing (it says nothing about groups). A lower role ends the person's other sessions (this sign-in makes
  * a new one after) and closes their open connections; the change is audited as member.role.sso.
  */
-async function applyGroupRole(deps: SsoDeps, user: User, groups: unknown, origin: SignInOrigin): Promise<User> {
-  const settings = await readSsoSettings(deps.db);
-  if (user.role === 'owner' || groups === undefined || groups === null || !settings) return user;
-  const role = roleForGroups(groups, settings.groupRoles);
-  if (role === user.role) return user;
+async function applyGroupRole(
+  deps: SsoDeps,
+  user: User,
+  role: SsoRole,
+  hasGroupClaim: boolean,
+  origin: SignInOrigin,
+): Promise<User> {
+  if (user.role === 'owner' || !hasGroupClaim || role === user.role) return user;
   const isLower = user.role === 'admin' && role === 'member';
   await setServerRole(deps.db, user.id, role);
   if (isLower) await deleteSessionsOfUser(deps.db, user.id);

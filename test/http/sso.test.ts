@@ -200,6 +200,15 @@ describe('single sign-on (OpenID Connect) against a real provider on loopback', 
     assert.equal(fourth.res.statusCode, 303);
     assert.equal((await userByEmail('alice@example.com'))?.role, 'admin');
     assert.deepEqual((await roleEvents())[0]!.changes, { role: { before: 'member', after: 'admin' } });
+    // A provider that sends no group claim says nothing about groups: the role stays.
+    idp.identities.set('alice@example.com', { ...alice, groups: undefined as unknown as string[] });
+    try {
+      const silent = await ssoLogin('alice@example.com', '10.3.0.25');
+      assert.equal(silent.res.statusCode, 303);
+      assert.equal((await userByEmail('alice@example.com'))?.role, 'admin', 'no claim, no change');
+    } finally {
+      idp.identities.set('alice@example.com', alice);
+    }
   });
 
   it('never changes the owner through groups', async () => {
