@@ -23,6 +23,7 @@ import {
 import { findDelivery, listAlerts, listDeliveries, listRules, pruneHistory, saveRule } from './alerts.repository.js';
 import { ChannelsService } from './channels.service.js';
 import { Dispatcher } from './dispatcher.js';
+import { ServerMail } from './server-mail.js';
 import type { MetricsReader } from './metrics-port.js';
 import { containerRules } from './rules/container-rules.js';
 import type { RuleContext } from './rules/rule-context.js';
@@ -50,6 +51,8 @@ export interface AlertsDeps {
 export class AlertsFeature {
   readonly channels: ChannelsService;
   readonly dispatcher: Dispatcher;
+  /** Mail that is not an alert (invitations), through the oldest server-wide email channel. */
+  readonly serverMail: ServerMail;
   private readonly ctx: RuleContext;
   private readonly containers = containerRules();
   private evaluating: Promise<EvaluationResult> | undefined;
@@ -59,6 +62,7 @@ export class AlertsFeature {
   constructor(private readonly deps: AlertsDeps) {
     const policy = { allowPrivate: deps.allowPrivateDestinations };
     this.channels = new ChannelsService({ db: deps.db, secretBox: deps.secretBox, policy, resolver: deps.resolver });
+    this.serverMail = new ServerMail({ db: deps.db, secretBox: deps.secretBox, policy, resolver: deps.resolver });
     this.dispatcher = new Dispatcher(
       deps.db,
       deps.secretBox,

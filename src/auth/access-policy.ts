@@ -112,3 +112,20 @@ export function decideProject(
 export function maySeeSecrets(role: ProjectRole | undefined): boolean {
   return atLeast(role, 'developer');
 }
+
+/**
+ * Whether the caller may do what `permission` allows, where `projectRole` is their effective role on the
+ * project in view (undefined: none, or no project in view). The panel renders only the controls this
+ * allows; it asks the same table the route guard does (a write, so a read-only token may not).
+ */
+export function mayDo(
+  caller: Caller | undefined,
+  permission: Permission,
+  projectRole: ProjectRole | undefined,
+): boolean {
+  if (!PERMISSIONS.includes(permission)) throw new Error(`Unknown permission "${String(permission)}".`);
+  if (!caller) return permission === 'public';
+  if (!isProjectPermission(permission)) return decideServer(caller, permission, 'POST') === 'allow';
+  if (caller.token?.readOnly && permission !== 'project.read') return false;
+  return atLeast(projectRole, NEEDED[permission]);
+}

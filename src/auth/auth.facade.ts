@@ -1,7 +1,7 @@
-/** What the HTTP layer asks of the auth feature: users, sign-in, the session list, the setup claim and API tokens. */
 /** What the HTTP layer asks of the auth feature: users, sign-in, the setup claim, API tokens, members and access. */
 import type { Db } from '../db/connection.js';
-import { bindFirst } from '../lib/bind-first.js';
+import { bindFirst, type WithoutFirst } from '../lib/bind-first.js';
+import { AccessChanges } from './access-changes.js';
 import { authorize, roleOn, visibleProjects } from './access.service.js';
 import { authenticateToken, createApiToken, listApiTokens, revokeApiToken } from './api-tokens.service.js';
 import {
@@ -18,7 +18,29 @@ import { listSessions, revokeOtherSessions, revokeSession } from './sessions.ser
 import { findUserById } from './users.repository.js';
 import { authenticate, checkPasswordOf } from './users.service.js';
 
-export function createAuthFacade(db: Db) {
+/** Runs a change of someone's access, then tells the listeners whose it was. */
+function notifying<A extends unknown[], R>(
+  changes: AccessChanges,
+  change: (...args: A) => Promise<R>,
+  userIdOf: (...args: A) => string,
+): (...args: A) => Promise<R> {
+  return async (...args: A): Promise<R> => {
+    const result = await change(...args);
+    changes.notify(userIdOf(...args));
+    return result;
+  };
+}
+
+export function createAuthFacade(db: Db, changes: AccessChanges = new AccessChanges()) {
+  const members = {
+    setProjectRole: notifying(changes, bindFirst(db, setProjectRole), (_actor, input) => input.userId),
+    changeServerRole: notifying(changes, bindFirst(db, changeServerRole), (_actor, input) => input.userId),
+    removeMember: notifying(changes, bindFirst(db, removeMember), (_actor, userId) => userId),
+    // The old owner becomes an admin: theirs is the access that dropped.
+    transferOwnership: notifying(changes, bindFirst(db, transferOwnership), (actor) => actor.id),
+    /** Tells `listener` whose access just changed (open connections check themselves again). */
+    onAccessChanged: (listener: (userId: string) => void) => changes.subscribe(listener),
+  };
   return {
     findUserById: bindFirst(db, findUserById),
     /** The user and token behind a bearer token, or undefined. */
@@ -35,17 +57,19 @@ export function createAuthFacade(db: Db) {
     checkPasswordOf: bindFirst(db, checkPasswordOf),
     /** Live signed-in sessions of a user (or of everyone: undefined), the current one marked. */
     listSessions: bindFirst(db, listSessions),
-    revokeSession: bindFirst(db, revokeSession),
-    revokeOtherSessions: bindFirst(db, revokeOtherSessions),
+    // A revoked session's open connections close too (they check their session again).
+    revokeSession: async (...args: Parameters<WithoutFirst<typeof revokeSession>>) => {
+      const revoked = await revokeSession(db, ...args);
+      changes.notify(revoked.userId);
+      return revoked;
+    },
+    revokeOtherSessions: notifying(changes, bindFirst(db, revokeOtherSessions), (userId) => userId),
     /** The permission table's decision for one request (see access-policy.ts). */
     authorize: bindFirst(db, authorize),
     roleOn: bindFirst(db, roleOn),
     visibleProjects: bindFirst(db, visibleProjects),
     listMembers: bindFirst(db, listMembers),
-    setProjectRole: bindFirst(db, setProjectRole),
-    changeServerRole: bindFirst(db, changeServerRole),
-    removeMember: bindFirst(db, removeMember),
-    transferOwnership: bindFirst(db, transferOwnership),
+    ...members,
     createInvitation: bindFirst(db, createInvitation),
     findOpenInvitation: bindFirst(db, findOpenInvitation),
     acceptInvitation: bindFirst(db, acceptInvitation),

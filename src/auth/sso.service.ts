@@ -2,14 +2,18 @@
  * Single sign-on through a generic OpenID Connect provider. The provider's addresses go through the same
  * SSRF policy as git sources (src/source/host-check.ts): private and loopback issuers only where the
  * operator allowed private sources. The callback accepts a verified email in an allowed domain only; it
- * finds the account by email or makes one, with the role the provider's groups map to (member by default).
+ * finds the account by email or makes one, with the role the provider's groups map to (member by default),
+ * and gives an existing account the role its groups map to now, at every sign-in.
  */
 import type { Db } from '../db/connection.js';
 import { AppError } from '../errors.js';
 import { nowIso } from '../lib/ids.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import { checkHost, systemResolver, type HostResolver, type SourcePolicy } from '../source/host-check.js';
+import type { AuditRecorder } from '../audit/audit-log.js';
+import type { AccessChanges } from './access-changes.js';
 import type { User } from './auth.types.js';
+import { deleteSessionsOfUser } from './members.repository.js';
 import {
   beginSignIn,
   describeOidcError,
@@ -19,6 +23,7 @@ import {
 } from './oidc-client.js';
 import { isServerAdmin } from './server-admin.js';
 import { writeSetting } from './settings.repository.js';
+import { setServerRole } from './users.repository.js';
 import {
   ADMIN_SIGNED_IN_SETTING,
   adminSignedInAt,
@@ -39,6 +44,16 @@ export interface SsoDeps {
   /** Where the provider sends people back: <public URL>/login/sso/callback. */
   redirectUri: string;
   resolver?: HostResolver;
+  /** Where a role the provider's groups changed is recorded (member.role.sso). */
+  audit?: AuditRecorder;
+  /** Told when a sign-in lowered someone's role, so their open connections check themselves again. */
+  changes?: AccessChanges;
+}
+
+/** Where the sign-in came from, for the audit log. */
+export interface SignInOrigin {
+  address?: string;
+  userAgent?: string;
 }
 
 /** What the settings form shows: never the secret. */
@@ -136,7 +151,7 @@ export async function beginSso(deps: SsoDeps): Promise<{ url: string; pending: P
   }
 }
 
-/** The role a new account gets: admin when any of its groups maps to admin, else member. */
+/** The role the provider's groups give: admin when any of them maps to admin, else member. */
 export function roleForGroups(groups: unknown, mapping: Record<string, SsoRole>): SsoRole {
   const list = Array.isArray(groups) ? groups : typeof groups === 'string' ? [groups] : [];
   return list.some((g) => typeof g === 'string' && mapping[g] === 'admin') ? 'admin' : 'member';
@@ -146,7 +161,12 @@ export function roleForGroups(groups: unknown, mapping: Record<string, SsoRole>)
  * Finishes a sign-in from the callback's query string. Throws INVALID_CREDENTIALS when the response fails a
  * protocol check (state, nonce, audience, expiry, signature) and FORBIDDEN when the person may not sign in.
  */
-export async function completeSso(deps: SsoDeps, query: string, pending: PendingSignIn): Promise<User> {
+export async function completeSso(
+  deps: SsoDeps,
+  query: string,
+  pending: PendingSignIn,
+  origin: SignInOrigin = {},
+): Promise<User> {
   const { settings, client } = await clientSettings(deps);
   const callbackUrl = new URL(deps.redirectUri);
   callbackUrl.search = query;
@@ -165,9 +185,42 @@ export async function completeSso(deps: SsoDeps, query: string, pending: Pending
   if (!settings.allowedDomains.includes(domain)) {
     throw new AppError('FORBIDDEN', `Accounts of ${domain} may not sign in to this Berth.`);
   }
-  const user =
-    (await findUserByEmail(deps.db, email)) ??
-    (await createSsoUser(deps.db, email, roleForGroups(claims[settings.groupClaim], settings.groupRoles)));
+  const groups = claims[settings.groupClaim];
+  const existing = await findUserByEmail(deps.db, email);
+  const user = existing
+    ? await applyGroupRole(deps, existing, roleForGroups(groups, settings.groupRoles), groups != null, origin)
+    : await createSsoUser(deps.db, email, roleForGroups(groups, settings.groupRoles));
   if (isServerAdmin(user)) await writeSetting(deps.db, ADMIN_SIGNED_IN_SETTING, nowIso());
   return user;
+}
+
+/**
+ * The group → role mapping again, at every sign-in: an existing account gets the role its groups give now.
+ * The owner keeps ownership whatever the groups say, and a provider that sent no group claim at all changes
+ * nothing (it says nothing about groups). A lower role ends the person's other sessions (this sign-in makes
+ * a new one after) and closes their open connections; the change is audited as member.role.sso.
+ */
+async function applyGroupRole(
+  deps: SsoDeps,
+  user: User,
+  role: SsoRole,
+  hasGroupClaim: boolean,
+  origin: SignInOrigin,
+): Promise<User> {
+  if (user.role === 'owner' || !hasGroupClaim || role === user.role) return user;
+  const isLower = user.role === 'admin' && role === 'member';
+  await setServerRole(deps.db, user.id, role);
+  if (isLower) await deleteSessionsOfUser(deps.db, user.id);
+  await deps.audit?.record({
+    actor: { kind: 'user', userId: user.id, email: user.email },
+    action: 'member.role.sso',
+    object: { type: 'user', id: user.id, name: user.email },
+    address: origin.address ?? null,
+    userAgent: origin.userAgent ?? null,
+    outcome: 'success',
+    detail: `groups from single sign-on: ${user.role} → ${role}`,
+    changes: { role: { before: user.role, after: role } },
+  });
+  if (isLower) deps.changes?.notify(user.id);
+  return { ...user, role };
 }

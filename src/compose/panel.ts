@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createAlertMetricsReader } from '../alert-metrics-reader.js';
 import { AlertsFeature } from '../alerts/alerts-feature.js';
 import type { MetricsReader } from '../alerts/metrics-port.js';
+import { AccessChanges } from '../auth/access-changes.js';
 import { createAuthFacade } from '../auth/auth.facade.js';
 import { createSsoFacade } from '../auth/sso.facade.js';
 import { createTwoFactorFacade } from '../auth/two-factor.facade.js';
@@ -87,6 +88,8 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     retryBaseMs: options.alertRetryBaseMs,
   });
   const sessionStore = new SqliteSessionStore(db);
+  // One notifier for every change of someone's access (members pages, API, single sign-on).
+  const accessChanges = new AccessChanges((error) => logger.warn({ err: error }, 'an access-change listener failed'));
   const ctx: AppContext = {
     config,
     logger,
@@ -94,13 +97,15 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     loginThrottle: new LoginThrottle(options.throttle),
     sessionSecret: options.sessionSecret,
     version: options.version,
-    auth: createAuthFacade(db),
+    auth: createAuthFacade(db, accessChanges),
     twoFactor: createTwoFactorFacade({ db, secretBox }),
     sso: createSsoFacade({
       db,
       secretBox,
       policy: { allowPrivate: config.allowPrivateSources },
       redirectUri: new URL('/login/sso/callback', config.publicUrl).href,
+      audit: core.audit,
+      changes: accessChanges,
     }),
     projects: createProjectsFacade(db, secretBox, config),
     variables: createVariablesFacade(db, secretBox, databases),

@@ -62,6 +62,17 @@ export function registeredRoutes(app: FastifyInstance): RegisteredRoute[] {
 }
 
 /**
+ * The route table seen from any instance of the app: plugins get encapsulated children, which fastify makes
+ * with Object.create from their parent, so the root that tracks the routes is on the prototype chain.
+ */
+export function routeTableOf(instance: FastifyInstance): RegisteredRoute[] {
+  for (let o: object | null = instance; o; o = Object.getPrototypeOf(o) as object | null) {
+    if (tracked.has(o)) return registeredRoutes(o as FastifyInstance);
+  }
+  return [];
+}
+
+/**
  * Public routes are 'public', except the git remote, which authenticates itself and checks a project
  * permission in its own onRequest; signed-in groups never declare 'public' (it would mean nothing).
  */

@@ -4,10 +4,14 @@
  * seeded project, as the owner, an admin, the project's admin, developer and viewer, an outsider (who
  * has another project only) and scoped tokens, and must answer allowed, 403 or 404 as the table says.
  * "Allowed" is "not refused by the permission check" (401/403 FORBIDDEN/404): requests carry no CSRF
- * token or an invalid body, so an allowed write stops at its own check and changes nothing.
+ * token or an invalid body, so an allowed write stops at its own check and changes nothing. The WebSocket
+ * routes (runtime logs, build output) and the live event stream are opened for real on a listening server:
+ * an allowed upgrade opens (101), a project the caller cannot see is refused as not found, no session is
+ * sent to the login page.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import type { LightMyRequestResponse } from 'fastify';
 import { registeredRoutes, trackRoutes, panelGroup } from '../../src/http/route-groups.js';
@@ -16,6 +20,7 @@ import type { ProjectRole } from '../../src/auth/auth.types.js';
 import { createTestApp, type TestApp } from '../helpers/http-app.js';
 import { seedTeam, signIn, token, type Person, type Team } from '../helpers/team-fixture.js';
 import type { InjectClient } from '../helpers/inject-client.js';
+import { openSocket, openStream } from '../helpers/ws-probe.js';
 
 const RANK: Record<ProjectRole, number> = { viewer: 1, developer: 2, admin: 3 };
 const ROLE_ON_ALPHA: Record<Person, ProjectRole | undefined> = {
@@ -213,5 +218,58 @@ describe('the permission table', () => {
     assert.deepEqual(failures, []);
     // The matrix really met all three answers, many times each.
     for (const outcome of ['allowed', '403', '404']) assert.ok((seen[outcome] ?? 0) > 20, JSON.stringify(seen));
+  });
+
+  it('WebSockets and the live stream: every role, with a real upgrade (or stream) on a listening server', async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const base = `127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const sockets = registeredRoutes(t.app).filter((r) => r.isWebsocket);
+    const live = registeredRoutes(t.app).find((r) => r.url === '/live' && r.method === 'GET');
+    assert.ok(sockets.length >= 2 && live, 'the log and build-output sockets and the live stream are in the table');
+    // The live stream is 'signed-in' and then reads each object it is asked to follow, as project.read would.
+    const liveUrl = `/live?project=${team.ids.project}&service=${team.ids.service}&deployment=${team.ids.deployment}`;
+    const failures: string[] = [];
+    const seen: Record<string, number> = {};
+    for (const person of [...(Object.keys(sessions) as Person[]), 'anonymous' as const]) {
+      const headers: Record<string, string> = person === 'anonymous' ? {} : { cookie: sessions[person].cookieHeader() };
+      const serverRole = person === 'owner' ? 'owner' : person === 'admin' ? 'admin' : 'member';
+      for (const route of sockets) {
+        const url = fill(route.url, team.ids, route.permission!.project);
+        const want =
+          person === 'anonymous'
+            ? 'to the login page'
+            : String(expected(route.permission!.permission, ROLE_ON_ALPHA[person], serverRole, 'GET'));
+        const res = await openSocket(`ws://${base}${url}`, headers);
+        let got: string;
+        if (res.status === 101) {
+          got = 'allowed';
+          if ('close' in res) res.close();
+        } else if (res.status === 303) got = 'to the login page';
+        else if ('body' in res && res.status === 404 && REFUSED_404.test(res.body)) got = '404';
+        else got = res.status === 403 ? '403' : `${res.status}`;
+        seen[got] = (seen[got] ?? 0) + 1;
+        if (got !== want) failures.push(`${person} WS ${url}: want ${want}, got ${got}`);
+      }
+      const want =
+        person === 'anonymous'
+          ? 'to the login page'
+          : String(expected('project.read', ROLE_ON_ALPHA[person], serverRole, 'GET'));
+      const stream = await openStream(`http://${base}${liveUrl}`, { ...headers, accept: 'text/event-stream' });
+      stream.close();
+      const got =
+        stream.status === 200
+          ? 'allowed'
+          : stream.status === 303
+            ? 'to the login page'
+            : stream.status === 404 && REFUSED_404.test(stream.body)
+              ? '404'
+              : String(stream.status);
+      seen[`live ${got}`] = (seen[`live ${got}`] ?? 0) + 1;
+      if (got !== want) failures.push(`${person} GET ${liveUrl}: want ${want}, got ${got}`);
+    }
+    assert.deepEqual(failures, []);
+    // Each answer was met: sockets opened, refused as not found, and refused without a session; same for the stream.
+    for (const outcome of ['allowed', '404', 'to the login page', 'live allowed', 'live 404'])
+      assert.ok((seen[outcome] ?? 0) > 0, JSON.stringify(seen));
   });
 });

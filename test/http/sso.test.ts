@@ -159,6 +159,72 @@ describe('single sign-on (OpenID Connect) against a real provider on loopback', 
     });
   }
 
+  it('applies the group mapping again at every sign-in: a dropped role ends the other sessions, audited', async () => {
+    const alice = idp.identities.get('alice@example.com')!;
+    const first = await ssoLogin('alice@example.com', '10.3.0.20');
+    assert.equal(first.res.statusCode, 303);
+    assert.equal((await userByEmail('alice@example.com'))?.role, 'admin');
+    assert.equal((await first.client.get('/members')).statusCode, 200, 'an admin opens the members page');
+    const roleEvents = async () =>
+      (await t.ctx.audit.list({ actionPrefix: 'member.role.sso' }, { limit: 50, offset: 0 })).events;
+    const before = (await roleEvents()).length;
+
+    // The provider drops her from berth-admins: the next sign-in makes her a member.
+    idp.identities.set('alice@example.com', { ...alice, groups: ['developers'] });
+    try {
+      const second = await ssoLogin('alice@example.com', '10.3.0.21');
+      assert.equal(second.res.statusCode, 303, second.res.body.slice(0, 500));
+      assert.equal((await userByEmail('alice@example.com'))?.role, 'member');
+      assert.equal((await second.client.get('/')).statusCode, 200, 'this sign-in works');
+      assert.equal((await second.client.get('/members')).statusCode, 403, 'as a member');
+      const old = await first.client.get('/');
+      assert.equal(old.statusCode, 303, 'her other session ended');
+      assert.match(String(old.headers.location), /^\/login/);
+      const events = await roleEvents();
+      assert.equal(events.length, before + 1);
+      const event = events[0]!;
+      assert.equal(event.actor.email, 'alice@example.com');
+      assert.equal(event.address, '10.3.0.21');
+      assert.deepEqual(event.changes, { role: { before: 'admin', after: 'member' } });
+
+      // The same groups again: nothing changes, nothing is recorded, the session lives.
+      const third = await ssoLogin('alice@example.com', '10.3.0.22');
+      assert.equal(third.res.statusCode, 303);
+      assert.equal((await second.client.get('/')).statusCode, 200, 'an unchanged role keeps the other sessions');
+      assert.equal((await roleEvents()).length, before + 1);
+    } finally {
+      idp.identities.set('alice@example.com', alice);
+    }
+    // Back in berth-admins: admin again (a raise ends no session).
+    const fourth = await ssoLogin('alice@example.com', '10.3.0.23');
+    assert.equal(fourth.res.statusCode, 303);
+    assert.equal((await userByEmail('alice@example.com'))?.role, 'admin');
+    assert.deepEqual((await roleEvents())[0]!.changes, { role: { before: 'member', after: 'admin' } });
+    // A provider that sends no group claim says nothing about groups: the role stays.
+    idp.identities.set('alice@example.com', { ...alice, groups: undefined as unknown as string[] });
+    try {
+      const silent = await ssoLogin('alice@example.com', '10.3.0.25');
+      assert.equal(silent.res.statusCode, 303);
+      assert.equal((await userByEmail('alice@example.com'))?.role, 'admin', 'no claim, no change');
+    } finally {
+      idp.identities.set('alice@example.com', alice);
+    }
+  });
+
+  it('never changes the owner through groups', async () => {
+    const owner = await t.db.selectFrom('users').select(['email', 'role']).where('is_owner', '=', 1).executeTakeFirst();
+    assert.ok(owner, 'the seeded admin is the owner');
+    idp.identities.set(owner.email, { email: owner.email, emailVerified: true, groups: [] });
+    const { res } = await ssoLogin(owner.email, '10.3.0.24');
+    assert.equal(res.statusCode, 303, res.body.slice(0, 300));
+    const after = await t.db
+      .selectFrom('users')
+      .select(['role', 'is_owner'])
+      .where('email', '=', owner.email)
+      .executeTakeFirst();
+    assert.deepEqual(after, { role: owner.role, is_owner: 1 });
+  });
+
   it('turns local login off only after an admin signed in through SSO, and the CLI turns it back on', async () => {
     // A fresh install's record of an admin's SSO sign-in is what allows it: remove it to test the refusal.
     await t.db.deleteFrom('settings').where('key', '=', 'sso_admin_signed_in_at').execute();

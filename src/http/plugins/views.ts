@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.js';
 import type { Flash, FlashKind } from '../types.js';
 import { isPartial } from '../htmx.js';
+import { mayDo, type Permission } from '../../auth/access-policy.js';
 
 const VIEWS_DIR = fileURLToPath(new URL('../../../views/', import.meta.url));
 
@@ -54,6 +55,9 @@ export function registerViews(app: FastifyInstance, ctx: AppContext): void {
         ...data,
         page: name,
         user: request.user,
+        // `it.can('project.deploy')`: whether to render a control, by the route guard's own table, for the
+        // caller's role on the project this page is about (request.access, set by the permission hook).
+        can: (permission: Permission) => mayDo(request.caller, permission, request.access?.role),
         csrfToken: csrfTokenFor(this),
         flash: takeFlash(request),
         version: ctx.version,

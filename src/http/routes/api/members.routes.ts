@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
+import { mailInvitation } from '../../invitation-mail.js';
 import { can } from '../../route-access.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 
@@ -101,31 +102,36 @@ export async function membersApiRoutes(app: FastifyInstance, ctx: AppContext): P
     '/invitations',
     {
       config: can('server.admin'),
-      schema: schema('Invite someone: the link is in this answer only, works once, for 7 days', {
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            email: { type: 'string', maxLength: 320 },
-            serverRole: { type: 'string', enum: ['admin', 'member'] },
-            grants: {
-              type: 'array',
-              maxItems: 200,
-              items: {
-                type: 'object',
-                required: ['projectId', 'role'],
-                additionalProperties: false,
-                properties: { projectId: ID, role: PROJECT_ROLE },
+      schema: schema(
+        'Invite someone: the link is in this answer only (and mailed to `email` when SMTP is set up), works once, for 7 days',
+        {
+          body: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              email: { type: 'string', maxLength: 320 },
+              serverRole: { type: 'string', enum: ['admin', 'member'] },
+              grants: {
+                type: 'array',
+                maxItems: 200,
+                items: {
+                  type: 'object',
+                  required: ['projectId', 'role'],
+                  additionalProperties: false,
+                  properties: { projectId: ID, role: PROJECT_ROLE },
+                },
               },
             },
           },
         },
-      }),
+      ),
     },
     async (request, reply) => {
       const { token, invitation } = await ctx.auth.createInvitation(request.caller!.user, request.body);
       const url = `${ctx.config.publicUrl.replace(/\/$/, '')}/invite?token=${token}`;
-      return reply.status(201).send({ ...invitation, token, url });
+      // With an email and SMTP set up, the link is mailed too; `mail` says what happened (the link is here either way).
+      const mail = await mailInvitation(ctx, request, invitation, url);
+      return reply.status(201).send({ ...invitation, token, url, mail });
     },
   );
 

@@ -8,6 +8,7 @@ import { ACTIVE_PHASES } from '../../../deploys/deployment.types.js';
 import type { Deployment } from '../../../deploys/deployment.types.js';
 import { renderServicePage } from './services.routes.js';
 import { cancelWords } from '../../../deploys/serving-words.js';
+import { watchAccess } from '../../open-connections.js';
 import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
@@ -135,7 +136,12 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
     async (socket, request) => {
       // Lines are sent as plain text frames; the page inserts them with textContent, so nothing is ever parsed as HTML.
       const aborted = new AbortController();
-      socket.on('close', () => aborted.abort());
+      // Closed at once when the member is removed or their role no longer lets them read this deployment.
+      const unwatch = watchAccess(ctx, request, () => socket.close(1008, 'Your access changed.'));
+      socket.on('close', () => {
+        unwatch();
+        aborted.abort();
+      });
       socket.on('error', () => aborted.abort());
       try {
         await ctx.deploys.logs.follow(request.params.id, (line) => socket.send(line), aborted.signal);

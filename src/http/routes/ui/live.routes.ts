@@ -11,6 +11,7 @@ import { AppError } from '../../../errors.js';
 import { topicsOf, type BerthEvent } from '../../../events/event-bus.js';
 import type { AppContext } from '../../context.js';
 import { can } from '../../route-access.js';
+import { watchAccess } from '../../open-connections.js';
 import { requireReadable } from '../../visibility.js';
 
 export const MAX_STREAMS_PER_SESSION = 4;
@@ -59,6 +60,16 @@ async function topicsFor(ctx: AppContext, request: FastifyRequest, query: LiveQu
     topics.add(`backups:${database.id}`);
   }
   return topics;
+}
+
+/** What the stream shows, each to be checked again when the caller's access changes. */
+function objectsOf(query: LiveQuery): Array<{ source: 'project' | 'service' | 'deployment' | 'database'; id: string }> {
+  const objects: Array<{ source: 'project' | 'service' | 'deployment' | 'database'; id: string }> = [];
+  if (query.project) objects.push({ source: 'project', id: query.project });
+  if (query.service) objects.push({ source: 'service', id: query.service });
+  if (query.deployment) objects.push({ source: 'deployment', id: query.deployment });
+  if (query.database) objects.push({ source: 'database', id: query.database });
+  return objects;
 }
 
 /**
@@ -132,9 +143,11 @@ export async function liveUiRoutes(
       const heartbeat = setInterval(() => raw.write(': heartbeat\n\n'), heartbeatMs);
       heartbeat.unref();
       let isEnded = false;
+      let unwatch = () => {};
       const end = () => {
         if (isEnded) return;
         isEnded = true;
+        unwatch();
         unsubscribe();
         clearInterval(heartbeat);
         open.delete(end);
@@ -144,6 +157,8 @@ export async function liveUiRoutes(
         if (!raw.writableEnded) raw.end();
       };
       open.add(end);
+      // Ended at once when the member is removed or may no longer read what the page shows.
+      unwatch = watchAccess(ctx, request, end, objectsOf(request.query));
       request.raw.on('close', end);
       raw.on('close', end);
       raw.on('error', end);

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { keepUrl } from '../../htmx.js';
+import { isInvitationMailConfigured, mailInvitation } from '../../invitation-mail.js';
 import { statusOf } from '../../plugins/error-handler.js';
 import { can } from '../../route-access.js';
 
@@ -45,6 +46,7 @@ export async function membersUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
         members: members.map((m) => ({ ...m, grants: named(m.grants), isMe: m.id === request.user!.id })),
         invitations: invitations.map((i) => ({ ...i, grants: named(i.grants) })),
         isOwner: request.user!.role === 'owner',
+        canMailInvitations: await isInvitationMailConfigured(ctx),
         ...extra,
       },
       status,
@@ -96,9 +98,11 @@ export async function membersUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
         });
         request.log.info({ invitationId: invitation.id }, 'invitation created');
         const url = `${ctx.config.publicUrl.replace(/\/$/, '')}/invite?token=${token}`;
+        // Mailed when an address was given and SMTP is set up; the outcome is shown with the link.
+        const mailed = await mailInvitation(ctx, request, invitation, url);
         // Rendered into this response only, never stored: the link is shown exactly once.
         keepUrl(reply);
-        return show(request, reply, { createdLink: url });
+        return show(request, reply, { createdLink: url, mailed });
       } catch (error) {
         if (!isAppError(error) || !FORM_ERRORS.has(error.code)) throw error;
         keepUrl(reply);

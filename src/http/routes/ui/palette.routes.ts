@@ -1,12 +1,13 @@
 /**
  * The command palette's index (Ctrl/Cmd-K): every project, service, database and panel page the signed-in
- * user can jump to, as JSON for public/js/palette.js. Behind the session like every panel page.
+ * user can jump to, as JSON for public/js/palette.js. Behind the session like every panel page. Each page is
+ * offered only when its route's declared permission lets this caller open it (src/http/page-access.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { can } from '../../route-access.js';
 import { visibleProjectList } from '../../visibility.js';
-import { isServerAdmin } from '../../../auth/access-policy.js';
+import { pageAccess } from '../../page-access.js';
 
 export interface PaletteItem {
   kind: 'page' | 'project' | 'service' | 'database';
@@ -27,10 +28,6 @@ const PAGES: Array<[label: string, url: string]> = [
   ['System and upgrades', '/system'],
   ['Account, two-factor and sessions', '/account'],
   ['API docs', '/api/docs'],
-];
-
-/** Pages only server owners and admins may open (their routes answer 403 to anyone else). */
-const ADMIN_PAGES: Array<[label: string, url: string]> = [
   ['Members and invitations', '/members'],
   ['Audit log', '/audit'],
   ['Sign-in settings', '/server/sign-in'],
@@ -45,9 +42,15 @@ const SERVICE_SECTIONS: Array<[label: string, path: string]> = [
 
 export async function paletteRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get('/palette.json', { config: can('signed-in'), schema: { hide: true } }, async (request, reply) => {
-    const pages = request.user && isServerAdmin(request.user) ? [...PAGES, ...ADMIN_PAGES] : PAGES;
-    const items: PaletteItem[] = pages.map(([label, url]) => ({ kind: 'page', label, detail: 'page', url }));
+    const mayOpen = pageAccess(app, request.caller);
+    const items: PaletteItem[] = PAGES.filter(([, url]) => mayOpen(url)).map(([label, url]) => ({
+      kind: 'page',
+      label,
+      detail: 'page',
+      url,
+    }));
     for (const project of await visibleProjectList(ctx, request)) {
+      const role = request.caller ? await ctx.auth.roleOn(request.caller, project.id) : undefined;
       items.push({ kind: 'project', label: project.name, detail: 'project', url: `/projects/${project.id}` });
       items.push({
         kind: 'page',
@@ -58,7 +61,7 @@ export async function paletteRoutes(app: FastifyInstance, ctx: AppContext): Prom
       for (const service of await ctx.projects.listServices(project.id)) {
         const url = `/services/${service.id}`;
         items.push({ kind: 'service', label: service.name, detail: `${project.name} / service`, url });
-        for (const [section, path] of SERVICE_SECTIONS) {
+        for (const [section, path] of SERVICE_SECTIONS.filter(([, path]) => mayOpen(`${url}/${path}`, role))) {
           items.push({
             kind: 'page',
             label: `${service.name} ${section}`,

@@ -11,6 +11,7 @@ import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { requireSameOrigin } from '../../plugins/auth-guards.js';
 import { serviceIdParams } from '../api/deployment-schemas.js';
+import { watchAccess } from '../../open-connections.js';
 import { can } from '../../route-access.js';
 
 const hidden = { hide: true } as const;
@@ -104,7 +105,12 @@ export async function serviceLogsUiRoutes(app: FastifyInstance, ctx: AppContext)
     async (socket, request) => {
       // JSON frames; the page inserts their text with textContent, so nothing is ever parsed as HTML.
       const aborted = new AbortController();
-      socket.on('close', () => aborted.abort());
+      // Closed at once when the member is removed or their role no longer lets them read this service.
+      const unwatch = watchAccess(ctx, request, () => socket.close(1008, 'Your access changed.'));
+      socket.on('close', () => {
+        unwatch();
+        aborted.abort();
+      });
       socket.on('error', () => aborted.abort());
       const sendFrame = (frame: string) => {
         if (socket.readyState === socket.OPEN) socket.send(frame);

@@ -57,7 +57,10 @@ export async function ssoRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     }
     try {
       const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
-      const user = await ctx.sso.complete(query, pending);
+      const user = await ctx.sso.complete(query, pending, {
+        address: request.ip,
+        userAgent: String(request.headers['user-agent'] ?? ''),
+      });
       await signIn(request, user.id);
       await recordLogin(ctx, request, { user });
       request.log.info({ userId: user.id }, 'signed in through single sign-on');
