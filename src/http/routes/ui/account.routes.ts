@@ -1,6 +1,7 @@
 /**
  * The account page: two-factor authentication (enrol with a QR code and a first code, recovery codes shown
- * once, turn off with a code or the password), passkeys (passkeys.routes.ts) and the list of one's own sessions (revoke one or all others).
+ * once, turn off with a code or the password) and the list of one's own sessions (revoke one or all others).
+ * Its passkey forms are in passkeys.routes.ts; both render through account-page.ts.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SESSION_HANDLE } from '../../../auth/sessions.service.js';
