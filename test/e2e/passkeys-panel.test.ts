@@ -101,7 +101,7 @@ describe('passkeys in a real browser', () => {
     await logOut();
     await page.locator('#passkey-login').waitFor({ state: 'visible' });
     assert.deepEqual(await checkPage('login'), []);
-    await page.getByRole('button', { name: 'Log in with a passkey' }).click();
+    await page.locator('#passkey-login').getByRole('button', { name: 'Use a passkey' }).click();
     await page.waitForURL(`${daemon.baseUrl}/`);
     assert.match(await page.locator('.user-email').innerText(), /admin@example\.com/);
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
