@@ -9,6 +9,13 @@ import { removeSsoSettings, writeSsoSettings } from '../../src/auth/sso-settings
 import { createTestApp, type TestApp } from '../helpers/http-app.js';
 import { ADMIN, seedAdmin, signedInClient } from '../helpers/accounts.js';
 import { InjectClient } from '../helpers/inject-client.js';
+import {
+  addPasskey,
+  csrfHeader as csrf,
+  passwordless,
+  passwordlessOptions,
+  secondFactorAnswer,
+} from '../helpers/passkey-flows.js';
 import { SoftAuthenticator, type AssertionAnswer } from '../helpers/soft-authenticator.js';
 import { addMember, PASSWORD } from '../helpers/team-fixture.js';
 import { passwordStep } from '../helpers/two-factor.js';
@@ -23,31 +30,6 @@ describe('passkeys (WebAuthn)', () => {
   let adminKey: SoftAuthenticator;
   let adminId: string;
 
-  async function csrf(client: InjectClient, page: string): Promise<Record<string, string>> {
-    return { 'x-csrf-token': await client.csrfFrom(page) };
-  }
-
-  async function addPasskey(client: InjectClient, key: SoftAuthenticator, name: string) {
-    const headers = await csrf(client, '/account');
-    const options = await client.postJson('/account/passkeys/options', {}, headers);
-    assert.equal(options.statusCode, 200, options.body);
-    const credential = key.register(options.json().options);
-    return client.postJson('/account/passkeys', { name, credential }, headers);
-  }
-
-  /** Options for a sign-in without password on a fresh login page. */
-  async function passwordlessOptions(client: InjectClient) {
-    const headers = await csrf(client, '/login');
-    const res = await client.postJson('/login/passkey/options', {}, headers);
-    assert.equal(res.statusCode, 200, res.body);
-    return { options: res.json().options, headers };
-  }
-
-  async function passwordless(client: InjectClient, key: SoftAuthenticator, knobs = {}) {
-    const { options, headers } = await passwordlessOptions(client);
-    return client.postJson('/login/passkey', { credential: key.assert(options, knobs), next: '/account' }, headers);
-  }
-
   /** The password, then a passkey's answer made by `answer` from the second-factor options. */
   async function secondFactor(
     client: InjectClient,
@@ -56,14 +38,7 @@ describe('passkeys (WebAuthn)', () => {
   ) {
     const password = await passwordStep(client, account);
     assert.equal(password.headers.location, '/login/two-factor');
-    const headers = await csrf(client, '/login/two-factor');
-    const options = await client.postJson('/login/two-factor/passkey/options', {}, headers);
-    assert.equal(options.statusCode, 200, options.body);
-    return client.postJson(
-      '/login/two-factor/passkey',
-      { credential: answer(options.json().options as never) },
-      headers,
-    );
+    return secondFactorAnswer(client, answer);
   }
 
   async function auditOf(action: string) {
