@@ -25,6 +25,7 @@ const WRAPPERS = {
   otpauth: '^src/auth/totp\\.ts$',
   qrcode: '^src/auth/qr-code\\.ts$',
   'openid-client': '^src/auth/oidc-client\\.ts$',
+  '@simplewebauthn/server': '^src/auth/webauthn\\.ts$',
   nodemailer: '^src/[a-z-]+/(mailer|smtp|mail)[a-z-]*\\.ts$',
 };
 

@@ -11,6 +11,7 @@ import { AccessChanges } from '../auth/access-changes.js';
 import { createAuthFacade } from '../auth/auth.facade.js';
 import { createSsoFacade } from '../auth/sso.facade.js';
 import { createTwoFactorFacade } from '../auth/two-factor.facade.js';
+import { createPasskeysFacade } from '../auth/passkeys.facade.js';
 import { LoginThrottle, type ThrottleLimits } from '../auth/login-throttle.js';
 import { SqliteSessionStore } from '../auth/session-store.js';
 import type { Config } from '../config.js';
@@ -99,6 +100,11 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     version: options.version,
     auth: createAuthFacade(db, accessChanges),
     twoFactor: createTwoFactorFacade({ db, secretBox }),
+    // WebAuthn binds passkeys to the panel's public host: they work there only (HTTPS, or localhost).
+    passkeys: createPasskeysFacade({
+      db,
+      rp: { id: new URL(config.publicUrl).hostname, name: 'Berth', origin: new URL(config.publicUrl).origin },
+    }),
     sso: createSsoFacade({
       db,
       secretBox,

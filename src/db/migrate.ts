@@ -18,6 +18,7 @@ import * as twoFactorSessions from './migrations/0020-two-factor-sessions.js';
 import * as auditEvents from './migrations/0021-audit-events.js';
 import * as teamsAccess from './migrations/0019-teams-access.js';
 import * as keptLogStream from './migrations/0022-kept-log-stream.js';
+import * as passkeys from './migrations/0023-passkeys.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0021-audit-events': auditEvents,
   '0019-teams-access': teamsAccess,
   '0022-kept-log-stream': keptLogStream,
+  '0023-passkeys': passkeys,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -45,6 +45,34 @@ export interface RecoveryCodesTable {
   used_at: string | null;
 }
 
+/** A user's WebAuthn credential (0023); binary values are base64url. */
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  credential_id: string;
+  /** The COSE public key the authenticator registered. */
+  public_key: string;
+  /** The last signature counter seen (0 for authenticators that do not count). */
+  counter: Generated<number>;
+  /** Comma-separated transport hints (usb, nfc, ble, internal, hybrid), or null. */
+  transports: string | null;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+/** A WebAuthn challenge waiting for its one answer (0023). */
+export interface WebauthnChallengesTable {
+  id: string;
+  /** base64url, as the browser echoes it in clientDataJSON. */
+  challenge: string;
+  purpose: 'register' | 'second-factor' | 'passwordless';
+  /** The user it was issued to; null for a passwordless sign-in (anyone's passkey may answer). */
+  user_id: string | null;
+  /** Epoch ms. */
+  expires_at: number;
+}
+
 export interface ApiTokensTable {
   id: string;
   user_id: string;
@@ -428,6 +456,8 @@ export interface Database {
   sessions: SessionsTable;
   user_totp: UserTotpTable;
   recovery_codes: RecoveryCodesTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
   api_tokens: ApiTokensTable;
   project_members: ProjectMembersTable;
   invitations: InvitationsTable;

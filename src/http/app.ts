@@ -27,6 +27,8 @@ import { hooksRoutes } from './routes/hooks.routes.js';
 import { openApiDocsRoutes } from './plugins/openapi.js';
 import { sessionRoutes } from './routes/ui/session.routes.js';
 import { loginTwoFactorRoutes } from './routes/ui/login-two-factor.routes.js';
+import { loginPasskeyRoutes } from './routes/ui/login-passkey.routes.js';
+import { passkeysRoutes } from './routes/ui/passkeys.routes.js';
 import { ssoRoutes } from './routes/ui/sso.routes.js';
 import { accountRoutes } from './routes/ui/account.routes.js';
 import { serverSignInRoutes } from './routes/ui/server-sign-in.routes.js';
@@ -114,6 +116,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => inviteRoutes(scope, ctx),
     async (scope) => sessionRoutes(scope, ctx),
     async (scope) => loginTwoFactorRoutes(scope, ctx),
+    async (scope) => loginPasskeyRoutes(scope, ctx),
     async (scope) => ssoRoutes(scope, ctx),
     // Webhooks and deploy hooks carry their own secrets; the git remote checks a token in its onRequest.
     async (scope) => hooksRoutes(scope, ctx, ctx.webhooks),
@@ -139,6 +142,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => serviceLogsUiRoutes(scope, ctx),
     async (scope) => databaseLogsUiRoutes(scope, ctx),
     async (scope) => accountRoutes(scope, ctx),
+    async (scope) => passkeysRoutes(scope, ctx),
     async (scope) => serverSignInRoutes(scope, ctx),
     async (scope) => auditUiRoutes(scope, ctx),
     async (scope) => membersUiRoutes(scope, ctx),

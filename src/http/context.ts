@@ -9,6 +9,7 @@ import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { AuthFacade } from '../auth/auth.facade.js';
 import type { SsoFacade } from '../auth/sso.facade.js';
 import type { TwoFactorFacade } from '../auth/two-factor.facade.js';
+import type { PasskeysFacade } from '../auth/passkeys.facade.js';
 import type { Config } from '../config.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
 import type { EngineStatusFacade } from '../doctor/engine-status.js';
@@ -39,6 +40,8 @@ export interface AppContext {
   auth: AuthFacade;
   /** TOTP enrolment, the second login step, recovery codes and "require two-factor". */
   twoFactor: TwoFactorFacade;
+  /** WebAuthn passkeys: add, rename, remove, and sign in with one (second factor or without password). */
+  passkeys: PasskeysFacade;
   /** Single sign-on (OpenID Connect): settings, the sign-in and its callback. */
   sso: SsoFacade;
   /** Projects and their app services (lists, lookups, creation). */

@@ -29,6 +29,9 @@ declare module 'fastify' {
     signedInAt?: number;
     clientIp?: string;
     clientAgent?: string;
+    /** The challenge (its id) of a passkey being added, and of a passkey sign-in in progress. */
+    passkeyRegistration?: string;
+    passkeySignIn?: string;
     /** A single sign-on in progress: what the callback must find again. */
     sso?: { state: string; nonce: string; verifier: string; next: string; since: number };
   }

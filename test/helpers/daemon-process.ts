@@ -31,13 +31,19 @@ export interface DaemonProcess {
 }
 
 export async function startDaemonProcess(
-  options: { env?: Record<string, string>; dataDir?: string; timeoutMs?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    dataDir?: string;
+    timeoutMs?: number;
+    /** The host name of the public URL (default 127.0.0.1): `localhost` for WebAuthn, which refuses IP addresses. */
+    publicHost?: string;
+  } = {},
 ): Promise<DaemonProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'berth-daemon-'));
   const port = await freePort();
   // The app proxy gets its own free loopback port, never the host's port 80.
   const proxyPort = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = `http://${options.publicHost ?? '127.0.0.1'}:${port}`;
   const child = spawn(process.execPath, [BIN, 'serve'], {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',

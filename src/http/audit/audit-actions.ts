@@ -10,6 +10,7 @@ import {
   listDomainsOf,
   listProjects,
   listServicesOf,
+  listPasskeysOf,
   listSshKeysOf,
   listTokensOf,
   readChannel,
@@ -53,6 +54,7 @@ async function identity(ctx: AppContext, id: string): Promise<Found | undefined>
 
 const tokens = { objectType: 'token', list: listTokensOf, isOwn: true };
 const sshKeys = { objectType: 'ssh-key', list: listSshKeysOf, isOwn: true };
+const passkeys = { objectType: 'passkey', list: listPasskeysOf, isOwn: true };
 
 /** `METHOD url` → rule. Panel forms post to `/…/delete`-style URLs; the API uses the HTTP verbs. */
 export const AUDIT_RULES: Record<string, AuditRule> = {
@@ -99,6 +101,10 @@ export const AUDIT_RULES: Record<string, AuditRule> = {
   'POST /account/two-factor/start': { action: 'two-factor.enrol-start', objectType: 'user' },
   'POST /account/two-factor/confirm': { action: 'two-factor.enable', objectType: 'user' },
   'POST /account/two-factor/disable': { action: 'two-factor.disable', objectType: 'user' },
+  'POST /account/passkeys/options': { action: 'passkey.add-start', objectType: 'user' },
+  'POST /account/passkeys': { action: 'passkey.add', ...passkeys },
+  'POST /account/passkeys/:id/rename': { action: 'passkey.rename', ...passkeys },
+  'POST /account/passkeys/:id/remove': { action: 'passkey.remove', ...passkeys },
   'POST /account/sessions/:handle/revoke': { action: 'session.revoke', objectType: 'session' },
   'POST /account/sessions/revoke-others': { action: 'session.revoke-others', objectType: 'session' },
   'POST /server/sign-in/sso': { action: 'settings.sso.update', objectType: 'settings' },

@@ -144,6 +144,10 @@ export async function listSshKeysOf(ctx: AppContext, userId: string): Promise<Fo
   }));
 }
 
+export async function listPasskeysOf(ctx: AppContext, userId: string): Promise<Found[]> {
+  return (await ctx.passkeys.list(userId)).map((k) => ({ id: k.id, name: k.name, state: { name: k.name } }));
+}
+
 /** A deployment's identity: its service's name and project (no state: deploy events say how it went). */
 export const readDeployment: AuditLookup<Found> = (ctx, id) =>
   quietly(async () => {

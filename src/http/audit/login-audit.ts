@@ -8,7 +8,7 @@ import type { AppContext } from '../context.js';
 export function recordLogin(
   ctx: AppContext,
   request: FastifyRequest,
-  result: { user: { id: string; email: string } } | { failedEmail: string; reason: string },
+  result: { user: { id: string; email: string }; method?: string } | { failedEmail: string; reason: string },
 ): Promise<void> {
   const common = { address: request.ip, userAgent: request.headers['user-agent'] };
   if ('user' in result) {
@@ -19,6 +19,7 @@ export function recordLogin(
       action: 'login.success',
       object: { type: 'user', id: user.id, name: user.email },
       outcome: 'success',
+      ...(result.method ? { detail: `with ${result.method}` } : {}),
     });
   }
   return ctx.audit.record({

@@ -25,10 +25,10 @@ export function makeRequireUser(ctx: AppContext) {
   };
 }
 
-/** The pages a session that must enrol in two-factor may still use: the account page and its 2FA forms. */
+/** The pages a session that must enrol in two-factor may still use: the account page, its 2FA and passkey forms. */
 function isEnrolmentPath(url: string): boolean {
   const path = url.split('?')[0]!;
-  return path === '/account' || path.startsWith('/account/two-factor/');
+  return path === '/account' || path.startsWith('/account/two-factor/') || path.startsWith('/account/passkeys');
 }
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{1,200})$/;

@@ -1,13 +1,14 @@
 /**
  * The account page: two-factor authentication (enrol with a QR code and a first code, recovery codes shown
  * once, turn off with a code or the password) and the list of one's own sessions (revoke one or all others).
+ * Its passkey forms are in passkeys.routes.ts; both render through account-page.ts.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SESSION_HANDLE } from '../../../auth/sessions.service.js';
-import { AppError, isAppError } from '../../../errors.js';
+import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
-import { keepUrl } from '../../htmx.js';
 import { can } from '../../route-access.js';
+import { renderAccount, renderAccountError } from './account-page.js';
 
 const hidden = { hide: true } as const;
 const csrfOnly = { type: 'object', properties: { _csrf: { type: 'string' } } } as const;
@@ -16,36 +17,12 @@ const handleParams = {
   required: ['handle'],
   properties: { handle: { type: 'string', pattern: SESSION_HANDLE.source } },
 } as const;
-/** Form errors shown in place on the account page. */
-const ACCOUNT_ERRORS = new Set(['INVALID_CREDENTIALS', 'CONFLICT', 'VALIDATION_FAILED']);
 
 export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const render = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    extra: Record<string, unknown> = {},
-    status = 200,
-  ) => {
-    const userId = request.user!.id;
-    await reply.page(
-      'account',
-      {
-        title: 'Account',
-        twoFactor: await ctx.twoFactor.status(userId),
-        enrolment: await ctx.twoFactor.pending(userId),
-        isTwoFactorRequired: await ctx.twoFactor.isRequired(),
-        mustEnrol: request.session.get('mustEnrolTwoFactor') === true,
-        sessions: await ctx.auth.listSessions(userId, request.session.sessionId),
-        ...extra,
-      },
-      status,
-    );
-  };
-  const formError = async (request: FastifyRequest, reply: FastifyReply, error: unknown, extra = {}) => {
-    if (!isAppError(error) || !ACCOUNT_ERRORS.has(error.code)) throw error;
-    keepUrl(reply);
-    await render(request, reply, { error: error.message, ...extra }, 422);
-  };
+  const render = (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) =>
+    renderAccount(ctx, request, reply, extra);
+  const formError = (request: FastifyRequest, reply: FastifyReply, error: unknown) =>
+    renderAccountError(ctx, request, reply, error);
 
   app.get('/account', { config: can('account'), schema: hidden }, async (request, reply) => render(request, reply));
 

@@ -1,6 +1,7 @@
 /**
  * The second login step: a code from the authenticator app or a recovery code, for a session that gave the
- * right password (half signed in). Code attempts share the login throttle with passwords: per account and
+ * right password (half signed in). The page offers a passkey too when the account has one (its requests:
+ * login-passkey.routes.ts). Code attempts share the login throttle with passwords: per account and
  * address, and per address.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,8 +17,9 @@ const TITLE = 'Two-factor code';
 
 export async function loginTwoFactorRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get('/login/two-factor', { config: can('public'), schema: hidden }, async (request, reply) => {
-    if (!pendingSecondFactor(request)) return reply.redirect('/login', 303);
-    await reply.page('login-two-factor', { title: TITLE });
+    const pending = pendingSecondFactor(request);
+    if (!pending) return reply.redirect('/login', 303);
+    await reply.page('login-two-factor', { title: TITLE, ...(await factorsOf(ctx, pending.userId)) });
   });
 
   app.post<{ Body: { code: string } }>(
@@ -49,7 +51,11 @@ export async function loginTwoFactorRoutes(app: FastifyInstance, ctx: AppContext
         request.log.warn({ account: user.email, ip: request.ip }, 'two-factor code throttled');
         return reply.page(
           'login-two-factor',
-          { title: TITLE, error: `Too many wrong codes. Try again in ${minutes} minute(s).` },
+          {
+            title: TITLE,
+            error: `Too many wrong codes. Try again in ${minutes} minute(s).`,
+            ...(await factorsOf(ctx, user.id)),
+          },
           429,
         );
       }
@@ -71,8 +77,17 @@ export async function loginTwoFactorRoutes(app: FastifyInstance, ctx: AppContext
           throw error;
         }
         await recordLogin(ctx, request, { failedEmail: user.email, reason: 'wrong two-factor code' });
-        return reply.page('login-two-factor', { title: TITLE, error: error.message }, 401);
+        return reply.page(
+          'login-two-factor',
+          { title: TITLE, error: error.message, ...(await factorsOf(ctx, user.id)) },
+          401,
+        );
       }
     },
   );
+}
+
+/** Which second factors the account has: the code form, the passkey button, or both. */
+async function factorsOf(ctx: AppContext, userId: string): Promise<{ hasTotp: boolean; hasPasskey: boolean }> {
+  return { hasTotp: await ctx.twoFactor.isEnabled(userId), hasPasskey: await ctx.passkeys.has(userId) };
 }

@@ -1,7 +1,7 @@
 /**
  * Login and logout. Login attempts are throttled per (account, address) and per address (login-throttle.ts).
  * A right password signs in at once, or half signs in when the account has two-factor on (the code comes
- * next, login-two-factor.routes.ts). When single sign-on has turned local login off, the form is refused.
+ * next, login-two-factor.routes.ts; or a passkey, login-passkey.routes.ts). When single sign-on has turned local login off, the form is refused.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
@@ -86,7 +86,8 @@ export async function sessionRoutes(app: FastifyInstance, ctx: AppContext): Prom
       try {
         if (attempt.delayMs > 0) await sleep(attempt.delayMs);
         const user = await ctx.auth.authenticate(request.body.email, request.body.password);
-        if (await ctx.twoFactor.isEnabled(user.id)) {
+        // A passkey is a second factor like an authenticator app: either one makes the password half a login.
+        if ((await ctx.twoFactor.isEnabled(user.id)) || (await ctx.passkeys.has(user.id))) {
           // Not succeeded(): that would forget this pair's failures, and so reset the count of wrong codes
           // each time the password is typed again. The code step counts its own attempts.
           attempt.abandoned();
