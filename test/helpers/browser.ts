@@ -107,6 +107,17 @@ export interface AxeViolation {
 }
 
 const AXE_SOURCE_PATH = 'node_modules/axe-core/axe.min.js';
+
+/**
+ * Waits until no htmx request is in flight and the element it dimmed has faded back: while a partial loads
+ * (a chart, a live badge) the panel shows it at 60 % opacity, which axe would judge as the page's contrast.
+ */
+async function settleHtmxRequests(page: Page): Promise<void> {
+  await page
+    .waitForFunction('document.querySelector(".htmx-request") === null', undefined, { timeout: 10_000 })
+    .catch(() => undefined); // a page that keeps polling is judged as it is
+  await page.waitForTimeout(250); // the opacity transition (0.2 s)
+}
 let axeSource: string | undefined;
 
 /**
@@ -115,6 +126,7 @@ let axeSource: string | undefined;
  * (script-src 'self') rightly refuses inline scripts, and the test must not weaken it.
  */
 export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
+  await settleHtmxRequests(page);
   axeSource ??= readFileSync(AXE_SOURCE_PATH, 'utf8');
   const hasAxe = await page.evaluate('typeof window.axe === "object"');
   if (!hasAxe) await page.evaluate(axeSource);
