@@ -53,9 +53,15 @@ stop_pid() {
   pid=$(cat "$file")
   kill "$pid" 2>/dev/null || true
   for i in $(seq 50); do
-    case "$(ps -o stat= -p "$pid" 2>/dev/null || true)" in '' | Z*) break ;; esac
+    case "$(ps -o stat= -p "$pid" 2>/dev/null || true)" in '' | Z*)
+      rm -f "$file"
+      return 0
+      ;;
+    esac
     sleep 0.1
   done
+  log "$(basename "$file" .pid) ($pid) did not stop within 5 s; killing it"
+  kill -KILL "$pid" 2>/dev/null || true
   rm -f "$file"
 }
 
@@ -227,10 +233,11 @@ case "$CMD" in
     T0=$(now)
     ADDR=$(node_ip)
     [ -n "$ADDR" ] || die "docker0 has no IPv4 address: is the Docker engine running?"
-    trap 'stop_cluster' ERR
+    # Any failure on the way (a failed command or a `die`) undoes what was started so far.
+    trap 'stop_cluster' EXIT
     start_control_plane "$ADDR"
     start_node "$ADDR"
-    trap - ERR
+    trap - EXIT
     log "kubernetes ready in $(since "$T0") (node $NODE on $ADDR)"
     echo "$D/kubeconfig"
     ;;
