@@ -31,16 +31,16 @@ KUBECTL=("$BIN/kubectl" --cache-dir "$D/kcache")
 
 node_ip() { ip -4 -o addr show docker0 | awk '{ sub(/\/.*/, "", $4); print $4; exit }'; }
 
-# Removes every KUBE-* chain and every rule that jumps to one; Docker's own chains stay as they are.
+# Removes every KUBE-* chain and every rule that jumps to one; Docker's own chains stay as they are. Rules are
+# deleted by position (last first): a saved rule is not safe to split into words (its comments are quoted).
 delete_kube_chains() {
-  local ipt=$1 table rule chains chain
+  local ipt=$1 table chain chains n
   for table in filter nat mangle raw; do
     "$ipt-save" -t "$table" >/dev/null 2>&1 || continue
-    "$ipt-save" -t "$table" | grep -E '^-A ' | grep -vE '^-A KUBE-' | grep -E -- '-j KUBE-' | sed 's/^-A //' |
-      while read -r rule; do
-        # shellcheck disable=SC2086 # a saved rule is a list of words, split on purpose
-        "$ipt" -w -t "$table" -D $rule || true
-      done
+    for chain in $("$ipt-save" -t "$table" | sed -n 's/^:\([^ ]*\) .*/\1/p' | grep -v '^KUBE-'); do
+      "$ipt" -w -t "$table" -S "$chain" | grep -E '^-A ' | grep -nE -- '-j KUBE-' | cut -d: -f1 | sort -rn |
+        while read -r n; do "$ipt" -w -t "$table" -D "$chain" "$n" || true; done
+    done
     chains=$("$ipt-save" -t "$table" | sed -n 's/^:\(KUBE-[^ ]*\) .*/\1/p')
     for chain in $chains; do "$ipt" -w -t "$table" -F "$chain" || true; done
     for chain in $chains; do "$ipt" -w -t "$table" -X "$chain" || true; done
@@ -170,7 +170,8 @@ FROM berth-test/busybox:latest
 ENTRYPOINT ["/bin/sh", "-c", "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"]
 LABEL berth.test.fixture=1
 DOCKERFILE
-  docker build -q -t "$PAUSE" "$D/pause-image" >/dev/null
+  docker build -q -t "$PAUSE" "$D/pause-image" >"$D/pause-image/build.log" 2>&1 ||
+    { cat "$D/pause-image/build.log" >&2; die "could not build $PAUSE"; }
 }
 
 start_node() {

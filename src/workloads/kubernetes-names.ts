@@ -32,7 +32,7 @@ export function appServiceName(serviceName: string): string {
  * pod template (a rollout), and the pods of the previous ReplicaSet keep the values they started with.
  */
 export function deploymentSecretName(serviceName: string, deploymentId: string): string {
-  return `${serviceName}-vars-${deploymentId.slice(4, 12)}`;
+  return `${serviceName}-vars-${deploymentId.slice(4)}`;
 }
 
 /** The one container of an app pod. */

@@ -54,7 +54,9 @@ describe('kubernetes names', () => {
     assert.equal(projectNamespaceName('prj_0123456789ab'), 'berth-prj-0123456789ab');
     assert.equal(appDeploymentName('web'), 'web');
     assert.equal(appServiceName('web'), 'web');
-    assert.equal(deploymentSecretName('web', 'dep_k7m2x9q4b8c1'), 'web-vars-k7m2x9q4');
+    assert.equal(deploymentSecretName('web', 'dep_k7m2x9q4b8c1'), 'web-vars-k7m2x9q4b8c1');
+    // The whole id: two deployments never share (and so never try to rewrite) an immutable Secret.
+    assert.notEqual(deploymentSecretName('web', 'dep_v00000000001'), deploymentSecretName('web', 'dep_v00000000002'));
   });
 
   it('are valid Kubernetes names for the longest and oddest names and ids Berth allows', () => {
@@ -95,7 +97,7 @@ describe('kubernetes app objects', () => {
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: {
-        name: 'web-vars-k7m2x9q4',
+        name: 'web-vars-k7m2x9q4b8c1',
         namespace: 'berth-prj-0123456789ab',
         labels: {
           'berth.managed': 'true',
@@ -151,7 +153,7 @@ describe('kubernetes app objects', () => {
                 imagePullPolicy: 'Never',
                 ports: [{ name: 'http', containerPort: 3000, protocol: 'TCP' }],
                 env: [{ name: 'PORT', value: '3000' }],
-                envFrom: [{ secretRef: { name: 'web-vars-k7m2x9q4' } }],
+                envFrom: [{ secretRef: { name: 'web-vars-k7m2x9q4b8c1' } }],
                 resources: {
                   limits: { cpu: '500m', memory: '512Mi' },
                   requests: { cpu: '500m', memory: '512Mi' },
@@ -207,7 +209,9 @@ describe('kubernetes app objects', () => {
     assert.deepEqual(second.spec.selector, first.spec.selector);
     assert.deepEqual(second.metadata, first.metadata);
     assert.notDeepEqual(second.spec.template, first.spec.template);
-    assert.deepEqual(second.spec.template.spec.containers[0]?.envFrom, [{ secretRef: { name: 'web-vars-zzzzzzzz' } }]);
+    assert.deepEqual(second.spec.template.spec.containers[0]?.envFrom, [
+      { secretRef: { name: 'web-vars-zzzzzzzz0000' } },
+    ]);
   });
 
   it('apply order: namespace, secret, deployment, service', () => {
@@ -215,7 +219,7 @@ describe('kubernetes app objects', () => {
       appObjects(workload(), timing).map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`),
       [
         'Namespace//berth-prj-0123456789ab',
-        'Secret/berth-prj-0123456789ab/web-vars-k7m2x9q4',
+        'Secret/berth-prj-0123456789ab/web-vars-k7m2x9q4b8c1',
         'Deployment/berth-prj-0123456789ab/web',
         'Service/berth-prj-0123456789ab/web',
       ],

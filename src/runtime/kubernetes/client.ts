@@ -67,6 +67,8 @@ export interface KubernetesClient {
   podLog(namespace: string, pod: string, request: LogRequest): Promise<string>;
   /** Whether the namespace exists (a deleted one exists until its contents are gone). */
   hasNamespace(name: string): Promise<boolean>;
+  /** Deletes the Deployments, ReplicaSets and pods of a namespace (pods with their grace period). */
+  deleteAppWorkloads(namespace: string): Promise<void>;
   /** Starts deleting a namespace and everything in it; false when there was none. */
   deleteNamespace(name: string): Promise<boolean>;
 }
@@ -209,6 +211,13 @@ export function createKubernetesClient(kubeconfigPath: string | undefined): Kube
 
     hasNamespace: async (name) =>
       (await callOrMissing(`read namespace ${name}`, () => core.readNamespace({ name }))) !== undefined,
+
+    deleteAppWorkloads: (namespace) =>
+      call(`delete the workloads of namespace ${namespace}`, async () => {
+        await apps.deleteCollectionNamespacedDeployment({ namespace, propagationPolicy: 'Background' });
+        await apps.deleteCollectionNamespacedReplicaSet({ namespace, propagationPolicy: 'Background' });
+        await core.deleteCollectionNamespacedPod({ namespace });
+      }),
 
     deleteNamespace: async (name) =>
       (await callOrMissing(`delete namespace ${name}`, () => core.deleteNamespace({ name }))) !== undefined,

@@ -105,7 +105,11 @@ export class KubernetesScheduler {
     return this.client.listPods(namespace, selectorOf(labels));
   }
 
-  /** The log of one container of each pod the labels select, pods by name. */
+  /**
+   * The log of one container of each pod the labels select, pods by name. Pods not started yet and pods
+   * on their way out are left out: their container has no log to read (dockershim removes a stopped pod's
+   * container before the API forgets the pod).
+   */
   async podLogs(
     namespace: string,
     labels: Record<string, string>,
@@ -114,7 +118,7 @@ export class KubernetesScheduler {
     const pods = (await this.listPods(namespace, labels)).sort((a, b) => a.name.localeCompare(b.name));
     const logs: PodLog[] = [];
     for (const pod of pods) {
-      if (pod.phase === 'Pending') continue;
+      if (pod.phase === 'Pending' || pod.isTerminating) continue;
       logs.push({ pod: pod.name, text: await this.client.podLog(namespace, pod.name, options) });
     }
     return logs;
@@ -123,18 +127,26 @@ export class KubernetesScheduler {
   /**
    * Deletes a namespace and everything in it, and waits (bounded by the rollout limit) until the API no
    * longer has it, so a project created again with the same id never meets a terminating namespace.
-   * Deleting a namespace that does not exist is not an error.
+   * The app workloads go first and the namespace once their pods are gone: the namespace controller
+   * retries with a growing back-off while pods remain, which made a plain namespace delete take a minute
+   * on the test node. Deleting a namespace that does not exist is not an error.
    */
   async deleteNamespace(name: string, signal?: AbortSignal): Promise<void> {
-    await this.client.deleteNamespace(name);
     const deadline = Date.now() + this.options.rolloutTimeoutMs;
-    while (await this.client.hasNamespace(name)) {
-      if (Date.now() >= deadline)
-        throw new AppError(
-          'KUBERNETES_ERROR',
-          `namespace ${name} was still terminating after ${Math.round(this.options.rolloutTimeoutMs / 1000)} s`,
-        );
-      await sleep(this.pollMs, undefined, { signal });
-    }
+    const waitUntil = async (isDone: () => Promise<boolean>, what: string) => {
+      while (!(await isDone())) {
+        if (Date.now() >= deadline)
+          throw new AppError(
+            'KUBERNETES_ERROR',
+            `namespace ${name}: ${what} after ${Math.round(this.options.rolloutTimeoutMs / 1000)} s`,
+          );
+        await sleep(this.pollMs, undefined, { signal });
+      }
+    };
+    if (!(await this.client.hasNamespace(name))) return;
+    await this.client.deleteAppWorkloads(name);
+    await waitUntil(async () => (await this.client.listPods(name, '')).length === 0, 'pods were still stopping');
+    await this.client.deleteNamespace(name);
+    await waitUntil(async () => !(await this.client.hasNamespace(name)), 'it was still terminating');
   }
 }
