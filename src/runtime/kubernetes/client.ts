@@ -120,6 +120,9 @@ function toAppError(error: unknown, action: string): AppError {
       cause: error,
     });
   }
+  // The cluster answered, but serves no such kind (e.g. a resource its version does not have).
+  if (error instanceof Error && error.message.startsWith('Unrecognized API version and kind'))
+    return new AppError('KUBERNETES_ERROR', `Kubernetes could not ${action}: ${error.message}`, { cause: error });
   return new AppError('KUBERNETES_UNAVAILABLE', `Kubernetes is unavailable (${action}): ${messageOf(error)}`, {
     cause: error,
   });
