@@ -35,7 +35,7 @@ mkdir -p "$SRC/lists/partial" "$OUT"
 T0=$(now)
 
 # The source package, through a private deb-src list so the host's apt configuration stays untouched.
-MIRROR=${BERTH_TEST_MIRROR:-$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)}
+MIRROR=${BERTH_TEST_MIRROR:-$(awk '$1 == "URIs:" { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null)}
 [ -n "$MIRROR" ] || MIRROR=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list 2>/dev/null)
 [ -n "$MIRROR" ] || die "no Debian mirror found in the apt sources; set BERTH_TEST_MIRROR"
 printf 'deb-src %s bookworm main\n' "$MIRROR" >"$SRC/src.list"

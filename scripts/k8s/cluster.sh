@@ -68,6 +68,12 @@ stop_pid() {
 stop_cluster() {
   set +e +o pipefail # best effort: every step runs even when an earlier one found nothing to do
   local name ids mount fam table ipt h p
+  # The host-wide clean-up below (KUBE-* chains, k8s_ containers, sysctls) is for a cluster this dir
+  # started: a dir that started nothing must not tear down another dir's running cluster.
+  if ! compgen -G "$D/*.pid" >/dev/null && [ ! -f "$D/sysctl.saved" ]; then
+    log "nothing was started in $D"
+    return 0
+  fi
   for name in hairpin kube-proxy kubelet kube-scheduler kube-controller-manager kube-apiserver etcd; do
     stop_pid "$D/$name.pid"
   done
@@ -234,6 +240,13 @@ case "$CMD" in
     T0=$(now)
     ADDR=$(node_ip)
     [ -n "$ADDR" ] || die "docker0 has no IPv4 address: is the Docker engine running?"
+    # A cluster left running (e.g. by a killed test) would answer the readiness checks below in place of
+    # the new one, whose daemons cannot bind: refuse instead.
+    for endpoint in "$ADDR/$API_PORT" "127.0.0.1/$ETCD_PORT" 127.0.0.1/10248 127.0.0.1/10256; do
+      if (exec 3<>"/dev/tcp/$endpoint") 2>/dev/null; then
+        die "port ${endpoint#*/} is in use: another cluster runs ('$0 stop <its dir>' stops it; dirs: $CACHE/run*)"
+      fi
+    done
     # Any failure on the way (a failed command or a `die`) undoes what was started so far.
     trap 'stop_cluster' EXIT
     start_control_plane "$ADDR"
