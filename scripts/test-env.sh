@@ -10,13 +10,17 @@
 #     berth-test/postgres:15, berth-test/mariadb:10.11, berth-test/redis:7
 #     (recipes under test/images/),
 #   - Debian's chromium at /usr/bin/chromium (driven by playwright-core),
-#   - git.
+#   - git,
+#   - a real single-node Kubernetes v1.20.2 for the Kubernetes tests: etcd-server and nftables from
+#     Debian, the Kubernetes binaries compiled once from Debian's source package by scripts/k8s/build.sh
+#     (6-10 min cold, cached in $BERTH_TEST_CACHE/k8s/bin; the tests start the cluster themselves).
 # Idempotent: a second run reuses everything and takes a few seconds.
 #
 # Env: DOCKER_HOST        use this engine (never starts a daemon for a custom one)
 #      FRESH=1            rebuild the fixture images (and re-run debootstrap)
 #      BERTH_TEST_CACHE   cache dir (default /var/cache/berth-test as root)
 #      BERTH_TEST_MIRROR  Debian mirror for debootstrap (default: the host's)
+#      BERTH_TEST_KUBERNETES=0  skip the Kubernetes binaries (the Kubernetes tests then fail at start)
 #
 # Run by `npm test` before scripts/run-tests.mjs.
 set -euo pipefail
@@ -299,6 +303,32 @@ ensure_prometheus() {
   fi
 }
 
+# --- Kubernetes (issue 16) -----------------------------------------------------------
+# The Kubernetes scheduler tests run a real single node (scripts/k8s/cluster.sh): etcd from Debian, nft for
+# the teardown's table check, and kube-apiserver, controller-manager, scheduler, kubelet, kube-proxy and
+# kubectl compiled from Debian's kubernetes source package by scripts/k8s/build.sh, which returns at once
+# when they are cached.
+ensure_kubernetes() {
+  if [ "${BERTH_TEST_KUBERNETES:-1}" = 0 ]; then
+    log "skipping Kubernetes (BERTH_TEST_KUBERNETES=0)"
+    return
+  fi
+  local missing=() started
+  command -v etcd >/dev/null 2>&1 || missing+=(etcd-server)
+  command -v nft >/dev/null 2>&1 || missing+=(nftables)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    if is_root && is_debian_like; then
+      log "installing ${missing[*]}"
+      apt_install --no-install-recommends "${missing[@]}"
+    else
+      die "${missing[*]} missing; install Debian's packages (sudo apt-get install ${missing[*]})"
+    fi
+  fi
+  started=$(now)
+  "$HERE/k8s/build.sh"
+  log "kubernetes binaries ready ($(since "$started"))"
+}
+
 # --- Main ---------------------------------------------------------------------------
 ensure_git
 ensure_ssh_client
@@ -309,6 +339,7 @@ ensure_db_images
 ensure_chromium
 ensure_pebble
 ensure_prometheus
+ensure_kubernetes
 
 # Summary: what the tests will run against.
 log "docker server $(docker version --format '{{.Server.Version}}' 2>/dev/null) at ${DOCKER_HOST:-unix://$DEFAULT_SOCK}"

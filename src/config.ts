@@ -5,11 +5,12 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { readBuildCaFile, readBuildProxy, type BuildProxy } from './config-build.js';
+import { readSchedulerConfig, type SchedulerConfig } from './config-scheduler.js';
 import { AppError } from './errors.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config {
+export interface Config extends SchedulerConfig {
   readonly dataDir: string;
   readonly panelPort: number;
   readonly panelHost: string;
@@ -416,5 +417,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     alertCheckIntervalMs: readInteger(env, 'BERTH_ALERT_CHECK_SECONDS', 30, 1, 3600) * 1000,
     proxy: readProxyConfig(env),
     containerLogs: readContainerLogs(env),
+    ...readSchedulerConfig(env, cwd),
   });
 }

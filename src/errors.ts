@@ -31,6 +31,12 @@ export type ErrorCode =
   | 'DATA_DIR_LOCKED'
   | 'DOCKER_UNAVAILABLE'
   | 'DOCKER_ERROR'
+  /** The Kubernetes API cannot be reached or refuses Berth's credentials (503). */
+  | 'KUBERNETES_UNAVAILABLE'
+  /** The Kubernetes API answered with an error (502). */
+  | 'KUBERNETES_ERROR'
+  /** A rollout did not finish within BERTH_KUBERNETES_ROLLOUT_TIMEOUT_SECONDS (504). */
+  | 'KUBERNETES_ROLLOUT_TIMEOUT'
   | 'VARIABLE_REFERENCE_INVALID'
   | 'DATABASE_BUSY'
   /** Berth's own SQLite database is locked by another process (503, retry). */

@@ -1,0 +1,228 @@
+/**
+ * The only importer of @kubernetes/client-node. It loads the credentials (a kubeconfig file, the service
+ * account's in-cluster credentials, or the usual KUBECONFIG / ~/.kube/config lookup) and offers the few
+ * calls the scheduler makes, with plain inputs and outputs. Every failure leaves here as an AppError:
+ * KUBERNETES_UNAVAILABLE when the API cannot be reached or refuses the credentials, KUBERNETES_ERROR when
+ * it answers with an error; a missing object is `undefined`, not an error.
+ */
+import {
+  ApiException,
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  VersionApi,
+} from '@kubernetes/client-node';
+import { AppError } from '../../errors.js';
+import type { KubeObject } from './objects.js';
+
+/** Who Berth is to server-side apply: the owner of every field it sets. */
+export const FIELD_MANAGER = 'berth';
+
+export interface DeploymentState {
+  generation: number;
+  replicas: number;
+  observedGeneration: number;
+  /** Pods of the current template (ready or not). */
+  updatedReplicas: number;
+  /** Pods of every template, terminating ones excluded. */
+  statusReplicas: number;
+  /** Ready for at least minReadySeconds. */
+  availableReplicas: number;
+  /** The Progressing condition's reason, e.g. ProgressDeadlineExceeded. */
+  progressingReason: string | undefined;
+}
+
+export interface EndpointAddress {
+  ip: string;
+  port: number;
+  podName: string | undefined;
+}
+
+export interface PodSummary {
+  name: string;
+  phase: string;
+  labels: Record<string, string>;
+  isReady: boolean;
+  isTerminating: boolean;
+}
+
+export interface LogRequest {
+  container: string;
+  tailLines?: number;
+  sinceSeconds?: number;
+  timestamps?: boolean;
+  previous?: boolean;
+}
+
+export interface KubernetesClient {
+  /** The API server's version, e.g. v1.20.2 (also the reachability check). */
+  version(): Promise<string>;
+  apply(object: KubeObject): Promise<void>;
+  readDeployment(namespace: string, name: string): Promise<DeploymentState | undefined>;
+  /** The ready addresses of a Service's endpoints on the named port. */
+  readyEndpoints(namespace: string, service: string, portName: string): Promise<EndpointAddress[] | undefined>;
+  listPods(namespace: string, labelSelector: string): Promise<PodSummary[]>;
+  podLog(namespace: string, pod: string, request: LogRequest): Promise<string>;
+  /** Whether the namespace exists (a deleted one exists until its contents are gone). */
+  hasNamespace(name: string): Promise<boolean>;
+  /** Deletes the Deployments, ReplicaSets and pods of a namespace (pods with their grace period). */
+  deleteAppWorkloads(namespace: string): Promise<void>;
+  /** Starts deleting a namespace and everything in it; false when there was none. */
+  deleteNamespace(name: string): Promise<boolean>;
+}
+
+/** Loads credentials: a file, else in-cluster when KUBERNETES_SERVICE_HOST is set, else the default lookup. */
+function loadKubeConfig(kubeconfigPath: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  try {
+    if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
+    else kc.loadFromDefault();
+  } catch (error) {
+    throw new AppError('KUBERNETES_UNAVAILABLE', `Kubernetes credentials could not be read: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+  if (!kc.getCurrentCluster())
+    throw new AppError(
+      'KUBERNETES_UNAVAILABLE',
+      `Kubernetes credentials name no cluster${kubeconfigPath ? ` (${kubeconfigPath})` : ''}`,
+    );
+  return kc;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The API's own message from a Status body, else the HTTP code. */
+function apiMessage(error: ApiException<unknown>): string {
+  const body: unknown = error.body;
+  try {
+    const parsed: unknown = typeof body === 'string' ? JSON.parse(body) : body;
+    if (parsed && typeof parsed === 'object' && 'message' in parsed && typeof parsed.message === 'string')
+      return parsed.message;
+  } catch {
+    /* not JSON: fall through */
+  }
+  return `HTTP ${error.code}`;
+}
+
+function toAppError(error: unknown, action: string): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof ApiException) {
+    if (error.code === 401)
+      return new AppError('KUBERNETES_UNAVAILABLE', `Kubernetes refused Berth's credentials (${action})`, {
+        cause: error,
+      });
+    return new AppError('KUBERNETES_ERROR', `Kubernetes could not ${action}: ${apiMessage(error)}`, {
+      cause: error,
+    });
+  }
+  // The cluster answered, but serves no such kind (e.g. a resource its version does not have).
+  if (error instanceof Error && error.message.startsWith('Unrecognized API version and kind'))
+    return new AppError('KUBERNETES_ERROR', `Kubernetes could not ${action}: ${error.message}`, { cause: error });
+  return new AppError('KUBERNETES_UNAVAILABLE', `Kubernetes is unavailable (${action}): ${messageOf(error)}`, {
+    cause: error,
+  });
+}
+
+const isNotFound = (error: unknown) => error instanceof ApiException && error.code === 404;
+
+async function call<T>(action: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toAppError(error, action);
+  }
+}
+
+async function callOrMissing<T>(action: string, work: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw toAppError(error, action);
+  }
+}
+
+export function createKubernetesClient(kubeconfigPath: string | undefined): KubernetesClient {
+  const kc = loadKubeConfig(kubeconfigPath);
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  const core = kc.makeApiClient(CoreV1Api);
+  const apps = kc.makeApiClient(AppsV1Api);
+  const versions = kc.makeApiClient(VersionApi);
+
+  return {
+    version: () => call('read its version', async () => (await versions.getCode()).gitVersion),
+
+    apply: (object) =>
+      call(`apply ${object.kind} ${object.metadata.name}`, async () => {
+        await objects.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+      }),
+
+    readDeployment: (namespace, name) =>
+      callOrMissing(`read deployment ${name}`, async () => {
+        const d = await apps.readNamespacedDeployment({ namespace, name });
+        const progressing = d.status?.conditions?.find((c) => c.type === 'Progressing');
+        return {
+          generation: d.metadata?.generation ?? 0,
+          replicas: d.spec?.replicas ?? 1,
+          observedGeneration: d.status?.observedGeneration ?? 0,
+          updatedReplicas: d.status?.updatedReplicas ?? 0,
+          statusReplicas: d.status?.replicas ?? 0,
+          availableReplicas: d.status?.availableReplicas ?? 0,
+          progressingReason: progressing?.reason,
+        };
+      }),
+
+    readyEndpoints: (namespace, service, portName) =>
+      callOrMissing(`read the endpoints of ${service}`, async () => {
+        const endpoints = await core.readNamespacedEndpoints({ namespace, name: service });
+        return (endpoints.subsets ?? []).flatMap((subset) => {
+          const port = subset.ports?.find((p) => p.name === portName)?.port;
+          if (port === undefined) return [];
+          return (subset.addresses ?? []).map((a) => ({ ip: a.ip, port, podName: a.targetRef?.name }));
+        });
+      }),
+
+    listPods: (namespace, labelSelector) =>
+      call('list pods', async () => {
+        const list = await core.listNamespacedPod({ namespace, labelSelector });
+        return list.items.map((pod) => ({
+          name: pod.metadata?.name ?? '',
+          phase: pod.status?.phase ?? 'Unknown',
+          labels: pod.metadata?.labels ?? {},
+          isReady: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+          isTerminating: pod.metadata?.deletionTimestamp !== undefined,
+        }));
+      }),
+
+    podLog: (namespace, pod, request) =>
+      call(`read the log of pod ${pod}`, () =>
+        core.readNamespacedPodLog({
+          namespace,
+          name: pod,
+          container: request.container,
+          tailLines: request.tailLines,
+          sinceSeconds: request.sinceSeconds,
+          timestamps: request.timestamps,
+          previous: request.previous,
+        }),
+      ),
+
+    hasNamespace: async (name) =>
+      (await callOrMissing(`read namespace ${name}`, () => core.readNamespace({ name }))) !== undefined,
+
+    deleteAppWorkloads: (namespace) =>
+      call(`delete the workloads of namespace ${namespace}`, async () => {
+        await apps.deleteCollectionNamespacedDeployment({ namespace, propagationPolicy: 'Background' });
+        await apps.deleteCollectionNamespacedReplicaSet({ namespace, propagationPolicy: 'Background' });
+        await core.deleteCollectionNamespacedPod({ namespace });
+      }),
+
+    deleteNamespace: async (name) =>
+      (await callOrMissing(`delete namespace ${name}`, () => core.deleteNamespace({ name }))) !== undefined,
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * The shapes of the Kubernetes objects Berth makes, as plain data: the workload builders
+ * (src/workloads/kubernetes-spec.ts) produce them, the scheduler applies them as they are. Only the
+ * fields Berth sets are typed; the API server fills in the rest. No import of the client library here.
+ */
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** Any object the scheduler can apply: apiVersion, kind and metadata are all server-side apply needs. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+}
+
+export interface NamespaceObject extends KubeObject {
+  apiVersion: 'v1';
+  kind: 'Namespace';
+}
+
+export interface SecretObject extends KubeObject {
+  apiVersion: 'v1';
+  kind: 'Secret';
+  type: 'Opaque';
+  /** Whether the API server refuses later changes to the data (a deployment's variables never change). */
+  immutable: boolean;
+  /** Values base64-encoded, as the API stores them. */
+  data: Record<string, string>;
+}
+
+export interface HttpGetProbe {
+  httpGet: { path: string; port: string; scheme: 'HTTP' };
+}
+export interface TcpSocketProbe {
+  tcpSocket: { port: string };
+}
+export type ProbeAction = HttpGetProbe | TcpSocketProbe;
+export type Probe = ProbeAction & {
+  initialDelaySeconds: number;
+  periodSeconds: number;
+  timeoutSeconds: number;
+  successThreshold: number;
+  failureThreshold: number;
+};
+
+export interface ResourceList {
+  cpu?: string;
+  memory?: string;
+}
+
+export interface ContainerObject {
+  name: string;
+  image: string;
+  imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  ports: { name: string; containerPort: number; protocol: 'TCP' }[];
+  env: { name: string; value: string }[];
+  envFrom: { secretRef: { name: string } }[];
+  resources: { limits?: ResourceList; requests?: ResourceList };
+  readinessProbe: Probe;
+  lifecycle: { preStop: { exec: { command: string[] } } };
+}
+
+export interface DeploymentObject extends KubeObject {
+  apiVersion: 'apps/v1';
+  kind: 'Deployment';
+  spec: {
+    replicas: number;
+    selector: { matchLabels: Record<string, string> };
+    minReadySeconds: number;
+    progressDeadlineSeconds: number;
+    revisionHistoryLimit: number;
+    strategy: { type: 'RollingUpdate'; rollingUpdate: { maxUnavailable: number; maxSurge: number } };
+    template: {
+      metadata: { labels: Record<string, string> };
+      spec: {
+        containers: ContainerObject[];
+        terminationGracePeriodSeconds: number;
+        enableServiceLinks: boolean;
+        automountServiceAccountToken: boolean;
+      };
+    };
+  };
+}
+
+export interface ServiceObject extends KubeObject {
+  apiVersion: 'v1';
+  kind: 'Service';
+  spec: {
+    type: 'ClusterIP';
+    selector: Record<string, string>;
+    ports: { name: string; port: number; targetPort: string; protocol: 'TCP' }[];
+  };
+}

@@ -1,0 +1,152 @@
+/**
+ * Runs Berth's Kubernetes objects on a cluster: server-side apply (Berth owns the fields it sets, so a
+ * re-apply of the same objects changes nothing), a bounded wait for a Deployment's rollout, the ready
+ * endpoints of a Service (where Berth's proxy sends traffic), pod logs, and deleting a project's namespace
+ * (the undo of everything applied into it). The objects come ready-made from src/workloads; this file
+ * never builds one. Failures are AppErrors: KUBERNETES_UNAVAILABLE / KUBERNETES_ERROR from the client,
+ * KUBERNETES_ROLLOUT_TIMEOUT when a rollout does not finish in time.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppError } from '../../errors.js';
+import { withInstallLabel } from '../runtime.js';
+import type { DeploymentState, EndpointAddress, KubernetesClient, PodSummary } from './client.js';
+import type { KubeObject } from './objects.js';
+
+export interface KubernetesSchedulerOptions {
+  /** The longest a rollout may take (BERTH_KUBERNETES_ROLLOUT_TIMEOUT_SECONDS). */
+  rolloutTimeoutMs: number;
+  /** Stamped as berth.install on every object applied, as the Docker runtime does. */
+  installId?: string;
+  /** How often rollout and deletion progress is read. */
+  pollMs?: number;
+}
+
+export interface PodLog {
+  pod: string;
+  text: string;
+}
+
+/** Why a rollout is not done yet, in words; undefined once every wanted pod runs the new template. */
+export function rolloutPending(state: DeploymentState): string | undefined {
+  if (state.observedGeneration < state.generation) return 'the controller has not seen the new template yet';
+  if (state.updatedReplicas < state.replicas)
+    return `${state.updatedReplicas} of ${state.replicas} pods run the new template`;
+  if (state.statusReplicas > state.updatedReplicas)
+    return `${state.statusReplicas - state.updatedReplicas} pods of the previous template still run`;
+  if (state.availableReplicas < state.updatedReplicas)
+    return `${state.availableReplicas} of ${state.updatedReplicas} new pods are available`;
+  return undefined;
+}
+
+const selectorOf = (labels: Record<string, string>) =>
+  Object.entries(labels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(',');
+
+export class KubernetesScheduler {
+  private readonly pollMs: number;
+
+  constructor(
+    private readonly client: KubernetesClient,
+    private readonly options: KubernetesSchedulerOptions,
+  ) {
+    this.pollMs = options.pollMs ?? 500;
+  }
+
+  /** The API server's version; throws KUBERNETES_UNAVAILABLE when it cannot be reached. */
+  version(): Promise<string> {
+    return this.client.version();
+  }
+
+  /** Applies the objects in order (a namespace before what goes into it). */
+  async apply(objects: readonly KubeObject[]): Promise<void> {
+    for (const object of objects) {
+      const labels = withInstallLabel(object.metadata.labels ?? {}, this.options.installId);
+      await this.client.apply({ ...object, metadata: { ...object.metadata, labels } });
+    }
+  }
+
+  /**
+   * Waits until every wanted pod of the Deployment runs its current template and is available, and no pod
+   * of a previous template is left. Throws KUBERNETES_ROLLOUT_TIMEOUT after the rollout time limit, or as
+   * soon as the cluster itself says the rollout stalled (its progress deadline passed).
+   */
+  async waitForRollout(namespace: string, name: string, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + this.options.rolloutTimeoutMs;
+    let pending = 'the deployment does not exist';
+    for (;;) {
+      signal?.throwIfAborted();
+      const state = await this.client.readDeployment(namespace, name);
+      if (state) {
+        const why = rolloutPending(state);
+        if (why === undefined) return;
+        pending = why;
+        if (state.progressingReason === 'ProgressDeadlineExceeded')
+          throw new AppError(
+            'KUBERNETES_ROLLOUT_TIMEOUT',
+            `the rollout of ${namespace}/${name} stalled: no progress within its deadline (${pending})`,
+          );
+      }
+      if (Date.now() >= deadline)
+        throw new AppError(
+          'KUBERNETES_ROLLOUT_TIMEOUT',
+          `the rollout of ${namespace}/${name} did not finish within ${Math.round(this.options.rolloutTimeoutMs / 1000)} s (${pending})`,
+        );
+      await sleep(this.pollMs, undefined, { signal });
+    }
+  }
+
+  /** Where a Service's ready pods listen (empty while none is ready; also empty for a missing Service). */
+  async readyEndpoints(namespace: string, service: string, portName: string): Promise<EndpointAddress[]> {
+    return (await this.client.readyEndpoints(namespace, service, portName)) ?? [];
+  }
+
+  listPods(namespace: string, labels: Record<string, string>): Promise<PodSummary[]> {
+    return this.client.listPods(namespace, selectorOf(labels));
+  }
+
+  /**
+   * The log of one container of each pod the labels select, pods by name. Pods not started yet and pods
+   * on their way out are left out: their container has no log to read (dockershim removes a stopped pod's
+   * container before the API forgets the pod).
+   */
+  async podLogs(
+    namespace: string,
+    labels: Record<string, string>,
+    options: { container: string; tailLines?: number; timestamps?: boolean },
+  ): Promise<PodLog[]> {
+    const pods = (await this.listPods(namespace, labels)).sort((a, b) => a.name.localeCompare(b.name));
+    const logs: PodLog[] = [];
+    for (const pod of pods) {
+      if (pod.phase === 'Pending' || pod.isTerminating) continue;
+      logs.push({ pod: pod.name, text: await this.client.podLog(namespace, pod.name, options) });
+    }
+    return logs;
+  }
+
+  /**
+   * Deletes a namespace and everything in it, and waits (bounded by the rollout limit) until the API no
+   * longer has it, so a project created again with the same id never meets a terminating namespace.
+   * The app workloads go first and the namespace once their pods are gone: the namespace controller
+   * retries with a growing back-off while pods remain, which made a plain namespace delete take a minute
+   * on the test node. Deleting a namespace that does not exist is not an error.
+   */
+  async deleteNamespace(name: string, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + this.options.rolloutTimeoutMs;
+    const waitUntil = async (isDone: () => Promise<boolean>, what: string) => {
+      while (!(await isDone())) {
+        if (Date.now() >= deadline)
+          throw new AppError(
+            'KUBERNETES_ERROR',
+            `namespace ${name}: ${what} after ${Math.round(this.options.rolloutTimeoutMs / 1000)} s`,
+          );
+        await sleep(this.pollMs, undefined, { signal });
+      }
+    };
+    if (!(await this.client.hasNamespace(name))) return;
+    await this.client.deleteAppWorkloads(name);
+    await waitUntil(async () => (await this.client.listPods(name, '')).length === 0, 'pods were still stopping');
+    await this.client.deleteNamespace(name);
+    await waitUntil(async () => !(await this.client.hasNamespace(name)), 'it was still terminating');
+  }
+}
