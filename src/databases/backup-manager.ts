@@ -31,7 +31,13 @@ import { cleanMessage, ToolFailure } from './tool-runner.js';
 import { compareCounts } from './verification.js';
 
 export class BackupManager {
-  private readonly running = new Map<string, Promise<void>>();
+  /**
+   * databaseId → the backup that holds it. Released the moment that backup's final status is written, so a
+   * "Back up now" clicked as soon as the page shows the result is accepted rather than refused as busy.
+   */
+  private readonly busy = new Map<string, string>();
+  /** backupId → its run (with the retention and events after the final status), for settle(). */
+  private readonly runs = new Map<string, { databaseId: string; run: Promise<void> }>();
   readonly dir: string;
 
   constructor(
@@ -48,16 +54,25 @@ export class BackupManager {
   /** Starts a backup in the background and returns its record (status `running`). */
   async start(databaseId: string, trigger: Backup['trigger'] = 'manual'): Promise<Backup> {
     const database = await this.databases.get(databaseId);
-    if (this.running.has(databaseId)) {
+    if (this.busy.has(databaseId)) {
       throw new AppError('DATABASE_BUSY', `A backup of "${database.name}" is already running.`);
     }
     const id = newId('bak');
-    await insertBackup(this.deps.db, { id, databaseId, trigger, startedAt: nowIso() });
+    this.busy.set(databaseId, id);
+    try {
+      await insertBackup(this.deps.db, { id, databaseId, trigger, startedAt: nowIso() });
+    } catch (error) {
+      this.release(databaseId, id);
+      throw error;
+    }
     this.announce(id, databaseId, 'running');
     const run = this.run(id, database)
       .catch((error: unknown) => this.deps.logger.error({ backupId: id, reason: describe(error) }, 'backup crashed'))
-      .finally(() => this.running.delete(databaseId));
-    this.running.set(databaseId, run);
+      .finally(() => {
+        this.release(databaseId, id);
+        this.runs.delete(id);
+      });
+    this.runs.set(id, { databaseId, run });
     return (await findBackup(this.deps.db, id))!;
   }
 
@@ -83,8 +98,8 @@ export class BackupManager {
 
   /** Waits for a database's running backup (tests, shutdown). */
   async settle(databaseId?: string): Promise<void> {
-    const runs = databaseId ? [this.running.get(databaseId)] : [...this.running.values()];
-    await Promise.allSettled(runs.filter(Boolean));
+    const runs = [...this.runs.values()].filter((r) => databaseId === undefined || r.databaseId === databaseId);
+    await Promise.allSettled(runs.map((r) => r.run));
   }
 
   /** Restores a verified backup into its own database (the name typed as confirmation) or into another one. */
@@ -168,7 +183,7 @@ export class BackupManager {
       name,
       schedule: expression,
       run: async () => {
-        if (this.running.has(databaseId)) return; // the previous one is still going: skip, do not queue up
+        if (this.busy.has(databaseId)) return; // the previous one is still going: skip, do not queue up
         await this.start(databaseId, 'schedule');
       },
     });
@@ -206,17 +221,25 @@ export class BackupManager {
       const problem = compareCounts(before, after, restored);
       await updateBackup(db, id, { verifyMs: Date.now() - verifyStarted, restoredCounts: restored });
       if (problem) throw new ToolFailure(problem);
+      // Retention before the status: whoever sees this backup verified (the API, the page the event makes
+      // reload) sees the list that stays.
+      await this.applyRetention(database, id);
+      this.release(database.id, id);
       await updateBackup(db, id, { status: 'verified', finishedAt: nowIso(), error: null });
-      // Retention first: the list the event makes the page fetch is then the one that stays.
-      await this.applyRetention(database);
       this.announce(id, database.id, 'verified');
     } catch (error) {
       const message = `${phase === 'dump' ? 'Dump failed' : 'Verification failed'}: ${cleanMessage(describe(error), [credentials])}`;
+      this.release(database.id, id);
       await updateBackup(db, id, { status: 'failed', error: message, finishedAt: nowIso() });
       await updateDatabase(db, database.id, { lastError: message, updatedAt: nowIso() });
       if (phase === 'dump') await rm(file, { force: true });
       this.announce(id, database.id, 'failed');
     }
+  }
+
+  /** Frees the database for the next backup, unless a newer backup already holds it. */
+  private release(databaseId: string, backupId: string): void {
+    if (this.busy.get(databaseId) === backupId) this.busy.delete(databaseId);
   }
 
   /** Tells the live pages (the database page's backup list) that a backup started or ended. */
@@ -246,9 +269,10 @@ export class BackupManager {
   }
 
   /** Keeps the newest `keep` verified backups; older ones (and failed records older than them) go. */
-  private async applyRetention(database: ManagedDatabase): Promise<void> {
+  /** Keeps the newest `backupKeep` verified backups, counting `justVerified` (its status not yet written). */
+  private async applyRetention(database: ManagedDatabase, justVerified: string): Promise<void> {
     const all = await listBackups(this.deps.db, database.id);
-    const verified = all.filter((b) => b.status === 'verified');
+    const verified = all.filter((b) => b.status === 'verified' || b.id === justVerified);
     const oldestKept = verified[database.backupKeep - 1];
     if (!oldestKept) return;
     const doomed = all.filter((b) => b.status !== 'running' && b.startedAt < oldestKept.startedAt);

@@ -13,6 +13,14 @@ export const RUN_ID: string = process.env.BERTH_TEST_RUN_ID || `t${randomBytes(5
 
 export const TEST_RUN_LABEL = 'berth.test-run';
 
+/**
+ * One id per test file (each file runs in its own process). The run's files share RUN_ID and run side by
+ * side, so a file's own cleanup selects this label too: it must never remove a container another file
+ * is still using. The runner's end-of-run safety net goes by RUN_ID alone.
+ */
+export const FILE_ID: string = `f${randomBytes(4).toString('hex')}`;
+export const TEST_FILE_LABEL = 'berth.test-file';
+
 /** Local images built by scripts/test-env.sh; tests never pull from a registry. */
 export const TEST_IMAGES = {
   busybox: 'berth-test/busybox:latest',
@@ -21,7 +29,7 @@ export const TEST_IMAGES = {
 } as const;
 
 export function testLabels(extra: Record<string, string> = {}): Record<string, string> {
-  return { ...extra, [TEST_RUN_LABEL]: RUN_ID };
+  return { ...extra, [TEST_RUN_LABEL]: RUN_ID, [TEST_FILE_LABEL]: FILE_ID };
 }
 
 /** The engine the tests use: DOCKER_HOST if set, else the default socket (parsed as the app would). */
@@ -34,7 +42,7 @@ export function testName(suffix: string): string {
   return `berth-test-${RUN_ID}-${suffix}`;
 }
 
-/** Removes every container labelled with this run id; returns how many. */
+/** Removes every container this test file labelled (run id and file id); returns how many. */
 export async function cleanupTestContainers(): Promise<number> {
   const runtime = new DockerRuntime(testDockerEndpoint());
   return runtime.removeContainersByLabel(testLabels());
