@@ -44,6 +44,7 @@ export async function switchAndWatch(
   const fallback = previous ? await upstreamsOf(ctx, previous.id) : [];
   const before = new Map((await inspectAll(ctx, newIds)).map((d, i) => [newIds[i]!, d?.restartCount ?? 0]));
   const seconds = timing.stabilisationMs / 1000;
+  const windowWords = `during the ${seconds} s stabilisation window after the switch.`;
 
   let failure: string | undefined;
   const stop = new AbortController();
@@ -63,7 +64,7 @@ export async function switchAndWatch(
       (event) => {
         if (event.action !== 'die' || !newIds.includes(event.id)) return;
         const code = event.exitCode === undefined ? '' : ` with exit code ${event.exitCode}`;
-        switchBack(`A new container exited${code} during the ${seconds} s watch after the switch.`);
+        switchBack(`A new container exited${code} ${windowWords}`);
       },
       stop.signal,
     )
@@ -86,7 +87,7 @@ export async function switchAndWatch(
       if (ctx.signal.aborted) switchBack('Cancelled.');
       else {
         const reason = await lookOnce(ctx, newIds, upstreams, before, failedChecks);
-        if (reason) switchBack(`${reason} during the ${seconds} s watch after the switch.`);
+        if (reason) switchBack(`${reason} ${windowWords}`);
       }
     }
   } catch (error) {

@@ -110,7 +110,7 @@ describe('fast, still safe switches', () => {
       assert.ok(result.bodies.includes('v3'), `the new version never served (bodies: ${result.bodies.join(', ')})`);
     }
     assert.equal(done.status, 'failed');
-    assert.match(String(done.error), /A new container exited.* during the 8 s watch after the switch/);
+    assert.match(String(done.error), /A new container exited.* during the 8 s stabilisation window after the switch/);
     assert.equal(await statusOf(v2.id), 'active', 'the previous deployment is still the active one');
     for (let i = 0; i < 5; i++) assert.equal((await get(h.proxyPort, HOST)).body, 'v2');
     const logs = await h.api<{ lines: string[] }>('GET', `/deployments/${String(done.id)}/logs`);
