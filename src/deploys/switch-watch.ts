@@ -82,7 +82,8 @@ export async function switchAndWatch(
     await onSwitched();
     const failedChecks = new Map<string, number>();
     while (failure === undefined && Date.now() - switchedAt < timing.stabilisationMs) {
-      await sleep(Math.min(WATCH_POLL_MS, timing.stabilisationMs - (Date.now() - switchedAt)), stop.signal);
+      const wait = Math.min(WATCH_POLL_MS, timing.stabilisationMs - (Date.now() - switchedAt));
+      await sleep(wait, AbortSignal.any([stop.signal, ctx.signal]));
       if (failure !== undefined) break;
       if (ctx.signal.aborted) switchBack('Cancelled.');
       else {
@@ -101,8 +102,9 @@ export async function switchAndWatch(
       `Switched back to ${previous ? 'the previous version' : 'nothing (no version served before)'} ` +
         `${Date.now() - switchedAt} ms after the switch`,
     );
-    // Requests already on the new containers finish before the runner removes them.
-    await router.waitForDrain(newIds, Math.min(timing.drainTimeoutMs, 10_000));
+    // Requests already on the new containers finish before the runner removes them (not at shutdown:
+    // the proxy stops with the daemon, and recovery removes the containers at the next start).
+    if (!ctx.signal.aborted) await router.waitForDrain(newIds, Math.min(timing.drainTimeoutMs, 10_000));
     throw new DeployFailure(failure);
   }
   return { fallback };
