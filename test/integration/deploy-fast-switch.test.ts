@@ -20,6 +20,13 @@ const CRASH_AFTER_MS = 2500;
 const crashingServer = (source: string) =>
   `${source}\nsetTimeout(() => {\n  console.error('crashing on purpose');\n  process.exit(1);\n}, ${CRASH_AFTER_MS});\n`;
 
+/** The fixture's server, whose health check starts failing (500) a little after it starts listening. */
+const sickeningServer = (source: string) =>
+  source.replace(
+    "if (url.pathname === '/healthz') return reply(res, 200, 'ok');",
+    `if (url.pathname === '/healthz') return Date.now() - startedAt > ${CRASH_AFTER_MS} ? reply(res, 500, 'sick') : reply(res, 200, 'ok');`,
+  ) + '\nconst startedAt = Date.now();\n';
+
 describe('fast, still safe switches', () => {
   let h: Harness;
   let git: GitServer;
@@ -123,5 +130,23 @@ describe('fast, still safe switches', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     assert.equal((await containersWithLabels({ 'berth.deployment': v2.id })).length, 1);
+  });
+
+  it('switches back when a new container fails its health check in the window', async () => {
+    const list = await h.api<Array<{ id: string; status: string }>>('GET', `/services/${serviceId}/deployments`);
+    const v2 = list.body.find((d) => d.status === 'active')!;
+    const server = sickeningServer(files['server.mjs']!);
+    assert.ok(server.includes("reply(res, 500, 'sick')"), 'the health route was patched');
+    await repo.commit({ VERSION: 'v4\n', 'server.mjs': server }, 'v4 gets sick');
+    const id = await trigger();
+    await firstAnswer('v4');
+    const done = await h.waitForDeployment(id);
+    assert.equal(done.status, 'failed');
+    assert.match(
+      String(done.error),
+      /A new container failed its health check 2 times in a row \(GET \/healthz answered 500, expected 200\) during the 8 s stabilisation window after the switch/,
+    );
+    assert.equal(await statusOf(v2.id), 'active');
+    assert.equal((await get(h.proxyPort, HOST)).body, 'v2');
   });
 });
