@@ -19,7 +19,7 @@ import { formatMs, markdownTable, max, median } from './lib/stats.js';
 
 const RUNS = 5;
 const ANSWER_TIMEOUT_MS = 120_000;
-/** BERTH_STABILISATION_SECONDS in the test harness (also Berth's default): part of the healthy phase. */
+/** BERTH_STABILISATION_SECONDS in the test harness (also Berth's default): the watch window after the switch. */
 const STABILISATION_MS = 3000;
 
 type Sample = Record<string, number>;
@@ -45,7 +45,8 @@ async function berthRedeploy(app: BenchApp, version: string): Promise<Sample> {
   const phases = deployment.phaseTimings as Record<string, number>;
   const queued = Date.parse(String(deployment.startedAt)) - Date.parse(String(deployment.createdAt));
   const total = answeredAt - postedAt;
-  const accounted = queued + Object.values(phases).reduce((a, b) => a + b, 0);
+  // The watch window comes after the switch, so after the first answer: not part of the total.
+  const accounted = queued + Object.entries(phases).reduce((a, [k, v]) => (k === 'watching' ? a : a + v), 0);
   return { queued, ...phases, other: total - accounted, total };
 }
 
@@ -119,7 +120,8 @@ const phaseLabels: Record<string, string> = {
   building: 'building (docker build through the API)',
   releasing: 'releasing (no release command here)',
   starting: 'starting (create + start the new container)',
-  healthy: `healthy (health check + ${STABILISATION_MS / 1000} s stabilisation window)`,
+  healthy: 'healthy (health check until the first pass)',
+  watching: `watching (${STABILISATION_MS / 1000} s window after the switch; not in the total)`,
 };
 const rows = [
   cells('Berth: queued (created → runner start)', berth, 'queued'),
@@ -141,6 +143,7 @@ console.log(
 console.log(markdownTable(['phase', 'median (ms)', 'max (ms)'], rows));
 console.log(
   `\nBerth's overhead over the plain Docker CLI (medians): +${formatMs(berthTotal - plainTotal)} ms ` +
-    `(${(berthTotal / plainTotal).toFixed(2)}×), of which ${STABILISATION_MS} ms is the stabilisation window ` +
-    `(${formatMs(berthTotal - plainTotal - STABILISATION_MS)} ms without it).`,
+    `(${(berthTotal / plainTotal).toFixed(2)}×). Target (issue 17): at most 1.5× the CLI + 300 ms = ` +
+    `${formatMs(1.5 * plainTotal + 300)} ms: ${berthTotal <= 1.5 * plainTotal + 300 ? 'met' : 'not met'}. ` +
+    `The ${STABILISATION_MS} ms stabilisation window runs after the switch (the watching row).`,
 );

@@ -1,6 +1,7 @@
 /**
  * Runs one deployment through its phases (DESIGN.md "How a deploy flows"). Any failure leaves the old
- * version serving: new containers are removed, the route is untouched, and the reason is recorded.
+ * version serving: new containers are removed, the route is the previous one (switched back at once if
+ * the new version failed in its watch window), and the reason is recorded.
  */
 import { settingsSnapshot } from './pending-changes.js';
 import { isAppError } from '../errors.js';
@@ -35,6 +36,7 @@ import { pruneServiceImages } from './image-retention.js';
 import type { OldReleaseDrainer } from './old-release-drain.js';
 import { afterFailureWords, isOtherVersionServing } from './serving-words.js';
 import { activate } from './switch-traffic.js';
+import { switchAndWatch } from './switch-watch.js';
 import { DeploySkipped, refuseOlderThanRunning } from './webhook-guard.js';
 
 export const SHUTDOWN = 'daemon-shutdown';
@@ -89,8 +91,10 @@ export class DeployRunner {
       newContainers = await startContainers(ctx, image, env);
       await enter('healthy');
       const upstreams = await checkHealth(ctx, newContainers);
-      timings[phase] = Date.now() - phaseStartedAt;
       const previous = await findActiveDeployment(this.deps.db, ctx.service.id);
+      // Switch at once; the previous release stands by through the window (switch-watch.ts).
+      await switchAndWatch(ctx, upstreams, newContainers, previous, () => enter('watching'));
+      timings[phase] = Date.now() - phaseStartedAt;
       const oldContainers = await activate(ctx, upstreams, previous, timings);
       try {
         log.line(`Live at ${serviceUrl(ctx.service.name, ctx.project.name, ctx.deps.config)}`);

@@ -156,9 +156,9 @@ export function upstreamOf(details: ContainerDetails, network: string, port: num
   return host ? { id: details.id, host, port } : undefined;
 }
 
-/** healthy: every new container passes its health check and then stays up through the stabilisation window. */
+/** healthy: every new container passes its health check (the stabilisation window follows the switch: switch-watch.ts). */
 export async function checkHealth(ctx: RunContext, containerIds: string[]): Promise<Upstream[]> {
-  const { runtime, timing } = ctx.deps;
+  const { runtime } = ctx.deps;
   const upstreams: Upstream[] = [];
   for (const id of containerIds) {
     const details = await runtime.inspectContainer(id);
@@ -173,19 +173,6 @@ export async function checkHealth(ctx: RunContext, containerIds: string[]): Prom
     }
     ctx.log.line(`Container ${id.slice(0, 12)} is healthy`);
     upstreams.push(upstream);
-  }
-  const before = await Promise.all(containerIds.map((id) => runtime.inspectContainer(id)));
-  ctx.log.line(`Watching the new containers for ${timing.stabilisationMs / 1000} s before switching traffic`);
-  await new Promise((r) => setTimeout(r, timing.stabilisationMs));
-  for (const [i, id] of containerIds.entries()) {
-    const now = await runtime.inspectContainer(id);
-    if (!now || now.state !== 'running' || now.restartCount !== before[i]?.restartCount) {
-      throw new DeployFailure(
-        `A new container ${now?.state === 'running' ? 'restarted' : 'exited'} during the stabilisation window` +
-          (now?.exitCode ? ` (exit code ${now.exitCode})` : '') +
-          '.',
-      );
-    }
   }
   return upstreams;
 }

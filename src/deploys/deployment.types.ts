@@ -1,5 +1,9 @@
-/** Deployment lifecycle (DESIGN.md): queued → fetching → building → releasing → starting → healthy → active. */
-export const ACTIVE_PHASES = ['fetching', 'building', 'releasing', 'starting', 'healthy'] as const;
+/**
+ * Deployment lifecycle (DESIGN.md): queued → fetching → building → releasing → starting → healthy →
+ * watching (switched: the new containers serve, the previous ones stand by through the stabilisation
+ * window) → active.
+ */
+export const ACTIVE_PHASES = ['fetching', 'building', 'releasing', 'starting', 'healthy', 'watching'] as const;
 export type DeploymentStatus =
   | 'queued'
   | (typeof ACTIVE_PHASES)[number]

@@ -67,8 +67,11 @@ export interface Upstream {
 }
 
 export interface Router {
-  /** Atomically replaces the service's upstreams for all its hostnames. */
-  setRoute(hostnames: string[], serviceId: string, upstreams: Upstream[]): void;
+  /**
+   * Atomically replaces the service's upstreams for all its hostnames. `fallback`: the previous release's
+   * containers while a deploy watches the new ones; retried requests go there (route-table.ts).
+   */
+  setRoute(hostnames: string[], serviceId: string, upstreams: Upstream[], fallback?: Upstream[]): void;
   removeService(serviceId: string): void;
   /** Resolves once the given upstreams have no request in flight, or the timeout passed. */
   waitForDrain(upstreamIds: string[], timeoutMs: number): Promise<{ drained: boolean; remaining: number }>;

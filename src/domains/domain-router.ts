@@ -15,6 +15,8 @@ type DomainBinding = Pick<Domain, 'hostname' | 'port' | 'redirectTo' | 'hsts'>;
 interface Published {
   defaultHostnames: string[];
   upstreams: Upstream[];
+  /** The previous release's containers during a deploy's watch window (see Router.setRoute). */
+  fallback: Upstream[];
   /** Route keys currently in the table for this service. */
   keys: Set<string>;
 }
@@ -50,9 +52,14 @@ export class DomainRouter implements Router {
     this.indexHostnames();
   }
 
-  setRoute(hostnames: string[], serviceId: string, upstreams: Upstream[]): void {
+  setRoute(hostnames: string[], serviceId: string, upstreams: Upstream[], fallback: Upstream[] = []): void {
     const keys = this.published.get(serviceId)?.keys ?? new Set<string>();
-    this.published.set(serviceId, { defaultHostnames: [...hostnames], upstreams: [...upstreams], keys });
+    this.published.set(serviceId, {
+      defaultHostnames: [...hostnames],
+      upstreams: [...upstreams],
+      fallback: [...fallback],
+      keys,
+    });
     this.publish(serviceId);
   }
 
@@ -88,8 +95,11 @@ export class DomainRouter implements Router {
     }
     for (const key of entry.keys) if (!groups.has(key)) this.table.removeService(key);
     for (const [key, group] of groups) {
-      const upstreams = group.port === undefined ? [] : entry.upstreams.map((u) => ({ ...u, port: group.port! }));
-      this.table.setRoute(group.hostnames, key, upstreams);
+      const onPort = (list: Upstream[]) =>
+        group.port === undefined ? [] : list.map((u) => ({ ...u, port: group.port! }));
+      // The previous release keeps its own port on the service's route (the new one may listen elsewhere).
+      const fallback = key === serviceId ? entry.fallback : onPort(entry.fallback);
+      this.table.setRoute(group.hostnames, key, onPort(entry.upstreams), fallback);
     }
     entry.keys = new Set(groups.keys());
   }

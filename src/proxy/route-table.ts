@@ -19,26 +19,35 @@ export interface Route {
   readonly serviceId: string;
   readonly hostnames: readonly string[];
   readonly upstreams: readonly Upstream[];
+  /**
+   * The previous release's containers while a deploy watches its new ones (the stabilisation window):
+   * they get no new work while a new container is up, but a request whose new container vanished
+   * under it is retried there, and they answer when every new one is down.
+   */
+  readonly fallback: readonly Upstream[];
 }
 
 export interface RouteDefinition {
   serviceId: string;
   hostnames: readonly string[];
   upstreams: readonly Upstream[];
+  fallback?: readonly Upstream[];
 }
 
 /** The live entry: immutable except for its round-robin cursor, replaced as a whole on every change. */
 class LiveRoute implements Route {
   private cursor = 0;
+  private fallbackCursor = 0;
   constructor(
     readonly serviceId: string,
     readonly hostnames: readonly string[],
     readonly upstreams: readonly Upstream[],
+    readonly fallback: readonly Upstream[] = [],
   ) {}
 
   next(down: ReadonlySet<string>): Upstream | undefined {
     const count = this.upstreams.length;
-    if (count === 0) return undefined;
+    if (count === 0) return this.nextFallback(down);
     if (down.size === 0) {
       if (count === 1) return this.upstreams[0];
       this.cursor = (this.cursor + 1) % count;
@@ -47,6 +56,17 @@ class LiveRoute implements Route {
     for (let tried = 0; tried < count; tried++) {
       this.cursor = (this.cursor + 1) % count;
       const upstream = this.upstreams[this.cursor]!;
+      if (!down.has(upstream.id)) return upstream;
+    }
+    return this.nextFallback(down);
+  }
+
+  /** A fallback upstream that is not down (round robin), if the route has one. */
+  nextFallback(down: ReadonlySet<string>): Upstream | undefined {
+    const count = this.fallback.length;
+    for (let tried = 0; tried < count; tried++) {
+      this.fallbackCursor = (this.fallbackCursor + 1) % count;
+      const upstream = this.fallback[this.fallbackCursor]!;
       if (!down.has(upstream.id)) return upstream;
     }
     return undefined;
@@ -72,9 +92,14 @@ export class RouteTable {
    * names unique; the table follows the latest writer). An empty upstream list keeps the hostnames
    * known, so they answer 503 rather than 404.
    */
-  setRoute(hostnames: readonly string[], serviceId: string, upstreams: readonly Upstream[]): void {
+  setRoute(
+    hostnames: readonly string[],
+    serviceId: string,
+    upstreams: readonly Upstream[],
+    fallback: readonly Upstream[] = [],
+  ): void {
     const names = normalizeAll(hostnames);
-    const route = new LiveRoute(serviceId, names, validateUpstreams(upstreams));
+    const route = new LiveRoute(serviceId, names, validateUpstreams(upstreams), validateUpstreams(fallback));
     const previous = this.byService.get(serviceId);
     if (previous) for (const name of previous.hostnames) this.byHostname.delete(name);
     for (const name of names) {
@@ -105,6 +130,7 @@ export class RouteTable {
         definition.serviceId,
         normalizeAll(definition.hostnames),
         validateUpstreams(definition.upstreams),
+        validateUpstreams(definition.fallback ?? []),
       );
       byService.set(route.serviceId, route);
       for (const name of route.hostnames) byHostname.set(name, route);
@@ -124,6 +150,15 @@ export class RouteTable {
   /** Round robin over the route's upstreams that are not down; undefined when none is left (503 at once). */
   pickFrom(route: Route): Upstream | undefined {
     return (route as LiveRoute).next(this.down);
+  }
+
+  /**
+   * Where a request goes again after its upstream could not have seen it (refused, stale connection):
+   * the route's fallback first when it has one (the new container just vanished while the previous
+   * release stands by), else the next upstream of the route.
+   */
+  pickForRetry(route: Route): Upstream | undefined {
+    return (route as LiveRoute).nextFallback(this.down) ?? this.pickFrom(route);
   }
 
   /**
@@ -164,7 +199,8 @@ export class RouteTable {
 
   private afterChange(): void {
     const ids = new Set<string>();
-    for (const route of this.byService.values()) for (const upstream of route.upstreams) ids.add(upstream.id);
+    for (const route of this.byService.values())
+      for (const upstream of [...route.upstreams, ...route.fallback]) ids.add(upstream.id);
     this.routedIds = ids;
     // A drain may have been waiting only for its upstreams to leave the table.
     this.inflight.notify();
@@ -177,7 +213,7 @@ export class RouteTable {
 
   private dropHostname(owner: LiveRoute, name: string): void {
     const remaining = owner.hostnames.filter((other) => other !== name);
-    const replacement = new LiveRoute(owner.serviceId, remaining, owner.upstreams);
+    const replacement = new LiveRoute(owner.serviceId, remaining, owner.upstreams, owner.fallback);
     this.byService.set(owner.serviceId, replacement);
     for (const other of remaining) this.byHostname.set(other, replacement);
   }

@@ -46,7 +46,8 @@ describe('messages true for the case at hand', () => {
   const waitForEnd = async (id: string) => {
     for (let i = 0; i < 300; i++) {
       const d = (await api('GET', `/api/v1/deployments/${id}`)).json();
-      if (!['queued', 'fetching', 'building', 'releasing', 'starting', 'healthy'].includes(d.status)) return d;
+      if (!['queued', 'fetching', 'building', 'releasing', 'starting', 'healthy', 'watching'].includes(d.status))
+        return d;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`deployment ${id} did not end`);

@@ -119,7 +119,7 @@ describe('deploying an app from git', () => {
     await h.api('PUT', `/services/${serviceId}/variables`, { TRICKY, GREETING: 'hello', CRASH_AFTER_MS: '1000' });
     const deployment = await deploy();
     assert.equal(deployment.status, 'failed');
-    assert.match(String(deployment.error), /(exited|restarted) during the stabilisation window/);
+    assert.match(String(deployment.error), /(exited|restarted).* during the 3 s stabilisation window after the switch/);
     assert.equal(await answer(), 'v7');
     const logs = await h.api<{ lines: string[] }>('GET', `/deployments/${deployment.id as string}/logs`);
     assert.match(logs.body.lines.join('\n'), /The previous version keeps serving/);

@@ -1,6 +1,7 @@
 /**
  * A deployment that fails while the Docker engine is away must not keep running: the engine is cut (a
- * socket forwarder in front of the real one stops) during the stabilisation window, the deployment is
+ * socket forwarder in front of the real one stops) during the stabilisation window after the switch, the
+ * traffic goes back to the old version and the deployment is
  * recorded failed but its container cannot be removed then; once the engine is back, Berth finishes the
  * clean-up on its own (container and built image gone) and the old version keeps serving.
  */
@@ -49,7 +50,7 @@ describe('a deployment that fails while the engine is away', () => {
 
     await repo.commit({ VERSION: 'v2\n' }, 'release v2');
     const second = await h.api<{ id: string }>('POST', `/services/${serviceId}/deployments`);
-    await waitForLogLine(h.api, second.body.id, /Watching the new containers/, 180_000);
+    await waitForLogLine(h.api, second.body.id, /Switched: .* watching them for 4 s/, 180_000);
     await engine.stop();
     const failed = await h.waitForDeployment(second.body.id, 60_000);
     assert.equal(failed.status, 'failed');

@@ -15,6 +15,7 @@ export const deploymentSchema = {
         'releasing',
         'starting',
         'healthy',
+        'watching',
         'active',
         'failed',
         'cancelled',

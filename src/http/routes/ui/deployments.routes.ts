@@ -42,6 +42,8 @@ export async function deploymentsUiRoutes(app: FastifyInstance, ctx: AppContext)
       project: found?.project,
       url: await ctx.deploys.urlOf(deployment.serviceId),
       isRunning: isRunning(deployment.status),
+      // The stabilisation window after the switch: the badge says "switched, watching for N s" in it.
+      watchSeconds: ctx.config.stabilisationMs / 1000,
       hasActive: history.some((d) => d.status === 'active'),
       // Said only when true: on a first deploy nothing else serves (src/deploys/serving-words.ts).
       cancelWords: cancelWords(history.some((d) => d.status === 'active' && d.id !== deployment.id)),

@@ -15,7 +15,7 @@ import type { AppContext } from '../../context.js';
 export type TileStatus = 'building' | 'deploying' | 'active' | 'crashed' | 'stopped' | 'failed' | 'not deployed';
 
 const BUILDING = new Set(['queued', 'fetching', 'building']);
-const DEPLOYING = new Set(['releasing', 'starting', 'healthy']);
+const DEPLOYING = new Set(['releasing', 'starting', 'healthy', 'watching']);
 
 /** An app's status: a deploy under way wins, then what the engine says of the active release. */
 export function appTileStatus(
