@@ -36,9 +36,19 @@ export interface JanitorResult {
 
 export class ReleaseJanitor {
   private timer: NodeJS.Timeout | undefined;
-  private wasAvailable = true;
+  /**
+   * When the engine state last changed, as last seen. A reconnect is a change to available, even one whose
+   * outage fell between two polls (seen only as a newer `since`).
+   */
+  private seenSince = '';
   private lastSweepAt = 0;
   private sweeping: Promise<JanitorResult> | undefined;
+  /**
+   * The last sweep left something removable alone because its service was busy (typically: the failed
+   * deployment itself was still unwinding when the engine came back). The next poll sweeps again rather
+   * than waiting a whole sweep interval.
+   */
+  private deferred = false;
 
   constructor(
     private readonly deps: DeployDeps,
@@ -50,7 +60,7 @@ export class ReleaseJanitor {
   /** Idempotent: recovery may run again once a missing engine answers. */
   start(): void {
     if (this.timer) return;
-    this.wasAvailable = this.deps.runtime.state().available;
+    this.seenSince = this.deps.runtime.state().since;
     this.lastSweepAt = Date.now();
     this.timer = setInterval(() => this.tick(), this.timing.pollMs);
     this.timer.unref();
@@ -77,10 +87,12 @@ export class ReleaseJanitor {
   }
 
   private tick(): void {
-    const available = this.deps.runtime.state().available;
-    const reconnected = available && !this.wasAvailable;
-    this.wasAvailable = available;
-    if (available && (reconnected || Date.now() - this.lastSweepAt >= this.timing.sweepMs)) void this.sweep();
+    const state = this.deps.runtime.state();
+    const available = state.available;
+    const reconnected = available && state.since !== this.seenSince;
+    this.seenSince = state.since;
+    const due = reconnected || this.deferred || Date.now() - this.lastSweepAt >= this.timing.sweepMs;
+    if (available && due) void this.sweep();
   }
 
   private async sweepOnce(): Promise<JanitorResult> {
@@ -88,8 +100,14 @@ export class ReleaseJanitor {
     const removed: JanitorResult = { containers: [], images: [] };
     if (!runtime.state().available) return removed;
     const known = new Set(await catalog.listServiceIds());
-    const isOurs = (labels: Record<string, string>) =>
-      known.has(labels[LABELS.service] ?? '') && !this.isBusy(labels[LABELS.service]!);
+    const isOurs = (labels: Record<string, string>) => known.has(labels[LABELS.service] ?? '');
+    let deferred = false;
+    // Checked right before each removal: a deploy of the service may have started meanwhile.
+    const busy = (labels: Record<string, string>) => {
+      const isBusy = this.isBusy(labels[LABELS.service]!);
+      deferred ||= isBusy;
+      return isBusy;
+    };
 
     const containers = (await runtime.listContainers(managedLabels())).filter((c) => isOurs(c.labels));
     for (const container of containers) {
@@ -97,8 +115,7 @@ export class ReleaseJanitor {
       if (!deploymentId) continue;
       const status = (await findDeployment(this.deps.db, deploymentId))?.status;
       if (!status || !(NEVER_LIVE.includes(status) || status === 'replaced')) continue;
-      // Read again: a deploy of the service may have started meanwhile.
-      if (this.isBusy(container.labels[LABELS.service]!)) continue;
+      if (busy(container.labels)) continue;
       await removeContainers({ deps: this.deps }, [container.id]);
       removed.containers.push(container.name);
     }
@@ -110,12 +127,14 @@ export class ReleaseJanitor {
       if (!deploymentId) continue;
       const status = (await findDeployment(this.deps.db, deploymentId))?.status;
       if (!status || !NEVER_LIVE.includes(status)) continue;
+      if (busy(image.labels)) continue;
       // Only the tag Berth built for that deployment; a user's image is never removed.
       const tag = builtImageTag(image.labels[LABELS.service]!, deploymentId);
       if (!image.tags.includes(tag)) continue;
       await runtime.removeImage(tag);
       removed.images.push(tag);
     }
+    this.deferred = deferred;
     if (removed.containers.length + removed.images.length > 0)
       logger.info(removed, 'finished the clean-up of deployments that did not go live');
     return removed;
