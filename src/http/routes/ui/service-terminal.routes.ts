@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type {} from '@fastify/websocket';
 import { AppError } from '../../../errors.js';
 import { parseTerminalCommand, MAX_COMMAND_LENGTH } from '../../../terminal/terminal-command.js';
-import { TerminalSession, MAX_COLS, MAX_ROWS } from '../../../terminal/terminal-session.js';
+import { TerminalSession } from '../../../terminal/terminal-session.js';
 import { findTerminalTarget, startTerminal, type TerminalTarget } from '../../../terminal/terminal-target.js';
 import type { AuditInput } from '../../../audit/audit.types.js';
 import type { AppContext } from '../../context.js';
@@ -21,8 +21,9 @@ import { can } from '../../route-access.js';
 const hidden = { hide: true } as const;
 type WithId = { Params: { id: string } };
 interface TerminalQuery {
-  cols?: number;
-  rows?: number;
+  /** Whole numbers as digits (clamped to MAX_COLS × MAX_ROWS by the session). */
+  cols?: string;
+  rows?: string;
   command?: string;
   replica?: string;
 }
@@ -31,8 +32,8 @@ const terminalQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    cols: { type: 'integer', minimum: 1, maximum: MAX_COLS },
-    rows: { type: 'integer', minimum: 1, maximum: MAX_ROWS },
+    cols: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
+    rows: { type: 'string', pattern: '^[1-9][0-9]{0,3}$' },
     command: { type: 'string', maxLength: MAX_COMMAND_LENGTH },
     replica: { type: 'string', pattern: '^[0-9]{1,3}$' },
   },
@@ -113,8 +114,8 @@ export async function serviceTerminalUiRoutes(app: FastifyInstance, ctx: AppCont
     },
     async (socket, request) => {
       const session = new TerminalSession(socket, ctx.config.terminal, {
-        cols: request.query.cols ?? 80,
-        rows: request.query.rows ?? 24,
+        cols: Number(request.query.cols ?? 80),
+        rows: Number(request.query.rows ?? 24),
       });
       // Closed at once when the member is removed or their role no longer allows a terminal here.
       const unwatch = watchAccess(ctx, request, () => socket.close(1008, 'Your access changed.'));
