@@ -65,6 +65,42 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ms
   }
 }
 
+/** An active deployment of the service, with one running busybox container carrying `labels`. */
+async function runService(
+  t: TestApp,
+  deployments: string[],
+  projectId: string,
+  serviceId: string,
+  extra: Record<string, string> = {},
+) {
+  const deploymentId = newId('dep');
+  deployments.push(deploymentId);
+  await insertDeployment(t.db, {
+    id: deploymentId,
+    service_id: serviceId,
+    trigger: 'manual',
+    triggered_by: null,
+    image: TEST_IMAGES.busybox,
+    rollback_of: null,
+  });
+  await updateDeployment(t.db, deploymentId, { status: 'active' });
+  const id = await t.runtime.createContainer({
+    name: testName(`term-${deploymentId}`),
+    image: TEST_IMAGES.busybox,
+    cmd: ['sleep', '3600'],
+    labels: testLabels({
+      [LABELS.managed]: 'true',
+      [LABELS.project]: projectId,
+      [LABELS.service]: serviceId,
+      [LABELS.deployment]: deploymentId,
+      [LABELS.replica]: '1',
+      ...extra,
+    }),
+  });
+  await t.runtime.startContainer(id);
+  return id;
+}
+
 describe('the web terminal', () => {
   let t: TestApp;
   let team: Team;
@@ -74,36 +110,6 @@ describe('the web terminal', () => {
   const containers: Record<'alpha' | 'beta' | 'own', string> = { alpha: '', beta: '', own: '' };
   let ownService: string;
   const deployments: string[] = [];
-
-  /** An active deployment of the service, with one running busybox container carrying `labels`. */
-  async function runService(projectId: string, serviceId: string, extra: Record<string, string> = {}) {
-    const deploymentId = newId('dep');
-    deployments.push(deploymentId);
-    await insertDeployment(t.db, {
-      id: deploymentId,
-      service_id: serviceId,
-      trigger: 'manual',
-      triggered_by: null,
-      image: TEST_IMAGES.busybox,
-      rollback_of: null,
-    });
-    await updateDeployment(t.db, deploymentId, { status: 'active' });
-    const id = await t.runtime.createContainer({
-      name: testName(`term-${deploymentId}`),
-      image: TEST_IMAGES.busybox,
-      cmd: ['sleep', '3600'],
-      labels: testLabels({
-        [LABELS.managed]: 'true',
-        [LABELS.project]: projectId,
-        [LABELS.service]: serviceId,
-        [LABELS.deployment]: deploymentId,
-        [LABELS.replica]: '1',
-        ...extra,
-      }),
-    });
-    await t.runtime.startContainer(id);
-    return id;
-  }
 
   const processes = async (container: string) => (await t.runtime.exec(container, ['ps', '-o', 'pid,args'])).stdout;
   const exists = async (container: string, path: string) =>
@@ -116,11 +122,11 @@ describe('the web terminal', () => {
     team = await seedTeam(t);
     developer = await signIn(t, team.users.developer.email);
     viewer = await signIn(t, team.users.viewer.email);
-    containers.alpha = await runService(team.alpha, team.ids.service);
-    containers.beta = await runService(team.beta, team.betaService);
+    containers.alpha = await runService(t, deployments, team.alpha, team.ids.service);
+    containers.beta = await runService(t, deployments, team.beta, team.betaService);
     ownService = (await t.ctx.projects.createService(team.alpha, { name: 'own', source: { type: 'push' } })).id;
     // A container with this service's labels that says it is Berth's own daemon: never a target.
-    containers.own = await runService(team.alpha, ownService, { [LABELS.role]: 'daemon' });
+    containers.own = await runService(t, deployments, team.alpha, ownService, { [LABELS.role]: 'daemon' });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   });
@@ -225,5 +231,65 @@ describe('the web terminal', () => {
     assert.doesNotMatch(viewerPage.body, /id="tab-terminal"/);
     const developerPage = await developer.get(`/services/${team.ids.service}`);
     assert.match(developerPage.body, /id="tab-terminal"/);
+  });
+});
+
+describe("the web terminal's limits", () => {
+  let t: TestApp;
+  let team: Team;
+  let base: string;
+  let developer: InjectClient;
+  let container: string;
+  const deployments: string[] = [];
+
+  before(async () => {
+    t = await createTestApp({ env: { BERTH_TERMINAL_IDLE_SECONDS: '1', BERTH_TERMINAL_MAX_SECONDS: '3' } });
+    team = await seedTeam(t);
+    developer = await signIn(t, team.users.developer.email);
+    container = await runService(t, deployments, team.alpha, team.ids.service);
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    for (const deploymentId of deployments)
+      await t?.runtime.removeContainersByLabel(testLabels({ [LABELS.deployment]: deploymentId }));
+    await t?.close();
+  });
+
+  const shellCount = async () =>
+    (await t.runtime.exec(container, ['ps', '-o', 'args'])).stdout.split('\n').filter((l) => l === '/bin/sh').length;
+  const headers = () => ({ cookie: developer.cookieHeader(), origin: `http://${base}` });
+
+  it('closes a session left silent for the idle limit, and ends its shell', async () => {
+    const opened = await open(`ws://${base}/services/${team.ids.service}/terminal/ws`, headers());
+    assert.ok('socket' in opened);
+    const started = Date.now();
+    assert.equal(await opened.closed, 4001);
+    assert.ok(Date.now() - started < 8000, `closed after ${Date.now() - started} ms`);
+    assert.ok(
+      opened.notes.some((n) => n.type === 'closing' && n.reason === 'idle'),
+      JSON.stringify(opened.notes),
+    );
+    await waitFor('the shell to end', async () => (await shellCount()) === 0);
+  });
+
+  it('closes a busy session at the maximum length', async () => {
+    const opened = await open(`ws://${base}/services/${team.ids.service}/terminal/ws`, headers());
+    assert.ok('socket' in opened);
+    const started = Date.now();
+    const typing = setInterval(() => opened.socket.send(Buffer.from('echo busy\n')), 300);
+    try {
+      assert.equal(await opened.closed, 4002);
+    } finally {
+      clearInterval(typing);
+    }
+    const took = Date.now() - started;
+    assert.ok(took >= 2500 && took < 10_000, `closed after ${took} ms`);
+    await waitFor('the shell to end', async () => (await shellCount()) === 0);
+    const { events } = await t.ctx.audit.list({ actionPrefix: 'service.terminal.close' }, { limit: 10, offset: 0 });
+    assert.ok(
+      events.some((e) => /: max-length after \d+ s, exit code/.test(e.detail ?? '')),
+      JSON.stringify(events),
+    );
   });
 });
