@@ -1,4 +1,5 @@
-// Copies front-end packages into public/vendor so the panel serves them itself (never from a CDN).
+// Copies front-end packages into public/vendor so the panel serves them itself (never from a CDN): htmx, and
+// xterm.js with its fit addon for the web terminal.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
