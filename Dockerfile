@@ -38,7 +38,7 @@ FROM base AS deps-registry
 # Only this stage sees it, and it is discarded.
 ARG BERTH_BUILD_CA
 COPY package.json package-lock.json .berth-build-ca.pe[m] ./
-# `postinstall` runs this (it copies htmx into public/vendor).
+# `postinstall` runs this (it copies htmx and xterm.js into public/vendor).
 COPY scripts/copy-assets.mjs scripts/copy-assets.mjs
 # better-sqlite3 and bcrypt ship prebuilt binaries for linux x64/arm64 glibc, so a plain `npm ci`
 # needs no compiler. Only if that fails (no prebuilt for this platform, download blocked) does it
@@ -65,7 +65,8 @@ COPY .local-deps/node_modules ./node_modules
 # --- deps: the selected one, plus public/vendor ------------------------------------------------
 FROM deps-${DEPS} AS deps
 COPY scripts/copy-assets.mjs scripts/copy-assets.mjs
-RUN node scripts/copy-assets.mjs && test -s public/vendor/htmx.min.js
+RUN node scripts/copy-assets.mjs && test -s public/vendor/htmx.min.js && test -s public/vendor/xterm.js \
+ && test -s public/vendor/xterm.css && test -s public/vendor/addon-fit.js
 
 # --- production node_modules: dev dependencies pruned ------------------------------------------
 FROM deps AS prod-deps

@@ -6,11 +6,12 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { readBuildCaFile, readBuildProxy, type BuildProxy } from './config-build.js';
 import { readSchedulerConfig, type SchedulerConfig } from './config-scheduler.js';
+import { readTerminalConfig, type TerminalConfig } from './config-terminal.js';
 import { AppError } from './errors.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config extends SchedulerConfig {
+export interface Config extends SchedulerConfig, TerminalConfig {
   readonly dataDir: string;
   readonly panelPort: number;
   readonly panelHost: string;
@@ -418,5 +419,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     proxy: readProxyConfig(env),
     containerLogs: readContainerLogs(env),
     ...readSchedulerConfig(env, cwd),
+    ...readTerminalConfig(env),
   });
 }

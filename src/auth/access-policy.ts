@@ -17,6 +17,8 @@ export const PERMISSIONS = [
   'project.read',
   'project.deploy',
   'project.admin',
+  /** A shell in the project's app containers (web terminal): developers and admins, never a read-only token. */
+  'project.terminal',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -31,6 +33,7 @@ export const NEEDED: Record<ProjectPermission, ProjectRole> = {
   'project.read': 'viewer',
   'project.deploy': 'developer',
   'project.admin': 'admin',
+  'project.terminal': 'developer',
 };
 
 export function isProjectPermission(permission: Permission): permission is ProjectPermission {
@@ -104,7 +107,7 @@ export function decideProject(
 ): Decision {
   const role = effectiveRole(caller, projectId, membership);
   if (!role) return 'not-found';
-  if (caller.token?.readOnly && !READS.has(method)) return 'forbidden';
+  if (caller.token?.readOnly && (!READS.has(method) || permission === 'project.terminal')) return 'forbidden';
   return atLeast(role, NEEDED[permission]) ? 'allow' : 'forbidden';
 }
 

@@ -64,6 +64,7 @@ import { databasesApiRoutes } from './routes/api/databases.routes.js';
 import { metricsApiRoutes, prometheusRoutes } from './routes/api/metrics.routes.js';
 import { liveUiRoutes } from './routes/ui/live.routes.js';
 import { serviceLogsUiRoutes } from './routes/ui/service-logs.routes.js';
+import { serviceTerminalUiRoutes } from './routes/ui/service-terminal.routes.js';
 import { paletteRoutes } from './routes/ui/palette.routes.js';
 import { databaseLogsApiRoutes } from './routes/api/database-logs.routes.js';
 import { databaseLogsUiRoutes } from './routes/ui/database-logs.routes.js';
@@ -140,6 +141,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => paletteRoutes(scope, ctx),
     async (scope) => liveUiRoutes(scope, ctx),
     async (scope) => serviceLogsUiRoutes(scope, ctx),
+    async (scope) => serviceTerminalUiRoutes(scope, ctx),
     async (scope) => databaseLogsUiRoutes(scope, ctx),
     async (scope) => accountRoutes(scope, ctx),
     async (scope) => passkeysRoutes(scope, ctx),

@@ -2,6 +2,7 @@
  * What Berth needs from a container scheduler. docker.ts implements it on the Docker engine (the only
  * importer of dockerode); a Kubernetes backend can implement the same shape later.
  */
+import type { Duplex } from 'node:stream';
 
 export type EngineState =
   | { readonly available: true; readonly since: string }
@@ -92,6 +93,23 @@ export interface ExecResult {
   stdout: string;
   /** The command's stderr (capped). */
   stderr: string;
+}
+
+export interface TerminalExecOptions {
+  cols: number;
+  rows: number;
+  env?: Record<string, string>;
+}
+
+/** A command running with a TTY in a container (the web terminal); see docker/terminal-exec.ts. */
+export interface TerminalExec {
+  /** The terminal: write keystrokes, read its raw output bytes. */
+  stream: Duplex;
+  resize(cols: number, rows: number): Promise<void>;
+  /** Whether the command still runs, and its exit code once it ended. */
+  state(): Promise<{ running: boolean; exitCode: number | null }>;
+  /** Ends the command as a person at the keyboard would (interrupt, end of input), then closes the connection. */
+  hangUp(): Promise<{ running: boolean; exitCode: number | null }>;
 }
 
 export interface ContainerSummary {
@@ -239,6 +257,8 @@ export interface Runtime {
   removeContainer(id: string, options?: { volumes?: boolean }): Promise<void>;
   /** Runs argv inside a running container (no shell) and waits for it to end. */
   exec(id: string, argv: string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Starts argv with a TTY in a running container (no shell string); the caller ends it with hangUp. */
+  openTerminal(id: string, argv: string[], options: TerminalExecOptions): Promise<TerminalExec>;
   /** Creates a named volume when missing (idempotent). True when this call created it (it holds no data yet). */
   ensureVolume(name: string, labels: Record<string, string>): Promise<boolean>;
   removeVolume(name: string): Promise<void>;

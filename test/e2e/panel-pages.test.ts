@@ -188,9 +188,13 @@ describe('every panel page on a laptop and a phone', () => {
         .locator('#service-tabs a')
         .evaluateAll((links) => links.map((a) => a.getAttribute('href')))
         .then(String),
-      ['deployments', 'variables', 'logs', 'settings', 'domains', 'git', 'metrics'].map((t) => `${s}/${t}`).join(','),
+      ['deployments', 'variables', 'logs', 'terminal', 'settings', 'domains', 'git', 'metrics']
+        .map((t) => `${s}/${t}`)
+        .join(','),
     );
     await page.locator('#tab-logs').focus();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement.id'), 'tab-terminal');
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate('document.activeElement.id'), 'tab-settings');
     await page.keyboard.press('Enter');

@@ -80,6 +80,9 @@ describe('the panel shows each role only the controls it may use', () => {
     await check(`/services/${team.ids.service}/logs`, /id="tab-git"/, DEPLOYERS, 'the Git & webhooks tab');
     const git = await as.viewer.get(`/services/${team.ids.service}/git`);
     assert.equal(git.statusCode, 403, 'the tab hidden from the viewer is one the guard refuses');
+    await check(`/services/${team.ids.service}/logs`, /id="tab-terminal"/, DEPLOYERS, 'the Terminal tab');
+    const terminal = await as.viewer.get(`/services/${team.ids.service}/terminal`);
+    assert.equal(terminal.statusCode, 403, 'the Terminal tab hidden from the viewer is one the guard refuses');
   });
 
   it('project: + New and Delete project for project admins and up only', async () => {

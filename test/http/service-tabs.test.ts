@@ -50,6 +50,7 @@ describe('service page tabs', () => {
       [`${serviceUrl}/git`, 'git'],
       [`${serviceUrl}/metrics`, 'metrics'],
       [`${serviceUrl}/logs`, 'logs'],
+      [`${serviceUrl}/terminal`, 'terminal'],
       [serviceUrl, 'deployments'],
     ] as const) {
       const page = await client.get(url);
@@ -61,7 +62,9 @@ describe('service page tabs', () => {
       const hrefs = [...bar.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
       assert.deepEqual(
         hrefs,
-        ['deployments', 'variables', 'logs', 'settings', 'domains', 'git', 'metrics'].map((t) => `${serviceUrl}/${t}`),
+        ['deployments', 'variables', 'logs', 'terminal', 'settings', 'domains', 'git', 'metrics'].map(
+          (t) => `${serviceUrl}/${t}`,
+        ),
         url,
       );
       assert.match(page.body, new RegExp(`role="region" aria-labelledby="tab-${tab}"`), url);

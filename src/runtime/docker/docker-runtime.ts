@@ -15,6 +15,8 @@ import type {
   EngineInfo,
   EngineState,
   ExecOptions,
+  TerminalExec,
+  TerminalExecOptions,
   ExecResult,
   ImageDetails,
   ImageSummary,
@@ -34,6 +36,7 @@ import { containerEvents } from './events.js';
 import { containerLogs } from './logs.js';
 import * as networks from './networks.js';
 import { execInContainer } from './exec.js';
+import { openTerminalExec } from './terminal-exec.js';
 import * as volumes from './volumes.js';
 import { readContainerStats } from './stats.js';
 import { readServiceDiskUsage } from './disk-usage.js';
@@ -127,6 +130,15 @@ export class DockerRuntime implements Runtime {
     return this.engine.call(
       `run ${argv[0] ?? ''} in container ${id}`,
       (d) => execInContainer(d, id, argv, options),
+      'stream',
+    );
+  }
+
+  openTerminal(id: string, argv: string[], options: TerminalExecOptions): Promise<TerminalExec> {
+    // A stream call: a terminal may stay silent for as long as its idle limit allows.
+    return this.engine.call(
+      `open a terminal in container ${id}`,
+      (d) => openTerminalExec(d, id, argv, options),
       'stream',
     );
   }
