@@ -40,6 +40,7 @@ import { projectsUiRoutes } from './routes/ui/projects.routes.js';
 import { servicesUiRoutes } from './routes/ui/services.routes.js';
 import { serviceVariablesUiRoutes } from './routes/ui/service-variables.routes.js';
 import { domainsUiRoutes } from './routes/ui/domains.routes.js';
+import { cronUiRoutes } from './routes/ui/cron.routes.js';
 import { notificationsUiRoutes } from './routes/ui/notifications.routes.js';
 import { deploymentsUiRoutes } from './routes/ui/deployments.routes.js';
 import { serviceStatusUiRoutes } from './routes/ui/service-status.routes.js';
@@ -147,6 +148,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => serverSignInRoutes(scope, ctx),
     async (scope) => auditUiRoutes(scope, ctx),
     async (scope) => membersUiRoutes(scope, ctx),
+    async (scope) => cronUiRoutes(scope, ctx),
   ]);
   await apiGroup(app, ctx, '/api/v1', [
     async (scope) => projectsApiRoutes(scope, ctx),

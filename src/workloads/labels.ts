@@ -75,3 +75,8 @@ export function installSelector(installId: string): Labels {
 export function isReleaseContainer(labels: Labels): boolean {
   return labels[LABELS.role] === ROLES.release;
 }
+
+/** An app replica (serves traffic): made by a deployment, not its release container, not a cron run. */
+export function isReplicaContainer(labels: Labels): boolean {
+  return Boolean(labels[LABELS.deployment]) && !isReleaseContainer(labels);
+}
