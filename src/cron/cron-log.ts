@@ -19,8 +19,9 @@ export class BoundedLog {
 
   /** The kept text; says how many earlier lines were left out, and hides every form of each secret. */
   text(secrets: readonly string[] = []): string {
-    const head = this.dropped > 0 ? [`[${this.dropped} earlier line(s) not kept]`] : [];
-    const body = [...head, ...this.lines].join('\n').slice(-this.maxBytes);
-    return redactSecrets(body, secrets.flatMap(secretForms));
+    // One line longer than the budget keeps its end.
+    const body = this.lines.join('\n').slice(-this.maxBytes);
+    const head = this.dropped > 0 ? `[${this.dropped} earlier line(s) not kept]\n` : '';
+    return head + redactSecrets(body, secrets.flatMap(secretForms));
   }
 }
