@@ -13,7 +13,6 @@ export function createCronFeature(deps: {
   logger: Logger;
   source: CronSource;
   isApp: CronDeps['isApp'];
-  onRunFailed?: CronDeps['onRunFailed'];
   pollMs?: number;
 }): CronService {
   return new CronService(deps);

@@ -19,8 +19,6 @@ export interface CronDeps extends RunnerDeps {
   scheduler: Scheduler;
   /** Whether a service exists and is an app (cron jobs belong to apps only). */
   isApp(serviceId: string): Promise<boolean>;
-  /** Hears of every run that ended failed or timed out (alerts). */
-  onRunFailed?(job: CronJob, run: CronRun): void;
 }
 
 interface Active {
@@ -233,9 +231,8 @@ export class CronService {
     if (entry.cancel || this.stopped || this.active.has(job.id)) return;
     const current = await repo.findJob(this.deps.db, job.id);
     if (!current) return;
+    // A failed or timed-out run stays in the history (and the cron_failed alert rule sees it).
     if (status === 'failed' || status === 'timed-out') {
-      const run = await repo.findRun(this.deps.db, runId);
-      if (run) this.deps.onRunFailed?.(current, run);
       if (attempt <= current.retries) {
         await this.launch(current, 'retry', attempt + 1);
         const retry = this.active.get(job.id);

@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { cronFailed } from '../../src/alerts/rules/cron-rules.js';
+import type { RuleContext } from '../../src/alerts/rules/rule-context.js';
 import { csrfTokenOf, type InjectClient } from '../helpers/inject-client.js';
 import { createTestApp, type TestApp } from '../helpers/http-app.js';
 import { seedTeam, signIn, token, type Team } from '../helpers/team-fixture.js';
@@ -255,5 +257,42 @@ describe('cron jobs over HTTP', () => {
     assert.match(htmxDelete.body, /No cron jobs yet/);
     assert.doesNotMatch(htmxDelete.body, /<html/, 'htmx gets the section alone');
     assert.deepEqual(await t.ctx.cron.list(svc), []);
+  });
+
+  it('raises a cron_failed alert finding while the last finished run failed or timed out', async () => {
+    const job = (
+      await api(dev, 'POST', `/services/${svc}/cron-jobs`, { name: 'alerting', schedule: '0 3 * * *', command: 'true' })
+    ).json();
+    const ctx = { db: t.db } as RuleContext;
+    const rule = { kind: 'cron_failed', enabled: true, threshold: null, windowSeconds: null } as const;
+    const run = async (id: string, status: string, startedAt: number, exitCode: number | null) =>
+      t.db
+        .insertInto('cron_runs')
+        .values({
+          id,
+          job_id: job.id,
+          trigger: 'schedule',
+          attempt: 1,
+          status: status as 'failed',
+          image: null,
+          container_id: null,
+          started_at: startedAt,
+          ended_at: startedAt + 5,
+          exit_code: exitCode,
+          error: null,
+        })
+        .execute();
+    assert.deepEqual(await cronFailed(ctx, rule), []);
+    await run('crr_one', 'succeeded', 1000, 0);
+    await run('crr_two', 'failed', 2000, 2);
+    await run('crr_three', 'skipped', 3000, null);
+    const [finding] = await cronFailed(ctx, rule);
+    assert.equal(finding!.subject, `cron:${job.id}`);
+    assert.equal(finding!.projectId, team.alpha);
+    assert.match(finding!.title, /Cron job alerting of alpha\/web failed/);
+    assert.match(finding!.detail, /crr_two failed with exit code 2/);
+    await run('crr_four', 'succeeded', 4000, 0);
+    assert.deepEqual(await cronFailed(ctx, rule), [], 'a later success resolves it');
+    await api(dev, 'DELETE', `/services/${svc}/cron-jobs/${job.id}`);
   });
 });

@@ -11,7 +11,7 @@ import { insertDeployment, updateDeployment } from '../../src/deploys/deployment
 import { newId } from '../../src/lib/ids.js';
 import { LABELS } from '../../src/workloads/labels.js';
 import { projectNetworkName } from '../../src/workloads/names.js';
-import { seedAdmin, tokenFor } from '../helpers/accounts.js';
+import { seedAdmin, signedInClient, tokenFor } from '../helpers/accounts.js';
 import { TEST_IMAGES, testLabels } from '../helpers/docker-test-env.js';
 import { createTestApp, type TestApp } from '../helpers/http-app.js';
 
@@ -166,6 +166,11 @@ describe('cron jobs on the real engine', () => {
     assert.equal(run.status, 'succeeded');
     assert.equal(run.exitCode, 0);
     assert.equal(run.log.trim(), 'ran $GREETING as argv', 'argv is not run through a shell');
+    const panel = await signedInClient(t.app);
+    const page = await panel.get(`/services/${serviceId}/cron/${job.id}/runs/${run.id}`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<pre class="log" id="cron-log">ran \$GREETING as argv/);
+    assert.match(page.body, /<span class="status ok">succeeded<\/span>/);
   });
 
   it('queues one run behind a running one, and retries a failed run', async () => {

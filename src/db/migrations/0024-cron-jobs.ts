@@ -5,6 +5,7 @@
  *   whether it is enabled. Deleted with its service.
  * - cron_runs: one row per run (and per retry attempt): when it started and ended, its exit code, status,
  *   and the tail of its output (bounded by the runner). Deleted with its job; old rows are pruned to a cap.
+ * - alert_rules: the `cron_failed` rule (a job's last finished run failed or timed out), enabled.
  */
 import { sql, type Kysely } from 'kysely';
 
@@ -49,9 +50,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('log', 'text', (c) => c.notNull().defaultTo(''))
     .execute();
   await db.schema.createIndex('cron_runs_job_started').on('cron_runs').columns(['job_id', 'started_at']).execute();
+  await db
+    .insertInto('alert_rules' as never)
+    .values({ kind: 'cron_failed', threshold: null, window_seconds: null } as never)
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db
+    .deleteFrom('alert_rules' as never)
+    .where('kind' as never, '=', 'cron_failed' as never)
+    .execute();
   await db.schema.dropIndex('cron_runs_job_started').execute();
   await db.schema.dropTable('cron_runs').execute();
   await db.schema.dropIndex('cron_jobs_service_name').execute();
