@@ -5,7 +5,6 @@
  * more after it (at most one waits), `replace` stops it and starts anew. A failed or timed-out run is
  * retried up to `retries` times. Runs are kept up to a cap per job.
  */
-import type { Db } from '../db/connection.js';
 import { AppError } from '../errors.js';
 import { nextRunsOf, type Scheduler } from '../jobs/scheduler.js';
 import { newId } from '../lib/ids.js';

@@ -5,7 +5,6 @@
  */
 import type { AppContext } from '../context.js';
 import type { AuditLookup, Found } from './audit-readers.js';
-import type { AuditRule } from './audit-actions.js';
 
 const readCronJobsOf: AuditLookup<Found> = async (ctx: AppContext, serviceId: string) => {
   try {
@@ -32,10 +31,17 @@ const readCronJobsOf: AuditLookup<Found> = async (ctx: AppContext, serviceId: st
   }
 };
 
-const rule = (action: string): AuditRule => ({ action, objectType: 'service', read: readCronJobsOf });
+/** An AuditRule (audit-actions.ts, which spreads these in; typed here by shape to keep imports one-way). */
+interface CronAuditRule {
+  action: string;
+  objectType: string;
+  read: AuditLookup<Found>;
+}
+
+const rule = (action: string): CronAuditRule => ({ action, objectType: 'service', read: readCronJobsOf });
 
 /** Panel forms and API routes of cron jobs → audit actions. */
-export const CRON_AUDIT_RULES: Record<string, AuditRule> = {
+export const CRON_AUDIT_RULES: Record<string, CronAuditRule> = {
   'POST /services/:id/cron': rule('cron.create'),
   'POST /api/v1/services/:id/cron-jobs': rule('cron.create'),
   'POST /services/:id/cron/:jobId': rule('cron.update'),
