@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { cronRunContainerSpec, type CronRunWorkload } from '../workloads/cron-spec.js';
 import { BoundedLog } from './cron-log.js';
-import { finishRun, recordRunContainer } from './cron.repository.js';
+import { finishRun, recordRunContainer, runExists } from './cron.repository.js';
 import { LOG_BYTES_KEPT, type CronJob, type CronRunStatus } from './cron.types.js';
 
 /** What a run needs to know about its service, given by the composition root. */
@@ -29,7 +29,13 @@ export interface RunnerDeps {
   pollMs?: number;
 }
 
-export type CancelReason = 'replaced' | 'deleted';
+export type CancelReason = 'replaced' | 'deleted' | 'shutdown';
+
+const CANCELLED: Record<CancelReason, string> = {
+  replaced: 'Stopped: a newer run replaced it.',
+  deleted: 'Stopped: the job was deleted.',
+  shutdown: 'Stopped: Berth was shutting down.',
+};
 
 export interface RunOutcome {
   status: CronRunStatus;
@@ -67,7 +73,8 @@ export async function executeRun(
     let error: string | null = null;
     while (!status) {
       const details = await runtime.inspectContainer(containerId);
-      const reason = cancelled();
+      // Its job (or the job's service) was deleted meanwhile: the run goes too.
+      const reason = cancelled() ?? ((await runExists(db, runId)) ? undefined : 'deleted');
       if (!details) {
         [status, error] = ['failed', 'The run container disappeared.'];
       } else if (details.state === 'exited' || details.state === 'dead') {
@@ -76,10 +83,7 @@ export async function executeRun(
         if (details.oomKilled) error = 'Killed for using more memory than the service may.';
       } else if (reason) {
         await runtime.stopContainer(containerId, 1);
-        [status, error] = [
-          'cancelled',
-          reason === 'replaced' ? 'Stopped: a newer run replaced it.' : 'Stopped: the job was deleted.',
-        ];
+        [status, error] = ['cancelled', CANCELLED[reason]];
       } else if (Date.now() >= deadline) {
         await runtime.stopContainer(containerId, 1);
         [status, error] = ['timed-out', `Killed after its timeout of ${job.timeoutSeconds} s.`];

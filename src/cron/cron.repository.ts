@@ -171,6 +171,11 @@ export async function findRun(db: Executor, id: string): Promise<CronRunWithLog 
   return row && { ...toRun(row), log: row.log };
 }
 
+/** Whether the run's row is still there (it goes with its job, and the job with its service). */
+export async function runExists(db: Executor, id: string): Promise<boolean> {
+  return (await db.selectFrom('cron_runs').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
 export async function listRunningRuns(db: Executor): Promise<CronRun[]> {
   const rows = await db.selectFrom('cron_runs').select(RUN_COLUMNS).where('status', '=', 'running').execute();
   return rows.map(toRun);

@@ -64,7 +64,7 @@ export class CronService {
     this.stopped = true;
     for (const [jobId, active] of this.active) {
       this.deps.scheduler.remove(taskName(jobId));
-      active.cancel = 'deleted';
+      active.cancel = 'shutdown';
     }
     await Promise.all([...this.active.values()].map((a) => a.done));
   }

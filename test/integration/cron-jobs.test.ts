@@ -193,4 +193,45 @@ describe('cron jobs on the real engine', () => {
     );
     assert.deepEqual(tries.map((r) => r.trigger).sort(), ['manual', 'retry', 'retry']);
   });
+
+  it('replace stops the running run and starts anew', async () => {
+    const job = await create({ name: 'swap', schedule: '0 3 * * *', command: ['sleep', '30'], overlap: 'replace' });
+    const first = (await api('POST', `/services/${serviceId}/cron-jobs/${job.id}/run`)).json();
+    await waitFor(
+      'the first container',
+      () => t.runtime.listContainers({ [LABELS.cronRun]: first.id }),
+      (c) => c.length === 1,
+    );
+    const second = (await api('POST', `/services/${serviceId}/cron-jobs/${job.id}/run`)).json();
+    assert.notEqual(second.id, first.id);
+    const runs = await runsOf(job.id);
+    const old = runs.find((r) => r.id === first.id)!;
+    assert.equal(old.status, 'cancelled');
+    assert.match(old.error ?? '', /newer run replaced it/);
+    assert.equal(runs.find((r) => r.id === second.id)!.status, 'running');
+    assert.equal(
+      (await t.runtime.listContainers({ [LABELS.cronRun]: first.id })).length,
+      0,
+      'the replaced container is gone',
+    );
+    assert.equal((await api('DELETE', `/services/${serviceId}/cron-jobs/${job.id}`)).statusCode, 204);
+  });
+
+  it('deleting the service removes its jobs, their history, the running container and the schedule', async () => {
+    const job = await create({ name: 'last', schedule: '* * * * * *', command: ['sleep', '30'] });
+    await waitFor(
+      'a running container',
+      () => t.runtime.listContainers({ [LABELS.cronJob]: job.id }),
+      (c) => c.length === 1,
+    );
+    const deleted = await api('DELETE', `/services/${serviceId}`, { confirm: 'app' });
+    assert.equal(deleted.statusCode, 200, deleted.body);
+    await t.ctx.cron.idle(job.id);
+    assert.equal((await t.runtime.listContainers({ [LABELS.cronJob]: job.id })).length, 0, 'the run container is gone');
+    await sleep(2500);
+    assert.equal((await t.runtime.listContainers({ [LABELS.cronJob]: job.id })).length, 0, 'nothing runs any more');
+    const jobs = await t.db.selectFrom('cron_jobs').select('id').where('service_id', '=', serviceId).execute();
+    const runs = await t.db.selectFrom('cron_runs').select('id').where('job_id', '=', job.id).execute();
+    assert.deepEqual([jobs.length, runs.length], [0, 0]);
+  });
 });
