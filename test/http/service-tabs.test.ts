@@ -49,6 +49,7 @@ describe('service page tabs', () => {
       [`${serviceUrl}/domains`, 'domains'],
       [`${serviceUrl}/git`, 'git'],
       [`${serviceUrl}/metrics`, 'metrics'],
+      [`${serviceUrl}/cron`, 'cron'],
       [`${serviceUrl}/logs`, 'logs'],
       [serviceUrl, 'deployments'],
     ] as const) {
@@ -61,7 +62,9 @@ describe('service page tabs', () => {
       const hrefs = [...bar.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
       assert.deepEqual(
         hrefs,
-        ['deployments', 'variables', 'logs', 'settings', 'domains', 'git', 'metrics'].map((t) => `${serviceUrl}/${t}`),
+        ['deployments', 'variables', 'logs', 'settings', 'domains', 'git', 'metrics', 'cron'].map(
+          (t) => `${serviceUrl}/${t}`,
+        ),
         url,
       );
       assert.match(page.body, new RegExp(`role="region" aria-labelledby="tab-${tab}"`), url);
