@@ -170,7 +170,7 @@ describe('cron jobs on the real engine', () => {
     const page = await panel.get(`/services/${serviceId}/cron/${job.id}/runs/${run.id}`);
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /<pre class="log" id="cron-log">ran \$GREETING as argv/);
-    assert.match(page.body, /<span class="status ok">succeeded<\/span>/);
+    assert.match(page.body, /<span class="badge status-active">succeeded<\/span>/);
   });
 
   it('queues one run behind a running one, and retries a failed run', async () => {
