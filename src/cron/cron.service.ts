@@ -8,7 +8,7 @@
 import { AppError } from '../errors.js';
 import { nextRunsOf, type Scheduler } from '../jobs/scheduler.js';
 import { newId } from '../lib/ids.js';
-import { cronJobSelector } from '../workloads/cron-spec.js';
+import { cronJobSelector, cronRunSelector } from '../workloads/cron-spec.js';
 import { parseCronJobInput } from './cron-input.js';
 import { executeRun, type CancelReason, type RunnerDeps } from './cron-runner.js';
 import * as repo from './cron.repository.js';
@@ -46,8 +46,7 @@ export class CronService {
   /** Marks runs left running by a previous daemon as failed, removes their containers, schedules every job. */
   async start(): Promise<void> {
     for (const run of await repo.listRunningRuns(this.deps.db)) {
-      if (run.containerId)
-        await this.deps.runtime.removeContainer(run.containerId, { volumes: true }).catch(() => undefined);
+      await this.deps.runtime.removeContainersByLabel(cronRunSelector(run.id)).catch(() => undefined);
       await repo.finishRun(this.deps.db, run.id, {
         status: 'failed',
         endedAt: Date.now(),

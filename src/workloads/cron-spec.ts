@@ -41,6 +41,11 @@ export function cronJobSelector(jobId: string): Labels {
   return { [LABELS.cronJob]: jobId };
 }
 
+/** Selects the container of one run (found by label even when its id was never recorded). */
+export function cronRunSelector(runId: string): Labels {
+  return { [LABELS.cronRun]: runId };
+}
+
 export function cronRunContainerSpec(workload: CronRunWorkload): ContainerSpec {
   return {
     name: cronRunContainerName(workload.jobId, workload.runId),

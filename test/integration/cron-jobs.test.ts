@@ -217,6 +217,40 @@ describe('cron jobs on the real engine', () => {
     assert.equal((await api('DELETE', `/services/${serviceId}/cron-jobs/${job.id}`)).statusCode, 204);
   });
 
+  it('at start, a run left going by a previous daemon is recorded as interrupted and its container removed', async () => {
+    const job = await create({ name: 'orphan', schedule: '0 3 * * *', command: ['sleep', '30'], enabled: false });
+    const runId = 'crr_leftbehind0';
+    await t.db
+      .insertInto('cron_runs')
+      .values({
+        id: runId,
+        job_id: job.id,
+        trigger: 'schedule',
+        attempt: 1,
+        status: 'running',
+        image: null,
+        container_id: null,
+        started_at: Date.now(),
+        ended_at: null,
+        exit_code: null,
+        error: null,
+      })
+      .execute();
+    const left = await t.runtime.createContainer({
+      name: `berth-cron-test-${runId.slice(4)}`,
+      image: TEST_IMAGES.busybox,
+      cmd: ['sleep', '30'],
+      labels: testLabels({ [LABELS.service]: serviceId, [LABELS.cronJob]: job.id, [LABELS.cronRun]: runId }),
+    });
+    await t.runtime.startContainer(left);
+    await t.ctx.cron.start();
+    const [run] = await runsOf(job.id);
+    assert.equal(run!.status, 'failed');
+    assert.match(run!.error ?? '', /Interrupted/);
+    assert.equal(await t.runtime.inspectContainer(left), undefined, 'its container is gone');
+    assert.equal((await api('DELETE', `/services/${serviceId}/cron-jobs/${job.id}`)).statusCode, 204);
+  });
+
   it('deleting the service removes its jobs, their history, the running container and the schedule', async () => {
     const job = await create({ name: 'last', schedule: '* * * * * *', command: ['sleep', '30'] });
     await waitFor(
