@@ -178,6 +178,8 @@ export async function startDaemon(
     await scheduler.runSafely(reconcile);
     scheduler.add(reconcile);
     scheduleMetrics(metrics, scheduler);
+    cleanups.push(() => panel.cron.stop());
+    await panel.cron.start().catch(recoverLater('cron jobs', () => panel.cron.start()));
     alerts.start();
     cleanups.push(() => alerts.stop());
     const app = await buildApp(panel.ctx);

@@ -12,6 +12,7 @@ import { listRules, openAlert, openAlertsOf, queueDelivery, resolveAlert } from 
 import { channelsFor } from './channels.repository.js';
 import type { containerRules } from './rules/container-rules.js';
 import { certificateExpiring, certificateRenewalFailed } from './rules/certificate-rules.js';
+import { cronFailed } from './rules/cron-rules.js';
 import { backupFailed, backupMissing, deployFailed } from './rules/record-rules.js';
 import { cpuHigh, diskUsage, http5xxRate, memoryHigh } from './rules/resource-rules.js';
 import type { RuleCheck, RuleContext } from './rules/rule-context.js';
@@ -30,6 +31,7 @@ function checksForOneEvaluation(containers: ReturnType<typeof containerRules>): 
     cpu_high: cpuHigh,
     memory_high: memoryHigh,
     http_5xx_rate: http5xxRate,
+    cron_failed: cronFailed,
   };
 }
 

@@ -13,6 +13,7 @@ export const RULE_KINDS = [
   'cpu_high',
   'memory_high',
   'http_5xx_rate',
+  'cron_failed',
 ] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
 
@@ -39,6 +40,7 @@ export const RULE_DESCRIPTIONS: Record<RuleKind, { label: string; unit: string |
   cpu_high: { label: 'Sustained high CPU use', unit: 'percent' },
   memory_high: { label: 'Sustained high memory use', unit: 'percent of the limit' },
   http_5xx_rate: { label: 'Many 5xx answers', unit: 'percent of requests' },
+  cron_failed: { label: "A cron job's last run failed or timed out", unit: null },
 };
 
 /** A condition a rule sees right now. `subject` names what it is about; one open alert per rule and subject. */

@@ -16,8 +16,11 @@ import { LoginThrottle, type ThrottleLimits } from '../auth/login-throttle.js';
 import { SqliteSessionStore } from '../auth/session-store.js';
 import type { Config } from '../config.js';
 import { dataPaths } from '../data-dir.js';
+import { createCronFeature } from '../cron/cron-feature.js';
+import type { CronService } from '../cron/cron.service.js';
 import { createDatabaseFeature, type DatabaseFeature } from '../databases/database-feature.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
+import { findActiveDeployment } from '../deploys/deployments.repository.js';
 import { createEngineStatus } from '../doctor/engine-status.js';
 import type { DomainsFeature } from '../domains/domains-feature.js';
 import type { GitRemote } from '../git/git-remote.js';
@@ -53,6 +56,8 @@ export interface Panel {
   lifecycle: Lifecycle;
   alerts: AlertsFeature;
   metrics: MetricsFeature;
+  /** Cron jobs of app services (start() schedules them: main.ts). */
+  cron: CronService;
 }
 
 export function composePanel(core: Core, options: PanelOptions): Panel {
@@ -88,6 +93,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     metrics: options.metrics ?? createAlertMetricsReader(metrics.service, core.traffic),
     retryBaseMs: options.alertRetryBaseMs,
   });
+  const cron = composeCron(core, options.scheduler);
   const sessionStore = new SqliteSessionStore(db);
   // One notifier for every change of someone's access (members pages, API, single sign-on).
   const accessChanges = new AccessChanges((error) => logger.warn({ err: error }, 'an access-change listener failed'));
@@ -131,8 +137,36 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     metrics,
     events: core.events,
     audit: core.audit,
+    cron,
   };
-  return { ctx, sessionStore, databases, lifecycle, alerts, metrics };
+  return { ctx, sessionStore, databases, lifecycle, alerts, metrics, cron };
+}
+
+/** Cron runs use the service's current deployment image and its variables, as the deploys see them. */
+function composeCron(core: Core, scheduler: Scheduler): CronService {
+  const { db, runtime, logger } = core.foundation;
+  const catalog = core.deploys.deps.catalog;
+  return createCronFeature({
+    db,
+    runtime,
+    scheduler,
+    logger: logger.child({ component: 'cron' }),
+    isApp: async (serviceId) => (await catalog.findService(serviceId)) !== undefined,
+    source: {
+      workloadOf: async (serviceId) => {
+        const found = await catalog.findService(serviceId);
+        const image = found && (await findActiveDeployment(db, serviceId))?.image;
+        if (!found || !image) return undefined;
+        return {
+          project: { id: found.project.id, networkName: found.project.networkName },
+          service: { id: serviceId, resources: found.service.resources },
+          image,
+          env: await catalog.resolveVariables(serviceId),
+        };
+      },
+      secretsOf: async (serviceId) => catalog.secretValues(serviceId, await catalog.resolveVariables(serviceId)),
+    },
+  });
 }
 
 /** Wires deletes and orphan clean-up to the features whose objects they remove. */

@@ -19,6 +19,7 @@ import * as auditEvents from './migrations/0021-audit-events.js';
 import * as teamsAccess from './migrations/0019-teams-access.js';
 import * as keptLogStream from './migrations/0022-kept-log-stream.js';
 import * as passkeys from './migrations/0023-passkeys.js';
+import * as cronJobs from './migrations/0024-cron-jobs.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0019-teams-access': teamsAccess,
   '0022-kept-log-stream': keptLogStream,
   '0023-passkeys': passkeys,
+  '0024-cron-jobs': cronJobs,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -438,6 +438,39 @@ export interface AuditEventsTable {
   changes: string | null;
 }
 
+/** A scheduled command of an app service (0024). */
+export interface CronJobsTable {
+  id: string;
+  service_id: string;
+  name: string;
+  schedule: string;
+  timezone: string;
+  /** JSON: {"argv": string[]} or {"shell": string} (src/cron/cron.types.ts). */
+  command: string;
+  overlap: 'skip' | 'queue' | 'replace';
+  timeout_seconds: number;
+  retries: number;
+  enabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One run (or retry attempt) of a cron job (0024); times are epoch ms. */
+export interface CronRunsTable {
+  id: string;
+  job_id: string;
+  trigger: 'schedule' | 'manual' | 'retry' | 'queue';
+  attempt: number;
+  status: 'running' | 'succeeded' | 'failed' | 'timed-out' | 'skipped' | 'cancelled';
+  image: string | null;
+  container_id: string | null;
+  started_at: number;
+  ended_at: number | null;
+  exit_code: number | null;
+  error: string | null;
+  log: Generated<string>;
+}
+
 export interface Database {
   traffic_samples: TrafficSamplesTable;
   request_log: RequestLogTable;
@@ -472,4 +505,6 @@ export interface Database {
   metric_series: MetricSeriesTable;
   metric_samples: MetricSamplesTable;
   audit_events: AuditEventsTable;
+  cron_jobs: CronJobsTable;
+  cron_runs: CronRunsTable;
 }

@@ -16,6 +16,7 @@ import { hostnamesOf } from './deploy-steps.js';
 import type { Deployment } from './deployment.types.js';
 import { updateDeployment } from './deployments.repository.js';
 import type { Upstream } from './ports.js';
+import { isReplicaContainer } from '../workloads/labels.js';
 
 export async function activate(
   ctx: RunContext,
@@ -34,7 +35,7 @@ export async function activate(
   ctx.log.line(`Traffic switched to ${upstreams.length} new container(s)`);
   const old = await runtime.listContainers({ 'berth.service': ctx.service.id });
   return old
-    .filter((c) => c.labels['berth.deployment'] !== ctx.deployment.id && c.labels['berth.role'] !== 'release')
+    .filter((c) => isReplicaContainer(c.labels) && c.labels['berth.deployment'] !== ctx.deployment.id)
     .map((c) => c.id);
 }
 

@@ -11,6 +11,7 @@ import type { SsoFacade } from '../auth/sso.facade.js';
 import type { TwoFactorFacade } from '../auth/two-factor.facade.js';
 import type { PasskeysFacade } from '../auth/passkeys.facade.js';
 import type { Config } from '../config.js';
+import type { CronService } from '../cron/cron.service.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
 import type { EngineStatusFacade } from '../doctor/engine-status.js';
 import type { GitRemote } from '../git/git-remote.js';
@@ -83,4 +84,6 @@ export interface AppContext {
    * routes the hook cannot see (logins, pushes) call `audit.record(...)` themselves.
    */
   audit: AuditLog;
+  /** Cron jobs of app services: schedules, runs and their history. */
+  cron: CronService;
 }

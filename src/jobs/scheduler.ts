@@ -10,11 +10,23 @@ export interface Job {
   name: string;
   /** A five- or six-field cron expression. */
   schedule: string;
+  /** IANA time zone the schedule is read in (default: the host's). */
+  timezone?: string;
   run(): Promise<void>;
 }
 
 export function isValidCronExpression(expression: string): boolean {
   return cron.validate(expression);
+}
+
+/** The next `count` times an expression fires in a time zone (the task is never started). */
+export function nextRunsOf(expression: string, timezone: string | undefined, count: number): Date[] {
+  const task = createTask(expression, () => {}, timezone ? { timezone } : {});
+  try {
+    return task.getNextRuns(count);
+  } finally {
+    void task.destroy();
+  }
 }
 
 /**
@@ -55,7 +67,11 @@ export class Scheduler {
     }
     this.named.set(
       job.name,
-      cron.schedule(job.schedule, () => this.runSafely(job), { name: job.name, noOverlap: true }),
+      cron.schedule(job.schedule, () => this.runSafely(job), {
+        name: job.name,
+        noOverlap: true,
+        ...(job.timezone ? { timezone: job.timezone } : {}),
+      }),
     );
   }
 

@@ -17,6 +17,9 @@ export const LABELS = {
   replica: 'berth.replica',
   /** The port the app listens on inside the container (its health check and routes use it). */
   port: 'berth.port',
+  /** A cron job's run container: the job and the run (it has no `berth.deployment`: it never serves). */
+  cronJob: 'berth.cron-job',
+  cronRun: 'berth.cron-run',
   install: INSTALL_LABEL,
 } as const;
 
@@ -25,6 +28,7 @@ export const ROLES = {
   release: 'release',
   database: 'database',
   upgrader: 'upgrader',
+  cron: 'cron',
 } as const;
 
 /** Every object Berth manages carries this (the selector of "all of Berth's containers"). */
@@ -70,4 +74,9 @@ export function installSelector(installId: string): Labels {
 /** A release container (a one-off run of the release command): never serves, never counted. */
 export function isReleaseContainer(labels: Labels): boolean {
   return labels[LABELS.role] === ROLES.release;
+}
+
+/** An app replica (serves traffic): made by a deployment, not its release container, not a cron run. */
+export function isReplicaContainer(labels: Labels): boolean {
+  return Boolean(labels[LABELS.deployment]) && !isReleaseContainer(labels);
 }

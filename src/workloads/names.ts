@@ -73,3 +73,8 @@ export function upgraderContainerName(selfName: string): string {
 export function previousSelfContainerName(selfName: string): string {
   return `${selfName}-previous`;
 }
+
+/** The one-off container of one cron run: job and run ids (both `<prefix>_<12 of [0-9a-z]>`). */
+export function cronRunContainerName(jobId: string, runId: string): string {
+  return `berth-cron-${jobId.slice(4)}-${runId.slice(4)}`;
+}

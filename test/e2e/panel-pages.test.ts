@@ -95,6 +95,8 @@ describe('every panel page on a laptop and a phone', () => {
       { name: 'service-domains', path: `${s}/domains` },
       { name: 'service-git', path: `${s}/git` },
       { name: 'service-metrics', path: `${s}/metrics` },
+      { name: 'service-cron', path: `${s}/cron` },
+      { name: 'service-terminal', path: `${s}/terminal` },
       { name: 'service-traffic', path: `${s}/traffic` },
       { name: 'service-requests', path: `${s}/requests` },
       { name: 'deployment', path: `/deployments/${deploymentId}` },
@@ -188,7 +190,7 @@ describe('every panel page on a laptop and a phone', () => {
         .locator('#service-tabs a')
         .evaluateAll((links) => links.map((a) => a.getAttribute('href')))
         .then(String),
-      ['deployments', 'variables', 'logs', 'terminal', 'settings', 'domains', 'git', 'metrics']
+      ['deployments', 'variables', 'logs', 'terminal', 'settings', 'domains', 'git', 'metrics', 'cron']
         .map((t) => `${s}/${t}`)
         .join(','),
     );

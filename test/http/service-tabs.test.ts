@@ -49,6 +49,7 @@ describe('service page tabs', () => {
       [`${serviceUrl}/domains`, 'domains'],
       [`${serviceUrl}/git`, 'git'],
       [`${serviceUrl}/metrics`, 'metrics'],
+      [`${serviceUrl}/cron`, 'cron'],
       [`${serviceUrl}/logs`, 'logs'],
       [`${serviceUrl}/terminal`, 'terminal'],
       [serviceUrl, 'deployments'],
@@ -62,7 +63,7 @@ describe('service page tabs', () => {
       const hrefs = [...bar.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
       assert.deepEqual(
         hrefs,
-        ['deployments', 'variables', 'logs', 'terminal', 'settings', 'domains', 'git', 'metrics'].map(
+        ['deployments', 'variables', 'logs', 'terminal', 'settings', 'domains', 'git', 'metrics', 'cron'].map(
           (t) => `${serviceUrl}/${t}`,
         ),
         url,

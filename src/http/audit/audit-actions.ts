@@ -24,6 +24,7 @@ import {
   type AuditLookup,
   type Found,
 } from './audit-readers.js';
+import { CRON_AUDIT_RULES } from './cron-audit.js';
 
 export interface AuditRule {
   action: string;
@@ -173,6 +174,8 @@ export const AUDIT_RULES: Record<string, AuditRule> = {
   'PUT /api/v1/audit/retention': { action: 'audit.retention.update', objectType: 'setting', read: readRetention },
   'POST /setup': { action: 'setup.claim', objectType: 'user', publicActor: 'anonymous' },
   'POST /logout': { action: 'logout', objectType: 'session', publicActor: 'anonymous' },
+  // Cron jobs (src/http/audit/cron-audit.ts)
+  ...CRON_AUDIT_RULES,
 };
 
 /** Routes whose changes are recorded by the route itself (it knows more than the hook: logins). */
