@@ -93,9 +93,9 @@ export class DeployRunner {
       const upstreams = await checkHealth(ctx, newContainers);
       const previous = await findActiveDeployment(this.deps.db, ctx.service.id);
       // Switch at once; the previous release stands by through the window (switch-watch.ts).
-      await switchAndWatch(ctx, upstreams, newContainers, previous, () => enter('watching'));
+      const { fallback } = await switchAndWatch(ctx, upstreams, newContainers, previous, () => enter('watching'));
       timings[phase] = Date.now() - phaseStartedAt;
-      const oldContainers = await activate(ctx, upstreams, previous, timings);
+      const oldContainers = await activate(ctx, upstreams, previous, timings, fallback);
       try {
         log.line(`Live at ${serviceUrl(ctx.service.name, ctx.project.name, ctx.deps.config)}`);
         await pruneServiceImages(this.deps.db, this.deps.runtime, this.deps.logger, ctx.service.id);

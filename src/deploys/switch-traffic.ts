@@ -1,12 +1,13 @@
 /**
- * The switch: record the new deployment as the one active deployment, then swap the route atomically to
- * the new containers. Returns the old containers, which drain and go in the background
- * (old-release-drain.ts): the deployment is active, and its service's queue free, once the switch is done.
+ * The end of the watch window: record the new deployment as the one active deployment, then make the new
+ * containers the route's only upstreams (the previous release stops being the fallback). Returns the old
+ * containers, which drain and go in the background (old-release-drain.ts): the deployment is active, and
+ * its service's queue free, once this is done.
  *
- * The database commit comes first: routes are rebuilt from the database, and the runner removes the new
- * containers of a deployment that did not become active. Swapping the route first would leave it pointing
- * at removed containers whenever the commit failed. If the swap itself fails, the commit is undone, so
- * the route and the database never disagree.
+ * The traffic already went to the new containers at the switch (switch-watch.ts). If the commit fails, the
+ * route goes back to the previous release before the error reaches the runner, which then removes the new
+ * containers: the route never leads to removed containers. If the route change itself fails, the commit is
+ * undone, so the route and the database never disagree.
  */
 import type { Db } from '../db/connection.js';
 import { inTransaction } from '../db/executor.js';
@@ -23,9 +24,24 @@ export async function activate(
   upstreams: Upstream[],
   previous: Deployment | undefined,
   timings: Record<string, number>,
+  /** The previous release's upstreams, which stood by through the window. */
+  fallback: Upstream[],
 ): Promise<string[]> {
   const { db, router, runtime } = ctx.deps;
-  await commitActive(db, ctx.deployment.id, previous, timings);
+  try {
+    await commitActive(db, ctx.deployment.id, previous, timings);
+  } catch (error) {
+    if (previous) router.setRoute(hostnamesOf(ctx), ctx.service.id, fallback);
+    else router.removeService(ctx.service.id);
+    ctx.log.line('Switched back to the previous version: the deployment could not be recorded as active');
+    // Requests already on the new containers finish before the runner removes them.
+    const drainMs = Math.min(ctx.deps.timing.drainTimeoutMs, 10_000);
+    await router.waitForDrain(
+      upstreams.map((u) => u.id),
+      drainMs,
+    );
+    throw error;
+  }
   try {
     router.setRoute(hostnamesOf(ctx), ctx.service.id, upstreams);
   } catch (error) {
