@@ -116,6 +116,9 @@ export class TerminalSession {
     stream.on('end', () => this.end('exited'));
     stream.on('close', () => this.end('exited'));
     stream.on('error', () => this.end('failed'));
+    // A command that ends at once (`touch x`) may have closed the connection before these listeners were
+    // attached: its 'end' or 'close' already happened and will not come again.
+    if (stream.readableEnded || stream.destroyed || (stream as { closed?: boolean }).closed) this.end('exited');
     for (const chunk of this.early) stream.write(chunk);
     this.early = [];
     void exec.resize(this.size.cols, this.size.rows).catch(() => undefined);
