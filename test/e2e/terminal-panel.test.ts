@@ -9,8 +9,6 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { insertDeployment, updateDeployment } from '../../src/deploys/deployments.repository.js';
-import { newId } from '../../src/lib/ids.js';
 import { LABELS } from '../../src/workloads/labels.js';
 import { ADMIN, seedAdmin, tokenFor } from '../helpers/accounts.js';
 import {
@@ -21,7 +19,8 @@ import {
   watchPage,
   type PageProblems,
 } from '../helpers/browser.js';
-import { TEST_IMAGES, testLabels, testName } from '../helpers/docker-test-env.js';
+import { testLabels } from '../helpers/docker-test-env.js';
+import { startActiveDeployment } from '../helpers/active-deployment.js';
 import { createTestApp, type TestApp } from '../helpers/http-app.js';
 
 const ARTIFACTS = 'test-artifacts';
@@ -55,29 +54,11 @@ describe('the web terminal in a real browser', () => {
       payload: { name: 'app', source: { type: 'push' } },
     });
     serviceId = service.json().id;
-    deploymentId = newId('dep');
-    await insertDeployment(t.db, {
-      id: deploymentId,
-      service_id: serviceId,
-      trigger: 'manual',
-      triggered_by: null,
-      image: TEST_IMAGES.busybox,
-      rollback_of: null,
-    });
-    await updateDeployment(t.db, deploymentId, { status: 'active' });
-    containerId = await t.runtime.createContainer({
-      name: testName(`term-e2e-${deploymentId}`),
-      image: TEST_IMAGES.busybox,
+    ({ deploymentId, containerId } = await startActiveDeployment(t, serviceId, {
+      namePrefix: 'term-e2e',
       cmd: ['sleep', '3600'],
-      labels: testLabels({
-        [LABELS.managed]: 'true',
-        [LABELS.project]: project.json().id,
-        [LABELS.service]: serviceId,
-        [LABELS.deployment]: deploymentId,
-        [LABELS.replica]: '1',
-      }),
-    });
-    await t.runtime.startContainer(containerId);
+      labels: { [LABELS.managed]: 'true', [LABELS.project]: project.json().id },
+    }));
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     panelUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     browser = await launchBrowser();

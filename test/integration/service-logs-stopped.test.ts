@@ -6,11 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { insertDeployment, updateDeployment } from '../../src/deploys/deployments.repository.js';
-import { newId } from '../../src/lib/ids.js';
 import { LABELS } from '../../src/projects/service.types.js';
 import { seedAdmin, signedInClient, tokenFor } from '../helpers/accounts.js';
-import { TEST_IMAGES, testLabels, testName } from '../helpers/docker-test-env.js';
+import { testLabels } from '../helpers/docker-test-env.js';
+import { startActiveDeployment } from '../helpers/active-deployment.js';
 import { createTestApp, type TestApp } from '../helpers/http-app.js';
 import type { InjectClient } from '../helpers/inject-client.js';
 
@@ -34,27 +33,11 @@ describe('the logs page of a stopped container', () => {
       payload: { name: 'app', source: { type: 'push' } },
     });
     serviceId = service.json().id;
-    deploymentId = newId('dep');
-    await insertDeployment(t.db, {
-      id: deploymentId,
-      service_id: serviceId,
-      trigger: 'manual',
-      triggered_by: null,
-      image: TEST_IMAGES.busybox,
-      rollback_of: null,
-    });
-    await updateDeployment(t.db, deploymentId, { status: 'active' });
-    const id = await t.runtime.createContainer({
-      name: testName(`stopped-${deploymentId}`),
-      image: TEST_IMAGES.busybox,
+    let id: string;
+    ({ deploymentId, containerId: id } = await startActiveDeployment(t, serviceId, {
+      namePrefix: 'stopped',
       cmd: ['sh', '-c', 'echo started on stdout; echo complaint on stderr >&2; exit 137'],
-      labels: testLabels({
-        [LABELS.service]: serviceId,
-        [LABELS.deployment]: deploymentId,
-        'berth.replica': '1',
-      }),
-    });
-    await t.runtime.startContainer(id);
+    }));
     for (let i = 0; i < 100 && (await t.runtime.inspectContainer(id))?.state !== 'exited'; i++) {
       await new Promise((r) => setTimeout(r, 100));
     }

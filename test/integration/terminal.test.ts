@@ -10,10 +10,9 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { insertDeployment, updateDeployment } from '../../src/deploys/deployments.repository.js';
-import { newId } from '../../src/lib/ids.js';
 import { LABELS } from '../../src/workloads/labels.js';
-import { TEST_IMAGES, testLabels, testName } from '../helpers/docker-test-env.js';
+import { testLabels } from '../helpers/docker-test-env.js';
+import { startActiveDeployment } from '../helpers/active-deployment.js';
 import { createTestApp, type TestApp } from '../helpers/http-app.js';
 import type { InjectClient } from '../helpers/inject-client.js';
 import { seedTeam, signIn, type Team } from '../helpers/team-fixture.js';
@@ -73,32 +72,13 @@ async function runService(
   serviceId: string,
   extra: Record<string, string> = {},
 ) {
-  const deploymentId = newId('dep');
-  deployments.push(deploymentId);
-  await insertDeployment(t.db, {
-    id: deploymentId,
-    service_id: serviceId,
-    trigger: 'manual',
-    triggered_by: null,
-    image: TEST_IMAGES.busybox,
-    rollback_of: null,
-  });
-  await updateDeployment(t.db, deploymentId, { status: 'active' });
-  const id = await t.runtime.createContainer({
-    name: testName(`term-${deploymentId}`),
-    image: TEST_IMAGES.busybox,
+  const { deploymentId, containerId } = await startActiveDeployment(t, serviceId, {
+    namePrefix: 'term',
     cmd: ['sleep', '3600'],
-    labels: testLabels({
-      [LABELS.managed]: 'true',
-      [LABELS.project]: projectId,
-      [LABELS.service]: serviceId,
-      [LABELS.deployment]: deploymentId,
-      [LABELS.replica]: '1',
-      ...extra,
-    }),
+    labels: { [LABELS.managed]: 'true', [LABELS.project]: projectId, ...extra },
   });
-  await t.runtime.startContainer(id);
-  return id;
+  deployments.push(deploymentId);
+  return containerId;
 }
 
 describe('the web terminal', () => {
