@@ -6,7 +6,7 @@
  * are the foundation every layer may use. Each outside library is imported by its one wrapper file only.
  */
 const FEATURES =
-  '^src/(projects|deploys|build|source|databases|domains|git|auth|backup|lifecycle|webhooks|doctor|upgrade|jobs|metrics|traffic|alerts|notifications|audit|cron)/';
+  '^src/(projects|deploys|build|source|databases|domains|git|auth|backup|lifecycle|webhooks|doctor|upgrade|jobs|metrics|traffic|alerts|notifications|audit|cron|volumes|workers|stacks|templates|repo-config|environments|previews)/';
 const INFRA = '^src/(runtime|proxy|tls|lib)/';
 
 /** library → the only file (pattern) allowed to import it. */
@@ -28,6 +28,9 @@ const WRAPPERS = {
   'openid-client': '^src/auth/oidc-client\\.ts$',
   '@simplewebauthn/server': '^src/auth/webauthn\\.ts$',
   nodemailer: '^src/[a-z-]+/(mailer|smtp|mail)[a-z-]*\\.ts$',
+  yaml: '^src/lib/yaml-document\\.ts$',
+  ajv: '^src/lib/json-schema\\.ts$',
+  ignore: '^src/lib/ignore-rules\\.ts$',
 };
 
 module.exports = {
