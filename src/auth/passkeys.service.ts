@@ -20,6 +20,7 @@ import {
   type ChallengePurpose,
   type PasskeyRow,
 } from './passkeys.repository.js';
+import { assertSecondFactorRemains } from './two-factor.service.js';
 import { findUserById } from './users.repository.js';
 import {
   authenticationOptions,
@@ -157,21 +158,11 @@ export async function renamePasskey(deps: PasskeysDeps, userId: string, id: stri
   if (!(await renamePasskeyRow(deps.db, userId, id, name))) throw new AppError('NOT_FOUND', 'No such passkey.');
 }
 
-/** Removes one of the user's passkeys; `keepOne` refuses to remove the last one (two-factor is required). */
-export async function removePasskey(
-  deps: PasskeysDeps,
-  userId: string,
-  id: string,
-  options: { keepOne: boolean },
-): Promise<void> {
+/** Removes one of the user's passkeys, unless it is the last second factor of a server that requires one. */
+export async function removePasskey(deps: PasskeysDeps, userId: string, id: string): Promise<void> {
   const mine = await listPasskeysOf(deps.db, userId);
   if (!mine.some((p) => p.id === id)) throw new AppError('NOT_FOUND', 'No such passkey.');
-  if (options.keepOne && mine.length === 1) {
-    throw new AppError(
-      'CONFLICT',
-      'This server requires two-factor authentication: add another passkey or an authenticator app first.',
-    );
-  }
+  await assertSecondFactorRemains(deps, userId, { kind: 'passkey' });
   await deletePasskey(deps.db, userId, id);
 }
 

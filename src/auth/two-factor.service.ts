@@ -10,6 +10,7 @@ import { newId, nowIso } from '../lib/ids.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import { qrCodeSvg } from './qr-code.js';
 import { hashRecoveryCode, newRecoveryCode, normalizeRecoveryCode, RECOVERY_CODE_COUNT } from './recovery-codes.js';
+import { countPasskeysOf } from './passkeys.repository.js';
 import { readSetting, writeSetting } from './settings.repository.js';
 import { matchTotpStep, newTotpSecret, totpUri } from './totp.js';
 import {
@@ -131,6 +132,7 @@ export async function disableTwoFactor(
     await deleteTotp(deps.db, userId);
     return;
   }
+  await assertSecondFactorRemains(deps, userId, { kind: 'authenticator-app' });
   if (proof.code) await verifySecondFactor(deps, userId, proof.code);
   else if (!proof.password || !(await checkPasswordOf(deps.db, userId, proof.password))) {
     throw new AppError('INVALID_CREDENTIALS', 'Enter a current code from your app or your password.');
@@ -145,4 +147,33 @@ export async function isTwoFactorRequired(deps: TwoFactorDeps): Promise<boolean>
 
 export async function setTwoFactorRequired(deps: TwoFactorDeps, isRequired: boolean): Promise<void> {
   await writeSetting(deps.db, REQUIRE_SETTING, isRequired ? 'true' : 'false');
+}
+
+/** A second factor a user is about to remove. */
+export type RemovedSecondFactor = { kind: 'authenticator-app' } | { kind: 'passkey' };
+
+/**
+ * The one rule for removing a second factor: while the server requires two-factor, a user keeps at least
+ * one (an authenticator app or a passkey, either counts). Removing the app is fine when a passkey remains,
+ * and the last passkey may go when the app is on. Both removal paths (disabling the app, removing a
+ * passkey) ask here.
+ */
+export async function assertSecondFactorRemains(
+  deps: Pick<TwoFactorDeps, 'db'>,
+  userId: string,
+  removing: RemovedSecondFactor,
+): Promise<void> {
+  if ((await readSetting(deps.db, REQUIRE_SETTING)) !== 'true') return;
+  const hasApp = Boolean((await findTotp(deps.db, userId))?.enabledAt);
+  const passkeys = await countPasskeysOf(deps.db, userId);
+  const left =
+    (hasApp && removing.kind !== 'authenticator-app' ? 1 : 0) + passkeys - (removing.kind === 'passkey' ? 1 : 0);
+  if (left < 1) {
+    throw new AppError(
+      'CONFLICT',
+      removing.kind === 'passkey'
+        ? 'This server requires two-factor authentication: add another passkey or an authenticator app first.'
+        : 'This server requires two-factor authentication: add a passkey before turning the authenticator app off.',
+    );
+  }
 }

@@ -18,7 +18,7 @@ import {
 } from '../helpers/passkey-flows.js';
 import { SoftAuthenticator, type AssertionAnswer } from '../helpers/soft-authenticator.js';
 import { addMember, PASSWORD } from '../helpers/team-fixture.js';
-import { passwordStep } from '../helpers/two-factor.js';
+import { enrol, passwordStep } from '../helpers/two-factor.js';
 
 let ipCounter = 0;
 const nextIp = () => `10.7.${Math.floor(++ipCounter / 250)}.${ipCounter % 250}`;
@@ -282,6 +282,55 @@ describe('passkeys (WebAuthn)', () => {
       const res = await secondFactor(again, { email: carol.email, password: PASSWORD }, (o) => key.assert(o));
       assert.equal(res.statusCode, 200);
       assert.equal((await again.get('/')).statusCode, 200);
+    } finally {
+      await t.ctx.twoFactor.setRequired(false);
+    }
+  });
+
+  it('with two-factor required, either factor may go while the other remains, never both', async () => {
+    await t.ctx.twoFactor.setRequired(true);
+    try {
+      const dan = await addMember(t, 'dan@example.com');
+      const client = new InjectClient(t.app, nextIp());
+      await passwordStep(client, { email: dan.email, password: PASSWORD });
+      await enrol(client);
+      const key = new SoftAuthenticator(origin, rpId);
+      assert.equal((await addPasskey(client, key, 'Dan laptop')).statusCode, 201);
+      // The passkey remains, so the authenticator app may be turned off (this was refused outright before).
+      const off = await client.postForm('/account/two-factor/disable', {
+        _csrf: await client.csrfFrom('/account'),
+        password: PASSWORD,
+      });
+      assert.equal(off.statusCode, 200);
+      assert.match(off.body, /Two-factor authentication is off/);
+      assert.equal(await t.ctx.twoFactor.isEnabled(dan.id), false);
+      // Now the passkey is the last second factor: it stays.
+      const [only] = await t.ctx.passkeys.list(dan.id);
+      const remove = await client.postForm(`/account/passkeys/${only!.id}/remove`, {
+        _csrf: await client.csrfFrom('/account'),
+      });
+      assert.equal(remove.statusCode, 422);
+      assert.match(remove.body, /add another passkey or an authenticator app first/);
+      assert.equal((await t.ctx.passkeys.list(dan.id)).length, 1);
+    } finally {
+      await t.ctx.twoFactor.setRequired(false);
+    }
+  });
+
+  it('with two-factor required, the authenticator app cannot be turned off when it is the only factor', async () => {
+    await t.ctx.twoFactor.setRequired(true);
+    try {
+      const erin = await addMember(t, 'erin@example.com');
+      const client = new InjectClient(t.app, nextIp());
+      await passwordStep(client, { email: erin.email, password: PASSWORD });
+      await enrol(client);
+      const off = await client.postForm('/account/two-factor/disable', {
+        _csrf: await client.csrfFrom('/account'),
+        password: PASSWORD,
+      });
+      assert.equal(off.statusCode, 422);
+      assert.match(off.body, /add a passkey before turning the authenticator app off/);
+      assert.equal(await t.ctx.twoFactor.isEnabled(erin.id), true);
     } finally {
       await t.ctx.twoFactor.setRequired(false);
     }

@@ -5,7 +5,6 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SESSION_HANDLE } from '../../../auth/sessions.service.js';
-import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { can } from '../../route-access.js';
 import { renderAccount, renderAccountError } from './account-page.js';
@@ -85,9 +84,6 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
     },
     async (request, reply) => {
       try {
-        if (await ctx.twoFactor.isRequired()) {
-          throw new AppError('CONFLICT', 'This server requires two-factor authentication: it cannot be turned off.');
-        }
         const code = request.body.code?.trim() || undefined;
         await ctx.twoFactor.disable(request.user!.id, { code, password: request.body.password || undefined });
         request.log.info({ userId: request.user!.id }, 'two-factor authentication turned off');

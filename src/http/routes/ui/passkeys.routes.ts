@@ -94,9 +94,7 @@ export async function passkeysRoutes(app: FastifyInstance, ctx: AppContext): Pro
     async (request, reply) => {
       try {
         const userId = request.user!.id;
-        // With two-factor required, the last second factor stays (an authenticator app counts as one).
-        const keepOne = (await ctx.twoFactor.isRequired()) && !(await ctx.twoFactor.isEnabled(userId));
-        await ctx.passkeys.remove(userId, request.params.id, { keepOne });
+        await ctx.passkeys.remove(userId, request.params.id);
         reply.flash('success', 'Passkey removed.');
         await renderAccount(ctx, request, reply);
       } catch (error) {
