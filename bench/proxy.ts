@@ -13,6 +13,8 @@
  *          young-generation sizes than the daemon's --max-semi-space-size=2, in MB, 0 = V8's default: what
  *          that memory setting costs in throughput), --without-request-log (adds it with HTTP metrics but no
  *          request log: the log's share), --accounting-only (only Berth with and without accounting),
+ *          --http1-listener (adds Berth with HTTP/2 off: an HTTP/1.1-only https server, what the HTTP/2
+ *          listener's HTTP/1.1 fallback costs the HTTP/1.1 clients wrk stands for),
  *          --cpu-prof (V8 profiles of both: the accounting's share of the proxy's busy CPU, which the
  *          machine's load does not move the way it moves req/s).
  * Every run with Berth also runs the same build without the request accounting (HTTP metrics and the
@@ -69,6 +71,7 @@ const { values: args } = parseArgs({
     'accounting-only': { type: 'boolean', default: false },
     'without-request-log': { type: 'boolean', default: false },
     'semi-spaces': { type: 'string' },
+    'http1-listener': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
   },
 });
@@ -163,6 +166,13 @@ try {
         name,
         requestLog: false,
       }),
+    );
+  }
+  if (args['http1-listener']) {
+    const name = 'berth http/1.1-only listener';
+    const settings = { http2: false };
+    targets.push(
+      await startBerthProxy({ build, hostname: HOSTNAME, backendPort: backend.httpPort, cert, name, settings }),
     );
   }
   if (args['node-floor']) targets.push(await startNodeFloorProxy({ backendPort: backend.httpPort, cert }));

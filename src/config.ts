@@ -102,6 +102,10 @@ export interface ProxyConfig {
   readonly maxConnectionsPerIp: number;
   /** Open client connections in all, per listener (BERTH_PROXY_MAX_CONNECTIONS). */
   readonly maxConnections: number;
+  /** HTTP/2 on the HTTPS listener (BERTH_PROXY_HTTP2, default on). */
+  readonly http2: boolean;
+  /** Concurrent streams per HTTP/2 connection (BERTH_PROXY_HTTP2_MAX_STREAMS). */
+  readonly http2MaxConcurrentStreams: number;
 }
 
 /** Official images of the database engines; the tag is the default version. */
@@ -194,6 +198,8 @@ function readProxyConfig(env: Env): ProxyConfig {
     maxHeaderSize: readInteger(env, 'BERTH_PROXY_MAX_HEADER_KB', 16, 1, 1024) * 1024,
     maxConnectionsPerIp: readInteger(env, 'BERTH_PROXY_MAX_CONNECTIONS_PER_IP', 512, 1, 1_000_000),
     maxConnections: readInteger(env, 'BERTH_PROXY_MAX_CONNECTIONS', 10_000, 1, 1_000_000),
+    http2: readBoolean(env, 'BERTH_PROXY_HTTP2', true),
+    http2MaxConcurrentStreams: readInteger(env, 'BERTH_PROXY_HTTP2_MAX_STREAMS', 128, 1, 1000),
   });
 }
 

@@ -97,7 +97,16 @@ if (${options.accounting !== false} && existsSync(${module('traffic/traffic.serv
 const proxy = new AppProxy(routes, { logger: createLogger('warn'), settings: ${JSON.stringify(options.settings ?? {})}, observer });
 await proxy.listenHttp(${httpPort}, '127.0.0.1');
 const tls = { cert: readFileSync(${JSON.stringify(options.cert.certFile)}), key: readFileSync(${JSON.stringify(options.cert.keyFile)}) };
-const https = createServer({ ...tls, ...proxy.serverOptions() });
+// As the daemon's HTTPS listener: HTTP/2 with HTTP/1.1 on the same port when the revision has it and
+// the http2 setting is on, else an HTTP/1.1-only https server.
+let https;
+if (proxy.settings.http2 === true && existsSync(${module('proxy/http2-support.js')})) {
+  const { createSecureServer } = await import('node:http2');
+  const { http2ServerOptions } = await import(${module('proxy/http2-support.js')});
+  https = createSecureServer({ ...tls, ...http2ServerOptions(proxy.settings), ALPNProtocols: ['h2', 'http/1.1'] });
+} else {
+  https = createServer({ ...tls, ...proxy.serverOptions() });
+}
 proxy.attach(https);
 https.listen(${httpsPort}, '127.0.0.1');
 process.on('SIGTERM', () => proxy.close().then(() => process.exit(0)));

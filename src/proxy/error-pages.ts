@@ -45,7 +45,9 @@ export function sendProxyPage(res: ServerResponse, status: ProxyStatus, requestI
     'x-content-type-options': 'nosniff',
   };
   if (requestId !== undefined) headers['x-request-id'] = requestId;
-  res.writeHead(status, REASONS[status].reason, headers);
+  // HTTP/2 has no reason phrase (Node warns when given one).
+  if (res.req.httpVersionMajor === 2) res.writeHead(status, headers);
+  else res.writeHead(status, REASONS[status].reason, headers);
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 

@@ -5,6 +5,7 @@
  * uses it on port 80 and the HTTPS listener can attach() the same handler and route table.
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import type { Http2SecureServer } from 'node:http2';
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.js';
@@ -15,6 +16,7 @@ import { clientErrorHandler } from './client-errors.js';
 import { sendProxyPage, type ProxyStatus } from './error-pages.js';
 import { hasSeveralHostHeaders } from './hostname.js';
 import { HttpProxyEngine, type UpstreamFailure } from './http-proxy-engine.js';
+import { adaptHttp2Request, Http2Connections } from './http2-support.js';
 import { listen } from './listen.js';
 import { resolveProxySettings, type ProxySettings, type ProxySettingsOverrides } from './proxy-settings.js';
 import type { RouteTable, Upstream } from './route-table.js';
@@ -68,7 +70,8 @@ export class AppProxy {
   private readonly connectionGuard: ConnectionGuard;
   private readonly upstreamWarnings: ThrottledWarnings;
   private readonly tunnels: WebSocketTunnels;
-  private readonly servers = new Set<Server | HttpsServer>();
+  private readonly servers = new Set<Server | HttpsServer | Http2SecureServer>();
+  private readonly http2Connections: Http2Connections;
   private httpServer: Server | undefined;
   /** WebSocket upgrades (websocket-tunnels.ts); public so a listener can be wired by hand. */
   readonly handleUpgrade: WebSocketTunnels['handleUpgrade'];
@@ -90,6 +93,8 @@ export class AppProxy {
     );
     this.tunnels = new WebSocketTunnels(routes, this.engine, this.logger, this.upstreamWarnings);
     this.handleUpgrade = this.tunnels.handleUpgrade;
+    // Idle HTTP/2 sessions: past the upstream timeout no request on them can still be waiting.
+    this.http2Connections = new Http2Connections(this.settings.upstreamTimeoutMs + 5_000);
   }
 
   /**
@@ -115,18 +120,28 @@ export class AppProxy {
    * listener here, and the HTTPS listener (https.createServer({ ...tls, ...proxy.serverOptions() })).
    * close() closes every attached server.
    */
-  attach(server: Server | HttpsServer): void {
-    server.headersTimeout = this.settings.headersTimeoutMs;
-    server.requestTimeout = this.settings.requestTimeoutMs;
-    server.keepAliveTimeout = this.settings.keepAliveTimeoutMs;
+  attach(server: Server | HttpsServer | Http2SecureServer): void {
+    // One shape for both kinds: an HTTP/2 listener's HTTP/1.1 fallback reads these from the server object.
+    const http1 = server as Server & {
+      maxHeaderSize?: number;
+      connectionsCheckingInterval?: number;
+      requireHostHeader?: boolean;
+    };
+    http1.headersTimeout = this.settings.headersTimeoutMs;
+    http1.requestTimeout = this.settings.requestTimeoutMs;
+    http1.keepAliveTimeout = this.settings.keepAliveTimeoutMs;
+    http1.maxHeaderSize = this.settings.maxHeaderSize;
+    http1.requireHostHeader = false;
+    http1.connectionsCheckingInterval = this.settings.connectionsCheckingIntervalMs;
     // No idle timeout while a request is open: a slow upstream or an SSE stream is not an idle client.
-    server.timeout = 0;
+    http1.timeout = 0;
     server.maxConnections = this.settings.maxConnections;
     server.on('connection', this.connectionGuard.admit);
     server.on('request', this.handleRequest);
     server.on('upgrade', this.handleUpgrade);
     server.on('clientError', clientErrorHandler(this.logger));
     server.on('error', (error) => this.logger.error({ err: error }, 'proxy listener error'));
+    if (!('closeAllConnections' in server)) this.http2Connections.watch(server);
     this.servers.add(server);
   }
 
@@ -149,6 +164,9 @@ export class AppProxy {
   }
 
   readonly handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.httpVersionMajor === 2 && !adaptHttp2Request(req, this.settings.maxHeaderSize)) {
+      return this.answerItself(req, res, 431);
+    }
     if (hasSeveralHostHeaders(req.rawHeaders)) return this.answerItself(req, res, 400);
     if (this.options.challengeResponder !== undefined && req.url?.startsWith(ACME_CHALLENGE_PREFIX)) {
       if (answerAcmeChallenge(req, res, this.options.challengeResponder)) return;
@@ -194,9 +212,11 @@ export class AppProxy {
    */
   async close(): Promise<void> {
     const closing = [...this.servers].map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
-    for (const server of this.servers) server.closeIdleConnections();
+    for (const server of this.servers) (server as Server).closeIdleConnections?.();
+    this.http2Connections.closeGracefully();
     const grace = setTimeout(() => {
-      for (const server of this.servers) server.closeAllConnections();
+      for (const server of this.servers) (server as Partial<Server>).closeAllConnections?.();
+      this.http2Connections.destroyAll();
       this.tunnels.destroyAll();
     }, this.settings.closeGraceMs);
     // WebSockets have no natural end; they are cut at once rather than holding shutdown for the grace time.

@@ -26,6 +26,10 @@ export interface ProxySettings {
   maxConnectionsPerIp: number;
   /** Open client connections in all, per listener; more are closed at once (file descriptors, memory). */
   maxConnections: number;
+  /** Offer HTTP/2 (ALPN h2) on the HTTPS listener, beside HTTP/1.1. */
+  http2: boolean;
+  /** Streams one HTTP/2 connection may have open at once (like nginx's http2_max_concurrent_streams). */
+  http2MaxConcurrentStreams: number;
   pool: UpstreamPoolOptions;
 }
 
@@ -41,6 +45,8 @@ export const DEFAULT_PROXY_SETTINGS: Readonly<ProxySettings> = Object.freeze({
   // Above what one browser or a NAT of a few hundred users holds, far below the descriptor limit.
   maxConnectionsPerIp: 512,
   maxConnections: 10_000,
+  http2: true,
+  http2MaxConcurrentStreams: 128,
   pool: Object.freeze({
     maxSocketsPerUpstream: 256,
     maxSocketsTotal: 2048,

@@ -11,6 +11,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const kClient = Symbol('berth.clientResponse');
+/** Headers an HTTP/2 response must not carry, whatever their value (hop-by-hop ones are dropped already). */
+const HTTP2_FORBIDDEN: ReadonlySet<string> = new Set(['transfer-encoding', 'upgrade']);
 const kUpstream = Symbol('berth.upstreamResponse');
 type UpstreamResponse = IncomingMessage & { [kClient]?: ServerResponse };
 type ClientResponse = ServerResponse & { [kUpstream]?: IncomingMessage };
@@ -26,17 +28,21 @@ export function copyResponse(proxyRes: IncomingMessage, res: ServerResponse, req
   }
   const raw = proxyRes.rawHeaders;
   const extraHopByHop = connectionTokens(proxyRes.headers.connection);
+  // HTTP/2 has no status text and refuses connection-specific headers outright (RFC 9113 8.2.2).
+  const isHttp2 = res.req.httpVersionMajor === 2;
   const headers: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     if (isHopByHopResponseHeader(name, raw[i + 1]!, extraHopByHop)) continue;
+    if (isHttp2 && HTTP2_FORBIDDEN.has(name.toLowerCase())) continue;
     headers.push(name, raw[i + 1]!);
   }
   // The id the upstream saw, so a user can quote it when something went wrong (unless the app set its own).
   if (requestId !== undefined && proxyRes.headers['x-request-id'] === undefined)
     headers.push('X-Request-Id', requestId);
   try {
-    res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, headers);
+    if (isHttp2) res.writeHead(proxyRes.statusCode ?? 502, headers);
+    else res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, headers);
   } catch {
     proxyRes.destroy();
     for (const name of res.getHeaderNames()) res.removeHeader(name);

@@ -7,6 +7,7 @@
 import type { EventPublisher } from '../events/event-bus.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Http2SecureServer } from 'node:http2';
 import type { Server } from 'node:https';
 import type { Config } from '../config.js';
 import { readOrCreateKeyFile } from './account-key.js';
@@ -62,7 +63,7 @@ export class HttpsSystem {
   readonly certificates: CertificateManager;
   readonly contexts: SniContexts;
   readonly hostPolicy;
-  private server: Server | undefined;
+  private server: Server | Http2SecureServer | undefined;
 
   constructor(
     private readonly config: Config,

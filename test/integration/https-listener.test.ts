@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
+import type { Http2SecureServer } from 'node:http2';
 import { request as httpsRequest, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -30,7 +31,7 @@ function handshake(port: number, options: ConnectionOptions): Promise<TLSSocket>
 
 describe('HTTPS listener', () => {
   let upstream: Server;
-  let server: HttpsServer;
+  let server: HttpsServer | Http2SecureServer;
   let proxy: AppProxy;
   let contexts: SniContexts;
   let port: number;
