@@ -25,6 +25,8 @@ describe('proxy settings (BERTH_PROXY_*)', () => {
         BERTH_PROXY_MAX_HEADER_KB: '32',
         BERTH_PROXY_MAX_CONNECTIONS_PER_IP: '100',
         BERTH_PROXY_MAX_CONNECTIONS: '2000',
+        BERTH_PROXY_HTTP2: 'false',
+        BERTH_PROXY_HTTP2_MAX_STREAMS: '64',
       },
       '/srv',
     ).proxy;
@@ -38,6 +40,8 @@ describe('proxy settings (BERTH_PROXY_*)', () => {
         maxHeaderSize: 32 * 1024,
         maxConnectionsPerIp: 100,
         maxConnections: 2000,
+        http2: false,
+        http2MaxConcurrentStreams: 64,
       },
     );
   });
@@ -49,6 +53,8 @@ describe('proxy settings (BERTH_PROXY_*)', () => {
       ['BERTH_PROXY_MAX_HEADER_KB', '99999'],
       ['BERTH_PROXY_MAX_CONNECTIONS_PER_IP', '-1'],
       ['BERTH_PROXY_ACCESS_LOG', 'maybe'],
+      ['BERTH_PROXY_HTTP2', 'h2'],
+      ['BERTH_PROXY_HTTP2_MAX_STREAMS', '0'],
     ] as const) {
       assert.throws(
         () => loadConfig({ [variable]: value }, '/srv'),
