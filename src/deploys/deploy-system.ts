@@ -24,6 +24,7 @@ import { OldReleaseDrainer } from './old-release-drain.js';
 import { ContainerWatch, type UpstreamAvailability } from './container-watch.js';
 import { readServiceState, type ServiceState } from './service-state.js';
 import { pendingChanges, type PendingChanges } from './pending-changes.js';
+import { kubernetesManifests, type EjectedManifests } from './kubernetes-eject.js';
 
 export class DeploySystem {
   readonly logs: DeploymentLogStore;
@@ -201,6 +202,11 @@ export class DeploySystem {
   }
 
   /** The service's public URL (its default hostname through the proxy). */
+  /** The project's apps as Kubernetes manifests (YAML, variable values left out): "eject". */
+  kubernetesManifests(projectId: string, version: string): Promise<EjectedManifests> {
+    return kubernetesManifests(this.deps, projectId, version);
+  }
+
   async urlOf(serviceId: string): Promise<string | null> {
     const found = await this.deps.catalog.findService(serviceId);
     if (!found) return null;

@@ -3,7 +3,7 @@
  * value came from, so a validator can say "line 12: services.web.privileged". Anchors, aliases and `<<`
  * merges are resolved, with a cap on alias expansion (a "billion laughs" file is refused, not expanded).
  */
-import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
+import { LineCounter, isNode, parseDocument, stringify, type Document } from 'yaml';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -48,4 +48,14 @@ export function parseYaml(text: string): ParsedYaml {
       return lineCounter.linePos(node.range[0]).line;
     },
   };
+}
+
+/**
+ * Several plain values as one YAML stream (`---` between documents), for files Berth writes for people
+ * (exported manifests). `header` lines become `# ` comments at the top.
+ */
+export function toYamlStream(documents: readonly unknown[], header: readonly string[] = []): string {
+  const comments = header.map((line) => (line === '' ? '#' : `# ${line}`)).join('\n');
+  const body = documents.map((document) => stringify(document, { lineWidth: 0, aliasDuplicateObjects: false }));
+  return `${comments ? `${comments}\n` : ''}${body.map((text) => `---\n${text}`).join('')}`;
 }

@@ -131,6 +131,28 @@ export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): 
   );
 
   app.get<{ Params: { id: string } }>(
+    '/projects/:id/kubernetes.yaml',
+    {
+      config: can('project.deploy', 'project'),
+      schema: {
+        tags,
+        summary: "The project's apps as Kubernetes manifests (eject); variable values are left out",
+        security: bearerSecurity,
+        params: idParams,
+        produces: ['application/yaml'],
+        response: { 200: { type: 'string' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const manifests = await ctx.deploys.kubernetesManifests(request.params.id, ctx.version);
+      return reply
+        .type('application/yaml; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${manifests.fileName}"`)
+        .send(manifests.yaml);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
     '/projects/:id/services',
     {
       config: can('project.read', 'project'),

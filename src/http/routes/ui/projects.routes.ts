@@ -75,6 +75,19 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
 
   // Fragments the canvas fetches again when the live stream says a tile changed.
   app.get<{ Params: { id: string } }>(
+    '/projects/:id/kubernetes.yaml',
+    { config: can('project.deploy', 'project'), schema: { ...hidden, params: idParams } },
+    async (request, reply) => {
+      const manifests = await ctx.deploys.kubernetesManifests(request.params.id, ctx.version);
+      return reply
+        .type('application/yaml; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${manifests.fileName}"`)
+        .header('cache-control', 'no-store')
+        .send(manifests.yaml);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
     '/services/:id/tile',
     { config: can('project.read', 'service'), schema: { ...hidden, params: idParams } },
     async (request, reply) => {
