@@ -1,6 +1,8 @@
 /** `berth doctor`: runs every check and prints one line each; returns false when any check fails. */
 import type { Config } from '../config.js';
+import { createKubernetesClient } from '../runtime/kubernetes/client.js';
 import { checkDataDir, checkDocker, checkNode, checkPort, isDaemonRunning, type Verdict } from './checks.js';
+import { checkKubernetes } from './kubernetes-checks.js';
 
 const MARK: Record<Verdict['status'], string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
 
@@ -20,6 +22,7 @@ export async function runDoctor(config: Config, print: (line: string) => void): 
     await checkPort('panel', 'BERTH_PANEL_PORT', config.panelPort, isRunning),
     await checkPort('HTTP', 'BERTH_HTTP_PORT', config.httpPort, false),
     await checkPort('HTTPS', 'BERTH_HTTPS_PORT', config.httpsPort, false),
+    ...(await clusterVerdicts(config)),
   ];
   for (const v of verdicts) print(`[${MARK[v.status]}] ${v.message}`);
   const failures = verdicts.filter((v) => v.status === 'fail').length;
@@ -29,4 +32,15 @@ export async function runDoctor(config: Config, print: (line: string) => void): 
       : `${failures} problem(s) found; fix them and run \`berth doctor\` again.`,
   );
   return failures === 0;
+}
+
+/** The cluster's checks when Berth is pointed at one (the scheduler setting or a kubeconfig). */
+async function clusterVerdicts(config: Config): Promise<Verdict[]> {
+  if (config.scheduler !== 'kubernetes' && config.kubernetes.kubeconfig === undefined) return [];
+  try {
+    return await checkKubernetes(createKubernetesClient(config.kubernetes.kubeconfig));
+  } catch (error) {
+    // The credentials themselves could not be read.
+    return [{ status: 'fail', message: error instanceof Error ? error.message : String(error) }];
+  }
 }

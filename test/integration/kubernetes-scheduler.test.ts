@@ -8,7 +8,7 @@
  * and stops the cluster leaving iptables as it found them. Fixed ports and host iptables: runs alone.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -163,6 +163,25 @@ describe('kubernetes scheduler on a real single-node cluster', { timeout: 600_00
 
   it('answers its version', async () => {
     assert.equal(await scheduler.version(), 'v1.20.2');
+  });
+
+  it('berth doctor checks the cluster in words: API, nodes, permissions, storage', async () => {
+    const env = {
+      ...process.env,
+      BERTH_DATA_DIR: await mkdtemp(join(tmpdir(), 'berth-k8s-doctor-')),
+      BERTH_KUBECONFIG: join(RUN_DIR, 'kubeconfig'),
+    };
+    const out = await new Promise<string>((resolve) => {
+      execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'doctor'], { env, timeout: 60_000 }, (_e, stdout) =>
+        resolve(stdout),
+      );
+    });
+    assert.match(out, /\[ok  \] the Kubernetes API answers \(v1\.20\.2\)/);
+    assert.match(out, /\[ok  \] 1 node, all Ready/);
+    assert.match(out, /\[ok  \] the credentials may do everything Berth does on the cluster/);
+    // The test node has no storage class: said as a warning, not hidden.
+    assert.match(out, /\[warn\] no storage class: databases on the cluster need one/);
+    await rm(env.BERTH_DATA_DIR, { recursive: true, force: true });
   });
 
   it('applies namespace, secret, deployment and service; the rollout ends with 2 ready pods serving', async () => {

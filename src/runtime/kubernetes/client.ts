@@ -8,10 +8,12 @@
 import {
   ApiException,
   AppsV1Api,
+  AuthorizationV1Api,
   CoreV1Api,
   KubeConfig,
   KubernetesObjectApi,
   PatchStrategy,
+  StorageV1Api,
   VersionApi,
 } from '@kubernetes/client-node';
 import { AppError } from '../../errors.js';
@@ -56,6 +58,28 @@ export interface LogRequest {
   previous?: boolean;
 }
 
+/** A node and whether its Ready condition is True (with the condition's reason when it is not). */
+export interface NodeSummary {
+  name: string;
+  isReady: boolean;
+  reason: string | undefined;
+}
+
+export interface StorageClassSummary {
+  name: string;
+  provisioner: string;
+  /** Annotated storageclass.kubernetes.io/is-default-class: claims without a class get this one. */
+  isDefault: boolean;
+}
+
+/** One thing Berth needs to be allowed to do, as a SelfSubjectAccessReview asks it (cluster-wide). */
+export interface AccessQuestion {
+  verb: string;
+  resource: string;
+  group?: string;
+  subresource?: string;
+}
+
 export interface KubernetesClient {
   /** The API server's version, e.g. v1.20.2 (also the reachability check). */
   version(): Promise<string>;
@@ -71,7 +95,16 @@ export interface KubernetesClient {
   deleteAppWorkloads(namespace: string): Promise<void>;
   /** Starts deleting a namespace and everything in it; false when there was none. */
   deleteNamespace(name: string): Promise<boolean>;
+  listNodes(): Promise<NodeSummary[]>;
+  listStorageClasses(): Promise<StorageClassSummary[]>;
+  /** Whether these credentials may do it (the API's own authorizer answers, nothing is tried). */
+  canI(question: AccessQuestion): Promise<boolean>;
 }
+
+const DEFAULT_CLASS_ANNOTATIONS = [
+  'storageclass.kubernetes.io/is-default-class',
+  'storageclass.beta.kubernetes.io/is-default-class',
+];
 
 /** Loads credentials: a file, else in-cluster when KUBERNETES_SERVICE_HOST is set, else the default lookup. */
 function loadKubeConfig(kubeconfigPath: string | undefined): KubeConfig {
@@ -153,6 +186,8 @@ export function createKubernetesClient(kubeconfigPath: string | undefined): Kube
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const versions = kc.makeApiClient(VersionApi);
+  const storage = kc.makeApiClient(StorageV1Api);
+  const authorization = kc.makeApiClient(AuthorizationV1Api);
 
   return {
     version: () => call('read its version', async () => (await versions.getCode()).gitVersion),
@@ -224,5 +259,34 @@ export function createKubernetesClient(kubeconfigPath: string | undefined): Kube
 
     deleteNamespace: async (name) =>
       (await callOrMissing(`delete namespace ${name}`, () => core.deleteNamespace({ name }))) !== undefined,
+
+    listNodes: () =>
+      call('list nodes', async () =>
+        (await core.listNode()).items.map((node) => {
+          const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+          return { name: node.metadata?.name ?? '', isReady: ready?.status === 'True', reason: ready?.reason };
+        }),
+      ),
+
+    listStorageClasses: () =>
+      call('list storage classes', async () =>
+        (await storage.listStorageClass()).items.map((sc) => ({
+          name: sc.metadata?.name ?? '',
+          provisioner: sc.provisioner,
+          isDefault: DEFAULT_CLASS_ANNOTATIONS.some((key) => sc.metadata?.annotations?.[key] === 'true'),
+        })),
+      ),
+
+    canI: (question) =>
+      call(`check the permission to ${question.verb} ${question.resource}`, async () => {
+        const review = await authorization.createSelfSubjectAccessReview({
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: { resourceAttributes: { ...question } },
+          },
+        });
+        return review.status?.allowed === true;
+      }),
   };
 }
