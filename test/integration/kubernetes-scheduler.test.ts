@@ -176,9 +176,9 @@ describe('kubernetes scheduler on a real single-node cluster', { timeout: 600_00
         resolve(stdout),
       );
     });
-    assert.match(out, /\[ok  \] the Kubernetes API answers \(v1\.20\.2\)/);
-    assert.match(out, /\[ok  \] 1 node, all Ready/);
-    assert.match(out, /\[ok  \] the credentials may do everything Berth does on the cluster/);
+    assert.match(out, /\[ok {2}\] the Kubernetes API answers \(v1\.20\.2\)/);
+    assert.match(out, /\[ok {2}\] 1 node, all Ready/);
+    assert.match(out, /\[ok {2}\] the credentials may do everything Berth does on the cluster/);
     // The test node has no storage class: said as a warning, not hidden.
     assert.match(out, /\[warn\] no storage class: databases on the cluster need one/);
     await rm(env.BERTH_DATA_DIR, { recursive: true, force: true });
