@@ -15,7 +15,7 @@ import { secretForms } from '../lib/redact.js';
 import type { ContainerSummary, LogStream, Runtime } from '../runtime/runtime.js';
 import type { DeployDeps } from './deploy-context.js';
 import { findActiveDeployment } from './deployments.repository.js';
-import { LABELS, isReleaseContainer } from '../workloads/labels.js';
+import { LABELS, isReleaseContainer, replicaNameOf } from '../workloads/labels.js';
 
 export const MAX_TAIL = 1000;
 export const DEFAULT_TAIL = 200;
@@ -57,12 +57,16 @@ export function clampTail(tail: number | undefined): number {
   return Math.max(0, Math.min(MAX_TAIL, Math.floor(tail)));
 }
 
-/** The app containers of a deployment (not its one-off release container), by replica number. */
+/** The app containers of a deployment (not its one-off release container): web replicas, then workers by type. */
 export async function containersOfDeployment(runtime: Runtime, deploymentId: string): Promise<ContainerSummary[]> {
   const all = await runtime.listContainers({ [LABELS.deployment]: deploymentId });
   return all
     .filter((c) => !isReleaseContainer(c.labels))
-    .sort((a, b) => Number(a.labels[LABELS.replica] ?? 0) - Number(b.labels[LABELS.replica] ?? 0));
+    .sort(
+      (a, b) =>
+        (a.labels[LABELS.process] ?? '').localeCompare(b.labels[LABELS.process] ?? '') ||
+        Number(a.labels[LABELS.replica] ?? 0) - Number(b.labels[LABELS.replica] ?? 0),
+    );
 }
 
 /** A container removed while we read it is the end of its log, not a failure; an unreachable engine is. */
@@ -110,7 +114,7 @@ async function readDeployment(
   const secrets = (await deps.catalog.secretValues(serviceId, env)).flatMap(secretForms);
   const isSeveral = containers.length > 1;
   const reader = (c: ContainerSummary) => {
-    const replica = c.labels[LABELS.replica] ?? '?';
+    const replica = replicaNameOf(c.labels);
     const prefix = isSeveral ? `[${replica}] ` : '';
     return readContainer(deps.runtime, c.id, options, (raw, stream) => {
       const { at, line } = options.timestamps ? splitEngineTime(raw) : { at: undefined, line: raw };

@@ -85,6 +85,13 @@ export function isWorkerContainer(labels: Labels): boolean {
   return labels[LABELS.role] === ROLES.worker;
 }
 
+/** How logs and states name a container: its replica (`1`), or a worker's type and replica (`worker.1`). */
+export function replicaNameOf(labels: Labels): string {
+  const replica = labels[LABELS.replica] ?? '1';
+  const process = labels[LABELS.process];
+  return process ? `${process}.${replica}` : replica;
+}
+
 /** An app replica (serves traffic): made by a deployment, not its release container, not a worker, not a cron run. */
 export function isReplicaContainer(labels: Labels): boolean {
   return Boolean(labels[LABELS.deployment]) && !isReleaseContainer(labels) && !isWorkerContainer(labels);
