@@ -61,6 +61,10 @@ export async function replaceWorkers(ctx: RunContext, image: string, env: Record
   const old = (await workerContainers(deps, service.id)).filter((c) => c.labels['berth.deployment'] !== deployment.id);
   if (old.length > 0) {
     ctx.log.line(`Stopping ${old.length} worker container(s) of the previous release`);
-    await stopWorkers(deps, old.map((c) => c.id));
+    await stopWorkers(
+      deps,
+      old.map((c) => c.id),
+    );
+    ctx.log.line("The previous release's workers stopped");
   }
 }

@@ -14,10 +14,7 @@ import { removeContainers } from './deploy-steps.js';
 import { findActiveDeployment, sealedVariablesOf } from './deployments.repository.js';
 import { DEFAULT_WORKER_REPLICAS, processTypesOfDeployment, workerReplicasOf } from './worker-processes.repository.js';
 
-export type WorkerDeps = Pick<
-  DeployDeps,
-  'db' | 'runtime' | 'catalog' | 'secretBox' | 'timing' | 'logger' | 'events'
->;
+export type WorkerDeps = Pick<DeployDeps, 'db' | 'runtime' | 'catalog' | 'secretBox' | 'timing' | 'logger' | 'events'>;
 
 /** The argv a process type's Procfile command runs as (checked again: it came from the database). */
 export function processArgv(processType: string, command: string): string[] {

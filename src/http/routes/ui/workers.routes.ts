@@ -55,7 +55,9 @@ export async function workersUiRoutes(app: FastifyInstance, ctx: AppContext): Pr
       try {
         const view = await ctx.workers.setReplicas(serviceId, type, request.body.replicas ?? '');
         const notice =
-          view.replicas === 0 ? `${type} is off.` : `${type} runs ${view.replicas} replica${view.replicas === 1 ? '' : 's'}.`;
+          view.replicas === 0
+            ? `${type} is off.`
+            : `${type} runs ${view.replicas} replica${view.replicas === 1 ? '' : 's'}.`;
         if (!isHtmx(request)) {
           reply.flash('success', notice);
           return reply.redirect(`/services/${serviceId}`, 303);
