@@ -5,7 +5,7 @@
  */
 import { shortAgoWords } from '../lib/time-words.js';
 import type { ContainerDetails } from '../runtime/runtime.js';
-import { LABELS, replicaNameOf } from '../workloads/labels.js';
+import { replicaNameOf } from '../workloads/labels.js';
 import type { Deployment } from './deployment.types.js';
 import { findActiveDeployment } from './deployments.repository.js';
 import { containersOfDeployment, type RuntimeLogDeps } from './runtime-logs.js';
