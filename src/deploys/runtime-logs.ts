@@ -31,6 +31,8 @@ export interface RuntimeLogOptions {
   signal?: AbortSignal;
   /** Ask the engine for the time each line was written (passed on in LogLineMeta.at, not in the line). */
   timestamps?: boolean;
+  /** Only one process: `web` (the routed replicas) or a worker's Procfile type; absent: all of them. */
+  process?: string;
 }
 
 /** What is known about a line besides its text; marker lines Berth adds itself have none. */
@@ -98,7 +100,7 @@ async function readContainer(
   }
 }
 
-type ReadOptions = { tail: number; follow: boolean; signal?: AbortSignal; timestamps?: boolean };
+type ReadOptions = { tail: number; follow: boolean; signal?: AbortSignal; timestamps?: boolean; process?: string };
 
 /** Reads every container of one deployment; followed ones in parallel, a snapshot replica after replica. */
 async function readDeployment(
@@ -108,7 +110,9 @@ async function readDeployment(
   options: ReadOptions,
   onLine: LogLineSink,
 ): Promise<void> {
-  const containers = await containersOfDeployment(deps.runtime, deploymentId);
+  const containers = (await containersOfDeployment(deps.runtime, deploymentId)).filter(
+    (c) => options.process === undefined || (c.labels[LABELS.process] ?? 'web') === options.process,
+  );
   // Values as they are now: the best available guess at what the running containers were given.
   const env = await deps.catalog.resolveVariables(serviceId);
   const secrets = (await deps.catalog.secretValues(serviceId, env)).flatMap(secretForms);
@@ -138,12 +142,18 @@ export async function followServiceLogs(
   options: RuntimeLogOptions,
   onLine: LogLineSink,
 ): Promise<{ deploymentId: string | null }> {
-  const { follow, signal, timestamps } = options;
+  const { follow, signal, timestamps, process: onlyProcess } = options;
   const first = await findActiveDeployment(deps.db, serviceId);
   let current = first;
   let tail = clampTail(options.tail);
   while (current && !signal?.aborted) {
-    await readDeployment(deps, serviceId, current.id, { tail, follow, signal, timestamps }, onLine);
+    await readDeployment(
+      deps,
+      serviceId,
+      current.id,
+      { tail, follow, signal, timestamps, process: onlyProcess },
+      onLine,
+    );
     if (!follow || signal?.aborted) break;
     const next = await findActiveDeployment(deps.db, serviceId);
     if (!next || next.id === current.id) break;

@@ -129,6 +129,24 @@ describe('worker processes', () => {
     assert.ok(switched >= 0 && started > switched, `workers start after the switch:\n${lines.join('\n')}`);
     assert.ok(stopped > started, 'the old workers stop after the new ones started');
     assert.equal((await get(h.proxyPort, HOST)).body, 'v2');
+
+    // The service's runtime logs carry the workers' lines, named by type and replica, and filter by process.
+    const logs = async (query: string) =>
+      (await h.api<{ lines: string[] }>('GET', `/services/${serviceId}/logs?tail=20${query}`)).body.lines;
+    const workerLines = await logs('&process=worker');
+    assert.ok(
+      workerLines.some((l) => /^\[worker\.1\] beat v2$/.test(l)),
+      workerLines.join('\n'),
+    );
+    assert.ok(
+      workerLines.some((l) => /^\[worker\.2\] beat v2$/.test(l)),
+      workerLines.join('\n'),
+    );
+    assert.ok(!(await logs('&process=web')).some((l) => /beat/.test(l)), 'web lines only');
+    assert.ok(
+      (await logs('')).some((l) => /\[worker\.1\] beat v2/.test(l)),
+      'all processes by default',
+    );
   });
 
   it('leaves the old workers running when the web process of a deploy fails', async () => {
