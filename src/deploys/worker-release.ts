@@ -15,7 +15,14 @@ import { AppError } from '../errors.js';
 import type { RunContext } from './deploy-context.js';
 import { DeployFailure, workloadOf } from './deploy-steps.js';
 import { processTypesOfDeployment, recordProcessTypes } from './worker-processes.repository.js';
-import { plannedReplicas, startWorkerReplicas, stopWorkers, unsettledWorkers, workerContainers } from './worker-set.js';
+import {
+  plannedReplicas,
+  startWorkerReplicas,
+  stopWorkers,
+  unsettledWorkers,
+  withWorkerLock,
+  workerContainers,
+} from './worker-set.js';
 
 async function procfileTypes(ctx: RunContext): Promise<Record<string, string>> {
   const { service, deployment, deps } = ctx;
@@ -45,7 +52,11 @@ export async function recordReleaseProcesses(ctx: RunContext): Promise<void> {
 }
 
 /** Starts this release's workers, then stops every other release's (see the file comment). */
-export async function replaceWorkers(ctx: RunContext, image: string, env: Record<string, string>): Promise<void> {
+export function replaceWorkers(ctx: RunContext, image: string, env: Record<string, string>): Promise<void> {
+  return withWorkerLock(ctx.service.id, () => replace(ctx, image, env));
+}
+
+async function replace(ctx: RunContext, image: string, env: Record<string, string>): Promise<void> {
   const { deps, service, deployment } = ctx;
   const types = await processTypesOfDeployment(deps.db, deployment.id);
   const replicas = await plannedReplicas(deps, service.id, types);

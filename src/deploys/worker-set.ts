@@ -16,6 +16,23 @@ import { DEFAULT_WORKER_REPLICAS, processTypesOfDeployment, workerReplicasOf } f
 
 export type WorkerDeps = Pick<DeployDeps, 'db' | 'runtime' | 'catalog' | 'secretBox' | 'timing' | 'logger' | 'events'>;
 
+/**
+ * One change of a service's workers at a time in this daemon (a deploy replacing them, a new replica
+ * count, recovery at start): two of them would otherwise start the same replica under the same name.
+ */
+const changing = new Map<string, Promise<unknown>>();
+
+export function withWorkerLock<T>(serviceId: string, work: () => Promise<T>): Promise<T> {
+  const previous = changing.get(serviceId) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(work);
+  const tail = next.catch(() => undefined);
+  changing.set(serviceId, tail);
+  void tail.then(() => {
+    if (changing.get(serviceId) === tail) changing.delete(serviceId);
+  });
+  return next;
+}
+
 /** The argv a process type's Procfile command runs as (checked again: it came from the database). */
 export function processArgv(processType: string, command: string): string[] {
   return commandArgv(parseStartCommand(command, `Procfile ${processType}`));
@@ -96,7 +113,8 @@ export async function stopWorkers(deps: Pick<WorkerDeps, 'runtime' | 'timing'>, 
 /**
  * Makes the active release run exactly the chosen replica count of `processType`: starts the missing
  * replica numbers (with the variables and image the release runs with) or stops the highest ones.
- * Returns the containers started and stopped. Nothing to do without an active deployment.
+ * Returns the containers started and stopped. Nothing to do without an active deployment. The caller
+ * holds the service's worker lock.
  */
 export async function scaleProcess(
   deps: WorkerDeps,
@@ -123,4 +141,21 @@ export async function scaleProcess(
     await startWorkerReplicas(deps, workload, processType, command, missing, () => undefined);
   }
   return { started: missing.length, stopped: surplus.length };
+}
+
+/**
+ * At start (recovery.ts): each active release runs its chosen workers again, e.g. when the daemon died
+ * between a switch and the start of the new release's workers. Failures are logged, never thrown.
+ */
+export async function restoreWorkers(deps: WorkerDeps, activeServiceIds: readonly string[]): Promise<void> {
+  for (const serviceId of activeServiceIds) {
+    await withWorkerLock(serviceId, async () => {
+      const active = await findActiveDeployment(deps.db, serviceId);
+      const types = active ? await processTypesOfDeployment(deps.db, active.id) : {};
+      for (const type of Object.keys(types)) {
+        const done = await scaleProcess(deps, serviceId, type);
+        if (done.started > 0) deps.logger.warn({ serviceId, type, started: done.started }, 'started missing workers');
+      }
+    }).catch((error: unknown) => deps.logger.warn({ err: error, serviceId }, 'could not restore the workers'));
+  }
 }

@@ -1,12 +1,18 @@
 /**
  * Worker processes of an app service, as the API and the panel see them: the process types of the active
  * release with their chosen replica count and how many run, and a new replica count applied at once (the
- * active release's containers start or stop; no rebuild). Changes of one service run one at a time.
+ * active release's containers start or stop; no rebuild). Changes of one service's workers run one at a time (withWorkerLock).
  */
 import { PROCESS_TYPE } from '../build/procfile.js';
 import { findActiveDeployment } from '../deploys/deployments.repository.js';
 import { processTypesOfDeployment, setWorkerReplicas } from '../deploys/worker-processes.repository.js';
-import { plannedReplicas, scaleProcess, workerContainers, type WorkerDeps } from '../deploys/worker-set.js';
+import {
+  plannedReplicas,
+  scaleProcess,
+  withWorkerLock,
+  workerContainers,
+  type WorkerDeps,
+} from '../deploys/worker-set.js';
 import { AppError } from '../errors.js';
 import { LABELS } from '../workloads/labels.js';
 
@@ -40,8 +46,6 @@ export function checkReplicas(value: unknown): number {
 }
 
 export class WorkersService {
-  private readonly queues = new Map<string, Promise<unknown>>();
-
   constructor(private readonly deps: WorkerDeps) {}
 
   async list(serviceId: string): Promise<ProcessList> {
@@ -67,7 +71,7 @@ export class WorkersService {
   async setReplicas(serviceId: string, processType: string, value: unknown): Promise<ProcessView> {
     const replicas = checkReplicas(value);
     if (!PROCESS_TYPE.test(processType)) throw this.unknown(processType);
-    return this.serially(serviceId, async () => {
+    return withWorkerLock(serviceId, async () => {
       const active = await findActiveDeployment(this.deps.db, serviceId);
       const types = active ? await processTypesOfDeployment(this.deps.db, active.id) : {};
       if (types[processType] === undefined) throw this.unknown(processType);
@@ -83,16 +87,5 @@ export class WorkersService {
       'NOT_FOUND',
       `The active release has no process type "${processType}": add it to the Procfile and deploy.`,
     );
-  }
-
-  private serially<T>(serviceId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(serviceId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(work);
-    const tail = next.catch(() => undefined);
-    this.queues.set(serviceId, tail);
-    void tail.then(() => {
-      if (this.queues.get(serviceId) === tail) this.queues.delete(serviceId);
-    });
-    return next;
   }
 }
