@@ -2,7 +2,7 @@
  * Worker processes on real Docker: a Dockerfile app whose Procfile has `web:` and `worker:` (a shell loop
  * writing a heartbeat). After the deploy the worker runs, scaled to 2 its replicas run and are never routed;
  * a redeploy replaces them with the new release's (new ids, the new image) only after the web process went
- * live; a failing web deploy leaves the old workers alone; a type gone from the Procfile stops; a rollback
+ * live (a restarted daemon starts missing ones); a failing web deploy leaves the old workers alone; a type gone from the Procfile stops; a rollback
  * restores the workers of the release rolled back to; 0 replicas stops them; deleting the service removes them.
  */
 import assert from 'node:assert/strict';
@@ -11,6 +11,8 @@ import { containersWithLabels, createFixtureService, inspectContainer, waitForLo
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
 import { get } from '../helpers/load.js';
+import { testDockerEndpoint } from '../helpers/docker-test-env.js';
+import { DockerRuntime } from '../../src/runtime/docker.js';
 
 const HOST = 'web-workers.localhost';
 const WORKER_SH = [
@@ -105,6 +107,29 @@ describe('worker processes', () => {
     const unknown = await scale('clock', 1);
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error?.code, 'NOT_FOUND');
+  });
+
+  it('starts the missing workers of the active release when the daemon starts again', async () => {
+    const { dataDir } = h;
+    const projectIds = [...h.projectIds];
+    await h.daemon.close();
+    // What a daemon that died between a switch and the workers' start leaves: a replica missing.
+    const missing = (await workers()).find((c) => c.labels['berth.replica'] === '2')!;
+    const engine = new DockerRuntime(testDockerEndpoint());
+    await engine.stopContainer(missing.id, 1);
+    await engine.removeContainer(missing.id);
+    h = await startHarness({ BERTH_DATA_DIR: dataDir });
+    h.projectIds.push(...projectIds);
+    const deadline = Date.now() + 30_000;
+    let running: string[] = [];
+    while (Date.now() < deadline) {
+      running = (await workers()).filter((c) => c.state === 'running').map((c) => c.labels['berth.replica']!);
+      if (running.length === 2) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.deepEqual(running, ['1', '2']);
+    assert.ok((await workers()).every((c) => c.labels['berth.deployment'] === first.id));
+    assert.equal((await get(h.proxyPort, HOST)).body, 'v1', 'and the web process is routed again');
   });
 
   it('replaces the workers with the new release’s only after the web process went live', async () => {
