@@ -18,6 +18,7 @@ import type { Config } from '../config.js';
 import { dataPaths } from '../data-dir.js';
 import { createCronFeature } from '../cron/cron-feature.js';
 import type { CronService } from '../cron/cron.service.js';
+import { WorkersService } from '../workers/workers.service.js';
 import { createDatabaseFeature, type DatabaseFeature } from '../databases/database-feature.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
 import { findActiveDeployment } from '../deploys/deployments.repository.js';
@@ -138,6 +139,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     events: core.events,
     audit: core.audit,
     cron,
+    workers: new WorkersService(core.deploys.deps),
   };
   return { ctx, sessionStore, databases, lifecycle, alerts, metrics, cron };
 }

@@ -101,6 +101,8 @@ export interface DeploymentsTable {
   built_from: string | null;
   /** JSON of the settings the deployment ran with (0018); null for older rows. */
   settings_json: string | null;
+  /** JSON {"<type>": "<command>"} of the release's Procfile process types beyond web (0026); null: none. */
+  process_types: string | null;
 }
 
 export interface SshKeysTable {
@@ -373,6 +375,14 @@ export interface CronRunsTable {
   log: Generated<string>;
 }
 
+/** The replica count of one worker process type of a service (0026); no row means 1. */
+export interface ServiceProcessesTable {
+  service_id: string;
+  process_type: string;
+  replicas: number;
+  updated_at: string;
+}
+
 export interface Database {
   traffic_samples: TrafficSamplesTable;
   request_log: RequestLogTable;
@@ -409,4 +419,5 @@ export interface Database {
   audit_events: AuditEventsTable;
   cron_jobs: CronJobsTable;
   cron_runs: CronRunsTable;
+  service_processes: ServiceProcessesTable;
 }

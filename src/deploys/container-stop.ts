@@ -5,7 +5,7 @@
  */
 import { shortAgoWords } from '../lib/time-words.js';
 import type { ContainerDetails } from '../runtime/runtime.js';
-import { LABELS } from '../workloads/labels.js';
+import { replicaNameOf } from '../workloads/labels.js';
 import type { Deployment } from './deployment.types.js';
 import { findActiveDeployment } from './deployments.repository.js';
 import { containersOfDeployment, type RuntimeLogDeps } from './runtime-logs.js';
@@ -54,7 +54,7 @@ export async function stoppedContainersOf(
     if (summary.state === 'running') continue;
     const details = await deps.runtime.inspectContainer(summary.id);
     const description = details && describeContainerStop(details, now);
-    if (description) stopped.push({ replica: summary.labels[LABELS.replica] ?? '1', description });
+    if (description) stopped.push({ replica: replicaNameOf(summary.labels), description });
   }
   return stopped;
 }

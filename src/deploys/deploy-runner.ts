@@ -38,6 +38,7 @@ import { afterFailureWords, isOtherVersionServing } from './serving-words.js';
 import { activate } from './switch-traffic.js';
 import { switchAndWatch } from './switch-watch.js';
 import { DeploySkipped, refuseOlderThanRunning } from './webhook-guard.js';
+import { recordReleaseProcesses, replaceWorkers } from './worker-release.js';
 
 export const SHUTDOWN = 'daemon-shutdown';
 
@@ -85,6 +86,7 @@ export class DeployRunner {
       // Before any work: a full disk fails the deploy here in words, not later as a confusing git error.
       await requireFreeSpace(this.deps.buildsDir, MIN_FREE_BYTES_FOR_DEPLOY, 'a deployment');
       const image = await this.obtainImage(ctx, enter);
+      await recordReleaseProcesses(ctx);
       await enter('releasing');
       await runRelease(ctx, image, env);
       await enter('starting');
@@ -98,6 +100,7 @@ export class DeployRunner {
       const oldContainers = await activate(ctx, upstreams, previous, timings, fallback);
       try {
         log.line(`Live at ${serviceUrl(ctx.service.name, ctx.project.name, ctx.deps.config)}`);
+        await replaceWorkers(ctx, image, env);
         await pruneServiceImages(this.deps.db, this.deps.runtime, this.deps.logger, ctx.service.id);
       } finally {
         // In the background: the queue moves on while the old release drains (old-release-drain.ts).

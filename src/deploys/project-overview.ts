@@ -7,7 +7,7 @@
 import type { Db } from '../db/connection.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { AppError } from '../errors.js';
-import { LABELS, isReleaseContainer } from '../workloads/labels.js';
+import { LABELS, isReplicaContainer } from '../workloads/labels.js';
 import type { Deployment } from './deployment.types.js';
 import { newestAndActiveOf } from './deployments.repository.js';
 import type { ServiceState } from './service-state.js';
@@ -46,7 +46,7 @@ export async function projectOverview(
       state.state = 'unknown';
       state.problem = problem;
     } else if (running && containers) {
-      const own = containers.filter((c) => c.labels[LABELS.deployment] === running.id && !isReleaseContainer(c.labels));
+      const own = containers.filter((c) => c.labels[LABELS.deployment] === running.id && isReplicaContainer(c.labels));
       state.total = own.length;
       state.running = own.filter((c) => c.state === 'running').length;
       // No container, or one the engine keeps restarting: crashed (as service-state.ts says it).

@@ -12,6 +12,7 @@ import type { DeploymentLogStore } from './deployment-log.js';
 import { removeBuiltImage, removeContainers } from './deploy-steps.js';
 import { listDeploymentsByStatus, markRunningAsInterrupted } from './deployments.repository.js';
 import { routeActiveDeployments } from './route-restore.js';
+import { restoreWorkers } from './worker-set.js';
 import { LABELS, managedLabels } from '../workloads/labels.js';
 
 export async function recoverDeployments(
@@ -53,6 +54,12 @@ export async function recoverDeployments(
 
   const adopted = await routeActiveDeployments(deps, active, managed, (serviceId) =>
     logger.warn({ serviceId }, 'active deployment has no running container'),
+  );
+
+  // Workers of the active releases: started again if the daemon died before a deploy started them.
+  await restoreWorkers(
+    deps,
+    active.map((d) => d.serviceId),
   );
 
   for (const queued of await listDeploymentsByStatus(db, ['queued'])) await queue.enqueue(queued.serviceId, queued.id);

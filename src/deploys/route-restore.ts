@@ -11,7 +11,7 @@ import { listDeploymentsByStatus } from './deployments.repository.js';
 import type { Upstream } from './ports.js';
 import type { Deployment } from './deployment.types.js';
 import type { ContainerSummary } from '../runtime/runtime.js';
-import { LABELS, isReleaseContainer, managedLabels } from '../workloads/labels.js';
+import { LABELS, isReplicaContainer, managedLabels } from '../workloads/labels.js';
 
 /** Returns how many upstreams were routed. Throws DOCKER_UNAVAILABLE when the engine cannot be asked. */
 export async function restoreRoutes(deps: DeployDeps): Promise<number> {
@@ -20,8 +20,8 @@ export async function restoreRoutes(deps: DeployDeps): Promise<number> {
 }
 
 /**
- * Points each active deployment's route at its running containers among `containers` (release containers
- * never serve). Returns how many upstreams were routed; `onEmpty` hears of a service left without one.
+ * Points each active deployment's route at its running containers among `containers` (release and
+ * worker containers never serve). Returns how many upstreams were routed; `onEmpty` hears of a service left without one.
  */
 export async function routeActiveDeployments(
   deps: DeployDeps,
@@ -30,7 +30,7 @@ export async function routeActiveDeployments(
   onEmpty: (serviceId: string) => void = () => undefined,
 ): Promise<number> {
   const { runtime, router, catalog } = deps;
-  const running = containers.filter((c) => c.state === 'running' && !isReleaseContainer(c.labels));
+  const running = containers.filter((c) => c.state === 'running' && isReplicaContainer(c.labels));
   let routed = 0;
   for (const deployment of active) {
     const found = await catalog.findService(deployment.serviceId);

@@ -15,7 +15,7 @@ import { secretForms } from '../lib/redact.js';
 import type { ContainerSummary, LogStream, Runtime } from '../runtime/runtime.js';
 import type { DeployDeps } from './deploy-context.js';
 import { findActiveDeployment } from './deployments.repository.js';
-import { LABELS, isReleaseContainer } from '../workloads/labels.js';
+import { LABELS, isReleaseContainer, replicaNameOf } from '../workloads/labels.js';
 
 export const MAX_TAIL = 1000;
 export const DEFAULT_TAIL = 200;
@@ -31,6 +31,8 @@ export interface RuntimeLogOptions {
   signal?: AbortSignal;
   /** Ask the engine for the time each line was written (passed on in LogLineMeta.at, not in the line). */
   timestamps?: boolean;
+  /** Only one process: `web` (the routed replicas) or a worker's Procfile type; absent: all of them. */
+  process?: string;
 }
 
 /** What is known about a line besides its text; marker lines Berth adds itself have none. */
@@ -57,12 +59,16 @@ export function clampTail(tail: number | undefined): number {
   return Math.max(0, Math.min(MAX_TAIL, Math.floor(tail)));
 }
 
-/** The app containers of a deployment (not its one-off release container), by replica number. */
+/** The app containers of a deployment (not its one-off release container): web replicas, then workers by type. */
 export async function containersOfDeployment(runtime: Runtime, deploymentId: string): Promise<ContainerSummary[]> {
   const all = await runtime.listContainers({ [LABELS.deployment]: deploymentId });
   return all
     .filter((c) => !isReleaseContainer(c.labels))
-    .sort((a, b) => Number(a.labels[LABELS.replica] ?? 0) - Number(b.labels[LABELS.replica] ?? 0));
+    .sort(
+      (a, b) =>
+        (a.labels[LABELS.process] ?? '').localeCompare(b.labels[LABELS.process] ?? '') ||
+        Number(a.labels[LABELS.replica] ?? 0) - Number(b.labels[LABELS.replica] ?? 0),
+    );
 }
 
 /** A container removed while we read it is the end of its log, not a failure; an unreachable engine is. */
@@ -94,7 +100,7 @@ async function readContainer(
   }
 }
 
-type ReadOptions = { tail: number; follow: boolean; signal?: AbortSignal; timestamps?: boolean };
+type ReadOptions = { tail: number; follow: boolean; signal?: AbortSignal; timestamps?: boolean; process?: string };
 
 /** Reads every container of one deployment; followed ones in parallel, a snapshot replica after replica. */
 async function readDeployment(
@@ -104,13 +110,15 @@ async function readDeployment(
   options: ReadOptions,
   onLine: LogLineSink,
 ): Promise<void> {
-  const containers = await containersOfDeployment(deps.runtime, deploymentId);
+  const containers = (await containersOfDeployment(deps.runtime, deploymentId)).filter(
+    (c) => options.process === undefined || (c.labels[LABELS.process] ?? 'web') === options.process,
+  );
   // Values as they are now: the best available guess at what the running containers were given.
   const env = await deps.catalog.resolveVariables(serviceId);
   const secrets = (await deps.catalog.secretValues(serviceId, env)).flatMap(secretForms);
   const isSeveral = containers.length > 1;
   const reader = (c: ContainerSummary) => {
-    const replica = c.labels[LABELS.replica] ?? '?';
+    const replica = replicaNameOf(c.labels);
     const prefix = isSeveral ? `[${replica}] ` : '';
     return readContainer(deps.runtime, c.id, options, (raw, stream) => {
       const { at, line } = options.timestamps ? splitEngineTime(raw) : { at: undefined, line: raw };
@@ -134,12 +142,18 @@ export async function followServiceLogs(
   options: RuntimeLogOptions,
   onLine: LogLineSink,
 ): Promise<{ deploymentId: string | null }> {
-  const { follow, signal, timestamps } = options;
+  const { follow, signal, timestamps, process: onlyProcess } = options;
   const first = await findActiveDeployment(deps.db, serviceId);
   let current = first;
   let tail = clampTail(options.tail);
   while (current && !signal?.aborted) {
-    await readDeployment(deps, serviceId, current.id, { tail, follow, signal, timestamps }, onLine);
+    await readDeployment(
+      deps,
+      serviceId,
+      current.id,
+      { tail, follow, signal, timestamps, process: onlyProcess },
+      onLine,
+    );
     if (!follow || signal?.aborted) break;
     const next = await findActiveDeployment(deps.db, serviceId);
     if (!next || next.id === current.id) break;

@@ -9,7 +9,7 @@ import { sanitizeLine } from '../lib/log-sanitize.js';
 import type { ContainerDetails } from '../runtime/runtime.js';
 import { findActiveDeployment } from './deployments.repository.js';
 import { containersOfDeployment, type RuntimeLogDeps } from './runtime-logs.js';
-import { LABELS } from '../workloads/labels.js';
+import { replicaNameOf } from '../workloads/labels.js';
 
 /** A container restarted this recently is still in its crash loop (the engine resets its back-off after 10 s). */
 const CRASH_LOOP_WINDOW_MS = 10_000;
@@ -70,7 +70,7 @@ export async function readServiceState(
       if (!details || !hasCrashed(details)) continue;
       state.state = 'crashed';
       state.crash = {
-        replica: container.labels[LABELS.replica] ?? '1',
+        replica: replicaNameOf(container.labels),
         exitCode: details.exitCode ?? lastExitCode(container.id) ?? null,
         restartCount: details.restartCount,
         lastLines: await lastLines(deps, serviceId, container.id),

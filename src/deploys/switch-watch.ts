@@ -146,7 +146,7 @@ async function upstreamsOf(ctx: RunContext, deploymentId: string): Promise<Upstr
   });
   const result: Upstream[] = [];
   for (const c of containers) {
-    if (c.state !== 'running' || c.labels['berth.role'] === 'release') continue;
+    if (c.state !== 'running' || c.labels['berth.role'] !== undefined) continue;
     const details = await ctx.deps.runtime.inspectContainer(c.id);
     const upstream =
       details?.state === 'running' &&

@@ -54,6 +54,8 @@ import { projectsApiRoutes } from './routes/api/projects.routes.js';
 import { servicesApiRoutes } from './routes/api/services.routes.js';
 import { domainsApiRoutes } from './routes/api/domains.routes.js';
 import { cronApiRoutes } from './routes/api/cron.routes.js';
+import { workersApiRoutes } from './routes/api/workers.routes.js';
+import { workersUiRoutes } from './routes/ui/workers.routes.js';
 import { notificationsApiRoutes } from './routes/api/notifications.routes.js';
 import { deploymentsApiRoutes } from './routes/api/deployments.routes.js';
 import { serviceLogsApiRoutes } from './routes/api/service-logs.routes.js';
@@ -151,6 +153,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => auditUiRoutes(scope, ctx),
     async (scope) => membersUiRoutes(scope, ctx),
     async (scope) => cronUiRoutes(scope, ctx),
+    async (scope) => workersUiRoutes(scope, ctx),
   ]);
   await apiGroup(app, ctx, '/api/v1', [
     async (scope) => projectsApiRoutes(scope, ctx),
@@ -170,6 +173,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => auditApiRoutes(scope, ctx),
     async (scope) => membersApiRoutes(scope, ctx),
     async (scope) => cronApiRoutes(scope, ctx),
+    async (scope) => workersApiRoutes(scope, ctx),
   ]);
   // GET /metrics for Prometheus: outside /api/v1 (where Prometheus looks by default), same token check.
   await apiGroup(app, ctx, '', [async (scope) => prometheusRoutes(scope, ctx)]);

@@ -20,6 +20,8 @@ export const LABELS = {
   /** A cron job's run container: the job and the run (it has no `berth.deployment`: it never serves). */
   cronJob: 'berth.cron-job',
   cronRun: 'berth.cron-run',
+  /** A worker container's Procfile process type (`worker`, `clock`…); web replicas have none. */
+  process: 'berth.process',
   install: INSTALL_LABEL,
 } as const;
 
@@ -29,6 +31,8 @@ export const ROLES = {
   database: 'database',
   upgrader: 'upgrader',
   cron: 'cron',
+  /** A worker process (a Procfile type beyond web): made by a deployment, never routed. */
+  worker: 'worker',
 } as const;
 
 /** Every object Berth manages carries this (the selector of "all of Berth's containers"). */
@@ -76,7 +80,19 @@ export function isReleaseContainer(labels: Labels): boolean {
   return labels[LABELS.role] === ROLES.release;
 }
 
-/** An app replica (serves traffic): made by a deployment, not its release container, not a cron run. */
+/** A worker process container (never routed, never health-checked over HTTP). */
+export function isWorkerContainer(labels: Labels): boolean {
+  return labels[LABELS.role] === ROLES.worker;
+}
+
+/** How logs and states name a container: its replica (`1`), or a worker's type and replica (`worker.1`). */
+export function replicaNameOf(labels: Labels): string {
+  const replica = labels[LABELS.replica] ?? '1';
+  const process = labels[LABELS.process];
+  return process ? `${process}.${replica}` : replica;
+}
+
+/** An app replica (serves traffic): made by a deployment, not its release container, not a worker, not a cron run. */
 export function isReplicaContainer(labels: Labels): boolean {
-  return Boolean(labels[LABELS.deployment]) && !isReleaseContainer(labels);
+  return Boolean(labels[LABELS.deployment]) && !isReleaseContainer(labels) && !isWorkerContainer(labels);
 }

@@ -38,4 +38,19 @@ describe('container watch', () => {
     // Before the fix, 'new' was down too and stayed out of its route for 2 s after the switch (503s).
     assert.deepEqual(reported, ['crashed', 'loop']);
   });
+
+  it('reports a worker process that stopped as a crash of its service', async () => {
+    const told: Array<[string, string]> = [];
+    const worker = app('worker-1', 'exited');
+    worker.labels = { ...worker.labels, 'berth.role': 'worker', 'berth.process': 'worker', 'berth.replica': '1' };
+    const watch = new ContainerWatch(
+      engineListing([app('web-1', 'running'), worker]),
+      { setUnavailable: () => undefined },
+      { warn: () => undefined },
+      60_000,
+      (serviceId, state) => told.push([serviceId, state]),
+    );
+    await watch.look();
+    assert.deepEqual(told, [['svc_1', 'crashed']]);
+  });
 });

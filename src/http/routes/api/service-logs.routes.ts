@@ -23,11 +23,19 @@ const logsQuery = {
       description: `Lines from the end of each container's log to start with (default ${DEFAULT_TAIL}, at most ${MAX_TAIL})`,
     },
     follow: { type: 'string', enum: ['true', 'false'], description: 'Stream new lines as text/plain' },
+    process: {
+      type: 'string',
+      pattern: '^[a-z0-9][a-z0-9_-]{0,29}$',
+      description: 'Only one process: `web` (the routed replicas) or a worker process type such as `worker`',
+    },
   },
   additionalProperties: false,
 } as const;
 
-type LogsRequest = { Params: { id: string }; Querystring: { tail?: string; follow?: 'true' | 'false' } };
+type LogsRequest = {
+  Params: { id: string };
+  Querystring: { tail?: string; follow?: 'true' | 'false'; process?: string };
+};
 
 export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get<LogsRequest>(
@@ -38,7 +46,7 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
         tags: ['deployments'],
         summary:
           "Output of the service's running containers (active deployment; lines prefixed [n] when there are several " +
-          'replicas, escape sequences removed, secret variable values redacted). With follow=true, a text/plain stream that ' +
+          'replicas, [worker.n] for a worker process, escape sequences removed, secret variable values redacted). With follow=true, a text/plain stream that ' +
           'continues across redeploys and ends when nothing newer took over.',
         security: bearerSecurity,
         params: serviceIdParams,
@@ -60,11 +68,14 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
       const serviceId = request.params.id;
       if (!(await ctx.deploys.findService(serviceId))) throw new AppError('NOT_FOUND', `No service ${serviceId}.`);
       const tail = request.query.tail === undefined ? DEFAULT_TAIL : Number(request.query.tail);
+      const onlyProcess = request.query.process;
       if (request.query.follow !== 'true') {
         // Bounded: at most MAX_TAIL lines per replica.
         const lines: string[] = [];
-        const { deploymentId } = await ctx.deploys.followLogs(serviceId, { tail, follow: false }, (line) =>
-          lines.push(line),
+        const { deploymentId } = await ctx.deploys.followLogs(
+          serviceId,
+          { tail, follow: false, process: onlyProcess },
+          (line) => lines.push(line),
         );
         return { lines, deploymentId };
       }
@@ -76,7 +87,11 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
         () => reply.raw.writableLength,
       );
       try {
-        await ctx.deploys.followLogs(serviceId, { tail, follow: true, signal: aborted.signal }, write);
+        await ctx.deploys.followLogs(
+          serviceId,
+          { tail, follow: true, signal: aborted.signal, process: onlyProcess },
+          write,
+        );
       } catch (error) {
         // Headers are gone: the only place left to say why the stream ends is the stream itself.
         request.log.warn({ err: error, serviceId }, 'runtime log stream ended with an error');

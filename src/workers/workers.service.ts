@@ -1,0 +1,91 @@
+/**
+ * Worker processes of an app service, as the API and the panel see them: the process types of the active
+ * release with their chosen replica count and how many run, and a new replica count applied at once (the
+ * active release's containers start or stop; no rebuild). Changes of one service's workers run one at a time (withWorkerLock).
+ */
+import { PROCESS_TYPE } from '../build/procfile.js';
+import { findActiveDeployment } from '../deploys/deployments.repository.js';
+import { processTypesOfDeployment, setWorkerReplicas } from '../deploys/worker-processes.repository.js';
+import {
+  plannedReplicas,
+  scaleProcess,
+  withWorkerLock,
+  workerContainers,
+  type WorkerDeps,
+} from '../deploys/worker-set.js';
+import { AppError } from '../errors.js';
+import { LABELS } from '../workloads/labels.js';
+
+export const MAX_WORKER_REPLICAS = 20;
+
+export type ProcessState = 'running' | 'starting' | 'crashed' | 'off';
+
+export interface ProcessView {
+  type: string;
+  command: string;
+  /** The chosen replica count (0 = off). */
+  replicas: number;
+  running: number;
+  state: ProcessState;
+}
+
+export interface ProcessList {
+  /** The release the process types come from; null when nothing is deployed. */
+  activeDeploymentId: string | null;
+  processes: ProcessView[];
+}
+
+/** The replica count of a form or body: an integer from 0 to 20, else VALIDATION_FAILED naming `replicas`. */
+export function checkReplicas(value: unknown): number {
+  const number = typeof value === 'string' && /^\s*\d{1,3}\s*$/.test(value) ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isInteger(number) || number < 0 || number > MAX_WORKER_REPLICAS) {
+    const message = `Replicas must be a whole number from 0 to ${MAX_WORKER_REPLICAS} (0 turns the process off).`;
+    throw new AppError('VALIDATION_FAILED', message, { details: { replicas: message } });
+  }
+  return number;
+}
+
+export class WorkersService {
+  constructor(private readonly deps: WorkerDeps) {}
+
+  async list(serviceId: string): Promise<ProcessList> {
+    const active = await findActiveDeployment(this.deps.db, serviceId);
+    if (!active) return { activeDeploymentId: null, processes: [] };
+    const types = await processTypesOfDeployment(this.deps.db, active.id);
+    if (Object.keys(types).length === 0) return { activeDeploymentId: active.id, processes: [] };
+    const replicas = await plannedReplicas(this.deps, serviceId, types);
+    const containers = await workerContainers(this.deps, serviceId, { deploymentId: active.id });
+    const processes = Object.entries(types).map(([type, command]): ProcessView => {
+      const own = containers.filter((c) => c.labels[LABELS.process] === type);
+      const running = own.filter((c) => c.state === 'running').length;
+      const wanted = replicas.get(type) ?? 0;
+      const isCrashing = own.some((c) => c.state === 'restarting' || c.state === 'exited' || c.state === 'dead');
+      const state: ProcessState =
+        wanted === 0 ? 'off' : isCrashing ? 'crashed' : running >= wanted ? 'running' : 'starting';
+      return { type, command, replicas: wanted, running, state };
+    });
+    return { activeDeploymentId: active.id, processes };
+  }
+
+  /** Sets the replica count of a process type of the active release and applies it. */
+  async setReplicas(serviceId: string, processType: string, value: unknown): Promise<ProcessView> {
+    const replicas = checkReplicas(value);
+    if (!PROCESS_TYPE.test(processType)) throw this.unknown(processType);
+    return withWorkerLock(serviceId, async () => {
+      const active = await findActiveDeployment(this.deps.db, serviceId);
+      const types = active ? await processTypesOfDeployment(this.deps.db, active.id) : {};
+      if (types[processType] === undefined) throw this.unknown(processType);
+      await setWorkerReplicas(this.deps.db, serviceId, processType, replicas);
+      await scaleProcess(this.deps, serviceId, processType);
+      const view = (await this.list(serviceId)).processes.find((p) => p.type === processType);
+      return view!;
+    });
+  }
+
+  private unknown(processType: string): AppError {
+    return new AppError(
+      'NOT_FOUND',
+      `The active release has no process type "${processType}": add it to the Procfile and deploy.`,
+    );
+  }
+}
