@@ -101,6 +101,8 @@ export interface DeploymentsTable {
   built_from: string | null;
   /** JSON of the settings the deployment ran with (0018); null for older rows. */
   settings_json: string | null;
+  /** JSON of the berth.json the deployment applied (0028): path, environment, settings; null: none. */
+  config_file_json: string | null;
 }
 
 export interface SshKeysTable {
