@@ -23,7 +23,13 @@ const build = {
   additionalProperties: false,
   properties: {
     builder: { enum: ['dockerfile', 'buildpack'] },
-    dockerfilePath: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9._/-]+$' },
+    dockerfilePath: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 255,
+      // Relative, inside the build context: no leading "/", no ".." segment.
+      pattern: '^(?!/)(?!(?:.*/)?\\.\\.(?:/|$))[A-Za-z0-9._/-]+$',
+    },
     buildpack: { enum: ['node', 'python', 'go', 'static'] },
     watchPaths: {
       type: 'array',

@@ -24,7 +24,7 @@ const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 /** Clearer words than the validator's for the checks people get wrong most. */
 const PATTERN_WORDS: Record<string, string> = {
   path: 'must start with / and hold only URL path characters (for example /healthz)',
-  dockerfilePath: 'must be a relative path of letters, digits, ".", "_", "-" and "/"',
+  dockerfilePath: 'must be a path inside the build context, of letters, digits, ".", "_", "-" and "/"',
   watchPaths: 'must be a path pattern on one line',
 };
 const ENUM_WORDS: Record<string, string> = {
