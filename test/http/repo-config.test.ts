@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
 import { BERTH_SCHEMA } from '../../src/repo-config/berth-schema.js';
 import { recordConfigFile } from '../../src/repo-config/repo-config.repository.js';
 import { seedAdmin, signedInClient, tokenFor } from '../helpers/accounts.js';
@@ -26,7 +27,7 @@ const FILE = {
 
 describe('berth.json over HTTP', () => {
   let t: TestApp;
-  let api: (method: Method, url: string, payload?: unknown) => ReturnType<TestApp['app']['inject']>;
+  let api: (method: Method, url: string, payload?: unknown) => Promise<LightMyRequestResponse>;
   let serviceId: string;
 
   before(async () => {
