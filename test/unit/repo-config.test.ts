@@ -15,6 +15,8 @@ import { applySettings, settingsForEnvironment } from '../../src/repo-config/eff
 import { parseRepoConfig } from '../../src/repo-config/parse-repo-config.js';
 import type { RepoConfigFile } from '../../src/repo-config/repo-config.types.js';
 import { changedFilesOf, touchesWatchPaths } from '../../src/repo-config/watch-paths.js';
+import { appContainerSpec, type AppWorkload } from '../../src/workloads/app-spec.js';
+import { appDeploymentObject, rolloutTimingOf } from '../../src/workloads/kubernetes-spec.js';
 
 /** The first ```json block of the README's berth.json section. */
 function readmeExample(): string {
@@ -205,6 +207,33 @@ describe('berth.json', () => {
     assert.equal(touchesWatchPaths(watch, ['docs/a.md', 'src/server.js']), true);
     assert.equal(touchesWatchPaths(watch, ['package.json']), true);
     assert.equal(touchesWatchPaths(watch, ['src/notes.md']), false);
+  });
+});
+
+describe('the start command from berth.json', () => {
+  const workload: AppWorkload = {
+    project: { id: 'prj_1', name: 'shop', networkName: 'berth-prj_1' },
+    service: { id: 'svc_1', name: 'web', resources: {} },
+    deploymentId: 'dep_1',
+    image: 'berth/svc_1:dep_1',
+    env: {},
+  };
+
+  it("replaces the image's CMD of the app containers on Docker and Kubernetes, and only when set", () => {
+    const cmd = ['/bin/sh', '-c', 'exec node alt.mjs --port $PORT'];
+    assert.deepEqual(appContainerSpec({ ...workload, cmd }, 1, 3000).cmd, cmd);
+    assert.equal('cmd' in appContainerSpec(workload, 1, 3000), false);
+    const kube = {
+      replicas: 1,
+      port: 3000,
+      healthcheck: DEFAULT_HEALTHCHECK,
+      imagePullPolicy: 'Never' as const,
+    };
+    const timing = rolloutTimingOf({ stabilisationMs: 1000, drainTimeoutMs: 5000 });
+    const withArgs = appDeploymentObject({ ...workload, ...kube, cmd }, timing);
+    assert.deepEqual(withArgs.spec.template.spec.containers[0]!.args, cmd);
+    const without = appDeploymentObject({ ...workload, ...kube }, timing);
+    assert.equal('args' in without.spec.template.spec.containers[0]!, false);
   });
 });
 
