@@ -129,7 +129,7 @@ export async function detectBuild(
   config: Pick<Config, 'buildpackImages'> & Partial<Pick<Config, 'buildCaFile'>>,
 ): Promise<BuildPlan> {
   const { tree, label } = await openContext(sourceDir, settings);
-  const own = await dockerfilePlan(tree, settings, label);
+  const own = settings.builder === 'buildpack' ? undefined : await dockerfilePlan(tree, settings, label);
   if (own) return own;
 
   let candidates: readonly Buildpack[] = BUILDPACKS;

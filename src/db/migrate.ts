@@ -21,6 +21,7 @@ import * as keptLogStream from './migrations/0022-kept-log-stream.js';
 import * as passkeys from './migrations/0023-passkeys.js';
 import * as cronJobs from './migrations/0024-cron-jobs.js';
 import * as workerProcesses from './migrations/0026-worker-processes.js';
+import * as deploymentConfigFile from './migrations/0028-deployment-config-file.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0023-passkeys': passkeys,
   '0024-cron-jobs': cronJobs,
   '0026-worker-processes': workerProcesses,
+  '0028-deployment-config-file': deploymentConfigFile,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

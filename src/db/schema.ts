@@ -103,6 +103,8 @@ export interface DeploymentsTable {
   settings_json: string | null;
   /** JSON {"<type>": "<command>"} of the release's Procfile process types beyond web (0026); null: none. */
   process_types: string | null;
+  /** JSON of the berth.json the deployment applied (0028): path, environment, settings; null: none. */
+  config_file_json: string | null;
 }
 
 export interface SshKeysTable {

@@ -47,4 +47,8 @@ export interface RunContext {
   project: Project;
   log: LogWriter;
   signal: AbortSignal;
+  /** The containers' command from the source's berth.json (src/repo-config/), when it sets `start`. */
+  startCommand?: string[];
+  /** The variables a berth.json declares (references unresolved); merged over the stored ones. */
+  fileVariables?: Record<string, string>;
 }

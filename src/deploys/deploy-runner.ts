@@ -39,6 +39,9 @@ import { activate } from './switch-traffic.js';
 import { switchAndWatch } from './switch-watch.js';
 import { DeploySkipped, refuseOlderThanRunning } from './webhook-guard.js';
 import { recordReleaseProcesses, replaceWorkers } from './worker-release.js';
+import { applyConfigFile } from '../repo-config/deploy-hook.js';
+import { findReferences } from '../projects/variable-references.js';
+import { commandArgv } from '../build/start-command.js';
 
 export const SHUTDOWN = 'daemon-shutdown';
 
@@ -80,13 +83,14 @@ export class DeployRunner {
       this.announce(deploymentId, deployment.serviceId, 'fetching');
       log.line(`--- fetching (deployment ${deploymentId}, triggered by ${deployment.trigger})`);
       // Variables first: a reference that no longer resolves fails the deploy before any build work.
-      const env = await this.variablesFor(ctx);
+      let env = await this.variablesFor(ctx);
       await recordSettingsSnapshot(this.deps.db, deploymentId, JSON.stringify(settingsSnapshot(ctx.service)));
       log.addSecrets(await this.deps.catalog.secretValues(ctx.service.id, env));
       // Before any work: a full disk fails the deploy here in words, not later as a confusing git error.
       await requireFreeSpace(this.deps.buildsDir, MIN_FREE_BYTES_FOR_DEPLOY, 'a deployment');
       const image = await this.obtainImage(ctx, enter);
       await recordReleaseProcesses(ctx);
+      if (ctx.fileVariables) env = await this.withFileVariables(ctx, env, ctx.fileVariables);
       await enter('releasing');
       await runRelease(ctx, image, env);
       await enter('starting');
@@ -158,11 +162,13 @@ export class DeployRunner {
       if (!(await deps.runtime.hasImage(deployment.image))) {
         throw new DeployFailure(`The image ${deployment.image} is no longer on this server.`);
       }
+      await this.useConfigFile(ctx, undefined);
       return deployment.image;
     }
     const fetched = await fetchSource(ctx);
     if (fetched.commit) await refuseOlderThanRunning(ctx, fetched.commit.sha);
     if (fetched.commit) await updateDeployment(deps.db, deployment.id, { commit: fetched.commit });
+    await this.useConfigFile(ctx, fetched.sourceDir);
     if (fetched.image) {
       await updateDeployment(deps.db, deployment.id, { image: fetched.image });
       return fetched.image;
@@ -197,6 +203,35 @@ export class DeployRunner {
     const env = await catalog.resolveVariables(ctx.service.id);
     await recordSealedVariables(db, deployment.id, secretBox.encrypt(JSON.stringify(env)));
     return env;
+  }
+
+  /** A berth.json in the source (or the one a rollback's target ran with) overrides settings for this deploy. */
+  private async useConfigFile(ctx: RunContext, sourceDir: string | undefined): Promise<void> {
+    const { deployment } = ctx;
+    const target = { deploymentId: deployment.id, rollbackOf: deployment.rollbackOf, service: ctx.service };
+    const effect = await applyConfigFile(this.deps.db, target, sourceDir, (line) => ctx.log.line(line));
+    if (!effect) return;
+    ctx.service = effect.service;
+    if (effect.startCommand) ctx.startCommand = commandArgv(effect.startCommand);
+    if (effect.variables) ctx.fileVariables = effect.variables;
+  }
+
+  /** The file's variables (references resolved) over the stored ones, sealed again for a later rollback. */
+  private async withFileVariables(
+    ctx: RunContext,
+    env: Record<string, string>,
+    values: Record<string, string>,
+  ): Promise<Record<string, string>> {
+    const { catalog, db, secretBox } = this.deps;
+    const referring = Object.keys(values).filter((key) => findReferences(values[key]!).length > 0);
+    if (referring.length > 0 && !catalog.resolveReferences)
+      throw new DeployFailure('References cannot be resolved here.');
+    const resolved = referring.length > 0 ? await catalog.resolveReferences!(ctx.service.id, values) : values;
+    ctx.log.addSecrets(referring.map((key) => resolved[key]!));
+    ctx.log.line(`Variables from berth.json: ${Object.keys(values).join(', ')}`);
+    const merged = { ...env, ...resolved };
+    await recordSealedVariables(db, ctx.deployment.id, secretBox.encrypt(JSON.stringify(merged)));
+    return merged;
   }
 
   private announce(deploymentId: string, serviceId: string, status: DeploymentStatus): void {

@@ -112,11 +112,12 @@ export async function runRelease(ctx: RunContext, image: string, env: Record<str
 
 /** The deployment as the workload builders see it (plain ids and names). */
 export function workloadOf(
-  ctx: Pick<RunContext, 'project' | 'service' | 'deployment'>,
+  ctx: Pick<RunContext, 'project' | 'service' | 'deployment' | 'startCommand'>,
   image: string,
   env: Record<string, string>,
 ): AppWorkload {
-  return { project: ctx.project, service: ctx.service, deploymentId: ctx.deployment.id, image, env };
+  const workload = { project: ctx.project, service: ctx.service, deploymentId: ctx.deployment.id, image, env };
+  return ctx.startCommand ? { ...workload, cmd: ctx.startCommand } : workload;
 }
 
 function ensureProjectNetwork(ctx: RunContext): Promise<void> {

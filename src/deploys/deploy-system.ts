@@ -25,6 +25,7 @@ import { ContainerWatch, type UpstreamAvailability } from './container-watch.js'
 import { readServiceState, type ServiceState } from './service-state.js';
 import { pendingChanges, type PendingChanges } from './pending-changes.js';
 import { kubernetesManifests, type EjectedManifests } from './kubernetes-eject.js';
+import { deploymentConfigFile, serviceConfigFile, type ConfigFileView } from '../repo-config/config-file-view.js';
 
 export class DeploySystem {
   readonly logs: DeploymentLogStore;
@@ -116,6 +117,16 @@ export class DeploySystem {
   }
 
   /** Settings and variables that differ from what the active deployment runs (names only). */
+  /** The berth.json behind the service's running settings (its live or latest deploy), or null. */
+  configFileOf(serviceId: string): Promise<ConfigFileView | null> {
+    return serviceConfigFile(this.deps.db, serviceId);
+  }
+
+  /** The berth.json a deployment applied, or null. */
+  configFileOfDeployment(deploymentId: string): Promise<ConfigFileView | null> {
+    return deploymentConfigFile(this.deps.db, deploymentId);
+  }
+
   async pendingChanges(serviceId: string): Promise<PendingChanges> {
     const { service } = await requireService(this.deps.catalog, serviceId);
     return pendingChanges(this.deps, service);

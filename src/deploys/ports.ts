@@ -10,6 +10,8 @@ export interface ServiceCatalog {
   findService(serviceId: string): Promise<{ service: AppService; project: Project } | undefined>;
   /** Plain variable values for the container's environment. */
   resolveVariables(serviceId: string): Promise<Record<string, string>>;
+  /** Resolves `${{service.VAR}}` references in `values` as the service's own variables would be (berth.json). */
+  resolveReferences?(serviceId: string, values: Record<string, string>): Promise<Record<string, string>>;
   /** The secret values among a deployment's environment (marked, named or referenced secrets): what logs redact. */
   secretValues(serviceId: string, env: Record<string, string>): Promise<string[]>;
   /** Decrypted git credentials of a service, if any. */

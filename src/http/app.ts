@@ -22,6 +22,7 @@ import { projectSchemas } from './routes/api/project-schemas.js';
 import { apiTokenSchema, errorSchema, userSchema } from './routes/api/schemas.js';
 import { apiGroup, panelGroup, publicByNature, publicGroup, trackRoutes } from './route-groups.js';
 import { healthRoutes } from './routes/health.routes.js';
+import { configSchemaRoutes } from './routes/config-schema.routes.js';
 import { gitHttpRoutes } from './routes/git-http.routes.js';
 import { hooksRoutes } from './routes/hooks.routes.js';
 import { openApiDocsRoutes } from './plugins/openapi.js';
@@ -117,6 +118,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     }),
     publicByNature(async (scope) => openApiDocsRoutes(scope)),
     async (scope) => healthRoutes(scope, ctx),
+    async (scope) => configSchemaRoutes(scope),
     async (scope) => setupRoutes(scope, ctx),
     async (scope) => inviteRoutes(scope, ctx),
     async (scope) => sessionRoutes(scope, ctx),

@@ -12,7 +12,7 @@ import { getAppService } from './services.service.js';
 import { listServiceIds } from './services.repository.js';
 import { secretVariableValues } from './variables.secrets.js';
 import type { ReferenceSource } from './variable-references.js';
-import { resolveVariables } from './variables.service.js';
+import { resolveVariables, resolveVariablesOf } from './variables.service.js';
 
 /** `databases` resolves references to managed databases (src/databases/references.ts). */
 export function createServiceCatalog(db: Db, secretBox: SecretBox, databases: ReferenceSource): ServiceCatalog {
@@ -29,6 +29,7 @@ export function createServiceCatalog(db: Db, secretBox: SecretBox, databases: Re
     },
     listServiceIds: () => listServiceIds(db),
     resolveVariables: (serviceId) => resolveVariables({ db, secretBox, databases }, serviceId),
+    resolveReferences: (serviceId, values) => resolveVariablesOf({ db, secretBox, databases }, serviceId, values),
     secretValues: (serviceId, env) => secretVariableValues({ db, secretBox }, serviceId, env),
     gitCredentials: (serviceId) => readGitCredentials({ db, secretBox }, serviceId),
   };

@@ -30,6 +30,8 @@ export interface BuildSettings {
   buildArgs?: Record<string, string>;
   /** Force a buildpack instead of detection. */
   buildpack?: string;
+  /** Set only by a berth.json for one deploy: "buildpack" ignores a Dockerfile, "dockerfile" requires one. */
+  builder?: 'dockerfile' | 'buildpack';
 }
 
 export type HealthCheck =

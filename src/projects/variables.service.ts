@@ -179,6 +179,17 @@ export async function resolveVariables(deps: VariablesDeps, serviceId: string): 
   return resolveReferences({ ...deps, environmentId, selfId: serviceId }, values);
 }
 
+/** `values` (not stored) resolved as if they were the service's own variables: a berth.json's, at deploy. */
+export async function resolveVariablesOf(
+  deps: VariablesDeps,
+  serviceId: string,
+  values: Record<string, string>,
+): Promise<Record<string, string>> {
+  const environmentId = await findEnvironmentOfService(deps.db, serviceId);
+  if (!environmentId || !hasReferences(values)) return values;
+  return resolveReferences({ ...deps, environmentId, selfId: serviceId }, values);
+}
+
 /** Refuses references to unknown services or variables, so the mistake shows when it is made. */
 async function checkReferences(deps: VariablesDeps, serviceId: string, values: Record<string, string>): Promise<void> {
   if (!hasReferences(values)) return;

@@ -7,6 +7,7 @@
  * and never a commit the service already runs or ran before (src/deploys/webhook-guard.ts).
  */
 import type { Db } from '../db/connection.js';
+import { watchPathsSkipReason } from '../repo-config/watch-paths.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
 import { AppError } from '../errors.js';
 import type { SecretBox } from '../lib/secret-box.js';
@@ -79,6 +80,11 @@ export class WebhookReceiver {
       return settle(`ignored: a ${service.source.type} service is not fetched from a git host`);
     }
     if (push.branch !== service.source.branch) return settle(`ignored: Berth deploys ${service.source.branch}`);
+    const unwatched = await watchPathsSkipReason(this.deps.db, serviceId, payload);
+    if (unwatched) {
+      this.deps.logger.info({ serviceId, sha: push.sha }, 'webhook push skipped by watch paths');
+      return settle(`ignored: ${unwatched}`);
+    }
     // A signed body can be captured and re-sent under a new delivery id: its commit is only a hint. One the
     // service already runs or ran before is skipped; otherwise the deploy fetches the branch's tip itself.
     const running = await this.deps.deploys.runningCommitIfNotNewer(serviceId, push.sha);

@@ -21,6 +21,8 @@ export interface AppWorkload {
   image: string;
   /** The resolved variables of the deployment. */
   env: Record<string, string>;
+  /** The command of the app's containers, replacing the image's CMD (a berth.json `start`). */
+  cmd?: string[];
 }
 
 /** A bridge network, or a named volume: a name and its labels. */
@@ -63,6 +65,7 @@ export function appContainerSpec(workload: AppWorkload, replica: number, port: n
   return {
     name: appContainerName(project.name, service.name, workload.deploymentId, replica),
     image: workload.image,
+    ...(workload.cmd ? { cmd: workload.cmd } : {}),
     env: { ...workload.env, PORT: String(port) },
     labels: { ...builtImageLabels(workload), [LABELS.replica]: String(replica), [LABELS.port]: String(port) },
     network: project.networkName,

@@ -149,6 +149,7 @@ export function appDeploymentObject(workload: KubernetesAppWorkload, timing: Rol
     name: APP_CONTAINER_NAME,
     image: workload.image,
     imagePullPolicy: workload.imagePullPolicy,
+    ...(workload.cmd ? { args: workload.cmd } : {}),
     ports: [{ name: APP_PORT_NAME, containerPort: workload.port, protocol: 'TCP' }],
     env: [{ name: 'PORT', value: String(workload.port) }],
     envFrom: [{ secretRef: { name: deploymentSecretName(service.name, workload.deploymentId) } }],

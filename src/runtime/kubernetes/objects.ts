@@ -57,6 +57,8 @@ export interface ContainerObject {
   name: string;
   image: string;
   imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  /** Replaces the image's CMD (a berth.json `start`); the ENTRYPOINT stays, as with Docker. */
+  args?: string[];
   ports: { name: string; containerPort: number; protocol: 'TCP' }[];
   env: { name: string; value: string }[];
   envFrom: { secretRef: { name: string } }[];

@@ -1,4 +1,6 @@
 /** OpenAPI shapes of deployments. */
+import { configFileSchema } from './project-schemas.js';
+
 export const deploymentSchema = {
   $id: 'Deployment',
   type: 'object',
@@ -48,6 +50,7 @@ export const deploymentSchema = {
     createdAt: { type: 'string' },
     startedAt: { type: ['string', 'null'] },
     finishedAt: { type: ['string', 'null'] },
+    configFile: { ...configFileSchema, description: `${configFileSchema.description} (the deployment read only)` },
   },
 } as const;
 

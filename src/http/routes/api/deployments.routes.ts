@@ -89,7 +89,10 @@ export async function deploymentsApiRoutes(app: FastifyInstance, ctx: AppContext
         response: one,
       },
     },
-    async (request) => withUrl(await ctx.deploys.get(request.params.id)),
+    async (request) => ({
+      ...(await withUrl(await ctx.deploys.get(request.params.id))),
+      configFile: await ctx.deploys.configFileOfDeployment(request.params.id),
+    }),
   );
 
   app.get<{ Params: { id: string }; Querystring: { follow?: boolean } }>(

@@ -148,6 +148,19 @@ export const resourcesSchema = {
   },
 } as const;
 
+/** The berth.json behind a service's (or a deployment's) settings: README "Config as code". */
+export const configFileSchema = {
+  type: ['object', 'null'],
+  description:
+    'The berth.json the deploy applied (settings from it override the stored ones for that deploy); null: none',
+  properties: {
+    path: { type: 'string', description: 'Its path in the repository', examples: ['berth.json'] },
+    environment: { type: ['string', 'null'], description: 'The environment whose overrides were merged in' },
+    deploymentId: { type: 'string' },
+    settings: { type: 'object', additionalProperties: true, description: 'The effective settings from the file' },
+  },
+} as const;
+
 export const serviceSchema = {
   $id: 'Service',
   type: 'object',
@@ -172,6 +185,7 @@ export const serviceSchema = {
     url: { type: 'string', description: 'Default URL: http://<service>-<project>.<apps domain>' },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
+    configFile: { ...configFileSchema, description: `${configFileSchema.description} (the service read only)` },
   },
 } as const;
 

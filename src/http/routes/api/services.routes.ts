@@ -32,7 +32,10 @@ export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): 
         response: { 200: { $ref: 'Service#' }, ...errorResponses },
       },
     },
-    async (request) => view(await ctx.projects.getService(request.params.id)),
+    async (request) => {
+      const service = await ctx.projects.getService(request.params.id);
+      return { ...(await view(service)), configFile: await ctx.deploys.configFileOf(service.id) };
+    },
   );
 
   app.patch<{ Params: { id: string }; Body: UpdateServiceInput }>(

@@ -15,6 +15,7 @@ import { domainListData } from './domain-list-data.js';
 import { asFormError, credentialsFromForm, DELETE_FORM_ERRORS, formBody, renderFormError } from './forms.js';
 import { statusOf } from '../../plugins/error-handler.js';
 import { can } from '../../route-access.js';
+import { configFileRows } from '../../../repo-config/config-file-view.js';
 
 const hidden = { hide: true } as const;
 const tabQuery = {
@@ -63,6 +64,12 @@ export type ServiceTab = (typeof SERVICE_TABS)[number];
 
 const isRunning = (status: string) => status === 'queued' || (ACTIVE_PHASES as readonly string[]).includes(status);
 
+/** The berth.json behind the running settings, and its settings as rows (the Settings tab). */
+async function configFileData(ctx: AppContext, serviceId: string) {
+  const configFile = await ctx.deploys.configFileOf(serviceId);
+  return { configFile, configFileRows: configFile ? configFileRows(configFile) : [] };
+}
+
 /** Everything the service page shows on one tab. `extra` carries a form's state, error or notice. */
 export async function servicePageData(
   ctx: AppContext,
@@ -85,6 +92,7 @@ export async function servicePageData(
   if (tab === 'variables') tabData.variables = await ctx.variables.listKeys(service.id);
   // Settings: the delete form says which addresses go offline.
   if (tab === 'settings') tabData.domains = ctx.https ? await ctx.https.domains.list(service.id) : [];
+  if (tab === 'settings') Object.assign(tabData, await configFileData(ctx, service.id));
   // Domains: the list with certificate status, rendered in place (it follows the live stream).
   if (tab === 'domains') {
     Object.assign(
