@@ -38,6 +38,7 @@ import { afterFailureWords, isOtherVersionServing } from './serving-words.js';
 import { activate } from './switch-traffic.js';
 import { switchAndWatch } from './switch-watch.js';
 import { DeploySkipped, refuseOlderThanRunning } from './webhook-guard.js';
+import { prepareVolumes, startOldReplicasAgain, stopOldReplicasFirst } from './volume-deploy-mode.js';
 
 export const SHUTDOWN = 'daemon-shutdown';
 
@@ -72,6 +73,8 @@ export class DeployRunner {
       if (signal.aborted) throw new DeployFailure('Cancelled.');
     };
     let newContainers: string[] = [];
+    // Old replicas stopped before the new ones start (volumes not shared: volume-deploy-mode.ts).
+    let stoppedOld: string[] = [];
     // Once the old containers are handed to the drainer, it closes the log when they are gone.
     let isLogHandedOff = false;
     try {
@@ -85,10 +88,12 @@ export class DeployRunner {
       // Before any work: a full disk fails the deploy here in words, not later as a confusing git error.
       await requireFreeSpace(this.deps.buildsDir, MIN_FREE_BYTES_FOR_DEPLOY, 'a deployment');
       const image = await this.obtainImage(ctx, enter);
+      const volumes = await prepareVolumes(ctx);
       await enter('releasing');
-      await runRelease(ctx, image, env);
+      stoppedOld = await stopOldReplicasFirst(ctx, volumes);
+      await runRelease(ctx, image, env, volumes.mounts);
       await enter('starting');
-      newContainers = await startContainers(ctx, image, env);
+      newContainers = await startContainers(ctx, image, env, volumes.mounts);
       await enter('healthy');
       const upstreams = await checkHealth(ctx, newContainers);
       const previous = await findActiveDeployment(this.deps.db, ctx.service.id);
@@ -134,6 +139,9 @@ export class DeployRunner {
         // The release janitor retries when the engine is back and on a timer (release-janitor.ts).
         log.line(`Could not remove the new containers yet (${describe(e)}); Berth retries the clean-up.`);
         this.deps.logger.warn({ err: e }, 'cleanup failed');
+      });
+      await startOldReplicasAgain(ctx, stoppedOld).catch((e: unknown) => {
+        log.line(`Could not start the old containers again: ${describe(e)}`);
       });
       await removeBuiltImage(this.deps, ctx.service.id, deploymentId);
       timings[phase] = Date.now() - phaseStartedAt;

@@ -3,7 +3,7 @@
  * one-off release container. The deploy steps build a spec here (pure) and hand it to
  * runtime.createContainer (I/O); a Kubernetes backend can map the same spec to a Deployment.
  */
-import type { ContainerSpec } from '../runtime/runtime.js';
+import type { ContainerSpec, VolumeMount } from '../runtime/runtime.js';
 import { LABELS, ROLES, deploymentLabels, projectLabels, type Labels } from './labels.js';
 import { appContainerName, releaseContainerName } from './names.js';
 
@@ -21,6 +21,8 @@ export interface AppWorkload {
   image: string;
   /** The resolved variables of the deployment. */
   env: Record<string, string>;
+  /** The service's named volumes (volume-spec.ts), mounted into its replicas and its release container. */
+  volumes?: VolumeMount[];
 }
 
 /** A bridge network, or a named volume: a name and its labels. */
@@ -70,6 +72,7 @@ export function appContainerSpec(workload: AppWorkload, replica: number, port: n
     memoryBytes: memoryLimitBytes(service.resources.memoryMb),
     nanoCpus: nanoCpusOf(service.resources.cpus),
     restartPolicy: 'unless-stopped',
+    ...(workload.volumes?.length ? { volumes: workload.volumes } : {}),
   };
 }
 
@@ -86,5 +89,6 @@ export function releaseContainerSpec(workload: AppWorkload, argv: string[]): Con
     labels: { ...builtImageLabels(workload), [LABELS.role]: ROLES.release },
     network: workload.project.networkName,
     restartPolicy: 'no',
+    ...(workload.volumes?.length ? { volumes: workload.volumes } : {}),
   };
 }

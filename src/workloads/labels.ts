@@ -20,6 +20,8 @@ export const LABELS = {
   /** A cron job's run container: the job and the run (it has no `berth.deployment`: it never serves). */
   cronJob: 'berth.cron-job',
   cronRun: 'berth.cron-run',
+  /** A service volume's name (on the Docker volume, and on a helper container working on it). */
+  volume: 'berth.volume',
   install: INSTALL_LABEL,
 } as const;
 
@@ -29,6 +31,9 @@ export const ROLES = {
   database: 'database',
   upgrader: 'upgrader',
   cron: 'cron',
+  /** A service's named volume, and the throwaway container that archives or restores one. */
+  volume: 'volume',
+  volumeHelper: 'volume-helper',
 } as const;
 
 /** Every object Berth manages carries this (the selector of "all of Berth's containers"). */
