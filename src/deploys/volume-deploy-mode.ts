@@ -31,7 +31,9 @@ export async function prepareVolumes(ctx: RunContext): Promise<VolumePlan> {
   for (const v of volumes) {
     const spec = serviceVolumeSpec(owner, v.name);
     const created = await ctx.deps.runtime.ensureVolume(spec.name, spec.labels);
-    ctx.log.line(`Volume ${v.name} at ${v.mountPath} (${created ? 'created, empty' : 'kept'}${v.shared ? ', shared' : ''})`);
+    ctx.log.line(
+      `Volume ${v.name} at ${v.mountPath} (${created ? 'created, empty' : 'kept'}${v.shared ? ', shared' : ''})`,
+    );
   }
   return {
     mounts: serviceVolumeMounts(ctx.service.id, volumes),

@@ -83,7 +83,8 @@ export async function extractIntoVolume(
 ): Promise<void> {
   await withHelper(deps, owner, 'restore', volumeId, [{ volume: dockerName, readOnly: false }], async (id) => {
     const root = helperMountPath(0);
-    if (options.empty) await run(deps, id, ['find', root, '-mindepth', '1', '-maxdepth', '1', '-exec', 'rm', '-rf', '{}', '+']);
+    if (options.empty)
+      await run(deps, id, ['find', root, '-mindepth', '1', '-maxdepth', '1', '-exec', 'rm', '-rf', '{}', '+']);
     await run(deps, id, ['tar', '-C', root, '-xpf', '-'], { stdin: createReadStream(file) });
   });
 }
@@ -147,4 +148,3 @@ export function manifestDifference(expected: Manifest, actual: Manifest): string
   for (const path of actual.keys()) if (!expected.has(path)) return `${path} appeared in the restore`;
   return undefined;
 }
-

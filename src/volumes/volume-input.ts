@@ -51,7 +51,8 @@ export function mountPathProblem(path: unknown): string | undefined {
   if (!PATH_CHARS.test(path)) return 'may use only letters, digits, / and . _ - @ +';
   const segments = path.split('/').slice(1);
   if (segments.some((s) => s === '..')) return 'must not contain ..';
-  if (path !== '/' && segments.some((s) => s === '' || s === '.')) return 'must be normalised (no //, /./ or trailing /)';
+  if (path !== '/' && segments.some((s) => s === '' || s === '.'))
+    return 'must be normalised (no //, /./ or trailing /)';
   if (SYSTEM_PATHS.has(path) || SYSTEM_TREES.some((tree) => path.startsWith(tree)))
     return `must not be a system directory (${path} belongs to the operating system of the container)`;
   return undefined;

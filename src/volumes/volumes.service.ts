@@ -51,6 +51,11 @@ export class VolumesService {
     return volumes.map((v) => ({ ...v, sizeBytes: sizes[v.dockerName] ?? null }));
   }
 
+  /** The volumes as configured, without asking the engine for sizes (audit, cheap reads). */
+  async listConfigured(serviceId: string): Promise<ServiceVolume[]> {
+    return listVolumesOfService(this.deps.db, serviceId);
+  }
+
   /** The volume, when it belongs to the service (else NOT_FOUND: ids of other services are not confirmed). */
   async get(volumeId: string, serviceId: string): Promise<ServiceVolume> {
     const volume = await findVolume(this.deps.db, volumeId);
@@ -132,11 +137,16 @@ export class VolumesService {
 
   private refuseOverlap(volumes: ServiceVolume[], mountPath: string): void {
     const clash = volumes.find(
-      (v) => v.mountPath === mountPath || v.mountPath.startsWith(`${mountPath}/`) || mountPath.startsWith(`${v.mountPath}/`),
+      (v) =>
+        v.mountPath === mountPath || v.mountPath.startsWith(`${mountPath}/`) || mountPath.startsWith(`${v.mountPath}/`),
     );
     if (clash)
-      throw new AppError('CONFLICT', `The mount path ${mountPath} overlaps the volume ${clash.name} (${clash.mountPath}).`, {
-        details: { mountPath: 'overlaps another volume' },
-      });
+      throw new AppError(
+        'CONFLICT',
+        `The mount path ${mountPath} overlaps the volume ${clash.name} (${clash.mountPath}).`,
+        {
+          details: { mountPath: 'overlaps another volume' },
+        },
+      );
   }
 }

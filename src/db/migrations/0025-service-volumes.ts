@@ -46,7 +46,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('finished_at', 'text')
     .addColumn('restored_at', 'text')
     .execute();
-  await db.schema.createIndex('volume_backups_volume').on('volume_backups').columns(['volume_id', 'started_at']).execute();
+  await db.schema
+    .createIndex('volume_backups_volume')
+    .on('volume_backups')
+    .columns(['volume_id', 'started_at'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
