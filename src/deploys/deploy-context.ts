@@ -8,8 +8,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { Deployment } from './deployment.types.js';
 import type { LogWriter } from './deployment-log.js';
 import type { EventPublisher } from '../events/event-bus.js';
-import type { ImageBuilder, PushedCommits, Router, ServiceCatalog, SourceFetcher } from './ports.js';
-import type { DeployVolumes } from './volume-deploy-mode.js';
+import type { DeployVolumes, ImageBuilder, PushedCommits, Router, ServiceCatalog, SourceFetcher } from './ports.js';
 
 export interface DeployDeps {
   config: Config;

@@ -13,11 +13,6 @@ import type { DeployDeps, RunContext } from './deploy-context.js';
 import { findActiveDeployment } from './deployments.repository.js';
 import { routeActiveDeployments } from './route-restore.js';
 
-/** What the deploys need to know of a service's volumes (src/volumes supplies it). */
-export interface DeployVolumes {
-  volumesOf(serviceId: string): Promise<{ name: string; mountPath: string; shared: boolean }[]>;
-}
-
 export interface VolumePlan {
   mounts: VolumeMount[];
   /** Names of the volumes that are not shared (any: stop-then-start). */
