@@ -78,6 +78,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     backupsDir: volumeBackupsDir(config.dataDir),
     helperImage: config.volumeHelperImage,
     routeAgain: (serviceId) => routeServiceAgain(core.deploys.deps, serviceId),
+    installId,
   });
   const lifecycle = createLifecycle({
     config,

@@ -48,15 +48,26 @@ export async function stopOldReplicasFirst(ctx: RunContext, plan: VolumePlan): P
       `so the ${old.length} old container(s) stop before the new ones start (brief downtime). ` +
       'Mark a volume shared if the app can use it from two containers at once.',
   );
-  for (const c of old) await runtime.stopContainer(c.id, timing.stopTimeoutSeconds);
-  return old.map((c) => c.id);
+  const stopped: string[] = [];
+  for (const c of old) {
+    try {
+      await runtime.stopContainer(c.id, timing.stopTimeoutSeconds);
+      stopped.push(c.id);
+    } catch (error) {
+      // A container of an earlier release can be removed by its drain meanwhile: gone is as good as stopped.
+      if ((await runtime.inspectContainer(c.id)) !== undefined) throw error;
+    }
+  }
+  return stopped;
 }
 
 /** After a failed stop-then-start deploy: the old replicas run and serve again. */
 export async function startOldReplicasAgain(ctx: RunContext, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   const { runtime } = ctx.deps;
-  for (const id of ids) await runtime.startContainer(id);
+  for (const id of ids) {
+    if ((await runtime.inspectContainer(id)) !== undefined) await runtime.startContainer(id);
+  }
   await routeServiceAgain(ctx.deps, ctx.service.id);
   ctx.log.line(`Started the ${ids.length} old container(s) again`);
 }

@@ -33,6 +33,7 @@ import {
 import type { ServiceVolume, VolumeBackup } from './volume.types.js';
 import {
   deleteBackupRow,
+  failRunningBackups,
   findBackup,
   finishBackup,
   insertBackup,
@@ -51,6 +52,8 @@ export interface VolumeBackupDeps {
   helperImage: string;
   /** Routes the service's containers again after a restore restarted them (their addresses can change). */
   routeAgain(serviceId: string): Promise<void>;
+  /** This install's id: recovery removes only the helper containers and scratch volumes it made. */
+  installId?: string;
 }
 
 export class VolumeBackups {
@@ -90,6 +93,21 @@ export class VolumeBackups {
     return this.get(volume, id);
   }
 
+  /**
+   * At start: backups a stopped daemon left `running` are failed (their partial archives removed), and the
+   * helper containers and scratch volumes of this install are removed.
+   */
+  async recover(): Promise<void> {
+    const { db, runtime, backupsDir, installId } = this.deps;
+    for (const file of await failRunningBackups(db, 'Interrupted: the Berth daemon stopped during the backup.')) {
+      await rm(backupFilePath(backupsDir, file), { force: true });
+    }
+    if (installId === undefined) return;
+    const mine = { [LABELS.role]: ROLES.volumeHelper, [LABELS.install]: installId };
+    await runtime.removeContainersByLabel(mine);
+    for (const v of await runtime.listVolumes(mine)) await runtime.removeVolume(v.name);
+  }
+
   /** Resolves when the backup's work is over (tests, shutdown). */
   async settle(backupId?: string): Promise<void> {
     if (backupId) await this.running.get(backupId);
@@ -111,8 +129,15 @@ export class VolumeBackups {
       await runtime.ensureVolume(spec.name, spec.labels);
       const containers = await runtime.listContainers(serviceSelector(volume.serviceId));
       for (const c of containers.filter((c) => isReplicaContainer(c.labels) && c.state === 'running')) {
-        await runtime.stopContainer(c.id, 10);
-        stopped.push(c.id);
+        // An old release's container can be removed by its drain meanwhile: gone is as good as stopped.
+        const isGone = await runtime.stopContainer(c.id, 10).then(
+          () => false,
+          async (error: unknown) => {
+            if ((await runtime.inspectContainer(c.id)) === undefined) return true;
+            throw error;
+          },
+        );
+        if (!isGone) stopped.push(c.id);
       }
       const file = backupFilePath(this.deps.backupsDir, backup.fileName);
       await extractIntoVolume(this.archiveDeps(), owner, volume.id, volume.dockerName, file, { empty: true });

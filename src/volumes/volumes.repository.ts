@@ -148,3 +148,16 @@ export async function listBackupsOfVolume(
 export async function deleteBackupRow(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('volume_backups').where('id', '=', id).execute();
 }
+
+/** Backups left `running` by a daemon that stopped: failed, with the reason. Returns their file names. */
+export async function failRunningBackups(db: Executor, reason: string): Promise<string[]> {
+  const rows = await db.selectFrom('volume_backups').select(['id']).where('status', '=', 'running').execute();
+  for (const row of rows) {
+    await db
+      .updateTable('volume_backups')
+      .set({ status: 'failed', error: reason, finished_at: nowIso() })
+      .where('id', '=', row.id)
+      .execute();
+  }
+  return rows.map((r) => `${r.id}.tar`);
+}

@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { insertBackup } from '../../src/volumes/volumes.repository.js';
 import { seedAdmin, tokenFor } from '../helpers/accounts.js';
 import { RUN_ID, TEST_IMAGES, testLabels } from '../helpers/docker-test-env.js';
 import { createTestApp, type TestApp } from '../helpers/http-app.js';
@@ -208,6 +209,13 @@ describe('service volumes on the real engine', () => {
     const removed = await api('DELETE', `/services/${serviceId}/volumes/${volumeId}/backups/${backup.id}`);
     assert.equal(removed.status, 204);
     assert.deepEqual((await api('GET', `/services/${serviceId}/volumes/${volumeId}/backups`)).body, []);
+
+    // A backup a stopped daemon left running is failed at the next start, in words.
+    await insertBackup(t.db, 'vbk_interrupted1', volumeId);
+    await t.ctx.volumes.backups.recover();
+    const interrupted = (await api('GET', `/services/${serviceId}/volumes/${volumeId}/backups/vbk_interrupted1`)).body;
+    assert.equal(interrupted.status, 'failed');
+    assert.match(interrupted.error, /Interrupted: the Berth daemon stopped/);
   });
 
   it('refuses to delete a mounted volume; deleting the service deletes its Docker volume', async () => {
