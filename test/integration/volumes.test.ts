@@ -1,7 +1,8 @@
 /**
  * Service volumes on the real engine: bad names and mount paths are refused (400) and create nothing; a file
  * written into the volume survives a redeploy and a rollback; a deploy with a volume that is not shared says
- * stop-then-start in its log and stops the old container before the new one starts (a shared one does not); a volume backup is
+ * stop-then-start in its log and stops the old container before the new one starts (a shared one does not),
+ * and when it fails the old container starts again; a volume backup is
  * verified, and restores byte-identical after the file changed (the extra file gone); a volume the running
  * service mounts cannot be deleted; deleting the service deletes its Docker volume (checked by label). The
  * app is a tiny busybox httpd image built here; the helper image is the local busybox.
@@ -166,6 +167,21 @@ describe('service volumes on the real engine', () => {
     deployments.push(rollback.body.id);
     assert.equal(await sh('cat /data/note.txt'), 'hello volume\n');
     assert.equal((await volumesOnEngine()).length, 1, 'one Docker volume, kept');
+
+    // A stop-then-start deploy that fails: the old container starts again and keeps serving the file.
+    const strict = { type: 'http', path: '/missing', expectedStatus: 200, timeoutSeconds: 2 };
+    assert.equal((await api('PATCH', `/services/${serviceId}`, { healthcheck: strict })).status, 200);
+    const failing = await api('POST', `/services/${serviceId}/deployments`, {});
+    const failed = await waitForDeployment(failing.body.id);
+    const failedLines: string[] = (await api('GET', `/deployments/${failing.body.id}/logs`)).body.lines;
+    assert.equal(failed.status, 'failed', failedLines.join('\n'));
+    assert.ok(failedLines.some((l) => /Stop-then-start/.test(l)));
+    assert.ok(
+      failedLines.some((l) => /Started the 1 old container\(s\) again/.test(l)),
+      failedLines.join('\n'),
+    );
+    assert.equal(await sh('cat /data/note.txt'), 'hello volume\n', 'the old container runs again');
+    assert.equal((await api('PATCH', `/services/${serviceId}`, { healthcheck: null })).status, 200);
 
     // Marked shared: the zero-downtime switch again (no stop-then-start), and the file is still there.
     const shared = await api('PATCH', `/services/${serviceId}/volumes/${volumeId}`, { shared: true });
