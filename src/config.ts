@@ -63,6 +63,8 @@ export interface Config extends SchedulerConfig, TerminalConfig {
   readonly dbImages: Readonly<Record<DbEngineName, string>>;
   /** Shortest gap allowed between two scheduled backups of one database (BERTH_BACKUP_MIN_INTERVAL_SECONDS). */
   readonly backupMinIntervalMs: number;
+  /** Image of the throwaway container that archives and restores service volumes (BERTH_VOLUME_HELPER_IMAGE). */
+  readonly volumeHelperImage: string;
   /** Berth's own container when it runs as one (BERTH_CONTAINER_NAME, set by the installer); enables upgrades. */
   readonly containerName: string | undefined;
   /** Where to ask for the newest release (BERTH_RELEASE_URL, JSON {version, image}); off when unset. */
@@ -350,6 +352,15 @@ function readOptionalPort(env: Env, variable: string, fallback: number): number 
   return readPort(env, variable, fallback);
 }
 
+/** BERTH_VOLUME_HELPER_IMAGE: any image with tar, find, stat and sha256sum (busybox by default). */
+function readVolumeHelperImage(env: Env): string {
+  const raw = env.BERTH_VOLUME_HELPER_IMAGE;
+  if (raw === undefined || raw === '') return 'busybox:1.36';
+  if (!IMAGE_REFERENCE.test(raw))
+    fail('BERTH_VOLUME_HELPER_IMAGE', `must be an image reference such as busybox:1.36, got "${raw}"`);
+  return raw;
+}
+
 /** BERTH_DB_IMAGE_<ENGINE> over the official images. */
 function readDbImages(env: Env): Record<DbEngineName, string> {
   const images: Record<DbEngineName, string> = { ...DEFAULT_DB_IMAGES };
@@ -417,6 +428,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     buildProxy: readBuildProxy(env),
     sshPort: readOptionalPort(env, 'BERTH_SSH_PORT', 2222),
     dbImages: Object.freeze(readDbImages(env)),
+    volumeHelperImage: readVolumeHelperImage(env),
     backupMinIntervalMs: readSeconds(env, 'BERTH_BACKUP_MIN_INTERVAL_SECONDS', 3600, 7 * 24 * 3600),
     containerName,
     releaseUrl: env.BERTH_RELEASE_URL ? readUrl(env, 'BERTH_RELEASE_URL', '') : undefined,

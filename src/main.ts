@@ -180,6 +180,8 @@ export async function startDaemon(
     scheduleMetrics(metrics, scheduler);
     cleanups.push(() => panel.cron.stop());
     await panel.cron.start().catch(recoverLater('cron jobs', () => panel.cron.start()));
+    const volumeBackups = panel.volumes.backups;
+    await volumeBackups.recover().catch(recoverLater('volume backups', () => volumeBackups.recover()));
     alerts.start();
     cleanups.push(() => alerts.stop());
     const app = await buildApp(panel.ctx);

@@ -34,6 +34,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { fetchGitSource } from '../source/git-fetch.js';
 import { DEFAULT_CERTIFICATE_TIMING, HttpsSystem, type CertificateTiming } from '../tls/https-system.js';
 import { TrafficFeature } from '../traffic/traffic.service.js';
+import { listVolumesOfService } from '../volumes/volumes.repository.js';
 
 /** What main.ts (or a test) has made before composing: the state database, the engine, the secrets. */
 export interface Foundation {
@@ -190,6 +191,7 @@ export function createDeploySystem(parts: {
       secretBox,
       pushed,
       events,
+      volumes: { volumesOf: (serviceId) => listVolumesOfService(db, serviceId) },
     },
     paths.deploymentLogs,
     routes,

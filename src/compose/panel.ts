@@ -35,6 +35,9 @@ import { createProjectsFacade, createVariablesFacade } from '../projects/project
 import { createUpgradeFacade } from '../upgrade/upgrade.facade.js';
 import { createHooksFacade } from '../webhooks/hooks.facade.js';
 import { WebhookReceiver } from '../webhooks/webhook-receiver.js';
+import { routeServiceAgain } from '../deploys/volume-deploy-mode.js';
+import { volumeBackupsDir } from '../volumes/backup-files.js';
+import { createVolumesFeature, type VolumesFeature } from '../volumes/volumes-feature.js';
 import type { Core } from './core.js';
 
 export interface PanelOptions {
@@ -59,6 +62,8 @@ export interface Panel {
   metrics: MetricsFeature;
   /** Cron jobs of app services (start() schedules them: main.ts). */
   cron: CronService;
+  /** Named volumes of app services and their backups. */
+  volumes: VolumesFeature;
 }
 
 export function composePanel(core: Core, options: PanelOptions): Panel {
@@ -67,6 +72,15 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     { config, db, runtime, secretBox, logger: logger.child({ component: 'databases' }), events: core.events },
     options.scheduler,
   );
+  const volumes = createVolumesFeature({
+    db,
+    runtime,
+    logger: logger.child({ component: 'volumes' }),
+    backupsDir: volumeBackupsDir(config.dataDir),
+    helperImage: config.volumeHelperImage,
+    routeAgain: (serviceId) => routeServiceAgain(core.deploys.deps, serviceId),
+    installId,
+  });
   const lifecycle = createLifecycle({
     config,
     deploys: core.deploys,
@@ -74,6 +88,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     installId,
     domains: core.domains,
     repos: core.repos,
+    volumes,
   });
   const metrics = createMetricsFeature({
     db,
@@ -140,8 +155,9 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     audit: core.audit,
     cron,
     workers: new WorkersService(core.deploys.deps),
+    volumes,
   };
-  return { ctx, sessionStore, databases, lifecycle, alerts, metrics, cron };
+  return { ctx, sessionStore, databases, lifecycle, alerts, metrics, cron, volumes };
 }
 
 /** Cron runs use the service's current deployment image and its variables, as the deploys see them. */
@@ -179,6 +195,7 @@ export function createLifecycle(parts: {
   installId: string;
   domains?: DomainsFeature;
   repos?: RepoStore;
+  volumes?: VolumesFeature;
 }): Lifecycle {
   const { config, deploys, databases, domains, repos } = parts;
   const paths = dataPaths(config.dataDir);
@@ -207,6 +224,7 @@ export function createLifecycle(parts: {
         repos.belongsTo(project, service, serviceId) ? repos.pathOf(project, service) : undefined,
       projectDir: (project) => join(repos.root, project),
     },
+    volumes: parts.volumes && { removeAllOf: (serviceId) => parts.volumes!.volumes.removeAllOf(serviceId) },
     appsDomain: config.appsDomain,
     buildsDir: paths.builds,
     deploymentLogsDir: paths.deploymentLogs,

@@ -22,6 +22,7 @@ import * as passkeys from './migrations/0023-passkeys.js';
 import * as cronJobs from './migrations/0024-cron-jobs.js';
 import * as workerProcesses from './migrations/0026-worker-processes.js';
 import * as deploymentConfigFile from './migrations/0028-deployment-config-file.js';
+import * as serviceVolumes from './migrations/0025-service-volumes.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0024-cron-jobs': cronJobs,
   '0026-worker-processes': workerProcesses,
   '0028-deployment-config-file': deploymentConfigFile,
+  '0025-service-volumes': serviceVolumes,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

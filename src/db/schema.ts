@@ -385,6 +385,33 @@ export interface ServiceProcessesTable {
   updated_at: string;
 }
 
+/** A named volume of an app service (0025). */
+export interface ServiceVolumesTable {
+  id: string;
+  service_id: string;
+  name: string;
+  mount_path: string;
+  /** 1: old and new containers may use it at once during a deploy (zero-downtime switch kept). */
+  shared: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A verified tar archive of a service volume (0025). */
+export interface VolumeBackupsTable {
+  id: string;
+  volume_id: string;
+  status: 'running' | 'verified' | 'failed';
+  file_name: string | null;
+  size_bytes: number | null;
+  file_count: number | null;
+  sha256: string | null;
+  error: string | null;
+  started_at: string;
+  finished_at: string | null;
+  restored_at: string | null;
+}
+
 export interface Database {
   traffic_samples: TrafficSamplesTable;
   request_log: RequestLogTable;
@@ -422,4 +449,6 @@ export interface Database {
   cron_jobs: CronJobsTable;
   cron_runs: CronRunsTable;
   service_processes: ServiceProcessesTable;
+  service_volumes: ServiceVolumesTable;
+  volume_backups: VolumeBackupsTable;
 }

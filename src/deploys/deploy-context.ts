@@ -8,7 +8,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { Deployment } from './deployment.types.js';
 import type { LogWriter } from './deployment-log.js';
 import type { EventPublisher } from '../events/event-bus.js';
-import type { ImageBuilder, PushedCommits, Router, ServiceCatalog, SourceFetcher } from './ports.js';
+import type { DeployVolumes, ImageBuilder, PushedCommits, Router, ServiceCatalog, SourceFetcher } from './ports.js';
 
 export interface DeployDeps {
   config: Config;
@@ -27,6 +27,8 @@ export interface DeployDeps {
   pushed?: PushedCommits;
   /** Where phase changes are announced (the panel's live pages); absent in tests that do not listen. */
   events?: EventPublisher;
+  /** The service's named volumes (src/volumes); absent: no volumes (some tests). */
+  volumes?: DeployVolumes;
 }
 
 export interface DeployTiming {

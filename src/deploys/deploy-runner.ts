@@ -42,6 +42,7 @@ import { recordReleaseProcesses, replaceWorkers } from './worker-release.js';
 import { applyConfigFile } from '../repo-config/deploy-hook.js';
 import { findReferences } from '../projects/variable-references.js';
 import { commandArgv } from '../build/start-command.js';
+import { prepareVolumes, startOldReplicasAgain, stopOldReplicasFirst } from './volume-deploy-mode.js';
 
 export const SHUTDOWN = 'daemon-shutdown';
 
@@ -76,6 +77,8 @@ export class DeployRunner {
       if (signal.aborted) throw new DeployFailure('Cancelled.');
     };
     let newContainers: string[] = [];
+    // Old replicas stopped before the new ones start (volumes not shared: volume-deploy-mode.ts).
+    let stoppedOld: string[] = [];
     // Once the old containers are handed to the drainer, it closes the log when they are gone.
     let isLogHandedOff = false;
     try {
@@ -91,10 +94,12 @@ export class DeployRunner {
       const image = await this.obtainImage(ctx, enter);
       await recordReleaseProcesses(ctx);
       if (ctx.fileVariables) env = await this.withFileVariables(ctx, env, ctx.fileVariables);
+      const volumes = await prepareVolumes(ctx);
       await enter('releasing');
-      await runRelease(ctx, image, env);
+      stoppedOld = await stopOldReplicasFirst(ctx, volumes);
+      await runRelease(ctx, image, env, volumes.mounts);
       await enter('starting');
-      newContainers = await startContainers(ctx, image, env);
+      newContainers = await startContainers(ctx, image, env, volumes.mounts);
       await enter('healthy');
       const upstreams = await checkHealth(ctx, newContainers);
       const previous = await findActiveDeployment(this.deps.db, ctx.service.id);
@@ -141,6 +146,9 @@ export class DeployRunner {
         // The release janitor retries when the engine is back and on a timer (release-janitor.ts).
         log.line(`Could not remove the new containers yet (${describe(e)}); Berth retries the clean-up.`);
         this.deps.logger.warn({ err: e }, 'cleanup failed');
+      });
+      await startOldReplicasAgain(ctx, stoppedOld).catch((e: unknown) => {
+        log.line(`Could not start the old containers again: ${describe(e)}`);
       });
       await removeBuiltImage(this.deps, ctx.service.id, deploymentId);
       timings[phase] = Date.now() - phaseStartedAt;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { mkdir, rm } from 'node:fs/promises';
 import { AppError } from '../errors.js';
 import { defaultHostname } from '../projects/service.types.js';
-import type { ContainerDetails } from '../runtime/runtime.js';
+import type { ContainerDetails, VolumeMount } from '../runtime/runtime.js';
 import { appContainerSpec, projectNetworkSpec, releaseContainerSpec, type AppWorkload } from '../workloads/app-spec.js';
 import { builtImageTag } from '../workloads/names.js';
 import type { DeployDeps, RunContext } from './deploy-context.js';
@@ -91,14 +91,19 @@ export async function removeSourceDir(ctx: RunContext): Promise<void> {
 }
 
 /** releasing: the optional release command (migrations) in a one-off container of the new image. */
-export async function runRelease(ctx: RunContext, image: string, env: Record<string, string>): Promise<void> {
+export async function runRelease(
+  ctx: RunContext,
+  image: string,
+  env: Record<string, string>,
+  volumes: VolumeMount[] = [],
+): Promise<void> {
   if (!ctx.service.releaseCommand) return;
   const runtime = ctx.deps.runtime;
   ctx.log.line(`Running the release command: ${ctx.service.releaseCommand}`);
   // A new project's first deploy reaches this step before any container made its network.
   await ensureProjectNetwork(ctx);
   const id = await runtime.createContainer(
-    releaseContainerSpec(workloadOf(ctx, image, env), splitCommand(ctx.service.releaseCommand)),
+    releaseContainerSpec(workloadOf(ctx, image, env, volumes), splitCommand(ctx.service.releaseCommand)),
   );
   try {
     await runtime.startContainer(id);
@@ -115,8 +120,9 @@ export function workloadOf(
   ctx: Pick<RunContext, 'project' | 'service' | 'deployment' | 'startCommand'>,
   image: string,
   env: Record<string, string>,
+  volumes: VolumeMount[] = [],
 ): AppWorkload {
-  const workload = { project: ctx.project, service: ctx.service, deploymentId: ctx.deployment.id, image, env };
+  const workload = { project: ctx.project, service: ctx.service, deploymentId: ctx.deployment.id, image, env, volumes };
   return ctx.startCommand ? { ...workload, cmd: ctx.startCommand } : workload;
 }
 
@@ -136,7 +142,12 @@ async function waitForExit(ctx: RunContext, id: string): Promise<ContainerDetail
 }
 
 /** starting: the new containers, beside the old ones, on the project network. Returns their ids. */
-export async function startContainers(ctx: RunContext, image: string, env: Record<string, string>): Promise<string[]> {
+export async function startContainers(
+  ctx: RunContext,
+  image: string,
+  env: Record<string, string>,
+  volumes: VolumeMount[] = [],
+): Promise<string[]> {
   const { runtime } = ctx.deps;
   const { service } = ctx;
   await ensureProjectNetwork(ctx);
@@ -144,7 +155,7 @@ export async function startContainers(ctx: RunContext, image: string, env: Recor
   ctx.log.line(`The app listens on port ${port} (${why})`);
   const ids: string[] = [];
   for (let i = 1; i <= service.replicas; i++) {
-    const id = await runtime.createContainer(appContainerSpec(workloadOf(ctx, image, env), i, port));
+    const id = await runtime.createContainer(appContainerSpec(workloadOf(ctx, image, env, volumes), i, port));
     ids.push(id);
     await runtime.startContainer(id);
     ctx.log.line(`Started container ${i}/${service.replicas} (${id.slice(0, 12)})`);

@@ -78,3 +78,8 @@ export interface Router {
   /** Resolves once the given upstreams have no request in flight, or the timeout passed. */
   waitForDrain(upstreamIds: string[], timeoutMs: number): Promise<{ drained: boolean; remaining: number }>;
 }
+
+/** A service's named volumes (src/volumes supplies them; volume-deploy-mode.ts mounts them). */
+export interface DeployVolumes {
+  volumesOf(serviceId: string): Promise<{ name: string; mountPath: string; shared: boolean }[]>;
+}

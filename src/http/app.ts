@@ -42,6 +42,7 @@ import { servicesUiRoutes } from './routes/ui/services.routes.js';
 import { serviceVariablesUiRoutes } from './routes/ui/service-variables.routes.js';
 import { domainsUiRoutes } from './routes/ui/domains.routes.js';
 import { cronUiRoutes } from './routes/ui/cron.routes.js';
+import { volumesUiRoutes } from './routes/ui/volumes.routes.js';
 import { notificationsUiRoutes } from './routes/ui/notifications.routes.js';
 import { deploymentsUiRoutes } from './routes/ui/deployments.routes.js';
 import { serviceStatusUiRoutes } from './routes/ui/service-status.routes.js';
@@ -57,6 +58,7 @@ import { domainsApiRoutes } from './routes/api/domains.routes.js';
 import { cronApiRoutes } from './routes/api/cron.routes.js';
 import { workersApiRoutes } from './routes/api/workers.routes.js';
 import { workersUiRoutes } from './routes/ui/workers.routes.js';
+import { volumesApiRoutes } from './routes/api/volumes.routes.js';
 import { notificationsApiRoutes } from './routes/api/notifications.routes.js';
 import { deploymentsApiRoutes } from './routes/api/deployments.routes.js';
 import { serviceLogsApiRoutes } from './routes/api/service-logs.routes.js';
@@ -156,6 +158,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => membersUiRoutes(scope, ctx),
     async (scope) => cronUiRoutes(scope, ctx),
     async (scope) => workersUiRoutes(scope, ctx),
+    async (scope) => volumesUiRoutes(scope, ctx),
   ]);
   await apiGroup(app, ctx, '/api/v1', [
     async (scope) => projectsApiRoutes(scope, ctx),
@@ -176,6 +179,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => membersApiRoutes(scope, ctx),
     async (scope) => cronApiRoutes(scope, ctx),
     async (scope) => workersApiRoutes(scope, ctx),
+    async (scope) => volumesApiRoutes(scope, ctx),
   ]);
   // GET /metrics for Prometheus: outside /api/v1 (where Prometheus looks by default), same token check.
   await apiGroup(app, ctx, '', [async (scope) => prometheusRoutes(scope, ctx)]);

@@ -13,6 +13,7 @@ import type { PasskeysFacade } from '../auth/passkeys.facade.js';
 import type { Config } from '../config.js';
 import type { CronService } from '../cron/cron.service.js';
 import type { WorkersService } from '../workers/workers.service.js';
+import type { VolumesFeature } from '../volumes/volumes-feature.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
 import type { EngineStatusFacade } from '../doctor/engine-status.js';
 import type { GitRemote } from '../git/git-remote.js';
@@ -89,4 +90,6 @@ export interface AppContext {
   cron: CronService;
   /** Worker processes (Procfile types beyond web) of app services: replicas and their state. */
   workers: WorkersService;
+  /** Named volumes of app services and their backups. */
+  volumes: VolumesFeature;
 }

@@ -33,6 +33,12 @@ export interface DatabaseControl {
   remove(id: string, name: string, deleteVolume: boolean): Promise<void>;
 }
 
+/** A service's named volumes and their backups (src/volumes): deleted with the service. */
+export interface VolumeCleanup {
+  /** Removes every Docker volume and backup file of the service; returns how many volumes. */
+  removeAllOf(serviceId: string): Promise<number>;
+}
+
 export interface LifecycleDeps {
   db: Db;
   runtime: Runtime;
@@ -43,6 +49,7 @@ export interface LifecycleDeps {
   databases: DatabaseControl;
   domains?: DomainCleanup;
   repos?: RepositoryLocator;
+  volumes?: VolumeCleanup;
   appsDomain: string;
   buildsDir: string;
   deploymentLogsDir: string;

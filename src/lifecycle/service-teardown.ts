@@ -1,7 +1,7 @@
 /**
  * Deleting an app service takes everything it had with it, in an order that keeps users safe: cancel its
  * deployments, take it off the proxy (its hostnames answer 404 at once), let in-flight requests drain, stop
- * and remove its containers, delete its rows (variables, deployment history, domains, webhooks and their
+ * and remove its containers and its volumes (with their backups), delete its rows (variables, deployment history, domains, webhooks and their
  * deliveries go by foreign key cascade), then the files and images nobody can reach any more: certificates,
  * images, the git repository, working copies and deployment logs.
  */
@@ -58,6 +58,11 @@ export async function tearDownAppService(
     await removeContainers(deps, service.id, report);
   }
   report.done(`Removed ${removed} container(s)`);
+  // Volumes go with the service (the delete confirmation says so), after the containers that mounted them.
+  if (deps.volumes) {
+    const volumes = await deps.volumes.removeAllOf(service.id);
+    if (volumes > 0) report.done(`Deleted ${volumes} volume(s) with their data and backups`);
+  }
 
   const deploymentIds = await listDeploymentIdsOfService(db, service.id);
   await deleteAppServiceRow(db, service.id);

@@ -59,6 +59,13 @@ export interface ContainerFile {
 export interface VolumeMount {
   volume: string;
   target: string;
+  /** Mounted read-only (a backup reads a volume it must not change). */
+  readOnly?: boolean;
+}
+
+export interface VolumeSummary {
+  name: string;
+  labels: Record<string, string>;
 }
 
 export interface PublishedPort {
@@ -262,6 +269,10 @@ export interface Runtime {
   /** Creates a named volume when missing (idempotent). True when this call created it (it holds no data yet). */
   ensureVolume(name: string, labels: Record<string, string>): Promise<boolean>;
   removeVolume(name: string): Promise<void>;
+  /** Named volumes carrying all the given labels (never an empty filter). */
+  listVolumes(labels: Record<string, string>): Promise<VolumeSummary[]>;
+  /** Bytes used by each named volume carrying all the labels, by name (the engine's disk usage: expensive). */
+  volumeSizes(labels: Record<string, string>): Promise<Record<string, number>>;
   listContainers(labels: Record<string, string>): Promise<ContainerSummary[]>;
   /** Removes every container carrying all the given labels (tests, cleanup). Returns how many. */
   removeContainersByLabel(labels: Record<string, string>): Promise<number>;

@@ -3,7 +3,7 @@
  * one-off release container. The deploy steps build a spec here (pure) and hand it to
  * runtime.createContainer (I/O); a Kubernetes backend can map the same spec to a Deployment.
  */
-import type { ContainerSpec } from '../runtime/runtime.js';
+import type { ContainerSpec, VolumeMount } from '../runtime/runtime.js';
 import { LABELS, ROLES, deploymentLabels, projectLabels, type Labels } from './labels.js';
 import { appContainerName, releaseContainerName } from './names.js';
 
@@ -23,6 +23,8 @@ export interface AppWorkload {
   env: Record<string, string>;
   /** The command of the app's containers, replacing the image's CMD (a berth.json `start`). */
   cmd?: string[];
+  /** The service's named volumes (volume-spec.ts), mounted into its replicas and its release container. */
+  volumes?: VolumeMount[];
 }
 
 /** A bridge network, or a named volume: a name and its labels. */
@@ -73,6 +75,7 @@ export function appContainerSpec(workload: AppWorkload, replica: number, port: n
     memoryBytes: memoryLimitBytes(service.resources.memoryMb),
     nanoCpus: nanoCpusOf(service.resources.cpus),
     restartPolicy: 'unless-stopped',
+    ...(workload.volumes?.length ? { volumes: workload.volumes } : {}),
   };
 }
 
@@ -89,5 +92,6 @@ export function releaseContainerSpec(workload: AppWorkload, argv: string[]): Con
     labels: { ...builtImageLabels(workload), [LABELS.role]: ROLES.release },
     network: workload.project.networkName,
     restartPolicy: 'no',
+    ...(workload.volumes?.length ? { volumes: workload.volumes } : {}),
   };
 }

@@ -22,6 +22,8 @@ export const LABELS = {
   cronRun: 'berth.cron-run',
   /** A worker container's Procfile process type (`worker`, `clock`…); web replicas have none. */
   process: 'berth.process',
+  /** A service volume's name (on the Docker volume, and on a helper container working on it). */
+  volume: 'berth.volume',
   install: INSTALL_LABEL,
 } as const;
 
@@ -33,6 +35,9 @@ export const ROLES = {
   cron: 'cron',
   /** A worker process (a Procfile type beyond web): made by a deployment, never routed. */
   worker: 'worker',
+  /** A service's named volume, and the throwaway container that archives or restores one. */
+  volume: 'volume',
+  volumeHelper: 'volume-helper',
 } as const;
 
 /** Every object Berth manages carries this (the selector of "all of Berth's containers"). */

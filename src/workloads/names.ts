@@ -78,3 +78,18 @@ export function previousSelfContainerName(selfName: string): string {
 export function cronRunContainerName(jobId: string, runId: string): string {
   return `berth-cron-${jobId.slice(4)}-${runId.slice(4)}`;
 }
+
+/** A named volume of an app service: service id (unique) then the volume's own name (`^[a-z][a-z0-9-]*$`). */
+export function serviceVolumeName(serviceId: string, volumeName: string): string {
+  return `berth-${serviceId}-vol-${volumeName}`;
+}
+
+/** A scratch volume a volume backup is restored into to be checked (removed right after). */
+export function scratchVolumeName(backupId: string): string {
+  return `berth-scratch-${backupId.slice(4)}`;
+}
+
+/** The throwaway container that archives, restores or reads a volume; `at` keeps names apart. */
+export function volumeHelperContainerName(purpose: string, volumeId: string, at: number): string {
+  return `berth-vol-${purpose}-${volumeId.slice(4)}-${at.toString(36)}`;
+}

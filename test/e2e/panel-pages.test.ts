@@ -96,6 +96,7 @@ describe('every panel page on a laptop and a phone', () => {
       { name: 'service-git', path: `${s}/git` },
       { name: 'service-metrics', path: `${s}/metrics` },
       { name: 'service-cron', path: `${s}/cron` },
+      { name: 'service-volumes', path: `${s}/volumes` },
       { name: 'service-terminal', path: `${s}/terminal` },
       { name: 'service-traffic', path: `${s}/traffic` },
       { name: 'service-requests', path: `${s}/requests` },
@@ -190,7 +191,7 @@ describe('every panel page on a laptop and a phone', () => {
         .locator('#service-tabs a')
         .evaluateAll((links) => links.map((a) => a.getAttribute('href')))
         .then(String),
-      ['deployments', 'variables', 'logs', 'terminal', 'settings', 'domains', 'git', 'metrics', 'cron']
+      ['deployments', 'variables', 'logs', 'terminal', 'settings', 'domains', 'git', 'metrics', 'cron', 'volumes']
         .map((t) => `${s}/${t}`)
         .join(','),
     );

@@ -109,6 +109,13 @@ describe('the permission table', () => {
     for (const route of routes) {
       if (isProjectPermission(route.permission!.permission)) assert.ok(route.permission!.project, route.url);
     }
+    // Volumes (API and panel): reading needs project.read, every change (backups and restores too) project.deploy.
+    const volumeRoutes = routes.filter(
+      (r) => r.url.startsWith('/api/v1/services/:id/volumes') || r.url.startsWith('/services/:id/volumes'),
+    );
+    assert.ok(volumeRoutes.length >= 15, `${volumeRoutes.length} volume routes`);
+    for (const route of volumeRoutes.filter((r) => r.method !== 'HEAD'))
+      assert.equal(route.permission!.permission, route.method === 'GET' ? 'project.read' : 'project.deploy', route.url);
     const sockets = routes.filter((route) => route.isWebsocket);
     assert.ok(sockets.length >= 2);
     // Sockets read (logs, build output), except the web terminal, which runs a shell.

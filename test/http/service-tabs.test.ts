@@ -50,6 +50,7 @@ describe('service page tabs', () => {
       [`${serviceUrl}/git`, 'git'],
       [`${serviceUrl}/metrics`, 'metrics'],
       [`${serviceUrl}/cron`, 'cron'],
+      [`${serviceUrl}/volumes`, 'volumes'],
       [`${serviceUrl}/logs`, 'logs'],
       [`${serviceUrl}/terminal`, 'terminal'],
       [serviceUrl, 'deployments'],
@@ -63,9 +64,18 @@ describe('service page tabs', () => {
       const hrefs = [...bar.matchAll(/href="([^"]+)"/g)].map((m) => m[1]);
       assert.deepEqual(
         hrefs,
-        ['deployments', 'variables', 'logs', 'terminal', 'settings', 'domains', 'git', 'metrics', 'cron'].map(
-          (t) => `${serviceUrl}/${t}`,
-        ),
+        [
+          'deployments',
+          'variables',
+          'logs',
+          'terminal',
+          'settings',
+          'domains',
+          'git',
+          'metrics',
+          'cron',
+          'volumes',
+        ].map((t) => `${serviceUrl}/${t}`),
         url,
       );
       assert.match(page.body, new RegExp(`role="region" aria-labelledby="tab-${tab}"`), url);
@@ -73,6 +83,11 @@ describe('service page tabs', () => {
     // What each tab shows, in place (no card left to load for Domains and Git).
     assert.match((await client.get(`${serviceUrl}/domains`)).body, /id="add-domain-form"/);
     assert.match((await client.get(`${serviceUrl}/git`)).body, /id="git-http-remote"/);
+    // Volumes: the empty state, the stop-then-start trade-off and the add form.
+    const volumes = (await client.get(`${serviceUrl}/volumes`)).body;
+    assert.match(volumes, /id="volumes-empty"/);
+    assert.match(volumes, /id="volumes-trade-off"[\s\S]*stops the old containers before the new ones start/);
+    assert.match(volumes, /id="volume-form"/);
     // The tab bar swaps the main area: the tab's page body without the layout.
     const swapped = await client.get(`${serviceUrl}/git`, { ...hx, 'hx-target': 'main' });
     assert.doesNotMatch(swapped.body, /<html/);

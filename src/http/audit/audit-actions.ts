@@ -26,6 +26,7 @@ import {
 } from './audit-readers.js';
 import { CRON_AUDIT_RULES } from './cron-audit.js';
 import { WORKERS_AUDIT_RULES } from './workers-audit.js';
+import { VOLUME_AUDIT_RULES } from './volume-audit.js';
 
 export interface AuditRule {
   action: string;
@@ -179,6 +180,8 @@ export const AUDIT_RULES: Record<string, AuditRule> = {
   ...CRON_AUDIT_RULES,
   // Worker processes (src/http/audit/workers-audit.ts)
   ...WORKERS_AUDIT_RULES,
+  // Volumes (src/http/audit/volume-audit.ts)
+  ...VOLUME_AUDIT_RULES,
 };
 
 /** Routes whose changes are recorded by the route itself (it knows more than the hook: logins). */

@@ -40,7 +40,12 @@ export function createOptions(
       Memory: spec.memoryBytes,
       NanoCpus: spec.nanoCpus,
       RestartPolicy: spec.restartPolicy && { Name: spec.restartPolicy },
-      Mounts: spec.volumes?.map((v) => ({ Type: 'volume' as const, Source: v.volume, Target: v.target })),
+      Mounts: spec.volumes?.map((v) => ({
+        Type: 'volume' as const,
+        Source: v.volume,
+        Target: v.target,
+        ...(v.readOnly ? { ReadOnly: true } : {}),
+      })),
       PortBindings: spec.publishedPorts && portBindings(spec.publishedPorts),
       LogConfig: logConfig(logRotation),
     },

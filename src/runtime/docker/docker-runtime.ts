@@ -25,6 +25,7 @@ import type {
   NetworkSummary,
   Runtime,
   ServiceDiskUsage,
+  VolumeSummary,
 } from '../runtime.js';
 import { withInstallLabel } from '../runtime.js';
 import * as containers from './containers.js';
@@ -151,6 +152,14 @@ export class DockerRuntime implements Runtime {
 
   removeVolume(name: string): Promise<void> {
     return this.engine.call(`remove volume ${name}`, (d) => volumes.removeVolume(d, name));
+  }
+
+  listVolumes(labels: Record<string, string>): Promise<VolumeSummary[]> {
+    return this.engine.call('list volumes', (d) => volumes.listVolumes(d, labels));
+  }
+
+  volumeSizes(labels: Record<string, string>): Promise<Record<string, number>> {
+    return this.engine.call('read volume sizes', (d) => volumes.volumeSizes(d, labels));
   }
 
   listContainers(labels: Record<string, string>): Promise<ContainerSummary[]> {

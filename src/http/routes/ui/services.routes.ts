@@ -59,7 +59,16 @@ function withoutSecrets(fields: FormFields): FormFields {
  * The tabs of the service page, each at its own path `/services/:id/<tab>` (views/partials/service-tab-bar.eta).
  * Logs is a tab of the bar too, but its own page (service-logs.routes.ts): it follows a WebSocket.
  */
-export const SERVICE_TABS = ['deployments', 'variables', 'settings', 'domains', 'git', 'metrics', 'cron'] as const;
+export const SERVICE_TABS = [
+  'deployments',
+  'variables',
+  'settings',
+  'domains',
+  'git',
+  'metrics',
+  'cron',
+  'volumes',
+] as const;
 export type ServiceTab = (typeof SERVICE_TABS)[number];
 
 const isRunning = (status: string) => status === 'queued' || (ACTIVE_PHASES as readonly string[]).includes(status);
