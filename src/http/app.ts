@@ -56,6 +56,7 @@ import { domainsApiRoutes } from './routes/api/domains.routes.js';
 import { cronApiRoutes } from './routes/api/cron.routes.js';
 import { notificationsApiRoutes } from './routes/api/notifications.routes.js';
 import { deploymentsApiRoutes } from './routes/api/deployments.routes.js';
+import { uploadsApiRoutes } from './routes/api/uploads.routes.js';
 import { serviceLogsApiRoutes } from './routes/api/service-logs.routes.js';
 import { serviceStatusApiRoutes } from './routes/api/service-status.routes.js';
 import { trafficApiRoutes } from './routes/api/traffic.routes.js';
@@ -158,6 +159,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => domainsApiRoutes(scope, ctx),
     async (scope) => notificationsApiRoutes(scope, ctx),
     async (scope) => deploymentsApiRoutes(scope, ctx),
+    async (scope) => uploadsApiRoutes(scope, ctx),
     async (scope) => serviceLogsApiRoutes(scope, ctx),
     async (scope) => serviceStatusApiRoutes(scope, ctx),
     async (scope) => trafficApiRoutes(scope, ctx),
