@@ -69,7 +69,9 @@ export async function fetchSource(
 async function uploadedTree(ctx: RunContext): Promise<{ sourceDir: string }> {
   const dir = join(ctx.deps.buildsDir, ctx.deployment.id);
   if (!existsSync(dir))
-    throw new DeployFailure('The uploaded files are gone (Berth restarted before this deploy ran): run `berth up` again.');
+    throw new DeployFailure(
+      'The uploaded files are gone (Berth restarted before this deploy ran): run `berth up` again.',
+    );
   ctx.log.line('Using the uploaded files');
   return { sourceDir: dir };
 }

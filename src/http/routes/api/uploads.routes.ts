@@ -54,9 +54,7 @@ export async function uploadsApiRoutes(app: FastifyInstance, ctx: AppContext): P
         throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the archive as Content-Type: application/gzip.');
       const deployment = await ctx.deploys.deployUpload(request.params.id, request.apiCaller!.user.email, body);
       request.log.info({ serviceId: request.params.id, deploymentId: deployment.id }, 'upload deployment queued');
-      return reply
-        .status(201)
-        .send({ ...deployment, url: await ctx.deploys.urlOf(deployment.serviceId) });
+      return reply.status(201).send({ ...deployment, url: await ctx.deploys.urlOf(deployment.serviceId) });
     },
   );
 }
