@@ -1,8 +1,8 @@
 /**
  * Follows a deployment to its end: its log streamed line by line (GET /deployments/:id/logs?follow=true),
  * a progress line with the phase and the time so far on a terminal, and the status polled beside the
- * stream, since the log stays open while the old release drains after the switch. Returns the deployment
- * as it ended.
+ * stream, since the log stays open while the old release drains after the switch; the lines the stream
+ * had not shown yet when it ended are read at the end. Returns the deployment as it ended.
  */
 import type { ApiClient } from './api-client.js';
 import type { Output } from './output.js';
@@ -21,8 +21,7 @@ export interface DeploymentView {
 
 export const ENDED = new Set(['active', 'failed', 'cancelled', 'interrupted', 'superseded', 'replaced']);
 const POLL_MS = 1000;
-/** After the status ends, the last lines (e.g. "Live at …") still get this long to arrive. */
-const TAIL_MS = 500;
+const RECONNECT_MS = 500;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -35,17 +34,31 @@ export async function followDeployment(api: ApiClient, out: Output, first: Deplo
   const stop = new AbortController();
   let latest = first;
 
+  // The log of a deployment that has not started yet is not live: its stream ends at once. So the stream is
+  // opened again until the deployment ends; each opening replays the log, and the lines already printed
+  // are skipped.
+  let printed = 0;
+  let hasWarned = false;
   const stream = (async () => {
-    try {
-      for await (const line of api.lines(`/deployments/${first.id}/logs?follow=true`, stop.signal)) {
-        const marker = /--- ([a-z]+)\b/.exec(line);
-        if (marker && !line.includes('Deployment ')) phase = marker[1]!;
-        // With --json only the final document is printed (one JSON value on stdout for scripts).
-        out.say(line);
-        draw();
+    while (!stop.signal.aborted) {
+      let index = 0;
+      try {
+        for await (const line of api.lines(`/deployments/${first.id}/logs?follow=true`, stop.signal)) {
+          index += 1;
+          if (index <= printed) continue;
+          printed += 1;
+          const marker = /--- ([a-z]+)\b/.exec(line);
+          if (marker) phase = marker[1]!;
+          // With --json only the final document is printed (one JSON value on stdout for scripts).
+          out.say(line);
+          draw();
+        }
+      } catch (error) {
+        if (stop.signal.aborted) return;
+        if (!hasWarned) out.warn(`(the log stream broke, retrying: ${error instanceof Error ? error.message : error})`);
+        hasWarned = true;
       }
-    } catch (error) {
-      if (!stop.signal.aborted) out.warn(`(the log stream stopped: ${error instanceof Error ? error.message : error})`);
+      if (!stop.signal.aborted) await sleep(RECONNECT_MS);
     }
   })();
 
@@ -55,13 +68,15 @@ export async function followDeployment(api: ApiClient, out: Output, first: Deplo
       latest = await api.get<DeploymentView>(`/deployments/${first.id}`);
       if (!ENDED.has(latest.status)) phase = latest.status;
     }
-    await Promise.race([sleep(TAIL_MS), stream]);
   } finally {
     stop.abort();
     if (ticker) clearInterval(ticker);
+    await stream;
     out.progress(undefined);
   }
-  await stream;
+  // The lines the stream had not shown when the deployment ended (e.g. "Live at …").
+  const { lines } = await api.get<{ lines: string[] }>(`/deployments/${first.id}/logs`);
+  for (const line of lines.slice(printed)) out.say(line);
   return latest;
 }
 

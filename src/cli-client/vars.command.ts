@@ -12,6 +12,11 @@ import { parseDotenv } from './dotenv-file.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * The server treats these names as secret whatever their flag (src/projects/variables.secrets.ts, the same
+ * pattern): *_KEY, *_SECRET, *_TOKEN, anything with PASSWORD or SECRET in it.
+ */
+const SECRET_NAME = /(^|_)(KEY|SECRET|TOKEN)$|PASSWORD|SECRET|PASSWD/i;
 type KeyInfo = { key: string; secret: boolean; updatedAt: string };
 
 export async function varsCommand(ctx: ClientContext, args: string[]): Promise<ExitCode> {
@@ -44,7 +49,10 @@ export async function varsCommand(ctx: ClientContext, args: string[]): Promise<E
   const { api, link } = await connectLinked(ctx);
   const path = `/services/${link.serviceId}/variables`;
   if (action === 'list') {
-    const keys = await api.get<KeyInfo[]>(`${path}/keys`);
+    const keys = (await api.get<KeyInfo[]>(`${path}/keys`)).map((k) => ({
+      ...k,
+      secret: k.secret || SECRET_NAME.test(k.key),
+    }));
     const plain = keys.some((k) => !k.secret) ? await api.get<Record<string, string>>(path) : {};
     for (const k of keys) ctx.out.say(`${k.key}=${k.secret ? '(secret)' : (plain[k.key] ?? '')}`);
     ctx.out.json(
