@@ -14,7 +14,11 @@ export async function rollbackCommand(ctx: ClientContext, args: string[]): Promi
   let targetId = positionals[0];
   if (targetId !== undefined && !/^dep_[0-9a-z]{1,40}$/.test(targetId))
     throw usageError(`rollback: "${targetId}" is not a deployment id (dep_…)`);
-  if (!targetId) {
+  if (targetId) {
+    const target = await api.get<DeploymentView>(`/deployments/${targetId}`);
+    if (target.serviceId !== link.serviceId)
+      throw new AppError('NOT_FOUND', `${targetId} is not a deployment of ${link.project}/${link.service}.`);
+  } else {
     // Newest first: the newest deployment that was live and was replaced.
     const deployments = await api.get<DeploymentView[]>(`/services/${link.serviceId}/deployments`);
     const previous = deployments.find((d) => d.status === 'replaced');
