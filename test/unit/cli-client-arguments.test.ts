@@ -11,6 +11,8 @@ import { EXIT, exitCodeOf } from '../../src/cli-client/exit-codes.js';
 import { parseDotenv } from '../../src/cli-client/dotenv-file.js';
 import { CLIENT_COMMANDS, isClientCommand } from '../../src/cli-client/commands.js';
 import { readCliClientSettings } from '../../src/config-cli.js';
+import { Output } from '../../src/cli-client/output.js';
+import { Writable } from 'node:stream';
 import { AppError } from '../../src/errors.js';
 
 const usage = (fn: () => unknown) => assert.throws(fn, (error: unknown) => exitCodeOf(error) === EXIT.usage);
@@ -93,5 +95,37 @@ describe('developer command arguments', () => {
     });
     assert.throws(() => parseDotenv('1BAD=x', '.env'), /\.env:1: expected KEY=value/);
     assert.throws(() => parseDotenv('ok=1\nno equals', '.env'), /\.env:2/);
+  });
+
+  it('draws a progress line on a terminal only, and prints one JSON document with --json', () => {
+    const sink = (isTTY: boolean) => {
+      let text = '';
+      const stream = Object.assign(
+        new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            text += chunk.toString();
+            done();
+          },
+        }),
+        { isTTY },
+      );
+      return { stream, text: () => text };
+    };
+    for (const isTTY of [true, false]) {
+      const stdout = sink(isTTY);
+      const out = new Output({ stdout: stdout.stream, stderr: sink(false).stream }, false);
+      out.progress('[building] 3s');
+      out.say('Step 1/4');
+      out.progress(undefined);
+      out.json({ ignored: true });
+      if (isTTY) assert.equal(stdout.text(), '[building] 3s\r\u001b[2KStep 1/4\n[building] 3s\r\u001b[2K');
+      else assert.equal(stdout.text(), 'Step 1/4\n');
+    }
+    const stdout = sink(true);
+    const out = new Output({ stdout: stdout.stream, stderr: sink(false).stream }, true);
+    out.progress('[building]');
+    out.say('words');
+    out.json({ ok: true });
+    assert.deepEqual(JSON.parse(stdout.text()), { ok: true });
   });
 });
