@@ -68,13 +68,26 @@ export async function receiveUpload(body: Readable, dir: string, maxBytes: numbe
   await mkdir(dir, { recursive: false, mode: 0o700 });
   try {
     const mb = Math.round(maxBytes / (1024 * 1024));
-    await pipeline(
-      body,
-      byteCap(maxBytes, `The upload is larger than ${mb} MB (BERTH_UPLOAD_MAX_MB).`),
-      createGunzip(),
-      byteCap(maxBytes * UNPACKED_FACTOR, `The upload unpacks to more than ${mb * UNPACKED_FACTOR} MB.`),
-      checkedExtractor(dir, accept),
-    );
+    const compressed = byteCap(maxBytes, `The upload is larger than ${mb} MB (BERTH_UPLOAD_MAX_MB).`);
+    // Piped, not part of the pipeline: a failure must not destroy the request (its socket carries the answer).
+    body.pipe(compressed);
+    body.once('error', (error) => compressed.destroy(error));
+    // A client that goes away mid-upload: the body closes without ending.
+    body.once('close', () => {
+      if (!body.readableEnded) compressed.destroy(new Error('the upload was cut off'));
+    });
+    try {
+      await pipeline(
+        compressed,
+        createGunzip(),
+        byteCap(maxBytes * UNPACKED_FACTOR, `The upload unpacks to more than ${mb * UNPACKED_FACTOR} MB.`),
+        checkedExtractor(dir, accept),
+      );
+    } finally {
+      body.unpipe(compressed);
+      // The rest of a refused body is read and dropped (the route closes the connection after answering).
+      if (!body.readableEnded) body.resume();
+    }
     if (problems.length > 0) {
       const shown = problems.slice(0, 3).join('; ');
       const more = problems.length > 3 ? ` (and ${problems.length - 3} more)` : '';

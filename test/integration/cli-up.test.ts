@@ -301,6 +301,25 @@ describe('berth CLI: login, link, up, vars, status, rollback against a real daem
     it('refuses more than BERTH_UPLOAD_MAX_MB (413), declared or streamed, and keeps nothing', async () => {
       const big = Buffer.alloc(3 * 1024 * 1024, 1);
       assert.equal((await upload(big)).status, 413);
+      // Streamed without a declared length: refused once the cap is passed, answered while still sending.
+      const noise = Buffer.from(Array.from({ length: 6 * 1024 * 1024 }, (_, i) => (i * 7919) % 251));
+      const stored = gzipSync(tarOf([{ name: 'noise', body: noise }]), { level: 0 });
+      let offset = 0;
+      const streamed = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (offset >= stored.length) return controller.close();
+          controller.enqueue(new Uint8Array(stored.subarray(offset, offset + 64 * 1024)));
+          offset += 64 * 1024;
+        },
+      });
+      const refused = await fetch(`${daemon.baseUrl}/api/v1/services/${serviceId}/uploads`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/gzip' },
+        body: streamed,
+        duplex: 'half',
+      } as RequestInit);
+      assert.equal(refused.status, 413);
+      assert.match(((await refused.json()) as { error: { message: string } }).error.message, /larger than 2 MB/);
       // Compressed it is small; unpacked it is over 4 × the cap.
       const bomb = gzipSync(tarOf([{ name: 'zeros', body: Buffer.alloc(9 * 1024 * 1024) }]));
       const response = await upload(bomb);

@@ -52,7 +52,13 @@ export async function uploadsApiRoutes(app: FastifyInstance, ctx: AppContext): P
       const body = request.body as Readable | undefined;
       if (!body || typeof body.pipe !== 'function')
         throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the archive as Content-Type: application/gzip.');
-      const deployment = await ctx.deploys.deployUpload(request.params.id, request.apiCaller!.user.email, body);
+      const deployment = await ctx.deploys
+        .deployUpload(request.params.id, request.apiCaller!.user.email, body)
+        .catch((error: unknown) => {
+          // The client may still be sending: answer, then close the connection instead of reading it all.
+          reply.header('connection', 'close');
+          throw error;
+        });
       request.log.info({ serviceId: request.params.id, deploymentId: deployment.id }, 'upload deployment queued');
       return reply.status(201).send({ ...deployment, url: await ctx.deploys.urlOf(deployment.serviceId) });
     },
