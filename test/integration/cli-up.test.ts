@@ -220,6 +220,12 @@ describe('berth CLI: login, link, up, vars, status, rollback against a real daem
     assert.equal(body.state.state, 'running');
     assert.equal(body.live.id, firstDeployment);
     assert.match(body.url, /^http:\/\/web-cliup\./);
+    writeFileSync(join(work, 'import.env'), '# from a file\nexport IMPORTED="two\\nlines"\nDB_PASSWORD=hunter2\n');
+    const imported = await cli(['vars', 'import', '../import.env']);
+    assert.equal(imported.code, 0, imported.stderr);
+    const afterImport = JSON.parse((await cli(['vars', '--json'])).stdout) as Record<string, { value?: string }>;
+    assert.equal(afterImport.IMPORTED!.value, 'two\nlines');
+    assert.deepEqual(afterImport.DB_PASSWORD, { secret: true });
     const unset = await cli(['vars', 'unset', 'GREETING']);
     assert.equal(unset.code, 0, unset.stderr);
     assert.doesNotMatch((await cli(['vars'])).stdout, /GREETING/);
