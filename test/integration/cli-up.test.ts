@@ -250,6 +250,18 @@ describe('berth CLI: login, link, up, vars, status, rollback against a real daem
     assert.equal((await fetchApp(url)).body.trim(), 'v1');
   });
 
+  it('`up` of a directory whose build fails exits 1 with the reason; the live version keeps serving', async () => {
+    const broken = join(work, 'broken');
+    mkdirSync(broken);
+    cpSync(join(appDir, '.berth'), join(broken, '.berth'), { recursive: true });
+    writeFileSync(join(broken, 'Dockerfile'), 'FROM berth-test/busybox:latest\nRUN exit 3\n');
+    const up = await berth(['up'], { cwd: broken, configDir });
+    assert.equal(up.code, 1, `${up.stdout}\n${up.stderr}`);
+    assert.match(up.stderr, /Deployment dep_\w+ failed/);
+    const url = (await cli(['open'])).stdout.trim();
+    assert.equal((await fetchApp(url)).body.trim(), 'v1');
+  });
+
   it('`logs` prints the running containers output (exit 0)', async () => {
     const logs = await cli(['logs', '--tail', '20', '--json']);
     assert.equal(logs.code, 0, logs.stderr);
