@@ -2,12 +2,13 @@
  * The developer CLI against a real `berth serve`: the real `berth` binary as a child process (its own
  * config dir), a real token, a real build on Docker. login → link → `up` of a temporary copy of the
  * dockerfile-app fixture (a .gitignore'd file, a .git/ and a symlink out stay home) → the printed URL
- * answers through the proxy → vars → status --json → a second `up` → rollback. The upload endpoint
+ * answers through the proxy → vars → status --json → a second `up` → rollback → a failing build (exit 1,
+ * the live version stays). The upload endpoint
  * itself: archives with `..`, absolute paths, links out or devices are refused with 400 and nothing is
  * kept; a declared size over the cap is 413 before the body is read; no token is exit 3.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -19,7 +20,6 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -36,57 +36,10 @@ import {
 } from '../helpers/daemon-api.js';
 import { startDaemonProcess, type DaemonProcess } from '../helpers/daemon-process.js';
 import { tarOf, type RawEntry } from '../helpers/raw-tar.js';
+import { berth, fetchApp } from '../helpers/cli-runner.js';
 
-const BIN = fileURLToPath(new URL('../../bin/berth.js', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('../fixtures/apps/dockerfile-app', import.meta.url));
 const run = promisify(execFile);
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function berth(args: string[], options: { cwd: string; configDir: string; stdin?: string }): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        HOME: options.configDir,
-        BERTH_CLI_CONFIG_DIR: options.configDir,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdin.end(options.stdin ?? '');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** GET through the app proxy on loopback, with the URL's host name in the Host header. */
-function fetchApp(url: string): Promise<{ status: number; body: string }> {
-  const target = new URL(url);
-  return new Promise((resolve, reject) => {
-    const request = http.get(
-      { host: '127.0.0.1', port: Number(target.port || 80), path: target.pathname, headers: { host: target.host } },
-      (response) => {
-        let body = '';
-        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      },
-    );
-    request.once('error', reject);
-  });
-}
 
 function urlIn(output: string): string {
   const match = /Deployed: (http:\/\/\S+)/.exec(output);
