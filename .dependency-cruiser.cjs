@@ -94,6 +94,21 @@ module.exports = {
       to: { path: ['^src/db/', '\\.repository\\.ts$', '^src/runtime/'], dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'cli-client-imports-lib-only',
+      severity: 'error',
+      comment:
+        'The developer commands are a client of the HTTP API: they import src/lib, errors and their own files, never a feature, http or db (they run on a laptop without the server).',
+      from: { path: '^src/cli-client/' },
+      to: { path: '^src/', pathNot: ['^src/cli-client/', '^src/lib/', '^src/errors\\.ts$'] },
+    },
+    {
+      name: 'only-the-root-imports-cli-client',
+      severity: 'error',
+      comment: 'src/cli.ts dispatches to the developer commands; the server side never uses them.',
+      from: { path: '^src/', pathNot: ['^src/cli\\.ts$', '^src/cli-client/'] },
+      to: { path: '^src/cli-client/' },
+    },
+    {
       name: 'only-the-root-imports-main',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/cli\\.ts$' },

@@ -9,7 +9,8 @@ import { recordUnlock } from './auth/login-unlocks.js';
 import { enableLocalLogin } from './auth/sso.service.js';
 import { findUserWithHashByEmail, listAdminIds } from './auth/users.repository.js';
 import { createAdmin } from './auth/users.service.js';
-import { loadConfig, type Config } from './config.js';
+import { CLIENT_USAGE, isClientCommand } from './cli-client/commands.js';
+import { loadCliClientSettings, loadConfig, type Config } from './config.js';
 import { dataPaths, ensureDataDir } from './data-dir.js';
 import { openDatabase, type Db } from './db/connection.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -149,11 +150,17 @@ async function token(config: Config, args: string[]): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${USAGE}\n\n${CLIENT_USAGE}\n`);
     return;
   }
   if (command === 'version' || command === '--version') {
     process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  if (isClientCommand(command)) {
+    // Developer commands talk to a server over HTTP: none of the server's settings apply.
+    const { runClientCommand } = await import('./cli-client/client-main.js');
+    process.exitCode = await runClientCommand(command, rest, loadCliClientSettings(), process);
     return;
   }
   const config = loadConfig();

@@ -3,7 +3,9 @@
  * AppError whose message is one line naming the variable, which the CLI prints before exiting.
  */
 import { isIP } from 'node:net';
+import { homedir } from 'node:os';
 import { resolve } from 'node:path';
+import { readCliClientSettings, type CliClientSettings } from './config-cli.js';
 import { readBuildCaFile, readBuildProxy, type BuildProxy } from './config-build.js';
 import { readSchedulerConfig, type SchedulerConfig } from './config-scheduler.js';
 import { readTerminalConfig, type TerminalConfig } from './config-terminal.js';
@@ -47,6 +49,8 @@ export interface Config extends SchedulerConfig, TerminalConfig {
   readonly logFormat: LogFormat;
   /** Each deployment's log stops at this size on disk (BERTH_DEPLOY_LOG_MAX_MB, default 10). */
   readonly deployLogMaxBytes: number;
+  /** The largest `berth up` archive the API accepts, compressed (BERTH_UPLOAD_MAX_MB, default 200). */
+  readonly uploadMaxBytes: number;
   /** The URL people use to reach the panel; the setup link is printed with it. */
   readonly publicUrl: string;
   /** Set cookies with the Secure flag (panel behind HTTPS). */
@@ -421,6 +425,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel,
     logFormat: readLogFormat(env),
     deployLogMaxBytes: readInteger(env, 'BERTH_DEPLOY_LOG_MAX_MB', 10, 1, 10_240) * 1024 * 1024,
+    uploadMaxBytes: readInteger(env, 'BERTH_UPLOAD_MAX_MB', 200, 1, 10_240) * 1024 * 1024,
     publicUrl,
     secureCookies: readBoolean(env, 'BERTH_SECURE_COOKIES', publicUrl.startsWith('https:')),
     buildpackImages: Object.freeze(readBuildpackImages(env)),
@@ -439,4 +444,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     ...readSchedulerConfig(env, cwd),
     ...readTerminalConfig(env),
   });
+}
+
+/** The developer commands' settings (see config-cli.ts); they never need the server's. */
+export function loadCliClientSettings(env: Env = process.env, cwd: string = process.cwd()): CliClientSettings {
+  return readCliClientSettings(env, homedir(), cwd);
 }

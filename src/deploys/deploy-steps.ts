@@ -1,5 +1,6 @@
 /** The steps of a deployment, in order. Each throws a DeployFailure with words a user can act on. */
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { AppError } from '../errors.js';
 import { defaultHostname } from '../projects/service.types.js';
@@ -39,6 +40,7 @@ export function hostnamesOf(ctx: Pick<RunContext, 'deps' | 'project' | 'service'
 export async function fetchSource(
   ctx: RunContext,
 ): Promise<{ sourceDir?: string; image?: string; commit?: { sha: string; message: string; author: string } }> {
+  if (ctx.deployment.trigger === 'upload') return uploadedTree(ctx);
   const source = ctx.service.source;
   if (source.type === 'image') {
     ctx.log.line(`Pulling ${source.image}`);
@@ -61,6 +63,17 @@ export async function fetchSource(
   });
   ctx.log.line(`Checked out ${commit.sha.slice(0, 12)}: ${commit.message.split('\n')[0]}`);
   return { sourceDir: dir, commit };
+}
+
+/** fetching, for `berth up`: the archive was unpacked into the working copy when it was uploaded. */
+async function uploadedTree(ctx: RunContext): Promise<{ sourceDir: string }> {
+  const dir = join(ctx.deps.buildsDir, ctx.deployment.id);
+  if (!existsSync(dir))
+    throw new DeployFailure(
+      'The uploaded files are gone (Berth restarted before this deploy ran): run `berth up` again.',
+    );
+  ctx.log.line('Using the uploaded files');
+  return { sourceDir: dir };
 }
 
 /** fetching, for a push (or a push-only service): the pushed commit, from Berth's own repository. */

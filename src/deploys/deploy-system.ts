@@ -1,5 +1,10 @@
 /** Assembles the deploy feature (log store, runner, queue) and gives the HTTP layer one object to call. */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { newId } from '../lib/ids.js';
 import type { DeployDeps } from './deploy-context.js';
+import { receiveUpload } from './upload-source.js';
 import { DeployQueue } from './deploy-queue.js';
 import { DeployRunner } from './deploy-runner.js';
 import type { BuiltFrom, Deployment } from './deployment.types.js';
@@ -45,9 +50,10 @@ export class DeploySystem {
   ) {
     this.logs = new DeploymentLogStore(logsDir, deps.config.deployLogMaxBytes);
     this.drainer = new OldReleaseDrainer(deps);
-    this.queue = new DeployQueue(deps.db, new DeployRunner(deps, this.logs, this.drainer), deps.logger, (id) =>
-      this.announce(id),
-    );
+    this.queue = new DeployQueue(deps.db, new DeployRunner(deps, this.logs, this.drainer), deps.logger, (id) => {
+      this.announce(id);
+      this.dropUnrunUpload(id);
+    });
     this.watch =
       availability &&
       new ContainerWatch(deps.runtime, availability, deps.logger, undefined, (serviceId, state) =>
@@ -87,6 +93,18 @@ export class DeploySystem {
       );
   }
 
+  /** An uploaded tree whose deployment will never run (superseded or cancelled while queued) goes now. */
+  private dropUnrunUpload(deploymentId: string): void {
+    findDeployment(this.deps.db, deploymentId)
+      .then(async (d) => {
+        if (d?.trigger !== 'upload' || !['superseded', 'cancelled'].includes(d.status)) return;
+        await rm(join(this.deps.buildsDir, d.id), { recursive: true, force: true });
+      })
+      .catch((error: unknown) =>
+        this.deps.logger.warn({ err: error, deploymentId }, 'could not remove the files of an unrun upload'),
+      );
+  }
+
   /** Every app of a project at once: newest deployment and active release state (the project canvas). */
   overviewOf(projectId: string, serviceIds: readonly string[]): Promise<Map<string, ServiceOverview>> {
     return projectOverview(this.deps, projectId, serviceIds);
@@ -114,6 +132,27 @@ export class DeploySystem {
       builtFrom: plan.builtFrom,
       commit: plan.commit ?? undefined,
     });
+  }
+
+  /**
+   * `berth up`: unpacks the uploaded archive into a new deployment's working copy and queues it. The
+   * upload is that one deployment's source; the service's own source (git URL, pushes) is unchanged, so
+   * the next "Deploy now" builds that again. Image services have nothing to build and refuse it.
+   */
+  async deployUpload(serviceId: string, triggeredBy: string | null, archive: Readable): Promise<Deployment> {
+    const { service } = await requireService(this.deps.catalog, serviceId);
+    if (service.source.type === 'image')
+      throw new AppError('VALIDATION_FAILED', 'An image service runs its image; it cannot deploy uploaded files.');
+    await this.deps.catalog.resolveVariables(serviceId);
+    const id = newId('dep');
+    const dir = join(this.deps.buildsDir, id);
+    await receiveUpload(archive, dir, this.deps.config.uploadMaxBytes);
+    try {
+      return await requestDeployment(this.deps.db, this.queue, { id, serviceId, trigger: 'upload', triggeredBy });
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   /** Settings and variables that differ from what the active deployment runs (names only). */

@@ -15,7 +15,8 @@ export type DeploymentStatus =
   /** A formerly active deployment replaced by a newer one; its image is kept for rollback. */
   | 'replaced';
 
-export type DeploymentTrigger = 'manual' | 'api' | 'push' | 'webhook' | 'rollback';
+/** 'upload': `berth up` sent the code as an archive (its builtFrom is null: the source is that one upload). */
+export type DeploymentTrigger = 'manual' | 'api' | 'push' | 'webhook' | 'rollback' | 'upload';
 
 /**
  * Where a deployment's code comes from: the git source's branch fetched at deploy time ('url'), a commit

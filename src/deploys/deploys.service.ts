@@ -10,6 +10,8 @@ export async function requestDeployment(
   db: Db,
   queue: DeployQueue,
   input: {
+    /** Given when the deployment's working copy was made before it was queued (an upload). */
+    id?: string;
     serviceId: string;
     trigger: DeploymentTrigger;
     triggeredBy: string | null;
@@ -18,7 +20,7 @@ export async function requestDeployment(
   },
 ): Promise<Deployment> {
   const deployment = await insertDeployment(db, {
-    id: newId('dep'),
+    id: input.id ?? newId('dep'),
     service_id: input.serviceId,
     trigger: input.trigger,
     triggered_by: input.triggeredBy,

@@ -61,6 +61,7 @@ import { workersUiRoutes } from './routes/ui/workers.routes.js';
 import { volumesApiRoutes } from './routes/api/volumes.routes.js';
 import { notificationsApiRoutes } from './routes/api/notifications.routes.js';
 import { deploymentsApiRoutes } from './routes/api/deployments.routes.js';
+import { uploadsApiRoutes } from './routes/api/uploads.routes.js';
 import { serviceLogsApiRoutes } from './routes/api/service-logs.routes.js';
 import { serviceStatusApiRoutes } from './routes/api/service-status.routes.js';
 import { trafficApiRoutes } from './routes/api/traffic.routes.js';
@@ -166,6 +167,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => domainsApiRoutes(scope, ctx),
     async (scope) => notificationsApiRoutes(scope, ctx),
     async (scope) => deploymentsApiRoutes(scope, ctx),
+    async (scope) => uploadsApiRoutes(scope, ctx),
     async (scope) => serviceLogsApiRoutes(scope, ctx),
     async (scope) => serviceStatusApiRoutes(scope, ctx),
     async (scope) => trafficApiRoutes(scope, ctx),

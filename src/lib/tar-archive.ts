@@ -7,7 +7,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import tarFs from 'tar-fs';
 
 export interface PackOptions {
@@ -22,6 +22,8 @@ export interface TarEntry {
   name: string;
   /** tar-stream's types: 'file', 'directory', 'symlink', 'link' (hard link), 'character-device', 'fifo', ... */
   type: string;
+  /** The target of a symlink or hard link, as written in the archive. */
+  linkname?: string;
 }
 
 /**
@@ -38,10 +40,33 @@ export async function extractFileChecked(
     tarFs.extract(dir, {
       readable: false,
       writable: false,
-      ignore: (_path: string, header?: { name: string; type?: string | null }) =>
-        !accept({ name: header?.name ?? '', type: header?.type ?? 'file' }),
+      ignore: (_path: string, header?: TarHeader) => !accept(entryOf(header)),
     }),
   );
+}
+
+type TarHeader = { name: string; type?: string | null; linkname?: string | null };
+
+function entryOf(header: TarHeader | undefined): TarEntry {
+  return {
+    name: header?.name ?? '',
+    type: header?.type ?? 'file',
+    ...(header?.linkname ? { linkname: header.linkname } : {}),
+  };
+}
+
+/**
+ * A writable that extracts the tar stream written to it into `dir`, asking `accept` about each entry
+ * before it is written; a refused entry is skipped (the caller decides what a refusal means: an upload
+ * removes the whole directory). Use it as the last stage of a stream pipeline.
+ */
+export function checkedExtractor(dir: string, accept: (entry: TarEntry) => boolean): Writable {
+  return tarFs.extract(dir, {
+    // The builder must read every file, whatever mode the archive gave it.
+    readable: true,
+    writable: false,
+    ignore: (_path: string, header?: TarHeader) => !accept(entryOf(header)),
+  }) as unknown as Writable;
 }
 
 export function packDirectory(dir: string, options: PackOptions = {}): Readable {

@@ -90,6 +90,7 @@ export const AUDIT_RULES: Record<string, AuditRule> = {
   // Deploys (their end, and pushes and webhooks, come from deploy events: src/audit/deploy-audit.ts)
   'POST /services/:id/deploy': { action: 'deploy.start', ...serviceIdentity },
   'POST /api/v1/services/:id/deployments': { action: 'deploy.start', ...serviceIdentity },
+  'POST /api/v1/services/:id/uploads': { action: 'deploy.upload', ...serviceIdentity },
   'POST /deployments/:id/cancel': { action: 'deploy.cancel', ...deployment },
   'POST /api/v1/deployments/:id/cancel': { action: 'deploy.cancel', ...deployment },
   'POST /deployments/:id/rollback': { action: 'deploy.rollback', ...deployment },

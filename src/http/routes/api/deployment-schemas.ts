@@ -26,7 +26,7 @@ export const deploymentSchema = {
         'replaced',
       ],
     },
-    trigger: { type: 'string', enum: ['manual', 'api', 'push', 'webhook', 'rollback'] },
+    trigger: { type: 'string', enum: ['manual', 'api', 'push', 'webhook', 'rollback', 'upload'] },
     triggeredBy: { type: ['string', 'null'] },
     commit: {
       type: ['object', 'null'],

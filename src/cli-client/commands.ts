@@ -1,0 +1,25 @@
+/**
+ * The developer commands' names and help text. Kept apart from their code so that `berth` (src/cli.ts)
+ * can tell a developer command from a server one without loading either.
+ */
+export const CLIENT_COMMANDS = ['login', 'link', 'up', 'status', 'logs', 'vars', 'open', 'rollback'] as const;
+export type ClientCommand = (typeof CLIENT_COMMANDS)[number];
+
+export function isClientCommand(name: string | undefined): name is ClientCommand {
+  return (CLIENT_COMMANDS as readonly string[]).includes(name ?? '');
+}
+
+export const CLIENT_USAGE = `Developer commands (talk to a Berth server's API with a token; --json on each for scripts):
+  berth login --server URL --token-stdin        check an API token and keep it (or --token T)
+  berth link <project>/<service>                this directory deploys to that service (.berth/link.json)
+  berth up [--detach]                           upload this directory (minus .gitignore/.dockerignore), build,
+                                                deploy, follow the log, print the URL
+  berth status                                  the service's state, live deployment and URL
+  berth logs [-f] [--tail N]                    the running containers' output; -f follows
+  berth vars [list]                             variables (secret values never shown)
+  berth vars set K=V … [--secret] | vars unset K … | vars import FILE
+  berth open                                    print the service's URL
+  berth rollback [deployment]                   run the previous live deployment (or the one named) again
+
+Exit codes: 0 ok, 1 failure, 2 usage, 3 auth (not logged in, token refused), 4 not found.
+Credentials: ~/.config/berth/credentials.json (BERTH_CLI_CONFIG_DIR moves it).`;
