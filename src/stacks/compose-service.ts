@@ -17,7 +17,7 @@ const CONDITIONS: readonly DependsCondition[] = [
   'service_completed_successfully',
 ];
 const RESTARTS = ['no', 'always', 'on-failure', 'unless-stopped'] as const;
-const IMAGE = /^[a-z0-9][a-z0-9._\/:@-]{0,254}$/i;
+const IMAGE = /^[a-z0-9][a-z0-9._/:@-]{0,254}$/i;
 
 export interface ServiceContext {
   services: ReadonlySet<string>;
