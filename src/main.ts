@@ -180,6 +180,7 @@ export async function startDaemon(
     scheduleMetrics(metrics, scheduler);
     cleanups.push(() => panel.cron.stop());
     await panel.cron.start().catch(recoverLater('cron jobs', () => panel.cron.start()));
+    await panel.stacks.restoreRoutes().catch(recoverLater('compose stacks', () => panel.stacks.restoreRoutes()));
     alerts.start();
     cleanups.push(() => alerts.stop());
     const app = await buildApp(panel.ctx);

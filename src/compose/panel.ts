@@ -35,6 +35,8 @@ import { createUpgradeFacade } from '../upgrade/upgrade.facade.js';
 import { createHooksFacade } from '../webhooks/hooks.facade.js';
 import { WebhookReceiver } from '../webhooks/webhook-receiver.js';
 import type { Core } from './core.js';
+import { composeStacks } from './stacks.js';
+import type { StacksService } from '../stacks/stacks.service.js';
 
 export interface PanelOptions {
   scheduler: Scheduler;
@@ -58,6 +60,8 @@ export interface Panel {
   metrics: MetricsFeature;
   /** Cron jobs of app services (start() schedules them: main.ts). */
   cron: CronService;
+  /** Compose stacks (restoreRoutes() after a restart: main.ts). */
+  stacks: StacksService;
 }
 
 export function composePanel(core: Core, options: PanelOptions): Panel {
@@ -94,6 +98,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     retryBaseMs: options.alertRetryBaseMs,
   });
   const cron = composeCron(core, options.scheduler);
+  const stacks = composeStacks(core);
   const sessionStore = new SqliteSessionStore(db);
   // One notifier for every change of someone's access (members pages, API, single sign-on).
   const accessChanges = new AccessChanges((error) => logger.warn({ err: error }, 'an access-change listener failed'));
@@ -138,8 +143,9 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     events: core.events,
     audit: core.audit,
     cron,
+    stacks,
   };
-  return { ctx, sessionStore, databases, lifecycle, alerts, metrics, cron };
+  return { ctx, sessionStore, databases, lifecycle, alerts, metrics, cron, stacks };
 }
 
 /** Cron runs use the service's current deployment image and its variables, as the deploys see them. */

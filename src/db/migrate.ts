@@ -20,6 +20,7 @@ import * as teamsAccess from './migrations/0019-teams-access.js';
 import * as keptLogStream from './migrations/0022-kept-log-stream.js';
 import * as passkeys from './migrations/0023-passkeys.js';
 import * as cronJobs from './migrations/0024-cron-jobs.js';
+import * as composeStacks from './migrations/0027-compose-stacks.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0022-kept-log-stream': keptLogStream,
   '0023-passkeys': passkeys,
   '0024-cron-jobs': cronJobs,
+  '0027-compose-stacks': composeStacks,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

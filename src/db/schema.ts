@@ -14,8 +14,10 @@ import type {
   ProjectMembersTable,
   InvitationsTable,
 } from './schema-access.js';
+import type { StacksTable } from './schema-stacks.js';
 
 export * from './schema-access.js';
+export * from './schema-stacks.js';
 
 export interface SettingsTable {
   key: string;
@@ -409,4 +411,5 @@ export interface Database {
   audit_events: AuditEventsTable;
   cron_jobs: CronJobsTable;
   cron_runs: CronRunsTable;
+  stacks: StacksTable;
 }

@@ -54,6 +54,7 @@ import { projectsApiRoutes } from './routes/api/projects.routes.js';
 import { servicesApiRoutes } from './routes/api/services.routes.js';
 import { domainsApiRoutes } from './routes/api/domains.routes.js';
 import { cronApiRoutes } from './routes/api/cron.routes.js';
+import { stacksApiRoutes } from './routes/api/stacks.routes.js';
 import { notificationsApiRoutes } from './routes/api/notifications.routes.js';
 import { deploymentsApiRoutes } from './routes/api/deployments.routes.js';
 import { serviceLogsApiRoutes } from './routes/api/service-logs.routes.js';
@@ -170,6 +171,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => auditApiRoutes(scope, ctx),
     async (scope) => membersApiRoutes(scope, ctx),
     async (scope) => cronApiRoutes(scope, ctx),
+    async (scope) => stacksApiRoutes(scope, ctx),
   ]);
   // GET /metrics for Prometheus: outside /api/v1 (where Prometheus looks by default), same token check.
   await apiGroup(app, ctx, '', [async (scope) => prometheusRoutes(scope, ctx)]);

@@ -12,6 +12,7 @@ import type { TwoFactorFacade } from '../auth/two-factor.facade.js';
 import type { PasskeysFacade } from '../auth/passkeys.facade.js';
 import type { Config } from '../config.js';
 import type { CronService } from '../cron/cron.service.js';
+import type { StacksService } from '../stacks/stacks.service.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
 import type { EngineStatusFacade } from '../doctor/engine-status.js';
 import type { GitRemote } from '../git/git-remote.js';
@@ -86,4 +87,6 @@ export interface AppContext {
   audit: AuditLog;
   /** Cron jobs of app services: schedules, runs and their history. */
   cron: CronService;
+  /** Compose stacks and their deploys. */
+  stacks: StacksService;
 }

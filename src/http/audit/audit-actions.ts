@@ -25,6 +25,7 @@ import {
   type Found,
 } from './audit-readers.js';
 import { CRON_AUDIT_RULES } from './cron-audit.js';
+import { STACK_AUDIT_RULES } from './stack-audit.js';
 
 export interface AuditRule {
   action: string;
@@ -176,6 +177,8 @@ export const AUDIT_RULES: Record<string, AuditRule> = {
   'POST /logout': { action: 'logout', objectType: 'session', publicActor: 'anonymous' },
   // Cron jobs (src/http/audit/cron-audit.ts)
   ...CRON_AUDIT_RULES,
+  // Compose stacks and templates (src/http/audit/stack-audit.ts)
+  ...STACK_AUDIT_RULES,
 };
 
 /** Routes whose changes are recorded by the route itself (it knows more than the hook: logins). */

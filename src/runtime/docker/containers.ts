@@ -40,11 +40,21 @@ export function createOptions(
       Memory: spec.memoryBytes,
       NanoCpus: spec.nanoCpus,
       RestartPolicy: spec.restartPolicy && { Name: spec.restartPolicy },
-      Mounts: spec.volumes?.map((v) => ({ Type: 'volume' as const, Source: v.volume, Target: v.target })),
+      Mounts: spec.volumes?.map((v) => ({
+        Type: 'volume' as const,
+        // An empty source is an anonymous volume.
+        Source: v.volume,
+        Target: v.target,
+        ...(v.readOnly ? { ReadOnly: true } : {}),
+      })),
       PortBindings: spec.publishedPorts && portBindings(spec.publishedPorts),
       LogConfig: logConfig(logRotation),
     },
   };
+  if (spec.entrypoint) options.Entrypoint = spec.entrypoint;
+  if (spec.user) options.User = spec.user;
+  if (spec.workingDir) options.WorkingDir = spec.workingDir;
+  if (spec.tmpfs && options.HostConfig) options.HostConfig.Tmpfs = Object.fromEntries(spec.tmpfs.map((p) => [p, '']));
   if (spec.publishedPorts) {
     options.ExposedPorts = Object.fromEntries(spec.publishedPorts.map((p) => [`${p.containerPort}/tcp`, {}]));
   }
@@ -52,7 +62,7 @@ export function createOptions(
     const h = spec.healthcheck;
     // Docker counts in nanoseconds; CMD (not CMD-SHELL) runs argv without a shell.
     options.Healthcheck = {
-      Test: ['CMD', ...h.test],
+      Test: h.shell ? ['CMD-SHELL', h.test.join(' ')] : ['CMD', ...h.test],
       Interval: h.intervalMs * 1e6,
       Timeout: h.timeoutMs * 1e6,
       Retries: h.retries,
