@@ -55,6 +55,7 @@ import { servicesApiRoutes } from './routes/api/services.routes.js';
 import { domainsApiRoutes } from './routes/api/domains.routes.js';
 import { cronApiRoutes } from './routes/api/cron.routes.js';
 import { stacksApiRoutes } from './routes/api/stacks.routes.js';
+import { stacksUiRoutes } from './routes/ui/stacks.routes.js';
 import { notificationsApiRoutes } from './routes/api/notifications.routes.js';
 import { deploymentsApiRoutes } from './routes/api/deployments.routes.js';
 import { serviceLogsApiRoutes } from './routes/api/service-logs.routes.js';
@@ -152,6 +153,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => auditUiRoutes(scope, ctx),
     async (scope) => membersUiRoutes(scope, ctx),
     async (scope) => cronUiRoutes(scope, ctx),
+    async (scope) => stacksUiRoutes(scope, ctx),
   ]);
   await apiGroup(app, ctx, '/api/v1', [
     async (scope) => projectsApiRoutes(scope, ctx),
