@@ -35,7 +35,7 @@ import { createUpgradeFacade } from '../upgrade/upgrade.facade.js';
 import { createHooksFacade } from '../webhooks/hooks.facade.js';
 import { WebhookReceiver } from '../webhooks/webhook-receiver.js';
 import type { Core } from './core.js';
-import { composeStacks } from './stacks.js';
+import { composeStacks, composeTemplates } from './stacks.js';
 import type { StacksService } from '../stacks/stacks.service.js';
 
 export interface PanelOptions {
@@ -99,6 +99,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
   });
   const cron = composeCron(core, options.scheduler);
   const stacks = composeStacks(core);
+  const templates = composeTemplates(config, stacks);
   const sessionStore = new SqliteSessionStore(db);
   // One notifier for every change of someone's access (members pages, API, single sign-on).
   const accessChanges = new AccessChanges((error) => logger.warn({ err: error }, 'an access-change listener failed'));
@@ -144,6 +145,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     audit: core.audit,
     cron,
     stacks,
+    templates,
   };
   return { ctx, sessionStore, databases, lifecycle, alerts, metrics, cron, stacks };
 }

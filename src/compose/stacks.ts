@@ -1,6 +1,8 @@
 /** Wires compose stacks to the engine, the proxy's router (with custom domains), git fetches and the data dir. */
 import { dataPaths } from '../data-dir.js';
 import { StacksService } from '../stacks/stacks.service.js';
+import { BUILT_IN_CATALOG } from '../templates/template-catalog.js';
+import { TemplatesService } from '../templates/templates.service.js';
 import type { Core } from './core.js';
 
 /** How long a depends_on condition or the routed service may take to be ready. */
@@ -27,4 +29,12 @@ export function composeStacks(core: Core): StacksService {
       stopTimeoutSeconds: deploys.timing.stopTimeoutSeconds,
     },
   });
+}
+
+/** The template catalog (BERTH_TEMPLATES_DIR, else the built-in one); installs become stacks. */
+export function composeTemplates(
+  config: { templatesDir: string | undefined },
+  stacks: StacksService,
+): TemplatesService {
+  return new TemplatesService(config.templatesDir ?? BUILT_IN_CATALOG, stacks);
 }

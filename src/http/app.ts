@@ -56,6 +56,8 @@ import { domainsApiRoutes } from './routes/api/domains.routes.js';
 import { cronApiRoutes } from './routes/api/cron.routes.js';
 import { stacksApiRoutes } from './routes/api/stacks.routes.js';
 import { stacksUiRoutes } from './routes/ui/stacks.routes.js';
+import { templatesApiRoutes } from './routes/api/templates.routes.js';
+import { templatesUiRoutes } from './routes/ui/templates.routes.js';
 import { notificationsApiRoutes } from './routes/api/notifications.routes.js';
 import { deploymentsApiRoutes } from './routes/api/deployments.routes.js';
 import { serviceLogsApiRoutes } from './routes/api/service-logs.routes.js';
@@ -154,6 +156,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => membersUiRoutes(scope, ctx),
     async (scope) => cronUiRoutes(scope, ctx),
     async (scope) => stacksUiRoutes(scope, ctx),
+    async (scope) => templatesUiRoutes(scope, ctx),
   ]);
   await apiGroup(app, ctx, '/api/v1', [
     async (scope) => projectsApiRoutes(scope, ctx),
@@ -174,6 +177,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => membersApiRoutes(scope, ctx),
     async (scope) => cronApiRoutes(scope, ctx),
     async (scope) => stacksApiRoutes(scope, ctx),
+    async (scope) => templatesApiRoutes(scope, ctx),
   ]);
   // GET /metrics for Prometheus: outside /api/v1 (where Prometheus looks by default), same token check.
   await apiGroup(app, ctx, '', [async (scope) => prometheusRoutes(scope, ctx)]);

@@ -13,6 +13,7 @@ import type { PasskeysFacade } from '../auth/passkeys.facade.js';
 import type { Config } from '../config.js';
 import type { CronService } from '../cron/cron.service.js';
 import type { StacksService } from '../stacks/stacks.service.js';
+import type { TemplatesService } from '../templates/templates.service.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
 import type { EngineStatusFacade } from '../doctor/engine-status.js';
 import type { GitRemote } from '../git/git-remote.js';
@@ -89,4 +90,6 @@ export interface AppContext {
   cron: CronService;
   /** Compose stacks and their deploys. */
   stacks: StacksService;
+  /** The one-click template catalog; installs become stacks. */
+  templates: TemplatesService;
 }

@@ -71,6 +71,13 @@ export class StacksService {
     return row.deploy_log;
   }
 
+  /** The address a stack of that name in the project gets (templates fill BERTH_URL and BERTH_HOST with it). */
+  async addressOf(projectId: string, name: string): Promise<{ url: string; host: string }> {
+    const project = await projectNameOf(this.deps.db, projectId);
+    if (project === undefined) throw new AppError('NOT_FOUND', 'No such project.');
+    return { url: serviceUrl(name, project, this.deps), host: defaultHostname(name, project, this.deps.appsDomain) };
+  }
+
   /** Checks pasted compose text with the given variables: problems (with lines) and notes, nothing stored. */
   check(compose: string, variables: Record<string, string>) {
     return checkCompose(compose, { variables, allowedHostPaths: this.deps.allowedHostPaths });

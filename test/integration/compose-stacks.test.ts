@@ -4,10 +4,12 @@
  * service_healthy condition) deploys and answers on the stack's URL; the web app reaches the database by
  * its service name; a redeploy after a variable change drops no request of a keep-alive load and leaves
  * the unchanged database container running; a forbidden option is refused over the API naming its line;
- * deleting the stack removes its containers, network and (asked) volumes.
+ * deleting the stack removes its containers, network and (asked) volumes; a test-only template (its image
+ * built from an inline Dockerfile) installs with a generated secret that is never returned, and answers.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { stackNetworkName, stackSelector, stackVolumeName } from '../../src/workloads/stack-spec.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
@@ -43,7 +45,7 @@ describe('compose stacks on the real engine', () => {
   const logOf = async (id: string) => (await h.api<{ log: string }>('GET', `/stacks/${id}/log`)).body.log;
 
   before(async () => {
-    h = await startHarness();
+    h = await startHarness({ BERTH_TEMPLATES_DIR: fileURLToPath(new URL('../fixtures/templates/', import.meta.url)) });
     git = await startGitServer();
     const project = await h.api<{ id: string }>('POST', '/projects', { name: 'stacks' });
     assert.equal(project.status, 201);
@@ -161,5 +163,30 @@ describe('compose stacks on the real engine', () => {
     assert.match(res.body.error.message, /line 7: services\.web\.privileged: privileged: true/);
     assert.match(res.body.error.message, /line 3: services\.side\.volumes\.0: binding \/var\/run\/docker\.sock/);
     assert.deepEqual((await h.api<unknown[]>('GET', `/projects/${projectId}/stacks`)).body, []);
+  });
+
+  it('installs a template with a generated secret that is never returned, and it answers on its URL', async () => {
+    const listed = await h.api<{ id: string }[]>('GET', '/templates');
+    assert.deepEqual(
+      listed.body.map((t) => t.id),
+      ['echo-secret'],
+    );
+    const installed = await h.api<{ stack: StackBody; generated: string[] }>(
+      'POST',
+      `/projects/${projectId}/templates/echo-secret`,
+      { name: 'echo', variables: { GREETING: 'hi' } },
+    );
+    assert.equal(installed.status, 201, JSON.stringify(installed.body));
+    const id = installed.body.stack.id;
+    stackIds.push(id);
+    assert.deepEqual(installed.body.generated, ['APP_SECRET']);
+    assert.deepEqual(installed.body.stack.variables.APP_SECRET, { value: null, secret: true });
+    const ready = await waitForStack(id);
+    assert.equal(ready.status, 'running', `${ready.error}\n${await logOf(id)}`);
+    const host = new URL(ready.url).hostname;
+    const answer = await get(h.proxyPort, host);
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body, `secret:64 greeting:hi url:${ready.url}`);
+    assert.equal((await h.api('DELETE', `/stacks/${id}`, { confirm: 'echo' })).status, 204);
   });
 });
