@@ -70,6 +70,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     { config, db, runtime, secretBox, logger: logger.child({ component: 'databases' }), events: core.events },
     options.scheduler,
   );
+  const stacks = composeStacks(core);
   const lifecycle = createLifecycle({
     config,
     deploys: core.deploys,
@@ -77,6 +78,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     installId,
     domains: core.domains,
     repos: core.repos,
+    stacks,
   });
   const metrics = createMetricsFeature({
     db,
@@ -98,7 +100,6 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     retryBaseMs: options.alertRetryBaseMs,
   });
   const cron = composeCron(core, options.scheduler);
-  const stacks = composeStacks(core);
   const templates = composeTemplates(config, stacks);
   const sessionStore = new SqliteSessionStore(db);
   // One notifier for every change of someone's access (members pages, API, single sign-on).
@@ -185,8 +186,9 @@ export function createLifecycle(parts: {
   installId: string;
   domains?: DomainsFeature;
   repos?: RepoStore;
+  stacks?: StacksService;
 }): Lifecycle {
-  const { config, deploys, databases, domains, repos } = parts;
+  const { config, deploys, databases, domains, repos, stacks } = parts;
   const paths = dataPaths(config.dataDir);
   return new Lifecycle({
     db: deploys.deps.db,
@@ -213,6 +215,7 @@ export function createLifecycle(parts: {
         repos.belongsTo(project, service, serviceId) ? repos.pathOf(project, service) : undefined,
       projectDir: (project) => join(repos.root, project),
     },
+    stacks: stacks && { removeAllOf: (projectId) => stacks.removeAllOf(projectId) },
     appsDomain: config.appsDomain,
     buildsDir: paths.builds,
     deploymentLogsDir: paths.deploymentLogs,

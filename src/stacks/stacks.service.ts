@@ -173,6 +173,16 @@ export class StacksService {
     await deleteStackRow(this.deps.db, id);
   }
 
+  /** Removes every stack of a project with all its objects and volumes (the project is being deleted). */
+  async removeAllOf(projectId: string): Promise<string[]> {
+    const names: string[] = [];
+    for (const row of await listStackRows(this.deps.db, projectId)) {
+      await this.remove(row.id, { confirm: row.name, deleteVolumes: true });
+      names.push(row.name);
+    }
+    return names;
+  }
+
   /** After a restart: each running stack's routed container gets its route back. */
   async restoreRoutes(): Promise<number> {
     let restored = 0;

@@ -129,4 +129,46 @@ describe('compose stacks over HTTP', () => {
     );
     assert.equal(actions[1]!.object_name, 'web-stack');
   });
+
+  it('the template gallery lists the built-in catalog; deleting a project deletes its stacks', async () => {
+    const gallery = await devPanel.get(`/projects/${team.alpha}/templates`);
+    assert.equal(gallery.statusCode, 200);
+    for (const name of ['Uptime Kuma', 'Gitea', 'Vaultwarden', 'WordPress'])
+      assert.match(gallery.body, new RegExp(name));
+    assert.match(gallery.body, /ADMIN_TOKEN<\/code>: generated/);
+
+    const owner = { authorization: `Bearer ${await token(t, team.users.owner.id)}` };
+    const project = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/projects',
+      headers: owner,
+      payload: { name: 'gamma' },
+    });
+    const projectId = project.json().id as string;
+    const stack = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/projects/${projectId}/stacks`,
+      headers: owner,
+      payload: {
+        name: 'app',
+        source: { type: 'paste', compose: GOOD },
+        routedService: 'web',
+        routedPort: 80,
+        variables: { KEY: 'k' },
+      },
+    });
+    assert.equal(stack.statusCode, 201, stack.body);
+    const deleted = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/projects/${projectId}`,
+      headers: owner,
+      payload: { confirm: 'gamma' },
+    });
+    assert.equal(deleted.statusCode, 200, deleted.body);
+    assert.match(deleted.body, /Deleted compose stack \\"app\\"/);
+    assert.equal(
+      (await t.app.inject({ method: 'GET', url: `/api/v1/stacks/${stack.json().id}`, headers: owner })).statusCode,
+      404,
+    );
+  });
 });
