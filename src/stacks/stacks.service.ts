@@ -11,6 +11,7 @@ import { AppError } from '../errors.js';
 import { newId, nowIso } from '../lib/ids.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import { readContainedFile } from '../lib/contained-file.js';
+import { redactSecrets, secretForms } from '../lib/redact.js';
 import type { Logger } from '../logger.js';
 import { defaultHostname, serviceUrl } from '../projects/service.types.js';
 import { checkGitUrl } from '../source/source-validation.js';
@@ -206,8 +207,14 @@ export class StacksService {
 
   private async run(stack: StackView): Promise<void> {
     const lines: string[] = [];
+    const row = await findStackRow(this.deps.db, stack.id);
+    const variables = row ? this.variablesOf(row.variables) : {};
+    // Secret values never reach the kept log (a build or a service may print them).
+    const secrets = Object.values(variables)
+      .filter((v) => v.secret && v.value.length >= 4)
+      .flatMap((v) => secretForms(v.value));
     const log = (line: string) => {
-      lines.push(line);
+      lines.push(redactSecrets(line, secrets));
     };
     const generation = stack.generation + 1;
     let checkout: string | undefined;
@@ -223,8 +230,6 @@ export class StacksService {
           throw new AppError('VALIDATION_FAILED', `${stack.source.path} is not in the repository.`);
         compose = text;
       } else compose = stack.source.compose;
-      const row = await findStackRow(this.deps.db, stack.id);
-      const variables = this.variablesOf(row!.variables);
       const definition = this.definitionOf(compose, variables, stack.routedService);
       const projectName = (await projectNameOf(this.deps.db, stack.projectId))!;
       const ref: StackRef = { id: stack.id, projectId: stack.projectId, projectName, name: stack.name };
