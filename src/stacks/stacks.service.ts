@@ -15,10 +15,11 @@ import { redactSecrets, secretForms } from '../lib/redact.js';
 import type { Logger } from '../logger.js';
 import { defaultHostname, serviceUrl } from '../projects/service.types.js';
 import { checkGitUrl } from '../source/source-validation.js';
-import { STACK_LABELS, stackNetworkName, stackSelector, type StackRef } from '../workloads/stack-spec.js';
+import type { StackRef } from '../workloads/stack-spec.js';
 import { checkCompose, MAX_COMPOSE_BYTES } from './compose-check.js';
 import type { StackDefinition } from './compose.types.js';
 import { deployStack, removeStackObjects, type StackDeployDeps } from './stack-deploy.js';
+import { recoverStacks } from './stack-recovery.js';
 import { checkRouted, checkSourceShape, checkStackName, checkVariables, composeRefused } from './stack-input.js';
 import type { Stack, StackInput, StackVariable, StackView } from './stack.types.js';
 import {
@@ -184,25 +185,9 @@ export class StacksService {
     return names;
   }
 
-  /** After a restart: each running stack's routed container gets its route back. */
+  /** After a restart: deploys the daemon died under are marked failed; running stacks get their route back. */
   async restoreRoutes(): Promise<number> {
-    let restored = 0;
-    for (const row of await listStackRows(this.deps.db)) {
-      if (row.status !== 'running') continue;
-      const stack = toStack(row);
-      const containers = await this.deps.runtime.listContainers(stackSelector(stack.id));
-      const routed = containers
-        .filter((c) => c.state === 'running' && c.labels[STACK_LABELS.stackService] === stack.routedService)
-        .sort((a, b) => Number(b.labels[STACK_LABELS.generation]) - Number(a.labels[STACK_LABELS.generation]))[0];
-      const host =
-        routed && (await this.deps.runtime.inspectContainer(routed.id))?.ipAddresses[stackNetworkName(stack.id)];
-      if (!routed || !host) continue;
-      this.deps.router.setRoute(await this.hostnamesOf(stack), stack.id, [
-        { id: routed.id, host, port: stack.routedPort },
-      ]);
-      restored++;
-    }
-    return restored;
+    return recoverStacks(this.deps, (stack) => this.hostnamesOf(stack));
   }
 
   private async run(stack: StackView): Promise<void> {

@@ -54,6 +54,8 @@ const create = (action: string): StackAuditRule => ({ action, objectType: 'stack
 export const STACK_AUDIT_RULES: Record<string, StackAuditRule> = {
   'POST /projects/:id/stacks': create('stack.create'),
   'POST /api/v1/projects/:id/stacks': create('stack.create'),
+  // Changes nothing; recorded like any other POST (who checked which project's file).
+  'POST /api/v1/projects/:id/stacks/check': { action: 'stack.check', objectType: 'project' },
   'POST /projects/:id/templates/:templateId': create('template.install'),
   'POST /api/v1/projects/:id/templates/:templateId': create('template.install'),
   'POST /stacks/:id/variables': change('stack.variables.update'),
