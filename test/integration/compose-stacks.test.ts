@@ -10,7 +10,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { openDatabase } from '../../src/db/connection.js';
+import { RouteTable } from '../../src/proxy/route-table.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
+import { recoverStacks } from '../../src/stacks/stack-recovery.js';
 import { stackNetworkName, stackSelector, stackVolumeName } from '../../src/workloads/stack-spec.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { testDockerEndpoint } from '../helpers/docker-test-env.js';
@@ -95,6 +99,20 @@ describe('compose stacks on the real engine', () => {
       network.map((n) => n.name),
       [stackNetworkName(id)],
     );
+
+    // After a restart the route comes from the database and the engine: the running web container.
+    const handle = openDatabase(join(h.dataDir, 'berth.db'));
+    try {
+      const table = new RouteTable();
+      assert.equal(await recoverStacks({ db: handle.db, runtime, router: table }, async () => [host]), 1);
+      const web = containers.find((c) => c.labels['berth.stack-service'] === 'web')!;
+      assert.deepEqual(
+        table.routeOf(id)?.upstreams.map((u) => [u.id, u.port]),
+        [[web.id, 3000]],
+      );
+    } finally {
+      await handle.close();
+    }
 
     assert.equal((await h.api('PUT', `/stacks/${id}/variables`, { GREETING: 'v2' })).status, 200);
     const load = startLoad({ port: h.proxyPort, host, connections: 6, maxSeconds: 240 });
