@@ -237,6 +237,8 @@ export class StacksService {
       const message = error instanceof Error ? error.message : String(error);
       log(`Deploy failed: ${message}`);
       this.deps.logger.warn({ err: error, stackId: stack.id }, 'stack deploy failed');
+      // A failed first deploy leaves nothing behind; after a good one, what still runs keeps serving.
+      if (stack.deployedAt === null) await removeStackObjects(this.deps, stack, []).catch(() => {});
       // The generation still moves on: containers of this attempt carry it and the next attempt must not reuse names.
       await setStackStatus(this.deps.db, stack.id, 'failed', {
         error: message,

@@ -105,7 +105,8 @@ export async function seedTeam(t: TestApp): Promise<Team> {
   await insertBackup(t.db, { id: backup, databaseId: database, trigger: 'manual', startedAt: nowIso() });
   const stack = await t.ctx.stacks.createChecked(alpha, {
     name: 'stack',
-    source: { type: 'paste', compose: 'services:\n  web:\n    image: berth-test/busybox:latest\n' },
+    // A pasted file whose one service builds: a deploy fails at once, before it makes any Docker object.
+    source: { type: 'paste', compose: 'services:\n  web:\n    build: .\n' },
     routedService: 'web',
     routedPort: 80,
     variables: {},
