@@ -103,6 +103,8 @@ COPY bin ./bin
 COPY views ./views
 # Buildpack templates and the static file server are read at run time.
 COPY buildpacks ./buildpacks
+# The one-click template catalog (compose files and metadata) is read from the source path at run time.
+COPY src/templates/catalog ./src/templates/catalog
 COPY public ./public
 COPY --from=deps /app/public/vendor ./public/vendor
 COPY --from=build /app/dist ./dist

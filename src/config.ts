@@ -25,6 +25,8 @@ export interface Config extends SchedulerConfig, TerminalConfig {
   readonly acmeEmail: string | undefined;
   /** A PEM file of extra CAs to trust for the ACME directory's HTTPS, e.g. Pebble's (BERTH_ACME_CA_FILE). */
   readonly acmeCaFile: string | undefined;
+  /** A folder of one-click templates used instead of the built-in catalog (BERTH_TEMPLATES_DIR; tests). */
+  readonly templatesDir: string | undefined;
   /** DNS server for the panel's DNS check, "ip" or "ip:port" (BERTH_DNS_RESOLVER); undefined = the system's. */
   readonly dnsResolver: string | undefined;
   /** This server's public addresses (BERTH_PUBLIC_IPS); undefined = the non-internal interface addresses. */
@@ -414,6 +416,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     acmeDirectory: readAcmeDirectory(env),
     acmeEmail,
     acmeCaFile: readPath(env, 'BERTH_ACME_CA_FILE'),
+    templatesDir: readPath(env, 'BERTH_TEMPLATES_DIR'),
     dnsResolver: readDnsResolver(env),
     publicIps: readPublicIps(env),
     trustedProxies: Object.freeze(readTrustedProxies(env, panelDomain)),

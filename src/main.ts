@@ -182,6 +182,7 @@ export async function startDaemon(
     await panel.cron.start().catch(recoverLater('cron jobs', () => panel.cron.start()));
     const volumeBackups = panel.volumes.backups;
     await volumeBackups.recover().catch(recoverLater('volume backups', () => volumeBackups.recover()));
+    await panel.stacks.restoreRoutes().catch(recoverLater('compose stacks', () => panel.stacks.restoreRoutes()));
     alerts.start();
     cleanups.push(() => alerts.stop());
     const app = await buildApp(panel.ctx);

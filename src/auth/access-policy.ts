@@ -23,7 +23,16 @@ export const PERMISSIONS = [
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** What a project route's `:id` (or, for git, the path) names. */
-export const PROJECT_SOURCES = ['project', 'service', 'database', 'deployment', 'domain', 'backup', 'git'] as const;
+export const PROJECT_SOURCES = [
+  'project',
+  'service',
+  'database',
+  'deployment',
+  'domain',
+  'backup',
+  'git',
+  'stack',
+] as const;
 export type ProjectSource = (typeof PROJECT_SOURCES)[number];
 
 export type ProjectPermission = Extract<Permission, `project.${string}`>;

@@ -85,6 +85,8 @@ export async function projectIdOf(
           .where('backups.id', '=', id)
           .executeTakeFirst()
       )?.project_id;
+    case 'stack':
+      return (await db.selectFrom('stacks').select('project_id').where('id', '=', id).executeTakeFirst())?.project_id;
   }
 }
 

@@ -39,6 +39,8 @@ import { routeServiceAgain } from '../deploys/volume-deploy-mode.js';
 import { volumeBackupsDir } from '../volumes/backup-files.js';
 import { createVolumesFeature, type VolumesFeature } from '../volumes/volumes-feature.js';
 import type { Core } from './core.js';
+import { composeStacks, composeTemplates } from './stacks.js';
+import type { StacksService } from '../stacks/stacks.service.js';
 
 export interface PanelOptions {
   scheduler: Scheduler;
@@ -64,6 +66,8 @@ export interface Panel {
   cron: CronService;
   /** Named volumes of app services and their backups. */
   volumes: VolumesFeature;
+  /** Compose stacks (restoreRoutes() after a restart: main.ts). */
+  stacks: StacksService;
 }
 
 export function composePanel(core: Core, options: PanelOptions): Panel {
@@ -81,6 +85,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     routeAgain: (serviceId) => routeServiceAgain(core.deploys.deps, serviceId),
     installId,
   });
+  const stacks = composeStacks(core);
   const lifecycle = createLifecycle({
     config,
     deploys: core.deploys,
@@ -89,6 +94,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     domains: core.domains,
     repos: core.repos,
     volumes,
+    stacks,
   });
   const metrics = createMetricsFeature({
     db,
@@ -110,6 +116,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     retryBaseMs: options.alertRetryBaseMs,
   });
   const cron = composeCron(core, options.scheduler);
+  const templates = composeTemplates(config, stacks);
   const sessionStore = new SqliteSessionStore(db);
   // One notifier for every change of someone's access (members pages, API, single sign-on).
   const accessChanges = new AccessChanges((error) => logger.warn({ err: error }, 'an access-change listener failed'));
@@ -156,8 +163,10 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     cron,
     workers: new WorkersService(core.deploys.deps),
     volumes,
+    stacks,
+    templates,
   };
-  return { ctx, sessionStore, databases, lifecycle, alerts, metrics, cron, volumes };
+  return { ctx, sessionStore, databases, lifecycle, alerts, metrics, cron, volumes, stacks };
 }
 
 /** Cron runs use the service's current deployment image and its variables, as the deploys see them. */
@@ -196,8 +205,9 @@ export function createLifecycle(parts: {
   domains?: DomainsFeature;
   repos?: RepoStore;
   volumes?: VolumesFeature;
+  stacks?: StacksService;
 }): Lifecycle {
-  const { config, deploys, databases, domains, repos } = parts;
+  const { config, deploys, databases, domains, repos, stacks } = parts;
   const paths = dataPaths(config.dataDir);
   return new Lifecycle({
     db: deploys.deps.db,
@@ -225,6 +235,7 @@ export function createLifecycle(parts: {
       projectDir: (project) => join(repos.root, project),
     },
     volumes: parts.volumes && { removeAllOf: (serviceId) => parts.volumes!.volumes.removeAllOf(serviceId) },
+    stacks: stacks && { removeAllOf: (projectId) => stacks.removeAllOf(projectId) },
     appsDomain: config.appsDomain,
     buildsDir: paths.builds,
     deploymentLogsDir: paths.deploymentLogs,

@@ -23,6 +23,7 @@ import * as cronJobs from './migrations/0024-cron-jobs.js';
 import * as workerProcesses from './migrations/0026-worker-processes.js';
 import * as deploymentConfigFile from './migrations/0028-deployment-config-file.js';
 import * as serviceVolumes from './migrations/0025-service-volumes.js';
+import * as composeStacks from './migrations/0027-compose-stacks.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0026-worker-processes': workerProcesses,
   '0028-deployment-config-file': deploymentConfigFile,
   '0025-service-volumes': serviceVolumes,
+  '0027-compose-stacks': composeStacks,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -14,8 +14,10 @@ import type {
   ProjectMembersTable,
   InvitationsTable,
 } from './schema-access.js';
+import type { StacksTable } from './schema-stacks.js';
 
 export * from './schema-access.js';
+export * from './schema-stacks.js';
 
 export interface SettingsTable {
   key: string;
@@ -451,4 +453,5 @@ export interface Database {
   service_processes: ServiceProcessesTable;
   service_volumes: ServiceVolumesTable;
   volume_backups: VolumeBackupsTable;
+  stacks: StacksTable;
 }

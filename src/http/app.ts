@@ -59,6 +59,10 @@ import { cronApiRoutes } from './routes/api/cron.routes.js';
 import { workersApiRoutes } from './routes/api/workers.routes.js';
 import { workersUiRoutes } from './routes/ui/workers.routes.js';
 import { volumesApiRoutes } from './routes/api/volumes.routes.js';
+import { stacksApiRoutes } from './routes/api/stacks.routes.js';
+import { stacksUiRoutes } from './routes/ui/stacks.routes.js';
+import { templatesApiRoutes } from './routes/api/templates.routes.js';
+import { templatesUiRoutes } from './routes/ui/templates.routes.js';
 import { notificationsApiRoutes } from './routes/api/notifications.routes.js';
 import { deploymentsApiRoutes } from './routes/api/deployments.routes.js';
 import { uploadsApiRoutes } from './routes/api/uploads.routes.js';
@@ -160,6 +164,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => cronUiRoutes(scope, ctx),
     async (scope) => workersUiRoutes(scope, ctx),
     async (scope) => volumesUiRoutes(scope, ctx),
+    async (scope) => stacksUiRoutes(scope, ctx),
+    async (scope) => templatesUiRoutes(scope, ctx),
   ]);
   await apiGroup(app, ctx, '/api/v1', [
     async (scope) => projectsApiRoutes(scope, ctx),
@@ -182,6 +188,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => cronApiRoutes(scope, ctx),
     async (scope) => workersApiRoutes(scope, ctx),
     async (scope) => volumesApiRoutes(scope, ctx),
+    async (scope) => stacksApiRoutes(scope, ctx),
+    async (scope) => templatesApiRoutes(scope, ctx),
   ]);
   // GET /metrics for Prometheus: outside /api/v1 (where Prometheus looks by default), same token check.
   await apiGroup(app, ctx, '', [async (scope) => prometheusRoutes(scope, ctx)]);

@@ -14,6 +14,8 @@ import type { Config } from '../config.js';
 import type { CronService } from '../cron/cron.service.js';
 import type { WorkersService } from '../workers/workers.service.js';
 import type { VolumesFeature } from '../volumes/volumes-feature.js';
+import type { StacksService } from '../stacks/stacks.service.js';
+import type { TemplatesService } from '../templates/templates.service.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
 import type { EngineStatusFacade } from '../doctor/engine-status.js';
 import type { GitRemote } from '../git/git-remote.js';
@@ -92,4 +94,8 @@ export interface AppContext {
   workers: WorkersService;
   /** Named volumes of app services and their backups. */
   volumes: VolumesFeature;
+  /** Compose stacks and their deploys. */
+  stacks: StacksService;
+  /** The one-click template catalog; installs become stacks. */
+  templates: TemplatesService;
 }

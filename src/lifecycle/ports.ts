@@ -50,6 +50,8 @@ export interface LifecycleDeps {
   domains?: DomainCleanup;
   repos?: RepositoryLocator;
   volumes?: VolumeCleanup;
+  /** The project's compose stacks: removed with it (containers, network, built images, volumes). */
+  stacks?: StackCleanup;
   appsDomain: string;
   buildsDir: string;
   deploymentLogsDir: string;
@@ -59,4 +61,9 @@ export interface LifecycleDeps {
   stopTimeoutSeconds: number;
   /** This install's id (the `berth.install` label): orphan clean-up touches only objects carrying it. */
   installId: string;
+}
+
+export interface StackCleanup {
+  /** Removes every stack of the project with all its objects; returns their names. */
+  removeAllOf(projectId: string): Promise<string[]>;
 }

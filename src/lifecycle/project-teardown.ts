@@ -47,6 +47,10 @@ export async function tearDownProject(
   for (const service of services) {
     await tearDownAppService(deps, service, project, report);
   }
+  if (deps.stacks) {
+    const stacks = await deps.stacks.removeAllOf(project.id);
+    for (const name of stacks) report.done(`Deleted compose stack "${name}" with its volumes`);
+  }
   for (const database of databases) {
     const deleteVolume = volumesToDelete.has(database.name);
     await deps.databases.remove(database.id, database.name, deleteVolume);

@@ -45,6 +45,13 @@ export interface ContainerSpec {
   healthcheck?: ContainerHealthcheck;
   /** Files put into the container after it is created and before it starts (e.g. a config holding a password). */
   files?: ContainerFile[];
+  /** Replaces the image's entrypoint (argv); compose stacks. */
+  entrypoint?: string[];
+  /** The user (name or uid[:gid]) the process runs as; compose stacks. */
+  user?: string;
+  workingDir?: string;
+  /** Paths mounted as tmpfs (in memory, gone with the container); compose stacks. */
+  tmpfs?: string[];
 }
 
 export interface ContainerFile {
@@ -57,6 +64,7 @@ export interface ContainerFile {
 }
 
 export interface VolumeMount {
+  /** A named volume; '' for an anonymous one (removed with the container when asked). */
   volume: string;
   target: string;
   /** Mounted read-only (a backup reads a volume it must not change). */
@@ -76,7 +84,9 @@ export interface PublishedPort {
 }
 
 export interface ContainerHealthcheck {
+  /** argv run without a shell; with `shell`, one command line for the image's /bin/sh -c (compose CMD-SHELL). */
   test: string[];
+  shell?: boolean;
   intervalMs: number;
   timeoutMs: number;
   retries: number;

@@ -1,7 +1,7 @@
 /**
  * A seeded team for access tests: the owner, a second server admin, and a project "alpha" with a project
  * admin, a developer and a viewer, an outsider with a grant on another project "beta" only; one app
- * service, deployment, domain, database row and backup row in alpha (rows only: nothing runs).
+ * service, deployment, domain, database row, backup row and compose stack in alpha (rows only: nothing runs).
  */
 import { createApiToken } from '../../src/auth/api-tokens.service.js';
 import { createAdmin } from '../../src/auth/users.service.js';
@@ -25,7 +25,15 @@ export interface Team {
   users: Record<Person, { id: string; email: string }>;
   alpha: string;
   beta: string;
-  ids: { project: string; service: string; deployment: string; domain: string; database: string; backup: string };
+  ids: {
+    project: string;
+    service: string;
+    deployment: string;
+    domain: string;
+    database: string;
+    backup: string;
+    stack: string;
+  };
   betaService: string;
 }
 
@@ -95,11 +103,19 @@ export async function seedTeam(t: TestApp): Promise<Team> {
   });
   const backup = newId('bak');
   await insertBackup(t.db, { id: backup, databaseId: database, trigger: 'manual', startedAt: nowIso() });
+  const stack = await t.ctx.stacks.createChecked(alpha, {
+    name: 'stack',
+    // A pasted file whose one service builds: a deploy fails at once, before it makes any Docker object.
+    source: { type: 'paste', compose: 'services:\n  web:\n    build: .\n' },
+    routedService: 'web',
+    routedPort: 80,
+    variables: {},
+  });
   return {
     users: { owner, admin, ...people },
     alpha,
     beta,
-    ids: { project: alpha, service, deployment, domain, database, backup },
+    ids: { project: alpha, service, deployment, domain, database, backup, stack: stack.id },
     betaService,
   };
 }

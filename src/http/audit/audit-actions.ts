@@ -27,6 +27,7 @@ import {
 import { CRON_AUDIT_RULES } from './cron-audit.js';
 import { WORKERS_AUDIT_RULES } from './workers-audit.js';
 import { VOLUME_AUDIT_RULES } from './volume-audit.js';
+import { STACK_AUDIT_RULES } from './stack-audit.js';
 
 export interface AuditRule {
   action: string;
@@ -183,6 +184,8 @@ export const AUDIT_RULES: Record<string, AuditRule> = {
   ...WORKERS_AUDIT_RULES,
   // Volumes (src/http/audit/volume-audit.ts)
   ...VOLUME_AUDIT_RULES,
+  // Compose stacks and templates (src/http/audit/stack-audit.ts)
+  ...STACK_AUDIT_RULES,
 };
 
 /** Routes whose changes are recorded by the route itself (it knows more than the hook: logins). */

@@ -42,6 +42,7 @@ export function createOptions(
       RestartPolicy: spec.restartPolicy && { Name: spec.restartPolicy },
       Mounts: spec.volumes?.map((v) => ({
         Type: 'volume' as const,
+        // An empty source is an anonymous volume.
         Source: v.volume,
         Target: v.target,
         ...(v.readOnly ? { ReadOnly: true } : {}),
@@ -50,6 +51,10 @@ export function createOptions(
       LogConfig: logConfig(logRotation),
     },
   };
+  if (spec.entrypoint) options.Entrypoint = spec.entrypoint;
+  if (spec.user) options.User = spec.user;
+  if (spec.workingDir) options.WorkingDir = spec.workingDir;
+  if (spec.tmpfs && options.HostConfig) options.HostConfig.Tmpfs = Object.fromEntries(spec.tmpfs.map((p) => [p, '']));
   if (spec.publishedPorts) {
     options.ExposedPorts = Object.fromEntries(spec.publishedPorts.map((p) => [`${p.containerPort}/tcp`, {}]));
   }
@@ -57,7 +62,7 @@ export function createOptions(
     const h = spec.healthcheck;
     // Docker counts in nanoseconds; CMD (not CMD-SHELL) runs argv without a shell.
     options.Healthcheck = {
-      Test: ['CMD', ...h.test],
+      Test: h.shell ? ['CMD-SHELL', h.test.join(' ')] : ['CMD', ...h.test],
       Interval: h.intervalMs * 1e6,
       Timeout: h.timeoutMs * 1e6,
       Retries: h.retries,
