@@ -53,4 +53,6 @@ export interface RunContext {
   startCommand?: string[];
   /** The variables a berth.json declares (references unresolved); merged over the stored ones. */
   fileVariables?: Record<string, string>;
+  /** The worker process types a berth.json declares (they replace the Procfile's). */
+  fileProcesses?: Record<string, string>;
 }

@@ -222,6 +222,7 @@ export class DeployRunner {
     ctx.service = effect.service;
     if (effect.startCommand) ctx.startCommand = commandArgv(effect.startCommand);
     if (effect.variables) ctx.fileVariables = effect.variables;
+    if (effect.processes) ctx.fileProcesses = effect.processes;
   }
 
   /** The file's variables (references resolved) over the stored ones, sealed again for a later rollback. */

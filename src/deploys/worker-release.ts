@@ -27,6 +27,8 @@ import {
 async function procfileTypes(ctx: RunContext): Promise<Record<string, string>> {
   const { service, deployment, deps } = ctx;
   if (deployment.rollbackOf) return processTypesOfDeployment(deps.db, deployment.rollbackOf);
+  // A berth.json that declares processes replaces the Procfile (both name the same process types).
+  if (ctx.fileProcesses) return ctx.fileProcesses;
   if (service.source.type === 'image') return {};
   const root = await SourceTree.open(join(deps.buildsDir, deployment.id)).catch(() => undefined);
   if (!root) return {};

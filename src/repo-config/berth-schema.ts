@@ -58,6 +58,13 @@ const settings = {
   healthcheck,
   replicas: { type: 'integer', minimum: 1, maximum: 10 },
   resources,
+  // Worker process types beside web, as in a Procfile (which the file replaces when it sets them).
+  processes: {
+    type: 'object',
+    maxProperties: 10,
+    propertyNames: { pattern: '^(?!web$|release$)[a-z0-9][a-z0-9_-]{0,29}$' },
+    additionalProperties: command,
+  },
   variables: {
     type: 'object',
     maxProperties: 200,

@@ -31,6 +31,8 @@ export interface ConfigFileEffect {
   startCommand?: StartCommand;
   /** The file's variables (references unresolved); absent for a rollback, which restores its sealed ones. */
   variables?: Record<string, string>;
+  /** Worker process types from the file (they replace the Procfile's). */
+  processes?: Record<string, string>;
   file: AppliedConfigFile;
 }
 

@@ -28,6 +28,8 @@ export interface EffectiveService {
   service: AppService;
   /** The containers' command, when the file sets `start`. */
   startCommand?: StartCommand;
+  /** The release's worker process types, when the file sets `processes` (the Procfile is then not read). */
+  processes?: Record<string, string>;
 }
 
 /** The service as this deploy sees it: stored settings with the file's on top. */
@@ -39,7 +41,9 @@ export function applySettings(service: AppService, settings: RepoSettings): Effe
   if (settings.resources) next.resources = { ...service.resources, ...settings.resources };
   if (settings.release !== undefined) next.releaseCommand = settings.release;
   const startCommand = settings.start === undefined ? undefined : parseStartCommand(settings.start, 'berth.json start');
-  return startCommand ? { service: next, startCommand } : { service: next };
+  const effective: EffectiveService = startCommand ? { service: next, startCommand } : { service: next };
+  if (settings.processes !== undefined) effective.processes = settings.processes;
+  return effective;
 }
 
 function buildOf(stored: BuildSettings, file: NonNullable<RepoSettings['build']>): BuildSettings {

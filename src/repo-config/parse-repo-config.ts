@@ -20,12 +20,25 @@ export type ParsedRepoConfig = { ok: true; config: RepoConfigFile } | { ok: fals
 const check = compileSchema(BERTH_SCHEMA);
 const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+/** Worker process type names, as in a Procfile; web and release are the file's `start` and `release`. */
+const PROCESS_NAME = /^(?!web$|release$)[a-z0-9][a-z0-9_-]{0,29}$/;
+/** For each object whose keys are names: the rule and the words for a name that breaks it. */
+const NAME_RULES: Record<string, [RegExp, string]> = {
+  environments: [ENVIRONMENT_NAME, 'is not an environment name (lowercase letters, digits and -)'],
+  processes: [
+    PROCESS_NAME,
+    'is not a process type name (lowercase letters, digits, - and _, at most 30; web is `start`, release is `release`)',
+  ],
+  variables: [VARIABLE_NAME, 'is not a variable name (letters, digits and _, not starting with a digit)'],
+};
 
 /** Clearer words than the validator's for the checks people get wrong most. */
 const PATTERN_WORDS: Record<string, string> = {
   path: 'must start with / and hold only URL path characters (for example /healthz)',
   dockerfilePath: 'must be a path inside the build context, of letters, digits, ".", "_", "-" and "/"',
   watchPaths: 'must be a path pattern on one line',
+  processes:
+    'names process types in lowercase letters, digits, "-" and "_" (at most 30); web is `start`, release is `release`',
 };
 const ENUM_WORDS: Record<string, string> = {
   builder: 'must be "dockerfile" or "buildpack"',
@@ -80,11 +93,7 @@ function schemaCheck(value: unknown): Problem[] {
     if (!badNames.has(key)) return [reword(problem)];
     if (problem.message !== 'property name must be valid') return [];
     const holder = problem.path.reduce<unknown>((at, segment) => (isObject(at) ? at[segment] : undefined), value);
-    const isEnvironments = problem.path.at(-1) === 'environments';
-    const allowed = isEnvironments ? ENVIRONMENT_NAME : VARIABLE_NAME;
-    const words = isEnvironments
-      ? 'is not an environment name (lowercase letters, digits and -)'
-      : 'is not a variable name (letters, digits and _, not starting with a digit)';
+    const [allowed, words] = NAME_RULES[String(problem.path.at(-1))] ?? NAME_RULES.variables!;
     return Object.keys(isObject(holder) ? holder : {})
       .filter((name) => !allowed.test(name))
       .map((name) => ({ path: [...problem.path, name], message: words }));
@@ -119,6 +128,15 @@ function settingsProblems(settings: Record<string, unknown>, at: YamlPath): Prob
     } catch (error) {
       if (!isAppError(error)) throw error;
       problems.push({ path: [...at, 'start'], message: `is not a command Berth can run: ${error.message}` });
+    }
+  }
+  for (const [type, text] of Object.entries(isObject(settings.processes) ? settings.processes : {})) {
+    if (typeof text !== 'string') continue;
+    try {
+      parseStartCommand(text, `berth.json processes.${type}`);
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      problems.push({ path: [...at, 'processes', type], message: `is not a command Berth can run: ${error.message}` });
     }
   }
   if (typeof settings.release === 'string') {

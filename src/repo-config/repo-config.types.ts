@@ -24,6 +24,8 @@ export interface RepoSettings {
   healthcheck?: RepoHealthCheck;
   replicas?: number;
   resources?: { memoryMb?: number; cpus?: number };
+  /** Worker process types and their commands (start-command rules); when set, the Procfile's are not read. */
+  processes?: Record<string, string>;
   /** Literal non-secret values, or values with `${{service.VAR}}` references. */
   variables?: Record<string, string>;
 }

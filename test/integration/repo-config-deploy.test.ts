@@ -27,11 +27,17 @@ http
 process.on('SIGTERM', () => process.exit(0));
 `;
 
+/** A worker the file declares (the repository has no Procfile): a line a second until SIGTERM. */
+const TICKER = `setInterval(() => console.log('tick'), 1000);
+process.on('SIGTERM', () => process.exit(0));
+`;
+
 const VALID = JSON.stringify(
   {
     start: 'node alt.mjs',
     healthcheck: { path: '/alt-health', timeoutSeconds: 30 },
     variables: { GREETING: 'from-berth-json' },
+    processes: { ticker: 'node ticker.mjs' },
   },
   null,
   2,
@@ -74,10 +80,14 @@ describe('berth.json in a pushed commit', () => {
   });
 
   it('changes the start command, health-check path and variables of the next deploy', async () => {
-    await commitFiles(work, { 'alt.mjs': ALT_APP, 'berth.json': VALID }, 'Settings in berth.json');
+    await commitFiles(
+      work,
+      { 'alt.mjs': ALT_APP, 'ticker.mjs': TICKER, 'berth.json': VALID },
+      'Settings in berth.json',
+    );
     const result = await git(['push', remote, 'main'], { cwd: work });
     assert.equal(result.code, 0, result.output);
-    assert.match(result.output, /remote: .*Using berth\.json: start, healthcheck, variables from the file/);
+    assert.match(result.output, /remote: .*Using berth\.json: start, healthcheck, variables, processes from the file/);
     assert.equal(await answer(), 'alt from-berth-json', 'the containers run the command from the file');
     assert.equal((await get(h.proxyPort, HOST, '/healthz')).status, 404, 'the stored /healthz could not have passed');
 
@@ -97,6 +107,17 @@ describe('berth.json in a pushed commit', () => {
       service.healthcheck,
       { type: 'http', path: '/healthz', expectedStatus: 200, timeoutSeconds: 30 },
       'the stored settings are unchanged: the file overrides them per deploy',
+    );
+    // The worker the file declares runs beside web (workers start once web serves: wait for it).
+    type Listed = { processes: Array<{ type: string; command: string; running: number }> };
+    let listed: Listed = { processes: [] };
+    for (let i = 0; i < 60 && listed.processes[0]?.running !== 1; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      listed = (await h.api<Listed>('GET', `/services/${serviceId}/processes`)).body;
+    }
+    assert.deepEqual(
+      listed.processes.map((p) => [p.type, p.command, p.running]),
+      [['ticker', 'node ticker.mjs', 1]],
     );
   });
 

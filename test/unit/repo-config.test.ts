@@ -301,3 +301,26 @@ describe('reading berth.json from a checkout', () => {
     );
   });
 });
+
+describe('berth.json processes', () => {
+  it('declares worker process types with commands Berth can run', () => {
+    const ok = parseRepoConfig(
+      '{\n  "processes": {\n    "worker": "node worker.js",\n    "clock": "node clock.js"\n  }\n}\n',
+    );
+    assert.equal(ok.ok, true);
+    for (const [name, why] of [
+      ['Web', /processes\.Web is not a process type name/],
+      ['web', /processes\.web is not a process type name/],
+      ['release', /processes\.release is not a process type name/],
+    ] as const) {
+      const bad = parseRepoConfig(`{\n  "processes": {\n    "${name}": "node x.js"\n  }\n}\n`);
+      assert.equal(bad.ok, false);
+      if (!bad.ok) assert.match(bad.problems[0]!, why);
+      if (!bad.ok) assert.match(bad.problems[0]!, /^berth\.json line 3: /);
+    }
+    const shell = parseRepoConfig('{\n  "processes": {\n    "worker": "node w.js; rm -rf /"\n  }\n}\n');
+    assert.equal(shell.ok, false);
+    if (!shell.ok)
+      assert.match(shell.problems[0]!, /^berth\.json line 3: processes\.worker is not a command Berth can run/);
+  });
+});
