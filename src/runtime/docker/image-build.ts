@@ -68,7 +68,25 @@ function follow(stream: Readable, reader: EngineMessageReader, signal: AbortSign
   });
 }
 
+/**
+ * The engine's layer cache is shared between builds: an image removed meanwhile (image retention, another
+ * service's clean-up) can take with it an untagged parent layer this build is about to build on, and the
+ * engine then fails with "unknown parent image ID". The same build run again rebuilds that layer, so it is
+ * retried once (said in the log); any other failure is the build's own.
+ */
+const LOST_CACHE_PARENT = /unknown parent image ID|failed to set parent/;
+
 export async function buildImage(d: DockerClient, options: BuildOptions): Promise<void> {
+  try {
+    await buildOnce(d, options);
+  } catch (error) {
+    if (options.signal?.aborted || !(error instanceof AppError) || !LOST_CACHE_PARENT.test(error.message)) throw error;
+    options.onLine('A cached layer of this build was removed meanwhile (another image was deleted): building again');
+    await buildOnce(d, options);
+  }
+}
+
+async function buildOnce(d: DockerClient, options: BuildOptions): Promise<void> {
   const { signal } = options;
   if (signal?.aborted) throw cancelled(signal);
   const context = await packBuildContext(options.contextDir, options.dockerfile, options.alwaysSend);
