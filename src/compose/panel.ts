@@ -35,7 +35,7 @@ import { createProjectsFacade, createVariablesFacade } from '../projects/project
 import { createUpgradeFacade } from '../upgrade/upgrade.facade.js';
 import { createHooksFacade } from '../webhooks/hooks.facade.js';
 import { WebhookReceiver } from '../webhooks/webhook-receiver.js';
-import { routeServiceAgain } from '../deploys/volume-deploy-mode.js';
+import { currentVolumeMounts, routeServiceAgain } from '../deploys/volume-deploy-mode.js';
 import { volumeBackupsDir } from '../volumes/backup-files.js';
 import { createVolumesFeature, type VolumesFeature } from '../volumes/volumes-feature.js';
 import type { Core } from './core.js';
@@ -169,7 +169,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
   return { ctx, sessionStore, databases, lifecycle, alerts, metrics, cron, volumes, stacks };
 }
 
-/** Cron runs use the service's current deployment image and its variables, as the deploys see them. */
+/** Cron runs use the service's current deployment image, its variables and its volumes, as the deploys see them. */
 function composeCron(core: Core, scheduler: Scheduler): CronService {
   const { db, runtime, logger } = core.foundation;
   const catalog = core.deploys.deps.catalog;
@@ -189,6 +189,7 @@ function composeCron(core: Core, scheduler: Scheduler): CronService {
           service: { id: serviceId, resources: found.service.resources },
           image,
           env: await catalog.resolveVariables(serviceId),
+          volumes: await currentVolumeMounts(core.deploys.deps, { projectId: found.project.id, serviceId }),
         };
       },
       secretsOf: async (serviceId) => catalog.secretValues(serviceId, await catalog.resolveVariables(serviceId)),

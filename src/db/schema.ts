@@ -289,7 +289,8 @@ export interface RuntimeLogLinesTable {
   service_id: string;
   deployment_id: string;
   container_id: string;
-  replica: number;
+  /** A web replica's number, or a worker's `type.replica` (text in this integer column: kept-logs.repository.ts). */
+  replica: number | string;
   at: number;
   line: string;
   /** Migration 0022; null for lines kept before it and for Berth's own marker lines. */

@@ -109,7 +109,7 @@ export class DeployRunner {
       const oldContainers = await activate(ctx, upstreams, previous, timings, fallback);
       try {
         log.line(`Live at ${serviceUrl(ctx.service.name, ctx.project.name, ctx.deps.config)}`);
-        await replaceWorkers(ctx, image, env);
+        await replaceWorkers(ctx, image, env, volumes.mounts);
         await pruneServiceImages(this.deps.db, this.deps.runtime, this.deps.logger, ctx.service.id);
       } finally {
         // In the background: the queue moves on while the old release drains (old-release-drain.ts).

@@ -2,12 +2,14 @@
  * How a service with volumes deploys. Its Docker volumes are made when missing (kept across deploys and
  * rollbacks: only deleting the volume or the service removes one) and mounted into the release container
  * and every replica. A volume that is not marked shared must never have two writers, so such a deploy is
- * stop-then-start: the old replicas stop before the release command and the new replicas start (a brief
- * downtime, said in the deployment log). If the deploy then fails, the old replicas start again and are
- * routed as before. With every volume shared (or none), the zero-downtime switch is unchanged.
+ * stop-then-start: the old replicas and the old release's workers (they mount the volumes too) stop before
+ * the release command and the new replicas start (a brief downtime, said in the deployment log). If the
+ * deploy then fails, the old replicas and workers start again and are routed as before. With every volume
+ * shared (or none), the zero-downtime switch is unchanged. Cron runs and workers started outside a deploy
+ * (a new replica count) mount the volumes as configured now (currentVolumeMounts).
  */
 import type { VolumeMount } from '../runtime/runtime.js';
-import { isReplicaContainer, LABELS, serviceSelector } from '../workloads/labels.js';
+import { isReplicaContainer, isWorkerContainer, LABELS, serviceSelector } from '../workloads/labels.js';
 import { serviceVolumeMounts, serviceVolumeSpec } from '../workloads/volume-spec.js';
 import type { DeployDeps, RunContext } from './deploy-context.js';
 import { findActiveDeployment } from './deployments.repository.js';
@@ -36,17 +38,39 @@ export async function prepareVolumes(ctx: RunContext): Promise<VolumePlan> {
   };
 }
 
-/** Stop-then-start: stops the running replicas of earlier deployments. Returns their ids (to start again on failure). */
+/**
+ * Makes the service's Docker volumes when missing (labelled as at a deploy) and returns their mounts: for
+ * a container started outside a deploy (a cron run, a worker replica added by a new count).
+ */
+export async function currentVolumeMounts(
+  deps: Pick<DeployDeps, 'runtime' | 'volumes'>,
+  owner: { projectId: string; serviceId: string },
+): Promise<VolumeMount[]> {
+  const volumes = (await deps.volumes?.volumesOf(owner.serviceId)) ?? [];
+  for (const v of volumes) {
+    const spec = serviceVolumeSpec(owner, v.name);
+    await deps.runtime.ensureVolume(spec.name, spec.labels);
+  }
+  return serviceVolumeMounts(owner.serviceId, volumes);
+}
+
+/**
+ * Stop-then-start: stops the running replicas and workers of earlier deployments. Returns their ids (to
+ * start again on failure). Workers stop first: they hold no traffic, and the web replicas serve longest.
+ */
 export async function stopOldReplicasFirst(ctx: RunContext, plan: VolumePlan): Promise<string[]> {
   if (plan.exclusive.length === 0) return [];
   const { runtime, timing } = ctx.deps;
-  const old = (await runtime.listContainers(serviceSelector(ctx.service.id))).filter(
-    (c) => isReplicaContainer(c.labels) && c.state === 'running' && c.labels[LABELS.deployment] !== ctx.deployment.id,
+  const running = (await runtime.listContainers(serviceSelector(ctx.service.id))).filter(
+    (c) => c.state === 'running' && c.labels[LABELS.deployment] && c.labels[LABELS.deployment] !== ctx.deployment.id,
   );
+  const workers = running.filter((c) => isWorkerContainer(c.labels));
+  const old = [...workers, ...running.filter((c) => isReplicaContainer(c.labels))];
+  const workerWords = workers.length > 0 ? ` and ${workers.length} old worker container(s)` : '';
   ctx.log.line(
     `Stop-then-start: the volume(s) ${plan.exclusive.join(', ')} are not shared between old and new containers, ` +
-      `so the ${old.length} old container(s) stop before the new ones start (brief downtime). ` +
-      'Mark a volume shared if the app can use it from two containers at once.',
+      `so the ${old.length - workers.length} old container(s)${workerWords} stop before the new ones start ` +
+      '(brief downtime). Mark a volume shared if the app can use it from two containers at once.',
   );
   const stopped: string[] = [];
   for (const c of old) {
@@ -61,7 +85,7 @@ export async function stopOldReplicasFirst(ctx: RunContext, plan: VolumePlan): P
   return stopped;
 }
 
-/** After a failed stop-then-start deploy: the old replicas run and serve again. */
+/** After a failed stop-then-start deploy: the old replicas (and workers) run and serve again. */
 export async function startOldReplicasAgain(ctx: RunContext, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   const { runtime } = ctx.deps;

@@ -4,14 +4,16 @@
  *   context (for a Dockerfile or a buildpack alike); a rollback takes those of the release it restores; an
  *   image source has none. A bad Procfile line fails the deploy before anything starts.
  * - replaceWorkers, after the web containers are healthy and the traffic switched: the new release's
- *   workers start, are given the stabilisation window to stay up, and then the other releases' workers stop
- *   (gracefully). A process type gone from the Procfile thus stops; a failed deploy never gets here, so the
+ *   workers start (with the service's volumes, as the web replicas), are given the stabilisation window to
+ *   stay up, and then the other releases' workers stop (gracefully; with a volume that is not shared they
+ *   were already stopped before the new web replicas started: volume-deploy-mode.ts). A process type gone from the Procfile thus stops; a failed deploy never gets here, so the
  *   old workers keep running.
  */
 import { join } from 'node:path';
 import { processTypesOf } from '../build/procfile.js';
 import { SourceTree, checkRelativePath } from '../build/source-tree.js';
 import { AppError } from '../errors.js';
+import type { VolumeMount } from '../runtime/runtime.js';
 import type { RunContext } from './deploy-context.js';
 import { DeployFailure, workloadOf } from './deploy-steps.js';
 import { processTypesOfDeployment, recordProcessTypes } from './worker-processes.repository.js';
@@ -54,15 +56,20 @@ export async function recordReleaseProcesses(ctx: RunContext): Promise<void> {
 }
 
 /** Starts this release's workers, then stops every other release's (see the file comment). */
-export function replaceWorkers(ctx: RunContext, image: string, env: Record<string, string>): Promise<void> {
-  return withWorkerLock(ctx.service.id, () => replace(ctx, image, env));
+export function replaceWorkers(
+  ctx: RunContext,
+  image: string,
+  env: Record<string, string>,
+  volumes: VolumeMount[] = [],
+): Promise<void> {
+  return withWorkerLock(ctx.service.id, () => replace(ctx, image, env, volumes));
 }
 
-async function replace(ctx: RunContext, image: string, env: Record<string, string>): Promise<void> {
+async function replace(ctx: RunContext, image: string, env: Record<string, string>, volumes: VolumeMount[]) {
   const { deps, service, deployment } = ctx;
   const types = await processTypesOfDeployment(deps.db, deployment.id);
   const replicas = await plannedReplicas(deps, service.id, types);
-  const workload = workloadOf(ctx, image, env);
+  const workload = workloadOf(ctx, image, env, volumes);
   const started: string[] = [];
   for (const [type, count] of replicas) {
     const numbers = Array.from({ length: count }, (_, i) => i + 1);

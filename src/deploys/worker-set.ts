@@ -12,9 +12,13 @@ import { workerContainerSpec } from '../workloads/worker-spec.js';
 import type { DeployDeps } from './deploy-context.js';
 import { removeContainers } from './deploy-steps.js';
 import { findActiveDeployment, sealedVariablesOf } from './deployments.repository.js';
+import { currentVolumeMounts } from './volume-deploy-mode.js';
 import { DEFAULT_WORKER_REPLICAS, processTypesOfDeployment, workerReplicasOf } from './worker-processes.repository.js';
 
-export type WorkerDeps = Pick<DeployDeps, 'db' | 'runtime' | 'catalog' | 'secretBox' | 'timing' | 'logger' | 'events'>;
+export type WorkerDeps = Pick<
+  DeployDeps,
+  'db' | 'runtime' | 'catalog' | 'secretBox' | 'timing' | 'logger' | 'events' | 'volumes'
+>;
 
 /**
  * One change of a service's workers at a time in this daemon (a deploy replacing them, a new replica
@@ -137,7 +141,8 @@ export async function scaleProcess(
     const sealed = await sealedVariablesOf(deps.db, active.id);
     if (!found || !sealed) throw new AppError('CONFLICT', 'The active release cannot be read to start workers.');
     const env = JSON.parse(deps.secretBox.decrypt(sealed)) as Record<string, string>;
-    const workload: AppWorkload = { ...found, deploymentId: active.id, image: active.image, env };
+    const volumes = await currentVolumeMounts(deps, { projectId: found.project.id, serviceId });
+    const workload: AppWorkload = { ...found, deploymentId: active.id, image: active.image, env, volumes };
     await startWorkerReplicas(deps, workload, processType, command, missing, () => undefined);
   }
   return { started: missing.length, stopped: surplus.length };

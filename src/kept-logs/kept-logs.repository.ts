@@ -5,11 +5,17 @@ import type { Executor } from '../db/executor.js';
 /** Which output of the container a line came from; null for lines kept before 0022 and for marker lines. */
 export type KeptStream = 'stdout' | 'stderr';
 
+/**
+ * Whose line: a web replica's number, or a worker's name (`worker.1`). The column is an integer one
+ * (migration 0015); SQLite keeps such a name as text in it, so no migration was needed.
+ */
+export type KeptReplica = number | string;
+
 export interface KeptLine {
   serviceId: string;
   deploymentId: string;
   containerId: string;
-  replica: number;
+  replica: KeptReplica;
   at: number;
   line: string;
   stream: KeptStream | null;
@@ -18,7 +24,7 @@ export interface KeptLine {
 export interface StoredLine {
   id: number;
   at: number;
-  replica: number;
+  replica: KeptReplica;
   line: string;
   stream: KeptStream | null;
 }

@@ -89,7 +89,14 @@ export class KeptLogs {
   }
 }
 
-/** "2026-12-02T07:58:00.123Z [1] text": the form of a downloaded log. */
+/** A stored replica as the API gives it: the replica number, and the worker process type (null: web). */
+export function replicaParts(replica: repo.KeptReplica): { replica: number; process: string | null } {
+  if (typeof replica === 'number') return { replica, process: null };
+  const dot = replica.lastIndexOf('.');
+  return { replica: Number(replica.slice(dot + 1)) || 1, process: dot > 0 ? replica.slice(0, dot) : null };
+}
+
+/** "2026-12-02T07:58:00.123Z [1] text" (a worker's: `[worker.1]`): the form of a downloaded log. */
 export function formatLine(line: repo.StoredLine): string {
   return `${new Date(line.at).toISOString()} [${line.replica}] ${line.line}`;
 }

@@ -47,13 +47,20 @@ interface Source {
   serviceId: string;
   deploymentId: string;
   containerId: string;
-  replica: number;
+  replica: repo.KeptReplica;
 }
 
 const isAppContainer = (c: ContainerSummary) =>
   Boolean(c.labels[LABELS.deployment] && c.labels[LABELS.service]) && !isReleaseContainer(c.labels);
 const isDatabaseContainer = (c: ContainerSummary) =>
   Boolean(c.labels[LABELS.service]) && !c.labels[LABELS.deployment] && c.labels[LABELS.role] === ROLES.database;
+
+/** A web replica's number (`1`), or a worker's process type and replica (`worker.1`, as the live logs say). */
+export function keptReplicaOf(labels: Record<string, string>): repo.KeptReplica {
+  const replica = Number(labels[LABELS.replica] ?? 1) || 1;
+  const process = labels[LABELS.process];
+  return process ? `${process}.${replica}` : replica;
+}
 
 /** What a database container's lines are stored under in place of a deployment id. */
 export function databaseRunId(containerId: string): string {
@@ -155,7 +162,7 @@ export class LogKeeper {
       serviceId: c.labels[LABELS.service]!,
       deploymentId: c.labels[LABELS.deployment] ?? databaseRunId(c.id),
       containerId: c.id,
-      replica: Number(c.labels[LABELS.replica] ?? 1) || 1,
+      replica: keptReplicaOf(c.labels),
     };
     const abort = new AbortController();
     const done = (async () => {

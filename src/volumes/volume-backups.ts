@@ -18,7 +18,14 @@ import { newId } from '../lib/ids.js';
 import type { Logger } from '../logger.js';
 import { getAppService } from '../projects/services.service.js';
 import type { Runtime } from '../runtime/runtime.js';
-import { isReplicaContainer, LABELS, ROLES, serviceLabels, serviceSelector } from '../workloads/labels.js';
+import {
+  isReplicaContainer,
+  isWorkerContainer,
+  LABELS,
+  ROLES,
+  serviceLabels,
+  serviceSelector,
+} from '../workloads/labels.js';
 import { scratchVolumeName } from '../workloads/names.js';
 import type { VolumeOwner } from '../workloads/volume-spec.js';
 import { serviceVolumeSpec } from '../workloads/volume-spec.js';
@@ -128,7 +135,9 @@ export class VolumeBackups {
       const spec = serviceVolumeSpec(owner, volume.name);
       await runtime.ensureVolume(spec.name, spec.labels);
       const containers = await runtime.listContainers(serviceSelector(volume.serviceId));
-      for (const c of containers.filter((c) => isReplicaContainer(c.labels) && c.state === 'running')) {
+      // The web replicas and the workers mount the volume (a cron run that is going is left alone).
+      const mounting = (c: (typeof containers)[number]) => isReplicaContainer(c.labels) || isWorkerContainer(c.labels);
+      for (const c of containers.filter((c) => mounting(c) && c.state === 'running')) {
         // An old release's container can be removed by its drain meanwhile: gone is as good as stopped.
         const isGone = await runtime.stopContainer(c.id, 10).then(
           () => false,

@@ -1,10 +1,11 @@
 /**
  * The one-off container of a cron run, as a backend-neutral spec (pure; tested by equality). It runs the
- * service's current deployment image with the service's variables on the project network, is never
- * restarted, and carries the service's labels plus the job and run (no `berth.deployment`: it never
- * serves, and the deploy steps leave it alone), so Berth finds and cleans it by label.
+ * service's current deployment image with the service's variables on the project network, mounts the
+ * service's volumes where its replicas do, is never restarted, and carries the service's labels plus the
+ * job and run (no `berth.deployment`: it never serves, and the deploy steps leave it alone), so Berth
+ * finds and cleans it by label.
  */
-import type { ContainerSpec } from '../runtime/runtime.js';
+import type { ContainerSpec, VolumeMount } from '../runtime/runtime.js';
 import { memoryLimitBytes, nanoCpusOf, type WorkloadProject } from './app-spec.js';
 import { LABELS, ROLES, serviceLabels, type Labels } from './labels.js';
 import { cronRunContainerName } from './names.js';
@@ -20,6 +21,8 @@ export interface CronRunWorkload {
   image: string;
   env: Record<string, string>;
   command: CronCommand;
+  /** The service's named volumes (volume-spec.ts serviceVolumeMounts), as its replicas mount them. */
+  volumes?: VolumeMount[];
 }
 
 /** The argv the container runs (never a shell on the host: `/bin/sh -c` is the image's, inside it). */
@@ -57,5 +60,6 @@ export function cronRunContainerSpec(workload: CronRunWorkload): ContainerSpec {
     memoryBytes: memoryLimitBytes(workload.service.resources.memoryMb),
     nanoCpus: nanoCpusOf(workload.service.resources.cpus),
     restartPolicy: 'no',
+    ...(workload.volumes?.length ? { volumes: workload.volumes } : {}),
   };
 }

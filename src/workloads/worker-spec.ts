@@ -1,8 +1,9 @@
 /**
  * The containers of worker processes (Procfile types beyond `web`): the same image, variables, network and
  * limits as the web replicas of the deployment, the process type's command, no PORT and no network alias
- * (a worker is never routed and siblings do not reach it by the service's name), restarted by the engine
- * unless stopped. Pure, compared by exact equality (test/unit/worker-spec.test.ts).
+ * (a worker is never routed and siblings do not reach it by the service's name), the service's volumes
+ * mounted as in the web replicas (a queue worker reads the uploads the web process wrote), restarted by the
+ * engine unless stopped. Pure, compared by exact equality (test/unit/worker-spec.test.ts).
  */
 import type { ContainerSpec } from '../runtime/runtime.js';
 import { builtImageLabels, memoryLimitBytes, nanoCpusOf, type AppWorkload } from './app-spec.js';
@@ -42,6 +43,7 @@ export function workerContainerSpec(
     memoryBytes: memoryLimitBytes(service.resources.memoryMb),
     nanoCpus: nanoCpusOf(service.resources.cpus),
     restartPolicy: 'unless-stopped',
+    ...(workload.volumes?.length ? { volumes: workload.volumes } : {}),
   };
 }
 

@@ -2,7 +2,8 @@
  * Cron jobs on the real engine: a job on a seconds-level schedule (6 fields) runs in a one-off container
  * of the service's current image with its variables and records exit code and output; skip-overlap
  * records skipped runs while one runs; a timeout kills the run (timed-out); run now works; pause stops
- * the schedule; deleting the job removes its history and its running container. The deployment row is
+ * the schedule; a run mounts the service's volumes; deleting the job removes its history and its running
+ * container. The deployment row is
  * written directly (busybox as the "built" image); every container is found and removed by its labels.
  */
 import assert from 'node:assert/strict';
@@ -87,6 +88,9 @@ describe('cron jobs on the real engine', () => {
     await t?.ctx.cron.stop();
     await t?.runtime.removeContainersByLabel({ [LABELS.service]: serviceId }).catch(() => undefined);
     await t?.runtime.removeNetwork(projectNetworkName(projectId)).catch(() => undefined);
+    for (const v of (await t?.runtime.listVolumes({ [LABELS.service]: serviceId }).catch(() => [])) ?? []) {
+      await t?.runtime.removeVolume(v.name).catch(() => undefined);
+    }
     await t?.close();
   });
 
@@ -171,6 +175,26 @@ describe('cron jobs on the real engine', () => {
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /<pre class="log" id="cron-log">ran \$GREETING as argv/);
     assert.match(page.body, /<span class="badge status-active">succeeded<\/span>/);
+  });
+
+  it('mounts the service volumes: what one run writes, the next run reads', async () => {
+    const volume = await api('POST', `/services/${serviceId}/volumes`, { name: 'data', mountPath: '/data' });
+    assert.equal(volume.statusCode, 201, volume.body);
+    const runNow = async (command: string[]) => {
+      const job = await create({ name: `vol-${command[0]}`, schedule: '0 3 * * *', command, enabled: false });
+      const started = await api('POST', `/services/${serviceId}/cron-jobs/${job.id}/run`);
+      assert.equal(started.statusCode, 202, started.body);
+      await t.ctx.cron.idle(job.id);
+      return (await api('GET', `/services/${serviceId}/cron-jobs/${job.id}/runs/${started.json().id}`)).json();
+    };
+    const wrote = await runNow(['sh', '-c', 'echo kept-by-volume > /data/mark']);
+    assert.equal(wrote.status, 'succeeded', wrote.log);
+    const read = await runNow(['cat', '/data/mark']);
+    assert.equal(read.status, 'succeeded', read.log);
+    assert.equal(read.log.trim(), 'kept-by-volume');
+    const volumes = await t.runtime.listVolumes({ [LABELS.service]: serviceId, [LABELS.role]: 'volume' });
+    assert.equal(volumes.length, 1, 'the volume was made with its labels (not by the engine, unlabelled)');
+    assert.equal((await api('DELETE', `/services/${serviceId}/volumes/${volume.json().id}`)).statusCode, 204);
   });
 
   it('queues one run behind a running one, and retries a failed run', async () => {

@@ -4,6 +4,9 @@
  * a redeploy replaces them with the new release's (new ids, the new image) only after the web process went
  * live (a restarted daemon starts missing ones); a failing web deploy leaves the old workers alone; a type gone from the Procfile stops; a rollback
  * restores the workers of the release rolled back to; 0 replicas stops them; deleting the service removes them.
+ * A second service with a volume: its worker writes a file the web process serves; with the volume not
+ * shared, a redeploy stops the old worker with the old web container before the new ones start, and a
+ * failed deploy starts both again.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -44,9 +47,16 @@ describe('worker processes', () => {
     h = await startHarness();
     ({ serviceId } = await createFixtureService(h.api, { project: 'workers', service: 'web', repoUrl: repo.url }));
   });
+  let volumeServiceId = '';
   after(async () => {
     await h?.close();
     await git?.close();
+    if (volumeServiceId) {
+      const engine = new DockerRuntime(testDockerEndpoint());
+      for (const v of await engine.listVolumes({ 'berth.service': volumeServiceId }).catch(() => [])) {
+        await engine.removeVolume(v.name).catch(() => {});
+      }
+    }
   });
 
   const deploy = async () => {
@@ -227,5 +237,106 @@ describe('worker processes', () => {
     const removed = await h.api('DELETE', `/services/${serviceId}`, { confirm: 'web' });
     assert.equal(removed.status, 200, JSON.stringify(removed.body));
     assert.deepEqual(await workers(), []);
+  });
+
+  it('mounts the service volume into workers; a non-shared volume stops the old workers first', async () => {
+    const VOLUME_HOST = 'web-workvol.localhost';
+    const volumeRepo = await git.createRepo('workers-volume-app', {
+      Dockerfile: [
+        'ARG BASE_IMAGE=node:20-slim',
+        'FROM ${BASE_IMAGE}',
+        'WORKDIR /app',
+        'COPY . .',
+        // A new named volume takes the owner of the image's directory: the node user may write to it.
+        'RUN mkdir /data && chown node /data',
+        'USER node',
+        'ENV PORT=3000',
+        'CMD ["node", "server.mjs"]',
+        '',
+      ].join('\n'),
+      VERSION: 'v1\n',
+      'server.mjs': [
+        "import { readFileSync } from 'node:fs';",
+        "import http from 'node:http';",
+        'http.createServer((req, res) => {',
+        "  if (req.url === '/healthz') return res.end('ok');",
+        "  try { res.end(readFileSync('/data/note.txt', 'utf8').trim()); } catch { res.end('none'); }",
+        '}).listen(Number(process.env.PORT || 3000));',
+        "process.on('SIGTERM', () => process.exit(0));",
+        '',
+      ].join('\n'),
+      Procfile: 'web: node server.mjs\nworker: sh worker.sh\n',
+      'worker.sh': [
+        '#!/bin/sh',
+        "trap 'exit 0' TERM",
+        'echo "from worker $(cat VERSION)" > /data/note.txt',
+        'while true; do sleep 1; done',
+        '',
+      ].join('\n'),
+    });
+    ({ serviceId: volumeServiceId } = await createFixtureService(h.api, {
+      project: 'workvol',
+      service: 'web',
+      repoUrl: volumeRepo.url,
+    }));
+    const volume = await h.api('POST', `/services/${volumeServiceId}/volumes`, { name: 'data', mountPath: '/data' });
+    assert.equal(volume.status, 201, JSON.stringify(volume.body));
+    const deployVolumeService = async () => {
+      const created = await h.api<{ id: string }>('POST', `/services/${volumeServiceId}/deployments`);
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      return h.waitForDeployment(created.body.id);
+    };
+    const served = async (want: string) => {
+      const deadline = Date.now() + 20_000;
+      let body = '';
+      while (Date.now() < deadline) {
+        body = (await get(h.proxyPort, VOLUME_HOST)).body;
+        if (body === want) return;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.equal(body, want);
+    };
+    const volumeWorkers = () =>
+      containersWithLabels({ 'berth.service': volumeServiceId, 'berth.role': 'worker', 'berth.process': 'worker' });
+
+    const one = await deployVolumeService();
+    assert.equal(one.status, 'active', String(one.error));
+    await workersSettled(one.id);
+    await served('from worker v1');
+
+    await volumeRepo.commit({ VERSION: 'v2\n' }, 'release v2');
+    const two = await deployVolumeService();
+    assert.equal(two.status, 'active', String(two.error));
+    await workersSettled(two.id, /previous release's workers stopped/);
+    const lines = await logOf(String(two.id));
+    const stopAt = lines.findIndex((l) =>
+      /Stop-then-start: .* 1 old container\(s\) and 1 old worker container\(s\) stop before/.test(l),
+    );
+    const startAt = lines.findIndex((l) => /Started container 1\/1/.test(l));
+    assert.ok(stopAt >= 0 && startAt > stopAt, `old workers stop before the new web starts:\n${lines.join('\n')}`);
+    await served('from worker v2');
+    const v2Workers = (await volumeWorkers()).filter((c) => c.state === 'running');
+    assert.deepEqual(
+      v2Workers.map((c) => c.labels['berth.deployment']),
+      [two.id],
+    );
+
+    // A failed stop-then-start deploy: the old web container and the old worker start again.
+    await volumeRepo.commit({ 'server.mjs': 'process.exit(3);\n' }, 'a web process that dies');
+    const three = await deployVolumeService();
+    assert.equal(three.status, 'failed');
+    const failedLines = await logOf(String(three.id));
+    assert.ok(
+      failedLines.some((l) => /Started the 2 old container\(s\) again/.test(l)),
+      failedLines.join('\n'),
+    );
+    const after = (await volumeWorkers()).filter((c) => c.state === 'running');
+    assert.deepEqual(
+      after.map((c) => c.id),
+      v2Workers.map((c) => c.id),
+    );
+    await served('from worker v2');
+    const removed = await h.api('DELETE', `/services/${volumeServiceId}`, { confirm: 'web' });
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
   });
 });

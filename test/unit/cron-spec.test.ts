@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cronArgv, cronJobSelector, cronRunContainerSpec } from '../../src/workloads/cron-spec.js';
 import { isReplicaContainer } from '../../src/workloads/labels.js';
+import { serviceVolumeMounts } from '../../src/workloads/volume-spec.js';
 
 const workload = {
   project: { id: 'prj_aaaaaaaaaaaa', networkName: 'berth-prj_aaaaaaaaaaaa' },
@@ -33,6 +34,13 @@ describe('cron run container spec', () => {
       nanoCpus: 500_000_000,
       restartPolicy: 'no',
     });
+  });
+
+  it('mounts the service volumes where its replicas do', () => {
+    const volumes = serviceVolumeMounts('svc_bbbbbbbbbbbb', [{ name: 'uploads', mountPath: '/srv/uploads' }]);
+    const spec = cronRunContainerSpec({ ...workload, volumes, command: { argv: ['true'] } });
+    assert.deepEqual(spec.volumes, [{ volume: 'berth-svc_bbbbbbbbbbbb-vol-uploads', target: '/srv/uploads' }]);
+    assert.equal('volumes' in cronRunContainerSpec({ ...workload, command: { argv: ['true'] } }), false);
   });
 
   it('runs an argv command as given (no shell), without limits when the service has none', () => {

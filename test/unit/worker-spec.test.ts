@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import { processTypesOf } from '../../src/build/procfile.js';
 import { processArgv } from '../../src/deploys/worker-set.js';
 import { isAppError } from '../../src/errors.js';
-import type { AppWorkload } from '../../src/workloads/app-spec.js';
+import { appContainerSpec, type AppWorkload } from '../../src/workloads/app-spec.js';
+import { serviceVolumeMounts } from '../../src/workloads/volume-spec.js';
 import { isReplicaContainer, isWorkerContainer, replicaNameOf } from '../../src/workloads/labels.js';
 import { workerContainerSpec, workerSelector } from '../../src/workloads/worker-spec.js';
 import { checkReplicas } from '../../src/workers/workers.service.js';
@@ -41,6 +42,20 @@ describe('worker container spec', () => {
       nanoCpus: 1_500_000_000,
       restartPolicy: 'unless-stopped',
     });
+  });
+
+  it('mounts the service volumes exactly as the web replicas do (serviceVolumeMounts)', () => {
+    const volumes = serviceVolumeMounts('svc_0123456789ab', [
+      { name: 'uploads', mountPath: '/app/uploads' },
+      { name: 'cache', mountPath: '/var/cache/app' },
+    ]);
+    const spec = workerContainerSpec({ ...workload, volumes }, 'worker', ['sh', 'worker.sh'], 1);
+    assert.deepEqual(spec.volumes, [
+      { volume: 'berth-svc_0123456789ab-vol-uploads', target: '/app/uploads' },
+      { volume: 'berth-svc_0123456789ab-vol-cache', target: '/var/cache/app' },
+    ]);
+    assert.deepEqual(spec.volumes, appContainerSpec({ ...workload, volumes }, 1, 3000).volumes);
+    assert.equal('volumes' in workerContainerSpec(workload, 'worker', ['x'], 1), false, 'no volumes: no key');
   });
 
   it('has no limits when the service has none', () => {

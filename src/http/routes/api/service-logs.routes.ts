@@ -8,7 +8,12 @@ import { DEFAULT_TAIL, MAX_TAIL, dropWhenBacklogged } from '../../../deploys/run
 import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { sendKeptLog } from '../../kept-log-download.js';
-import { DEFAULT_KEPT_LINES, MAX_KEPT_LINES_PER_PAGE, type KeptLogs } from '../../../kept-logs/kept-logs.service.js';
+import {
+  DEFAULT_KEPT_LINES,
+  MAX_KEPT_LINES_PER_PAGE,
+  replicaParts,
+  type KeptLogs,
+} from '../../../kept-logs/kept-logs.service.js';
 import { deploymentIdParams, keptLineStream, keptStreamQuery, serviceIdParams } from './deployment-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 import { can } from '../../route-access.js';
@@ -194,6 +199,10 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
                   properties: {
                     at: { type: 'string', format: 'date-time' },
                     replica: { type: 'integer' },
+                    process: {
+                      type: ['string', 'null'],
+                      description: 'The worker process type (`worker`…) of a worker line; null for the web replicas',
+                    },
                     line: { type: 'string' },
                     stream: keptLineStream,
                   },
@@ -215,7 +224,7 @@ export async function serviceLogsApiRoutes(app: FastifyInstance, ctx: AppContext
         deploymentId: request.params.id,
         lines: lines.map((l) => ({
           at: new Date(l.at).toISOString(),
-          replica: l.replica,
+          ...replicaParts(l.replica),
           line: l.line,
           stream: l.stream,
         })),
