@@ -49,8 +49,9 @@ export class ApiClient {
     path: string,
     init: { body?: unknown; raw?: RequestInit } = {},
   ): Promise<Response> {
+    // No token yet (the browser login's own requests): no authorization header at all.
     const headers: Record<string, string> = {
-      authorization: `Bearer ${this.target.token}`,
+      ...(this.target.token ? { authorization: `Bearer ${this.target.token}` } : {}),
       accept: 'application/json',
     };
     let body: RequestInit['body'];
