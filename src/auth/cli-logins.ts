@@ -104,7 +104,10 @@ export class CliLogins {
       throw new AppError('VALIDATION_FAILED', 'host is 1 to 48 letters, digits, dots, dashes or underscores.', {
         details: { host: 'letters, digits . _ - (max 48)' },
       });
-    const fromAddress = [...this.requests.values()].filter((r) => r.address === address).length;
+    const windowStart = this.now() - this.limits.ttlMs;
+    const fromAddress = [...this.requests.values()].filter(
+      (r) => r.address === address && r.createdAt > windowStart,
+    ).length;
     if (fromAddress >= this.limits.perAddress || this.requests.size >= this.limits.maxPending)
       throw new AppError('RATE_LIMITED', 'Too many login requests: wait a few minutes and try again.');
     let userCode: string;
