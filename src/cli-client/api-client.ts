@@ -9,6 +9,8 @@ import { AppError, type ErrorCode } from '../errors.js';
 export interface ApiTarget {
   server: string;
   token: string;
+  /** Before every path (default /api/v1; the browser login's public routes are outside it: ''). */
+  prefix?: string;
 }
 
 function codeOfStatus(status: number, serverCode: string | undefined): ErrorCode {
@@ -61,7 +63,7 @@ export class ApiClient {
     }
     let response: Response;
     try {
-      response = await fetch(`${this.target.server}/api/v1${path}`, {
+      response = await fetch(`${this.target.server}${this.target.prefix ?? '/api/v1'}${path}`, {
         method,
         headers,
         body,

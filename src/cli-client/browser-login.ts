@@ -34,7 +34,7 @@ export function deviceName(raw = hostname()): string {
 }
 
 export async function browserLogin(server: string, out: Output): Promise<string> {
-  const api = new ApiClient({ server, token: '' });
+  const api = new ApiClient({ server, token: '', prefix: '' });
   const started = await api.json<Started>('POST', '/cli/login', { host: deviceName() });
   // With --json, stdout keeps its one document: the instructions go to stderr.
   const tell = (text: string) => (out.isJson ? out.warn(text) : out.say(text));

@@ -52,12 +52,12 @@ describe('berth login with browser approval', () => {
   });
 
   const start = async (host = 'laptop-1', remoteAddress = '10.20.0.1') => {
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/cli/login', payload: { host }, remoteAddress });
+    const res = await t.app.inject({ method: 'POST', url: '/cli/login', payload: { host }, remoteAddress });
     assert.equal(res.statusCode, 200, res.body);
     return res.json() as Started;
   };
   const poll = (id: string, pollSecret: string) =>
-    t.app.inject({ method: 'POST', url: `/api/v1/cli/login/${id}/poll`, payload: { pollSecret } });
+    t.app.inject({ method: 'POST', url: `/cli/login/${id}/poll`, payload: { pollSecret } });
   const decide = async (client: InjectClient, decision: 'approve' | 'deny', code: string) => {
     const page = await client.get(`/cli/approve?code=${encodeURIComponent(code)}`);
     assert.equal(page.statusCode, 200);
@@ -148,7 +148,7 @@ describe('berth login with browser approval', () => {
     assert.doesNotMatch(wrong.body, /berth_/);
     const missing = await t.app.inject({
       method: 'POST',
-      url: `/api/v1/cli/login/${started.requestId}/poll`,
+      url: `/cli/login/${started.requestId}/poll`,
       payload: {},
     });
     assert.equal(missing.statusCode, 400);
@@ -194,12 +194,12 @@ describe('berth login with browser approval', () => {
   });
 
   it('refuses a bad host name and too many requests from one address', async () => {
-    const bad = await t.app.inject({ method: 'POST', url: '/api/v1/cli/login', payload: { host: '../<x>' } });
+    const bad = await t.app.inject({ method: 'POST', url: '/cli/login', payload: { host: '../<x>' } });
     assert.equal(bad.statusCode, 422, bad.body);
     for (let i = 0; i < 5; i++) await start('burst', '10.20.9.9');
     const over = await t.app.inject({
       method: 'POST',
-      url: '/api/v1/cli/login',
+      url: '/cli/login',
       payload: { host: 'burst' },
       remoteAddress: '10.20.9.9',
     });

@@ -1,7 +1,8 @@
 /**
  * The CLI's side of `berth login` with browser approval (src/auth/cli-logins.ts): start a login request
  * and poll it. Public by nature (the CLI has no token yet); starting is limited per address, and a poll
- * needs the request's secret, sent in the body so it never lands in a URL or an access log.
+ * needs the request's secret, sent in the body so it never lands in a URL or an access log. Outside
+ * /api/v1, which is for bearer tokens only.
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
@@ -11,7 +12,7 @@ const tags = ['cli'];
 
 export async function cliLoginRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.post<{ Body: { host?: string } | undefined }>(
-    '/api/v1/cli/login',
+    '/cli/login',
     {
       config: can('public'),
       schema: {
@@ -47,7 +48,7 @@ export async function cliLoginRoutes(app: FastifyInstance, ctx: AppContext): Pro
   );
 
   app.post<{ Params: { id: string }; Body: { pollSecret: string } }>(
-    '/api/v1/cli/login/:id/poll',
+    '/cli/login/:id/poll',
     {
       config: can('public'),
       schema: {
