@@ -9,6 +9,8 @@ import { AppError, type ErrorCode } from '../errors.js';
 export interface ApiTarget {
   server: string;
   token: string;
+  /** Before every path (default /api/v1; the browser login's public routes are outside it: ''). */
+  prefix?: string;
 }
 
 function codeOfStatus(status: number, serverCode: string | undefined): ErrorCode {
@@ -49,8 +51,9 @@ export class ApiClient {
     path: string,
     init: { body?: unknown; raw?: RequestInit } = {},
   ): Promise<Response> {
+    // No token yet (the browser login's own requests): no authorization header at all.
     const headers: Record<string, string> = {
-      authorization: `Bearer ${this.target.token}`,
+      ...(this.target.token ? { authorization: `Bearer ${this.target.token}` } : {}),
       accept: 'application/json',
     };
     let body: RequestInit['body'];
@@ -60,7 +63,7 @@ export class ApiClient {
     }
     let response: Response;
     try {
-      response = await fetch(`${this.target.server}/api/v1${path}`, {
+      response = await fetch(`${this.target.server}${this.target.prefix ?? '/api/v1'}${path}`, {
         method,
         headers,
         body,

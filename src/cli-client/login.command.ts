@@ -1,10 +1,11 @@
 /**
  * `berth login --server URL [--token T | --token-stdin]`: checks the token against the server (GET /me)
- * and stores both. Browser approval is not built: create a token in the panel (API tokens) or with
- * `berth token create` on the server. --token puts the secret in the process list; --token-stdin does not.
+ * and stores both. Without a token, the browser approval flow (browser-login.ts) gets one: approve the
+ * printed code in the panel. --token puts the secret in the process list; --token-stdin does not.
  */
 import { ApiClient, normalizeServer } from './api-client.js';
 import { parseCommand, usageError } from './arguments.js';
+import { browserLogin } from './browser-login.js';
 import type { ClientContext } from './client-context.js';
 import { credentialsPath, writeCredentials } from './credentials.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -24,11 +25,12 @@ export async function loginCommand(ctx: ClientContext, args: string[]): Promise<
   if (values.token !== undefined && values['token-stdin'])
     throw usageError('login: give --token or --token-stdin, not both');
   const server = normalizeServer(values.server);
-  const token = (values['token-stdin'] ? await ctx.readStdin() : String(values.token ?? '')).trim();
-  if (!token)
+  let token = (values['token-stdin'] ? await ctx.readStdin() : String(values.token ?? '')).trim();
+  if (!token && (values['token-stdin'] || values.token !== undefined))
     throw usageError(
-      'login: pass the API token with --token-stdin (or --token T); create one in the panel under API tokens, or with `berth token create --name laptop` on the server',
+      'login: the token given is empty; create one in the panel under API tokens, or leave out --token to approve in the browser',
     );
+  if (!token) token = await browserLogin(server, ctx.out);
   const me = await new ApiClient({ server, token }).get<Me>('/me');
   await writeCredentials(ctx.settings.configDir, { server, token, email: me.user.email });
   ctx.out.say(`Logged in to ${server} as ${me.user.email} (token "${me.token.name}").`);

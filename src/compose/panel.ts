@@ -13,6 +13,7 @@ import { createSsoFacade } from '../auth/sso.facade.js';
 import { createTwoFactorFacade } from '../auth/two-factor.facade.js';
 import { createPasskeysFacade } from '../auth/passkeys.facade.js';
 import { LoginThrottle, type ThrottleLimits } from '../auth/login-throttle.js';
+import { CliLogins, DEFAULT_CLI_LOGIN_LIMITS, type CliLoginLimits } from '../auth/cli-logins.js';
 import { SqliteSessionStore } from '../auth/session-store.js';
 import type { Config } from '../config.js';
 import { dataPaths } from '../data-dir.js';
@@ -49,6 +50,8 @@ export interface PanelOptions {
   /** The built-in git remote, once main.ts started it (absent in tests that do not need it). */
   git?: GitRemote;
   throttle?: ThrottleLimits;
+  /** `berth login` approval limits and clock (tests shorten or move time). */
+  cliLogin?: { limits?: Partial<CliLoginLimits>; now?: () => number };
   /** First retry delay of a failed notification (doubles per attempt). */
   alertRetryBaseMs?: number;
   /** CPU, memory and 5xx numbers for the alert rules (default: the metrics and traffic features). */
@@ -120,6 +123,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
   const sessionStore = new SqliteSessionStore(db);
   // One notifier for every change of someone's access (members pages, API, single sign-on).
   const accessChanges = new AccessChanges((error) => logger.warn({ err: error }, 'an access-change listener failed'));
+  const auth = createAuthFacade(db, accessChanges);
   const ctx: AppContext = {
     config,
     logger,
@@ -127,7 +131,15 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     loginThrottle: new LoginThrottle(options.throttle),
     sessionSecret: options.sessionSecret,
     version: options.version,
-    auth: createAuthFacade(db, accessChanges),
+    auth,
+    cliLogins: new CliLogins(
+      async (userId, name) => {
+        const { token } = await auth.createApiToken(userId, name);
+        return { token, email: (await auth.findUserById(userId))?.email ?? '' };
+      },
+      { ...DEFAULT_CLI_LOGIN_LIMITS, ...options.cliLogin?.limits },
+      options.cliLogin?.now,
+    ),
     twoFactor: createTwoFactorFacade({ db, secretBox }),
     // WebAuthn binds passkeys to the panel's public host: they work there only (HTTPS, or localhost).
     passkeys: createPasskeysFacade({

@@ -48,6 +48,8 @@ import { deploymentsUiRoutes } from './routes/ui/deployments.routes.js';
 import { serviceStatusUiRoutes } from './routes/ui/service-status.routes.js';
 import { trafficUiRoutes } from './routes/ui/traffic.routes.js';
 import { sshKeysUiRoutes } from './routes/ui/ssh-keys.routes.js';
+import { cliApproveUiRoutes } from './routes/ui/cli-approve.routes.js';
+import { cliLoginRoutes } from './routes/cli-login.routes.js';
 import { serviceGitUiRoutes } from './routes/ui/service-git.routes.js';
 import { databasesUiRoutes } from './routes/ui/databases.routes.js';
 import { systemUiRoutes } from './routes/ui/system.routes.js';
@@ -132,6 +134,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => loginTwoFactorRoutes(scope, ctx),
     async (scope) => loginPasskeyRoutes(scope, ctx),
     async (scope) => ssoRoutes(scope, ctx),
+    async (scope) => cliLoginRoutes(scope, ctx),
     // Webhooks and deploy hooks carry their own secrets; the git remote checks a token in its onRequest.
     async (scope) => hooksRoutes(scope, ctx, ctx.webhooks),
     ...(git ? [async (scope: FastifyInstance) => gitHttpRoutes(scope, ctx, git)] : []),
@@ -147,6 +150,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => serviceStatusUiRoutes(scope, ctx),
     async (scope) => trafficUiRoutes(scope, ctx),
     async (scope) => sshKeysUiRoutes(scope, ctx),
+    async (scope) => cliApproveUiRoutes(scope, ctx),
     async (scope) => serviceGitUiRoutes(scope, ctx),
     async (scope) => databasesUiRoutes(scope, ctx),
     async (scope) => systemUiRoutes(scope, ctx),

@@ -7,6 +7,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { SqliteSessionStore } from '../auth/session-store.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { AuthFacade } from '../auth/auth.facade.js';
+import type { CliLogins } from '../auth/cli-logins.js';
 import type { SsoFacade } from '../auth/sso.facade.js';
 import type { TwoFactorFacade } from '../auth/two-factor.facade.js';
 import type { PasskeysFacade } from '../auth/passkeys.facade.js';
@@ -43,6 +44,8 @@ export interface AppContext {
   version: string;
   /** Users, sign-in, the setup claim and API tokens. */
   auth: AuthFacade;
+  /** `berth login` with browser approval: pending requests, in memory. */
+  cliLogins: CliLogins;
   /** TOTP enrolment, the second login step, recovery codes and "require two-factor". */
   twoFactor: TwoFactorFacade;
   /** WebAuthn passkeys: add, rename, remove, and sign in with one (second factor or without password). */

@@ -18,7 +18,7 @@ import { dataPaths, ensureDataDir } from '../../src/data-dir.js';
 import { SecretBox } from '../../src/lib/secret-box.js';
 import { Scheduler } from '../../src/jobs/scheduler.js';
 import { composeCore, type Core } from '../../src/compose/core.js';
-import { composePanel } from '../../src/compose/panel.js';
+import { composePanel, type PanelOptions } from '../../src/compose/panel.js';
 import type { AppContext } from '../../src/http/context.js';
 import type { TrafficFeature } from '../../src/traffic/traffic.service.js';
 import type { MetricsFeature } from '../../src/metrics/metrics-feature.js';
@@ -45,7 +45,12 @@ export interface TestApp {
 }
 
 export async function createTestApp(
-  options: { env?: Record<string, string>; throttle?: ThrottleLimits; withHttps?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    throttle?: ThrottleLimits;
+    withHttps?: boolean;
+    cliLogin?: PanelOptions['cliLogin'];
+  } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'berth-http-'));
   const config = loadConfig({ BERTH_DATA_DIR: dataDir, BERTH_LOG_LEVEL: 'silent', ...options.env });
@@ -73,6 +78,7 @@ export async function createTestApp(
     sessionSecret: 'test-session-secret-that-is-long-enough-for-signing',
     version: 'test',
     throttle: options.throttle,
+    cliLogin: options.cliLogin,
   });
   const app = await buildApp(panel.ctx);
   await app.ready();

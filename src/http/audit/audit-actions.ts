@@ -132,6 +132,9 @@ export const AUDIT_RULES: Record<string, AuditRule> = {
   'POST /tokens': { action: 'token.create', ...tokens },
   'POST /api/v1/tokens': { action: 'token.create', ...tokens },
   'POST /tokens/:id/revoke': { action: 'token.revoke', ...tokens },
+  // `berth login` approved in the browser: the diff is the new token; a denial names no object.
+  'POST /cli/approve': { action: 'token.create', ...tokens },
+  'POST /cli/deny': { action: 'cli-login.deny', objectType: 'cli-login' },
   'DELETE /api/v1/tokens/:id': { action: 'token.revoke', ...tokens },
   'POST /ssh-keys': { action: 'ssh-key.create', ...sshKeys },
   'POST /api/v1/ssh-keys': { action: 'ssh-key.create', ...sshKeys },
