@@ -3,8 +3,9 @@ import { isAppError } from '../errors.js';
 import type { ClientContext, ClientSettings } from './client-context.js';
 import type { ClientCommand } from './commands.js';
 import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.js';
-import { linkCommand } from './link.command.js';
+import { linkCommand, unlinkCommand } from './link.command.js';
 import { loginCommand } from './login.command.js';
+import { logoutCommand } from './logout.command.js';
 import { logsCommand } from './logs.command.js';
 import { openCommand } from './open.command.js';
 import { Output, type OutputStreams } from './output.js';
@@ -15,7 +16,9 @@ import { varsCommand } from './vars.command.js';
 
 const RUN: Record<ClientCommand, (ctx: ClientContext, args: string[]) => Promise<ExitCode>> = {
   login: loginCommand,
+  logout: logoutCommand,
   link: linkCommand,
+  unlink: unlinkCommand,
   up: upCommand,
   status: statusCommand,
   logs: logsCommand,

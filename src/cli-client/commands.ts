@@ -2,7 +2,18 @@
  * The developer commands' names and help text. Kept apart from their code so that `berth` (src/cli.ts)
  * can tell a developer command from a server one without loading either.
  */
-export const CLIENT_COMMANDS = ['login', 'link', 'up', 'status', 'logs', 'vars', 'open', 'rollback'] as const;
+export const CLIENT_COMMANDS = [
+  'login',
+  'logout',
+  'link',
+  'unlink',
+  'up',
+  'status',
+  'logs',
+  'vars',
+  'open',
+  'rollback',
+] as const;
 export type ClientCommand = (typeof CLIENT_COMMANDS)[number];
 
 export function isClientCommand(name: string | undefined): name is ClientCommand {
@@ -11,7 +22,9 @@ export function isClientCommand(name: string | undefined): name is ClientCommand
 
 export const CLIENT_USAGE = `Developer commands (talk to a Berth server's API with a token; --json on each for scripts):
   berth login --server URL --token-stdin        check an API token and keep it (or --token T)
+  berth logout [--revoke]                       forget the stored token (--revoke: revoke it on the server too)
   berth link <project>/<service>                this directory deploys to that service (.berth/link.json)
+  berth unlink                                  this directory no longer deploys anywhere
   berth up [--detach]                           upload this directory (minus .gitignore/.dockerignore), build,
                                                 deploy, follow the log, print the URL
   berth status                                  the service's state, live deployment and URL

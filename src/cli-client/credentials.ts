@@ -2,7 +2,7 @@
  * Where `berth login` keeps the server and its API token: <config dir>/credentials.json, mode 0600 in a
  * 0700 directory (the token is a password). One server at a time; logging in again replaces it.
  */
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
 
@@ -52,4 +52,9 @@ export async function writeCredentials(configDir: string, credentials: Credentia
   await writeFile(staged, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
   await chmod(staged, 0o600);
   await rename(staged, file);
+}
+
+/** Forgets the stored credentials (`berth logout`); none stored is fine. */
+export async function removeCredentials(configDir: string): Promise<void> {
+  await rm(credentialsPath(configDir), { force: true });
 }

@@ -3,7 +3,7 @@
  * directory upwards (like git), so `berth up` works from a subdirectory of the linked one.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AppError } from '../errors.js';
 
@@ -53,5 +53,15 @@ export async function writeLink(dir: string, link: Link): Promise<string> {
   await mkdir(join(dir, LINK_DIR), { recursive: true });
   const file = join(dir, LINK_DIR, 'link.json');
   await writeFile(file, `${JSON.stringify(link, null, 2)}\n`);
+  return file;
+}
+
+/** Removes the link of `dir` (`berth unlink`); returns the file removed, or undefined when there was none. */
+export async function removeLink(dir: string): Promise<string | undefined> {
+  const file = join(dir, LINK_DIR, 'link.json');
+  if (!existsSync(file)) return undefined;
+  await rm(file);
+  // The .berth directory goes too when the link was all it held.
+  await rmdir(join(dir, LINK_DIR)).catch(() => undefined);
   return file;
 }

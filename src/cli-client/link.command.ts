@@ -3,7 +3,7 @@ import { AppError } from '../errors.js';
 import { parseCommand, parseServiceRef } from './arguments.js';
 import { connect, type ClientContext } from './client-context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import { writeLink, type Link } from './link-file.js';
+import { findLink, removeLink, writeLink, type Link } from './link-file.js';
 
 export async function linkCommand(ctx: ClientContext, args: string[]): Promise<ExitCode> {
   const { positionals } = parseCommand('link', args, {}, 1);
@@ -25,5 +25,17 @@ export async function linkCommand(ctx: ClientContext, args: string[]): Promise<E
   const file = await writeLink(ctx.settings.cwd, link);
   ctx.out.say(`Linked ${ctx.settings.cwd} to ${project.name}/${service.name} (${file}).`);
   ctx.out.json(link);
+  return EXIT.ok;
+}
+
+/** `berth unlink`: the undo of `berth link` for the directory holding the nearest .berth/link.json. */
+export async function unlinkCommand(ctx: ClientContext, args: string[]): Promise<ExitCode> {
+  parseCommand('unlink', args);
+  const found = await findLink(ctx.settings.cwd);
+  const file = found && (await removeLink(found.root));
+  ctx.out.say(
+    file ? `Unlinked ${found!.root} (${found!.link.project}/${found!.link.service}).` : 'Nothing is linked here.',
+  );
+  ctx.out.json({ unlinked: file !== undefined });
   return EXIT.ok;
 }

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -249,4 +249,38 @@ describe('berth login with browser approval', () => {
     assert.equal(refused.exit, 3, refused.out + refused.err);
     assert.match(refused.err, /denied in the browser/);
   });
+
+  it('`berth logout --revoke` forgets the stored token and revokes it on the server; again is no error', async () => {
+    const run = runLogin();
+    assert.equal((await decide(owner, 'approve', await run.code)).statusCode, 200);
+    assert.equal((await run.done).exit, 0);
+    const file = join(configDir, 'credentials.json');
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { token: string };
+    assert.equal((await me(stored.token)).statusCode, 200);
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: configDir, BERTH_CLI_CONFIG_DIR: configDir };
+    const logout = await runCli(['logout', '--revoke'], env);
+    assert.equal(logout.exit, 0, logout.err);
+    assert.match(logout.out, /Logged out of .* \(the token is revoked\)/);
+    assert.equal(existsSync(file), false, 'nothing of the login is left on disk');
+    assert.equal((await me(stored.token)).statusCode, 401, 'the token no longer works anywhere');
+    const again = await runCli(['logout'], env);
+    assert.equal(again.exit, 0);
+    assert.match(again.out, /Not logged in/);
+  });
+
+  /** A real `berth` process run to its end. */
+  function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ exit: number | null; out: string; err: string }> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [BIN, ...args], { env });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.once('exit', (exit) => {
+        clearTimeout(timer);
+        resolve({ exit, out, err });
+      });
+    });
+  }
 });

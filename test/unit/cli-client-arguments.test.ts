@@ -14,6 +14,25 @@ import { readCliClientSettings } from '../../src/config-cli.js';
 import { Output } from '../../src/cli-client/output.js';
 import { Writable } from 'node:stream';
 import { AppError } from '../../src/errors.js';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runClientCommand, type ClientIo } from '../../src/cli-client/client-main.js';
+import { writeLink } from '../../src/cli-client/link-file.js';
+
+/** Streams a command writes to, kept in memory. */
+function captureIo(): ClientIo & { stdoutText(): string } {
+  let text = '';
+  const sink = () =>
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        text += chunk.toString();
+        done();
+      },
+    });
+  const stdin = (async function* (): AsyncGenerator<string> {})();
+  return { stdout: sink(), stderr: sink(), stdin, stdoutText: () => text };
+}
 
 const usage = (fn: () => unknown) => assert.throws(fn, (error: unknown) => exitCodeOf(error) === EXIT.usage);
 
@@ -127,5 +146,33 @@ describe('developer command arguments', () => {
     out.say('words');
     out.json({ ok: true });
     assert.deepEqual(JSON.parse(stdout.text()), { ok: true });
+  });
+});
+
+describe('berth unlink', () => {
+  it('removes the link of the nearest linked directory, and says when nothing is linked', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'berth-unlink-'));
+    try {
+      const link = {
+        server: 'https://b.example',
+        projectId: 'prj_1',
+        project: 'shop',
+        serviceId: 'svc_1',
+        service: 'web',
+      };
+      await writeLink(root, link);
+      const sub = join(root, 'src');
+      mkdirSync(sub);
+      const io = captureIo();
+      const settings = { configDir: join(root, 'config'), cwd: sub };
+      assert.equal(await runClientCommand('unlink', [], settings as never, io), 0);
+      assert.match(io.stdoutText(), /Unlinked .* \(shop\/web\)/);
+      assert.equal(existsSync(join(root, '.berth')), false, 'nothing of the link is left');
+      const again = captureIo();
+      assert.equal(await runClientCommand('unlink', [], settings as never, again), 0);
+      assert.match(again.stdoutText(), /Nothing is linked here/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
