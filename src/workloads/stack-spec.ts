@@ -112,6 +112,9 @@ export function stackContainerSpec(
   if (tmpfs.length > 0) spec.tmpfs = tmpfs;
   const check = service.healthcheck;
   if (check && check.test[0] !== 'NONE') {
+    // CMD-SHELL is the compose file's own health check: one command line the engine hands to /bin/sh inside
+    // the user's container (as `docker compose` does). Berth builds no shell string and runs nothing on the
+    // host; CMD stays argv.
     const shell = check.test[0] === 'CMD-SHELL';
     spec.healthcheck = {
       test: check.test.slice(1),
