@@ -67,6 +67,14 @@ export interface PageProblems {
   allowHttpError(url: string | RegExp): void;
 }
 
+/**
+ * Chromium cancels requests in flight when the host's network interfaces change, and other test files
+ * running beside this one create and remove Docker bridge networks (stacks, projects) at any moment: a
+ * CI run failed on an icon request cut that way. That is the test machine, not the page; a request the page
+ * needs still fails the test where it checks what the page shows.
+ */
+const NETWORK_CHANGED = 'net::ERR_NETWORK_CHANGED';
+
 export function watchPage(page: Page): PageProblems {
   const list: string[] = [];
   const allowed: (string | RegExp)[] = [];
@@ -77,6 +85,7 @@ export function watchPage(page: Page): PageProblems {
     if (/^Failed to load resource: the server responded with a status of \d+/.test(message.text()) && isAllowed(url)) {
       return;
     }
+    if (message.text() === `Failed to load resource: ${NETWORK_CHANGED}`) return;
     list.push(`console error on ${page.url()}: ${message.text()} (${url})`);
   });
   page.on('pageerror', (error) => list.push(`uncaught exception on ${page.url()}: ${error.message}`));
@@ -84,6 +93,7 @@ export function watchPage(page: Page): PageProblems {
     // Chromium reports ERR_ABORTED when a navigation cancels requests still loading (an icon of the page
     // being left); that is not a server failure, and HTTP error answers still show up as console errors above.
     if (request.failure()?.errorText === 'net::ERR_ABORTED') return;
+    if (request.failure()?.errorText === NETWORK_CHANGED) return;
     list.push(`request failed: ${request.method()} ${request.url()}: ${request.failure()?.errorText ?? 'unknown'}`);
   });
   return { list, allowHttpError: (url) => allowed.push(url) };
