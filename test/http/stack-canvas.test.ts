@@ -1,7 +1,7 @@
 /**
  * Compose stacks on the project canvas (real app, real SQLite, nothing runs): a project's stacks are tiles
  * with their status in words, the number of services and the URL; a project without stacks says where to
- * add one (paste a compose file, templates). While a stack deploys, the live stream of the project page and
+ * add one (paste a compose file, templates); the project's delete zone names the stacks it removes. While a stack deploys, the live stream of the project page and
  * of the stack page carry its status changes, and the tile and the stack page's status part, fetched again,
  * show the new status. Another project's stack cannot be followed.
  */
@@ -93,6 +93,12 @@ describe('compose stacks on the project canvas', () => {
     const shop = /<li[^>]*data-tile="shop"[\s\S]*?<\/li>/.exec(page.body)?.[0] ?? '';
     assert.match(shop, />2 services</);
     assert.match(shop, /http:\/\/shop-alpha\.localhost/);
+    // Deleting the project removes its stacks too: the danger zone says so.
+    const asOwner = await (await signIn(t, team.users.owner.email)).get(`/projects/${team.alpha}`);
+    assert.match(
+      asOwner.body,
+      /These compose stacks are removed with their volumes:[\s\S]*id="delete-stacks"[\s\S]*<strong>shop<\/strong>/,
+    );
   });
 
   it('says where to add a stack when a project has none, also when it is empty', async () => {
@@ -140,8 +146,12 @@ describe('compose stacks on the project canvas', () => {
         );
         const statuses = frames.map((f) => (JSON.parse(f.split('data: ')[1]!) as { status: string }).status);
         assert.deepEqual(statuses, ['deploying', 'failed']);
-        assert.match(frames[0]!, new RegExp(`"topics":\\["stack:${id}"|"topics":\\["stacks:${team.alpha}"`));
       }
+      // The tile listens to its own stack's topic (data-live="stack:<id>"): both pages' frames name it.
+      const topicsOf = (stream: Stream) =>
+        (JSON.parse(stream.text().split('data: ')[1]!.split('\n')[0]!) as { topics: string[] }).topics;
+      assert.deepEqual(topicsOf(onProject), [`stack:${id}`, `stacks:${team.alpha}`]);
+      assert.deepEqual(topicsOf(onStack), [`stack:${id}`]);
     } finally {
       onProject.close();
       onStack.close();

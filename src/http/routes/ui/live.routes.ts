@@ -46,7 +46,8 @@ async function topicsFor(ctx: AppContext, request: FastifyRequest, query: LiveQu
     const project = await ctx.projects.get(query.project);
     for (const service of await ctx.projects.listServices(project.id)) topics.add(`service:${service.id}`);
     for (const database of await ctx.databases.databases.list(project.id)) topics.add(`database:${database.id}`);
-    // Every stack of the project, also one created after the page opened.
+    // Each stack's tile follows its own topic; `stacks:` also hears a stack created after the page opened.
+    for (const stack of await ctx.stacks.list(project.id)) topics.add(`stack:${stack.id}`);
     topics.add(`stacks:${project.id}`);
   }
   if (query.service) {
