@@ -16,7 +16,7 @@
     url = wanted;
     if (!wanted) return;
     source = new window.EventSource(wanted);
-    ['deployment', 'service', 'database', 'backup', 'certificate'].forEach(function (type) {
+    ['deployment', 'service', 'database', 'backup', 'certificate', 'stack'].forEach(function (type) {
       source.addEventListener(type, function (message) {
         var event = JSON.parse(message.data);
         document.body.setAttribute('data-live-last', type + ':' + (event.status || event.state || ''));

@@ -23,6 +23,7 @@ export function composeStacks(core: Core): StacksService {
     allowPrivateSources: config.allowPrivateSources,
     buildsDir: dataPaths(config.dataDir).builds,
     allowedHostPaths: [],
+    events: core.events,
     timing: {
       timeoutMs: READY_TIMEOUT_MS,
       drainTimeoutMs: deploys.timing.drainTimeoutMs,

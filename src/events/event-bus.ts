@@ -17,7 +17,9 @@ export type BerthEvent =
   /** A backup of a managed database started (running) or ended (verified, failed). */
   | { type: 'backup'; backupId: string; databaseId: string; status: string }
   /** A custom domain's certificate status changed (pending, ordering, issued, failed). */
-  | { type: 'certificate'; hostname: string; status: string };
+  | { type: 'certificate'; hostname: string; status: string }
+  /** A compose stack's status changed (deploying, running, failed). */
+  | { type: 'stack'; stackId: string; projectId: string; status: string };
 
 export type BerthEventType = BerthEvent['type'];
 
@@ -58,7 +60,8 @@ export class EventBus implements EventPublisher {
 
 /**
  * The topics an event concerns, as the panel's pages name what they show: `deployment:<id>`,
- * `service:<id>`, `database:<id>`, `backups:<database id>`, `certificate:<hostname>`. A page's stream passes an
+ * `service:<id>`, `database:<id>`, `backups:<database id>`, `certificate:<hostname>`, `stack:<id>` and
+ * `stacks:<project id>` (any stack of the project, so a stack created after the page opened is heard too). A page's stream passes an
  * event on when one topic matches. Backups have a topic of their own so that a backup's end refreshes the
  * backup list and not the database's status badge or controls.
  */
@@ -74,5 +77,7 @@ export function topicsOf(event: BerthEvent): string[] {
       return [`backups:${event.databaseId}`];
     case 'certificate':
       return [`certificate:${event.hostname}`];
+    case 'stack':
+      return [`stack:${event.stackId}`, `stacks:${event.projectId}`];
   }
 }

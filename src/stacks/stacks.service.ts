@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../db/connection.js';
 import type { SourceFetcher } from '../deploys/ports.js';
+import type { EventPublisher } from '../events/event-bus.js';
 import { AppError } from '../errors.js';
 import { newId, nowIso } from '../lib/ids.js';
 import type { SecretBox } from '../lib/secret-box.js';
@@ -48,6 +49,8 @@ export interface StacksDeps extends StackDeployDeps {
   buildsDir: string;
   /** Host folders a bind mount may use (default none). */
   allowedHostPaths: readonly string[];
+  /** Where status changes are told (the panel's live pages); absent in some tests. */
+  events?: EventPublisher;
 }
 
 export class StacksService {
@@ -153,6 +156,7 @@ export class StacksService {
     const stack = await this.get(id);
     if (this.running.has(id)) throw new AppError('CONFLICT', 'This stack is already deploying.');
     await setStackStatus(this.deps.db, id, 'deploying', { error: null });
+    this.told(stack, 'deploying');
     const done = this.run(stack).finally(() => this.running.delete(id));
     this.running.set(id, done);
     return { stack: await this.get(id), done };
@@ -188,6 +192,11 @@ export class StacksService {
   /** After a restart: deploys the daemon died under are marked failed; running stacks get their route back. */
   async restoreRoutes(): Promise<number> {
     return recoverStacks(this.deps, (stack) => this.hostnamesOf(stack));
+  }
+
+  /** Tells the live pages a stack's status changed (they fetch the stack again). */
+  private told(stack: Pick<Stack, 'id' | 'projectId'>, status: Stack['status']): void {
+    this.deps.events?.publish({ type: 'stack', stackId: stack.id, projectId: stack.projectId, status });
   }
 
   private async run(stack: StackView): Promise<void> {
@@ -233,6 +242,7 @@ export class StacksService {
         deployedAt: nowIso(),
         volumes: [...new Set([...stack.volumes, ...definition.volumes])],
       });
+      this.told(stack, 'running');
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       log(`Deploy failed: ${message}`);
@@ -245,6 +255,7 @@ export class StacksService {
         generation,
         deployLog: capLog(lines),
       }).catch(() => {});
+      this.told(stack, 'failed');
     } finally {
       if (checkout) await rm(checkout, { recursive: true, force: true });
     }

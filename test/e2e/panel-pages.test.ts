@@ -41,6 +41,7 @@ describe('every panel page on a laptop and a phone', () => {
   let serviceId: string;
   let databaseId: string;
   let deploymentId: string;
+  let stackId: string;
   const runtime = new DockerRuntime(testDockerEndpoint());
 
   before(async () => {
@@ -68,6 +69,22 @@ describe('every panel page on a laptop and a phone', () => {
     const deployment = await h.api<{ id: string }>('POST', `/services/${serviceId}/deployments`);
     deploymentId = deployment.body.id;
     await h.waitForDeployment(deploymentId, 90_000);
+    const stack = await h.api<{ id: string }>('POST', `/projects/${projectId}/stacks`, {
+      name: 'blog',
+      source: { type: 'paste', compose: 'services:\n  web:\n    build: .\n  cache:\n    image: berth-test/redis:7\n' },
+      routedService: 'web',
+      routedPort: 3000,
+      variables: { SECRET_KEY: { value: 'a-long-stack-secret', secret: true } },
+    });
+    assert.equal(stack.status, 201, JSON.stringify(stack.body));
+    stackId = stack.body.id;
+    await h.api('POST', `/stacks/${stackId}/deploy`);
+    for (
+      let i = 0;
+      i < 100 && (await h.api<{ status: string }>('GET', `/stacks/${stackId}`)).body.status === 'deploying';
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 100));
   });
 
   after(async () => {
@@ -101,6 +118,9 @@ describe('every panel page on a laptop and a phone', () => {
       { name: 'service-traffic', path: `${s}/traffic` },
       { name: 'service-requests', path: `${s}/requests` },
       { name: 'deployment', path: `/deployments/${deploymentId}` },
+      { name: 'project-stacks', path: `/projects/${projectId}/stacks` },
+      { name: 'stack', path: `/stacks/${stackId}` },
+      { name: 'templates', path: `/projects/${projectId}/templates` },
       { name: 'database', path: `/databases/${databaseId}` },
       { name: 'server', path: '/server' },
       { name: 'server-https', path: '/server/https' },
@@ -160,6 +180,43 @@ describe('every panel page on a laptop and a phone', () => {
       assert.deepEqual(failures, []);
     });
   }
+
+  it('shows the stack page and the template gallery at 375 px with every button in reach', async () => {
+    const page = await signedIn(375);
+    const problems = watchPage(page);
+    const failures: string[] = [];
+    const phonePages = {
+      stack: `/stacks/${stackId}`,
+      templates: `/projects/${projectId}/templates`,
+      project: `/projects/${projectId}`,
+    };
+    for (const [name, path] of Object.entries(phonePages)) {
+      await page.goto(path);
+      await page.locator('main h1, main h2').first().waitFor();
+      // Open every install form of the gallery: its fields and button must fit too.
+      await page.evaluate(`document.querySelectorAll('main details').forEach((d) => { d.open = true; })`);
+      const [scrollWidth, innerWidth] = (await page.evaluate(
+        '[document.documentElement.scrollWidth, window.innerWidth]',
+      )) as [number, number];
+      if (scrollWidth > innerWidth) failures.push(`${path}: scrolls sideways (${scrollWidth} > ${innerWidth})`);
+      const outside = await page.evaluate(`[...document.querySelectorAll('main button, main input, main textarea')]
+        .filter((e) => e.type !== 'hidden' && e.getClientRects().length > 0)
+        .filter((e) => { const r = e.getBoundingClientRect(); return r.left < 0 || r.right > window.innerWidth; })
+        .map((e) => (e.textContent || e.name || e.tagName).trim())`);
+      for (const control of outside as string[]) failures.push(`${path}: ${control} is out of reach`);
+      await page.screenshot({ path: `${SCREENSHOTS}/${name}-375.png`, fullPage: true });
+    }
+    assert.match(await page.locator('#stack-tiles').innerText(), /blog[\s\S]*failed[\s\S]*2 services/);
+    // On the project page, a deploy's stack events reach the tile: it is fetched again, without a reload.
+    await page.locator('body[data-live-open="true"]').waitFor();
+    const refetched = page.waitForResponse((r) => r.url().endsWith(`/stacks/${stackId}/tile`) && r.status() === 200);
+    await h.api('POST', `/stacks/${stackId}/deploy`);
+    await refetched;
+    await page.locator('body[data-live-last="stack:failed"]').waitFor();
+    await page.locator(`#tile-${stackId}[data-live="stack:${stackId}"] [data-status="failed"]`).waitFor();
+    assert.deepEqual(failures, []);
+    assert.deepEqual(problems.list, []);
+  });
 
   it('reaches every service tab by its path and by keyboard, the Logs page included', async () => {
     const page = await signedIn(1366);

@@ -1,6 +1,6 @@
 /**
  * The panel's live stream: one Server-Sent Events connection per page (public/js/live.js opens it). A page
- * names what it shows (`?project=`, `?service=`, `?deployment=` or `?database=`); the stream passes on
+ * names what it shows (`?project=`, `?service=`, `?deployment=`, `?database=` or `?stack=`); the stream passes on
  * only the events about those things, as `event: <type>` with a small JSON body (ids and statuses, never a
  * secret). The page then fetches the changed fragments through the normal, session-checked routes.
  * Behind the panel session; at most MAX_STREAMS_PER_SESSION streams per session; a comment line every
@@ -21,26 +21,34 @@ const ID = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } as const;
 const liveQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { project: ID, service: ID, deployment: ID, database: ID },
+  properties: { project: ID, service: ID, deployment: ID, database: ID, stack: ID },
 } as const;
-type LiveQuery = { project?: string; service?: string; deployment?: string; database?: string };
+type LiveQuery = { project?: string; service?: string; deployment?: string; database?: string; stack?: string };
+type Followed = 'project' | 'service' | 'deployment' | 'database' | 'stack';
 
 /** The topics of what the page shows (see topicsOf in src/events/event-bus.ts). */
 async function topicsFor(ctx: AppContext, request: FastifyRequest, query: LiveQuery): Promise<Set<string>> {
-  if (!query.project && !query.service && !query.deployment && !query.database) {
-    throw new AppError('BAD_REQUEST', 'Name what the page shows: ?project=, ?service=, ?deployment= or ?database=.');
+  if (!query.project && !query.service && !query.deployment && !query.database && !query.stack) {
+    throw new AppError(
+      'BAD_REQUEST',
+      'Name what the page shows: ?project=, ?service=, ?deployment=, ?database= or ?stack=.',
+    );
   }
   // Only what the caller may read: another project's ids answer 404 like anything unknown.
   if (query.project) await requireReadable(ctx, request, 'project', query.project);
   if (query.service) await requireReadable(ctx, request, 'service', query.service);
   if (query.deployment) await requireReadable(ctx, request, 'deployment', query.deployment);
   if (query.database) await requireReadable(ctx, request, 'database', query.database);
+  if (query.stack) await requireReadable(ctx, request, 'stack', query.stack);
   // An empty project has no topics yet: its stream stays open and quiet (heartbeats only).
   const topics = new Set<string>();
   if (query.project) {
     const project = await ctx.projects.get(query.project);
     for (const service of await ctx.projects.listServices(project.id)) topics.add(`service:${service.id}`);
     for (const database of await ctx.databases.databases.list(project.id)) topics.add(`database:${database.id}`);
+    // Each stack's tile follows its own topic; `stacks:` also hears a stack created after the page opened.
+    for (const stack of await ctx.stacks.list(project.id)) topics.add(`stack:${stack.id}`);
+    topics.add(`stacks:${project.id}`);
   }
   if (query.service) {
     const { service } = await ctx.deploys.requireService(query.service);
@@ -59,16 +67,18 @@ async function topicsFor(ctx: AppContext, request: FastifyRequest, query: LiveQu
     topics.add(`database:${database.id}`);
     topics.add(`backups:${database.id}`);
   }
+  if (query.stack) topics.add(`stack:${(await ctx.stacks.get(query.stack)).id}`);
   return topics;
 }
 
 /** What the stream shows, each to be checked again when the caller's access changes. */
-function objectsOf(query: LiveQuery): Array<{ source: 'project' | 'service' | 'deployment' | 'database'; id: string }> {
-  const objects: Array<{ source: 'project' | 'service' | 'deployment' | 'database'; id: string }> = [];
+function objectsOf(query: LiveQuery): Array<{ source: Followed; id: string }> {
+  const objects: Array<{ source: Followed; id: string }> = [];
   if (query.project) objects.push({ source: 'project', id: query.project });
   if (query.service) objects.push({ source: 'service', id: query.service });
   if (query.deployment) objects.push({ source: 'deployment', id: query.deployment });
   if (query.database) objects.push({ source: 'database', id: query.database });
+  if (query.stack) objects.push({ source: 'stack', id: query.stack });
   return objects;
 }
 

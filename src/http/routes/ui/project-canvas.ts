@@ -1,6 +1,6 @@
 /**
- * What the project canvas shows: one tile per app and per database, each with a status in words (and a
- * colour from the same word), the app's URL and last deploy, and the lines between an app and the
+ * What the project canvas shows: one tile per app, per database and per compose stack (stack-tile.ts),
+ * each with a status in words (and a colour from the same word), the app's URL and last deploy, and the lines between an app and the
  * databases its variables refer to (`${{db.DATABASE_URL}}`, src/databases/references.ts).
  */
 import { findReferences } from '../../../projects/variable-references.js';
@@ -10,9 +10,10 @@ import type { ServiceState } from '../../../deploys/service-state.js';
 import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
 import type { AppService } from '../../../projects/service.types.js';
 import type { AppContext } from '../../context.js';
+import { stackTiles } from './stack-tile.js';
+import type { TileStatus } from './tile-status.js';
 
-/** The words a tile says; the CSS colours each one. */
-export type TileStatus = 'building' | 'deploying' | 'active' | 'crashed' | 'stopped' | 'failed' | 'not deployed';
+export type { TileStatus } from './tile-status.js';
 
 const BUILDING = new Set(['queued', 'fetching', 'building']);
 const DEPLOYING = new Set(['releasing', 'starting', 'healthy', 'watching']);
@@ -117,10 +118,11 @@ export async function projectCanvas(ctx: AppContext, projectId: string) {
   // A fixed number of queries and one engine call whatever the number of apps (bench:panel, 50 services).
   const apps = await ctx.projects.listServices(project.id);
   const ids = apps.map((service) => service.id);
-  const [overview, variables, domains] = await Promise.all([
+  const [overview, variables, domains, stacks] = await Promise.all([
     ctx.deploys.overviewOf(project.id, ids),
     ctx.variables.readMany(ids),
     ctx.https ? ctx.https.domains.listByService(ids) : undefined,
+    stackTiles(ctx, project.id),
   ]);
   const services = apps.map((service) =>
     tileOf(ctx, service, project.name, names, {
@@ -139,5 +141,5 @@ export async function projectCanvas(ctx: AppContext, projectId: string) {
   const databaseTiles = databases.map((d) => ({ ...d, tileStatus: databaseTileStatus(d) }));
   const byName = new Map(databases.map((d) => [d.name, d.id]));
   const links = services.flatMap((s) => s.uses.map((name) => ({ from: s.id, to: byName.get(name)!, database: name })));
-  return { project, services, databases: databaseTiles, links };
+  return { project, services, databases: databaseTiles, stacks, links };
 }

@@ -2,15 +2,18 @@
  * Compose stacks in the panel: a project's stacks with the create form (`/projects/:id/stacks`: paste a
  * compose file or name a repository path, choose the routed service and port, variables as .env lines;
  * a refused file comes back with every problem and its line), and a stack's page (`/stacks/:id`: status,
- * URL, last deploy log, deploy, variables, delete confirmed by name with the volumes said).
+ * URL, last deploy log, deploy, variables, delete confirmed by name with the volumes said). The page's status
+ * part and the stack's canvas tile are fragments fetched again when the live stream says the stack changed.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { isAppError } from '../../../errors.js';
 import { dotenvToObject, parseDotenv } from '../../../projects/dotenv.js';
 import type { AppContext } from '../../context.js';
+import { isHtmx } from '../../htmx.js';
 import { can } from '../../route-access.js';
 import { idParams } from '../api/stack-schemas.js';
 import { asFormError, formBody, renderFormError } from './forms.js';
+import { toStackTile } from './stack-tile.js';
 
 const hidden = { hide: true } as const;
 const FIELDS = [
@@ -101,6 +104,25 @@ export async function stacksUiRoutes(app: FastifyInstance, ctx: AppContext): Pro
     '/stacks/:id',
     { config: can('project.read', 'stack'), schema: { ...hidden, params: idParams } },
     async (request, reply) => reply.page('stack', await stackData(request.params.id)),
+  );
+
+  // Fragments for htmx only; a person who opens the URL gets the stack page instead.
+  app.get<{ Params: { id: string } }>(
+    '/stacks/:id/live',
+    { config: can('project.read', 'stack'), schema: { ...hidden, params: idParams } },
+    async (request, reply) => {
+      if (!isHtmx(request)) return reply.redirect(`/stacks/${request.params.id}`, 303);
+      return reply.page('stack-live', await stackData(request.params.id));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/stacks/:id/tile',
+    { config: can('project.read', 'stack'), schema: { ...hidden, params: idParams } },
+    async (request, reply) => {
+      if (!isHtmx(request)) return reply.redirect(`/stacks/${request.params.id}`, 303);
+      return reply.page('project-tile-stack', { tile: toStackTile(await ctx.stacks.get(request.params.id)) });
+    },
   );
 
   app.post<{ Params: { id: string } }>(
