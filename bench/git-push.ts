@@ -2,7 +2,8 @@
  * `git push` → the new version answering, for the Dockerfile fixture with a warm build cache: N pushes
  * (each a new commit changing VERSION) after one warm-up push, to Berth's smart-HTTP remote, timed from
  * starting `git push` to the first 200 with the new version through Berth's proxy, and to `git push`
- * exiting (it waits for the deploy). Berth runs with its default 3 s stabilisation window.
+ * exiting (it waits for the deploy to become active). Berth runs with its default 3 s stabilisation window,
+ * which starts after traffic has switched to the new version (the old one stands by through it).
  * Same-run baselines, interleaved: the same commit pushed to a plain bare repository (git's own cost), and
  * the same build and run by hand through the Docker CLI. Run: `npm run bench:git-push` (loopback only).
  */
@@ -108,10 +109,14 @@ console.log(
       row('  of which fetching (reading the pushed commit: git archive)', 'fetching'),
       row('  of which building (docker build, warm cache)', 'building'),
       row('  of which starting (create + start the container)', 'starting'),
-      row('  of which healthy (health check + 3 s stabilisation)', 'healthy'),
+      row('  of which healthy (health check until the switch)', 'healthy'),
+      row('  then watching (3 s stabilisation window, new version already answering)', 'watching'),
       row('baseline: git push of the same commit to a plain bare repo', 'plainPush'),
       row('baseline: docker build + docker run + first 200 by hand', 'dockerCli'),
     ],
   ),
 );
-console.log('\nBerth includes its 3 s stabilisation window (BERTH_STABILISATION_SECONDS) before switching traffic.');
+console.log(
+  '\nThe 3 s stabilisation window (BERTH_STABILISATION_SECONDS) runs after the switch: `git push` exits when the ' +
+    'deploy is active, after it; the new version answers before it.',
+);
