@@ -187,7 +187,7 @@ export class DeployRunner {
       sourceDir: fetched.sourceDir!,
       service: ctx.service,
       imageTag,
-      labels: builtImageLabels({ project: ctx.project, service: ctx.service, deploymentId: deployment.id }),
+      labels: builtImageLabels({ project: ctx.project, service: ctx.service }),
       log: (line) => ctx.log.line(line),
       signal: ctx.signal,
     });

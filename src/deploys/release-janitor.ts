@@ -11,7 +11,7 @@
  * left alone until that ends.
  */
 import type { DeployDeps } from './deploy-context.js';
-import { builtImageTag } from '../workloads/names.js';
+import { isBuiltImageOf } from '../workloads/names.js';
 import { removeContainers } from './deploy-steps.js';
 import { findDeployment } from './deployments.repository.js';
 import type { DeploymentStatus } from './deployment.types.js';
@@ -123,16 +123,17 @@ export class ReleaseJanitor {
     // After the containers: an image still used by one cannot be removed.
     const images = (await runtime.listImages(managedLabels())).filter((i) => isOurs(i.labels));
     for (const image of images) {
-      const deploymentId = image.labels[LABELS.deployment];
-      if (!deploymentId) continue;
-      const status = (await findDeployment(this.deps.db, deploymentId))?.status;
-      if (!status || !NEVER_LIVE.includes(status)) continue;
-      if (busy(image.labels)) continue;
-      // Only the tag Berth built for that deployment; a user's image is never removed.
-      const tag = builtImageTag(image.labels[LABELS.service]!, deploymentId);
-      if (!image.tags.includes(tag)) continue;
-      await runtime.removeImage(tag);
-      removed.images.push(tag);
+      const serviceId = image.labels[LABELS.service]!;
+      // The deployment is in the tag Berth built (berth/<service>:<deployment>), not in a label (builtImageLabels).
+      for (const tag of image.tags.filter((t) => isBuiltImageOf(serviceId, t))) {
+        const deploymentId = tag.slice(tag.lastIndexOf(':') + 1);
+        const status = (await findDeployment(this.deps.db, deploymentId))?.status;
+        if (!status || !NEVER_LIVE.includes(status)) continue;
+        if (busy(image.labels)) continue;
+        // Only that tag: the same image may also carry a live deployment's tag (an unchanged rebuild).
+        await runtime.removeImage(tag);
+        removed.images.push(tag);
+      }
     }
     this.deferred = deferred;
     if (removed.containers.length + removed.images.length > 0)

@@ -6,7 +6,7 @@
  * engine unless stopped. Pure, compared by exact equality (test/unit/worker-spec.test.ts).
  */
 import type { ContainerSpec } from '../runtime/runtime.js';
-import { builtImageLabels, memoryLimitBytes, nanoCpusOf, type AppWorkload } from './app-spec.js';
+import { deploymentContainerLabels, memoryLimitBytes, nanoCpusOf, type AppWorkload } from './app-spec.js';
 import { LABELS, ROLES, type Labels } from './labels.js';
 
 /** The container name of replica `replica` of a process type: like a web replica's, with the type. */
@@ -34,7 +34,7 @@ export function workerContainerSpec(
     cmd: argv,
     env: workload.env,
     labels: {
-      ...builtImageLabels(workload),
+      ...deploymentContainerLabels(workload),
       [LABELS.role]: ROLES.worker,
       [LABELS.process]: processType,
       [LABELS.replica]: String(replica),

@@ -134,13 +134,12 @@ describe('network, image and selector labels', () => {
     });
   });
 
-  it("a deployment's image: tag and labels", () => {
+  it("a deployment's image: tag and labels (the deployment only in the tag, so a warm build stays cached)", () => {
     assert.equal(builtImageTag('svc_abcdefghjkmn', 'dep_k7m2x9q4b8c1'), 'berth/svc_abcdefghjkmn:dep_k7m2x9q4b8c1');
     assert.deepEqual(builtImageLabels(workload()), {
       'berth.managed': 'true',
       'berth.project': 'prj_0123456789ab',
       'berth.service': 'svc_abcdefghjkmn',
-      'berth.deployment': 'dep_k7m2x9q4b8c1',
     });
     assert.equal(isBuiltImageOf('svc_abcdefghjkmn', 'berth/svc_abcdefghjkmn:dep_x'), true);
     assert.equal(isBuiltImageOf('svc_abcdefghjkmn', 'berth/svc_abcdefghjkmnX:dep_x'), false);
