@@ -303,6 +303,22 @@ ensure_prometheus() {
   fi
 }
 
+# Debian's docker-registry package (the distribution registry): the image-registry test starts
+# /usr/bin/docker-registry itself on a free loopback port with a temporary storage dir and stops it by PID;
+# the packaged service is not started here (no init system) and is never used.
+ensure_docker_registry() {
+  if command -v docker-registry >/dev/null 2>&1; then return; fi
+  if is_root && is_debian_like; then
+    local started
+    started=$(now)
+    log "installing docker-registry (~10 s)"
+    apt_install --no-install-recommends docker-registry
+    log "installed docker-registry ($(since "$started"))"
+  else
+    die "docker-registry is missing; install Debian's docker-registry package (sudo apt-get install docker-registry)"
+  fi
+}
+
 # --- Kubernetes (issue 16) -----------------------------------------------------------
 # The Kubernetes scheduler tests run a real single node (scripts/k8s/cluster.sh): etcd from Debian, nft for
 # the teardown's table check, and kube-apiserver, controller-manager, scheduler, kubelet, kube-proxy and
@@ -339,6 +355,7 @@ ensure_db_images
 ensure_chromium
 ensure_pebble
 ensure_prometheus
+ensure_docker_registry
 ensure_kubernetes
 
 # Summary: what the tests will run against.

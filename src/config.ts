@@ -7,13 +7,14 @@ import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { readCliClientSettings, type CliClientSettings } from './config-cli.js';
 import { readBuildCaFile, readBuildProxy, type BuildProxy } from './config-build.js';
+import { readRegistryConfig, type RegistryConfig } from './config-registry.js';
 import { readSchedulerConfig, type SchedulerConfig } from './config-scheduler.js';
 import { readTerminalConfig, type TerminalConfig } from './config-terminal.js';
 import { AppError } from './errors.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config extends SchedulerConfig, TerminalConfig {
+export interface Config extends SchedulerConfig, TerminalConfig, RegistryConfig {
   readonly dataDir: string;
   readonly panelPort: number;
   readonly panelHost: string;
@@ -446,6 +447,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     containerLogs: readContainerLogs(env),
     ...readSchedulerConfig(env, cwd),
     ...readTerminalConfig(env),
+    ...readRegistryConfig(env, cwd),
   });
 }
 

@@ -33,6 +33,7 @@ import {
   recordSettingsSnapshot,
 } from './deployments.repository.js';
 import { pruneServiceImages } from './image-retention.js';
+import { publishBuiltImage } from './image-publish.js';
 import type { OldReleaseDrainer } from './old-release-drain.js';
 import { afterFailureWords, isOtherVersionServing } from './serving-words.js';
 import { activate } from './switch-traffic.js';
@@ -110,7 +111,9 @@ export class DeployRunner {
       try {
         log.line(`Live at ${serviceUrl(ctx.service.name, ctx.project.name, ctx.deps.config)}`);
         await replaceWorkers(ctx, image, env, volumes.mounts);
-        await pruneServiceImages(this.deps.db, this.deps.runtime, this.deps.logger, ctx.service.id);
+        await pruneServiceImages(this.deps.db, this.deps.runtime, this.deps.logger, ctx.service.id, {
+          registryPrefix: this.deps.config.imageRegistry?.prefix,
+        });
       } finally {
         // In the background: the queue moves on while the old release drains (old-release-drain.ts).
         this.drainer.start(ctx.service.id, oldContainers, log);
@@ -191,8 +194,13 @@ export class DeployRunner {
       log: (line) => ctx.log.line(line),
       signal: ctx.signal,
     });
-    await updateDeployment(deps.db, deployment.id, { image: built.image });
-    return built.image;
+    const image = await publishBuiltImage(
+      deps,
+      { image: built.image, serviceId: ctx.service.id, deploymentId: deployment.id },
+      (line) => ctx.log.line(line),
+    );
+    await updateDeployment(deps.db, deployment.id, { image });
+    return image;
   }
 
   /**

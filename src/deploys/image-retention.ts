@@ -12,15 +12,16 @@ export async function pruneServiceImages(
   runtime: Runtime,
   logger: Logger,
   serviceId: string,
-  keep = DEFAULT_IMAGES_KEPT,
+  options: { keep?: number; registryPrefix?: string } = {},
 ): Promise<string[]> {
+  const keep = options.keep ?? DEFAULT_IMAGES_KEPT;
   const deployments = await listDeploymentsWithImages(db, serviceId);
   const kept = new Set(deployments.slice(0, keep).map((d) => d.image));
   const removed: string[] = [];
   for (const deployment of deployments.slice(keep)) {
     const image = deployment.image!;
-    // Only images Berth built (berth/<service>:<deployment>); a user's image source is never removed.
-    if (kept.has(image) || !isBuiltImageOf(serviceId, image)) continue;
+    // Only images Berth built (berth/<service>:<deployment>, or that pushed to the registry); a user's image source is never removed.
+    if (kept.has(image) || !isBuiltImageOf(serviceId, image, options.registryPrefix)) continue;
     try {
       await runtime.removeImage(image);
       removed.push(image);

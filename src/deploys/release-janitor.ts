@@ -125,7 +125,9 @@ export class ReleaseJanitor {
     for (const image of images) {
       const serviceId = image.labels[LABELS.service]!;
       // The deployment is in the tag Berth built (berth/<service>:<deployment>), not in a label (builtImageLabels).
-      for (const tag of image.tags.filter((t) => isBuiltImageOf(serviceId, t))) {
+      for (const tag of image.tags.filter((t) =>
+        isBuiltImageOf(serviceId, t, this.deps.config.imageRegistry?.prefix),
+      )) {
         const deploymentId = tag.slice(tag.lastIndexOf(':') + 1);
         const status = (await findDeployment(this.deps.db, deploymentId))?.status;
         if (!status || !NEVER_LIVE.includes(status)) continue;

@@ -170,6 +170,14 @@ export interface BuildOptions {
   signal?: AbortSignal;
 }
 
+/** Credentials for one registry (BERTH_IMAGE_REGISTRY_USERNAME / _PASSWORD_FILE). */
+export interface RegistryAuth {
+  username: string;
+  password: string;
+  /** The registry host (with port) the credentials are for. */
+  serverAddress: string;
+}
+
 export interface ImageSummary {
   id: string;
   tags: string[];
@@ -297,6 +305,8 @@ export interface Runtime {
   /** Pulls an image when it is not present locally. */
   pullImage(ref: string, onLine: (line: string) => void): Promise<void>;
   tagImage(source: string, target: string): Promise<void>;
+  /** Pushes a local image to the registry its reference names; rejects with DOCKER_ERROR naming the engine's error. */
+  pushImage(ref: string, options: { auth?: RegistryAuth; onLine: (line: string) => void }): Promise<void>;
   removeImage(ref: string): Promise<void>;
   listImages(labels: Record<string, string>): Promise<ImageSummary[]>;
   /**

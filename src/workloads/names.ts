@@ -59,9 +59,18 @@ export function builtImageTag(serviceId: string, deploymentId: string): string {
   return `${builtImageRepository(serviceId)}:${deploymentId}`;
 }
 
-/** Whether an image reference is one Berth built for this service (image retention prunes only those). */
-export function isBuiltImageOf(serviceId: string, image: string): boolean {
-  return image.startsWith(`${builtImageRepository(serviceId)}:`);
+/** The same image pushed to the operator's registry (BERTH_IMAGE_REGISTRY) for cluster nodes to pull. */
+export function registryImageTag(registryPrefix: string, serviceId: string, deploymentId: string): string {
+  return `${registryPrefix}/${serviceId}:${deploymentId}`;
+}
+
+/**
+ * Whether an image reference is one Berth built for this service, locally or as pushed to the registry
+ * (image retention and the janitor remove only those).
+ */
+export function isBuiltImageOf(serviceId: string, image: string, registryPrefix?: string): boolean {
+  if (image.startsWith(`${builtImageRepository(serviceId)}:`)) return true;
+  return registryPrefix !== undefined && image.startsWith(`${registryPrefix}/${serviceId}:`);
 }
 
 /** The short-lived container that upgrades Berth's own container (named after it). */

@@ -23,6 +23,7 @@ import type {
   LogOptions,
   LogStream,
   NetworkSummary,
+  RegistryAuth,
   Runtime,
   ServiceDiskUsage,
   VolumeSummary,
@@ -211,6 +212,10 @@ export class DockerRuntime implements Runtime {
 
   pullImage(ref: string, onLine: (line: string) => void): Promise<void> {
     return this.engine.call(`pull image ${ref}`, (d) => images.pullImage(d, ref, onLine), 'stream');
+  }
+
+  pushImage(ref: string, options: { auth?: RegistryAuth; onLine: (line: string) => void }): Promise<void> {
+    return this.engine.call(`push image ${ref}`, (d) => images.pushImage(d, ref, options), 'stream');
   }
 
   tagImage(source: string, target: string): Promise<void> {

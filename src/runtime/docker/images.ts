@@ -1,7 +1,7 @@
 /** Images on the engine: presence, pull, tag, remove, and listing Berth's own by label. */
 import type { Readable } from 'node:stream';
 import { AppError } from '../../errors.js';
-import type { ImageDetails, ImageSummary } from '../runtime.js';
+import type { ImageDetails, ImageSummary, RegistryAuth } from '../runtime.js';
 import type { DockerClient } from './client.js';
 import { labelFilter, unlessStatus } from './failures.js';
 import { EngineMessageReader } from './json-messages.js';
@@ -49,6 +49,35 @@ export async function pullImage(d: DockerClient, ref: string, onLine: (line: str
   });
   reader.end();
   if (reader.lastError !== undefined) throw new AppError('DOCKER_ERROR', `pull failed: ${reader.lastError}`);
+}
+
+/** Reads an engine message stream to its end; rejects with DOCKER_ERROR `<what> failed: <engine's error>`. */
+async function followMessages(stream: Readable, what: string, onLine: (line: string) => void): Promise<void> {
+  const reader = new EngineMessageReader(onLine);
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => reader.push(chunk));
+    stream.on('end', () => resolve());
+    stream.on('error', reject);
+  });
+  reader.end();
+  if (reader.lastError !== undefined) throw new AppError('DOCKER_ERROR', `${what} failed: ${reader.lastError}`);
+}
+
+/**
+ * Pushes a local image (`host[:port]/path:tag`) to its registry. The credentials travel in the engine's
+ * X-Registry-Auth header for this one call; they are never logged (the engine's progress lines hold none).
+ */
+export async function pushImage(
+  d: DockerClient,
+  ref: string,
+  options: { auth?: RegistryAuth; onLine: (line: string) => void },
+): Promise<void> {
+  const { repo, tag } = splitReference(ref);
+  const authconfig = options.auth
+    ? { username: options.auth.username, password: options.auth.password, serveraddress: options.auth.serverAddress }
+    : undefined;
+  const stream = (await d.getImage(repo).push({ tag, ...(authconfig ? { authconfig } : {}) })) as Readable;
+  await followMessages(stream, 'push', options.onLine);
 }
 
 export async function tagImage(d: DockerClient, source: string, target: string): Promise<void> {
