@@ -80,6 +80,10 @@ export interface Config extends SchedulerConfig, TerminalConfig, RegistryConfig 
   readonly upgradeHealthTimeoutMs: number;
   /** How often the alert rules are evaluated (BERTH_ALERT_CHECK_SECONDS, default 30). */
   readonly alertCheckIntervalMs: number;
+  /** How often the autoscaler looks at each policy (BERTH_AUTOSCALE_INTERVAL_SECONDS). */
+  readonly autoscaleIntervalMs: number;
+  /** The span of traffic or CPU the autoscaler averages (BERTH_AUTOSCALE_WINDOW_SECONDS). */
+  readonly autoscaleWindowMs: number;
   /** The app proxy's limits, timeouts and access log (BERTH_PROXY_*). */
   readonly proxy: ProxyConfig;
   /** Rotation of the engine's json-file log of every container Berth starts (BERTH_CONTAINER_LOG_*). */
@@ -443,6 +447,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     releaseUrl: env.BERTH_RELEASE_URL ? readUrl(env, 'BERTH_RELEASE_URL', '') : undefined,
     upgradeHealthTimeoutMs: readSeconds(env, 'BERTH_UPGRADE_HEALTH_TIMEOUT_SECONDS', 60, 3600),
     alertCheckIntervalMs: readInteger(env, 'BERTH_ALERT_CHECK_SECONDS', 30, 1, 3600) * 1000,
+    autoscaleIntervalMs: readInteger(env, 'BERTH_AUTOSCALE_INTERVAL_SECONDS', 15, 1, 600) * 1000,
+    autoscaleWindowMs: readInteger(env, 'BERTH_AUTOSCALE_WINDOW_SECONDS', 60, 10, 3600) * 1000,
     proxy: readProxyConfig(env),
     containerLogs: readContainerLogs(env),
     ...readSchedulerConfig(env, cwd),

@@ -41,6 +41,8 @@ import { volumeBackupsDir } from '../volumes/backup-files.js';
 import { createVolumesFeature, type VolumesFeature } from '../volumes/volumes-feature.js';
 import type { Core } from './core.js';
 import { composeStacks, composeTemplates } from './stacks.js';
+import { composeAutoscaler } from './autoscale.js';
+import type { Autoscaler } from '../autoscale/autoscaler.js';
 import type { StacksService } from '../stacks/stacks.service.js';
 
 export interface PanelOptions {
@@ -71,6 +73,8 @@ export interface Panel {
   volumes: VolumesFeature;
   /** Compose stacks (restoreRoutes() after a restart: main.ts). */
   stacks: StacksService;
+  /** The autoscaler's loop (start/stop: main.ts). */
+  autoscale: Autoscaler;
 }
 
 export function composePanel(core: Core, options: PanelOptions): Panel {
@@ -119,6 +123,15 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     retryBaseMs: options.alertRetryBaseMs,
   });
   const cron = composeCron(core, options.scheduler);
+  const autoscale = composeAutoscaler({
+    db,
+    config,
+    secretBox,
+    logger,
+    deploys: core.deploys,
+    metrics: metrics.service,
+    traffic: core.traffic,
+  });
   const templates = composeTemplates(config, stacks);
   const sessionStore = new SqliteSessionStore(db);
   // One notifier for every change of someone's access (members pages, API, single sign-on).
@@ -174,11 +187,12 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     audit: core.audit,
     cron,
     workers: new WorkersService(core.deploys.deps),
+    autoscale,
     volumes,
     stacks,
     templates,
   };
-  return { ctx, sessionStore, databases, lifecycle, alerts, metrics, cron, volumes, stacks };
+  return { ctx, sessionStore, databases, lifecycle, alerts, metrics, cron, volumes, stacks, autoscale };
 }
 
 /** Cron runs use the service's current deployment image, its variables and its volumes, as the deploys see them. */

@@ -22,6 +22,7 @@ import * as passkeys from './migrations/0023-passkeys.js';
 import * as cronJobs from './migrations/0024-cron-jobs.js';
 import * as workerProcesses from './migrations/0026-worker-processes.js';
 import * as deploymentConfigFile from './migrations/0028-deployment-config-file.js';
+import * as autoscaling from './migrations/0032-autoscaling.js';
 import * as serviceVolumes from './migrations/0025-service-volumes.js';
 import * as composeStacks from './migrations/0027-compose-stacks.js';
 
@@ -48,6 +49,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0028-deployment-config-file': deploymentConfigFile,
   '0025-service-volumes': serviceVolumes,
   '0027-compose-stacks': composeStacks,
+  '0032-autoscaling': autoscaling,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

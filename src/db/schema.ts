@@ -415,7 +415,22 @@ export interface VolumeBackupsTable {
   restored_at: string | null;
 }
 
+/** One autoscaling policy per app service (migration 0032). */
+export interface AutoscalePoliciesTable {
+  service_id: string;
+  enabled: number;
+  min_replicas: number;
+  max_replicas: number;
+  metric: 'requests' | 'cpu';
+  target: number;
+  cooldown_seconds: number;
+  last_scaled_at: string | null;
+  last_decision: string | null;
+  updated_at: string;
+}
+
 export interface Database {
+  autoscale_policies: AutoscalePoliciesTable;
   traffic_samples: TrafficSamplesTable;
   request_log: RequestLogTable;
   runtime_log_lines: RuntimeLogLinesTable;

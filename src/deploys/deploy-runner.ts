@@ -169,7 +169,11 @@ export class DeployRunner {
   private async obtainImage(ctx: RunContext, enter: (s: DeploymentStatus) => Promise<void>): Promise<string> {
     const { deployment, deps } = ctx;
     if (deployment.rollbackOf && deployment.image) {
-      ctx.log.line(`Rolling back to the image of deployment ${deployment.rollbackOf}: ${deployment.image}`);
+      ctx.log.line(
+        deployment.trigger === 'autoscale'
+          ? `Scaling to ${ctx.service.replicas} replica(s): the image of deployment ${deployment.rollbackOf}, ${deployment.image}`
+          : `Rolling back to the image of deployment ${deployment.rollbackOf}: ${deployment.image}`,
+      );
       if (!(await deps.runtime.hasImage(deployment.image))) {
         throw new DeployFailure(`The image ${deployment.image} is no longer on this server.`);
       }

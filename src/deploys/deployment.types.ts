@@ -16,7 +16,7 @@ export type DeploymentStatus =
   | 'replaced';
 
 /** 'upload': `berth up` sent the code as an archive (its builtFrom is null: the source is that one upload). */
-export type DeploymentTrigger = 'manual' | 'api' | 'push' | 'webhook' | 'rollback' | 'upload';
+export type DeploymentTrigger = 'manual' | 'api' | 'push' | 'webhook' | 'rollback' | 'upload' | 'autoscale';
 
 /**
  * Where a deployment's code comes from: the git source's branch fetched at deploy time ('url'), a commit

@@ -4,7 +4,7 @@ import { AppError } from '../errors.js';
 import { newId } from '../lib/ids.js';
 import type { DeployQueue } from './deploy-queue.js';
 import type { BuiltFrom, Deployment, DeploymentTrigger } from './deployment.types.js';
-import { findDeployment, insertDeployment, sealedVariablesOf } from './deployments.repository.js';
+import { findActiveDeployment, findDeployment, insertDeployment, sealedVariablesOf } from './deployments.repository.js';
 
 export async function requestDeployment(
   db: Db,
@@ -64,6 +64,30 @@ export async function requestRollback(
     variables_encrypted: options.keepCurrentVariables ? null : await sealedVariablesOf(db, target.id),
   });
   await queue.enqueue(target.serviceId, deployment.id);
+  return (await findDeployment(db, deployment.id))!;
+}
+
+/**
+ * The autoscaler's change: a new deployment of the active one's image and variables (no fetch, no build)
+ * that starts the service's current replica count — the usual health-gated, zero-downtime switch.
+ * CONFLICT when nothing is active.
+ */
+export async function requestScaledRedeploy(db: Db, queue: DeployQueue, serviceId: string): Promise<Deployment> {
+  const active = await findActiveDeployment(db, serviceId);
+  if (!active?.image) throw new AppError('CONFLICT', 'The service has no active deployment to scale.');
+  const deployment = await insertDeployment(db, {
+    id: newId('dep'),
+    service_id: serviceId,
+    trigger: 'autoscale',
+    triggered_by: null,
+    image: active.image,
+    rollback_of: active.id,
+    commit_sha: active.commit?.sha ?? null,
+    commit_message: active.commit?.message ?? null,
+    commit_author: active.commit?.author ?? null,
+    variables_encrypted: await sealedVariablesOf(db, active.id),
+  });
+  await queue.enqueue(serviceId, deployment.id);
   return (await findDeployment(db, deployment.id))!;
 }
 

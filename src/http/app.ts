@@ -59,6 +59,8 @@ import { servicesApiRoutes } from './routes/api/services.routes.js';
 import { domainsApiRoutes } from './routes/api/domains.routes.js';
 import { cronApiRoutes } from './routes/api/cron.routes.js';
 import { workersApiRoutes } from './routes/api/workers.routes.js';
+import { autoscaleApiRoutes } from './routes/api/autoscale.routes.js';
+import { autoscaleUiRoutes } from './routes/ui/autoscale.routes.js';
 import { workersUiRoutes } from './routes/ui/workers.routes.js';
 import { volumesApiRoutes } from './routes/api/volumes.routes.js';
 import { stacksApiRoutes } from './routes/api/stacks.routes.js';
@@ -167,6 +169,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => membersUiRoutes(scope, ctx),
     async (scope) => cronUiRoutes(scope, ctx),
     async (scope) => workersUiRoutes(scope, ctx),
+    async (scope) => autoscaleUiRoutes(scope, ctx),
     async (scope) => volumesUiRoutes(scope, ctx),
     async (scope) => stacksUiRoutes(scope, ctx),
     async (scope) => templatesUiRoutes(scope, ctx),
@@ -191,6 +194,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => membersApiRoutes(scope, ctx),
     async (scope) => cronApiRoutes(scope, ctx),
     async (scope) => workersApiRoutes(scope, ctx),
+    async (scope) => autoscaleApiRoutes(scope, ctx),
     async (scope) => volumesApiRoutes(scope, ctx),
     async (scope) => stacksApiRoutes(scope, ctx),
     async (scope) => templatesApiRoutes(scope, ctx),

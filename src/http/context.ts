@@ -2,6 +2,7 @@
  * What the HTTP layer is given by the composition root (src/compose/). Routes reach features only through
  * these facades: never the database, a repository, the container runtime or a service's internal deps.
  */
+import type { Autoscaler } from '../autoscale/autoscaler.js';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SqliteSessionStore } from '../auth/session-store.js';
@@ -95,6 +96,8 @@ export interface AppContext {
   cron: CronService;
   /** Worker processes (Procfile types beyond web) of app services: replicas and their state. */
   workers: WorkersService;
+  /** Autoscaling policies of app services (src/autoscale). */
+  autoscale: Autoscaler;
   /** Named volumes of app services and their backups. */
   volumes: VolumesFeature;
   /** Compose stacks and their deploys. */

@@ -74,6 +74,11 @@ export class TrafficFeature {
     this.accounting = new TrafficAccounting(this.options.logBufferEntries);
   }
 
+  /** Until when the proxy's counts are written as samples (the current window starts here; the autoscaler's signal). */
+  get flushedUntil(): number {
+    return this.windowStart;
+  }
+
   /** What the proxy reports to. */
   get observer(): RequestObserver {
     return this.accounting;

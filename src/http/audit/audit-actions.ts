@@ -26,6 +26,7 @@ import {
 } from './audit-readers.js';
 import { CRON_AUDIT_RULES } from './cron-audit.js';
 import { WORKERS_AUDIT_RULES } from './workers-audit.js';
+import { AUTOSCALE_AUDIT_RULES } from './autoscale-audit.js';
 import { VOLUME_AUDIT_RULES } from './volume-audit.js';
 import { STACK_AUDIT_RULES } from './stack-audit.js';
 
@@ -185,6 +186,8 @@ export const AUDIT_RULES: Record<string, AuditRule> = {
   ...CRON_AUDIT_RULES,
   // Worker processes (src/http/audit/workers-audit.ts)
   ...WORKERS_AUDIT_RULES,
+  // Autoscaling (src/http/audit/autoscale-audit.ts)
+  ...AUTOSCALE_AUDIT_RULES,
   // Volumes (src/http/audit/volume-audit.ts)
   ...VOLUME_AUDIT_RULES,
   // Compose stacks and templates (src/http/audit/stack-audit.ts)

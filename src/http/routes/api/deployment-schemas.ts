@@ -26,7 +26,7 @@ export const deploymentSchema = {
         'replaced',
       ],
     },
-    trigger: { type: 'string', enum: ['manual', 'api', 'push', 'webhook', 'rollback', 'upload'] },
+    trigger: { type: 'string', enum: ['manual', 'api', 'push', 'webhook', 'rollback', 'upload', 'autoscale'] },
     triggeredBy: { type: ['string', 'null'] },
     commit: {
       type: ['object', 'null'],
