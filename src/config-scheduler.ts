@@ -62,14 +62,18 @@ export function readSchedulerConfig(env: Env, cwd: string): SchedulerConfig {
 }
 
 /**
- * The daemon runs apps on Docker only until the deploy pipeline speaks to the Kubernetes backend: a daemon
- * started with BERTH_SCHEDULER=kubernetes stops at once with this message instead of deploying to Docker
- * while the operator believes it deploys to a cluster.
+ * What the kubernetes scheduler cannot run yet is refused in words (KUBERNETES_UNSUPPORTED) rather than
+ * run on the Docker engine beside the cluster while the operator believes everything runs on the cluster.
+ * `what` is the subject of the sentence, with its verb: "Databases are", "Release commands are".
  */
-export function refuseUnsupportedScheduler(config: Pick<SchedulerConfig, 'scheduler'>): void {
-  if (config.scheduler === 'kubernetes')
-    fail(
-      'BERTH_SCHEDULER',
-      'is "kubernetes", which this version cannot run yet: the Kubernetes backend is a preview (its scheduler is built and tested, the deploy pipeline does not use it yet); unset BERTH_SCHEDULER or set it to "docker"',
-    );
+export function kubernetesUnsupported(what: string): AppError {
+  return new AppError(
+    'KUBERNETES_UNSUPPORTED',
+    `${what} not supported on the kubernetes scheduler yet (BERTH_SCHEDULER=kubernetes runs app services only)`,
+  );
+}
+
+/** Refuses `what` when the daemon runs on the kubernetes scheduler (undefined: Docker). */
+export function requireDockerScheduler(scheduler: SchedulerName | undefined, what: string): void {
+  if (scheduler === 'kubernetes') throw kubernetesUnsupported(what);
 }

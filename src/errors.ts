@@ -37,6 +37,8 @@ export type ErrorCode =
   | 'KUBERNETES_ERROR'
   /** A rollout did not finish within BERTH_KUBERNETES_ROLLOUT_TIMEOUT_SECONDS (504). */
   | 'KUBERNETES_ROLLOUT_TIMEOUT'
+  /** Something the kubernetes scheduler cannot run yet (databases, volumes, workers, cron, stacks…) (409). */
+  | 'KUBERNETES_UNSUPPORTED'
   | 'VARIABLE_REFERENCE_INVALID'
   | 'DATABASE_BUSY'
   /** Berth's own SQLite database is locked by another process (503, retry). */

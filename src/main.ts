@@ -6,7 +6,6 @@ import type { FastifyInstance } from 'fastify';
 import { sessionSweepJob } from './auth/session-sweep.job.js';
 import { issueSetupToken } from './auth/setup-claim.service.js';
 import type { Config } from './config.js';
-import { refuseUnsupportedScheduler } from './config-scheduler.js';
 import { dataPaths, ensureDataDir, readOrCreateInstallId, readOrCreateSecret } from './data-dir.js';
 import { openDatabase, tryExclusiveLock, type DbHandle } from './db/connection.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -51,7 +50,6 @@ export async function startDaemon(
   logger: Logger = createLogger(config.logLevel, config.logFormat),
   options: DaemonOptions = {},
 ): Promise<Daemon> {
-  refuseUnsupportedScheduler(config);
   const paths = dataPaths(config.dataDir);
   ensureDataDir(paths);
   const lock = tryExclusiveLock(paths.lock);

@@ -13,6 +13,7 @@ import { dataPaths } from '../data-dir.js';
 import type { Db } from '../db/connection.js';
 import { DEFAULT_TIMING } from '../deploys/deploy-context.js';
 import { DeploySystem } from '../deploys/deploy-system.js';
+import { composeKubernetesPlacement } from './kubernetes.js';
 import type { PushedCommits, Router } from '../deploys/ports.js';
 import {
   createDomainRouter,
@@ -125,6 +126,7 @@ export function composeCore(foundation: Foundation, options: CoreOptions = {}): 
     logger,
     pushed,
     events: deployEvents,
+    installId,
   });
   const logKeeper = new LogKeeper({
     db,
@@ -165,8 +167,11 @@ export function createDeploySystem(parts: {
   pushed?: PushedCommits;
   /** Deployment phase changes go out here (the panel's live pages). */
   events?: EventPublisher;
+  /** Stamped on the cluster's objects (BERTH_SCHEDULER=kubernetes). */
+  installId?: string;
 }): DeploySystem {
   const { config, db, runtime, secretBox, routes, logger, pushed, events } = parts;
+  const router = parts.router ?? routes;
   const paths = dataPaths(config.dataDir);
   const builder = new ServiceBuilder(runtime, config);
   return new DeploySystem(
@@ -184,7 +189,7 @@ export function createDeploySystem(parts: {
           }),
       },
       builder: { build: (options) => builder.build(options) },
-      router: parts.router ?? routes,
+      router,
       logger: logger.child({ component: 'deploys' }),
       buildsDir: paths.builds,
       timing: { ...DEFAULT_TIMING, stabilisationMs: config.stabilisationMs, drainTimeoutMs: config.drainTimeoutMs },
@@ -192,6 +197,7 @@ export function createDeploySystem(parts: {
       pushed,
       events,
       volumes: { volumesOf: (serviceId) => listVolumesOfService(db, serviceId) },
+      placement: composeKubernetesPlacement(config, router, logger, parts.installId),
     },
     paths.deploymentLogs,
     routes,

@@ -84,6 +84,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     options.scheduler,
   );
   const volumes = createVolumesFeature({
+    scheduler: config.scheduler,
     db,
     runtime,
     logger: logger.child({ component: 'volumes' }),
@@ -203,6 +204,7 @@ function composeCron(core: Core, scheduler: Scheduler): CronService {
     db,
     runtime,
     scheduler,
+    schedulerName: core.foundation.config.scheduler,
     logger: logger.child({ component: 'cron' }),
     isApp: async (serviceId) => (await catalog.findService(serviceId)) !== undefined,
     source: {
@@ -263,6 +265,7 @@ export function createLifecycle(parts: {
     },
     volumes: parts.volumes && { removeAllOf: (serviceId) => parts.volumes!.volumes.removeAllOf(serviceId) },
     stacks: stacks && { removeAllOf: (projectId) => stacks.removeAllOf(projectId) },
+    cluster: deploys.deps.placement?.cleanup,
     appsDomain: config.appsDomain,
     buildsDir: paths.builds,
     deploymentLogsDir: paths.deploymentLogs,

@@ -13,6 +13,7 @@ export function composeStacks(core: Core): StacksService {
   const deploys = core.deploys.deps;
   return new StacksService({
     db,
+    scheduler: config.scheduler,
     runtime,
     secretBox,
     router: deploys.router,

@@ -14,6 +14,7 @@ export function createCronFeature(deps: {
   source: CronSource;
   isApp: CronDeps['isApp'];
   pollMs?: number;
+  schedulerName?: CronDeps['schedulerName'];
 }): CronService {
   return new CronService(deps);
 }

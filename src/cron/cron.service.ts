@@ -7,6 +7,7 @@
  */
 import { AppError } from '../errors.js';
 import { nextRunsOf, type Scheduler } from '../jobs/scheduler.js';
+import { requireDockerScheduler, type SchedulerName } from '../config-scheduler.js';
 import { newId } from '../lib/ids.js';
 import { cronJobSelector, cronRunSelector } from '../workloads/cron-spec.js';
 import { parseCronJobInput } from './cron-input.js';
@@ -16,6 +17,8 @@ import { RUNS_KEPT_PER_JOB, type CronJob, type CronRun, type CronRunWithLog, typ
 
 export interface CronDeps extends RunnerDeps {
   scheduler: Scheduler;
+  /** BERTH_SCHEDULER: cron jobs run on Docker only (absent: docker). */
+  schedulerName?: SchedulerName;
   /** Whether a service exists and is an app (cron jobs belong to apps only). */
   isApp(serviceId: string): Promise<boolean>;
 }
@@ -81,6 +84,7 @@ export class CronService {
   }
 
   async create(serviceId: string, raw: Record<string, unknown>): Promise<CronJobView> {
+    requireDockerScheduler(this.deps.schedulerName, 'Cron jobs are');
     if (!(await this.deps.isApp(serviceId)))
       throw new AppError('VALIDATION_FAILED', 'Cron jobs belong to app services.');
     const input = parseCronJobInput(raw);

@@ -6,6 +6,7 @@
 import type { EventPublisher } from '../events/event-bus.js';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
+import { requireDockerScheduler } from '../config-scheduler.js';
 import type { Db } from '../db/connection.js';
 import { AppError } from '../errors.js';
 import { newId, nowIso } from '../lib/ids.js';
@@ -73,6 +74,7 @@ export class DatabaseSystem {
 
   async create(projectId: string, input: CreateDatabaseInput): Promise<ManagedDatabase> {
     const { db, config } = this.deps;
+    requireDockerScheduler(config.scheduler, 'Databases are');
     const project = await findProject(db, projectId);
     if (!project) throw new AppError('NOT_FOUND', `No project with id "${projectId}".`);
     const environment = await findEnvironmentByName(db, projectId, PRODUCTION_ENVIRONMENT);

@@ -4,11 +4,19 @@ import type { Db } from '../db/connection.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { Logger } from '../logger.js';
 import type { AppService, Project } from '../projects/service.types.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { Runtime, VolumeMount } from '../runtime/runtime.js';
 import type { Deployment } from './deployment.types.js';
 import type { LogWriter } from './deployment-log.js';
 import type { EventPublisher } from '../events/event-bus.js';
-import type { DeployVolumes, ImageBuilder, PushedCommits, Router, ServiceCatalog, SourceFetcher } from './ports.js';
+import type {
+  DeployVolumes,
+  ImageBuilder,
+  PushedCommits,
+  Router,
+  ServiceCatalog,
+  SourceFetcher,
+  Upstream,
+} from './ports.js';
 
 export interface DeployDeps {
   config: Config;
@@ -29,6 +37,8 @@ export interface DeployDeps {
   events?: EventPublisher;
   /** The service's named volumes (src/volumes); absent: no volumes (some tests). */
   volumes?: DeployVolumes;
+  /** Where releases run (ReleasePlacement, below); absent: Docker containers. */
+  placement?: ReleasePlacement;
 }
 
 export interface DeployTiming {
@@ -55,4 +65,70 @@ export interface RunContext {
   fileVariables?: Record<string, string>;
   /** The worker process types a berth.json declares (they replace the Procfile's). */
   fileProcesses?: Record<string, string>;
+}
+
+/*
+ * Where a release runs: the seam between the deploy pipeline and the scheduler backend. The runner
+ * (deploy-runner.ts) fetches, builds and records; a placement starts the new release beside the old one,
+ * waits until it is ready, switches the traffic and records it active, undoes a failed start, and reads
+ * the release's logs. Docker (docker-placement.ts) is today's pipeline of containers, health checks and a
+ * watched switch; Kubernetes (kubernetes-placement.ts) applies a Deployment and lets the proxy follow its
+ * ready pod endpoints. The runner never asks which one runs.
+ */
+/** A started release: its ids as the backend knows them (container ids; the Deployment's name). */
+export interface StartedRelease {
+  ids: string[];
+}
+
+export interface SwitchOptions {
+  /** The deployment that served before this one, if any. */
+  previous: Deployment | undefined;
+  /** Called once traffic reaches the new release (the runner records `watching`). */
+  onSwitched: () => Promise<void>;
+  /** The phase timings up to now, recorded with the active status. */
+  timings: () => Record<string, number>;
+}
+
+export interface ReleasePlacement {
+  /** Which backend this is, for log lines and refusals. */
+  readonly scheduler: 'docker' | 'kubernetes';
+  /** Refuses, before any work, what this backend cannot run (after the source and image are known). */
+  refuseUnsupported?(ctx: RunContext): Promise<void>;
+  /** starting: the new release, beside the one serving now. */
+  start(ctx: RunContext, image: string, env: Record<string, string>, volumes: VolumeMount[]): Promise<StartedRelease>;
+  /** healthy: waits until the new release passes its health check; the upstreams to route to. */
+  waitUntilReady(ctx: RunContext, release: StartedRelease): Promise<Upstream[]>;
+  /**
+   * The switch (and, on Docker, the watch window), then the deployment recorded active. Returns the ids
+   * of the old release the drainer stops once in-flight requests are done (none where the backend drains).
+   */
+  switchOver(
+    ctx: RunContext,
+    release: StartedRelease,
+    upstreams: Upstream[],
+    options: SwitchOptions,
+  ): Promise<string[]>;
+  /** After a failure before the switch was recorded: the new release goes, the previous one keeps serving. */
+  discard(ctx: RunContext, release: StartedRelease): Promise<void>;
+  /** At daemon start, after recovery: picks up what the previous daemon left running (routes). */
+  resume?(deps: DeployDeps): Promise<void>;
+  /** Deleting a service or project: the undo of what the backend made outside Docker (absent on Docker). */
+  readonly cleanup?: {
+    removeApp(project: { id: string }, service: { id: string; name: string }): Promise<void>;
+    removeProject(projectId: string): Promise<void>;
+  };
+  /**
+   * The runtime log of a deployment's replicas (oldest line first, at most `tail` per replica), where the
+   * backend keeps it outside Docker's containers; absent: runtime-logs.ts reads the containers.
+   */
+  readLogs?(
+    deps: Pick<DeployDeps, 'catalog'>,
+    serviceId: string,
+    deploymentId: string,
+    options: { tail: number; timestamps?: boolean },
+  ): Promise<{ replica: string; lines: string[] }[]>;
+  /** At daemon stop. */
+  stop?(): void;
+  /** The last lines the new release printed, for a failure report. */
+  lastLogLines(ctx: RunContext, release: StartedRelease): Promise<string[]>;
 }

@@ -11,17 +11,9 @@ import { nowIso } from '../lib/ids.js';
 import { builtImageLabels } from '../workloads/app-spec.js';
 import { builtImageTag } from '../workloads/names.js';
 import type { DeployDeps, RunContext } from './deploy-context.js';
-import {
-  DeployFailure,
-  checkHealth,
-  fetchSource,
-  lastLogLines,
-  removeBuiltImage,
-  removeContainers,
-  removeSourceDir,
-  runRelease,
-  startContainers,
-} from './deploy-steps.js';
+import { DeployFailure, fetchSource, removeBuiltImage, removeSourceDir, runRelease } from './deploy-steps.js';
+import { dockerPlacement } from './docker-placement.js';
+import type { StartedRelease } from './deploy-context.js';
 import type { DeploymentStatus } from './deployment.types.js';
 import type { DeploymentLogStore } from './deployment-log.js';
 import {
@@ -36,8 +28,6 @@ import { pruneServiceImages } from './image-retention.js';
 import { publishBuiltImage } from './image-publish.js';
 import type { OldReleaseDrainer } from './old-release-drain.js';
 import { afterFailureWords, isOtherVersionServing } from './serving-words.js';
-import { activate } from './switch-traffic.js';
-import { switchAndWatch } from './switch-watch.js';
 import { DeploySkipped, refuseOlderThanRunning } from './webhook-guard.js';
 import { recordReleaseProcesses, replaceWorkers } from './worker-release.js';
 import { applyConfigFile } from '../repo-config/deploy-hook.js';
@@ -77,7 +67,9 @@ export class DeployRunner {
       log.line(`--- ${next}`);
       if (signal.aborted) throw new DeployFailure('Cancelled.');
     };
-    let newContainers: string[] = [];
+    // Where the release runs (Docker containers or a Kubernetes Deployment): ReleasePlacement in deploy-context.ts.
+    const placement = this.deps.placement ?? dockerPlacement;
+    let release: StartedRelease = { ids: [] };
     // Old replicas stopped before the new ones start (volumes not shared: volume-deploy-mode.ts).
     let stoppedOld: string[] = [];
     // Once the old containers are handed to the drainer, it closes the log when they are gone.
@@ -94,20 +86,26 @@ export class DeployRunner {
       await requireFreeSpace(this.deps.buildsDir, MIN_FREE_BYTES_FOR_DEPLOY, 'a deployment');
       const image = await this.obtainImage(ctx, enter);
       await recordReleaseProcesses(ctx);
+      await placement.refuseUnsupported?.(ctx);
       if (ctx.fileVariables) env = await this.withFileVariables(ctx, env, ctx.fileVariables);
       const volumes = await prepareVolumes(ctx);
       await enter('releasing');
       stoppedOld = await stopOldReplicasFirst(ctx, volumes);
       await runRelease(ctx, image, env, volumes.mounts);
       await enter('starting');
-      newContainers = await startContainers(ctx, image, env, volumes.mounts);
+      release = await placement.start(ctx, image, env, volumes.mounts);
       await enter('healthy');
-      const upstreams = await checkHealth(ctx, newContainers);
+      const upstreams = await placement.waitUntilReady(ctx, release);
       const previous = await findActiveDeployment(this.deps.db, ctx.service.id);
-      // Switch at once; the previous release stands by through the window (switch-watch.ts).
-      const { fallback } = await switchAndWatch(ctx, upstreams, newContainers, previous, () => enter('watching'));
-      timings[phase] = Date.now() - phaseStartedAt;
-      const oldContainers = await activate(ctx, upstreams, previous, timings, fallback);
+      // Docker: switch at once, the previous release stands by through the window (switch-watch.ts).
+      const oldContainers = await placement.switchOver(ctx, release, upstreams, {
+        previous,
+        onSwitched: () => enter('watching'),
+        timings: () => {
+          timings[phase] = Date.now() - phaseStartedAt;
+          return timings;
+        },
+      });
       try {
         log.line(`Live at ${serviceUrl(ctx.service.name, ctx.project.name, ctx.deps.config)}`);
         await replaceWorkers(ctx, image, env, volumes.mounts);
@@ -140,12 +138,12 @@ export class DeployRunner {
           : 'The Berth daemon stopped.'
         : describe(error);
       log.line(`Deployment ${status}: ${reason}`);
-      if (status === 'failed' && newContainers[0]) {
-        const tail = await lastLogLines(ctx, newContainers[0]);
+      if (status === 'failed' && release.ids.length > 0) {
+        const tail = await placement.lastLogLines(ctx, release).catch(() => []);
         if (tail.length > 0) log.line('Last lines of the new container:');
         for (const line of tail) log.line(`  ${line}`);
       }
-      await removeContainers(ctx, newContainers).catch((e: unknown) => {
+      await placement.discard(ctx, release).catch((e: unknown) => {
         // The release janitor retries when the engine is back and on a timer (release-janitor.ts).
         log.line(`Could not remove the new containers yet (${describe(e)}); Berth retries the clean-up.`);
         this.deps.logger.warn({ err: e }, 'cleanup failed');

@@ -72,7 +72,9 @@ export class DeploySystem {
    */
   async recover() {
     try {
-      return await recoverDeployments(this.deps, this.queue, this.logs);
+      const recovered = await recoverDeployments(this.deps, this.queue, this.logs);
+      await this.deps.placement?.resume?.(this.deps);
+      return recovered;
     } finally {
       this.watch?.start();
       this.janitor.start();
@@ -264,6 +266,7 @@ export class DeploySystem {
   }
 
   async stop(): Promise<void> {
+    this.deps.placement?.stop?.();
     await this.watch?.stop();
     await this.janitor.stop();
     await this.queue.stop();

@@ -22,7 +22,7 @@ export const DEFAULT_TAIL = 200;
 /** Pause before re-reading a container that restarted, so a crash loop cannot spin. */
 const RESTART_POLL_MS = 1000;
 
-export type RuntimeLogDeps = Pick<DeployDeps, 'runtime' | 'db' | 'catalog'>;
+export type RuntimeLogDeps = Pick<DeployDeps, 'runtime' | 'db' | 'catalog' | 'placement'>;
 
 export interface RuntimeLogOptions {
   /** Lines from the end of each container's log to start with (capped at MAX_TAIL). */
@@ -110,6 +110,7 @@ async function readDeployment(
   options: ReadOptions,
   onLine: LogLineSink,
 ): Promise<void> {
+  if (deps.placement?.readLogs) return readPlacedLogs(deps, serviceId, deploymentId, options, onLine);
   const containers = (await containersOfDeployment(deps.runtime, deploymentId)).filter(
     (c) => options.process === undefined || (c.labels[LABELS.process] ?? 'web') === options.process,
   );
@@ -129,6 +130,27 @@ async function readDeployment(
     await Promise.all(containers.map(reader));
   } else {
     for (const c of containers) await reader(c);
+  }
+}
+
+/** The replicas' logs where the backend keeps them (pod logs on Kubernetes): a snapshot, no live follow yet. */
+async function readPlacedLogs(
+  deps: RuntimeLogDeps,
+  serviceId: string,
+  deploymentId: string,
+  options: ReadOptions,
+  onLine: LogLineSink,
+): Promise<void> {
+  if (options.process !== undefined && options.process !== 'web') return;
+  const replicas = await deps.placement!.readLogs!(deps, serviceId, deploymentId, options);
+  const env = await deps.catalog.resolveVariables(serviceId);
+  const secrets = (await deps.catalog.secretValues(serviceId, env)).flatMap(secretForms);
+  for (const { replica, lines } of replicas) {
+    const prefix = replicas.length > 1 ? `[${replica}] ` : '';
+    for (const raw of lines) {
+      const { at, line } = options.timestamps ? splitEngineTime(raw) : { at: undefined, line: raw };
+      onLine(prefix + sanitizeLine(line, secrets), { at, replica });
+    }
   }
 }
 

@@ -56,7 +56,7 @@ export async function activate(
 }
 
 /** Exactly one active deployment per service: both rows change in one transaction. */
-async function commitActive(
+export async function commitActive(
   db: Db,
   deploymentId: string,
   previous: Deployment | undefined,

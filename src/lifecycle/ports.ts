@@ -52,6 +52,8 @@ export interface LifecycleDeps {
   volumes?: VolumeCleanup;
   /** The project's compose stacks: removed with it (containers, network, built images, volumes). */
   stacks?: StackCleanup;
+  /** The cluster's objects of apps (BERTH_SCHEDULER=kubernetes); absent on Docker. */
+  cluster?: ClusterCleanup;
   appsDomain: string;
   buildsDir: string;
   deploymentLogsDir: string;
@@ -61,6 +63,13 @@ export interface LifecycleDeps {
   stopTimeoutSeconds: number;
   /** This install's id (the `berth.install` label): orphan clean-up touches only objects carrying it. */
   installId: string;
+}
+
+export interface ClusterCleanup {
+  /** Stops routing the app to its pods and deletes its Deployment, Service and Secrets. */
+  removeApp(project: { id: string }, service: { id: string; name: string }): Promise<void>;
+  /** Deletes the project's namespace with everything in it. */
+  removeProject(projectId: string): Promise<void>;
 }
 
 export interface StackCleanup {

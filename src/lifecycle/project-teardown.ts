@@ -60,6 +60,10 @@ export async function tearDownProject(
         : `Deleted database "${database.name}"; its volume ${database.volumeName} is kept`,
     );
   }
+  if (deps.cluster) {
+    await deps.cluster.removeProject(project.id);
+    report.done('Deleted its namespace on the cluster');
+  }
   await report.attempt('Removing the project network', async () => {
     await deps.runtime.removeNetwork(project.networkName);
     return `Removed network ${project.networkName}`;

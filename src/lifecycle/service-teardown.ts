@@ -50,6 +50,12 @@ export async function tearDownAppService(
   deps.router.removeService(service.id);
   report.done(`Stopped routing ${hostnames.join(', ')}`);
 
+  if (deps.cluster) {
+    // Before the rows, as with containers: if the cluster fails here, the service can be deleted again.
+    await deps.cluster.removeApp(project, service);
+    deps.router.removeService(service.id);
+    report.done(`Deleted its Deployment, Service and Secrets on the cluster`);
+  }
   // Containers before rows: if the engine fails here, the service is still there to delete again.
   const removed = await removeContainers(deps, service.id, report);
   // A deploy requested while this ran (draining can take a while) is cancelled too, before the rows go.

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Db } from '../db/connection.js';
 import type { SourceFetcher } from '../deploys/ports.js';
 import type { EventPublisher } from '../events/event-bus.js';
+import { requireDockerScheduler, type SchedulerName } from '../config-scheduler.js';
 import { AppError } from '../errors.js';
 import { newId, nowIso } from '../lib/ids.js';
 import type { SecretBox } from '../lib/secret-box.js';
@@ -39,6 +40,8 @@ const MAX_LOG_CHARS = 200_000;
 
 export interface StacksDeps extends StackDeployDeps {
   db: Db;
+  /** BERTH_SCHEDULER: stacks run on Docker only (absent: docker). */
+  scheduler?: SchedulerName;
   secretBox: SecretBox;
   logger: Logger;
   fetcher: SourceFetcher;
@@ -105,6 +108,7 @@ export class StacksService {
   /** Creates a stack from input that passed the allow-lists (the templates feature builds one). */
   async createChecked(projectId: string, input: StackInput): Promise<StackView> {
     const { db } = this.deps;
+    requireDockerScheduler(this.deps.scheduler, 'Compose stacks are');
     if ((await projectNameOf(db, projectId)) === undefined) throw new AppError('NOT_FOUND', 'No such project.');
     if (await isNameTaken(db, projectId, input.name))
       throw new AppError('SERVICE_NAME_TAKEN', `The project already has a service or stack named ${input.name}.`, {

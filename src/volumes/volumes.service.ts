@@ -8,6 +8,7 @@
 import { rm } from 'node:fs/promises';
 import type { Db } from '../db/connection.js';
 import { isUniqueViolation } from '../projects/projects.repository.js';
+import { requireDockerScheduler, type SchedulerName } from '../config-scheduler.js';
 import { AppError, isAppError } from '../errors.js';
 import { newId } from '../lib/ids.js';
 import type { Logger } from '../logger.js';
@@ -28,6 +29,8 @@ import { backupFilePath } from './backup-files.js';
 
 export interface VolumesDeps {
   db: Db;
+  /** BERTH_SCHEDULER: volumes exist on Docker only (absent: docker). */
+  scheduler?: SchedulerName;
   runtime: Runtime;
   logger: Logger;
   /** Where volume backups are kept (data/volume-backups). */
@@ -64,6 +67,7 @@ export class VolumesService {
   }
 
   async create(serviceId: string, body: Record<string, unknown>): Promise<ServiceVolume> {
+    requireDockerScheduler(this.deps.scheduler, 'Volumes are');
     const input = parseVolumeInput(body);
     await getAppService(this.deps.db, serviceId);
     const existing = await listVolumesOfService(this.deps.db, serviceId);

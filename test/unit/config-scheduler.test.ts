@@ -1,7 +1,6 @@
 /** BERTH_SCHEDULER, BERTH_KUBECONFIG and the rollout time limit: defaults, parsing, one-line refusals. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { refuseUnsupportedScheduler } from '../../src/config-scheduler.js';
 import { loadConfig } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
 
@@ -57,12 +56,5 @@ describe('scheduler config', () => {
       configError(() => loadConfig({ BERTH_KUBECONFIG: '/a\nb' }, '/srv')),
       'BERTH_KUBECONFIG must be a plain file path',
     );
-  });
-
-  it('the daemon refuses kubernetes until the deploy pipeline runs on it; docker passes', () => {
-    const message = configError(() => refuseUnsupportedScheduler(loadConfig({ BERTH_SCHEDULER: 'kubernetes' }, '/')));
-    assert.match(message, /^BERTH_SCHEDULER is "kubernetes", which this version cannot run yet/);
-    assert.match(message, /set it to "docker"/);
-    assert.doesNotThrow(() => refuseUnsupportedScheduler(loadConfig({}, '/')));
   });
 });

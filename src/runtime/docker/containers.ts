@@ -165,13 +165,22 @@ export async function removeContainer(d: DockerClient, id: string, volumes = fal
   await unlessStatus(404, d.getContainer(id).remove({ force: true, v: volumes }));
 }
 
+/**
+ * The label the kubelet's dockershim puts on the containers of the pods it runs (BERTH_SCHEDULER=kubernetes
+ * on a single node). A pod's sandbox carries the pod's labels, Berth's among them, but it is the cluster's:
+ * recovery, the janitor and the routes must never take it for a container Berth started.
+ */
+const KUBELET_CONTAINER_LABEL = 'io.kubernetes.docker.type';
+
 export async function listContainers(d: DockerClient, labels: Record<string, string>): Promise<ContainerSummary[]> {
   const list = await d.listContainers({ all: true, filters: { label: labelFilter(labels) } });
-  return list.map((c) => ({
-    id: c.Id,
-    name: (c.Names[0] ?? '').replace(/^\//, ''),
-    image: c.Image,
-    state: toState(c.State),
-    labels: c.Labels ?? {},
-  }));
+  return list
+    .filter((c) => c.Labels?.[KUBELET_CONTAINER_LABEL] === undefined)
+    .map((c) => ({
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      image: c.Image,
+      state: toState(c.State),
+      labels: c.Labels ?? {},
+    }));
 }

@@ -93,6 +93,8 @@ export interface KubernetesClient {
   hasNamespace(name: string): Promise<boolean>;
   /** Deletes the Deployments, ReplicaSets and pods of a namespace (pods with their grace period). */
   deleteAppWorkloads(namespace: string): Promise<void>;
+  /** Deletes one app's Deployment and Service (by name) and its Secrets (by label); missing ones are fine. */
+  deleteApp(namespace: string, name: string, secretSelector: string): Promise<void>;
   /** Starts deleting a namespace and everything in it; false when there was none. */
   deleteNamespace(name: string): Promise<boolean>;
   listNodes(): Promise<NodeSummary[]>;
@@ -255,6 +257,14 @@ export function createKubernetesClient(kubeconfigPath: string | undefined): Kube
         await apps.deleteCollectionNamespacedDeployment({ namespace, propagationPolicy: 'Background' });
         await apps.deleteCollectionNamespacedReplicaSet({ namespace, propagationPolicy: 'Background' });
         await core.deleteCollectionNamespacedPod({ namespace });
+      }),
+
+    deleteApp: (namespace, name, secretSelector) =>
+      call(`delete app ${name}`, async () => {
+        const propagationPolicy = 'Background';
+        await callOrMissing('', () => apps.deleteNamespacedDeployment({ namespace, name, propagationPolicy }));
+        await callOrMissing('', () => core.deleteNamespacedService({ namespace, name }));
+        await core.deleteCollectionNamespacedSecret({ namespace, labelSelector: secretSelector });
       }),
 
     deleteNamespace: async (name) =>

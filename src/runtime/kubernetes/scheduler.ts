@@ -125,6 +125,21 @@ export class KubernetesScheduler {
   }
 
   /**
+   * Deletes one app (its Deployment, Service and the Secrets the labels select) and waits, bounded, until
+   * its pods are gone. Nothing to delete is not an error.
+   */
+  async deleteApp(namespace: string, name: string, labels: Record<string, string>): Promise<void> {
+    if (!(await this.client.hasNamespace(namespace))) return;
+    await this.client.deleteApp(namespace, name, selectorOf(labels));
+    const deadline = Date.now() + this.options.rolloutTimeoutMs;
+    while ((await this.listPods(namespace, labels)).length > 0) {
+      if (Date.now() >= deadline)
+        throw new AppError('KUBERNETES_ERROR', `the pods of ${namespace}/${name} were still stopping`);
+      await sleep(this.pollMs);
+    }
+  }
+
+  /**
    * Deletes a namespace and everything in it, and waits (bounded by the rollout limit) until the API no
    * longer has it, so a project created again with the same id never meets a terminating namespace.
    * The app workloads go first and the namespace once their pods are gone: the namespace controller

@@ -1,0 +1,202 @@
+/**
+ * The Kubernetes placement (BERTH_SCHEDULER=kubernetes): a release is the service's Deployment with the
+ * new pod template, applied with its project's Namespace, the deployment's variables as a Secret, and a
+ * Service (src/workloads/kubernetes-spec.ts). The image is the one the node's own engine built or pulled
+ * (single node, `imagePullPolicy: Never`). Berth's deploy promises map like this:
+ * - health-gated switch: the readiness probe is the health check; Berth's proxy routes the hostnames to
+ *   the READY pod endpoints only, and follows them while the service exists (endpoint-follower.ts);
+ * - never fewer ready pods than wanted: maxUnavailable 0; stabilisation: minReadySeconds;
+ * - drain: a leaving pod leaves the endpoints (and the route) at once, serves through its preStop pause,
+ *   then gets SIGTERM and the drain timeout; the cluster stops the old pods, not the drainer;
+ * - a failed rollout (its health check never passes in time): the Deployment goes back to the template
+ *   that served before, so the old ReplicaSet keeps serving and the new pods go.
+ * What it cannot run yet is refused in words before any work (unsupported-on-kubernetes.ts).
+ */
+import { AppError } from '../errors.js';
+import type { KubernetesScheduler } from '../runtime/kubernetes/scheduler.js';
+import type { DeploymentObject } from '../runtime/kubernetes/objects.js';
+import { APP_CONTAINER_NAME, appDeploymentName, projectNamespaceName } from '../workloads/kubernetes-names.js';
+import { appObjects, type KubernetesAppWorkload, type RolloutTiming } from '../workloads/kubernetes-spec.js';
+import { LABELS, serviceSelector } from '../workloads/labels.js';
+import { chooseAppPort } from './app-port.js';
+import type { DeployDeps, RunContext } from './deploy-context.js';
+import { DeployFailure, hostnamesOf, workloadOf } from './deploy-steps.js';
+import { findActiveDeployment, sealedVariablesOf } from './deployments.repository.js';
+import type { EndpointFollower } from './endpoint-follower.js';
+import type { Upstream } from './ports.js';
+import type { ReleasePlacement, StartedRelease, SwitchOptions } from './deploy-context.js';
+import { commitActive } from './switch-traffic.js';
+import { refuseUnsupportedOnKubernetes } from './unsupported-on-kubernetes.js';
+
+export class KubernetesPlacement implements ReleasePlacement {
+  readonly scheduler = 'kubernetes' as const;
+  /** The Deployment that last rolled out, per service: a failed rollout goes back to it. */
+  private readonly lastGood = new Map<string, DeploymentObject>();
+  readonly cleanup = {
+    removeApp: (project: { id: string }, service: { id: string; name: string }) => this.removeApp(project, service),
+    removeProject: (projectId: string) => this.removeProject(projectId),
+  };
+  /** The Deployment a running deploy applied, per service; it becomes lastGood once recorded active. */
+  private readonly applied = new Map<string, DeploymentObject>();
+
+  constructor(
+    readonly k8s: KubernetesScheduler,
+    readonly follower: EndpointFollower,
+    private readonly timing: RolloutTiming,
+  ) {}
+
+  refuseUnsupported(ctx: RunContext): Promise<void> {
+    return refuseUnsupportedOnKubernetes(ctx);
+  }
+
+  async start(ctx: RunContext, image: string, env: Record<string, string>): Promise<StartedRelease> {
+    const objects = appObjects(await this.workload(ctx, ctx.deployment.id, image, env), this.timing);
+    const [, , deployment] = objects;
+    const { namespace, name } = locate(deployment);
+    if (!this.lastGood.has(ctx.service.id)) {
+      const previous = await this.rebuildPrevious(ctx);
+      if (previous) this.lastGood.set(ctx.service.id, previous);
+    }
+    ctx.log.line(`Applying Deployment ${namespace}/${name} (${ctx.service.replicas} replica(s), image ${image})`);
+    await this.k8s.apply(objects);
+    this.applied.set(ctx.service.id, deployment);
+    // The proxy follows the ready pods from now on: the rolling update moves the traffic pod by pod.
+    await this.follower.follow(ctx.service.id, hostnamesOf(ctx), namespace, name);
+    return { ids: [name] };
+  }
+
+  async waitUntilReady(ctx: RunContext, release: StartedRelease): Promise<Upstream[]> {
+    const namespace = projectNamespaceName(ctx.project.id);
+    const name = release.ids[0]!;
+    ctx.log.line(`Waiting for the rollout of ${name} (every pod must pass its readiness probe)`);
+    try {
+      await this.k8s.waitForRollout(namespace, name, ctx.signal);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'KUBERNETES_ROLLOUT_TIMEOUT')
+        throw new DeployFailure(`Health check failed: ${error.message}`);
+      throw error;
+    }
+    const upstreams = await this.follower.readyUpstreams({ namespace, service: name });
+    if (upstreams.length === 0) throw new DeployFailure('The rollout finished but no pod is ready.');
+    ctx.log.line(`${upstreams.length} pod(s) ready: ${upstreams.map((u) => `${u.host}:${u.port}`).join(', ')}`);
+    return upstreams;
+  }
+
+  async switchOver(
+    ctx: RunContext,
+    release: StartedRelease,
+    upstreams: Upstream[],
+    options: SwitchOptions,
+  ): Promise<string[]> {
+    await options.onSwitched();
+    await commitActive(ctx.deps.db, ctx.deployment.id, options.previous, options.timings());
+    await this.follower.refresh(ctx.service.id);
+    const applied = this.applied.get(ctx.service.id);
+    if (applied) this.lastGood.set(ctx.service.id, applied);
+    ctx.log.line(`Traffic follows the ${upstreams.length} ready pod(s) of ${release.ids[0]}`);
+    // The cluster stopped the previous pods itself (preStop pause, then the drain timeout): nothing to drain.
+    return [];
+  }
+
+  async discard(ctx: RunContext, release: StartedRelease): Promise<void> {
+    const name = release.ids[0];
+    if (!name) return;
+    const namespace = projectNamespaceName(ctx.project.id);
+    const previous = this.lastGood.get(ctx.service.id);
+    if (previous) {
+      ctx.log.line(`Rolling ${name} back to the template that served before`);
+      await this.k8s.apply([previous]);
+      await this.k8s.waitForRollout(namespace, name);
+      return;
+    }
+    // Nothing served before: the service's objects go, and so does its route.
+    this.follower.unfollow(ctx.service.id);
+    ctx.deps.router.removeService(ctx.service.id);
+    await this.k8s.deleteApp(namespace, name, serviceSelector(ctx.service.id));
+  }
+
+  async lastLogLines(ctx: RunContext): Promise<string[]> {
+    const namespace = projectNamespaceName(ctx.project.id);
+    const labels = { [LABELS.deployment]: ctx.deployment.id };
+    const logs = await this.k8s.podLogs(namespace, labels, { container: APP_CONTAINER_NAME, tailLines: 20 });
+    return logs.flatMap((l) => l.text.split('\n').filter(Boolean));
+  }
+
+  /** Routes every service with an active deployment to its ready pods again (a daemon restart). */
+  async resume(deps: DeployDeps): Promise<void> {
+    for (const serviceId of await deps.catalog.listServiceIds()) {
+      if (!(await findActiveDeployment(deps.db, serviceId))) continue;
+      const found = await deps.catalog.findService(serviceId);
+      if (!found) continue;
+      const namespace = projectNamespaceName(found.project.id);
+      const hostnames = hostnamesOf({ deps, ...found });
+      await this.follower.follow(serviceId, hostnames, namespace, appDeploymentName(found.service.name));
+    }
+  }
+
+  stop(): void {
+    this.follower.stop();
+  }
+
+  /** Pod logs of the deployment's pods (the current ones: a pod already gone has no log to read). */
+  async readLogs(
+    deps: Pick<DeployDeps, 'catalog'>,
+    serviceId: string,
+    deploymentId: string,
+    options: { tail: number; timestamps?: boolean },
+  ): Promise<{ replica: string; lines: string[] }[]> {
+    const found = await deps.catalog.findService(serviceId);
+    if (!found || options.tail === 0) return [];
+    const logs = await this.k8s.podLogs(
+      projectNamespaceName(found.project.id),
+      { [LABELS.deployment]: deploymentId },
+      { container: APP_CONTAINER_NAME, tailLines: options.tail, timestamps: options.timestamps },
+    );
+    return logs.map((log) => ({ replica: log.pod, lines: log.text.split('\n').filter((l) => l !== '') }));
+  }
+
+  /** Deleting a service: its route stops following, then its Deployment, Service and Secrets go. */
+  async removeApp(project: { id: string }, service: { id: string; name: string }): Promise<void> {
+    this.follower.unfollow(service.id);
+    this.lastGood.delete(service.id);
+    await this.k8s.deleteApp(
+      projectNamespaceName(project.id),
+      appDeploymentName(service.name),
+      serviceSelector(service.id),
+    );
+  }
+
+  /** Deleting a project: its namespace, with everything left in it. */
+  async removeProject(projectId: string): Promise<void> {
+    await this.k8s.deleteNamespace(projectNamespaceName(projectId));
+  }
+
+  private async workload(
+    ctx: RunContext,
+    deploymentId: string,
+    image: string,
+    env: Record<string, string>,
+  ): Promise<KubernetesAppWorkload> {
+    const { port } = await chooseAppPort(ctx.deps.runtime, ctx.service, image);
+    return {
+      ...workloadOf({ ...ctx, deployment: { ...ctx.deployment, id: deploymentId } }, image, env),
+      replicas: ctx.service.replicas,
+      port,
+      healthcheck: ctx.service.healthcheck,
+      imagePullPolicy: 'Never',
+    };
+  }
+
+  /** After a daemon restart: the active deployment's Deployment, rebuilt from its image and variables. */
+  private async rebuildPrevious(ctx: RunContext): Promise<DeploymentObject | undefined> {
+    const active = await findActiveDeployment(ctx.deps.db, ctx.service.id);
+    const sealed = active && (await sealedVariablesOf(ctx.deps.db, active.id));
+    if (!active?.image || !sealed) return undefined;
+    const env = JSON.parse(ctx.deps.secretBox.decrypt(sealed)) as Record<string, string>;
+    return appObjects(await this.workload(ctx, active.id, active.image, env), this.timing)[2];
+  }
+}
+
+function locate(object: DeploymentObject): { namespace: string; name: string } {
+  return { namespace: object.metadata.namespace ?? '', name: object.metadata.name };
+}

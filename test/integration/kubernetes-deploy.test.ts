@@ -1,0 +1,203 @@
+/**
+ * App deploys on a REAL single-node cluster (scripts/k8s/cluster.sh) with BERTH_SCHEDULER=kubernetes: a
+ * daemon builds a Dockerfile app from git on the node's own engine, applies it as a Deployment, and its
+ * proxy routes the hostname to the ready pod endpoints. Variables reach the pod byte for byte; redeploys
+ * under keep-alive load lose no request; a failing health check keeps the old version answering (the
+ * Deployment goes back to its previous template); rollback, runtime logs from the pods, what is refused
+ * on the cluster, and deleting the service and the project remove their objects. The cluster uses fixed
+ * ports and the host's iptables: the file runs alone, and stops the cluster in after().
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createKubernetesClient, type KubernetesClient } from '../../src/runtime/kubernetes/client.js';
+import { projectNamespaceName } from '../../src/workloads/kubernetes-names.js';
+import { createFixtureService } from '../helpers/daemon-api.js';
+import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
+import { RUN_ID } from '../helpers/docker-test-env.js';
+import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
+import { get, startLoad } from '../helpers/load.js';
+
+const CACHE = process.env.BERTH_TEST_CACHE || '/var/cache/berth-test';
+const CLUSTER = 'scripts/k8s/cluster.sh';
+const KUBECTL = join(CACHE, 'k8s/bin/kubectl');
+const RUN_DIR = join(CACHE, 'k8s', `deploy-${RUN_ID}`);
+const HOST = 'web-kube.localhost';
+const TRICKY = 'line one\nline two $HOME ${{not.a.ref}} "double" \'single\' `tick` \\ back\ttab é 🚢';
+
+function k8sContainers(): string[] {
+  const filters = ['--filter', 'label=io.kubernetes.docker.type', '--filter', 'name=^/k8s_'];
+  return execFileSync('docker', ['ps', '-aq', ...filters], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean);
+}
+
+describe('app deploys on a real single-node cluster (BERTH_SCHEDULER=kubernetes)', { timeout: 900_000 }, () => {
+  let h: Harness;
+  let git: GitServer;
+  let repo: TestRepo;
+  let client: KubernetesClient;
+  let kubeconfig = '';
+  let isStarted = false;
+  let projectId: string;
+  let serviceId: string;
+  const deploymentOf: Record<string, string> = {};
+
+  const deploy = async () => {
+    const created = await h.api<{ id: string }>('POST', `/services/${serviceId}/deployments`);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    return h.waitForDeployment(created.body.id, 240_000);
+  };
+  const commitVersion = (version: string) => repo.commit({ VERSION: `${version}\n` }, `release ${version}`);
+  const answer = async (path = '/') => (await get(h.proxyPort, HOST, path)).body;
+  const kubectl = (...args: string[]) =>
+    execFileSync(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' }).trim();
+  const namespace = () => projectNamespaceName(projectId);
+
+  before(async () => {
+    for (const binary of ['kube-apiserver', 'kubelet', 'kube-proxy', 'kubectl'])
+      assert.ok(existsSync(join(CACHE, 'k8s/bin', binary)), `${binary} missing: run scripts/test-env.sh`);
+    isStarted = true;
+    const out = execFileSync(CLUSTER, ['start', RUN_DIR], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    kubeconfig = out.trim().split('\n').pop() ?? '';
+    client = createKubernetesClient(kubeconfig);
+    git = await startGitServer();
+    repo = await git.createRepo('kube-web', { ...fixtureFiles('dockerfile-app'), VERSION: 'v1\n' });
+    h = await startHarness({
+      BERTH_SCHEDULER: 'kubernetes',
+      BERTH_KUBECONFIG: kubeconfig,
+      BERTH_KUBERNETES_ROLLOUT_TIMEOUT_SECONDS: '120',
+      BERTH_STABILISATION_SECONDS: '1',
+      BERTH_DRAIN_TIMEOUT_SECONDS: '5',
+    });
+  });
+
+  after(async () => {
+    await h?.close();
+    await git?.close();
+    if (isStarted) execFileSync(CLUSTER, ['stop', RUN_DIR], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (!isStarted) return;
+    assert.deepEqual(k8sContainers(), [], 'no k8s_ containers are left');
+    await rm(RUN_DIR, { recursive: true, force: true });
+  });
+
+  it('deploys a Dockerfile app from git onto the cluster; it answers through the proxy by hostname', async () => {
+    ({ projectId, serviceId } = await createFixtureService(h.api, {
+      project: 'kube',
+      service: 'web',
+      repoUrl: repo.url,
+    }));
+    const vars = await h.api('PUT', `/services/${serviceId}/variables`, { TRICKY, GREETING: 'hello' });
+    assert.equal(vars.status, 200, JSON.stringify(vars.body));
+    const deployment = await deploy();
+    assert.equal(deployment.status, 'active', String(deployment.error));
+    deploymentOf.v1 = deployment.id as string;
+    assert.equal(await answer(), 'v1');
+    // It runs as a pod of the service's Deployment, not as a plain container.
+    assert.equal(kubectl('-n', namespace(), 'get', 'deployment', 'web', '-o', 'jsonpath={.status.readyReplicas}'), '1');
+    const log = await h.api<{ lines: string[] }>('GET', `/deployments/${deployment.id as string}/logs`);
+    assert.match(log.body.lines.join('\n'), /Applying Deployment berth-prj-\w+\/web/);
+  });
+
+  it('passes the variables to the pod byte for byte', async () => {
+    assert.equal(await answer('/env/TRICKY'), TRICKY);
+    assert.equal(await answer('/env/GREETING'), 'hello');
+    assert.equal(await answer('/env/PORT'), '3000');
+  });
+
+  it('redeploys three times under 20 keep-alive connections without a failed request', async () => {
+    const load = startLoad({ port: h.proxyPort, host: HOST, connections: 20, maxSeconds: 400 });
+    try {
+      for (const version of ['v2', 'v3', 'v4']) {
+        await commitVersion(version);
+        const deployment = await deploy();
+        assert.equal(deployment.status, 'active', String(deployment.error));
+        deploymentOf[version] = deployment.id as string;
+        // The route follows the endpoints: the old pod leaves within a poll of the rollout's end.
+        const deadline = Date.now() + 10_000;
+        while ((await answer()) !== version && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+        assert.equal(await answer(), version);
+      }
+    } finally {
+      const result = await load.stop();
+      assert.equal(result.failed, 0, `failed requests: ${result.errors.join(' | ')}`);
+      assert.ok(result.ok > 200, `only ${result.ok} requests went through`);
+      assert.deepEqual(result.bodies, ['v1', 'v2', 'v3', 'v4'], 'versions switch in order, never back');
+    }
+  });
+
+  it('a failing health check fails the deploy and the old version keeps answering', async () => {
+    const patched = await h.api('PATCH', `/services/${serviceId}`, {
+      healthcheck: { type: 'http', path: '/missing', expectedStatus: 200, timeoutSeconds: 5 },
+    });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    await commitVersion('v5-unhealthy');
+    const load = startLoad({ port: h.proxyPort, host: HOST, connections: 5, maxSeconds: 200 });
+    let deployment: Record<string, unknown>;
+    try {
+      deployment = await deploy();
+    } finally {
+      const result = await load.stop();
+      assert.equal(result.failed, 0, `failed requests: ${result.errors.join(' | ')}`);
+      assert.deepEqual(result.bodies, ['v4'], 'only the old version answered');
+    }
+    assert.equal(deployment.status, 'failed');
+    assert.match(String(deployment.error), /Health check failed: the rollout of berth-prj-\w+\/web/);
+    assert.equal(await answer(), 'v4');
+    // The Deployment went back to the template that served: its pods run v4's deployment.
+    const selector = `berth.deployment=${deploymentOf.v4}`;
+    assert.equal(kubectl('-n', namespace(), 'get', 'pods', '-l', selector, '-o', 'name').split('\n').length, 1);
+    const restored = await h.api('PATCH', `/services/${serviceId}`, {
+      healthcheck: { type: 'http', path: '/healthz', expectedStatus: 200, timeoutSeconds: 30 },
+    });
+    assert.equal(restored.status, 200);
+  });
+
+  it('rolls back to an earlier deployment (its image and its variables)', async () => {
+    await h.api('PUT', `/services/${serviceId}/variables`, { TRICKY: 'changed', GREETING: 'hello' });
+    const rollback = await h.api<{ id: string }>('POST', `/deployments/${deploymentOf.v2}/rollback`);
+    assert.equal(rollback.status, 201, JSON.stringify(rollback.body));
+    const deployment = await h.waitForDeployment(rollback.body.id, 240_000);
+    assert.equal(deployment.status, 'active', String(deployment.error));
+    const deadline = Date.now() + 10_000;
+    while ((await answer()) !== 'v2' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await answer(), 'v2');
+    assert.equal(await answer('/env/TRICKY'), TRICKY, 'the variables v2 ran with');
+  });
+
+  it('runtime logs come from the pod', async () => {
+    const logs = await h.api<{ lines: string[]; deploymentId: string }>('GET', `/services/${serviceId}/logs?tail=50`);
+    assert.equal(logs.status, 200, JSON.stringify(logs.body));
+    assert.match(logs.body.lines.join('\n'), /dockerfile-app v2 listening on port 3000/);
+  });
+
+  it('refuses what the cluster cannot run yet, in words', async () => {
+    const database = await h.api<{ error: { code: string; message: string } }>(
+      'POST',
+      `/projects/${projectId}/databases`,
+      {
+        name: 'db',
+        engine: 'postgres',
+      },
+    );
+    assert.equal(database.status, 409, JSON.stringify(database.body));
+    assert.equal(database.body.error.code, 'KUBERNETES_UNSUPPORTED');
+    assert.match(database.body.error.message, /^Databases are not supported on the kubernetes scheduler yet/);
+  });
+
+  it('deleting the service removes its Deployment, Service, Secrets and pods; deleting the project its namespace', async () => {
+    const deleted = await h.api('DELETE', `/services/${serviceId}`, { confirm: 'web' });
+    assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+    assert.equal(await client.readDeployment(namespace(), 'web'), undefined);
+    assert.equal(await client.readyEndpoints(namespace(), 'web', 'http'), undefined, 'no Service');
+    assert.deepEqual(await client.listPods(namespace(), `berth.service=${serviceId}`), []);
+    assert.equal(kubectl('-n', namespace(), 'get', 'secrets', '-l', `berth.service=${serviceId}`, '-o', 'name'), '');
+    assert.equal((await get(h.proxyPort, HOST, '/')).status, 404, 'the hostname is no longer routed');
+    const project = await h.api('DELETE', `/projects/${projectId}`, { confirm: 'kube' });
+    assert.equal(project.status, 200, JSON.stringify(project.body));
+    assert.equal(await client.hasNamespace(namespace()), false);
+  });
+});
