@@ -28,6 +28,11 @@ import type { ReleasePlacement, StartedRelease, SwitchOptions } from './deploy-c
 import { commitActive } from './switch-traffic.js';
 import { refuseUnsupportedOnKubernetes } from './unsupported-on-kubernetes.js';
 
+/** An image Berth pushed to the configured registry (image-publish.ts): every node can pull it. */
+function isInRegistry(registryPrefix: string | undefined, image: string): boolean {
+  return registryPrefix !== undefined && image.startsWith(`${registryPrefix}/`);
+}
+
 export class KubernetesPlacement implements ReleasePlacement {
   readonly scheduler = 'kubernetes' as const;
   /** The Deployment that last rolled out, per service: a failed rollout goes back to it. */
@@ -183,7 +188,8 @@ export class KubernetesPlacement implements ReleasePlacement {
       replicas: ctx.service.replicas,
       port,
       healthcheck: ctx.service.healthcheck,
-      imagePullPolicy: 'Never',
+      // Pushed to the registry (BERTH_IMAGE_REGISTRY): any node pulls it once; else only this node's engine has it.
+      imagePullPolicy: isInRegistry(ctx.deps.config.imageRegistry?.prefix, image) ? 'IfNotPresent' : 'Never',
     };
   }
 
