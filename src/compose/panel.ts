@@ -20,6 +20,7 @@ import { dataPaths } from '../data-dir.js';
 import { createCronFeature } from '../cron/cron-feature.js';
 import type { CronService } from '../cron/cron.service.js';
 import { WorkersService } from '../workers/workers.service.js';
+import { composeProjectConfig } from './project-config.js';
 import { createDatabaseFeature, type DatabaseFeature } from '../databases/database-feature.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
 import { findActiveDeployment } from '../deploys/deployments.repository.js';
@@ -124,6 +125,20 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
   // One notifier for every change of someone's access (members pages, API, single sign-on).
   const accessChanges = new AccessChanges((error) => logger.warn({ err: error }, 'an access-change listener failed'));
   const auth = createAuthFacade(db, accessChanges);
+  const projects = createProjectsFacade(db, secretBox, config);
+  const variables = createVariablesFacade(db, secretBox, databases);
+  const workers = new WorkersService(core.deploys.deps);
+  const domains = core.domains;
+  const projectConfig = composeProjectConfig({
+    db,
+    config,
+    projects,
+    variables,
+    databases,
+    domains,
+    workers,
+    lifecycle,
+  });
   const ctx: AppContext = {
     config,
     logger,
@@ -154,8 +169,9 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
       audit: core.audit,
       changes: accessChanges,
     }),
-    projects: createProjectsFacade(db, secretBox, config),
-    variables: createVariablesFacade(db, secretBox, databases),
+    projects,
+    variables,
+    projectConfig,
     sshKeys: createSshKeysFacade(db),
     engine: createEngineStatus(runtime),
     upgrade: createUpgradeFacade(config, runtime, db),
@@ -173,7 +189,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     events: core.events,
     audit: core.audit,
     cron,
-    workers: new WorkersService(core.deploys.deps),
+    workers,
     volumes,
     stacks,
     templates,

@@ -415,6 +415,15 @@ export interface VolumeBackupsTable {
   restored_at: string | null;
 }
 
+/** The project file last applied to a project (migration 0030). */
+export interface ProjectConfigFilesTable {
+  project_id: string;
+  file_json: string;
+  file_hash: string;
+  applied_by: string | null;
+  applied_at: string;
+}
+
 export interface Database {
   traffic_samples: TrafficSamplesTable;
   request_log: RequestLogTable;
@@ -455,4 +464,5 @@ export interface Database {
   service_volumes: ServiceVolumesTable;
   volume_backups: VolumeBackupsTable;
   stacks: StacksTable;
+  project_config_files: ProjectConfigFilesTable;
 }

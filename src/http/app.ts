@@ -56,6 +56,7 @@ import { systemUiRoutes } from './routes/ui/system.routes.js';
 import { metricsUiRoutes } from './routes/ui/metrics.routes.js';
 import { projectsApiRoutes } from './routes/api/projects.routes.js';
 import { servicesApiRoutes } from './routes/api/services.routes.js';
+import { projectConfigApiRoutes } from './routes/api/project-config.routes.js';
 import { domainsApiRoutes } from './routes/api/domains.routes.js';
 import { cronApiRoutes } from './routes/api/cron.routes.js';
 import { workersApiRoutes } from './routes/api/workers.routes.js';
@@ -194,6 +195,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => volumesApiRoutes(scope, ctx),
     async (scope) => stacksApiRoutes(scope, ctx),
     async (scope) => templatesApiRoutes(scope, ctx),
+    async (scope) => projectConfigApiRoutes(scope, ctx),
   ]);
   // GET /metrics for Prometheus: outside /api/v1 (where Prometheus looks by default), same token check.
   await apiGroup(app, ctx, '', [async (scope) => prometheusRoutes(scope, ctx)]);
