@@ -60,6 +60,37 @@ export async function projectConfigApiRoutes(app: FastifyInstance, ctx: AppConte
     async (request) => facade().export(request.params.id),
   );
 
+  app.get<{ Params: { id: string } }>(
+    '/projects/:id/config/drift',
+    {
+      config: can('project.deploy', 'project'),
+      schema: {
+        tags,
+        summary: 'Where the server no longer matches the project file last applied (drift: null when none was)',
+        security: bearerSecurity,
+        params: idParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              drift: {
+                type: ['object', 'null'],
+                properties: {
+                  appliedAt: { type: 'string' },
+                  appliedBy: { type: ['string', 'null'] },
+                  fileHash: { type: 'string' },
+                  changes: { type: 'array', items: change },
+                },
+              },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => ({ drift: (await facade().drift(request.params.id)) ?? null }),
+  );
+
   app.post<{ Params: { id: string }; Body: { file: unknown; prune?: boolean } }>(
     '/projects/:id/config/plan',
     {
