@@ -57,6 +57,7 @@ import { metricsUiRoutes } from './routes/ui/metrics.routes.js';
 import { projectsApiRoutes } from './routes/api/projects.routes.js';
 import { servicesApiRoutes } from './routes/api/services.routes.js';
 import { projectConfigApiRoutes } from './routes/api/project-config.routes.js';
+import { projectConfigUiRoutes } from './routes/ui/project-config.routes.js';
 import { domainsApiRoutes } from './routes/api/domains.routes.js';
 import { cronApiRoutes } from './routes/api/cron.routes.js';
 import { workersApiRoutes } from './routes/api/workers.routes.js';
@@ -171,6 +172,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => volumesUiRoutes(scope, ctx),
     async (scope) => stacksUiRoutes(scope, ctx),
     async (scope) => templatesUiRoutes(scope, ctx),
+    async (scope) => projectConfigUiRoutes(scope, ctx),
   ]);
   await apiGroup(app, ctx, '/api/v1', [
     async (scope) => projectsApiRoutes(scope, ctx),

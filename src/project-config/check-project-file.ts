@@ -112,7 +112,8 @@ function record(problems: Problems, at: string, error: AppError): void {
     return;
   }
   for (const [field, problem] of fields) {
-    const path = field === 'name' || field === 'engine' || field === 'version' ? at : `${at}.${field}`;
+    // A field the path already names (a name, an engine, a version, a hostname) is not repeated.
+    const path = ['name', 'engine', 'version', 'hostname'].includes(field) ? at : `${at}.${field}`;
     problems[path] = typeof problem === 'string' && problem.length > 20 ? problem : error.message;
   }
 }
