@@ -41,5 +41,6 @@ export const CLIENT_USAGE = `Developer commands (talk to a Berth server's API wi
                                                 (exit 0: no changes, 2: changes)
   berth apply [--file F] [--yes] [--prune]      apply it (asks on a terminal; --yes needed otherwise)
 
-Exit codes: 0 ok, 1 failure, 2 usage, 3 auth (not logged in, token refused), 4 not found.
+Exit codes: 0 ok, 1 failure, 2 usage (berth plan: 2 = there are changes), 3 auth (not logged in, token
+refused), 4 not found.
 Credentials: ~/.config/berth/credentials.json (BERTH_CLI_CONFIG_DIR moves it).`;
