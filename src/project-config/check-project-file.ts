@@ -41,9 +41,12 @@ export async function checkProjectFile(
     await noteAsync(problems, `${at}.source`, () => checkSource(service.source));
     note(problems, at, () => applySettingsPatch(DEFAULT_SETTINGS, settingsPatchOf(service)));
     checkServiceVariables(problems, at, service, secretKeys.get(name) ?? new Set());
-    for (const [index, hostname] of (service.domains ?? []).entries()) {
-      note(problems, `${at}.domains.${index}`, () => normalizeDomain(hostname));
-    }
+    // Domains are compared in their canonical form (lowercase ASCII, no trailing dot), as the server keeps them.
+    service.domains = service.domains?.map((hostname, index) => {
+      let canonical = hostname;
+      note(problems, `${at}.domains.${index}`, () => (canonical = normalizeDomain(hostname)));
+      return canonical;
+    });
   }
   for (const [name, database] of Object.entries(file.databases)) {
     const at = `databases.${name}`;

@@ -72,14 +72,16 @@ describe('berth export / plan / apply against a real daemon', () => {
     file.services.web!.replicas = 2;
     file.services.web!.variables = { ...file.services.web!.variables, GREETING: 'hello' };
     file.services.backend = { source: { type: 'push', branch: 'main' }, port: 8080 };
+    file.databases.cache = { engine: 'redis', backup: { schedule: '0 3 * * *', keep: 3 } };
     write(file);
     const plan = await cli(['plan', '--project', 'planned']);
     assert.equal(plan.code, 2, plan.stderr);
     assert.match(plan.stdout, /^\+ service backend$/m);
     assert.match(plan.stdout, /^~ web\.replicas 1 → 2$/m);
     assert.match(plan.stdout, /^\+ web\.variables\.GREETING = "hello"$/m);
+    assert.match(plan.stdout, /^\+ database cache$/m);
     const json = JSON.parse((await cli(['plan', '--project', 'planned', '--json'])).stdout) as { changes: unknown[] };
-    assert.equal(json.changes.length, 3);
+    assert.equal(json.changes.length, 4);
 
     const refused = await cli(['apply', '--project', 'planned']);
     assert.equal(refused.code, 2, refused.stderr);
@@ -96,6 +98,12 @@ describe('berth export / plan / apply against a real daemon', () => {
       await api.request<Array<{ name: string; port: number }>>('GET', `/projects/${projectId}/services`)
     ).body;
     assert.equal(services.find((s) => s.name === 'backend')?.port, 8080);
+    type Db = { name: string; engine: string; backupSchedule: string | null; backupKeep: number };
+    const databases = (await api.request<Db[]>('GET', `/projects/${projectId}/databases`)).body;
+    assert.deepEqual(
+      databases.map((d) => [d.name, d.engine, d.backupSchedule, d.backupKeep]),
+      [['cache', 'redis', '0 3 * * *', 3]],
+    );
     assert.equal((await cli(['plan', '--project', 'planned'])).code, 0);
   });
 
