@@ -15,6 +15,7 @@ import type {
   InvitationsTable,
 } from './schema-access.js';
 import type { StacksTable } from './schema-stacks.js';
+import type { ProjectConfigFilesTable } from './schema-project-config.js';
 
 export * from './schema-access.js';
 export * from './schema-stacks.js';
@@ -415,15 +416,6 @@ export interface VolumeBackupsTable {
   restored_at: string | null;
 }
 
-/** The project file last applied to a project (migration 0030). */
-export interface ProjectConfigFilesTable {
-  project_id: string;
-  file_json: string;
-  file_hash: string;
-  applied_by: string | null;
-  applied_at: string;
-}
-
 export interface Database {
   traffic_samples: TrafficSamplesTable;
   request_log: RequestLogTable;
@@ -431,6 +423,7 @@ export interface Database {
   databases: DatabasesTable;
   backups: BackupsTable;
   projects: ProjectsTable;
+  project_config_files: ProjectConfigFilesTable;
   environments: EnvironmentsTable;
   services: ServicesTable;
   variables: VariablesTable;
@@ -464,5 +457,4 @@ export interface Database {
   service_volumes: ServiceVolumesTable;
   volume_backups: VolumeBackupsTable;
   stacks: StacksTable;
-  project_config_files: ProjectConfigFilesTable;
 }

@@ -48,6 +48,13 @@ describe('berth export / plan / apply against a real daemon', () => {
   });
 
   after(async () => {
+    // The database the file created: removed with its volume (the helper below removes containers only).
+    const databases = projectId
+      ? (await api.request<Array<{ id: string; name: string }>>('GET', `/projects/${projectId}/databases`)).body
+      : [];
+    for (const database of Array.isArray(databases) ? databases : []) {
+      await api.request('DELETE', `/databases/${database.id}`, { confirm: database.name, deleteVolume: true });
+    }
     await removeProjectDockerObjects(api?.projectIds ?? []);
     await daemon?.stop();
     rmSync(work, { recursive: true, force: true });
