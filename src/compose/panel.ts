@@ -20,8 +20,8 @@ import { dataPaths } from '../data-dir.js';
 import { createCronFeature } from '../cron/cron-feature.js';
 import type { CronService } from '../cron/cron.service.js';
 import { WorkersService } from '../workers/workers.service.js';
-import { composeProjectConfig } from './project-config.js';
 import { createDatabaseFeature, type DatabaseFeature } from '../databases/database-feature.js';
+import { composeProjectConfig } from './project-config.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
 import { findActiveDeployment } from '../deploys/deployments.repository.js';
 import { createEngineStatus } from '../doctor/engine-status.js';
@@ -125,20 +125,6 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
   // One notifier for every change of someone's access (members pages, API, single sign-on).
   const accessChanges = new AccessChanges((error) => logger.warn({ err: error }, 'an access-change listener failed'));
   const auth = createAuthFacade(db, accessChanges);
-  const projects = createProjectsFacade(db, secretBox, config);
-  const variables = createVariablesFacade(db, secretBox, databases);
-  const workers = new WorkersService(core.deploys.deps);
-  const domains = core.domains;
-  const projectConfig = composeProjectConfig({
-    db,
-    config,
-    projects,
-    variables,
-    databases,
-    domains,
-    workers,
-    lifecycle,
-  });
   const ctx: AppContext = {
     config,
     logger,
@@ -169,9 +155,8 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
       audit: core.audit,
       changes: accessChanges,
     }),
-    projects,
-    variables,
-    projectConfig,
+    projects: createProjectsFacade(db, secretBox, config),
+    variables: createVariablesFacade(db, secretBox, databases),
     sshKeys: createSshKeysFacade(db),
     engine: createEngineStatus(runtime),
     upgrade: createUpgradeFacade(config, runtime, db),
@@ -182,6 +167,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     https: core.domains,
     databases,
     lifecycle,
+    projectConfig: composeProjectConfig({ db, config, secretBox, databases, domains: core.domains, core, lifecycle }),
     alerts,
     traffic: core.traffic,
     keptLogs: core.keptLogs,
@@ -189,7 +175,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     events: core.events,
     audit: core.audit,
     cron,
-    workers,
+    workers: new WorkersService(core.deploys.deps),
     volumes,
     stacks,
     templates,
