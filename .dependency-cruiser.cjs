@@ -6,7 +6,7 @@
  * are the foundation every layer may use. Each outside library is imported by its one wrapper file only.
  */
 const FEATURES =
-  '^src/(projects|deploys|build|source|databases|domains|git|auth|backup|lifecycle|webhooks|doctor|upgrade|jobs|metrics|traffic|alerts|notifications|audit|cron|volumes|workers|stacks|templates|repo-config|environments|previews|autoscale)/';
+  '^src/(projects|deploys|build|source|databases|domains|git|auth|backup|lifecycle|webhooks|doctor|upgrade|jobs|metrics|traffic|alerts|notifications|audit|cron|volumes|workers|stacks|templates|repo-config|environments|previews|autoscale|project-config)/';
 const INFRA = '^src/(runtime|proxy|tls|lib)/';
 
 /** library → the only file (pattern) allowed to import it. */
@@ -31,6 +31,7 @@ const WRAPPERS = {
   yaml: '^src/lib/yaml-document\\.ts$',
   ajv: '^src/lib/json-schema\\.ts$',
   ignore: '^src/lib/ignore-rules\\.ts$',
+  'smol-toml': '^src/lib/toml-document\\.ts$',
 };
 
 module.exports = {

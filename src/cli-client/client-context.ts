@@ -16,6 +16,10 @@ export interface ClientContext {
   out: Output;
   /** All of stdin as text (for --token-stdin). */
   readStdin: () => Promise<string>;
+  /** Stdin and stdout are a terminal: someone can answer a question. */
+  isInteractive: boolean;
+  /** Asks on stdout and reads one line of stdin (only when interactive). */
+  ask: (question: string) => Promise<string>;
 }
 
 /** The API of the logged-in server. */

@@ -10,6 +10,7 @@ import { logsCommand } from './logs.command.js';
 import { openCommand } from './open.command.js';
 import { Output, type OutputStreams } from './output.js';
 import { rollbackCommand } from './rollback.command.js';
+import { applyCommand, exportCommand, planCommand } from './project-file.command.js';
 import { statusCommand } from './status.command.js';
 import { upCommand } from './up.command.js';
 import { varsCommand } from './vars.command.js';
@@ -25,10 +26,13 @@ const RUN: Record<ClientCommand, (ctx: ClientContext, args: string[]) => Promise
   vars: varsCommand,
   open: openCommand,
   rollback: rollbackCommand,
+  plan: planCommand,
+  apply: applyCommand,
+  export: exportCommand,
 };
 
 export interface ClientIo extends OutputStreams {
-  stdin: AsyncIterable<Buffer | string>;
+  stdin: AsyncIterable<Buffer | string> & { isTTY?: boolean };
 }
 
 export async function runClientCommand(
@@ -43,8 +47,18 @@ export async function runClientCommand(
     for await (const chunk of io.stdin) text += chunk.toString();
     return text;
   };
+  const isInteractive = io.stdin.isTTY === true && io.stdout.isTTY === true;
+  const ask = async (question: string) => {
+    io.stdout.write(question);
+    let text = '';
+    for await (const chunk of io.stdin) {
+      text += chunk.toString();
+      if (text.includes('\n')) break;
+    }
+    return text.split('\n')[0] ?? '';
+  };
   try {
-    return await RUN[command]({ settings, out, readStdin }, args);
+    return await RUN[command]({ settings, out, readStdin, isInteractive, ask }, args);
   } catch (error) {
     const code = exitCodeOf(error);
     const message = error instanceof Error ? error.message : String(error);

@@ -13,6 +13,9 @@ export const CLIENT_COMMANDS = [
   'vars',
   'open',
   'rollback',
+  'plan',
+  'apply',
+  'export',
 ] as const;
 export type ClientCommand = (typeof CLIENT_COMMANDS)[number];
 
@@ -33,6 +36,11 @@ export const CLIENT_USAGE = `Developer commands (talk to a Berth server's API wi
   berth vars set K=V … [--secret] | vars unset K … | vars import FILE
   berth open                                    print the service's URL
   berth rollback [deployment]                   run the previous live deployment (or the one named) again
+  berth export [--file F] [--stdout]            the linked project (or --project NAME) as berth.project.json
+  berth plan [--file F] [--prune]               what applying berth.project.json would change
+                                                (exit 0: no changes, 2: changes)
+  berth apply [--file F] [--yes] [--prune]      apply it (asks on a terminal; --yes needed otherwise)
 
-Exit codes: 0 ok, 1 failure, 2 usage, 3 auth (not logged in, token refused), 4 not found.
+Exit codes: 0 ok, 1 failure, 2 usage (berth plan: 2 = there are changes), 3 auth (not logged in, token
+refused), 4 not found.
 Credentials: ~/.config/berth/credentials.json (BERTH_CLI_CONFIG_DIR moves it).`;

@@ -21,6 +21,7 @@ import { createCronFeature } from '../cron/cron-feature.js';
 import type { CronService } from '../cron/cron.service.js';
 import { WorkersService } from '../workers/workers.service.js';
 import { createDatabaseFeature, type DatabaseFeature } from '../databases/database-feature.js';
+import { composeProjectConfig } from './project-config.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
 import { findActiveDeployment } from '../deploys/deployments.repository.js';
 import { createEngineStatus } from '../doctor/engine-status.js';
@@ -180,6 +181,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     https: core.domains,
     databases,
     lifecycle,
+    projectConfig: composeProjectConfig({ db, config, secretBox, databases, domains: core.domains, core, lifecycle }),
     alerts,
     traffic: core.traffic,
     keptLogs: core.keptLogs,

@@ -19,6 +19,7 @@ import * as auditEvents from './migrations/0021-audit-events.js';
 import * as teamsAccess from './migrations/0019-teams-access.js';
 import * as keptLogStream from './migrations/0022-kept-log-stream.js';
 import * as passkeys from './migrations/0023-passkeys.js';
+import * as projectConfigFiles from './migrations/0030-project-config-files.js';
 import * as cronJobs from './migrations/0024-cron-jobs.js';
 import * as workerProcesses from './migrations/0026-worker-processes.js';
 import * as deploymentConfigFile from './migrations/0028-deployment-config-file.js';
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0019-teams-access': teamsAccess,
   '0022-kept-log-stream': keptLogStream,
   '0023-passkeys': passkeys,
+  '0030-project-config-files': projectConfigFiles,
   '0024-cron-jobs': cronJobs,
   '0026-worker-processes': workerProcesses,
   '0028-deployment-config-file': deploymentConfigFile,

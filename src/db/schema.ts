@@ -15,6 +15,7 @@ import type {
   InvitationsTable,
 } from './schema-access.js';
 import type { StacksTable } from './schema-stacks.js';
+import type { ProjectConfigFilesTable } from './schema-project-config.js';
 
 export * from './schema-access.js';
 export * from './schema-stacks.js';
@@ -437,6 +438,7 @@ export interface Database {
   databases: DatabasesTable;
   backups: BackupsTable;
   projects: ProjectsTable;
+  project_config_files: ProjectConfigFilesTable;
   environments: EnvironmentsTable;
   services: ServicesTable;
   variables: VariablesTable;

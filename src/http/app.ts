@@ -56,6 +56,8 @@ import { systemUiRoutes } from './routes/ui/system.routes.js';
 import { metricsUiRoutes } from './routes/ui/metrics.routes.js';
 import { projectsApiRoutes } from './routes/api/projects.routes.js';
 import { servicesApiRoutes } from './routes/api/services.routes.js';
+import { projectConfigApiRoutes } from './routes/api/project-config.routes.js';
+import { projectConfigUiRoutes } from './routes/ui/project-config.routes.js';
 import { domainsApiRoutes } from './routes/api/domains.routes.js';
 import { cronApiRoutes } from './routes/api/cron.routes.js';
 import { workersApiRoutes } from './routes/api/workers.routes.js';
@@ -173,6 +175,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => volumesUiRoutes(scope, ctx),
     async (scope) => stacksUiRoutes(scope, ctx),
     async (scope) => templatesUiRoutes(scope, ctx),
+    async (scope) => projectConfigUiRoutes(scope, ctx),
   ]);
   await apiGroup(app, ctx, '/api/v1', [
     async (scope) => projectsApiRoutes(scope, ctx),
@@ -198,6 +201,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => volumesApiRoutes(scope, ctx),
     async (scope) => stacksApiRoutes(scope, ctx),
     async (scope) => templatesApiRoutes(scope, ctx),
+    async (scope) => projectConfigApiRoutes(scope, ctx),
   ]);
   // GET /metrics for Prometheus: outside /api/v1 (where Prometheus looks by default), same token check.
   await apiGroup(app, ctx, '', [async (scope) => prometheusRoutes(scope, ctx)]);

@@ -31,6 +31,7 @@ import type { KeptLogs } from '../kept-logs/kept-logs.service.js';
 import type { MetricsFeature } from '../metrics/metrics-feature.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ProjectsFacade, VariablesFacade } from '../projects/projects.facade.js';
+import type { ProjectConfigFacade } from '../project-config/project-config.facade.js';
 import type { UpgradeFacade } from '../upgrade/upgrade.facade.js';
 import type { HooksFacade } from '../webhooks/hooks.facade.js';
 import type { WebhookReceiver } from '../webhooks/webhook-receiver.js';
@@ -57,6 +58,8 @@ export interface AppContext {
   projects: ProjectsFacade;
   /** Each app service's variables. */
   variables: VariablesFacade;
+  /** Project as code: export, plan and apply a berth.project.json, and drift from the file last applied. */
+  projectConfig?: ProjectConfigFacade;
   /** Each user's SSH keys for git push. */
   sshKeys: SshKeysFacade;
   /** Whether the Docker engine answers, and its facts. */

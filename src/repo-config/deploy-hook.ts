@@ -1,6 +1,6 @@
 /**
  * The deploy's one call into config as code, after the source is fetched and before the build: reads the
- * berth.json at the root of the service's build context (64 KB at most, never through a link out of the
+ * berth.json (or berth.toml) at the root of the service's build context (64 KB at most, never through a link out of the
  * checkout), checks it, and returns the service as this deploy must see it. An invalid file fails the
  * deploy: every problem goes to the deploy log, and the error names them. A rollback re-applies the file
  * its target deployment ran with (the image is reused; the file is not read again).
@@ -13,7 +13,7 @@ import { readContainedFile } from '../lib/contained-file.js';
 import type { StartCommand } from '../build/start-command.js';
 import type { AppService } from '../projects/service.types.js';
 import { applySettings, settingsForEnvironment } from './effective-settings.js';
-import { CONFIG_FILE_NAME, parseRepoConfig } from './parse-repo-config.js';
+import { CONFIG_FILE_NAME, TOML_CONFIG_FILE_NAME, parseRepoConfig } from './parse-repo-config.js';
 import { configFileOfDeployment, environmentName, recordConfigFile } from './repo-config.repository.js';
 import type { AppliedConfigFile, RepoSettings } from './repo-config.types.js';
 
@@ -44,9 +44,9 @@ export async function applyConfigFile(
   log: (line: string) => void,
 ): Promise<ConfigFileEffect | undefined> {
   if (sourceDir === undefined) return target.rollbackOf ? reapply(db, target, log) : undefined;
-  const path = posix.join(target.service.build.context ?? '.', CONFIG_FILE_NAME);
-  const text = await readContainedFile(await realpath(sourceDir), path, MAX_CONFIG_FILE_BYTES);
-  if (text === undefined) return undefined;
+  const found = await readConfigFile(await realpath(sourceDir), target.service.build.context ?? '.');
+  if (found === undefined) return undefined;
+  const { path, text } = found;
   const parsed = parseRepoConfig(text, path);
   if (!parsed.ok) {
     log(`${path} is not valid:`);
@@ -62,6 +62,23 @@ export async function applyConfigFile(
   await recordConfigFile(db, target.deploymentId, file);
   log(`Using ${describe(file)}`);
   return settings.variables ? { ...effect, variables: settings.variables } : effect;
+}
+
+/** The berth.json or berth.toml of the build context; both at once is an error that names them. */
+async function readConfigFile(root: string, context: string): Promise<{ path: string; text: string } | undefined> {
+  const jsonPath = posix.join(context, CONFIG_FILE_NAME);
+  const tomlPath = posix.join(context, TOML_CONFIG_FILE_NAME);
+  const json = await readContainedFile(root, jsonPath, MAX_CONFIG_FILE_BYTES);
+  const toml = await readContainedFile(root, tomlPath, MAX_CONFIG_FILE_BYTES);
+  if (json !== undefined && toml !== undefined) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `Both ${jsonPath} and ${tomlPath} are present: keep one of them (they hold the same settings)`,
+    );
+  }
+  if (json !== undefined) return { path: jsonPath, text: json };
+  if (toml !== undefined) return { path: tomlPath, text: toml };
+  return undefined;
 }
 
 async function reapply(db: Db, target: ConfigFileTarget, log: (line: string) => void) {

@@ -1,11 +1,13 @@
 /**
- * Reads the text of a berth.json (JSON, parsed as YAML so every value keeps its line) and checks it: first
+ * Reads the text of a berth.json (JSON, parsed as YAML so every value keeps its line) or of a berth.toml
+ * (src/lib/toml-document.ts, which finds lines from the text) and checks it: first
  * against the published schema, then the rules a schema cannot say (a start command Berth can run without
  * a shell, a release command that splits into words, no secret values). Every problem names the line and
  * the field: "berth.json line 7: healthcheck.path must start with /".
  */
 import { isAppError } from '../errors.js';
 import { compileSchema, type SchemaProblem } from '../lib/json-schema.js';
+import { parseToml } from '../lib/toml-document.js';
 import { parseYaml, type YamlPath } from '../lib/yaml-document.js';
 import { parseStartCommand } from '../build/start-command.js';
 import { splitCommand } from '../deploys/command-line.js';
@@ -14,6 +16,8 @@ import type { RepoConfigFile } from './repo-config.types.js';
 import { secretProblems } from './secret-values.js';
 
 export const CONFIG_FILE_NAME = 'berth.json';
+/** The same settings in TOML; a repository holds one of the two (both: the deploy fails naming both). */
+export const TOML_CONFIG_FILE_NAME = 'berth.toml';
 
 export type ParsedRepoConfig = { ok: true; config: RepoConfigFile } | { ok: false; problems: string[] };
 
@@ -51,8 +55,9 @@ interface Problem {
   message: string;
 }
 
+/** Checks a berth.json, or a berth.toml when `fileName` ends in .toml (the same schema and rules for both). */
 export function parseRepoConfig(text: string, fileName = CONFIG_FILE_NAME): ParsedRepoConfig {
-  const yaml = parseYaml(text);
+  const yaml = fileName.endsWith('.toml') ? parseToml(text) : parseYaml(text);
   if (yaml.problems.length > 0) {
     return { ok: false, problems: yaml.problems.map((p) => `${fileName} line ${p.line}: ${p.message}`) };
   }

@@ -2,8 +2,11 @@
  * berth.json end to end on the real daemon and Docker engine, through `git push` to Berth's own remote: a
  * file in the pushed commit changes the start command, the health-check path and a variable of that deploy
  * (the app answers from the new command; the deployment records what the file set), and an invalid file
- * fails the deploy naming the line and the field, while the previous release keeps serving.
+ * fails the deploy naming the line and the field, while the previous release keeps serving. A berth.toml in
+ * its place does the same (the start command of the next deploy comes from it).
  */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createFixtureService } from '../helpers/daemon-api.js';
@@ -141,5 +144,26 @@ describe('berth.json in a pushed commit', () => {
     assert.ok(!logs.some((l) => l.includes('--- building')), 'nothing was built');
     assert.equal(await answer(), 'alt from-berth-json');
     await mustGit(['reset', '--quiet', '--hard', liveSha], work);
+  });
+
+  it('a berth.toml instead of berth.json changes the start command of the next deploy', async () => {
+    rmSync(join(work, 'berth.json'));
+    const toml = [
+      'start = "node alt.mjs"',
+      '',
+      '[healthcheck]',
+      'path = "/alt-health"',
+      '',
+      '[variables]',
+      'GREETING = "from-berth-toml"',
+      '',
+    ].join('\n');
+    await commitFiles(work, { 'berth.toml': toml }, 'Settings in berth.toml');
+    const result = await git(['push', remote, 'main'], { cwd: work });
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /remote: .*Using berth\.toml: start, healthcheck, variables from the file/);
+    assert.equal(await answer(), 'alt from-berth-toml');
+    const recorded = (await h.api<Record<string, unknown>>('GET', `/deployments/${(await latest()).id}`)).body;
+    assert.equal((recorded.configFile as { path: string }).path, 'berth.toml');
   });
 });

@@ -68,6 +68,13 @@ export const AUDIT_RULES: Record<string, AuditRule> = {
   'POST /api/v1/projects': { action: 'project.create', objectType: 'project', list: async (ctx) => listProjects(ctx) },
   'POST /projects/:id/delete': { action: 'project.delete', objectType: 'project', read: readProject },
   'DELETE /api/v1/projects/:id': { action: 'project.delete', objectType: 'project', read: readProject },
+  // Project as code: a plan changes nothing but is recorded like any POST (who looked at what); apply is the change.
+  'POST /api/v1/projects/:id/config/plan': { action: 'project.config.plan', objectType: 'project' },
+  'POST /api/v1/projects/:id/config/apply': {
+    action: 'project.config.apply',
+    objectType: 'project',
+    read: readProject,
+  },
   'POST /projects/:id/services': { action: 'service.create', ...service, read: undefined, list: listServicesOf },
   'POST /api/v1/projects/:id/services': { action: 'service.create', ...service, read: undefined, list: listServicesOf },
   'POST /services/:id/settings': { action: 'service.settings.update', ...service },

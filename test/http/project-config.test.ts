@@ -1,0 +1,126 @@
+/**
+ * Project as code over the API and in the panel (fastify inject, real SQLite): the published schema;
+ * export → plan → apply and the audit row; the same rules as the create/update routes (a private git
+ * source, a bad health-check path, a reserved name, a bad domain); who may (developers and up; viewers
+ * and strangers are refused before their body is read); and the project page's drift card (empty state,
+ * matching, and the differing fields listed).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { upsertGrant } from '../../src/auth/members.repository.js';
+import { nowIso } from '../../src/lib/ids.js';
+import { seedAdmin, signedInClient, tokenFor } from '../helpers/accounts.js';
+import { createTestApp, type TestApp } from '../helpers/http-app.js';
+import { addMember } from '../helpers/team-fixture.js';
+
+type Plan = {
+  changes: Array<{ action: string; kind: string; path: string; old?: unknown; new?: unknown }>;
+  notes: string[];
+  planHash: string;
+};
+type File = { services: Record<string, Record<string, unknown>>; databases: Record<string, unknown> } & Record<
+  string,
+  unknown
+>;
+
+describe('project file API and drift card', () => {
+  let t: TestApp;
+  let projectId: string;
+  let webId: string;
+  let headers: Record<string, string>;
+  const call = async (method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, payload?: object, as = headers) =>
+    t.app.inject({ method, url: `/api/v1${url}`, headers: as, ...(payload ? { payload } : {}) });
+
+  before(async () => {
+    t = await createTestApp();
+    const admin = await seedAdmin(t.db);
+    headers = { authorization: `Bearer ${await tokenFor(t.db, admin.id)}` };
+    projectId = (await call('POST', '/projects', { name: 'shop' })).json().id;
+    webId = (
+      await call('POST', `/projects/${projectId}/services`, { name: 'web', source: { type: 'push', branch: 'main' } })
+    ).json().id;
+    await call('PUT', `/services/${webId}/variables`, { MODE: 'live', DB_PASSWORD: 'never-exported' });
+  });
+  after(() => t.close());
+
+  const exported = async () => (await call('GET', `/projects/${projectId}/config`)).json() as File;
+
+  it('publishes the schema of berth.project.json', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/schema/berth.project.json' });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.headers['content-type'] as string, /^application\/schema\+json/);
+    assert.equal(res.json().$id, '/schema/berth.project.json');
+  });
+
+  it('exports production with secret placeholders, plans a change with old → new, applies it and audits it', async () => {
+    const file = await exported();
+    assert.equal(file.environment, 'production');
+    assert.deepEqual(file.services.web!.variables, { DB_PASSWORD: { secret: true }, MODE: 'live' });
+    assert.doesNotMatch(JSON.stringify(file), /never-exported/);
+    file.services.web!.healthcheck = { path: '/up' };
+    file.databases.cache = { engine: 'redis' };
+    const plan = (await call('POST', `/projects/${projectId}/config/plan`, { file })).json() as Plan;
+    assert.deepEqual(
+      plan.changes.map((c) => [c.action, c.path, c.old, c.new]),
+      [
+        ['update', 'web.healthcheck.path', '/', '/up'],
+        ['create', 'cache', undefined, 'redis'],
+      ],
+    );
+    delete file.databases.cache; // creating a database starts a container: the integration tests' part
+    const next = (await call('POST', `/projects/${projectId}/config/plan`, { file })).json() as Plan;
+    const applied = await call('POST', `/projects/${projectId}/config/apply`, { file, expectPlanHash: next.planHash });
+    assert.equal(applied.statusCode, 200, applied.body);
+    assert.equal((await call('GET', `/services/${webId}`)).json().healthcheck.path, '/up');
+    const audit = (await call('GET', '/audit?action=project.config.apply')).json() as {
+      events: Array<{ outcome: string }>;
+    };
+    assert.equal(audit.events[0]?.outcome, 'success');
+  });
+
+  it('checks every value with the rules of the create and update routes, naming the path', async () => {
+    const file = await exported();
+    file.services.web!.healthcheck = { path: 'no-slash' };
+    file.services.admin = { source: { type: 'push', branch: 'main' } };
+    file.services.mirror = { source: { type: 'git', url: 'http://127.0.0.1/repo.git', branch: 'main' } };
+    file.services.web!.domains = ['not a domain'];
+    const res = await call('POST', `/projects/${projectId}/config/plan`, { file });
+    assert.equal(res.statusCode, 422, res.body);
+    const details = res.json().error.details as Record<string, string>;
+    assert.deepEqual(Object.keys(details).sort(), [
+      'services.admin',
+      'services.mirror.source.url',
+      'services.web.domains.0',
+      'services.web.healthcheck.path',
+    ]);
+  });
+
+  it('refuses strangers before reading the body, and viewers', async () => {
+    const anonymous = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/projects/${projectId}/config/apply`,
+      headers: { 'content-type': 'application/json' },
+      payload: '{not json',
+    });
+    assert.equal(anonymous.statusCode, 401);
+    const viewer = await addMember(t, 'viewer@example.com');
+    await upsertGrant(t.db, { projectId, userId: viewer.id, role: 'viewer' }, nowIso());
+    const asViewer = { authorization: `Bearer ${await tokenFor(t.db, viewer.id)}` };
+    assert.equal((await call('GET', `/projects/${projectId}/config`, undefined, asViewer)).statusCode, 403);
+    const plan = await call('POST', `/projects/${projectId}/config/plan`, { file: await exported() }, asViewer);
+    assert.equal(plan.statusCode, 403);
+  });
+
+  it('shows on the project page whether the server still matches the file last applied', async () => {
+    const other = (await call('POST', '/projects', { name: 'empty' })).json().id as string;
+    const panel = await signedInClient(t.app);
+    const card = async (id: string) => (await panel.get(`/projects/${id}/config-drift`, { 'hx-request': 'true' })).body;
+    assert.match((await panel.get(`/projects/${projectId}`)).body, /hx-get="\/projects\/[^"]+\/config-drift"/);
+    assert.match(await card(other), /id="project-file-empty"/);
+    assert.match(await card(projectId), /id="project-file-matches"/);
+    await call('PATCH', `/services/${webId}`, { replicas: 3 });
+    const drifted = await card(projectId);
+    assert.match(drifted, /id="project-file-drift"/);
+    assert.match(drifted, /<code>~ web\.replicas 3 → 1<\/code>/);
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * The project file's plan (src/project-config/plan-project.ts), pure: the same file gives no changes;
+ * settings are compared after the update route's own patch rules (build and resources as a whole); secret
+ * placeholders never change a value; deletes are listed but skipped without prune; the hash binds the
+ * server state, the file and prune; each change reads `+ service web`, `~ web.replicas 1 → 2`, `- database old`.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { describeChange, planProject } from '../../src/project-config/plan-project.js';
+import type { ProjectFile } from '../../src/project-config/project-file.js';
+
+const server: ProjectFile = {
+  version: 1,
+  environment: 'production',
+  services: {
+    web: {
+      source: { type: 'push', branch: 'main' },
+      build: { dockerfilePath: 'Dockerfile.prod' },
+      port: null,
+      healthcheck: { type: 'http', path: '/', expectedStatus: 200, timeoutSeconds: 60 },
+      replicas: 1,
+      resources: { memoryMb: 256 },
+      releaseCommand: null,
+      processes: { worker: 1 },
+      variables: { MODE: 'live', API_TOKEN: { secret: true } },
+      domains: ['shop.example.com'],
+    },
+  },
+  databases: { old: { engine: 'postgres', version: '15', backup: { schedule: null, keep: 7 } } },
+};
+
+describe('project plan', () => {
+  it('has no changes for the server state itself', () => {
+    assert.deepEqual(planProject(server, structuredClone(server), false).changes, []);
+  });
+
+  it('lists creates, updates with old → new, and deletes (skipped without prune)', () => {
+    const file = structuredClone(server);
+    const web = file.services.web!;
+    web.replicas = 2;
+    web.resources = {}; // a whole object: memoryMb is cleared
+    web.variables = { MODE: 'test', API_TOKEN: { secret: true }, NEW: '1' };
+    web.processes = { worker: 3 };
+    web.domains = [];
+    file.services.api2 = { source: { type: 'image', image: 'berth-test/busybox:latest' } };
+    delete file.databases.old;
+    const lines = planProject(server, file, false).changes.map(describeChange);
+    assert.deepEqual(lines, [
+      '~ web.resources.memoryMb 256 → null',
+      '~ web.replicas 1 → 2',
+      '~ web.variables.MODE "live" → "test"',
+      '+ web.variables.NEW = "1"',
+      '- web.domains.shop.example.com (kept: apply deletes only with prune)',
+      '~ web.processes.worker 1 → 3',
+      '+ service api2',
+      '- database old (kept: apply deletes only with prune)',
+    ]);
+    const pruned = planProject(server, file, true).changes.filter((c) => c.action === 'delete');
+    assert.ok(pruned.every((c) => !c.skipped));
+  });
+
+  it('a healthcheck patch merges as the update route does; a missing setting is left alone', () => {
+    const file = structuredClone(server);
+    file.services.web!.healthcheck = { path: '/up' };
+    delete file.services.web!.replicas;
+    assert.deepEqual(
+      planProject(server, file, false).changes.map((c) => [c.path, c.old, c.new]),
+      [['web.healthcheck.path', '/', '/up']],
+    );
+  });
+
+  it('notes what apply cannot do: a secret not on the server, an unknown process type, an engine change', () => {
+    const file = structuredClone(server);
+    file.services.web!.variables = { ...file.services.web!.variables, STRIPE_KEY: { secret: true } };
+    file.services.web!.processes = { worker: 1, mailer: 1 };
+    file.databases.old = { engine: 'mariadb' };
+    const { notes } = planProject(server, file, false);
+    assert.equal(notes.length, 3, notes.join('\n'));
+  });
+
+  it('binds the hash to the server state, the file and prune', () => {
+    const file = structuredClone(server);
+    const hash = planProject(server, file, false).planHash;
+    assert.equal(planProject(structuredClone(server), structuredClone(file), false).planHash, hash);
+    assert.notEqual(planProject(server, file, true).planHash, hash);
+    const changed = structuredClone(server);
+    changed.services.web!.replicas = 5;
+    assert.notEqual(planProject(changed, file, false).planHash, hash);
+  });
+});
