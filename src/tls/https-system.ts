@@ -136,6 +136,19 @@ export class HttpsSystem {
     }
   }
 
+  /** The host policy's inputs per served name, for a proxy in its own process (it gets them pushed). */
+  hostRules(): Array<{ hostname: string; redirectTo: string | null; hsts: boolean; https: boolean }> {
+    return this.certificates.servedNames().map((hostname) => {
+      const rule = this.served.ruleOf(hostname);
+      return {
+        hostname,
+        redirectTo: rule?.redirectTo ?? null,
+        hsts: rule?.hsts ?? false,
+        https: this.certificates.hasValidCertificate(hostname),
+      };
+    });
+  }
+
   httpsPort(): number | undefined {
     const address = this.server?.address();
     return address && typeof address === 'object' ? address.port : undefined;

@@ -107,6 +107,9 @@ export class ProxyStateStore {
     this.routes.replaceAll(state.routes);
     this.unavailable = [...state.unavailable];
     this.routes.setUnavailable(this.unavailable);
+    const kept = new Set(state.certificates.map((entry) => entry.hostname));
+    for (const hostname of this.certificates.keys())
+      if (!kept.has(hostname)) this.hooks.certificate?.(hostname, undefined);
     this.certificates.clear();
     for (const entry of state.certificates) this.certificates.set(entry.hostname, entry);
     this.hooks.certificatesReplaced?.(state.certificates);

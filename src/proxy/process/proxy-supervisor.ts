@@ -71,7 +71,7 @@ export class ProxySupervisor {
     this.isStopping = true;
     this.control?.close();
     const exits = Object.values(cluster.workers ?? {}).map(
-      (worker) => new Promise((resolve) => worker.once('exit', resolve)),
+      (worker) => new Promise((resolve) => worker?.once('exit', resolve)),
     );
     for (const worker of Object.values(cluster.workers ?? {})) if (worker) this.send(worker, { kind: 'close' });
     const grace = setTimeout(() => {

@@ -30,24 +30,23 @@ export type FromWorker =
 
 export async function runProxyWorker(config: Config, logger: Logger): Promise<void> {
   const send = (message: FromWorker) => process.send?.(message);
-  let contexts: SniContexts | undefined;
-  const store = new ProxyStateStore(undefined, {
-    certificate: (hostname, entry) => {
-      if (entry) contexts?.install(hostname, { certPem: entry.certPem, keyPem: entry.keyPem });
-      else contexts?.remove(hostname);
-    },
-    certificatesReplaced: (entries) => {
-      for (const entry of entries) contexts?.install(entry.hostname, { certPem: entry.certPem, keyPem: entry.keyPem });
-    },
-  });
   const files = new CertificateFiles(join(config.dataDir, 'certs'));
   // A name some route serves gets a self-signed certificate until the daemon pushes a real one.
-  contexts = new SniContexts((name) => store.routes.resolve(name) !== undefined, logger, {
+  const contexts: SniContexts = new SniContexts((name) => store.routes.resolve(name) !== undefined, logger, {
     read: () => files.read(FALLBACK_NAME),
     write: (pair) => files.write(FALLBACK_NAME, pair),
   });
+  const store: ProxyStateStore = new ProxyStateStore(undefined, {
+    certificate: (hostname, entry) => {
+      if (entry) contexts.install(hostname, { certPem: entry.certPem, keyPem: entry.keyPem });
+      else contexts.remove(hostname);
+    },
+    certificatesReplaced: (entries) => {
+      for (const entry of entries) contexts.install(entry.hostname, { certPem: entry.certPem, keyPem: entry.keyPem });
+    },
+  });
 
-  let proxy: AppProxy | undefined;
+  const running: { proxy?: AppProxy } = {};
   const firstSnapshot = new Promise<void>((resolve) => {
     process.on('message', (message: ToWorker) => {
       if (message.kind === 'change') {
@@ -61,17 +60,17 @@ export async function runProxyWorker(config: Config, logger: Logger): Promise<vo
       } else if (message.kind === 'inflight') {
         send({ kind: 'inflight', queryId: message.queryId, count: store.routes.inflight.total(message.upstreamIds) });
       } else if (message.kind === 'close') {
-        void closeAndExit(proxy);
+        void closeAndExit(running.proxy);
       }
     });
   });
   // The supervisor is gone: a worker alone must not keep the ports.
-  process.on('disconnect', () => void closeAndExit(proxy));
+  process.on('disconnect', () => void closeAndExit(running.proxy));
   send({ kind: 'ready' });
   await firstSnapshot;
 
   const { accessLog, ...settings } = config.proxy;
-  proxy = new AppProxy(store.routes, {
+  const proxy = new AppProxy(store.routes, {
     logger,
     accessLog: (accessLog || store.runtimeSettings().accessLog === true) && createAccessLogger(),
     settings,
@@ -82,6 +81,7 @@ export async function runProxyWorker(config: Config, logger: Logger): Promise<vo
       httpsPort: config.httpsPort,
     }),
   });
+  running.proxy = proxy;
   await proxy.listenHttp(config.httpPort, config.proxyHost).catch((error: Error) => {
     logger.error({ port: config.httpPort, reason: error.message }, 'the app proxy is not listening');
   });

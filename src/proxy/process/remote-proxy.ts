@@ -39,6 +39,7 @@ export class RemoteProxy implements ChangeSink {
   private isReleased = false;
   private isClosed = false;
   private tls: TlsState | undefined;
+  private readonly closeHooks: Array<() => void> = [];
   /** The supervisor's process id, as it said when we connected. */
   pid: number | undefined;
 
@@ -84,7 +85,8 @@ export class RemoteProxy implements ChangeSink {
 
   send(change: StateChange): void {
     const client = this.client;
-    if (!client?.connected) return; // The reconnect pushes a whole snapshot.
+    // Before release the snapshot carries it; while disconnected the reconnect pushes a whole snapshot.
+    if (!this.isReleased || !client?.connected) return;
     client
       .request(change)
       .catch((error: Error) => this.logger.error({ reason: error.message }, 'the proxy refused a change'));
@@ -102,8 +104,18 @@ export class RemoteProxy implements ChangeSink {
     return { inflight: Number(reply.inflight), routed: Number(reply.routed) };
   }
 
+  /** Released and connected: changes reach the proxy. */
+  isLive(): boolean {
+    return this.isReleased && !this.isClosed && this.client?.connected === true;
+  }
+
+  onClose(cleanup: () => void): void {
+    this.closeHooks.push(cleanup);
+  }
+
   /** Closes the connection only: the proxy keeps serving the last state. */
   close(): void {
+    for (const hook of this.closeHooks) hook();
     this.isClosed = true;
     this.routes.attach(undefined);
     this.client?.close();
@@ -127,11 +139,11 @@ export class RemoteProxy implements ChangeSink {
 
   private async tryConnect(): Promise<boolean> {
     try {
-      let opened: ControlClient | undefined;
+      const opened: { client?: ControlClient } = {};
       const client = await ControlClient.open(this.files.socket, readToken(this.files), () => {
-        if (opened) this.onDisconnect(opened);
+        if (opened.client) this.onDisconnect(opened.client);
       });
-      opened = client;
+      opened.client = client;
       this.client = client;
       const status = await client.request({ type: 'status' });
       this.pid = Number(status.pid);
