@@ -23,7 +23,6 @@ import { probeApp } from '../test/helpers/install-harness.js';
 import { formatMs, markdownTable } from './lib/stats.js';
 
 const RESTARTS = 3;
-const HOST = 'web-gap.localhost';
 
 const git = await startGitServer();
 const repo = await git.createRepo('gap-web', { ...fixtureFiles('dockerfile-app'), VERSION: 'v1\n' });
@@ -54,7 +53,8 @@ try {
       const created = await api.request<{ id: string }>('POST', `/services/${serviceId}/deployments`);
       const done = await api.waitForDeployment(created.body.id);
       if (done.status !== 'active') throw new Error(`the fixture app did not deploy: ${JSON.stringify(done)}`);
-      const probe = probeApp(Number(env.BERTH_HTTP_PORT), HOST);
+      // The default hostname: <service>-<project>.<apps domain>.
+      const probe = probeApp(Number(env.BERTH_HTTP_PORT), `web-gap-${mode}.localhost`);
       const t0 = Date.now();
       for (let i = 0; i < RESTARTS; i++) {
         await new Promise((r) => setTimeout(r, 1000));

@@ -114,6 +114,7 @@ describe('the proxy as its own process (BERTH_PROXY_MODE=process)', () => {
   let daemon: DaemonProcess | undefined;
   let api: ApiClient;
   let proxyPort: number;
+  let serviceId: string;
   const proxyPid = () => Number(readFileSync(join(proxyDir, 'proxy.pid'), 'utf8').trim());
   const token = () => readFileSync(join(proxyDir, 'control.token'), 'utf8').trim();
 
@@ -133,7 +134,7 @@ describe('the proxy as its own process (BERTH_PROXY_MODE=process)', () => {
     };
     daemon = await startDaemonProcess({ dataDir, env });
     api = apiClient(daemon.baseUrl, await createAdminToken(dataDir));
-    const { serviceId } = await createFixtureService(api.request, { project: 'pp', service: 'web', repoUrl: repo.url });
+    ({ serviceId } = await createFixtureService(api.request, { project: 'pp', service: 'web', repoUrl: repo.url }));
     const created = await api.request<{ id: string }>('POST', `/services/${serviceId}/deployments`);
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal((await api.waitForDeployment(created.body.id)).status, 'active');
@@ -177,6 +178,27 @@ describe('the proxy as its own process (BERTH_PROXY_MODE=process)', () => {
     assert.ok(outcomes.ok > 100, `only ${outcomes.ok} requests ran`);
     assert.equal(proxyPid(), before, 'the proxy was restarted with the daemon');
     assert.match(daemon.output(), /connected to the running proxy/);
+  });
+
+  it('a redeploy switches with zero failed requests (the drain asks every worker)', async () => {
+    await repo.commit({ VERSION: 'v2\n' }, 'v2');
+    const load = startLoadLoop(proxyPort);
+    const created = await api.request<{ id: string }>('POST', `/services/${serviceId}/deployments`);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal((await api.waitForDeployment(created.body.id)).status, 'active');
+    const outcomes = await load.stop();
+    console.log(`load loop across the redeploy: ${outcomes.ok} ok, ${outcomes.failed.length} failed`);
+    assert.deepEqual(outcomes.failed, []);
+    const body = await new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port: proxyPort, path: '/', headers: { host: HOST } }, (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve(text));
+        })
+        .on('error', reject);
+    });
+    assert.equal(body, 'v2');
   });
 
   it('refuses a control client without the token, and one with a wrong token', async () => {
