@@ -41,7 +41,7 @@ try {
       BERTH_BUILDPACK_IMAGE_NODE: TEST_IMAGES.node,
       BERTH_STABILISATION_SECONDS: '1',
     };
-    let daemon: DaemonProcess = await startDaemonProcess({ dataDir, env });
+    let daemon: DaemonProcess = await startDaemonProcess({ dataDir, env, timeoutMs: 180_000 });
     try {
       const api = apiClient(daemon.baseUrl, await createAdminToken(dataDir));
       const { serviceId } = await createFixtureService(api.request, {
@@ -59,7 +59,7 @@ try {
       for (let i = 0; i < RESTARTS; i++) {
         await new Promise((r) => setTimeout(r, 1000));
         await daemon.stop();
-        daemon = await startDaemonProcess({ dataDir, env });
+        daemon = await startDaemonProcess({ dataDir, env, timeoutMs: 180_000 });
       }
       await new Promise((r) => setTimeout(r, 1000));
       const load = await probe.stop();

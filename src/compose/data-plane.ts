@@ -26,7 +26,10 @@ export async function startDataPlane(
 ): Promise<DataPlane> {
   if (config.proxyProcess.mode === 'process' && core.routes instanceof RemoteRouteTable) {
     const remote = new RemoteProxy(config, core.routes, logger.child({ component: 'proxy' }));
-    if (core.https) wireHttps(remote, core.https);
+    if (core.https) {
+      wireHttps(remote, core.https);
+      core.https.listensElsewhere();
+    }
     await remote.connect();
     return { kind: 'process', remote };
   }

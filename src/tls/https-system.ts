@@ -64,6 +64,7 @@ export class HttpsSystem {
   readonly contexts: SniContexts;
   readonly hostPolicy;
   private server: Server | Http2SecureServer | undefined;
+  private isElsewhere = false;
 
   constructor(
     private readonly config: Config,
@@ -149,7 +150,13 @@ export class HttpsSystem {
     });
   }
 
+  /** The proxy's own process tree listens on the HTTPS port (BERTH_PROXY_MODE=process), not this one. */
+  listensElsewhere(): void {
+    this.isElsewhere = true;
+  }
+
   httpsPort(): number | undefined {
+    if (this.isElsewhere) return this.config.httpsPort;
     const address = this.server?.address();
     return address && typeof address === 'object' ? address.port : undefined;
   }

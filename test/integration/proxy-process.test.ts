@@ -42,7 +42,7 @@ function get(port: number, agent: http.Agent | false = false): Promise<number | 
 }
 
 /** Four keep-alive clients in a loop until stopped, at most `maxRequests` or `maxMs` (bounded either way). */
-function startLoadLoop(port: number, maxRequests = 20_000, maxMs = 120_000) {
+function startLoadLoop(port: number, maxRequests = 50_000, maxMs = 240_000) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
   const outcomes = { ok: 0, failed: [] as Array<number | string> };
   const deadline = Date.now() + maxMs;
@@ -132,7 +132,7 @@ describe('the proxy as its own process (BERTH_PROXY_MODE=process)', () => {
       BERTH_BUILDPACK_IMAGE_NODE: TEST_IMAGES.node,
       BERTH_STABILISATION_SECONDS: '1',
     };
-    daemon = await startDaemonProcess({ dataDir, env });
+    daemon = await startDaemonProcess({ dataDir, env, timeoutMs: 180_000 });
     api = apiClient(daemon.baseUrl, await createAdminToken(dataDir));
     ({ serviceId } = await createFixtureService(api.request, { project: 'pp', service: 'web', repoUrl: repo.url }));
     const created = await api.request<{ id: string }>('POST', `/services/${serviceId}/deployments`);
@@ -170,7 +170,8 @@ describe('the proxy as its own process (BERTH_PROXY_MODE=process)', () => {
     const load = startLoadLoop(proxyPort);
     await new Promise((r) => setTimeout(r, 500));
     await daemon!.stop();
-    daemon = await startDaemonProcess({ dataDir, env });
+    // Generous: on a loaded 2-core machine a daemon start from the sources can take over a minute.
+    daemon = await startDaemonProcess({ dataDir, env, timeoutMs: 180_000 });
     await new Promise((r) => setTimeout(r, 1000));
     const outcomes = await load.stop();
     console.log(`load loop across the restart: ${outcomes.ok} ok, ${outcomes.failed.length} failed`);
