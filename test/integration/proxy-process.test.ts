@@ -115,6 +115,8 @@ describe('the proxy as its own process (BERTH_PROXY_MODE=process)', () => {
   let api: ApiClient;
   let proxyPort: number;
   let serviceId: string;
+  let adminToken: string;
+  const projectIds: string[] = [];
   const proxyPid = () => Number(readFileSync(join(proxyDir, 'proxy.pid'), 'utf8').trim());
   const token = () => readFileSync(join(proxyDir, 'control.token'), 'utf8').trim();
 
@@ -133,11 +135,13 @@ describe('the proxy as its own process (BERTH_PROXY_MODE=process)', () => {
       BERTH_STABILISATION_SECONDS: '1',
     };
     daemon = await startDaemonProcess({ dataDir, env, timeoutMs: 180_000 });
-    api = apiClient(daemon.baseUrl, await createAdminToken(dataDir));
+    adminToken = await createAdminToken(dataDir);
+    api = apiClient(daemon.baseUrl, adminToken);
     ({ serviceId } = await createFixtureService(api.request, { project: 'pp', service: 'web', repoUrl: repo.url }));
     const created = await api.request<{ id: string }>('POST', `/services/${serviceId}/deployments`);
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal((await api.waitForDeployment(created.body.id)).status, 'active');
+    projectIds.push(...api.projectIds);
   });
 
   after(async () => {
@@ -149,7 +153,7 @@ describe('the proxy as its own process (BERTH_PROXY_MODE=process)', () => {
     } catch {
       // Not running.
     }
-    await removeProjectDockerObjects(api?.projectIds ?? []);
+    await removeProjectDockerObjects(projectIds);
     await git?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -172,6 +176,8 @@ describe('the proxy as its own process (BERTH_PROXY_MODE=process)', () => {
     await daemon!.stop();
     // Generous: on a loaded 2-core machine a daemon start from the sources can take over a minute.
     daemon = await startDaemonProcess({ dataDir, env, timeoutMs: 180_000 });
+    // A new panel port each start (the helper picks a free one).
+    api = apiClient(daemon.baseUrl, adminToken);
     await new Promise((r) => setTimeout(r, 1000));
     const outcomes = await load.stop();
     console.log(`load loop across the restart: ${outcomes.ok} ok, ${outcomes.failed.length} failed`);
