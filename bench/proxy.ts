@@ -16,12 +16,15 @@
  *          --http1-listener (adds Berth with HTTP/2 off: an HTTP/1.1-only https server, what the HTTP/2
  *          listener's HTTP/1.1 fallback costs the HTTP/1.1 clients wrk stands for),
  *          --cpu-prof (V8 profiles of both: the accounting's share of the proxy's busy CPU, which the
- *          machine's load does not move the way it moves req/s).
+ *          machine's load does not move the way it moves req/s),
+ *          --process-workers 1,N (default 1 and one per core; '' for none: Berth's proxy as its own process
+ *          tree, BERTH_PROXY_MODE=process, with that many workers), --balance kernel|round-robin (how its
+ *          workers get connections; kernel = every worker accepts, round-robin = node:cluster's default).
  * Every run with Berth also runs the same build without the request accounting (HTTP metrics and the
  * request log) right next to it in each round and prints what the accounting costs (budget < 3 %).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildBaseline, removeBaseline } from './lib/berth-baseline.js';
@@ -32,6 +35,7 @@ import {
   startBerthProxy,
   startNodeFloorProxy,
 } from './lib/berth-proxy-process.js';
+import { startBerthProxyTree } from './lib/berth-proxy-tree.js';
 import { treeCpuUs, treeRssMb } from './lib/proc-stats.js';
 import {
   missingTools,
@@ -73,6 +77,8 @@ const { values: args } = parseArgs({
     'semi-spaces': { type: 'string' },
     'http1-listener': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    'process-workers': { type: 'string', default: `1,${availableParallelism()}` },
+    balance: { type: 'string', default: 'kernel' },
   },
 });
 const rounds = boundedInt(args.rounds, 1, 10, 'rounds');
@@ -173,6 +179,15 @@ try {
     const settings = { http2: false };
     targets.push(
       await startBerthProxy({ build, hostname: HOSTNAME, backendPort: backend.httpPort, cert, name, settings }),
+    );
+  }
+  for (const raw of args['process-workers'].split(',').filter((w) => w !== '')) {
+    if (!wanted('berth') && !wanted('process')) break;
+    const workers = boundedInt(raw, 1, 64, 'process-workers');
+    const balance = args.balance === 'round-robin' ? 'round-robin' : 'kernel';
+    const name = `berth process ${workers}w${balance === 'kernel' ? '' : ' rr'}`;
+    targets.push(
+      await startBerthProxyTree({ workers, hostname: HOSTNAME, backendPort: backend.httpPort, balance, name }),
     );
   }
   if (args['node-floor']) targets.push(await startNodeFloorProxy({ backendPort: backend.httpPort, cert }));

@@ -26,6 +26,7 @@ const ALONE = new Set([
   'deploy-drain.test.ts',
   'proxy-robustness.test.ts',
   'daemon-restart.test.ts',
+  'proxy-process.test.ts',
   'daemon-process.test.ts',
   'daemon-first-run.test.ts',
   'installer.test.ts',

@@ -3,7 +3,7 @@
  * AppError whose message is one line naming the variable, which the CLI prints before exiting.
  */
 import { isIP } from 'node:net';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { readCliClientSettings, type CliClientSettings } from './config-cli.js';
 import { readBuildCaFile, readBuildProxy, type BuildProxy } from './config-build.js';
@@ -86,6 +86,8 @@ export interface Config extends SchedulerConfig, TerminalConfig, RegistryConfig 
   readonly autoscaleWindowMs: number;
   /** The app proxy's limits, timeouts and access log (BERTH_PROXY_*). */
   readonly proxy: ProxyConfig;
+  /** Inline or as its own process tree, and its workers (BERTH_PROXY_MODE, BERTH_PROXY_WORKERS). */
+  readonly proxyProcess: ProxyProcessConfig;
   /** Rotation of the engine's json-file log of every container Berth starts (BERTH_CONTAINER_LOG_*). */
   readonly containerLogs: ContainerLogRotation;
 }
@@ -119,6 +121,22 @@ export interface ProxyConfig {
   readonly http2: boolean;
   /** Concurrent streams per HTTP/2 connection (BERTH_PROXY_HTTP2_MAX_STREAMS). */
   readonly http2MaxConcurrentStreams: number;
+}
+
+/** The proxy as its own process tree (src/proxy/process/); see README "The data plane". */
+export interface ProxyProcessConfig {
+  /**
+   * Where the proxy runs (BERTH_PROXY_MODE): `inline` in the daemon's process, or `process`, its own
+   * process tree that outlives daemon restarts (src/proxy/process/).
+   */
+  readonly mode: 'inline' | 'process';
+  /** Worker processes of the proxy in process mode (BERTH_PROXY_WORKERS; default: one per core). */
+  readonly workers: number;
+  /**
+   * How connections reach the workers in process mode (BERTH_PROXY_BALANCE): `kernel`, every worker
+   * accepts on the shared socket itself, or `round-robin`, the supervisor accepts and hands them out.
+   */
+  readonly balance: 'kernel' | 'round-robin';
 }
 
 /** Official images of the database engines; the tag is the default version. */
@@ -214,6 +232,35 @@ function readProxyConfig(env: Env): ProxyConfig {
     http2: readBoolean(env, 'BERTH_PROXY_HTTP2', true),
     http2MaxConcurrentStreams: readInteger(env, 'BERTH_PROXY_HTTP2_MAX_STREAMS', 128, 1, 1000),
   });
+}
+
+function readProxyProcessConfig(env: Env): ProxyProcessConfig {
+  return Object.freeze({
+    mode: readChoice(env, 'BERTH_PROXY_MODE', ['inline', 'process'] as const, 'inline'),
+    workers: readInteger(env, 'BERTH_PROXY_WORKERS', Math.max(1, availableParallelism()), 1, 256),
+    balance: readChoice(env, 'BERTH_PROXY_BALANCE', ['kernel', 'round-robin'] as const, 'kernel'),
+  });
+}
+
+function readChoice<T extends string>(env: Env, variable: string, choices: readonly T[], fallback: T): T {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(choices as readonly string[]).includes(raw))
+    fail(variable, `must be one of ${choices.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+/**
+ * The environment a process Berth starts for itself gets (the proxy's process tree): the BERTH_ settings
+ * and what Node and Docker clients need, nothing else.
+ */
+export function ownProcessEnvironment(env: Env = process.env): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (name.startsWith('BERTH_') || ['PATH', 'HOME', 'TZ', 'LANG', 'NODE_ENV'].includes(name)) picked[name] = value;
+  }
+  return picked;
 }
 
 function readListenAddress(env: Env, variable: string): string {
@@ -450,6 +497,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     autoscaleIntervalMs: readInteger(env, 'BERTH_AUTOSCALE_INTERVAL_SECONDS', 15, 1, 600) * 1000,
     autoscaleWindowMs: readInteger(env, 'BERTH_AUTOSCALE_WINDOW_SECONDS', 60, 10, 3600) * 1000,
     proxy: readProxyConfig(env),
+    proxyProcess: readProxyProcessConfig(env),
     containerLogs: readContainerLogs(env),
     ...readSchedulerConfig(env, cwd),
     ...readTerminalConfig(env),

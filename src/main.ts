@@ -12,13 +12,13 @@ import { migrateToLatest } from './db/migrate.js';
 import { startWalCheckpoints } from './db/wal-checkpoint.js';
 import { AppError, isAppError } from './errors.js';
 import { missingEngineMessage, readHostFacts } from './doctor/engine-setup.js';
-import { createAccessLogger, createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { SecretBox } from './lib/secret-box.js';
 import { DockerRuntime } from './runtime/docker.js';
 import { VERSION } from './version.js';
 import { restoreRoutes } from './deploys/route-restore.js';
-import { AppProxy } from './proxy/proxy-server.js';
+import { startDataPlane } from './compose/data-plane.js';
 import type { CertificateTiming } from './tls/https-system.js';
 import type { MetricsReader } from './alerts/metrics-port.js';
 import { scheduleMetrics } from './metrics/metrics-feature.js';
@@ -107,16 +107,8 @@ export async function startDaemon(
     traffic.start();
     // Registered before the proxy's close, so it runs after it: the last requests are written too.
     cleanups.push(() => traffic.stop());
-    const { accessLog, ...proxySettings } = config.proxy;
-    const proxy = new AppProxy(core.routes, {
-      logger: logger.child({ component: 'proxy' }),
-      accessLog: accessLog && createAccessLogger(),
-      settings: proxySettings,
-      challengeResponder: https?.certificates.challengeResponder,
-      hostPolicy: https?.hostPolicy,
-      observer: traffic.observer,
-    });
-    cleanups.push(() => proxy.close());
+    const dataPlane = await startDataPlane(config, core, logger, traffic.observer);
+    if (dataPlane.kind === 'inline') cleanups.push(() => dataPlane.proxy.close());
     await https?.load();
     cleanups.push(() => deploys.stop());
     logKeeper.start();
@@ -127,11 +119,14 @@ export async function startDaemon(
       if (isAppError(error) && error.code === 'DOCKER_UNAVAILABLE') return;
       logger.error({ err: error }, 'could not restore the routes of active deployments before listening');
     });
-    await proxy.listenHttp(config.httpPort, config.proxyHost).catch((error: Error) => {
-      // The panel stays useful without the proxy (e.g. a first start as a normal user on port 80).
-      logger.error({ port: config.httpPort, reason: error.message }, 'the app proxy is not listening');
-    });
-    await https?.listen(proxy);
+    if (dataPlane.kind === 'inline') {
+      const { proxy } = dataPlane;
+      await proxy.listenHttp(config.httpPort, config.proxyHost).catch((error: Error) => {
+        // The panel stays useful without the proxy (e.g. a first start as a normal user on port 80).
+        logger.error({ port: config.httpPort, reason: error.message }, 'the app proxy is not listening');
+      });
+      await https?.listen(proxy);
+    }
     // Loaded only now, so the proxy is back sooner after a restart (the panel, git and databases are most
     // of what there is to load).
     const [{ buildApp }, { startGitFeature }, { composePanel }] = await Promise.all([
@@ -185,6 +180,12 @@ export async function startDaemon(
     cleanups.push(() => alerts.stop());
     panel.autoscale.start();
     cleanups.push(() => panel.autoscale.stop());
+    if (dataPlane.kind === 'process') {
+      // Every route is restored (apps, domains, stacks): the proxy process gets the whole state now, and
+      // until now it kept serving its last one. Closing only disconnects: the proxy outlives the daemon.
+      await dataPlane.remote.release();
+      cleanups.push(() => dataPlane.remote.close());
+    }
     const app = await buildApp(panel.ctx);
     cleanups.push(() => app.close());
     await app.listen({ port: config.panelPort, host: config.panelHost });

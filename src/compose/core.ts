@@ -31,6 +31,7 @@ import { createServiceCatalog } from '../projects/service-catalog.js';
 import { databaseReferences } from '../databases/references.js';
 import { EventBus, type EventPublisher } from '../events/event-bus.js';
 import { RouteTable } from '../proxy/route-table.js';
+import { RemoteRouteTable } from '../proxy/process/remote-route-table.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { fetchGitSource } from '../source/git-fetch.js';
 import { DEFAULT_CERTIFICATE_TIMING, HttpsSystem, type CertificateTiming } from '../tls/https-system.js';
@@ -76,7 +77,8 @@ export interface Core {
 
 export function composeCore(foundation: Foundation, options: CoreOptions = {}): Core {
   const { config, db, runtime, secretBox, logger, installId } = foundation;
-  const routes = new RouteTable();
+  // In process mode the table also sends every change to the proxy process (src/proxy/process/).
+  const routes = config.proxyProcess.mode === 'process' ? new RemoteRouteTable() : new RouteTable();
   const events = new EventBus((error) => logger.warn({ err: error }, 'an event listener failed'));
   let domains: DomainsFeature | undefined;
   let https: HttpsSystem | undefined;

@@ -56,8 +56,20 @@ export class CertificateManager {
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Told when an HTTP-01 answer is added or removed (a proxy in its own process gets them pushed). */
+  onChallenge: ((token: string, entry: { hostname: string; keyAuthorization: string } | undefined) => void) | undefined;
 
   constructor(private readonly deps: CertificateManagerDeps) {}
+
+  /** Every name certificates are kept for (custom domains and the panel's domain). */
+  servedNames(): string[] {
+    return [...this.names];
+  }
+
+  /** The HTTP-01 answers of orders in progress. */
+  challenges(): Array<{ token: string; hostname: string; keyAuthorization: string }> {
+    return [...this.tokens].map(([token, entry]) => ({ token, ...entry }));
+  }
 
   /** Serves the certificates on disk at once, then orders what is missing or due (in the background). */
   async start(): Promise<void> {
@@ -170,8 +182,14 @@ export class CertificateManager {
     try {
       const settings = { ...this.deps.acme, extraCaPem: await this.deps.extraCa() };
       const pair = await orderCertificate(settings, await this.deps.accountKey(), hostname, {
-        set: (token, keyAuthorization) => this.tokens.set(token, { hostname, keyAuthorization }),
-        remove: (token) => this.tokens.delete(token),
+        set: (token, keyAuthorization) => {
+          this.tokens.set(token, { hostname, keyAuthorization });
+          this.onChallenge?.(token, { hostname, keyAuthorization });
+        },
+        remove: (token) => {
+          this.tokens.delete(token);
+          this.onChallenge?.(token, undefined);
+        },
       });
       // Shut down or removed while the CA worked: the database may be closed, the name no longer ours.
       if (this.closed || !this.names.has(hostname)) return;

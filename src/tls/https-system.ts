@@ -64,6 +64,7 @@ export class HttpsSystem {
   readonly contexts: SniContexts;
   readonly hostPolicy;
   private server: Server | Http2SecureServer | undefined;
+  private isElsewhere = false;
 
   constructor(
     private readonly config: Config,
@@ -136,7 +137,26 @@ export class HttpsSystem {
     }
   }
 
+  /** The host policy's inputs per served name, for a proxy in its own process (it gets them pushed). */
+  hostRules(): Array<{ hostname: string; redirectTo: string | null; hsts: boolean; https: boolean }> {
+    return this.certificates.servedNames().map((hostname) => {
+      const rule = this.served.ruleOf(hostname);
+      return {
+        hostname,
+        redirectTo: rule?.redirectTo ?? null,
+        hsts: rule?.hsts ?? false,
+        https: this.certificates.hasValidCertificate(hostname),
+      };
+    });
+  }
+
+  /** The proxy's own process tree listens on the HTTPS port (BERTH_PROXY_MODE=process), not this one. */
+  listensElsewhere(): void {
+    this.isElsewhere = true;
+  }
+
   httpsPort(): number | undefined {
+    if (this.isElsewhere) return this.config.httpsPort;
     const address = this.server?.address();
     return address && typeof address === 'object' ? address.port : undefined;
   }

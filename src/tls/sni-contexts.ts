@@ -40,6 +40,10 @@ export class SniContexts {
   // One set of session ticket keys for every context: a resumed session works whichever context made it.
   private readonly ticketKeys = randomBytes(48);
   private fallback: SecureContext | undefined;
+  /** The installed pairs, for a proxy in its own process (src/proxy/process/); it gets them pushed. */
+  private readonly pairs = new Map<string, KeyPair>();
+  /** Told about every install and removal (the proxy process's connection, in process mode). */
+  onChange: ((hostname: string, pair: KeyPair | undefined) => void) | undefined;
 
   constructor(
     private readonly isServedName: (hostname: string) => boolean,
@@ -78,11 +82,19 @@ export class SniContexts {
 
   install(hostname: string, pair: KeyPair): void {
     this.issued.set(hostname, this.contextOf(pair));
+    this.pairs.set(hostname, pair);
+    this.onChange?.(hostname, pair);
   }
 
   remove(hostname: string): void {
     this.issued.delete(hostname);
     this.selfSigned.delete(hostname);
+    this.pairs.delete(hostname);
+    this.onChange?.(hostname, undefined);
+  }
+
+  installedPairs(): Array<[string, KeyPair]> {
+    return [...this.pairs];
   }
 
   hasIssued(hostname: string): boolean {

@@ -1,0 +1,37 @@
+/**
+ * `berth proxy`: the app proxy as its own process tree (BERTH_PROXY_MODE=process). The cluster primary
+ * is the supervisor (control socket, state on disk, workers); each worker serves traffic with the same
+ * proxy code the daemon runs inline. The daemon starts it detached, so it outlives daemon restarts.
+ */
+import cluster from 'node:cluster';
+import { loadConfig, type Config } from './config.js';
+import { createLogger } from './logger.js';
+import { ProxySupervisor } from './proxy/process/proxy-supervisor.js';
+import { runProxyWorker } from './proxy/process/proxy-worker.js';
+
+async function runProxyProcess(config: Config): Promise<void> {
+  const logger = createLogger(config.logLevel, config.logFormat).child({
+    component: cluster.isPrimary ? 'proxy-supervisor' : 'proxy-worker',
+  });
+  if (!cluster.isPrimary) return runProxyWorker(config, logger);
+  const supervisor = new ProxySupervisor(config, logger);
+  await supervisor.start();
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'proxy stopping');
+    supervisor.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  // Detached from the daemon: a closed terminal must not stop the proxy.
+  process.on('SIGHUP', () => undefined);
+}
+
+try {
+  await runProxyProcess(loadConfig());
+} catch (error) {
+  process.stderr.write(`berth proxy: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,267 @@
+/**
+ * The proxy as its own process tree (BERTH_PROXY_MODE=process): a real daemon deploys a real app; the
+ * proxy process serves it, keeps its pid across a daemon restart while a keep-alive load loop sees no
+ * failure, serves the last routes from disk when restarted alone while the daemon is down, and its
+ * control socket refuses clients without the token and malformed messages (changing nothing).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import http from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import {
+  apiClient,
+  createAdminToken,
+  createFixtureService,
+  removeProjectDockerObjects,
+  type ApiClient,
+} from '../helpers/daemon-api.js';
+import { freePort, startDaemonProcess, type DaemonProcess } from '../helpers/daemon-process.js';
+import { fixtureFiles } from '../helpers/deploy-harness.js';
+import { TEST_IMAGES } from '../helpers/docker-test-env.js';
+import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
+
+const HOST = 'web-pp.localhost';
+const PROXY_BIN = fileURLToPath(new URL('../../bin/berth-proxy.js', import.meta.url));
+
+function get(port: number, agent: http.Agent | false = false): Promise<number | string> {
+  return new Promise((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/', headers: { host: HOST }, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', (error) => resolve(`response: ${error.message}`));
+    });
+    req.setTimeout(5_000, () => req.destroy(new Error('timeout')));
+    req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    req.end();
+  });
+}
+
+/** Four keep-alive clients in a loop until stopped, at most `maxRequests` or `maxMs` (bounded either way). */
+function startLoadLoop(port: number, maxRequests = 50_000, maxMs = 240_000) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  const outcomes = { ok: 0, failed: [] as Array<number | string> };
+  const deadline = Date.now() + maxMs;
+  let isStopped = false;
+  const client = async () => {
+    while (!isStopped && Date.now() < deadline && outcomes.ok + outcomes.failed.length < maxRequests) {
+      const outcome = await get(port, agent);
+      if (outcome === 200) outcomes.ok++;
+      else outcomes.failed.push(outcome);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  const clients = Promise.all([client(), client(), client(), client()]);
+  return {
+    async stop() {
+      isStopped = true;
+      await clients;
+      agent.destroy();
+      return outcomes;
+    },
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Sends lines on the control socket and collects the replies (one per line). */
+async function talk(socketPath: string, lines: string[]): Promise<Array<Record<string, unknown>>> {
+  const socket = connect(socketPath);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const replies: Array<Record<string, unknown>> = [];
+  let buffered = '';
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.on('data', (chunk) => {
+    buffered += chunk.toString();
+    let at = buffered.indexOf('\n');
+    while (at !== -1) {
+      replies.push(JSON.parse(buffered.slice(0, at)) as Record<string, unknown>);
+      buffered = buffered.slice(at + 1);
+      at = buffered.indexOf('\n');
+    }
+  });
+  for (const line of lines) socket.write(`${line}\n`);
+  await Promise.race([closed, waitFor(() => replies.length >= lines.length, 10_000, 'control replies')]);
+  socket.destroy();
+  return replies;
+}
+
+describe('the proxy as its own process (BERTH_PROXY_MODE=process)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'berth-pp-'));
+  const proxyDir = join(dataDir, 'proxy');
+  let env: Record<string, string>;
+  let git: GitServer;
+  let repo: TestRepo;
+  let daemon: DaemonProcess | undefined;
+  let api: ApiClient;
+  let proxyPort: number;
+  let serviceId: string;
+  let adminToken: string;
+  const projectIds: string[] = [];
+  const proxyPid = () => Number(readFileSync(join(proxyDir, 'proxy.pid'), 'utf8').trim());
+  const token = () => readFileSync(join(proxyDir, 'control.token'), 'utf8').trim();
+
+  before(async () => {
+    git = await startGitServer();
+    repo = await git.createRepo('pp-web', { ...fixtureFiles('dockerfile-app'), VERSION: 'v1\n' });
+    proxyPort = await freePort();
+    env = {
+      BERTH_HTTP_PORT: String(proxyPort),
+      BERTH_HTTPS_PORT: String(await freePort()),
+      BERTH_PROXY_HOST: '127.0.0.1',
+      BERTH_PROXY_MODE: 'process',
+      BERTH_PROXY_WORKERS: '2',
+      BERTH_ALLOW_PRIVATE_SOURCES: 'true',
+      BERTH_BUILDPACK_IMAGE_NODE: TEST_IMAGES.node,
+      BERTH_STABILISATION_SECONDS: '1',
+    };
+    daemon = await startDaemonProcess({ dataDir, env, timeoutMs: 180_000 });
+    adminToken = await createAdminToken(dataDir);
+    api = apiClient(daemon.baseUrl, adminToken);
+    ({ serviceId } = await createFixtureService(api.request, { project: 'pp', service: 'web', repoUrl: repo.url }));
+    const created = await api.request<{ id: string }>('POST', `/services/${serviceId}/deployments`);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal((await api.waitForDeployment(created.body.id)).status, 'active');
+    projectIds.push(...api.projectIds);
+  });
+
+  after(async () => {
+    if (daemon && daemon.child.exitCode === null && daemon.child.signalCode === null) await daemon.stop();
+    try {
+      const pid = proxyPid();
+      process.kill(pid, 'SIGTERM');
+      await waitFor(() => !isAlive(pid), 20_000, 'the proxy to stop');
+    } catch {
+      // Not running.
+    }
+    await removeProjectDockerObjects(projectIds);
+    await git?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves the app from a separate process tree, its files private', async () => {
+    assert.equal(await get(proxyPort), 200);
+    const pid = proxyPid();
+    assert.ok(isAlive(pid));
+    assert.notEqual(pid, daemon!.child.pid);
+    for (const file of ['control.sock', 'control.token', 'state.json']) {
+      assert.equal(statSync(join(proxyDir, file)).mode & 0o777, 0o600, file);
+    }
+    assert.equal(statSync(proxyDir).mode & 0o777, 0o700);
+  });
+
+  it('keeps its pid across a daemon restart, and a keep-alive load loop sees zero failures', async () => {
+    const before = proxyPid();
+    const load = startLoadLoop(proxyPort);
+    await new Promise((r) => setTimeout(r, 500));
+    await daemon!.stop();
+    // Generous: on a loaded 2-core machine a daemon start from the sources can take over a minute.
+    daemon = await startDaemonProcess({ dataDir, env, timeoutMs: 180_000 });
+    // A new panel port each start (the helper picks a free one).
+    api = apiClient(daemon.baseUrl, adminToken);
+    await new Promise((r) => setTimeout(r, 1000));
+    const outcomes = await load.stop();
+    console.log(`load loop across the restart: ${outcomes.ok} ok, ${outcomes.failed.length} failed`);
+    assert.deepEqual(outcomes.failed, []);
+    assert.ok(outcomes.ok > 100, `only ${outcomes.ok} requests ran`);
+    assert.equal(proxyPid(), before, 'the proxy was restarted with the daemon');
+    assert.match(daemon.output(), /connected to the running proxy/);
+  });
+
+  it('a redeploy switches with zero failed requests (the drain asks every worker)', async () => {
+    await repo.commit({ VERSION: 'v2\n' }, 'v2');
+    const load = startLoadLoop(proxyPort);
+    const created = await api.request<{ id: string }>('POST', `/services/${serviceId}/deployments`);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal((await api.waitForDeployment(created.body.id)).status, 'active');
+    const outcomes = await load.stop();
+    console.log(`load loop across the redeploy: ${outcomes.ok} ok, ${outcomes.failed.length} failed`);
+    assert.deepEqual(outcomes.failed, []);
+    const body = await new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port: proxyPort, path: '/', headers: { host: HOST } }, (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve(text));
+        })
+        .on('error', reject);
+    });
+    assert.equal(body, 'v2');
+  });
+
+  it('refuses a control client without the token, and one with a wrong token', async () => {
+    const socketPath = join(proxyDir, 'control.sock');
+    const [noHello] = await talk(socketPath, [JSON.stringify({ v: 1, id: 1, type: 'status' })]);
+    assert.equal(noHello!.ok, false);
+    assert.equal((noHello!.error as { code: string }).code, 'UNAUTHENTICATED');
+    const [wrong] = await talk(socketPath, [JSON.stringify({ v: 1, id: 1, type: 'hello', token: 'x'.repeat(43) })]);
+    assert.equal(wrong!.ok, false);
+    assert.equal(await get(proxyPort), 200);
+  });
+
+  it('answers a malformed message with an error and changes nothing', async () => {
+    const statePath = join(proxyDir, 'state.json');
+    // Routes only: the running daemon may report a stopped container (unavailable) at any moment.
+    const routesOf = () => (JSON.parse(readFileSync(statePath, 'utf8')) as { routes: unknown }).routes;
+    const routesBefore = routesOf();
+    const replies = await talk(join(proxyDir, 'control.sock'), [
+      JSON.stringify({ v: 1, id: 1, type: 'hello', token: token() }),
+      'this is not json',
+      JSON.stringify({ v: 1, id: 3, type: 'route.set', route: { serviceId: 'x', hostnames: [HOST], upstreams: 'no' } }),
+      JSON.stringify({
+        v: 1,
+        id: 4,
+        type: 'route.set',
+        route: { serviceId: 'x', hostnames: ['bad name'], upstreams: [] },
+      }),
+      JSON.stringify({ v: 2, id: 5, type: 'status' }),
+      JSON.stringify({ v: 1, id: 6, type: 'route.remove', serviceId: 'x', extra: true }),
+      JSON.stringify({ v: 1, id: 7, type: 'shutdown' }),
+      JSON.stringify({ v: 1, id: 8, type: 'status' }),
+    ]);
+    assert.equal(replies[0]!.ok, true);
+    for (const reply of replies.slice(1, 7)) assert.equal(reply.ok, false, JSON.stringify(reply));
+    assert.equal(replies[7]!.ok, true);
+    assert.deepEqual(routesOf(), routesBefore);
+    assert.equal(await get(proxyPort), 200);
+  });
+
+  it('restarted alone while the daemon is down, serves the last routes from disk', async () => {
+    await daemon!.stop();
+    const old = proxyPid();
+    process.kill(old, 'SIGTERM');
+    await waitFor(() => !isAlive(old), 20_000, 'the proxy to stop');
+    const child = spawn(process.execPath, [PROXY_BIN], {
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/root',
+        BERTH_DATA_DIR: dataDir,
+        ...env,
+      },
+      stdio: 'ignore',
+      detached: true,
+    });
+    child.unref();
+    await waitFor(async () => (await get(proxyPort)) === 200, 30_000, 'the restarted proxy to serve the app');
+    assert.notEqual(proxyPid(), old);
+  });
+});
