@@ -3,8 +3,8 @@
  * at a time per stack, in the background, its log kept on the row), delete (every container, the network,
  * built images, and the volumes when asked), and the routes of running stacks after a restart.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 import type { Db } from '../db/connection.js';
 import type { SourceFetcher } from '../deploys/ports.js';
 import type { EventPublisher } from '../events/event-bus.js';
@@ -19,7 +19,8 @@ import { checkGitUrl } from '../source/source-validation.js';
 import type { StackRef } from '../workloads/stack-spec.js';
 import { checkCompose, MAX_COMPOSE_BYTES } from './compose-check.js';
 import type { StackDefinition } from './compose.types.js';
-import { deployStack, removeStackObjects, type StackDeployDeps } from './stack-deploy.js';
+import { withEnvFiles } from './compose-env-file.js';
+import { deployStack, removeStackObjects, routedNetwork, type StackDeployDeps } from './stack-deploy.js';
 import { recoverStacks } from './stack-recovery.js';
 import { checkRouted, checkSourceShape, checkStackName, checkVariables, composeRefused } from './stack-input.js';
 import type { Stack, StackInput, StackVariable, StackView } from './stack.types.js';
@@ -224,7 +225,9 @@ export class StacksService {
           throw new AppError('VALIDATION_FAILED', `${stack.source.path} is not in the repository.`);
         compose = text;
       } else compose = stack.source.compose;
-      const definition = this.definitionOf(compose, variables, stack.routedService);
+      const composeDir = stack.source.type === 'repo' ? posix.dirname(posix.normalize(stack.source.path)) : undefined;
+      const definition = this.definitionOf(compose, variables, stack.routedService, composeDir);
+      if (checkout && composeDir !== undefined) await withEnvFiles(definition, await realpath(checkout), composeDir);
       const projectName = (await projectNameOf(this.deps.db, stack.projectId))!;
       const ref: StackRef = { id: stack.id, projectId: stack.projectId, projectName, name: stack.name };
       await deployStack(this.deps, {
@@ -261,14 +264,31 @@ export class StacksService {
     }
   }
 
-  private definitionOf(compose: string, variables: Record<string, StackVariable>, routed: string): StackDefinition {
+  /** `composeDir`: the compose file's folder in its repository (absent: pasted, so env_file is refused). */
+  private definitionOf(
+    compose: string,
+    variables: Record<string, StackVariable>,
+    routed: string,
+    composeDir?: string,
+  ): StackDefinition {
     const values = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, v.value]));
-    const result = checkCompose(compose, { variables: values, allowedHostPaths: this.deps.allowedHostPaths });
+    const result = checkCompose(compose, {
+      variables: values,
+      allowedHostPaths: this.deps.allowedHostPaths,
+      ...(composeDir !== undefined ? { composeDir } : {}),
+    });
     if (!result.stack) throw composeRefused(result.problems);
-    if (!result.stack.services.some((s) => s.name === routed))
+    const service = result.stack.services.find((s) => s.name === routed);
+    if (!service)
       throw new AppError('VALIDATION_FAILED', `The routed service ${routed} is not a service of the compose file.`, {
         details: { routedService: `not in the file (${result.stack.services.map((s) => s.name).join(', ')})` },
       });
+    if (routedNetwork(result.stack, service) === undefined)
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `The routed service ${routed} is only on internal networks; Berth's proxy reaches it on a network that is not internal.`,
+        { details: { routedService: 'only on internal networks' } },
+      );
     return result.stack;
   }
 
