@@ -62,7 +62,9 @@ import { workersApiRoutes } from './routes/api/workers.routes.js';
 import { workersUiRoutes } from './routes/ui/workers.routes.js';
 import { volumesApiRoutes } from './routes/api/volumes.routes.js';
 import { stacksApiRoutes } from './routes/api/stacks.routes.js';
+import { stackDomainsApiRoutes } from './routes/api/stack-domains.routes.js';
 import { stacksUiRoutes } from './routes/ui/stacks.routes.js';
+import { stackDomainsUiRoutes } from './routes/ui/stack-domains.routes.js';
 import { templatesApiRoutes } from './routes/api/templates.routes.js';
 import { templatesUiRoutes } from './routes/ui/templates.routes.js';
 import { notificationsApiRoutes } from './routes/api/notifications.routes.js';
@@ -169,6 +171,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => workersUiRoutes(scope, ctx),
     async (scope) => volumesUiRoutes(scope, ctx),
     async (scope) => stacksUiRoutes(scope, ctx),
+    async (scope) => stackDomainsUiRoutes(scope, ctx),
     async (scope) => templatesUiRoutes(scope, ctx),
   ]);
   await apiGroup(app, ctx, '/api/v1', [
@@ -193,6 +196,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => workersApiRoutes(scope, ctx),
     async (scope) => volumesApiRoutes(scope, ctx),
     async (scope) => stacksApiRoutes(scope, ctx),
+    async (scope) => stackDomainsApiRoutes(scope, ctx),
     async (scope) => templatesApiRoutes(scope, ctx),
   ]);
   // GET /metrics for Prometheus: outside /api/v1 (where Prometheus looks by default), same token check.

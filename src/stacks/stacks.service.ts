@@ -52,6 +52,8 @@ export interface StacksDeps extends StackDeployDeps {
   allowedHostPaths: readonly string[];
   /** Where status changes are told (the panel's live pages); absent in some tests. */
   events?: EventPublisher;
+  /** The stack's custom domains (the domains feature); a deleted stack's names stop routing. */
+  domains?: { forgetStack(stackId: string): Promise<unknown> };
 }
 
 export class StacksService {
@@ -176,6 +178,7 @@ export class StacksService {
     if (this.running.has(id)) await this.running.get(id)!.catch(() => {});
     const volumes = options.deleteVolumes === true || options.deleteVolumes === 'on' ? stack.volumes : [];
     this.deps.router.removeService(id);
+    await this.deps.domains?.forgetStack(id);
     await removeStackObjects(this.deps, stack, volumes);
     await deleteStackRow(this.deps.db, id);
   }
