@@ -78,7 +78,12 @@ export function checkCompose(text: string, options: ComposeCheckOptions = {}): C
   return {
     problems: [],
     notes: report.notes,
-    stack: { services: stackServices, volumes, networks, ...(internal.length > 0 ? { internalNetworks: internal } : {}) },
+    stack: {
+      services: stackServices,
+      volumes,
+      networks,
+      ...(internal.length > 0 ? { internalNetworks: internal } : {}),
+    },
   };
 }
 

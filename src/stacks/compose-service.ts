@@ -140,7 +140,9 @@ function serviceNetworks(value: unknown, path: YamlPath, known: ReadonlySet<stri
           if (key !== 'aliases')
             report.problem(
               [...path, name, key],
-              key.endsWith('_address') ? 'fixed addresses are not supported' : `${key} is not a network option Berth runs`,
+              key.endsWith('_address')
+                ? 'fixed addresses are not supported'
+                : `${key} is not a network option Berth runs`,
             );
   return names;
 }
