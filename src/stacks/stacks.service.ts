@@ -18,11 +18,11 @@ import { defaultHostname, serviceUrl } from '../projects/service.types.js';
 import { checkGitUrl } from '../source/source-validation.js';
 import type { StackRef } from '../workloads/stack-spec.js';
 import { checkCompose, MAX_COMPOSE_BYTES } from './compose-check.js';
-import type { StackDefinition } from './compose.types.js';
 import { withEnvFiles } from './compose-env-file.js';
-import { deployStack, removeStackObjects, routedNetwork, type StackDeployDeps } from './stack-deploy.js';
+import { deployStack, removeStackObjects, type StackDeployDeps } from './stack-deploy.js';
+import { stackDefinition } from './stack-definition.js';
 import { recoverStacks } from './stack-recovery.js';
-import { checkRouted, checkSourceShape, checkStackName, checkVariables, composeRefused } from './stack-input.js';
+import { checkRouted, checkSourceShape, checkStackName, checkVariables } from './stack-input.js';
 import type { Stack, StackInput, StackVariable, StackView } from './stack.types.js';
 import {
   deleteStackRow,
@@ -113,7 +113,8 @@ export class StacksService {
       throw new AppError('SERVICE_NAME_TAKEN', `The project already has a service or stack named ${input.name}.`, {
         details: { name: 'taken' },
       });
-    if (input.source.type === 'paste') this.definitionOf(input.source.compose, input.variables, input.routedService);
+    if (input.source.type === 'paste')
+      stackDefinition(input.source.compose, input.variables, input.routedService, this.deps.allowedHostPaths);
     else await checkGitUrl(input.source.url, { allowPrivate: this.deps.allowPrivateSources });
     const now = nowIso();
     const id = newId('stk');
@@ -229,7 +230,8 @@ export class StacksService {
         compose = text;
       } else compose = stack.source.compose;
       const composeDir = stack.source.type === 'repo' ? posix.dirname(posix.normalize(stack.source.path)) : undefined;
-      const definition = this.definitionOf(compose, variables, stack.routedService, composeDir);
+      const { allowedHostPaths } = this.deps;
+      const definition = stackDefinition(compose, variables, stack.routedService, allowedHostPaths, composeDir);
       if (checkout && composeDir !== undefined) await withEnvFiles(definition, await realpath(checkout), composeDir);
       const projectName = (await projectNameOf(this.deps.db, stack.projectId))!;
       const ref: StackRef = { id: stack.id, projectId: stack.projectId, projectName, name: stack.name };
@@ -265,34 +267,6 @@ export class StacksService {
     } finally {
       if (checkout) await rm(checkout, { recursive: true, force: true });
     }
-  }
-
-  /** `composeDir`: the compose file's folder in its repository (absent: pasted, so env_file is refused). */
-  private definitionOf(
-    compose: string,
-    variables: Record<string, StackVariable>,
-    routed: string,
-    composeDir?: string,
-  ): StackDefinition {
-    const values = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, v.value]));
-    const result = checkCompose(compose, {
-      variables: values,
-      allowedHostPaths: this.deps.allowedHostPaths,
-      ...(composeDir !== undefined ? { composeDir } : {}),
-    });
-    if (!result.stack) throw composeRefused(result.problems);
-    const service = result.stack.services.find((s) => s.name === routed);
-    if (!service)
-      throw new AppError('VALIDATION_FAILED', `The routed service ${routed} is not a service of the compose file.`, {
-        details: { routedService: `not in the file (${result.stack.services.map((s) => s.name).join(', ')})` },
-      });
-    if (routedNetwork(result.stack, service) === undefined)
-      throw new AppError(
-        'VALIDATION_FAILED',
-        `The routed service ${routed} is only on internal networks; Berth's proxy reaches it on a network that is not internal.`,
-        { details: { routedService: 'only on internal networks' } },
-      );
-    return result.stack;
   }
 
   private variablesOf(sealed: string): Record<string, StackVariable> {
