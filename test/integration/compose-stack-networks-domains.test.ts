@@ -6,16 +6,21 @@
  * - a custom domain on a stack routes to its routed service through the proxy (Host header), follows the
  *   replaced container across a redeploy, stops at once when removed, and goes with the stack;
  * - `env_file:` of a repository stack (a path beside the compose file in a subfolder, and one above it)
- *   reaches the container, under the service's own `environment:`.
+ *   reaches the container, under the service's own `environment:`;
+ * - with Pebble installed, a stack domain gets a real ACME certificate (HTTP-01 answered by Berth's own
+ *   proxy) and the stack answers over HTTPS on it, plain HTTP redirecting.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DockerRuntime } from '../../src/runtime/docker.js';
 import { stackNetworkName, stackSelector } from '../../src/workloads/stack-spec.js';
+import { freePort } from '../helpers/daemon-process.js';
 import { startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { testDockerEndpoint } from '../helpers/docker-test-env.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
 import { get } from '../helpers/load.js';
+import { hasPebble, startPebble, type Pebble } from '../helpers/pebble.js';
+import { getOver, until } from '../helpers/tls-client.js';
 
 interface StackBody {
   id: string;
@@ -25,9 +30,12 @@ interface StackBody {
 }
 
 const BUSYBOX = 'berth-test/busybox:latest';
-/** A busybox web server answering `$NAME` on port 8080 (`$$`: not a compose variable). */
+/**
+ * A busybox web server answering `<name>-$GEN` on port 8080 (`$$`: not a compose variable); the shell stays
+ * PID 1 and ends on SIGTERM, so a stop does not wait out the engine's timeout.
+ */
 const serve = (name: string) =>
-  `["sh", "-c", "mkdir -p /www && echo ${name}-$$GEN > /www/index.html && exec httpd -f -p 8080 -h /www"]`;
+  `["sh", "-c", "mkdir -p /www && echo ${name}-$$GEN > /www/index.html; trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"]`;
 
 describe('compose stacks: networks, custom domains, env_file', () => {
   let h: Harness;
@@ -35,6 +43,12 @@ describe('compose stacks: networks, custom domains, env_file', () => {
   let projectId: string;
   const runtime = new DockerRuntime(testDockerEndpoint());
   const stackIds: string[] = [];
+  // With Pebble installed (scripts/test-env.sh), the daemon orders real certificates for custom domains.
+  let pebble: Pebble | undefined;
+  let httpsPort = 0;
+  /** Berth's plain-HTTP proxy port (the harness's own, or the one Pebble validates against). */
+  let proxyPort = 0;
+  let envStackId = '';
 
   const waitForStack = async (id: string, timeoutMs = 180_000): Promise<StackBody> => {
     const deadline = Date.now() + timeoutMs;
@@ -69,7 +83,33 @@ describe('compose stacks: networks, custom domains, env_file', () => {
   };
 
   before(async () => {
-    h = await startHarness();
+    let env: Record<string, string> = {};
+    if (hasPebble()) {
+      proxyPort = await freePort();
+      httpsPort = await freePort();
+      pebble = await startPebble({ httpPort: proxyPort });
+      // The plain-HTTP checks use a name Pebble cannot validate (no certificate, so no redirect to HTTPS).
+      await pebble.addARecord('wiki.example.test', '127.0.0.2');
+      env = {
+        BERTH_HTTP_PORT: String(proxyPort),
+        BERTH_HTTPS_PORT: String(httpsPort),
+        BERTH_ACME_DIRECTORY: pebble.directoryUrl,
+        BERTH_ACME_CA_FILE: pebble.caFile,
+        BERTH_DNS_RESOLVER: pebble.dnsServer,
+        BERTH_PUBLIC_IPS: '127.0.0.1',
+        BERTH_LOG_LEVEL: 'error',
+      };
+    }
+    h = await startHarness(env, {
+      certificateTiming: {
+        retryBaseMs: 400,
+        retryMaxMs: 3200,
+        checkSchedule: '* * * * * *',
+        pollMinMs: 100,
+        pollMaxMs: 500,
+      },
+    });
+    if (!pebble) proxyPort = h.proxyPort;
     git = await startGitServer();
     const project = await h.api<{ id: string }>('POST', '/projects', { name: 'stacknets' });
     assert.equal(project.status, 201);
@@ -84,6 +124,7 @@ describe('compose stacks: networks, custom domains, env_file', () => {
     }
     await h?.close();
     await git?.close();
+    await pebble?.close();
   });
 
   it('joins each service to its own networks only, and a custom domain follows the routed service', async () => {
@@ -125,7 +166,7 @@ describe('compose stacks: networks, custom domains, env_file', () => {
     stackIds.push(id);
     const first = await deployed(id);
     const host = new URL(first.url).hostname;
-    assert.deepEqual(await get(h.proxyPort, host), { status: 200, body: 'hub-g1\n' });
+    assert.deepEqual(await get(proxyPort, host), { status: 200, body: 'hub-g1\n' });
 
     const [front, back, hub] = [
       await containerOf(id, 'front'),
@@ -149,24 +190,24 @@ describe('compose stacks: networks, custom domains, env_file', () => {
     assert.equal(added.status, 201, JSON.stringify(added.body));
     assert.equal(added.body.hostname, 'wiki.example.test');
     assert.equal((await h.api('POST', `/stacks/${id}/domains`, { hostname: 'wiki.example.test' })).status, 409);
-    assert.deepEqual(await get(h.proxyPort, 'wiki.example.test'), { status: 200, body: 'hub-g1\n' });
+    assert.deepEqual(await get(proxyPort, 'wiki.example.test'), { status: 200, body: 'hub-g1\n' });
 
     assert.equal((await h.api('PUT', `/stacks/${id}/variables`, { GEN: 'g2' })).status, 200);
     await deployed(id);
     const hubAfter = await containerOf(id, 'hub');
     assert.notEqual(hubAfter, hub, 'the routed service was replaced');
-    assert.deepEqual(await get(h.proxyPort, 'wiki.example.test'), { status: 200, body: 'hub-g2\n' });
-    assert.deepEqual(await get(h.proxyPort, host), { status: 200, body: 'hub-g2\n' });
+    assert.deepEqual(await get(proxyPort, 'wiki.example.test'), { status: 200, body: 'hub-g2\n' });
+    assert.deepEqual(await get(proxyPort, host), { status: 200, body: 'hub-g2\n' });
 
     assert.equal((await h.api('DELETE', `/stacks/${id}/domains/${added.body.id}`)).status, 204);
-    assert.equal((await get(h.proxyPort, 'wiki.example.test')).status, 404, 'a removed domain stops at once');
-    assert.equal((await get(h.proxyPort, host)).status, 200, 'the stack address still answers');
+    assert.equal((await get(proxyPort, 'wiki.example.test')).status, 404, 'a removed domain stops at once');
+    assert.equal((await get(proxyPort, host)).status, 200, 'the stack address still answers');
 
     const again = await h.api<{ id: string }>('POST', `/stacks/${id}/domains`, { hostname: 'wiki.example.test' });
     assert.equal(again.status, 201);
-    assert.equal((await get(h.proxyPort, 'wiki.example.test')).status, 200);
+    assert.equal((await get(proxyPort, 'wiki.example.test')).status, 200);
     assert.equal((await h.api('DELETE', `/stacks/${id}`, { confirm: 'nets' })).status, 204);
-    assert.equal((await get(h.proxyPort, 'wiki.example.test')).status, 404, 'the stack’s domains go with it');
+    assert.equal((await get(proxyPort, 'wiki.example.test')).status, 404, 'the stack’s domains go with it');
     assert.deepEqual(await runtime.listNetworks(stackSelector(id)), [], 'every network of the stack is removed');
     assert.deepEqual(await runtime.listContainers(stackSelector(id)), []);
   });
@@ -199,8 +240,9 @@ describe('compose stacks: networks, custom domains, env_file', () => {
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     stackIds.push(created.body.id);
+    envStackId = created.body.id;
     const stack = await deployed(created.body.id);
-    assert.deepEqual(await get(h.proxyPort, new URL(stack.url).hostname), { status: 200, body: 'web-e1\n' });
+    assert.deepEqual(await get(proxyPort, new URL(stack.url).hostname), { status: 200, body: 'web-e1\n' });
     const web = await containerOf(created.body.id, 'web');
     const lines = (await runtime.exec(web, ['env'])).stdout.split('\n');
     const env = async (name: string) => lines.find((l) => l.startsWith(`${name}=`))?.slice(name.length + 1);
@@ -219,4 +261,31 @@ describe('compose stacks: networks, custom domains, env_file', () => {
     assert.equal(pasted.status, 422);
     assert.match(pasted.body.error.message, /line 4: services\.web\.env_file: env_file: a pasted stack has no files/);
   });
+
+  it(
+    'a stack domain gets a certificate from the ACME CA and answers over HTTPS',
+    { skip: !hasPebble() && 'pebble is not installed' },
+    async () => {
+      assert.ok(envStackId, 'the env_file stack runs');
+      const added = await h.api<{ id: string }>('POST', `/stacks/${envStackId}/domains`, {
+        hostname: 'secure.berth.test',
+      });
+      assert.equal(added.status, 201, JSON.stringify(added.body));
+      const issued = await until('the stack domain’s certificate', async () => {
+        const list = (
+          await h.api<{ hostname: string; certificate: { serving: string; issuer: string | null } }[]>(
+            'GET',
+            `/stacks/${envStackId}/domains`,
+          )
+        ).body;
+        const domain = list.find((d) => d.hostname === 'secure.berth.test');
+        return domain?.certificate.serving === 'issued' ? domain : undefined;
+      });
+      assert.match(String(issued.certificate.issuer), /Pebble/i);
+      const roots = await pebble!.roots();
+      const res = await getOver(true, httpsPort, 'secure.berth.test', '/', roots);
+      assert.deepEqual([res.status, res.body], [200, 'web-e1\n']);
+      assert.equal((await getOver(false, proxyPort, 'secure.berth.test', '/')).status, 308);
+    },
+  );
 });

@@ -55,7 +55,7 @@ export async function stackDomainsApiRoutes(app: FastifyInstance, ctx: AppContex
       config: can('project.deploy', 'stack'),
       schema: schema("Add a custom domain to the stack's routed service; its certificate is ordered at once", {
         description:
-          'Same rules as an app service’s domain: 400 for a name Berth cannot serve, 422 under the apps domain, 409 HOSTNAME_TAKEN when a service, another stack or the panel has it.',
+          'Same rules as an app service’s domain: 422 for a name Berth cannot serve or one under the apps domain, 409 HOSTNAME_TAKEN when a service, another stack or the panel has it.',
         params: idParams,
         body: addBody,
         response: { 201: { $ref: 'Domain#' }, ...errorResponses },
