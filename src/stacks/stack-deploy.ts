@@ -127,7 +127,11 @@ async function replaceRouted(
   const { runtime, router } = deps;
   const stale = old.filter((c) => c.name === spec.name);
   await removeAll(deps, stale);
-  const id = await runtime.createContainer(spec);
+  const network = stackNetworkName(plan.stack.id, routedNetwork(plan.definition, service));
+  const id = await runtime.createContainer({
+    ...spec,
+    labels: { ...spec.labels, [STACK_LABELS.routeNetwork]: network },
+  });
   let upstream: Upstream;
   try {
     await runtime.startContainer(id);
@@ -135,7 +139,7 @@ async function replaceRouted(
     upstream = await waitUntilRoutable(
       runtime,
       id,
-      stackNetworkName(plan.stack.id, routedNetwork(plan.definition, service)),
+      network,
       plan.routed.port,
       spec.healthcheck !== undefined,
       deps.timing,

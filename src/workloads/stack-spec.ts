@@ -33,6 +33,8 @@ export const STACK_LABELS = {
   generation: 'berth.stack-generation',
   /** A digest of the container spec: an unchanged service keeps running across a redeploy. */
   spec: 'berth.stack-spec',
+  /** On the routed container: the engine network Berth's proxy reaches it on (recovery reads it back). */
+  routeNetwork: 'berth.stack-route-network',
 } as const;
 
 export interface StackRef {

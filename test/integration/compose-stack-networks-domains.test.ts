@@ -12,7 +12,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { join } from 'node:path';
+import { openDatabase } from '../../src/db/connection.js';
+import { RouteTable } from '../../src/proxy/route-table.js';
 import { DockerRuntime } from '../../src/runtime/docker.js';
+import { recoverStacks } from '../../src/stacks/stack-recovery.js';
 import { stackNetworkName, stackSelector } from '../../src/workloads/stack-spec.js';
 import { freePort } from '../helpers/daemon-process.js';
 import { startHarness, type Harness } from '../helpers/deploy-harness.js';
@@ -179,6 +183,19 @@ describe('compose stacks: networks, custom domains, env_file', () => {
     assert.equal(await fetchFrom(back, 'front'), 'unreachable', 'back and front share no network');
     assert.equal(await fetchFrom(back, 'gateway'), 'hub-g1', 'the alias answers on its network');
     assert.equal(await fetchFrom(front, 'gateway'), 'unreachable', 'an alias lives on its own network only');
+    // After a restart the route comes back on the network the proxy uses (hub is not on `default`).
+    const handle = openDatabase(join(h.dataDir, 'berth.db'));
+    try {
+      const table = new RouteTable();
+      assert.equal(await recoverStacks({ db: handle.db, runtime, router: table }, async () => [host]), 1);
+      const address = (await runtime.inspectContainer(hub))!.ipAddresses[stackNetworkName(id, 'one')];
+      assert.deepEqual(
+        table.routeOf(id)?.upstreams.map((u) => [u.id, u.host, u.port]),
+        [[hub, address, 8080]],
+      );
+    } finally {
+      await handle.close();
+    }
     const networks = (await runtime.listNetworks(stackSelector(id))).map((n) => n.name).sort();
     assert.deepEqual(networks, [stackNetworkName(id), stackNetworkName(id, 'one'), stackNetworkName(id, 'two')].sort());
 
