@@ -11,7 +11,13 @@ import { newId } from '../lib/ids.js';
 import { findStackRow } from '../stacks/stacks.repository.js';
 import { normalizeDomain } from './domain-name.js';
 import type { DomainRouter } from './domain-router.js';
-import { stackDomain, type Domain } from './domains.repository.js';
+import type { Domain } from './domains.repository.js';
+import {
+  deleteDomainsOfStack,
+  deleteStackDomain,
+  insertStackDomain,
+  listStackDomains,
+} from './stack-domains.repository.js';
 import { taken, type DomainListener, type DomainsService } from './domains.service.js';
 
 export class StackDomainsService {
@@ -35,7 +41,7 @@ export class StackDomainsService {
     await this.rules.assertAvailable(hostname);
     const id = newId('dom');
     try {
-      await this.db.insertInto('stack_domains').values({ id, stack_id: stackId, hostname }).execute();
+      await insertStackDomain(this.db, { id, stackId, hostname });
     } catch (error) {
       // Two requests racing for one name: the unique index decides.
       if (String((error as Error).message).includes('UNIQUE')) throw taken(hostname);
@@ -50,7 +56,7 @@ export class StackDomainsService {
   async remove(stackId: string, domainId: string): Promise<string> {
     const domain = (await this.list(stackId)).find((d) => d.id === domainId);
     if (!domain) throw new AppError('NOT_FOUND', `The stack has no domain with id "${domainId}".`);
-    await this.db.deleteFrom('stack_domains').where('id', '=', domainId).execute();
+    await deleteStackDomain(this.db, domainId);
     await this.republish(stackId);
     this.listener.domainsRemoved([domain.hostname]);
     return domain.hostname;
@@ -59,7 +65,7 @@ export class StackDomainsService {
   /** The stack is being deleted: its names stop routing and their certificates are no longer kept. */
   async forgetStack(stackId: string): Promise<string[]> {
     const hostnames = (await this.domainsOf(stackId)).map((d) => d.hostname);
-    await this.db.deleteFrom('stack_domains').where('stack_id', '=', stackId).execute();
+    await deleteDomainsOfStack(this.db, stackId);
     this.router.setDomains(stackId, []);
     if (hostnames.length > 0) this.listener.domainsRemoved(hostnames);
     return hostnames;
@@ -69,14 +75,8 @@ export class StackDomainsService {
     this.router.setDomains(stackId, await this.domainsOf(stackId));
   }
 
-  private async domainsOf(stackId: string): Promise<Domain[]> {
-    const rows = await this.db
-      .selectFrom('stack_domains')
-      .selectAll()
-      .where('stack_id', '=', stackId)
-      .orderBy('hostname')
-      .execute();
-    return rows.map(stackDomain);
+  private domainsOf(stackId: string): Promise<Domain[]> {
+    return listStackDomains(this.db, stackId);
   }
 
   private async stackOf(stackId: string): Promise<void> {
