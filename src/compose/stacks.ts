@@ -25,6 +25,7 @@ export function composeStacks(core: Core): StacksService {
     buildsDir: dataPaths(config.dataDir).builds,
     allowedHostPaths: [],
     events: core.events,
+    ...(core.domains ? { domains: core.domains.stackDomains } : {}),
     timing: {
       timeoutMs: READY_TIMEOUT_MS,
       drainTimeoutMs: deploys.timing.drainTimeoutMs,

@@ -26,6 +26,7 @@ import * as deploymentConfigFile from './migrations/0028-deployment-config-file.
 import * as autoscaling from './migrations/0032-autoscaling.js';
 import * as serviceVolumes from './migrations/0025-service-volumes.js';
 import * as composeStacks from './migrations/0027-compose-stacks.js';
+import * as stackDomains from './migrations/0031-stack-domains.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -52,6 +53,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0025-service-volumes': serviceVolumes,
   '0027-compose-stacks': composeStacks,
   '0032-autoscaling': autoscaling,
+  '0031-stack-domains': stackDomains,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

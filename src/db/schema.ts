@@ -155,6 +155,14 @@ export interface DomainsTable {
   created_at: Generated<string>;
 }
 
+/** A custom domain of a compose stack (its routed service and port); migration 0031. */
+export interface StackDomainsTable {
+  id: string;
+  stack_id: string;
+  hostname: string;
+  created_at: Generated<string>;
+}
+
 export interface CertificatesTable {
   hostname: string;
   status: 'pending' | 'issued' | 'failed';
@@ -472,4 +480,5 @@ export interface Database {
   service_volumes: ServiceVolumesTable;
   volume_backups: VolumeBackupsTable;
   stacks: StacksTable;
+  stack_domains: StackDomainsTable;
 }

@@ -12,11 +12,14 @@ import { checkDns, type DnsCheckResult } from './dns-check.js';
 import { DomainRouter } from './domain-router.js';
 import { listAllDomains } from './domains.repository.js';
 import { DomainsService } from './domains.service.js';
+import { StackDomainsService } from './stack-domains.service.js';
 
 /** What the HTTP layer (and lifecycle) use of domains and their certificates. */
 export interface DomainsFeature {
   readonly router: DomainRouter;
   readonly domains: DomainsService;
+  /** Custom domains of compose stacks (same rules, routed to the stack's routed service). */
+  readonly stackDomains: StackDomainsService;
   readonly certificates: CertificateManager;
   checkDns(hostname: string): Promise<DnsCheckResult>;
   /** The HTTPS listener's port, when it listens. */
@@ -52,6 +55,7 @@ export function createDomainsFeature(parts: {
   return {
     router,
     domains,
+    stackDomains: new StackDomainsService(db, domains, router, https.certificates),
     certificates: https.certificates,
     checkDns: (hostname) => checkDns(hostname, { resolver: config.dnsResolver, publicIps: config.publicIps }),
     httpsPort: () => https.httpsPort(),

@@ -1,7 +1,7 @@
 /** SQL for the domains table only. */
 import type { Selectable } from 'kysely';
 import { inTransaction, type Executor } from '../db/executor.js';
-import type { DomainsTable } from '../db/schema.js';
+import type { DomainsTable, StackDomainsTable } from '../db/schema.js';
 
 export interface Domain {
   id: string;
@@ -27,8 +27,24 @@ function toDomain(row: Selectable<DomainsTable>): Domain {
   };
 }
 
+/** Every custom domain: of app services, and of compose stacks (keyed by the stack's id, as its route is). */
 export async function listAllDomains(db: Executor): Promise<Domain[]> {
-  return (await db.selectFrom('domains').selectAll().orderBy('hostname').execute()).map(toDomain);
+  const services = (await db.selectFrom('domains').selectAll().orderBy('hostname').execute()).map(toDomain);
+  const stacks = (await db.selectFrom('stack_domains').selectAll().orderBy('hostname').execute()).map(stackDomain);
+  return [...services, ...stacks].sort((a, b) => a.hostname.localeCompare(b.hostname));
+}
+
+/** A stack's domain in the shape of a service's: routed on the stack's own port, no redirect, no HSTS. */
+export function stackDomain(row: Selectable<StackDomainsTable>): Domain {
+  return {
+    id: row.id,
+    serviceId: row.stack_id,
+    hostname: row.hostname,
+    port: null,
+    redirectTo: null,
+    hsts: false,
+    createdAt: row.created_at,
+  };
 }
 
 export async function listServiceDomains(db: Executor, serviceId: string): Promise<Domain[]> {
@@ -48,9 +64,12 @@ export async function findDomain(db: Executor, id: string): Promise<Domain | und
   return row && toDomain(row);
 }
 
+/** The domain of that name, an app service's or a compose stack's (a name belongs to one of them). */
 export async function findDomainByHostname(db: Executor, hostname: string): Promise<Domain | undefined> {
   const row = await db.selectFrom('domains').selectAll().where('hostname', '=', hostname).executeTakeFirst();
-  return row && toDomain(row);
+  if (row) return toDomain(row);
+  const stackRow = await db.selectFrom('stack_domains').selectAll().where('hostname', '=', hostname).executeTakeFirst();
+  return stackRow && stackDomain(stackRow);
 }
 
 export async function insertDomains(db: Executor, domains: readonly Omit<Domain, 'createdAt'>[]): Promise<void> {

@@ -113,7 +113,8 @@ export class DomainsService {
     this.router.setDomains(serviceId, await listServiceDomains(this.db, serviceId));
   }
 
-  private async assertAvailable(hostname: string): Promise<void> {
+  /** Refuses the panel's name, names under the apps domain, and a name an app service or a stack has. */
+  async assertAvailable(hostname: string): Promise<void> {
     if (hostname === this.config.panelDomain) {
       throw new AppError('HOSTNAME_TAKEN', `${hostname} is the panel's domain (BERTH_PANEL_DOMAIN).`, {
         details: { hostname: "is the panel's domain" },
@@ -130,8 +131,8 @@ export class DomainsService {
   }
 }
 
-function taken(hostname: string): AppError {
-  return new AppError('HOSTNAME_TAKEN', `${hostname} already belongs to a service. Remove it there first.`, {
-    details: { hostname: 'already belongs to a service' },
+export function taken(hostname: string): AppError {
+  return new AppError('HOSTNAME_TAKEN', `${hostname} already belongs to a service or stack. Remove it there first.`, {
+    details: { hostname: 'already belongs to a service or stack' },
   });
 }

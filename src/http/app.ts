@@ -66,7 +66,9 @@ import { autoscaleUiRoutes } from './routes/ui/autoscale.routes.js';
 import { workersUiRoutes } from './routes/ui/workers.routes.js';
 import { volumesApiRoutes } from './routes/api/volumes.routes.js';
 import { stacksApiRoutes } from './routes/api/stacks.routes.js';
+import { stackDomainsApiRoutes } from './routes/api/stack-domains.routes.js';
 import { stacksUiRoutes } from './routes/ui/stacks.routes.js';
+import { stackDomainsUiRoutes } from './routes/ui/stack-domains.routes.js';
 import { templatesApiRoutes } from './routes/api/templates.routes.js';
 import { templatesUiRoutes } from './routes/ui/templates.routes.js';
 import { notificationsApiRoutes } from './routes/api/notifications.routes.js';
@@ -174,6 +176,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => autoscaleUiRoutes(scope, ctx),
     async (scope) => volumesUiRoutes(scope, ctx),
     async (scope) => stacksUiRoutes(scope, ctx),
+    async (scope) => stackDomainsUiRoutes(scope, ctx),
     async (scope) => templatesUiRoutes(scope, ctx),
     async (scope) => projectConfigUiRoutes(scope, ctx),
   ]);
@@ -200,6 +203,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => autoscaleApiRoutes(scope, ctx),
     async (scope) => volumesApiRoutes(scope, ctx),
     async (scope) => stacksApiRoutes(scope, ctx),
+    async (scope) => stackDomainsApiRoutes(scope, ctx),
     async (scope) => templatesApiRoutes(scope, ctx),
     async (scope) => projectConfigApiRoutes(scope, ctx),
   ]);

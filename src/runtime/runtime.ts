@@ -34,6 +34,8 @@ export interface ContainerSpec {
   network?: string;
   /** DNS names of the container on `network` (e.g. the service name, so siblings reach it by name). */
   networkAliases?: string[];
+  /** More networks the container joins (before it starts), each with its DNS names there; compose stacks. */
+  extraNetworks?: { name: string; aliases: string[] }[];
   memoryBytes?: number;
   nanoCpus?: number;
   restartPolicy?: 'no' | 'unless-stopped' | 'on-failure';
@@ -295,8 +297,8 @@ export interface Runtime {
   /** Removes every container carrying all the given labels (tests, cleanup). Returns how many. */
   removeContainersByLabel(labels: Record<string, string>): Promise<number>;
 
-  /** Creates a bridge network when missing (idempotent). */
-  ensureNetwork(name: string, labels: Record<string, string>): Promise<void>;
+  /** Creates a bridge network when missing (idempotent); `internal`: no route out of the host (compose stacks). */
+  ensureNetwork(name: string, labels: Record<string, string>, options?: { internal?: boolean }): Promise<void>;
   removeNetwork(name: string): Promise<void>;
   /** Networks carrying all the given labels (never an empty filter). */
   listNetworks(labels: Record<string, string>): Promise<NetworkSummary[]>;

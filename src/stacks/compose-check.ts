@@ -9,7 +9,7 @@ import { checkServiceKeys } from './compose-forbidden.js';
 import { interpolate } from './compose-interpolate.js';
 import { ComposeReport, isMap } from './compose-report.js';
 import { readService } from './compose-service.js';
-import { topLevelNetworks, topLevelVolumes } from './compose-volumes.js';
+import { internalNetworks, topLevelNetworks, topLevelVolumes } from './compose-volumes.js';
 import type { ComposeCheck, ComposeCheckOptions, StackService } from './compose.types.js';
 
 const SERVICE_NAME = /^[a-z0-9][a-z0-9-]{0,30}$/;
@@ -51,6 +51,7 @@ export function checkCompose(text: string, options: ComposeCheckOptions = {}): C
   const context = {
     services: new Set(Object.keys(services)),
     networks: new Set(networks),
+    ...(options.composeDir !== undefined ? { composeDir: options.composeDir } : {}),
     mounts: { volumes: new Set(volumes), allowedHostPaths: options.allowedHostPaths ?? [] },
   };
   const stackServices: StackService[] = [];
@@ -66,14 +67,24 @@ export function checkCompose(text: string, options: ComposeCheckOptions = {}): C
       report.problem(['services', name], `${name} must be a map of options`);
       continue;
     }
-    checkServiceKeys(name, spec, report);
+    checkServiceKeys(name, spec, report, options.composeDir !== undefined);
     stackServices.push(readService(name, spec, context, report));
   }
   const cycle = findCycle(stackServices);
   if (cycle)
     report.problem(['services', cycle[0]!, 'depends_on'], `depends_on goes round in a circle: ${cycle.join(' → ')}`);
   if (report.problems.length > 0) return { problems: report.problems, notes: report.notes };
-  return { problems: [], notes: report.notes, stack: { services: stackServices, volumes, networks } };
+  const internal = internalNetworks(root.networks, networks);
+  return {
+    problems: [],
+    notes: report.notes,
+    stack: {
+      services: stackServices,
+      volumes,
+      networks,
+      ...(internal.length > 0 ? { internalNetworks: internal } : {}),
+    },
+  };
 }
 
 /** The services in an order where each comes after everything it depends on (the input has no cycle). */

@@ -4,6 +4,7 @@
  * (short, long, `x-` anchors) slips past. A key neither allowed nor forbidden here is refused too.
  */
 import type { YamlPath } from '../lib/yaml-document.js';
+import { PASTED_ENV_FILE } from './compose-env-file.js';
 import type { ComposeReport } from './compose-report.js';
 
 /** Keys Berth reads (compose-service.ts) or accepts as harmless. */
@@ -73,7 +74,13 @@ const ALWAYS_REFUSED: Record<string, string> = {
 
 const NAMESPACE_KEYS = ['network_mode', 'pid', 'ipc', 'uts', 'userns_mode'] as const;
 
-export function checkServiceKeys(name: string, service: Record<string, unknown>, report: ComposeReport): void {
+/** `hasFiles`: the file comes from a repository, so `env_file:` may be read (compose-env-file.ts checks it). */
+export function checkServiceKeys(
+  name: string,
+  service: Record<string, unknown>,
+  report: ComposeReport,
+  hasFiles = false,
+): void {
   const at = (...rest: (string | number)[]): YamlPath => ['services', name, ...rest];
   for (const [key, value] of Object.entries(service)) {
     if (key in ALWAYS_REFUSED) report.problem(at(key), ALWAYS_REFUSED[key]!);
@@ -83,11 +90,7 @@ export function checkServiceKeys(name: string, service: Record<string, unknown>,
       report.problem(at(key), 'privileged: true gives the container the host; Berth refuses it');
     else if ((NAMESPACE_KEYS as readonly string[]).includes(key)) checkNamespace(key, value, at(key), report);
     else if (key === 'security_opt') checkSecurityOptions(value, at(key), report);
-    else if (key === 'env_file')
-      report.problem(
-        at(key),
-        'env_file is not read (a file on the host or in the repository); put the values under environment: or in the stack’s variables',
-      );
+    else if (key === 'env_file' && !hasFiles) report.problem(at(key), PASTED_ENV_FILE);
   }
 }
 

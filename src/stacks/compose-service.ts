@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import type { YamlPath } from '../lib/yaml-document.js';
 import { isMap, type ComposeReport } from './compose-report.js';
+import { readEnvFileEntries } from './compose-env-file.js';
 import { serviceMounts, type MountRules } from './compose-volumes.js';
 import type { DependsCondition, StackBuild, StackHealthcheck, StackService } from './compose.types.js';
 import { durationMs, stringMap, words } from './compose-values.js';
@@ -23,6 +24,8 @@ export interface ServiceContext {
   services: ReadonlySet<string>;
   networks: ReadonlySet<string>;
   mounts: MountRules;
+  /** The compose file's folder in its repository; absent for a pasted file (env_file is refused before). */
+  composeDir?: string;
 }
 
 export function readService(
@@ -41,6 +44,10 @@ export function readService(
     dependsOn: dependsOn(raw.depends_on, at('depends_on'), context.services, report),
     labels: stringMap(raw.labels, at('labels'), report, false),
   };
+  const aliases = networkAliases(raw.networks, at('networks'), report);
+  if (Object.keys(aliases).length > 0) service.networkAliases = aliases;
+  if (raw.env_file !== undefined && context.composeDir !== undefined)
+    service.envFiles = readEnvFileEntries(raw.env_file, at('env_file'), context.composeDir, report);
   if (raw.ports !== undefined)
     report.note('ports: are not published on the host: Berth routes the chosen service’s port through its proxy');
   for (const key of Object.keys(service.labels))
@@ -128,9 +135,34 @@ function serviceNetworks(value: unknown, path: YamlPath, known: ReadonlySet<stri
       report.problem([...path, name], `network ${name} is not declared under the top-level networks:`);
   if (isMap(value))
     for (const [name, spec] of Object.entries(value))
-      if (isMap(spec) && (spec.ipv4_address !== undefined || spec.ipv6_address !== undefined))
-        report.problem([...path, name], 'fixed addresses are not supported');
+      if (isMap(spec))
+        for (const key of Object.keys(spec))
+          if (key !== 'aliases')
+            report.problem(
+              [...path, name, key],
+              key.endsWith('_address')
+                ? 'fixed addresses are not supported'
+                : `${key} is not a network option Berth runs`,
+            );
   return names;
+}
+
+const ALIAS = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+
+/** `networks: {front: {aliases: [a, b]}}` → {front: [a, b]}; a service's own name is an alias everywhere anyway. */
+function networkAliases(value: unknown, path: YamlPath, report: ComposeReport): Record<string, string[]> {
+  const aliases: Record<string, string[]> = {};
+  if (!isMap(value)) return aliases;
+  for (const [network, spec] of Object.entries(value)) {
+    if (!isMap(spec) || spec.aliases === undefined) continue;
+    const list = spec.aliases;
+    if (!Array.isArray(list) || list.some((alias) => typeof alias !== 'string' || !ALIAS.test(alias))) {
+      report.problem([...path, network, 'aliases'], 'aliases must be a list of host names');
+      continue;
+    }
+    if (list.length > 0) aliases[network] = list as string[];
+  }
+  return aliases;
 }
 
 function dependsOn(

@@ -116,14 +116,27 @@ export function topLevelVolumes(value: unknown, report: ComposeReport): string[]
   });
 }
 
-/** Top-level `networks:` → the names the stack creates (all internal to the stack). */
+const NETWORK_KEYS = new Set(['driver', 'internal', 'external', 'name', 'labels', 'attachable', 'enable_ipv6']);
+
+/** Top-level `networks:` → the names the stack creates (one bridge network each, the stack's own). */
 export function topLevelNetworks(value: unknown, report: ComposeReport): string[] {
   return topLevel('networks', value, report, (name, spec, at) => {
     const driver = spec.driver ?? 'bridge';
     if (driver !== 'bridge')
-      report.problem([...at, 'driver'], `network driver ${String(driver)} is not one Berth runs`);
-    for (const key of ['driver_opts', 'ipam'])
-      if (spec[key] !== undefined) report.problem([...at, key], `${key} of network ${name} is not supported`);
+      report.problem([...at, 'driver'], `network driver ${String(driver)} is not one Berth runs (only bridge)`);
+    if (spec.internal !== undefined && typeof spec.internal !== 'boolean')
+      report.problem([...at, 'internal'], 'internal must be true or false');
+    for (const key of Object.keys(spec))
+      if (!NETWORK_KEYS.has(key)) report.problem([...at, key], `${key} of network ${name} is not supported`);
+  });
+}
+
+/** The declared networks with `internal: true` (checked by topLevelNetworks). */
+export function internalNetworks(value: unknown, declared: readonly string[]): string[] {
+  if (!isMap(value)) return [];
+  return declared.filter((name) => {
+    const spec = value[name];
+    return isMap(spec) && spec.internal === true;
   });
 }
 

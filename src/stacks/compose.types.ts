@@ -29,6 +29,13 @@ export interface StackHealthcheck {
   retries?: number;
 }
 
+/** One `env_file:` entry: a path relative to the compose file's folder, normalised, never leaving it upward. */
+export interface StackEnvFile {
+  path: string;
+  /** false: a missing file is skipped (compose's long form `required: false`). */
+  required: boolean;
+}
+
 export interface StackBuild {
   /** Relative to the compose file's folder in the repository ('.' when the folder itself). */
   context: string;
@@ -50,8 +57,12 @@ export interface StackService {
   /** Container ports named under `ports:` or `expose:` (never published on the host). */
   ports: number[];
   volumes: StackVolumeMount[];
-  /** Networks of the stack this service joins (none listed: the stack's default network). */
+  /** Networks of the stack this service joins (none listed: the stack's `default` network). */
   networks: string[];
+  /** Extra DNS names of the service per network (`networks: {front: {aliases: [...]}}`); its name is always one. */
+  networkAliases?: Record<string, string[]>;
+  /** `env_file:` entries (a repository stack only), in the order given; read at deploy, under `environment:`. */
+  envFiles?: StackEnvFile[];
   dependsOn: { service: string; condition: DependsCondition }[];
   healthcheck?: StackHealthcheck;
   restart?: 'no' | 'always' | 'on-failure' | 'unless-stopped';
@@ -62,8 +73,10 @@ export interface StackDefinition {
   services: StackService[];
   /** Named volumes (top-level `volumes:`), created per stack. */
   volumes: string[];
-  /** Named networks (top-level `networks:`) besides the stack's default one. */
+  /** Named networks (top-level `networks:`), created per stack; `default` may be among them (to configure it). */
   networks: string[];
+  /** The declared networks with `internal: true` (no way out of the host; Berth's proxy does not use them). */
+  internalNetworks?: string[];
 }
 
 export interface ComposeCheck {
@@ -80,4 +93,9 @@ export interface ComposeCheckOptions {
   allowedHostPaths?: readonly string[];
   /** Values for `${VAR}` in the file (a stack's variables); a name used and not given is a problem. */
   variables?: Readonly<Record<string, string>>;
+  /**
+   * The compose file's folder, relative to the repository's root ('.' at the root): `env_file:` may name
+   * files in the repository. Absent: a pasted file, which has no files beside it.
+   */
+  composeDir?: string;
 }

@@ -18,6 +18,7 @@ import {
   stackImageTag,
   stackLabels,
   stackNetworkName,
+  serviceNetworks,
   stackSelector,
   stackVolumeName,
   type StackRef,
@@ -46,8 +47,7 @@ export async function deployStack(deps: StackDeployDeps, plan: StackDeployPlan):
   const { runtime } = deps;
   const { stack, definition, generation, log } = plan;
   const images = await prepareImages(deps, plan);
-  const network = stackNetworkName(stack.id);
-  await runtime.ensureNetwork(network, stackLabels(stack));
+  await ensureNetworks(deps, plan);
   for (const volume of definition.volumes)
     if (await runtime.ensureVolume(stackVolumeName(stack.id, volume), stackLabels(stack)))
       log(`Created volume ${volume}`);
@@ -92,6 +92,28 @@ export async function deployStack(deps: StackDeployDeps, plan: StackDeployPlan):
   const gone = existing.filter((c) => !names.has(c.labels[STACK_LABELS.stackService] ?? ''));
   if (gone.length > 0) log(`Removing ${gone.length} container(s) of services no longer in the file`);
   await removeAll(deps, gone);
+  const wanted = new Set(['default', ...definition.networks].map((n) => stackNetworkName(stack.id, n)));
+  for (const network of await runtime.listNetworks(stackSelector(stack.id)))
+    if (!wanted.has(network.name)) {
+      log(`Removing network ${network.name} (no longer in the file)`);
+      await runtime.removeNetwork(network.name).catch(() => {});
+    }
+}
+
+/** The stack's `default` network and one per declared network (`internal: true` honoured), labelled as the stack's. */
+async function ensureNetworks(deps: StackDeployDeps, plan: StackDeployPlan): Promise<void> {
+  const { stack, definition } = plan;
+  const internal = new Set(definition.internalNetworks ?? []);
+  for (const network of new Set(['default', ...definition.networks]))
+    await deps.runtime.ensureNetwork(stackNetworkName(stack.id, network), stackLabels(stack), {
+      internal: internal.has(network),
+    });
+}
+
+/** The network Berth's proxy reaches the routed service on: its first one that is not internal. */
+export function routedNetwork(definition: StackDefinition, service: StackService): string | undefined {
+  const internal = new Set(definition.internalNetworks ?? []);
+  return serviceNetworks(service).find((network) => !internal.has(network));
 }
 
 /** New container beside the old; the route moves once it is ready; the old drains and goes. */
@@ -105,7 +127,11 @@ async function replaceRouted(
   const { runtime, router } = deps;
   const stale = old.filter((c) => c.name === spec.name);
   await removeAll(deps, stale);
-  const id = await runtime.createContainer(spec);
+  const network = stackNetworkName(plan.stack.id, routedNetwork(plan.definition, service));
+  const id = await runtime.createContainer({
+    ...spec,
+    labels: { ...spec.labels, [STACK_LABELS.routeNetwork]: network },
+  });
   let upstream: Upstream;
   try {
     await runtime.startContainer(id);
@@ -113,7 +139,7 @@ async function replaceRouted(
     upstream = await waitUntilRoutable(
       runtime,
       id,
-      stackNetworkName(plan.stack.id),
+      network,
       plan.routed.port,
       spec.healthcheck !== undefined,
       deps.timing,
@@ -217,6 +243,8 @@ export async function removeStackObjects(
   const { runtime } = deps;
   await removeAll(deps as StackDeployDeps, await runtime.listContainers(stackSelector(stack.id)));
   await runtime.removeNetwork(stackNetworkName(stack.id)).catch(() => {});
+  for (const network of await runtime.listNetworks(stackSelector(stack.id)))
+    await runtime.removeNetwork(network.name).catch(() => {});
   for (const image of await runtime.listImages(stackSelector(stack.id)))
     for (const tag of image.tags) await runtime.removeImage(tag).catch(() => {});
   for (const volume of volumes) await runtime.removeVolume(stackVolumeName(stack.id, volume)).catch(() => {});

@@ -25,7 +25,9 @@ export async function recoverStacks(
     const routed = (await deps.runtime.listContainers(stackSelector(stack.id)))
       .filter((c) => c.state === 'running' && c.labels[STACK_LABELS.stackService] === stack.routedService)
       .sort((a, b) => Number(b.labels[STACK_LABELS.generation]) - Number(a.labels[STACK_LABELS.generation]))[0];
-    const host = routed && (await deps.runtime.inspectContainer(routed.id))?.ipAddresses[stackNetworkName(stack.id)];
+    // The routed container names the network the proxy reaches it on (older ones: the stack's default).
+    const network = routed?.labels[STACK_LABELS.routeNetwork] ?? stackNetworkName(stack.id);
+    const host = routed && (await deps.runtime.inspectContainer(routed.id))?.ipAddresses[network];
     if (!routed || !host) continue;
     deps.router.setRoute(await hostnamesOf(stack), stack.id, [{ id: routed.id, host, port: stack.routedPort }]);
     restored++;

@@ -3,8 +3,8 @@
  * at a time per stack, in the background, its log kept on the row), delete (every container, the network,
  * built images, and the volumes when asked), and the routes of running stacks after a restart.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 import type { Db } from '../db/connection.js';
 import type { SourceFetcher } from '../deploys/ports.js';
 import type { EventPublisher } from '../events/event-bus.js';
@@ -19,10 +19,11 @@ import { defaultHostname, serviceUrl } from '../projects/service.types.js';
 import { checkGitUrl } from '../source/source-validation.js';
 import type { StackRef } from '../workloads/stack-spec.js';
 import { checkCompose, MAX_COMPOSE_BYTES } from './compose-check.js';
-import type { StackDefinition } from './compose.types.js';
+import { withEnvFiles } from './compose-env-file.js';
 import { deployStack, removeStackObjects, type StackDeployDeps } from './stack-deploy.js';
+import { stackDefinition } from './stack-definition.js';
 import { recoverStacks } from './stack-recovery.js';
-import { checkRouted, checkSourceShape, checkStackName, checkVariables, composeRefused } from './stack-input.js';
+import { checkRouted, checkSourceShape, checkStackName, checkVariables } from './stack-input.js';
 import type { Stack, StackInput, StackVariable, StackView } from './stack.types.js';
 import {
   deleteStackRow,
@@ -54,6 +55,8 @@ export interface StacksDeps extends StackDeployDeps {
   allowedHostPaths: readonly string[];
   /** Where status changes are told (the panel's live pages); absent in some tests. */
   events?: EventPublisher;
+  /** The stack's custom domains (the domains feature); a deleted stack's names stop routing. */
+  domains?: { forgetStack(stackId: string): Promise<unknown> };
 }
 
 export class StacksService {
@@ -114,7 +117,8 @@ export class StacksService {
       throw new AppError('SERVICE_NAME_TAKEN', `The project already has a service or stack named ${input.name}.`, {
         details: { name: 'taken' },
       });
-    if (input.source.type === 'paste') this.definitionOf(input.source.compose, input.variables, input.routedService);
+    if (input.source.type === 'paste')
+      stackDefinition(input.source.compose, input.variables, input.routedService, this.deps.allowedHostPaths);
     else await checkGitUrl(input.source.url, { allowPrivate: this.deps.allowPrivateSources });
     const now = nowIso();
     const id = newId('stk');
@@ -179,6 +183,7 @@ export class StacksService {
     if (this.running.has(id)) await this.running.get(id)!.catch(() => {});
     const volumes = options.deleteVolumes === true || options.deleteVolumes === 'on' ? stack.volumes : [];
     this.deps.router.removeService(id);
+    await this.deps.domains?.forgetStack(id);
     await removeStackObjects(this.deps, stack, volumes);
     await deleteStackRow(this.deps.db, id);
   }
@@ -228,7 +233,10 @@ export class StacksService {
           throw new AppError('VALIDATION_FAILED', `${stack.source.path} is not in the repository.`);
         compose = text;
       } else compose = stack.source.compose;
-      const definition = this.definitionOf(compose, variables, stack.routedService);
+      const composeDir = stack.source.type === 'repo' ? posix.dirname(posix.normalize(stack.source.path)) : undefined;
+      const { allowedHostPaths } = this.deps;
+      const definition = stackDefinition(compose, variables, stack.routedService, allowedHostPaths, composeDir);
+      if (checkout && composeDir !== undefined) await withEnvFiles(definition, await realpath(checkout), composeDir);
       const projectName = (await projectNameOf(this.deps.db, stack.projectId))!;
       const ref: StackRef = { id: stack.id, projectId: stack.projectId, projectName, name: stack.name };
       await deployStack(this.deps, {
@@ -263,17 +271,6 @@ export class StacksService {
     } finally {
       if (checkout) await rm(checkout, { recursive: true, force: true });
     }
-  }
-
-  private definitionOf(compose: string, variables: Record<string, StackVariable>, routed: string): StackDefinition {
-    const values = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, v.value]));
-    const result = checkCompose(compose, { variables: values, allowedHostPaths: this.deps.allowedHostPaths });
-    if (!result.stack) throw composeRefused(result.problems);
-    if (!result.stack.services.some((s) => s.name === routed))
-      throw new AppError('VALIDATION_FAILED', `The routed service ${routed} is not a service of the compose file.`, {
-        details: { routedService: `not in the file (${result.stack.services.map((s) => s.name).join(', ')})` },
-      });
-    return result.stack;
   }
 
   private variablesOf(sealed: string): Record<string, StackVariable> {

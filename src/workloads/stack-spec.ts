@@ -1,6 +1,7 @@
 /**
- * The Docker objects of a compose stack, as pure specs: one bridge network per stack (its services reach
- * each other by service name, nothing else does), one named volume per declared volume, one container per
+ * The Docker objects of a compose stack, as pure specs: one bridge network per compose network (the stack's
+ * `default` one, `berth-<stack>`, and `berth-<stack>-<name>` per declared network; a service reaches the
+ * services on its networks by name, nothing else does), one named volume per declared volume, one container per
  * service and generation. Names and labels follow Berth's convention (`berth-…`, `berth.project`), plus
  * `berth.stack` to find them again; stack containers carry no `berth.service`, so the deploys' recovery and
  * janitor never mistake them for an app's.
@@ -20,6 +21,10 @@ export interface StackService {
   healthcheck?: { test: string[]; intervalMs?: number; timeoutMs?: number; startPeriodMs?: number; retries?: number };
   restart?: 'no' | 'always' | 'on-failure' | 'unless-stopped';
   labels: Record<string, string>;
+  /** Compose networks it joins (empty: `default`). */
+  networks: string[];
+  /** Extra DNS names per network (the service's name is always one). */
+  networkAliases?: Record<string, string[]>;
 }
 
 export const STACK_LABELS = {
@@ -28,6 +33,8 @@ export const STACK_LABELS = {
   generation: 'berth.stack-generation',
   /** A digest of the container spec: an unchanged service keeps running across a redeploy. */
   spec: 'berth.stack-spec',
+  /** On the routed container: the engine network Berth's proxy reaches it on (recovery reads it back). */
+  routeNetwork: 'berth.stack-route-network',
 } as const;
 
 export interface StackRef {
@@ -45,8 +52,14 @@ export function stackSelector(stackId: string): Labels {
   return { [STACK_LABELS.stack]: stackId };
 }
 
-export function stackNetworkName(stackId: string): string {
-  return `berth-${stackId}`;
+/** The engine's name of a compose network of the stack: `default` is `berth-<stack>`, others get a suffix. */
+export function stackNetworkName(stackId: string, network = 'default'): string {
+  return network === 'default' ? `berth-${stackId}` : `berth-${stackId}-net-${network}`;
+}
+
+/** The compose networks a service joins, in the order written (none written: `default`). */
+export function serviceNetworks(service: Pick<StackService, 'networks'>): string[] {
+  return service.networks.length > 0 ? service.networks : ['default'];
 }
 
 export function stackVolumeName(stackId: string, volume: string): string {
@@ -71,7 +84,8 @@ const RESTART: Record<NonNullable<StackService['restart']>, ContainerSpec['resta
 };
 
 /**
- * One service's container: on the stack network under its service name, the compose environment and
+ * One service's container: on each of its compose networks under its service name (and its aliases
+ * there), the compose environment and
  * labels (Berth's labels win), named volumes under their stack names, the compose health check. `image`
  * is the built tag for a `build:` service.
  */
@@ -83,6 +97,8 @@ export function stackContainerSpec(
   specDigest: string,
 ): ContainerSpec {
   const tmpfs = service.volumes.filter((v) => v.type === 'tmpfs').map((v) => v.target);
+  const networks = serviceNetworks(service);
+  const aliasesOn = (network: string) => [service.name, ...(service.networkAliases?.[network] ?? [])];
   const spec: ContainerSpec = {
     name: stackContainerName(stack, service.name, generation),
     image,
@@ -94,8 +110,8 @@ export function stackContainerSpec(
       [STACK_LABELS.generation]: String(generation),
       [STACK_LABELS.spec]: specDigest,
     },
-    network: stackNetworkName(stack.id),
-    networkAliases: [service.name],
+    network: stackNetworkName(stack.id, networks[0]),
+    networkAliases: aliasesOn(networks[0]!),
     restartPolicy: RESTART[service.restart ?? 'unless-stopped'],
     volumes: service.volumes
       .filter((v) => v.type === 'volume')
@@ -105,6 +121,10 @@ export function stackContainerSpec(
         ...(v.readOnly ? { readOnly: true } : {}),
       })),
   };
+  if (networks.length > 1)
+    spec.extraNetworks = networks
+      .slice(1)
+      .map((network) => ({ name: stackNetworkName(stack.id, network), aliases: aliasesOn(network) }));
   if (service.command) spec.cmd = service.command;
   if (service.entrypoint) spec.entrypoint = service.entrypoint;
   if (service.user) spec.user = service.user;

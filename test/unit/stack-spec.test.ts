@@ -74,3 +74,70 @@ test('stack object names are valid Docker names, unique per stack and generation
   for (const name of [stackNetworkName(STACK.id), stackVolumeName(STACK.id, 'x'), stackContainerName(STACK, 'web', 1)])
     assert.match(name, /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/);
 });
+
+test('compose networks: a service joins only the networks it names (with aliases), else the default one', () => {
+  const text = [
+    'services:',
+    '  web:',
+    '    image: app',
+    '    networks:',
+    '      front: {aliases: [www, site]}',
+    '      back:',
+    '  db:',
+    '    image: postgres:16',
+    '    networks: [back]',
+    '  cache:',
+    '    image: redis:7',
+    'networks:',
+    '  front: {}',
+    '  back: {driver: bridge, internal: true}',
+    '',
+  ].join('\n');
+  const result = checkCompose(text);
+  assert.deepEqual(result.problems, []);
+  assert.deepEqual(result.stack!.networks, ['front', 'back']);
+  assert.deepEqual(result.stack!.internalNetworks, ['back']);
+  const [web, db, cache] = result.stack!.services.map((s) => stackContainerSpec(STACK, s, 'img', 1, 'd'));
+  assert.deepEqual(
+    { network: web!.network, networkAliases: web!.networkAliases, extraNetworks: web!.extraNetworks },
+    {
+      network: 'berth-stk_abcdefghjkmn-net-front',
+      networkAliases: ['web', 'www', 'site'],
+      extraNetworks: [{ name: 'berth-stk_abcdefghjkmn-net-back', aliases: ['web'] }],
+    },
+  );
+  assert.deepEqual(
+    { network: db!.network, networkAliases: db!.networkAliases, extraNetworks: db!.extraNetworks },
+    { network: 'berth-stk_abcdefghjkmn-net-back', networkAliases: ['db'], extraNetworks: undefined },
+  );
+  assert.deepEqual(
+    { network: cache!.network, networkAliases: cache!.networkAliases, extraNetworks: cache!.extraNetworks },
+    { network: 'berth-stk_abcdefghjkmn', networkAliases: ['cache'], extraNetworks: undefined },
+  );
+  assert.equal(stackNetworkName(STACK.id, 'default'), stackNetworkName(STACK.id));
+});
+
+test('compose networks: external, other drivers, ipam, fixed addresses and bad aliases are refused with their line', () => {
+  const base = 'services:\n  web:\n    image: app\n    networks:\n      front: {aliases: [ok]}\n';
+  const refused: [string, string, number][] = [
+    [base + 'networks:\n  front:\n    external: true\n', 'networks.front.external', 8],
+    [base + 'networks:\n  front:\n    driver: overlay\n', 'networks.front.driver', 8],
+    [base + 'networks:\n  front:\n    ipam: {config: []}\n', 'networks.front.ipam', 8],
+    [base + 'networks:\n  front:\n    internal: maybe\n', 'networks.front.internal', 8],
+    [
+      'services:\n  web:\n    image: app\n    networks:\n      front: {ipv4_address: 10.0.0.2}\nnetworks: {front: {}}\n',
+      'services.web.networks.front.ipv4_address',
+      5,
+    ],
+    [
+      'services:\n  web:\n    image: app\n    networks:\n      front:\n        aliases: ["bad name"]\nnetworks: {front: {}}\n',
+      'services.web.networks.front.aliases',
+      6,
+    ],
+  ];
+  for (const [text, field, line] of refused) {
+    // An external network is also undeclared for the service naming it: the first problem is the refusal.
+    const problems = checkCompose(text).problems;
+    assert.deepEqual([problems[0]!.field, problems[0]!.line], [field, line], text);
+  }
+});

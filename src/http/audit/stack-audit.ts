@@ -62,6 +62,10 @@ export const STACK_AUDIT_RULES: Record<string, StackAuditRule> = {
   'PUT /api/v1/stacks/:id/variables': change('stack.variables.update'),
   'POST /stacks/:id/deploy': change('stack.deploy'),
   'POST /api/v1/stacks/:id/deploy': change('stack.deploy'),
+  'POST /stacks/:id/domains': change('stack.domain.add'),
+  'POST /api/v1/stacks/:id/domains': change('stack.domain.add'),
+  'POST /stacks/:id/domains/:domainId/delete': change('stack.domain.remove'),
+  'DELETE /api/v1/stacks/:id/domains/:domainId': change('stack.domain.remove'),
   'POST /stacks/:id/delete': change('stack.delete'),
   'DELETE /api/v1/stacks/:id': change('stack.delete'),
 };

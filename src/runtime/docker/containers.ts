@@ -92,6 +92,9 @@ export async function createContainer(
 ): Promise<string> {
   const container = await d.createContainer(createOptions(spec, logRotation));
   try {
+    // Engines before API 1.44 take one network at create; the others are joined before the start.
+    for (const extra of spec.extraNetworks ?? [])
+      await d.getNetwork(extra.name).connect({ Container: container.id, EndpointConfig: { Aliases: extra.aliases } });
     for (const file of spec.files ?? []) {
       const archive = await packSingleFile(file.name, file.content, file.mode);
       await container.putArchive(archive, { path: file.directory });

@@ -178,13 +178,13 @@ export class DockerRuntime implements Runtime {
    * Serialised per name within this process: the engine does not refuse a second network of the same
    * name (CheckDuplicate is ignored by current engines), so two concurrent creates would make two.
    */
-  ensureNetwork(name: string, labels: Record<string, string>): Promise<void> {
+  ensureNetwork(name: string, labels: Record<string, string>, options: { internal?: boolean } = {}): Promise<void> {
     const previous = this.networkCreations.get(name) ?? Promise.resolve();
     const next = previous
       .catch(() => undefined)
       .then(() =>
         this.engine.call(`create network ${name}`, (d) =>
-          networks.ensureNetwork(d, name, this.withInstallLabel(labels)),
+          networks.ensureNetwork(d, name, this.withInstallLabel(labels), options.internal === true),
         ),
       );
     this.networkCreations.set(name, next);

@@ -7,11 +7,22 @@ import { asFailure, labelFilter, unlessStatus } from './failures.js';
  * Creates the network when missing. Inspect-by-name also matches id prefixes, so the name is checked
  * on the answer; a 409 from create means a concurrent caller made it first, which is just as good.
  */
-export async function ensureNetwork(d: DockerClient, name: string, labels: Record<string, string>): Promise<void> {
+export async function ensureNetwork(
+  d: DockerClient,
+  name: string,
+  labels: Record<string, string>,
+  internal = false,
+): Promise<void> {
   const found = (await unlessStatus(404, d.getNetwork(name).inspect())) as { Name?: string } | undefined;
   if (found?.Name === name) return;
   try {
-    await d.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: labels });
+    await d.createNetwork({
+      Name: name,
+      Driver: 'bridge',
+      CheckDuplicate: true,
+      Labels: labels,
+      ...(internal ? { Internal: true } : {}),
+    });
   } catch (err) {
     if (asFailure(err).statusCode !== 409) throw err;
   }

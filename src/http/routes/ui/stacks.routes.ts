@@ -2,10 +2,12 @@
  * Compose stacks in the panel: a project's stacks with the create form (`/projects/:id/stacks`: paste a
  * compose file or name a repository path, choose the routed service and port, variables as .env lines;
  * a refused file comes back with every problem and its line), and a stack's page (`/stacks/:id`: status,
- * URL, last deploy log, deploy, variables, delete confirmed by name with the volumes said). The page's status
+ * URL, last deploy log, deploy, variables, custom domains (stack-domains.routes.ts), delete confirmed by
+ * name with the volumes said). The page's status
  * part and the stack's canvas tile are fragments fetched again when the live stream says the stack changed.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { toDomainView } from '../../../domains/domain-view.js';
 import { isAppError } from '../../../errors.js';
 import { dotenvToObject, parseDotenv } from '../../../projects/dotenv.js';
 import type { AppContext } from '../../context.js';
@@ -46,7 +48,17 @@ export async function stacksUiRoutes(app: FastifyInstance, ctx: AppContext): Pro
   const stackData = async (id: string) => {
     const stack = await ctx.stacks.get(id);
     const project = await ctx.projects.get(stack.projectId);
-    return { title: `${stack.name} · ${project.name}`, project, stack, log: await ctx.stacks.deployLog(id) };
+    const https = ctx.https;
+    const domains = https
+      ? await Promise.all((await https.stackDomains.list(id)).map((d) => toDomainView(https, d)))
+      : undefined;
+    return {
+      title: `${stack.name} · ${project.name}`,
+      project,
+      stack,
+      domains,
+      log: await ctx.stacks.deployLog(id),
+    };
   };
   const act = async (reply: FastifyReply, id: string, work: () => Promise<string>) => {
     try {
