@@ -3,6 +3,7 @@
  * AppContext the HTTP layer gets. Loaded by main.ts after the proxy listens (the panel is most of what there
  * is to load); tests build the same app through it (test/helpers/http-app.ts). Builds, never starts.
  */
+import { composeEnvironments } from './environments.js';
 import { join } from 'node:path';
 import { createAlertMetricsReader } from '../alert-metrics-reader.js';
 import { AlertsFeature } from '../alerts/alerts-feature.js';
@@ -119,6 +120,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     retryBaseMs: options.alertRetryBaseMs,
   });
   const cron = composeCron(core, options.scheduler);
+  const environments = composeEnvironments(core, databases, lifecycle);
   const templates = composeTemplates(config, stacks);
   const sessionStore = new SqliteSessionStore(db);
   // One notifier for every change of someone's access (members pages, API, single sign-on).
@@ -177,6 +179,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     volumes,
     stacks,
     templates,
+    environments,
   };
   return { ctx, sessionStore, databases, lifecycle, alerts, metrics, cron, volumes, stacks };
 }

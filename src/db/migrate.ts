@@ -24,6 +24,7 @@ import * as workerProcesses from './migrations/0026-worker-processes.js';
 import * as deploymentConfigFile from './migrations/0028-deployment-config-file.js';
 import * as serviceVolumes from './migrations/0025-service-volumes.js';
 import * as composeStacks from './migrations/0027-compose-stacks.js';
+import * as environments from './migrations/0029-environments.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -48,6 +49,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0028-deployment-config-file': deploymentConfigFile,
   '0025-service-volumes': serviceVolumes,
   '0027-compose-stacks': composeStacks,
+  '0029-environments': environments,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

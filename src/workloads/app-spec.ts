@@ -4,7 +4,7 @@
  * runtime.createContainer (I/O); a Kubernetes backend can map the same spec to a Deployment.
  */
 import type { ContainerSpec, VolumeMount } from '../runtime/runtime.js';
-import { LABELS, ROLES, deploymentLabels, projectLabels, type Labels } from './labels.js';
+import { LABELS, ROLES, deploymentLabels, environmentLabels, projectLabels, type Labels } from './labels.js';
 import { appContainerName, releaseContainerName } from './names.js';
 
 /** What a workload needs to know about its project: ids and names only. */
@@ -12,6 +12,8 @@ export interface WorkloadProject {
   id: string;
   name: string;
   networkName: string;
+  /** The environment the workload runs in (its network and containers are labelled with it). */
+  environmentId?: string;
 }
 
 export interface AppWorkload {
@@ -34,17 +36,22 @@ export interface NamedObjectSpec {
 }
 
 /** The project's network (created on the first deploy or database that needs it). */
-export function projectNetworkSpec(project: Pick<WorkloadProject, 'id' | 'networkName'>): NamedObjectSpec {
-  return { name: project.networkName, labels: projectLabels(project.id) };
+export function projectNetworkSpec(
+  project: Pick<WorkloadProject, 'id' | 'networkName' | 'environmentId'>,
+): NamedObjectSpec {
+  return { name: project.networkName, labels: { ...projectLabels(project.id), ...environmentLabels(project.environmentId) } };
 }
 
 /** The labels of the image a deployment builds (the janitor finds the images of failed deployments by them). */
 export function builtImageLabels(workload: Pick<AppWorkload, 'project' | 'service' | 'deploymentId'>): Labels {
-  return deploymentLabels({
-    projectId: workload.project.id,
-    serviceId: workload.service.id,
-    deploymentId: workload.deploymentId,
-  });
+  return {
+    ...deploymentLabels({
+      projectId: workload.project.id,
+      serviceId: workload.service.id,
+      deploymentId: workload.deploymentId,
+    }),
+    ...environmentLabels(workload.project.environmentId),
+  };
 }
 
 /** MB → bytes; absent or 0 means no limit. */
