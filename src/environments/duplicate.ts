@@ -36,9 +36,13 @@ const READY_TIMEOUT_MS = 180_000;
 
 function checkMode(raw: unknown): DatabaseMode {
   if (raw === 'empty' || raw === 'seed') return raw;
-  throw new AppError('VALIDATION_FAILED', 'Choose how databases are copied: "empty" or "seed" (from the latest verified backup).', {
-    details: { databases: 'must be "empty" or "seed"' },
-  });
+  throw new AppError(
+    'VALIDATION_FAILED',
+    'Choose how databases are copied: "empty" or "seed" (from the latest verified backup).',
+    {
+      details: { databases: 'must be "empty" or "seed"' },
+    },
+  );
 }
 
 /** `…:15` → "15"; undefined when the image has no tag (the configured image is used). */
@@ -74,7 +78,11 @@ async function waitRunning(deps: EnvironmentsDeps, database: { id: string; name:
   for (;;) {
     const { status, lastError } = await deps.databases.status(database.id);
     if (status === 'running') return;
-    if (status === 'failed') throw new AppError('DOCKER_ERROR', `Database "${database.name}" failed to start: ${lastError ?? 'no reason given'}`);
+    if (status === 'failed')
+      throw new AppError(
+        'DOCKER_ERROR',
+        `Database "${database.name}" failed to start: ${lastError ?? 'no reason given'}`,
+      );
     if (Date.now() > deadline) throw new AppError('DOCKER_ERROR', `Database "${database.name}" did not start in time.`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
@@ -92,7 +100,9 @@ export async function duplicateEnvironment(
   const source = await service.get(projectId, sourceNameOrId);
   const mode = checkMode(input.databases);
   if (input.deploy !== undefined && typeof input.deploy !== 'boolean') {
-    throw new AppError('VALIDATION_FAILED', 'deploy must be true or false.', { details: { deploy: 'must be a boolean' } });
+    throw new AppError('VALIDATION_FAILED', 'deploy must be true or false.', {
+      details: { deploy: 'must be a boolean' },
+    });
   }
   const name = await service.checkNewName(projectId, input.name);
   const apps = (await listAppServicesOfProject(deps.db, projectId)).filter((s) => s.environmentId === source.id);

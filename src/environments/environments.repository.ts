@@ -54,7 +54,11 @@ export async function readSealedRowsOfService(
     .select(['key', 'value_encrypted', 'secret'])
     .where('service_id', '=', serviceId)
     .execute();
-  const row = await db.selectFrom('service_credentials').selectAll().where('service_id', '=', serviceId).executeTakeFirst();
+  const row = await db
+    .selectFrom('service_credentials')
+    .selectAll()
+    .where('service_id', '=', serviceId)
+    .executeTakeFirst();
   const credentials = row && {
     serviceId: row.service_id,
     kind: row.kind,

@@ -98,7 +98,10 @@ export class EnvironmentsService {
     const environment = await this.get(projectId, nameOrId);
     if (environment.isProduction) throw productionProtected('renamed');
     if (environment.serviceCount > 0) {
-      throw new AppError('CONFLICT', `Environment "${environment.name}" has services; only an empty one can be renamed.`);
+      throw new AppError(
+        'CONFLICT',
+        `Environment "${environment.name}" has services; only an empty one can be renamed.`,
+      );
     }
     const name = await this.checkNewName(projectId, input.name);
     try {
@@ -137,12 +140,18 @@ export class EnvironmentsService {
     const databases = (await this.deps.databases.list(projectId)).filter((d) => d.environmentId === environment.id);
     const busy = databases.find((d) => this.deps.databases.isBusy(d.id));
     if (busy) {
-      throw new AppError('DATABASE_BUSY', `Database "${busy.name}" is busy (a backup or restore runs); nothing was deleted.`);
+      throw new AppError(
+        'DATABASE_BUSY',
+        `Database "${busy.name}" is busy (a backup or restore runs); nothing was deleted.`,
+      );
     }
     if (apps.length + databases.length > 0) {
       const state = this.deps.engineAvailable();
       if (!state.available) {
-        throw new AppError('DOCKER_UNAVAILABLE', `The Docker engine is not reachable (${state.reason}); nothing was deleted.`);
+        throw new AppError(
+          'DOCKER_UNAVAILABLE',
+          `The Docker engine is not reachable (${state.reason}); nothing was deleted.`,
+        );
       }
     }
     for (const app of apps) {

@@ -44,7 +44,11 @@ export async function requireEnvironment(db: Executor, projectId: string, raw: u
 }
 
 export async function findEnvironmentById(db: Executor, id: string): Promise<Environment | undefined> {
-  const row = await db.selectFrom('environments').select(['id', 'project_id', 'name']).where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('environments')
+    .select(['id', 'project_id', 'name'])
+    .where('id', '=', id)
+    .executeTakeFirst();
   return row && { id: row.id, projectId: row.project_id, name: row.name };
 }
 
@@ -54,7 +58,10 @@ export async function findScopedProject(
   projectId: string,
   environmentId: string,
 ): Promise<Project | undefined> {
-  const [row, environment] = await Promise.all([findProjectById(db, projectId), findEnvironmentById(db, environmentId)]);
+  const [row, environment] = await Promise.all([
+    findProjectById(db, projectId),
+    findEnvironmentById(db, environmentId),
+  ]);
   if (!row || !environment) return undefined;
   const project: Project = { ...row, networkName: environmentNetworkName(row.id, row.id, true), hostScope: row.name };
   return projectInEnvironment(project, environment);

@@ -39,7 +39,10 @@ export interface NamedObjectSpec {
 export function projectNetworkSpec(
   project: Pick<WorkloadProject, 'id' | 'networkName' | 'environmentId'>,
 ): NamedObjectSpec {
-  return { name: project.networkName, labels: { ...projectLabels(project.id), ...environmentLabels(project.environmentId) } };
+  return {
+    name: project.networkName,
+    labels: { ...projectLabels(project.id), ...environmentLabels(project.environmentId) },
+  };
 }
 
 /** The labels of the image a deployment builds (the janitor finds the images of failed deployments by them). */

@@ -21,7 +21,12 @@ const tags = ['environments'];
 type EnvParams = { id: string; env: string };
 
 export async function environmentsApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  const schema = (summary: string, extra: Record<string, unknown>) => ({ tags, summary, security: bearerSecurity, ...extra });
+  const schema = (summary: string, extra: Record<string, unknown>) => ({
+    tags,
+    summary,
+    security: bearerSecurity,
+    ...extra,
+  });
   const { environments } = ctx;
 
   app.get<{ Params: { id: string } }>(
@@ -41,7 +46,8 @@ export async function environmentsApiRoutes(app: FastifyInstance, ctx: AppContex
     {
       config: can('project.admin', 'project'),
       schema: schema('Create an empty environment', {
-        description: '400 for a name that is not a DNS label or is reserved, 409 when the project has one by that name.',
+        description:
+          '400 for a name that is not a DNS label or is reserved, 409 when the project has one by that name.',
         params: idParams,
         body: nameBody,
         response: { 201: environmentSchema, ...errorResponses },
