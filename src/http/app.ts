@@ -62,6 +62,7 @@ import { workersApiRoutes } from './routes/api/workers.routes.js';
 import { workersUiRoutes } from './routes/ui/workers.routes.js';
 import { volumesApiRoutes } from './routes/api/volumes.routes.js';
 import { environmentsApiRoutes } from './routes/api/environments.routes.js';
+import { environmentsUiRoutes } from './routes/ui/environments.routes.js';
 import { stacksApiRoutes } from './routes/api/stacks.routes.js';
 import { stacksUiRoutes } from './routes/ui/stacks.routes.js';
 import { templatesApiRoutes } from './routes/api/templates.routes.js';
@@ -171,6 +172,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => volumesUiRoutes(scope, ctx),
     async (scope) => stacksUiRoutes(scope, ctx),
     async (scope) => templatesUiRoutes(scope, ctx),
+    async (scope) => environmentsUiRoutes(scope, ctx),
   ]);
   await apiGroup(app, ctx, '/api/v1', [
     async (scope) => projectsApiRoutes(scope, ctx),

@@ -15,6 +15,10 @@ import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harn
 import { testDockerEndpoint } from '../helpers/docker-test-env.js';
 import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
 import { get } from '../helpers/load.js';
+import { berth } from '../helpers/cli-runner.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const TRICKY = 'line one\nline two $HOME ${{not.a.ref}} "double" \'single\' `tick` \\ back\ttab é 🚢';
 type Db = { id: string; status: string; lastError: string | null; environmentId: string };
@@ -184,6 +188,42 @@ describe('environments on Docker: duplicate production into staging, then delete
     assert.match(query.err, /relation "items" does not exist/);
     const deleted = await h.api('DELETE', `/projects/${projectId}/environments/blank`, { confirm: 'blank' });
     assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+  });
+
+  it('berth env list|create|duplicate|delete: human output, --json, exit codes', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'berth-env-cli-'));
+    const cli = (args: string[], stdin?: string) => berth(args, { cwd: home, configDir: join(home, 'config'), stdin });
+    try {
+      const login = await cli(['login', '--server', h.panelUrl, '--token-stdin'], `${h.token}\n`);
+      assert.equal(login.code, 0, login.stderr);
+      const list = await cli(['env', 'list', '--project', 'shop']);
+      assert.equal(list.code, 0, list.stderr);
+      assert.match(list.stdout, /^production \(production\)/m);
+      assert.match(list.stdout, /^staging +\d+ service\(s\)/m);
+      const created = await cli(['env', 'create', 'review', '--project', 'shop', '--json']);
+      assert.equal(created.code, 0, created.stderr);
+      assert.equal(JSON.parse(created.stdout).name, 'review');
+      const missing = await cli(['env', 'duplicate', 'nope', 'other', '--databases', 'empty', '--project', 'shop']);
+      assert.equal(missing.code, 4, missing.stderr);
+      const noMode = await cli(['env', 'duplicate', 'review', 'other', '--project', 'shop']);
+      assert.equal(noMode.code, 2, noMode.stderr);
+      const dup = await cli(['env', 'duplicate', 'review', 'review-copy', '--databases', 'empty', '--project', 'shop']);
+      assert.equal(dup.code, 0, dup.stderr);
+      assert.match(
+        dup.stdout,
+        /Duplicated review into review-copy: 0 app\(s\), 0 database\(s\); nothing deployed yet\./,
+      );
+      const deleted = await cli(['env', 'delete', 'review-copy', '--confirm', 'review-copy', '--project', 'shop']);
+      assert.equal(deleted.code, 0, deleted.stderr);
+      assert.match(deleted.stdout, /Deleted environment "review-copy"/);
+      const api = await h.api('DELETE', `/projects/${projectId}/environments/review`, { confirm: 'review' });
+      assert.equal(api.status, 200, JSON.stringify(api.body));
+      const prod = await cli(['env', 'delete', 'production', '--confirm', 'production', '--project', 'shop']);
+      assert.equal(prod.code, 1, prod.stderr);
+      assert.match(prod.stderr, /cannot be deleted/);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('deletes staging: nothing of it is left in Docker, production keeps serving', async () => {
