@@ -192,8 +192,9 @@ describe('every panel page on a laptop and a phone', () => {
     const phonePages = {
       stack: `/stacks/${stackId}`,
       templates: `/projects/${projectId}/templates`,
-      project: `/projects/${projectId}`,
+      // Staging's canvas before production's: the checks after the loop are of production's canvas.
       'project-staging': `/projects/${projectId}?env=staging`,
+      project: `/projects/${projectId}`,
     };
     for (const [name, path] of Object.entries(phonePages)) {
       await page.goto(path);
