@@ -4,7 +4,7 @@
  * Any other environment has its own network and hostnames `<service>-<environment>-<project>`.
  */
 import type { Executor } from '../db/executor.js';
-import { environmentNetworkName } from '../workloads/names.js';
+import { environmentNetworkName, projectNetworkName } from '../workloads/names.js';
 import { PRODUCTION_ENVIRONMENT } from './projects.service.js';
 import { AppError } from '../errors.js';
 import { findEnvironmentById, findEnvironmentByName, findProjectById } from './projects.repository.js';
@@ -54,6 +54,6 @@ export async function findScopedProject(
     findEnvironmentById(db, environmentId),
   ]);
   if (!row || !environment) return undefined;
-  const project: Project = { ...row, networkName: environmentNetworkName(row.id, row.id, true), hostScope: row.name };
+  const project: Project = { ...row, networkName: projectNetworkName(row.id), hostScope: row.name };
   return projectInEnvironment(project, environment);
 }
