@@ -14,6 +14,7 @@ import { applyCommand, exportCommand, planCommand } from './project-file.command
 import { statusCommand } from './status.command.js';
 import { upCommand } from './up.command.js';
 import { varsCommand } from './vars.command.js';
+import { envCommand } from './env.command.js';
 
 const RUN: Record<ClientCommand, (ctx: ClientContext, args: string[]) => Promise<ExitCode>> = {
   login: loginCommand,
@@ -24,6 +25,7 @@ const RUN: Record<ClientCommand, (ctx: ClientContext, args: string[]) => Promise
   status: statusCommand,
   logs: logsCommand,
   vars: varsCommand,
+  env: envCommand,
   open: openCommand,
   rollback: rollbackCommand,
   plan: planCommand,

@@ -3,6 +3,7 @@
  * AppContext the HTTP layer gets. Loaded by main.ts after the proxy listens (the panel is most of what there
  * is to load); tests build the same app through it (test/helpers/http-app.ts). Builds, never starts.
  */
+import { composeEnvironments } from './environments.js';
 import { join } from 'node:path';
 import { createAlertMetricsReader } from '../alert-metrics-reader.js';
 import { AlertsFeature } from '../alerts/alerts-feature.js';
@@ -134,6 +135,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     metrics: metrics.service,
     traffic: core.traffic,
   });
+  const environments = composeEnvironments(core, databases, lifecycle);
   const templates = composeTemplates(config, stacks);
   const sessionStore = new SqliteSessionStore(db);
   // One notifier for every change of someone's access (members pages, API, single sign-on).
@@ -194,6 +196,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     volumes,
     stacks,
     templates,
+    environments,
   };
   return { ctx, sessionStore, databases, lifecycle, alerts, metrics, cron, volumes, stacks, autoscale };
 }

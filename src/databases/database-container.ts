@@ -92,7 +92,7 @@ export interface ContainerSwap {
 export async function replaceDatabaseContainer(
   runtime: Runtime,
   database: ManagedDatabase,
-  project: { id: string; name: string; networkName: string },
+  project: { id: string; name: string; networkName: string; hostScope: string; environmentId?: string },
   credentials: DatabaseCredentials,
 ): Promise<ContainerSwap> {
   const network = projectNetworkSpec(project);
@@ -102,7 +102,7 @@ export async function replaceDatabaseContainer(
   if (!(await runtime.hasImage(database.image))) {
     await runtime.pullImage(database.image, () => {});
   }
-  const name = databaseContainerName(project.name, database.name);
+  const name = databaseContainerName(project.hostScope, database.name);
   let previous: { id: string; name: string; state: string } | undefined;
   for (const c of await runtime.listContainers(databaseLabels(database))) {
     // A container left by an earlier attempt whose id was never recorded; the recorded one is kept.
@@ -121,7 +121,8 @@ export async function replaceDatabaseContainer(
   };
   let id: string | undefined;
   try {
-    id = await runtime.createContainer(databaseContainerSpec(database, project, credentials));
+    const scope = { name: project.hostScope, networkName: project.networkName };
+    id = await runtime.createContainer(databaseContainerSpec(database, scope, credentials));
     await runtime.startContainer(id);
   } catch (error) {
     if (id) await runtime.removeContainer(id);

@@ -13,8 +13,9 @@ import { newId, nowIso } from '../lib/ids.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { Logger } from '../logger.js';
 import { checkName } from '../projects/names.js';
-import { findProject, PRODUCTION_ENVIRONMENT } from '../projects/projects.service.js';
-import { findEnvironmentByName, isUniqueViolation } from '../projects/projects.repository.js';
+import { findScopedProject, requireEnvironment } from '../projects/environment-scope.js';
+import { findProject } from '../projects/projects.service.js';
+import { isUniqueViolation } from '../projects/projects.repository.js';
 import { findAppServiceById, isServiceNameUsed } from '../projects/services.repository.js';
 import { setVariables } from '../projects/variables.service.js';
 import type { ContainerDetails, Runtime } from '../runtime/runtime.js';
@@ -60,6 +61,8 @@ export interface CreateDatabaseInput {
   name?: unknown;
   engine?: unknown;
   version?: unknown;
+  /** The environment's name; production when absent. */
+  environment?: unknown;
   memoryMb?: unknown;
   cpus?: unknown;
 }
@@ -77,8 +80,7 @@ export class DatabaseSystem {
     requireDockerScheduler(config.scheduler, 'Databases are');
     const project = await findProject(db, projectId);
     if (!project) throw new AppError('NOT_FOUND', `No project with id "${projectId}".`);
-    const environment = await findEnvironmentByName(db, projectId, PRODUCTION_ENVIRONMENT);
-    if (!environment) throw new AppError('INTERNAL', `project ${projectId} has no production environment`);
+    const environment = await requireEnvironment(db, projectId, input.environment);
     const name = checkName(input.name, 'service');
     const engine = checkEngine(input.engine);
     const image = imageFor(config.dbImages[engine], checkVersion(input.version));
@@ -244,8 +246,8 @@ export class DatabaseSystem {
    * previous container kept until the new one is up): older versions put its password on the command line.
    */
   private async adoptOlderContainer(database: ManagedDatabase, details: ContainerDetails): Promise<void> {
-    const project = await findProject(this.deps.db, database.projectId);
-    const name = project && databaseContainerName(project.name, database.name);
+    const project = await findScopedProject(this.deps.db, database.projectId, database.environmentId);
+    const name = project && databaseContainerName(project.hostScope, database.name);
     if (!name || details.name === name) return;
     if (database.engine === 'redis' && details.state === 'running') {
       this.background(database.id, async () => {
@@ -285,7 +287,7 @@ export class DatabaseSystem {
   private async provision(id: string, change: SettingsChange = {}): Promise<void> {
     const stored = await this.get(id);
     const database: ManagedDatabase = { ...stored, ...change };
-    const project = await findProject(this.deps.db, database.projectId);
+    const project = await findScopedProject(this.deps.db, database.projectId, database.environmentId);
     if (!project) return;
     const credentials = await openCredentials(this.deps.db, this.deps.secretBox, id);
     await this.update(id, { status: 'creating', lastError: null });

@@ -27,6 +27,7 @@ import * as autoscaling from './migrations/0032-autoscaling.js';
 import * as serviceVolumes from './migrations/0025-service-volumes.js';
 import * as composeStacks from './migrations/0027-compose-stacks.js';
 import * as stackDomains from './migrations/0031-stack-domains.js';
+import * as environments from './migrations/0029-environments.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -54,6 +55,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0027-compose-stacks': composeStacks,
   '0032-autoscaling': autoscaling,
   '0031-stack-domains': stackDomains,
+  '0029-environments': environments,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -37,6 +37,20 @@ export interface EnvironmentsTable {
   project_id: string;
   name: string;
   created_at: Generated<string>;
+  /** 'standard' | 'preview'; null reads as 'standard' (migration 0029). */
+  kind: Generated<'standard' | 'preview' | null>;
+  branch: Generated<string | null>;
+  expires_at: Generated<string | null>;
+}
+
+/** Project-level variables every environment's services reference as `${{shared.KEY}}` (sealed values). */
+export interface SharedVariablesTable {
+  id: string;
+  project_id: string;
+  key: string;
+  value_encrypted: string;
+  secret: Generated<number>;
+  updated_at: string;
 }
 
 export interface ServicesTable {
@@ -448,6 +462,7 @@ export interface Database {
   projects: ProjectsTable;
   project_config_files: ProjectConfigFilesTable;
   environments: EnvironmentsTable;
+  shared_variables: SharedVariablesTable;
   services: ServicesTable;
   variables: VariablesTable;
   service_credentials: ServiceCredentialsTable;

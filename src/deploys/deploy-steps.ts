@@ -33,7 +33,7 @@ export async function removeBuiltImage(
 }
 
 export function hostnamesOf(ctx: Pick<RunContext, 'deps' | 'project' | 'service'>): string[] {
-  return [defaultHostname(ctx.service.name, ctx.project.name, ctx.deps.config.appsDomain)];
+  return [defaultHostname(ctx.service.name, ctx.project.hostScope, ctx.deps.config.appsDomain)];
 }
 
 /** fetching: git source at an exact commit, or the image of an image source. Returns the dir to build, if any. */

@@ -262,7 +262,7 @@ export class DeploySystem {
   async urlOf(serviceId: string): Promise<string | null> {
     const found = await this.deps.catalog.findService(serviceId);
     if (!found) return null;
-    return serviceUrl(found.service.name, found.project.name, this.deps.config);
+    return serviceUrl(found.service.name, found.project.hostScope, this.deps.config);
   }
 
   async stop(): Promise<void> {

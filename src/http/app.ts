@@ -65,6 +65,8 @@ import { autoscaleApiRoutes } from './routes/api/autoscale.routes.js';
 import { autoscaleUiRoutes } from './routes/ui/autoscale.routes.js';
 import { workersUiRoutes } from './routes/ui/workers.routes.js';
 import { volumesApiRoutes } from './routes/api/volumes.routes.js';
+import { environmentsApiRoutes } from './routes/api/environments.routes.js';
+import { environmentsUiRoutes } from './routes/ui/environments.routes.js';
 import { stacksApiRoutes } from './routes/api/stacks.routes.js';
 import { stackDomainsApiRoutes } from './routes/api/stack-domains.routes.js';
 import { stacksUiRoutes } from './routes/ui/stacks.routes.js';
@@ -179,6 +181,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => stackDomainsUiRoutes(scope, ctx),
     async (scope) => templatesUiRoutes(scope, ctx),
     async (scope) => projectConfigUiRoutes(scope, ctx),
+    async (scope) => environmentsUiRoutes(scope, ctx),
   ]);
   await apiGroup(app, ctx, '/api/v1', [
     async (scope) => projectsApiRoutes(scope, ctx),
@@ -206,6 +209,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => stackDomainsApiRoutes(scope, ctx),
     async (scope) => templatesApiRoutes(scope, ctx),
     async (scope) => projectConfigApiRoutes(scope, ctx),
+    async (scope) => environmentsApiRoutes(scope, ctx),
   ]);
   // GET /metrics for Prometheus: outside /api/v1 (where Prometheus looks by default), same token check.
   await apiGroup(app, ctx, '', [async (scope) => prometheusRoutes(scope, ctx)]);

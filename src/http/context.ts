@@ -24,6 +24,7 @@ import type { GitRemote } from '../git/git-remote.js';
 import type { SshKeysFacade } from '../git/ssh-keys.facade.js';
 import type { DomainsFeature } from '../domains/domains-feature.js';
 import type { DatabaseFeature } from '../databases/database-feature.js';
+import type { EnvironmentsFeature } from '../environments/environments-feature.js';
 import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { AlertsFeature } from '../alerts/alerts-feature.js';
 import type { TrafficFeature } from '../traffic/traffic.service.js';
@@ -107,4 +108,6 @@ export interface AppContext {
   stacks: StacksService;
   /** The one-click template catalog; installs become stacks. */
   templates: TemplatesService;
+  /** A project's environments (create, duplicate, delete) and its shared variables. */
+  environments: EnvironmentsFeature;
 }

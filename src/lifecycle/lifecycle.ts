@@ -1,7 +1,7 @@
 /** The lifecycle feature as main.ts and the HTTP layer see it: confirmed deletes that stop everything, and orphan clean-up. */
 import { AppError } from '../errors.js';
 import type { Job } from '../jobs/scheduler.js';
-import { findProject } from '../projects/projects.service.js';
+import { findScopedProject } from '../projects/environment-scope.js';
 import type { AppService, Project } from '../projects/service.types.js';
 import { getAppService } from '../projects/services.service.js';
 import { checkNameConfirmation } from './confirmation.js';
@@ -26,7 +26,7 @@ export class Lifecycle {
   ): Promise<{ service: AppService; report: TeardownReport }> {
     const service = await getAppService(this.deps.db, id);
     checkNameConfirmation('service', service.name, input.confirm);
-    const project = await findProject(this.deps.db, service.projectId);
+    const project = await findScopedProject(this.deps.db, service.projectId, service.environmentId);
     if (!project) throw new AppError('NOT_FOUND', `No project with id "${service.projectId}".`);
     requireEngine(this.deps.runtime);
     const report = await this.once(id, () => tearDownAppService(this.deps, service, project));

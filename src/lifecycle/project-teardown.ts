@@ -5,6 +5,7 @@
  */
 import { rmdir } from 'node:fs/promises';
 import { AppError } from '../errors.js';
+import { isProduction, projectInEnvironment } from '../projects/environment-scope.js';
 import { getProject } from '../projects/projects.service.js';
 import { deleteProjectRow } from '../projects/projects.repository.js';
 import type { Project } from '../projects/service.types.js';
@@ -68,6 +69,14 @@ export async function tearDownProject(
     await deps.runtime.removeNetwork(project.networkName);
     return `Removed network ${project.networkName}`;
   });
+  // Every other environment has a network of its own (src/projects/environment-scope.ts).
+  for (const environment of project.environments.filter((e) => !isProduction(e))) {
+    const network = projectInEnvironment(project, environment).networkName;
+    await report.attempt(`Removing the network of environment ${environment.name}`, async () => {
+      await deps.runtime.removeNetwork(network);
+      return `Removed network ${network}`;
+    });
+  }
   if (deps.repos) {
     // Empty once every service's repository went; a directory still holding something is left alone.
     await rmdir(deps.repos.projectDir(project.name)).catch(() => undefined);

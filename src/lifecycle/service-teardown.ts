@@ -46,7 +46,10 @@ export async function tearDownAppService(
   await cancelDeployments(deps, service.id, report);
 
   const domains = await listServiceDomains(db, service.id);
-  const hostnames = [defaultHostname(service.name, project.name, deps.appsDomain), ...domains.map((d) => d.hostname)];
+  const hostnames = [
+    defaultHostname(service.name, project.hostScope, deps.appsDomain),
+    ...domains.map((d) => d.hostname),
+  ];
   deps.router.removeService(service.id);
   report.done(`Stopped routing ${hostnames.join(', ')}`);
 

@@ -40,6 +40,8 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'proxy',
   'public',
   'root',
+  // `${{shared.KEY}}` names a shared project variable (variable-references.ts).
+  'shared',
   'smtp',
   'ssh',
   'static',

@@ -32,7 +32,7 @@ export interface ProjectSummary extends Project {
 }
 
 function toProject(row: ProjectRow): Project {
-  return { ...row, networkName: projectNetworkName(row.id) };
+  return { ...row, networkName: projectNetworkName(row.id), hostScope: row.name };
 }
 
 function nameTaken(name: string): AppError {

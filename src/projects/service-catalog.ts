@@ -7,7 +7,7 @@ import { AppError, isAppError } from '../errors.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { ServiceCatalog } from '../deploys/ports.js';
 import { readGitCredentials } from './credentials.service.js';
-import { findProject } from './projects.service.js';
+import { findScopedProject } from './environment-scope.js';
 import { getAppService } from './services.service.js';
 import { listServiceIds } from './services.repository.js';
 import { secretVariableValues } from './variables.secrets.js';
@@ -20,7 +20,7 @@ export function createServiceCatalog(db: Db, secretBox: SecretBox, databases: Re
     async findService(serviceId) {
       try {
         const service = await getAppService(db, serviceId);
-        const project = await findProject(db, service.projectId);
+        const project = await findScopedProject(db, service.projectId, service.environmentId);
         return project ? { service, project } : undefined;
       } catch (error) {
         if (isAppError(error) && error.code === 'NOT_FOUND') return undefined;

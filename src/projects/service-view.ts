@@ -1,5 +1,6 @@
 /** How a service is shown to people and API clients: its public URL and a one-line source summary. */
-import { serviceUrl, type AppService, type ServiceSource, type UrlConfig } from './service.types.js';
+import { hostScopeOf } from './environment-scope.js';
+import { serviceUrl, type AppService, type Environment, type ServiceSource, type UrlConfig } from './service.types.js';
 
 export { serviceUrl, type UrlConfig };
 
@@ -19,6 +20,14 @@ export interface ServiceView extends AppService {
   url: string;
 }
 
-export function toServiceView(service: AppService, projectName: string, config: UrlConfig): ServiceView {
-  return { ...service, projectName, url: serviceUrl(service.name, projectName, config) };
+/** `environments` (the project's): a service outside production gets its environment's URL. */
+export function toServiceView(
+  service: AppService,
+  projectName: string,
+  config: UrlConfig,
+  environments: Environment[] = [],
+): ServiceView {
+  const environment = environments.find((e) => e.id === service.environmentId);
+  const scope = environment ? hostScopeOf(projectName, environment.name) : projectName;
+  return { ...service, projectName, url: serviceUrl(service.name, scope, config) };
 }

@@ -6,6 +6,13 @@ export interface Project {
   createdAt: string;
   /** The project's private Docker network; services reach each other by service name on it. */
   networkName: string;
+  /**
+   * What follows the service name in its hostname and database container names: the project's name in
+   * production, `<environment>-<project>` in any other environment (environment-scope.ts).
+   */
+  hostScope: string;
+  /** Set when the project is seen from one environment (networkName is then that environment's network). */
+  environmentId?: string;
 }
 
 export interface Environment {

@@ -82,7 +82,10 @@ export async function isServiceNameUsed(db: Executor, environmentId: string, nam
   return row !== undefined;
 }
 
-/** The app service (in any project) whose `<service>-<project>` hostname label equals `label`, if any. */
+/**
+ * The app service (in any project and environment) whose hostname label equals `label`, if any:
+ * `<service>-<project>` in production, `<service>-<environment>-<project>` elsewhere.
+ */
 export async function findAppByHostLabel(
   db: Executor,
   label: string,
@@ -90,9 +93,14 @@ export async function findAppByHostLabel(
   return db
     .selectFrom('services')
     .innerJoin('projects', 'projects.id', 'services.project_id')
+    .innerJoin('environments', 'environments.id', 'services.environment_id')
     .select(['services.name as serviceName', 'projects.name as projectName'])
     .where('services.kind', '=', 'app')
-    .where(sql<string>`services.name || '-' || projects.name`, '=', label)
+    .where(
+      sql<string>`services.name || '-' || (case when environments.name = 'production' then '' else environments.name || '-' end) || projects.name`,
+      '=',
+      label,
+    )
     .executeTakeFirst();
 }
 

@@ -1,5 +1,5 @@
 /**
- * App services: created in a project's production environment from a validated source, then tuned with
+ * App services: created in one of a project's environments (production unless named) from a validated source, then tuned with
  * settings. Deleting one is the lifecycle feature's job (src/lifecycle): it stops and removes everything first.
  * A git source may carry credentials (credentials.service.ts): they are written in the same transaction
  * as the service, and every service returned here says in `source.credentials` what kind is set.
@@ -20,8 +20,9 @@ import {
   withCredentialsRef,
 } from './credentials.service.js';
 import { checkName, NAME_MAX_LENGTH } from './names.js';
-import { PRODUCTION_ENVIRONMENT, findProject } from './projects.service.js';
-import { findEnvironmentByName, isUniqueViolation } from './projects.repository.js';
+import { projectInEnvironment, requireEnvironment } from './environment-scope.js';
+import { findProject } from './projects.service.js';
+import { isUniqueViolation } from './projects.repository.js';
 import { applySettingsPatch, DEFAULT_SETTINGS, type SettingsPatch } from './service-settings.js';
 import type { AppService, Project, ServiceSource } from './service.types.js';
 import {
@@ -43,6 +44,8 @@ export interface ServicesDeps {
 export interface CreateServiceInput extends SettingsPatch {
   name?: unknown;
   source?: unknown;
+  /** The environment's name; production when absent. */
+  environment?: unknown;
 }
 
 export interface UpdateServiceInput extends SettingsPatch {
@@ -69,12 +72,12 @@ function checkSource(config: ServicesDeps['config'], raw: unknown): Promise<Serv
  * and must not be another app's: "a-b" in project "c" and "a" in project "b-c" would share "a-b-c".
  */
 async function checkHostLabel(db: Db, name: string, project: Project): Promise<void> {
-  const label = `${name}-${project.name}`;
+  const label = `${name}-${project.hostScope}`;
   if (label.length > NAME_MAX_LENGTH) {
     throw new AppError(
       'VALIDATION_FAILED',
       `"${name}" is too long for project "${project.name}": the app's hostname "${label}" must be at most ` +
-        `${NAME_MAX_LENGTH} characters, so this service name can have at most ${NAME_MAX_LENGTH - 1 - project.name.length}.`,
+        `${NAME_MAX_LENGTH} characters, so this service name can have at most ${NAME_MAX_LENGTH - 1 - project.hostScope.length}.`,
       { details: { name: 'too long for the hostname' } },
     );
   }
@@ -94,13 +97,13 @@ export async function createAppService(
   input: CreateServiceInput,
 ): Promise<AppService> {
   const { db } = deps;
-  const project = await findProject(db, projectId);
-  if (!project) throw new AppError('NOT_FOUND', `No project with id "${projectId}".`);
-  const environment = await findEnvironmentByName(db, projectId, PRODUCTION_ENVIRONMENT);
-  if (!environment) throw new AppError('INTERNAL', `project ${projectId} has no production environment`);
+  const found = await findProject(db, projectId);
+  if (!found) throw new AppError('NOT_FOUND', `No project with id "${projectId}".`);
+  const environment = await requireEnvironment(db, projectId, input.environment);
+  const project = projectInEnvironment(found, environment);
 
   const name = checkName(input.name, 'service');
-  const { name: _name, source: rawSource, ...patch } = input;
+  const { name: _name, source: rawSource, environment: _environment, ...patch } = input;
   const source = await checkSource(deps.config, rawSource);
   const credentials = planCredentialsChange(deps.secretBox, rawSource, source);
   const settings = applySettingsPatch(DEFAULT_SETTINGS, patch);

@@ -13,7 +13,14 @@ import type { Executor } from '../db/executor.js';
 import { AppError } from '../errors.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import { findServiceIdByName } from './services.repository.js';
+import { listSharedVariablesOfEnvironment } from './shared-variables.repository.js';
 import { listSealedVariables } from './variables.repository.js';
+
+/**
+ * `${{shared.KEY}}` is a shared project variable (every environment sees the same ones). `shared` is a
+ * reserved name (names.ts), so no service can take it.
+ */
+export const SHARED_SCOPE = 'shared';
 
 /** Only this exact shape is a reference; anything else with `${{` (e.g. `${{not.a.ref}}`) is plain text. */
 const REFERENCE = /\$\{\{\s*([a-z][a-z0-9-]{0,62})\.([A-Za-z_][A-Za-z0-9_]{0,127})\s*\}\}/g;
@@ -57,6 +64,10 @@ interface ServiceLookup {
 
 /** The variables another service of the environment offers, or undefined when there is no such service. */
 async function variablesOf(look: ServiceLookup, name: string): Promise<Record<string, string> | undefined> {
+  if (name === SHARED_SCOPE) {
+    const rows = await listSharedVariablesOfEnvironment(look.db, look.environmentId);
+    return Object.fromEntries(rows.map((r) => [r.key, look.secretBox.decrypt(r.valueEncrypted)]));
+  }
   const database = await look.databases.offeredVariables(look.db, look.environmentId, name);
   if (database) return database;
   const appId = await findServiceIdByName(look.db, look.environmentId, name, 'app');
@@ -78,6 +89,9 @@ export async function resolveReferences(
       if (!cache.has(ref.service)) cache.set(ref.service, await variablesOf(look, ref.service));
       const offered = cache.get(ref.service);
       if (!offered) throw invalid(key, ref, `there is no other service named "${ref.service}" in this project.`);
+      if (ref.service === SHARED_SCOPE && !(ref.variable in offered)) {
+        throw invalid(key, ref, `the project has no shared variable ${ref.variable}.`);
+      }
       if (!(ref.variable in offered)) {
         const names = Object.keys(offered).sort().join(', ') || 'none';
         throw invalid(key, ref, `service "${ref.service}" has no variable ${ref.variable} (it has: ${names}).`);

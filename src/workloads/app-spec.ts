@@ -4,7 +4,15 @@
  * runtime.createContainer (I/O); a Kubernetes backend can map the same spec to a Deployment.
  */
 import type { ContainerSpec, VolumeMount } from '../runtime/runtime.js';
-import { LABELS, ROLES, deploymentLabels, projectLabels, serviceLabels, type Labels } from './labels.js';
+import {
+  LABELS,
+  ROLES,
+  deploymentLabels,
+  environmentLabels,
+  projectLabels,
+  serviceLabels,
+  type Labels,
+} from './labels.js';
 import { appContainerName, releaseContainerName } from './names.js';
 
 /** What a workload needs to know about its project: ids and names only. */
@@ -12,6 +20,8 @@ export interface WorkloadProject {
   id: string;
   name: string;
   networkName: string;
+  /** The environment the workload runs in (its network and containers are labelled with it). */
+  environmentId?: string;
 }
 
 export interface AppWorkload {
@@ -34,27 +44,38 @@ export interface NamedObjectSpec {
 }
 
 /** The project's network (created on the first deploy or database that needs it). */
-export function projectNetworkSpec(project: Pick<WorkloadProject, 'id' | 'networkName'>): NamedObjectSpec {
-  return { name: project.networkName, labels: projectLabels(project.id) };
+export function projectNetworkSpec(
+  project: Pick<WorkloadProject, 'id' | 'networkName' | 'environmentId'>,
+): NamedObjectSpec {
+  return {
+    name: project.networkName,
+    labels: { ...projectLabels(project.id), ...environmentLabels(project.environmentId) },
+  };
 }
 
 /**
- * The labels of the image a deployment builds: its project and service, deliberately not the deployment.
- * The legacy builder turns build labels into a last build step, and a label that changes on every build is
- * a step that is never cached: it cost 0.3-0.5 s per warm deploy here (bench:deploy). The deployment is in
- * the image's tag instead (builtImageTag), where the janitor reads it.
+ * The labels of the image a deployment builds: its project, environment and service, deliberately not the
+ * deployment. The legacy builder turns build labels into a last build step, and a label that changes on every
+ * build is a step that is never cached: it cost 0.3-0.5 s per warm deploy here (bench:deploy). The deployment
+ * is in the image's tag instead (builtImageTag), where the janitor reads it.
  */
 export function builtImageLabels(workload: Pick<AppWorkload, 'project' | 'service'>): Labels {
-  return serviceLabels({ projectId: workload.project.id, serviceId: workload.service.id });
+  return {
+    ...serviceLabels({ projectId: workload.project.id, serviceId: workload.service.id }),
+    ...environmentLabels(workload.project.environmentId),
+  };
 }
 
 /** The labels of a container a deployment starts (replicas, workers, its release command). */
 export function deploymentContainerLabels(workload: Pick<AppWorkload, 'project' | 'service' | 'deploymentId'>): Labels {
-  return deploymentLabels({
-    projectId: workload.project.id,
-    serviceId: workload.service.id,
-    deploymentId: workload.deploymentId,
-  });
+  return {
+    ...deploymentLabels({
+      projectId: workload.project.id,
+      serviceId: workload.service.id,
+      deploymentId: workload.deploymentId,
+    }),
+    ...environmentLabels(workload.project.environmentId),
+  };
 }
 
 /** MB → bytes; absent or 0 means no limit. */

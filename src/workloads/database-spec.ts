@@ -15,6 +15,8 @@ export const DATABASE_HEALTH = { intervalMs: 1000, timeoutMs: 5000, retries: 5, 
 export interface DatabaseWorkload {
   id: string;
   projectId: string;
+  /** Its environment (a label on its container and volume). */
+  environmentId?: string;
   name: string;
   image: string;
   volumeName: string;
@@ -38,7 +40,7 @@ export interface EngineContainer {
 
 /** The database's named volume. */
 export function databaseVolumeSpec(
-  database: Pick<DatabaseWorkload, 'id' | 'projectId' | 'volumeName'>,
+  database: Pick<DatabaseWorkload, 'id' | 'projectId' | 'volumeName' | 'environmentId'>,
 ): NamedObjectSpec {
   return { name: database.volumeName, labels: databaseLabels(database) };
 }

@@ -11,6 +11,8 @@ export type Labels = Record<string, string>;
 export const LABELS = {
   managed: 'berth.managed',
   project: 'berth.project',
+  /** The environment of a service's containers and of an environment's network (issue 18). */
+  environment: 'berth.environment',
   service: 'berth.service',
   deployment: 'berth.deployment',
   role: 'berth.role',
@@ -61,8 +63,22 @@ export function deploymentLabels(ids: { projectId: string; serviceId: string; de
 }
 
 /** A database's container and volume. */
-export function databaseLabels(database: { id: string; projectId: string }): Labels {
-  return { ...serviceLabels({ projectId: database.projectId, serviceId: database.id }), [LABELS.role]: ROLES.database };
+export function databaseLabels(database: { id: string; projectId: string; environmentId?: string }): Labels {
+  return {
+    ...serviceLabels({ projectId: database.projectId, serviceId: database.id }),
+    ...environmentLabels(database.environmentId),
+    [LABELS.role]: ROLES.database,
+  };
+}
+
+/** The environment label, when the environment is known (older callers pass none). */
+export function environmentLabels(environmentId: string | undefined): Labels {
+  return environmentId ? { [LABELS.environment]: environmentId } : {};
+}
+
+/** Selects every object of one environment (its network, its services' containers and volumes). */
+export function environmentSelector(environmentId: string): Labels {
+  return { [LABELS.environment]: environmentId };
 }
 
 /** Selects every object of one service (teardown, old containers of a deploy). */

@@ -10,6 +10,14 @@ export function projectNetworkName(projectId: string): string {
   return `berth-${projectId}`;
 }
 
+/**
+ * An environment's network: production keeps the project's (`berth-<project id>`, so nothing made before
+ * environments existed changes); every other environment has its own, named by its id.
+ */
+export function environmentNetworkName(projectId: string, environmentId: string, isProduction: boolean): string {
+  return isProduction ? projectNetworkName(projectId) : `berth-${environmentId}`;
+}
+
 /** An app container: project and service names for people reading `docker ps`, then deployment and replica. */
 export function appContainerName(
   projectName: string,

@@ -42,6 +42,7 @@ export async function databasesApiRoutes(app: FastifyInstance, ctx: AppContext):
               name: { type: 'string' },
               engine: { type: 'string' },
               version: { type: 'string' },
+              environment: { type: 'string', maxLength: 63, description: 'Environment name (default production)' },
               memoryMb: { type: ['integer', 'null'] },
               cpus: { type: ['number', 'null'] },
             },

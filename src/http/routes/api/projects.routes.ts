@@ -104,7 +104,7 @@ export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): 
       config: can('project.admin', 'project'),
       schema: {
         tags,
-        summary: "Create an app service in the project's production environment",
+        summary: "Create an app service in one of the project's environments (production by default)",
         description:
           'The source is validated (no file://, ext::, option-like values or, unless BERTH_ALLOW_PRIVATE_SOURCES is on, private addresses). Nothing is deployed yet.',
         security: bearerSecurity,
@@ -116,6 +116,7 @@ export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): 
           properties: {
             name: { type: 'string', maxLength: 200, examples: ['web'] },
             source: { $ref: 'ServiceSource#' },
+            environment: { type: 'string', maxLength: 63, description: 'Environment name (default production)' },
             ...serviceSettingsProperties,
           },
         },
@@ -126,7 +127,7 @@ export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): 
       const project = await ctx.projects.get(request.params.id);
       const service = await ctx.projects.createService(project.id, request.body);
       request.log.info({ projectId: project.id, serviceId: service.id }, 'service created');
-      return reply.status(201).send(toServiceView(service, project.name, ctx.config));
+      return reply.status(201).send(toServiceView(service, project.name, ctx.config, project.environments));
     },
   );
 
@@ -167,7 +168,7 @@ export async function projectsApiRoutes(app: FastifyInstance, ctx: AppContext): 
     async (request) => {
       const project = await ctx.projects.get(request.params.id);
       const services = await ctx.projects.listServices(project.id);
-      return services.map((service) => toServiceView(service, project.name, ctx.config));
+      return services.map((service) => toServiceView(service, project.name, ctx.config, project.environments));
     },
   );
 }

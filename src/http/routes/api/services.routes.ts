@@ -16,8 +16,8 @@ const tags = ['services'];
 
 export async function servicesApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const view = async (service: AppService) => {
-    const project = await ctx.projects.find(service.projectId);
-    return toServiceView(service, project?.name ?? '', ctx.config);
+    const project = await ctx.projects.get(service.projectId).catch(() => undefined);
+    return toServiceView(service, project?.name ?? '', ctx.config, project?.environments);
   };
 
   app.get<{ Params: { id: string } }>(
