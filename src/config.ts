@@ -79,6 +79,10 @@ export interface Config extends SchedulerConfig, TerminalConfig {
   readonly upgradeHealthTimeoutMs: number;
   /** How often the alert rules are evaluated (BERTH_ALERT_CHECK_SECONDS, default 30). */
   readonly alertCheckIntervalMs: number;
+  /** How often expired previews are deleted (BERTH_PREVIEW_SWEEP_SECONDS, default 60). */
+  readonly previewSweepIntervalMs: number;
+  /** How long one hour of a preview's TTL lasts; tests only shorten it (BERTH_PREVIEW_HOUR_SECONDS, default 3600). */
+  readonly previewHourMs: number;
   /** The app proxy's limits, timeouts and access log (BERTH_PROXY_*). */
   readonly proxy: ProxyConfig;
   /** Rotation of the engine's json-file log of every container Berth starts (BERTH_CONTAINER_LOG_*). */
@@ -442,6 +446,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     releaseUrl: env.BERTH_RELEASE_URL ? readUrl(env, 'BERTH_RELEASE_URL', '') : undefined,
     upgradeHealthTimeoutMs: readSeconds(env, 'BERTH_UPGRADE_HEALTH_TIMEOUT_SECONDS', 60, 3600),
     alertCheckIntervalMs: readInteger(env, 'BERTH_ALERT_CHECK_SECONDS', 30, 1, 3600) * 1000,
+    previewSweepIntervalMs: readInteger(env, 'BERTH_PREVIEW_SWEEP_SECONDS', 60, 1, 3600) * 1000,
+    previewHourMs: readInteger(env, 'BERTH_PREVIEW_HOUR_SECONDS', 3600, 1, 3600) * 1000,
     proxy: readProxyConfig(env),
     containerLogs: readContainerLogs(env),
     ...readSchedulerConfig(env, cwd),

@@ -185,6 +185,8 @@ export async function startDaemon(
     await panel.stacks.restoreRoutes().catch(recoverLater('compose stacks', () => panel.stacks.restoreRoutes()));
     alerts.start();
     cleanups.push(() => alerts.stop());
+    panel.previews.startSweeper();
+    cleanups.push(() => panel.previews.stopSweeper());
     const app = await buildApp(panel.ctx);
     cleanups.push(() => app.close());
     await app.listen({ port: config.panelPort, host: config.panelHost });

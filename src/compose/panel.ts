@@ -4,6 +4,8 @@
  * is to load); tests build the same app through it (test/helpers/http-app.ts). Builds, never starts.
  */
 import { composeEnvironments } from './environments.js';
+import { composePreviews } from './previews.js';
+import type { PreviewsFeature } from '../previews/previews-feature.js';
 import { join } from 'node:path';
 import { createAlertMetricsReader } from '../alert-metrics-reader.js';
 import { AlertsFeature } from '../alerts/alerts-feature.js';
@@ -72,6 +74,8 @@ export interface Panel {
   volumes: VolumesFeature;
   /** Compose stacks (restoreRoutes() after a restart: main.ts). */
   stacks: StacksService;
+  /** Preview environments (startSweeper() deletes expired ones: main.ts). */
+  previews: PreviewsFeature;
 }
 
 export function composePanel(core: Core, options: PanelOptions): Panel {
@@ -121,6 +125,8 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
   });
   const cron = composeCron(core, options.scheduler);
   const environments = composeEnvironments(core, databases, lifecycle);
+  const previews = composePreviews(core, environments);
+  options.git?.usePreviews(previews);
   const templates = composeTemplates(config, stacks);
   const sessionStore = new SqliteSessionStore(db);
   // One notifier for every change of someone's access (members pages, API, single sign-on).
@@ -162,7 +168,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     engine: createEngineStatus(runtime),
     upgrade: createUpgradeFacade(config, runtime, db),
     deploys: core.deploys,
-    webhooks: new WebhookReceiver({ db, secretBox, deploys: core.deploys, logger }),
+    webhooks: new WebhookReceiver({ db, secretBox, deploys: core.deploys, logger, previews }),
     hooks: createHooksFacade(db, secretBox, config),
     git: options.git,
     https: core.domains,
@@ -180,8 +186,9 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     stacks,
     templates,
     environments,
+    previews,
   };
-  return { ctx, sessionStore, databases, lifecycle, alerts, metrics, cron, volumes, stacks };
+  return { ctx, sessionStore, databases, lifecycle, alerts, metrics, cron, volumes, stacks, previews };
 }
 
 /** Cron runs use the service's current deployment image, its variables and its volumes, as the deploys see them. */

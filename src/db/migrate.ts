@@ -25,6 +25,7 @@ import * as deploymentConfigFile from './migrations/0028-deployment-config-file.
 import * as serviceVolumes from './migrations/0025-service-volumes.js';
 import * as composeStacks from './migrations/0027-compose-stacks.js';
 import * as environments from './migrations/0029-environments.js';
+import * as previewSettings from './migrations/0034-preview-settings.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -50,6 +51,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0025-service-volumes': serviceVolumes,
   '0027-compose-stacks': composeStacks,
   '0029-environments': environments,
+  '0034-preview-settings': previewSettings,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
