@@ -62,6 +62,7 @@ import { workersApiRoutes } from './routes/api/workers.routes.js';
 import { workersUiRoutes } from './routes/ui/workers.routes.js';
 import { volumesApiRoutes } from './routes/api/volumes.routes.js';
 import { environmentsApiRoutes } from './routes/api/environments.routes.js';
+import { previewsApiRoutes } from './routes/api/previews.routes.js';
 import { stacksApiRoutes } from './routes/api/stacks.routes.js';
 import { stacksUiRoutes } from './routes/ui/stacks.routes.js';
 import { templatesApiRoutes } from './routes/api/templates.routes.js';
@@ -196,6 +197,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => stacksApiRoutes(scope, ctx),
     async (scope) => templatesApiRoutes(scope, ctx),
     async (scope) => environmentsApiRoutes(scope, ctx),
+    async (scope) => previewsApiRoutes(scope, ctx),
   ]);
   // GET /metrics for Prometheus: outside /api/v1 (where Prometheus looks by default), same token check.
   await apiGroup(app, ctx, '', [async (scope) => prometheusRoutes(scope, ctx)]);
