@@ -65,6 +65,7 @@ import { environmentsApiRoutes } from './routes/api/environments.routes.js';
 import { previewsApiRoutes } from './routes/api/previews.routes.js';
 import { stacksApiRoutes } from './routes/api/stacks.routes.js';
 import { stacksUiRoutes } from './routes/ui/stacks.routes.js';
+import { previewsUiRoutes } from './routes/ui/previews.routes.js';
 import { templatesApiRoutes } from './routes/api/templates.routes.js';
 import { templatesUiRoutes } from './routes/ui/templates.routes.js';
 import { notificationsApiRoutes } from './routes/api/notifications.routes.js';
@@ -171,6 +172,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => workersUiRoutes(scope, ctx),
     async (scope) => volumesUiRoutes(scope, ctx),
     async (scope) => stacksUiRoutes(scope, ctx),
+    async (scope) => previewsUiRoutes(scope, ctx),
     async (scope) => templatesUiRoutes(scope, ctx),
   ]);
   await apiGroup(app, ctx, '/api/v1', [

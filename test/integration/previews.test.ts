@@ -120,8 +120,12 @@ describe('preview environments', () => {
     const databases = (
       await h.api<Array<{ environmentId: string; name: string }>>('GET', `/projects/${projectId}/databases`)
     ).body;
-    assert.ok(databases.some((d) => d.environmentId === featureEnvironmentId && d.name === 'cache'));
-    assert.ok((await leftOf(featureEnvironmentId)).length >= 3);
+    assert.ok(
+      databases.some((d) => d.environmentId === featureEnvironmentId && d.name === 'cache'),
+      JSON.stringify(databases),
+    );
+    const objects = await leftOf(featureEnvironmentId);
+    assert.ok(objects.length >= 3, JSON.stringify(objects));
     // The app container is capped at the preview memory (256 MB by default).
     const apps = await run('docker', [
       'ps',

@@ -31,7 +31,8 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
   // The canvas (tiles, status words, connections); the apps' domains say what a delete takes offline.
   const projectPage = async (id: string) => {
     const canvas = await projectCanvas(ctx, id);
-    return { title: canvas.project.name, ...canvas, engines: ENGINE_CHOICES };
+    const [previews, previewSettings] = await Promise.all([ctx.previews.list(id), ctx.previews.settings(id)]);
+    return { title: canvas.project.name, ...canvas, engines: ENGINE_CHOICES, previews, previewSettings };
   };
 
   app.get('/projects', { config: can('signed-in'), schema: hidden }, async (request, reply) => {
