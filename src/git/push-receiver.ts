@@ -177,12 +177,13 @@ export class PushReceiver {
     say(`${prepared.created ? 'Creating' : 'Updating'} the preview of ${branch} (environment ${prepared.name})`);
     const release = this.sources.holdQuarantine(session.repoPath, update.newSha, quarantinePath);
     try {
-      const code = await this.deployAndFollow(session, prepared.target.id, update.newSha, say, signal);
-      if (code !== 0) return code;
+      // The other apps of a new preview start beside it (production's versions), whatever this build does.
       for (const companion of prepared.companions) {
         const started = await this.deploys.deployCommit(companion.id, 'api', session.pushedBy, companion.sha);
         say(`Deploying ${companion.name} into the preview (deployment ${started.id})`);
       }
+      const code = await this.deployAndFollow(session, prepared.target.id, update.newSha, say, signal);
+      if (code !== 0) return code;
       for (const { service, url } of prepared.urls) say(`Preview of ${branch}: ${service} at ${url}`);
       return 0;
     } finally {

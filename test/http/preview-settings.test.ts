@@ -124,6 +124,41 @@ describe('preview settings over HTTP', () => {
     });
   });
 
+  it('lists a preview with its branch, URL and expiry, and refuses a delete not confirmed by the branch', async () => {
+    const expiresAt = new Date(Date.now() + 3 * 3600_000).toISOString();
+    await t.db
+      .insertInto('environments')
+      .values({
+        id: 'env_previewtest1',
+        project_id: projectId,
+        name: 'feature-x',
+        created_at: new Date().toISOString(),
+        kind: 'preview',
+        branch: 'feature/x',
+        expires_at: expiresAt,
+      })
+      .execute();
+    const listed = (await api(viewer, 'GET', `/projects/${projectId}/previews`)).json();
+    assert.deepEqual(
+      listed.map((p: { name: string; branch: string; expiresAt: string }) => [p.name, p.branch, p.expiresAt]),
+      [['feature-x', 'feature/x', expiresAt]],
+    );
+    const client = await signIn(t, team.users.owner.email);
+    const page = await client.get(`/projects/${projectId}`);
+    assert.match(page.body, /<tr id="preview-feature-x">/);
+    assert.match(page.body, /<code>feature\/x<\/code>/);
+    assert.doesNotMatch(page.body, /id="no-previews"/);
+    const csrf = await client.csrfFrom(`/projects/${projectId}`);
+    const refused = await client.postForm(`/projects/${projectId}/previews/feature-x/delete`, {
+      _csrf: csrf,
+      confirm: 'feature-x',
+    });
+    assert.equal(refused.statusCode, 303);
+    const after = await client.get(`/projects/${projectId}`);
+    assert.match(after.body, /Type the branch \(&quot;feature\/x&quot;\) to delete its preview/);
+    assert.equal((await api(viewer, 'GET', `/projects/${projectId}/previews`)).json().length, 1);
+  });
+
   it('audits settings changes', async () => {
     const events = await t.db
       .selectFrom('audit_events')
