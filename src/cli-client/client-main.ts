@@ -13,6 +13,7 @@ import { rollbackCommand } from './rollback.command.js';
 import { statusCommand } from './status.command.js';
 import { upCommand } from './up.command.js';
 import { varsCommand } from './vars.command.js';
+import { envCommand } from './env.command.js';
 
 const RUN: Record<ClientCommand, (ctx: ClientContext, args: string[]) => Promise<ExitCode>> = {
   login: loginCommand,
@@ -23,6 +24,7 @@ const RUN: Record<ClientCommand, (ctx: ClientContext, args: string[]) => Promise
   status: statusCommand,
   logs: logsCommand,
   vars: varsCommand,
+  env: envCommand,
   open: openCommand,
   rollback: rollbackCommand,
 };

@@ -13,6 +13,7 @@ export const CLIENT_COMMANDS = [
   'vars',
   'open',
   'rollback',
+  'env',
 ] as const;
 export type ClientCommand = (typeof CLIENT_COMMANDS)[number];
 
@@ -33,6 +34,9 @@ export const CLIENT_USAGE = `Developer commands (talk to a Berth server's API wi
   berth vars set K=V … [--secret] | vars unset K … | vars import FILE
   berth open                                    print the service's URL
   berth rollback [deployment]                   run the previous live deployment (or the one named) again
+  berth env [list] [--project NAME]             the project's environments (the linked one's by default)
+  berth env create NAME | env delete NAME --confirm NAME
+  berth env duplicate SOURCE NAME --databases empty|seed [--deploy]
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 auth (not logged in, token refused), 4 not found.
 Credentials: ~/.config/berth/credentials.json (BERTH_CLI_CONFIG_DIR moves it).`;

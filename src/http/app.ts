@@ -63,6 +63,7 @@ import { workersUiRoutes } from './routes/ui/workers.routes.js';
 import { volumesApiRoutes } from './routes/api/volumes.routes.js';
 import { environmentsApiRoutes } from './routes/api/environments.routes.js';
 import { previewsApiRoutes } from './routes/api/previews.routes.js';
+import { environmentsUiRoutes } from './routes/ui/environments.routes.js';
 import { stacksApiRoutes } from './routes/api/stacks.routes.js';
 import { stacksUiRoutes } from './routes/ui/stacks.routes.js';
 import { previewsUiRoutes } from './routes/ui/previews.routes.js';
@@ -174,6 +175,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => stacksUiRoutes(scope, ctx),
     async (scope) => previewsUiRoutes(scope, ctx),
     async (scope) => templatesUiRoutes(scope, ctx),
+    async (scope) => environmentsUiRoutes(scope, ctx),
   ]);
   await apiGroup(app, ctx, '/api/v1', [
     async (scope) => projectsApiRoutes(scope, ctx),

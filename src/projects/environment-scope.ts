@@ -7,7 +7,7 @@ import type { Executor } from '../db/executor.js';
 import { environmentNetworkName } from '../workloads/names.js';
 import { PRODUCTION_ENVIRONMENT } from './projects.service.js';
 import { AppError } from '../errors.js';
-import { findEnvironmentByName, findProjectById } from './projects.repository.js';
+import { findEnvironmentById, findEnvironmentByName, findProjectById } from './projects.repository.js';
 import type { Environment, Project } from './service.types.js';
 
 export function isProduction(environment: Pick<Environment, 'name'>): boolean {
@@ -41,15 +41,6 @@ export async function requireEnvironment(db: Executor, projectId: string, raw: u
     });
   }
   return environment;
-}
-
-export async function findEnvironmentById(db: Executor, id: string): Promise<Environment | undefined> {
-  const row = await db
-    .selectFrom('environments')
-    .select(['id', 'project_id', 'name'])
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return row && { id: row.id, projectId: row.project_id, name: row.name };
 }
 
 /** The project of a service (or database) as its environment sees it; undefined when either is gone. */

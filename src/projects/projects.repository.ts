@@ -96,6 +96,15 @@ export async function findEnvironmentByName(
   return row && toEnvironment(row);
 }
 
+export async function findEnvironmentById(db: Executor, id: string): Promise<Environment | undefined> {
+  const row = await db
+    .selectFrom('environments')
+    .select(['id', 'project_id', 'name'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row && toEnvironment(row);
+}
+
 export async function listProjectIds(db: Executor): Promise<string[]> {
   return (await db.selectFrom('projects').select('id').execute()).map((row) => row.id);
 }

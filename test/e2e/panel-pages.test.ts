@@ -78,6 +78,9 @@ describe('every panel page on a laptop and a phone', () => {
     });
     assert.equal(stack.status, 201, JSON.stringify(stack.body));
     stackId = stack.body.id;
+    // A second environment: the canvas switcher and its forms are on every project page.
+    const staging = await h.api('POST', `/projects/${projectId}/environments`, { name: 'staging' });
+    assert.equal(staging.status, 201, JSON.stringify(staging.body));
     await h.api('POST', `/stacks/${stackId}/deploy`);
     for (
       let i = 0;
@@ -101,6 +104,7 @@ describe('every panel page on a laptop and a phone', () => {
       { name: 'setup', path: '/setup', isPublic: true, status: 404 },
       { name: 'dashboard', path: '/' },
       { name: 'project', path: `/projects/${projectId}` },
+      { name: 'project-staging', path: `/projects/${projectId}?env=staging` },
       { name: 'project-usage', path: `/projects/${projectId}/usage` },
       { name: 'project-metrics', path: `/projects/${projectId}/metrics` },
       { name: 'service', path: s },
@@ -188,6 +192,8 @@ describe('every panel page on a laptop and a phone', () => {
     const phonePages = {
       stack: `/stacks/${stackId}`,
       templates: `/projects/${projectId}/templates`,
+      // Staging's canvas before production's: the checks after the loop are of production's canvas.
+      'project-staging': `/projects/${projectId}?env=staging`,
       project: `/projects/${projectId}`,
     };
     for (const [name, path] of Object.entries(phonePages)) {

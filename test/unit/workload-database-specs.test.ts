@@ -24,6 +24,8 @@ const LABELS = {
   'berth.managed': 'true',
   'berth.project': 'prj_0123456789ab',
   'berth.service': 'svc_dbdbdbdbdbdb',
+  // Every database's container and volume say which environment they belong to (issue 18).
+  'berth.environment': 'env_0123456789ab',
   'berth.role': 'database',
 };
 

@@ -86,16 +86,17 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
       schema: {
         ...hidden,
         params: idParams,
-        body: formBody(['name', 'engine'], ['name', 'engine', 'version', 'memoryMb']),
+        body: formBody(['name', 'engine'], ['name', 'engine', 'version', 'memoryMb', 'environment']),
       },
     },
     async (request, reply) => {
-      const { name, engine, version, memoryMb } = request.body;
+      const { name, engine, version, memoryMb, environment } = request.body;
       try {
         const created = await databases.create(request.params.id, {
           name,
           engine,
           version,
+          environment: environment || undefined,
           memoryMb: optionalNumber(memoryMb) ?? undefined,
         });
         reply.flash('success', `Database "${created.name}" is being created; this page updates when it is ready.`);
@@ -103,7 +104,8 @@ export async function databasesUiRoutes(app: FastifyInstance, ctx: AppContext): 
       } catch (error) {
         if (!isAppError(error)) throw error;
         reply.flash('error', error.message);
-        await reply.redirect(`/projects/${request.params.id}`, 303);
+        const env = environment ? `?env=${encodeURIComponent(environment)}` : '';
+        await reply.redirect(`/projects/${request.params.id}${env}`, 303);
       }
     },
   );

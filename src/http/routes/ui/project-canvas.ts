@@ -8,7 +8,8 @@ import type { DatabaseView } from '../../../databases/database-view.js';
 import type { Deployment } from '../../../deploys/deployment.types.js';
 import type { ServiceState } from '../../../deploys/service-state.js';
 import { summarizeSource, toServiceView } from '../../../projects/service-view.js';
-import type { AppService } from '../../../projects/service.types.js';
+import type { AppService, Environment } from '../../../projects/service.types.js';
+import { AppError } from '../../../errors.js';
 import type { AppContext } from '../../context.js';
 import { stackTiles } from './stack-tile.js';
 import type { TileStatus } from './tile-status.js';
@@ -71,13 +72,13 @@ interface TileFacts {
 function tileOf(
   ctx: AppContext,
   service: AppService,
-  projectName: string,
+  project: { name: string; environments: Environment[] },
   databaseNames: Set<string>,
   facts: TileFacts,
 ): AppTile {
   const { latest, state } = facts;
   const referenced = Object.values(facts.variables).flatMap((value) => findReferences(value).map((r) => r.service));
-  const view = toServiceView(service, projectName, ctx.config);
+  const view = toServiceView(service, project.name, ctx.config, project.environments);
   return {
     id: service.id,
     name: service.name,
@@ -96,14 +97,16 @@ function tileOf(
 export async function appTile(ctx: AppContext, serviceId: string): Promise<AppTile> {
   const service = await ctx.projects.getService(serviceId);
   const project = await ctx.projects.get(service.projectId);
-  const databases = await ctx.databases.databases.list(project.id);
+  const databases = (await ctx.databases.databases.list(project.id)).filter(
+    (d) => d.environmentId === service.environmentId,
+  );
   const [deployments, state, variables] = await Promise.all([
     ctx.deploys.list(service.id),
     ctx.deploys.state(service.id),
     ctx.variables.read(service.id),
   ]);
   const domains = ctx.https ? (await ctx.https.domains.list(service.id)).map((d) => d.hostname) : [];
-  return tileOf(ctx, service, project.name, new Set(databases.map((d) => d.name)), {
+  return tileOf(ctx, service, project, new Set(databases.map((d) => d.name)), {
     latest: deployments[0],
     state,
     variables,
@@ -111,21 +114,27 @@ export async function appTile(ctx: AppContext, serviceId: string): Promise<AppTi
   });
 }
 
-export async function projectCanvas(ctx: AppContext, projectId: string) {
+/** The canvas of one environment (`?env=<name>`, production when absent): its apps and databases only. */
+export async function projectCanvas(ctx: AppContext, projectId: string, environmentName?: string) {
   const project = await ctx.projects.get(projectId);
-  const databases = await ctx.databases.databases.list(project.id);
+  const environments = await ctx.environments.list(project.id);
+  const environment = environments.find((e) => e.name === (environmentName || 'production'));
+  if (!environment)
+    throw new AppError('NOT_FOUND', `The project has no environment "${String(environmentName).slice(0, 63)}".`);
+  const databases = (await ctx.databases.databases.list(project.id)).filter((d) => d.environmentId === environment.id);
   const names = new Set(databases.map((d) => d.name));
   // A fixed number of queries and one engine call whatever the number of apps (bench:panel, 50 services).
-  const apps = await ctx.projects.listServices(project.id);
+  const apps = (await ctx.projects.listServices(project.id)).filter((s) => s.environmentId === environment.id);
   const ids = apps.map((service) => service.id);
   const [overview, variables, domains, stacks] = await Promise.all([
     ctx.deploys.overviewOf(project.id, ids),
     ctx.variables.readMany(ids),
     ctx.https ? ctx.https.domains.listByService(ids) : undefined,
-    stackTiles(ctx, project.id),
+    // Compose stacks belong to the project as a whole: shown on production's canvas.
+    environment.isProduction ? stackTiles(ctx, project.id) : [],
   ]);
   const services = apps.map((service) =>
-    tileOf(ctx, service, project.name, names, {
+    tileOf(ctx, service, project, names, {
       latest: overview.get(service.id)?.newest,
       state: overview.get(service.id)?.state ?? {
         state: 'not-deployed',
@@ -141,5 +150,5 @@ export async function projectCanvas(ctx: AppContext, projectId: string) {
   const databaseTiles = databases.map((d) => ({ ...d, tileStatus: databaseTileStatus(d) }));
   const byName = new Map(databases.map((d) => [d.name, d.id]));
   const links = services.flatMap((s) => s.uses.map((name) => ({ from: s.id, to: byName.get(name)!, database: name })));
-  return { project, services, databases: databaseTiles, stacks, links };
+  return { project, services, databases: databaseTiles, stacks, links, environments, environment };
 }

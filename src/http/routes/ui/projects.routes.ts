@@ -29,10 +29,11 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
   });
 
   // The canvas (tiles, status words, connections); the apps' domains say what a delete takes offline.
-  const projectPage = async (id: string) => {
-    const canvas = await projectCanvas(ctx, id);
+  const projectPage = async (id: string, environment?: string) => {
+    const canvas = await projectCanvas(ctx, id, environment);
+    const shared = await ctx.environments.shared.list(id);
     const [previews, previewSettings] = await Promise.all([ctx.previews.list(id), ctx.previews.settings(id)]);
-    return { title: canvas.project.name, ...canvas, engines: ENGINE_CHOICES, previews, previewSettings };
+    return { title: canvas.project.name, ...canvas, shared, engines: ENGINE_CHOICES, previews, previewSettings };
   };
 
   app.get('/projects', { config: can('signed-in'), schema: hidden }, async (request, reply) => {
@@ -66,11 +67,19 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { env?: string } }>(
     '/projects/:id',
-    { config: can('project.read', 'project'), schema: { ...hidden, params: idParams } },
+    {
+      config: can('project.read', 'project'),
+      schema: {
+        ...hidden,
+        params: idParams,
+        querystring: { type: 'object', properties: { env: { type: 'string', maxLength: 63 } } },
+      },
+    },
     async (request, reply) => {
-      await reply.page('project', { ...(await projectPage(request.params.id)), form: NEW_SERVICE_FORM });
+      const page = await projectPage(request.params.id, request.query.env);
+      await reply.page('project', { ...page, form: NEW_SERVICE_FORM });
     },
   );
 
@@ -122,14 +131,24 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
         params: idParams,
         body: formBody(
           ['name', 'sourceType'],
-          ['name', 'sourceType', 'gitUrl', 'branch', 'image', 'gitToken', 'gitUsername', 'sshPrivateKey'],
+          [
+            'name',
+            'sourceType',
+            'gitUrl',
+            'branch',
+            'image',
+            'gitToken',
+            'gitUsername',
+            'sshPrivateKey',
+            'environment',
+          ],
         ),
       },
     },
     async (request, reply) => {
       const project = await ctx.projects.get(request.params.id);
       try {
-        const input = newServiceFromForm(request.body);
+        const input = { ...newServiceFromForm(request.body), environment: request.body.environment || undefined };
         const credentials = credentialsFromForm(request.body);
         if (credentials !== undefined) input.source = { ...(input.source as object), credentials };
         const service = await ctx.projects.createService(project.id, input);
@@ -141,7 +160,7 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
         if (!formError) throw error;
         // Secrets are never echoed back into the form.
         const { gitToken: _token, sshPrivateKey: _key, ...form } = request.body;
-        const data = { ...(await projectPage(project.id)), form, failedForm: 'service' };
+        const data = { ...(await projectPage(project.id, request.body.environment)), form, failedForm: 'service' };
         await renderFormError(reply, 'project', data, formError);
       }
     },
