@@ -84,6 +84,10 @@ export interface Config extends SchedulerConfig, TerminalConfig, RegistryConfig 
   readonly autoscaleIntervalMs: number;
   /** The span of traffic or CPU the autoscaler averages (BERTH_AUTOSCALE_WINDOW_SECONDS). */
   readonly autoscaleWindowMs: number;
+  /** How often expired previews are deleted (BERTH_PREVIEW_SWEEP_SECONDS, default 60). */
+  readonly previewSweepIntervalMs: number;
+  /** How long one hour of a preview's TTL lasts; tests only shorten it (BERTH_PREVIEW_HOUR_SECONDS, default 3600). */
+  readonly previewHourMs: number;
   /** The app proxy's limits, timeouts and access log (BERTH_PROXY_*). */
   readonly proxy: ProxyConfig;
   /** Inline or as its own process tree, and its workers (BERTH_PROXY_MODE, BERTH_PROXY_WORKERS). */
@@ -496,6 +500,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     alertCheckIntervalMs: readInteger(env, 'BERTH_ALERT_CHECK_SECONDS', 30, 1, 3600) * 1000,
     autoscaleIntervalMs: readInteger(env, 'BERTH_AUTOSCALE_INTERVAL_SECONDS', 15, 1, 600) * 1000,
     autoscaleWindowMs: readInteger(env, 'BERTH_AUTOSCALE_WINDOW_SECONDS', 60, 10, 3600) * 1000,
+    previewSweepIntervalMs: readInteger(env, 'BERTH_PREVIEW_SWEEP_SECONDS', 60, 1, 3600) * 1000,
+    previewHourMs: readInteger(env, 'BERTH_PREVIEW_HOUR_SECONDS', 3600, 1, 3600) * 1000,
     proxy: readProxyConfig(env),
     proxyProcess: readProxyProcessConfig(env),
     containerLogs: readContainerLogs(env),

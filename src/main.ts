@@ -186,6 +186,8 @@ export async function startDaemon(
       await dataPlane.remote.release();
       cleanups.push(() => dataPlane.remote.close());
     }
+    panel.previews.startSweeper();
+    cleanups.push(() => panel.previews.stopSweeper());
     const app = await buildApp(panel.ctx);
     cleanups.push(() => app.close());
     await app.listen({ port: config.panelPort, host: config.panelHost });

@@ -4,6 +4,8 @@
  * is to load); tests build the same app through it (test/helpers/http-app.ts). Builds, never starts.
  */
 import { composeEnvironments } from './environments.js';
+import { composePreviews } from './previews.js';
+import type { PreviewsFeature } from '../previews/previews-feature.js';
 import { join } from 'node:path';
 import { createAlertMetricsReader } from '../alert-metrics-reader.js';
 import { AlertsFeature } from '../alerts/alerts-feature.js';
@@ -77,6 +79,8 @@ export interface Panel {
   stacks: StacksService;
   /** The autoscaler's loop (start/stop: main.ts). */
   autoscale: Autoscaler;
+  /** Preview environments (startSweeper() deletes expired ones: main.ts). */
+  previews: PreviewsFeature;
 }
 
 export function composePanel(core: Core, options: PanelOptions): Panel {
@@ -136,6 +140,8 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     traffic: core.traffic,
   });
   const environments = composeEnvironments(core, databases, lifecycle);
+  const previews = composePreviews(core, environments);
+  options.git?.usePreviews(previews);
   const templates = composeTemplates(config, stacks);
   const sessionStore = new SqliteSessionStore(db);
   // One notifier for every change of someone's access (members pages, API, single sign-on).
@@ -177,7 +183,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     engine: createEngineStatus(runtime),
     upgrade: createUpgradeFacade(config, runtime, db),
     deploys: core.deploys,
-    webhooks: new WebhookReceiver({ db, secretBox, deploys: core.deploys, logger }),
+    webhooks: new WebhookReceiver({ db, secretBox, deploys: core.deploys, logger, previews }),
     hooks: createHooksFacade(db, secretBox, config),
     git: options.git,
     https: core.domains,
@@ -197,8 +203,9 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     stacks,
     templates,
     environments,
+    previews,
   };
-  return { ctx, sessionStore, databases, lifecycle, alerts, metrics, cron, volumes, stacks, autoscale };
+  return { ctx, sessionStore, databases, lifecycle, alerts, metrics, cron, volumes, stacks, autoscale, previews };
 }
 
 /** Cron runs use the service's current deployment image, its variables and its volumes, as the deploys see them. */

@@ -28,6 +28,7 @@ import * as serviceVolumes from './migrations/0025-service-volumes.js';
 import * as composeStacks from './migrations/0027-compose-stacks.js';
 import * as stackDomains from './migrations/0031-stack-domains.js';
 import * as environments from './migrations/0029-environments.js';
+import * as previewSettings from './migrations/0034-preview-settings.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -56,6 +57,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0032-autoscaling': autoscaling,
   '0031-stack-domains': stackDomains,
   '0029-environments': environments,
+  '0034-preview-settings': previewSettings,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

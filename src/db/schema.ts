@@ -43,6 +43,18 @@ export interface EnvironmentsTable {
   expires_at: Generated<string | null>;
 }
 
+/** Per-project preview settings (migration 0034); no row = the defaults. */
+export interface PreviewSettingsTable {
+  project_id: string;
+  enabled: number;
+  ttl_hours: number;
+  max_previews: number;
+  databases: 'empty' | 'seed';
+  memory_mb: number;
+  allow_forks: number;
+  updated_at: string;
+}
+
 /** Project-level variables every environment's services reference as `${{shared.KEY}}` (sealed values). */
 export interface SharedVariablesTable {
   id: string;
@@ -463,6 +475,7 @@ export interface Database {
   project_config_files: ProjectConfigFilesTable;
   environments: EnvironmentsTable;
   shared_variables: SharedVariablesTable;
+  preview_settings: PreviewSettingsTable;
   services: ServicesTable;
   variables: VariablesTable;
   service_credentials: ServiceCredentialsTable;

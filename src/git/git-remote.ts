@@ -16,7 +16,7 @@ import type { AppService } from '../projects/service.types.js';
 import { deployBranchOf } from './deploy-branch.js';
 import { HookSocket } from './hook-socket.js';
 import { PushedSources } from './pushed-source.js';
-import { PushReceiver } from './push-receiver.js';
+import { PushReceiver, type PreviewPushes } from './push-receiver.js';
 import { PushSessions, type PushOrigin } from './push-sessions.js';
 import type { AuditRecorder } from '../audit/audit-log.js';
 import { RepoStore } from './repo-store.js';
@@ -52,6 +52,7 @@ export function gitPermission(verb: 'receive-pack' | 'upload-pack'): 'project.de
 export class GitRemote {
   private readonly sessions = new PushSessions();
   private readonly hooks: HookSocket;
+  private readonly receiver: PushReceiver;
 
   constructor(
     private readonly db: Db,
@@ -64,7 +65,13 @@ export class GitRemote {
     audit?: AuditRecorder,
   ) {
     const receiver = new PushReceiver(deploys, this.sources, audit);
+    this.receiver = receiver;
     this.hooks = new HookSocket(hookSocketPath(dataDir), this.sessions, receiver, logger);
+  }
+
+  /** Branch pushes make previews once the previews feature exists (it is composed after the remote starts). */
+  usePreviews(previews: PreviewPushes): void {
+    this.receiver.previews = previews;
   }
 
   async start(nodePath: string): Promise<void> {

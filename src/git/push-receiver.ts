@@ -2,7 +2,10 @@
  * Decides a push (called by the pre-receive hook through the hook socket). A push to the service's deploy
  * branch deploys that exact commit and streams the deployment log back; the exit status it returns
  * accepts (0) or rejects (1) the whole push, so a failed build or health check leaves the ref where it was
- * and the old version serving. Other branches are stored without deploying; deletions are allowed.
+ * and the old version serving. Other branches are stored without deploying; deletions are allowed. When the
+ * project has previews on (src/previews/), another branch's push creates or updates its preview environment
+ * and follows that deployment the same way (a failed preview build rejects the push), and deleting the
+ * branch removes its preview.
  */
 import type { AuditRecorder } from '../audit/audit-log.js';
 import type { AuditChanges } from '../audit/audit-redact.js';
@@ -13,6 +16,11 @@ import { validateBranch } from '../source/source-validation.js';
 import type { PushedSources } from './pushed-source.js';
 import type { PushSession } from './push-sessions.js';
 import { deployBranchOf } from './deploy-branch.js';
+import { isAppError } from '../errors.js';
+import type { PreviewsFeature } from '../previews/previews-feature.js';
+
+/** What the push receiver uses of previews (set once the panel is composed). */
+export type PreviewPushes = Pick<PreviewsFeature, 'prepare' | 'removeBranch'>;
 
 const ZERO = /^0{40}$/;
 const SHA = /^[0-9a-f]{40}$/;
@@ -36,6 +44,8 @@ export function parseUpdates(raw: unknown): RefUpdate[] | undefined {
 }
 
 export class PushReceiver {
+  previews: PreviewPushes | undefined;
+
   constructor(
     private readonly deploys: DeploySystem,
     private readonly sources: PushedSources,
@@ -107,6 +117,9 @@ export class PushReceiver {
           say(`Rejected: "${name}" is not a branch name Berth accepts.`);
           return 1;
         }
+        const previewed = await this.preview(session, found.project.id, name, update, quarantinePath, say, signal);
+        if (previewed === 1) return 1;
+        if (previewed === 0) continue;
       }
       say(
         ZERO.test(update.newSha) ? `Deleted ${name}.` : `Stored ${name}; not deployed (Berth deploys ${deployBranch}).`,
@@ -120,19 +133,73 @@ export class PushReceiver {
     }
     const release = this.sources.holdQuarantine(session.repoPath, deploy.newSha, quarantinePath);
     try {
-      return await this.deployAndFollow(session, deploy.newSha, say, signal);
+      return await this.deployAndFollow(session, session.serviceId, deploy.newSha, say, signal);
     } finally {
       release();
     }
   }
 
+  /**
+   * A branch push or deletion when previews may be on: 0 or 1 when the preview decided the push (accepted,
+   * rejected), undefined when the project has no preview for it (the branch is just stored or deleted).
+   */
+  private async preview(
+    session: PushSession,
+    projectId: string,
+    branch: string,
+    update: RefUpdate,
+    quarantinePath: string | null,
+    say: (line: string) => void,
+    signal: AbortSignal,
+  ): Promise<number | undefined> {
+    if (!this.previews) return undefined;
+    if (ZERO.test(update.newSha)) {
+      const done = await this.previews.removeBranch(projectId, branch);
+      if (!done) return undefined;
+      for (const line of done) say(line);
+      say(`Deleted ${branch} and removed its preview.`);
+      return 0;
+    }
+    let prepared;
+    try {
+      prepared = await this.previews.prepare({
+        projectId,
+        serviceId: session.serviceId,
+        branch,
+        triggeredBy: session.pushedBy,
+      });
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      say(`Preview refused: ${error.message} Nothing was created.`);
+      return 1;
+    }
+    if (!prepared) return undefined;
+    say(`${prepared.created ? 'Creating' : 'Updating'} the preview of ${branch} (environment ${prepared.name})`);
+    const release = this.sources.holdQuarantine(session.repoPath, update.newSha, quarantinePath);
+    try {
+      // The other apps of a new preview start beside it (production's versions), whatever this build does.
+      for (const companion of prepared.companions) {
+        const started = await this.deploys.deployCommit(companion.id, 'api', session.pushedBy, companion.sha);
+        say(`Deploying ${companion.name} into the preview (deployment ${started.id})`);
+      }
+      const code = await this.deployAndFollow(session, prepared.target.id, update.newSha, say, signal);
+      if (code !== 0) return code;
+      for (const { service, url } of prepared.urls) say(`Preview of ${branch}: ${service} at ${url}`);
+      return 0;
+    } finally {
+      release();
+      await prepared.finish();
+    }
+  }
+
   private async deployAndFollow(
     session: PushSession,
+    serviceId: string,
     sha: string,
     say: (line: string) => void,
     signal: AbortSignal,
   ): Promise<number> {
-    const deployment = await this.deploys.deployCommit(session.serviceId, 'push', session.pushedBy, sha);
+    const deployment = await this.deploys.deployCommit(serviceId, 'push', session.pushedBy, sha);
     say(`Deploying ${sha.slice(0, 12)} (deployment ${deployment.id})`);
     // A push whose connection went away must not go live behind the user's back: git will not update the ref.
     const onAbort = () => void this.deploys.cancel(deployment.id).catch(() => undefined);
@@ -142,7 +209,7 @@ export class PushReceiver {
       let saidWaiting = false;
       while (status === 'queued') {
         // Queued also for the moment before the queue starts it: only say "waits" when another one runs.
-        const running = this.deploys.queue.runningDeploymentOf(session.serviceId);
+        const running = this.deploys.queue.runningDeploymentOf(serviceId);
         if (!saidWaiting && running !== undefined && running !== deployment.id) {
           say('Another deployment of this service is running; this one waits for it.');
           saidWaiting = true;
@@ -158,7 +225,7 @@ export class PushReceiver {
       }
       if (final.status === 'active') return 0;
       say(`Push rejected: deployment ${final.status}${final.error ? `: ${final.error}` : ''}`);
-      const isServing = await isOtherVersionServing(this.deploys.deps.db, session.serviceId, deployment.id);
+      const isServing = await isOtherVersionServing(this.deploys.deps.db, serviceId, deployment.id);
       say(`${afterFailureWords(isServing)} The branch was not updated.`);
       return 1;
     } finally {

@@ -66,11 +66,13 @@ import { autoscaleUiRoutes } from './routes/ui/autoscale.routes.js';
 import { workersUiRoutes } from './routes/ui/workers.routes.js';
 import { volumesApiRoutes } from './routes/api/volumes.routes.js';
 import { environmentsApiRoutes } from './routes/api/environments.routes.js';
+import { previewsApiRoutes } from './routes/api/previews.routes.js';
 import { environmentsUiRoutes } from './routes/ui/environments.routes.js';
 import { stacksApiRoutes } from './routes/api/stacks.routes.js';
 import { stackDomainsApiRoutes } from './routes/api/stack-domains.routes.js';
 import { stacksUiRoutes } from './routes/ui/stacks.routes.js';
 import { stackDomainsUiRoutes } from './routes/ui/stack-domains.routes.js';
+import { previewsUiRoutes } from './routes/ui/previews.routes.js';
 import { templatesApiRoutes } from './routes/api/templates.routes.js';
 import { templatesUiRoutes } from './routes/ui/templates.routes.js';
 import { notificationsApiRoutes } from './routes/api/notifications.routes.js';
@@ -179,6 +181,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => volumesUiRoutes(scope, ctx),
     async (scope) => stacksUiRoutes(scope, ctx),
     async (scope) => stackDomainsUiRoutes(scope, ctx),
+    async (scope) => previewsUiRoutes(scope, ctx),
     async (scope) => templatesUiRoutes(scope, ctx),
     async (scope) => projectConfigUiRoutes(scope, ctx),
     async (scope) => environmentsUiRoutes(scope, ctx),
@@ -210,6 +213,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     async (scope) => templatesApiRoutes(scope, ctx),
     async (scope) => projectConfigApiRoutes(scope, ctx),
     async (scope) => environmentsApiRoutes(scope, ctx),
+    async (scope) => previewsApiRoutes(scope, ctx),
   ]);
   // GET /metrics for Prometheus: outside /api/v1 (where Prometheus looks by default), same token check.
   await apiGroup(app, ctx, '', [async (scope) => prometheusRoutes(scope, ctx)]);

@@ -25,6 +25,7 @@ import type { SshKeysFacade } from '../git/ssh-keys.facade.js';
 import type { DomainsFeature } from '../domains/domains-feature.js';
 import type { DatabaseFeature } from '../databases/database-feature.js';
 import type { EnvironmentsFeature } from '../environments/environments-feature.js';
+import type { PreviewsFeature } from '../previews/previews-feature.js';
 import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { AlertsFeature } from '../alerts/alerts-feature.js';
 import type { TrafficFeature } from '../traffic/traffic.service.js';
@@ -110,4 +111,6 @@ export interface AppContext {
   templates: TemplatesService;
   /** A project's environments (create, duplicate, delete) and its shared variables. */
   environments: EnvironmentsFeature;
+  /** Preview environments of branches and pull requests, and each project's preview settings. */
+  previews: PreviewsFeature;
 }

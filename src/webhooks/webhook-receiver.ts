@@ -4,7 +4,8 @@
  * request must not fill the log) → the delivery is recorded once per delivery id (a redelivery answers
  * with the first outcome and deploys nothing) → only a push to the configured branch deploys: the branch's
  * tip, fetched (through the usual SSRF-guarded git fetch) when the deployment starts, never the body's commit,
- * and never a commit the service already runs or ran before (src/deploys/webhook-guard.ts).
+ * and never a commit the service already runs or ran before (src/deploys/webhook-guard.ts). A pull/merge
+ * request event goes to the project's previews (pull-request-hook.ts).
  */
 import type { Db } from '../db/connection.js';
 import { watchPathsSkipReason } from '../repo-config/watch-paths.js';
@@ -14,6 +15,8 @@ import type { SecretBox } from '../lib/secret-box.js';
 import type { Logger } from '../logger.js';
 import { recordDelivery, settleDelivery } from './deliveries.js';
 import { announcedPush } from './push-payloads.js';
+import { announcedPullRequest } from '../previews/pull-request-events.js';
+import { previewForPullRequest, type PullRequestPreviews } from './pull-request-hook.js';
 import { hookSecretsOf } from './service-hooks.js';
 import { deliveryIdOf, detectProvider, eventOf, isSignedBy, sameSecret } from './signatures.js';
 import { requireService } from '../projects/service-catalog.js';
@@ -27,7 +30,15 @@ export interface HookOutcome {
 type Headers = Record<string, string | string[] | undefined>;
 
 export class WebhookReceiver {
-  constructor(private readonly deps: { db: Db; secretBox: SecretBox; deploys: DeploySystem; logger: Logger }) {}
+  constructor(
+    private readonly deps: {
+      db: Db;
+      secretBox: SecretBox;
+      deploys: DeploySystem;
+      logger: Logger;
+      previews?: PullRequestPreviews;
+    },
+  ) {}
 
   private async serviceOf(serviceId: string) {
     return (await requireService(this.deps.deploys.deps.catalog, serviceId)).service;
@@ -61,12 +72,13 @@ export class WebhookReceiver {
     }
     const event = eventOf(provider, headers);
     const push = announcedPush(provider, event, payload);
+    const request = this.deps.previews ? announcedPullRequest(provider, event, payload) : undefined;
     const { delivery, isDuplicate } = await recordDelivery(this.deps.db, serviceId, {
       provider,
       deliveryId: deliveryIdOf(provider, headers, body),
       event,
-      branch: push?.branch.slice(0, 255) ?? null,
-      commitSha: push?.sha ?? null,
+      branch: (push ?? request)?.branch.slice(0, 255) ?? null,
+      commitSha: (push ?? request)?.sha ?? null,
       outcome: 'received',
     });
     if (isDuplicate) return { outcome: delivery.outcome, deploymentId: delivery.deploymentId, duplicate: true };
@@ -75,6 +87,16 @@ export class WebhookReceiver {
       await settleDelivery(this.deps.db, delivery.id, outcome, deploymentId);
       return { outcome, deploymentId, duplicate: false };
     };
+    if (request && this.deps.previews) {
+      const result = await previewForPullRequest(
+        this.deps.previews,
+        this.deps.deploys,
+        service,
+        request,
+        `${provider} webhook`,
+      );
+      return settle(result.outcome, result.deploymentId);
+    }
     if (!push) return settle(`ignored: not a branch push (${event})`);
     if (service.source.type !== 'git') {
       return settle(`ignored: a ${service.source.type} service is not fetched from a git host`);

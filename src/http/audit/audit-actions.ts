@@ -30,6 +30,7 @@ import { AUTOSCALE_AUDIT_RULES } from './autoscale-audit.js';
 import { VOLUME_AUDIT_RULES } from './volume-audit.js';
 import { STACK_AUDIT_RULES } from './stack-audit.js';
 import { ENVIRONMENT_AUDIT_RULES } from './environment-audit.js';
+import { PREVIEW_AUDIT_RULES } from './preview-audit.js';
 
 export interface AuditRule {
   action: string;
@@ -202,6 +203,8 @@ export const AUDIT_RULES: Record<string, AuditRule> = {
   ...STACK_AUDIT_RULES,
   // Environments and shared variables (src/http/audit/environment-audit.ts)
   ...ENVIRONMENT_AUDIT_RULES,
+  // Previews and their settings (src/http/audit/preview-audit.ts)
+  ...PREVIEW_AUDIT_RULES,
 };
 
 /** Routes whose changes are recorded by the route itself (it knows more than the hook: logins). */

@@ -32,7 +32,8 @@ export async function projectsUiRoutes(app: FastifyInstance, ctx: AppContext): P
   const projectPage = async (id: string, environment?: string) => {
     const canvas = await projectCanvas(ctx, id, environment);
     const shared = await ctx.environments.shared.list(id);
-    return { title: canvas.project.name, ...canvas, shared, engines: ENGINE_CHOICES };
+    const [previews, previewSettings] = await Promise.all([ctx.previews.list(id), ctx.previews.settings(id)]);
+    return { title: canvas.project.name, ...canvas, shared, engines: ENGINE_CHOICES, previews, previewSettings };
   };
 
   app.get('/projects', { config: can('signed-in'), schema: hidden }, async (request, reply) => {
