@@ -60,8 +60,9 @@ describe('bench:proxy harness', () => {
     assert.ok(profile !== undefined);
     const share = profileShare(profile, 0);
     assert.ok(share.busyMs > 500, `busy ${share.busyMs} ms`);
-    // Half the busy time, give or take the sampling and the start-up.
-    assert.ok(share.accountingPercent > 35 && share.accountingPercent < 60, `${share.accountingPercent} %`);
+    // Half the busy time, give or take the sampling, the start-up and preemption: both loops burn wall-clock
+    // time, so on a loaded machine one can lose CPU to other processes (a CI run saw 34.8 %).
+    assert.ok(share.accountingPercent > 25 && share.accountingPercent < 75, `${share.accountingPercent} %`);
     assert.equal(readProfile(join(dir, 'none')), undefined);
   });
 });
