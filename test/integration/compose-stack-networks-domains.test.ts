@@ -300,7 +300,18 @@ describe('compose stacks: networks, custom domains, env_file', () => {
       });
       assert.match(String(issued.certificate.issuer), /Pebble/i);
       const roots = await pebble!.roots();
-      const res = await getOver(true, httpsPort, 'secure.berth.test', '/', roots);
+      // The status says "issued" once the certificate is stored; the HTTPS listener picks it up just after
+      // (a loaded CI run reset one handshake in between), so the first handshakes get a few seconds.
+      let lastError = '';
+      const res = await until(
+        async () => `an HTTPS answer for the stack domain (last: ${lastError})`,
+        async () =>
+          getOver(true, httpsPort, 'secure.berth.test', '/', roots).catch((error: Error) => {
+            lastError = error.message;
+            return undefined;
+          }),
+        10_000,
+      );
       assert.deepEqual([res.status, res.body], [200, 'web-e1\n']);
       assert.equal((await getOver(false, proxyPort, 'secure.berth.test', '/')).status, 308);
     },
