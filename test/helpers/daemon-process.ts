@@ -1,6 +1,6 @@
 /** Starts `berth serve` as a real child process (one per test file) and reads its setup URL. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,15 +8,39 @@ import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../../bin/berth.js', import.meta.url));
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A free loopback port for a test server, taken BELOW the kernel's ephemeral range: a port the kernel hands
+ * out for listen(0) is also one it hands out as the source port of outgoing connections, and with test files
+ * running side by side (load loops, git, Docker) one of those took a daemon's port between the pick and the
+ * bind (EADDRINUSE in a CI run). Checked by binding it; another pick when it is taken.
+ */
+const PORT_FLOOR = 15_000;
+
+function ephemeralLow(): number {
+  try {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+    const value = Number(low);
+    return Number.isInteger(value) && value > PORT_FLOOR + 1000 ? value : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+export async function freePort(): Promise<number> {
+  const ceiling = ephemeralLow();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = PORT_FLOOR + Math.floor(Math.random() * (ceiling - PORT_FLOOR));
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`no free loopback port between ${PORT_FLOOR} and ${ceiling}`);
 }
 
 export interface DaemonProcess {
