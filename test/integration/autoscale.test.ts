@@ -10,18 +10,9 @@ import { containersWithLabels, createFixtureService } from '../helpers/daemon-ap
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
 import { startLoad } from '../helpers/load.js';
+import { until } from '../helpers/tls-client.js';
 
 const HOST = 'web-scaled.localhost';
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 describe('autoscaling on Docker', () => {
   let h: Harness;
@@ -71,18 +62,24 @@ describe('autoscaling on Docker', () => {
     const load = startLoad({ port: h.proxyPort, host: HOST, connections: 4, maxSeconds: 120, maxRequests: 200_000 });
     let scaledUp: { id: string; trigger: string };
     try {
-      scaledUp = await waitFor('a scale-up to 3 replicas', 100_000, async () => {
-        const active = await activeDeployment();
-        return active?.trigger === 'autoscale' && (await replicasRunning(active.id)) === 3 ? active : undefined;
-      });
+      scaledUp = await until(
+        'a scale-up to 3 replicas',
+        async () => {
+          const active = await activeDeployment();
+          return active?.trigger === 'autoscale' && (await replicasRunning(active.id)) === 3 ? active : undefined;
+        },
+        100_000,
+      );
     } finally {
       const result = await load.stop();
       assert.equal(result.failed, 0, `failed requests during the scale-up: ${result.errors.slice(0, 5).join('; ')}`);
       assert.ok(result.ok > 100, `the load ran (${result.ok} requests)`);
     }
     assert.equal(await settings(), 3, 'the maximum, never beyond');
-    await waitFor('the old replica to drain away', 60_000, async () =>
-      (await replicasRunning()) === 3 ? true : undefined,
+    await until(
+      'the old replica to drain away',
+      async () => ((await replicasRunning()) === 3 ? true : undefined),
+      60_000,
     );
     const log = await h.api('GET', `/deployments/${scaledUp.id}/logs`);
     assert.match(JSON.stringify(log.body), /Scaling to 3 replica\(s\): the image of deployment/);
@@ -94,11 +91,15 @@ describe('autoscaling on Docker', () => {
     assert.ok(policy.body.lastScaledAt);
 
     // No traffic now: after the 10 s cool-down and once the 20 s window is quiet, back to the minimum.
-    await waitFor('a scale-down to 1 replica', 120_000, async () => {
-      const active = await activeDeployment();
-      return active && active.id !== scaledUp.id && (await settings()) === 1 ? active : undefined;
-    });
-    await waitFor('one running replica', 60_000, async () => ((await replicasRunning()) === 1 ? true : undefined));
+    await until(
+      'a scale-down to 1 replica',
+      async () => {
+        const active = await activeDeployment();
+        return active && active.id !== scaledUp.id && (await settings()) === 1 ? active : undefined;
+      },
+      120_000,
+    );
+    await until('one running replica', async () => ((await replicasRunning()) === 1 ? true : undefined), 60_000);
 
     // The undo: deleting the policy stops autoscaling and leaves the count where it is.
     assert.equal((await h.api('DELETE', `/services/${serviceId}/autoscaling`)).status, 204);
