@@ -2,7 +2,6 @@
  * The only reader of process.env. Produces a frozen, validated Config; a bad value throws an
  * AppError whose message is one line naming the variable, which the CLI prints before exiting.
  */
-import { isIP } from 'node:net';
 import { availableParallelism, homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { readCliClientSettings, type CliClientSettings } from './config-cli.js';
@@ -10,7 +9,38 @@ import { readBuildCaFile, readBuildProxy, type BuildProxy } from './config-build
 import { readRegistryConfig, type RegistryConfig } from './config-registry.js';
 import { readSchedulerConfig, type SchedulerConfig } from './config-scheduler.js';
 import { readTerminalConfig, type TerminalConfig } from './config-terminal.js';
-import { AppError } from './errors.js';
+import {
+  DEFAULT_BUILDPACK_IMAGES,
+  DEFAULT_DB_IMAGES,
+  readBuildpackImages,
+  readDbImages,
+  readVolumeHelperImage,
+  type BuildpackImageName,
+  type DbEngineName,
+} from './config-images.js';
+import {
+  readDocker,
+  readDnsResolver,
+  readPublicIps,
+  readTrustedProxies,
+  type DockerEndpoint,
+} from './config-network.js';
+import {
+  fail,
+  readBoolean,
+  readChoice,
+  readHostname,
+  readInteger,
+  readListenAddress,
+  readOptionalPort,
+  readPath,
+  readPort,
+  readSeconds,
+  readUrl,
+  type Env,
+} from './config-readers.js';
+
+export { DEFAULT_BUILDPACK_IMAGES, DEFAULT_DB_IMAGES, type BuildpackImageName, type DbEngineName, type DockerEndpoint };
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -143,36 +173,6 @@ export interface ProxyProcessConfig {
   readonly balance: 'kernel' | 'round-robin';
 }
 
-/** Official images of the database engines; the tag is the default version. */
-export const DEFAULT_DB_IMAGES = Object.freeze({
-  postgres: 'postgres:16',
-  mysql: 'mysql:8.4',
-  mariadb: 'mariadb:11',
-  redis: 'redis:7',
-  mongo: 'mongo:7',
-});
-export type DbEngineName = keyof typeof DEFAULT_DB_IMAGES;
-const DB_IMAGE_PREFIX = 'BERTH_DB_IMAGE_';
-
-/**
- * The official images the buildpacks start from. `go-runtime` is the small image a Go binary is copied
- * into; `static` serves a static site (with a tiny Node file server, so it needs Node).
- */
-export const DEFAULT_BUILDPACK_IMAGES = Object.freeze({
-  node: 'node:20-slim',
-  python: 'python:3.12-slim',
-  go: 'golang:1.22',
-  'go-runtime': 'gcr.io/distroless/static-debian12',
-  static: 'node:20-slim',
-});
-export type BuildpackImageName = keyof typeof DEFAULT_BUILDPACK_IMAGES;
-
-export type DockerEndpoint =
-  | { readonly kind: 'socket'; readonly socketPath: string }
-  | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
-
-type Env = Record<string, string | undefined>;
-
 export type LogFormat = 'json' | 'pretty' | 'auto';
 const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty', 'auto'];
 
@@ -183,44 +183,9 @@ function readLogFormat(env: Env): LogFormat {
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-// [registry[:port]/]path[:tag][@sha256:digest], lowercase path components as Docker requires.
-const IMAGE_REFERENCE =
-  /^(?=.{1,255}$)(?:[a-zA-Z0-9][a-zA-Z0-9.-]*(?::\d{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::\w[\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
-const BUILDPACK_IMAGE_PREFIX = 'BERTH_BUILDPACK_IMAGE_';
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
 export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
-
-function fail(variable: string, message: string): never {
-  throw new AppError('CONFIG_INVALID', `${variable} ${message}`);
-}
-
-function readPort(env: Env, variable: string, fallback: number): number {
-  const raw = env[variable];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d{1,5}$/.test(raw) || Number(raw) < 1 || Number(raw) > 65535) {
-    fail(variable, `must be a port number between 1 and 65535, got "${raw}"`);
-  }
-  return Number(raw);
-}
-
-function readSeconds(env: Env, variable: string, fallback: number, max: number): number {
-  const raw = env[variable];
-  if (raw === undefined || raw === '') return fallback * 1000;
-  if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) > max)
-    fail(variable, `must be a number of seconds from 0 to ${max}, got "${raw}"`);
-  return Math.round(Number(raw) * 1000);
-}
-
-function readInteger(env: Env, variable: string, fallback: number, min: number, max: number): number {
-  const raw = env[variable];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d{1,9}$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    fail(variable, `must be a whole number from ${min} to ${max}, got "${raw}"`);
-  }
-  return Number(raw);
-}
 
 function readProxyConfig(env: Env): ProxyConfig {
   const seconds = (variable: string, fallback: number, max: number) =>
@@ -246,14 +211,6 @@ function readProxyProcessConfig(env: Env): ProxyProcessConfig {
   });
 }
 
-function readChoice<T extends string>(env: Env, variable: string, choices: readonly T[], fallback: T): T {
-  const raw = env[variable];
-  if (raw === undefined || raw === '') return fallback;
-  if (!(choices as readonly string[]).includes(raw))
-    fail(variable, `must be one of ${choices.join(', ')}, got "${raw}"`);
-  return raw as T;
-}
-
 /**
  * The environment a process Berth starts for itself gets (the proxy's process tree): the BERTH_ settings
  * and what Node and Docker clients need, nothing else.
@@ -267,12 +224,6 @@ export function ownProcessEnvironment(env: Env = process.env): Record<string, st
   return picked;
 }
 
-function readListenAddress(env: Env, variable: string): string {
-  const raw = env[variable] ?? '0.0.0.0';
-  if (!/^[0-9a-fA-F.:]+$|^localhost$/.test(raw)) fail(variable, `must be an IP address to listen on, got "${raw}"`);
-  return raw;
-}
-
 function readContainerLogs(env: Env): ContainerLogRotation {
   const maxSize = env.BERTH_CONTAINER_LOG_MAX_SIZE || DEFAULT_CONTAINER_LOGS.maxSize;
   // The engine's own size syntax; anything else would only fail later, when a container is created.
@@ -282,163 +233,12 @@ function readContainerLogs(env: Env): ContainerLogRotation {
   return Object.freeze({ maxSize, maxFiles });
 }
 
-function readBoolean(env: Env, variable: string, fallback: boolean): boolean {
-  const raw = env[variable];
-  if (raw === undefined || raw === '') return fallback;
-  if (['true', '1', 'yes'].includes(raw)) return true;
-  if (['false', '0', 'no'].includes(raw)) return false;
-  return fail(variable, `must be true or false, got "${raw}"`);
-}
-
-function readHostname(env: Env, variable: string): string | undefined {
-  const raw = env[variable];
-  if (raw === undefined || raw === '') return undefined;
-  const host = raw.toLowerCase().replace(/\.$/, '');
-  if (!HOSTNAME.test(host)) fail(variable, `must be a hostname such as panel.example.com, got "${raw}"`);
-  return host;
-}
-
-function readUrl(env: Env, variable: string, fallback: string): string {
-  const raw = env[variable];
-  if (raw === undefined || raw === '') return fallback;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return fail(variable, `must be an absolute http(s) URL, got "${raw}"`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    fail(variable, `must be an http(s) URL, got "${raw}"`);
-  }
-  return url.href.replace(/\/$/, '');
-}
-
 /** "production" (the default), "staging" (Let's Encrypt's test CA) or any ACME directory URL. */
 function readAcmeDirectory(env: Env): string {
   const raw = env.BERTH_ACME_DIRECTORY;
   if (raw === 'staging') return LETS_ENCRYPT_STAGING;
   if (raw === 'production') return LETS_ENCRYPT_PRODUCTION;
   return readUrl(env, 'BERTH_ACME_DIRECTORY', LETS_ENCRYPT_PRODUCTION);
-}
-
-function readPath(env: Env, variable: string): string | undefined {
-  const raw = env[variable];
-  if (raw === undefined || raw === '') return undefined;
-  if (/[\0\r\n]/.test(raw)) fail(variable, 'must be a plain file path');
-  return raw;
-}
-
-function readDnsResolver(env: Env): string | undefined {
-  const raw = env.BERTH_DNS_RESOLVER;
-  if (raw === undefined || raw === '' || raw === 'system') return undefined;
-  const match = /^(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|[0-9a-fA-F:]+)(?::(\d{1,5}))?$/.exec(raw);
-  const host = match?.[1]?.replace(/^\[|\]$/g, '');
-  if (!match || !host || isIP(host) === 0 || (match[2] !== undefined && Number(match[2]) > 65535)) {
-    fail('BERTH_DNS_RESOLVER', `must be a DNS server address such as 1.1.1.1 or 127.0.0.1:8053, got "${raw}"`);
-  }
-  return raw;
-}
-
-function readPublicIps(env: Env): string[] | undefined {
-  const raw = env.BERTH_PUBLIC_IPS;
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const ips = raw
-    .split(',')
-    .map((ip) => ip.trim())
-    .filter(Boolean);
-  for (const ip of ips) {
-    if (isIP(ip) === 0) fail('BERTH_PUBLIC_IPS', `must be a comma-separated list of IP addresses, got "${ip}"`);
-  }
-  return ips;
-}
-
-function readTrustedProxies(env: Env, panelDomain: string | undefined): string[] {
-  const raw = (env.BERTH_TRUSTED_PROXIES ?? '').trim();
-  if (raw === '') return panelDomain ? ['127.0.0.1', '::1'] : [];
-  if (raw === 'none') return [];
-  const entries = raw
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
-  for (const entry of entries) {
-    const [ip = '', prefix, ...rest] = entry.split('/');
-    const family = isIP(ip);
-    const bits = family === 4 ? 32 : 128;
-    const isPrefixValid = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
-    if (family === 0 || !isPrefixValid || rest.length > 0)
-      fail(
-        'BERTH_TRUSTED_PROXIES',
-        `must be "none" or a comma-separated list of IP addresses or CIDR ranges, got "${entry}"`,
-      );
-  }
-  return entries;
-}
-
-function readDocker(env: Env): DockerEndpoint {
-  const raw = env.DOCKER_HOST;
-  if (raw === undefined || raw === '') return { kind: 'socket', socketPath: '/var/run/docker.sock' };
-  if (raw.startsWith('unix://')) {
-    const socketPath = raw.slice('unix://'.length);
-    if (!socketPath.startsWith('/')) fail('DOCKER_HOST', `must name an absolute socket path, got "${raw}"`);
-    return { kind: 'socket', socketPath };
-  }
-  const tcp = /^tcp:\/\/([a-zA-Z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(raw);
-  if (tcp) return { kind: 'tcp', host: tcp[1]!, port: Number(tcp[2]) };
-  return fail('DOCKER_HOST', `must look like unix:///var/run/docker.sock or tcp://host:2375, got "${raw}"`);
-}
-
-/** BERTH_BUILDPACK_IMAGE_<NAME> over the defaults; NAME is the slot in upper case with `_` for `-`. */
-function readBuildpackImages(env: Env): Record<BuildpackImageName, string> {
-  const images: Record<BuildpackImageName, string> = { ...DEFAULT_BUILDPACK_IMAGES };
-  const names = Object.keys(images) as BuildpackImageName[];
-  for (const [variable, raw] of Object.entries(env)) {
-    if (!variable.startsWith(BUILDPACK_IMAGE_PREFIX) || raw === undefined || raw === '') continue;
-    const name = names.find(
-      (n) => n.toUpperCase().replace(/-/g, '_') === variable.slice(BUILDPACK_IMAGE_PREFIX.length),
-    );
-    if (!name) {
-      const known = names.map((n) => BUILDPACK_IMAGE_PREFIX + n.toUpperCase().replace(/-/g, '_')).join(', ');
-      fail(variable, `is not a buildpack image setting (known: ${known})`);
-    }
-    if (!IMAGE_REFERENCE.test(raw)) fail(variable, `must be an image reference such as node:20-slim, got "${raw}"`);
-    images[name] = raw;
-  }
-  return images;
-}
-
-function readOptionalPort(env: Env, variable: string, fallback: number): number | null {
-  const raw = env[variable];
-  if (raw === 'off') return null;
-  if (raw !== undefined && raw !== '' && !/^\d{1,5}$/.test(raw))
-    fail(variable, `must be a port number or "off", got "${raw}"`);
-  return readPort(env, variable, fallback);
-}
-
-/** BERTH_VOLUME_HELPER_IMAGE: any image with tar, find, stat and sha256sum (busybox by default). */
-function readVolumeHelperImage(env: Env): string {
-  const raw = env.BERTH_VOLUME_HELPER_IMAGE;
-  if (raw === undefined || raw === '') return 'busybox:1.36';
-  if (!IMAGE_REFERENCE.test(raw))
-    fail('BERTH_VOLUME_HELPER_IMAGE', `must be an image reference such as busybox:1.36, got "${raw}"`);
-  return raw;
-}
-
-/** BERTH_DB_IMAGE_<ENGINE> over the official images. */
-function readDbImages(env: Env): Record<DbEngineName, string> {
-  const images: Record<DbEngineName, string> = { ...DEFAULT_DB_IMAGES };
-  const names = Object.keys(images) as DbEngineName[];
-  for (const [variable, raw] of Object.entries(env)) {
-    if (!variable.startsWith(DB_IMAGE_PREFIX) || raw === undefined || raw === '') continue;
-    const name = names.find((n) => n.toUpperCase() === variable.slice(DB_IMAGE_PREFIX.length));
-    if (!name)
-      fail(
-        variable,
-        `is not a database image setting (known: ${names.map((n) => DB_IMAGE_PREFIX + n.toUpperCase()).join(', ')})`,
-      );
-    if (!IMAGE_REFERENCE.test(raw)) fail(variable, `must be an image reference such as postgres:16, got "${raw}"`);
-    images[name] = raw;
-  }
-  return images;
 }
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
