@@ -94,6 +94,11 @@ export interface ReleasePlacement {
   readonly scheduler: 'docker' | 'kubernetes';
   /** Refuses, before any work, what this backend cannot run (after the source and image are known). */
   refuseUnsupported?(ctx: RunContext): Promise<void>;
+  /**
+   * releasing: the service's release command, in the new image with the new variables, before anything
+   * starts; throws to fail the deploy. Absent: a one-off Docker container (deploy-steps.ts runRelease).
+   */
+  runRelease?(ctx: RunContext, image: string, env: Record<string, string>): Promise<void>;
   /** starting: the new release, beside the one serving now. */
   start(ctx: RunContext, image: string, env: Record<string, string>, volumes: VolumeMount[]): Promise<StartedRelease>;
   /** healthy: waits until the new release passes its health check; the upstreams to route to. */

@@ -10,7 +10,8 @@
  *   then gets SIGTERM and the drain timeout; the cluster stops the old pods, not the drainer;
  * - a failed rollout (its health check never passes in time): the Deployment goes back to the template
  *   that served before, so the old ReplicaSet keeps serving and the new pods go.
- * What it cannot run yet is refused in words before any work (unsupported-on-kubernetes.ts).
+ * A release command runs as a Job before the rollout (kubernetes-release.ts). What it cannot run yet is
+ * refused in words before any work (unsupported-on-kubernetes.ts).
  */
 import { AppError } from '../errors.js';
 import type { KubernetesScheduler } from '../runtime/kubernetes/scheduler.js';
@@ -26,6 +27,7 @@ import type { EndpointFollower } from './endpoint-follower.js';
 import type { Upstream } from './ports.js';
 import type { ReleasePlacement, StartedRelease, SwitchOptions } from './deploy-context.js';
 import { commitActive } from './switch-traffic.js';
+import { runReleaseJob } from './kubernetes-release.js';
 import { refuseUnsupportedOnKubernetes } from './unsupported-on-kubernetes.js';
 
 /** An image Berth pushed to the configured registry (image-publish.ts): every node can pull it. */
@@ -52,6 +54,11 @@ export class KubernetesPlacement implements ReleasePlacement {
 
   refuseUnsupported(ctx: RunContext): Promise<void> {
     return refuseUnsupportedOnKubernetes(ctx);
+  }
+
+  /** The release command as a Job of the new image, before the Deployment changes (kubernetes-release.ts). */
+  async runRelease(ctx: RunContext, image: string, env: Record<string, string>): Promise<void> {
+    await runReleaseJob(ctx, this.k8s, await this.workload(ctx, ctx.deployment.id, image, env), this.timing);
   }
 
   async start(ctx: RunContext, image: string, env: Record<string, string>): Promise<StartedRelease> {

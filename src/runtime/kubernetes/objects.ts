@@ -98,3 +98,22 @@ export interface ServiceObject extends KubeObject {
     ports: { name: string; port: number; targetPort: string; protocol: 'TCP' }[];
   };
 }
+
+/** A one-off run to completion (a release command): never retried, its pod never restarted. */
+export interface JobObject extends KubeObject {
+  apiVersion: 'batch/v1';
+  kind: 'Job';
+  spec: {
+    backoffLimit: number;
+    activeDeadlineSeconds: number;
+    template: {
+      metadata: { labels: Record<string, string> };
+      spec: {
+        containers: Omit<ContainerObject, 'ports' | 'readinessProbe' | 'lifecycle'>[];
+        restartPolicy: 'Never';
+        enableServiceLinks: boolean;
+        automountServiceAccountToken: boolean;
+      };
+    };
+  };
+}
