@@ -132,6 +132,17 @@ export interface ReleasePlacement {
     deploymentId: string,
     options: { tail: number; timestamps?: boolean },
   ): Promise<{ replica: string; lines: string[] }[]>;
+  /**
+   * Follows the runtime log of a deployment's replicas live until they are gone or the signal aborts
+   * (with readLogs; absent: runtime-logs.ts follows the containers).
+   */
+  followLogs?(
+    deps: Pick<DeployDeps, 'catalog'>,
+    serviceId: string,
+    deploymentId: string,
+    options: { tail: number; timestamps?: boolean; signal?: AbortSignal },
+    onLine: (line: string, replica: string) => void,
+  ): Promise<void>;
   /** At daemon stop. */
   stop?(): void;
   /** The last lines the new release printed, for a failure report. */

@@ -27,6 +27,7 @@ import type { EndpointFollower } from './endpoint-follower.js';
 import type { Upstream } from './ports.js';
 import type { ReleasePlacement, StartedRelease, SwitchOptions } from './deploy-context.js';
 import { commitActive } from './switch-traffic.js';
+import { followDeploymentPods } from './kubernetes-log-follow.js';
 import { runReleaseJob } from './kubernetes-release.js';
 import { refuseUnsupportedOnKubernetes } from './unsupported-on-kubernetes.js';
 
@@ -165,6 +166,20 @@ export class KubernetesPlacement implements ReleasePlacement {
       { container: APP_CONTAINER_NAME, tailLines: options.tail, timestamps: options.timestamps },
     );
     return logs.map((log) => ({ replica: log.pod, lines: log.text.split('\n').filter((l) => l !== '') }));
+  }
+
+  /** The deployment's pods' logs, live (kubernetes-log-follow.ts). */
+  async followLogs(
+    deps: Pick<DeployDeps, 'catalog'>,
+    serviceId: string,
+    deploymentId: string,
+    options: { tail: number; timestamps?: boolean; signal?: AbortSignal },
+    onLine: (line: string, replica: string) => void,
+  ): Promise<void> {
+    const found = await deps.catalog.findService(serviceId);
+    if (!found) return;
+    const namespace = projectNamespaceName(found.project.id);
+    await followDeploymentPods(this.k8s, { namespace, deploymentId, ...options }, onLine);
   }
 
   /** Deleting a service: its route stops following, then its Deployment, Service and Secrets go. */
