@@ -143,6 +143,19 @@ export interface ReleasePlacement {
     options: { tail: number; timestamps?: boolean; signal?: AbortSignal },
     onLine: (line: string, replica: string) => void,
   ): Promise<void>;
+  /**
+   * What a deployment's replicas do now, where the backend keeps them outside Docker's containers: ready
+   * against wanted, and a crash-looping one (absent: service-state.ts reads the containers).
+   */
+  readState?(
+    deps: Pick<DeployDeps, 'catalog'>,
+    serviceId: string,
+    deploymentId: string,
+  ): Promise<{
+    running: number;
+    total: number;
+    crash: { replica: string; exitCode: number | null; restartCount: number; lastLines: string[] } | null;
+  }>;
   /** At daemon stop. */
   stop?(): void;
   /** The last lines the new release printed, for a failure report. */

@@ -29,6 +29,8 @@ import type { ReleasePlacement, StartedRelease, SwitchOptions } from './deploy-c
 import { commitActive } from './switch-traffic.js';
 import { followDeploymentPods } from './kubernetes-log-follow.js';
 import { runReleaseJob } from './kubernetes-release.js';
+import { pruneDeploymentSecrets } from './kubernetes-secret-retention.js';
+import { readPlacedState, type PlacedState } from './kubernetes-state.js';
 import { refuseUnsupportedOnKubernetes } from './unsupported-on-kubernetes.js';
 
 /** An image Berth pushed to the configured registry (image-publish.ts): every node can pull it. */
@@ -107,6 +109,11 @@ export class KubernetesPlacement implements ReleasePlacement {
     const applied = this.applied.get(ctx.service.id);
     if (applied) this.lastGood.set(ctx.service.id, applied);
     ctx.log.line(`Traffic follows the ${upstreams.length} ready pod(s) of ${release.ids[0]}`);
+    const removed = await pruneDeploymentSecrets(ctx, this.k8s).catch((error: unknown) => {
+      ctx.deps.logger.warn({ err: error, serviceId: ctx.service.id }, 'could not remove old variables Secrets');
+      return [];
+    });
+    if (removed.length > 0) ctx.log.line(`Removed ${removed.length} old variables Secret(s)`);
     // The cluster stopped the previous pods itself (preStop pause, then the drain timeout): nothing to drain.
     return [];
   }
@@ -180,6 +187,13 @@ export class KubernetesPlacement implements ReleasePlacement {
     if (!found) return;
     const namespace = projectNamespaceName(found.project.id);
     await followDeploymentPods(this.k8s, { namespace, deploymentId, ...options }, onLine);
+  }
+
+  /** Ready against wanted pods, and a crash loop (kubernetes-state.ts); no service: nothing runs. */
+  async readState(deps: Pick<DeployDeps, 'catalog'>, serviceId: string, deploymentId: string): Promise<PlacedState> {
+    const found = await deps.catalog.findService(serviceId);
+    if (!found) return { running: 0, total: 0, crash: null };
+    return readPlacedState(this.k8s, { projectId: found.project.id, serviceName: found.service.name, deploymentId });
   }
 
   /** Deleting a service: its route stops following, then its Deployment, Service and Secrets go. */

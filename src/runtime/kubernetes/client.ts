@@ -55,6 +55,8 @@ export interface PodSummary {
   restartCount: number;
   waitingReason: string | undefined;
   lastExitCode: number | undefined;
+  /** When the running container started (absent while it is not running). */
+  startedAt: string | undefined;
 }
 
 /** A Job's progress: done when it succeeded or failed (with the Failed condition's reason and message). */
@@ -280,6 +282,7 @@ export function createKubernetesClient(kubeconfigPath: string | undefined): Kube
           lastExitCode:
             pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode ??
             pod.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode,
+          startedAt: pod.status?.containerStatuses?.[0]?.state?.running?.startedAt?.toISOString(),
         }));
       }),
 

@@ -15,6 +15,7 @@ import type {
   FollowRequest,
   JobState,
   KubernetesClient,
+  LogRequest,
   PodSummary,
 } from './client.js';
 import type { KubeObject } from './objects.js';
@@ -249,6 +250,15 @@ export class KubernetesScheduler {
         ? signal
         : AbortSignal.any([...(signal ? [signal] : []), AbortSignal.timeout(Math.max(0, deadline - Date.now()))]);
     await this.client.followPodLog(namespace, pod, request, onLine, bounded);
+  }
+
+  readDeployment(namespace: string, name: string): Promise<DeploymentState | undefined> {
+    return this.client.readDeployment(namespace, name);
+  }
+
+  /** One container's log (a snapshot; `previous`: the instance that died before this one). */
+  podLog(namespace: string, pod: string, request: LogRequest): Promise<string> {
+    return this.client.podLog(namespace, pod, request);
   }
 
   /** The names of the Secrets the labels select. */
