@@ -2,7 +2,7 @@
  * Live runtime logs on the kubernetes scheduler: every running pod of a deployment followed at once
  * (the API's log follow stream, client.ts), line by line, never collected. Pods are listed again every
  * second: a pod that starts later (a replaced one) is picked up, a container that restarted is followed
- * again from that moment on (a crash loop cannot spin faster than that), and a pod that leaves (its
+ * again from its start (a crash loop cannot spin faster than that), and a pod that leaves (its
  * deployment was replaced, the service deleted) ends its stream. The follow ends when the deployment has
  * no pod left or the signal aborts — the viewer went (runtime-logs.ts then moves on to a newer deployment).
  */
@@ -38,9 +38,15 @@ export async function followDeploymentPods(
     );
     for (const pod of pods) {
       if (following.has(pod.name) || pod.phase !== 'Running' || pod.waitingReason !== undefined) continue;
-      const tail = seen.has(pod.name) ? 0 : follow.tail;
+      // Followed before: the container restarted, and everything it wrote since its start is new.
+      const start = seen.has(pod.name) ? { sinceTime: pod.startedAt ?? new Date().toISOString() } : {};
       seen.add(pod.name);
-      const request = { container: APP_CONTAINER_NAME, tailLines: tail, timestamps: follow.timestamps };
+      const request = {
+        container: APP_CONTAINER_NAME,
+        tailLines: follow.tail,
+        timestamps: follow.timestamps,
+        ...start,
+      };
       const done = k8s
         .followLog(namespace, pod.name, request, (line) => onLine(line, pod.name), signal)
         .catch((error: unknown) => {

@@ -17,6 +17,7 @@ import { AppError } from '../errors.js';
 import type { KubernetesScheduler } from '../runtime/kubernetes/scheduler.js';
 import type { DeploymentObject } from '../runtime/kubernetes/objects.js';
 import { APP_CONTAINER_NAME, appDeploymentName, projectNamespaceName } from '../workloads/kubernetes-names.js';
+import { REGISTRY_PULL_SECRET } from '../workloads/kubernetes-pull-secret.js';
 import { appObjects, type KubernetesAppWorkload, type RolloutTiming } from '../workloads/kubernetes-spec.js';
 import { LABELS, serviceSelector } from '../workloads/labels.js';
 import { chooseAppPort } from './app-port.js';
@@ -28,15 +29,11 @@ import type { Upstream } from './ports.js';
 import type { ReleasePlacement, StartedRelease, SwitchOptions } from './deploy-context.js';
 import { commitActive } from './switch-traffic.js';
 import { followDeploymentPods } from './kubernetes-log-follow.js';
+import { isInRegistry, pullCredentials, withPullSecret } from './kubernetes-registry.js';
 import { runReleaseJob } from './kubernetes-release.js';
 import { pruneDeploymentSecrets } from './kubernetes-secret-retention.js';
 import { readPlacedState, type PlacedState } from './kubernetes-state.js';
 import { refuseUnsupportedOnKubernetes } from './unsupported-on-kubernetes.js';
-
-/** An image Berth pushed to the configured registry (image-publish.ts): every node can pull it. */
-function isInRegistry(registryPrefix: string | undefined, image: string): boolean {
-  return registryPrefix !== undefined && image.startsWith(`${registryPrefix}/`);
-}
 
 export class KubernetesPlacement implements ReleasePlacement {
   readonly scheduler = 'kubernetes' as const;
@@ -73,7 +70,7 @@ export class KubernetesPlacement implements ReleasePlacement {
       if (previous) this.lastGood.set(ctx.service.id, previous);
     }
     ctx.log.line(`Applying Deployment ${namespace}/${name} (${ctx.service.replicas} replica(s), image ${image})`);
-    await this.k8s.apply(objects);
+    await this.k8s.apply(withPullSecret(ctx, image, objects));
     this.applied.set(ctx.service.id, deployment);
     // The proxy follows the ready pods from now on: the rolling update moves the traffic pod by pod.
     await this.follower.follow(ctx.service.id, hostnamesOf(ctx), namespace, name);
@@ -226,6 +223,7 @@ export class KubernetesPlacement implements ReleasePlacement {
       healthcheck: ctx.service.healthcheck,
       // Pushed to the registry (BERTH_IMAGE_REGISTRY): any node pulls it once; else only this node's engine has it.
       imagePullPolicy: isInRegistry(ctx.deps.config.imageRegistry?.prefix, image) ? 'IfNotPresent' : 'Never',
+      ...(pullCredentials(ctx, image) ? { pullSecretName: REGISTRY_PULL_SECRET } : {}),
     };
   }
 

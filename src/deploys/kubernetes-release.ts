@@ -14,6 +14,7 @@ import { appObjects, type KubernetesAppWorkload, type RolloutTiming } from '../w
 import { splitCommand } from './command-line.js';
 import type { RunContext } from './deploy-context.js';
 import { DeployFailure } from './deploy-steps.js';
+import { withPullSecret } from './kubernetes-registry.js';
 
 export async function runReleaseJob(
   ctx: RunContext,
@@ -27,7 +28,7 @@ export async function runReleaseJob(
   const job = releaseJobObject(workload, splitCommand(command), Math.ceil(k8s.timeoutMs / 1000));
   const namespace = job.metadata.namespace ?? '';
   ctx.log.line(`Running the release command as Job ${namespace}/${job.metadata.name}: ${command}`);
-  await k8s.apply([namespaceObject, secret, job]);
+  await k8s.apply(withPullSecret(ctx, workload.image, [namespaceObject, secret, job]));
   try {
     const state = await k8s
       .runJob(

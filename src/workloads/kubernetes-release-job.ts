@@ -56,6 +56,7 @@ export function releaseJobObject(workload: KubernetesAppWorkload, argv: string[]
               resources: containerResources(service.resources),
             },
           ],
+          ...(workload.pullSecretName ? { imagePullSecrets: [{ name: workload.pullSecretName }] } : {}),
           restartPolicy: 'Never',
           enableServiceLinks: false,
           automountServiceAccountToken: false,

@@ -67,10 +67,14 @@ export interface JobState {
   failure: string | undefined;
 }
 
-/** Where a followed log starts: all of it (no tailLines), its last lines, or (0) only what is written from now on. */
+/**
+ * Where a followed log starts: all of it, its last lines (tailLines; 0: only what is written from now on),
+ * or what was written since a time (RFC 3339; a restarted container's start).
+ */
 export interface FollowRequest {
   container: string;
   tailLines?: number;
+  sinceTime?: string;
   timestamps?: boolean;
 }
 
@@ -307,7 +311,11 @@ export function createKubernetesClient(kubeconfigPath: string | undefined): Kube
               follow: true,
               timestamps: request.timestamps,
               // The API reads tailLines 0 as "no limit": only new lines are asked for, by a start time of now.
-              ...(request.tailLines === 0 ? { sinceTime: new Date().toISOString() } : { tailLines: request.tailLines }),
+              ...(request.sinceTime !== undefined
+                ? { sinceTime: request.sinceTime }
+                : request.tailLines === 0
+                  ? { sinceTime: new Date().toISOString() }
+                  : { tailLines: request.tailLines }),
             }),
           onLine,
           signal,
