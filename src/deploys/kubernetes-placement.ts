@@ -2,7 +2,8 @@
  * The Kubernetes placement (BERTH_SCHEDULER=kubernetes): a release is the service's Deployment with the
  * new pod template, applied with its project's Namespace, the deployment's variables as a Secret, and a
  * Service (src/workloads/kubernetes-spec.ts). The image is the one the node's own engine built or pulled
- * (single node, `imagePullPolicy: Never`). Berth's deploy promises map like this:
+ * (single node, `imagePullPolicy: Never`), or one pushed to BERTH_IMAGE_REGISTRY that any node pulls
+ * (kubernetes-registry.ts). Berth's deploy promises map like this:
  * - health-gated switch: the readiness probe is the health check; Berth's proxy routes the hostnames to
  *   the READY pod endpoints only, and follows them while the service exists (endpoint-follower.ts);
  * - never fewer ready pods than wanted: maxUnavailable 0; stabilisation: minReadySeconds;
