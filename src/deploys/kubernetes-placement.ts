@@ -29,6 +29,7 @@ import type { EndpointFollower } from './endpoint-follower.js';
 import type { Upstream } from './ports.js';
 import type { ReleasePlacement, StartedRelease, SwitchOptions } from './deploy-context.js';
 import { commitActive } from './switch-traffic.js';
+import { KubernetesCrashWatch } from './kubernetes-crash-watch.js';
 import { followDeploymentPods } from './kubernetes-log-follow.js';
 import { isInRegistry, pullCredentials, withPullSecret } from './kubernetes-registry.js';
 import { runReleaseJob } from './kubernetes-release.js';
@@ -44,6 +45,7 @@ export class KubernetesPlacement implements ReleasePlacement {
     removeApp: (project: { id: string }, service: { id: string; name: string }) => this.removeApp(project, service),
     removeProject: (projectId: string) => this.removeProject(projectId),
   };
+  private crashWatch: KubernetesCrashWatch | undefined;
   /** The Deployment a running deploy applied, per service; it becomes lastGood once recorded active. */
   private readonly applied = new Map<string, DeploymentObject>();
 
@@ -140,8 +142,15 @@ export class KubernetesPlacement implements ReleasePlacement {
     return logs.flatMap((l) => l.text.split('\n').filter(Boolean));
   }
 
-  /** Routes every service with an active deployment to its ready pods again (a daemon restart). */
+  /**
+   * Routes every service with an active deployment to its ready pods again (a daemon restart), and starts
+   * publishing crash loops to the live pages (kubernetes-crash-watch.ts).
+   */
   async resume(deps: DeployDeps): Promise<void> {
+    if (deps.events && !this.crashWatch) {
+      this.crashWatch = new KubernetesCrashWatch(this.k8s, this.follower, deps.events, deps.logger);
+      this.crashWatch.start();
+    }
     for (const serviceId of await deps.catalog.listServiceIds()) {
       if (!(await findActiveDeployment(deps.db, serviceId))) continue;
       const found = await deps.catalog.findService(serviceId);
@@ -153,6 +162,7 @@ export class KubernetesPlacement implements ReleasePlacement {
   }
 
   stop(): void {
+    this.crashWatch?.stop();
     this.follower.stop();
   }
 
