@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { followLines, MAX_LOG_LINE_CHARS } from '../../src/runtime/kubernetes/line-stream.js';
+import { registryPullSecretObject } from '../../src/workloads/kubernetes-pull-secret.js';
 import { releaseJobName, releaseJobObject } from '../../src/workloads/kubernetes-release-job.js';
 import { appDeploymentObject, type KubernetesAppWorkload } from '../../src/workloads/kubernetes-spec.js';
 
@@ -76,6 +77,27 @@ describe('release Job', () => {
       .selector.matchLabels;
     const podLabels: Record<string, string> = releaseJobObject(workload, ['true'], 60).spec.template.metadata.labels;
     assert.ok(Object.entries(selector).some(([key, value]) => podLabels[key] !== value));
+  });
+});
+
+describe('registry pull Secret', () => {
+  it('is a dockerconfigjson Secret of the registry host and credentials, named in the pods of a registry image', () => {
+    const secret = registryPullSecretObject('prj_0123456789ab', {
+      host: '127.0.0.1:5000',
+      username: 'berth',
+      password: 'p@ss',
+    });
+    assert.equal(secret.type, 'kubernetes.io/dockerconfigjson');
+    assert.equal(secret.metadata.name, 'berth-registry-pull');
+    assert.equal(secret.metadata.namespace, 'berth-prj-0123456789ab');
+    assert.equal(secret.immutable, false);
+    assert.deepEqual(JSON.parse(Buffer.from(secret.data['.dockerconfigjson']!, 'base64').toString('utf8')), {
+      auths: {
+        '127.0.0.1:5000': { username: 'berth', password: 'p@ss', auth: Buffer.from('berth:p@ss').toString('base64') },
+      },
+    });
+    const job = releaseJobObject({ ...workload, pullSecretName: 'berth-registry-pull' }, ['true'], 60);
+    assert.deepEqual(job.spec.template.spec.imagePullSecrets, [{ name: 'berth-registry-pull' }]);
   });
 });
 
