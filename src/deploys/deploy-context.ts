@@ -94,6 +94,11 @@ export interface ReleasePlacement {
   readonly scheduler: 'docker' | 'kubernetes';
   /** Refuses, before any work, what this backend cannot run (after the source and image are known). */
   refuseUnsupported?(ctx: RunContext): Promise<void>;
+  /**
+   * releasing: the service's release command, in the new image with the new variables, before anything
+   * starts; throws to fail the deploy. Absent: a one-off Docker container (deploy-steps.ts runRelease).
+   */
+  runRelease?(ctx: RunContext, image: string, env: Record<string, string>): Promise<void>;
   /** starting: the new release, beside the one serving now. */
   start(ctx: RunContext, image: string, env: Record<string, string>, volumes: VolumeMount[]): Promise<StartedRelease>;
   /** healthy: waits until the new release passes its health check; the upstreams to route to. */
@@ -127,6 +132,30 @@ export interface ReleasePlacement {
     deploymentId: string,
     options: { tail: number; timestamps?: boolean },
   ): Promise<{ replica: string; lines: string[] }[]>;
+  /**
+   * Follows the runtime log of a deployment's replicas live until they are gone or the signal aborts
+   * (with readLogs; absent: runtime-logs.ts follows the containers).
+   */
+  followLogs?(
+    deps: Pick<DeployDeps, 'catalog'>,
+    serviceId: string,
+    deploymentId: string,
+    options: { tail: number; timestamps?: boolean; signal?: AbortSignal },
+    onLine: (line: string, replica: string) => void,
+  ): Promise<void>;
+  /**
+   * What a deployment's replicas do now, where the backend keeps them outside Docker's containers: ready
+   * against wanted, and a crash-looping one (absent: service-state.ts reads the containers).
+   */
+  readState?(
+    deps: Pick<DeployDeps, 'catalog'>,
+    serviceId: string,
+    deploymentId: string,
+  ): Promise<{
+    running: number;
+    total: number;
+    crash: { replica: string; exitCode: number | null; restartCount: number; lastLines: string[] } | null;
+  }>;
   /** At daemon stop. */
   stop?(): void;
   /** The last lines the new release printed, for a failure report. */

@@ -91,7 +91,8 @@ export class DeployRunner {
       const volumes = await prepareVolumes(ctx);
       await enter('releasing');
       stoppedOld = await stopOldReplicasFirst(ctx, volumes);
-      await runRelease(ctx, image, env, volumes.mounts);
+      if (placement.runRelease) await placement.runRelease(ctx, image, env);
+      else await runRelease(ctx, image, env, volumes.mounts);
       await enter('starting');
       release = await placement.start(ctx, image, env, volumes.mounts);
       await enter('healthy');

@@ -50,6 +50,11 @@ export class EndpointFollower {
     return this.followed.has(serviceId);
   }
 
+  /** The services followed now, with their namespaces (the crash watch reads their pods). */
+  followedServices(): { serviceId: string; namespace: string }[] {
+    return [...this.followed].map(([serviceId, entry]) => ({ serviceId, namespace: entry.namespace }));
+  }
+
   /** Stops following (the route itself is the caller's to remove). */
   unfollow(serviceId: string): void {
     const entry = this.followed.get(serviceId);

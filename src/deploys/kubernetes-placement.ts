@@ -2,7 +2,8 @@
  * The Kubernetes placement (BERTH_SCHEDULER=kubernetes): a release is the service's Deployment with the
  * new pod template, applied with its project's Namespace, the deployment's variables as a Secret, and a
  * Service (src/workloads/kubernetes-spec.ts). The image is the one the node's own engine built or pulled
- * (single node, `imagePullPolicy: Never`). Berth's deploy promises map like this:
+ * (single node, `imagePullPolicy: Never`), or one pushed to BERTH_IMAGE_REGISTRY that any node pulls
+ * (kubernetes-registry.ts). Berth's deploy promises map like this:
  * - health-gated switch: the readiness probe is the health check; Berth's proxy routes the hostnames to
  *   the READY pod endpoints only, and follows them while the service exists (endpoint-follower.ts);
  * - never fewer ready pods than wanted: maxUnavailable 0; stabilisation: minReadySeconds;
@@ -10,12 +11,14 @@
  *   then gets SIGTERM and the drain timeout; the cluster stops the old pods, not the drainer;
  * - a failed rollout (its health check never passes in time): the Deployment goes back to the template
  *   that served before, so the old ReplicaSet keeps serving and the new pods go.
- * What it cannot run yet is refused in words before any work (unsupported-on-kubernetes.ts).
+ * A release command runs as a Job before the rollout (kubernetes-release.ts). What it cannot run yet is
+ * refused in words before any work (unsupported-on-kubernetes.ts).
  */
 import { AppError } from '../errors.js';
 import type { KubernetesScheduler } from '../runtime/kubernetes/scheduler.js';
 import type { DeploymentObject } from '../runtime/kubernetes/objects.js';
 import { APP_CONTAINER_NAME, appDeploymentName, projectNamespaceName } from '../workloads/kubernetes-names.js';
+import { REGISTRY_PULL_SECRET } from '../workloads/kubernetes-pull-secret.js';
 import { appObjects, type KubernetesAppWorkload, type RolloutTiming } from '../workloads/kubernetes-spec.js';
 import { LABELS, serviceSelector } from '../workloads/labels.js';
 import { chooseAppPort } from './app-port.js';
@@ -26,12 +29,13 @@ import type { EndpointFollower } from './endpoint-follower.js';
 import type { Upstream } from './ports.js';
 import type { ReleasePlacement, StartedRelease, SwitchOptions } from './deploy-context.js';
 import { commitActive } from './switch-traffic.js';
+import { KubernetesCrashWatch } from './kubernetes-crash-watch.js';
+import { followDeploymentPods } from './kubernetes-log-follow.js';
+import { isInRegistry, pullCredentials, withPullSecret } from './kubernetes-registry.js';
+import { runReleaseJob } from './kubernetes-release.js';
+import { pruneDeploymentSecrets } from './kubernetes-secret-retention.js';
+import { readPlacedState, type PlacedState } from './kubernetes-state.js';
 import { refuseUnsupportedOnKubernetes } from './unsupported-on-kubernetes.js';
-
-/** An image Berth pushed to the configured registry (image-publish.ts): every node can pull it. */
-function isInRegistry(registryPrefix: string | undefined, image: string): boolean {
-  return registryPrefix !== undefined && image.startsWith(`${registryPrefix}/`);
-}
 
 export class KubernetesPlacement implements ReleasePlacement {
   readonly scheduler = 'kubernetes' as const;
@@ -41,6 +45,7 @@ export class KubernetesPlacement implements ReleasePlacement {
     removeApp: (project: { id: string }, service: { id: string; name: string }) => this.removeApp(project, service),
     removeProject: (projectId: string) => this.removeProject(projectId),
   };
+  private crashWatch: KubernetesCrashWatch | undefined;
   /** The Deployment a running deploy applied, per service; it becomes lastGood once recorded active. */
   private readonly applied = new Map<string, DeploymentObject>();
 
@@ -54,6 +59,11 @@ export class KubernetesPlacement implements ReleasePlacement {
     return refuseUnsupportedOnKubernetes(ctx);
   }
 
+  /** The release command as a Job of the new image, before the Deployment changes (kubernetes-release.ts). */
+  async runRelease(ctx: RunContext, image: string, env: Record<string, string>): Promise<void> {
+    await runReleaseJob(ctx, this.k8s, await this.workload(ctx, ctx.deployment.id, image, env), this.timing);
+  }
+
   async start(ctx: RunContext, image: string, env: Record<string, string>): Promise<StartedRelease> {
     const objects = appObjects(await this.workload(ctx, ctx.deployment.id, image, env), this.timing);
     const [, , deployment] = objects;
@@ -63,7 +73,7 @@ export class KubernetesPlacement implements ReleasePlacement {
       if (previous) this.lastGood.set(ctx.service.id, previous);
     }
     ctx.log.line(`Applying Deployment ${namespace}/${name} (${ctx.service.replicas} replica(s), image ${image})`);
-    await this.k8s.apply(objects);
+    await this.k8s.apply(withPullSecret(ctx, image, objects));
     this.applied.set(ctx.service.id, deployment);
     // The proxy follows the ready pods from now on: the rolling update moves the traffic pod by pod.
     await this.follower.follow(ctx.service.id, hostnamesOf(ctx), namespace, name);
@@ -99,6 +109,11 @@ export class KubernetesPlacement implements ReleasePlacement {
     const applied = this.applied.get(ctx.service.id);
     if (applied) this.lastGood.set(ctx.service.id, applied);
     ctx.log.line(`Traffic follows the ${upstreams.length} ready pod(s) of ${release.ids[0]}`);
+    const removed = await pruneDeploymentSecrets(ctx, this.k8s).catch((error: unknown) => {
+      ctx.deps.logger.warn({ err: error, serviceId: ctx.service.id }, 'could not remove old variables Secrets');
+      return [];
+    });
+    if (removed.length > 0) ctx.log.line(`Removed ${removed.length} old variables Secret(s)`);
     // The cluster stopped the previous pods itself (preStop pause, then the drain timeout): nothing to drain.
     return [];
   }
@@ -127,8 +142,15 @@ export class KubernetesPlacement implements ReleasePlacement {
     return logs.flatMap((l) => l.text.split('\n').filter(Boolean));
   }
 
-  /** Routes every service with an active deployment to its ready pods again (a daemon restart). */
+  /**
+   * Routes every service with an active deployment to its ready pods again (a daemon restart), and starts
+   * publishing crash loops to the live pages (kubernetes-crash-watch.ts).
+   */
   async resume(deps: DeployDeps): Promise<void> {
+    if (deps.events && !this.crashWatch) {
+      this.crashWatch = new KubernetesCrashWatch(this.k8s, this.follower, deps.events, deps.logger);
+      this.crashWatch.start();
+    }
     for (const serviceId of await deps.catalog.listServiceIds()) {
       if (!(await findActiveDeployment(deps.db, serviceId))) continue;
       const found = await deps.catalog.findService(serviceId);
@@ -140,6 +162,7 @@ export class KubernetesPlacement implements ReleasePlacement {
   }
 
   stop(): void {
+    this.crashWatch?.stop();
     this.follower.stop();
   }
 
@@ -158,6 +181,27 @@ export class KubernetesPlacement implements ReleasePlacement {
       { container: APP_CONTAINER_NAME, tailLines: options.tail, timestamps: options.timestamps },
     );
     return logs.map((log) => ({ replica: log.pod, lines: log.text.split('\n').filter((l) => l !== '') }));
+  }
+
+  /** The deployment's pods' logs, live (kubernetes-log-follow.ts). */
+  async followLogs(
+    deps: Pick<DeployDeps, 'catalog'>,
+    serviceId: string,
+    deploymentId: string,
+    options: { tail: number; timestamps?: boolean; signal?: AbortSignal },
+    onLine: (line: string, replica: string) => void,
+  ): Promise<void> {
+    const found = await deps.catalog.findService(serviceId);
+    if (!found) return;
+    const namespace = projectNamespaceName(found.project.id);
+    await followDeploymentPods(this.k8s, { namespace, deploymentId, ...options }, onLine);
+  }
+
+  /** Ready against wanted pods, and a crash loop (kubernetes-state.ts); no service: nothing runs. */
+  async readState(deps: Pick<DeployDeps, 'catalog'>, serviceId: string, deploymentId: string): Promise<PlacedState> {
+    const found = await deps.catalog.findService(serviceId);
+    if (!found) return { running: 0, total: 0, crash: null };
+    return readPlacedState(this.k8s, { projectId: found.project.id, serviceName: found.service.name, deploymentId });
   }
 
   /** Deleting a service: its route stops following, then its Deployment, Service and Secrets go. */
@@ -190,6 +234,7 @@ export class KubernetesPlacement implements ReleasePlacement {
       healthcheck: ctx.service.healthcheck,
       // Pushed to the registry (BERTH_IMAGE_REGISTRY): any node pulls it once; else only this node's engine has it.
       imagePullPolicy: isInRegistry(ctx.deps.config.imageRegistry?.prefix, image) ? 'IfNotPresent' : 'Never',
+      ...(pullCredentials(ctx, image) ? { pullSecretName: REGISTRY_PULL_SECRET } : {}),
     };
   }
 

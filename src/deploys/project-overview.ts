@@ -10,6 +10,7 @@ import { AppError } from '../errors.js';
 import { LABELS, isReplicaContainer } from '../workloads/labels.js';
 import type { Deployment } from './deployment.types.js';
 import { newestAndActiveOf } from './deployments.repository.js';
+import type { DeployDeps, ReleasePlacement } from './deploy-context.js';
 import type { ServiceState } from './service-state.js';
 
 export interface ServiceOverview {
@@ -18,14 +19,14 @@ export interface ServiceOverview {
 }
 
 export async function projectOverview(
-  deps: { db: Db; runtime: Runtime },
+  deps: { db: Db; runtime: Runtime; placement?: Pick<ReleasePlacement, 'readState'> } & Pick<DeployDeps, 'catalog'>,
   projectId: string,
   serviceIds: readonly string[],
 ): Promise<Map<string, ServiceOverview>> {
   const { newest, active } = await newestAndActiveOf(deps.db, serviceIds);
   let containers: Awaited<ReturnType<Runtime['listContainers']>> | undefined;
   let problem: string | null = null;
-  if (active.size > 0) {
+  if (active.size > 0 && !deps.placement?.readState) {
     try {
       containers = await deps.runtime.listContainers({ [LABELS.project]: projectId });
     } catch (error) {
@@ -42,7 +43,17 @@ export async function projectOverview(
       total: 0,
       problem: null,
     };
-    if (running && !containers) {
+    if (running && deps.placement?.readState) {
+      // On the cluster: ready pods against wanted replicas (kubernetes-state.ts), one read per app.
+      try {
+        const placed = await deps.placement.readState(deps, serviceId, running.id);
+        Object.assign(state, { running: placed.running, total: placed.total });
+        state.state = placed.crash || placed.total === 0 ? 'crashed' : 'running';
+      } catch (error) {
+        state.state = 'unknown';
+        state.problem = error instanceof AppError ? error.message : 'The cluster did not answer.';
+      }
+    } else if (running && !containers) {
       state.state = 'unknown';
       state.problem = problem;
     } else if (running && containers) {

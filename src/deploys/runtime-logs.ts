@@ -133,7 +133,7 @@ async function readDeployment(
   }
 }
 
-/** The replicas' logs where the backend keeps them (pod logs on Kubernetes): a snapshot, no live follow yet. */
+/** The replicas' logs where the backend keeps them (pod logs on Kubernetes): followed live, or a snapshot. */
 async function readPlacedLogs(
   deps: RuntimeLogDeps,
   serviceId: string,
@@ -142,9 +142,19 @@ async function readPlacedLogs(
   onLine: LogLineSink,
 ): Promise<void> {
   if (options.process !== undefined && options.process !== 'web') return;
-  const replicas = await deps.placement!.readLogs!(deps, serviceId, deploymentId, options);
   const env = await deps.catalog.resolveVariables(serviceId);
   const secrets = (await deps.catalog.secretValues(serviceId, env)).flatMap(secretForms);
+  if (options.follow && deps.placement!.followLogs) {
+    const { tail, timestamps, signal } = options;
+    const pods = new Set<string>();
+    return deps.placement!.followLogs(deps, serviceId, deploymentId, { tail, timestamps, signal }, (raw, replica) => {
+      pods.add(replica);
+      const { at, line } = timestamps ? splitEngineTime(raw) : { at: undefined, line: raw };
+      // Prefixed once a second pod has spoken (the pods are not known ahead, as containers are on Docker).
+      onLine((pods.size > 1 ? `[${replica}] ` : '') + sanitizeLine(line, secrets), { at, replica });
+    });
+  }
+  const replicas = await deps.placement!.readLogs!(deps, serviceId, deploymentId, options);
   for (const { replica, lines } of replicas) {
     const prefix = replicas.length > 1 ? `[${replica}] ` : '';
     for (const raw of lines) {

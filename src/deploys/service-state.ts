@@ -61,6 +61,19 @@ export async function readServiceState(
   };
   if (!active) return state;
   try {
+    if (deps.placement?.readState) {
+      // On the cluster: ready pods against wanted replicas, and a crash-looping pod (kubernetes-state.ts).
+      const placed = await deps.placement.readState(deps, serviceId, active.id);
+      const secrets = Object.values(await deps.catalog.resolveVariables(serviceId).catch(() => ({})));
+      state.running = placed.running;
+      state.total = placed.total;
+      state.state = placed.crash || placed.total === 0 ? 'crashed' : 'running';
+      state.crash = placed.crash && {
+        ...placed.crash,
+        lastLines: placed.crash.lastLines.map((line) => sanitizeLine(line, secrets)),
+      };
+      return state;
+    }
     const containers = await containersOfDeployment(deps.runtime, active.id);
     state.total = containers.length;
     state.running = containers.filter((c) => c.state === 'running').length;

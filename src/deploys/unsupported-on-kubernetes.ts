@@ -1,6 +1,6 @@
 /**
- * What an app deploy needs that the kubernetes scheduler cannot run yet: release commands, volumes and
- * worker processes (databases, cron jobs and compose stacks are refused where they are created, with
+ * What an app deploy needs that the kubernetes scheduler cannot run yet: volumes and worker processes
+ * (release commands run as Jobs: kubernetes-release.ts) (databases, cron jobs and compose stacks are refused where they are created, with
  * requireDockerScheduler of src/config-scheduler.ts). README "Kubernetes".
  */
 import { kubernetesUnsupported } from '../config-scheduler.js';
@@ -9,7 +9,6 @@ import { processTypesOfDeployment } from './worker-processes.repository.js';
 
 /** A deploy of an app that needs what the cluster cannot run yet fails before anything is applied. */
 export async function refuseUnsupportedOnKubernetes(ctx: RunContext): Promise<void> {
-  if (ctx.service.releaseCommand) throw kubernetesUnsupported('Release commands are');
   const volumes = (await ctx.deps.volumes?.volumesOf(ctx.service.id)) ?? [];
   if (volumes.length > 0) throw kubernetesUnsupported(`Volumes (${volumes.map((v) => v.name).join(', ')}) are`);
   const workers = Object.keys(await processTypesOfDeployment(ctx.deps.db, ctx.deployment.id));

@@ -46,6 +46,8 @@ export interface KubernetesAppWorkload extends AppWorkload {
   healthcheck: WorkloadHealthCheck;
   /** `Never` for an image the node's own engine built (single node, no registry). */
   imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
+  /** The Secret with the registry's credentials (kubernetes-pull-secret.ts), for a registry image. */
+  pullSecretName?: string;
 }
 
 /** The deploy timings of src/config.ts, in whole seconds as the API wants them. */
@@ -178,6 +180,7 @@ export function appDeploymentObject(workload: KubernetesAppWorkload, timing: Rol
         },
         spec: {
           containers: [container],
+          ...(workload.pullSecretName ? { imagePullSecrets: [{ name: workload.pullSecretName }] } : {}),
           terminationGracePeriodSeconds: timing.preStopSeconds + timing.drainSeconds,
           // No <SERVICE>_PORT variables from the namespace's Services: the app sees exactly its own variables.
           enableServiceLinks: false,

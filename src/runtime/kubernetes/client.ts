@@ -9,14 +9,17 @@ import {
   ApiException,
   AppsV1Api,
   AuthorizationV1Api,
+  BatchV1Api,
   CoreV1Api,
   KubeConfig,
   KubernetesObjectApi,
+  Log,
   PatchStrategy,
   StorageV1Api,
   VersionApi,
 } from '@kubernetes/client-node';
 import { AppError } from '../../errors.js';
+import { followLines } from './line-stream.js';
 import type { KubeObject } from './objects.js';
 
 /** Who Berth is to server-side apply: the owner of every field it sets. */
@@ -48,6 +51,31 @@ export interface PodSummary {
   labels: Record<string, string>;
   isReady: boolean;
   isTerminating: boolean;
+  /** The first container's restarts, why it waits (e.g. CrashLoopBackOff) and how it last ended. */
+  restartCount: number;
+  waitingReason: string | undefined;
+  lastExitCode: number | undefined;
+  /** When the running container started (absent while it is not running). */
+  startedAt: string | undefined;
+}
+
+/** A Job's progress: done when it succeeded or failed (with the Failed condition's reason and message). */
+export interface JobState {
+  active: number;
+  succeeded: number;
+  failed: number;
+  failure: string | undefined;
+}
+
+/**
+ * Where a followed log starts: all of it, its last lines (tailLines; 0: only what is written from now on),
+ * or what was written since a time (RFC 3339; a restarted container's start).
+ */
+export interface FollowRequest {
+  container: string;
+  tailLines?: number;
+  sinceTime?: string;
+  timestamps?: boolean;
 }
 
 export interface LogRequest {
@@ -89,6 +117,24 @@ export interface KubernetesClient {
   readyEndpoints(namespace: string, service: string, portName: string): Promise<EndpointAddress[] | undefined>;
   listPods(namespace: string, labelSelector: string): Promise<PodSummary[]>;
   podLog(namespace: string, pod: string, request: LogRequest): Promise<string>;
+  /**
+   * Follows one container's log, line by line (no line collected beyond MAX_LOG_LINE_BYTES), until the
+   * container stops, the pod goes, or the signal aborts; resolves then.
+   */
+  followPodLog(
+    namespace: string,
+    pod: string,
+    request: FollowRequest,
+    onLine: (line: string) => void,
+    signal?: AbortSignal,
+  ): Promise<void>;
+  readJob(namespace: string, name: string): Promise<JobState | undefined>;
+  /** Deletes a Job and its pods; a missing one is fine. */
+  deleteJob(namespace: string, name: string): Promise<void>;
+  /** Deletes one Secret by name; a missing one is fine. */
+  deleteSecret(namespace: string, name: string): Promise<void>;
+  /** The names of the Secrets the labels select. */
+  listSecretNames(namespace: string, labelSelector: string): Promise<string[]>;
   /** Whether the namespace exists (a deleted one exists until its contents are gone). */
   hasNamespace(name: string): Promise<boolean>;
   /** Deletes the Deployments, ReplicaSets and pods of a namespace (pods with their grace period). */
@@ -190,6 +236,8 @@ export function createKubernetesClient(kubeconfigPath: string | undefined): Kube
   const versions = kc.makeApiClient(VersionApi);
   const storage = kc.makeApiClient(StorageV1Api);
   const authorization = kc.makeApiClient(AuthorizationV1Api);
+  const batch = kc.makeApiClient(BatchV1Api);
+  const logs = new Log(kc);
 
   return {
     version: () => call('read its version', async () => (await versions.getCode()).gitVersion),
@@ -233,6 +281,12 @@ export function createKubernetesClient(kubeconfigPath: string | undefined): Kube
           labels: pod.metadata?.labels ?? {},
           isReady: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
           isTerminating: pod.metadata?.deletionTimestamp !== undefined,
+          restartCount: pod.status?.containerStatuses?.[0]?.restartCount ?? 0,
+          waitingReason: pod.status?.containerStatuses?.[0]?.state?.waiting?.reason,
+          lastExitCode:
+            pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode ??
+            pod.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode,
+          startedAt: pod.status?.containerStatuses?.[0]?.state?.running?.startedAt?.toISOString(),
         }));
       }),
 
@@ -247,6 +301,52 @@ export function createKubernetesClient(kubeconfigPath: string | undefined): Kube
           timestamps: request.timestamps,
           previous: request.previous,
         }),
+      ),
+
+    followPodLog: (namespace, pod, request, onLine, signal) =>
+      call(`follow the log of pod ${pod}`, () =>
+        followLines(
+          (sink) =>
+            logs.log(namespace, pod, request.container, sink, {
+              follow: true,
+              timestamps: request.timestamps,
+              // The API reads tailLines 0 as "no limit": only new lines are asked for, by a start time of now.
+              ...(request.sinceTime !== undefined
+                ? { sinceTime: request.sinceTime }
+                : request.tailLines === 0
+                  ? { sinceTime: new Date().toISOString() }
+                  : { tailLines: request.tailLines }),
+            }),
+          onLine,
+          signal,
+        ),
+      ),
+
+    readJob: (namespace, name) =>
+      callOrMissing(`read job ${name}`, async () => {
+        const job = await batch.readNamespacedJob({ namespace, name });
+        const failed = job.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+        return {
+          active: job.status?.active ?? 0,
+          succeeded: job.status?.succeeded ?? 0,
+          failed: job.status?.failed ?? 0,
+          failure: failed ? [failed.reason, failed.message].filter(Boolean).join(': ') : undefined,
+        };
+      }),
+
+    deleteJob: (namespace, name) =>
+      call(`delete job ${name}`, async () => {
+        await callOrMissing('', () => batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' }));
+      }),
+
+    deleteSecret: (namespace, name) =>
+      call(`delete secret ${name}`, async () => {
+        await callOrMissing('', () => core.deleteNamespacedSecret({ namespace, name }));
+      }),
+
+    listSecretNames: (namespace, labelSelector) =>
+      call('list secrets', async () =>
+        (await core.listNamespacedSecret({ namespace, labelSelector })).items.map((s) => s.metadata?.name ?? ''),
       ),
 
     hasNamespace: async (name) =>

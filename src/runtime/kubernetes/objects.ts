@@ -26,7 +26,8 @@ export interface NamespaceObject extends KubeObject {
 export interface SecretObject extends KubeObject {
   apiVersion: 'v1';
   kind: 'Secret';
-  type: 'Opaque';
+  /** Opaque: variables; dockerconfigjson: the credentials the kubelet pulls registry images with. */
+  type: 'Opaque' | 'kubernetes.io/dockerconfigjson';
   /** Whether the API server refuses later changes to the data (a deployment's variables never change). */
   immutable: boolean;
   /** Values base64-encoded, as the API stores them. */
@@ -81,6 +82,8 @@ export interface DeploymentObject extends KubeObject {
       metadata: { labels: Record<string, string> };
       spec: {
         containers: ContainerObject[];
+        /** Set when the image is in a registry that wants credentials (kubernetes-pull-secret.ts). */
+        imagePullSecrets?: { name: string }[];
         terminationGracePeriodSeconds: number;
         enableServiceLinks: boolean;
         automountServiceAccountToken: boolean;
@@ -96,5 +99,25 @@ export interface ServiceObject extends KubeObject {
     type: 'ClusterIP';
     selector: Record<string, string>;
     ports: { name: string; port: number; targetPort: string; protocol: 'TCP' }[];
+  };
+}
+
+/** A one-off run to completion (a release command): never retried, its pod never restarted. */
+export interface JobObject extends KubeObject {
+  apiVersion: 'batch/v1';
+  kind: 'Job';
+  spec: {
+    backoffLimit: number;
+    activeDeadlineSeconds: number;
+    template: {
+      metadata: { labels: Record<string, string> };
+      spec: {
+        containers: Omit<ContainerObject, 'ports' | 'readinessProbe' | 'lifecycle'>[];
+        imagePullSecrets?: { name: string }[];
+        restartPolicy: 'Never';
+        enableServiceLinks: boolean;
+        automountServiceAccountToken: boolean;
+      };
+    };
   };
 }

@@ -9,7 +9,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../errors.js';
 import { withInstallLabel } from '../runtime.js';
-import type { DeploymentState, EndpointAddress, KubernetesClient, PodSummary } from './client.js';
+import type {
+  DeploymentState,
+  EndpointAddress,
+  FollowRequest,
+  JobState,
+  KubernetesClient,
+  LogRequest,
+  PodSummary,
+} from './client.js';
 import type { KubeObject } from './objects.js';
 
 export interface KubernetesSchedulerOptions {
@@ -20,6 +28,16 @@ export interface KubernetesSchedulerOptions {
   /** How often rollout and deletion progress is read. */
   pollMs?: number;
 }
+
+/** A container that waits for one of these will not start by waiting longer: the run fails at once. */
+const HOPELESS_WAITS = new Set([
+  'ErrImageNeverPull',
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+]);
 
 export interface PodLog {
   pod: string;
@@ -51,6 +69,11 @@ export class KubernetesScheduler {
     private readonly options: KubernetesSchedulerOptions,
   ) {
     this.pollMs = options.pollMs ?? 500;
+  }
+
+  /** The longest a rollout (and a release Job) may take. */
+  get timeoutMs(): number {
+    return this.options.rolloutTimeoutMs;
   }
 
   /** The API server's version; throws KUBERNETES_UNAVAILABLE when it cannot be reached. */
@@ -163,5 +186,99 @@ export class KubernetesScheduler {
     await waitUntil(async () => (await this.client.listPods(name, '')).length === 0, 'pods were still stopping');
     await this.client.deleteNamespace(name);
     await waitUntil(async () => !(await this.client.hasNamespace(name)), 'it was still terminating');
+  }
+
+  /**
+   * Waits until a Job (backoffLimit 0: one pod) is done, passing its pod's log on line by line as it is
+   * written. Resolves with the Job's final state; throws KUBERNETES_ROLLOUT_TIMEOUT after `timeoutMs`, and
+   * KUBERNETES_ERROR when its container cannot start (its image cannot be had, its Secret is missing).
+   */
+  async runJob(
+    namespace: string,
+    name: string,
+    podLabels: Record<string, string>,
+    options: { container: string; timeoutMs: number; signal?: AbortSignal },
+    onLine: (line: string) => void,
+  ): Promise<JobState> {
+    const { signal } = options;
+    const deadline = Date.now() + options.timeoutMs;
+    let followed: string | undefined;
+    for (;;) {
+      signal?.throwIfAborted();
+      const state = await this.client.readJob(namespace, name);
+      if (!state) throw new AppError('KUBERNETES_ERROR', `job ${namespace}/${name} disappeared`);
+      if (state.succeeded > 0 || state.failed > 0 || state.failure !== undefined) {
+        // Done before its log was seen (a quick command): read it now, before the Job and its pod go.
+        if (followed === undefined) await this.followFirstPod(namespace, podLabels, options, onLine);
+        return state;
+      }
+      const pod = (await this.listPods(namespace, podLabels))[0];
+      if (pod?.waitingReason && HOPELESS_WAITS.has(pod.waitingReason))
+        throw new AppError('KUBERNETES_ERROR', `job ${namespace}/${name} cannot start: ${pod.waitingReason}`);
+      if (pod && followed === undefined && pod.phase !== 'Pending') {
+        followed = pod.name;
+        await this.followLog(namespace, pod.name, { container: options.container }, onLine, signal, deadline);
+        continue;
+      }
+      if (Date.now() >= deadline)
+        throw new AppError(
+          'KUBERNETES_ROLLOUT_TIMEOUT',
+          `job ${namespace}/${name} did not finish within ${Math.round(options.timeoutMs / 1000)} s`,
+        );
+      await sleep(this.pollMs, undefined, { signal });
+    }
+  }
+
+  deleteJob(namespace: string, name: string): Promise<void> {
+    return this.client.deleteJob(namespace, name);
+  }
+
+  /**
+   * Follows one container's log until it stops, the pod goes, the signal aborts or the deadline passes
+   * (then the request is ended). Lines are passed on one at a time.
+   */
+  async followLog(
+    namespace: string,
+    pod: string,
+    request: FollowRequest,
+    onLine: (line: string) => void,
+    signal?: AbortSignal,
+    deadline?: number,
+  ): Promise<void> {
+    const bounded =
+      deadline === undefined
+        ? signal
+        : AbortSignal.any([...(signal ? [signal] : []), AbortSignal.timeout(Math.max(0, deadline - Date.now()))]);
+    await this.client.followPodLog(namespace, pod, request, onLine, bounded);
+  }
+
+  readDeployment(namespace: string, name: string): Promise<DeploymentState | undefined> {
+    return this.client.readDeployment(namespace, name);
+  }
+
+  /** One container's log (a snapshot; `previous`: the instance that died before this one). */
+  podLog(namespace: string, pod: string, request: LogRequest): Promise<string> {
+    return this.client.podLog(namespace, pod, request);
+  }
+
+  /** The names of the Secrets the labels select. */
+  listSecretNames(namespace: string, labels: Record<string, string>): Promise<string[]> {
+    return this.client.listSecretNames(namespace, selectorOf(labels));
+  }
+
+  deleteSecret(namespace: string, name: string): Promise<void> {
+    return this.client.deleteSecret(namespace, name);
+  }
+
+  private async followFirstPod(
+    namespace: string,
+    podLabels: Record<string, string>,
+    options: { container: string; signal?: AbortSignal },
+    onLine: (line: string) => void,
+  ): Promise<void> {
+    const pod = (await this.listPods(namespace, podLabels))[0];
+    if (!pod || pod.phase === 'Pending') return;
+    const lines = await this.client.podLog(namespace, pod.name, { container: options.container });
+    for (const line of lines.split('\n')) if (line !== '') onLine(line);
   }
 }
