@@ -54,11 +54,16 @@ export function createAccessLoggerTo(write: (line: string) => void): Logger {
   return pino({ base: { name: 'berth', component: 'access' } }, { write });
 }
 
-/** Writes access-log lines that arrive already formatted (from the proxy's workers) like createAccessLogger. */
-export function createAccessLineWriter(): { write(line: string): void; flush(): void } {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+/**
+ * Writes access-log lines that arrive already formatted (from the proxy's workers, once a second) to
+ * stdout like createAccessLogger: one asynchronous write per batch, never held back for a fuller buffer.
+ */
+export function createAccessLineWriter(): { write(lines: readonly string[]): void; flush(): void } {
+  const destination = pino.destination({ dest: 1, sync: false });
   return {
-    write: (line) => void destination.write(`${line}\n`),
+    write: (lines) => {
+      if (lines.length > 0) destination.write(`${lines.join('\n')}\n`);
+    },
     flush: () => {
       try {
         destination.flushSync();

@@ -163,7 +163,7 @@ describe('the accounting of the proxy process tree', () => {
     const pull = new TrafficPull(
       async () => supervisor.take(),
       daemon,
-      (line) => written.push(line),
+      (lines) => written.push(...lines),
       logger,
     );
     await pull.pull();

@@ -21,7 +21,7 @@ export class TrafficPull {
     /** Asks the proxy; undefined when not connected. */
     private readonly take: () => Promise<unknown>,
     private readonly sink: RemoteTrafficSink,
-    private readonly writeAccess: (line: string) => void,
+    private readonly writeAccess: (lines: readonly string[]) => void,
     private readonly logger: Logger,
   ) {}
 
@@ -44,7 +44,7 @@ export class TrafficPull {
       const batch = parseTrafficBatch(raw);
       for (const window of batch.windows) this.sink.addWindow(fromWireWindow(window));
       for (const entry of batch.log) this.sink.addLogEntry(fromWireLogEntry(entry));
-      for (const line of batch.access) this.writeAccess(line);
+      this.writeAccess(batch.access);
       if (batch.accessDropped > 0) this.warn({ dropped: batch.accessDropped }, 'the proxy dropped access-log lines');
     } catch (error) {
       this.warn({ reason: (error as Error).message }, 'could not take the request accounting from the proxy');
