@@ -10,7 +10,7 @@ import { isAppError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { BoundedQueue } from '../../src/proxy/process/bounded-queue.js';
 import { parseRequest } from '../../src/proxy/process/control-protocol.js';
-import { TrafficAggregator } from '../../src/proxy/process/traffic-aggregator.js';
+import { MAX_HOLD_MS, TrafficAggregator } from '../../src/proxy/process/traffic-aggregator.js';
 import {
   MAX_BATCH_LOG_ENTRIES,
   parseTrafficBatch,
@@ -128,6 +128,24 @@ describe('the accounting of the proxy process tree', () => {
     assert.deepEqual(batch.access, ['a', 'a']);
     assert.equal(batch.accessDropped, 2);
     assert.deepEqual(sum.take(), { windows: [], log: [], access: [], accessDropped: 0 });
+  });
+
+  it('the supervisor holds counters no daemon took for at most MAX_HOLD_MS (no burst on the next take)', () => {
+    let now = 1_000_000;
+    const sum = new TrafficAggregator(() => now);
+    const batch = (requests: number): TrafficBatch => ({
+      windows: [toWireWindow(window('svc_a', requests, 1))],
+      log: [],
+      access: [],
+      accessDropped: 0,
+    });
+    sum.add(batch(5));
+    now += MAX_HOLD_MS - 1;
+    sum.add(batch(7));
+    now += 2; // the first add is now too old: its sums go, counted
+    sum.add(batch(11));
+    assert.equal(sum.take().windows[0]!.requests, 11);
+    assert.equal(sum.staleRequestsDropped, 12);
   });
 
   it('worker → supervisor → daemon: the daemon’s accounting gets what inline would have counted', async () => {

@@ -2,8 +2,10 @@
  * The supervisor's sum of what its workers counted (process mode): per-service counters and latency
  * buckets are added up (memory grows with the number of services, not of requests), request-log entries
  * and access-log lines wait in bounded queues that drop the oldest (a request-log drop counts in its
- * service's logDropped, like inline). The daemon takes it all with `traffic.take`; while no daemon asks,
- * the counters keep adding up and the queues keep only the newest entries.
+ * service's logDropped, like inline). The daemon takes it all with `traffic.take`. While no daemon asks,
+ * the queues keep only the newest entries and the counters only the last MAX_HOLD_MS: the daemon adds
+ * what it takes to its current 10 s window, so minutes of counts at once would read as a burst of
+ * requests (and the autoscaler would act on it).
  */
 import { BoundedQueue } from './bounded-queue.js';
 import {
@@ -16,6 +18,8 @@ import {
 } from './traffic-batch.js';
 
 const LOG_QUEUE = 2_000;
+/** Counters older than this (no daemon took them) are dropped when new ones arrive. */
+export const MAX_HOLD_MS = 15_000;
 
 interface Sum {
   requests: number;
@@ -33,9 +37,21 @@ export class TrafficAggregator {
   private accessDropped = 0;
   /** Windows of services beyond MAX_BATCH_SERVICES (not expected; counted, never kept). */
   servicesDropped = 0;
+  /** Requests counted but dropped because no daemon took them within MAX_HOLD_MS. */
+  staleRequestsDropped = 0;
+  private sumsSince = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
 
   /** Adds one worker's interval. */
   add(batch: TrafficBatch): void {
+    const now = this.now();
+    if (this.sums.size === 0) this.sumsSince = now;
+    else if (now - this.sumsSince > MAX_HOLD_MS) {
+      for (const sum of this.sums.values()) this.staleRequestsDropped += sum.requests;
+      this.sums = new Map();
+      this.sumsSince = now;
+    }
     for (const window of batch.windows) this.addWindow(window);
     for (const entry of batch.log) {
       const evicted = this.log.push(entry);
