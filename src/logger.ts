@@ -45,3 +45,31 @@ export function createAccessLogger(): Logger {
     pino.destination({ dest: 1, sync: false, minLength: 4096 }),
   );
 }
+
+/**
+ * The access log of a proxy worker (process mode): the same lines as createAccessLogger, handed to
+ * `write` (a bounded queue on its way to the daemon) instead of stdout.
+ */
+export function createAccessLoggerTo(write: (line: string) => void): Logger {
+  return pino({ base: { name: 'berth', component: 'access' } }, { write });
+}
+
+/**
+ * Writes access-log lines that arrive already formatted (from the proxy's workers, once a second) to
+ * stdout like createAccessLogger: one asynchronous write per batch, never held back for a fuller buffer.
+ */
+export function createAccessLineWriter(): { write(lines: readonly string[]): void; flush(): void } {
+  const destination = pino.destination({ dest: 1, sync: false });
+  return {
+    write: (lines) => {
+      if (lines.length > 0) destination.write(`${lines.join('\n')}\n`);
+    },
+    flush: () => {
+      try {
+        destination.flushSync();
+      } catch {
+        // Not ready yet or already closed: nothing buffered to lose.
+      }
+    },
+  };
+}

@@ -19,6 +19,7 @@ import { DockerRuntime } from './runtime/docker.js';
 import { VERSION } from './version.js';
 import { restoreRoutes } from './deploys/route-restore.js';
 import { startDataPlane } from './compose/data-plane.js';
+import { releaseWhenRoutesRestored } from './compose/proxy-release.js';
 import type { CertificateTiming } from './tls/https-system.js';
 import type { MetricsReader } from './alerts/metrics-port.js';
 import { scheduleMetrics } from './metrics/metrics-feature.js';
@@ -114,9 +115,13 @@ export async function startDaemon(
     logKeeper.start();
     cleanups.push(() => logKeeper.stop());
     // Routes first, then accept: a known app never answers 404 while the daemon starts.
+    let routesRestored = true;
     await restoreRoutes(deploys.deps).catch((error: unknown) => {
       // Without an engine there is nothing to route to yet; recovery sets the routes once it answers.
-      if (isAppError(error) && error.code === 'DOCKER_UNAVAILABLE') return;
+      if (isAppError(error) && error.code === 'DOCKER_UNAVAILABLE') {
+        routesRestored = false;
+        return;
+      }
       logger.error({ err: error }, 'could not restore the routes of active deployments before listening');
     });
     if (dataPlane.kind === 'inline') {
@@ -183,8 +188,24 @@ export async function startDaemon(
     if (dataPlane.kind === 'process') {
       // Every route is restored (apps, domains, stacks): the proxy process gets the whole state now, and
       // until now it kept serving its last one. Closing only disconnects: the proxy outlives the daemon.
-      await dataPlane.remote.release();
-      cleanups.push(() => dataPlane.remote.close());
+      // Without the engine there are no app routes to send: the proxy keeps its last state until there are.
+      const stopWaiting = await releaseWhenRoutesRestored(
+        dataPlane.remote,
+        {
+          engineAvailable: () => runtime.state().available,
+          routesRestored,
+          restore: async () => {
+            await restoreRoutes(deploys.deps);
+            await panel.stacks.restoreRoutes();
+          },
+          recheckMs: ENGINE_RECHECK_MS,
+        },
+        logger,
+      );
+      cleanups.push(() => {
+        stopWaiting();
+        dataPlane.remote.close();
+      });
     }
     panel.previews.startSweeper();
     cleanups.push(() => panel.previews.stopSweeper());

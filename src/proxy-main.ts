@@ -8,12 +8,14 @@ import { loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { ProxySupervisor } from './proxy/process/proxy-supervisor.js';
 import { runProxyWorker } from './proxy/process/proxy-worker.js';
+import { TrafficAccounting } from './traffic/traffic-accounting.js';
 
 async function runProxyProcess(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel, config.logFormat).child({
     component: cluster.isPrimary ? 'proxy-supervisor' : 'proxy-worker',
   });
-  if (!cluster.isPrimary) return runProxyWorker(config, logger);
+  // The inline proxy's request accounting, in every worker (its counts go to the daemon via the supervisor).
+  if (!cluster.isPrimary) return runProxyWorker(config, logger, new TrafficAccounting());
   const supervisor = new ProxySupervisor(config, logger);
   await supervisor.start();
   const stop = (signal: string) => {

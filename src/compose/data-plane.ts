@@ -5,8 +5,9 @@
  * state to it once every route is restored.
  */
 import type { Config } from '../config.js';
-import { createAccessLogger, type Logger } from '../logger.js';
+import { createAccessLineWriter, createAccessLogger, type Logger } from '../logger.js';
 import { RemoteProxy } from '../proxy/process/remote-proxy.js';
+import { TrafficPull } from '../proxy/process/traffic-pull.js';
 import { RemoteRouteTable } from '../proxy/process/remote-route-table.js';
 import { AppProxy } from '../proxy/proxy-server.js';
 import type { RequestObserver } from '../proxy/request-observer.js';
@@ -31,6 +32,19 @@ export async function startDataPlane(
       core.https.listensElsewhere();
     }
     await remote.connect();
+    // The workers count requests like the inline proxy; their counts and log lines land in the same stores.
+    const accessLines = createAccessLineWriter();
+    const pull = new TrafficPull(
+      () => remote.takeTraffic(),
+      core.traffic.accounting,
+      accessLines.write,
+      logger.child({ component: 'proxy' }),
+    );
+    pull.start();
+    remote.onClose(() => {
+      pull.stop();
+      accessLines.flush();
+    });
     return { kind: 'process', remote };
   }
   const { accessLog, ...proxySettings } = config.proxy;

@@ -66,6 +66,24 @@ export class RequestLogBuffer {
     return true;
   }
 
+  /** An entry made elsewhere (a proxy worker), with its own time; false when full. */
+  pushAt(entry: RequestLogEntry): boolean {
+    if (
+      !this.push(
+        entry.serviceId,
+        entry.method,
+        entry.path,
+        entry.status,
+        entry.durationMs,
+        entry.bytesIn,
+        entry.bytesOut,
+      )
+    )
+      return false;
+    this.at[this.size - 1] = entry.at;
+    return true;
+  }
+
   /** Everything buffered, oldest first, as objects for the writer; the buffer is empty afterwards. */
   drain(): RequestLogEntry[] {
     const entries: RequestLogEntry[] = new Array<RequestLogEntry>(this.size);

@@ -107,6 +107,38 @@ export class TrafficAccounting implements RequestObserver {
     if (!this.log.push(serviceId, req.method ?? '', path, status, durationMs, bytesIn, bytesOut)) counters.logDropped++;
   }
 
+  /**
+   * Adds counts made elsewhere (the proxy's worker processes) to the current window, so they are
+   * written, charted and read by the autoscaler exactly like the ones observed here.
+   */
+  addWindow(window: Omit<TrafficWindow, 'latency'> & { latency: ArrayLike<number> }): void {
+    const counters = this.countersOf(window.serviceId);
+    counters.requests += window.requests;
+    counters.ok += window.statusClasses[0];
+    counters.redirect += window.statusClasses[1];
+    counters.clientError += window.statusClasses[2];
+    counters.serverError += window.statusClasses[3];
+    counters.bytesIn += window.bytesIn;
+    counters.bytesOut += window.bytesOut;
+    counters.logDropped += window.logDropped;
+    const n = Math.min(window.latency.length, BUCKET_COUNT);
+    for (let i = 0; i < n; i++) counters.latency[i]! += window.latency[i]!;
+  }
+
+  /** A request-log entry made elsewhere (a worker process); counted as dropped when the buffer is full. */
+  addLogEntry(entry: RequestLogEntry): void {
+    if (!this.log.pushAt(entry)) this.countersOf(entry.serviceId).logDropped++;
+  }
+
+  private countersOf(serviceId: string): ServiceCounters {
+    let counters = this.services.get(serviceId);
+    if (counters === undefined) {
+      counters = new ServiceCounters();
+      this.services.set(serviceId, counters);
+    }
+    return counters;
+  }
+
   /** The windows of every service that saw traffic since the last call; counters restart at zero. */
   takeWindows(): TrafficWindow[] {
     const windows: TrafficWindow[] = [];

@@ -2,7 +2,10 @@
  * The proxy as its own process tree (BERTH_PROXY_MODE=process): a real daemon deploys a real app; the
  * proxy process serves it, keeps its pid across a daemon restart while a keep-alive load loop sees no
  * failure, serves the last routes from disk when restarted alone while the daemon is down, and its
- * control socket refuses clients without the token and malformed messages (changing nothing).
+ * control socket refuses clients without the token and malformed messages (changing nothing). What the
+ * two workers serve is counted like inline (HTTP metrics, request log, access log, the 10 s samples the
+ * autoscaler reads); the per-address connection cap holds for the whole tree; a daemon that starts while
+ * Docker does not answer leaves the proxy its last routes.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -13,6 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { openDatabase } from '../../src/db/connection.js';
+import { samplesBetween } from '../../src/traffic/traffic.repository.js';
 import {
   apiClient,
   createAdminToken,
@@ -28,9 +33,9 @@ import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-se
 const HOST = 'web-pp.localhost';
 const PROXY_BIN = fileURLToPath(new URL('../../bin/berth-proxy.js', import.meta.url));
 
-function get(port: number, agent: http.Agent | false = false): Promise<number | string> {
+function get(port: number, agent: http.Agent | false = false, path = '/'): Promise<number | string> {
   return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/', headers: { host: HOST }, agent }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path, headers: { host: HOST }, agent }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
       res.on('error', (error) => resolve(`response: ${error.message}`));
@@ -133,6 +138,9 @@ describe('the proxy as its own process (BERTH_PROXY_MODE=process)', () => {
       BERTH_ALLOW_PRIVATE_SOURCES: 'true',
       BERTH_BUILDPACK_IMAGE_NODE: TEST_IMAGES.node,
       BERTH_STABILISATION_SECONDS: '1',
+      BERTH_PROXY_ACCESS_LOG: 'true',
+      // Eight per worker: the load loops' four keep-alive connections fit however the kernel spreads them.
+      BERTH_PROXY_MAX_CONNECTIONS_PER_IP: '16',
     };
     daemon = await startDaemonProcess({ dataDir, env, timeoutMs: 180_000 });
     adminToken = await createAdminToken(dataDir);
@@ -167,6 +175,61 @@ describe('the proxy as its own process (BERTH_PROXY_MODE=process)', () => {
       assert.equal(statSync(join(proxyDir, file)).mode & 0o777, 0o600, file);
     }
     assert.equal(statSync(proxyDir).mode & 0o777, 0o700);
+  });
+
+  it("counts what the workers serve: HTTP metrics, request log, access log, the autoscaler's samples", async () => {
+    const count = 40;
+    const startedAt = Date.now();
+    // Fresh connections: the kernel hands them to either worker. The fixture app knows only "/" (404 here).
+    const statuses = new Set<number | string>();
+    for (let i = 0; i < count; i++) statuses.add(await get(proxyPort, false, `/counted-${i}?token=hidden`));
+    assert.deepEqual([...statuses], [404]);
+    type Entry = { path: string; status: number };
+    const logged = async () =>
+      (await api.request<{ entries: Entry[] }>('GET', `/services/${serviceId}/requests?path=/counted-&limit=1000`)).body
+        .entries;
+    await waitFor(async () => (await logged()).length >= count, 20_000, 'the request log');
+    const entries = await logged();
+    assert.equal(entries.length, count);
+    assert.ok(entries.every((e) => e.status === 404 && !e.path.includes('?')));
+    // Samples are written every 10 s: the traffic API (HTTP metrics) and the autoscaler's reader see them.
+    type Totals = { requests: number; status4xx: number; p50Ms: number | null };
+    const totals = async () =>
+      (await api.request<{ totals: Totals }>('GET', `/services/${serviceId}/traffic?range=1h`)).body.totals;
+    await waitFor(async () => (await totals()).requests >= count, 30_000, 'the HTTP metrics');
+    const seen = await totals();
+    assert.ok(seen.status4xx >= count && seen.p50Ms !== null, JSON.stringify(seen));
+    const handle = openDatabase(join(dataDir, 'berth.db'));
+    try {
+      const samples = await samplesBetween(handle.db, serviceId, '10s', startedAt - 10_000, Date.now());
+      assert.ok(samples.reduce((sum, s) => sum + s.requests, 0) >= count, JSON.stringify(samples));
+    } finally {
+      handle.close();
+    }
+    const accessLines = daemon!
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('"path":"/counted-'));
+    assert.equal(accessLines.length, count);
+    assert.ok(accessLines.every((line) => line.includes('"component":"access"') && !line.includes('hidden')));
+  });
+
+  it('holds the per-address connection cap across both workers', async () => {
+    const sockets = Array.from({ length: 40 }, () => connect(proxyPort, '127.0.0.1'));
+    const closed = new Set<number>();
+    sockets.forEach((socket, i) => {
+      socket.on('error', () => undefined);
+      socket.on('close', () => closed.add(i));
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    const open = sockets.length - closed.size;
+    console.log(`per-address cap 16 over 2 workers: ${open} of 40 connections held open`);
+    for (const socket of sockets) socket.destroy();
+    assert.ok(open <= 16, `${open} connections open from one address, cap 16`);
+    // At least one worker's share (8): how the kernel spreads them decides the rest.
+    assert.ok(open >= 8, `only ${open} connections were admitted`);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await get(proxyPort), 200);
   });
 
   it('keeps its pid across a daemon restart, and a keep-alive load loop sees zero failures', async () => {
@@ -263,5 +326,27 @@ describe('the proxy as its own process (BERTH_PROXY_MODE=process)', () => {
     child.unref();
     await waitFor(async () => (await get(proxyPort)) === 200, 30_000, 'the restarted proxy to serve the app');
     assert.notEqual(proxyPid(), old);
+  });
+
+  it('a daemon started while Docker does not answer leaves the proxy its last routes', async () => {
+    // The proxy started alone above serves from its state file; no daemon runs.
+    assert.equal(await get(proxyPort), 200);
+    const pid = proxyPid();
+    daemon = await startDaemonProcess({
+      dataDir,
+      env: { ...env, DOCKER_HOST: 'unix:///tmp/berth-pp-no-docker.sock' },
+      timeoutMs: 180_000,
+    });
+    assert.match(daemon.output(), /connected to the running proxy/);
+    // Past the point where the snapshot used to be pushed: every request still reaches the app.
+    for (let i = 0; i < 20; i++) {
+      assert.equal(await get(proxyPort), 200, `request ${i}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(daemon.output(), /the Docker engine does not answer: the proxy keeps serving its last routes/);
+    const routes = (JSON.parse(readFileSync(join(proxyDir, 'state.json'), 'utf8')) as { routes: unknown[] }).routes;
+    assert.equal(routes.length, 1);
+    assert.equal(proxyPid(), pid);
+    await daemon.stop();
   });
 });

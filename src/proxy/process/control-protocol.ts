@@ -2,7 +2,10 @@
  * The control channel between the daemon and the proxy's process tree: newline-delimited JSON over a
  * unix socket, version 1. Every message is checked against an allow-list of types and fields here,
  * before anything acts on it; anything else is refused with an error reply and changes nothing.
- * Requests carry `v`, a numeric `id` and a `type`; the reply carries the same `id` and `ok`.
+ * Requests carry `v`, a numeric `id` and a `type`; the reply carries the same `id` and `ok`. New types
+ * are additive and keep the version: the proxy outlives daemon upgrades, and an older proxy answers a
+ * type it does not know with an error the daemon tolerates (traffic.take), where a new version would
+ * refuse the daemon's hello outright.
  */
 import { AppError } from '../../errors.js';
 import type { RouteDefinition, Upstream } from '../route-table.js';
@@ -68,7 +71,12 @@ export type StateChange =
   | { type: 'hosts.set'; hosts: HostEntry[] }
   | { type: 'settings.set'; settings: RuntimeSettings };
 
-export type Query = { type: 'hello'; token: string } | { type: 'drained'; upstreamIds: string[] } | { type: 'status' };
+export type Query =
+  | { type: 'hello'; token: string }
+  | { type: 'drained'; upstreamIds: string[] }
+  | { type: 'status' }
+  /** What the workers counted since the last take (reply: `batch`, checked by traffic-batch.ts). */
+  | { type: 'traffic.take' };
 
 export type Request = (StateChange | Query) & { v: number; id: number };
 
@@ -191,6 +199,9 @@ export function parseRequest(value: unknown): Request {
     case 'status':
       fields([]);
       return { ...base, type: 'status' };
+    case 'traffic.take':
+      fields([]);
+      return { ...base, type: 'traffic.take' };
     case 'drained':
       return { ...base, type: 'drained', upstreamIds: ids(fields(['upstreamIds']).upstreamIds, 'upstreamIds') };
     case 'snapshot':

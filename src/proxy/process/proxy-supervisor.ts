@@ -23,6 +23,7 @@ import {
 } from './proxy-files.js';
 import type { FromWorker, ToWorker } from './proxy-worker.js';
 import { ProxyStateStore } from './proxy-state-store.js';
+import { TrafficAggregator } from './traffic-aggregator.js';
 
 const RESPAWN_DELAY_MS = 500;
 const INFLIGHT_QUERY_TIMEOUT_MS = 2_000;
@@ -30,6 +31,8 @@ const STOP_GRACE_MS = 10_000;
 
 export class ProxySupervisor {
   private readonly store = new ProxyStateStore();
+  /** What the workers counted, until the daemon takes it (traffic.take). */
+  private readonly traffic = new TrafficAggregator();
   private readonly files: ProxyFiles;
   private readonly workers = new Set<Worker>();
   private readonly inflightQueries = new Map<number, { pending: number; sum: number; done: () => void }>();
@@ -101,7 +104,9 @@ export class ProxySupervisor {
   }
 
   private onWorkerMessage(message: FromWorker): void {
-    if (message.kind === 'inflight') {
+    if (message.kind === 'traffic') {
+      this.traffic.add(message.batch);
+    } else if (message.kind === 'inflight') {
       const query = this.inflightQueries.get(message.queryId);
       if (!query) return;
       query.sum += message.count;
@@ -119,6 +124,8 @@ export class ProxySupervisor {
         return { pid: process.pid, workers: this.workers.size, routes: this.store.routes.routes().length };
       case 'drained':
         return { ...(await this.drainState(request.upstreamIds)) };
+      case 'traffic.take':
+        return { batch: this.traffic.take() };
       default:
         return this.change(request);
     }

@@ -6,14 +6,18 @@
  */
 import { join } from 'node:path';
 import type { Config } from '../../config.js';
-import { createAccessLogger, type Logger } from '../../logger.js';
+import { createAccessLoggerTo, type Logger } from '../../logger.js';
 import { CertificateFiles } from '../../tls/certificate-files.js';
 import { createHostPolicy } from '../../tls/host-policy.js';
 import { listenHttps } from '../../tls/https-listener.js';
 import { FALLBACK_NAME, SniContexts } from '../../tls/sni-contexts.js';
 import { AppProxy } from '../proxy-server.js';
+import type { RequestObserver } from '../request-observer.js';
 import type { StateChange } from './control-protocol.js';
 import { ProxyStateStore } from './proxy-state-store.js';
+import type { TrafficBatch, WorkerAccounting } from './traffic-batch.js';
+import { workerShareOfCaps } from './worker-caps.js';
+import { WorkerTraffic } from './worker-traffic.js';
 
 /** Supervisor → worker. */
 export type ToWorker =
@@ -26,10 +30,23 @@ export type FromWorker =
   | { kind: 'ready' }
   | { kind: 'listening' }
   | { kind: 'inflight'; queryId: number; count: number }
-  | { kind: 'change-failed'; reason: string };
+  | { kind: 'change-failed'; reason: string }
+  | { kind: 'traffic'; batch: TrafficBatch };
 
-export async function runProxyWorker(config: Config, logger: Logger): Promise<void> {
+/**
+ * `accounting` is the inline proxy's request accounting (TrafficAccounting, passed in by proxy-main.ts):
+ * what it counts goes to the supervisor once a second, and from there to the daemon.
+ */
+export async function runProxyWorker(
+  config: Config,
+  logger: Logger,
+  accounting: RequestObserver & WorkerAccounting,
+): Promise<void> {
   const send = (message: FromWorker) => process.send?.(message);
+  const traffic = new WorkerTraffic(accounting, (batch, done) => {
+    if (process.send === undefined || !process.connected) return done?.();
+    process.send({ kind: 'traffic', batch } satisfies FromWorker, undefined, {}, () => done?.());
+  });
   const files = new CertificateFiles(join(config.dataDir, 'certs'));
   // A name some route serves gets a self-signed certificate until the daemon pushes a real one.
   const contexts: SniContexts = new SniContexts((name) => store.routes.resolve(name) !== undefined, logger, {
@@ -60,7 +77,7 @@ export async function runProxyWorker(config: Config, logger: Logger): Promise<vo
       } else if (message.kind === 'inflight') {
         send({ kind: 'inflight', queryId: message.queryId, count: store.routes.inflight.total(message.upstreamIds) });
       } else if (message.kind === 'close') {
-        void closeAndExit(running.proxy);
+        void closeAndExit(running.proxy, traffic);
       }
     });
   });
@@ -72,8 +89,10 @@ export async function runProxyWorker(config: Config, logger: Logger): Promise<vo
   const { accessLog, ...settings } = config.proxy;
   const proxy = new AppProxy(store.routes, {
     logger,
-    accessLog: (accessLog || store.runtimeSettings().accessLog === true) && createAccessLogger(),
-    settings,
+    accessLog: (accessLog || store.runtimeSettings().accessLog === true) && createAccessLoggerTo(traffic.accessLine),
+    // Each worker holds its share of the caps, so the whole tree holds the configured ones.
+    settings: workerShareOfCaps(settings, config.proxyProcess.workers),
+    observer: accounting,
     challengeResponder: store.challengeResponder,
     hostPolicy: createHostPolicy({
       rule: (hostname) => store.host(hostname),
@@ -82,6 +101,7 @@ export async function runProxyWorker(config: Config, logger: Logger): Promise<vo
     }),
   });
   running.proxy = proxy;
+  traffic.start();
   await proxy.listenHttp(config.httpPort, config.proxyHost).catch((error: Error) => {
     logger.error({ port: config.httpPort, reason: error.message }, 'the app proxy is not listening');
   });
@@ -97,9 +117,17 @@ export async function runProxyWorker(config: Config, logger: Logger): Promise<vo
 }
 
 let isClosing = false;
-async function closeAndExit(proxy: AppProxy | undefined): Promise<void> {
+async function closeAndExit(proxy: AppProxy | undefined, traffic?: WorkerTraffic): Promise<void> {
   if (isClosing) return;
   isClosing = true;
   await proxy?.close().catch(() => undefined);
+  // What the last requests counted goes to the supervisor before the worker ends (bounded wait).
+  if (traffic) {
+    traffic.stop();
+    await new Promise<void>((resolve) => {
+      setTimeout(resolve, 1_000).unref();
+      traffic.flush(resolve);
+    });
+  }
   process.exit(0);
 }

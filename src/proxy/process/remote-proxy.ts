@@ -104,6 +104,12 @@ export class RemoteProxy implements ChangeSink {
     return { inflight: Number(reply.inflight), routed: Number(reply.routed) };
   }
 
+  /** What the proxy's workers counted since the last take (unchecked: TrafficPull checks it); undefined when not connected. */
+  async takeTraffic(): Promise<unknown> {
+    if (!this.client?.connected) return undefined;
+    return (await this.client.request({ type: 'traffic.take' })).batch;
+  }
+
   /** Released and connected: changes reach the proxy. */
   isLive(): boolean {
     return this.isReleased && !this.isClosed && this.client?.connected === true;
