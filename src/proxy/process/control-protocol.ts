@@ -68,7 +68,12 @@ export type StateChange =
   | { type: 'hosts.set'; hosts: HostEntry[] }
   | { type: 'settings.set'; settings: RuntimeSettings };
 
-export type Query = { type: 'hello'; token: string } | { type: 'drained'; upstreamIds: string[] } | { type: 'status' };
+export type Query =
+  | { type: 'hello'; token: string }
+  | { type: 'drained'; upstreamIds: string[] }
+  | { type: 'status' }
+  /** Replace the workers with ones running the code on disk, sockets kept (proxy-handover.ts). */
+  | { type: 'upgrade' };
 
 export type Request = (StateChange | Query) & { v: number; id: number };
 
@@ -191,6 +196,9 @@ export function parseRequest(value: unknown): Request {
     case 'status':
       fields([]);
       return { ...base, type: 'status' };
+    case 'upgrade':
+      fields([]);
+      return { ...base, type: 'upgrade' };
     case 'drained':
       return { ...base, type: 'drained', upstreamIds: ids(fields(['upstreamIds']).upstreamIds, 'upstreamIds') };
     case 'snapshot':

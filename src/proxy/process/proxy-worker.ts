@@ -13,17 +13,21 @@ import { listenHttps } from '../../tls/https-listener.js';
 import { FALLBACK_NAME, SniContexts } from '../../tls/sni-contexts.js';
 import { AppProxy } from '../proxy-server.js';
 import type { StateChange } from './control-protocol.js';
+import { VERSION } from '../../version.js';
 import { ProxyStateStore } from './proxy-state-store.js';
 
 /** Supervisor → worker. */
 export type ToWorker =
   | { kind: 'change'; change: StateChange }
   | { kind: 'inflight'; queryId: number; upstreamIds: string[] }
-  | { kind: 'close' };
+  | { kind: 'close' }
+  /** A handover: stop accepting, let connections end (at most boundMs), then exit (proxy-handover.ts). */
+  | { kind: 'drain'; boundMs: number };
 
 /** Worker → supervisor. */
 export type FromWorker =
-  | { kind: 'ready' }
+  /** `version`: the code this worker runs (a handover reports it). */
+  | { kind: 'ready'; version?: string }
   | { kind: 'listening' }
   | { kind: 'inflight'; queryId: number; count: number }
   | { kind: 'change-failed'; reason: string };
@@ -61,12 +65,14 @@ export async function runProxyWorker(config: Config, logger: Logger): Promise<vo
         send({ kind: 'inflight', queryId: message.queryId, count: store.routes.inflight.total(message.upstreamIds) });
       } else if (message.kind === 'close') {
         void closeAndExit(running.proxy);
+      } else if (message.kind === 'drain') {
+        void drainAndExit(running.proxy, message.boundMs);
       }
     });
   });
   // The supervisor is gone: a worker alone must not keep the ports.
   process.on('disconnect', () => void closeAndExit(running.proxy));
-  send({ kind: 'ready' });
+  send({ kind: 'ready', version: VERSION });
   await firstSnapshot;
 
   const { accessLog, ...settings } = config.proxy;
@@ -97,6 +103,13 @@ export async function runProxyWorker(config: Config, logger: Logger): Promise<vo
 }
 
 let isClosing = false;
+async function drainAndExit(proxy: AppProxy | undefined, boundMs: number): Promise<void> {
+  if (isClosing) return;
+  isClosing = true;
+  await proxy?.drain(boundMs).catch(() => undefined);
+  process.exit(0);
+}
+
 async function closeAndExit(proxy: AppProxy | undefined): Promise<void> {
   if (isClosing) return;
   isClosing = true;
