@@ -55,25 +55,33 @@ export class RemoteProxy implements ChangeSink {
     this.files = proxyFiles(config.dataDir);
   }
 
-  /** Connects to the running proxy, or starts it and waits until its control socket answers. */
+  /**
+   * Connects to the running proxy, or starts it and waits until its control socket answers. With
+   * BERTH_PROXY_EXTERNAL (the installer's proxy container) it only waits: something else starts it.
+   */
   async connect(): Promise<void> {
     if (await this.tryConnect()) {
       this.logger.info({ pid: this.pid, version: this.client?.hello.version }, 'connected to the running proxy');
       this.upgradeIfOutdated();
       return;
     }
+    const external = this.config.proxyProcess.external;
     ensureProxyDir(this.files);
-    startDetached(process.execPath, [PROXY_BIN], { env: ownProcessEnvironment(), logFile: this.files.log });
+    if (external) this.logger.info('waiting for the proxy (BERTH_PROXY_EXTERNAL: it is started elsewhere)');
+    else startDetached(process.execPath, [PROXY_BIN], { env: ownProcessEnvironment(), logFile: this.files.log });
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (!(await this.tryConnect())) {
       if (Date.now() > deadline)
         throw new AppError(
           'INTERNAL',
-          `the proxy did not start within ${START_TIMEOUT_MS / 1000} s (see ${this.files.log})`,
+          external
+            ? `no proxy answered on ${this.files.socket} within ${START_TIMEOUT_MS / 1000} s`
+            : `the proxy did not start within ${START_TIMEOUT_MS / 1000} s (see ${this.files.log})`,
         );
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    this.logger.info({ pid: this.pid }, 'started the proxy process');
+    this.logger.info({ pid: this.pid }, external ? 'connected to the proxy' : 'started the proxy process');
+    this.upgradeIfOutdated();
   }
 
   /** Where certificates, challenge answers and host rules come from (set before release). */
