@@ -27,7 +27,8 @@ function rssMb(pid: number): number {
 }
 
 async function waitFor(url: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  // Generous: a start from the sources through tsx takes over 20 s on a loaded 2-core machine.
+  const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     try {
       if ((await fetch(url)).ok) return;

@@ -31,7 +31,7 @@ const rss = (pid: number) => field(`/proc/${pid}/status`, 'VmRSS');
 const pss = (pid: number) => field(`/proc/${pid}/smaps_rollup`, 'Pss');
 
 async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 120_000;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what} did not happen in time`);
     await new Promise((r) => setTimeout(r, 100));

@@ -150,7 +150,12 @@ export class RemoteProxy implements ChangeSink {
     const version = this.client?.hello.version;
     if (this.isUpgradeAsked || !this.client || typeof version !== 'string' || version === VERSION) return;
     this.isUpgradeAsked = true;
-    this.logger.info({ proxy: version, daemon: VERSION }, 'the proxy runs another version; asking it to upgrade');
+    // The supervisor keeps its own code until the proxy restarts (README "The data plane"): only logged.
+    const supervisor = this.client.hello.supervisorVersion;
+    this.logger.info(
+      { proxy: version, supervisor, daemon: VERSION },
+      'the proxy runs another version; asking it to upgrade',
+    );
     this.client
       .request({ type: 'upgrade' })
       .catch((error: Error) => this.logger.error({ reason: error.message }, 'the proxy refused to upgrade'));
