@@ -1,6 +1,8 @@
 /**
  * Idle footprint of the control plane: resident memory of `berth serve` after start and after a
- * bounded burst of panel requests, next to a bare Node HTTP server as the baseline, in the same run.
+ * bounded burst of panel requests, next to a bare Node HTTP server as the baseline, in the same run;
+ * then the daemon together with the proxy's process tree (process mode) at one and two workers, each
+ * process's RSS and the tree's PSS (bench/lib/proxy-tree-memory.ts).
  * Run: `npm run build && node --import tsx bench/idle-memory.ts` (the compiled row needs dist/).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/daemon-process.js';
+import { measureWithProxyTree, type TreeRow } from './lib/proxy-tree-memory.js';
 
 const REQUESTS = 200;
 const SETTLE_MS = 3000;
@@ -24,7 +27,8 @@ function rssMb(pid: number): number {
 }
 
 async function waitFor(url: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  // Generous: a start from the sources through tsx takes over 20 s on a loaded 2-core machine.
+  const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     try {
       if ((await fetch(url)).ok) return;
@@ -114,4 +118,34 @@ for (const row of rows) {
   console.log(
     `| ${row.name} | ${row.startMb.toFixed(1)} | ${row.afterLoadMb.toFixed(1)} | ${delta >= 0 ? '+' : ''}${delta.toFixed(1)} |`,
   );
+}
+
+if (existsSync('dist/proxy-main.js')) {
+  const tree: TreeRow[] = [];
+  const settings = { requests: REQUESTS, settleMs: SETTLE_MS };
+  for (const workers of [1, 2]) {
+    tree.push(
+      await measureWithProxyTree(`${workers} worker(s), default V8 heap`, { ...settings, workers, proxyFlags: [] }),
+    );
+    tree.push(
+      await measureWithProxyTree(`${workers} worker(s), --max-semi-space-size=1`, {
+        ...settings,
+        workers,
+        proxyFlags: ['--max-semi-space-size=1'],
+      }),
+    );
+  }
+  console.log(
+    `\nDaemon (compiled, --max-semi-space-size=2) + proxy process tree (compiled), MB after ${REQUESTS} requests`,
+  );
+  console.log('(RSS per process; shared pages such as the node binary count in each; PSS splits them)\n');
+  console.log('| proxy tree | daemon RSS | supervisor RSS | worker RSS | sum of RSS | sum of PSS |');
+  console.log('|---|---|---|---|---|---|');
+  for (const row of tree) {
+    const sum = row.rss.daemon + row.rss.supervisor + row.rss.workers.reduce((a, b) => a + b, 0);
+    const workers = row.rss.workers.map((mb) => mb.toFixed(1)).join(' + ');
+    console.log(
+      `| ${row.name} | ${row.rss.daemon.toFixed(1)} | ${row.rss.supervisor.toFixed(1)} | ${workers} | ${sum.toFixed(1)} | ${row.pssTotal.toFixed(1)} |`,
+    );
+  }
 }

@@ -8,6 +8,11 @@
  * itself measured (old daemon stopping → new /healthz answering).
  * Run: `npm run bench:upgrade-gap` (loopback only; about two minutes; cleans up after itself).
  */
+if (process.argv.includes('--proxy-upgrades')) {
+  // Upgrades of the proxy process tree itself: sockets handed over to new workers (bench/proxy-upgrade-gap.ts).
+  await import('./proxy-upgrade-gap.js');
+  process.exit(0);
+}
 if (process.argv.includes('--daemon-restarts')) {
   // The data plane's variant: daemon restarts, inline proxy vs the proxy process (bench/daemon-restart-gap.ts).
   await import('./daemon-restart-gap.js');

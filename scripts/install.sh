@@ -8,6 +8,10 @@
 # automatic rollback); your apps keep running. It never prints or stores a password: a fresh
 # install prints a one-time setup link instead.
 #
+# A fresh install runs the app proxy as its own container, <name>-proxy (same image, `berth-proxy`,
+# host network, the data dir mounted; BERTH_PROXY_MODE=process), so upgrading the daemon's container
+# leaves it serving. An existing install keeps the proxy mode it has (switching means a gap).
+#
 # Options (each also as an environment variable):
 #   --name NAME           BERTH_CONTAINER     Berth's container name (default berth)
 #   --data-dir DIR        BERTH_DATA_DIR      where Berth keeps its state (default /var/lib/berth)
@@ -151,6 +155,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 docker_answers() { have docker && docker info >/dev/null 2>&1; }
 container_exists() { docker container inspect "$NAME" >/dev/null 2>&1; }
 container_running() { [ "$(docker container inspect --format '{{.State.Running}}' "$NAME" 2>/dev/null)" = true ]; }
+proxy_running() { [ "$(docker container inspect --format '{{.State.Running}}' "$NAME-proxy" 2>/dev/null)" = true ]; }
 image_id() { docker image inspect --format '{{.Id}}' "$1" 2>/dev/null || true; }
 
 # GET http://127.0.0.1:<panel><path> (default /healthz) with whatever the server has; the container's own node last.
@@ -182,7 +187,7 @@ if [ "$ACTION" = uninstall ]; then
         -v "$DATA_DIR:$CONTAINER_DATA_DIR" "$old_image" remove-apps
     fi
     say "Removing the container $NAME"
-    docker rm -f "$NAME" "$NAME-previous" "$NAME-upgrader" >/dev/null 2>&1 || true
+    docker rm -f "$NAME" "$NAME-previous" "$NAME-upgrader" "$NAME-proxy" >/dev/null 2>&1 || true
     if docker image rm "$old_image" >/dev/null 2>&1; then note "removed its image"; else note "kept its image (another container or tag uses it)"; fi
   else
     note "no container named $NAME"
@@ -295,6 +300,15 @@ if [ -z "$PUBLIC_URL" ]; then
 fi
 # Settings only (no secrets): the daemon reads them on every start, and an upgrade keeps them.
 ENV_FILE=$DATA_DIR/install.env
+# The proxy's mode: what --env says, else what this install already has, else (fresh) its own container.
+PROXY_MODE=
+for pair in $EXTRA_ENV; do case "$pair" in BERTH_PROXY_MODE=*) PROXY_MODE=${pair#BERTH_PROXY_MODE=} ;; esac; done
+if [ -z "$PROXY_MODE" ] && [ -f "$ENV_FILE" ]; then
+  PROXY_MODE=$(sed -n 's/^BERTH_PROXY_MODE=//p' "$ENV_FILE" | tail -n 1)
+fi
+if [ -z "$PROXY_MODE" ]; then
+  if [ "$UPGRADE" = 1 ]; then PROXY_MODE=inline; else PROXY_MODE=process; fi
+fi
 {
   echo "# Written by scripts/install.sh; re-run the installer to change these."
   echo "BERTH_CONTAINER_NAME=$NAME"
@@ -303,6 +317,9 @@ ENV_FILE=$DATA_DIR/install.env
   echo "BERTH_HTTPS_PORT=$HTTPS_PORT"
   echo "BERTH_SSH_PORT=$SSH_PORT"
   echo "BERTH_PUBLIC_URL=$PUBLIC_URL"
+  echo "BERTH_PROXY_MODE=$PROXY_MODE"
+  # The proxy container starts the proxy; the daemon only connects to it.
+  [ "$PROXY_MODE" != process ] || echo "BERTH_PROXY_EXTERNAL=true"
   for pair in $EXTRA_ENV; do echo "$pair"; done
 } >"$ENV_FILE.tmp"
 chmod 600 "$ENV_FILE.tmp"
@@ -336,9 +353,24 @@ fi
 
 # --- run, or upgrade in place -------------------------------------------------------------------
 label_args() { for pair in $LABELS; do printf '%s\n' "$pair"; done; }
+# The app proxy's own container (process mode), started before the daemon, which connects to it. It is
+# left running by daemon upgrades; it keeps the image it was started with (see README "The data plane").
+start_proxy() {
+  [ "$PROXY_MODE" = process ] || return 0
+  proxy_running && return 0
+  docker rm -f "$NAME-proxy" >/dev/null 2>&1 || true
+  say "Starting the app proxy ($IMAGE) as container $NAME-proxy"
+  set --
+  for pair in $(label_args); do set -- "$@" --label "$pair"; done
+  docker run -d --name "$NAME-proxy" --label berth.role=proxy "$@" --restart unless-stopped --network host \
+    --no-healthcheck -v "$DATA_DIR:$CONTAINER_DATA_DIR" --env-file "$ENV_FILE" --entrypoint node \
+    "$IMAGE" --max-semi-space-size=2 /app/bin/berth-proxy.js >/dev/null || die "could not start $NAME-proxy"
+}
 if [ "$UPGRADE" = 1 ] && [ "$(docker container inspect --format '{{.Image}}' "$NAME")" = "$(image_id "$IMAGE")" ]; then
+  start_proxy
   say "Berth is already running $IMAGE in $NAME: nothing to upgrade"
 elif [ "$UPGRADE" = 1 ]; then
+  start_proxy
   say "Berth is already running in $NAME: upgrading in place"
   docker rm -f "$NAME-upgrader" >/dev/null 2>&1 || true
   # The upgrader comes from the RUNNING image when it knows how (known-good code decides whether to
@@ -370,6 +402,7 @@ else
       -v "$(cd "$(dirname "$RESTORE_PASSPHRASE_FILE")" && pwd)/$(basename "$RESTORE_PASSPHRASE_FILE"):/restore/passphrase:ro" \
       "$IMAGE" restore /restore/backup.berth --passphrase-file /restore/passphrase || die "the restore failed (nothing was started)"
   fi
+  start_proxy
   say "Starting Berth ($IMAGE) as container $NAME"
   set --
   for pair in $(label_args); do set -- "$@" --label "$pair"; done

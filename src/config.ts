@@ -171,6 +171,11 @@ export interface ProxyProcessConfig {
    * accepts on the shared socket itself, or `round-robin`, the supervisor accepts and hands them out.
    */
   readonly balance: 'kernel' | 'round-robin';
+  /**
+   * Something else runs the proxy (BERTH_PROXY_EXTERNAL; the installer's proxy container): the daemon
+   * only connects, waiting for it, and never starts one of its own.
+   */
+  readonly external: boolean;
 }
 
 export type LogFormat = 'json' | 'pretty' | 'auto';
@@ -208,6 +213,7 @@ function readProxyProcessConfig(env: Env): ProxyProcessConfig {
     mode: readChoice(env, 'BERTH_PROXY_MODE', ['inline', 'process'] as const, 'inline'),
     workers: readInteger(env, 'BERTH_PROXY_WORKERS', Math.max(1, availableParallelism()), 1, 256),
     balance: readChoice(env, 'BERTH_PROXY_BALANCE', ['kernel', 'round-robin'] as const, 'kernel'),
+    external: readBoolean(env, 'BERTH_PROXY_EXTERNAL', false),
   });
 }
 

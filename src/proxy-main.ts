@@ -27,8 +27,8 @@ async function runProxyProcess(config: Config): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
-  // Detached from the daemon: a closed terminal must not stop the proxy.
-  process.on('SIGHUP', () => undefined);
+  // Detached from the daemon (no terminal to lose): SIGHUP upgrades the workers, like the `upgrade` request.
+  process.on('SIGHUP', () => void supervisor.upgrade());
 }
 
 try {

@@ -17,6 +17,7 @@ import { sendProxyPage, type ProxyStatus } from './error-pages.js';
 import { hasSeveralHostHeaders } from './hostname.js';
 import { HttpProxyEngine, type UpstreamFailure } from './http-proxy-engine.js';
 import { adaptHttp2Request, Http2Connections } from './http2-support.js';
+import { drainListeners } from './listener-drain.js';
 import { listen } from './listen.js';
 import { resolveProxySettings, type ProxySettings, type ProxySettingsOverrides } from './proxy-settings.js';
 import type { RouteTable, Upstream } from './route-table.js';
@@ -227,6 +228,16 @@ export class AppProxy {
     this.httpServer = undefined;
     this.engine.close();
     this.accessLogger?.flush?.();
+  }
+
+  /**
+   * A handover (listener-drain.ts): stops accepting, lets open connections finish and end on their own,
+   * and after `boundMs` closes like close() (in-flight grace, then cut; WebSockets are cut then).
+   */
+  async drain(boundMs: number): Promise<void> {
+    const bound = new Promise<void>((resolve) => setTimeout(resolve, boundMs).unref());
+    await Promise.race([drainListeners(this.servers, () => this.http2Connections.closeGracefully()), bound]);
+    await this.close();
   }
 
   /** http-proxy throws synchronously on some request targets (e.g. `http://[::1/`): a 400, not a crash. */

@@ -5,19 +5,33 @@
  * control socket refuses clients without the token and malformed messages (changing nothing). What the
  * two workers serve is counted like inline (HTTP metrics, request log, access log, the 10 s samples the
  * autoscaler reads); the per-address connection cap holds for the whole tree; a daemon that starts while
- * Docker does not answer leaves the proxy its last routes.
+ * Docker does not answer leaves the proxy its last routes. Last, a
+ * proxy running older code (a copy with another version, reached through a `current` symlink the way a
+ * release directory is) is upgraded by a daemon of the new version: new workers from the code on disk
+ * take over the same sockets under load with zero failed requests, the supervisor stays.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../../src/db/connection.js';
 import { samplesBetween } from '../../src/traffic/traffic.repository.js';
+import { VERSION } from '../../src/version.js';
 import {
   apiClient,
   createAdminToken,
@@ -29,89 +43,22 @@ import { freePort, startDaemonProcess, type DaemonProcess } from '../helpers/dae
 import { fixtureFiles } from '../helpers/deploy-harness.js';
 import { TEST_IMAGES } from '../helpers/docker-test-env.js';
 import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
+import {
+  get as getWith,
+  isAlive,
+  startLoadLoop as loadLoopWith,
+  talk,
+  waitFor,
+} from '../helpers/proxy-process-probe.js';
 
 const HOST = 'web-pp.localhost';
 const PROXY_BIN = fileURLToPath(new URL('../../bin/berth-proxy.js', import.meta.url));
-
-function get(port: number, agent: http.Agent | false = false, path = '/'): Promise<number | string> {
-  return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, path, headers: { host: HOST }, agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', (error) => resolve(`response: ${error.message}`));
-    });
-    req.setTimeout(5_000, () => req.destroy(new Error('timeout')));
-    req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-    req.end();
-  });
-}
-
-/** Four keep-alive clients in a loop until stopped, at most `maxRequests` or `maxMs` (bounded either way). */
-function startLoadLoop(port: number, maxRequests = 50_000, maxMs = 240_000) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-  const outcomes = { ok: 0, failed: [] as Array<number | string> };
-  const deadline = Date.now() + maxMs;
-  let isStopped = false;
-  const client = async () => {
-    while (!isStopped && Date.now() < deadline && outcomes.ok + outcomes.failed.length < maxRequests) {
-      const outcome = await get(port, agent);
-      if (outcome === 200) outcomes.ok++;
-      else outcomes.failed.push(outcome);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
-  const clients = Promise.all([client(), client(), client(), client()]);
-  return {
-    async stop() {
-      isStopped = true;
-      await clients;
-      agent.destroy();
-      return outcomes;
-    },
-  };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Sends lines on the control socket and collects the replies (one per line). */
-async function talk(socketPath: string, lines: string[]): Promise<Array<Record<string, unknown>>> {
-  const socket = connect(socketPath);
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  const replies: Array<Record<string, unknown>> = [];
-  let buffered = '';
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  socket.on('data', (chunk) => {
-    buffered += chunk.toString();
-    let at = buffered.indexOf('\n');
-    while (at !== -1) {
-      replies.push(JSON.parse(buffered.slice(0, at)) as Record<string, unknown>);
-      buffered = buffered.slice(at + 1);
-      at = buffered.indexOf('\n');
-    }
-  });
-  for (const line of lines) socket.write(`${line}\n`);
-  await Promise.race([closed, waitFor(() => replies.length >= lines.length, 10_000, 'control replies')]);
-  socket.destroy();
-  return replies;
-}
+const get = (port: number, agent?: http.Agent | false, path?: string) => getWith(port, HOST, agent, path);
+const startLoadLoop = (port: number, options?: { freshClients?: number }) => loadLoopWith(port, HOST, options);
 
 describe('the proxy as its own process (BERTH_PROXY_MODE=process)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'berth-pp-'));
+  const codeDir = mkdtempSync(join(tmpdir(), 'berth-pp-code-'));
   const proxyDir = join(dataDir, 'proxy');
   let env: Record<string, string>;
   let git: GitServer;
@@ -164,6 +111,7 @@ describe('the proxy as its own process (BERTH_PROXY_MODE=process)', () => {
     await removeProjectDockerObjects(projectIds);
     await git?.close();
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(codeDir, { recursive: true, force: true });
   });
 
   it('serves the app from a separate process tree, its files private', async () => {
@@ -348,5 +296,73 @@ describe('the proxy as its own process (BERTH_PROXY_MODE=process)', () => {
     assert.equal(routes.length, 1);
     assert.equal(proxyPid(), pid);
     await daemon.stop();
+  });
+
+  it('an upgrade of the proxy hands the sockets over: zero failures, new workers, same supervisor', async () => {
+    // The old release: a copy of bin/ and src/ with another version in its package.json.
+    const root = dirname(dirname(PROXY_BIN));
+    const old = join(codeDir, 'old');
+    mkdirSync(old);
+    for (const entry of ['bin', 'src']) cpSync(join(root, entry), join(old, entry), { recursive: true });
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(old, 'package.json'), JSON.stringify({ ...pkg, version: '0.0.0-before-upgrade' }));
+    for (const entry of ['node_modules', 'tsconfig.json']) symlinkSync(join(root, entry), join(old, entry));
+    const current = join(codeDir, 'current');
+    symlinkSync(old, current);
+    const controlSocket = join(proxyDir, 'control.sock');
+    const status = async () => {
+      const [hello, answer] = await talk(controlSocket, [
+        JSON.stringify({ v: 1, id: 1, type: 'hello', token: token() }),
+        JSON.stringify({ v: 1, id: 2, type: 'status' }),
+      ]);
+      return { hello: hello!, status: answer! as { version: string; workerPids: number[]; upgrading: boolean } };
+    };
+
+    const previous = proxyPid();
+    process.kill(previous, 'SIGTERM');
+    await waitFor(() => !isAlive(previous), 20_000, 'the proxy to stop');
+    const child = spawn(process.execPath, [join(current, 'bin', 'berth-proxy.js')], {
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/root',
+        BERTH_DATA_DIR: dataDir,
+        ...env,
+      },
+      stdio: 'ignore',
+      detached: true,
+    });
+    child.unref();
+    await waitFor(async () => (await get(proxyPort)) === 200, 60_000, 'the old release to serve the app');
+    const supervisor = proxyPid();
+    const before = await status();
+    assert.equal(before.hello.version, '0.0.0-before-upgrade');
+    assert.equal(before.status.workerPids.length, 2);
+
+    // The new release goes live on disk; the daemon of the new version finds the old proxy and asks it to upgrade.
+    symlinkSync(root, `${current}.next`);
+    renameSync(`${current}.next`, current);
+    const load = startLoadLoop(proxyPort, { freshClients: 2 });
+    await new Promise((r) => setTimeout(r, 500));
+    daemon = await startDaemonProcess({ dataDir, env, timeoutMs: 180_000 });
+    await waitFor(
+      async () => {
+        const { status: now } = await status();
+        return now.version === VERSION && !now.upgrading && now.workerPids.length === 2;
+      },
+      180_000,
+      'the new workers',
+    );
+    // The old workers drain under load and exit (their keep-alive connections close after a response).
+    await waitFor(() => before.status.workerPids.every((pid) => !isAlive(pid)), 60_000, 'the old workers to exit');
+    await new Promise((r) => setTimeout(r, 500));
+    const outcomes = await load.stop();
+    console.log(`load loop across the proxy upgrade: ${outcomes.ok} ok, ${outcomes.failed.length} failed`);
+    assert.deepEqual(outcomes.failed, []);
+    assert.ok(outcomes.ok > 100, `only ${outcomes.ok} requests ran`);
+    const after = await status();
+    assert.equal(after.hello.version, VERSION);
+    assert.equal(proxyPid(), supervisor, 'the supervisor was replaced');
+    for (const pid of after.status.workerPids) assert.ok(!before.status.workerPids.includes(pid));
+    assert.match(daemon.output(), /asking it to upgrade/);
   });
 });

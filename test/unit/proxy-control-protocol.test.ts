@@ -26,6 +26,7 @@ describe('proxy control protocol (v1)', () => {
     assert.equal(parseRequest({ v: 1, id: 2, type: 'drained', upstreamIds: ['c1'] }).type, 'drained');
     const snapshot = { routes: [route], unavailable: [], certificates: [], challenges: [], hosts: [], settings: {} };
     assert.equal(parseRequest({ v: 1, id: 3, type: 'snapshot', state: snapshot }).type, 'snapshot');
+    assert.equal(parseRequest({ v: 1, id: 4, type: 'upgrade' }).type, 'upgrade');
   });
 
   it('refuses other versions, unknown types, unknown fields and bad values', () => {
@@ -33,6 +34,7 @@ describe('proxy control protocol (v1)', () => {
     assert.match(refused({ v: 1, type: 'status' }), /id/);
     assert.match(refused({ v: 1, id: 1, type: 'exec' }), /unknown message type/);
     assert.match(refused({ v: 1, id: 1, type: 'status', extra: 1 }), /unknown field/);
+    assert.match(refused({ v: 1, id: 1, type: 'upgrade', code: '/tmp/x' }), /unknown field/);
     assert.match(
       refused({ v: 1, id: 1, type: 'route.set', route: { ...route, upstreams: [{ id: 'c', host: 'h', port: 0 }] } }),
       /port/,

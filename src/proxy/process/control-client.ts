@@ -14,6 +14,8 @@ export class ControlClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
   private isClosed = false;
+  /** The proxy's answer to hello: its pid and code version. */
+  hello: Record<string, unknown> = {};
 
   private constructor(
     private readonly socket: Socket,
@@ -50,7 +52,7 @@ export class ControlClient {
     });
     const client = new ControlClient(socket, onClose);
     try {
-      await client.request({ type: 'hello', token });
+      client.hello = await client.request({ type: 'hello', token });
     } catch (error) {
       client.close();
       throw error;

@@ -76,7 +76,9 @@ export type Query =
   | { type: 'drained'; upstreamIds: string[] }
   | { type: 'status' }
   /** What the workers counted since the last take (reply: `batch`, checked by traffic-batch.ts). */
-  | { type: 'traffic.take' };
+  | { type: 'traffic.take' }
+  /** Replace the workers with ones running the code on disk, sockets kept (proxy-handover.ts). */
+  | { type: 'upgrade' };
 
 export type Request = (StateChange | Query) & { v: number; id: number };
 
@@ -202,6 +204,9 @@ export function parseRequest(value: unknown): Request {
     case 'traffic.take':
       fields([]);
       return { ...base, type: 'traffic.take' };
+    case 'upgrade':
+      fields([]);
+      return { ...base, type: 'upgrade' };
     case 'drained':
       return { ...base, type: 'drained', upstreamIds: ids(fields(['upstreamIds']).upstreamIds, 'upstreamIds') };
     case 'snapshot':

@@ -19,9 +19,11 @@ export async function listenControl(
   token: string,
   handle: RequestHandler,
   logger: Logger,
+  /** More for the hello reply (the proxy's code version). */
+  helloInfo: () => Record<string, unknown> = () => ({}),
 ): Promise<Server> {
   await removeStaleSocket(socketPath);
-  const server = createServer((socket) => serveConnection(socket, token, handle, logger));
+  const server = createServer((socket) => serveConnection(socket, token, handle, logger, helloInfo));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(socketPath, () => {
@@ -51,7 +53,13 @@ async function removeStaleSocket(socketPath: string): Promise<void> {
   }
 }
 
-function serveConnection(socket: Socket, token: string, handle: RequestHandler, logger: Logger): void {
+function serveConnection(
+  socket: Socket,
+  token: string,
+  handle: RequestHandler,
+  logger: Logger,
+  helloInfo: () => Record<string, unknown>,
+): void {
   let isAuthenticated = false;
   let queue = Promise.resolve();
   const expected = Buffer.from(token);
@@ -69,7 +77,7 @@ function serveConnection(socket: Socket, token: string, handle: RequestHandler, 
       if (request.type === 'hello') {
         const given = Buffer.from(request.token);
         isAuthenticated = given.length === expected.length && timingSafeEqual(given, expected);
-        if (isAuthenticated) return reply(socket, id, { ok: true, pid: process.pid });
+        if (isAuthenticated) return reply(socket, id, { ok: true, pid: process.pid, ...helloInfo() });
         logger.warn('a control client presented a wrong token');
         reply(socket, id, failure('UNAUTHENTICATED', 'wrong token'));
         socket.end();

@@ -14,6 +14,7 @@ import { FALLBACK_NAME, SniContexts } from '../../tls/sni-contexts.js';
 import { AppProxy } from '../proxy-server.js';
 import type { RequestObserver } from '../request-observer.js';
 import type { StateChange } from './control-protocol.js';
+import { VERSION } from '../../version.js';
 import { ProxyStateStore } from './proxy-state-store.js';
 import type { TrafficBatch, WorkerAccounting } from './traffic-batch.js';
 import { workerShareOfCaps } from './worker-caps.js';
@@ -23,11 +24,14 @@ import { WorkerTraffic } from './worker-traffic.js';
 export type ToWorker =
   | { kind: 'change'; change: StateChange }
   | { kind: 'inflight'; queryId: number; upstreamIds: string[] }
-  | { kind: 'close' };
+  | { kind: 'close' }
+  /** A handover: stop accepting, let connections end (at most boundMs), then exit (proxy-handover.ts). */
+  | { kind: 'drain'; boundMs: number };
 
 /** Worker → supervisor. */
 export type FromWorker =
-  | { kind: 'ready' }
+  /** `version`: the code this worker runs (a handover reports it). */
+  | { kind: 'ready'; version?: string }
   | { kind: 'listening' }
   | { kind: 'inflight'; queryId: number; count: number }
   | { kind: 'change-failed'; reason: string }
@@ -78,12 +82,14 @@ export async function runProxyWorker(
         send({ kind: 'inflight', queryId: message.queryId, count: store.routes.inflight.total(message.upstreamIds) });
       } else if (message.kind === 'close') {
         void closeAndExit(running.proxy, traffic);
+      } else if (message.kind === 'drain') {
+        void drainAndExit(running.proxy, message.boundMs, traffic);
       }
     });
   });
   // The supervisor is gone: a worker alone must not keep the ports.
   process.on('disconnect', () => void closeAndExit(running.proxy));
-  send({ kind: 'ready' });
+  send({ kind: 'ready', version: VERSION });
   await firstSnapshot;
 
   const { accessLog, ...settings } = config.proxy;
@@ -117,17 +123,28 @@ export async function runProxyWorker(
 }
 
 let isClosing = false;
+/** A worker replaced by an upgrade: stops accepting, lets open connections finish (bounded), then ends. */
+async function drainAndExit(proxy: AppProxy | undefined, boundMs: number, traffic: WorkerTraffic): Promise<void> {
+  if (isClosing) return;
+  isClosing = true;
+  await proxy?.drain(boundMs).catch(() => undefined);
+  await flushTraffic(traffic);
+  process.exit(0);
+}
+
 async function closeAndExit(proxy: AppProxy | undefined, traffic?: WorkerTraffic): Promise<void> {
   if (isClosing) return;
   isClosing = true;
   await proxy?.close().catch(() => undefined);
-  // What the last requests counted goes to the supervisor before the worker ends (bounded wait).
-  if (traffic) {
-    traffic.stop();
-    await new Promise<void>((resolve) => {
-      setTimeout(resolve, 1_000).unref();
-      traffic.flush(resolve);
-    });
-  }
+  if (traffic) await flushTraffic(traffic);
   process.exit(0);
+}
+
+/** What the last requests counted goes to the supervisor before the worker ends (bounded wait). */
+async function flushTraffic(traffic: WorkerTraffic): Promise<void> {
+  traffic.stop();
+  await new Promise<void>((resolve) => {
+    setTimeout(resolve, 1_000).unref();
+    traffic.flush(resolve);
+  });
 }

@@ -3,13 +3,16 @@
  * (its control socket and token in the data dir) or starts one detached (its own session, so it outlives
  * the daemon), pushes a full snapshot once the daemon has restored its routes (release), then every
  * change as it happens. When the connection drops it reconnects (starting the proxy again if it is gone)
- * and pushes a snapshot again. Closing the daemon closes only the connection, never the proxy.
+ * and pushes a snapshot again. Closing the daemon closes only the connection, never the proxy. When the
+ * proxy says (in its hello) that it runs another version than this daemon, as after a self-upgrade, it is
+ * asked once to replace its workers with the code on disk, sockets kept (proxy-handover.ts).
  */
 import { fileURLToPath } from 'node:url';
 import { ownProcessEnvironment, type Config } from '../../config.js';
 import { AppError } from '../../errors.js';
 import { startDetached } from '../../lib/exec.js';
 import type { Logger } from '../../logger.js';
+import { VERSION } from '../../version.js';
 import { ControlClient } from './control-client.js';
 import type {
   CertificateEntry,
@@ -38,6 +41,7 @@ export class RemoteProxy implements ChangeSink {
   private client: ControlClient | undefined;
   private isReleased = false;
   private isClosed = false;
+  private isUpgradeAsked = false;
   private tls: TlsState | undefined;
   private readonly closeHooks: Array<() => void> = [];
   /** The supervisor's process id, as it said when we connected. */
@@ -51,24 +55,33 @@ export class RemoteProxy implements ChangeSink {
     this.files = proxyFiles(config.dataDir);
   }
 
-  /** Connects to the running proxy, or starts it and waits until its control socket answers. */
+  /**
+   * Connects to the running proxy, or starts it and waits until its control socket answers. With
+   * BERTH_PROXY_EXTERNAL (the installer's proxy container) it only waits: something else starts it.
+   */
   async connect(): Promise<void> {
     if (await this.tryConnect()) {
-      this.logger.info({ pid: this.pid }, 'connected to the running proxy');
+      this.logger.info({ pid: this.pid, version: this.client?.hello.version }, 'connected to the running proxy');
+      this.upgradeIfOutdated();
       return;
     }
+    const external = this.config.proxyProcess.external;
     ensureProxyDir(this.files);
-    startDetached(process.execPath, [PROXY_BIN], { env: ownProcessEnvironment(), logFile: this.files.log });
+    if (external) this.logger.info('waiting for the proxy (BERTH_PROXY_EXTERNAL: it is started elsewhere)');
+    else startDetached(process.execPath, [PROXY_BIN], { env: ownProcessEnvironment(), logFile: this.files.log });
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (!(await this.tryConnect())) {
       if (Date.now() > deadline)
         throw new AppError(
           'INTERNAL',
-          `the proxy did not start within ${START_TIMEOUT_MS / 1000} s (see ${this.files.log})`,
+          external
+            ? `no proxy answered on ${this.files.socket} within ${START_TIMEOUT_MS / 1000} s`
+            : `the proxy did not start within ${START_TIMEOUT_MS / 1000} s (see ${this.files.log})`,
         );
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    this.logger.info({ pid: this.pid }, 'started the proxy process');
+    this.logger.info({ pid: this.pid }, external ? 'connected to the proxy' : 'started the proxy process');
+    this.upgradeIfOutdated();
   }
 
   /** Where certificates, challenge answers and host rules come from (set before release). */
@@ -136,6 +149,22 @@ export class RemoteProxy implements ChangeSink {
       hosts: this.tls?.hosts() ?? [],
       settings: { accessLog: this.config.proxy.accessLog },
     };
+  }
+
+  /** Once per daemon start: a proxy on other code than ours replaces its workers (it answers at once). */
+  private upgradeIfOutdated(): void {
+    const version = this.client?.hello.version;
+    if (this.isUpgradeAsked || !this.client || typeof version !== 'string' || version === VERSION) return;
+    this.isUpgradeAsked = true;
+    // The supervisor keeps its own code until the proxy restarts (README "The data plane"): only logged.
+    const supervisor = this.client.hello.supervisorVersion;
+    this.logger.info(
+      { proxy: version, supervisor, daemon: VERSION },
+      'the proxy runs another version; asking it to upgrade',
+    );
+    this.client
+      .request({ type: 'upgrade' })
+      .catch((error: Error) => this.logger.error({ reason: error.message }, 'the proxy refused to upgrade'));
   }
 
   private async pushSnapshot(): Promise<void> {
