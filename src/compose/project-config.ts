@@ -24,14 +24,36 @@ export function composeProjectConfig(parts: {
   lifecycle: Lifecycle;
 }): ProjectConfigFacade {
   const { db, config, secretBox, databases, domains, core, lifecycle } = parts;
+  const workers = new WorkersService(core.deploys.deps);
   return createProjectConfigFacade(db, {
     projects: createProjectsFacade(db, secretBox, config),
     variables: createVariablesFacade(db, secretBox, databases),
     databases: databases.databases,
     backups: databases.backups,
     domains: domains?.domains,
-    workers: new WorkersService(core.deploys.deps),
+    workers,
     lifecycle,
     checkSource: (raw) => validateServiceSource(raw, { allowPrivate: config.allowPrivateSources }),
+    // Every facade below is made again on the transaction: a query on `db` while it is open would wait forever.
+    transaction: (work) =>
+      db.transaction().execute((trx) => {
+        const domainRows = domains?.domains;
+        return work(
+          {
+            projects: createProjectsFacade(trx, secretBox, config),
+            variables: createVariablesFacade(trx, secretBox, databases),
+            insertDatabase: (projectId, input) => databases.databases.insertRow(trx, projectId, input),
+            storeSchedule: (id, input) => databases.backups.storeSchedule(trx, id, input),
+            storeReplicas: (id, type, replicas) => workers.storeReplicas(trx, id, type, replicas),
+            ...(domainRows && {
+              domains: {
+                insert: (id, hostname) => domainRows.insertRows(trx, id, hostname),
+                remove: (domainId) => domainRows.deleteRows(trx, domainId),
+              },
+            }),
+          },
+          trx,
+        );
+      }),
   });
 }

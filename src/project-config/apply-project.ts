@@ -1,17 +1,25 @@
 /**
  * Applies a checked project file whose plan the caller has seen: refused (CONFLICT, nothing written) when
- * the server changed since (the plan hash differs). Every value was checked before the first write
- * (check-project-file.ts, by the create/update routes' own rules); writes then go through the same
- * facades as those routes, object by object: service settings and their variables are each one
- * transaction there, databases and domains start their containers and routes as they do from the panel.
- * Secret variables are never written; deletes happen only with prune (databases keep their volume).
+ * the server changed since (the plan hash differs). All database writes (services and their settings,
+ * variables, domain rows, database rows, backup schedules, worker replicas, the applied file) happen in
+ * ONE transaction, through the same code as the routes, which checks every value again there (variable
+ * references, schedules against the minimum interval, names and hostnames against what exists). A
+ * failure anywhere rolls everything back and is named by its path ("databases.db.backup.schedule: …").
+ * Only after the commit come the side effects: database containers, routes and certificates, backup
+ * timers, worker scaling, and the deletes prune asks for (databases keep their volume). A side effect
+ * that fails then is reported in the plan's notes (the saved state stays; the panel can retry it).
+ * Secret variables are never written.
  */
-import { AppError } from '../errors.js';
-import type { ProjectConfigPorts } from './project-config.ports.js';
+import type { Executor } from '../db/executor.js';
+import { AppError, isAppError } from '../errors.js';
+import type { ProjectConfigPorts, TransactionPorts } from './project-config.ports.js';
 import type { FileService, ProjectFile } from './project-file.js';
 import { settingsPatchOf } from './check-project-file.js';
 import type { ProjectState } from './project-export.js';
 import { planProject, type Change, type Plan } from './plan-project.js';
+
+/** Work to do once the transaction has committed, with what it is about (for a note when it fails). */
+type Effect = { path: string; run: () => Promise<unknown> };
 
 export async function applyProjectFile(
   ports: ProjectConfigPorts,
@@ -19,6 +27,7 @@ export async function applyProjectFile(
   state: ProjectState,
   file: ProjectFile,
   options: { prune: boolean; expectPlanHash: string },
+  save: (executor: Executor) => Promise<void>,
 ): Promise<Plan> {
   const plan = planProject(state.file, file, options.prune);
   if (plan.planHash !== options.expectPlanHash) {
@@ -28,87 +37,151 @@ export async function applyProjectFile(
       { details: { expectPlanHash: 'stale' } },
     );
   }
+  if (plan.changes.some((c) => c.kind === 'domain' && !c.skipped) && !ports.domains) {
+    throw new AppError('CONFLICT', 'This server runs without custom domains: the file cannot change them.');
+  }
+  const ids = { services: new Map(state.serviceIds), databases: new Map(state.databaseIds) };
+  const effects = await ports.transaction(async (tx, executor) => {
+    const after = await writeAll(ports, tx, projectId, state, file, plan, ids);
+    await save(executor);
+    return after;
+  });
+  for (const effect of effects) {
+    try {
+      await effect.run();
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      plan.notes.push(`${effect.path}: saved, but not done yet: ${error.message}`);
+    }
+  }
+  return plan;
+}
+
+async function writeAll(
+  ports: ProjectConfigPorts,
+  tx: TransactionPorts,
+  projectId: string,
+  state: ProjectState,
+  file: ProjectFile,
+  plan: Plan,
+  ids: { services: Map<string, string>; databases: Map<string, string> },
+): Promise<Effect[]> {
+  const effects: Effect[] = [];
   const paths = (kind: Change['kind'], action: Change['action']) =>
     plan.changes.filter((c) => c.kind === kind && c.action === action && !c.skipped).map((c) => c.path);
 
   for (const name of paths('service', 'create')) {
     const service = file.services[name]!;
-    const created = await ports.projects.createService(projectId, {
-      name,
-      source: service.source,
-      ...settingsPatchOf(service),
-    });
-    state.serviceIds.set(name, created.id);
+    const created = await at(`services.${name}`, () =>
+      tx.projects.createService(projectId, { name, source: service.source, ...settingsPatchOf(service) }),
+    );
+    ids.services.set(name, created.id);
   }
   for (const [name, service] of Object.entries(file.services)) {
-    const id = state.serviceIds.get(name)!;
-    const existing = state.file.services[name];
-    if (existing) await updateService(ports, id, name, service, plan);
-    await applyVariables(ports, id, name, plan);
-    await applyDomains(ports, state, id, name, plan);
+    const id = ids.services.get(name)!;
+    if (state.file.services[name]) await updateService(tx, id, name, service, plan);
+    await applyVariables(tx, id, name, plan);
+    await applyDomains(ports, tx, state, id, name, plan, effects);
     for (const change of plan.changes.filter((c) => c.kind === 'process' && c.path.startsWith(`${name}.`))) {
-      await ports.workers.setReplicas(id, change.path.slice(`${name}.processes.`.length), change.new);
+      const type = change.path.slice(`${name}.processes.`.length);
+      await at(`services.${change.path}`, () => tx.storeReplicas(id, type, change.new));
+      effects.push({ path: `services.${change.path}`, run: () => ports.workers.setReplicas(id, type, change.new) });
     }
   }
   for (const name of paths('database', 'create')) {
     const database = file.databases[name]!;
-    const created = await ports.databases.create(projectId, {
-      name,
-      engine: database.engine,
-      version: database.version,
-      ...database.resources,
-    });
-    state.databaseIds.set(name, created.id);
-    if (database.backup) await ports.backups.setSchedule(created.id, database.backup);
+    const input = { name, engine: database.engine, version: database.version, ...database.resources };
+    const id = await at(`databases.${name}`, () => tx.insertDatabase(projectId, input));
+    ids.databases.set(name, id);
+    effects.push({ path: `databases.${name}`, run: async () => ports.databases.provisionCreated(id) });
+    if (database.backup) await schedule(ports, tx, id, `databases.${name}.backup`, database.backup, effects);
   }
   for (const [name, database] of Object.entries(file.databases)) {
     if (!state.file.databases[name]) continue;
-    const id = state.databaseIds.get(name)!;
+    const id = ids.databases.get(name)!;
     const touched = (prefix: string) => plan.changes.some((c) => c.path.startsWith(`${name}.${prefix}`));
+    if (touched('backup.')) await schedule(ports, tx, id, `databases.${name}.backup`, database.backup!, effects);
     if (touched('resources')) {
-      const limits = database.resources ?? {};
-      await ports.databases.updateSettings(id, { memoryMb: limits.memoryMb ?? null, cpus: limits.cpus ?? null });
+      // Limits are container settings: the container is recreated (and the limits stored) after commit.
+      const limits = { memoryMb: database.resources?.memoryMb ?? null, cpus: database.resources?.cpus ?? null };
+      effects.push({ path: `databases.${name}.resources`, run: () => ports.databases.updateSettings(id, limits) });
     }
-    if (touched('backup.')) await ports.backups.setSchedule(id, database.backup!);
   }
   for (const name of paths('service', 'delete')) {
-    await ports.lifecycle.deleteService(state.serviceIds.get(name)!, { confirm: name });
+    const id = ids.services.get(name)!;
+    effects.push({ path: `services.${name}`, run: () => ports.lifecycle.deleteService(id, { confirm: name }) });
   }
   for (const name of paths('database', 'delete')) {
-    await ports.databases.remove(state.databaseIds.get(name)!, { confirm: name, deleteVolume: false });
+    const id = ids.databases.get(name)!;
+    const run = () => ports.databases.remove(id, { confirm: name, deleteVolume: false });
+    effects.push({ path: `databases.${name}`, run });
   }
-  return plan;
+  return effects;
 }
 
-async function updateService(ports: ProjectConfigPorts, id: string, name: string, service: FileService, plan: Plan) {
+/** Runs `work`; an AppError from it is named by `path` (its code, and so its HTTP status, stays). */
+async function at<T>(path: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    throw new AppError(error.code, `${path}: ${error.message}`, { details: { [path]: error.message } });
+  }
+}
+
+async function schedule(
+  ports: ProjectConfigPorts,
+  tx: TransactionPorts,
+  id: string,
+  path: string,
+  backup: NonNullable<ProjectFile['databases'][string]['backup']>,
+  effects: Effect[],
+) {
+  await at(`${path}.schedule`, () => tx.storeSchedule(id, backup));
+  effects.push({ path: `${path}.schedule`, run: () => ports.backups.setSchedule(id, backup) });
+}
+
+async function updateService(tx: TransactionPorts, id: string, name: string, service: FileService, plan: Plan) {
   const changed = plan.changes.some((c) => c.kind === 'setting' && c.path.startsWith(`${name}.`));
   if (!changed) return;
   const sourceChanged = plan.changes.some((c) => c.path.startsWith(`${name}.source.`));
   const patch = settingsPatchOf(service);
-  await ports.projects.updateServiceSettings(id, sourceChanged ? { source: service.source, ...patch } : patch);
+  await at(`services.${name}`, () =>
+    tx.projects.updateServiceSettings(id, sourceChanged ? { source: service.source, ...patch } : patch),
+  );
 }
 
-async function applyVariables(ports: ProjectConfigPorts, id: string, name: string, plan: Plan) {
+async function applyVariables(tx: TransactionPorts, id: string, name: string, plan: Plan) {
   const prefix = `${name}.variables.`;
   const ofService = plan.changes.filter((c) => c.kind === 'variable' && c.path.startsWith(prefix) && !c.skipped);
   const writes = ofService
     .filter((c) => c.action !== 'delete')
     .map((c): [string, unknown] => [c.path.slice(prefix.length), c.new]);
-  if (writes.length > 0) await ports.variables.set(id, writes);
+  if (writes.length > 0) await at(`services.${name}.variables`, () => tx.variables.set(id, writes));
   for (const change of ofService.filter((c) => c.action === 'delete')) {
-    await ports.variables.remove(id, change.path.slice(prefix.length));
+    await at(`services.${change.path}`, () => tx.variables.remove(id, change.path.slice(prefix.length)));
   }
 }
 
-async function applyDomains(ports: ProjectConfigPorts, state: ProjectState, id: string, name: string, plan: Plan) {
+async function applyDomains(
+  ports: ProjectConfigPorts,
+  tx: TransactionPorts,
+  state: ProjectState,
+  id: string,
+  name: string,
+  plan: Plan,
+  effects: Effect[],
+) {
   const prefix = `${name}.domains.`;
   const ofService = plan.changes.filter((c) => c.kind === 'domain' && c.path.startsWith(prefix) && !c.skipped);
-  if (ofService.length > 0 && !ports.domains) {
-    throw new AppError('CONFLICT', 'This server runs without custom domains: the file cannot change them.');
-  }
+  if (ofService.length === 0) return;
+  const added: string[] = [];
+  const removed: string[] = [];
   for (const change of ofService) {
     const hostname = change.path.slice(prefix.length);
-    if (change.action === 'create') await ports.domains!.add(id, { hostname });
-    else await ports.domains!.remove(state.domainIds.get(`${name}/${hostname}`)!);
+    const path = `services.${name}.domains.${hostname}`;
+    if (change.action === 'create') added.push(await at(path, () => tx.domains!.insert(id, hostname)));
+    else removed.push(...(await at(path, () => tx.domains!.remove(state.domainIds.get(`${name}/${hostname}`)!))));
   }
+  effects.push({ path: `services.${name}.domains`, run: () => ports.domains!.publish(id, added, removed) });
 }

@@ -52,14 +52,15 @@ export function createProjectConfigFacade(db: Db, ports: ProjectConfigPorts) {
       try {
         const state = await readProjectState(ports, projectId);
         const file = await checked(state, raw);
-        const plan = await applyProjectFile(ports, projectId, state, file, options);
-        await saveAppliedFile(db, projectId, {
-          fileJson: JSON.stringify(file),
-          fileHash: hashOf(file),
-          appliedBy: options.appliedBy,
-          appliedAt: nowIso(),
-        });
-        return plan;
+        // The applied file is saved in the apply's one transaction: a failed apply leaves the last one.
+        return await applyProjectFile(ports, projectId, state, file, options, (executor) =>
+          saveAppliedFile(executor, projectId, {
+            fileJson: JSON.stringify(file),
+            fileHash: hashOf(file),
+            appliedBy: options.appliedBy,
+            appliedAt: nowIso(),
+          }),
+        );
       } finally {
         applying.delete(projectId);
       }

@@ -95,6 +95,64 @@ describe('project file API and drift card', () => {
     ]);
   });
 
+  it('applies in one transaction: a failure found late, in the last object, changes nothing and names it', async () => {
+    const appliedBefore = (await call('GET', `/projects/${projectId}/config/drift`)).json();
+    const webBefore = (await call('GET', `/services/${webId}`)).json();
+    const variablesBefore = (await call('GET', `/services/${webId}/variables`)).json();
+    const late = async (file: File) => {
+      const plan = await call('POST', `/projects/${projectId}/config/plan`, { file });
+      assert.equal(plan.statusCode, 200, plan.body); // only applying finds it
+      const planHash = (plan.json() as Plan).planHash;
+      return call('POST', `/projects/${projectId}/config/apply`, { file, expectPlanHash: planHash });
+    };
+    const unchanged = async () => {
+      assert.equal((await call('GET', `/services/${webId}`)).json().replicas, webBefore.replicas);
+      assert.deepEqual((await call('GET', `/services/${webId}/variables`)).json(), variablesBefore);
+      const names = (await call('GET', `/projects/${projectId}/services`)).json().map((s: { name: string }) => s.name);
+      assert.deepEqual(names, ['web']);
+      assert.deepEqual((await call('GET', `/projects/${projectId}/databases`)).json(), []);
+      assert.deepEqual((await call('GET', `/projects/${projectId}/config/drift`)).json(), appliedBefore);
+    };
+
+    // A backup schedule more often than the server allows (BERTH_BACKUP_MIN_INTERVAL_SECONDS), on the last object.
+    const file = await exported();
+    file.services.web!.replicas = 4;
+    file.services.web!.variables = { ...(file.services.web!.variables as object), LOG_LEVEL: 'debug' };
+    file.services.worker = { source: { type: 'push', branch: 'main' }, replicas: 2 };
+    file.databases.cache = { engine: 'redis', backup: { schedule: '* * * * *' } };
+    const schedule = await late(file);
+    assert.equal(schedule.statusCode, 422, schedule.body);
+    assert.match(schedule.json().error.message, /^databases\.cache\.backup\.schedule: Backups may run at most every/);
+    assert.deepEqual(Object.keys(schedule.json().error.details), ['databases.cache.backup.schedule']);
+    await unchanged();
+
+    // A variable that refers to a service the project does not have, on the last service.
+    delete file.databases.cache;
+    file.services.zz = { source: { type: 'push', branch: 'main' }, variables: { API: '${{nosuch.URL}}' } };
+    const reference = await late(file);
+    assert.equal(reference.statusCode, 422, reference.body);
+    assert.match(reference.json().error.message, /^services\.zz\.variables: .*nosuch/);
+    await unchanged();
+
+    // What existed keeps working: the same file without its mistake applies.
+    delete file.services.zz;
+    const fixed = await late(file);
+    assert.equal(fixed.statusCode, 200, fixed.body);
+    assert.equal((await call('GET', `/services/${webId}`)).json().replicas, 4);
+    assert.equal((await call('GET', `/services/${webId}/variables`)).json().LOG_LEVEL, 'debug');
+    file.services.web!.replicas = webBefore.replicas;
+    delete file.services.worker;
+    file.services.web!.variables = { ...(file.services.web!.variables as object) };
+    delete (file.services.web!.variables as Record<string, unknown>).LOG_LEVEL;
+    const back = (await call('POST', `/projects/${projectId}/config/plan`, { file, prune: true })).json() as Plan;
+    const undone = await call('POST', `/projects/${projectId}/config/apply`, {
+      file,
+      prune: true,
+      expectPlanHash: back.planHash,
+    });
+    assert.equal(undone.statusCode, 200, undone.body);
+  });
+
   it('refuses strangers before reading the body, and viewers', async () => {
     const anonymous = await t.app.inject({
       method: 'POST',
