@@ -16,7 +16,7 @@ import type { ProjectConfigPorts, TransactionPorts } from './project-config.port
 import type { FileService, ProjectFile } from './project-file.js';
 import { settingsPatchOf } from './check-project-file.js';
 import type { ProjectState } from './project-export.js';
-import { planProject, type Change, type Plan } from './plan-project.js';
+import { buildArgsToWrite, patchFor, planProject, type Change, type Plan } from './plan-project.js';
 
 /** Work to do once the transaction has committed, with what it is about (for a note when it fails). */
 type Effect = { path: string; run: () => Promise<unknown> };
@@ -72,14 +72,16 @@ async function writeAll(
 
   for (const name of paths('service', 'create')) {
     const service = file.services[name]!;
+    const patch = withBuildArgs(settingsPatchOf(service), service, {});
     const created = await at(`services.${name}`, () =>
-      tx.projects.createService(projectId, { name, source: service.source, ...settingsPatchOf(service) }),
+      tx.projects.createService(projectId, { name, source: service.source, ...patch }),
     );
     ids.services.set(name, created.id);
   }
   for (const [name, service] of Object.entries(file.services)) {
     const id = ids.services.get(name)!;
-    if (state.file.services[name]) await updateService(tx, id, name, service, plan);
+    const existing = state.file.services[name];
+    if (existing) await updateService(tx, id, name, existing, service, plan, state.buildArgs.get(name) ?? {});
     await applyVariables(tx, id, name, plan);
     await applyDomains(ports, tx, state, id, name, plan, effects);
     for (const change of plan.changes.filter((c) => c.kind === 'process' && c.path.startsWith(`${name}.`))) {
@@ -141,11 +143,30 @@ async function schedule(
   effects.push({ path: `${path}.schedule`, run: () => ports.backups.setSchedule(id, backup) });
 }
 
-async function updateService(tx: TransactionPorts, id: string, name: string, service: FileService, plan: Plan) {
+/** The patch with the file's whole build args set (secret ones with the server's values), when it gives one. */
+function withBuildArgs(
+  patch: Record<string, unknown>,
+  service: FileService,
+  serverValues: Record<string, string>,
+): Record<string, unknown> {
+  if (service.build?.buildArgs === undefined) return patch;
+  const build = { ...(patch.build as Record<string, unknown>), buildArgs: buildArgsToWrite(service, serverValues) };
+  return { ...patch, build };
+}
+
+async function updateService(
+  tx: TransactionPorts,
+  id: string,
+  name: string,
+  existing: FileService,
+  service: FileService,
+  plan: Plan,
+  serverBuildArgs: Record<string, string>,
+) {
   const changed = plan.changes.some((c) => c.kind === 'setting' && c.path.startsWith(`${name}.`));
   if (!changed) return;
   const sourceChanged = plan.changes.some((c) => c.path.startsWith(`${name}.source.`));
-  const patch = settingsPatchOf(service);
+  const patch = withBuildArgs(patchFor(existing, service), service, serverBuildArgs);
   await at(`services.${name}`, () =>
     tx.projects.updateServiceSettings(id, sourceChanged ? { source: service.source, ...patch } : patch),
   );

@@ -41,6 +41,7 @@ export async function checkProjectFile(
     await noteAsync(problems, `${at}.source`, () => checkSource(service.source));
     note(problems, at, () => applySettingsPatch(DEFAULT_SETTINGS, settingsPatchOf(service)));
     checkServiceVariables(problems, at, service, secretKeys.get(name) ?? new Set());
+    checkBuildArgs(problems, at, service);
     // Domains are compared in their canonical form (lowercase ASCII, no trailing dot), as the server keeps them.
     service.domains = service.domains?.map((hostname, index) => {
       let canonical = hostname;
@@ -65,7 +66,11 @@ export async function checkProjectFile(
 /** The service's settings in the shape the update route takes (the same validator runs on both). */
 export function settingsPatchOf(service: FileService): Record<string, unknown> {
   const patch: Record<string, unknown> = {};
-  if (service.build !== undefined) patch.build = service.build;
+  if (service.build !== undefined) {
+    // Build args are planned and applied on their own (secret ones keep the server's value).
+    const { buildArgs: _own, ...build } = service.build;
+    patch.build = build;
+  }
   if (service.port !== undefined) patch.port = service.port;
   if (service.healthcheck !== undefined) patch.healthcheck = service.healthcheck;
   if (service.replicas !== undefined) patch.replicas = service.replicas;
@@ -85,6 +90,17 @@ function checkServiceVariables(problems: Problems, at: string, service: FileServ
       problems[`${at}.variables.${key}`] =
         'is a secret: a project file may not hold its value. Write {"secret": true} (the server keeps its value), set it in the panel or API, or reference another service with ${{service.VAR}}';
     }
+  }
+}
+
+/** Literal build args by the update route's rules; one named like a secret may not have its value here. */
+function checkBuildArgs(problems: Problems, at: string, service: FileService): void {
+  const args = Object.entries(service.build?.buildArgs ?? {});
+  const literal = Object.fromEntries(args.filter((entry) => typeof entry[1] === 'string'));
+  note(problems, at, () => applySettingsPatch(DEFAULT_SETTINGS, { build: { buildArgs: literal } }));
+  for (const key of Object.keys(literal).filter(isSecretName)) {
+    problems[`${at}.build.buildArgs.${key}`] =
+      'is a secret: a project file may not hold its value. Write {"secret": true} (the server keeps its value) or set it in the panel or API';
   }
 }
 

@@ -40,9 +40,11 @@ export function planProject(current: ProjectFile, desired: ProjectFile, prune: b
     const existing = current.services[name];
     if (!existing) {
       changes.push({ action: 'create', kind: 'service', path: name });
+      changes.push(...buildArgChanges(name, emptyService(), service, notes));
       changes.push(...serviceChildren(name, emptyService(), service, prune, notes));
     } else {
       changes.push(...serviceUpdates(name, existing, service));
+      changes.push(...buildArgChanges(name, existing, service, notes));
       changes.push(...serviceChildren(name, existing, service, prune, notes));
     }
   }
@@ -68,8 +70,8 @@ function deletion(kind: Change['kind'], path: string, prune: boolean): Change {
   return prune ? { action: 'delete', kind, path } : { action: 'delete', kind, path, skipped: true };
 }
 
-/** The settings after the file's patch, by the same code as the update route (build and resources whole). */
-export function settingsAfter(existing: FileService, service: FileService): ServiceSettings {
+/** The update route's patch for the file's settings: `build` and `resources` whole (left-out keys cleared). */
+export function patchFor(existing: FileService, service: FileService): Record<string, unknown> {
   const current = settingsOf(existing);
   const patch = settingsPatchOf(service);
   for (const field of ['build', 'resources'] as const) {
@@ -78,7 +80,12 @@ export function settingsAfter(existing: FileService, service: FileService): Serv
     const cleared = Object.keys(current[field]).filter((key) => !(key in given));
     patch[field] = { ...given, ...Object.fromEntries(cleared.map((key) => [key, null])) };
   }
-  return applySettingsPatch(current, patch);
+  return patch;
+}
+
+/** The settings after the file's patch, by the same code as the update route (build and resources whole). */
+export function settingsAfter(existing: FileService, service: FileService): ServiceSettings {
+  return applySettingsPatch(settingsOf(existing), patchFor(existing, service));
 }
 
 function settingsOf(service: FileService): ServiceSettings {
@@ -90,11 +97,57 @@ function settingsOf(service: FileService): ServiceSettings {
       expectedStatus: 200,
       timeoutSeconds: 60,
     }) as ServiceSettings['healthcheck'],
-    build: { ...(service.build ?? {}) },
+    build: withoutBuildArgs(service.build),
     resources: { ...(service.resources ?? {}) },
     replicas: service.replicas ?? 1,
     releaseCommand: service.releaseCommand ?? null,
   };
+}
+
+function withoutBuildArgs(build: FileService['build']): ServiceSettings['build'] {
+  const { buildArgs: _own, ...rest } = build ?? {};
+  return rest;
+}
+
+/**
+ * Build args, when the file gives them, are the whole set: literal values compare old → new; a secret one
+ * (`{"secret": true}`) keeps the server's value and never shows it; one the file leaves out is removed.
+ */
+function buildArgChanges(name: string, existing: FileService, service: FileService, notes: string[]): Change[] {
+  const wanted = service.build?.buildArgs;
+  if (wanted === undefined) return [];
+  const had = existing.build?.buildArgs ?? {};
+  const changes: Change[] = [];
+  for (const [key, value] of Object.entries(wanted)) {
+    const path = `${name}.build.buildArgs.${key}`;
+    if (typeof value !== 'string') {
+      if (!(key in had)) notes.push(`${path} is secret and not set on the server: set its value in the panel or API`);
+      continue;
+    }
+    if (!(key in had)) changes.push({ action: 'create', kind: 'setting', path, new: value });
+    else if (had[key] !== value) {
+      const old = had[key];
+      changes.push(
+        typeof old === 'string'
+          ? { action: 'update', kind: 'setting', path, old, new: value }
+          : { action: 'update', kind: 'setting', path, new: value },
+      );
+    }
+  }
+  for (const key of Object.keys(had).filter((key) => !(key in wanted))) {
+    changes.push({ action: 'delete', kind: 'setting', path: `${name}.build.buildArgs.${key}` });
+  }
+  return changes;
+}
+
+/** The whole build args set apply writes: the file's literal values, and the server's for secret ones. */
+export function buildArgsToWrite(service: FileService, serverValues: Record<string, string>): Record<string, string> {
+  const args: Record<string, string> = {};
+  for (const [key, value] of Object.entries(service.build?.buildArgs ?? {})) {
+    if (typeof value === 'string') args[key] = value;
+    else if (serverValues[key] !== undefined) args[key] = serverValues[key];
+  }
+  return args;
 }
 
 function serviceUpdates(name: string, existing: FileService, service: FileService): Change[] {
@@ -188,7 +241,7 @@ export function describeChange(change: Change): string {
   const values =
     change.action === 'update'
       ? ` ${JSON.stringify(change.old)} → ${JSON.stringify(change.new)}`
-      : change.action === 'create' && change.kind === 'variable'
+      : change.action === 'create' && (change.kind === 'variable' || change.kind === 'setting')
         ? ` = ${JSON.stringify(change.new)}`
         : '';
   return `${sign} ${subject}${values}${change.skipped ? ' (kept: apply deletes only with prune)' : ''}`;

@@ -1,8 +1,8 @@
 /**
  * The project as a berth.project.json, read from the server: the production environment's app services
  * (settings, worker replicas, variables, domains) and databases. Secret variables (marked secret, or named
- * like one: *_TOKEN, *PASSWORD*, ...) appear as `{"secret": true}`; git credentials and build args (which
- * may hold secrets) are never part of the file. Keys are sorted so the same state gives the same text.
+ * like one: *_TOKEN, *PASSWORD*, ...) and build args named like one appear as `{"secret": true}`; git
+ * credentials are never part of the file. Keys are sorted so the same state gives the same text.
  */
 import { createHash } from 'node:crypto';
 import { isSecretName } from '../projects/variables.secrets.js';
@@ -26,6 +26,8 @@ export interface ProjectState {
   databaseIds: Map<string, string>;
   /** Domain ids by `<service>/<hostname>`. */
   domainIds: Map<string, string>;
+  /** The services' build args as stored (secret values too: never exported, kept by apply). */
+  buildArgs: Map<string, Record<string, string>>;
 }
 
 export async function readProjectState(ports: ProjectConfigPorts, projectId: string): Promise<ProjectState> {
@@ -68,6 +70,7 @@ export async function readProjectState(ports: ProjectConfigPorts, projectId: str
     serviceIds: new Map(apps.map((s) => [s.name, s.id])),
     databaseIds: new Map(all.map((d) => [d.name, d.id])),
     domainIds,
+    buildArgs: new Map(apps.map((s) => [s.name, { ...s.build.buildArgs }])),
   };
 }
 
@@ -82,7 +85,10 @@ async function exportService(ports: ProjectConfigPorts, app: AppService, domains
     (await ports.workers.list(app.id)).processes.map((p) => [p.type, p.replicas] as const).sort(),
   );
   const { source } = app;
-  const { buildArgs: _secretMaybe, builder: _perDeploy, ...build } = app.build;
+  const { buildArgs, builder: _perDeploy, ...build } = app.build;
+  const args = Object.entries(buildArgs ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([key, value]): [string, FileVariable] => [key, isSecretName(key) ? { secret: true } : value]);
   return {
     source:
       source.type === 'git'
@@ -90,7 +96,7 @@ async function exportService(ports: ProjectConfigPorts, app: AppService, domains
         : source.type === 'image'
           ? { type: 'image', image: source.image }
           : { type: 'push', branch: source.branch },
-    build: compact(build),
+    build: compact({ ...build, ...(args.length > 0 ? { buildArgs: Object.fromEntries(args) } : {}) }),
     port: app.port,
     healthcheck: app.healthcheck,
     replicas: app.replicas,

@@ -16,7 +16,8 @@ export type FileVariable = string | SecretPlaceholder;
 export interface FileService {
   source:
     { type: 'git'; url: string; branch: string } | { type: 'image'; image: string } | { type: 'push'; branch: string };
-  build?: { dockerfilePath?: string; context?: string; buildpack?: string };
+  /** `buildArgs`: literal values; one named like a secret is `{"secret": true}` (the server keeps its value). */
+  build?: { dockerfilePath?: string; context?: string; buildpack?: string; buildArgs?: Record<string, FileVariable> };
   port?: number | null;
   healthcheck?: { type?: 'http' | 'tcp'; path?: string; expectedStatus?: number; timeoutSeconds?: number };
   replicas?: number;
@@ -55,6 +56,20 @@ const resources = {
     cpus: { type: 'number', minimum: 0.05, maximum: 64 },
   },
 } as const;
+
+/** A variable's or build arg's value: text, or `{"secret": true}` for a value that stays on the server. */
+const valueOrSecret = (maxLength: number) =>
+  ({
+    oneOf: [
+      { type: 'string', maxLength },
+      {
+        type: 'object',
+        additionalProperties: false,
+        required: ['secret'],
+        properties: { secret: { const: true } },
+      },
+    ],
+  }) as const;
 
 const source = {
   oneOf: [
@@ -96,6 +111,12 @@ const service = {
         dockerfilePath: { type: 'string', maxLength: 255 },
         context: { type: 'string', maxLength: 255 },
         buildpack: { type: 'string', maxLength: 32 },
+        buildArgs: {
+          type: 'object',
+          maxProperties: 100,
+          propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' },
+          additionalProperties: valueOrSecret(4096),
+        },
       },
     },
     port: { type: ['integer', 'null'], minimum: 1, maximum: 65535 },
@@ -122,17 +143,7 @@ const service = {
       type: 'object',
       maxProperties: 500,
       propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' },
-      additionalProperties: {
-        oneOf: [
-          { type: 'string', maxLength: 65536 },
-          {
-            type: 'object',
-            additionalProperties: false,
-            required: ['secret'],
-            properties: { secret: { const: true } },
-          },
-        ],
-      },
+      additionalProperties: valueOrSecret(65536),
     },
     domains: { type: 'array', maxItems: 50, uniqueItems: true, items: { type: 'string', maxLength: 253 } },
   },
