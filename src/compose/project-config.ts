@@ -10,6 +10,9 @@ import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import { createProjectsFacade, createVariablesFacade } from '../projects/projects.facade.js';
 import { createProjectConfigFacade, type ProjectConfigFacade } from '../project-config/project-config.facade.js';
+import { insertEnvironment } from '../environments/environments.repository.js';
+import { newId, nowIso } from '../lib/ids.js';
+import { previewEnvironmentIds } from '../project-config/project-config.repository.js';
 import { validateServiceSource } from '../source/source-validation.js';
 import { WorkersService } from '../workers/workers.service.js';
 import type { Core } from './core.js';
@@ -34,6 +37,7 @@ export function composeProjectConfig(parts: {
     workers,
     lifecycle,
     checkSource: (raw) => validateServiceSource(raw, { allowPrivate: config.allowPrivateSources }),
+    previewEnvironmentIds: (projectId) => previewEnvironmentIds(db, projectId),
     // Every facade below is made again on the transaction: a query on `db` while it is open would wait forever.
     transaction: (work) =>
       db.transaction().execute((trx) => {
@@ -45,6 +49,11 @@ export function composeProjectConfig(parts: {
             insertDatabase: (projectId, input) => databases.databases.insertRow(trx, projectId, input),
             storeSchedule: (id, input) => databases.backups.storeSchedule(trx, id, input),
             storeReplicas: (id, type, replicas) => workers.storeReplicas(trx, id, type, replicas),
+            insertEnvironment: async (projectId, name) => {
+              const id = newId('env');
+              await insertEnvironment(trx, { id, projectId, name, createdAt: nowIso() });
+              return id;
+            },
             ...(domainRows && {
               domains: {
                 insert: (id, hostname) => domainRows.insertRows(trx, id, hostname),

@@ -15,13 +15,16 @@ import { applySettingsPatch, DEFAULT_SETTINGS } from '../projects/service-settin
 import { findReferences } from '../projects/variable-references.js';
 import { checkVariables } from '../projects/variable-rules.js';
 import { isSecretName } from '../projects/variables.secrets.js';
-import { PROJECT_SCHEMA, type FileService, type ProjectFile } from './project-file.js';
+import { PROJECT_SCHEMA, type FileScope, type FileService, type ProjectFile } from './project-file.js';
 
 const check = compileSchema(PROJECT_SCHEMA);
 
 type Problems = Record<string, string>;
 
-/** The file, typed, or VALIDATION_FAILED naming every problem. `secretKeys`: service name → its secret keys. */
+/**
+ * The file, typed, or VALIDATION_FAILED naming every problem. `secretKeys`: service → its secret keys, by
+ * "web" (production) or "environments.staging.web".
+ */
 export async function checkProjectFile(
   raw: unknown,
   checkSource: (raw: unknown) => Promise<unknown>,
@@ -34,13 +37,32 @@ export async function checkProjectFile(
   }
   if (Object.keys(problems).length > 0) throw failure(problems);
   const file = raw as ProjectFile;
-  for (const [name, service] of Object.entries(file.services)) {
-    const at = `services.${name}`;
+  await checkScope(problems, '', file, checkSource, secretKeys);
+  for (const [name, scope] of Object.entries(file.environments ?? {})) {
+    const at = `environments.${name}`;
+    note(problems, at, () => checkName(name, 'environment'));
+    if (name === 'production') problems[at] = 'production is the top level of the file (its services and databases)';
+    await checkScope(problems, `${at}.`, scope, checkSource, secretKeys);
+  }
+  if (Object.keys(problems).length > 0) throw failure(problems);
+  return file;
+}
+
+/** One environment's services and databases; `prefix` is "" (production) or "environments.staging.". */
+async function checkScope(
+  problems: Problems,
+  prefix: string,
+  scope: FileScope,
+  checkSource: (raw: unknown) => Promise<unknown>,
+  secretKeys: Map<string, Set<string>>,
+): Promise<void> {
+  for (const [name, service] of Object.entries(scope.services)) {
+    const at = `${prefix}services.${name}`;
     note(problems, at, () => checkName(name, 'service'));
-    if (name in file.databases) problems[at] = `"${name}" is also a database: a service name is used once`;
+    if (name in scope.databases) problems[at] = `"${name}" is also a database: a service name is used once`;
     await noteAsync(problems, `${at}.source`, () => checkSource(service.source));
     note(problems, at, () => applySettingsPatch(DEFAULT_SETTINGS, settingsPatchOf(service)));
-    checkServiceVariables(problems, at, service, secretKeys.get(name) ?? new Set());
+    checkServiceVariables(problems, at, service, secretKeys.get(`${prefix}${name}`) ?? new Set());
     checkBuildArgs(problems, at, service);
     // Domains are compared in their canonical form (lowercase ASCII, no trailing dot), as the server keeps them.
     service.domains = service.domains?.map((hostname, index) => {
@@ -49,8 +71,8 @@ export async function checkProjectFile(
       return canonical;
     });
   }
-  for (const [name, database] of Object.entries(file.databases)) {
-    const at = `databases.${name}`;
+  for (const [name, database] of Object.entries(scope.databases)) {
+    const at = `${prefix}databases.${name}`;
     note(problems, at, () => checkName(name, 'service'));
     note(problems, `${at}.engine`, () => checkEngine(database.engine));
     note(problems, `${at}.version`, () => checkVersion(database.version));
@@ -59,8 +81,6 @@ export async function checkProjectFile(
       problems[`${at}.backup.schedule`] = 'must be a cron expression such as "0 3 * * *"';
     }
   }
-  if (Object.keys(problems).length > 0) throw failure(problems);
-  return file;
 }
 
 /** The service's settings in the shape the update route takes (the same validator runs on both). */

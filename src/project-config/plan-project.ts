@@ -8,13 +8,13 @@
 import { applySettingsPatch, type ServiceSettings } from '../projects/service-settings.js';
 import { settingsPatchOf } from './check-project-file.js';
 import { canonicalJson, hashOf } from './project-export.js';
-import type { FileDatabase, FileService, ProjectFile } from './project-file.js';
+import type { FileDatabase, FileScope, FileService, ProjectFile } from './project-file.js';
 
 export type ChangeAction = 'create' | 'update' | 'delete';
 
 export interface Change {
   action: ChangeAction;
-  kind: 'service' | 'database' | 'variable' | 'domain' | 'process' | 'setting';
+  kind: 'environment' | 'service' | 'database' | 'variable' | 'domain' | 'process' | 'setting';
   /** What it is about: "web", "web.replicas", "web.variables.LOG_LEVEL", "db.backup.schedule". */
   path: string;
   old?: unknown;
@@ -33,9 +33,40 @@ export interface Plan {
 
 const SETTING_FIELDS = ['port', 'healthcheck', 'build', 'resources', 'replicas', 'releaseCommand'] as const;
 
-export function planProject(current: ProjectFile, desired: ProjectFile, prune: boolean): Plan {
-  const changes: Change[] = [];
+export function planProject(
+  current: ProjectFile,
+  desired: ProjectFile,
+  prune: boolean,
+  previews: ReadonlySet<string> = new Set(),
+): Plan {
   const notes: string[] = [];
+  const changes = planScope(current, desired, prune, notes);
+  for (const [name, scope] of Object.entries(desired.environments ?? {})) {
+    const prefix = `environments.${name}.`;
+    if (previews.has(name) || name === 'production') {
+      notes.push(
+        `environments.${name}: ${name === 'production' ? 'production is the top level of the file' : 'a preview (made by pushes) is not managed by the file'}`,
+      );
+      continue;
+    }
+    const had = current.environments?.[name];
+    if (!had) changes.push({ action: 'create', kind: 'environment', path: name });
+    const scoped: string[] = [];
+    const inScope = planScope(had ?? { services: {}, databases: {} }, scope, prune, scoped);
+    changes.push(...inScope.map((change) => ({ ...change, path: `${prefix}${change.path}` })));
+    notes.push(...scoped.map((note) => `${prefix}${note}`));
+  }
+  if (desired.environments !== undefined) {
+    for (const name of Object.keys(current.environments ?? {}).filter((n) => !(n in desired.environments!))) {
+      notes.push(`environments.${name} is not in the file: left alone (delete an environment from the panel or API)`);
+    }
+  }
+  return { changes, notes, planHash: hashOf({ server: current, file: desired, prune }) };
+}
+
+/** One environment's changes, with paths relative to it ("web.replicas"); `notes` gets what apply cannot do. */
+export function planScope(current: FileScope, desired: FileScope, prune: boolean, notes: string[]): Change[] {
+  const changes: Change[] = [];
   for (const [name, service] of Object.entries(desired.services)) {
     const existing = current.services[name];
     if (!existing) {
@@ -59,7 +90,7 @@ export function planProject(current: ProjectFile, desired: ProjectFile, prune: b
   for (const name of Object.keys(current.databases)) {
     if (!(name in desired.databases)) changes.push(deletion('database', name, prune));
   }
-  return { changes, notes, planHash: hashOf({ server: current, file: desired, prune }) };
+  return changes;
 }
 
 function emptyService(): FileService {
@@ -236,7 +267,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** One line per change: `+ service web`, `~ web.replicas 1 → 2`, `- database old`. */
 export function describeChange(change: Change): string {
   const sign = change.action === 'create' ? '+' : change.action === 'update' ? '~' : '-';
-  const isObjectLevel = change.kind === 'service' || change.kind === 'database';
+  const isObjectLevel = change.kind === 'service' || change.kind === 'database' || change.kind === 'environment';
   const subject = isObjectLevel ? `${change.kind} ${change.path}` : change.path;
   const values =
     change.action === 'update'

@@ -20,6 +20,8 @@ export interface ProjectConfigPorts {
   domains?: Pick<DomainsService, 'listByService' | 'add' | 'remove' | 'publish'>;
   workers: Pick<WorkersService, 'list' | 'setReplicas'>;
   lifecycle: Pick<Lifecycle, 'deleteService'>;
+  /** The ids of the project's preview environments (made by pushes; a project file leaves them alone). */
+  previewEnvironmentIds(projectId: string): Promise<Set<string>>;
   /** The create route's source check (allow-list and private-address policy); throws VALIDATION_FAILED. */
   checkSource(raw: unknown): Promise<unknown>;
   /**
@@ -39,6 +41,8 @@ export interface TransactionPorts {
   storeSchedule(databaseId: string, input: { schedule?: unknown; keep?: unknown }): Promise<void>;
   /** Worker replicas (checked against the live release); the containers scale after commit. */
   storeReplicas(serviceId: string, processType: string, replicas: unknown): Promise<void>;
+  /** A new environment's row (its network comes with its first deploy); returns its id. */
+  insertEnvironment(projectId: string, name: string): Promise<string>;
   /** Domain rows; routes and certificates follow after commit (`publish`). Absent without custom domains. */
   domains?: {
     insert(serviceId: string, hostname: string): Promise<string>;

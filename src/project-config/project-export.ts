@@ -12,6 +12,7 @@ import {
   PROJECT_FILE_VERSION,
   PROJECT_SCHEMA_ID,
   type FileDatabase,
+  type FileScope,
   type FileService,
   type FileVariable,
   type ProjectFile,
@@ -19,9 +20,10 @@ import {
 
 export const EXPORTED_ENVIRONMENT = 'production';
 
-/** What plan and apply need beside the file: the ids behind each name. */
-export interface ProjectState {
-  file: ProjectFile;
+/** What plan and apply need beside one environment's part of the file: the ids behind each name. */
+export interface ScopeState {
+  /** Undefined for an environment the file names that does not exist yet. */
+  environmentId: string | undefined;
   serviceIds: Map<string, string>;
   databaseIds: Map<string, string>;
   /** Domain ids by `<service>/<hostname>`. */
@@ -30,10 +32,49 @@ export interface ProjectState {
   buildArgs: Map<string, Record<string, string>>;
 }
 
+/** The server as a file, with production's ids at the top and every other standard environment's by name. */
+export interface ProjectState extends ScopeState {
+  file: ProjectFile;
+  others: Map<string, ScopeState>;
+  /** Preview environments: made by pushes, not by the file (which may not name them). */
+  previews: Set<string>;
+}
+
 export async function readProjectState(ports: ProjectConfigPorts, projectId: string): Promise<ProjectState> {
   const project = await ports.projects.get(projectId);
-  const environment = project.environments.find((e) => e.name === EXPORTED_ENVIRONMENT);
-  const apps = (await ports.projects.listServices(projectId)).filter((s) => s.environmentId === environment?.id);
+  const previewIds = await ports.previewEnvironmentIds(projectId);
+  const allApps = await ports.projects.listServices(projectId);
+  const allDatabases = await ports.databases.list(projectId);
+  const scopes = new Map<string, { scope: FileScope; ids: ScopeState }>();
+  for (const environment of sortByName(project.environments.filter((e) => !previewIds.has(e.id)))) {
+    const apps = allApps.filter((s) => s.environmentId === environment.id);
+    const databases = allDatabases.filter((d) => d.environmentId === environment.id);
+    scopes.set(environment.name, await readScope(ports, environment.id, apps, databases));
+  }
+  const production = scopes.get(EXPORTED_ENVIRONMENT) ?? (await readScope(ports, undefined, [], []));
+  const others = [...scopes].filter(([name]) => name !== EXPORTED_ENVIRONMENT);
+  const file: ProjectFile = {
+    $schema: PROJECT_SCHEMA_ID,
+    version: PROJECT_FILE_VERSION,
+    project: project.name,
+    environment: EXPORTED_ENVIRONMENT,
+    ...production.scope,
+    ...(others.length > 0 ? { environments: Object.fromEntries(others.map(([name, s]) => [name, s.scope])) } : {}),
+  };
+  return {
+    file,
+    ...production.ids,
+    others: new Map(others.map(([name, s]) => [name, s.ids])),
+    previews: new Set(project.environments.filter((e) => previewIds.has(e.id)).map((e) => e.name)),
+  };
+}
+
+async function readScope(
+  ports: ProjectConfigPorts,
+  environmentId: string | undefined,
+  apps: AppService[],
+  all: Array<Awaited<ReturnType<ProjectConfigPorts['databases']['list']>>[number]>,
+): Promise<{ scope: FileScope; ids: ScopeState }> {
   const domains = ports.domains ? await ports.domains.listByService(apps.map((s) => s.id)) : new Map();
   const services: Record<string, FileService> = {};
   const domainIds = new Map<string, string>();
@@ -47,7 +88,6 @@ export async function readProjectState(ports: ProjectConfigPorts, projectId: str
     services[app.name] = await exportService(ports, app, hostnames.sort());
   }
   const databases: Record<string, FileDatabase> = {};
-  const all = (await ports.databases.list(projectId)).filter((d) => d.environmentId === environment?.id);
   for (const database of sortByName(all)) {
     const version = tagOf(database.image);
     databases[database.name] = {
@@ -57,20 +97,24 @@ export async function readProjectState(ports: ProjectConfigPorts, projectId: str
       backup: { schedule: database.backupSchedule, keep: database.backupKeep },
     };
   }
-  const file: ProjectFile = {
-    $schema: PROJECT_SCHEMA_ID,
-    version: PROJECT_FILE_VERSION,
-    project: project.name,
-    environment: EXPORTED_ENVIRONMENT,
-    services,
-    databases,
-  };
-  return {
-    file,
+  const ids: ScopeState = {
+    environmentId,
     serviceIds: new Map(apps.map((s) => [s.name, s.id])),
     databaseIds: new Map(all.map((d) => [d.name, d.id])),
     domainIds,
     buildArgs: new Map(apps.map((s) => [s.name, { ...s.build.buildArgs }])),
+  };
+  return { scope: { services, databases }, ids };
+}
+
+/** The ids of an environment the file creates: none yet. */
+export function emptyScopeState(): ScopeState {
+  return {
+    environmentId: undefined,
+    serviceIds: new Map(),
+    databaseIds: new Map(),
+    domainIds: new Map(),
+    buildArgs: new Map(),
   };
 }
 

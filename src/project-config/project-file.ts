@@ -2,7 +2,8 @@
  * berth.project.json: a whole project as data (README "Project as code: berth plan / berth apply"). Its
  * JSON Schema is published at GET /schema/berth.project.json and checks the shape (unknown keys are refused
  * with their path); the values are then checked by the same rules as the create and update routes
- * (src/project-config/check-project-file.ts). Scoped to one environment, `production` for now.
+ * (src/project-config/check-project-file.ts). Production at the top level, other environments (not
+ * previews) under `environments`, each with its own services and databases.
  * Secret values never appear: a secret variable is `{"secret": true}`, and apply leaves its value alone.
  */
 
@@ -38,14 +39,21 @@ export interface FileDatabase {
   backup?: { schedule: string | null; keep?: number };
 }
 
-export interface ProjectFile {
+/** One environment's apps and databases. */
+export interface FileScope {
+  services: Record<string, FileService>;
+  databases: Record<string, FileDatabase>;
+}
+
+/** Production's apps and databases at the top; every other environment (not previews) under `environments`. */
+export interface ProjectFile extends FileScope {
   $schema?: string;
   version: 1;
   /** The project's name, for people reading the file; apply does not rename. */
   project?: string;
   environment: 'production';
-  services: Record<string, FileService>;
-  databases: Record<string, FileDatabase>;
+  /** Left out: only production is managed. Given: the environments named (created when missing). */
+  environments?: Record<string, FileScope>;
 }
 
 const resources = {
@@ -174,7 +182,7 @@ export const PROJECT_SCHEMA = {
   $id: PROJECT_SCHEMA_ID,
   title: PROJECT_FILE_NAME,
   description:
-    'A Berth project as data: its app services, their variables (secret values never, only {"secret": true}) and domains, and its databases. One environment per file (production).',
+    'A Berth project as data: its app services, their variables and build args (secret values never, only {"secret": true}) and domains, and its databases: production at the top, other environments under "environments".',
   type: 'object',
   additionalProperties: false,
   required: ['version', 'environment', 'services', 'databases'],
@@ -186,5 +194,20 @@ export const PROJECT_SCHEMA = {
     environment: { const: 'production' },
     services: { type: 'object', maxProperties: 100, additionalProperties: service },
     databases: { type: 'object', maxProperties: 50, additionalProperties: database },
+    environments: {
+      type: 'object',
+      maxProperties: 20,
+      // Environment names follow the API's rules (checked after the schema); production is the top level.
+      propertyNames: { pattern: '^[a-z0-9][a-z0-9-]{0,62}$' },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['services', 'databases'],
+        properties: {
+          services: { type: 'object', maxProperties: 100, additionalProperties: service },
+          databases: { type: 'object', maxProperties: 50, additionalProperties: database },
+        },
+      },
+    },
   },
 } as const;

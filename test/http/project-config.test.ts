@@ -153,6 +153,73 @@ describe('project file API and drift card', () => {
     assert.equal(undone.statusCode, 200, undone.body);
   });
 
+  it('covers every environment (creating a missing one) and build args, never exporting a secret one', async () => {
+    const patched = await call('PATCH', `/services/${webId}`, {
+      build: { buildArgs: { NODE_VERSION: '20', NPM_TOKEN: 'npm_never_exported' } },
+    });
+    assert.equal(patched.statusCode, 200, patched.body);
+    const file = await exported();
+    assert.equal(file.environments, undefined, 'only production so far');
+    const web = file.services.web!;
+    assert.deepEqual((web.build as Record<string, unknown>).buildArgs, {
+      NODE_VERSION: '20',
+      NPM_TOKEN: { secret: true },
+    });
+    assert.doesNotMatch(JSON.stringify(file), /npm_never_exported/);
+
+    (web.build as Record<string, unknown>).buildArgs = { NODE_VERSION: '22', NPM_TOKEN: { secret: true } };
+    file.environments = {
+      staging: {
+        services: {
+          web: {
+            source: { type: 'push', branch: 'staging' },
+            replicas: 2,
+            build: { buildArgs: { NODE_VERSION: '22' } },
+            variables: { MODE: 'staging' },
+          },
+        },
+        databases: {},
+      },
+    };
+    const plan = (await call('POST', `/projects/${projectId}/config/plan`, { file })).json() as Plan;
+    assert.deepEqual(
+      plan.changes.map((c) => [c.action, c.kind, c.path, c.old, c.new]),
+      [
+        ['update', 'setting', 'web.build.buildArgs.NODE_VERSION', '20', '22'],
+        ['create', 'environment', 'staging', undefined, undefined],
+        ['create', 'service', 'environments.staging.web', undefined, undefined],
+        ['create', 'setting', 'environments.staging.web.build.buildArgs.NODE_VERSION', undefined, '22'],
+        ['create', 'variable', 'environments.staging.web.variables.MODE', undefined, 'staging'],
+      ],
+    );
+    const applied = await call('POST', `/projects/${projectId}/config/apply`, { file, expectPlanHash: plan.planHash });
+    assert.equal(applied.statusCode, 200, applied.body);
+
+    const stored = await t.db.selectFrom('services').select('build').where('id', '=', webId).executeTakeFirstOrThrow();
+    assert.deepEqual(JSON.parse(stored.build).buildArgs, { NODE_VERSION: '22', NPM_TOKEN: 'npm_never_exported' });
+    const environments = (await call('GET', `/projects/${projectId}/environments`)).json() as Array<{ name: string }>;
+    assert.deepEqual(environments.map((e) => e.name).sort(), ['production', 'staging']);
+    const again = await exported();
+    assert.deepEqual(Object.keys(again.environments as object), ['staging']);
+    const staging = (again.environments as Record<string, File>).staging!;
+    assert.equal(staging.services.web!.replicas, 2);
+    assert.deepEqual(staging.services.web!.variables, { MODE: 'staging' });
+    assert.deepEqual((staging.services.web!.source as { branch: string }).branch, 'staging');
+    const none = (await call('POST', `/projects/${projectId}/config/plan`, { file: again })).json() as Plan;
+    assert.deepEqual(none.changes, []);
+
+    // A literal value for a secret build arg, and production named as another environment, are refused by path.
+    const bad = structuredClone(again);
+    (bad.services.web!.build as Record<string, unknown>).buildArgs = { NPM_TOKEN: 'literal' };
+    (bad.environments as Record<string, unknown>).production = { services: {}, databases: {} };
+    const refused = await call('POST', `/projects/${projectId}/config/plan`, { file: bad });
+    assert.equal(refused.statusCode, 422, refused.body);
+    assert.deepEqual(Object.keys(refused.json().error.details).sort(), [
+      'environments.production',
+      'services.web.build.buildArgs.NPM_TOKEN',
+    ]);
+  });
+
   it('refuses strangers before reading the body, and viewers', async () => {
     const anonymous = await t.app.inject({
       method: 'POST',

@@ -113,6 +113,27 @@ describe('project plan', () => {
     assert.deepEqual(planProject(server, file, false).changes, []);
   });
 
+  it('plans other environments under their path, creates a missing one, and leaves previews and unnamed ones alone', () => {
+    const withStaging: ProjectFile = { ...structuredClone(server), environments: { staging: structuredClone(server) } };
+    const file = structuredClone(withStaging);
+    file.environments!.staging!.services.web!.replicas = 3;
+    file.environments!.qa = { services: {}, databases: { cache: { engine: 'redis' } } };
+    file.environments!['feature-x'] = { services: {}, databases: {} };
+    const plan = planProject(withStaging, file, false, new Set(['feature-x']));
+    assert.deepEqual(plan.changes.map(describeChange), [
+      '~ environments.staging.web.replicas 1 → 3',
+      '+ environment qa',
+      '+ database environments.qa.cache',
+    ]);
+    assert.deepEqual(plan.notes, ['environments.feature-x: a preview (made by pushes) is not managed by the file']);
+    delete file.environments!.staging;
+    const unnamed = planProject(withStaging, file, true, new Set(['feature-x']));
+    assert.ok(unnamed.changes.every((c) => !c.path.startsWith('environments.staging')));
+    assert.match(unnamed.notes.join('\n'), /environments\.staging is not in the file: left alone/);
+    // A file without `environments` manages production only.
+    assert.deepEqual(planProject(withStaging, structuredClone(server), true).changes, []);
+  });
+
   it('binds the hash to the server state, the file and prune', () => {
     const file = structuredClone(server);
     const hash = planProject(server, file, false).planHash;
