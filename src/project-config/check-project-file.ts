@@ -96,6 +96,7 @@ export function settingsPatchOf(service: FileService): Record<string, unknown> {
   if (service.replicas !== undefined) patch.replicas = service.replicas;
   if (service.resources !== undefined) patch.resources = service.resources;
   if (service.releaseCommand !== undefined) patch.releaseCommand = service.releaseCommand;
+  if (service.startCommand !== undefined) patch.startCommand = service.startCommand;
   return patch;
 }
 

@@ -31,7 +31,15 @@ export interface Plan {
   planHash: string;
 }
 
-const SETTING_FIELDS = ['port', 'healthcheck', 'build', 'resources', 'replicas', 'releaseCommand'] as const;
+const SETTING_FIELDS = [
+  'port',
+  'healthcheck',
+  'build',
+  'resources',
+  'replicas',
+  'releaseCommand',
+  'startCommand',
+] as const;
 
 export function planProject(
   current: ProjectFile,
@@ -132,6 +140,7 @@ function settingsOf(service: FileService): ServiceSettings {
     resources: { ...(service.resources ?? {}) },
     replicas: service.replicas ?? 1,
     releaseCommand: service.releaseCommand ?? null,
+    startCommand: service.startCommand ?? null,
   };
 }
 

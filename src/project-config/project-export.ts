@@ -146,6 +146,7 @@ async function exportService(ports: ProjectConfigPorts, app: AppService, domains
     replicas: app.replicas,
     resources: compact({ ...app.resources }),
     releaseCommand: app.releaseCommand,
+    startCommand: app.startCommand ?? null,
     processes,
     variables,
     domains,

@@ -24,6 +24,8 @@ export interface FileService {
   replicas?: number;
   resources?: { memoryMb?: number; cpus?: number };
   releaseCommand?: string | null;
+  /** The containers' command when the repository's berth.json sets no `start`; null: the image's. */
+  startCommand?: string | null;
   /** Worker process types (from the Procfile or berth.json) and their replica counts. */
   processes?: Record<string, number>;
   variables?: Record<string, FileVariable>;
@@ -141,6 +143,7 @@ const service = {
     replicas: { type: 'integer', minimum: 1, maximum: 10 },
     resources,
     releaseCommand: { type: ['string', 'null'], maxLength: 1000 },
+    startCommand: { type: ['string', 'null'], maxLength: 1000 },
     processes: {
       type: 'object',
       maxProperties: 10,

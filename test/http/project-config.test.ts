@@ -168,6 +168,7 @@ describe('project file API and drift card', () => {
     assert.doesNotMatch(JSON.stringify(file), /npm_never_exported/);
 
     (web.build as Record<string, unknown>).buildArgs = { NODE_VERSION: '22', NPM_TOKEN: { secret: true } };
+    web.startCommand = 'node server.js --port $PORT';
     file.environments = {
       staging: {
         services: {
@@ -185,6 +186,7 @@ describe('project file API and drift card', () => {
     assert.deepEqual(
       plan.changes.map((c) => [c.action, c.kind, c.path, c.old, c.new]),
       [
+        ['update', 'setting', 'web.startCommand', null, 'node server.js --port $PORT'],
         ['update', 'setting', 'web.build.buildArgs.NODE_VERSION', '20', '22'],
         ['create', 'environment', 'staging', undefined, undefined],
         ['create', 'service', 'environments.staging.web', undefined, undefined],
@@ -197,6 +199,7 @@ describe('project file API and drift card', () => {
 
     const stored = await t.db.selectFrom('services').select('build').where('id', '=', webId).executeTakeFirstOrThrow();
     assert.deepEqual(JSON.parse(stored.build).buildArgs, { NODE_VERSION: '22', NPM_TOKEN: 'npm_never_exported' });
+    assert.equal((await call('GET', `/services/${webId}`)).json().startCommand, 'node server.js --port $PORT');
     const environments = (await call('GET', `/projects/${projectId}/environments`)).json() as Array<{ name: string }>;
     assert.deepEqual(environments.map((e) => e.name).sort(), ['production', 'staging']);
     const again = await exported();
@@ -212,11 +215,13 @@ describe('project file API and drift card', () => {
     const bad = structuredClone(again);
     (bad.services.web!.build as Record<string, unknown>).buildArgs = { NPM_TOKEN: 'literal' };
     (bad.environments as Record<string, unknown>).production = { services: {}, databases: {} };
+    bad.services.web!.startCommand = 'node a.js && node b.js';
     const refused = await call('POST', `/projects/${projectId}/config/plan`, { file: bad });
     assert.equal(refused.statusCode, 422, refused.body);
     assert.deepEqual(Object.keys(refused.json().error.details).sort(), [
       'environments.production',
       'services.web.build.buildArgs.NPM_TOKEN',
+      'services.web.startCommand',
     ]);
   });
 

@@ -134,6 +134,16 @@ describe('project plan', () => {
     assert.deepEqual(planProject(withStaging, structuredClone(server), true).changes, []);
   });
 
+  it('plans a start command like the other settings, checked by the start-command rules', () => {
+    const file = structuredClone(server);
+    file.services.web!.startCommand = 'node server.js --port $PORT';
+    assert.deepEqual(planProject(server, file, false).changes.map(describeChange), [
+      '~ web.startCommand null → "node server.js --port $PORT"',
+    ]);
+    file.services.web!.startCommand = 'node a.js && node b.js';
+    assert.throws(() => planProject(server, file, false), /startCommand/);
+  });
+
   it('binds the hash to the server state, the file and prune', () => {
     const file = structuredClone(server);
     const hash = planProject(server, file, false).planHash;
