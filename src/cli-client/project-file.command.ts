@@ -137,11 +137,13 @@ function printPlan(ctx: ClientContext, project: string, plan: Plan): void {
 function describe(change: Change): string {
   const sign = change.action === 'create' ? '+' : change.action === 'update' ? '~' : '-';
   const subject =
-    change.kind === 'service' || change.kind === 'database' ? `${change.kind} ${change.path}` : change.path;
+    change.kind === 'service' || change.kind === 'database' || change.kind === 'environment'
+      ? `${change.kind} ${change.path}`
+      : change.path;
   const values =
     change.action === 'update'
       ? ` ${show(change.old)} → ${show(change.new)}`
-      : change.action === 'create' && change.kind === 'variable'
+      : change.action === 'create' && (change.kind === 'variable' || change.kind === 'setting')
         ? ` = ${show(change.new)}`
         : '';
   return `${sign} ${subject}${values}${change.skipped ? ' (kept: apply deletes only with --prune)' : ''}`;

@@ -23,7 +23,8 @@ import { startThrowawayContainer, waitHealthy } from './database-container.js';
 import { checkConfirmation, checkKeep } from './database-input.js';
 import { describe, type DatabaseSystem } from './database-system.js';
 import type { Backup, ManagedDatabase } from './database.types.js';
-import { listAllDatabases, updateDatabase } from './databases.repository.js';
+import type { Executor } from '../db/executor.js';
+import { findDatabaseById, listAllDatabases, updateDatabase } from './databases.repository.js';
 import { dumpToFile, readCounts, restoreFromFile, sha256OfFile } from './dump-restore.js';
 import { ENGINES } from './engines/index.js';
 import type { DatabaseCredentials } from './engines/types.js';
@@ -144,6 +145,18 @@ export class BackupManager {
     await updateDatabase(this.deps.db, databaseId, { backupSchedule: schedule, backupKeep: keep, updatedAt: nowIso() });
     this.schedule(databaseId, schedule);
     return this.databases.get(databaseId);
+  }
+
+  /**
+   * The checks and the write of `setSchedule` on `db` (a caller's transaction: project as code), without
+   * registering the schedule: call `setSchedule` with the same input once that transaction has committed.
+   */
+  async storeSchedule(db: Executor, databaseId: string, input: { schedule?: unknown; keep?: unknown }): Promise<void> {
+    const database = await findDatabaseById(db, databaseId);
+    if (!database) throw new AppError('NOT_FOUND', `No database with id "${databaseId}".`);
+    const schedule = input.schedule === undefined ? database.backupSchedule : this.checkSchedule(input.schedule);
+    const keep = input.keep === undefined ? database.backupKeep : checkKeep(input.keep);
+    await updateDatabase(db, databaseId, { backupSchedule: schedule, backupKeep: keep, updatedAt: nowIso() });
   }
 
   /** At start: backups cut off by a stop are marked failed; schedules are registered again. */

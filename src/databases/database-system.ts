@@ -76,7 +76,17 @@ export class DatabaseSystem {
   constructor(readonly deps: DatabaseDeps) {}
 
   async create(projectId: string, input: CreateDatabaseInput): Promise<ManagedDatabase> {
-    const { db, config } = this.deps;
+    const id = await this.insertRow(this.deps.db, projectId, input);
+    this.provisionCreated(id);
+    return this.get(id);
+  }
+
+  /**
+   * The checks and the row of `create`, on `db` (a caller's transaction: project as code); no container
+   * yet. Call `provisionCreated` once that transaction has committed.
+   */
+  async insertRow(db: Db, projectId: string, input: CreateDatabaseInput): Promise<string> {
+    const { config } = this.deps;
     requireDockerScheduler(config.scheduler, 'Databases are');
     const project = await findProject(db, projectId);
     if (!project) throw new AppError('NOT_FOUND', `No project with id "${projectId}".`);
@@ -109,8 +119,12 @@ export class DatabaseSystem {
       if (isUniqueViolation(error)) throw taken();
       throw error;
     }
+    return id;
+  }
+
+  /** Starts the container of a database whose row `insertRow` made (in the background, as `create` does). */
+  provisionCreated(id: string): void {
     this.background(id, () => this.provision(id));
-    return this.get(id);
   }
 
   async get(id: string): Promise<ManagedDatabase> {

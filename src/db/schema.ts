@@ -77,6 +77,8 @@ export interface ServicesTable {
   resources: Generated<string>;
   replicas: Generated<number>;
   release_command: string | null;
+  /** The containers' command when berth.json sets no start (0036); null: the image's. */
+  start_command: string | null;
   created_at: Generated<string>;
   updated_at: Generated<string>;
 }

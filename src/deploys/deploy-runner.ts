@@ -32,7 +32,7 @@ import { DeploySkipped, refuseOlderThanRunning } from './webhook-guard.js';
 import { recordReleaseProcesses, replaceWorkers } from './worker-release.js';
 import { applyConfigFile } from '../repo-config/deploy-hook.js';
 import { findReferences } from '../projects/variable-references.js';
-import { commandArgv } from '../build/start-command.js';
+import { commandArgv, parseStartCommand } from '../build/start-command.js';
 import { prepareVolumes, startOldReplicasAgain, stopOldReplicasFirst } from './volume-deploy-mode.js';
 
 export const SHUTDOWN = 'daemon-shutdown';
@@ -228,6 +228,9 @@ export class DeployRunner {
   private async useConfigFile(ctx: RunContext, sourceDir: string | undefined): Promise<void> {
     const { deployment } = ctx;
     const target = { deploymentId: deployment.id, rollbackOf: deployment.rollbackOf, service: ctx.service };
+    // The stored start command (the panel, API or a project file), unless the repository's file sets one.
+    const stored = ctx.service.startCommand;
+    if (stored) ctx.startCommand = commandArgv(parseStartCommand(stored, 'start'));
     const effect = await applyConfigFile(this.deps.db, target, sourceDir, (line) => ctx.log.line(line));
     if (!effect) return;
     ctx.service = effect.service;

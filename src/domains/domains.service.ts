@@ -5,6 +5,7 @@
  */
 import type { Config } from '../config.js';
 import type { Db } from '../db/connection.js';
+import type { Executor } from '../db/executor.js';
 import { AppError } from '../errors.js';
 import { newId } from '../lib/ids.js';
 import { getAppService } from '../projects/services.service.js';
@@ -109,12 +110,38 @@ export class DomainsService {
     return removed;
   }
 
+  /**
+   * The checks and rows of `add` (no twin, default port) on `db`, a caller's transaction (project as code):
+   * nothing routes them until `publish` runs after that transaction commits.
+   */
+  async insertRows(db: Executor, serviceId: string, rawHostname: string): Promise<string> {
+    const hostname = normalizeDomain(rawHostname);
+    await this.assertAvailable(hostname, db);
+    const row = { id: newId('dom'), serviceId, hostname, port: null, redirectTo: null, hsts: false };
+    await insertDomains(db, [row]);
+    return hostname;
+  }
+
+  /** The rows of `remove` on `db`, a caller's transaction; returns the hostnames for `publish`. */
+  async deleteRows(db: Executor, id: string): Promise<string[]> {
+    const domain = await findDomain(db, id);
+    if (!domain) throw new AppError('NOT_FOUND', `No domain with id "${id}".`);
+    return deleteDomainWithTwins(db, domain);
+  }
+
+  /** After `insertRows`/`deleteRows` committed: routes the service's domains as stored, then certificates. */
+  async publish(serviceId: string, added: string[], removed: string[]): Promise<void> {
+    await this.republish(serviceId);
+    if (removed.length > 0) this.listener.domainsRemoved(removed);
+    if (added.length > 0) this.listener.domainsAdded(added);
+  }
+
   private async republish(serviceId: string): Promise<void> {
     this.router.setDomains(serviceId, await listServiceDomains(this.db, serviceId));
   }
 
   /** Refuses the panel's name, names under the apps domain, and a name an app service or a stack has. */
-  async assertAvailable(hostname: string): Promise<void> {
+  async assertAvailable(hostname: string, db: Executor = this.db): Promise<void> {
     if (hostname === this.config.panelDomain) {
       throw new AppError('HOSTNAME_TAKEN', `${hostname} is the panel's domain (BERTH_PANEL_DOMAIN).`, {
         details: { hostname: "is the panel's domain" },
@@ -127,7 +154,7 @@ export class DomainsService {
         { details: { hostname: 'is under the apps domain' } },
       );
     }
-    if (await findDomainByHostname(this.db, hostname)) throw taken(hostname);
+    if (await findDomainByHostname(db, hostname)) throw taken(hostname);
   }
 }
 

@@ -77,3 +77,33 @@ export function mergeSettings(current: PreviewSettings, input: unknown): Preview
   }
   return next;
 }
+
+/** Preview fields a repository file sets (src/repo-config/preview-file.ts): they win over the stored ones. */
+export interface FilePreviewSettings {
+  settings: Partial<Omit<PreviewSettings, 'allowForks'>>;
+  /** Field → the file that sets it ("web: berth.json"). */
+  sources: Partial<Record<keyof PreviewSettings, string>>;
+}
+
+/** What previews run with: the stored settings with the file's fields on top. */
+export function withFileSettings(stored: PreviewSettings, file: FilePreviewSettings | undefined): PreviewSettings {
+  return file ? { ...stored, ...file.settings } : stored;
+}
+
+/**
+ * A panel/API change of a field the file sets is refused, naming the file (change it there), unless it
+ * only repeats the file's value (the panel's form sends every field).
+ */
+export function refuseFileFields(input: unknown, file: FilePreviewSettings | undefined): void {
+  if (!file || !input || typeof input !== 'object') return;
+  const asked = mergeSettings({ ...DEFAULT_PREVIEW_SETTINGS, ...file.settings }, input);
+  for (const [field, value] of Object.entries(file.settings) as Array<[keyof PreviewSettings, unknown]>) {
+    if (field in input && asked[field] !== value) {
+      throw new AppError(
+        'CONFLICT',
+        `${field} is set by the repository (${file.sources[field]}): change it in that file, on the production branch.`,
+        { details: { [field]: 'set by the repository file' } },
+      );
+    }
+  }
+}

@@ -15,7 +15,8 @@ import { serviceUrl, type AppService } from '../projects/service.types.js';
 import { listAppServicesOfProject, updateAppService } from '../projects/services.repository.js';
 import type { PreviewsDeps } from './preview-ports.js';
 import { previewNameFor } from './preview-names.js';
-import { mergeSettings, type PreviewSettings } from './preview-settings.js';
+import { filePreviewSettings, readEffectiveSettings, type EffectivePreviewSettings } from './preview-effective.js';
+import { mergeSettings, refuseFileFields, type PreviewSettings } from './preview-settings.js';
 import { listPreviewRows, markPreview, readSettings, writeSettings, type PreviewRow } from './previews.repository.js';
 
 export interface PreviewView extends PreviewRow {
@@ -40,15 +41,17 @@ export class PreviewsService {
 
   constructor(readonly deps: PreviewsDeps) {}
 
-  settings(projectId: string): Promise<PreviewSettings> {
-    return readSettings(this.deps.db, projectId);
+  /** The stored settings with the fields the production apps' berth.json sets on top (those win). */
+  settings(projectId: string): Promise<EffectivePreviewSettings> {
+    return readEffectiveSettings(this.deps.db, projectId);
   }
 
-  async updateSettings(projectId: string, input: unknown): Promise<PreviewSettings> {
+  async updateSettings(projectId: string, input: unknown): Promise<EffectivePreviewSettings> {
     await getProject(this.deps.db, projectId);
+    refuseFileFields(input, await filePreviewSettings(this.deps.db, projectId));
     const next = mergeSettings(await readSettings(this.deps.db, projectId), input);
     await writeSettings(this.deps.db, projectId, next, nowIso());
-    return next;
+    return readEffectiveSettings(this.deps.db, projectId);
   }
 
   async list(projectId: string): Promise<PreviewView[]> {
@@ -83,7 +86,7 @@ export class PreviewsService {
     fromFork?: boolean;
   }): Promise<PreparedPreview | undefined> {
     const { db } = this.deps;
-    const settings = await readSettings(db, input.projectId);
+    const settings = await readEffectiveSettings(db, input.projectId);
     if (!settings.enabled) return undefined;
     if (input.fromFork && !settings.allowForks) {
       throw new AppError('CONFLICT', 'previews of pull requests from forks are off for this project.');

@@ -1,17 +1,22 @@
 /**
  * Applies a checked project file whose plan the caller has seen: refused (CONFLICT, nothing written) when
- * the server changed since (the plan hash differs). Every value was checked before the first write
- * (check-project-file.ts, by the create/update routes' own rules); writes then go through the same
- * facades as those routes, object by object: service settings and their variables are each one
- * transaction there, databases and domains start their containers and routes as they do from the panel.
- * Secret variables are never written; deletes happen only with prune (databases keep their volume).
+ * the server changed since (the plan hash differs). All database writes (services and their settings,
+ * variables, domain rows, database rows, backup schedules, worker replicas, the applied file) happen in
+ * ONE transaction, through the same code as the routes, which checks every value again there (variable
+ * references, schedules against the minimum interval, names and hostnames against what exists). A
+ * failure anywhere rolls everything back and is named by its path ("databases.db.backup.schedule: …").
+ * Only after the commit come the side effects: database containers, routes and certificates, backup
+ * timers, worker scaling, and the deletes prune asks for (databases keep their volume). A side effect
+ * that fails then is reported in the plan's notes (the saved state stays; the panel can retry it).
+ * Secret variables are never written.
  */
-import { AppError } from '../errors.js';
+import type { Executor } from '../db/executor.js';
+import { AppError, isAppError } from '../errors.js';
+import { at, writeScope, type Effect } from './apply-scope.js';
 import type { ProjectConfigPorts } from './project-config.ports.js';
-import type { FileService, ProjectFile } from './project-file.js';
-import { settingsPatchOf } from './check-project-file.js';
-import type { ProjectState } from './project-export.js';
-import { planProject, type Change, type Plan } from './plan-project.js';
+import { emptyScopeState, EXPORTED_ENVIRONMENT, type ProjectState, type ScopeState } from './project-export.js';
+import type { FileScope, ProjectFile } from './project-file.js';
+import { planProject, planScope, type Plan } from './plan-project.js';
 
 export async function applyProjectFile(
   ports: ProjectConfigPorts,
@@ -19,8 +24,9 @@ export async function applyProjectFile(
   state: ProjectState,
   file: ProjectFile,
   options: { prune: boolean; expectPlanHash: string },
+  save: (executor: Executor) => Promise<void>,
 ): Promise<Plan> {
-  const plan = planProject(state.file, file, options.prune);
+  const plan = planProject(state.file, file, options.prune, state.previews);
   if (plan.planHash !== options.expectPlanHash) {
     throw new AppError(
       'CONFLICT',
@@ -28,87 +34,47 @@ export async function applyProjectFile(
       { details: { expectPlanHash: 'stale' } },
     );
   }
-  const paths = (kind: Change['kind'], action: Change['action']) =>
-    plan.changes.filter((c) => c.kind === kind && c.action === action && !c.skipped).map((c) => c.path);
-
-  for (const name of paths('service', 'create')) {
-    const service = file.services[name]!;
-    const created = await ports.projects.createService(projectId, {
-      name,
-      source: service.source,
-      ...settingsPatchOf(service),
-    });
-    state.serviceIds.set(name, created.id);
+  if (plan.changes.some((c) => c.kind === 'domain' && !c.skipped) && !ports.domains) {
+    throw new AppError('CONFLICT', 'This server runs without custom domains: the file cannot change them.');
   }
-  for (const [name, service] of Object.entries(file.services)) {
-    const id = state.serviceIds.get(name)!;
-    const existing = state.file.services[name];
-    if (existing) await updateService(ports, id, name, service, plan);
-    await applyVariables(ports, id, name, plan);
-    await applyDomains(ports, state, id, name, plan);
-    for (const change of plan.changes.filter((c) => c.kind === 'process' && c.path.startsWith(`${name}.`))) {
-      await ports.workers.setReplicas(id, change.path.slice(`${name}.processes.`.length), change.new);
+  const effects = await ports.transaction(async (tx, executor) => {
+    const after: Effect[] = [];
+    const write = (environment: string, prefix: string, current: FileScope, desired: FileScope, ids: ScopeState) =>
+      writeScope({
+        ports,
+        tx,
+        projectId,
+        environment,
+        prefix,
+        current,
+        desired,
+        ids: copyOf(ids),
+        changes: planScope(current, desired, options.prune, []),
+        effects: after,
+      });
+    await write(EXPORTED_ENVIRONMENT, '', state.file, file, state);
+    for (const [name, desired] of Object.entries(file.environments ?? {})) {
+      if (state.previews.has(name) || name === EXPORTED_ENVIRONMENT) continue;
+      const prefix = `environments.${name}.`;
+      const known = state.others.get(name);
+      if (!known) await at({ prefix: '' }, `environments.${name}`, () => tx.insertEnvironment(projectId, name));
+      const current = state.file.environments?.[name] ?? { services: {}, databases: {} };
+      await write(name, prefix, current, desired, known ?? emptyScopeState());
     }
-  }
-  for (const name of paths('database', 'create')) {
-    const database = file.databases[name]!;
-    const created = await ports.databases.create(projectId, {
-      name,
-      engine: database.engine,
-      version: database.version,
-      ...database.resources,
-    });
-    state.databaseIds.set(name, created.id);
-    if (database.backup) await ports.backups.setSchedule(created.id, database.backup);
-  }
-  for (const [name, database] of Object.entries(file.databases)) {
-    if (!state.file.databases[name]) continue;
-    const id = state.databaseIds.get(name)!;
-    const touched = (prefix: string) => plan.changes.some((c) => c.path.startsWith(`${name}.${prefix}`));
-    if (touched('resources')) {
-      const limits = database.resources ?? {};
-      await ports.databases.updateSettings(id, { memoryMb: limits.memoryMb ?? null, cpus: limits.cpus ?? null });
+    await save(executor);
+    return after;
+  });
+  for (const effect of effects) {
+    try {
+      await effect.run();
+    } catch (error) {
+      if (!isAppError(error)) throw error;
+      plan.notes.push(`${effect.path}: saved, but not done yet: ${error.message}`);
     }
-    if (touched('backup.')) await ports.backups.setSchedule(id, database.backup!);
-  }
-  for (const name of paths('service', 'delete')) {
-    await ports.lifecycle.deleteService(state.serviceIds.get(name)!, { confirm: name });
-  }
-  for (const name of paths('database', 'delete')) {
-    await ports.databases.remove(state.databaseIds.get(name)!, { confirm: name, deleteVolume: false });
   }
   return plan;
 }
 
-async function updateService(ports: ProjectConfigPorts, id: string, name: string, service: FileService, plan: Plan) {
-  const changed = plan.changes.some((c) => c.kind === 'setting' && c.path.startsWith(`${name}.`));
-  if (!changed) return;
-  const sourceChanged = plan.changes.some((c) => c.path.startsWith(`${name}.source.`));
-  const patch = settingsPatchOf(service);
-  await ports.projects.updateServiceSettings(id, sourceChanged ? { source: service.source, ...patch } : patch);
-}
-
-async function applyVariables(ports: ProjectConfigPorts, id: string, name: string, plan: Plan) {
-  const prefix = `${name}.variables.`;
-  const ofService = plan.changes.filter((c) => c.kind === 'variable' && c.path.startsWith(prefix) && !c.skipped);
-  const writes = ofService
-    .filter((c) => c.action !== 'delete')
-    .map((c): [string, unknown] => [c.path.slice(prefix.length), c.new]);
-  if (writes.length > 0) await ports.variables.set(id, writes);
-  for (const change of ofService.filter((c) => c.action === 'delete')) {
-    await ports.variables.remove(id, change.path.slice(prefix.length));
-  }
-}
-
-async function applyDomains(ports: ProjectConfigPorts, state: ProjectState, id: string, name: string, plan: Plan) {
-  const prefix = `${name}.domains.`;
-  const ofService = plan.changes.filter((c) => c.kind === 'domain' && c.path.startsWith(prefix) && !c.skipped);
-  if (ofService.length > 0 && !ports.domains) {
-    throw new AppError('CONFLICT', 'This server runs without custom domains: the file cannot change them.');
-  }
-  for (const change of ofService) {
-    const hostname = change.path.slice(prefix.length);
-    if (change.action === 'create') await ports.domains!.add(id, { hostname });
-    else await ports.domains!.remove(state.domainIds.get(`${name}/${hostname}`)!);
-  }
+function copyOf(ids: ScopeState): ScopeState {
+  return { ...ids, serviceIds: new Map(ids.serviceIds), databaseIds: new Map(ids.databaseIds) };
 }

@@ -15,13 +15,16 @@ import { applySettingsPatch, DEFAULT_SETTINGS } from '../projects/service-settin
 import { findReferences } from '../projects/variable-references.js';
 import { checkVariables } from '../projects/variable-rules.js';
 import { isSecretName } from '../projects/variables.secrets.js';
-import { PROJECT_SCHEMA, type FileService, type ProjectFile } from './project-file.js';
+import { PROJECT_SCHEMA, type FileScope, type FileService, type ProjectFile } from './project-file.js';
 
 const check = compileSchema(PROJECT_SCHEMA);
 
 type Problems = Record<string, string>;
 
-/** The file, typed, or VALIDATION_FAILED naming every problem. `secretKeys`: service name → its secret keys. */
+/**
+ * The file, typed, or VALIDATION_FAILED naming every problem. `secretKeys`: service → its secret keys, by
+ * "web" (production) or "environments.staging.web".
+ */
 export async function checkProjectFile(
   raw: unknown,
   checkSource: (raw: unknown) => Promise<unknown>,
@@ -34,13 +37,33 @@ export async function checkProjectFile(
   }
   if (Object.keys(problems).length > 0) throw failure(problems);
   const file = raw as ProjectFile;
-  for (const [name, service] of Object.entries(file.services)) {
-    const at = `services.${name}`;
+  await checkScope(problems, '', file, checkSource, secretKeys);
+  for (const [name, scope] of Object.entries(file.environments ?? {})) {
+    const at = `environments.${name}`;
+    note(problems, at, () => checkName(name, 'environment'));
+    if (name === 'production') problems[at] = 'production is the top level of the file (its services and databases)';
+    await checkScope(problems, `${at}.`, scope, checkSource, secretKeys);
+  }
+  if (Object.keys(problems).length > 0) throw failure(problems);
+  return file;
+}
+
+/** One environment's services and databases; `prefix` is "" (production) or "environments.staging.". */
+async function checkScope(
+  problems: Problems,
+  prefix: string,
+  scope: FileScope,
+  checkSource: (raw: unknown) => Promise<unknown>,
+  secretKeys: Map<string, Set<string>>,
+): Promise<void> {
+  for (const [name, service] of Object.entries(scope.services)) {
+    const at = `${prefix}services.${name}`;
     note(problems, at, () => checkName(name, 'service'));
-    if (name in file.databases) problems[at] = `"${name}" is also a database: a service name is used once`;
+    if (name in scope.databases) problems[at] = `"${name}" is also a database: a service name is used once`;
     await noteAsync(problems, `${at}.source`, () => checkSource(service.source));
     note(problems, at, () => applySettingsPatch(DEFAULT_SETTINGS, settingsPatchOf(service)));
-    checkServiceVariables(problems, at, service, secretKeys.get(name) ?? new Set());
+    checkServiceVariables(problems, at, service, secretKeys.get(`${prefix}${name}`) ?? new Set());
+    checkBuildArgs(problems, at, service);
     // Domains are compared in their canonical form (lowercase ASCII, no trailing dot), as the server keeps them.
     service.domains = service.domains?.map((hostname, index) => {
       let canonical = hostname;
@@ -48,8 +71,8 @@ export async function checkProjectFile(
       return canonical;
     });
   }
-  for (const [name, database] of Object.entries(file.databases)) {
-    const at = `databases.${name}`;
+  for (const [name, database] of Object.entries(scope.databases)) {
+    const at = `${prefix}databases.${name}`;
     note(problems, at, () => checkName(name, 'service'));
     note(problems, `${at}.engine`, () => checkEngine(database.engine));
     note(problems, `${at}.version`, () => checkVersion(database.version));
@@ -58,19 +81,22 @@ export async function checkProjectFile(
       problems[`${at}.backup.schedule`] = 'must be a cron expression such as "0 3 * * *"';
     }
   }
-  if (Object.keys(problems).length > 0) throw failure(problems);
-  return file;
 }
 
 /** The service's settings in the shape the update route takes (the same validator runs on both). */
 export function settingsPatchOf(service: FileService): Record<string, unknown> {
   const patch: Record<string, unknown> = {};
-  if (service.build !== undefined) patch.build = service.build;
+  if (service.build !== undefined) {
+    // Build args are planned and applied on their own (secret ones keep the server's value).
+    const { buildArgs: _own, ...build } = service.build;
+    patch.build = build;
+  }
   if (service.port !== undefined) patch.port = service.port;
   if (service.healthcheck !== undefined) patch.healthcheck = service.healthcheck;
   if (service.replicas !== undefined) patch.replicas = service.replicas;
   if (service.resources !== undefined) patch.resources = service.resources;
   if (service.releaseCommand !== undefined) patch.releaseCommand = service.releaseCommand;
+  if (service.startCommand !== undefined) patch.startCommand = service.startCommand;
   return patch;
 }
 
@@ -85,6 +111,17 @@ function checkServiceVariables(problems: Problems, at: string, service: FileServ
       problems[`${at}.variables.${key}`] =
         'is a secret: a project file may not hold its value. Write {"secret": true} (the server keeps its value), set it in the panel or API, or reference another service with ${{service.VAR}}';
     }
+  }
+}
+
+/** Literal build args by the update route's rules; one named like a secret may not have its value here. */
+function checkBuildArgs(problems: Problems, at: string, service: FileService): void {
+  const args = Object.entries(service.build?.buildArgs ?? {});
+  const literal = Object.fromEntries(args.filter((entry) => typeof entry[1] === 'string'));
+  note(problems, at, () => applySettingsPatch(DEFAULT_SETTINGS, { build: { buildArgs: literal } }));
+  for (const key of Object.keys(literal).filter(isSecretName)) {
+    problems[`${at}.build.buildArgs.${key}`] =
+      'is a secret: a project file may not hold its value. Write {"secret": true} (the server keeps its value) or set it in the panel or API';
   }
 }
 

@@ -8,13 +8,13 @@
 import { applySettingsPatch, type ServiceSettings } from '../projects/service-settings.js';
 import { settingsPatchOf } from './check-project-file.js';
 import { canonicalJson, hashOf } from './project-export.js';
-import type { FileDatabase, FileService, ProjectFile } from './project-file.js';
+import type { FileDatabase, FileScope, FileService, ProjectFile } from './project-file.js';
 
 export type ChangeAction = 'create' | 'update' | 'delete';
 
 export interface Change {
   action: ChangeAction;
-  kind: 'service' | 'database' | 'variable' | 'domain' | 'process' | 'setting';
+  kind: 'environment' | 'service' | 'database' | 'variable' | 'domain' | 'process' | 'setting';
   /** What it is about: "web", "web.replicas", "web.variables.LOG_LEVEL", "db.backup.schedule". */
   path: string;
   old?: unknown;
@@ -31,18 +31,59 @@ export interface Plan {
   planHash: string;
 }
 
-const SETTING_FIELDS = ['port', 'healthcheck', 'build', 'resources', 'replicas', 'releaseCommand'] as const;
+const SETTING_FIELDS = [
+  'port',
+  'healthcheck',
+  'build',
+  'resources',
+  'replicas',
+  'releaseCommand',
+  'startCommand',
+] as const;
 
-export function planProject(current: ProjectFile, desired: ProjectFile, prune: boolean): Plan {
-  const changes: Change[] = [];
+export function planProject(
+  current: ProjectFile,
+  desired: ProjectFile,
+  prune: boolean,
+  previews: ReadonlySet<string> = new Set(),
+): Plan {
   const notes: string[] = [];
+  const changes = planScope(current, desired, prune, notes);
+  for (const [name, scope] of Object.entries(desired.environments ?? {})) {
+    const prefix = `environments.${name}.`;
+    if (previews.has(name) || name === 'production') {
+      notes.push(
+        `environments.${name}: ${name === 'production' ? 'production is the top level of the file' : 'a preview (made by pushes) is not managed by the file'}`,
+      );
+      continue;
+    }
+    const had = current.environments?.[name];
+    if (!had) changes.push({ action: 'create', kind: 'environment', path: name });
+    const scoped: string[] = [];
+    const inScope = planScope(had ?? { services: {}, databases: {} }, scope, prune, scoped);
+    changes.push(...inScope.map((change) => ({ ...change, path: `${prefix}${change.path}` })));
+    notes.push(...scoped.map((note) => `${prefix}${note}`));
+  }
+  if (desired.environments !== undefined) {
+    for (const name of Object.keys(current.environments ?? {}).filter((n) => !(n in desired.environments!))) {
+      notes.push(`environments.${name} is not in the file: left alone (delete an environment from the panel or API)`);
+    }
+  }
+  return { changes, notes, planHash: hashOf({ server: current, file: desired, prune }) };
+}
+
+/** One environment's changes, with paths relative to it ("web.replicas"); `notes` gets what apply cannot do. */
+export function planScope(current: FileScope, desired: FileScope, prune: boolean, notes: string[]): Change[] {
+  const changes: Change[] = [];
   for (const [name, service] of Object.entries(desired.services)) {
     const existing = current.services[name];
     if (!existing) {
       changes.push({ action: 'create', kind: 'service', path: name });
+      changes.push(...buildArgChanges(name, emptyService(), service, notes));
       changes.push(...serviceChildren(name, emptyService(), service, prune, notes));
     } else {
       changes.push(...serviceUpdates(name, existing, service));
+      changes.push(...buildArgChanges(name, existing, service, notes));
       changes.push(...serviceChildren(name, existing, service, prune, notes));
     }
   }
@@ -57,7 +98,7 @@ export function planProject(current: ProjectFile, desired: ProjectFile, prune: b
   for (const name of Object.keys(current.databases)) {
     if (!(name in desired.databases)) changes.push(deletion('database', name, prune));
   }
-  return { changes, notes, planHash: hashOf({ server: current, file: desired, prune }) };
+  return changes;
 }
 
 function emptyService(): FileService {
@@ -68,8 +109,8 @@ function deletion(kind: Change['kind'], path: string, prune: boolean): Change {
   return prune ? { action: 'delete', kind, path } : { action: 'delete', kind, path, skipped: true };
 }
 
-/** The settings after the file's patch, by the same code as the update route (build and resources whole). */
-export function settingsAfter(existing: FileService, service: FileService): ServiceSettings {
+/** The update route's patch for the file's settings: `build` and `resources` whole (left-out keys cleared). */
+export function patchFor(existing: FileService, service: FileService): Record<string, unknown> {
   const current = settingsOf(existing);
   const patch = settingsPatchOf(service);
   for (const field of ['build', 'resources'] as const) {
@@ -78,7 +119,12 @@ export function settingsAfter(existing: FileService, service: FileService): Serv
     const cleared = Object.keys(current[field]).filter((key) => !(key in given));
     patch[field] = { ...given, ...Object.fromEntries(cleared.map((key) => [key, null])) };
   }
-  return applySettingsPatch(current, patch);
+  return patch;
+}
+
+/** The settings after the file's patch, by the same code as the update route (build and resources whole). */
+export function settingsAfter(existing: FileService, service: FileService): ServiceSettings {
+  return applySettingsPatch(settingsOf(existing), patchFor(existing, service));
 }
 
 function settingsOf(service: FileService): ServiceSettings {
@@ -90,11 +136,58 @@ function settingsOf(service: FileService): ServiceSettings {
       expectedStatus: 200,
       timeoutSeconds: 60,
     }) as ServiceSettings['healthcheck'],
-    build: { ...(service.build ?? {}) },
+    build: withoutBuildArgs(service.build),
     resources: { ...(service.resources ?? {}) },
     replicas: service.replicas ?? 1,
     releaseCommand: service.releaseCommand ?? null,
+    startCommand: service.startCommand ?? null,
   };
+}
+
+function withoutBuildArgs(build: FileService['build']): ServiceSettings['build'] {
+  const { buildArgs: _own, ...rest } = build ?? {};
+  return rest;
+}
+
+/**
+ * Build args, when the file gives them, are the whole set: literal values compare old → new; a secret one
+ * (`{"secret": true}`) keeps the server's value and never shows it; one the file leaves out is removed.
+ */
+function buildArgChanges(name: string, existing: FileService, service: FileService, notes: string[]): Change[] {
+  const wanted = service.build?.buildArgs;
+  if (wanted === undefined) return [];
+  const had = existing.build?.buildArgs ?? {};
+  const changes: Change[] = [];
+  for (const [key, value] of Object.entries(wanted)) {
+    const path = `${name}.build.buildArgs.${key}`;
+    if (typeof value !== 'string') {
+      if (!(key in had)) notes.push(`${path} is secret and not set on the server: set its value in the panel or API`);
+      continue;
+    }
+    if (!(key in had)) changes.push({ action: 'create', kind: 'setting', path, new: value });
+    else if (had[key] !== value) {
+      const old = had[key];
+      changes.push(
+        typeof old === 'string'
+          ? { action: 'update', kind: 'setting', path, old, new: value }
+          : { action: 'update', kind: 'setting', path, new: value },
+      );
+    }
+  }
+  for (const key of Object.keys(had).filter((key) => !(key in wanted))) {
+    changes.push({ action: 'delete', kind: 'setting', path: `${name}.build.buildArgs.${key}` });
+  }
+  return changes;
+}
+
+/** The whole build args set apply writes: the file's literal values, and the server's for secret ones. */
+export function buildArgsToWrite(service: FileService, serverValues: Record<string, string>): Record<string, string> {
+  const args: Record<string, string> = {};
+  for (const [key, value] of Object.entries(service.build?.buildArgs ?? {})) {
+    if (typeof value === 'string') args[key] = value;
+    else if (serverValues[key] !== undefined) args[key] = serverValues[key];
+  }
+  return args;
 }
 
 function serviceUpdates(name: string, existing: FileService, service: FileService): Change[] {
@@ -183,12 +276,12 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** One line per change: `+ service web`, `~ web.replicas 1 → 2`, `- database old`. */
 export function describeChange(change: Change): string {
   const sign = change.action === 'create' ? '+' : change.action === 'update' ? '~' : '-';
-  const isObjectLevel = change.kind === 'service' || change.kind === 'database';
+  const isObjectLevel = change.kind === 'service' || change.kind === 'database' || change.kind === 'environment';
   const subject = isObjectLevel ? `${change.kind} ${change.path}` : change.path;
   const values =
     change.action === 'update'
       ? ` ${JSON.stringify(change.old)} → ${JSON.stringify(change.new)}`
-      : change.action === 'create' && change.kind === 'variable'
+      : change.action === 'create' && (change.kind === 'variable' || change.kind === 'setting')
         ? ` = ${JSON.stringify(change.new)}`
         : '';
   return `${sign} ${subject}${values}${change.skipped ? ' (kept: apply deletes only with prune)' : ''}`;

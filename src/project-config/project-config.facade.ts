@@ -10,7 +10,7 @@ import { checkProjectFile } from './check-project-file.js';
 import type { ProjectConfigPorts } from './project-config.ports.js';
 import { findAppliedFile, saveAppliedFile } from './project-config.repository.js';
 import { hashOf, readProjectState, type ProjectState } from './project-export.js';
-import type { ProjectFile } from './project-file.js';
+import type { FileScope, ProjectFile } from './project-file.js';
 import { planProject, type Change, type Plan } from './plan-project.js';
 
 export interface Drift {
@@ -24,11 +24,17 @@ export interface Drift {
 export function createProjectConfigFacade(db: Db, ports: ProjectConfigPorts) {
   const applying = new Set<string>();
   const checked = (state: ProjectState, raw: unknown) => {
+    const scopes: Array<[string, FileScope]> = [
+      ['', state.file],
+      ...Object.entries(state.file.environments ?? {}).map(([n, s]): [string, FileScope] => [`environments.${n}.`, s]),
+    ];
     const secretKeys = new Map(
-      Object.entries(state.file.services).map(([name, service]) => [
-        name,
-        new Set(Object.entries(service.variables ?? {}).flatMap(([k, v]) => (typeof v === 'string' ? [] : [k]))),
-      ]),
+      scopes.flatMap(([prefix, scope]) =>
+        Object.entries(scope.services).map(([name, service]): [string, Set<string>] => [
+          `${prefix}${name}`,
+          new Set(Object.entries(service.variables ?? {}).flatMap(([k, v]) => (typeof v === 'string' ? [] : [k]))),
+        ]),
+      ),
     );
     return checkProjectFile(raw, ports.checkSource, secretKeys);
   };
@@ -39,7 +45,7 @@ export function createProjectConfigFacade(db: Db, ports: ProjectConfigPorts) {
 
     async plan(projectId: string, raw: unknown, prune: boolean): Promise<Plan> {
       const state = await readProjectState(ports, projectId);
-      return planProject(state.file, await checked(state, raw), prune);
+      return planProject(state.file, await checked(state, raw), prune, state.previews);
     },
 
     async apply(
@@ -52,14 +58,15 @@ export function createProjectConfigFacade(db: Db, ports: ProjectConfigPorts) {
       try {
         const state = await readProjectState(ports, projectId);
         const file = await checked(state, raw);
-        const plan = await applyProjectFile(ports, projectId, state, file, options);
-        await saveAppliedFile(db, projectId, {
-          fileJson: JSON.stringify(file),
-          fileHash: hashOf(file),
-          appliedBy: options.appliedBy,
-          appliedAt: nowIso(),
-        });
-        return plan;
+        // The applied file is saved in the apply's one transaction: a failed apply leaves the last one.
+        return await applyProjectFile(ports, projectId, state, file, options, (executor) =>
+          saveAppliedFile(executor, projectId, {
+            fileJson: JSON.stringify(file),
+            fileHash: hashOf(file),
+            appliedBy: options.appliedBy,
+            appliedAt: nowIso(),
+          }),
+        );
       } finally {
         applying.delete(projectId);
       }
@@ -71,7 +78,7 @@ export function createProjectConfigFacade(db: Db, ports: ProjectConfigPorts) {
       if (!applied) return undefined;
       const state = await readProjectState(ports, projectId);
       const file = JSON.parse(applied.fileJson) as ProjectFile;
-      const { changes } = planProject(state.file, file, true);
+      const { changes } = planProject(state.file, file, true, state.previews);
       return { appliedAt: applied.appliedAt, appliedBy: applied.appliedBy, fileHash: applied.fileHash, changes };
     },
   };

@@ -1,4 +1,4 @@
-/** SQL for the project file last applied to each project (drift is measured against it). */
+/** SQL for the project file last applied to each project (drift is measured against it), and preview environments. */
 import type { Executor } from '../db/executor.js';
 
 export interface AppliedProjectFile {
@@ -31,4 +31,15 @@ export async function saveAppliedFile(db: Executor, projectId: string, file: App
     .values({ project_id: projectId, ...values })
     .onConflict((oc) => oc.column('project_id').doUpdateSet(values))
     .execute();
+}
+
+/** The ids of the project's preview environments (environments.kind, migration 0029). */
+export async function previewEnvironmentIds(db: Executor, projectId: string): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('environments')
+    .select('id')
+    .where('project_id', '=', projectId)
+    .where('kind', '=', 'preview')
+    .execute();
+  return new Set(rows.map((row) => row.id));
 }

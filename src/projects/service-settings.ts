@@ -3,7 +3,8 @@
  * replicas and release command. A patch names only what changes; nested objects are merged (a key set
  * to null is cleared), except build args, which are replaced as a whole.
  */
-import { AppError } from '../errors.js';
+import { parseStartCommand } from '../build/start-command.js';
+import { AppError, isAppError } from '../errors.js';
 import { DEFAULT_HEALTHCHECK, type BuildSettings, type HealthCheck, type Resources } from './service.types.js';
 import {
   checkInteger,
@@ -22,6 +23,8 @@ export interface ServiceSettings {
   resources: Resources;
   replicas: number;
   releaseCommand: string | null;
+  /** The containers' command when berth.json sets none (src/build/start-command.ts rules); null: the image's. */
+  startCommand?: string | null;
 }
 
 export interface SettingsPatch {
@@ -31,6 +34,7 @@ export interface SettingsPatch {
   resources?: unknown;
   replicas?: unknown;
   releaseCommand?: unknown;
+  startCommand?: unknown;
 }
 
 export const DEFAULT_SETTINGS: ServiceSettings = {
@@ -40,6 +44,7 @@ export const DEFAULT_SETTINGS: ServiceSettings = {
   resources: {},
   replicas: 1,
   releaseCommand: null,
+  startCommand: null,
 };
 
 export const LIMITS = {
@@ -167,6 +172,23 @@ function checkReleaseCommand(problems: Problems, raw: unknown): string | null | 
   return undefined;
 }
 
+/** null or "" clears it; text must be a command Berth can run without a shell (as a Procfile `web:` line). */
+function checkStartCommand(problems: Problems, raw: unknown): string | null | undefined {
+  if (raw === null || raw === '') return null;
+  if (typeof raw !== 'string' || raw.length > LIMITS.releaseCommandLength) {
+    problems.startCommand = `must be one line of text of at most ${LIMITS.releaseCommandLength} characters`;
+    return undefined;
+  }
+  try {
+    parseStartCommand(raw, 'start');
+    return raw.trim();
+  } catch (error) {
+    if (!isAppError(error)) throw error;
+    problems.startCommand = error.message;
+    return undefined;
+  }
+}
+
 function describeProblems(problems: Problems): string {
   const list = Object.entries(problems).map(([field, problem]) => `${field} ${problem}`);
   return `Some settings are not valid: ${list.join('; ')}.`;
@@ -175,8 +197,16 @@ function describeProblems(problems: Problems): string {
 /** Applies a patch to the current settings, or throws VALIDATION_FAILED naming every bad field. */
 export function applySettingsPatch(current: ServiceSettings, patch: SettingsPatch): ServiceSettings {
   const problems: Problems = {};
-  const { port, healthcheck, build, resources, replicas, releaseCommand } = current;
-  const next: ServiceSettings = { port, healthcheck, build, resources, replicas, releaseCommand };
+  const { port, healthcheck, build, resources, replicas, releaseCommand, startCommand } = current;
+  const next: ServiceSettings = {
+    port,
+    healthcheck,
+    build,
+    resources,
+    replicas,
+    releaseCommand,
+    startCommand: startCommand ?? null,
+  };
   if (patch.port === null) next.port = null;
   else if (patch.port !== undefined) {
     next.port = checkInteger(problems, 'port', patch.port, ...LIMITS.port) ?? current.port;
@@ -194,6 +224,10 @@ export function applySettingsPatch(current: ServiceSettings, patch: SettingsPatc
   if (patch.releaseCommand !== undefined) {
     const command = checkReleaseCommand(problems, patch.releaseCommand);
     if (command !== undefined) next.releaseCommand = command;
+  }
+  if (patch.startCommand !== undefined) {
+    const command = checkStartCommand(problems, patch.startCommand);
+    if (command !== undefined) next.startCommand = command;
   }
   if (Object.keys(problems).length > 0) {
     throw new AppError('VALIDATION_FAILED', describeProblems(problems), { details: problems });

@@ -63,6 +63,8 @@ export interface AppService {
   resources: Resources;
   replicas: number;
   releaseCommand: string | null;
+  /** The containers' command (start-command rules) when berth.json sets no `start`; null/absent: the image's. */
+  startCommand?: string | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -28,6 +28,7 @@ function toAppService(row: ServiceRow): AppService {
     resources: JSON.parse(row.resources) as AppService['resources'],
     replicas: row.replicas,
     releaseCommand: row.release_command,
+    startCommand: row.start_command ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -41,6 +42,8 @@ function settingsColumns(settings: ServiceSettings) {
     resources: JSON.stringify(settings.resources),
     replicas: settings.replicas,
     release_command: settings.releaseCommand,
+    // Absent (a caller that builds settings field by field): left as stored.
+    ...(settings.startCommand !== undefined ? { start_command: settings.startCommand } : {}),
   };
 }
 

@@ -73,6 +73,24 @@ const settings = {
   },
 } as const;
 
+/**
+ * Preview environments of the service's project (README "Preview environments"). Read from the files of the
+ * production apps only (the production branch's repository), top level only: a branch cannot change its own
+ * preview. Where a file sets a field, it wins over the project's panel/API setting, which then shows it
+ * read-only. Limits match src/previews/preview-settings.ts. Whether forks get previews stays a panel choice.
+ */
+const preview = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    enabled: { type: 'boolean' },
+    ttlHours: { type: 'integer', minimum: 1, maximum: 720 },
+    maxPreviews: { type: 'integer', minimum: 1, maximum: 20 },
+    databases: { enum: ['empty', 'seed'] },
+    memoryMb: { type: 'integer', minimum: 32, maximum: 65536 },
+  },
+} as const;
+
 export const BERTH_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: BERTH_SCHEMA_ID,
@@ -84,6 +102,7 @@ export const BERTH_SCHEMA = {
   properties: {
     $schema: { type: 'string', maxLength: 500 },
     ...settings,
+    preview,
     environments: {
       type: 'object',
       maxProperties: 50,

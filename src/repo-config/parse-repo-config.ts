@@ -48,6 +48,7 @@ const ENUM_WORDS: Record<string, string> = {
   builder: 'must be "dockerfile" or "buildpack"',
   buildpack: 'must be one of node, python, go, static',
   type: 'must be "http" or "tcp"',
+  databases: 'must be "empty" or "seed" (from production\'s latest verified backup)',
 };
 
 interface Problem {

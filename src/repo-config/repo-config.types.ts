@@ -28,6 +28,17 @@ export interface RepoSettings {
   processes?: Record<string, string>;
   /** Literal non-secret values, or values with `${{service.VAR}}` references. */
   variables?: Record<string, string>;
+  /** Only in the top level of a file (and so in what a deployment records), never in an override. */
+  preview?: RepoPreviewSettings;
+}
+
+/** The project's preview settings a file may set (the production apps' files count; see preview-file.ts). */
+export interface RepoPreviewSettings {
+  enabled?: boolean;
+  ttlHours?: number;
+  maxPreviews?: number;
+  databases?: 'empty' | 'seed';
+  memoryMb?: number;
 }
 
 export interface RepoConfigFile extends RepoSettings {

@@ -13,6 +13,7 @@ import {
   workerContainers,
   type WorkerDeps,
 } from '../deploys/worker-set.js';
+import type { Executor } from '../db/executor.js';
 import { AppError } from '../errors.js';
 import { LABELS } from '../workloads/labels.js';
 
@@ -80,6 +81,19 @@ export class WorkersService {
       const view = (await this.list(serviceId)).processes.find((p) => p.type === processType);
       return view!;
     });
+  }
+
+  /**
+   * The checks and the write of `setReplicas` on `db`, a caller's transaction (project as code), without
+   * scaling: call `setReplicas` with the same value once that transaction has committed.
+   */
+  async storeReplicas(db: Executor, serviceId: string, processType: string, value: unknown): Promise<void> {
+    const replicas = checkReplicas(value);
+    if (!PROCESS_TYPE.test(processType)) throw this.unknown(processType);
+    const active = await findActiveDeployment(db, serviceId);
+    const types = active ? await processTypesOfDeployment(db, active.id) : {};
+    if (types[processType] === undefined) throw this.unknown(processType);
+    await setWorkerReplicas(db, serviceId, processType, replicas);
   }
 
   private unknown(processType: string): AppError {

@@ -95,6 +95,136 @@ describe('project file API and drift card', () => {
     ]);
   });
 
+  it('applies in one transaction: a failure found late, in the last object, changes nothing and names it', async () => {
+    const appliedBefore = (await call('GET', `/projects/${projectId}/config/drift`)).json();
+    const webBefore = (await call('GET', `/services/${webId}`)).json();
+    const variablesBefore = (await call('GET', `/services/${webId}/variables`)).json();
+    const late = async (file: File) => {
+      const plan = await call('POST', `/projects/${projectId}/config/plan`, { file });
+      assert.equal(plan.statusCode, 200, plan.body); // only applying finds it
+      const planHash = (plan.json() as Plan).planHash;
+      return call('POST', `/projects/${projectId}/config/apply`, { file, expectPlanHash: planHash });
+    };
+    const unchanged = async () => {
+      assert.equal((await call('GET', `/services/${webId}`)).json().replicas, webBefore.replicas);
+      assert.deepEqual((await call('GET', `/services/${webId}/variables`)).json(), variablesBefore);
+      const names = (await call('GET', `/projects/${projectId}/services`)).json().map((s: { name: string }) => s.name);
+      assert.deepEqual(names, ['web']);
+      assert.deepEqual((await call('GET', `/projects/${projectId}/databases`)).json(), []);
+      assert.deepEqual((await call('GET', `/projects/${projectId}/config/drift`)).json(), appliedBefore);
+    };
+
+    // A backup schedule more often than the server allows (BERTH_BACKUP_MIN_INTERVAL_SECONDS), on the last object.
+    const file = await exported();
+    file.services.web!.replicas = 4;
+    file.services.web!.variables = { ...(file.services.web!.variables as object), LOG_LEVEL: 'debug' };
+    file.services.worker = { source: { type: 'push', branch: 'main' }, replicas: 2 };
+    file.databases.cache = { engine: 'redis', backup: { schedule: '* * * * *' } };
+    const schedule = await late(file);
+    assert.equal(schedule.statusCode, 422, schedule.body);
+    assert.match(schedule.json().error.message, /^databases\.cache\.backup\.schedule: Backups may run at most every/);
+    assert.deepEqual(Object.keys(schedule.json().error.details), ['databases.cache.backup.schedule']);
+    await unchanged();
+
+    // A variable that refers to a service the project does not have, on the last service.
+    delete file.databases.cache;
+    file.services.zz = { source: { type: 'push', branch: 'main' }, variables: { API: '${{nosuch.URL}}' } };
+    const reference = await late(file);
+    assert.equal(reference.statusCode, 422, reference.body);
+    assert.match(reference.json().error.message, /^services\.zz\.variables: .*nosuch/);
+    await unchanged();
+
+    // What existed keeps working: the same file without its mistake applies.
+    delete file.services.zz;
+    const fixed = await late(file);
+    assert.equal(fixed.statusCode, 200, fixed.body);
+    assert.equal((await call('GET', `/services/${webId}`)).json().replicas, 4);
+    assert.equal((await call('GET', `/services/${webId}/variables`)).json().LOG_LEVEL, 'debug');
+    file.services.web!.replicas = webBefore.replicas;
+    delete file.services.worker;
+    file.services.web!.variables = { ...(file.services.web!.variables as object) };
+    delete (file.services.web!.variables as Record<string, unknown>).LOG_LEVEL;
+    const back = (await call('POST', `/projects/${projectId}/config/plan`, { file, prune: true })).json() as Plan;
+    const undone = await call('POST', `/projects/${projectId}/config/apply`, {
+      file,
+      prune: true,
+      expectPlanHash: back.planHash,
+    });
+    assert.equal(undone.statusCode, 200, undone.body);
+  });
+
+  it('covers every environment (creating a missing one) and build args, never exporting a secret one', async () => {
+    const patched = await call('PATCH', `/services/${webId}`, {
+      build: { buildArgs: { NODE_VERSION: '20', NPM_TOKEN: 'npm_never_exported' } },
+    });
+    assert.equal(patched.statusCode, 200, patched.body);
+    const file = await exported();
+    assert.equal(file.environments, undefined, 'only production so far');
+    const web = file.services.web!;
+    assert.deepEqual((web.build as Record<string, unknown>).buildArgs, {
+      NODE_VERSION: '20',
+      NPM_TOKEN: { secret: true },
+    });
+    assert.doesNotMatch(JSON.stringify(file), /npm_never_exported/);
+
+    (web.build as Record<string, unknown>).buildArgs = { NODE_VERSION: '22', NPM_TOKEN: { secret: true } };
+    web.startCommand = 'node server.js --port $PORT';
+    file.environments = {
+      staging: {
+        services: {
+          web: {
+            source: { type: 'push', branch: 'staging' },
+            replicas: 2,
+            build: { buildArgs: { NODE_VERSION: '22' } },
+            variables: { MODE: 'staging' },
+          },
+        },
+        databases: {},
+      },
+    };
+    const plan = (await call('POST', `/projects/${projectId}/config/plan`, { file })).json() as Plan;
+    assert.deepEqual(
+      plan.changes.map((c) => [c.action, c.kind, c.path, c.old, c.new]),
+      [
+        ['update', 'setting', 'web.startCommand', null, 'node server.js --port $PORT'],
+        ['update', 'setting', 'web.build.buildArgs.NODE_VERSION', '20', '22'],
+        ['create', 'environment', 'staging', undefined, undefined],
+        ['create', 'service', 'environments.staging.web', undefined, undefined],
+        ['create', 'setting', 'environments.staging.web.build.buildArgs.NODE_VERSION', undefined, '22'],
+        ['create', 'variable', 'environments.staging.web.variables.MODE', undefined, 'staging'],
+      ],
+    );
+    const applied = await call('POST', `/projects/${projectId}/config/apply`, { file, expectPlanHash: plan.planHash });
+    assert.equal(applied.statusCode, 200, applied.body);
+
+    const stored = await t.db.selectFrom('services').select('build').where('id', '=', webId).executeTakeFirstOrThrow();
+    assert.deepEqual(JSON.parse(stored.build).buildArgs, { NODE_VERSION: '22', NPM_TOKEN: 'npm_never_exported' });
+    assert.equal((await call('GET', `/services/${webId}`)).json().startCommand, 'node server.js --port $PORT');
+    const environments = (await call('GET', `/projects/${projectId}/environments`)).json() as Array<{ name: string }>;
+    assert.deepEqual(environments.map((e) => e.name).sort(), ['production', 'staging']);
+    const again = await exported();
+    assert.deepEqual(Object.keys(again.environments as object), ['staging']);
+    const staging = (again.environments as Record<string, File>).staging!;
+    assert.equal(staging.services.web!.replicas, 2);
+    assert.deepEqual(staging.services.web!.variables, { MODE: 'staging' });
+    assert.deepEqual((staging.services.web!.source as { branch: string }).branch, 'staging');
+    const none = (await call('POST', `/projects/${projectId}/config/plan`, { file: again })).json() as Plan;
+    assert.deepEqual(none.changes, []);
+
+    // A literal value for a secret build arg, and production named as another environment, are refused by path.
+    const bad = structuredClone(again);
+    (bad.services.web!.build as Record<string, unknown>).buildArgs = { NPM_TOKEN: 'literal' };
+    (bad.environments as Record<string, unknown>).production = { services: {}, databases: {} };
+    bad.services.web!.startCommand = 'node a.js && node b.js';
+    const refused = await call('POST', `/projects/${projectId}/config/plan`, { file: bad });
+    assert.equal(refused.statusCode, 422, refused.body);
+    assert.deepEqual(Object.keys(refused.json().error.details).sort(), [
+      'environments.production',
+      'services.web.build.buildArgs.NPM_TOKEN',
+      'services.web.startCommand',
+    ]);
+  });
+
   it('refuses strangers before reading the body, and viewers', async () => {
     const anonymous = await t.app.inject({
       method: 'POST',

@@ -166,4 +166,19 @@ describe('berth.json in a pushed commit', () => {
     const recorded = (await h.api<Record<string, unknown>>('GET', `/deployments/${(await latest()).id}`)).body;
     assert.equal((recorded.configFile as { path: string }).path, 'berth.toml');
   });
+
+  it('without a file, the stored start command (set by the API or a project file) runs', async () => {
+    rmSync(join(work, 'berth.toml'));
+    const patched = await h.api('PATCH', `/services/${serviceId}`, {
+      startCommand: 'node alt.mjs',
+      healthcheck: { path: '/alt-health' },
+    });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    assert.equal((await h.api('PUT', `/services/${serviceId}/variables`, { GREETING: 'stored' })).status, 200);
+    await commitFiles(work, { 'NOTE.md': 'no settings file\n' }, 'No settings file');
+    const result = await git(['push', remote, 'main'], { cwd: work });
+    assert.equal(result.code, 0, result.output);
+    assert.doesNotMatch(result.output, /Using berth\./);
+    assert.equal(await answer(), 'alt stored');
+  });
 });

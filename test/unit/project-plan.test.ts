@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeChange, planProject } from '../../src/project-config/plan-project.js';
+import { buildArgsToWrite, describeChange, planProject } from '../../src/project-config/plan-project.js';
 import type { ProjectFile } from '../../src/project-config/project-file.js';
 
 const server: ProjectFile = {
@@ -15,7 +15,7 @@ const server: ProjectFile = {
   services: {
     web: {
       source: { type: 'push', branch: 'main' },
-      build: { dockerfilePath: 'Dockerfile.prod' },
+      build: { dockerfilePath: 'Dockerfile.prod', buildArgs: { NODE_VERSION: '20', NPM_TOKEN: { secret: true } } },
       port: null,
       healthcheck: { type: 'http', path: '/', expectedStatus: 200, timeoutSeconds: 60 },
       replicas: 1,
@@ -76,6 +76,72 @@ describe('project plan', () => {
     file.databases.old = { engine: 'mariadb' };
     const { notes } = planProject(server, file, false);
     assert.equal(notes.length, 3, notes.join('\n'));
+  });
+
+  it('plans build args as a whole set: literals old → new, secret ones never shown and kept, left-out ones removed', () => {
+    const file = structuredClone(server);
+    file.services.web!.build = {
+      dockerfilePath: 'Dockerfile.prod',
+      buildArgs: { NODE_VERSION: '22', NPM_TOKEN: { secret: true }, CI: '1' },
+    };
+    const plan = planProject(server, file, false);
+    assert.deepEqual(plan.changes.map(describeChange), [
+      '~ web.build.buildArgs.NODE_VERSION "20" → "22"',
+      '+ web.build.buildArgs.CI = "1"',
+    ]);
+    assert.deepEqual(buildArgsToWrite(file.services.web!, { NODE_VERSION: '20', NPM_TOKEN: 'npm_real' }), {
+      NODE_VERSION: '22',
+      NPM_TOKEN: 'npm_real',
+      CI: '1',
+    });
+    file.services.web!.build = {
+      dockerfilePath: 'Dockerfile.prod',
+      buildArgs: { SENTRY_AUTH_TOKEN: { secret: true } },
+    };
+    const removed = planProject(server, file, false);
+    assert.deepEqual(removed.changes.map(describeChange), [
+      '- web.build.buildArgs.NODE_VERSION',
+      '- web.build.buildArgs.NPM_TOKEN',
+    ]);
+    assert.match(
+      removed.notes.join('\n'),
+      /web\.build\.buildArgs\.SENTRY_AUTH_TOKEN is secret and not set on the server/,
+    );
+    assert.doesNotMatch(JSON.stringify(removed), /npm_real/);
+    // A file whose build leaves buildArgs out does not manage them.
+    file.services.web!.build = { dockerfilePath: 'Dockerfile.prod' };
+    assert.deepEqual(planProject(server, file, false).changes, []);
+  });
+
+  it('plans other environments under their path, creates a missing one, and leaves previews and unnamed ones alone', () => {
+    const withStaging: ProjectFile = { ...structuredClone(server), environments: { staging: structuredClone(server) } };
+    const file = structuredClone(withStaging);
+    file.environments!.staging!.services.web!.replicas = 3;
+    file.environments!.qa = { services: {}, databases: { cache: { engine: 'redis' } } };
+    file.environments!['feature-x'] = { services: {}, databases: {} };
+    const plan = planProject(withStaging, file, false, new Set(['feature-x']));
+    assert.deepEqual(plan.changes.map(describeChange), [
+      '~ environments.staging.web.replicas 1 → 3',
+      '+ environment qa',
+      '+ database environments.qa.cache',
+    ]);
+    assert.deepEqual(plan.notes, ['environments.feature-x: a preview (made by pushes) is not managed by the file']);
+    delete file.environments!.staging;
+    const unnamed = planProject(withStaging, file, true, new Set(['feature-x']));
+    assert.ok(unnamed.changes.every((c) => !c.path.startsWith('environments.staging')));
+    assert.match(unnamed.notes.join('\n'), /environments\.staging is not in the file: left alone/);
+    // A file without `environments` manages production only.
+    assert.deepEqual(planProject(withStaging, structuredClone(server), true).changes, []);
+  });
+
+  it('plans a start command like the other settings, checked by the start-command rules', () => {
+    const file = structuredClone(server);
+    file.services.web!.startCommand = 'node server.js --port $PORT';
+    assert.deepEqual(planProject(server, file, false).changes.map(describeChange), [
+      '~ web.startCommand null → "node server.js --port $PORT"',
+    ]);
+    file.services.web!.startCommand = 'node a.js && node b.js';
+    assert.throws(() => planProject(server, file, false), /startCommand/);
   });
 
   it('binds the hash to the server state, the file and prune', () => {

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Db } from '../../src/db/connection.js';
+import type { AppError } from '../../src/errors.js';
+import { DEFAULT_PREVIEW_SETTINGS, refuseFileFields, withFileSettings } from '../../src/previews/preview-settings.js';
 import { DEFAULT_HEALTHCHECK, type AppService } from '../../src/projects/service.types.js';
 import { applyConfigFile, MAX_CONFIG_FILE_BYTES } from '../../src/repo-config/deploy-hook.js';
 import { applySettings, settingsForEnvironment } from '../../src/repo-config/effective-settings.js';
@@ -101,6 +103,58 @@ describe('berth.json', () => {
       'berth.json line 12: environments.dev.port is not a known setting',
       'berth.json line 13: domains is not a known setting',
     ]);
+  });
+
+  it('checks the preview block: its fields and limits by line, top level only, and the file wins over the panel', () => {
+    const good = parseRepoConfig(
+      '{"preview": {"enabled": true, "ttlHours": 12, "memoryMb": 128, "databases": "seed"}}',
+    );
+    assert.ok(good.ok, good.ok ? '' : good.problems.join('\n'));
+    assert.deepEqual(settingsForEnvironment(good.config, 'production').settings.preview, {
+      enabled: true,
+      ttlHours: 12,
+      memoryMb: 128,
+      databases: 'seed',
+    });
+    const text = [
+      '{', // 1
+      '  "preview": {', // 2
+      '    "enabled": "yes",', // 3
+      '    "ttlHours": 721,', // 4
+      '    "maxPreviews": 0,', // 5
+      '    "databases": "copy",', // 6
+      '    "memoryMb": 16,', // 7
+      '    "allowForks": true', // 8
+      '  },', // 9
+      '  "environments": { "staging": { "preview": { "ttlHours": 1 } } }', // 10
+      '}',
+    ].join('\n');
+    assert.deepEqual(problemsOf(text), [
+      'berth.json line 3: preview.enabled must be boolean',
+      'berth.json line 4: preview.ttlHours must be <= 720',
+      'berth.json line 5: preview.maxPreviews must be >= 1',
+      'berth.json line 6: preview.databases must be "empty" or "seed" (from production\'s latest verified backup)',
+      'berth.json line 7: preview.memoryMb must be >= 32',
+      'berth.json line 8: preview.allowForks is not a known setting',
+      'berth.json line 10: environments.staging.preview is not a known setting',
+    ]);
+    const toml = parseRepoConfig('[preview]\nttlHours = 0\n', 'berth.toml');
+    assert.deepEqual(toml.ok ? [] : toml.problems, ['berth.toml line 2: preview.ttlHours must be >= 1']);
+
+    const stored = { ...DEFAULT_PREVIEW_SETTINGS, enabled: true, ttlHours: 72, memoryMb: 512 };
+    const file = {
+      settings: { ttlHours: 6, memoryMb: 64 },
+      sources: { ttlHours: 'web: berth.json', memoryMb: 'web: berth.json' },
+    };
+    assert.deepEqual(withFileSettings(stored, file), { ...stored, ttlHours: 6, memoryMb: 64 });
+    assert.deepEqual(withFileSettings(stored, undefined), stored);
+    assert.throws(
+      () => refuseFileFields({ ttlHours: 24 }, file),
+      (e: AppError) =>
+        e.code === 'CONFLICT' && /ttlHours is set by the repository \(web: berth\.json\)/.test(e.message),
+    );
+    refuseFileFields({ ttlHours: '6', maxPreviews: 5 }, file); // the file's own value, and a field it leaves alone
+    refuseFileFields({ ttlHours: 24 }, undefined);
   });
 
   it('reports JSON syntax errors and a file that is not one object with their line', () => {

@@ -25,6 +25,12 @@ export const previewSettingsSchema = {
     },
     memoryMb: { type: 'integer', description: 'Memory cap of each preview app container (MB)' },
     allowForks: { type: 'boolean', description: 'Pull requests from forks get previews too' },
+    fromFile: {
+      type: 'object',
+      description:
+        "Present when the production apps' berth.json sets fields: field → the file (those fields win and are read-only here)",
+      additionalProperties: { type: 'string' },
+    },
   },
 } as const;
 

@@ -182,6 +182,10 @@ export const serviceSchema = {
     resources: { $ref: 'Resources#' },
     replicas: { type: 'integer' },
     releaseCommand: { ...nullable('string') },
+    startCommand: {
+      ...nullable('string'),
+      description: "The containers' command when the repository's berth.json sets no start; null: the image's",
+    },
     url: { type: 'string', description: 'Default URL: http://<service>-<project>.<apps domain>' },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
@@ -235,6 +239,7 @@ export const serviceSettingsProperties = {
   resources: { anyOf: [{ $ref: 'Resources#' }, { type: 'null' }] },
   replicas: { type: 'integer', minimum: LIMITS.replicas[0], maximum: LIMITS.replicas[1] },
   releaseCommand: { ...nullable('string'), maxLength: LIMITS.releaseCommandLength },
+  startCommand: { ...nullable('string'), maxLength: LIMITS.releaseCommandLength },
 } as const;
 
 /** What a delete did: the steps done, in order, and any that could not be done (the orphan clean-up retries those). */

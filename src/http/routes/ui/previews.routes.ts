@@ -31,15 +31,19 @@ export async function previewsUiRoutes(app: FastifyInstance, ctx: AppContext): P
     async (request, reply) => {
       const form = request.body;
       try {
-        // An unticked checkbox sends nothing: the form's state is the whole truth.
-        await ctx.previews.updateSettings(request.params.id, {
+        // An unticked checkbox sends nothing: the form's state is the whole truth, except for the fields
+        // the repository's berth.json sets (shown read-only, so not sent).
+        const fromFile = (await ctx.previews.settings(request.params.id)).fromFile ?? {};
+        const fields: Record<string, unknown> = {
           enabled: form.enabled === 'on',
           allowForks: form.allowForks === 'on',
           ttlHours: form.ttlHours,
           maxPreviews: form.maxPreviews,
           memoryMb: form.memoryMb,
           databases: form.databases,
-        });
+        };
+        for (const field of Object.keys(fromFile)) delete fields[field];
+        await ctx.previews.updateSettings(request.params.id, fields);
         reply.flash('success', 'Preview settings saved.');
       } catch (error) {
         if (!isAppError(error)) throw error;
