@@ -1,5 +1,4 @@
 /** The only importer of nodemailer: one alert mail over SMTP to a checked address. */
-import nodemailer from 'nodemailer';
 import type { HostResolver, SourcePolicy } from '../source/host-check.js';
 import type { EmailSecurity } from './alert.types.js';
 import { checkDestination } from './destination.js';
@@ -18,6 +17,10 @@ export interface MailSettings {
   to: string[];
 }
 
+/** Loaded at the first mail, not with the daemon (about 15 MB a server without email alerts never needs). */
+let library: Promise<typeof import('nodemailer')> | undefined;
+const mailer = () => (library ??= import('nodemailer'));
+
 export async function sendMail(
   settings: MailSettings,
   message: { subject: string; text: string },
@@ -29,6 +32,7 @@ export async function sendMail(
   } catch (error) {
     throw new DeliveryError(error instanceof Error ? error.message : String(error), false);
   }
+  const nodemailer = (await mailer()).default;
   const transport = nodemailer.createTransport({
     host: target.address,
     port: settings.port,

@@ -3,17 +3,20 @@
  * checks of what it sends back (origin, RP ID, challenge, signature, counter). Everything else about
  * passkeys (which challenge, whose credential, storage) is the service's (passkeys.service.ts).
  */
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { AppError } from '../errors.js';
+
+/**
+ * The library is loaded at the first passkey ceremony, not with the daemon: it and its crypto dependencies
+ * take about 30 MB of memory that a server whose users have no passkeys never needs.
+ */
+let library: Promise<typeof import('@simplewebauthn/server')> | undefined;
+const webauthn = () => (library ??= import('@simplewebauthn/server'));
 
 export type { AuthenticationResponseJSON, RegistrationResponseJSON };
 export type CreationOptions = PublicKeyCredentialCreationOptionsJSON;
@@ -43,11 +46,12 @@ function refused(cause: unknown): AppError {
   return new AppError('INVALID_CREDENTIALS', 'The passkey could not be verified. Try again.', { cause });
 }
 
-export function registrationOptions(
+export async function registrationOptions(
   rp: RelyingParty,
   user: { handle: Uint8Array; name: string },
   exclude: StoredCredential[],
 ): Promise<CreationOptions> {
+  const { generateRegistrationOptions } = await webauthn();
   return generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
@@ -69,6 +73,7 @@ export async function verifyRegistration(
   response: RegistrationResponseJSON,
   challenge: string,
 ): Promise<StoredCredential> {
+  const { verifyRegistrationResponse } = await webauthn();
   let result;
   try {
     result = await verifyRegistrationResponse({
@@ -92,11 +97,12 @@ export async function verifyRegistration(
   };
 }
 
-export function authenticationOptions(
+export async function authenticationOptions(
   rp: RelyingParty,
   allow: StoredCredential[] | undefined,
   userVerification: 'required' | 'preferred',
 ): Promise<RequestOptions> {
+  const { generateAuthenticationOptions } = await webauthn();
   return generateAuthenticationOptions({
     rpID: rp.id,
     timeout: CEREMONY_TIMEOUT_MS,
@@ -113,6 +119,7 @@ export async function verifyAuthentication(
   credential: StoredCredential,
   requireUserVerification: boolean,
 ): Promise<number> {
+  const { verifyAuthenticationResponse } = await webauthn();
   let result;
   try {
     result = await verifyAuthenticationResponse({
