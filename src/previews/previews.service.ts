@@ -200,6 +200,15 @@ export class PreviewsService {
     });
   }
 
+  /** The copy of service `serviceName` in the preview of `branch`, or undefined (no preview, or no such copy). */
+  async appOf(projectId: string, branch: string, serviceName: string): Promise<{ id: string } | undefined> {
+    const preview = (await listPreviewRows(this.deps.db, projectId)).find((p) => p.branch === branch);
+    if (!preview) return undefined;
+    const apps = await listAppServicesOfProject(this.deps.db, projectId);
+    const copy = apps.find((a) => a.environmentId === preview.id && a.name === serviceName);
+    return copy && { id: copy.id };
+  }
+
   /** Removes the preview of `branch` completely; undefined when the branch has none. */
   async removeBranch(projectId: string, branch: string): Promise<string[] | undefined> {
     const preview = (await listPreviewRows(this.deps.db, projectId)).find((p) => p.branch === branch);
