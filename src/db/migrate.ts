@@ -29,6 +29,7 @@ import * as composeStacks from './migrations/0027-compose-stacks.js';
 import * as stackDomains from './migrations/0031-stack-domains.js';
 import * as environments from './migrations/0029-environments.js';
 import * as previewSettings from './migrations/0034-preview-settings.js';
+import * as stackEnvironments from './migrations/0037-stack-environments.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -58,6 +59,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0031-stack-domains': stackDomains,
   '0029-environments': environments,
   '0034-preview-settings': previewSettings,
+  '0037-stack-environments': stackEnvironments,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
