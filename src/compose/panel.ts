@@ -139,7 +139,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     metrics: metrics.service,
     traffic: core.traffic,
   });
-  const environments = composeEnvironments(core, databases, lifecycle);
+  const environments = composeEnvironments(core, databases, lifecycle, { cron, volumes, stacks });
   const previews = composePreviews(core, environments);
   options.git?.usePreviews(previews);
   const templates = composeTemplates(config, stacks);

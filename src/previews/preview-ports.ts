@@ -13,7 +13,7 @@ export interface PreviewsDeps {
     duplicate(
       projectId: string,
       source: string,
-      input: { name: string; databases: 'empty' | 'seed'; deploy: false },
+      input: { name: string; databases: 'empty' | 'seed'; deploy: false; cron: 'paused' },
       triggeredBy: string | null,
     ): Promise<{
       environment: { id: string; name: string };

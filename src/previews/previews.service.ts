@@ -158,7 +158,8 @@ export class PreviewsService {
     const copy = await this.deps.environments.duplicate(
       input.projectId,
       'production',
-      { name, databases: settings.databases, deploy: false },
+      // A preview must not run production's cron jobs: they are copied paused (turn one on by hand if wanted).
+      { name, databases: settings.databases, deploy: false, cron: 'paused' },
       input.triggeredBy,
     );
     const environmentId = copy.environment.id;
