@@ -140,7 +140,7 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     traffic: core.traffic,
   });
   const environments = composeEnvironments(core, databases, lifecycle, { cron, volumes, stacks });
-  const previews = composePreviews(core, environments);
+  const previews = composePreviews(core, environments, stacks);
   options.git?.usePreviews(previews);
   const templates = composeTemplates(config, stacks);
   const sessionStore = new SqliteSessionStore(db);

@@ -97,10 +97,11 @@ export class EnvironmentsService {
   async rename(projectId: string, nameOrId: string, input: { name?: unknown }): Promise<EnvironmentView> {
     const environment = await this.get(projectId, nameOrId);
     if (environment.isProduction) throw productionProtected('renamed');
-    if (environment.serviceCount > 0) {
+    const stacks = (await this.deps.stacks?.list(projectId))?.filter((st) => st.environmentId === environment.id);
+    if (environment.serviceCount + (stacks?.length ?? 0) > 0) {
       throw new AppError(
         'CONFLICT',
-        `Environment "${environment.name}" has services; only an empty one can be renamed.`,
+        `Environment "${environment.name}" has services or stacks; only an empty one can be renamed.`,
       );
     }
     const name = await this.checkNewName(projectId, input.name);

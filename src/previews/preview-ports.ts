@@ -18,6 +18,7 @@ export interface PreviewsDeps {
     ): Promise<{
       environment: { id: string; name: string };
       services: Array<{ id: string; name: string; from: string }>;
+      stacks: Array<{ id: string; name: string }>;
     }>;
     remove(projectId: string, nameOrId: string, input: { confirm: string }): Promise<string[]>;
   };
@@ -28,6 +29,8 @@ export interface PreviewsDeps {
     triggeredBy: string | null,
     sha: string | undefined,
   ): Promise<{ id: string }>;
+  /** Starts a compose stack copied into a new preview (absent: copies stay stopped). */
+  startStack?(stackId: string): Promise<void>;
   /** The commit the service's active deployment runs, if any. */
   runningCommit(serviceId: string): Promise<string | undefined>;
 }

@@ -176,6 +176,8 @@ export class PreviewsService {
         const sha = app.source.type === 'push' && from ? await this.deps.runningCommit(from.id) : undefined;
         companions.push({ id: app.id, name: app.name, sha });
       }
+      // Its copies of the project's compose stacks start beside the apps, like the companions.
+      for (const stack of copy.stacks) await this.deps.startStack?.(stack.id);
       return { environmentId, target: { id: target.id, name: target.name }, companions };
     } catch (error) {
       await this.deps.environments.remove(input.projectId, environmentId, { confirm: name }).catch(() => undefined);

@@ -53,6 +53,7 @@ describe('preview environments', () => {
   let work: string;
   let remote: string;
   let projectId: string;
+  let webId: string;
   let featureEnvironmentId = '';
   let gitServer: GitServer;
 
@@ -69,7 +70,7 @@ describe('preview environments', () => {
       BERTH_PREVIEW_HOUR_SECONDS: '2',
       BERTH_DB_IMAGE_REDIS: 'berth-test/redis:7',
     });
-    ({ projectId } = await createFixtureService(h.api, { project: 'pv', push: true }));
+    ({ projectId, serviceId: webId } = await createFixtureService(h.api, { project: 'pv', push: true }));
     const database = await h.api('POST', `/projects/${projectId}/databases`, { name: 'cache', engine: 'redis' });
     assert.equal(database.status, 201, JSON.stringify(database.body));
     const token = (await h.api<{ token: string }>('POST', '/tokens', { name: 'push' })).body.token;
@@ -103,6 +104,8 @@ describe('preview environments', () => {
 
   it('creates a preview of feature-x that answers on its own URL while production keeps its version', async () => {
     assert.equal((await settings({ enabled: true, ttlHours: 720 })).status, 200);
+    const job = { name: 'nightly', schedule: '0 3 * * *', command: ['echo', 'nightly'] };
+    assert.equal((await h.api('POST', `/services/${webId}/cron-jobs`, job)).status, 201);
     await commitFiles(work, { VERSION: 'feature-2\n' }, 'Feature two');
     const result = await push('feature-x');
     assert.equal(result.code, 0, result.output);
@@ -133,6 +136,16 @@ describe('preview environments', () => {
     const [app] = apps.stdout.split('\n').filter(Boolean);
     const memory = await run('docker', ['inspect', '-f', '{{.HostConfig.Memory}}', app!]);
     assert.equal(memory.stdout.trim(), String(256 * 1024 * 1024));
+    // Production's cron job is copied paused: a preview does not run production's jobs.
+    const services = (
+      await h.api<Array<{ id: string; environmentId: string }>>('GET', `/projects/${projectId}/services`)
+    ).body;
+    const copy = services.find((s) => s.environmentId === featureEnvironmentId)!;
+    const jobs = await h.api<Array<{ name: string; enabled: boolean }>>('GET', `/services/${copy.id}/cron-jobs`);
+    assert.deepEqual(
+      jobs.body.map((j) => [j.name, j.enabled]),
+      [['nightly', false]],
+    );
   });
 
   it('a second push updates the preview and extends its TTL', async () => {
