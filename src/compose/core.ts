@@ -28,7 +28,7 @@ import { LogKeeper } from '../kept-logs/log-keeper.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { Logger } from '../logger.js';
 import { createServiceCatalog } from '../projects/service-catalog.js';
-import { repositoryOwnerOf } from '../projects/repository-owner.js';
+import { repositoryOwnerOf } from '../projects/services.repository.js';
 import { databaseReferences } from '../databases/references.js';
 import { EventBus, type EventPublisher } from '../events/event-bus.js';
 import { RouteTable } from '../proxy/route-table.js';
