@@ -43,7 +43,7 @@ export const CLIENT_USAGE = `Developer commands (talk to a Berth server's API wi
   berth apply [--file F] [--yes] [--prune]      apply it (asks on a terminal; --yes needed otherwise)
   berth env [list] [--project NAME]             the project's environments (the linked one's by default)
   berth env create NAME | env delete NAME --confirm NAME
-  berth env duplicate SOURCE NAME --databases empty|seed [--deploy]
+  berth env duplicate SOURCE NAME --databases empty|seed [--deploy] [--pause-cron]
 
 Exit codes: 0 ok, 1 failure, 2 usage (berth plan: 2 = there are changes), 3 auth (not logged in, token
 refused), 4 not found.

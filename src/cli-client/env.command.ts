@@ -1,5 +1,5 @@
 /**
- * `berth env list | create NAME | duplicate SOURCE NAME --databases empty|seed [--deploy] | delete NAME
+ * `berth env list | create NAME | duplicate SOURCE NAME --databases empty|seed [--deploy] [--pause-cron] | delete NAME
  * --confirm NAME`: the environments of a project: the linked directory's, or the one named with
  * --project. Human output by default, one JSON document with --json.
  */
@@ -11,13 +11,14 @@ import type { ApiClient } from './api-client.js';
 import { findLink } from './link-file.js';
 
 const USAGE =
-  'usage: berth env list | env create NAME | env duplicate SOURCE NAME --databases empty|seed [--deploy] | env delete NAME --confirm NAME   [--project NAME]';
+  'usage: berth env list | env create NAME | env duplicate SOURCE NAME --databases empty|seed [--deploy] [--pause-cron] | env delete NAME --confirm NAME   [--project NAME]';
 
 type Environment = { id: string; name: string; isProduction: boolean; serviceCount: number; networkName: string };
 type Duplicate = {
   environment: Environment;
   services: Array<{ name: string }>;
   databases: Array<{ name: string; seededFrom: string | null }>;
+  stacks?: Array<{ name: string }>;
   deployed: boolean;
 };
 
@@ -41,6 +42,7 @@ export async function envCommand(ctx: ClientContext, args: string[]): Promise<Ex
       project: { type: 'string' },
       databases: { type: 'string' },
       deploy: { type: 'boolean' },
+      'pause-cron': { type: 'boolean' },
       confirm: { type: 'string' },
     },
     3,
@@ -80,12 +82,16 @@ export async function envCommand(ctx: ClientContext, args: string[]): Promise<Ex
       name,
       databases: values.databases,
       ...(values.deploy ? { deploy: true } : {}),
+      ...(values['pause-cron'] ? { cron: 'paused' } : {}),
     });
+    const stacks = (result.stacks ?? []).map((s) => s.name);
     const dbs = result.databases.map((d) => `${d.name}${d.seededFrom ? ` (seeded from ${d.seededFrom})` : ' (empty)'}`);
     ctx.out.say(
       `Duplicated ${source} into ${name}: ${result.services.length} app(s)` +
         (result.services.length ? ` (${result.services.map((s) => s.name).join(', ')})` : '') +
-        `, ${dbs.length} database(s)${dbs.length ? ` (${dbs.join(', ')})` : ''}; ` +
+        `, ${dbs.length} database(s)${dbs.length ? ` (${dbs.join(', ')})` : ''}` +
+        (stacks.length ? `, ${stacks.length} stack(s) (${stacks.join(', ')})` : '') +
+        '; ' +
         (result.deployed ? 'deploys are queued.' : 'nothing deployed yet.'),
     );
     ctx.out.json(result);

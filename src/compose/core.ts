@@ -28,6 +28,7 @@ import { LogKeeper } from '../kept-logs/log-keeper.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { Logger } from '../logger.js';
 import { createServiceCatalog } from '../projects/service-catalog.js';
+import { repositoryOwnerOf } from '../projects/services.repository.js';
 import { databaseReferences } from '../databases/references.js';
 import { EventBus, type EventPublisher } from '../events/event-bus.js';
 import { RouteTable } from '../proxy/route-table.js';
@@ -101,7 +102,9 @@ export function composeCore(foundation: Foundation, options: CoreOptions = {}): 
   const pushed: PushedCommits = {
     exportCommit: (project, service, sha, dir) => pushedSources.exportCommit(project, service, sha, dir),
     describeCommit: (project, service, sha) => pushedSources.describeCommit(project, service, sha),
-    branchTip: (project, service, branch, serviceId) => repos.branchTip(project, service, branch, serviceId),
+    // A preview's (or staging's) copy of a pushed service reads production's repository: its branch there.
+    branchTip: async (project, service, branch, serviceId) =>
+      repos.branchTip(project, service, branch, await repositoryOwnerOf(db, serviceId)),
   };
   const audit = new AuditLog(db, logger.child({ component: 'audit' }));
   // Deploy events go to the live pages (the bus) and to the audit log (started by a push or webhook, ended).

@@ -139,8 +139,8 @@ export function composePanel(core: Core, options: PanelOptions): Panel {
     metrics: metrics.service,
     traffic: core.traffic,
   });
-  const environments = composeEnvironments(core, databases, lifecycle);
-  const previews = composePreviews(core, environments);
+  const environments = composeEnvironments(core, databases, lifecycle, { cron, volumes, stacks });
+  const previews = composePreviews(core, environments, stacks);
   options.git?.usePreviews(previews);
   const templates = composeTemplates(config, stacks);
   const sessionStore = new SqliteSessionStore(db);

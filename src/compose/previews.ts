@@ -2,9 +2,14 @@
 import { findActiveDeployment } from '../deploys/deployments.repository.js';
 import type { EnvironmentsFeature } from '../environments/environments-feature.js';
 import { createPreviewsFeature, type PreviewsFeature } from '../previews/previews-feature.js';
+import type { StacksService } from '../stacks/stacks.service.js';
 import type { Core } from './core.js';
 
-export function composePreviews(core: Core, environments: EnvironmentsFeature): PreviewsFeature {
+export function composePreviews(
+  core: Core,
+  environments: EnvironmentsFeature,
+  stacks?: Pick<StacksService, 'deploy'>,
+): PreviewsFeature {
   const { db, logger, config } = core.foundation;
   return createPreviewsFeature(
     {
@@ -17,6 +22,7 @@ export function composePreviews(core: Core, environments: EnvironmentsFeature): 
         remove: (projectId, nameOrId, input) => environments.remove(projectId, nameOrId, input),
       },
       deploy: (serviceId, trigger, by, sha) => core.deploys.deployCommit(serviceId, trigger, by, sha),
+      startStack: stacks && (async (stackId) => void (await stacks.deploy(stackId))),
       runningCommit: async (serviceId) => (await findActiveDeployment(db, serviceId))?.commit?.sha ?? undefined,
     },
     config.previewSweepIntervalMs,

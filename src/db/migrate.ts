@@ -27,6 +27,7 @@ import * as autoscaling from './migrations/0032-autoscaling.js';
 import * as serviceVolumes from './migrations/0025-service-volumes.js';
 import * as composeStacks from './migrations/0027-compose-stacks.js';
 import * as stackDomains from './migrations/0031-stack-domains.js';
+import * as stackEnvironments from './migrations/0037-stack-environments.js';
 import * as environments from './migrations/0029-environments.js';
 import * as previewSettings from './migrations/0034-preview-settings.js';
 import * as serviceStartCommand from './migrations/0036-service-start-command.js';
@@ -57,6 +58,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0027-compose-stacks': composeStacks,
   '0032-autoscaling': autoscaling,
   '0031-stack-domains': stackDomains,
+  '0037-stack-environments': stackEnvironments,
   '0029-environments': environments,
   '0034-preview-settings': previewSettings,
   '0036-service-start-command': serviceStartCommand,

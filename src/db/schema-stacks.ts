@@ -1,4 +1,5 @@
 /** Row type of the compose stacks table (0027), snake_case as stored; re-exported by schema.ts. */
+import type { Generated } from 'kysely';
 
 export interface StacksTable {
   id: string;
@@ -21,6 +22,8 @@ export interface StacksTable {
   volumes: string;
   deploy_log: string;
   deployed_at: string | null;
+  /** The environment a copied stack belongs to (0037); null: project-wide, shown with production. */
+  environment_id: Generated<string | null>;
   created_at: string;
   updated_at: string;
 }

@@ -1,10 +1,14 @@
 /**
  * Duplicating an environment: a new environment with a copy of every app service (source, build, health,
  * resource and release settings, git credentials, variables as sealed: references stay references and
- * resolve against the new environment's services, secrets are never decrypted) and a new database for
- * every database, empty or seeded from the source database's latest verified backup. Every check runs
- * before anything is made (bad name, taken name, hostname too long or taken, a database with no verified
- * backup when seeding); a failure after that deletes what was made. Nothing deploys unless `deploy` is true.
+ * resolve against the new environment's services, secrets are never decrypted), its cron jobs (as they are
+ * in the source, or all paused: `cron: "paused"`; previews always pause them) and volume settings (new,
+ * empty volumes: never the source's data), a new database for every database, empty or seeded from the
+ * source database's latest verified backup, and a copy of every compose stack of the source environment
+ * named `<stack>-<environment>` (same spec, own network and volumes). Custom domains are never copied (a
+ * hostname has one owner): the copies answer on the environment's own hostnames. Every check runs before
+ * anything is made (bad name, taken name, hostname too long or taken, a database with no verified backup
+ * when seeding); a failure after that deletes what was made. Nothing deploys unless `deploy` is true.
  */
 import { AppError } from '../errors.js';
 import { newId, nowIso } from '../lib/ids.js';
@@ -18,17 +22,22 @@ import { insertServiceCopy, readSealedRowsOfService } from './environments.repos
 import type { EnvironmentView, EnvironmentsService } from './environments.service.js';
 
 export type DatabaseMode = 'empty' | 'seed';
+export type CronMode = 'as-source' | 'paused';
 
 export interface DuplicateInput {
   name?: unknown;
   databases?: unknown;
   deploy?: unknown;
+  cron?: unknown;
 }
 
 export interface DuplicateResult {
   environment: EnvironmentView;
-  services: Array<{ id: string; name: string; from: string }>;
+  services: Array<{ id: string; name: string; from: string; cronJobs: number; volumes: number }>;
   databases: Array<{ id: string; name: string; from: string; seededFrom: string | null }>;
+  stacks: Array<{ id: string; name: string; from: string }>;
+  /** How cron jobs were copied. */
+  cron: CronMode;
   deployed: boolean;
 }
 
@@ -52,13 +61,21 @@ function tagOf(image: string): string | undefined {
   return colon > withoutDigest.lastIndexOf('/') ? withoutDigest.slice(colon + 1) : undefined;
 }
 
-async function checkHostnames(deps: EnvironmentsDeps, apps: AppService[], scope: string): Promise<void> {
-  for (const app of apps) {
-    const label = `${app.name}-${scope}`;
+function checkCronMode(raw: unknown): CronMode {
+  if (raw === undefined || raw === 'as-source' || raw === 'paused') return raw ?? 'as-source';
+  throw new AppError('VALIDATION_FAILED', 'cron must be "as-source" or "paused".', {
+    details: { cron: 'must be "as-source" or "paused"' },
+  });
+}
+
+/** Every name that gets a hostname in the new environment: its apps, and its stack copies `<stack>-<env>`. */
+async function checkHostnames(deps: EnvironmentsDeps, names: string[], scope: string): Promise<void> {
+  for (const name of names) {
+    const label = `${name}-${scope}`;
     if (label.length > NAME_MAX_LENGTH) {
       throw new AppError(
         'VALIDATION_FAILED',
-        `Service "${app.name}" would get the hostname "${label}", longer than ${NAME_MAX_LENGTH} characters: choose a shorter environment name.`,
+        `Service "${name}" would get the hostname "${label}", longer than ${NAME_MAX_LENGTH} characters: choose a shorter environment name.`,
         { details: { name: 'too long for the hostnames' } },
       );
     }
@@ -99,6 +116,7 @@ export async function duplicateEnvironment(
   const project = await getProject(deps.db, projectId);
   const source = await service.get(projectId, sourceNameOrId);
   const mode = checkMode(input.databases);
+  const cron = checkCronMode(input.cron);
   if (input.deploy !== undefined && typeof input.deploy !== 'boolean') {
     throw new AppError('VALIDATION_FAILED', 'deploy must be true or false.', {
       details: { deploy: 'must be a boolean' },
@@ -107,7 +125,16 @@ export async function duplicateEnvironment(
   const name = await service.checkNewName(projectId, input.name);
   const apps = (await listAppServicesOfProject(deps.db, projectId)).filter((s) => s.environmentId === source.id);
   const databases = (await deps.databases.list(projectId)).filter((d) => d.environmentId === source.id);
-  await checkHostnames(deps, apps, hostScopeOf(project.name, name));
+  const stacks = (await deps.stacks?.list(projectId))?.filter((s) =>
+    source.isProduction ? s.environmentId === null : s.environmentId === source.id,
+  );
+  // A stack copy is named `<stack>-<environment>`: its hostname is then the environment's, like the apps'.
+  const suffix = `-${source.name}`;
+  const stackBase = (stack: { name: string }) =>
+    !source.isProduction && stack.name.endsWith(suffix) ? stack.name.slice(0, -suffix.length) : stack.name;
+  const stackCopyName = (stack: { name: string }) => `${stackBase(stack)}-${name}`;
+  const named = [...apps.map((a) => a.name), ...(stacks ?? []).map(stackBase)];
+  await checkHostnames(deps, named, hostScopeOf(project.name, name));
   const seeds = new Map<string, string>();
   if (mode === 'seed') {
     for (const database of databases) {
@@ -129,15 +156,22 @@ export async function duplicateEnvironment(
       environment: await service.get(projectId, environmentId),
       services: [],
       databases: [],
+      stacks: [],
+      cron,
       deployed: false,
     };
     try {
-      for (const app of apps) result.services.push(await copyApp(deps, app, environmentId));
+      for (const app of apps) result.services.push(await copyApp(deps, app, environmentId, cron === 'paused'));
       for (const database of databases) {
         result.databases.push(await copyDatabase(deps, projectId, name, database, seeds.get(database.id)));
       }
+      for (const stack of stacks ?? []) {
+        const copy = await deps.stacks!.copy(stack.id, { name: stackCopyName(stack), environmentId });
+        result.stacks.push({ ...copy, from: stack.id });
+      }
       if (input.deploy === true) {
         for (const copy of result.services) await deps.deploy(copy.id, triggeredBy);
+        for (const copy of result.stacks) await deps.stacks!.deploy(copy.id);
         result.deployed = true;
       }
     } catch (error) {
@@ -152,12 +186,14 @@ export async function duplicateEnvironment(
   });
 }
 
-async function copyApp(deps: EnvironmentsDeps, app: AppService, environmentId: string) {
+async function copyApp(deps: EnvironmentsDeps, app: AppService, environmentId: string, pauseCron: boolean) {
   const now = nowIso();
   const copy: AppService = { ...app, id: newId('svc'), environmentId, createdAt: now, updatedAt: now };
   const sealed = await readSealedRowsOfService(deps.db, app.id);
   await insertServiceCopy(deps.db, copy, sealed, () => newId('var'));
-  return { id: copy.id, name: copy.name, from: app.id };
+  const cronJobs = (await deps.extras?.copyCronJobs(app.id, copy.id, pauseCron)) ?? 0;
+  const volumes = (await deps.extras?.copyVolumes(app.id, copy.id)) ?? 0;
+  return { id: copy.id, name: copy.name, from: app.id, cronJobs, volumes };
 }
 
 async function copyDatabase(

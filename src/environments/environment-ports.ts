@@ -36,6 +36,32 @@ export interface EnvironmentDatabases {
   isBusy(id: string): boolean;
 }
 
+/** The parts of an app service kept outside its row, copied onto its copy in the new environment. */
+export interface ServiceExtras {
+  /** Copies the cron jobs (same schedule, command, policy); paused ones stay paused, all are paused when asked. */
+  copyCronJobs(fromServiceId: string, toServiceId: string, pause: boolean): Promise<number>;
+  /** Copies the volume settings (name, mount path, shared): new, empty volumes; never the data. */
+  copyVolumes(fromServiceId: string, toServiceId: string): Promise<number>;
+}
+
+export interface EnvironmentStackRef {
+  id: string;
+  name: string;
+  /** null: a project-wide stack (shown with production). */
+  environmentId: string | null;
+}
+
+/** Compose stacks as environments copy and remove them (the stacks feature's own paths). */
+export interface EnvironmentStacks {
+  list(projectId: string): Promise<EnvironmentStackRef[]>;
+  /** A new stack with the same spec (compose or repository, routed service, variables sealed as stored). */
+  copy(stackId: string, target: { name: string; environmentId: string }): Promise<{ id: string; name: string }>;
+  /** Starts a deploy (in the background). */
+  deploy(stackId: string): Promise<void>;
+  /** Deletes the stack with its containers, network, images and volumes. */
+  remove(stackId: string, name: string): Promise<void>;
+}
+
 export interface EnvironmentsDeps {
   db: Db;
   secretBox: SecretBox;
@@ -49,6 +75,10 @@ export interface EnvironmentsDeps {
   removeNetwork(name: string): Promise<void>;
   /** Queues a deploy of an app service. */
   deploy(serviceId: string, triggeredBy: string | null): Promise<unknown>;
+  /** Cron jobs and volume settings of app services (absent in some tests: not copied). */
+  extras?: ServiceExtras;
+  /** Compose stacks (absent in some tests: not copied). */
+  stacks?: EnvironmentStacks;
   /** How long a seeded duplicate waits for each new database to be running. */
   databaseReadyTimeoutMs?: number;
 }

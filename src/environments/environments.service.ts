@@ -97,10 +97,11 @@ export class EnvironmentsService {
   async rename(projectId: string, nameOrId: string, input: { name?: unknown }): Promise<EnvironmentView> {
     const environment = await this.get(projectId, nameOrId);
     if (environment.isProduction) throw productionProtected('renamed');
-    if (environment.serviceCount > 0) {
+    const stacks = (await this.deps.stacks?.list(projectId))?.filter((st) => st.environmentId === environment.id);
+    if (environment.serviceCount + (stacks?.length ?? 0) > 0) {
       throw new AppError(
         'CONFLICT',
-        `Environment "${environment.name}" has services; only an empty one can be renamed.`,
+        `Environment "${environment.name}" has services or stacks; only an empty one can be renamed.`,
       );
     }
     const name = await this.checkNewName(projectId, input.name);
@@ -114,8 +115,9 @@ export class EnvironmentsService {
   }
 
   /**
-   * Deletes the environment once `confirm` equals its name: every app service (containers, routes,
-   * volumes, domains: the lifecycle teardown), every database (container, volume, backups), then its
+   * Deletes the environment once `confirm` equals its name: its compose stack copies (containers, network,
+   * volumes), every app service (containers, routes, volumes, cron jobs, domains: the lifecycle teardown),
+   * every database (container, volume, backups), then its
    * network and its row. Returns what was done, in order.
    */
   async remove(projectId: string, nameOrId: string, input: { confirm?: unknown }): Promise<string[]> {
@@ -145,7 +147,8 @@ export class EnvironmentsService {
         `Database "${busy.name}" is busy (a backup or restore runs); nothing was deleted.`,
       );
     }
-    if (apps.length + databases.length > 0) {
+    const stacks = (await this.deps.stacks?.list(projectId))?.filter((s) => s.environmentId === environment.id) ?? [];
+    if (apps.length + databases.length + stacks.length > 0) {
       const state = this.deps.engineAvailable();
       if (!state.available) {
         throw new AppError(
@@ -153,6 +156,10 @@ export class EnvironmentsService {
           `The Docker engine is not reachable (${state.reason}); nothing was deleted.`,
         );
       }
+    }
+    for (const stack of stacks) {
+      await this.deps.stacks!.remove(stack.id, stack.name);
+      done.push(`Deleted compose stack "${stack.name}" with its containers, network and volumes`);
     }
     for (const app of apps) {
       await this.deps.deleteService(app.id, app.name);

@@ -13,11 +13,12 @@ export interface PreviewsDeps {
     duplicate(
       projectId: string,
       source: string,
-      input: { name: string; databases: 'empty' | 'seed'; deploy: false },
+      input: { name: string; databases: 'empty' | 'seed'; deploy: false; cron: 'paused' },
       triggeredBy: string | null,
     ): Promise<{
       environment: { id: string; name: string };
       services: Array<{ id: string; name: string; from: string }>;
+      stacks: Array<{ id: string; name: string }>;
     }>;
     remove(projectId: string, nameOrId: string, input: { confirm: string }): Promise<string[]>;
   };
@@ -28,6 +29,8 @@ export interface PreviewsDeps {
     triggeredBy: string | null,
     sha: string | undefined,
   ): Promise<{ id: string }>;
+  /** Starts a compose stack copied into a new preview (absent: copies stay stopped). */
+  startStack?(stackId: string): Promise<void>;
   /** The commit the service's active deployment runs, if any. */
   runningCommit(serviceId: string): Promise<string | undefined>;
 }

@@ -16,6 +16,7 @@ export function createPreviewsFeature(deps: PreviewsDeps, sweepIntervalMs: numbe
     remove: (projectId: string, name: string) => service.remove(projectId, name),
     prepare: (input: Parameters<PreviewsService['prepare']>[0]) => service.prepare(input),
     removeBranch: (projectId: string, branch: string) => service.removeBranch(projectId, branch),
+    appOf: (projectId: string, branch: string, serviceName: string) => service.appOf(projectId, branch, serviceName),
     sweep: () => sweeper.sweep(),
     startSweeper: () => sweeper.start(),
     stopSweeper: () => sweeper.stop(),

@@ -161,7 +161,8 @@ export class PreviewsService {
     const copy = await this.deps.environments.duplicate(
       input.projectId,
       'production',
-      { name, databases: settings.databases, deploy: false },
+      // A preview must not run production's cron jobs: they are copied paused (turn one on by hand if wanted).
+      { name, databases: settings.databases, deploy: false, cron: 'paused' },
       input.triggeredBy,
     );
     const environmentId = copy.environment.id;
@@ -178,6 +179,8 @@ export class PreviewsService {
         const sha = app.source.type === 'push' && from ? await this.deps.runningCommit(from.id) : undefined;
         companions.push({ id: app.id, name: app.name, sha });
       }
+      // Its copies of the project's compose stacks start beside the apps, like the companions.
+      for (const stack of copy.stacks) await this.deps.startStack?.(stack.id);
       return { environmentId, target: { id: target.id, name: target.name }, companions };
     } catch (error) {
       await this.deps.environments.remove(input.projectId, environmentId, { confirm: name }).catch(() => undefined);
@@ -201,6 +204,15 @@ export class PreviewsService {
       },
       updatedAt: nowIso(),
     });
+  }
+
+  /** The copy of service `serviceName` in the preview of `branch`, or undefined (no preview, or no such copy). */
+  async appOf(projectId: string, branch: string, serviceName: string): Promise<{ id: string } | undefined> {
+    const preview = (await listPreviewRows(this.deps.db, projectId)).find((p) => p.branch === branch);
+    if (!preview) return undefined;
+    const apps = await listAppServicesOfProject(this.deps.db, projectId);
+    const copy = apps.find((a) => a.environmentId === preview.id && a.name === serviceName);
+    return copy && { id: copy.id };
   }
 
   /** Removes the preview of `branch` completely; undefined when the branch has none. */

@@ -26,6 +26,8 @@ export interface Stack {
   /** Named volumes of the stack as deployed (a delete may remove them). */
   volumes: string[];
   deployedAt: string | null;
+  /** The environment a copied stack belongs to (a duplicate or preview); null: project-wide (production). */
+  environmentId: string | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,5 +1,5 @@
 /** SQL of compose stacks (snake_case rows ↔ camelCase domain types). Plain functions over a db. */
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { Executor } from '../db/executor.js';
 import type { StacksTable } from '../db/schema.js';
 import type { Stack, StackStatus } from './stack.types.js';
@@ -23,12 +23,13 @@ export function toStack(row: StackRow): Stack {
     generation: row.generation,
     volumes: JSON.parse(row.volumes) as string[],
     deployedAt: row.deployed_at,
+    environmentId: row.environment_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
 
-export async function insertStack(db: Executor, row: StackRow): Promise<void> {
+export async function insertStack(db: Executor, row: Insertable<StacksTable>): Promise<void> {
   await db.insertInto('stacks').values(row).execute();
 }
 

@@ -3,14 +3,16 @@
  * opened or updated → the preview of the request's branch is created or updated and its apps deploy (the
  * request's head commit when the payload names it, else the branch tip, fetched as usual); closed → the
  * preview is removed. The outcome says in words what happened, with the preview URLs, for the delivery log.
+ * An event whose head commit the preview already runs (or deploys, or ran before) redeploys nothing.
  */
 import type { DeploySystem } from '../deploys/deploy-system.js';
 import { isAppError } from '../errors.js';
 import type { PreviewsFeature } from '../previews/previews-feature.js';
 import type { AnnouncedPullRequest } from '../previews/pull-request-events.js';
+import { decideRequestDeploy } from '../previews/pull-request-replay.js';
 import type { AppService } from '../projects/service.types.js';
 
-export type PullRequestPreviews = Pick<PreviewsFeature, 'prepare' | 'removeBranch'>;
+export type PullRequestPreviews = Pick<PreviewsFeature, 'prepare' | 'removeBranch' | 'appOf'>;
 
 export async function previewForPullRequest(
   previews: PullRequestPreviews,
@@ -33,6 +35,10 @@ export async function previewForPullRequest(
       return { outcome: `preview of ${branch} not removed: ${error.message}`, deploymentId: null };
     }
   }
+  // A replayed delivery (or the same head commit again) must not redeploy: see pull-request-replay.ts.
+  const existing = await previews.appOf(service.projectId, branch, service.name);
+  const decision = decideRequestDeploy(request, existing && (await deploys.list(existing.id)));
+  if (!decision.deploy) return ignored(`preview of ${branch} not redeployed: ${decision.why}`);
   let prepared;
   try {
     prepared = await previews.prepare({

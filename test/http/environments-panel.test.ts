@@ -36,6 +36,8 @@ describe('environments in the panel', () => {
     assert.match(prod.body, /id="current-environment">production</);
     assert.match(prod.body, /href="\/projects\/[^"]+\?env=staging"/);
     assert.match(prod.body, /name="environment" value="production"/);
+    assert.match(prod.body, /id="duplicate-copies">[^<]*cron jobs[^]*Custom domains are not copied/);
+    assert.match(prod.body, /name="cron" value="paused"/);
     const staging = await panel.get(`/projects/${projectId}?env=staging`);
     assert.equal(staging.statusCode, 200);
     assert.match(staging.body, /id="current-environment">staging</);

@@ -185,6 +185,109 @@ describe('environments over HTTP', () => {
     assert.equal(deployments.length, 0);
   });
 
+  it('duplicates cron jobs, volume settings and stacks (not domains); cron "paused" pauses; delete removes them', async () => {
+    const cafe = (await api(owner, 'POST', '/projects', { name: 'cafe' })).json().id as string;
+    const web = await api(owner, 'POST', `/projects/${cafe}/services`, {
+      name: 'web',
+      source: { type: 'image', image: 'berth-test/busybox:latest' },
+    });
+    assert.equal(web.statusCode, 201, web.body);
+    const webId = web.json().id as string;
+    await t.ctx.cron.create(webId, { name: 'nightly', schedule: '0 3 * * *', command: ['echo', 'hi'] });
+    await t.ctx.cron.create(webId, { name: 'off', schedule: '*/5 * * * *', command: 'true', enabled: false });
+    await t.ctx.volumes.volumes.create(webId, { name: 'uploads', mountPath: '/data/uploads', shared: true });
+    const compose = 'services:\n  app:\n    image: berth-test/busybox:latest\n    environment:\n      KEY: ${KEY}\n';
+    const stack = await api(owner, 'POST', `/projects/${cafe}/stacks`, {
+      name: 'blog',
+      source: { type: 'paste', compose },
+      routedService: 'app',
+      routedPort: 80,
+      variables: { KEY: { value: 'stack-secret', secret: true } },
+    });
+    assert.equal(stack.statusCode, 201, stack.body);
+    await t.db
+      .insertInto('domains')
+      .values({ id: 'dom_cafe', service_id: webId, hostname: 'cafe.example.com' })
+      .execute();
+
+    const dup = await api(owner, 'POST', `/projects/${cafe}/environments/production/duplicate`, {
+      name: 'staging',
+      databases: 'empty',
+    });
+    assert.equal(dup.statusCode, 201, dup.body);
+    const body = dup.json();
+    assert.equal(body.cron, 'as-source');
+    assert.deepEqual(
+      body.services.map((s: Record<string, unknown>) => [s.name, s.cronJobs, s.volumes]),
+      [['web', 2, 1]],
+    );
+    assert.deepEqual(
+      body.stacks.map((s: Record<string, unknown>) => [s.name, s.from]),
+      [['blog-staging', stack.json().id]],
+    );
+    const copyId = body.services[0].id as string;
+    const jobs = await t.ctx.cron.list(copyId);
+    assert.deepEqual(jobs.map((j) => [j.name, j.schedule, JSON.stringify(j.command), j.enabled]).sort(), [
+      ['nightly', '0 3 * * *', '{"argv":["echo","hi"]}', true],
+      ['off', '*/5 * * * *', '{"shell":"true"}', false],
+    ]);
+    const volumes = await t.ctx.volumes.volumes.listConfigured(copyId);
+    assert.deepEqual(
+      volumes.map((v) => [v.name, v.mountPath, v.shared, v.dockerName]),
+      [['uploads', '/data/uploads', true, `berth-${copyId}-vol-uploads`]],
+      'same settings, a new (empty) Docker volume of its own',
+    );
+    const copyDomains = await t.db.selectFrom('domains').select('hostname').where('service_id', '=', copyId).execute();
+    assert.deepEqual(copyDomains, [], 'custom domains are not copied');
+    const stacks = (await api(owner, 'GET', `/projects/${cafe}/stacks`)).json() as Array<Record<string, unknown>>;
+    const copied = stacks.find((s) => s.name === 'blog-staging')!;
+    assert.equal(copied.environmentId, body.environment.id);
+    assert.equal(copied.status, 'created', 'not deployed');
+    assert.match(String(copied.url), /^http:\/\/blog-staging-cafe\.localhost/);
+    assert.deepEqual(
+      (copied.variables as Record<string, unknown>).KEY,
+      { value: null, secret: true },
+      'the secret is copied sealed and stays masked',
+    );
+    assert.equal(stacks.find((s) => s.name === 'blog')!.environmentId, null);
+
+    const paused = await api(owner, 'POST', `/projects/${cafe}/environments/production/duplicate`, {
+      name: 'qa',
+      databases: 'empty',
+      cron: 'paused',
+    });
+    assert.equal(paused.statusCode, 201, paused.body);
+    const pausedJobs = await t.ctx.cron.list(paused.json().services[0].id);
+    assert.deepEqual(
+      pausedJobs.map((j) => j.enabled),
+      [false, false],
+    );
+    const badCron = await api(owner, 'POST', `/projects/${cafe}/environments/production/duplicate`, {
+      name: 'qa2',
+      databases: 'empty',
+      cron: 'sometimes',
+    });
+    assert.equal(badCron.statusCode, 422, badCron.body);
+
+    for (const env of ['staging', 'qa']) {
+      const res = await api(owner, 'DELETE', `/projects/${cafe}/environments/${env}`, { confirm: env });
+      assert.equal(res.statusCode, 200, res.body);
+    }
+    assert.deepEqual(
+      ((await api(owner, 'GET', `/projects/${cafe}/stacks`)).json() as Array<{ name: string }>).map((s) => s.name),
+      ['blog'],
+    );
+    const leftJobs = await t.db.selectFrom('cron_jobs').select('service_id').execute();
+    assert.ok(!leftJobs.some((j) => j.service_id === copyId));
+    const leftVolumes = await t.db
+      .selectFrom('service_volumes')
+      .select('service_id')
+      .where('service_id', '=', copyId)
+      .execute();
+    assert.deepEqual(leftVolumes, []);
+    assert.equal((await t.ctx.cron.list(webId)).length, 2, "production's jobs stay");
+  });
+
   it('refuses bad duplicates with nothing created', async () => {
     const before = await names();
     const cases: Array<[string, object, number, RegExp]> = [

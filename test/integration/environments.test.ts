@@ -4,12 +4,16 @@
  * deploy: true gives staging its own containers on its own network, its own database (a new one, seeded
  * from that backup: the row is there, a row written later is not), and the app's variables copied (plain
  * values byte for byte, `${{pg.DATABASE_URL}}` resolved to STAGING's database, `${{shared.REGION}}` to the
- * shared value). A duplicate with "empty" gets an empty database. Deleting staging leaves nothing of it in
- * Docker (by label), and production keeps serving with its data.
+ * shared value), the app's cron job (active as in production) and volume (a new, empty one of its own), and
+ * a copy of the project's compose stack, `blog-staging`, started on its own network and answering on its
+ * own hostname. A duplicate with "empty" gets an empty database. Deleting staging leaves nothing of it in
+ * Docker (by label: apps, databases, volumes, the stack copy's containers and network), and production keeps
+ * serving with its data.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DockerRuntime } from '../../src/runtime/docker.js';
+import { stackSelector } from '../../src/workloads/stack-spec.js';
 import { createFixtureService } from '../helpers/daemon-api.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { testDockerEndpoint } from '../helpers/docker-test-env.js';
@@ -25,7 +29,8 @@ type Db = { id: string; status: string; lastError: string | null; environmentId:
 type Env = { id: string; name: string; networkName: string };
 type Duplicate = {
   environment: Env;
-  services: Array<{ id: string; name: string; from: string }>;
+  services: Array<{ id: string; name: string; from: string; cronJobs: number; volumes: number }>;
+  stacks: Array<{ id: string; name: string; from: string }>;
   databases: Array<{ id: string; name: string; from: string; seededFrom: string | null }>;
   deployed: boolean;
 };
@@ -40,6 +45,17 @@ describe('environments on Docker: duplicate production into staging, then delete
   let pg: Db;
   let prodPassword: string;
   let staging: Duplicate;
+  let blogId: string;
+  // A busybox web server answering `blog-$GEN` (`$$`: not a compose variable); ends on SIGTERM at once.
+  const blogCompose = [
+    'services:',
+    '  site:',
+    '    image: berth-test/busybox:latest',
+    `    command: ["sh", "-c", "mkdir -p /www && echo blog-$$GEN > /www/index.html; trap 'exit 0' TERM; httpd -f -p 8080 -h /www & wait"]`,
+    '    environment:',
+    '      GEN: ${GEN}',
+    '',
+  ].join('\n');
 
   const waitFor = async <T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 120_000) => {
     const deadline = Date.now() + timeoutMs;
@@ -82,6 +98,7 @@ describe('environments on Docker: duplicate production into staging, then delete
     await git?.close();
     // What the harness does not know: environment networks and database volumes of this file's project.
     if (projectId) {
+      for (const stack of staging?.stacks ?? []) await runtime.removeContainersByLabel(stackSelector(stack.id));
       for (const n of await runtime.listNetworks({ 'berth.project': projectId })) {
         await runtime.removeNetwork(n.name).catch(() => {});
       }
@@ -123,6 +140,25 @@ describe('environments on Docker: duplicate production into staging, then delete
     );
     assert.equal(backup.status, 'verified', backup.error ?? '');
     assert.equal((await psql(pg.id, "insert into items values ('after the backup')")).code, 0);
+
+    // What a duplicate copies beside the apps: a cron job, a volume's settings, a compose stack.
+    const job = await h.api('POST', `/services/${webId}/cron-jobs`, {
+      name: 'nightly',
+      schedule: '0 3 * * *',
+      command: ['echo', 'nightly'],
+    });
+    assert.equal(job.status, 201, JSON.stringify(job.body));
+    const volume = await h.api('POST', `/services/${webId}/volumes`, { name: 'uploads', mountPath: '/data/uploads' });
+    assert.equal(volume.status, 201, JSON.stringify(volume.body));
+    const blog = await h.api<{ id: string }>('POST', `/projects/${projectId}/stacks`, {
+      name: 'blog',
+      source: { type: 'paste', compose: blogCompose },
+      routedService: 'site',
+      routedPort: 8080,
+      variables: { GEN: 'one' },
+    });
+    assert.equal(blog.status, 201, JSON.stringify(blog.body));
+    blogId = blog.body.id;
   });
 
   it('duplicates production into staging: own database seeded from the backup, own network, deployed', async () => {
@@ -171,6 +207,33 @@ describe('environments on Docker: duplicate production into staging, then delete
     assert.notEqual(staging.environment.networkName, `berth-${projectId}`);
     // Production's database is untouched: both rows are still there.
     assert.equal((await psql(pg.id, 'select count(*) from items')).out, '2');
+
+    // The cron job (active, as in production), a new volume of the copy's own, and the stack's copy.
+    assert.deepEqual([web.cronJobs, web.volumes], [1, 1]);
+    const jobs = await h.api<Array<{ name: string; enabled: boolean }>>('GET', `/services/${web.id}/cron-jobs`);
+    assert.deepEqual(
+      jobs.body.map((j) => [j.name, j.enabled]),
+      [['nightly', true]],
+    );
+    const volumes = await runtime.listVolumes({ 'berth.service': web.id });
+    assert.deepEqual(
+      volumes.map((v) => v.name),
+      [`berth-${web.id}-vol-uploads`],
+    );
+    assert.deepEqual(
+      staging.stacks.map((s) => [s.name, s.from]),
+      [['blog-staging', blogId]],
+    );
+    const stackCopy = await waitFor(
+      'stack copy',
+      async () =>
+        (await h.api<{ status: string; error: string | null }>('GET', `/stacks/${staging.stacks[0]!.id}`)).body,
+      (s) => s.status === 'running' || s.status === 'failed',
+      180_000,
+    );
+    assert.equal(stackCopy.status, 'running', stackCopy.error ?? '');
+    assert.equal((await answer('blog-staging-shop.localhost', '/')).trim(), 'blog-one');
+    assert.equal((await get(h.proxyPort, 'blog-shop.localhost', '/')).status, 404, 'the source stack was not started');
   });
 
   it('duplicates with empty databases: a new, empty database', async () => {
@@ -240,6 +303,15 @@ describe('environments on Docker: duplicate production into staging, then delete
     assert.deepEqual(await runtime.listVolumes({ 'berth.environment': envId }), []);
     assert.deepEqual(await runtime.listContainers({ 'berth.service': stagingDb.id }), []);
     assert.deepEqual(await runtime.listContainers({ 'berth.service': staging.services[0]!.id }), []);
+    assert.deepEqual(await runtime.listVolumes({ 'berth.service': staging.services[0]!.id }), []);
+    const stackCopy = staging.stacks[0]!;
+    assert.ok(res.body.steps.some((s) => s.startsWith('Deleted compose stack "blog-staging"')));
+    assert.deepEqual(await runtime.listContainers(stackSelector(stackCopy.id)), []);
+    assert.deepEqual(await runtime.listNetworks(stackSelector(stackCopy.id)), []);
+    assert.equal((await h.api('GET', `/stacks/${stackCopy.id}`)).status, 404);
+    assert.equal((await h.api('GET', `/stacks/${blogId}`)).status, 200, "production's stack stays");
+    assert.equal((await h.api('GET', `/services/${staging.services[0]!.id}/cron-jobs`)).status, 404);
+    assert.equal((await get(h.proxyPort, 'blog-staging-shop.localhost', '/')).status, 404);
     assert.equal((await get(h.proxyPort, 'web-staging-shop.localhost', '/env/REGION')).status, 404);
     const envs = await h.api<Env[]>('GET', `/projects/${projectId}/environments`);
     assert.deepEqual(

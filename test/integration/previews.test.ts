@@ -53,6 +53,7 @@ describe('preview environments', () => {
   let work: string;
   let remote: string;
   let projectId: string;
+  let webId: string;
   let featureEnvironmentId = '';
   let gitServer: GitServer;
 
@@ -69,7 +70,7 @@ describe('preview environments', () => {
       BERTH_PREVIEW_HOUR_SECONDS: '2',
       BERTH_DB_IMAGE_REDIS: 'berth-test/redis:7',
     });
-    ({ projectId } = await createFixtureService(h.api, { project: 'pv', push: true }));
+    ({ projectId, serviceId: webId } = await createFixtureService(h.api, { project: 'pv', push: true }));
     const database = await h.api('POST', `/projects/${projectId}/databases`, { name: 'cache', engine: 'redis' });
     assert.equal(database.status, 201, JSON.stringify(database.body));
     const token = (await h.api<{ token: string }>('POST', '/tokens', { name: 'push' })).body.token;
@@ -103,6 +104,8 @@ describe('preview environments', () => {
 
   it('creates a preview of feature-x that answers on its own URL while production keeps its version', async () => {
     assert.equal((await settings({ enabled: true, ttlHours: 720 })).status, 200);
+    const job = { name: 'nightly', schedule: '0 3 * * *', command: ['echo', 'nightly'] };
+    assert.equal((await h.api('POST', `/services/${webId}/cron-jobs`, job)).status, 201);
     await commitFiles(work, { VERSION: 'feature-2\n' }, 'Feature two');
     const result = await push('feature-x');
     assert.equal(result.code, 0, result.output);
@@ -133,6 +136,16 @@ describe('preview environments', () => {
     const [app] = apps.stdout.split('\n').filter(Boolean);
     const memory = await run('docker', ['inspect', '-f', '{{.HostConfig.Memory}}', app!]);
     assert.equal(memory.stdout.trim(), String(256 * 1024 * 1024));
+    // Production's cron job is copied paused: a preview does not run production's jobs.
+    const services = (
+      await h.api<Array<{ id: string; environmentId: string }>>('GET', `/projects/${projectId}/services`)
+    ).body;
+    const copy = services.find((s) => s.environmentId === featureEnvironmentId)!;
+    const jobs = await h.api<Array<{ name: string; enabled: boolean }>>('GET', `/services/${copy.id}/cron-jobs`);
+    assert.deepEqual(
+      jobs.body.map((j) => [j.name, j.enabled]),
+      [['nightly', false]],
+    );
   });
 
   it('a second push updates the preview and extends its TTL', async () => {
@@ -146,6 +159,35 @@ describe('preview environments', () => {
     const [preview] = await previews();
     assert.equal(preview?.id, featureEnvironmentId, 'the same preview');
     assert.ok(preview!.expiresAt! > before, `${preview!.expiresAt} after ${before}`);
+  });
+
+  it("the preview's app redeploys (its branch's pushed tip) and rolls back from the API like any app", async () => {
+    const services = (
+      await h.api<Array<{ id: string; environmentId: string }>>('GET', `/projects/${projectId}/services`)
+    ).body;
+    const copy = services.find((s) => s.environmentId === featureEnvironmentId)!;
+    const plan = (
+      await h.api<{ builtFrom: string; branch: string; commit: { sha: string } | null }>(
+        'GET',
+        `/services/${copy.id}/deployments/plan`,
+      )
+    ).body;
+    const tip = (await mustGit(['rev-parse', 'HEAD'], work)).trim();
+    assert.deepEqual([plan.builtFrom, plan.branch, plan.commit?.sha], ['push', 'feature-x', tip]);
+    const history = (await h.api<Array<{ id: string; status: string }>>('GET', `/services/${copy.id}/deployments`))
+      .body;
+    const first = history.find((d) => d.status === 'replaced')!;
+    const redeploy = await h.api<{ id: string }>('POST', `/services/${copy.id}/deployments`, {});
+    assert.equal(redeploy.status, 201, JSON.stringify(redeploy.body));
+    const redeployed = await h.waitForDeployment(redeploy.body.id);
+    assert.equal(redeployed.status, 'active', String(redeployed.error));
+    assert.equal((redeployed.commit as { sha: string }).sha, tip);
+    assert.equal((await answer('web-feature-x-pv.localhost')).body, 'feature-3');
+    const rollback = await h.api<{ id: string }>('POST', `/deployments/${first.id}/rollback`, {});
+    assert.equal(rollback.status, 201, JSON.stringify(rollback.body));
+    assert.equal((await h.waitForDeployment(rollback.body.id)).status, 'active');
+    assert.equal((await answer('web-feature-x-pv.localhost')).body, 'feature-2');
+    assert.equal((await answer('web-pv.localhost')).body, 'prod-1');
   });
 
   it('refuses branches Berth cannot take or cannot name a hostname after, creating nothing', async () => {
@@ -207,13 +249,13 @@ describe('preview environments', () => {
       await h.api<{ webhookUrl: string; webhookSecret: string }>('GET', `/services/${created.serviceId}/git`)
     ).body;
     const hookUrl = h.panelUrl + new URL(info.webhookUrl).pathname;
-    const send = async (action: string) => {
+    const send = async (action: string, headSha = sha, delivery = randomBytes(8).toString('hex')) => {
       const body = JSON.stringify({
         action,
         number: 5,
         pull_request: {
           number: 5,
-          head: { ref: 'feature-pr', sha, repo: { full_name: 'acme/pr-web' } },
+          head: { ref: 'feature-pr', sha: headSha, repo: { full_name: 'acme/pr-web' } },
           base: { ref: 'main', sha: repo.sha, repo: { full_name: 'acme/pr-web' } },
         },
       });
@@ -224,13 +266,14 @@ describe('preview environments', () => {
         headers: {
           'content-type': 'application/json',
           'x-github-event': 'pull_request',
-          'x-github-delivery': randomBytes(8).toString('hex'),
+          'x-github-delivery': delivery,
           'x-hub-signature-256': `sha256=${signature}`,
         },
       });
-      return (await response.json()) as { outcome: string; deploymentId: string | null };
+      return (await response.json()) as { outcome: string; deploymentId: string | null; duplicate?: boolean };
     };
-    const opened = await send('opened');
+    const openedDelivery = randomBytes(8).toString('hex');
+    const opened = await send('opened', sha, openedDelivery);
     assert.match(
       opened.outcome,
       /^preview of feature-pr created, deploying: http:\/\/web-feature-pr-prj\.localhost:\d+$/,
@@ -239,6 +282,22 @@ describe('preview environments', () => {
     assert.equal(deployment.status, 'active', String(deployment.error));
     assert.equal((await answer('web-feature-pr-prj.localhost')).body, 'pr-1');
     const [preview] = await previews(created.projectId);
+    // Replays: the same delivery id answers with its first outcome; the same head commit under a new id
+    // says why nothing happened. Neither deploys. A new head commit ("synchronize") does.
+    const again = await send('opened', sha, openedDelivery);
+    assert.deepEqual([again.duplicate, again.deploymentId], [true, opened.deploymentId]);
+    const replayed = await send('opened');
+    assert.match(replayed.outcome, /^ignored: preview of feature-pr not redeployed: [0-9a-f]{12} is already running/);
+    assert.equal(replayed.deploymentId, null);
+    const previewApp = (
+      await h.api<Array<{ id: string; environmentId: string }>>('GET', `/projects/${created.projectId}/services`)
+    ).body.find((s) => s.environmentId === preview!.id)!;
+    assert.equal((await h.api<unknown[]>('GET', `/services/${previewApp.id}/deployments`)).body.length, 1);
+    const sha2 = await repo.commit({ VERSION: 'pr-2\n' }, 'More PR work', 'feature-pr');
+    const synced = await send('synchronize', sha2);
+    assert.match(synced.outcome, /^preview of feature-pr updated, deploying: /);
+    assert.equal((await h.waitForDeployment(synced.deploymentId!, 180_000)).status, 'active');
+    assert.equal((await answer('web-feature-pr-prj.localhost')).body, 'pr-2');
     const closed = await send('closed');
     assert.match(closed.outcome, /^preview of feature-pr removed \(pull request #5 closed\)$/);
     assert.equal((await answer('web-feature-pr-prj.localhost')).status, 404);
@@ -248,6 +307,8 @@ describe('preview environments', () => {
       await h.api<{ deliveries: Array<{ outcome: string }> }>('GET', `/services/${created.serviceId}/git`)
     ).body.deliveries;
     assert.match(deliveries[0]!.outcome, /removed/);
-    assert.match(deliveries[1]!.outcome, /web-feature-pr-prj\.localhost/);
+    assert.match(deliveries[1]!.outcome, /updated, deploying: .*web-feature-pr-prj\.localhost/);
+    assert.match(deliveries[2]!.outcome, /not redeployed: [0-9a-f]{12} is already running/);
+    assert.match(deliveries[3]!.outcome, /created, deploying: .*web-feature-pr-prj\.localhost/);
   });
 });

@@ -47,22 +47,44 @@ export const duplicateBody = {
       type: 'string',
       description: '"empty": new empty databases; "seed": each restored from its source\'s latest verified backup',
     },
-    deploy: { type: 'boolean', description: 'Queue a deploy of every copied app (default false)' },
+    deploy: {
+      type: 'boolean',
+      description: 'Queue a deploy of every copied app and start every copied stack (default false)',
+    },
+    cron: {
+      type: 'string',
+      description: '"as-source" (default): each cron job paused or active as in the source; "paused": all paused',
+    },
   },
 } as const;
 
 export const duplicateResultSchema = {
   type: 'object',
-  required: ['environment', 'services', 'databases', 'deployed'],
+  required: ['environment', 'services', 'databases', 'stacks', 'cron', 'deployed'],
   properties: {
     environment: environmentSchema,
     services: {
       type: 'array',
       items: {
         type: 'object',
+        properties: {
+          id: { type: 'string' },
+          name: { type: 'string' },
+          from: { type: 'string' },
+          cronJobs: { type: 'integer', description: 'Cron jobs copied onto it' },
+          volumes: { type: 'integer', description: 'Volumes copied onto it (new and empty)' },
+        },
+      },
+    },
+    stacks: {
+      type: 'array',
+      description: 'Compose stacks copied as `<stack>-<environment>` (not started unless deploy is true)',
+      items: {
+        type: 'object',
         properties: { id: { type: 'string' }, name: { type: 'string' }, from: { type: 'string' } },
       },
     },
+    cron: { type: 'string', enum: ['as-source', 'paused'] },
     databases: {
       type: 'array',
       items: {

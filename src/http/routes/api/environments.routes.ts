@@ -76,9 +76,11 @@ export async function environmentsApiRoutes(app: FastifyInstance, ctx: AppContex
       schema: schema('Duplicate an environment: its apps, their settings and variables, and new databases', {
         description:
           'Apps are copied with their source, settings and variables (references stay references and resolve ' +
-          'in the new environment; secrets are copied sealed). Every database is created new: "empty", or ' +
-          '"seed" from its latest verified backup (409 when one has none; nothing is created). Nothing deploys ' +
-          'unless `deploy` is true.',
+          'in the new environment; secrets are copied sealed), their cron jobs (as in the source, or all paused ' +
+          'with `cron: "paused"`) and volume settings (new, empty volumes). Every database is created new: ' +
+          '"empty", or "seed" from its latest verified backup (409 when one has none; nothing is created). ' +
+          'Compose stacks are copied as `<stack>-<environment>`. Custom domains are not copied: the copies ' +
+          "answer on the environment's own hostnames. Nothing deploys unless `deploy` is true.",
         params: environmentParams,
         body: duplicateBody,
         response: { 201: duplicateResultSchema, ...errorResponses },

@@ -91,6 +91,10 @@ export const stackSchema = {
     generation: { type: 'integer' },
     volumes: { type: 'array', items: { type: 'string' } },
     deployedAt: { type: ['string', 'null'] },
+    environmentId: {
+      type: ['string', 'null'],
+      description: "The environment a duplicate's copy of the stack belongs to; null: project-wide (production)",
+    },
     createdAt: { type: 'string' },
     updatedAt: { type: 'string' },
     url: { type: 'string' },

@@ -62,7 +62,7 @@ export async function environmentsUiRoutes(app: FastifyInstance, ctx: AppContext
       schema: {
         ...hidden,
         params: environmentParams,
-        body: formBody(['name', 'databases'], ['name', 'databases', 'deploy']),
+        body: formBody(['name', 'databases'], ['name', 'databases', 'deploy', 'cron']),
       },
     },
     async (request, reply) => {
@@ -71,12 +71,17 @@ export async function environmentsUiRoutes(app: FastifyInstance, ctx: AppContext
         const result = await environments.duplicate(
           id,
           env,
-          { name: request.body.name, databases: request.body.databases, deploy: request.body.deploy === 'on' },
+          {
+            name: request.body.name,
+            databases: request.body.databases,
+            deploy: request.body.deploy === 'on',
+            cron: request.body.cron === 'paused' ? 'paused' : 'as-source',
+          },
           request.user?.id ?? null,
         );
         reply.flash(
           'success',
-          `Duplicated ${env} into ${result.environment.name}: ${result.services.length} app(s), ${result.databases.length} database(s)` +
+          `Duplicated ${env} into ${result.environment.name}: ${result.services.length} app(s), ${result.databases.length} database(s), ${result.stacks.length} stack(s)` +
             (result.deployed ? '; deploys are queued.' : '; press Deploy on each app when ready.'),
         );
         return canvasUrl(id, result.environment.name);

@@ -130,8 +130,8 @@ export async function projectCanvas(ctx: AppContext, projectId: string, environm
     ctx.deploys.overviewOf(project.id, ids),
     ctx.variables.readMany(ids),
     ctx.https ? ctx.https.domains.listByService(ids) : undefined,
-    // Compose stacks belong to the project as a whole: shown on production's canvas.
-    environment.isProduction ? stackTiles(ctx, project.id) : [],
+    // Project-wide compose stacks are shown on production's canvas; a duplicate's copies on their environment's.
+    stackTiles(ctx, project.id, environment.isProduction ? null : environment.id),
   ]);
   const services = apps.map((service) =>
     tileOf(ctx, service, project, names, {

@@ -45,6 +45,11 @@ export function toStackTile(stack: StackView): StackTile {
   };
 }
 
-export async function stackTiles(ctx: AppContext, projectId: string): Promise<StackTile[]> {
-  return (await ctx.stacks.list(projectId)).map(toStackTile);
+/** The stacks of one environment (`null`: the project-wide ones, shown with production). */
+export async function stackTiles(
+  ctx: AppContext,
+  projectId: string,
+  environmentId: string | null = null,
+): Promise<StackTile[]> {
+  return (await ctx.stacks.list(projectId)).filter((s) => s.environmentId === environmentId).map(toStackTile);
 }
