@@ -7,6 +7,7 @@ import { availableParallelism, homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { readCliClientSettings, type CliClientSettings } from './config-cli.js';
 import { readBuildCaFile, readBuildProxy, type BuildProxy } from './config-build.js';
+import { readKubernetesStorageConfig, type KubernetesStorageConfig } from './config-kubernetes-storage.js';
 import { readRegistryConfig, type RegistryConfig } from './config-registry.js';
 import { readSchedulerConfig, type SchedulerConfig } from './config-scheduler.js';
 import { readTerminalConfig, type TerminalConfig } from './config-terminal.js';
@@ -14,7 +15,7 @@ import { AppError } from './errors.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config extends SchedulerConfig, TerminalConfig, RegistryConfig {
+export interface Config extends SchedulerConfig, TerminalConfig, RegistryConfig, KubernetesStorageConfig {
   readonly dataDir: string;
   readonly panelPort: number;
   readonly panelHost: string;
@@ -508,6 +509,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     ...readSchedulerConfig(env, cwd),
     ...readTerminalConfig(env),
     ...readRegistryConfig(env, cwd),
+    ...readKubernetesStorageConfig(env, cwd),
   });
 }
 

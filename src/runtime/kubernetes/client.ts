@@ -109,7 +109,7 @@ const DEFAULT_CLASS_ANNOTATIONS = [
 ];
 
 /** Loads credentials: a file, else in-cluster when KUBERNETES_SERVICE_HOST is set, else the default lookup. */
-function loadKubeConfig(kubeconfigPath: string | undefined): KubeConfig {
+export function loadKubeConfig(kubeconfigPath: string | undefined): KubeConfig {
   const kc = new KubeConfig();
   try {
     if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
@@ -165,7 +165,7 @@ function toAppError(error: unknown, action: string): AppError {
 
 const isNotFound = (error: unknown) => error instanceof ApiException && error.code === 404;
 
-async function call<T>(action: string, work: () => Promise<T>): Promise<T> {
+export async function call<T>(action: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -173,7 +173,7 @@ async function call<T>(action: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-async function callOrMissing<T>(action: string, work: () => Promise<T>): Promise<T | undefined> {
+export async function callOrMissing<T>(action: string, work: () => Promise<T>): Promise<T | undefined> {
   try {
     return await work();
   } catch (error) {
