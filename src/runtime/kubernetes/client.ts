@@ -91,7 +91,7 @@ export interface KubernetesClient {
   podLog(namespace: string, pod: string, request: LogRequest): Promise<string>;
   /** Whether the namespace exists (a deleted one exists until its contents are gone). */
   hasNamespace(name: string): Promise<boolean>;
-  /** Deletes the Deployments, ReplicaSets and pods of a namespace (pods with their grace period). */
+  /** Deletes the StatefulSets, Deployments, ReplicaSets and pods of a namespace (pods with their grace period). */
   deleteAppWorkloads(namespace: string): Promise<void>;
   /** Deletes one app's Deployment and Service (by name) and its Secrets (by label); missing ones are fine. */
   deleteApp(namespace: string, name: string, secretSelector: string): Promise<void>;
@@ -254,6 +254,8 @@ export function createKubernetesClient(kubeconfigPath: string | undefined): Kube
 
     deleteAppWorkloads: (namespace) =>
       call(`delete the workloads of namespace ${namespace}`, async () => {
+        // Databases' StatefulSets too: left in place they would start their pods again.
+        await apps.deleteCollectionNamespacedStatefulSet({ namespace, propagationPolicy: 'Background' });
         await apps.deleteCollectionNamespacedDeployment({ namespace, propagationPolicy: 'Background' });
         await apps.deleteCollectionNamespacedReplicaSet({ namespace, propagationPolicy: 'Background' });
         await core.deleteCollectionNamespacedPod({ namespace });
