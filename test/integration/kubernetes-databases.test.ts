@@ -15,7 +15,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { projectNamespaceName } from '../../src/workloads/kubernetes-names.js';
-import { databaseHostPath } from '../../src/workloads/kubernetes-database-spec.js';
+import { databaseHostPath, databaseStatefulSetName } from '../../src/workloads/kubernetes-database-spec.js';
 import { createFixtureService } from '../helpers/daemon-api.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { RUN_ID } from '../helpers/docker-test-env.js';
@@ -34,7 +34,6 @@ interface Db {
   status: string;
   health: string;
   lastError: string | null;
-  containerId: string | null;
 }
 interface Backup {
   id: string;
@@ -134,7 +133,7 @@ describe('managed databases on a real single-node cluster (BERTH_SCHEDULER=kuber
     db = await waitFor('database pg', getDb, (d) => d.status !== 'creating');
     assert.equal(db.status, 'running', String(db.lastError));
     assert.equal(db.health, 'healthy');
-    const set = db.containerId!;
+    const set = databaseStatefulSetName(db.id);
     assert.equal(kubectl('-n', namespace(), 'get', 'statefulset', set, '-o', 'jsonpath={.status.readyReplicas}'), '1');
     assert.equal(kubectl('-n', namespace(), 'get', 'pvc', `data-${set}-0`, '-o', 'jsonpath={.status.phase}'), 'Bound');
     assert.equal(
@@ -194,7 +193,8 @@ describe('managed databases on a real single-node cluster (BERTH_SCHEDULER=kuber
   });
 
   it('deleting the database (with its volume) leaves none of its objects; deleting the project its namespace', async () => {
-    const set = db.containerId!;
+    const set = databaseStatefulSetName(db.id);
+    assert.match(objectsOf(db.id), /statefulset\.apps\/svc-/, 'the database has objects to delete');
     const removed = await h.api('DELETE', `/databases/${db.id}`, { confirm: 'pg', deleteVolume: true });
     assert.equal(removed.status, 200, JSON.stringify(removed.body));
     assert.equal(objectsOf(db.id), '');
