@@ -50,7 +50,7 @@ describe('kubernetes database objects', () => {
         'StatefulSet/svc-0123456789ab',
       ],
     );
-    const [, secret, volume, headless, service, set] = objects as [Loose, Loose, Loose, Loose, Loose, Loose];
+    const [, secret, volume, headless, service, set] = objects as unknown as [Loose, Loose, Loose, Loose, Loose, Loose];
     assert.equal(Buffer.from(secret.data.POSTGRES_PASSWORD, 'base64').toString(), 's3cret');
     assert.deepEqual(volume.spec.hostPath, { path: '/srv/v/svc-0123456789ab', type: 'DirectoryOrCreate' });
     assert.deepEqual(volume.spec.claimRef, {
