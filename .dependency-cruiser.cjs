@@ -12,7 +12,7 @@ const INFRA = '^src/(runtime|proxy|tls|lib)/';
 /** library → the only file (pattern) allowed to import it. */
 const WRAPPERS = {
   dockerode: '^src/runtime/docker/client\\.ts$',
-  '@kubernetes/client-node': '^src/runtime/kubernetes/client\\.ts$',
+  '@kubernetes/client-node': '^src/runtime/kubernetes/client(-stateful)?\\.ts$',
   child_process: '^src/lib/exec\\.ts$',
   'http-proxy': '^src/proxy/http-proxy-engine\\.ts$',
   'acme-client': '^src/tls/acme\\.ts$',

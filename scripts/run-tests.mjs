@@ -35,6 +35,7 @@ const ALONE = new Set([
   'kubernetes-scheduler.test.ts',
   'kubernetes-deploy.test.ts',
   'kubernetes-ops.test.ts',
+  'kubernetes-databases.test.ts',
 ]);
 // A file that runs longer than this is killed and counted as failed (a hang must not eat CI's 90 minutes).
 const FILE_LIMIT_MS = 20 * 60_000;

@@ -64,12 +64,12 @@ export function readSchedulerConfig(env: Env, cwd: string): SchedulerConfig {
 /**
  * What the kubernetes scheduler cannot run yet is refused in words (KUBERNETES_UNSUPPORTED) rather than
  * run on the Docker engine beside the cluster while the operator believes everything runs on the cluster.
- * `what` is the subject of the sentence, with its verb: "Databases are", "Release commands are".
+ * `what` is the subject of the sentence, with its verb: "Volumes are", "Release commands are".
  */
 export function kubernetesUnsupported(what: string): AppError {
   return new AppError(
     'KUBERNETES_UNSUPPORTED',
-    `${what} not supported on the kubernetes scheduler yet (BERTH_SCHEDULER=kubernetes runs app services only)`,
+    `${what} not supported on the kubernetes scheduler yet (BERTH_SCHEDULER=kubernetes runs app services and managed databases only)`,
   );
 }
 

@@ -6,6 +6,7 @@ import { availableParallelism, homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { readCliClientSettings, type CliClientSettings } from './config-cli.js';
 import { readBuildCaFile, readBuildProxy, type BuildProxy } from './config-build.js';
+import { readKubernetesStorageConfig, type KubernetesStorageConfig } from './config-kubernetes-storage.js';
 import { readRegistryConfig, type RegistryConfig } from './config-registry.js';
 import { readSchedulerConfig, type SchedulerConfig } from './config-scheduler.js';
 import { readTerminalConfig, type TerminalConfig } from './config-terminal.js';
@@ -44,7 +45,7 @@ export { DEFAULT_BUILDPACK_IMAGES, DEFAULT_DB_IMAGES, type BuildpackImageName, t
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-export interface Config extends SchedulerConfig, TerminalConfig, RegistryConfig {
+export interface Config extends SchedulerConfig, TerminalConfig, RegistryConfig, KubernetesStorageConfig {
   readonly dataDir: string;
   readonly panelPort: number;
   readonly panelHost: string;
@@ -314,6 +315,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     ...readSchedulerConfig(env, cwd),
     ...readTerminalConfig(env),
     ...readRegistryConfig(env, cwd),
+    ...readKubernetesStorageConfig(env, cwd),
   });
 }
 

@@ -13,7 +13,7 @@ import { dataPaths } from '../data-dir.js';
 import type { Db } from '../db/connection.js';
 import { DEFAULT_TIMING } from '../deploys/deploy-context.js';
 import { DeploySystem } from '../deploys/deploy-system.js';
-import { composeKubernetesPlacement } from './kubernetes.js';
+import { composeKubernetesDatabases, composeKubernetesPlacement } from './kubernetes.js';
 import type { PushedCommits, Router } from '../deploys/ports.js';
 import {
   createDomainRouter,
@@ -184,7 +184,11 @@ export function createDeploySystem(parts: {
       config,
       db,
       runtime,
-      catalog: createServiceCatalog(db, secretBox, databaseReferences(secretBox)),
+      catalog: createServiceCatalog(
+        db,
+        secretBox,
+        databaseReferences(secretBox, composeKubernetesDatabases(config, parts.installId)),
+      ),
       fetcher: {
         fetchGit: (options) =>
           fetchGitSource({

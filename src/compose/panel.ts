@@ -23,6 +23,7 @@ import { dataPaths } from '../data-dir.js';
 import { createCronFeature } from '../cron/cron-feature.js';
 import type { CronService } from '../cron/cron.service.js';
 import { WorkersService } from '../workers/workers.service.js';
+import { composeKubernetesDatabases } from './kubernetes.js';
 import { createDatabaseFeature, type DatabaseFeature } from '../databases/database-feature.js';
 import { composeProjectConfig } from './project-config.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
@@ -86,7 +87,15 @@ export interface Panel {
 export function composePanel(core: Core, options: PanelOptions): Panel {
   const { config, db, runtime, secretBox, logger, installId } = core.foundation;
   const databases = createDatabaseFeature(
-    { config, db, runtime, secretBox, logger: logger.child({ component: 'databases' }), events: core.events },
+    {
+      config,
+      db,
+      runtime,
+      secretBox,
+      logger: logger.child({ component: 'databases' }),
+      events: core.events,
+      cluster: composeKubernetesDatabases(config, installId),
+    },
     options.scheduler,
   );
   const volumes = createVolumesFeature({

@@ -19,8 +19,8 @@ import {
   updateBackup,
 } from './backups.repository.js';
 import { openCredentials, throwawayCredentials } from './credentials.js';
-import { startThrowawayContainer, waitHealthy } from './database-container.js';
 import { checkConfirmation, checkKeep } from './database-input.js';
+import type { ScratchServer } from './database-cluster.js';
 import { describe, type DatabaseSystem } from './database-system.js';
 import type { Backup, ManagedDatabase } from './database.types.js';
 import type { Executor } from '../db/executor.js';
@@ -126,7 +126,8 @@ export class BackupManager {
       }
       const credentials = await openCredentials(this.deps.db, this.deps.secretBox, database.id);
       try {
-        await restoreFromFile(this.deps.runtime, database.containerId, ENGINES[database.engine], credentials, path);
+        const target = await this.databases.serverTarget(database);
+        await restoreFromFile(target, ENGINES[database.engine], credentials, path);
         await updateDatabase(this.deps.db, database.id, { lastError: null, updatedAt: nowIso() });
       } catch (error) {
         const message = `Restore of backup ${id} failed: ${cleanMessage(describe(error), [credentials])}`;
@@ -203,24 +204,19 @@ export class BackupManager {
   }
 
   private async run(id: string, database: ManagedDatabase): Promise<void> {
-    const { db, runtime, secretBox } = this.deps;
+    const { db, secretBox } = this.deps;
     const engine = ENGINES[database.engine];
     const credentials = await openCredentials(db, secretBox, database.id);
     const fileName = `${id}.${engine.dumpExtension}.gz`;
     const file = join(this.dir, database.id, fileName);
     let phase = 'dump';
     try {
-      if (!database.containerId || !(await runtime.inspectContainer(database.containerId))) {
-        throw new ToolFailure('The database has no container; start it first.');
-      }
-      const details = await runtime.inspectContainer(database.containerId);
-      if (details?.state !== 'running')
-        throw new ToolFailure(`The database is not running (its container is ${details?.state}).`);
+      const target = await this.databases.serverTarget(database);
       await mkdir(join(this.dir, database.id), { recursive: true, mode: 0o700 });
       const dumpStarted = Date.now();
-      const before = await readCounts(runtime, database.containerId, engine, credentials);
-      const dumped = await dumpToFile(runtime, database.containerId, engine, credentials, file);
-      const after = await readCounts(runtime, database.containerId, engine, credentials);
+      const before = await readCounts(target, engine, credentials);
+      const dumped = await dumpToFile(target, engine, credentials, file);
+      const after = await readCounts(target, engine, credentials);
       await updateBackup(db, id, {
         fileName,
         sizeBytes: dumped.sizeBytes,
@@ -260,24 +256,23 @@ export class BackupManager {
     this.deps.events?.publish({ type: 'backup', backupId, databaseId, status });
   }
 
-  /** Restores the file into a throwaway container and returns what the copy holds. */
+  /** Restores the file into a throwaway container (or scratch pod) and returns what the copy holds. */
   private async verify(
     database: ManagedDatabase,
     like: DatabaseCredentials,
     file: string,
   ): Promise<Record<string, number>> {
-    const { runtime } = this.deps;
     const engine = ENGINES[database.engine];
     const credentials = throwawayCredentials(like);
-    const containerId = await startThrowawayContainer(runtime, database, credentials, 'verify');
+    let scratch: ScratchServer | undefined;
     try {
-      await waitHealthy(runtime, containerId, 120_000);
-      await restoreFromFile(runtime, containerId, engine, credentials, file);
-      return await readCounts(runtime, containerId, engine, credentials);
+      scratch = await this.databases.scratchServer(database, credentials, 'verify');
+      await restoreFromFile(scratch.target, engine, credentials, file);
+      return await readCounts(scratch.target, engine, credentials);
     } catch (error) {
       throw new ToolFailure(cleanMessage(describe(error), [credentials]));
     } finally {
-      await runtime.removeContainer(containerId, { volumes: true }).catch(() => undefined);
+      await scratch?.remove().catch(() => undefined);
     }
   }
 

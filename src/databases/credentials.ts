@@ -37,8 +37,15 @@ export async function openCredentials(db: Db, box: SecretBox, databaseId: string
   return JSON.parse(box.decrypt(sealed)) as DatabaseCredentials;
 }
 
-/** What apps on the project network get: host = the database's name (its DNS alias there). */
-export function connectionVariables(database: ManagedDatabase, c: DatabaseCredentials): Record<string, string> {
+/**
+ * What apps on the project network get: host = the database's name (its DNS alias there), or `host` when
+ * given (on the cluster: its Service's cluster IP, as no cluster DNS is assumed).
+ */
+export function connectionVariables(
+  database: ManagedDatabase,
+  c: DatabaseCredentials,
+  host?: string,
+): Record<string, string> {
   const engine = ENGINES[database.engine];
-  return engine.connectionVariables(database.name, engine.port, c);
+  return engine.connectionVariables(host ?? database.name, engine.port, c);
 }

@@ -17,7 +17,7 @@ export interface DatabaseFeature extends ReferenceSource {
 export function createDatabaseFeature(deps: DatabaseDeps, scheduler: Scheduler): DatabaseFeature {
   const databases = new DatabaseSystem(deps);
   const backups = new BackupManager(databases, scheduler);
-  const references = databaseReferences(deps.secretBox);
+  const references = databaseReferences(deps.secretBox, deps.cluster);
   return {
     databases,
     backups,

@@ -6,7 +6,7 @@
 import type { EventPublisher } from '../events/event-bus.js';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
-import { requireDockerScheduler } from '../config-scheduler.js';
+import { kubernetesUnsupported, requireDockerScheduler } from '../config-scheduler.js';
 import type { Db } from '../db/connection.js';
 import { AppError } from '../errors.js';
 import { newId, nowIso } from '../lib/ids.js';
@@ -41,11 +41,13 @@ import {
   updateDatabase,
   type DatabaseChange,
 } from './databases.repository.js';
-import { toView, type DatabaseView } from './database-view.js';
+import { toClusterView, toView, type DatabaseView } from './database-view.js';
+import type { DatabaseCluster, ScratchServer } from './database-cluster.js';
+import { dockerScratchServer, dockerServerTarget, dockerToolTarget } from './docker-tool-target.js';
 import type { DatabaseCredentials } from './engines/types.js';
 import { seedFromLatestBackup } from './restore-on-recreate.js';
 import { databaseReferences } from './references.js';
-import { cleanMessage } from './tool-runner.js';
+import { cleanMessage, type ToolTarget } from './tool-runner.js';
 
 export interface DatabaseDeps {
   config: Config;
@@ -55,6 +57,8 @@ export interface DatabaseDeps {
   logger: Logger;
   /** Where status changes are announced (the panel's live pages); absent in tests that do not listen. */
   events?: EventPublisher;
+  /** Set when databases run on the cluster (BERTH_SCHEDULER=kubernetes) instead of the Docker engine. */
+  cluster?: DatabaseCluster;
 }
 
 export interface CreateDatabaseInput {
@@ -87,7 +91,7 @@ export class DatabaseSystem {
    */
   async insertRow(db: Db, projectId: string, input: CreateDatabaseInput): Promise<string> {
     const { config } = this.deps;
-    requireDockerScheduler(config.scheduler, 'Databases are');
+    if (!this.deps.cluster) requireDockerScheduler(config.scheduler, 'Databases are');
     const project = await findProject(db, projectId);
     if (!project) throw new AppError('NOT_FOUND', `No project with id "${projectId}".`);
     const environment = await requireEnvironment(db, projectId, input.environment);
@@ -134,25 +138,30 @@ export class DatabaseSystem {
   }
 
   async view(id: string): Promise<DatabaseView> {
-    return toView(this.deps.runtime, await this.get(id));
+    return this.viewOf(await this.get(id));
+  }
+
+  private viewOf(database: ManagedDatabase): Promise<DatabaseView> {
+    const { cluster, runtime } = this.deps;
+    return cluster ? toClusterView(cluster, database) : toView(runtime, database);
   }
 
   async list(projectId: string): Promise<DatabaseView[]> {
     if (!(await findProject(this.deps.db, projectId)))
       throw new AppError('NOT_FOUND', `No project with id "${projectId}".`);
-    return Promise.all(
-      (await listDatabasesOfProject(this.deps.db, projectId)).map((d) => toView(this.deps.runtime, d)),
-    );
+    return Promise.all((await listDatabasesOfProject(this.deps.db, projectId)).map((d) => this.viewOf(d)));
   }
 
   /** The connection variables with their values: for the panel's Reveal button and the API's credentials call. */
   async reveal(id: string): Promise<Record<string, string>> {
     const database = await this.get(id);
-    return connectionVariables(database, await openCredentials(this.deps.db, this.deps.secretBox, id));
+    const host = await this.deps.cluster?.host(database);
+    return connectionVariables(database, await openCredentials(this.deps.db, this.deps.secretBox, id), host);
   }
 
   async start(id: string): Promise<ManagedDatabase> {
     return this.exclusive(id, async (database) => {
+      if (this.deps.cluster) return this.provision(id);
       if (!database.containerId || !(await this.deps.runtime.inspectContainer(database.containerId))) {
         await this.provision(id);
         return;
@@ -164,13 +173,19 @@ export class DatabaseSystem {
 
   async stop(id: string): Promise<ManagedDatabase> {
     return this.exclusive(id, async (database) => {
-      if (database.containerId) await this.deps.runtime.stopContainer(database.containerId, 30);
+      const { cluster, db, secretBox } = this.deps;
+      if (cluster) await cluster.stop(database, await openCredentials(db, secretBox, id));
+      else if (database.containerId) await this.deps.runtime.stopContainer(database.containerId, 30);
       await this.update(id, { status: 'stopped', lastError: null });
     });
   }
 
   async restart(id: string): Promise<ManagedDatabase> {
     return this.exclusive(id, async (database) => {
+      if (this.deps.cluster) {
+        await this.deps.cluster.stop(database, await openCredentials(this.deps.db, this.deps.secretBox, id));
+        return this.provision(id);
+      }
       if (database.containerId) await this.deps.runtime.stopContainer(database.containerId, 30);
       if (!database.containerId || !(await this.deps.runtime.inspectContainer(database.containerId))) {
         await this.provision(id);
@@ -190,6 +205,8 @@ export class DatabaseSystem {
     input: { memoryMb?: unknown; cpus?: unknown; publicAccess?: unknown },
   ): Promise<ManagedDatabase> {
     const change: SettingsChange = { ...checkLimits(input) };
+    if (input.publicAccess !== undefined && input.publicAccess !== null && this.deps.cluster)
+      throw kubernetesUnsupported('Public access to a database is');
     if (input.publicAccess !== undefined) {
       change.publicAccess =
         input.publicAccess === null
@@ -222,7 +239,12 @@ export class DatabaseSystem {
     if (this.busy.has(id)) throw busyError(database);
     this.busy.add(id);
     try {
-      const { runtime } = this.deps;
+      const { runtime, cluster } = this.deps;
+      if (cluster) {
+        await cluster.remove(database, { deleteVolume: options.deleteVolume === true });
+        await deleteDatabaseRow(this.deps.db, id);
+        return database;
+      }
       for (const c of await runtime.listContainers(databaseLabels(database)))
         await runtime.removeContainer(c.id, { volumes: true });
       if (database.containerId) await runtime.removeContainer(database.containerId);
@@ -237,6 +259,10 @@ export class DatabaseSystem {
   /** At start: the stored status follows what the engine says (a container may have died while Berth was down). */
   async recover(): Promise<void> {
     for (const database of await listAllDatabases(this.deps.db)) {
+      if (this.deps.cluster) {
+        if (database.status === 'creating') this.background(database.id, () => this.provision(database.id));
+        continue;
+      }
       const details = database.containerId ? await this.deps.runtime.inspectContainer(database.containerId) : undefined;
       if (database.status === 'creating') {
         this.background(database.id, () => this.provision(database.id));
@@ -299,6 +325,7 @@ export class DatabaseSystem {
    * started again, the change is not stored, and the error says why.
    */
   private async provision(id: string, change: SettingsChange = {}): Promise<void> {
+    if (this.deps.cluster) return this.provisionOnCluster(this.deps.cluster, id, change);
     const stored = await this.get(id);
     const database: ManagedDatabase = { ...stored, ...change };
     const project = await findScopedProject(this.deps.db, database.projectId, database.environmentId);
@@ -363,13 +390,55 @@ export class DatabaseSystem {
       throw error;
     }
     const backupsDir = join(config.dataDir, 'database-backups');
-    const outcome = await seedFromLatestBackup({ db, runtime, backupsDir, database, containerId, credentials });
+    const target = dockerToolTarget(runtime, containerId);
+    const outcome = await seedFromLatestBackup({ db, target, backupsDir, database, credentials });
     if (outcome.failure) {
       await this.update(database.id, { status: 'failed', lastError: outcome.failure });
       throw new AppError('DOCKER_ERROR', outcome.failure);
     }
     await this.update(database.id, { status: 'running', lastError: outcome.message });
     if (outcome.message) this.deps.logger.info({ databaseId: database.id }, outcome.message);
+  }
+
+  /** The running server's container or pod, where backups and restores run its tools. */
+  serverTarget(database: ManagedDatabase): Promise<ToolTarget> {
+    const { cluster, runtime } = this.deps;
+    return cluster ? cluster.server(database) : dockerServerTarget(runtime, database);
+  }
+
+  /** A ready scratch server of the same image and these (throwaway) credentials, to verify a backup in. */
+  scratchServer(database: ManagedDatabase, credentials: DatabaseCredentials, purpose: string): Promise<ScratchServer> {
+    const { cluster, runtime } = this.deps;
+    return cluster
+      ? cluster.scratch(database, credentials, purpose)
+      : dockerScratchServer(runtime, database, credentials, purpose);
+  }
+
+  /**
+   * On the cluster: applies the database's objects (with `change`) and waits for its pod. A fresh volume
+   * gets the latest verified backup, as on Docker. A failure marks the database failed with the reason.
+   */
+  private async provisionOnCluster(cluster: DatabaseCluster, id: string, change: SettingsChange): Promise<void> {
+    const { db, secretBox, config } = this.deps;
+    const database: ManagedDatabase = { ...(await this.get(id)), ...change };
+    const credentials = await openCredentials(db, secretBox, id);
+    await this.update(id, { status: 'creating', lastError: null });
+    try {
+      const placed = await cluster.provision(database, credentials);
+      await this.update(id, { ...change, containerId: placed.name });
+      let note: string | null = null;
+      if (placed.freshVolume) {
+        const target = await cluster.server(database);
+        const backupsDir = join(config.dataDir, 'database-backups');
+        const outcome = await seedFromLatestBackup({ db, target, backupsDir, database, credentials });
+        if (outcome.failure) throw new AppError('KUBERNETES_ERROR', outcome.failure);
+        note = outcome.message;
+      }
+      await this.update(id, { status: 'running', lastError: note });
+    } catch (error) {
+      await this.update(id, { status: 'failed', lastError: cleanMessage(describe(error), [credentials]) });
+      throw error;
+    }
   }
 
   private async awaitHealthy(database: ManagedDatabase, containerId: string): Promise<void> {

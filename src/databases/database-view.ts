@@ -1,5 +1,6 @@
 /** What the API and panel show about a database: its record, live health and variable names, never a credential. */
 import type { Runtime } from '../runtime/runtime.js';
+import type { DatabaseCluster } from './database-cluster.js';
 import type { ManagedDatabase } from './database.types.js';
 import { ENGINES } from './engines/index.js';
 import { isRecreateNote } from './restore-on-recreate.js';
@@ -29,6 +30,22 @@ export async function toView(runtime: Runtime, database: ManagedDatabase): Promi
     } catch {
       health = 'unknown';
     }
+  }
+  return {
+    ...database,
+    health,
+    variableNames: variableNames(database.engine),
+    lastErrorIsNote: isRecreateNote(database.lastError),
+  };
+}
+
+/** The same view for a database on the cluster: its health is its pod's readiness. */
+export async function toClusterView(cluster: DatabaseCluster, database: ManagedDatabase): Promise<DatabaseView> {
+  let health: DatabaseView['health'];
+  try {
+    health = await cluster.health(database);
+  } catch {
+    health = 'unknown';
   }
   return {
     ...database,

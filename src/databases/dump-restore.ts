@@ -9,10 +9,8 @@ import { rename, rm, stat } from 'node:fs/promises';
 import { PassThrough, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import type { Runtime } from '../runtime/runtime.js';
-import { waitHealthy } from './database-container.js';
 import type { DatabaseCredentials, EngineDefinition } from './engines/types.js';
-import { runTool, ToolFailure } from './tool-runner.js';
+import { runTool, ToolFailure, type ToolTarget } from './tool-runner.js';
 
 const SNAPSHOT_TIMEOUT_MS = 10 * 60_000;
 
@@ -23,30 +21,28 @@ export interface DumpResult {
 
 /** What the engine's inspect command reports: tables → rows, or keyspaces → keys. */
 export async function readCounts(
-  runtime: Runtime,
-  containerId: string,
+  target: ToolTarget,
   engine: EngineDefinition,
   credentials: DatabaseCredentials,
 ): Promise<Record<string, number>> {
-  const result = await runTool(runtime, containerId, engine.inspect(credentials), credentials, {
+  const result = await runTool(target, engine.inspect(credentials), credentials, {
     user: engine.toolUser,
   });
   return engine.parseInspect(result.stdout);
 }
 
 async function takeSnapshot(
-  runtime: Runtime,
-  containerId: string,
+  target: ToolTarget,
   engine: EngineDefinition,
   credentials: DatabaseCredentials,
 ): Promise<void> {
   const step = engine.snapshot?.(credentials);
   if (!step) return;
-  const before = (await runTool(runtime, containerId, step.progress, credentials, { user: engine.toolUser })).stdout;
-  await runTool(runtime, containerId, step.trigger, credentials, { user: engine.toolUser });
+  const before = (await runTool(target, step.progress, credentials, { user: engine.toolUser })).stdout;
+  await runTool(target, step.trigger, credentials, { user: engine.toolUser });
   const deadline = Date.now() + SNAPSHOT_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    const now = (await runTool(runtime, containerId, step.progress, credentials, { user: engine.toolUser })).stdout;
+    const now = (await runTool(target, step.progress, credentials, { user: engine.toolUser })).stdout;
     if (step.isDone(now, before)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -55,8 +51,7 @@ async function takeSnapshot(
 
 /** Dumps into `file` (gzip). Nothing is left behind on failure. */
 export async function dumpToFile(
-  runtime: Runtime,
-  containerId: string,
+  target: ToolTarget,
   engine: EngineDefinition,
   credentials: DatabaseCredentials,
   file: string,
@@ -71,9 +66,9 @@ export async function dumpToFile(
   });
   const gzip = createGzip({ level: 6 });
   try {
-    await takeSnapshot(runtime, containerId, engine, credentials);
+    await takeSnapshot(target, engine, credentials);
     const written = pipeline(gzip, tap, createWriteStream(partial, { mode: 0o600 }));
-    const dumped = runTool(runtime, containerId, engine.dump(credentials), credentials, {
+    const dumped = runTool(target, engine.dump(credentials), credentials, {
       stdout: gzip,
       user: engine.toolUser,
     });
@@ -96,30 +91,9 @@ export async function sha256OfFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Waits for a container whose server was shut down on purpose to run again, starting it if the engine did not. */
-async function restartAfterShutdown(
-  runtime: Runtime,
-  containerId: string,
-  startedBefore: string | null,
-): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const details = await runtime.inspectContainer(containerId);
-    if (!details) throw new ToolFailure('The database container disappeared during the restore.');
-    if (details.state === 'exited' || details.state === 'dead' || details.state === 'created') {
-      await runtime.startContainer(containerId);
-    } else if (details.state === 'running' && details.startedAt !== startedBefore) {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new ToolFailure('The database did not come back within 60 s after the restore.');
-}
-
 /** Restores a dump file into a running container of the same engine. */
 export async function restoreFromFile(
-  runtime: Runtime,
-  containerId: string,
+  target: ToolTarget,
   engine: EngineDefinition,
   credentials: DatabaseCredentials,
   file: string,
@@ -131,24 +105,21 @@ export async function restoreFromFile(
   };
   const method = engine.restore(credentials);
   if (method.kind === 'stdin') {
-    await runTool(runtime, containerId, method.command, credentials, { stdin: source(), user: engine.toolUser });
+    await runTool(target, method.command, credentials, { stdin: source(), user: engine.toolUser });
     return;
   }
   // Data-file engines (redis): write beside the live file, swap it in, stop the server WITHOUT saving
   // (a save would overwrite the file), and start it again so it loads the file.
   const staged = `${method.path}.berth-restore`;
-  const copy = await runtime.exec(containerId, ['dd', `of=${staged}`, 'status=none'], {
+  const copy = await target.exec(['dd', `of=${staged}`, 'status=none'], {
     stdin: source(),
     user: engine.toolUser,
   });
   if (copy.exitCode !== 0) throw new ToolFailure(`Could not copy the dump into the container: ${copy.stderr.trim()}`);
-  const swap = await runtime.exec(containerId, ['mv', '-f', staged, method.path], { user: engine.toolUser });
+  const swap = await target.exec(['mv', '-f', staged, method.path], { user: engine.toolUser });
   if (swap.exitCode !== 0) throw new ToolFailure(`Could not put the dump in place: ${swap.stderr.trim()}`);
-  const startedBefore = (await runtime.inspectContainer(containerId))?.startedAt ?? null;
   // The connection drops as the server exits, so the tool's exit code says nothing here.
-  await runtime
-    .exec(containerId, method.shutdown.argv, { env: method.shutdown.env, user: engine.toolUser })
-    .catch(() => undefined);
-  await restartAfterShutdown(runtime, containerId, startedBefore);
-  await waitHealthy(runtime, containerId, 120_000);
+  await target.restartAfterShutdown(() =>
+    target.exec(method.shutdown.argv, { env: method.shutdown.env, user: engine.toolUser }).catch(() => undefined),
+  );
 }

@@ -5,14 +5,17 @@
 import type { SecretBox } from '../lib/secret-box.js';
 import type { ReferenceSource } from '../projects/variable-references.js';
 import { connectionVariables, openCredentials } from './credentials.js';
+import type { DatabaseCluster } from './database-cluster.js';
 import { findDatabaseByName } from './databases.repository.js';
 
-export function databaseReferences(secretBox: SecretBox): ReferenceSource {
+/** `cluster`: databases run there, and apps reach each one at its Service's cluster IP. */
+export function databaseReferences(secretBox: SecretBox, cluster?: Pick<DatabaseCluster, 'host'>): ReferenceSource {
   return {
     async offeredVariables(db, environmentId, name) {
       const database = await findDatabaseByName(db, environmentId, name);
       if (!database) return undefined;
-      return connectionVariables(database, await openCredentials(db, secretBox, database.id));
+      const host = await cluster?.host(database);
+      return connectionVariables(database, await openCredentials(db, secretBox, database.id), host);
     },
   };
 }

@@ -8,14 +8,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from '../db/connection.js';
 import { nowIso } from '../lib/ids.js';
-import type { Runtime } from '../runtime/runtime.js';
 import { listBackups } from './backups.repository.js';
 import type { ManagedDatabase } from './database.types.js';
 import { restoreFromFile, sha256OfFile } from './dump-restore.js';
 import { markAllDatabasesForRecreate } from './databases.repository.js';
 import { ENGINES } from './engines/index.js';
 import type { DatabaseCredentials } from './engines/types.js';
-import { cleanMessage } from './tool-runner.js';
+import { cleanMessage, type ToolTarget } from './tool-runner.js';
 
 /**
  * Set on every database row by a panel restore (as its last message, which the panel shows while it
@@ -49,10 +48,10 @@ export interface SeedOutcome {
  */
 export async function seedFromLatestBackup(options: {
   db: Db;
-  runtime: Runtime;
+  /** The new server's container or pod. */
+  target: ToolTarget;
   backupsDir: string;
   database: ManagedDatabase;
-  containerId: string;
   credentials: DatabaseCredentials;
 }): Promise<SeedOutcome> {
   const { database, credentials } = options;
@@ -63,7 +62,7 @@ export async function seedFromLatestBackup(options: {
     if (!existsSync(file) || (await sha256OfFile(file)) !== backup.sha256) continue;
     const when = backup.finishedAt ?? backup.startedAt;
     try {
-      await restoreFromFile(options.runtime, options.containerId, ENGINES[database.engine], credentials, file);
+      await restoreFromFile(options.target, ENGINES[database.engine], credentials, file);
     } catch (error) {
       const reason = cleanMessage(error instanceof Error ? error.message : String(error), [credentials]);
       return {

@@ -38,7 +38,9 @@ export async function runDoctor(config: Config, print: (line: string) => void): 
 async function clusterVerdicts(config: Config): Promise<Verdict[]> {
   if (config.scheduler !== 'kubernetes' && config.kubernetes.kubeconfig === undefined) return [];
   try {
-    return await checkKubernetes(createKubernetesClient(config.kubernetes.kubeconfig));
+    return await checkKubernetes(createKubernetesClient(config.kubernetes.kubeconfig), {
+      hostPathDir: config.kubernetesStorage.hostPathDir,
+    });
   } catch (error) {
     // The credentials themselves could not be read.
     return [{ status: 'fail', message: error instanceof Error ? error.message : String(error) }];

@@ -1,8 +1,8 @@
 /**
  * `berth doctor` on a cluster (BERTH_SCHEDULER=kubernetes or BERTH_KUBECONFIG set): whether the API answers
  * with these credentials, whether the nodes are Ready, whether the credentials may do what Berth does
- * (asked of the API's own authorizer, nothing is tried), and whether a storage class exists for database
- * volumes. One verdict per question, in words; the first failure to reach the API ends the list.
+ * (asked of the API's own authorizer, nothing is tried), and where database volumes come from: the
+ * default storage class, or hostPath directories when BERTH_KUBERNETES_HOSTPATH_DIR is set. One verdict per question, in words; the first failure to reach the API ends the list.
  */
 import { isAppError } from '../errors.js';
 import type { AccessQuestion, KubernetesClient } from '../runtime/kubernetes/client.js';
@@ -19,9 +19,16 @@ export const NEEDED_ACCESS: readonly (AccessQuestion & { words: string })[] = [
   { verb: 'get', resource: 'endpoints', words: 'read endpoints' },
   { verb: 'list', resource: 'pods', words: 'list pods' },
   { verb: 'get', resource: 'pods', subresource: 'log', words: 'read pod logs' },
+  { verb: 'patch', resource: 'statefulsets', group: 'apps', words: 'apply statefulsets (databases)' },
+  { verb: 'create', resource: 'pods', subresource: 'exec', words: 'exec in pods (database backups)' },
+  { verb: 'patch', resource: 'persistentvolumes', words: 'apply persistent volumes (hostPath database volumes)' },
 ];
 
-export async function checkKubernetes(client: KubernetesClient): Promise<Verdict[]> {
+/** `hostPathDir`: BERTH_KUBERNETES_HOSTPATH_DIR, which databases use instead of a storage class. */
+export async function checkKubernetes(
+  client: KubernetesClient,
+  storage: { hostPathDir?: string } = {},
+): Promise<Verdict[]> {
   let version: string;
   try {
     version = await client.version();
@@ -31,7 +38,7 @@ export async function checkKubernetes(client: KubernetesClient): Promise<Verdict
   const verdicts: Verdict[] = [{ status: 'ok', message: `the Kubernetes API answers (${version})` }];
   verdicts.push(await checkNodes(client));
   verdicts.push(await checkAccess(client));
-  verdicts.push(await checkStorage(client));
+  verdicts.push(await checkStorage(client, storage.hostPathDir));
   return verdicts;
 }
 
@@ -67,10 +74,15 @@ async function checkAccess(client: KubernetesClient): Promise<Verdict> {
   }
 }
 
-async function checkStorage(client: KubernetesClient): Promise<Verdict> {
+async function checkStorage(client: KubernetesClient, hostPathDir: string | undefined): Promise<Verdict> {
   try {
     const classes = await client.listStorageClasses();
     const preferred = classes.find((sc) => sc.isDefault);
+    if (hostPathDir)
+      return {
+        status: 'ok',
+        message: `database volumes: hostPath directories under ${hostPathDir} (BERTH_KUBERNETES_HOSTPATH_DIR; right for a single-node cluster whose node is this machine only)${preferred ? `; the default storage class ${preferred.name} is not used` : ''}`,
+      };
     if (preferred)
       return { status: 'ok', message: `default storage class: ${preferred.name} (${preferred.provisioner})` };
     if (classes.length > 0)
@@ -80,7 +92,8 @@ async function checkStorage(client: KubernetesClient): Promise<Verdict> {
       };
     return {
       status: 'warn',
-      message: 'no storage class: databases on the cluster need one for their volumes (apps run without)',
+      message:
+        'no storage class: databases on the cluster need one for their volumes, or BERTH_KUBERNETES_HOSTPATH_DIR on a single-node cluster (apps run without)',
     };
   } catch (error) {
     return { status: 'fail', message: `the storage classes cannot be read: ${messageOf(error)}` };

@@ -175,17 +175,14 @@ describe('app deploys on a real single-node cluster (BERTH_SCHEDULER=kubernetes)
   });
 
   it('refuses what the cluster cannot run yet, in words', async () => {
-    const database = await h.api<{ error: { code: string; message: string } }>(
-      'POST',
-      `/projects/${projectId}/databases`,
-      {
-        name: 'db',
-        engine: 'postgres',
-      },
-    );
-    assert.equal(database.status, 409, JSON.stringify(database.body));
-    assert.equal(database.body.error.code, 'KUBERNETES_UNSUPPORTED');
-    assert.match(database.body.error.message, /^Databases are not supported on the kubernetes scheduler yet/);
+    // Databases run on the cluster now (kubernetes-databases.test.ts); service volumes do not yet.
+    const volume = await h.api<{ error: { code: string; message: string } }>('POST', `/services/${serviceId}/volumes`, {
+      name: 'data',
+      mountPath: '/data',
+    });
+    assert.equal(volume.status, 409, JSON.stringify(volume.body));
+    assert.equal(volume.body.error.code, 'KUBERNETES_UNSUPPORTED');
+    assert.match(volume.body.error.message, /^Volumes are not supported on the kubernetes scheduler yet/);
   });
 
   it('deleting the service removes its Deployment, Service, Secrets and pods; deleting the project its namespace', async () => {

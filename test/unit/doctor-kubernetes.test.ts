@@ -67,7 +67,7 @@ describe('berth doctor: cluster checks', () => {
       status: 'fail',
       message: 'the credentials may not create namespaces, read pod logs (Berth needs to)',
     });
-    assert.equal(NEEDED_ACCESS.length, 9);
+    assert.equal(NEEDED_ACCESS.length, 12);
   });
 
   it('no Ready node fails; storage without a default warns', async () => {
@@ -80,5 +80,16 @@ describe('berth doctor: cluster checks', () => {
     assert.deepEqual(verdicts[1], { status: 'fail', message: 'no node is Ready (a: no Ready condition)' });
     assert.equal(verdicts[3]!.status, 'warn');
     assert.match(verdicts[3]!.message, /no default storage class \(there are: slow\)/);
+  });
+
+  it('hostPath database volumes (BERTH_KUBERNETES_HOSTPATH_DIR) are said as such, with or without a class', async () => {
+    const bare = await checkKubernetes(cluster({ classes: [] }), { hostPathDir: '/srv/berth-volumes' });
+    assert.equal(bare[3]!.status, 'ok');
+    assert.match(bare[3]!.message, /^database volumes: hostPath directories under \/srv\/berth-volumes .*single-node/);
+    const withClass = await checkKubernetes(cluster({}), { hostPathDir: '/srv/berth-volumes' });
+    assert.match(withClass[3]!.message, /the default storage class local is not used$/);
+    const none = await checkKubernetes(cluster({ classes: [] }));
+    assert.equal(none[3]!.status, 'warn');
+    assert.match(none[3]!.message, /or BERTH_KUBERNETES_HOSTPATH_DIR on a single-node cluster/);
   });
 });

@@ -137,7 +137,7 @@ export interface KubernetesClient {
   listSecretNames(namespace: string, labelSelector: string): Promise<string[]>;
   /** Whether the namespace exists (a deleted one exists until its contents are gone). */
   hasNamespace(name: string): Promise<boolean>;
-  /** Deletes the Deployments, ReplicaSets and pods of a namespace (pods with their grace period). */
+  /** Deletes the StatefulSets, Deployments, ReplicaSets and pods of a namespace (pods with their grace period). */
   deleteAppWorkloads(namespace: string): Promise<void>;
   /** Deletes one app's Deployment and Service (by name) and its Secrets (by label); missing ones are fine. */
   deleteApp(namespace: string, name: string, secretSelector: string): Promise<void>;
@@ -155,7 +155,7 @@ const DEFAULT_CLASS_ANNOTATIONS = [
 ];
 
 /** Loads credentials: a file, else in-cluster when KUBERNETES_SERVICE_HOST is set, else the default lookup. */
-function loadKubeConfig(kubeconfigPath: string | undefined): KubeConfig {
+export function loadKubeConfig(kubeconfigPath: string | undefined): KubeConfig {
   const kc = new KubeConfig();
   try {
     if (kubeconfigPath) kc.loadFromFile(kubeconfigPath);
@@ -211,7 +211,7 @@ function toAppError(error: unknown, action: string): AppError {
 
 const isNotFound = (error: unknown) => error instanceof ApiException && error.code === 404;
 
-async function call<T>(action: string, work: () => Promise<T>): Promise<T> {
+export async function call<T>(action: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -219,7 +219,7 @@ async function call<T>(action: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-async function callOrMissing<T>(action: string, work: () => Promise<T>): Promise<T | undefined> {
+export async function callOrMissing<T>(action: string, work: () => Promise<T>): Promise<T | undefined> {
   try {
     return await work();
   } catch (error) {
@@ -354,6 +354,8 @@ export function createKubernetesClient(kubeconfigPath: string | undefined): Kube
 
     deleteAppWorkloads: (namespace) =>
       call(`delete the workloads of namespace ${namespace}`, async () => {
+        // Databases' StatefulSets too: left in place they would start their pods again.
+        await apps.deleteCollectionNamespacedStatefulSet({ namespace, propagationPolicy: 'Background' });
         await apps.deleteCollectionNamespacedDeployment({ namespace, propagationPolicy: 'Background' });
         await apps.deleteCollectionNamespacedReplicaSet({ namespace, propagationPolicy: 'Background' });
         await core.deleteCollectionNamespacedPod({ namespace });

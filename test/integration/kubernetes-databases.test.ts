@@ -1,0 +1,217 @@
+/**
+ * Managed databases on a REAL single-node cluster (scripts/k8s/cluster.sh) with BERTH_SCHEDULER=kubernetes:
+ * a Postgres database becomes a StatefulSet with a claim bound to a hostPath volume
+ * (BERTH_KUBERNETES_HOSTPATH_DIR: the test cluster has no StorageClass), a headless and a ClusterIP Service
+ * and a credentials Secret. An app on the cluster reaches it through ${{pg.DATABASE_URL}} (the Service's
+ * cluster IP: the test cluster has no DNS) and writes and reads rows over HTTP. A backup is dumped through
+ * the exec API and verified in a scratch pod; a row added after it is gone after a restore while the earlier
+ * row stays; deleting the database leaves none of its objects. One cluster start, one daemon; run under
+ * the cluster lock (flock /tmp/berth-k8s.lock), alone.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { projectNamespaceName } from '../../src/workloads/kubernetes-names.js';
+import { databaseHostPath, databaseStatefulSetName } from '../../src/workloads/kubernetes-database-spec.js';
+import { createFixtureService } from '../helpers/daemon-api.js';
+import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
+import { RUN_ID } from '../helpers/docker-test-env.js';
+import { startGitServer, type GitServer } from '../helpers/git-server.js';
+import { get } from '../helpers/load.js';
+
+const CACHE = process.env.BERTH_TEST_CACHE || '/var/cache/berth-test';
+const CLUSTER = 'scripts/k8s/cluster.sh';
+const KUBECTL = join(CACHE, 'k8s/bin/kubectl');
+const RUN_DIR = join(CACHE, 'k8s', `databases-${RUN_ID}`);
+const VOLUMES = join(RUN_DIR, 'volumes');
+const HOST = 'web-kdb.localhost';
+
+interface Db {
+  id: string;
+  status: string;
+  health: string;
+  lastError: string | null;
+}
+interface Backup {
+  id: string;
+  status: string;
+  error: string | null;
+  sourceCounts: Record<string, number> | null;
+  restoredCounts: Record<string, number> | null;
+}
+
+function k8sContainers(): string[] {
+  const filters = ['--filter', 'label=io.kubernetes.docker.type', '--filter', 'name=^/k8s_'];
+  return execFileSync('docker', ['ps', '-aq', ...filters], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean);
+}
+
+describe('managed databases on a real single-node cluster (BERTH_SCHEDULER=kubernetes)', { timeout: 900_000 }, () => {
+  let h: Harness;
+  let git: GitServer;
+  let kubeconfig = '';
+  let isStarted = false;
+  let projectId: string;
+  let appId: string;
+  let db: Db;
+  let backup: Backup;
+
+  const kubectl = (...args: string[]) =>
+    execFileSync(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' }).trim();
+  const namespace = () => projectNamespaceName(projectId);
+  const waitFor = async <T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 240_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await read();
+      if (done(value)) return value;
+      if (Date.now() > deadline)
+        throw new Error(`${what}: still ${JSON.stringify(value).slice(0, 400)} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+  const getDb = async () => (await h.api<Db>('GET', `/databases/${db.id}`)).body;
+  const appSql = async (sql: string) => {
+    const answer = await get(h.proxyPort, HOST, `/sql?var=DATABASE_URL&q=${encodeURIComponent(sql)}`);
+    const body = JSON.parse(answer.body) as { rows?: (string | null)[][]; error?: string };
+    assert.equal(answer.status, 200, `${sql}: ${body.error}`);
+    return body.rows!;
+  };
+  const objectsOf = (serviceId: string) =>
+    kubectl(
+      '-n',
+      namespace(),
+      'get',
+      'statefulsets,services,secrets,pvc,pods',
+      '-l',
+      `berth.service=${serviceId}`,
+      '-o',
+      'name',
+    );
+
+  before(async () => {
+    for (const binary of ['kube-apiserver', 'kubelet', 'kube-proxy', 'kubectl'])
+      assert.ok(existsSync(join(CACHE, 'k8s/bin', binary)), `${binary} missing: run scripts/test-env.sh`);
+    isStarted = true;
+    const out = execFileSync(CLUSTER, ['start', RUN_DIR], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    kubeconfig = out.trim().split('\n').pop() ?? '';
+    git = await startGitServer();
+    h = await startHarness({
+      BERTH_SCHEDULER: 'kubernetes',
+      BERTH_KUBECONFIG: kubeconfig,
+      BERTH_KUBERNETES_HOSTPATH_DIR: VOLUMES,
+      BERTH_KUBERNETES_DATABASE_SIZE: '1Gi',
+      BERTH_KUBERNETES_ROLLOUT_TIMEOUT_SECONDS: '120',
+      BERTH_STABILISATION_SECONDS: '1',
+      BERTH_DRAIN_TIMEOUT_SECONDS: '5',
+      BERTH_DB_IMAGE_POSTGRES: 'berth-test/postgres:15',
+    });
+  });
+
+  after(async () => {
+    await h?.close();
+    await git?.close();
+    if (isStarted) execFileSync(CLUSTER, ['stop', RUN_DIR], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (!isStarted) return;
+    assert.deepEqual(k8sContainers(), [], 'no k8s_ containers are left');
+    await rm(RUN_DIR, { recursive: true, force: true });
+  });
+
+  it('creates Postgres as a StatefulSet with a bound claim, two Services and a Secret', async () => {
+    const repo = await git.createRepo('kdb-web', fixtureFiles('db-probe'));
+    ({ projectId, serviceId: appId } = await createFixtureService(h.api, {
+      project: 'kdb',
+      service: 'web',
+      repoUrl: repo.url,
+    }));
+    const created = await h.api<Db>('POST', `/projects/${projectId}/databases`, { name: 'pg', engine: 'postgres' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    db = created.body;
+    db = await waitFor('database pg', getDb, (d) => d.status !== 'creating');
+    assert.equal(db.status, 'running', String(db.lastError));
+    assert.equal(db.health, 'healthy');
+    const set = databaseStatefulSetName(db.id);
+    assert.equal(kubectl('-n', namespace(), 'get', 'statefulset', set, '-o', 'jsonpath={.status.readyReplicas}'), '1');
+    assert.equal(kubectl('-n', namespace(), 'get', 'pvc', `data-${set}-0`, '-o', 'jsonpath={.status.phase}'), 'Bound');
+    assert.equal(
+      kubectl('get', 'pv', `berth-${set}-data`, '-o', 'jsonpath={.spec.hostPath.path}'),
+      databaseHostPath(VOLUMES, db.id),
+    );
+    assert.ok(
+      existsSync(join(databaseHostPath(VOLUMES, db.id), 'PG_VERSION')),
+      'the data is in the hostPath directory',
+    );
+    assert.equal(
+      kubectl('-n', namespace(), 'get', 'service', `${set}-pods`, '-o', 'jsonpath={.spec.clusterIP}'),
+      'None',
+    );
+    const clusterIp = kubectl('-n', namespace(), 'get', 'service', 'pg', '-o', 'jsonpath={.spec.clusterIP}');
+    assert.match(clusterIp, /^10\.96\.\d+\.\d+$/);
+    const revealed = await h.api<{ variables: Record<string, string> }>('GET', `/databases/${db.id}/credentials`);
+    assert.equal(revealed.status, 200);
+    assert.equal(revealed.body.variables.PGHOST, clusterIp, 'apps reach the ClusterIP Service (no cluster DNS)');
+    // The password is in the Secret, not in the StatefulSet's spec.
+    const spec = kubectl('-n', namespace(), 'get', 'statefulset', set, '-o', 'json');
+    assert.ok(!spec.includes(revealed.body.variables.PGPASSWORD!), 'no password in the StatefulSet');
+  });
+
+  it('an app on the cluster writes and reads rows through ${{pg.DATABASE_URL}}', async () => {
+    const connected = await h.api('POST', `/databases/${db.id}/connect`, { serviceId: appId });
+    assert.equal(connected.status, 200, JSON.stringify(connected.body));
+    const created = await h.api<{ id: string }>('POST', `/services/${appId}/deployments`);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const deployment = await h.waitForDeployment(created.body.id, 300_000);
+    assert.equal(deployment.status, 'active', String(deployment.error));
+    await appSql('create table items(id int primary key, name text)');
+    await appSql("insert into items values (1, 'before the backup')");
+    assert.deepEqual(await appSql('select name from items order by id'), [['before the backup']]);
+  });
+
+  it('backs up through the exec API, verified by a restore into a scratch pod that is removed after', async () => {
+    const started = await h.api<Backup>('POST', `/databases/${db.id}/backups`);
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    backup = await waitFor(
+      'backup',
+      async () => (await h.api<Backup>('GET', `/backups/${started.body.id}`)).body,
+      (b) => b.status !== 'running',
+    );
+    assert.equal(backup.status, 'verified', String(backup.error));
+    assert.deepEqual(backup.sourceCounts, { 'public.items': 1 });
+    assert.deepEqual(backup.restoredCounts, { 'public.items': 1 });
+    assert.equal(kubectl('-n', namespace(), 'get', 'pods,secrets', '-l', 'berth.role=verify', '-o', 'name'), '');
+  });
+
+  it('a restore brings back the backed-up rows: a row added after the backup is gone, the earlier one stays', async () => {
+    await appSql("insert into items values (2, 'after the backup')");
+    assert.equal((await appSql('select count(*) from items'))[0]![0], '2');
+    const restored = await h.api('POST', `/backups/${backup.id}/restore`, { confirm: 'pg' });
+    assert.equal(restored.status, 200, JSON.stringify(restored.body));
+    assert.deepEqual(await appSql('select name from items order by id'), [['before the backup']]);
+  });
+
+  it('deleting the database (with its volume) leaves none of its objects; deleting the project its namespace', async () => {
+    const set = databaseStatefulSetName(db.id);
+    assert.match(objectsOf(db.id), /statefulset\.apps\/svc-/, 'the database has objects to delete');
+    const removed = await h.api('DELETE', `/databases/${db.id}`, { confirm: 'pg', deleteVolume: true });
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    assert.equal(objectsOf(db.id), '');
+    assert.equal(
+      kubectl('-n', namespace(), 'get', 'service', 'pg', `${set}-pods`, '--ignore-not-found', '-o', 'name'),
+      '',
+    );
+    assert.equal(kubectl('get', 'pv', `berth-${set}-data`, '--ignore-not-found', '-o', 'name'), '');
+    assert.ok(!existsSync(databaseHostPath(VOLUMES, db.id)), 'the hostPath directory is gone');
+    // What is left in the namespace is the app's own.
+    const left = kubectl('-n', namespace(), 'get', 'statefulsets,services,secrets,pvc', '-o', 'name');
+    assert.deepEqual(
+      left.split('\n').filter((line) => line !== '' && !/\/(web|web-vars-.+|default-token-.+)$/.test(line)),
+      [],
+    );
+    const project = await h.api('DELETE', `/projects/${projectId}`, { confirm: 'kdb' });
+    assert.equal(project.status, 200, JSON.stringify(project.body));
+    assert.equal(kubectl('get', 'namespace', namespace(), '--ignore-not-found', '-o', 'name'), '');
+  });
+});
