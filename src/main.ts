@@ -24,6 +24,7 @@ import type { CertificateTiming } from './tls/https-system.js';
 import type { MetricsReader } from './alerts/metrics-port.js';
 import { scheduleMetrics } from './metrics/metrics-feature.js';
 import { composeCore } from './compose/core.js';
+import { loadKubernetesParts } from './compose/kubernetes-parts.js';
 
 const ENGINE_RECHECK_MS = 2000;
 
@@ -102,6 +103,7 @@ export async function startDaemon(
 
     const secretBox = new SecretBox(readOrCreateSecret(paths.masterKey));
     const foundation = { config, db: handle.db, runtime, secretBox, logger, installId };
+    await loadKubernetesParts(config);
     const core = composeCore(foundation, { certificateTiming: options.certificateTiming });
     const { https, traffic, deploys, logKeeper } = core;
     if (https) cleanups.push(() => https.close());

@@ -13,7 +13,7 @@ import { dataPaths } from '../data-dir.js';
 import type { Db } from '../db/connection.js';
 import { DEFAULT_TIMING } from '../deploys/deploy-context.js';
 import { DeploySystem } from '../deploys/deploy-system.js';
-import { composeKubernetesDatabases, composeKubernetesPlacement } from './kubernetes.js';
+import { composeKubernetesDatabases, composeKubernetesPlacement } from './kubernetes-parts.js';
 import type { PushedCommits, Router } from '../deploys/ports.js';
 import {
   createDomainRouter,

@@ -1,6 +1,5 @@
 /** `berth doctor`: runs every check and prints one line each; returns false when any check fails. */
 import type { Config } from '../config.js';
-import { createKubernetesClient } from '../runtime/kubernetes/client.js';
 import { checkDataDir, checkDocker, checkNode, checkPort, isDaemonRunning, type Verdict } from './checks.js';
 import { checkKubernetes } from './kubernetes-checks.js';
 
@@ -38,6 +37,8 @@ export async function runDoctor(config: Config, print: (line: string) => void): 
 async function clusterVerdicts(config: Config): Promise<Verdict[]> {
   if (config.scheduler !== 'kubernetes' && config.kubernetes.kubeconfig === undefined) return [];
   try {
+    // Loaded here, not with the CLI: the client library is large and only this check needs it.
+    const { createKubernetesClient } = await import('../runtime/kubernetes/client.js');
     return await checkKubernetes(createKubernetesClient(config.kubernetes.kubeconfig), {
       hostPathDir: config.kubernetesStorage.hostPathDir,
     });
