@@ -6,7 +6,8 @@
  * the registry (the local copy removed, the pod replaced); the live state (ready/wanted, a restart
  * reported as a crash with its exit code and last lines) and the live log follow (the restarted
  * container's lines arrive while the follow runs); old variables Secrets go by the retention rule; and
- * the downloaded manifests `kubectl apply` cleanly into a fresh namespace where the app answers. The
+ * the downloaded manifests `kubectl apply` cleanly into a fresh namespace where the app answers; and
+ * autoscaling by request rate raises the Deployment to its maximum under a bounded load and back. The
  * cluster uses fixed ports and the host's iptables: the file runs alone, and stops the cluster in after().
  */
 import assert from 'node:assert/strict';
@@ -24,7 +25,7 @@ import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harn
 import { RUN_ID } from '../helpers/docker-test-env.js';
 import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/image-registry.js';
-import { get } from '../helpers/load.js';
+import { get, startLoad } from '../helpers/load.js';
 
 const CACHE = process.env.BERTH_TEST_CACHE || '/var/cache/berth-test';
 const CLUSTER = 'scripts/k8s/cluster.sh';
@@ -99,6 +100,8 @@ describe(
         BERTH_IMAGE_REGISTRY: `${registry.host}/berth-${RUN_ID.toLowerCase()}`,
         BERTH_IMAGE_REGISTRY_USERNAME: CREDENTIALS.username,
         BERTH_IMAGE_REGISTRY_PASSWORD_FILE: join(dir, 'password'),
+        BERTH_AUTOSCALE_INTERVAL_SECONDS: '2',
+        BERTH_AUTOSCALE_WINDOW_SECONDS: '20',
       });
     });
 
@@ -266,6 +269,44 @@ describe(
       const body = await (await fetch(`http://${ip}:3000/`)).text();
       assert.equal(body, 'v3');
       kubectl('delete', 'namespace', fresh, '--wait=false');
+    });
+
+    it('autoscaling on the cluster: a bounded load raises the Deployment to its maximum, then back after the cool-down', async () => {
+      const replicas = (field: 'spec.replicas' | 'status.readyReplicas') =>
+        Number(kubectl('-n', namespace(), 'get', 'deployment', 'web', '-o', `jsonpath={.${field}}`) || '0');
+      const activeTrigger = async () =>
+        (
+          await h.api<Array<{ status: string; trigger: string }>>('GET', `/services/${serviceId}/deployments`)
+        ).body.find((d) => d.status === 'active')?.trigger;
+      const set = await h.api('PUT', `/services/${serviceId}/autoscaling`, {
+        minReplicas: 1,
+        maxReplicas: 3,
+        metric: 'requests',
+        target: 5,
+        cooldownSeconds: 10,
+      });
+      assert.equal(set.status, 200, JSON.stringify(set.body));
+      const load = startLoad({ port: h.proxyPort, host: HOST, connections: 4, maxSeconds: 240, maxRequests: 300_000 });
+      try {
+        await until(
+          'an autoscale deployment with 3 ready pods',
+          async () => (await activeTrigger()) === 'autoscale' && replicas('status.readyReplicas') === 3,
+          200_000,
+        );
+      } finally {
+        const result = await load.stop();
+        assert.equal(result.failed, 0, `failed requests during the scale-up: ${result.errors.slice(0, 5).join('; ')}`);
+        assert.ok(result.ok > 100, `the load ran (${result.ok} requests)`);
+      }
+      assert.equal(replicas('spec.replicas'), 3, 'the maximum, never beyond');
+      await until(
+        'a scale-down to 1 pod once the traffic stopped',
+        async () => replicas('spec.replicas') === 1,
+        200_000,
+      );
+      // The undo: deleting the policy stops autoscaling and leaves the count where it is.
+      assert.equal((await h.api('DELETE', `/services/${serviceId}/autoscaling`)).status, 204);
+      assert.equal(replicas('spec.replicas'), 1);
     });
   },
 );
