@@ -9,24 +9,17 @@
  * the cluster lock (flock /tmp/berth-k8s.lock), alone.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { projectNamespaceName } from '../../src/workloads/kubernetes-names.js';
 import { databaseHostPath, databaseStatefulSetName } from '../../src/workloads/kubernetes-database-spec.js';
 import { createFixtureService } from '../helpers/daemon-api.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
-import { RUN_ID } from '../helpers/docker-test-env.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
+import { startTestCluster, type TestCluster } from '../helpers/test-cluster.js';
 import { get } from '../helpers/load.js';
 
-const CACHE = process.env.BERTH_TEST_CACHE || '/var/cache/berth-test';
-const CLUSTER = 'scripts/k8s/cluster.sh';
-const KUBECTL = join(CACHE, 'k8s/bin/kubectl');
-const RUN_DIR = join(CACHE, 'k8s', `databases-${RUN_ID}`);
-const VOLUMES = join(RUN_DIR, 'volumes');
 const HOST = 'web-kdb.localhost';
 
 interface Db {
@@ -43,25 +36,19 @@ interface Backup {
   restoredCounts: Record<string, number> | null;
 }
 
-function k8sContainers(): string[] {
-  const filters = ['--filter', 'label=io.kubernetes.docker.type', '--filter', 'name=^/k8s_'];
-  return execFileSync('docker', ['ps', '-aq', ...filters], { encoding: 'utf8' })
-    .split('\n')
-    .filter(Boolean);
-}
-
 describe('managed databases on a real single-node cluster (BERTH_SCHEDULER=kubernetes)', { timeout: 900_000 }, () => {
   let h: Harness;
   let git: GitServer;
+  let cluster: TestCluster | undefined;
+  /** Where the hostPath volumes go (BERTH_KUBERNETES_HOSTPATH_DIR), inside this run's cluster directory. */
+  const volumes = () => join(cluster!.runDir, 'volumes');
   let kubeconfig = '';
-  let isStarted = false;
   let projectId: string;
   let appId: string;
   let db: Db;
   let backup: Backup;
 
-  const kubectl = (...args: string[]) =>
-    execFileSync(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' }).trim();
+  const kubectl = (...args: string[]) => cluster!.kubectl(...args);
   const namespace = () => projectNamespaceName(projectId);
   const waitFor = async <T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 240_000) => {
     const deadline = Date.now() + timeoutMs;
@@ -93,16 +80,13 @@ describe('managed databases on a real single-node cluster (BERTH_SCHEDULER=kuber
     );
 
   before(async () => {
-    for (const binary of ['kube-apiserver', 'kubelet', 'kube-proxy', 'kubectl'])
-      assert.ok(existsSync(join(CACHE, 'k8s/bin', binary)), `${binary} missing: run scripts/test-env.sh`);
-    isStarted = true;
-    const out = execFileSync(CLUSTER, ['start', RUN_DIR], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    kubeconfig = out.trim().split('\n').pop() ?? '';
+    cluster = startTestCluster('databases');
+    kubeconfig = cluster.kubeconfig;
     git = await startGitServer();
     h = await startHarness({
       BERTH_SCHEDULER: 'kubernetes',
       BERTH_KUBECONFIG: kubeconfig,
-      BERTH_KUBERNETES_HOSTPATH_DIR: VOLUMES,
+      BERTH_KUBERNETES_HOSTPATH_DIR: volumes(),
       BERTH_KUBERNETES_DATABASE_SIZE: '1Gi',
       BERTH_KUBERNETES_ROLLOUT_TIMEOUT_SECONDS: '120',
       BERTH_STABILISATION_SECONDS: '1',
@@ -114,10 +98,7 @@ describe('managed databases on a real single-node cluster (BERTH_SCHEDULER=kuber
   after(async () => {
     await h?.close();
     await git?.close();
-    if (isStarted) execFileSync(CLUSTER, ['stop', RUN_DIR], { stdio: ['ignore', 'inherit', 'inherit'] });
-    if (!isStarted) return;
-    assert.deepEqual(k8sContainers(), [], 'no k8s_ containers are left');
-    await rm(RUN_DIR, { recursive: true, force: true });
+    await cluster?.stop();
   });
 
   it('creates Postgres as a StatefulSet with a bound claim, two Services and a Secret', async () => {
@@ -138,10 +119,10 @@ describe('managed databases on a real single-node cluster (BERTH_SCHEDULER=kuber
     assert.equal(kubectl('-n', namespace(), 'get', 'pvc', `data-${set}-0`, '-o', 'jsonpath={.status.phase}'), 'Bound');
     assert.equal(
       kubectl('get', 'pv', `berth-${set}-data`, '-o', 'jsonpath={.spec.hostPath.path}'),
-      databaseHostPath(VOLUMES, db.id),
+      databaseHostPath(volumes(), db.id),
     );
     assert.ok(
-      existsSync(join(databaseHostPath(VOLUMES, db.id), 'PG_VERSION')),
+      existsSync(join(databaseHostPath(volumes(), db.id), 'PG_VERSION')),
       'the data is in the hostPath directory',
     );
     assert.equal(
@@ -203,7 +184,7 @@ describe('managed databases on a real single-node cluster (BERTH_SCHEDULER=kuber
       '',
     );
     assert.equal(kubectl('get', 'pv', `berth-${set}-data`, '--ignore-not-found', '-o', 'name'), '');
-    assert.ok(!existsSync(databaseHostPath(VOLUMES, db.id)), 'the hostPath directory is gone');
+    assert.ok(!existsSync(databaseHostPath(volumes(), db.id)), 'the hostPath directory is gone');
     // What is left in the namespace is the app's own.
     const left = kubectl('-n', namespace(), 'get', 'statefulsets,services,secrets,pvc', '-o', 'name');
     assert.deepEqual(

@@ -8,40 +8,25 @@
  * ports and the host's iptables: the file runs alone, and stops the cluster in after().
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createKubernetesClient, type KubernetesClient } from '../../src/runtime/kubernetes/client.js';
 import { projectNamespaceName } from '../../src/workloads/kubernetes-names.js';
 import { createFixtureService } from '../helpers/daemon-api.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
-import { RUN_ID } from '../helpers/docker-test-env.js';
 import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
+import { startTestCluster, type TestCluster } from '../helpers/test-cluster.js';
 import { get, startLoad } from '../helpers/load.js';
 
-const CACHE = process.env.BERTH_TEST_CACHE || '/var/cache/berth-test';
-const CLUSTER = 'scripts/k8s/cluster.sh';
-const KUBECTL = join(CACHE, 'k8s/bin/kubectl');
-const RUN_DIR = join(CACHE, 'k8s', `deploy-${RUN_ID}`);
 const HOST = 'web-kube.localhost';
 const TRICKY = 'line one\nline two $HOME ${{not.a.ref}} "double" \'single\' `tick` \\ back\ttab é 🚢';
-
-function k8sContainers(): string[] {
-  const filters = ['--filter', 'label=io.kubernetes.docker.type', '--filter', 'name=^/k8s_'];
-  return execFileSync('docker', ['ps', '-aq', ...filters], { encoding: 'utf8' })
-    .split('\n')
-    .filter(Boolean);
-}
 
 describe('app deploys on a real single-node cluster (BERTH_SCHEDULER=kubernetes)', { timeout: 900_000 }, () => {
   let h: Harness;
   let git: GitServer;
   let repo: TestRepo;
   let client: KubernetesClient;
+  let cluster: TestCluster | undefined;
   let kubeconfig = '';
-  let isStarted = false;
   let projectId: string;
   let serviceId: string;
   const deploymentOf: Record<string, string> = {};
@@ -53,16 +38,12 @@ describe('app deploys on a real single-node cluster (BERTH_SCHEDULER=kubernetes)
   };
   const commitVersion = (version: string) => repo.commit({ VERSION: `${version}\n` }, `release ${version}`);
   const answer = async (path = '/') => (await get(h.proxyPort, HOST, path)).body;
-  const kubectl = (...args: string[]) =>
-    execFileSync(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' }).trim();
+  const kubectl = (...args: string[]) => cluster!.kubectl(...args);
   const namespace = () => projectNamespaceName(projectId);
 
   before(async () => {
-    for (const binary of ['kube-apiserver', 'kubelet', 'kube-proxy', 'kubectl'])
-      assert.ok(existsSync(join(CACHE, 'k8s/bin', binary)), `${binary} missing: run scripts/test-env.sh`);
-    isStarted = true;
-    const out = execFileSync(CLUSTER, ['start', RUN_DIR], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    kubeconfig = out.trim().split('\n').pop() ?? '';
+    cluster = startTestCluster('deploy');
+    kubeconfig = cluster.kubeconfig;
     client = createKubernetesClient(kubeconfig);
     git = await startGitServer();
     repo = await git.createRepo('kube-web', { ...fixtureFiles('dockerfile-app'), VERSION: 'v1\n' });
@@ -78,10 +59,7 @@ describe('app deploys on a real single-node cluster (BERTH_SCHEDULER=kubernetes)
   after(async () => {
     await h?.close();
     await git?.close();
-    if (isStarted) execFileSync(CLUSTER, ['stop', RUN_DIR], { stdio: ['ignore', 'inherit', 'inherit'] });
-    if (!isStarted) return;
-    assert.deepEqual(k8sContainers(), [], 'no k8s_ containers are left');
-    await rm(RUN_DIR, { recursive: true, force: true });
+    await cluster?.stop();
   });
 
   it('deploys a Dockerfile app from git onto the cluster; it answers through the proxy by hostname', async () => {

@@ -12,8 +12,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,12 +24,9 @@ import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harn
 import { RUN_ID } from '../helpers/docker-test-env.js';
 import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
 import { startTestRegistry, type TestRegistry } from '../helpers/image-registry.js';
+import { KUBECTL, startTestCluster, type TestCluster } from '../helpers/test-cluster.js';
 import { get, startLoad } from '../helpers/load.js';
 
-const CACHE = process.env.BERTH_TEST_CACHE || '/var/cache/berth-test';
-const CLUSTER = 'scripts/k8s/cluster.sh';
-const KUBECTL = join(CACHE, 'k8s/bin/kubectl');
-const RUN_DIR = join(CACHE, 'k8s', `ops-${RUN_ID}`);
 const HOST = 'web-ops.localhost';
 const CREDENTIALS = { username: 'berth', password: `pull-${RUN_ID}` };
 const GOOD_RELEASE = `node -e "console.log('migrating for', process.env.GREETING, 'on', process.env.PORT)"`;
@@ -61,8 +57,8 @@ describe(
     let repo: TestRepo;
     let registry: TestRegistry;
     let client: KubernetesClient;
+    let cluster: TestCluster | undefined;
     let kubeconfig = '';
-    let isStarted = false;
     let projectId: string;
     let serviceId: string;
     const deploymentOf: Record<string, string> = {};
@@ -75,19 +71,15 @@ describe(
     const logOf = async (id: string) =>
       (await h.api<{ lines: string[] }>('GET', `/deployments/${id}/logs`)).body.lines.join('\n');
     const answer = async (path = '/') => (await get(h.proxyPort, HOST, path)).body;
-    const kubectl = (...args: string[]) =>
-      execFileSync(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' }).trim();
+    const kubectl = (...args: string[]) => cluster!.kubectl(...args);
     const namespace = () => projectNamespaceName(projectId);
     const state = async () => (await h.api<State>('GET', `/services/${serviceId}/status`)).body;
 
     before(async () => {
-      for (const binary of ['kube-apiserver', 'kubelet', 'kube-proxy', 'kubectl'])
-        assert.ok(existsSync(join(CACHE, 'k8s/bin', binary)), `${binary} missing: run scripts/test-env.sh`);
       registry = await startTestRegistry(CREDENTIALS);
       writeFileSync(join(dir, 'password'), `${CREDENTIALS.password}\n`, { mode: 0o600 });
-      isStarted = true;
-      const out = execFileSync(CLUSTER, ['start', RUN_DIR], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-      kubeconfig = out.trim().split('\n').pop() ?? '';
+      cluster = startTestCluster('ops');
+      kubeconfig = cluster.kubeconfig;
       client = createKubernetesClient(kubeconfig);
       git = await startGitServer();
       repo = await git.createRepo('kube-ops', { ...fixtureFiles('dockerfile-app'), VERSION: 'v1\n' });
@@ -108,10 +100,9 @@ describe(
     after(async () => {
       await h?.close();
       await git?.close();
-      if (isStarted) execFileSync(CLUSTER, ['stop', RUN_DIR], { stdio: ['ignore', 'inherit', 'inherit'] });
+      await cluster?.stop();
       await registry?.close();
       rmSync(dir, { recursive: true, force: true });
-      if (isStarted) await rm(RUN_DIR, { recursive: true, force: true });
     });
 
     it('runs the release command as a Job before the rollout: its lines in the deployment log, then it is deleted', async () => {
