@@ -43,6 +43,18 @@ describe('DockerRuntime (real engine)', { timeout: 50_000 }, () => {
     for (const bytes of Object.values(info.disk)) assert.ok(Number.isFinite(bytes) && bytes >= 0);
   });
 
+  it('answers disk usage questions asked at the same time (engines before 23.0 refuse a second /system/df)', async () => {
+    // Four at once, as the panel, the usage sampler and a volume list can: each gets its answer.
+    const answers = await Promise.allSettled([
+      runtime.volumeSizes({ 'berth.service': 'nobody' }),
+      runtime.engineInfo(),
+      runtime.volumeSizes({ 'berth.service': 'nobody' }),
+      runtime.engineInfo(),
+    ]);
+    const refused = answers.filter((a) => a.status === 'rejected').map((a) => String(a.reason));
+    assert.deepEqual(refused, []);
+  });
+
   it('knows which images exist', async () => {
     assert.equal(await runtime.hasImage('berth-test/does-not-exist:never'), false);
   });

@@ -1,6 +1,7 @@
 /** GET /system/df folded into bytes per Berth service (container writable layers and named volumes). */
 import type { ServiceDiskUsage } from '../runtime.js';
 import type { DockerClient } from './client.js';
+import { systemDf } from './system-df.js';
 
 interface RawDf {
   Containers?: Array<{ Labels?: Record<string, string> | null; SizeRw?: number }> | null;
@@ -10,7 +11,7 @@ interface RawDf {
 const SERVICE_LABEL = 'berth.service';
 
 export async function readServiceDiskUsage(d: DockerClient): Promise<ServiceDiskUsage> {
-  return foldDiskUsage((await d.df()) as RawDf);
+  return foldDiskUsage((await systemDf(d)) as RawDf);
 }
 
 export function foldDiskUsage(df: RawDf): ServiceDiskUsage {

@@ -1,6 +1,7 @@
 /** GET /info, /version and /system/df folded into the EngineInfo the panel and `berth doctor` show. */
 import type { EngineInfo } from '../runtime.js';
 import type { DockerClient } from './client.js';
+import { systemDf } from './system-df.js';
 
 function sum(values: readonly (number | undefined)[]): number {
   // Docker reports -1 for sizes it has not computed; count those as zero.
@@ -8,7 +9,7 @@ function sum(values: readonly (number | undefined)[]): number {
 }
 
 export async function readEngineInfo(d: DockerClient): Promise<EngineInfo> {
-  const [info, version, df] = (await Promise.all([d.info(), d.version(), d.df()])) as [
+  const [info, version, df] = (await Promise.all([d.info(), d.version(), systemDf(d)])) as [
     RawInfo,
     { Version: string; ApiVersion: string },
     RawDf,

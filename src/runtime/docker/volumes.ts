@@ -1,6 +1,7 @@
 /** Named volumes: where databases and app services keep data, so containers can be replaced without losing it. */
 import type { VolumeSummary } from '../runtime.js';
 import type { DockerClient } from './client.js';
+import { systemDf } from './system-df.js';
 import { unlessStatus } from './failures.js';
 
 /** True when the volume was created now (so it is empty), false when it was already there. */
@@ -33,7 +34,7 @@ export async function listVolumes(d: DockerClient, labels: Record<string, string
 /** GET /system/df?type=volume: sizes of the volumes carrying every label (the engine computes them: slow). */
 export async function volumeSizes(d: DockerClient, labels: Record<string, string>): Promise<Record<string, number>> {
   labelFilter(labels);
-  const df = (await d.df({ type: 'volume' } as never)) as unknown as {
+  const df = (await systemDf(d, { type: 'volume' })) as {
     Volumes?: Array<{ Name: string; Labels?: Record<string, string> | null; UsageData?: { Size?: number } | null }>;
   };
   const sizes: Record<string, number> = {};
