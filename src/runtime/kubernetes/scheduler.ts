@@ -18,6 +18,7 @@ import type {
   LogRequest,
   PodSummary,
 } from './client.js';
+import { installLabelValue } from './label-value.js';
 import type { KubeObject } from './objects.js';
 
 export interface KubernetesSchedulerOptions {
@@ -84,7 +85,11 @@ export class KubernetesScheduler {
   /** Applies the objects in order (a namespace before what goes into it). */
   async apply(objects: readonly KubeObject[]): Promise<void> {
     for (const object of objects) {
-      const labels = withInstallLabel(object.metadata.labels ?? {}, this.options.installId);
+      const { installId } = this.options;
+      const labels = withInstallLabel(
+        object.metadata.labels ?? {},
+        installId === undefined ? undefined : installLabelValue(installId),
+      );
       await this.client.apply({ ...object, metadata: { ...object.metadata, labels } });
     }
   }
