@@ -151,11 +151,16 @@ describe(
       assert.equal(deployment.status, 'active', String(deployment.error));
       deploymentOf.v3 = deployment.id as string;
       await until('v3 answers', async () => (await answer()) === 'v3', 15_000);
-      const secrets = kubectl('-n', namespace(), 'get', 'secrets', '-l', `berth.service=${serviceId}`, '-o', 'name');
-      assert.deepEqual(
-        secrets.split('\n').sort(),
-        [deploymentOf.v1, deploymentOf.v3].map((id) => `secret/${deploymentSecretName('web', id!)}`).sort(),
+      const secrets = () =>
+        kubectl('-n', namespace(), 'get', 'secrets', '-l', `berth.service=${serviceId}`, '-o', 'name')
+          .split('\n')
+          .sort();
+      const kept = [deploymentOf.v1, deploymentOf.v3].map((id) => `secret/${deploymentSecretName('web', id!)}`).sort();
+      // The clean-up runs right after the switch, so the deployment can read active a moment before it ends.
+      await until('the old Secrets removed', async () => secrets().join() === kept.join(), 15_000).catch(
+        () => undefined,
       );
+      assert.deepEqual(secrets(), kept);
     });
 
     it('the pod pulls its image from the registry: the local copy removed, a replaced pod still starts', async () => {
