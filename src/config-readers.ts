@@ -1,6 +1,6 @@
 /**
  * The value readers every config-*.ts file shares: each reads one variable from the environment map it is
- * handed (src/config.ts passes process.env) and fails with one line naming the variable.
+ * handed (src/config.ts passes the process environment) and fails with one line naming the variable.
  */
 import { AppError } from './errors.js';
 

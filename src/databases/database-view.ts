@@ -31,12 +31,7 @@ export async function toView(runtime: Runtime, database: ManagedDatabase): Promi
       health = 'unknown';
     }
   }
-  return {
-    ...database,
-    health,
-    variableNames: variableNames(database.engine),
-    lastErrorIsNote: isRecreateNote(database.lastError),
-  };
+  return viewWith(database, health);
 }
 
 /** The same view for a database on the cluster: its health is its pod's readiness. */
@@ -47,6 +42,10 @@ export async function toClusterView(cluster: DatabaseCluster, database: ManagedD
   } catch {
     health = 'unknown';
   }
+  return viewWith(database, health);
+}
+
+function viewWith(database: ManagedDatabase, health: DatabaseView['health']): DatabaseView {
   return {
     ...database,
     health,

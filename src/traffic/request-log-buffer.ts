@@ -3,18 +3,10 @@
  * (typed arrays for the numbers), so recording a request allocates nothing beyond its path string. When
  * the writer falls behind and the buffer is full, new entries are refused and the caller counts them.
  */
+import type { LogEntryRecord } from '../proxy/process/traffic-batch.js';
 
-export interface RequestLogEntry {
-  serviceId: string;
-  /** Epoch ms when the response ended. */
-  at: number;
-  method: string;
-  path: string;
-  status: number;
-  durationMs: number;
-  bytesIn: number;
-  bytesOut: number;
-}
+/** One request-log entry; the proxy's worker processes send the same shape (src/proxy/process/traffic-batch.ts). */
+export type RequestLogEntry = LogEntryRecord;
 
 export class RequestLogBuffer {
   private readonly serviceIds: string[];

@@ -32,6 +32,7 @@ export interface WindowCounts {
 /** One request-log entry (the shape of the traffic feature's RequestLogEntry). */
 export interface LogEntryRecord {
   serviceId: string;
+  /** Epoch ms when the response ended. */
   at: number;
   method: string;
   path: string;
