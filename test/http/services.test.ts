@@ -161,6 +161,13 @@ describe('services API', () => {
     assert.deepEqual(res.json().healthcheck, { type: 'tcp', timeoutSeconds: 60 });
     assert.equal(res.json().releaseCommand, null);
 
+    // A stored start command is set and cleared the same way (null: the image's own command again).
+    res = await patch({ startCommand: 'node server.mjs --port 8080' });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().startCommand, 'node server.mjs --port 8080');
+    res = await patch({ startCommand: null });
+    assert.equal(res.json().startCommand, null);
+
     res = await patch({ source: { type: 'git', url: PUBLIC_GIT, branch: 'release' } });
     assert.deepEqual(res.json().source, { type: 'git', url: PUBLIC_GIT, branch: 'release', credentials: null });
     assert.equal(res.json().port, 8080, 'other settings stay');
