@@ -9,6 +9,7 @@
  * its end the connection is as good as any other keep-alive one (Node's parser has kept framing it).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 
 export const LINGER_MS = 5_000;
 export const LINGER_BYTES = 32 * 1024 * 1024;
@@ -27,7 +28,8 @@ export function lingerAfterAnswer(
 ): void {
   response.once('finish', () => {
     const socket = request.socket;
-    if (request.complete || !socket || socket.destroyed) return;
+    // (app.inject's requests have no real socket and nothing to linger for)
+    if (request.complete || !(socket instanceof Socket) || socket.destroyed) return;
     const startedAt = Date.now();
     const bytesAtAnswer = socket.bytesRead;
     const check = setInterval(() => {

@@ -6,6 +6,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AppError, isAppError, type ErrorCode } from '../../errors.js';
 import { diskFullError, isDiskFullError } from '../../lib/disk-space.js';
 import { isHtmx } from '../htmx.js';
+import { lingerAfterAnswer } from '../linger-after-answer.js';
 
 const STATUS: Record<ErrorCode, number> = {
   CONFIG_INVALID: 500,
@@ -98,6 +99,8 @@ async function sendError(request: FastifyRequest, reply: FastifyReply, error: Ap
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const appError = toAppError(error);
+    // Refused before its body was read (auth, size, validation): read the rest after answering, bounded.
+    lingerAfterAnswer(request.raw, reply.raw);
     if (appError.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
     if (appError.code === 'STATE_DB_BUSY') void reply.header('retry-after', '1');
     await sendError(request, reply, appError);

@@ -3,7 +3,7 @@
  * Auth and the project.deploy permission are checked in onRequest, before a byte of the body is read;
  * a declared size over the cap is refused before reading too, and a body that grows past it while
  * streaming stops there. A refusal is answered while the client may still be sending; the rest is read and
- * thrown away, bounded (linger-after-answer.ts), so the client reads the answer instead of a reset. The body is never buffered: it is unpacked as it arrives (deploys/upload-source.ts).
+ * thrown away, bounded (the error handler's linger-after-answer.ts), so the client reads the answer instead of a reset. The body is never buffered: it is unpacked as it arrives (deploys/upload-source.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
@@ -12,7 +12,6 @@ import type { AppContext } from '../../context.js';
 import { serviceIdParams } from './deployment-schemas.js';
 import { bearerSecurity, errorResponses } from './schemas.js';
 import { can } from '../../route-access.js';
-import { lingerAfterAnswer } from '../../linger-after-answer.js';
 
 const ARCHIVE_TYPES = ['application/gzip', 'application/x-gzip', 'application/x-tar+gzip'];
 
@@ -42,7 +41,6 @@ export async function uploadsApiRoutes(app: FastifyInstance, ctx: AppContext): P
       preParsing: async (request, reply) => {
         const declared = Number(request.headers['content-length'] ?? 0);
         if (declared > maxBytes) {
-          lingerAfterAnswer(request.raw, reply.raw);
           throw new AppError(
             'PAYLOAD_TOO_LARGE',
             `The upload is larger than ${Math.round(maxBytes / (1024 * 1024))} MB (BERTH_UPLOAD_MAX_MB).`,
@@ -51,8 +49,6 @@ export async function uploadsApiRoutes(app: FastifyInstance, ctx: AppContext): P
       },
     },
     async (request, reply) => {
-      // Any refusal from here on is answered while the client may still be sending.
-      lingerAfterAnswer(request.raw, reply.raw);
       const body = request.body as Readable | undefined;
       if (!body || typeof body.pipe !== 'function')
         throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the archive as Content-Type: application/gzip.');
