@@ -13,6 +13,7 @@ import { builtImageTag } from '../workloads/names.js';
 import type { DeployDeps, RunContext } from './deploy-context.js';
 import { DeployFailure, fetchSource, removeBuiltImage, removeSourceDir, runRelease } from './deploy-steps.js';
 import { dockerPlacement } from './docker-placement.js';
+import { fetchRollbackImage } from './rollback-image.js';
 import type { StartedRelease } from './deploy-context.js';
 import type { DeploymentStatus } from './deployment.types.js';
 import type { DeploymentLogStore } from './deployment-log.js';
@@ -173,9 +174,9 @@ export class DeployRunner {
           ? `Scaling to ${ctx.service.replicas} replica(s): the image of deployment ${deployment.rollbackOf}, ${deployment.image}`
           : `Rolling back to the image of deployment ${deployment.rollbackOf}: ${deployment.image}`,
       );
-      if (!(await deps.runtime.hasImage(deployment.image))) {
-        throw new DeployFailure(`The image ${deployment.image} is no longer on this server.`);
-      }
+      const scheduler = (deps.placement ?? dockerPlacement).scheduler;
+      const missing = await fetchRollbackImage(deps, scheduler, deployment.image, (line) => ctx.log.line(line));
+      if (missing) throw new DeployFailure(missing);
       await this.useConfigFile(ctx, undefined);
       return deployment.image;
     }

@@ -23,7 +23,7 @@ import { cancelDeployment, requestDeployment, requestRollback } from './deploys.
 import { recoverDeployments } from './recovery.js';
 import { AppError } from '../errors.js';
 import { serviceUrl } from '../projects/service.types.js';
-import { DEFAULT_IMAGES_KEPT } from './image-retention.js';
+import { refuseUnavailableRollbackImage } from './rollback-image.js';
 import { DEFAULT_JANITOR_TIMING, ReleaseJanitor, type JanitorTiming } from './release-janitor.js';
 import { OldReleaseDrainer } from './old-release-drain.js';
 import { ContainerWatch, type UpstreamAvailability } from './container-watch.js';
@@ -210,12 +210,7 @@ export class DeploySystem {
   ): Promise<Deployment> {
     const target = await this.get(deploymentId);
     const wentLive = target.status === 'active' || target.status === 'replaced';
-    if (wentLive && target.image && !(await this.deps.runtime.hasImage(target.image))) {
-      throw new AppError(
-        'CONFLICT',
-        `The image of deployment ${deploymentId} is no longer on this server (Berth keeps the last ${DEFAULT_IMAGES_KEPT} per service).`,
-      );
-    }
+    if (wentLive && target.image) await refuseUnavailableRollbackImage(this.deps, deploymentId, target.image);
     return requestRollback(this.deps.db, this.queue, deploymentId, triggeredBy, options);
   }
 

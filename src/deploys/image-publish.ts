@@ -10,6 +10,20 @@ import type { RegistryAuth } from '../runtime/runtime.js';
 import { registryImageTag } from '../workloads/names.js';
 import type { DeployDeps } from './deploy-context.js';
 
+/** The configured registry's credentials for the engine, when it has any. */
+export function registryAuth(config: DeployDeps['config']): RegistryAuth | undefined {
+  const registry = config.imageRegistry;
+  return registry?.username && registry.password
+    ? { username: registry.username, password: registry.password, serverAddress: registry.host }
+    : undefined;
+}
+
+/** A reference Berth pushed to the configured registry (a rollback can get it back from there). */
+export function isRegistryImage(config: DeployDeps['config'], image: string): boolean {
+  const prefix = config.imageRegistry?.prefix;
+  return prefix !== undefined && image.startsWith(`${prefix}/`);
+}
+
 export async function publishBuiltImage(
   deps: Pick<DeployDeps, 'config' | 'runtime'>,
   built: { image: string; serviceId: string; deploymentId: string },
@@ -18,10 +32,7 @@ export async function publishBuiltImage(
   const registry = deps.config.imageRegistry;
   if (!registry) return built.image;
   const ref = registryImageTag(registry.prefix, built.serviceId, built.deploymentId);
-  const auth: RegistryAuth | undefined =
-    registry.username && registry.password
-      ? { username: registry.username, password: registry.password, serverAddress: registry.host }
-      : undefined;
+  const auth = registryAuth(deps.config);
   log(`Pushing the image to ${registry.prefix} as ${ref}`);
   await deps.runtime.tagImage(built.image, ref);
   try {

@@ -304,8 +304,10 @@ export interface Runtime {
   listNetworks(labels: Record<string, string>): Promise<NetworkSummary[]>;
   /** Builds an image; rejects with DOCKER_ERROR carrying the builder's last error line on failure. */
   buildImage(options: BuildOptions): Promise<void>;
-  /** Pulls an image when it is not present locally. */
-  pullImage(ref: string, onLine: (line: string) => void): Promise<void>;
+  /** Pulls an image when it is not present locally (with credentials for a private registry). */
+  pullImage(ref: string, onLine: (line: string) => void, auth?: RegistryAuth): Promise<void>;
+  /** Whether the registry its reference names holds the image (nothing pulled); throws when it cannot be asked. */
+  registryHasImage(ref: string, auth?: RegistryAuth): Promise<boolean>;
   tagImage(source: string, target: string): Promise<void>;
   /** Pushes a local image to the registry its reference names; rejects with DOCKER_ERROR naming the engine's error. */
   pushImage(ref: string, options: { auth?: RegistryAuth; onLine: (line: string) => void }): Promise<void>;

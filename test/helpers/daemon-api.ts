@@ -123,6 +123,11 @@ export function hasImage(ref: string): Promise<boolean> {
   return testRuntime().hasImage(ref);
 }
 
+/** Removes one image this run's daemon made (as image retention would). */
+export function removeImage(ref: string): Promise<void> {
+  return testRuntime().removeImage(ref);
+}
+
 /** Removes every container, image and network Berth made for these projects. Never throws. */
 export async function removeProjectDockerObjects(projectIds: readonly string[]): Promise<void> {
   const runtime = testRuntime();

@@ -2,14 +2,16 @@
  * The registry path of issue 16's images bullet: with BERTH_IMAGE_REGISTRY set, each built image is
  * pushed to a real registry (Debian's docker-registry, with htpasswd credentials) before it runs, the
  * deployment records and runs the registry reference, the registry serves its manifest and every layer,
- * and a push that fails (registry down) fails the deploy while the previous version keeps serving.
+ * a push that fails (registry down) fails the deploy while the previous version keeps serving, and a
+ * rollback to an image this server no longer has pulls it back from the registry (refused in words when
+ * the registry cannot be asked).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createFixtureService, hasImage } from '../helpers/daemon-api.js';
+import { createFixtureService, hasImage, removeImage } from '../helpers/daemon-api.js';
 import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harness.js';
 import { RUN_ID } from '../helpers/docker-test-env.js';
 import { startGitServer, type GitServer, type TestRepo } from '../helpers/git-server.js';
@@ -26,6 +28,8 @@ describe('images pushed to a registry', () => {
   let git: GitServer;
   let repo: TestRepo;
   let prefix: string;
+  let serviceId: string;
+  const deploymentOf: Record<string, string> = {};
 
   before(async () => {
     registry = await startTestRegistry(CREDENTIALS);
@@ -47,12 +51,13 @@ describe('images pushed to a registry', () => {
   });
 
   it('pushes the built image, runs the registry reference, and the registry holds every layer', async () => {
-    const { serviceId } = await createFixtureService(h.api, { project: 'pushed', service: 'web', repoUrl: repo.url });
+    serviceId = (await createFixtureService(h.api, { project: 'pushed', service: 'web', repoUrl: repo.url })).serviceId;
     const first = await h.api<{ id: string }>('POST', `/services/${serviceId}/deployments`);
     const done = await h.waitForDeployment(first.body.id, 180_000);
     assert.equal(done.status, 'active', String(done.error));
     const expected = `${prefix}/${serviceId}:${first.body.id}`;
     assert.equal(done.image, expected);
+    deploymentOf.v1 = first.body.id;
     assert.equal((await get(h.proxyPort, HOST)).body, 'v1');
     assert.equal(await hasImage(`berth/${serviceId}:${first.body.id}`), false, 'one local name per deployment');
 
@@ -79,8 +84,6 @@ describe('images pushed to a registry', () => {
   });
 
   it('a push that fails fails the deploy, and the previous version keeps serving', async () => {
-    const services = await h.api<Array<{ id: string; name: string }>>('GET', `/projects/${h.projectIds[0]}/services`);
-    const serviceId = services.body.find((s) => s.name === 'web')!.id;
     await registry.stop();
     await repo.commit({ VERSION: 'v2\n' }, 'release v2');
     const second = await h.api<{ id: string }>('POST', `/services/${serviceId}/deployments`);
@@ -90,5 +93,39 @@ describe('images pushed to a registry', () => {
     assert.doesNotMatch(String(failed.error), new RegExp(CREDENTIALS.password));
     assert.equal((await get(h.proxyPort, HOST)).body, 'v1');
     await registry.start();
+  });
+
+  it('a rollback to an image this server no longer has pulls it back from the registry', async () => {
+    const second = await h.api<{ id: string }>('POST', `/services/${serviceId}/deployments`);
+    assert.equal((await h.waitForDeployment(second.body.id, 180_000)).status, 'active');
+    deploymentOf.v2 = second.body.id;
+    assert.equal((await get(h.proxyPort, HOST)).body, 'v2');
+    // What image retention does to an old release: its image leaves this server (the registry keeps it).
+    await removeImage(`${prefix}/${serviceId}:${deploymentOf.v1}`);
+    const rollback = await h.api<{ id: string }>('POST', `/deployments/${deploymentOf.v1}/rollback`);
+    assert.equal(rollback.status, 201, JSON.stringify(rollback.body));
+    const done = await h.waitForDeployment(rollback.body.id, 120_000);
+    assert.equal(done.status, 'active', String(done.error));
+    assert.equal((await get(h.proxyPort, HOST)).body, 'v1');
+    assert.equal(await hasImage(`${prefix}/${serviceId}:${deploymentOf.v1}`), true);
+    const log = await h.api<unknown>('GET', `/deployments/${rollback.body.id}/logs`);
+    assert.match(JSON.stringify(log.body), /pulling it back from/);
+    assert.doesNotMatch(JSON.stringify(log.body), new RegExp(CREDENTIALS.password));
+  });
+
+  it('refuses that rollback in words while the registry cannot be asked, and allows it once it answers', async () => {
+    await removeImage(`${prefix}/${serviceId}:${deploymentOf.v2}`);
+    await registry.stop();
+    try {
+      const refused = await h.api<{ error: { message: string } }>('POST', `/deployments/${deploymentOf.v2}/rollback`);
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.match(refused.body.error.message, /no longer on this server .*registry could not be asked/);
+    } finally {
+      await registry.start();
+    }
+    const rollback = await h.api<{ id: string }>('POST', `/deployments/${deploymentOf.v2}/rollback`);
+    assert.equal(rollback.status, 201, JSON.stringify(rollback.body));
+    assert.equal((await h.waitForDeployment(rollback.body.id, 120_000)).status, 'active');
+    assert.equal((await get(h.proxyPort, HOST)).body, 'v2');
   });
 });

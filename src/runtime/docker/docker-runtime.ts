@@ -210,8 +210,12 @@ export class DockerRuntime implements Runtime {
     return this.engine.call(`build image ${options.tag}`, (d) => buildImage(d, labelled), 'stream');
   }
 
-  pullImage(ref: string, onLine: (line: string) => void): Promise<void> {
-    return this.engine.call(`pull image ${ref}`, (d) => images.pullImage(d, ref, onLine), 'stream');
+  pullImage(ref: string, onLine: (line: string) => void, auth?: RegistryAuth): Promise<void> {
+    return this.engine.call(`pull image ${ref}`, (d) => images.pullImage(d, ref, onLine, auth), 'stream');
+  }
+
+  registryHasImage(ref: string, auth?: RegistryAuth): Promise<boolean> {
+    return this.engine.call(`ask the registry for ${ref}`, (d) => images.registryHasImage(d, ref, auth));
   }
 
   pushImage(ref: string, options: { auth?: RegistryAuth; onLine: (line: string) => void }): Promise<void> {

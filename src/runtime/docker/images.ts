@@ -34,13 +34,19 @@ export function exposedTcpPorts(keys: string[]): number[] {
   return [...new Set(ports)].sort((a, b) => a - b);
 }
 
-export async function pullImage(d: DockerClient, ref: string, onLine: (line: string) => void): Promise<void> {
+export async function pullImage(
+  d: DockerClient,
+  ref: string,
+  onLine: (line: string) => void,
+  auth?: RegistryAuth,
+): Promise<void> {
   if (await hasImage(d, ref)) {
     onLine(`Image ${ref} is present locally`);
     return;
   }
   onLine(`Pulling ${ref}`);
-  const stream = (await d.pull(ref)) as Readable;
+  const authconfig = engineAuth(auth);
+  const stream = (await d.pull(ref, authconfig ? { authconfig } : {})) as Readable;
   const reader = new EngineMessageReader(onLine);
   await new Promise<void>((resolve, reject) => {
     stream.on('data', (chunk: Buffer) => reader.push(chunk));
@@ -49,6 +55,29 @@ export async function pullImage(d: DockerClient, ref: string, onLine: (line: str
   });
   reader.end();
   if (reader.lastError !== undefined) throw new AppError('DOCKER_ERROR', `pull failed: ${reader.lastError}`);
+}
+
+/** The engine's X-Registry-Auth shape; the credentials travel for one call and are never logged. */
+function engineAuth(auth: RegistryAuth | undefined) {
+  return auth ? { username: auth.username, password: auth.password, serveraddress: auth.serverAddress } : undefined;
+}
+
+/**
+ * Whether the registry its reference names holds the image, asked through the engine (its distribution
+ * endpoint reads the manifest; nothing is pulled). false when the registry says it has no such image;
+ * throws DOCKER_ERROR when the registry cannot be asked (down, refused).
+ */
+export async function registryHasImage(d: DockerClient, ref: string, auth?: RegistryAuth): Promise<boolean> {
+  const authconfig = engineAuth(auth);
+  try {
+    await d.getImage(ref).distribution(authconfig ? { authconfig } : {});
+    return true;
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    // The engine answers 401 for an unknown repository or tag as well as for refused credentials, 404 for an unknown tag.
+    if (status === 401 || status === 404) return false;
+    throw new AppError('DOCKER_ERROR', `the registry could not be asked for ${ref}: ${(error as Error).message}`);
+  }
 }
 
 /** Reads an engine message stream to its end; rejects with DOCKER_ERROR `<what> failed: <engine's error>`. */
@@ -73,9 +102,7 @@ export async function pushImage(
   options: { auth?: RegistryAuth; onLine: (line: string) => void },
 ): Promise<void> {
   const { repo, tag } = splitReference(ref);
-  const authconfig = options.auth
-    ? { username: options.auth.username, password: options.auth.password, serveraddress: options.auth.serverAddress }
-    : undefined;
+  const authconfig = engineAuth(options.auth);
   const stream = (await d.getImage(repo).push({ tag, ...(authconfig ? { authconfig } : {}) })) as Readable;
   await followMessages(stream, 'push', options.onLine);
 }
