@@ -38,7 +38,7 @@ export async function uploadsApiRoutes(app: FastifyInstance, ctx: AppContext): P
         params: serviceIdParams,
         response: { 201: { $ref: 'Deployment#' }, ...errorResponses, 413: { $ref: 'Error#' } },
       },
-      preParsing: async (request, reply) => {
+      preParsing: async (request) => {
         const declared = Number(request.headers['content-length'] ?? 0);
         if (declared > maxBytes) {
           throw new AppError(
