@@ -9,6 +9,7 @@ import { AppError } from '../errors.js';
 import { nowIso } from '../lib/ids.js';
 import { findScopedProject } from '../projects/environment-scope.js';
 import { openCredentials } from './credentials.js';
+import type { ClusterPublicAccess } from './cluster-public-access.js';
 import type { DatabaseCluster } from './database-cluster.js';
 import { replaceDatabaseContainer, waitHealthy, type ContainerSwap } from './database-container.js';
 import { describe, type DatabaseDeps, type SettingsChange } from './database-deps.js';
@@ -20,7 +21,11 @@ import { seedFromLatestBackup } from './restore-on-recreate.js';
 import { cleanMessage } from './tool-runner.js';
 
 export class DatabaseProvisioner {
-  constructor(private readonly deps: DatabaseDeps) {}
+  constructor(
+    private readonly deps: DatabaseDeps,
+    /** On the cluster: the listeners of databases with public access. */
+    private readonly access?: ClusterPublicAccess,
+  ) {}
 
   async get(id: string): Promise<ManagedDatabase> {
     const database = await findDatabaseById(this.deps.db, id);
@@ -150,7 +155,22 @@ export class DatabaseProvisioner {
       await this.update(id, { status: 'running', lastError: note });
     } catch (error) {
       await this.update(id, { status: 'failed', lastError: cleanMessage(describe(error), [credentials]) });
+      await this.access?.close(id);
       throw error;
+    }
+    await this.syncAccess(id);
+  }
+
+  /**
+   * On the cluster: the database's public-access listener follows its stored state. A listener that cannot
+   * open leaves the database running and says why in its last error.
+   */
+  async syncAccess(id: string): Promise<void> {
+    if (!this.access) return;
+    try {
+      await this.access.sync(await this.get(id));
+    } catch (error) {
+      await this.update(id, { lastError: `Public access is not open: ${describe(error)}` });
     }
   }
 }

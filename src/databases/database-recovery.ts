@@ -25,6 +25,7 @@ export async function recoverDatabases(context: RecoveryContext): Promise<void> 
   for (const database of await listAllDatabases(deps.db)) {
     if (deps.cluster) {
       if (database.status === 'creating') context.background(database.id, () => provisioner.provision(database.id));
+      else if (database.status === 'running' && database.publicAccess) await provisioner.syncAccess(database.id);
       continue;
     }
     const details = database.containerId ? await deps.runtime.inspectContainer(database.containerId) : undefined;

@@ -5,7 +5,6 @@
  * cluster, its StatefulSet and claim). The parts: database-create.ts (checks and row),
  * database-provisioner.ts (putting the server in place, status), database-recovery.ts (at start).
  */
-import { kubernetesUnsupported } from '../config-scheduler.js';
 import type { Db } from '../db/connection.js';
 import { AppError } from '../errors.js';
 import { findProject } from '../projects/projects.service.js';
@@ -13,6 +12,7 @@ import { findAppServiceById } from '../projects/services.repository.js';
 import { setVariables } from '../projects/variables.service.js';
 import { databaseLabels } from '../workloads/labels.js';
 import { connectionVariables, openCredentials } from './credentials.js';
+import { ClusterPublicAccess } from './cluster-public-access.js';
 import type { ScratchServer } from './database-cluster.js';
 import { insertDatabaseRow, type CreateDatabaseInput } from './database-create.js';
 import { describe, type DatabaseDeps, type SettingsChange } from './database-deps.js';
@@ -36,9 +36,12 @@ export class DatabaseSystem {
   /** One lifecycle or restore operation per database at a time. */
   private readonly busy = new Set<string>();
   private readonly provisioner: DatabaseProvisioner;
+  /** On the cluster: Berth's listeners for databases with public access (cluster-public-access.ts). */
+  private readonly clusterAccess?: ClusterPublicAccess;
 
   constructor(readonly deps: DatabaseDeps) {
-    this.provisioner = new DatabaseProvisioner(deps);
+    if (deps.cluster) this.clusterAccess = new ClusterPublicAccess(deps.cluster);
+    this.provisioner = new DatabaseProvisioner(deps, this.clusterAccess);
   }
 
   async create(projectId: string, input: CreateDatabaseInput): Promise<ManagedDatabase> {
@@ -104,6 +107,7 @@ export class DatabaseSystem {
       if (cluster) await cluster.stop(database, await openCredentials(db, secretBox, id));
       else if (database.containerId) await this.deps.runtime.stopContainer(database.containerId, 30);
       await this.provisioner.update(id, { status: 'stopped', lastError: null });
+      await this.clusterAccess?.close(id);
     });
   }
 
@@ -126,21 +130,32 @@ export class DatabaseSystem {
   /**
    * Limits and public access are container settings: the container is recreated on the same volume.
    * They are stored only once the new container is up; if it cannot start, the previous one runs on.
+   * On the cluster, public access is Berth's own listener (cluster-public-access.ts), opened first so a
+   * taken port refuses the change before anything else moves.
    */
   async updateSettings(
     id: string,
     input: { memoryMb?: unknown; cpus?: unknown; publicAccess?: unknown },
   ): Promise<ManagedDatabase> {
     const change: SettingsChange = { ...checkLimits(input) };
-    if (input.publicAccess !== undefined && input.publicAccess !== null && this.deps.cluster)
-      throw kubernetesUnsupported('Public access to a database is');
     if (input.publicAccess !== undefined) {
       change.publicAccess =
         input.publicAccess === null
           ? null
           : checkPublicAccess(input.publicAccess as { host?: unknown; port?: unknown });
     }
-    return this.exclusive(id, () => this.provisioner.provision(id, change));
+    const access = this.clusterAccess;
+    if (!access) return this.exclusive(id, () => this.provisioner.provision(id, change));
+    return this.exclusive(id, async (stored) => {
+      try {
+        await access.sync({ ...stored, ...change, status: 'running' });
+      } catch (error) {
+        await access.sync(stored).catch(() => undefined);
+        const message = `The change was not applied: ${describe(error)} The database is as it was before.`;
+        throw new AppError('DATABASE_CHANGE_FAILED', message);
+      }
+      await this.provisioner.provision(id, change);
+    });
   }
 
   /** Adds `<KEY>=${{<db>.<KEY>}}` to an app of the same project (KEY defaults to the engine's URL variable). */
@@ -168,6 +183,7 @@ export class DatabaseSystem {
     try {
       const { runtime, cluster } = this.deps;
       if (cluster) {
+        await this.clusterAccess?.close(id);
         await cluster.remove(database, { deleteVolume: options.deleteVolume === true });
         await deleteDatabaseRow(this.deps.db, id);
         return database;
@@ -195,6 +211,7 @@ export class DatabaseSystem {
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.pending]);
+    await this.clusterAccess?.closeAll();
   }
 
   isBusy(id: string): boolean {

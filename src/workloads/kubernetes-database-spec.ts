@@ -126,7 +126,11 @@ function container(
 function filesVolume(engine: EngineContainer, secretName: string): PodVolume[] {
   const files = engine.files ?? [];
   if (files.length === 0) return [];
-  const items = files.map((file, index) => ({ key: databaseFileKey(index), path: databaseFileKey(index), mode: file.mode }));
+  const items = files.map((file, index) => ({
+    key: databaseFileKey(index),
+    path: databaseFileKey(index),
+    mode: file.mode,
+  }));
   return [{ name: FILES_VOLUME, secret: { secretName, items } }];
 }
 

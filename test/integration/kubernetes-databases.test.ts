@@ -9,10 +9,13 @@
  * images are on the node: the kubelet uses this machine's engine): the same app writes and reads a MariaDB
  * row and a Redis key through their references, each backup is verified in a scratch pod, and a restore
  * brings back the backed-up state (Redis: its RDB file put back and the container restarted by the kubelet).
- * One cluster start, one daemon, one app deploy; run under the cluster lock (flock /tmp/berth-k8s.lock), alone.
+ * Public access on the cluster is Berth's own listener on this machine forwarding to the ClusterIP Service:
+ * a client here reaches Postgres with its password, a taken port refuses the change, and turning it off
+ * closes the port. One cluster start, one daemon, one app deploy; run under the cluster lock (flock /tmp/berth-k8s.lock), alone.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { projectNamespaceName } from '../../src/workloads/kubernetes-names.js';
@@ -22,6 +25,23 @@ import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harn
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
 import { startTestCluster, type TestCluster } from '../helpers/test-cluster.js';
 import { get } from '../helpers/load.js';
+import { freePort } from '../helpers/daemon-process.js';
+
+/** The db-probe fixture's own Postgres client (SCRAM, zero dependencies), as a client on this machine. */
+type PgQuery = (
+  target: { host: string; port: number; user: string; password: string; database: string },
+  sql: string,
+) => Promise<{ rows: (string | null)[][] }>;
+const PG_CLIENT = '../fixtures/apps/db-probe/pg-client.mjs';
+const refused = (port: number) =>
+  new Promise<string>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
 
 const HOST = 'web-kdb.localhost';
 
@@ -281,6 +301,44 @@ describe('managed databases on a real single-node cluster (BERTH_SCHEDULER=kuber
     assert.equal((await redis('GET', 'greeting')).reply, 'hello');
     assert.equal((await redis('GET', 'extra')).reply, null);
     await removeDb(cache, 'cache');
+  });
+
+  it("public access: a client on this machine reaches Postgres with its password through Berth's listener; off closes it", async () => {
+    const { pgQuery } = (await import(PG_CLIENT)) as { pgQuery: PgQuery };
+    const taken = await freePort();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(taken, '127.0.0.1', resolve));
+    try {
+      const failed = await h.api<{ error: { message: string } }>('PATCH', `/databases/${db.id}`, {
+        publicAccess: { host: '127.0.0.1', port: taken },
+      });
+      assert.equal(failed.status, 409, JSON.stringify(failed.body));
+      assert.match(failed.body.error.message, /not applied: 127\.0\.0\.1:\d+ is in use/);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
+    assert.equal((await h.api<{ publicAccess: unknown }>('GET', `/databases/${db.id}`)).body.publicAccess, null);
+    const port = await freePort();
+    const opened = await h.api<Db & { publicAccess: unknown }>('PATCH', `/databases/${db.id}`, {
+      publicAccess: { host: '127.0.0.1', port },
+    });
+    assert.equal(opened.status, 200, JSON.stringify(opened.body));
+    assert.deepEqual(opened.body.publicAccess, { host: '127.0.0.1', port });
+    assert.equal(opened.body.status, 'running');
+    const revealed = await h.api<{ variables: Record<string, string> }>('GET', `/databases/${db.id}/credentials`);
+    const target = {
+      host: '127.0.0.1',
+      port,
+      user: 'app',
+      database: 'app',
+      password: revealed.body.variables.PGPASSWORD!,
+    };
+    assert.deepEqual((await pgQuery(target, 'select name from items order by id')).rows, [['before the backup']]);
+    await assert.rejects(pgQuery({ ...target, password: 'wrong' }, 'select 1'), /password authentication failed/);
+    const closed = await h.api<Db & { publicAccess: unknown }>('PATCH', `/databases/${db.id}`, { publicAccess: null });
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    assert.equal(closed.body.publicAccess, null);
+    assert.equal(await refused(port), 'ECONNREFUSED');
   });
 
   it('deleting the database (with its volume) leaves none of its objects; deleting the project its namespace', async () => {
