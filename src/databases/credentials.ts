@@ -31,7 +31,11 @@ export function sealCredentials(box: SecretBox, c: DatabaseCredentials): string 
   return box.encrypt(JSON.stringify(c));
 }
 
-export async function openCredentials(db: Db, box: SecretBox, databaseId: string): Promise<DatabaseCredentials> {
+export async function openCredentials(
+  db: Db,
+  box: Pick<SecretBox, 'decrypt'>,
+  databaseId: string,
+): Promise<DatabaseCredentials> {
   const sealed = await readSealedCredentials(db, databaseId);
   if (!sealed) throw new AppError('NOT_FOUND', `No database with id "${databaseId}".`);
   return JSON.parse(box.decrypt(sealed)) as DatabaseCredentials;

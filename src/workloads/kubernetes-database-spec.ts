@@ -75,13 +75,14 @@ function readiness(engine: EngineContainer): ExecProbe {
   };
 }
 
-const fileKey = (index: number) => `file-${index}`;
+/** The Secret key of the engine's `index`th file. */
+export const databaseFileKey = (index: number) => `file-${index}`;
 
 export function databaseSecretObject(database: KubernetesDatabase, engine: EngineContainer): SecretObject {
   const data: Record<string, string> = {};
   for (const [key, value] of Object.entries(engine.env)) data[key] = Buffer.from(value, 'utf8').toString('base64');
   (engine.files ?? []).forEach((file, index) => {
-    data[fileKey(index)] = Buffer.from(file.content, 'utf8').toString('base64');
+    data[databaseFileKey(index)] = Buffer.from(file.content, 'utf8').toString('base64');
   });
   return {
     apiVersion: 'v1',
@@ -115,7 +116,7 @@ function container(
       ...files.map((file, index) => ({
         name: FILES_VOLUME,
         mountPath: `${file.directory.replace(/\/$/, '')}/${file.name}`,
-        subPath: fileKey(index),
+        subPath: databaseFileKey(index),
         readOnly: true,
       })),
     ],
@@ -125,7 +126,11 @@ function container(
 function filesVolume(engine: EngineContainer, secretName: string): PodVolume[] {
   const files = engine.files ?? [];
   if (files.length === 0) return [];
-  const items = files.map((file, index) => ({ key: fileKey(index), path: fileKey(index), mode: file.mode }));
+  const items = files.map((file, index) => ({
+    key: databaseFileKey(index),
+    path: databaseFileKey(index),
+    mode: file.mode,
+  }));
   return [{ name: FILES_VOLUME, secret: { secretName, items } }];
 }
 

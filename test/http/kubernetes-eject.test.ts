@@ -2,7 +2,9 @@
  * "Eject": a project's apps as Kubernetes manifests (API and panel download). The YAML parses back to the
  * objects the scheduler's builders make for the active deployment (image, replicas, probe from the health
  * check), Secrets list the variable keys but never a value, an app without an active deployment is
- * skipped and said so, and only developers and up may download it.
+ * skipped and said so, and only developers and up may download it. A database comes with its Secret,
+ * Services and StatefulSet (no hostPath PersistentVolume), its passwords left out: empty keys, and a
+ * placeholder the server refuses to start with where a file would hold one.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +15,7 @@ import { createTestApp, type TestApp } from '../helpers/http-app.js';
 import { upsertGrant } from '../../src/auth/members.repository.js';
 import { newId, nowIso } from '../../src/lib/ids.js';
 import { addMember, signIn } from '../helpers/team-fixture.js';
+import { FILE_PLACEHOLDER } from '../../src/databases/kubernetes-database-eject.js';
 
 const SECRET_VALUE = 'hunter2-never-exported';
 
@@ -82,6 +85,68 @@ describe('Kubernetes manifests export (eject)', () => {
     const [container] = deployment.spec.template.spec.containers;
     assert.equal(container!.image, 'berth/shop-web:abc123');
     assert.ok(container!.readinessProbe, 'the health check becomes a readiness probe');
+  });
+
+  it('exports each database with its Secret (passwords left out), Services and StatefulSet, no PersistentVolume', async () => {
+    const databases = t.ctx.databases.databases;
+    const id = await databases.insertRow(t.db, projectId, { name: 'cache', engine: 'redis' });
+    const pgId = await databases.insertRow(t.db, projectId, { name: 'pg', engine: 'postgres' });
+    try {
+      const password = (await databases.reveal(id)).REDISPASSWORD!;
+      const pgPassword = (await databases.reveal(pgId)).PGPASSWORD!;
+      const res = await t.app.inject({ method: 'GET', url: `/api/v1/projects/${projectId}/kubernetes.yaml`, headers });
+      assert.equal(res.statusCode, 200);
+      for (const secret of [password, pgPassword]) {
+        assert.doesNotMatch(res.body, new RegExp(secret));
+        assert.doesNotMatch(res.body, new RegExp(Buffer.from(`requirepass "${secret}"\n`).toString('base64')));
+      }
+      assert.match(res.body, /hostPath PersistentVolume Berth makes/);
+      const docs = documents(res.body);
+      assert.deepEqual(
+        docs.slice(4).map((d) => `${d.kind}/${d.metadata.name}`),
+        [
+          `Secret/${id.replace('_', '-')}-credentials`,
+          `Service/${id.replace('_', '-')}-pods`,
+          'Service/cache',
+          `StatefulSet/${id.replace('_', '-')}`,
+          `Secret/${pgId.replace('_', '-')}-credentials`,
+          `Service/${pgId.replace('_', '-')}-pods`,
+          'Service/pg',
+          `StatefulSet/${pgId.replace('_', '-')}`,
+        ],
+      );
+      const secretOf = (name: string) =>
+        (
+          docs.find((d) => d.kind === 'Secret' && d.metadata.name === name) as unknown as {
+            data: Record<string, string>;
+          }
+        ).data;
+      const decoded = (data: Record<string, string>) =>
+        Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+      assert.deepEqual(decoded(secretOf(`${id.replace('_', '-')}-credentials`)), {
+        REDISCLI_AUTH: '',
+        'file-0': FILE_PLACEHOLDER,
+      });
+      assert.deepEqual(decoded(secretOf(`${pgId.replace('_', '-')}-credentials`)), {
+        POSTGRES_USER: 'app',
+        POSTGRES_PASSWORD: '',
+        POSTGRES_DB: 'app',
+      });
+      const set = docs.find(
+        (d) => d.kind === 'StatefulSet' && d.metadata.name === pgId.replace('_', '-'),
+      ) as unknown as {
+        spec: { replicas: number; volumeClaimTemplates: Array<{ spec: Record<string, unknown> }> };
+      };
+      assert.equal(set.spec.replicas, 1);
+      assert.ok(!('storageClassName' in set.spec.volumeClaimTemplates[0]!.spec), "the cluster's default StorageClass");
+      assert.match(
+        res.body,
+        new RegExp(`pg \\(postgres\\): Secret ${pgId.replace('_', '-')}-credentials, fill POSTGRES_PASSWORD`),
+      );
+    } finally {
+      await databases.remove(id, { confirm: 'cache' });
+      await databases.remove(pgId, { confirm: 'pg' });
+    }
   });
 
   it('is a download in the panel for developers, refused to viewers and strangers', async () => {

@@ -5,11 +5,17 @@
  * and a credentials Secret. An app on the cluster reaches it through ${{pg.DATABASE_URL}} (the Service's
  * cluster IP: the test cluster has no DNS) and writes and reads rows over HTTP. A backup is dumped through
  * the exec API and verified in a scratch pod; a row added after it is gone after a restore while the earlier
- * row stays; deleting the database leaves none of its objects. One cluster start, one daemon; run under
- * the cluster lock (flock /tmp/berth-k8s.lock), alone.
+ * row stays; deleting the database leaves none of its objects. MariaDB and Redis run the same way (their
+ * images are on the node: the kubelet uses this machine's engine): the same app writes and reads a MariaDB
+ * row and a Redis key through their references, each backup is verified in a scratch pod, and a restore
+ * brings back the backed-up state (Redis: its RDB file put back and the container restarted by the kubelet).
+ * Public access on the cluster is Berth's own listener on this machine forwarding to the ClusterIP Service:
+ * a client here reaches Postgres with its password, a taken port refuses the change, and turning it off
+ * closes the port. One cluster start, one daemon, one app deploy; run under the cluster lock (flock /tmp/berth-k8s.lock), alone.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { projectNamespaceName } from '../../src/workloads/kubernetes-names.js';
@@ -19,6 +25,23 @@ import { fixtureFiles, startHarness, type Harness } from '../helpers/deploy-harn
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
 import { startTestCluster, type TestCluster } from '../helpers/test-cluster.js';
 import { get } from '../helpers/load.js';
+import { freePort } from '../helpers/daemon-process.js';
+
+/** The db-probe fixture's own Postgres client (SCRAM, zero dependencies), as a client on this machine. */
+type PgQuery = (
+  target: { host: string; port: number; user: string; password: string; database: string },
+  sql: string,
+) => Promise<{ rows: (string | null)[][] }>;
+const PG_CLIENT = '../fixtures/apps/db-probe/pg-client.mjs';
+const refused = (port: number) =>
+  new Promise<string>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
 
 const HOST = 'web-kdb.localhost';
 
@@ -47,6 +70,8 @@ describe('managed databases on a real single-node cluster (BERTH_SCHEDULER=kuber
   let appId: string;
   let db: Db;
   let backup: Backup;
+  let maria: Db;
+  let cache: Db;
 
   const kubectl = (...args: string[]) => cluster!.kubectl(...args);
   const namespace = () => projectNamespaceName(projectId);
@@ -61,11 +86,43 @@ describe('managed databases on a real single-node cluster (BERTH_SCHEDULER=kuber
     }
   };
   const getDb = async () => (await h.api<Db>('GET', `/databases/${db.id}`)).body;
-  const appSql = async (sql: string) => {
-    const answer = await get(h.proxyPort, HOST, `/sql?var=DATABASE_URL&q=${encodeURIComponent(sql)}`);
+  const appSql = async (sql: string, variable = 'DATABASE_URL') => {
+    const answer = await get(h.proxyPort, HOST, `/sql?var=${variable}&q=${encodeURIComponent(sql)}`);
     const body = JSON.parse(answer.body) as { rows?: (string | null)[][]; error?: string };
     assert.equal(answer.status, 200, `${sql}: ${body.error}`);
     return body.rows!;
+  };
+  const redis = async (cmd: string, ...args: string[]) => {
+    const path = `/redis?var=REDIS_URL&cmd=${cmd}&args=${encodeURIComponent(args.join(','))}`;
+    const answer = await get(h.proxyPort, HOST, path);
+    assert.equal(answer.status, 200, answer.body);
+    return JSON.parse(answer.body) as { auth: string; reply: string | null };
+  };
+  const createDb = async (name: string, engine: string) => {
+    const created = await h.api<Db>('POST', `/projects/${projectId}/databases`, { name, engine });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    return created.body;
+  };
+  const waitRunning = async (created: Db) => {
+    const read = async () => (await h.api<Db>('GET', `/databases/${created.id}`)).body;
+    const settled = await waitFor(`database ${created.id}`, read, (d) => d.status !== 'creating');
+    assert.equal(settled.status, 'running', String(settled.lastError));
+    assert.equal(settled.health, 'healthy');
+    return settled;
+  };
+  const backUp = async (id: string) => {
+    const started = await h.api<Backup>('POST', `/databases/${id}/backups`);
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    return waitFor(
+      'backup',
+      async () => (await h.api<Backup>('GET', `/backups/${started.body.id}`)).body,
+      (b) => b.status !== 'running',
+    );
+  };
+  const removeDb = async (removed: Db, name: string) => {
+    const answer = await h.api('DELETE', `/databases/${removed.id}`, { confirm: name, deleteVolume: true });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(objectsOf(removed.id), '');
   };
   const objectsOf = (serviceId: string) =>
     kubectl(
@@ -92,6 +149,8 @@ describe('managed databases on a real single-node cluster (BERTH_SCHEDULER=kuber
       BERTH_STABILISATION_SECONDS: '1',
       BERTH_DRAIN_TIMEOUT_SECONDS: '5',
       BERTH_DB_IMAGE_POSTGRES: 'berth-test/postgres:15',
+      BERTH_DB_IMAGE_MARIADB: 'berth-test/mariadb:10.11',
+      BERTH_DB_IMAGE_REDIS: 'berth-test/redis:7',
     });
   });
 
@@ -139,9 +198,31 @@ describe('managed databases on a real single-node cluster (BERTH_SCHEDULER=kuber
     assert.ok(!spec.includes(revealed.body.variables.PGPASSWORD!), 'no password in the StatefulSet');
   });
 
+  it('creates MariaDB and Redis the same way, each with its Secret, claim and Services', async () => {
+    [maria, cache] = await Promise.all([createDb('maria', 'mariadb'), createDb('cache', 'redis')]);
+    [maria, cache] = await Promise.all([waitRunning(maria), waitRunning(cache)]);
+    for (const [created, name] of [
+      [maria, 'maria'],
+      [cache, 'cache'],
+    ] as const) {
+      const set = databaseStatefulSetName(created.id);
+      assert.equal(
+        kubectl('-n', namespace(), 'get', 'pvc', `data-${set}-0`, '-o', 'jsonpath={.status.phase}'),
+        'Bound',
+      );
+      assert.match(kubectl('-n', namespace(), 'get', 'service', name, '-o', 'jsonpath={.spec.clusterIP}'), /^10\.96\./);
+    }
+  });
+
   it('an app on the cluster writes and reads rows through ${{pg.DATABASE_URL}}', async () => {
-    const connected = await h.api('POST', `/databases/${db.id}/connect`, { serviceId: appId });
-    assert.equal(connected.status, 200, JSON.stringify(connected.body));
+    for (const [id, key] of [
+      [db.id, 'DATABASE_URL'],
+      [maria.id, 'MARIA_URL'],
+      [cache.id, 'REDIS_URL'],
+    ]) {
+      const connected = await h.api('POST', `/databases/${id}/connect`, { serviceId: appId, key });
+      assert.equal(connected.status, 200, JSON.stringify(connected.body));
+    }
     const created = await h.api<{ id: string }>('POST', `/services/${appId}/deployments`);
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const deployment = await h.waitForDeployment(created.body.id, 300_000);
@@ -171,6 +252,93 @@ describe('managed databases on a real single-node cluster (BERTH_SCHEDULER=kuber
     const restored = await h.api('POST', `/backups/${backup.id}/restore`, { confirm: 'pg' });
     assert.equal(restored.status, 200, JSON.stringify(restored.body));
     assert.deepEqual(await appSql('select name from items order by id'), [['before the backup']]);
+  });
+
+  it('MariaDB: rows through ${{maria.DATABASE_URL}}, a verified backup, and a restore brings back its rows', async () => {
+    await appSql('create table items(id int primary key, name text)', 'MARIA_URL');
+    await appSql("insert into items values (1, 'before the backup')", 'MARIA_URL');
+    assert.deepEqual(await appSql('select name from items order by id', 'MARIA_URL'), [['before the backup']]);
+    const taken = await backUp(maria.id);
+    assert.equal(taken.status, 'verified', String(taken.error));
+    assert.deepEqual(taken.sourceCounts, { items: 1 });
+    assert.deepEqual(taken.restoredCounts, { items: 1 });
+    await appSql("insert into items values (2, 'after the backup')", 'MARIA_URL');
+    const restored = await h.api('POST', `/backups/${taken.id}/restore`, { confirm: 'maria' });
+    assert.equal(restored.status, 200, JSON.stringify(restored.body));
+    assert.deepEqual(await appSql('select name from items order by id', 'MARIA_URL'), [['before the backup']]);
+    await removeDb(maria, 'maria');
+  });
+
+  it('Redis: answers with its password only, a verified RDB backup, and a restore brings back its keys', async () => {
+    assert.deepEqual(await redis('PING'), { auth: '+OK', reply: '+PONG' });
+    // Without the password (the pod's own REDISCLI_AUTH unset) the server refuses.
+    const ip = kubectl('-n', namespace(), 'get', 'service', 'cache', '-o', 'jsonpath={.spec.clusterIP}');
+    const pod = `${databaseStatefulSetName(cache.id)}-0`;
+    const anonymous = kubectl(
+      '-n',
+      namespace(),
+      'exec',
+      pod,
+      '--',
+      'env',
+      '-u',
+      'REDISCLI_AUTH',
+      'redis-cli',
+      '-h',
+      ip,
+      'ping',
+    );
+    assert.match(anonymous, /NOAUTH/);
+    assert.deepEqual(await redis('SET', 'greeting', 'hello'), { auth: '+OK', reply: '+OK' });
+    const taken = await backUp(cache.id);
+    assert.equal(taken.status, 'verified', String(taken.error));
+    assert.deepEqual(taken.sourceCounts, { db0: 1 });
+    assert.deepEqual(taken.restoredCounts, { db0: 1 });
+    await redis('SET', 'greeting', 'changed after the backup');
+    await redis('SET', 'extra', 'x');
+    const restored = await h.api('POST', `/backups/${taken.id}/restore`, { confirm: 'cache' });
+    assert.equal(restored.status, 200, JSON.stringify(restored.body));
+    assert.equal((await redis('GET', 'greeting')).reply, 'hello');
+    assert.equal((await redis('GET', 'extra')).reply, null);
+    await removeDb(cache, 'cache');
+  });
+
+  it("public access: a client on this machine reaches Postgres with its password through Berth's listener; off closes it", async () => {
+    const { pgQuery } = (await import(PG_CLIENT)) as { pgQuery: PgQuery };
+    const taken = await freePort();
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(taken, '127.0.0.1', resolve));
+    try {
+      const failed = await h.api<{ error: { message: string } }>('PATCH', `/databases/${db.id}`, {
+        publicAccess: { host: '127.0.0.1', port: taken },
+      });
+      assert.equal(failed.status, 409, JSON.stringify(failed.body));
+      assert.match(failed.body.error.message, /not applied: 127\.0\.0\.1:\d+ is in use/);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
+    assert.equal((await h.api<{ publicAccess: unknown }>('GET', `/databases/${db.id}`)).body.publicAccess, null);
+    const port = await freePort();
+    const opened = await h.api<Db & { publicAccess: unknown }>('PATCH', `/databases/${db.id}`, {
+      publicAccess: { host: '127.0.0.1', port },
+    });
+    assert.equal(opened.status, 200, JSON.stringify(opened.body));
+    assert.deepEqual(opened.body.publicAccess, { host: '127.0.0.1', port });
+    assert.equal(opened.body.status, 'running');
+    const revealed = await h.api<{ variables: Record<string, string> }>('GET', `/databases/${db.id}/credentials`);
+    const target = {
+      host: '127.0.0.1',
+      port,
+      user: 'app',
+      database: 'app',
+      password: revealed.body.variables.PGPASSWORD!,
+    };
+    assert.deepEqual((await pgQuery(target, 'select name from items order by id')).rows, [['before the backup']]);
+    await assert.rejects(pgQuery({ ...target, password: 'wrong' }, 'select 1'), /password authentication failed/);
+    const closed = await h.api<Db & { publicAccess: unknown }>('PATCH', `/databases/${db.id}`, { publicAccess: null });
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    assert.equal(closed.body.publicAccess, null);
+    assert.equal(await refused(port), 'ECONNREFUSED');
   });
 
   it('deleting the database (with its volume) leaves none of its objects; deleting the project its namespace', async () => {

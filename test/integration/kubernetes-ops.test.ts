@@ -6,7 +6,9 @@
  * the registry (the local copy removed, the pod replaced); the live state (ready/wanted, a restart
  * reported as a crash with its exit code and last lines) and the live log follow (the restarted
  * container's lines arrive while the follow runs); old variables Secrets go by the retention rule; and
- * the downloaded manifests `kubectl apply` cleanly into a fresh namespace where the app answers; and
+ * the downloaded manifests `kubectl apply` cleanly into a fresh namespace where the app answers (its image
+ * pulled with the exported pull Secret once its password is filled in) and the project's Postgres comes up
+ * (its exported Secret's password filled in, a volume made for its claim as a cluster admin would); and
  * autoscaling by request rate raises the Deployment to its maximum under a bounded load and back. The
  * cluster uses fixed ports and the host's iptables: the file runs alone, and stops the cluster in after().
  */
@@ -94,6 +96,9 @@ describe(
         BERTH_IMAGE_REGISTRY_PASSWORD_FILE: join(dir, 'password'),
         BERTH_AUTOSCALE_INTERVAL_SECONDS: '2',
         BERTH_AUTOSCALE_WINDOW_SECONDS: '20',
+        BERTH_KUBERNETES_HOSTPATH_DIR: join(cluster.runDir, 'volumes'),
+        BERTH_KUBERNETES_DATABASE_SIZE: '1Gi',
+        BERTH_DB_IMAGE_POSTGRES: 'berth-test/postgres:15',
       });
     });
 
@@ -247,24 +252,109 @@ describe(
       }
     });
 
-    it('the downloaded manifests apply cleanly into a fresh namespace and the app answers there', async () => {
+    it('the downloaded manifests apply cleanly into a fresh namespace: the app answers, its database comes up', async () => {
+      const created = await h.api<{ id: string; status: string; lastError: string | null }>(
+        'POST',
+        `/projects/${projectId}/databases`,
+        { name: 'pg', engine: 'postgres' },
+      );
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const dbId = created.body.id;
+      const set = dbId.replace('_', '-');
+      await until(
+        'the database running',
+        async () => (await h.api<{ status: string }>('GET', `/databases/${dbId}`)).body.status !== 'creating',
+        120_000,
+      );
+      const db = (await h.api<{ status: string; lastError: string | null }>('GET', `/databases/${dbId}`)).body;
+      assert.equal(db.status, 'running', String(db.lastError));
       const response = await fetch(`${h.panelUrl}/api/v1/projects/${projectId}/kubernetes.yaml`, {
         headers: { authorization: `Bearer ${h.token}` },
       });
       assert.equal(response.status, 200);
       const fresh = `eject-${RUN_ID.toLowerCase()}`.slice(0, 63);
-      const yaml = (await response.text()).replaceAll(namespace(), fresh);
-      const applied = execFileSync(KUBECTL, ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], {
-        input: yaml,
-        encoding: 'utf8',
+      let yaml = (await response.text()).replaceAll(namespace(), fresh);
+      assert.doesNotMatch(yaml, new RegExp(CREDENTIALS.password), 'no registry password in the download');
+      assert.doesNotMatch(yaml, /kind: PersistentVolume\n/, 'no hostPath volume');
+      // What the header asks for: the pull Secret's password and the database's, filled in before applying.
+      const image = (await h.api<{ image: string }>('GET', `/deployments/${deploymentOf.v3}`)).body.image;
+      const auth = Buffer.from(`${CREDENTIALS.username}:${CREDENTIALS.password}`).toString('base64');
+      const dockerConfig = { auths: { [registry.host]: { ...CREDENTIALS, auth } } };
+      const pullData = /^ {2}\.dockerconfigjson: (\S+)$/m;
+      const exported = JSON.parse(Buffer.from(pullData.exec(yaml)![1]!, 'base64').toString('utf8')) as {
+        auths: Record<string, { username: string; password: string }>;
+      };
+      assert.deepEqual(exported.auths[registry.host], {
+        username: CREDENTIALS.username,
+        password: '',
+        auth: Buffer.from(`${CREDENTIALS.username}:`).toString('base64'),
       });
+      yaml = yaml.replace(
+        pullData,
+        `  .dockerconfigjson: ${Buffer.from(JSON.stringify(dockerConfig)).toString('base64')}`,
+      );
+      const password = `eject-${RUN_ID}`;
+      assert.match(yaml, /^ {2}POSTGRES_PASSWORD: ""$/m);
+      yaml = yaml.replace(
+        /^ {2}POSTGRES_PASSWORD: ""$/m,
+        `  POSTGRES_PASSWORD: ${Buffer.from(password).toString('base64')}`,
+      );
+      // A volume for the claim, as the target cluster's admin (or its default StorageClass) would provide.
+      const volume = `eject-${RUN_ID.toLowerCase()}-pg`;
+      const pv = {
+        apiVersion: 'v1',
+        kind: 'PersistentVolume',
+        metadata: { name: volume },
+        spec: {
+          capacity: { storage: '1Gi' },
+          accessModes: ['ReadWriteOnce'],
+          storageClassName: '',
+          persistentVolumeReclaimPolicy: 'Retain',
+          hostPath: { path: join(cluster!.runDir, 'eject-volume'), type: 'DirectoryOrCreate' },
+          claimRef: { namespace: fresh, name: `data-${set}-0` },
+        },
+      };
+      // The image must come from the registry, with the filled-in pull Secret.
+      execFileSync('docker', ['image', 'rm', '--force', image], { stdio: 'ignore' });
+      const apply = (input: string) =>
+        execFileSync(KUBECTL, ['--kubeconfig', kubeconfig, 'apply', '-f', '-'], { input, encoding: 'utf8' });
+      apply(JSON.stringify(pv));
+      const applied = apply(yaml);
       assert.match(applied, new RegExp(`namespace/${fresh} created`));
       assert.match(applied, /deployment.apps\/web created/);
-      kubectl('-n', fresh, 'rollout', 'status', 'deployment/web', '--timeout=120s');
-      const ip = kubectl('-n', fresh, 'get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[0].addresses[0].ip}');
-      const body = await (await fetch(`http://${ip}:3000/`)).text();
-      assert.equal(body, 'v3');
-      kubectl('delete', 'namespace', fresh, '--wait=false');
+      assert.match(applied, new RegExp(`statefulset.apps/${set} created`));
+      assert.match(applied, /secret\/berth-registry-pull created/);
+      try {
+        kubectl('-n', fresh, 'rollout', 'status', 'deployment/web', '--timeout=120s');
+        const ip = kubectl('-n', fresh, 'get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[0].addresses[0].ip}');
+        const body = await (await fetch(`http://${ip}:3000/`)).text();
+        assert.equal(body, 'v3');
+        assert.equal(await hasImage(image), true, 'pulled from the registry with the filled-in Secret');
+        kubectl('-n', fresh, 'rollout', 'status', `statefulset/${set}`, '--timeout=120s');
+        const psql = (pw: string) =>
+          kubectl(
+            '-n',
+            fresh,
+            'exec',
+            `${set}-0`,
+            '--',
+            'env',
+            `PGPASSWORD=${pw}`,
+            'psql',
+            '-h',
+            '127.0.0.1',
+            '-U',
+            'app',
+            '-d',
+            'app',
+            '-tAc',
+            'select 41 + 1',
+          );
+        assert.equal(psql(password), '42');
+        assert.throws(() => psql('wrong'), /password authentication failed/);
+      } finally {
+        kubectl('delete', 'namespace', fresh, '--wait=false');
+      }
     });
 
     it('autoscaling on the cluster: a bounded load raises the Deployment to its maximum, then back after the cool-down', async () => {
