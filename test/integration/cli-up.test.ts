@@ -58,7 +58,8 @@ describe('berth CLI: login, link, up, vars, status, rollback against a real daem
   const cli = (args: string[], stdin?: string) => berth(args, { cwd: appDir, configDir, stdin });
 
   before(async () => {
-    daemon = await startDaemonProcess({ env: { BERTH_UPLOAD_MAX_MB: '2' } });
+    // A second of stabilisation, not three: nothing here is about the window.
+    daemon = await startDaemonProcess({ env: { BERTH_UPLOAD_MAX_MB: '2', BERTH_STABILISATION_SECONDS: '1' } });
     token = await createAdminToken(daemon.dataDir);
     api = apiClient(daemon.baseUrl, token);
     ({ serviceId } = await createFixtureService(api.request, { project: 'cliup', push: true }));

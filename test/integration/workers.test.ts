@@ -44,7 +44,8 @@ describe('worker processes', () => {
       Procfile: PROCFILE,
       'worker.sh': WORKER_SH,
     });
-    h = await startHarness();
+    // A second of stabilisation, not three: nothing here is about the window, and the file deploys often.
+    h = await startHarness({ BERTH_STABILISATION_SECONDS: '1' });
     ({ serviceId } = await createFixtureService(h.api, { project: 'workers', service: 'web', repoUrl: repo.url }));
   });
   let volumeServiceId = '';
