@@ -19,6 +19,8 @@ export interface ProxyTree {
   httpsPort: number;
   /** In-flight requests on the upstreams, summed over every worker. */
   inflight(upstreamIds: string[]): Promise<number>;
+  /** The pids of the serving workers (the supervisor's `status`), sorted. */
+  workerPids(): Promise<number[]>;
   output(): string;
   stop(): Promise<void>;
 }
@@ -69,6 +71,10 @@ export async function startProxyTree(
     httpsPort,
     async inflight(upstreamIds) {
       return Number((await client!.request({ type: 'drained', upstreamIds })).inflight);
+    },
+    async workerPids() {
+      const status = await client!.request({ type: 'status' });
+      return (status.workerPids as number[]).slice().sort((a, b) => a - b);
     },
     output: () => output,
     async stop() {
