@@ -33,6 +33,7 @@ export function smugglingAttempts(host: string): Array<{ name: string; raw: stri
     { name: 'a header line without a colon', raw: `GET / HTTP/1.1\r\nHost: ${host}\r\nBad Header\r\n\r\n` },
     { name: 'a NUL in a header value', raw: `GET / HTTP/1.1\r\nHost: ${host}\r\nX-A: a\x00b\r\n\r\n` },
     { name: 'not HTTP at all', raw: 'HELLO\r\n\r\n' },
+    { name: 'a TLS handshake where HTTP is expected', raw: '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03' },
     { name: 'an unknown version', raw: `GET / HTTP/9.9\r\nHost: ${host}\r\n\r\n` },
     {
       name: 'an h2c upgrade (only WebSockets are upgraded)',
