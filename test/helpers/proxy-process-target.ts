@@ -21,6 +21,8 @@ export interface ProxyTree {
   inflight(upstreamIds: string[]): Promise<number>;
   /** The pids of the serving workers (the supervisor's `status`), sorted. */
   workerPids(): Promise<number[]>;
+  /** Asks for a worker handover (the control channel's `upgrade`); answered at once. */
+  upgrade(): Promise<void>;
   output(): string;
   stop(): Promise<void>;
 }
@@ -75,6 +77,9 @@ export async function startProxyTree(
     async workerPids() {
       const status = await client!.request({ type: 'status' });
       return (status.workerPids as number[]).slice().sort((a, b) => a - b);
+    },
+    async upgrade() {
+      await client!.request({ type: 'upgrade' });
     },
     output: () => output,
     async stop() {
