@@ -45,6 +45,9 @@ export function sendProxyPage(res: ServerResponse, status: ProxyStatus, requestI
     'x-content-type-options': 'nosniff',
   };
   if (requestId !== undefined) headers['x-request-id'] = requestId;
+  // A request the proxy cannot make sense of ends its connection: whatever the client sends next on it
+  // would be read with framing the client and the proxy may not agree on (HTTP/2 frames stay exact).
+  if (status === 400 && res.req.httpVersionMajor === 1) headers.connection = 'close';
   // HTTP/2 has no reason phrase (Node warns when given one).
   if (res.req.httpVersionMajor === 2) res.writeHead(status, headers);
   else res.writeHead(status, REASONS[status].reason, headers);

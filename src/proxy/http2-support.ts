@@ -5,7 +5,7 @@
  * where they differ are handled here, so the request path stays one code path for both protocols.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Http2SecureServer, Http2Session, SecureServerOptions } from 'node:http2';
+import type { Http2SecureServer, Http2Session, Http2Stream, SecureServerOptions } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { ProxySettings } from './proxy-settings.js';
 
@@ -52,13 +52,19 @@ export function http2ServerOptions(settings: ProxySettings): SecureServerOptions
  * The connections of an HTTP/2-capable listener, which lacks http.Server's closeAllConnections: HTTP/2
  * sessions get a GOAWAY when the proxy closes (in-flight streams finish), and whatever is still open
  * after the grace time is cut, HTTP/1.1 connections of the same listener included. Sessions idle beyond
- * the upstream timeout (no frame at all, so no request can still be waiting for an answer) are closed.
+ * the upstream timeout (no frame at all, so no request can still be waiting for an answer) are closed,
+ * and so are sessions without an open stream for the keep-alive time, like an idle HTTP/1.1 connection.
+ * The second also ends sessions nghttp2 itself gave up on (a connection error such as a rapid-reset flood
+ * or a frame inside a header block): it sends GOAWAY and stops reading, but Node keeps the socket.
  */
 export class Http2Connections {
   private readonly sessions = new Set<Http2Session>();
   private readonly sockets = new Set<Socket>();
 
-  constructor(private readonly idleSessionMs: number) {}
+  constructor(
+    private readonly idleSessionMs: number,
+    private readonly noStreamMs: number,
+  ) {}
 
   watch(server: Http2SecureServer): void {
     server.on('secureConnection', (socket: Socket) => {
@@ -69,6 +75,7 @@ export class Http2Connections {
       this.sessions.add(session);
       session.once('close', () => this.sessions.delete(session));
       session.setTimeout(this.idleSessionMs, () => session.close());
+      closeWhenWithoutStreams(session, this.noStreamMs);
     });
   }
 
@@ -81,4 +88,15 @@ export class Http2Connections {
     for (const session of this.sessions) session.destroy();
     for (const socket of this.sockets) socket.destroy();
   }
+}
+
+/** Closes `session` once it has had no open stream for `ms` (one timer per session, refreshed, not re-made). */
+function closeWhenWithoutStreams(session: Http2Session, ms: number): void {
+  let open = 0;
+  const timer = setTimeout(() => open === 0 && session.close(), ms).unref();
+  session.on('stream', (stream: Http2Stream) => {
+    open++;
+    stream.once('close', () => --open === 0 && !session.closed && timer.refresh());
+  });
+  session.once('close', () => clearTimeout(timer));
 }

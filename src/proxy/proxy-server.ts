@@ -94,8 +94,12 @@ export class AppProxy {
     );
     this.tunnels = new WebSocketTunnels(routes, this.engine, this.logger, this.upstreamWarnings);
     this.handleUpgrade = this.tunnels.handleUpgrade;
-    // Idle HTTP/2 sessions: past the upstream timeout no request on them can still be waiting.
-    this.http2Connections = new Http2Connections(this.settings.upstreamTimeoutMs + 5_000);
+    // Idle HTTP/2 sessions: past the upstream timeout no request on them can still be waiting; one without
+    // an open stream gets the keep-alive time, like an idle HTTP/1.1 connection.
+    this.http2Connections = new Http2Connections(
+      this.settings.upstreamTimeoutMs + 5_000,
+      this.settings.keepAliveTimeoutMs,
+    );
   }
 
   /**

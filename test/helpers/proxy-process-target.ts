@@ -19,6 +19,10 @@ export interface ProxyTree {
   httpsPort: number;
   /** In-flight requests on the upstreams, summed over every worker. */
   inflight(upstreamIds: string[]): Promise<number>;
+  /** The pids of the serving workers (the supervisor's `status`), sorted. */
+  workerPids(): Promise<number[]>;
+  /** Asks for a worker handover (the control channel's `upgrade`); answered at once. */
+  upgrade(): Promise<void>;
   output(): string;
   stop(): Promise<void>;
 }
@@ -69,6 +73,13 @@ export async function startProxyTree(
     httpsPort,
     async inflight(upstreamIds) {
       return Number((await client!.request({ type: 'drained', upstreamIds })).inflight);
+    },
+    async workerPids() {
+      const status = await client!.request({ type: 'status' });
+      return (status.workerPids as number[]).slice().sort((a, b) => a - b);
+    },
+    async upgrade() {
+      await client!.request({ type: 'upgrade' });
     },
     output: () => output,
     async stop() {
