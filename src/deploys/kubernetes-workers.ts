@@ -8,10 +8,11 @@
  * the new release no longer has are deleted. The workers API scales a type through the Deployment's scale
  * subresource (no rollout) and reads its pods.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../errors.js';
 import type { PodSummary } from '../runtime/kubernetes/client.js';
 import type { DeploymentObject } from '../runtime/kubernetes/objects.js';
-import type { KubernetesScheduler } from '../runtime/kubernetes/scheduler.js';
+import { rolloutPending, type KubernetesScheduler } from '../runtime/kubernetes/scheduler.js';
 import { APP_CONTAINER_NAME, projectNamespaceName } from '../workloads/kubernetes-names.js';
 import type { RolloutTiming } from '../workloads/kubernetes-spec.js';
 import {
@@ -28,6 +29,9 @@ import { processTypesOfDeployment } from './worker-processes.repository.js';
 import { plannedReplicas, processArgv } from './worker-set.js';
 
 const FAILURE_LOG_LINES = 10;
+const POLL_MS = 500;
+/** A container waiting for one of these will not start by waiting longer. */
+const CANNOT_START = new Set(['ErrImageNeverPull', 'InvalidImageName', 'CreateContainerConfigError']);
 
 /** The worker Deployments of a deployment's release, with the replica counts chosen for the service. */
 export async function releaseWorkerObjects(
@@ -61,8 +65,10 @@ export function processTypeOf(object: DeploymentObject): string {
 }
 
 /**
- * Waits for each worker Deployment's rollout; one that does not finish fails the deploy in words, with
- * the last lines of its newest pod (why it did not stay up).
+ * Waits for each worker Deployment's rollout (its new pods running through the stabilisation window). One
+ * that does not finish fails the deploy in words, with the last lines of its failing pod — at once when a
+ * new pod's container already exited (restarted, or waiting for an image it cannot have), as Docker's
+ * worker check reads a restart count, else when the cluster says the rollout stalled or the time is up.
  */
 export async function waitForWorkerRollouts(
   k8s: KubernetesScheduler,
@@ -70,22 +76,51 @@ export async function waitForWorkerRollouts(
   log: (line: string) => void,
   signal?: AbortSignal,
 ): Promise<void> {
+  const deadline = Date.now() + k8s.timeoutMs;
   for (const worker of workers) {
-    const namespace = worker.metadata.namespace ?? '';
     const type = processTypeOf(worker);
-    const replicas = worker.spec.replicas;
-    log(`Waiting for the worker process ${type} (${replicas} replica(s) must stay up)`);
-    try {
-      await k8s.waitForRollout(namespace, worker.metadata.name, signal);
-    } catch (error) {
-      if (!(error instanceof AppError) || error.code !== 'KUBERNETES_ROLLOUT_TIMEOUT') throw error;
-      const pods = await k8s.listPods(namespace, worker.spec.selector.matchLabels).catch(() => []);
-      const failing = pods.find((pod) => isCrashLooping(pod)) ?? pods.find((pod) => !pod.isReady);
-      const exit = failing?.lastExitCode !== undefined ? ` (last exit code ${failing.lastExitCode})` : '';
-      for (const line of failing ? await lastLines(k8s, namespace, failing) : []) log(`  ${type} | ${line}`);
-      throw new DeployFailure(`The worker process ${type} did not stay up${exit}: ${error.message}`);
-    }
+    log(`Waiting for the worker process ${type} (${worker.spec.replicas} replica(s) must stay up)`);
+    const why = await rolloutProblem(k8s, worker, deadline, signal);
+    if (why === undefined) continue;
+    const { pod, reason } = why;
+    const namespace = worker.metadata.namespace ?? '';
+    const exit = pod?.lastExitCode !== undefined ? ` (last exit code ${pod.lastExitCode})` : '';
+    for (const line of pod ? await lastLines(k8s, namespace, pod) : []) log(`  ${type} | ${line}`);
+    throw new DeployFailure(`The worker process ${type} did not stay up${exit}: ${reason}`);
   }
+}
+
+/** Undefined once the rollout is done; else why it failed, with the pod that shows it. */
+async function rolloutProblem(
+  k8s: KubernetesScheduler,
+  worker: DeploymentObject,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<{ reason: string; pod: PodSummary | undefined } | undefined> {
+  const namespace = worker.metadata.namespace ?? '';
+  const { name } = worker.metadata;
+  const newPods = { ...worker.spec.selector.matchLabels, ...deploymentLabelOf(worker) };
+  for (;;) {
+    signal?.throwIfAborted();
+    const state = await k8s.readDeployment(namespace, name);
+    const pending = state ? rolloutPending(state) : 'the deployment does not exist';
+    if (pending === undefined) return undefined;
+    const pods = (await k8s.listPods(namespace, newPods)).filter((pod) => !pod.isTerminating);
+    const crashed = pods.find((pod) => pod.restartCount > 0 || pod.phase === 'Failed');
+    if (crashed) return { reason: `its container exited (${pending})`, pod: crashed };
+    const stuck = pods.find((pod) => pod.waitingReason !== undefined && CANNOT_START.has(pod.waitingReason));
+    if (stuck) return { reason: `its container cannot start: ${stuck.waitingReason}`, pod: undefined };
+    if (state?.progressingReason === 'ProgressDeadlineExceeded')
+      return { reason: `the rollout stalled (${pending})`, pod: pods.find((pod) => !pod.isReady) };
+    if (Date.now() >= deadline)
+      return { reason: `the rollout did not finish in time (${pending})`, pod: pods.find((pod) => !pod.isReady) };
+    await sleep(POLL_MS, undefined, { signal });
+  }
+}
+
+function deploymentLabelOf(worker: DeploymentObject): Record<string, string> {
+  const id = worker.spec.template.metadata.labels[LABELS.deployment];
+  return id ? { [LABELS.deployment]: id } : {};
 }
 
 /** Deletes the service's worker Deployments not named in `keep` (types gone from the release); their names. */
