@@ -4,7 +4,9 @@
  * proxy routes the hostname to the ready pod endpoints. Variables reach the pod byte for byte; redeploys
  * under keep-alive load lose no request; a failing health check keeps the old version answering (the
  * Deployment goes back to its previous template); rollback, runtime logs from the pods, what is refused
- * on the cluster, and deleting the service and the project remove their objects. The cluster uses fixed
+ * on the cluster, worker processes as Deployments of their own (their log, a scale to 2, a failing one
+ * that keeps the old workers, a type gone), cron runs as Jobs (output, exit code, no Job left), and deleting
+ * the service and the project remove their objects. The cluster uses fixed
  * ports and the host's iptables: the file runs alone, and stops the cluster in after().
  */
 import assert from 'node:assert/strict';
