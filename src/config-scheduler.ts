@@ -69,7 +69,7 @@ export function readSchedulerConfig(env: Env, cwd: string): SchedulerConfig {
 export function kubernetesUnsupported(what: string): AppError {
   return new AppError(
     'KUBERNETES_UNSUPPORTED',
-    `${what} not supported on the kubernetes scheduler yet (BERTH_SCHEDULER=kubernetes runs app services and managed databases only)`,
+    `${what} not supported on the kubernetes scheduler yet (BERTH_SCHEDULER=kubernetes runs app services with their worker processes and cron jobs, and managed databases; not volumes or compose stacks)`,
   );
 }
 

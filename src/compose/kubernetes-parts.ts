@@ -27,3 +27,7 @@ export function composeKubernetesPlacement(...args: Parameters<Parts['composeKub
 export function composeKubernetesDatabases(...args: Parameters<Parts['composeKubernetesDatabases']>) {
   return loaded(args[0])?.composeKubernetesDatabases(...args);
 }
+
+export function composeKubernetesCron(...args: Parameters<Parts['composeKubernetesCron']>) {
+  return loaded(args[0])?.composeKubernetesCron(...args);
+}

@@ -15,6 +15,11 @@ import { createStatefulClient } from '../runtime/kubernetes/client-stateful.js';
 import { PodExec } from '../runtime/kubernetes/pod-exec.js';
 import { KubernetesScheduler } from '../runtime/kubernetes/scheduler.js';
 import { rolloutTimingOf } from '../workloads/kubernetes-spec.js';
+import type { CronCluster } from '../cron/cron-runner-kubernetes.js';
+import type { DeployDeps } from '../deploys/deploy-context.js';
+import { findActiveDeployment } from '../deploys/deployments.repository.js';
+import { isInRegistry } from '../deploys/kubernetes-registry.js';
+import { REGISTRY_PULL_SECRET } from '../workloads/kubernetes-pull-secret.js';
 
 export function composeKubernetesPlacement(
   config: Config,
@@ -58,4 +63,34 @@ export function composeKubernetesDatabases(
     databasesOf.set(config, databases);
   }
   return databases;
+}
+
+/**
+ * Cron runs as Jobs on the cluster (src/cron/cron-runner-kubernetes.ts), through the deploys' scheduler:
+ * the service's active release, its image pulled as its pods pull it. Undefined on Docker.
+ */
+export function composeKubernetesCron(
+  config: Config,
+  deps: Pick<DeployDeps, 'placement' | 'catalog' | 'db'>,
+): CronCluster | undefined {
+  if (config.scheduler !== 'kubernetes' || !(deps.placement instanceof KubernetesPlacement)) return undefined;
+  const registry = config.imageRegistry;
+  return {
+    k8s: deps.placement.k8s,
+    targetOf: async (serviceId) => {
+      const found = await deps.catalog.findService(serviceId);
+      const active = found && (await findActiveDeployment(deps.db, serviceId));
+      if (!found || !active?.image) return undefined;
+      const inRegistry = isInRegistry(registry?.prefix, active.image);
+      const needsCredentials = inRegistry && Boolean(registry?.username) && registry?.password !== undefined;
+      return {
+        project: found.project,
+        service: found.service,
+        deploymentId: active.id,
+        image: active.image,
+        imagePullPolicy: inRegistry ? 'IfNotPresent' : 'Never',
+        ...(needsCredentials ? { pullSecretName: REGISTRY_PULL_SECRET } : {}),
+      };
+    },
+  };
 }

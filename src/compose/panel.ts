@@ -23,7 +23,7 @@ import { dataPaths } from '../data-dir.js';
 import { createCronFeature } from '../cron/cron-feature.js';
 import type { CronService } from '../cron/cron.service.js';
 import { WorkersService } from '../workers/workers.service.js';
-import { composeKubernetesDatabases } from './kubernetes-parts.js';
+import { composeKubernetesCron, composeKubernetesDatabases } from './kubernetes-parts.js';
 import { createDatabaseFeature, type DatabaseFeature } from '../databases/database-feature.js';
 import { composeProjectConfig } from './project-config.js';
 import type { DeploySystem } from '../deploys/deploy-system.js';
@@ -226,6 +226,7 @@ function composeCron(core: Core, scheduler: Scheduler): CronService {
     runtime,
     scheduler,
     schedulerName: core.foundation.config.scheduler,
+    cluster: composeKubernetesCron(core.foundation.config, core.deploys.deps),
     logger: logger.child({ component: 'cron' }),
     isApp: async (serviceId) => (await catalog.findService(serviceId)) !== undefined,
     source: {

@@ -15,6 +15,7 @@ export function createCronFeature(deps: {
   isApp: CronDeps['isApp'];
   pollMs?: number;
   schedulerName?: CronDeps['schedulerName'];
+  cluster?: CronDeps['cluster'];
 }): CronService {
   return new CronService(deps);
 }

@@ -31,7 +31,7 @@ export interface RunnerDeps {
 
 export type CancelReason = 'replaced' | 'deleted' | 'shutdown';
 
-const CANCELLED: Record<CancelReason, string> = {
+export const CANCELLED: Record<CancelReason, string> = {
   replaced: 'Stopped: a newer run replaced it.',
   deleted: 'Stopped: the job was deleted.',
   shutdown: 'Stopped: Berth was shutting down.',

@@ -12,13 +12,16 @@ import { newId } from '../lib/ids.js';
 import { cronJobSelector, cronRunSelector } from '../workloads/cron-spec.js';
 import { parseCronJobInput } from './cron-input.js';
 import { executeRun, type CancelReason, type RunnerDeps } from './cron-runner.js';
+import { executeClusterRun, type CronCluster } from './cron-runner-kubernetes.js';
 import * as repo from './cron.repository.js';
 import { RUNS_KEPT_PER_JOB, type CronJob, type CronRun, type CronRunWithLog, type CronTrigger } from './cron.types.js';
 
 export interface CronDeps extends RunnerDeps {
   scheduler: Scheduler;
-  /** BERTH_SCHEDULER: cron jobs run on Docker only (absent: docker). */
+  /** BERTH_SCHEDULER (absent: docker); on kubernetes, runs need `cluster`. */
   schedulerName?: SchedulerName;
+  /** Runs as Jobs on the cluster (cron-runner-kubernetes.ts); absent: Docker containers (cron-runner.ts). */
+  cluster?: CronCluster;
   /** Whether a service exists and is an app (cron jobs belong to apps only). */
   isApp(serviceId: string): Promise<boolean>;
 }
@@ -49,7 +52,7 @@ export class CronService {
   /** Marks runs left running by a previous daemon as failed, removes their containers, schedules every job. */
   async start(): Promise<void> {
     for (const run of await repo.listRunningRuns(this.deps.db)) {
-      await this.deps.runtime.removeContainersByLabel(cronRunSelector(run.id)).catch(() => undefined);
+      await this.removeRunObjects(cronRunSelector(run.id));
       await repo.finishRun(this.deps.db, run.id, {
         status: 'failed',
         endedAt: Date.now(),
@@ -84,7 +87,7 @@ export class CronService {
   }
 
   async create(serviceId: string, raw: Record<string, unknown>): Promise<CronJobView> {
-    requireDockerScheduler(this.deps.schedulerName, 'Cron jobs are');
+    if (!this.deps.cluster) requireDockerScheduler(this.deps.schedulerName, 'Cron jobs are');
     if (!(await this.deps.isApp(serviceId)))
       throw new AppError('VALIDATION_FAILED', 'Cron jobs belong to app services.');
     const input = parseCronJobInput(raw);
@@ -128,7 +131,7 @@ export class CronService {
       active.cancel = 'deleted';
       await active.done;
     }
-    await this.deps.runtime.removeContainersByLabel(cronJobSelector(job.id)).catch(() => undefined);
+    await this.removeRunObjects(cronJobSelector(job.id));
     await repo.deleteJob(this.deps.db, job.id);
   }
 
@@ -218,7 +221,11 @@ export class CronService {
       release();
       throw error;
     }
-    void executeRun(this.deps, job, runId, () => entry.cancel).then(async (outcome) => {
+    const { cluster } = this.deps;
+    const run = cluster
+      ? executeClusterRun({ ...this.deps, cluster }, job, runId, () => entry.cancel)
+      : executeRun(this.deps, job, runId, () => entry.cancel);
+    void run.then(async (outcome) => {
       this.active.delete(job.id);
       release();
       await this.afterRun(job, runId, entry, outcome.status, attempt).catch((err: unknown) =>
@@ -243,6 +250,12 @@ export class CronService {
       }
     }
     if (entry.queued) await this.launch(current, 'queue', 1);
+  }
+
+  /** The run containers (Jobs on the cluster) the labels select; a failure is left for the next time. */
+  private async removeRunObjects(labels: Record<string, string>): Promise<void> {
+    if (this.deps.cluster) await this.deps.cluster.k8s.deleteJobsByLabel(labels).catch(() => undefined);
+    else await this.deps.runtime.removeContainersByLabel(labels).catch(() => undefined);
   }
 
   private async view(job: CronJob): Promise<CronJobView> {

@@ -89,6 +89,18 @@ export interface SwitchOptions {
   timings: () => Record<string, number>;
 }
 
+/** A service's worker processes on a backend other than Docker (the workers API, src/workers). */
+export interface PlacedWorkers {
+  /** Sets the running replica count of a process type of the service's active release. */
+  scale(deps: Pick<DeployDeps, 'catalog'>, serviceId: string, processType: string, replicas: number): Promise<void>;
+  /** Per process type of the deployment: how many run, and whether one is crash-looping. */
+  counts(
+    deps: Pick<DeployDeps, 'catalog'>,
+    serviceId: string,
+    deploymentId: string,
+  ): Promise<Map<string, { running: number; isCrashing: boolean }>>;
+}
+
 export interface ReleasePlacement {
   /** Which backend this is, for log lines and refusals. */
   readonly scheduler: 'docker' | 'kubernetes';
@@ -115,6 +127,14 @@ export interface ReleasePlacement {
   ): Promise<string[]>;
   /** After a failure before the switch was recorded: the new release goes, the previous one keeps serving. */
   discard(ctx: RunContext, release: StartedRelease): Promise<void>;
+  /**
+   * After the switch: the release's worker processes replace the previous release's. Absent: worker
+   * containers on Docker (worker-release.ts); on the cluster they rolled out with the release, and the
+   * Deployments of process types the release no longer has go here.
+   */
+  replaceWorkers?(ctx: RunContext): Promise<void>;
+  /** Worker processes where the backend keeps them outside Docker (absent: containers, worker-set.ts). */
+  readonly workers?: PlacedWorkers;
   /** At daemon start, after recovery: picks up what the previous daemon left running (routes). */
   resume?(deps: DeployDeps): Promise<void>;
   /** Deleting a service or project: the undo of what the backend made outside Docker (absent on Docker). */

@@ -110,7 +110,8 @@ export class DeployRunner {
       });
       try {
         log.line(`Live at ${serviceUrl(ctx.service.name, ctx.project.hostScope, ctx.deps.config)}`);
-        await replaceWorkers(ctx, image, env, volumes.mounts);
+        if (placement.replaceWorkers) await placement.replaceWorkers(ctx);
+        else await replaceWorkers(ctx, image, env, volumes.mounts);
         await pruneServiceImages(this.deps.db, this.deps.runtime, this.deps.logger, ctx.service.id, {
           registryPrefix: this.deps.config.imageRegistry?.prefix,
         });

@@ -11,8 +11,9 @@
  *   then gets SIGTERM and the drain timeout; the cluster stops the old pods, not the drainer;
  * - a failed rollout (its health check never passes in time): the Deployment goes back to the template
  *   that served before, so the old ReplicaSet keeps serving and the new pods go.
- * A release command runs as a Job before the rollout (kubernetes-release.ts). What it cannot run yet is
- * refused in words before any work (unsupported-on-kubernetes.ts).
+ * A release command runs as a Job before the rollout (kubernetes-release.ts); worker processes are
+ * Deployments of their own, rolled out and rolled back with the web one (kubernetes-workers.ts). What it
+ * cannot run yet is refused in words before any work (unsupported-on-kubernetes.ts).
  */
 import { AppError } from '../errors.js';
 import type { KubernetesScheduler } from '../runtime/kubernetes/scheduler.js';
@@ -20,6 +21,7 @@ import type { DeploymentObject } from '../runtime/kubernetes/objects.js';
 import { APP_CONTAINER_NAME, appDeploymentName, projectNamespaceName } from '../workloads/kubernetes-names.js';
 import { REGISTRY_PULL_SECRET } from '../workloads/kubernetes-pull-secret.js';
 import { appObjects, type KubernetesAppWorkload, type RolloutTiming } from '../workloads/kubernetes-spec.js';
+import { servicePodsOfWorkers } from '../workloads/kubernetes-worker-spec.js';
 import { LABELS, serviceSelector } from '../workloads/labels.js';
 import { chooseAppPort } from './app-port.js';
 import type { DeployDeps, RunContext } from './deploy-context.js';
@@ -27,7 +29,7 @@ import { DeployFailure, hostnamesOf, workloadOf } from './deploy-steps.js';
 import { findActiveDeployment, sealedVariablesOf } from './deployments.repository.js';
 import type { EndpointFollower } from './endpoint-follower.js';
 import type { Upstream } from './ports.js';
-import type { ReleasePlacement, StartedRelease, SwitchOptions } from './deploy-context.js';
+import type { PlacedWorkers, ReleasePlacement, StartedRelease, SwitchOptions } from './deploy-context.js';
 import { commitActive } from './switch-traffic.js';
 import { KubernetesCrashWatch } from './kubernetes-crash-watch.js';
 import { followDeploymentPods } from './kubernetes-log-follow.js';
@@ -36,11 +38,22 @@ import { runReleaseJob } from './kubernetes-release.js';
 import { pruneDeploymentSecrets } from './kubernetes-secret-retention.js';
 import { readPlacedState, type PlacedState } from './kubernetes-state.js';
 import { refuseUnsupportedOnKubernetes } from './unsupported-on-kubernetes.js';
+import {
+  processTypeOf,
+  releaseWorkerObjects,
+  removeOtherWorkers,
+  placedWorkers,
+  waitForWorkerRollouts,
+} from './kubernetes-workers.js';
 
 export class KubernetesPlacement implements ReleasePlacement {
   readonly scheduler = 'kubernetes' as const;
   /** The Deployment that last rolled out, per service: a failed rollout goes back to it. */
   private readonly lastGood = new Map<string, DeploymentObject>();
+  /** The worker Deployments that last rolled out with it, per service. */
+  private readonly lastGoodWorkers = new Map<string, DeploymentObject[]>();
+  /** The worker Deployments a running deploy applied, per service. */
+  private readonly appliedWorkers = new Map<string, DeploymentObject[]>();
   readonly cleanup = {
     removeApp: (project: { id: string }, service: { id: string; name: string }) => this.removeApp(project, service),
     removeProject: (projectId: string) => this.removeProject(projectId),
@@ -55,6 +68,11 @@ export class KubernetesPlacement implements ReleasePlacement {
     private readonly timing: RolloutTiming,
   ) {}
 
+  /** The workers API on the cluster: scale a process type's Deployment, count its pods. */
+  get workers(): PlacedWorkers {
+    return placedWorkers(this.k8s, this.lastGoodWorkers);
+  }
+
   refuseUnsupported(ctx: RunContext): Promise<void> {
     return refuseUnsupportedOnKubernetes(ctx);
   }
@@ -65,16 +83,22 @@ export class KubernetesPlacement implements ReleasePlacement {
   }
 
   async start(ctx: RunContext, image: string, env: Record<string, string>): Promise<StartedRelease> {
-    const objects = appObjects(await this.workload(ctx, ctx.deployment.id, image, env), this.timing);
+    const workload = await this.workload(ctx, ctx.deployment.id, image, env);
+    const objects = appObjects(workload, this.timing);
+    const workers = await releaseWorkerObjects(ctx.deps, workload, this.timing);
     const [, , deployment] = objects;
     const { namespace, name } = locate(deployment);
     if (!this.lastGood.has(ctx.service.id)) {
       const previous = await this.rebuildPrevious(ctx);
-      if (previous) this.lastGood.set(ctx.service.id, previous);
+      if (previous) this.lastGood.set(ctx.service.id, previous.web);
+      if (previous) this.lastGoodWorkers.set(ctx.service.id, previous.workers);
     }
     ctx.log.line(`Applying Deployment ${namespace}/${name} (${ctx.service.replicas} replica(s), image ${image})`);
-    await this.k8s.apply(withPullSecret(ctx, image, objects));
+    const words = workers.map((w) => `${w.metadata.name} (${processTypeOf(w)}, ${w.spec.replicas} replica(s))`);
+    if (words.length > 0) ctx.log.line(`Applying the worker process Deployment(s) ${words.join(', ')}`);
+    await this.k8s.apply(withPullSecret(ctx, image, [...objects, ...workers]));
     this.applied.set(ctx.service.id, deployment);
+    this.appliedWorkers.set(ctx.service.id, workers);
     // The proxy follows the ready pods from now on: the rolling update moves the traffic pod by pod.
     await this.follower.follow(ctx.service.id, hostnamesOf(ctx), namespace, name);
     return { ids: [name] };
@@ -93,6 +117,8 @@ export class KubernetesPlacement implements ReleasePlacement {
     }
     const upstreams = await this.follower.readyUpstreams({ namespace, service: name });
     if (upstreams.length === 0) throw new DeployFailure('The rollout finished but no pod is ready.');
+    const workers = this.appliedWorkers.get(ctx.service.id) ?? [];
+    await waitForWorkerRollouts(this.k8s, workers, (line) => ctx.log.line(line), ctx.signal);
     ctx.log.line(`${upstreams.length} pod(s) ready: ${upstreams.map((u) => `${u.host}:${u.port}`).join(', ')}`);
     return upstreams;
   }
@@ -108,6 +134,7 @@ export class KubernetesPlacement implements ReleasePlacement {
     await this.follower.refresh(ctx.service.id);
     const applied = this.applied.get(ctx.service.id);
     if (applied) this.lastGood.set(ctx.service.id, applied);
+    this.lastGoodWorkers.set(ctx.service.id, this.appliedWorkers.get(ctx.service.id) ?? []);
     ctx.log.line(`Traffic follows the ${upstreams.length} ready pod(s) of ${release.ids[0]}`);
     const removed = await pruneDeploymentSecrets(ctx, this.k8s).catch((error: unknown) => {
       ctx.deps.logger.warn({ err: error, serviceId: ctx.service.id }, 'could not remove old variables Secrets');
@@ -118,21 +145,38 @@ export class KubernetesPlacement implements ReleasePlacement {
     return [];
   }
 
+  /** After the switch: the Deployments of worker process types the new release no longer has go. */
+  async replaceWorkers(ctx: RunContext): Promise<void> {
+    const keep = (this.appliedWorkers.get(ctx.service.id) ?? []).map((worker) => worker.metadata.name);
+    const namespace = projectNamespaceName(ctx.project.id);
+    const removed = await removeOtherWorkers(this.k8s, namespace, ctx.service.id, keep);
+    if (removed.length > 0) ctx.log.line(`Removed the Deployment(s) of process types gone: ${removed.join(', ')}`);
+  }
+
   async discard(ctx: RunContext, release: StartedRelease): Promise<void> {
     const name = release.ids[0];
     if (!name) return;
     const namespace = projectNamespaceName(ctx.project.id);
     const previous = this.lastGood.get(ctx.service.id);
     if (previous) {
+      const workers = this.lastGoodWorkers.get(ctx.service.id) ?? [];
       ctx.log.line(`Rolling ${name} back to the template that served before`);
-      await this.k8s.apply([previous]);
+      if (workers.length > 0) ctx.log.line(`Rolling the workers back: ${workers.map(processTypeOf).join(', ')}`);
+      await this.k8s.apply([previous, ...workers]);
+      const added = await removeOtherWorkers(
+        this.k8s,
+        namespace,
+        ctx.service.id,
+        workers.map((w) => w.metadata.name),
+      );
+      if (added.length > 0) ctx.log.line(`Removed the new worker Deployment(s): ${added.join(', ')}`);
       await this.k8s.waitForRollout(namespace, name);
       return;
     }
     // Nothing served before: the service's objects go, and so does its route.
     this.follower.unfollow(ctx.service.id);
     ctx.deps.router.removeService(ctx.service.id);
-    await this.k8s.deleteApp(namespace, name, serviceSelector(ctx.service.id));
+    await this.k8s.deleteApp(namespace, name, serviceSelector(ctx.service.id), [servicePodsOfWorkers(ctx.service.id)]);
   }
 
   async lastLogLines(ctx: RunContext): Promise<string[]> {
@@ -208,10 +252,12 @@ export class KubernetesPlacement implements ReleasePlacement {
   async removeApp(project: { id: string }, service: { id: string; name: string }): Promise<void> {
     this.follower.unfollow(service.id);
     this.lastGood.delete(service.id);
+    this.lastGoodWorkers.delete(service.id);
     await this.k8s.deleteApp(
       projectNamespaceName(project.id),
       appDeploymentName(service.name),
       serviceSelector(service.id),
+      [servicePodsOfWorkers(service.id)],
     );
   }
 
@@ -238,13 +284,19 @@ export class KubernetesPlacement implements ReleasePlacement {
     };
   }
 
-  /** After a daemon restart: the active deployment's Deployment, rebuilt from its image and variables. */
-  private async rebuildPrevious(ctx: RunContext): Promise<DeploymentObject | undefined> {
+  /** After a daemon restart: the active deployment's Deployments (web, workers), rebuilt from its release. */
+  private async rebuildPrevious(
+    ctx: RunContext,
+  ): Promise<{ web: DeploymentObject; workers: DeploymentObject[] } | undefined> {
     const active = await findActiveDeployment(ctx.deps.db, ctx.service.id);
     const sealed = active && (await sealedVariablesOf(ctx.deps.db, active.id));
     if (!active?.image || !sealed) return undefined;
     const env = JSON.parse(ctx.deps.secretBox.decrypt(sealed)) as Record<string, string>;
-    return appObjects(await this.workload(ctx, active.id, active.image, env), this.timing)[2];
+    const workload = await this.workload(ctx, active.id, active.image, env);
+    return {
+      web: appObjects(workload, this.timing)[2],
+      workers: await releaseWorkerObjects(ctx.deps, workload, this.timing).catch(() => []),
+    };
   }
 }
 

@@ -9,7 +9,7 @@
 import type { KubernetesScheduler } from '../runtime/kubernetes/scheduler.js';
 import type { PodSummary } from '../runtime/kubernetes/client.js';
 import { APP_CONTAINER_NAME, appDeploymentName, projectNamespaceName } from '../workloads/kubernetes-names.js';
-import { LABELS, isReleaseContainer } from '../workloads/labels.js';
+import { LABELS, isReleaseContainer, isWorkerContainer } from '../workloads/labels.js';
 
 /** As on Docker (service-state.ts): a restart this recent means the crash loop goes on. */
 const CRASH_LOOP_WINDOW_MS = 10_000;
@@ -44,7 +44,8 @@ export async function readPlacedState(
   const namespace = projectNamespaceName(target.projectId);
   const deployment = await k8s.readDeployment(namespace, appDeploymentName(target.serviceName));
   const pods = (await k8s.listPods(namespace, { [LABELS.deployment]: target.deploymentId }))
-    .filter((pod) => !isReleaseContainer(pod.labels) && !pod.isTerminating)
+    // The web replicas only: worker pods carry the deployment's label too (kubernetes-worker-spec.ts).
+    .filter((pod) => !isReleaseContainer(pod.labels) && !isWorkerContainer(pod.labels) && !pod.isTerminating)
     .sort((a, b) => a.name.localeCompare(b.name));
   const state: PlacedState = {
     running: pods.filter((pod) => pod.isReady).length,

@@ -17,7 +17,7 @@ import { DEFAULT_WORKER_REPLICAS, processTypesOfDeployment, workerReplicasOf } f
 
 export type WorkerDeps = Pick<
   DeployDeps,
-  'db' | 'runtime' | 'catalog' | 'secretBox' | 'timing' | 'logger' | 'events' | 'volumes'
+  'db' | 'runtime' | 'catalog' | 'secretBox' | 'timing' | 'logger' | 'events' | 'volumes' | 'placement'
 >;
 
 /**
@@ -131,6 +131,11 @@ export async function scaleProcess(
   const command = types[processType];
   if (command === undefined) return { started: 0, stopped: 0 };
   const want = (await plannedReplicas(deps, serviceId, types)).get(processType) ?? DEFAULT_WORKER_REPLICAS;
+  // On the cluster the type's Deployment is scaled (kubernetes-workers.ts); nothing is started here.
+  if (deps.placement?.workers) {
+    await deps.placement.workers.scale(deps, serviceId, processType, want);
+    return { started: 0, stopped: 0 };
+  }
   const have = await workerContainers(deps, serviceId, { deploymentId: active.id, processType });
   const numbers = new Set(have.map((c) => Number(c.labels[LABELS.replica])));
   const surplus = have.filter((c) => Number(c.labels[LABELS.replica]) > want).map((c) => c.id);

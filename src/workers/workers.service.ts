@@ -19,6 +19,11 @@ import { LABELS } from '../workloads/labels.js';
 
 export const MAX_WORKER_REPLICAS = 20;
 
+interface WorkerCounts {
+  running: number;
+  isCrashing: boolean;
+}
+
 export type ProcessState = 'running' | 'starting' | 'crashed' | 'off';
 
 export interface ProcessView {
@@ -55,12 +60,10 @@ export class WorkersService {
     const types = await processTypesOfDeployment(this.deps.db, active.id);
     if (Object.keys(types).length === 0) return { activeDeploymentId: active.id, processes: [] };
     const replicas = await plannedReplicas(this.deps, serviceId, types);
-    const containers = await workerContainers(this.deps, serviceId, { deploymentId: active.id });
+    const counts = await this.countsOf(serviceId, active.id);
     const processes = Object.entries(types).map(([type, command]): ProcessView => {
-      const own = containers.filter((c) => c.labels[LABELS.process] === type);
-      const running = own.filter((c) => c.state === 'running').length;
+      const { running, isCrashing } = counts.get(type) ?? { running: 0, isCrashing: false };
       const wanted = replicas.get(type) ?? 0;
-      const isCrashing = own.some((c) => c.state === 'restarting' || c.state === 'exited' || c.state === 'dead');
       const state: ProcessState =
         wanted === 0 ? 'off' : isCrashing ? 'crashed' : running >= wanted ? 'running' : 'starting';
       return { type, command, replicas: wanted, running, state };
@@ -94,6 +97,20 @@ export class WorkersService {
     const types = active ? await processTypesOfDeployment(db, active.id) : {};
     if (types[processType] === undefined) throw this.unknown(processType);
     await setWorkerReplicas(db, serviceId, processType, replicas);
+  }
+
+  /** Per process type: replicas running and whether one crashes (containers; pods on the cluster). */
+  private async countsOf(serviceId: string, deploymentId: string): Promise<Map<string, WorkerCounts>> {
+    const placed = this.deps.placement?.workers;
+    if (placed) return placed.counts(this.deps, serviceId, deploymentId);
+    const counts = new Map<string, WorkerCounts>();
+    for (const c of await workerContainers(this.deps, serviceId, { deploymentId })) {
+      const count = counts.get(c.labels[LABELS.process] ?? '') ?? { running: 0, isCrashing: false };
+      if (c.state === 'running') count.running += 1;
+      if (c.state === 'restarting' || c.state === 'exited' || c.state === 'dead') count.isCrashing = true;
+      counts.set(c.labels[LABELS.process] ?? '', count);
+    }
+    return counts;
   }
 
   private unknown(processType: string): AppError {

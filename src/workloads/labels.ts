@@ -24,6 +24,11 @@ export const LABELS = {
   cronRun: 'berth.cron-run',
   /** A worker container's Procfile process type (`worker`, `clock`…); web replicas have none. */
   process: 'berth.process',
+  /**
+   * A worker pod's service on the cluster (kubernetes-worker-spec.ts): not `berth.service`, which the web
+   * Deployment and Service select by, so a worker pod is never adopted or routed.
+   */
+  workerOf: 'berth.worker-of',
   /** A service volume's name (on the Docker volume, and on a helper container working on it). */
   volume: 'berth.volume',
   install: INSTALL_LABEL,

@@ -4,7 +4,9 @@
  * proxy routes the hostname to the ready pod endpoints. Variables reach the pod byte for byte; redeploys
  * under keep-alive load lose no request; a failing health check keeps the old version answering (the
  * Deployment goes back to its previous template); rollback, runtime logs from the pods, what is refused
- * on the cluster, and deleting the service and the project remove their objects. The cluster uses fixed
+ * on the cluster, worker processes as Deployments of their own (their log, a scale to 2, a failing one
+ * that keeps the old workers, a type gone), cron runs as Jobs (output, exit code, no Job left), and deleting
+ * the service and the project remove their objects. The cluster uses fixed
  * ports and the host's iptables: the file runs alone, and stops the cluster in after().
  */
 import assert from 'node:assert/strict';
@@ -18,6 +20,14 @@ import { startTestCluster, type TestCluster } from '../helpers/test-cluster.js';
 import { get, startLoad } from '../helpers/load.js';
 
 const HOST = 'web-kube.localhost';
+
+const until = async (what: string, check: () => Promise<boolean>, timeoutMs = 60_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+};
 const TRICKY = 'line one\nline two $HOME ${{not.a.ref}} "double" \'single\' `tick` \\ back\ttab é 🚢';
 
 describe('app deploys on a real single-node cluster (BERTH_SCHEDULER=kubernetes)', { timeout: 900_000 }, () => {
@@ -163,12 +173,110 @@ describe('app deploys on a real single-node cluster (BERTH_SCHEDULER=kubernetes)
     assert.match(volume.body.error.message, /^Volumes are not supported on the kubernetes scheduler yet/);
   });
 
+  it('runs worker processes as Deployments of their own: logs, scale, a failing one keeps the old, a gone type goes', async () => {
+    const worker = (name: string) => `${name}: node worker.mjs ${name}\n`;
+    const files = {
+      'worker.mjs': [
+        'const [name, exit] = process.argv.slice(2);',
+        'if (exit) { console.log(`${name} gives up`); process.exit(Number(exit)); }',
+        'setInterval(() => console.log(`${name} tick for ${process.env.GREETING}`), 500);',
+        "process.on('SIGTERM', () => process.exit(0));",
+      ].join('\n'),
+      Procfile: worker('worker'),
+    };
+    await repo.commit(files, 'a worker process');
+    const first = await deploy();
+    assert.equal(first.status, 'active', String(first.error));
+    assert.equal(
+      kubectl('-n', namespace(), 'get', 'deployment', 'web--worker', '-o', 'jsonpath={.status.readyReplicas}'),
+      '1',
+    );
+    // Its lines come through Berth's runtime log API with the web replicas'.
+    await until('the worker in the service log', async () => {
+      const logs = await h.api<{ lines: string[] }>('GET', `/services/${serviceId}/logs?tail=20`);
+      return logs.body.lines.some((line) => line.includes('worker tick for hello'));
+    });
+    const scaled = await h.api('PATCH', `/services/${serviceId}/processes/worker`, { replicas: 2 });
+    assert.equal(scaled.status, 200, JSON.stringify(scaled.body));
+    await until('two worker pods running', async () => {
+      const list = await h.api<{ processes: { type: string; running: number }[] }>(
+        'GET',
+        `/services/${serviceId}/processes`,
+      );
+      return list.body.processes.find((p) => p.type === 'worker')?.running === 2;
+    });
+    const workerPods = `berth.worker-of=${serviceId},berth.process=worker`;
+    assert.equal((await client.listPods(namespace(), workerPods)).filter((p) => p.isReady).length, 2);
+    assert.deepEqual(
+      await client.listPods(namespace(), `berth.service=${serviceId},berth.role=worker`),
+      [],
+      'never selected as web pods',
+    );
+
+    // A new type whose process exits fails the deploy; the old worker keeps running, the new type's Deployment goes.
+    await repo.commit({ Procfile: worker('worker') + 'bad: node worker.mjs bad 3\n' }, 'a worker that exits');
+    const failed = await deploy();
+    assert.equal(failed.status, 'failed');
+    assert.match(String(failed.error), /The worker process bad did not stay up \(last exit code 3\)/);
+    assert.equal(await client.readDeployment(namespace(), 'web--bad'), undefined);
+    await until('the old workers only', async () => {
+      const pods = (await client.listPods(namespace(), workerPods)).filter((p) => !p.isTerminating);
+      return pods.length === 2 && pods.every((p) => p.labels['berth.deployment'] === first.id && p.isReady);
+    });
+    assert.equal(await answer(), 'v5-unhealthy', 'the web version of the last good deploy answers');
+
+    // A type gone from the next release loses its Deployment; the new type runs.
+    await repo.commit({ Procfile: worker('clock') }, 'the worker becomes a clock');
+    const third = await deploy();
+    assert.equal(third.status, 'active', String(third.error));
+    assert.equal(await client.readDeployment(namespace(), 'web--worker'), undefined);
+    assert.equal(kubectl('-n', namespace(), 'get', 'deployment', 'web--clock', '-o', 'jsonpath={.spec.replicas}'), '1');
+  });
+
+  it('runs cron jobs as Jobs on the cluster: output in the run log, a failing command with its exit code, no Job left', async () => {
+    const runOf = async (command: string) => {
+      const name = `job-${Math.random().toString(36).slice(2, 8)}`;
+      const created = await h.api<{ id: string }>('POST', `/services/${serviceId}/cron-jobs`, {
+        name,
+        schedule: '0 0 1 1 *',
+        command,
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const started = await h.api<{ id: string }>('POST', `/services/${serviceId}/cron-jobs/${created.body.id}/run`);
+      assert.ok(started.status < 300, JSON.stringify(started.body));
+      const path = `/services/${serviceId}/cron-jobs/${created.body.id}/runs/${started.body.id}`;
+      let run: { status: string; exitCode: number | null; log: string; error: string | null } | undefined;
+      await until('the run to end', async () => {
+        run = (await h.api<NonNullable<typeof run>>('GET', path)).body;
+        return run.status !== 'running';
+      });
+      await until(
+        'its Job to go',
+        async () => kubectl('get', 'jobs', '-A', '-l', `berth.cron-job=${created.body.id}`, '-o', 'name') === '',
+      );
+      return run!;
+    };
+    const ok = await runOf('echo cron says $GREETING');
+    assert.equal(ok.status, 'succeeded', JSON.stringify(ok));
+    assert.equal(ok.exitCode, 0);
+    assert.match(ok.log, /cron says hello/);
+    const bad = await runOf('echo about to fail; exit 7');
+    assert.equal(bad.status, 'failed', JSON.stringify(bad));
+    assert.equal(bad.exitCode, 7);
+    assert.match(bad.log, /about to fail/);
+  });
+
   it('deleting the service removes its Deployment, Service, Secrets and pods; deleting the project its namespace', async () => {
     const deleted = await h.api('DELETE', `/services/${serviceId}`, { confirm: 'web' });
     assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
     assert.equal(await client.readDeployment(namespace(), 'web'), undefined);
     assert.equal(await client.readyEndpoints(namespace(), 'web', 'http'), undefined, 'no Service');
     assert.deepEqual(await client.listPods(namespace(), `berth.service=${serviceId}`), []);
+    assert.deepEqual(await client.listPods(namespace(), `berth.worker-of=${serviceId}`), [], 'no worker pods');
+    assert.equal(
+      kubectl('-n', namespace(), 'get', 'deployments', '-l', `berth.service=${serviceId}`, '-o', 'name'),
+      '',
+    );
     assert.equal(kubectl('-n', namespace(), 'get', 'secrets', '-l', `berth.service=${serviceId}`, '-o', 'name'), '');
     assert.equal((await get(h.proxyPort, HOST, '/')).status, 404, 'the hostname is no longer routed');
     const project = await h.api('DELETE', `/projects/${projectId}`, { confirm: 'kube' });

@@ -86,6 +86,12 @@ export interface LogRequest {
   previous?: boolean;
 }
 
+export interface DeploymentSummary {
+  name: string;
+  labels: Record<string, string>;
+  replicas: number;
+}
+
 /** A node and whether its Ready condition is True (with the condition's reason when it is not). */
 export interface NodeSummary {
   name: string;
@@ -139,8 +145,19 @@ export interface KubernetesClient {
   hasNamespace(name: string): Promise<boolean>;
   /** Deletes the StatefulSets, Deployments, ReplicaSets and pods of a namespace (pods with their grace period). */
   deleteAppWorkloads(namespace: string): Promise<void>;
-  /** Deletes one app's Deployment and Service (by name) and its Secrets (by label); missing ones are fine. */
+  /**
+   * Deletes one app's Deployment and Service (by name) and its Secrets and other Deployments (its workers)
+   * by label; missing ones are fine.
+   */
   deleteApp(namespace: string, name: string, secretSelector: string): Promise<void>;
+  /** The Deployments the labels select: name, labels and wanted replicas. */
+  listDeployments(namespace: string, labelSelector: string): Promise<DeploymentSummary[]>;
+  /** Deletes one Deployment (and its pods, in the background); a missing one is fine. */
+  deleteDeployment(namespace: string, name: string): Promise<void>;
+  /** Sets a Deployment's replica count through its scale subresource; false when there is no such Deployment. */
+  scaleDeployment(namespace: string, name: string, replicas: number): Promise<boolean>;
+  /** Deletes the Jobs the labels select in every namespace (with their pods); returns how many. */
+  deleteJobsByLabel(labelSelector: string): Promise<number>;
   /** Starts deleting a namespace and everything in it; false when there was none. */
   deleteNamespace(name: string): Promise<boolean>;
   listNodes(): Promise<NodeSummary[]>;
@@ -367,6 +384,51 @@ export function createKubernetesClient(kubeconfigPath: string | undefined): Kube
         await callOrMissing('', () => apps.deleteNamespacedDeployment({ namespace, name, propagationPolicy }));
         await callOrMissing('', () => core.deleteNamespacedService({ namespace, name }));
         await core.deleteCollectionNamespacedSecret({ namespace, labelSelector: secretSelector });
+        // Its worker processes' Deployments (kubernetes-worker-spec.ts) carry the service's labels too.
+        await apps.deleteCollectionNamespacedDeployment({
+          namespace,
+          labelSelector: secretSelector,
+          propagationPolicy,
+        });
+      }),
+
+    listDeployments: (namespace, labelSelector) =>
+      call('list deployments', async () =>
+        (await apps.listNamespacedDeployment({ namespace, labelSelector })).items.map((d) => ({
+          name: d.metadata?.name ?? '',
+          labels: d.metadata?.labels ?? {},
+          replicas: d.spec?.replicas ?? 1,
+        })),
+      ),
+
+    deleteDeployment: (namespace, name) =>
+      call(`delete deployment ${name}`, async () => {
+        await callOrMissing('', () =>
+          apps.deleteNamespacedDeployment({ namespace, name, propagationPolicy: 'Background' }),
+        );
+      }),
+
+    scaleDeployment: async (namespace, name, replicas) =>
+      (await callOrMissing(`scale deployment ${name}`, () =>
+        apps.replaceNamespacedDeploymentScale({
+          namespace,
+          name,
+          fieldManager: FIELD_MANAGER,
+          body: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name, namespace }, spec: { replicas } },
+        }),
+      )) !== undefined,
+
+    deleteJobsByLabel: (labelSelector) =>
+      call('delete jobs', async () => {
+        const jobs = (await batch.listJobForAllNamespaces({ labelSelector })).items;
+        for (const job of jobs) {
+          const { name, namespace } = job.metadata ?? {};
+          if (!name || !namespace) continue;
+          await callOrMissing('', () =>
+            batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' }),
+          );
+        }
+        return jobs.length;
       }),
 
     deleteNamespace: async (name) =>

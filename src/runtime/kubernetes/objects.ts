@@ -64,8 +64,9 @@ export interface ContainerObject {
   env: { name: string; value: string }[];
   envFrom: { secretRef: { name: string } }[];
   resources: { limits?: ResourceList; requests?: ResourceList };
-  readinessProbe: Probe;
-  lifecycle: { preStop: { exec: { command: string[] } } };
+  /** Absent on a worker process's container (never routed: it has no port to probe). */
+  readinessProbe?: Probe;
+  lifecycle?: { preStop: { exec: { command: string[] } } };
 }
 
 export interface DeploymentObject extends KubeObject {
@@ -109,6 +110,8 @@ export interface JobObject extends KubeObject {
   spec: {
     backoffLimit: number;
     activeDeadlineSeconds: number;
+    /** The cluster deletes the finished Job this long after (a cron run's; Berth deletes it itself too). */
+    ttlSecondsAfterFinished?: number;
     template: {
       metadata: { labels: Record<string, string> };
       spec: {

@@ -11,6 +11,7 @@ import { AppError } from '../../errors.js';
 import { withInstallLabel } from '../runtime.js';
 import type {
   DeploymentState,
+  DeploymentSummary,
   EndpointAddress,
   FollowRequest,
   JobState,
@@ -153,14 +154,25 @@ export class KubernetesScheduler {
   }
 
   /**
-   * Deletes one app (its Deployment, Service and the Secrets the labels select) and waits, bounded, until
-   * its pods are gone. Nothing to delete is not an error.
+   * Deletes one app (its Deployment, Service, and the Secrets and worker Deployments the labels select) and
+   * waits, bounded, until its pods are gone (those the labels select, and those `otherPods` selects: its
+   * workers'). Nothing to delete is not an error.
    */
-  async deleteApp(namespace: string, name: string, labels: Record<string, string>): Promise<void> {
+  async deleteApp(
+    namespace: string,
+    name: string,
+    labels: Record<string, string>,
+    otherPods: Record<string, string>[] = [],
+  ): Promise<void> {
     if (!(await this.client.hasNamespace(namespace))) return;
     await this.client.deleteApp(namespace, name, selectorOf(labels));
     const deadline = Date.now() + this.options.rolloutTimeoutMs;
-    while ((await this.listPods(namespace, labels)).length > 0) {
+    const podsLeft = async () => {
+      for (const selector of [labels, ...otherPods])
+        if ((await this.listPods(namespace, selector)).length > 0) return true;
+      return false;
+    };
+    while (await podsLeft()) {
       if (Date.now() >= deadline)
         throw new AppError('KUBERNETES_ERROR', `the pods of ${namespace}/${name} were still stopping`);
       await sleep(this.pollMs);
@@ -255,6 +267,24 @@ export class KubernetesScheduler {
         ? signal
         : AbortSignal.any([...(signal ? [signal] : []), AbortSignal.timeout(Math.max(0, deadline - Date.now()))]);
     await this.client.followPodLog(namespace, pod, request, onLine, bounded);
+  }
+
+  listDeployments(namespace: string, labels: Record<string, string>): Promise<DeploymentSummary[]> {
+    return this.client.listDeployments(namespace, selectorOf(labels));
+  }
+
+  deleteDeployment(namespace: string, name: string): Promise<void> {
+    return this.client.deleteDeployment(namespace, name);
+  }
+
+  /** Sets a Deployment's replicas without a new template (no rollout); false when it does not exist. */
+  scaleDeployment(namespace: string, name: string, replicas: number): Promise<boolean> {
+    return this.client.scaleDeployment(namespace, name, replicas);
+  }
+
+  /** Deletes the Jobs the labels select, in every namespace (a cron job's runs: src/cron). */
+  deleteJobsByLabel(labels: Record<string, string>): Promise<number> {
+    return this.client.deleteJobsByLabel(selectorOf(labels));
   }
 
   readDeployment(namespace: string, name: string): Promise<DeploymentState | undefined> {
