@@ -29,6 +29,8 @@ const ON_FIRST_USE = [
   'nodemailer',
   '@kubernetes/client-node',
   'acme-client',
+  // acme-client's certificate library: Berth's own self-signed certificates are made without it.
+  '@peculiar/x509',
   'pino-pretty',
 ];
 /** The daemon's web stack, database and engine client: never in the proxy's processes. */
