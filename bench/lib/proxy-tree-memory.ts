@@ -18,10 +18,12 @@ import { processTree } from './proc-stats.js';
 
 export interface TreeRow {
   name: string;
-  /** MB after the requests, per process. */
+  /** MB `settleMs` after the requests, per process. */
   rss: ProcessMemory;
   pss: ProcessMemory;
   pssTotal: number;
+  /** The same once the tree has idled `idleMs` after the requests (V8's memory reducer has run by then). */
+  idle?: { rss: ProcessMemory; pss: ProcessMemory; pssTotal: number };
 }
 
 export interface ProcessMemory {
@@ -57,7 +59,14 @@ async function stop(child: ChildProcess): Promise<void> {
 
 export async function measureWithProxyTree(
   name: string,
-  options: { workers: number; proxyFlags: string[]; requests: number; settleMs: number; daemonFlags?: string[] },
+  options: {
+    workers: number;
+    proxyFlags: string[];
+    requests: number;
+    settleMs: number;
+    idleMs?: number;
+    daemonFlags?: string[];
+  },
 ): Promise<TreeRow> {
   const dataDir = mkdtempSync(join(tmpdir(), 'berth-bench-tree-'));
   const panel = await freePort();
@@ -104,15 +113,21 @@ export async function measureWithProxyTree(
       // Unknown host: the proxy answers 404 itself (every worker's request path runs).
       await (await fetch(`http://127.0.0.1:${http}/`)).arrayBuffer();
     }
+    const finished = Date.now();
     await new Promise((r) => setTimeout(r, options.settleMs));
     const workers = processTree(proxy.pid!).slice(1);
-    const all = [daemon.pid!, proxy.pid!, ...workers];
-    return {
-      name,
-      rss: { daemon: rss(daemon.pid!), supervisor: rss(proxy.pid!), workers: workers.map(rss) },
-      pss: { daemon: pss(daemon.pid!), supervisor: pss(proxy.pid!), workers: workers.map(pss) },
-      pssTotal: all.reduce((sum, pid) => sum + pss(pid), 0),
+    const read = () => {
+      const rssNow = { daemon: rss(daemon!.pid!), supervisor: rss(proxy.pid!), workers: workers.map(rss) };
+      const pssNow = { daemon: pss(daemon!.pid!), supervisor: pss(proxy.pid!), workers: workers.map(pss) };
+      const pssTotal = pssNow.daemon + pssNow.supervisor + pssNow.workers.reduce((a, b) => a + b, 0);
+      return { rss: rssNow, pss: pssNow, pssTotal };
     };
+    const row: TreeRow = { name, ...read() };
+    if (options.idleMs !== undefined) {
+      await new Promise((r) => setTimeout(r, Math.max(0, finished + options.idleMs! - Date.now())));
+      row.idle = read();
+    }
+    return row;
   } finally {
     if (daemon) await stop(daemon);
     await stop(proxy);
