@@ -2,8 +2,9 @@
  * The only importer of pino (and pino-pretty). One root logger, made in main.ts; components take
  * children. JSON lines for machines (journald, docker logs); readable, coloured lines on a terminal.
  */
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import type { LogFormat, LogLevel } from './config.js';
 
 export type { Logger };
@@ -24,6 +25,8 @@ export function createLogger(level: LogLevel, format: LogFormat = 'json'): Logge
     },
   };
   if (resolveLogFormat(format, process.stdout.isTTY === true) === 'json') return pino(options);
+  // Loaded only for a terminal: JSON logging (services, containers, the proxy's processes) never needs it.
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   // In this thread and synchronous (no transport worker): a line is on the terminal when the call returns.
   const stream = pretty({
     colorize: process.stdout.isTTY === true,

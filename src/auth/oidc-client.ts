@@ -3,8 +3,12 @@
  * authorization URL (code flow with PKCE S256, state and nonce), and the code exchange, which checks the
  * state, the ID token's issuer, audience, expiry and nonce. Every request it makes goes through `guard`
  * first (the SSRF policy), so a metadata document cannot point Berth at an address it must not reach.
+ * Loaded at the first sign-in through a provider: a daemon nobody signs in to that way never needs it.
  */
-import * as oidc from 'openid-client';
+import type * as Oidc from 'openid-client';
+
+let library: Promise<typeof Oidc> | undefined;
+const openIdClient = () => (library ??= import('openid-client'));
 
 export interface OidcClientSettings {
   issuer: string;
@@ -26,8 +30,8 @@ export type OidcClaims = Record<string, unknown>;
 
 const TIMEOUT_SECONDS = 10;
 
-async function configure(settings: OidcClientSettings): Promise<oidc.Configuration> {
-  const guardedFetch: oidc.CustomFetch = async (url, options) => {
+async function configure(oidc: typeof Oidc, settings: OidcClientSettings): Promise<Oidc.Configuration> {
+  const guardedFetch: Oidc.CustomFetch = async (url, options) => {
     await settings.guard(new URL(url));
     return fetch(url, options as RequestInit);
   };
@@ -49,7 +53,8 @@ export async function beginSignIn(
   redirectUri: string,
   scope: string,
 ): Promise<{ url: string; pending: PendingSignIn }> {
-  const config = await configure(settings);
+  const oidc = await openIdClient();
+  const config = await configure(oidc, settings);
   const pending = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier() };
   const url = oidc.buildAuthorizationUrl(config, {
     redirect_uri: redirectUri,
@@ -74,7 +79,8 @@ export async function finishSignIn(
   pending: PendingSignIn,
   wanted: string[],
 ): Promise<OidcClaims> {
-  const config = await configure(settings);
+  const oidc = await openIdClient();
+  const config = await configure(oidc, settings);
   const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
     pkceCodeVerifier: pending.verifier,
     expectedState: pending.state,
