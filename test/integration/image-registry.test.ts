@@ -21,6 +21,20 @@ import { get } from '../helpers/load.js';
 const HOST = 'web-pushed.localhost';
 const CREDENTIALS = { username: 'berth', password: `s3cret-${RUN_ID}` };
 
+/** Removes an image as retention would, once the old release's container (drained after a switch) is gone. */
+async function removeOnceUnused(ref: string): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    try {
+      return await removeImage(ref);
+    } catch (error) {
+      if (!/is using its referenced image|being used by/.test((error as Error).message) || Date.now() > deadline)
+        throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 describe('images pushed to a registry', () => {
   const dir = mkdtempSync(join(tmpdir(), 'berth-registry-test-'));
   let registry: TestRegistry;
@@ -101,7 +115,7 @@ describe('images pushed to a registry', () => {
     deploymentOf.v2 = second.body.id;
     assert.equal((await get(h.proxyPort, HOST)).body, 'v2');
     // What image retention does to an old release: its image leaves this server (the registry keeps it).
-    await removeImage(`${prefix}/${serviceId}:${deploymentOf.v1}`);
+    await removeOnceUnused(`${prefix}/${serviceId}:${deploymentOf.v1}`);
     const rollback = await h.api<{ id: string }>('POST', `/deployments/${deploymentOf.v1}/rollback`);
     assert.equal(rollback.status, 201, JSON.stringify(rollback.body));
     const done = await h.waitForDeployment(rollback.body.id, 120_000);
@@ -114,7 +128,7 @@ describe('images pushed to a registry', () => {
   });
 
   it('refuses that rollback in words while the registry cannot be asked, and allows it once it answers', async () => {
-    await removeImage(`${prefix}/${serviceId}:${deploymentOf.v2}`);
+    await removeOnceUnused(`${prefix}/${serviceId}:${deploymentOf.v2}`);
     await registry.stop();
     try {
       const refused = await h.api<{ error: { message: string } }>('POST', `/deployments/${deploymentOf.v2}/rollback`);

@@ -229,7 +229,11 @@ describe('app deploys on a real single-node cluster (BERTH_SCHEDULER=kubernetes)
     await repo.commit({ Procfile: worker('clock') }, 'the worker becomes a clock');
     const third = await deploy();
     assert.equal(third.status, 'active', String(third.error));
-    assert.equal(await client.readDeployment(namespace(), 'web--worker'), undefined);
+    // Gone types are removed right after the switch, which records the deployment active first.
+    await until(
+      'the gone type has no Deployment',
+      async () => (await client.readDeployment(namespace(), 'web--worker')) === undefined,
+    );
     assert.equal(kubectl('-n', namespace(), 'get', 'deployment', 'web--clock', '-o', 'jsonpath={.spec.replicas}'), '1');
   });
 
