@@ -124,7 +124,8 @@ for (const mode of PROXY_MODES) {
       it(`${protocol}: upstreams that reset mid-response or answer garbage fail only their own request`, async () => {
         const outcomes = new Map<string, number>();
         await besideSteadyLoop(proxy, target(), async () => {
-          const paths = Array.from({ length: 60 }, (_, i) => ['/reset', '/reset-early', '/garbage'][i % 3]!);
+          // 45 at once: under the per-address cap of one worker (50), which kernel balancing may hand them all to.
+          const paths = Array.from({ length: 45 }, (_, i) => ['/reset', '/reset-early', '/garbage'][i % 3]!);
           await Promise.all(
             paths.map(async (path) => {
               const outcome = await fetchOnce(target(), path, { localAddress: '127.0.0.2' }).then(
@@ -137,9 +138,9 @@ for (const mode of PROXY_MODES) {
         });
         // Once the headers are out, cutting the connection is the only honest signal; before that, a 502.
         assert.deepEqual(Object.fromEntries([...outcomes].sort()), {
-          '/garbage 502': 20,
-          '/reset cut': 20,
-          '/reset-early 502': 20,
+          '/garbage 502': 15,
+          '/reset cut': 15,
+          '/reset-early 502': 15,
         });
         assert.equal(await inflight(), 0);
       });
